@@ -1,0 +1,193 @@
+/**
+ * The drive contract: the one interface every backend (real optical drive,
+ * file-backed `stdio:` pseudo drive, simulated drive) implements, and the one
+ * the contract test suite (`describeDriveContract`) checks.
+ *
+ * Units: sizes in bytes unless a name says `Sectors`; a sector is 2048 bytes
+ * (one data block on CD/DVD/BD). Speeds are given both as a multiple of the
+ * media's 1x rate (CD 150 KiB/s, DVD 1385 kB/s, BD 4.5 MB/s) and in MB/s
+ * (10^6 bytes per second).
+ *
+ * Failures are thrown (or emitted on read streams) as the typed errors of
+ * `errors.ts`; nothing else is thrown for an expected drive or media condition.
+ */
+import type { Readable } from 'node:stream';
+
+/** A device as the user writes it: `/dev/srN`, `stdio:/path/to/file` or `sim:N`. */
+export type DeviceAddress = string;
+
+/** Which backend drives a device. */
+export type DriveKind = 'optical' | 'stdio' | 'sim';
+
+/** Physical media types a drive can report. `file` is a `stdio:` pseudo drive's "disc". */
+export type MediaType =
+  | 'CD-ROM'
+  | 'CD-R'
+  | 'CD-RW'
+  | 'DVD-ROM'
+  | 'DVD-R'
+  | 'DVD-RW'
+  | 'DVD+R'
+  | 'DVD+RW'
+  | 'DVD-R DL'
+  | 'DVD+R DL'
+  | 'DVD-RAM'
+  | 'BD-ROM'
+  | 'BD-R'
+  | 'BD-RE'
+  | 'BD-R DL'
+  | 'BD-RE DL'
+  | 'file';
+
+/** Every media type, in a stable order (for listings and validation). */
+export const MEDIA_TYPES: readonly MediaType[] = [
+  'CD-ROM', 'CD-R', 'CD-RW', 'DVD-ROM', 'DVD-R', 'DVD-RW', 'DVD+R', 'DVD+RW',
+  'DVD-R DL', 'DVD+R DL', 'DVD-RAM', 'BD-ROM', 'BD-R', 'BD-RE', 'BD-R DL', 'BD-RE DL', 'file',
+];
+
+/** State of the disc in the tray, as MMC "disc status" reports it. */
+export type DiscStatus = 'none' | 'blank' | 'appendable' | 'complete';
+
+/** What is in the drive. */
+export interface MediaStatus {
+  /** `none` when there is no disc (tray open or empty). */
+  readonly status: DiscStatus;
+  /** Media type, or null when no disc or the drive cannot tell. */
+  readonly type: MediaType | null;
+  /** True for media that can be blanked or overwritten (RW, RE, RAM, files). */
+  readonly rewritable: boolean;
+  /** Total recordable capacity of the disc, in 2048-byte sectors (0 when no disc; for closed discs, the recorded size). */
+  readonly capacitySectors: number;
+  /** Sectors already recorded. */
+  readonly usedSectors: number;
+  /** Sectors still writable (0 for a complete disc). */
+  readonly freeSectors: number;
+  /** True when the drive reports its tray open, when it can tell. */
+  readonly trayOpen?: boolean;
+}
+
+/** Identity and capabilities of a drive. */
+export interface DriveInfo {
+  /** The address it was opened with. */
+  readonly address: DeviceAddress;
+  /**
+   * Identity that survives reboots and re-enumeration: the `/dev/disk/by-path`
+   * name for real drives (the tray's position on the bus), the absolute file
+   * path for `stdio:` drives, `sim:N` for simulated ones.
+   */
+  readonly stableId: string;
+  readonly kind: DriveKind;
+  readonly vendor: string;
+  readonly model: string;
+  readonly firmware: string;
+  /** Media types the drive can read. */
+  readonly reads: readonly MediaType[];
+  /** Media types the drive can write (empty for a ROM drive). */
+  readonly writes: readonly MediaType[];
+  /** Whether a test (dummy) burn is supported. */
+  readonly canTestWrite: boolean;
+  /** Maximum write speed in x of the current or best media, when known. */
+  readonly maxWriteSpeedX?: number;
+  /** Sysfs/udev facts for real drives (block device, sg device, by-path link). */
+  readonly devices?: { readonly block?: string; readonly generic?: string; readonly byPath?: string };
+}
+
+/** An image to burn. */
+export interface BurnImage {
+  /** ISO (2048-byte data sectors) or a CUE sheet with its BIN files. */
+  readonly format: 'iso' | 'cue';
+  /** Path to the ISO or to the CUE sheet. */
+  readonly path: string;
+  /** Size of the data that lands on disc, in bytes (for CUE: the sum of its BIN files). */
+  readonly sizeBytes: number;
+  /** Size on disc in 2048-byte sectors (for CUE: frames, pregaps included). */
+  readonly sectors: number;
+}
+
+/** Progress of a burn, emitted as the tool reports it (several times a second at most). */
+export interface BurnProgress {
+  readonly phase: 'preparing' | 'writing' | 'fixating';
+  readonly bytesWritten: number;
+  readonly bytesTotal: number;
+  /** Current speed as a multiple of the media's 1x rate. */
+  readonly speedX: number;
+  /** Current speed in MB/s (10^6 bytes per second). */
+  readonly speedMBps: number;
+  /** Host-side FIFO fill, 0..100, when the tool reports it. */
+  readonly fifoPercent?: number;
+  /** Drive buffer fill, 0..100, when the tool reports it. */
+  readonly bufferPercent?: number;
+  /** Track being written, 1-based. */
+  readonly track?: number;
+}
+
+export interface BurnOptions {
+  /** Write speed in x; omitted means the drive's maximum. */
+  readonly speed?: number;
+  /** Test (dummy) burn: the laser stays off, nothing is recorded. */
+  readonly dummy?: boolean;
+  /** Disc-at-once (default) or track-at-once. */
+  readonly mode?: 'sao' | 'tao';
+  /** Eject the tray when the burn has finished. Default false. */
+  readonly eject?: boolean;
+  /** Called with each progress report. */
+  readonly onProgress?: (progress: BurnProgress) => void;
+}
+
+export interface BurnResult {
+  readonly bytesWritten: number;
+  readonly durationMs: number;
+  /** Average speed over the write phase, in x of the media. */
+  readonly averageSpeedX: number;
+  /** Lowest drive buffer fill seen, when reported. */
+  readonly minBufferPercent?: number;
+  readonly dummy: boolean;
+}
+
+export interface ReadOptions {
+  /** First byte to read (multiple of 2048). Default 0. */
+  readonly offset?: number;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * One drive. A Drive is not safe for concurrent use: callers serialise
+ * operations on one drive (the tower's drive worker does). `stdio:` targets
+ * have no locking of their own, so a backend also refuses a second
+ * simultaneous operation on the same target within one process.
+ */
+export interface Drive {
+  readonly address: DeviceAddress;
+  readonly kind: DriveKind;
+
+  /** Vendor, model, firmware and capabilities. */
+  info(signal?: AbortSignal): Promise<DriveInfo>;
+
+  /** What disc is loaded, its state and capacity. */
+  media(signal?: AbortSignal): Promise<MediaStatus>;
+
+  /**
+   * Burn an image. Refuses before writing anything when the image is missing or
+   * unreadable (`ImageError`), when there is no disc (`NoMediaError`), when the
+   * disc cannot take it (`WrongMediaError`) or is too small (`MediaTooSmallError`).
+   * Aborting the signal stops the burn, kills the tool and its process group and
+   * rejects with `CancelledError`.
+   */
+  burn(image: BurnImage, options: BurnOptions, signal?: AbortSignal): Promise<BurnResult>;
+
+  /**
+   * Stream exactly `length` bytes from the disc, starting at `options.offset`.
+   * The stream fails with `ReadError` (naming the first unreadable sector),
+   * `NoMediaError` or `CancelledError`; it ends early only with an error.
+   */
+  read(length: number, options?: ReadOptions): Readable;
+
+  /** Open the tray (or its equivalent). */
+  eject(signal?: AbortSignal): Promise<void>;
+
+  /** Close the tray (or its equivalent). */
+  load(signal?: AbortSignal): Promise<void>;
+
+  /** Blank rewritable media. `WrongMediaError` on write-once media. */
+  blank(mode: 'fast' | 'all', signal?: AbortSignal): Promise<void>;
+}
