@@ -1,0 +1,43 @@
+/**
+ * How the CLI reports: results to stdout (text or JSON), failures as one
+ * readable line on stderr with a non-zero exit code.
+ */
+import { isDriveError } from 'node-cdrecord-wrapper';
+
+/** Exit codes of the tower CLI. */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  cancelled: 130,
+} as const;
+
+/** A mistake in how the command was called. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** The one line printed for a failure. */
+export function failureLine(err: unknown): string {
+  if (isDriveError(err)) {
+    const where = err.device ? `${err.device}: ` : '';
+    return `tower: ${where}${err.message} [${err.code}]`;
+  }
+  if (err instanceof UsageError) return `tower: ${err.message}`;
+  const message = err instanceof Error ? err.message : String(err);
+  return `tower: ${message.split('\n')[0] ?? 'failed'}`;
+}
+
+/** Exit code for a failure. */
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof UsageError) return EXIT.usage;
+  if (isDriveError(err) && err.code === 'CANCELLED') return EXIT.cancelled;
+  if (isDriveError(err) && err.code === 'INVALID_DEVICE') return EXIT.usage;
+  return EXIT.failed;
+}
+
+/** JSON form of a failure for `--json` callers. */
+export function failureJson(err: unknown): Record<string, unknown> {
+  if (isDriveError(err)) return { ok: false, error: err.toJSON() };
+  return { ok: false, error: { message: err instanceof Error ? err.message : String(err) } };
+}

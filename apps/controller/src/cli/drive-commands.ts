@@ -1,0 +1,214 @@
+/**
+ * `tower drive …`: direct drive mode. Acts on one drive with no controller
+ * running, for a technician checking a burner or burning a single disc.
+ */
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { access, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Command } from 'commander';
+import type { Drive } from 'node-cdrecord-wrapper';
+import {
+  SECTOR_BYTES,
+  discoverDrives,
+  mediaSizesFor,
+  openDrive,
+  probeImage,
+  verifyDisc,
+} from 'node-cdrecord-wrapper';
+import { UsageError } from './cli-output.js';
+import { ProgressBar } from './progress-bar.js';
+
+/** What each command needs from the process it runs in. */
+export interface CliContext {
+  readonly stdout: NodeJS.WriteStream;
+  readonly stderr: NodeJS.WriteStream;
+  /** Aborted on SIGINT/SIGTERM. */
+  readonly signal: AbortSignal;
+}
+
+function print(ctx: CliContext, json: boolean, value: unknown, text: string): void {
+  ctx.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
+}
+
+/** Parse a positive number option, or fail with a usage error naming it. */
+export function positiveNumber(name: string, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+(\.\d+)?$/.test(value.trim()) || !Number.isFinite(n) || n <= 0 || n > max) {
+      throw new UsageError(`${name} must be a number from 1 to ${max}, got '${value}'`);
+    }
+    return n;
+  };
+}
+
+function byteCount(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n <= 0 || n % SECTOR_BYTES !== 0) {
+    throw new UsageError(`--bytes must be a positive multiple of ${SECTOR_BYTES}, got '${value}'`);
+  }
+  return n;
+}
+
+function open(device: string): Drive {
+  return openDrive(device);
+}
+
+async function listCommand(ctx: CliContext, opts: { json?: boolean }): Promise<void> {
+  const drives = await discoverDrives();
+  const lines = drives.length === 0
+    ? ['No optical drives found. Pseudo drives (stdio:/path) and simulated drives (sim:N) can be used directly.']
+    : drives.map((d) => `${d.device}\t${d.vendor} ${d.model} ${d.firmware}\t${d.stableId}`);
+  print(ctx, opts.json === true, drives, lines.join('\n'));
+}
+
+async function infoCommand(ctx: CliContext, device: string, opts: { json?: boolean }): Promise<void> {
+  const drive = open(device);
+  const info = await drive.info(ctx.signal);
+  const media = await drive.media(ctx.signal);
+  const text = [
+    `Drive:     ${info.address} (${info.kind})`,
+    `Identity:  ${info.stableId}`,
+    `Model:     ${info.vendor} ${info.model} (firmware ${info.firmware})`,
+    `Reads:     ${info.reads.join(', ') || '-'}`,
+    `Writes:    ${info.writes.join(', ') || '-'}`,
+    `Media:     ${media.status === 'none' ? 'no disc' : `${media.type ?? 'unknown'}, ${media.status}`}`,
+    `Capacity:  ${media.capacitySectors} sectors (${((media.capacitySectors * SECTOR_BYTES) / 1e6).toFixed(1)} MB), ${media.freeSectors} free`,
+  ].join('\n');
+  print(ctx, opts.json === true, { info, media }, text);
+}
+
+interface BurnCommandOptions {
+  readonly verify?: boolean;
+  readonly speed?: number;
+  readonly dummy?: boolean;
+  readonly tao?: boolean;
+  readonly eject?: boolean;
+  readonly json?: boolean;
+}
+
+async function burnCommand(ctx: CliContext, device: string, imagePath: string, opts: BurnCommandOptions): Promise<void> {
+  const image = await probeImage(imagePath);
+  const fits = mediaSizesFor(image.shape).map((m) => m.size);
+  const drive = open(device);
+  const bar = opts.json ? null : new ProgressBar({ stream: ctx.stderr, label: opts.dummy ? 'test burn' : 'burn' });
+  const result = await drive.burn(
+    image,
+    {
+      ...(opts.speed === undefined ? {} : { speed: opts.speed }),
+      dummy: opts.dummy === true,
+      mode: opts.tao ? 'tao' : 'sao',
+      eject: opts.eject === true && !opts.verify,
+      onProgress: (p) => {
+        const buffer = p.bufferPercent === undefined ? '' : ` buf ${p.bufferPercent}%`;
+        bar?.update(p.bytesWritten, p.bytesTotal, `${p.phase} ${p.speedX.toFixed(1)}x ${p.speedMBps.toFixed(1)} MB/s${buffer}`, p.speedMBps * 1e6);
+      },
+    },
+    ctx.signal,
+  );
+  bar?.done(`burned ${result.bytesWritten} bytes in ${(result.durationMs / 1000).toFixed(1)} s (${result.averageSpeedX.toFixed(1)}x)${result.dummy ? ' (test burn, nothing recorded)' : ''}`);
+  let verified: { sha256: string; speedMBps: number } | null = null;
+  if (opts.verify && !opts.dummy) {
+    if (image.format !== 'iso') throw new UsageError('--verify compares data discs; CUE/BIN images are verified by the image library');
+    const vbar = opts.json ? null : new ProgressBar({ stream: ctx.stderr, label: 'verify' });
+    verified = await verifyDisc(drive, { path: image.path, sizeBytes: image.sizeBytes }, {
+      signal: ctx.signal,
+      onProgress: (p) => vbar?.update(p.bytesRead, p.bytesTotal, `${p.speedMBps.toFixed(1)} MB/s`, p.speedMBps * 1e6),
+    });
+    vbar?.done(`verified: disc matches image (sha256 ${verified.sha256})`);
+    if (opts.eject) await drive.eject(ctx.signal);
+  }
+  print(ctx, opts.json === true, { ok: true, device, image: image.path, fits, burn: result, verify: verified }, 'done');
+}
+
+async function discLength(drive: Drive, signal: AbortSignal): Promise<number> {
+  const media = await drive.media(signal);
+  if (media.usedSectors > 0) return media.usedSectors * SECTOR_BYTES;
+  // No recorded size from the drive: use the ISO 9660 volume size.
+  const chunks: Buffer[] = [];
+  for await (const chunk of drive.read(17 * SECTOR_BYTES, { signal }) as AsyncIterable<Buffer>) chunks.push(chunk);
+  const pvd = Buffer.concat(chunks).subarray(16 * SECTOR_BYTES);
+  if (pvd.toString('latin1', 1, 6) !== 'CD001') {
+    throw new UsageError('cannot tell how much to read from this disc; give --bytes');
+  }
+  return pvd.readUInt32LE(80) * SECTOR_BYTES;
+}
+
+async function readCommand(ctx: CliContext, device: string, outFile: string, opts: { bytes?: number; force?: boolean; json?: boolean }): Promise<void> {
+  const target = path.resolve(outFile);
+  if (!opts.force && (await access(target).then(() => true, () => false))) {
+    throw new UsageError(`${outFile} exists; use --force to replace it`);
+  }
+  const drive = open(device);
+  const length = opts.bytes ?? (await discLength(drive, ctx.signal));
+  const partial = `${target}.partial-${process.pid}`;
+  const hash = createHash('sha256');
+  const bar = opts.json ? null : new ProgressBar({ stream: ctx.stderr, label: 'read' });
+  const started = Date.now();
+  let done = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, callback) {
+      hash.update(chunk);
+      done += chunk.length;
+      const rate = done / Math.max(0.001, (Date.now() - started) / 1000);
+      bar?.update(done, length, `${(rate / 1e6).toFixed(1)} MB/s`, rate);
+      callback(null, chunk);
+    },
+  });
+  try {
+    await pipeline(drive.read(length, { signal: ctx.signal }), tap, createWriteStream(partial, { flags: 'wx' }));
+    await rename(partial, target);
+  } catch (err) {
+    await rm(partial, { force: true });
+    throw err;
+  }
+  const sha256 = hash.digest('hex');
+  bar?.done();
+  print(ctx, opts.json === true, { ok: true, device, file: target, bytes: length, sha256 }, `read ${length} bytes to ${target}\nsha256 ${sha256}`);
+}
+
+async function ejectCommand(ctx: CliContext, device: string, opts: { json?: boolean }): Promise<void> {
+  await open(device).eject(ctx.signal);
+  print(ctx, opts.json === true, { ok: true, device }, `ejected ${device}`);
+}
+
+/** Register `tower drive …` on the program. */
+export function registerDriveCommands(program: Command, ctx: CliContext): void {
+  const drive = program
+    .command('drive')
+    .description('act on one drive directly (no controller): /dev/srN, stdio:/path or sim:N');
+  drive
+    .command('list')
+    .description('list the optical drives of this host')
+    .option('--json', 'machine-readable output')
+    .action((opts: { json?: boolean }) => listCommand(ctx, opts));
+  drive
+    .command('info <device>')
+    .description('drive identity, capabilities and the disc in it')
+    .option('--json', 'machine-readable output')
+    .action((device: string, opts: { json?: boolean }) => infoCommand(ctx, device, opts));
+  drive
+    .command('burn <device> <image>')
+    .description('burn an ISO or CUE/BIN image, with a progress bar')
+    .option('--verify', 'read the disc back and compare it with the image')
+    .option('--speed <x>', 'write speed in x (default: the drive maximum)', positiveNumber('--speed', 100))
+    .option('--dummy', 'test burn: the laser stays off')
+    .option('--tao', 'track-at-once instead of disc-at-once')
+    .option('--eject', 'eject when done')
+    .option('--json', 'machine-readable output')
+    .action((device: string, image: string, opts: BurnCommandOptions) => burnCommand(ctx, device, image, opts));
+  drive
+    .command('read <device> <out-file>')
+    .description('read a data disc back into a file (written whole, or not at all)')
+    .option('--bytes <n>', 'bytes to read (default: the recorded size)', byteCount)
+    .option('--force', 'replace out-file if it exists')
+    .option('--json', 'machine-readable output')
+    .action((device: string, out: string, opts: { bytes?: number; force?: boolean; json?: boolean }) => readCommand(ctx, device, out, opts));
+  drive
+    .command('eject <device>')
+    .description('open the tray')
+    .option('--json', 'machine-readable output')
+    .action((device: string, opts: { json?: boolean }) => ejectCommand(ctx, device, opts));
+}

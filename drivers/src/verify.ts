@@ -1,0 +1,144 @@
+/**
+ * Verification: read back exactly the image's length from a disc and compare
+ * it with the image, hashing both while streaming.
+ *
+ * Exactly the image's length, never the whole disc or file: a target can be
+ * longer than the image (a reused pseudo-drive file keeps its old tail, a DVD's
+ * readable size is not the image size, xorriso pads), so anything past the
+ * image is not part of the copy.
+ */
+import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import type { Drive } from './drive-contract.js';
+import { CancelledError, ImageError, ReadError, VerifyMismatchError } from './errors.js';
+import { SECTOR_BYTES } from './media.js';
+
+/** The image a disc is compared against. */
+export interface VerifyImage {
+  readonly path: string;
+  /** Bytes to compare: the image's full length. */
+  readonly sizeBytes: number;
+  /** The digest stored when the image entered the library; when given, the image file must still match it. */
+  readonly sha256?: string;
+}
+
+export interface VerifyProgress {
+  readonly bytesRead: number;
+  readonly bytesTotal: number;
+  /** Average read speed so far, MB/s (10^6 bytes). */
+  readonly speedMBps: number;
+}
+
+export interface VerifyOptions {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: VerifyProgress) => void;
+  /**
+   * Stop reading at the first differing sector instead of reading the rest to
+   * hash the whole disc. Saves drive time on coasters; the error's
+   * `discSha256` is then empty. Default false.
+   */
+  readonly stopAtFirstMismatch?: boolean;
+}
+
+export interface VerifyResult {
+  readonly bytes: number;
+  readonly sha256: string;
+  readonly durationMs: number;
+  /** Average read speed, MB/s. */
+  readonly speedMBps: number;
+}
+
+function firstDifference(a: Buffer, b: Buffer, length: number): number {
+  for (let i = 0; i < length; i++) if (a[i] !== b[i]) return i;
+  return -1;
+}
+
+/**
+ * Compare a disc with its image. Resolves when they are identical over the
+ * image's length; rejects with `VerifyMismatchError` (first differing sector,
+ * both digests), `ReadError`/`NoMediaError`/`DriveGoneError` from the drive,
+ * `ImageError` when the image is missing, shorter than said, or no longer
+ * matches its stored digest, and `CancelledError` on abort.
+ * Memory stays flat: one drive chunk and one image buffer at a time.
+ */
+export async function verifyDisc(
+  drive: Pick<Drive, 'read' | 'address'>,
+  image: VerifyImage,
+  options: VerifyOptions = {},
+): Promise<VerifyResult> {
+  const started = Date.now();
+  let file;
+  try {
+    file = await open(image.path, 'r');
+  } catch (err) {
+    throw new ImageError(`cannot open image ${image.path}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    const stat = await file.stat();
+    if (stat.size < image.sizeBytes) {
+      throw new ImageError(`image ${image.path} is ${stat.size} bytes, expected ${image.sizeBytes}`);
+    }
+    const imageHash = createHash('sha256');
+    const discHash = createHash('sha256');
+    let imageBuffer = Buffer.alloc(0);
+    let offset = 0;
+    let firstMismatch = -1;
+    const stream = drive.read(image.sizeBytes, options.signal === undefined ? {} : { signal: options.signal });
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        if (options.signal?.aborted) throw new CancelledError('verify cancelled', { device: drive.address });
+        if (imageBuffer.length < chunk.length) imageBuffer = Buffer.alloc(chunk.length);
+        const { bytesRead } = await file.read(imageBuffer, 0, chunk.length, offset);
+        if (bytesRead !== chunk.length) throw new ImageError(`image ${image.path} ended early at byte ${offset + bytesRead}`);
+        imageHash.update(imageBuffer.subarray(0, bytesRead));
+        discHash.update(chunk);
+        if (firstMismatch < 0) {
+          const at = firstDifference(chunk, imageBuffer, chunk.length);
+          if (at >= 0) {
+            firstMismatch = offset + at;
+            if (options.stopAtFirstMismatch) break;
+          }
+        }
+        offset += chunk.length;
+        const seconds = (Date.now() - started) / 1000;
+        options.onProgress?.({
+          bytesRead: offset,
+          bytesTotal: image.sizeBytes,
+          speedMBps: seconds > 0 ? offset / 1e6 / seconds : 0,
+        });
+      }
+    } finally {
+      stream.destroy();
+    }
+    if (options.signal?.aborted) throw new CancelledError('verify cancelled', { device: drive.address });
+    if (firstMismatch < 0 && offset !== image.sizeBytes) {
+      throw new ReadError(`disc ended at byte ${offset} of ${image.sizeBytes}`, Math.floor(offset / SECTOR_BYTES), {
+        device: drive.address,
+      });
+    }
+    const imageSha = imageHash.digest('hex');
+    if (firstMismatch >= 0) {
+      const sector = Math.floor(firstMismatch / SECTOR_BYTES);
+      const complete = !options.stopAtFirstMismatch;
+      throw new VerifyMismatchError(
+        `disc differs from image at sector ${sector} (byte ${firstMismatch})`,
+        sector,
+        complete ? imageSha : '',
+        complete ? discHash.digest('hex') : '',
+        { device: drive.address },
+      );
+    }
+    if (image.sha256 !== undefined && image.sha256.toLowerCase() !== imageSha) {
+      throw new ImageError(`image ${image.path} no longer matches its stored SHA-256 (${image.sha256}); it changed on disk`);
+    }
+    const durationMs = Date.now() - started;
+    return {
+      bytes: offset,
+      sha256: discHash.digest('hex'),
+      durationMs,
+      speedMBps: durationMs > 0 ? offset / 1e6 / (durationMs / 1000) : 0,
+    };
+  } finally {
+    await file.close();
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * The drive contract suite: one set of behaviours every backend must show.
+ * Run against the simulated drive, cdrskin pseudo drives, and a real drive
+ * when TEST_DRIVE is set.
+ */
+import { statSync, truncateSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { BurnImage, BurnProgress, Drive, DriveKind } from '../../src/drive-contract.js';
+import {
+  CancelledError,
+  DriveBusyError,
+  DriveError,
+  ImageError,
+  MediaTooSmallError,
+  VerifyMismatchError,
+} from '../../src/errors.js';
+import { SECTOR_BYTES } from '../../src/media.js';
+import { verifyDisc } from '../../src/verify.js';
+import { makeIso, makeTempDir } from '../support/test-images.js';
+
+export interface ContractDrive {
+  readonly drive: Drive;
+  /** Put a fresh blank disc in (or make the target blank again). */
+  readonly reloadBlank: () => Promise<void>;
+  readonly cleanup: () => Promise<void>;
+}
+
+export interface DriveContractHarness {
+  readonly kind: DriveKind;
+  /** A drive holding a blank disc. `slow` asks for one whose burns take seconds (for cancelling). */
+  readonly open: (workDir: string, options: { slow: boolean }) => Promise<ContractDrive>;
+  /** Options that make a burn of a few MB take several seconds on a `slow` drive. */
+  readonly slowBurn: { readonly speed?: number };
+  /** Whether eject takes the disc away (a tray), so media() then says `none`. */
+  readonly ejectRemovesDisc: boolean;
+  /** Whether a burn may corrupt data in flight and verification be forced to fail (fault injection). */
+  readonly corruptNextBurn?: (drive: Drive, sector: number) => void;
+}
+
+function isoImage(file: string): BurnImage {
+  const size = statSync(file).size;
+  return { format: 'iso', path: file, sizeBytes: size, sectors: Math.ceil(size / SECTOR_BYTES) };
+}
+
+async function readAll(drive: Drive, length: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of drive.read(length) as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+/** Register the contract tests for one backend. */
+export function describeDriveContract(name: string, harness: DriveContractHarness): void {
+  describe(`drive contract: ${name}`, () => {
+    let work: ReturnType<typeof makeTempDir>;
+    let iso: string;
+    let slowIso: string;
+    let current: ContractDrive | undefined;
+
+    beforeAll(() => {
+      work = makeTempDir('contract-');
+      iso = makeIso(work.dir, { payloadBytes: 3 * 1024 * 1024 + 4096 });
+      slowIso = makeIso(work.dir, { name: 'slow.iso', payloadBytes: 20 * 1024 * 1024 });
+    });
+    afterAll(() => work.cleanup());
+    afterEach(async () => {
+      await current?.cleanup();
+      current = undefined;
+    });
+
+    async function open(slow = false): Promise<Drive> {
+      current = await harness.open(work.dir, { slow });
+      return current.drive;
+    }
+
+    it('describes itself', async () => {
+      const drive = await open();
+      const info = await drive.info();
+      expect(info.address).toBe(drive.address);
+      expect(info.kind).toBe(harness.kind);
+      expect(drive.kind).toBe(harness.kind);
+      expect(info.stableId.length).toBeGreaterThan(0);
+      expect(typeof info.vendor).toBe('string');
+      expect(typeof info.model).toBe('string');
+      expect(info.writes.length).toBeGreaterThan(0);
+    });
+
+    it('reports a blank disc with room for the image', async () => {
+      const drive = await open();
+      const media = await drive.media();
+      expect(media.status).toBe('blank');
+      expect(media.type).not.toBeNull();
+      expect(media.freeSectors).toBeGreaterThan(isoImage(iso).sectors);
+      expect(media.capacitySectors).toBeGreaterThanOrEqual(media.freeSectors);
+    });
+
+    it('burns an image with progress, and reads back exactly what it wrote', async () => {
+      const drive = await open();
+      const image = isoImage(iso);
+      const progress: BurnProgress[] = [];
+      const result = await drive.burn(image, { onProgress: (p) => progress.push(p) });
+      expect(result.dummy).toBe(false);
+      expect(result.bytesWritten).toBeGreaterThanOrEqual(image.sizeBytes);
+      expect(progress.length).toBeGreaterThan(0);
+      const writing = progress.filter((p) => p.phase === 'writing');
+      expect(writing.length).toBeGreaterThan(0);
+      for (let i = 1; i < writing.length; i++) {
+        expect(writing[i]!.bytesWritten).toBeGreaterThanOrEqual(writing[i - 1]!.bytesWritten);
+      }
+      for (const p of progress) {
+        expect(p.bytesTotal).toBe(image.sizeBytes);
+        expect(p.bytesWritten).toBeLessThanOrEqual(image.sizeBytes);
+        expect(p.speedX).toBeGreaterThanOrEqual(0);
+        expect(p.speedMBps).toBeGreaterThanOrEqual(0);
+      }
+      const back = await readAll(drive, image.sizeBytes);
+      expect(back.length).toBe(image.sizeBytes);
+      expect(back.equals(await readFile(iso))).toBe(true);
+      const verified = await verifyDisc(drive, { path: iso, sizeBytes: image.sizeBytes });
+      expect(verified.bytes).toBe(image.sizeBytes);
+    });
+
+    it('does not record anything on a test (dummy) burn', async () => {
+      const drive = await open();
+      const result = await drive.burn(isoImage(iso), { dummy: true });
+      expect(result.dummy).toBe(true);
+      expect((await drive.media()).status).toBe('blank');
+    });
+
+    it('refuses a missing image before writing', async () => {
+      const drive = await open();
+      const missing: BurnImage = { format: 'iso', path: path.join(work.dir, 'nope.iso'), sizeBytes: 4096, sectors: 2 };
+      await expect(drive.burn(missing, {})).rejects.toBeInstanceOf(ImageError);
+      expect((await drive.media()).status).toBe('blank');
+    });
+
+    it('refuses an image larger than the disc before writing', async () => {
+      const drive = await open();
+      const media = await drive.media();
+      const big = path.join(work.dir, `too-big-${harness.kind}.iso`);
+      writeFileSync(big, '');
+      truncateSync(big, (media.freeSectors + 16) * SECTOR_BYTES);
+      const err: unknown = await drive.burn(isoImage(big), {}).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(MediaTooSmallError);
+      expect((err as MediaTooSmallError).availableSectors).toBeLessThan((err as MediaTooSmallError).neededSectors);
+      expect((await drive.media()).status).toBe('blank');
+    });
+
+    it('cancels a burn in progress with CancelledError', async () => {
+      const drive = await open(true);
+      const controller = new AbortController();
+      const burning = drive.burn(
+        isoImage(slowIso),
+        { ...harness.slowBurn, onProgress: (p) => p.phase === 'writing' && controller.abort() },
+        controller.signal,
+      );
+      const err = await burning.catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CancelledError);
+    });
+
+    it('refuses a second operation while burning', async () => {
+      const drive = await open(true);
+      const controller = new AbortController();
+      const first = drive.burn(isoImage(slowIso), harness.slowBurn, controller.signal).catch((e: unknown) => e);
+      let second: unknown;
+      await new Promise((r) => setTimeout(r, 200));
+      try {
+        await drive.burn(isoImage(iso), {});
+      } catch (e) {
+        second = e;
+      } finally {
+        controller.abort();
+      }
+      expect(second).toBeInstanceOf(DriveBusyError);
+      expect(await first).toBeInstanceOf(DriveError);
+    });
+
+    it('fails a read that is cancelled', async () => {
+      const drive = await open();
+      await drive.burn(isoImage(iso), {});
+      const controller = new AbortController();
+      controller.abort();
+      const err = await (async () => {
+        for await (const _chunk of drive.read(isoImage(iso).sizeBytes, { signal: controller.signal }) as AsyncIterable<Buffer>) {
+          // drain
+        }
+      })().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CancelledError);
+    });
+
+    it('ejects and loads', async () => {
+      const drive = await open();
+      await drive.eject();
+      if (harness.ejectRemovesDisc) expect((await drive.media()).status).toBe('none');
+      await drive.load();
+    });
+
+    if (harness.corruptNextBurn) {
+      const corrupt = harness.corruptNextBurn;
+      it('reports the first differing sector when the disc does not match', async () => {
+        const drive = await open();
+        corrupt(drive, 700);
+        const image = isoImage(iso);
+        await drive.burn(image, {});
+        const err = await verifyDisc(drive, { path: iso, sizeBytes: image.sizeBytes }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(VerifyMismatchError);
+        expect((err as VerifyMismatchError).firstDifferingSector).toBe(700);
+      });
+    }
+  });
+}
