@@ -1,6 +1,6 @@
 import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageError, ReadError, VerifyMismatchError } from '../src/errors.js';
@@ -39,8 +39,7 @@ describe('verifyDisc', () => {
 
   it('names the first differing sector and both digests', async () => {
     const bad = Buffer.from(data);
-    bad[2048 * 321 + 17] ^= 0xff;
-    bad[2048 * 500] ^= 0xff;
+    for (const at of [2048 * 321 + 17, 2048 * 500]) bad.writeUInt8(bad.readUInt8(at) ^ 0xff, at);
     const disc = path.join(work.dir, 'bad.img');
     writeFileSync(disc, bad);
     const err: unknown = await verifyDisc(fileDisc(disc), { path: image, sizeBytes: data.length }).catch((e: unknown) => e);
