@@ -12,3 +12,5 @@ export * from './parse/proc-cdrom-info.js';
 export * from './parse/device-listings.js';
 export * from './parse/read-progress.js';
 export * from './discovery/discover-drives.js';
+export * from './sim/index.js';
+export * from './open-drive.js';

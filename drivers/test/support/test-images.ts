@@ -3,7 +3,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -32,12 +32,32 @@ export function makeIso(dir: string, options: { name?: string; payloadBytes?: nu
   return iso;
 }
 
+/** Where cdrskin 1.5.4 looks for its permission file when run as root. */
+export const CDRSKIN_ROOT_PERMISSION_FILE = '/root/cdrskin_permissions/allow_emulated_drives';
+
 /**
- * A HOME directory holding cdrskin_permissions/allow_emulated_drives: as root,
- * cdrskin refuses stdio: targets other than /dev/null without it. The
- * directory must be owned by root and not group/other-writable.
+ * Let cdrskin burn to `stdio:` files when the tests run as root. cdrskin
+ * refuses stdio: targets other than /dev/null for UID 0 unless
+ * cdrskin_permissions/allow_emulated_drives exists in root's home, a folder
+ * owned by root and not group/other-writable. cdrskin 1.5.4 builds that path
+ * as /root/... and ignores $HOME, so the file is created there (idempotent);
+ * non-root users need no file.
+ */
+export function allowCdrskinStdioAsRoot(): void {
+  if (process.getuid?.() !== 0 || existsSync(CDRSKIN_ROOT_PERMISSION_FILE)) return;
+  const dir = path.dirname(CDRSKIN_ROOT_PERMISSION_FILE);
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  chmodSync(dir, 0o755);
+  writeFileSync(CDRSKIN_ROOT_PERMISSION_FILE, '');
+}
+
+/**
+ * A HOME for tool runs in tests, holding cdrskin_permissions/allow_emulated_drives
+ * too (for cdrskin builds that honour $HOME); also makes sure root's own
+ * permission file exists (see allowCdrskinStdioAsRoot).
  */
 export function makeCdrskinHome(dir: string): string {
+  allowCdrskinStdioAsRoot();
   const home = path.join(dir, 'home');
   const perms = path.join(home, 'cdrskin_permissions');
   mkdirSync(perms, { recursive: true });

@@ -41,3 +41,14 @@ export function failureJson(err: unknown): Record<string, unknown> {
   if (isDriveError(err)) return { ok: false, error: err.toJSON() };
   return { ok: false, error: { message: err instanceof Error ? err.message : String(err) } };
 }
+
+/** Parse a positive number option, or fail with a usage error naming it. */
+export function positiveNumber(name: string, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+(\.\d+)?$/.test(value.trim()) || !Number.isFinite(n) || n <= 0 || n > max) {
+      throw new UsageError(`${name} must be a positive number up to ${max}, got '${value}'`);
+    }
+    return n;
+  };
+}

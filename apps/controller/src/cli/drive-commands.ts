@@ -18,7 +18,7 @@ import {
   probeImage,
   verifyDisc,
 } from 'node-cdrecord-wrapper';
-import { UsageError } from './cli-output.js';
+import { positiveNumber, UsageError } from './cli-output.js';
 import { ProgressBar } from './progress-bar.js';
 
 /** What each command needs from the process it runs in. */
@@ -31,17 +31,6 @@ export interface CliContext {
 
 function print(ctx: CliContext, json: boolean, value: unknown, text: string): void {
   ctx.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
-}
-
-/** Parse a positive number option, or fail with a usage error naming it. */
-export function positiveNumber(name: string, max: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!/^\d+(\.\d+)?$/.test(value.trim()) || !Number.isFinite(n) || n <= 0 || n > max) {
-      throw new UsageError(`${name} must be a number from 1 to ${max}, got '${value}'`);
-    }
-    return n;
-  };
 }
 
 function byteCount(value: string): number {

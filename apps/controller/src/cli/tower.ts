@@ -4,6 +4,7 @@
  * controller commands talk to its API.
  */
 import { Command, CommanderError } from 'commander';
+import { registerDemoCommand } from './demo-command.js';
 import { registerDriveCommands } from './drive-commands.js';
 import { EXIT, exitCodeFor, failureJson, failureLine } from './cli-output.js';
 
@@ -23,7 +24,9 @@ async function main(argv: readonly string[]): Promise<number> {
       outputError: () => undefined,
     })
     .showSuggestionAfterError(true);
-  registerDriveCommands(program, { stdout: process.stdout, stderr: process.stderr, signal: controller.signal });
+  const context = { stdout: process.stdout, stderr: process.stderr, signal: controller.signal };
+  registerDriveCommands(program, context);
+  registerDemoCommand(program, context);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

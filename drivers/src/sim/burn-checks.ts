@@ -1,0 +1,59 @@
+/**
+ * The checks a drive makes before a burn, so nothing is written when the
+ * disc or the image cannot take it.
+ */
+import { constants as fsConstants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import type { BurnImage } from '../drive-contract.js';
+import { ImageError, MediaTooSmallError, WrongMediaError } from '../errors.js';
+import { isRewritable, mediaClassOf, SECTOR_BYTES } from '../media.js';
+import type { MediaClass } from '../media.js';
+import { isOverwritable, isRomType } from './sim-disc.js';
+import type { SimDisc } from './sim-disc.js';
+import { writerWrites } from './writer-capability.js';
+import type { WriterClass } from './writer-capability.js';
+
+/** The checks a real drive makes before writing; returns the disc's media class. */
+export function checkWritable(disc: SimDisc, image: BurnImage, writer: WriterClass, device: string): MediaClass {
+  const cls = mediaClassOf(disc.type);
+  if (cls === null || isRomType(disc.type)) throw new WrongMediaError(`${disc.type} is not recordable`, { device });
+  if (!writerWrites(writer, disc.type)) throw new WrongMediaError(`this drive cannot write ${disc.type}`, { device });
+  if (image.format === 'cue' && cls !== 'cd') {
+    throw new WrongMediaError(`a CUE image needs a CD, the disc is ${disc.type}`, { device });
+  }
+  if (disc.status === 'complete' && !isOverwritable(disc.type)) {
+    throw new WrongMediaError(`the ${disc.type} is closed${isRewritable(disc.type) ? ': blank it first' : ''}`, { device });
+  }
+  const free = disc.capacitySectors - (disc.status === 'appendable' ? disc.usedSectors : 0);
+  if (image.sectors > free) {
+    throw new MediaTooSmallError(`image needs ${image.sectors} sectors, the ${disc.type} has ${free}`, image.sectors, free, {
+      device,
+    });
+  }
+  return cls;
+}
+
+/** ImageError unless the image is a readable regular file of at least its stated size. */
+export async function checkImage(image: BurnImage, device: string): Promise<void> {
+  if (!(Number.isSafeInteger(image.sectors) && image.sectors > 0 && image.sizeBytes > 0)) {
+    throw new ImageError(`image ${image.path} is empty`, { device });
+  }
+  let size: number;
+  try {
+    const st = await stat(image.path);
+    if (!st.isFile()) throw new ImageError(`image ${image.path} is not a regular file`, { device });
+    await access(image.path, fsConstants.R_OK);
+    size = st.size;
+  } catch (err) {
+    if (err instanceof ImageError) throw err;
+    throw new ImageError(`cannot read image ${image.path}: ${(err as Error).message}`, { device, cause: err });
+  }
+  if (image.format === 'iso') {
+    if (size < image.sizeBytes) {
+      throw new ImageError(`image ${image.path} has ${size} bytes, ${image.sizeBytes} expected`, { device });
+    }
+    if (Math.ceil(image.sizeBytes / SECTOR_BYTES) > image.sectors) {
+      throw new ImageError(`image ${image.path}: ${image.sizeBytes} bytes do not fit ${image.sectors} sectors`, { device });
+    }
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Reading a simulated disc back: a Readable of exactly the requested bytes,
+ * taken from the recorded image file in bounded chunks (zeros past the
+ * recorded data, garbage in damaged areas, a flipped sector for the
+ * verify-mismatch fault), paced by the CAV read speed model.
+ */
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { ReadError } from '../errors.js';
+import { SECTOR_BYTES } from '../media.js';
+import type { MediaClass } from '../media.js';
+import type { ScaledClock } from './scaled-clock.js';
+import { abortReason } from './scaled-clock.js';
+import { overlayDiscBytes } from './sim-disc.js';
+import type { SimDisc } from './sim-disc.js';
+import { readDurationMs, SPEED_PROFILES } from './speed-model.js';
+
+/** Bytes per chunk: bounded memory per reading drive. */
+const CHUNK_BYTES = 256 * 1024;
+/** Sleep only when this far ahead of the model, so a fast read does not wake for every chunk. */
+const MIN_SLEEP_WALL_MS = 10;
+
+export interface DiscReadRequest {
+  readonly device: string;
+  readonly disc: SimDisc;
+  readonly mediaClass: MediaClass;
+  readonly offset: number;
+  readonly length: number;
+  readonly clock: ScaledClock;
+  /** Aborts the read; its reason is the stream's error. */
+  readonly signal: AbortSignal;
+}
+
+/** A stream of `length` disc bytes from `offset`; fails with ReadError past the end of the disc. */
+export function createDiscReadStream(req: DiscReadRequest): Readable {
+  const stream = Readable.from(readChunks(req), { objectMode: false, highWaterMark: CHUNK_BYTES });
+  const onAbort = (): void => {
+    stream.destroy(abortReason(req.signal));
+  };
+  req.signal.addEventListener('abort', onAbort, { once: true });
+  stream.once('close', () => req.signal.removeEventListener('abort', onAbort));
+  return stream;
+}
+
+/** A stream that fails with `error` as soon as it is read or listened to. */
+export function failedStream(error: Error): Readable {
+  const stream = new Readable({ read() {} });
+  process.nextTick(() => stream.destroy(error));
+  return stream;
+}
+
+async function* readChunks(req: DiscReadRequest): AsyncGenerator<Buffer> {
+  const { disc, clock, signal } = req;
+  const discBytes = disc.capacitySectors * SECTOR_BYTES;
+  const content = disc.content;
+  if (disc.status === 'blank') {
+    throw new ReadError('blank disc: nothing to read', Math.floor(req.offset / SECTOR_BYTES), { device: req.device });
+  }
+  const startByte = (content?.startSector ?? 0) * SECTOR_BYTES;
+  const imageEnd = content?.path == null ? startByte : startByte + content.recordedBytes;
+  const wallStart = clock.now();
+  const spinUp = SPEED_PROFILES[req.mediaClass].readSpinUpMs;
+  let file: FileHandle | null = null;
+  try {
+    if (content?.path != null && req.offset + req.length > startByte && req.offset < imageEnd) {
+      try {
+        file = await open(content.path, 'r');
+      } catch (err) {
+        throw new ReadError(`recorded data unavailable: ${(err as Error).message}`, Math.floor(startByte / SECTOR_BYTES), {
+          device: req.device,
+          cause: err,
+        });
+      }
+    }
+    let pos = req.offset;
+    const end = req.offset + req.length;
+    while (pos < end) {
+      if (pos >= discBytes) {
+        throw new ReadError(`read beyond the end of the disc`, Math.floor(pos / SECTOR_BYTES), { device: req.device });
+      }
+      const size = Math.min(CHUNK_BYTES, end - pos, discBytes - pos);
+      const buf = Buffer.allocUnsafe(size);
+      let filled = 0;
+      if (file !== null && pos < imageEnd && pos + size > startByte) {
+        // Bytes before the recorded session (an earlier one) read as zeros.
+        const lead = Math.max(0, startByte - pos);
+        buf.fill(0, 0, lead);
+        const want = Math.min(size, imageEnd - pos) - lead;
+        const { bytesRead } = await file.read(buf, lead, want, pos + lead - startByte);
+        filled = lead + bytesRead;
+      }
+      overlayDiscBytes(disc, buf, pos, filled);
+      pos += size;
+      const aheadWall = clock.wallMs(spinUp + readDurationMs(req.mediaClass, req.offset, pos, disc.capacitySectors)) -
+        (clock.now() - wallStart);
+      if (aheadWall >= MIN_SLEEP_WALL_MS) await clock.sleepWall(aheadWall, signal);
+      if (signal.aborted) throw abortReason(signal);
+      yield buf;
+    }
+  } finally {
+    await file?.close();
+  }
+}

@@ -1,0 +1,443 @@
+/**
+ * A simulated optical drive (`sim:N`) for demos, operator training and scale
+ * tests: it validates, times and fails like a real burner, in scaled time.
+ * All state is per instance; a process may hold a thousand of them, and an
+ * idle drive holds no timer that keeps the process alive.
+ */
+import type { Readable } from 'node:stream';
+import type {
+  BurnImage, BurnOptions, BurnProgress, BurnResult, DeviceAddress, Drive, DriveInfo, MediaStatus, MediaType, ReadOptions,
+} from '../drive-contract.js';
+import { CancelledError, DriveBusyError, DriveGoneError, NoMediaError, WriteError, WrongMediaError } from '../errors.js';
+import type { DriveError } from '../errors.js';
+import { isRewritable, mediaClassOf, SECTOR_BYTES } from '../media.js';
+import { AutoLoader } from './auto-loader.js';
+import type { AutoLoaderOptions } from './auto-loader.js';
+import { checkImage, checkWritable } from './burn-checks.js';
+import { runBurn } from './burn-run.js';
+import { createDiscReadStream, failedStream } from './disc-reader.js';
+import { abortReason, ScaledClock } from './scaled-clock.js';
+import { createDisc, mediaStatusOf } from './sim-disc.js';
+import type { DiscSpec, SimDisc } from './sim-disc.js';
+import { FaultPlan, seededRandom } from './sim-faults.js';
+import type { FaultKind, SimFaults } from './sim-faults.js';
+import { blankDurationMs, mediaRatedWriteX, SPEED_PROFILES } from './speed-model.js';
+import { TypedEmitter } from './typed-emitter.js';
+import { WRITER_READS, WRITER_WRITES, writerWrites } from './writer-capability.js';
+import type { WriterClass } from './writer-capability.js';
+
+export interface SimulatedDriveOptions {
+  /** The N of `sim:N`. Default 0. */
+  readonly index?: number;
+  /** The address as opened; default `sim:N`. */
+  readonly address?: DeviceAddress;
+  /** Drive capability. Default `bd`: writes CD-R/RW, DVD±R/RW/DL and BD-R/RE (DL too). */
+  readonly writer?: WriterClass;
+  /** Disc in the drive at start. Default: the auto-loader's first blank, else none. */
+  readonly media?: MediaType | DiscSpec | null;
+  /** Wall milliseconds per model millisecond (0.01: 100 times faster). Default 1. */
+  readonly timeScale?: number;
+  readonly faults?: SimFaults;
+  /** Attach an auto-loader. */
+  readonly autoLoader?: AutoLoaderOptions;
+  /** Random source for faults and progress noise. Default: seeded from `seed`, else from the index. */
+  readonly random?: () => number;
+  readonly seed?: number;
+  /** Wall clock in ms. Default `performance.now`. */
+  readonly now?: () => number;
+  /** Wall milliseconds between progress reports (at most one per interval). Default 250. */
+  readonly progressIntervalMs?: number;
+}
+
+/** What a watcher (a tower agent) can listen to. */
+export interface SimulatedDriveEvents {
+  /** The disc changed: inserted, removed, written, blanked. */
+  'media-change': [media: MediaStatus];
+  /** The tray opened or closed. */
+  tray: [state: { readonly open: boolean }];
+  /** Each burn progress report (also passed to `onProgress`). */
+  progress: [progress: BurnProgress];
+  /** An injected fault fired. */
+  fault: [event: { readonly kind: FaultKind; readonly error?: DriveError }];
+  /** The drive vanished (`connected: false`) or came back. */
+  connection: [state: { readonly connected: boolean }];
+}
+
+/** Model milliseconds for the tray to open or close. */
+const TRAY_MS = 1_500;
+
+interface Operation {
+  readonly name: string;
+  readonly controller: AbortController;
+  unlink(): void;
+}
+
+/** A simulated drive implementing the drive contract, plus operator controls and events. */
+export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implements Drive {
+  readonly address: DeviceAddress;
+  readonly kind = 'sim' as const;
+  readonly index: number;
+  readonly writer: WriterClass;
+  /** The auto-loader, when one is attached. */
+  readonly autoLoader: AutoLoader | null;
+  readonly #clock: ScaledClock;
+  readonly #faults: FaultPlan;
+  readonly #random: () => number;
+  readonly #progressIntervalMs: number;
+  #disc: SimDisc | null;
+  #trayOpen = false;
+  #connected = true;
+  #disposed = false;
+  #op: Operation | null = null;
+  #loadTimer: NodeJS.Timeout | null = null;
+
+  constructor(options: SimulatedDriveOptions = {}) {
+    super();
+    const index = options.index ?? 0;
+    if (!(Number.isSafeInteger(index) && index >= 0)) throw new RangeError(`index must be a non-negative integer, got ${index}`);
+    this.index = index;
+    this.address = options.address ?? `sim:${index}`;
+    this.writer = options.writer ?? 'bd';
+    this.#clock = new ScaledClock(options.timeScale ?? 1, options.now);
+    this.#random = options.random ?? seededRandom(options.seed ?? index + 1);
+    this.#faults = new FaultPlan(options.faults, this.#random);
+    this.#progressIntervalMs = Math.max(1, options.progressIntervalMs ?? 250);
+    this.autoLoader = options.autoLoader === undefined ? null : new AutoLoader(options.autoLoader);
+    const initial = options.media !== undefined ? options.media : (this.autoLoader?.takeBlank() ?? null);
+    this.#disc = initial === null ? null : createDisc(initial);
+  }
+
+  /** The time scale (wall ms per model ms). */
+  get timeScale(): number {
+    return this.#clock.timeScale;
+  }
+
+  /** The disc in the drive (live object; do not modify), or null. */
+  get disc(): Readonly<SimDisc> | null {
+    return this.#disc;
+  }
+
+  /** True while the tray is open (after an eject, until a load or a new disc). */
+  get trayOpen(): boolean {
+    return this.#trayOpen;
+  }
+
+  /** False after the drive vanished (until `reconnect()`) or was disposed. */
+  get connected(): boolean {
+    return this.#connected && !this.#disposed;
+  }
+
+  /** Name of the operation in progress (`burn`, `read`, `blank`, `eject`, `load`), or null. */
+  get busy(): string | null {
+    return this.#op?.name ?? null;
+  }
+
+  /** Faults currently armed. */
+  get faults(): SimFaults {
+    return this.#faults.current;
+  }
+
+  /** Replace the armed faults at runtime (`{}` clears them). */
+  setFaults(faults: SimFaults): void {
+    this.#faults.set(faults);
+  }
+
+  async info(_signal?: AbortSignal): Promise<DriveInfo> {
+    this.#checkConnected();
+    const cls = this.#disc === null ? null : mediaClassOf(this.#disc.type);
+    const maxWriteSpeedX = this.#disc !== null && cls !== null && this.#writes(this.#disc.type)
+      ? Math.min(SPEED_PROFILES[cls].maxWriteX, mediaRatedWriteX(this.#disc.type))
+      : SPEED_PROFILES[this.writer].maxWriteX;
+    return {
+      address: this.address,
+      stableId: `sim:${this.index}`,
+      kind: 'sim',
+      vendor: 'TOWER',
+      model: `SIMULATED ${this.writer.toUpperCase()}-WRITER`,
+      firmware: 'SIM1',
+      reads: WRITER_READS[this.writer],
+      writes: WRITER_WRITES[this.writer],
+      canTestWrite: true,
+      maxWriteSpeedX,
+    };
+  }
+
+  async media(_signal?: AbortSignal): Promise<MediaStatus> {
+    this.#checkConnected();
+    return this.#status();
+  }
+
+  async burn(image: BurnImage, options: BurnOptions, signal?: AbortSignal): Promise<BurnResult> {
+    const op = this.#begin('burn', signal);
+    try {
+      this.#takeNoMedia();
+      const wrong = this.#faults.take('wrongMedia');
+      if (wrong !== undefined && this.#disc !== null) {
+        this.#disc = createDisc(wrong.type);
+        this.#notify('fault', { kind: 'wrongMedia' });
+        this.#notify('media-change', this.#status());
+      }
+      const disc = this.#requireDisc();
+      const mediaClass = checkWritable(disc, image, this.writer, this.address);
+      await checkImage(image, this.address);
+      if (op.controller.signal.aborted) throw abortReason(op.controller.signal);
+      const dummy = options.dummy === true;
+      const gone = this.#faults.take('driveGone');
+      const writeError = this.#faults.take('writeError');
+      const mismatch = dummy ? undefined : this.#faults.take('verifyMismatch');
+      const startSector = disc.status === 'appendable' ? disc.usedSectors : 0;
+      const requested = options.speed !== undefined && options.speed > 0 ? options.speed : Infinity;
+      const result = await runBurn({
+        device: this.address,
+        disc,
+        mediaClass,
+        image,
+        options,
+        speed: { speedCap: Math.min(requested, mediaRatedWriteX(disc.type)), speedFactor: this.#faults.speedFactor },
+        clock: this.#clock,
+        signal: op.controller.signal,
+        progressIntervalMs: this.#progressIntervalMs,
+        random: this.#random,
+        writeErrorAt: writeError?.atPercent,
+        goneAt: gone === undefined ? undefined : (gone.atPercent ?? 0),
+        flipSector: mismatch === undefined ? undefined : (mismatch.sector ?? startSector + this.#faults.randomInt(image.sectors)),
+        report: (p) => {
+          options.onProgress?.(p);
+          this.#notify('progress', p);
+        },
+      }).catch((err: unknown) => {
+        if (!dummy) this.#notify('media-change', this.#status());
+        this.#onBurnFailure(err);
+        throw err;
+      });
+      if (!dummy) {
+        if (mismatch !== undefined) this.#notify('fault', { kind: 'verifyMismatch' });
+        this.#notify('media-change', this.#status());
+      }
+      if (options.eject === true) await this.#eject(op.controller.signal);
+      return result;
+    } finally {
+      this.#end(op);
+    }
+  }
+
+  read(length: number, options: ReadOptions = {}): Readable {
+    const offset = options.offset ?? 0;
+    if (!(Number.isSafeInteger(length) && length >= 0)) return failedStream(new RangeError(`bad read length ${length}`));
+    if (!(Number.isSafeInteger(offset) && offset >= 0 && offset % SECTOR_BYTES === 0)) {
+      return failedStream(new RangeError(`read offset must be a non-negative multiple of ${SECTOR_BYTES}, got ${offset}`));
+    }
+    let op: Operation;
+    try {
+      op = this.#begin('read', options.signal);
+    } catch (err) {
+      return failedStream(err as Error);
+    }
+    try {
+      this.#takeNoMedia();
+    } catch (err) {
+      this.#end(op);
+      return failedStream(err as Error);
+    }
+    const disc = this.#disc;
+    const mediaClass = disc === null ? null : mediaClassOf(disc.type);
+    if (disc === null || mediaClass === null) {
+      this.#end(op);
+      return failedStream(new NoMediaError('no disc in the drive', { device: this.address }));
+    }
+    const stream = createDiscReadStream({
+      device: this.address, disc, mediaClass, offset, length, clock: this.#clock, signal: op.controller.signal,
+    });
+    stream.once('close', () => this.#end(op));
+    return stream;
+  }
+
+  async eject(signal?: AbortSignal): Promise<void> {
+    const op = this.#begin('eject', signal);
+    try {
+      await this.#eject(op.controller.signal);
+    } finally {
+      this.#end(op);
+    }
+  }
+
+  async load(signal?: AbortSignal): Promise<void> {
+    const op = this.#begin('load', signal);
+    try {
+      if (!this.#trayOpen) return;
+      await this.#clock.sleep(TRAY_MS, op.controller.signal);
+      this.#setTray(false);
+    } finally {
+      this.#end(op);
+    }
+  }
+
+  async blank(mode: 'fast' | 'all', signal?: AbortSignal): Promise<void> {
+    const op = this.#begin('blank', signal);
+    try {
+      this.#takeNoMedia();
+      const disc = this.#requireDisc();
+      if (!isRewritable(disc.type) || !this.#writes(disc.type)) {
+        throw new WrongMediaError(`cannot blank ${disc.type}: not rewritable media this drive writes`, { device: this.address });
+      }
+      await this.#clock.sleep(blankDurationMs(disc.type, mode, disc.capacitySectors), op.controller.signal);
+      disc.status = 'blank';
+      disc.usedSectors = 0;
+      disc.content = null;
+      this.#notify('media-change', this.#status());
+    } finally {
+      this.#end(op);
+    }
+  }
+
+  /** Operator: put a disc in (replacing any) and close the tray. */
+  insertDisc(spec: MediaType | DiscSpec): void {
+    this.#checkIdle('insert a disc');
+    this.#cancelLoad();
+    this.#disc = createDisc(spec);
+    this.#setTray(false);
+    this.#notify('media-change', this.#status());
+  }
+
+  /** Operator: open the tray and take the disc out (bypassing the auto-loader). Returns the disc. */
+  removeDisc(): SimDisc | null {
+    this.#checkIdle('remove the disc');
+    const disc = this.#disc;
+    this.#disc = null;
+    this.#setTray(true);
+    if (disc !== null) this.#notify('media-change', this.#status());
+    return disc;
+  }
+
+  /** Simulate unplugging: the operation in progress fails and every call throws DriveGoneError until `reconnect()`. */
+  disconnect(): void {
+    if (!this.#connected) return;
+    this.#connected = false;
+    this.#cancelLoad();
+    this.#op?.controller.abort(new DriveGoneError('drive disappeared', { device: this.address }));
+    this.#notify('connection', { connected: false });
+  }
+
+  /** Bring a vanished drive back (its disc as it was). */
+  reconnect(): void {
+    if (this.#connected || this.#disposed) return;
+    this.#connected = true;
+    this.#notify('connection', { connected: true });
+    if (this.#disc === null && this.#trayOpen) this.#scheduleLoad();
+  }
+
+  /** Stop everything: the operation in progress fails, timers are cleared, listeners removed. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#cancelLoad();
+    this.#op?.controller.abort(new DriveGoneError('drive disposed', { device: this.address }));
+    this.removeAllListeners();
+  }
+
+  #status(): MediaStatus {
+    const hidden = this.#faults.certain('noMedia');
+    return mediaStatusOf(hidden ? null : this.#disc, this.#trayOpen);
+  }
+
+  #writes(type: MediaType): boolean {
+    return writerWrites(this.writer, type);
+  }
+
+  #checkConnected(): void {
+    if (this.#disposed) throw new DriveGoneError('drive disposed', { device: this.address });
+    if (!this.#connected) throw new DriveGoneError('drive disappeared', { device: this.address });
+  }
+
+  #checkIdle(what: string): void {
+    this.#checkConnected();
+    if (this.#op !== null) throw new DriveBusyError(`cannot ${what} during ${this.#op.name}`, { device: this.address });
+  }
+
+  #begin(name: string, signal: AbortSignal | undefined): Operation {
+    this.#checkIdle(name);
+    if (signal?.aborted === true) throw new CancelledError(`${name} cancelled`, { device: this.address });
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(new CancelledError(`${name} cancelled`, { device: this.address }));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const op: Operation = { name, controller, unlink: () => signal?.removeEventListener('abort', onAbort) };
+    this.#op = op;
+    return op;
+  }
+
+  #end(op: Operation): void {
+    op.unlink();
+    if (this.#op === op) this.#op = null;
+  }
+
+  #takeNoMedia(): void {
+    if (this.#faults.take('noMedia') === undefined) return;
+    const error = new NoMediaError('no disc detected', { device: this.address });
+    this.#notify('fault', { kind: 'noMedia', error });
+    throw error;
+  }
+
+  #requireDisc(): SimDisc {
+    if (this.#disc === null) throw new NoMediaError('no disc in the drive', { device: this.address });
+    return this.#disc;
+  }
+
+  #onBurnFailure(err: unknown): void {
+    if (err instanceof DriveGoneError && this.#connected && !this.#disposed) {
+      // An injected disappearance: the drive stays gone until reconnect().
+      this.#connected = false;
+      this.#notify('fault', { kind: 'driveGone', error: err });
+      this.#notify('connection', { connected: false });
+    } else if (err instanceof WriteError) {
+      this.#notify('fault', { kind: 'writeError', error: err });
+    }
+  }
+
+  async #eject(signal: AbortSignal): Promise<void> {
+    if (!this.#trayOpen) {
+      await this.#clock.sleep(TRAY_MS, signal);
+      this.#setTray(true);
+    }
+    const disc = this.#disc;
+    this.#disc = null;
+    if (disc !== null) this.#notify('media-change', this.#status());
+    this.autoLoader?.takeOut(disc);
+    this.#scheduleLoad();
+  }
+
+  #scheduleLoad(): void {
+    const loader = this.autoLoader;
+    if (loader === null || this.#loadTimer !== null || loader.empty) return;
+    this.#loadTimer = setTimeout(() => {
+      this.#loadTimer = null;
+      if (!this.connected || this.#disc !== null || this.#op !== null) return;
+      const blank = loader.takeBlank();
+      if (blank === null) return;
+      this.#disc = createDisc(blank);
+      this.#setTray(false);
+      this.#notify('media-change', this.#status());
+    }, this.#clock.wallMs(loader.loadDelayMs));
+    // A pending load must not keep an otherwise idle process alive.
+    this.#loadTimer.unref();
+  }
+
+  #cancelLoad(): void {
+    if (this.#loadTimer !== null) clearTimeout(this.#loadTimer);
+    this.#loadTimer = null;
+  }
+
+  #setTray(open: boolean): void {
+    if (this.#trayOpen === open) return;
+    this.#trayOpen = open;
+    this.#notify('tray', { open });
+  }
+
+  /** Emit without letting a throwing listener break the drive. */
+  #notify<K extends keyof SimulatedDriveEvents & string>(event: K, ...args: SimulatedDriveEvents[K]): void {
+    try {
+      this.emit(event, ...args);
+    } catch {
+      // A watcher's bug must not fail a burn.
+    }
+  }
+}
