@@ -74,6 +74,32 @@ describe('tower drive (the built CLI: `npm test` builds first)', () => {
     expect(media.status).toBe('blank');
   });
 
+  it('lists drives as JSON (none on a machine without burners)', async () => {
+    const run = await tower(['drive', 'list', '--json'], env);
+    expect(run.code).toBe(0);
+    expect(Array.isArray(JSON.parse(run.stdout))).toBe(true);
+  });
+
+  it('ejects', async () => {
+    const run = await tower(['drive', 'eject', `stdio:${path.join(work.dir, 'disc1.img')}`, '--json'], env);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ ok: true });
+  });
+
+  it('burns and verifies on a simulated drive', async () => {
+    const run = await tower(['drive', 'burn', 'sim:0?media=CD-R&timeScale=0.001', iso, '--verify', '--json'], env);
+    expect(run.code).toBe(0);
+    expect((JSON.parse(run.stdout) as { verify: { sha256: string } }).verify.sha256).toBe(sha256(iso));
+  });
+
+  it('reports a failed burn with one line and a non-zero exit', async () => {
+    const run = await tower(['drive', 'burn', 'sim:1?media=CD-R&timeScale=0.001&writeErrorAt=30', iso], env);
+    expect(run.code).toBe(1);
+    const lines = run.stderr.split(/\r|\n/).filter((l) => l.startsWith('tower:'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/write error.*\[WRITE_ERROR\]/);
+  });
+
   it.each([
     ['a zero speed', ['drive', 'burn', 'stdio:/tmp/x.img', 'IMAGE', '--speed', '0'], 2, /--speed must be a positive number/],
     ['a device with shell metacharacters', ['drive', 'info', '/dev/sr0;rm -rf /'], 2, /INVALID_DEVICE/],

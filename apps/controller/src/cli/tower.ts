@@ -34,7 +34,7 @@ async function main(argv: readonly string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return EXIT.ok;
-      process.stderr.write(`tower: ${err.message.replace(/^error: /, '')}\n`);
+      process.stderr.write(`tower: ${(err.message.split('\n')[0] ?? '').replace(/^error: /, '')}\n`);
       return EXIT.usage;
     }
     if (json) process.stdout.write(`${JSON.stringify(failureJson(err))}\n`);

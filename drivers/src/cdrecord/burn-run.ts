@@ -1,0 +1,119 @@
+/**
+ * One burn on a cdrecord-family drive: refuse what cannot work before
+ * spawning, run the tool with progress, turn its summary into a result and
+ * its failure into a typed error.
+ */
+import type { BurnImage, BurnOptions, BurnResult, DriveKind, MediaStatus } from '../drive-contract.js';
+import { CancelledError, MediaTooSmallError, NoMediaError, WrongMediaError } from '../errors.js';
+import { ONE_X_BYTES_PER_SECOND, isRecordable, mediaClassOf } from '../media.js';
+import { classifyBurnFailure } from '../parse/burn-failure.js';
+import { summarizeBurnOutput } from '../parse/burn-progress.js';
+import type { ToolRun } from '../tool-process.js';
+import { burnerBurnCommand, cdrdaoWriteCommand } from './burn-args.js';
+import type { ToolCommand } from './burn-args.js';
+import { assertCdrdaoBinBeside, assertImageReadable, assertStdioCueModes, cueTrackModes } from './image-checks.js';
+import { BurnProgressReporter } from './progress-reporter.js';
+import type { BurnerProgram } from './tool-locator.js';
+
+/** What a burn needs from its drive. */
+export interface BurnRunContext {
+  readonly address: string;
+  readonly kind: DriveKind;
+  /** `dev=` value (`stdio:/abs/path` or `/dev/srN`). */
+  readonly toolAddress: string;
+  readonly program: BurnerProgram;
+  readonly image: BurnImage;
+  readonly options: BurnOptions;
+  readonly signal?: AbortSignal;
+  readonly media: () => Promise<MediaStatus>;
+  readonly run: (command: ToolCommand, io: { onStdout: (c: string) => void; onStderr: (c: string) => void }) => Promise<ToolRun>;
+}
+
+/**
+ * Refuse a burn the disc cannot take: no disc, ROM or closed write-once
+ * disc, CUE image on non-CD media, image larger than the writable space
+ * (overwritable media count their whole capacity).
+ */
+export function assertMediaTakes(media: MediaStatus, image: BurnImage, kind: DriveKind, device: string): void {
+  if (media.status === 'none') throw new NoMediaError(`${device}: no disc in the drive`, { device });
+  if (media.type !== null && !isRecordable(media.type)) {
+    throw new WrongMediaError(`${device}: the disc is ${media.type}, which cannot be written`, { device });
+  }
+  if (media.status === 'complete' && !media.rewritable) {
+    throw new WrongMediaError(`${device}: the disc is closed${media.type ? ` (${media.type})` : ''}; insert a blank disc`, { device });
+  }
+  if (image.format === 'cue' && kind === 'optical' && media.type !== null && mediaClassOf(media.type) !== 'cd') {
+    throw new WrongMediaError(`${device}: CUE images can only be burned to CDs, the disc is ${media.type}`, { device });
+  }
+  const available = media.rewritable && media.status === 'complete' ? media.capacitySectors : media.freeSectors;
+  if (image.sectors > available) {
+    throw new MediaTooSmallError(
+      `${device}: image needs ${image.sectors} sectors but the ${kind === 'stdio' ? 'target' : 'disc'} holds only ${available}`,
+      image.sectors,
+      available,
+      { device },
+    );
+  }
+}
+
+/** Bytes per second of the tool's "1x": cdrskin on stdio uses DVD units; real drives the media's class. */
+export function oneXFor(kind: DriveKind, media: MediaStatus): number {
+  if (kind === 'stdio' || media.type === null) return kind === 'stdio' ? ONE_X_BYTES_PER_SECOND.dvd : ONE_X_BYTES_PER_SECOND.cd;
+  return ONE_X_BYTES_PER_SECOND[mediaClassOf(media.type) ?? 'dvd'];
+}
+
+/** Build the burn result from a successful run's summary lines. */
+export function burnResultFrom(run: ToolRun, image: BurnImage, options: BurnOptions, oneX: number): BurnResult {
+  const summary = summarizeBurnOutput(`${run.stdout}\n${run.stderr}`);
+  // cdrskin prints "Total bytes read/written: 0/0" for images under 1 MiB and for grown sessions although it wrote them.
+  const bytesWritten = summary.bytesWritten !== null && summary.bytesWritten > 0 ? summary.bytesWritten : image.sizeBytes;
+  const seconds = summary.writingSeconds;
+  const measured = seconds !== null && seconds > 0 ? bytesWritten / seconds / oneX : 0;
+  return {
+    bytesWritten,
+    durationMs: run.durationMs,
+    averageSpeedX: Math.round((summary.averageSpeedX ?? measured) * 10) / 10,
+    ...(summary.minBufferPercent === null ? {} : { minBufferPercent: summary.minBufferPercent }),
+    dummy: options.dummy === true,
+  };
+}
+
+/** Run one burn; see `Drive.burn` for the contract. */
+export async function runBurn(ctx: BurnRunContext): Promise<BurnResult> {
+  const { image, options, address: device, kind } = ctx;
+  await assertImageReadable(image, device);
+  if (image.format === 'cue') {
+    const modes = await cueTrackModes(image.path, device);
+    if (kind === 'stdio') assertStdioCueModes(modes, device);
+  }
+  const media = await ctx.media();
+  assertMediaTakes(media, image, kind, device);
+  const useCdrdao = image.format === 'cue' && kind === 'optical';
+  if (useCdrdao) await assertCdrdaoBinBeside(image.path, device);
+  const command = useCdrdao
+    ? cdrdaoWriteCommand(ctx.toolAddress, image.path, options)
+    : burnerBurnCommand(ctx.program, ctx.toolAddress, image, options);
+
+  const oneX = oneXFor(kind, media);
+  const reporter = new BurnProgressReporter({
+    bytesTotal: image.sizeBytes,
+    oneXBytesPerSecond: oneX,
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+  });
+  reporter.start();
+  let run: ToolRun;
+  try {
+    run = await ctx.run(command, { onStdout: (c) => reporter.stdoutChunk(c), onStderr: (c) => reporter.stderrChunk(c) });
+  } catch (err) {
+    reporter.close();
+    if (err instanceof CancelledError) {
+      throw new CancelledError(`${device}: burn cancelled`, { device, ...(err.tool ? { tool: err.tool } : {}), cause: err });
+    }
+    throw err;
+  }
+  reporter.close();
+  if (run.exitCode !== 0) throw classifyBurnFailure(run, { device, imageSectors: image.sectors });
+  const result = burnResultFrom(run, image, options, oneX);
+  reporter.finish(result.bytesWritten);
+  return result;
+}

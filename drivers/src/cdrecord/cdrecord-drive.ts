@@ -1,0 +1,245 @@
+/**
+ * The cdrecord-family backend: real drives (`/dev/srN`) through cdrskin,
+ * wodim or cdrecord (cdrdao for CUE images), and `stdio:` pseudo drives
+ * (a file or block device) through cdrskin.
+ */
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import type {
+  BurnImage,
+  BurnOptions,
+  BurnResult,
+  DeviceAddress,
+  Drive,
+  DriveInfo,
+  DriveKind,
+  MediaStatus,
+  ReadOptions,
+} from '../drive-contract.js';
+import { DriveBusyError, InvalidDeviceError, ToolError } from '../errors.js';
+import { classifyBurnFailure } from '../parse/burn-failure.js';
+import { parseDriveInquiry, parsePrcap } from '../parse/cdrskin-drive-info.js';
+import { runTool } from '../tool-process.js';
+import type { Spawner, ToolRun } from '../tool-process.js';
+import { createBlockReadStream } from './block-read-stream.js';
+import { burnerBlankCommand, burnerQueryCommand, trayCommand } from './burn-args.js';
+import type { ToolCommand } from './burn-args.js';
+import { runBurn } from './burn-run.js';
+import { toolEnvironment } from './config.js';
+import { procCapabilities, sysfsDriveFacts } from './real-drive-facts.js';
+import { queryRealMedia } from './real-media.js';
+import { isStdioAddress, stdioMediaStatus, stdioTargetPath } from './stdio-target.js';
+import { acquireTargetLock } from './target-lock.js';
+import { findOnPath, pickBurner } from './tool-locator.js';
+import type { BurnerProgram } from './tool-locator.js';
+
+export interface CdrecordDriveOptions {
+  /** `/dev/srN` (or another device path) or `stdio:/path/to/file`. */
+  readonly address: string;
+  /** Burner for real drives; default the first of cdrskin, wodim, cdrecord on PATH. `stdio:` always uses cdrskin. */
+  readonly burner?: BurnerProgram;
+  /** Process starter, for tests. */
+  readonly spawner?: Spawner;
+  /** Environment for the tools (PATH lookup too). Default: this process's. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** SIGTERM-to-SIGKILL grace when a run is cancelled. */
+  readonly killGraceMs?: number;
+}
+
+// Real drives lock themselves (EBUSY) across processes; within one process two callers would still race.
+const busyDevices = new Set<string>();
+
+/** A real or `stdio:` drive driven by the cdrecord-family command-line tools. */
+export class CdrecordDrive implements Drive {
+  readonly address: DeviceAddress;
+  readonly kind: DriveKind;
+  /** The file or device node this drive reads and writes. */
+  readonly target: string;
+  private burnerChoice: Promise<BurnerProgram> | undefined;
+
+  constructor(private readonly options: CdrecordDriveOptions) {
+    this.address = options.address;
+    if (isStdioAddress(options.address)) {
+      this.kind = 'stdio';
+      this.target = stdioTargetPath(options.address);
+    } else if (/^\/dev\/\S+$/.test(options.address)) {
+      this.kind = 'optical';
+      this.target = options.address;
+    } else {
+      throw new InvalidDeviceError(`${options.address}: not a device path (/dev/srN) or stdio:/path`, { device: options.address });
+    }
+  }
+
+  private get env(): NodeJS.ProcessEnv {
+    return toolEnvironment(this.options.env);
+  }
+
+  /** The program used for burning/blanking/inspection on this drive. */
+  burner(): Promise<BurnerProgram> {
+    if (this.kind === 'stdio') return Promise.resolve('cdrskin');
+    this.burnerChoice ??= this.options.burner ? Promise.resolve(this.options.burner) : pickBurner(this.env);
+    return this.burnerChoice;
+  }
+
+  /** The `dev=` value for the tools: the stdio address with an absolute path, or the device node. */
+  private get toolAddress(): string {
+    return this.kind === 'stdio' ? `stdio:${this.target}` : this.target;
+  }
+
+  private run(command: ToolCommand, signal?: AbortSignal, io: { onStdout?: (c: string) => void; onStderr?: (c: string) => void } = {}): Promise<ToolRun> {
+    return runTool({
+      program: command.program,
+      args: command.args,
+      ...(command.cwd === undefined ? {} : { cwd: command.cwd }),
+      ...(this.options.env === undefined ? {} : { env: this.options.env }),
+      ...(signal === undefined ? {} : { signal }),
+      ...(this.options.spawner === undefined ? {} : { spawner: this.options.spawner }),
+      ...(this.options.killGraceMs === undefined ? {} : { killGraceMs: this.options.killGraceMs }),
+      ...io,
+    });
+  }
+
+  /** Run an inspection command; a failed run becomes its typed error. */
+  private async query(command: ToolCommand, signal?: AbortSignal): Promise<ToolRun> {
+    const run = await this.run(command, signal);
+    if (run.exitCode !== 0) throw classifyBurnFailure(run, { device: this.address });
+    return run;
+  }
+
+  /** Identity and capabilities: `cdrskin -checkdrive` for stdio; sysfs, `-checkdrive` and `-prcap` (or the kernel table) for real drives. */
+  async info(signal?: AbortSignal): Promise<DriveInfo> {
+    const program = await this.burner();
+    if (this.kind === 'stdio') {
+      const run = await this.query(burnerQueryCommand('cdrskin', this.toolAddress, '-checkdrive'), signal);
+      const inquiry = parseDriveInquiry(run.stdout);
+      return {
+        address: this.address,
+        stableId: this.target,
+        kind: 'stdio',
+        vendor: inquiry?.vendor ?? 'YOYODYNE',
+        model: inquiry?.model ?? 'WARP DRIVE',
+        firmware: inquiry?.firmware ?? '',
+        reads: ['file'],
+        writes: ['file'],
+        canTestWrite: true,
+      };
+    }
+    const facts = await sysfsDriveFacts(this.target);
+    const run = await this.query(burnerQueryCommand(program, this.target, '-checkdrive'), signal);
+    const inquiry = parseDriveInquiry(`${run.stdout}\n${run.stderr}`);
+    // wodim/cdrecord -prcap lists what the drive reads and writes; cdrskin has no such query.
+    const prcapProgram = program === 'cdrskin' ? ((await findOnPath('wodim', this.env)) ? 'wodim' : null) : program;
+    const prcap = prcapProgram ? await this.run(burnerQueryCommand(prcapProgram, this.target, '-prcap'), signal) : null;
+    const caps = prcap && prcap.exitCode === 0 ? parsePrcap(prcap.stdout) : null;
+    const proc = caps && caps.reads.length > 0 ? null : facts.name ? await procCapabilities(facts.name) : null;
+    const writes = caps && caps.reads.length > 0 ? caps.writes : (proc?.writes ?? []);
+    const reads = caps && caps.reads.length > 0 ? caps.reads : (proc?.reads ?? ['CD-ROM']);
+    const devices = {
+      block: facts.block,
+      ...(facts.generic === undefined ? {} : { generic: facts.generic }),
+      ...(facts.byPath === undefined ? {} : { byPath: facts.byPath }),
+    };
+    const maxX = caps?.maxWriteSpeedCdX;
+    return {
+      address: this.address,
+      stableId: facts.byPath ?? this.target,
+      kind: 'optical',
+      vendor: facts.vendor ?? inquiry?.vendor ?? '',
+      model: facts.model ?? inquiry?.model ?? '',
+      firmware: facts.firmware ?? inquiry?.firmware ?? '',
+      reads,
+      writes,
+      canTestWrite: caps ? caps.canTestWrite : writes.length > 0,
+      ...(maxX === undefined ? {} : { maxWriteSpeedX: maxX }),
+      devices,
+    };
+  }
+
+  /** The disc: from the target file/device for stdio, from `-minfo` (or wodim `-toc`/`-atip`) for real drives. */
+  async media(signal?: AbortSignal): Promise<MediaStatus> {
+    if (this.kind === 'stdio') return stdioMediaStatus(this.target, this.address);
+    const program = await this.burner();
+    // libburn's -minfo is the best media report; use it when cdrskin is installed whatever burns.
+    const inspector = program !== 'cdrskin' && (await findOnPath('cdrskin', this.env)) ? 'cdrskin' : program;
+    return queryRealMedia(inspector, this.target, (command) => this.run(command, signal));
+  }
+
+  /** Hold the drive for one operation: lock file for stdio targets, in-process guard for real drives. */
+  private async hold<T>(work: () => Promise<T>): Promise<T> {
+    if (this.kind === 'stdio') {
+      const lock = await acquireTargetLock(this.target, this.address);
+      try {
+        return await work();
+      } finally {
+        await lock.release();
+      }
+    }
+    const key = path.resolve(this.target);
+    if (busyDevices.has(key)) throw new DriveBusyError(`${this.address} is busy: another operation of this process is using it`, { device: this.address });
+    busyDevices.add(key);
+    try {
+      return await work();
+    } finally {
+      busyDevices.delete(key);
+    }
+  }
+
+  /** Burn an image; see `Drive.burn`. Holds the drive (lock file for stdio) for the whole run. */
+  burn(image: BurnImage, options: BurnOptions, signal?: AbortSignal): Promise<BurnResult> {
+    return this.hold(async () =>
+      runBurn({
+        address: this.address,
+        kind: this.kind,
+        toolAddress: this.toolAddress,
+        program: await this.burner(),
+        image,
+        options,
+        media: () => this.media(signal),
+        run: (command, io) => this.run(command, signal, io),
+        ...(signal === undefined ? {} : { signal }),
+      }),
+    );
+  }
+
+  /** Plain block read of the device node or target file; see `Drive.read`. */
+  read(length: number, options: ReadOptions = {}): Readable {
+    return createBlockReadStream({
+      path: this.target,
+      device: this.address,
+      offset: options.offset ?? 0,
+      length,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+  }
+
+  /** Open the tray (`eject DEV`, else the burner's -eject); nothing for stdio. */
+  async eject(signal?: AbortSignal): Promise<void> {
+    await this.tray('eject', signal);
+  }
+
+  /** Close the tray (`eject -t DEV`, else the burner's -load); nothing for stdio. */
+  async load(signal?: AbortSignal): Promise<void> {
+    await this.tray('load', signal);
+  }
+
+  /** Tray control: the `eject` program, else the burner's -eject/-load. A pseudo drive has no tray. */
+  private async tray(action: 'eject' | 'load', signal?: AbortSignal): Promise<void> {
+    if (this.kind === 'stdio') return;
+    const program = await this.burner();
+    const useEject = (await findOnPath('eject', this.env)) !== null;
+    const command = trayCommand(useEject ? 'eject' : program, this.target, action);
+    const run = await this.run(command, signal);
+    if (run.exitCode !== 0) throw classifyBurnFailure(run, { device: this.address });
+  }
+
+  /** `blank=fast|all` through the burner (cdrskin leaves a stdio target as it is). */
+  blank(mode: 'fast' | 'all', signal?: AbortSignal): Promise<void> {
+    return this.hold(async () => {
+      const run = await this.run(burnerBlankCommand(await this.burner(), this.toolAddress, mode), signal);
+      if (run.exitCode !== 0) throw classifyBurnFailure(run, { device: this.address });
+      if (/blanking failed/.test(run.stderr + run.stdout)) {
+        throw new ToolError(`${this.address}: blanking failed`, { device: this.address });
+      }
+    });
+  }
+}

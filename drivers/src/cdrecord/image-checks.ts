@@ -1,0 +1,62 @@
+/**
+ * Checks on an image before a burn spawns anything: it exists and is
+ * readable, and a CUE sheet's track types suit the target.
+ */
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { BurnImage } from '../drive-contract.js';
+import { ImageError, WrongMediaError } from '../errors.js';
+import { probeImage } from '../image-probe.js';
+
+/** Throw `ImageError` unless the image (ISO, or CUE sheet) is a readable regular file. */
+export async function assertImageReadable(image: BurnImage, device: string): Promise<void> {
+  const file = path.resolve(image.path);
+  const info = await stat(file).catch((err: NodeJS.ErrnoException) => {
+    const why = err.code === 'ENOENT' ? 'no such file' : err.message;
+    throw new ImageError(`${device}: cannot burn ${file}: ${why}`, { device, cause: err });
+  });
+  if (!info.isFile()) throw new ImageError(`${device}: cannot burn ${file}: not a regular file`, { device });
+  await access(file, constants.R_OK).catch((err: unknown) => {
+    throw new ImageError(`${device}: cannot burn ${file}: not readable`, { device, cause: err });
+  });
+}
+
+/** Track modes of a CUE sheet (`AUDIO`, `MODE1/2048`...), in order. Throws `ImageError` for a broken sheet. */
+export async function cueTrackModes(cuePath: string, device: string): Promise<string[]> {
+  let probed;
+  try {
+    probed = await probeImage(cuePath);
+  } catch (err) {
+    if (err instanceof ImageError) throw new ImageError(`${device}: ${err.message}`, { device, cause: err });
+    throw err;
+  }
+  if (probed.shape.format !== 'cue') throw new ImageError(`${device}: ${cuePath} is not a CUE sheet`, { device });
+  return probed.shape.tracks.map((t) => t.mode);
+}
+
+/**
+ * cdrskin writes only MODE1/2048 tracks to a stdio pseudo drive (its cue
+ * support is AUDIO and MODE1/2048, and audio needs CD media).
+ */
+export function assertStdioCueModes(modes: readonly string[], device: string): void {
+  const unsuitable = [...new Set(modes.filter((m) => m !== 'MODE1/2048'))];
+  if (unsuitable.length > 0) {
+    throw new WrongMediaError(
+      `${device}: a stdio: target takes only MODE1/2048 CUE tracks, this sheet has ${unsuitable.join(', ')} (burn it to a CD)`,
+      { device },
+    );
+  }
+}
+
+/**
+ * cdrdao ignores a CUE sheet's FILE line and reads `<sheet name>.bin` beside
+ * it (man cdrdao, CUE FILES); refuse early when that file is missing.
+ */
+export async function assertCdrdaoBinBeside(cuePath: string, device: string): Promise<void> {
+  const bin = path.resolve(cuePath).replace(/\.cue$/i, '.bin');
+  const info = await stat(bin).catch(() => null);
+  if (!info?.isFile()) {
+    throw new ImageError(`${device}: cdrdao reads the data of ${path.basename(cuePath)} from ${path.basename(bin)}, which is missing`, { device });
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * Classify a failed cdrskin / wodim / cdrecord / cdrdao run into the typed
+ * drive errors. Pure: works on the captured output of a `ToolRun`.
+ *
+ * Texts and exit codes: optical tools reference §2.10, §2.11, §3, §4.4, §4.6,
+ * §5.1, §5.9.
+ */
+import {
+  BufferUnderrunError,
+  DriveBusyError,
+  DriveGoneError,
+  ImageError,
+  MediaTooSmallError,
+  NoMediaError,
+  ToolError,
+  WriteError,
+  WriteProtectedError,
+  WrongMediaError,
+} from '../errors.js';
+import type { DriveError, DriveErrorOptions } from '../errors.js';
+import { toolFailure } from '../tool-process.js';
+import type { ToolRun } from '../tool-process.js';
+import { splitToolLines, summarizeBurnOutput } from './burn-progress.js';
+
+/** What the classifier knows besides the output. */
+export interface BurnFailureContext {
+  /** Device address for the error (`/dev/sr0`, `stdio:/path`). */
+  readonly device: string;
+  /** Sectors of the image being burned, when known (used when the tool does not print sizes). */
+  readonly imageSectors?: number;
+}
+
+const ROOT_PERMISSION_FILE = '/root/cdrskin_permissions/allow_emulated_drives';
+
+function first(text: string, pattern: RegExp): RegExpExecArray | null {
+  return pattern.exec(text);
+}
+
+/** The last line that looks like a message from the tool, for the generic case. */
+function lastMessage(run: ToolRun): string {
+  const lines = [...splitToolLines(run.stderr), ...splitToolLines(run.stdout)].map((l) => l.trim());
+  const telling = lines.filter((l) => /FATAL|SORRY|FAILURE|ERROR|error|Cannot|cannot|failed/.test(l));
+  return telling[telling.length - 1] ?? lines[lines.length - 1] ?? 'no output';
+}
+
+function exitText(run: ToolRun): string {
+  if (run.signal) return `killed by ${run.signal}`;
+  return `exit ${run.exitCode ?? '?'}`;
+}
+
+function bytesWrittenOf(text: string): number | undefined {
+  const summary = summarizeBurnOutput(text);
+  if (summary.bytesWritten !== null) return summary.bytesWritten;
+  // wodim/cdrecord: "write track data: error after 1460592 bytes"
+  const after = /write track data: error after (\d+) bytes/.exec(text);
+  if (after) return Number(after[1]);
+  if (summary.lastWrittenMiB !== null) return summary.lastWrittenMiB * 1024 * 1024;
+  return undefined;
+}
+
+function mib(bytes: number | undefined): string {
+  return bytes === undefined ? '' : ` after ${(bytes / 1048576).toFixed(1)} MiB`;
+}
+
+/**
+ * Map the output and exit status of a failed burn-family run to a typed
+ * error. Every error carries `device` and `tool: toolFailure(run)`; anything
+ * unrecognised becomes a `ToolError` naming the tool's last message.
+ */
+export function classifyBurnFailure(run: ToolRun, context: BurnFailureContext): DriveError {
+  const text = `${run.stdout}\n${run.stderr}`;
+  const dev = context.device;
+  const tool = run.program;
+  const opts: DriveErrorOptions = { device: dev, tool: toolFailure(run) };
+
+  // --- setup: permission, busy, gone ---------------------------------------
+  if (/allow_emulated_drives/.test(text) && /rejected despite --allow_emulated_drives|No (?:file|directory) \S*cdrskin_permissions/.test(text)) {
+    const named = /No file (\S+allow_emulated_drives) exists/.exec(text)?.[1];
+    const file = named ?? ROOT_PERMISSION_FILE;
+    return new ToolError(
+      `${dev}: cdrskin refuses stdio: targets when run as root; create ${file} ` +
+        `($HOME/cdrskin_permissions/allow_emulated_drives of root, directory owned by root and not group/other-writable) or run as a normal user`,
+      opts,
+    );
+  }
+  if (/works only with option --allow_emulated_drives/.test(text)) {
+    return new ToolError(`${dev}: cdrskin was run without --allow_emulated_drives for a stdio: target`, opts);
+  }
+  if (/Cannot open busy device|Device or resource busy|\(Device or resource busy\)/.test(text)) {
+    return new DriveBusyError(`${dev} is busy: another process holds the drive (${tool}, ${exitText(run)})`, opts);
+  }
+  if (/Neither stdio-path nor its directory exist|Failed to grab emulated stdio-drive/.test(text)) {
+    return new DriveGoneError(`${dev}: the target file's directory does not exist`, opts);
+  }
+  const notFound = first(text, /cannot find '([^']+)' among accessible drive devices/);
+  if (notFound) {
+    return new DriveGoneError(`${dev}: ${tool} cannot find the drive ${notFound[1] ?? ''} (unplugged, powered off or no permission)`, opts);
+  }
+  if (/Cannot open SCSI driver/.test(text) && /No such file or directory/.test(text)) {
+    return new DriveGoneError(`${dev}: ${tool} cannot open the drive: no such device`, opts);
+  }
+  if (/Unable to open SCSI device .*No such file or directory|^eject: unable to find or open device/m.test(text) || /^eject: cannot open .*No such file or directory/m.test(text)) {
+    return new DriveGoneError(`${dev}: ${tool} cannot open the drive: no such device`, opts);
+  }
+
+  // --- image problems (nothing written) -------------------------------------
+  const source = first(text, /failed to open source address '([^']*)'/);
+  if (source) {
+    const reason = /errno=\d+ , "([^"]+)"/.exec(text)?.[1];
+    return new ImageError(`${dev}: cannot open image ${source[1] ?? ''}${reason ? `: ${reason}` : ''}`, opts);
+  }
+  const unusable = first(text, /Unusable FILE '([^']*)'/);
+  if (unusable) {
+    return new ImageError(`${dev}: the CUE sheet names a file cdrskin cannot open: ${unusable[1] ?? ''}`, opts);
+  }
+
+  // --- capacity --------------------------------------------------------------
+  const predicted = first(text, /predicted session size (\d+)s does not fit on media \((\d+)s\)/);
+  if (predicted) {
+    const needed = Number(predicted[1]);
+    const available = Number(predicted[2]);
+    return new MediaTooSmallError(`${dev}: image needs ${needed} sectors but the media holds only ${available}`, needed, available, opts);
+  }
+  if (/Data may not fit|exceeds capacity of CD-R/.test(text)) {
+    const needed = Number(/Total size:.*=\s*(\d+) sectors/.exec(text)?.[1] ?? context.imageSectors ?? 0);
+    const available = Number(/Blocks current:\s*(\d+)/.exec(text)?.[1] ?? 0);
+    return new MediaTooSmallError(
+      `${dev}: image needs ${needed} sectors but the disc holds ${available > 0 ? `only ${available}` : 'less'}`,
+      needed,
+      available,
+      opts,
+    );
+  }
+
+  // --- write protection ------------------------------------------------------
+  if (/system error: 30\b|Read-only file system|[Ww]rite protected/.test(text)) {
+    return new WriteProtectedError(`${dev}: the target is write-protected (read-only file system or medium)`, opts);
+  }
+
+  // --- no disc ---------------------------------------------------------------
+  if (
+    /Media : no media|BURN_DISC_EMPTY|Unit not ready, giving up|medium not present|No medium found/.test(text) ||
+    (/No disk \/ Wrong disk!/.test(text) && /Sense Code: 0x3A/i.test(text))
+  ) {
+    return new NoMediaError(`${dev}: no disc in the drive`, opts);
+  }
+
+  // --- disc cannot take the job ------------------------------------------------
+  const closed = first(text, /Media : \*\* closed \*\* (.+)/);
+  if (closed) return new WrongMediaError(`${dev}: the disc is closed (${(closed[1] ?? '').trim()}); insert a blank disc`, opts);
+  if (/media is not erasable/.test(text)) return new WrongMediaError(`${dev}: the disc is not erasable (write-once or ROM media)`, opts);
+  if (/audio track prohibited by non-CD/.test(text)) {
+    return new WrongMediaError(`${dev}: audio tracks can only be written to CD media`, opts);
+  }
+  const datatype = first(text, /Unsupported cue sheet file track datatype '([^']*)'/);
+  if (datatype) {
+    return new WrongMediaError(`${dev}: cdrskin cannot write CUE track type ${datatype[1] ?? ''} (only AUDIO and MODE1/2048)`, opts);
+  }
+  if (/not empty and not appendable/.test(text)) {
+    return new WrongMediaError(`${dev}: the disc is not empty and not appendable; insert a blank disc`, opts);
+  }
+  if (/No disk \/ Wrong disk!/.test(text)) return new WrongMediaError(`${dev}: wrong or unusable disc in the drive`, opts);
+  if (/does not support the 'BLANK media' command|Cannot blank disk/.test(text)) {
+    return new WrongMediaError(`${dev}: this disc cannot be blanked`, opts);
+  }
+  if (/No suitable media detected/.test(text)) {
+    const media = /Media : (.+)/.exec(text)?.[1]?.trim();
+    return new WrongMediaError(`${dev}: no suitable media for writing${media ? ` (${media})` : ''}`, opts);
+  }
+  if (/no CD\/DVD-Recorder or unsupported CD\/DVD-Recorder|Illegal write mode for this drive/.test(text)) {
+    return new ToolError(`${dev}: the drive cannot write in this mode or is not a recorder (${tool})`, opts);
+  }
+
+  // --- failures while writing ---------------------------------------------------
+  const written = bytesWrittenOf(text);
+  if (/buffer underrun|buffer under run/i.test(text)) {
+    return new BufferUnderrunError(`${dev}: buffer underrun${mib(written)}; the disc is unusable`, written, opts);
+  }
+  if (/Cannot write desired amount/.test(text) && /system error: 28\b|No space left on device/.test(text)) {
+    return new WriteError(`${dev}: no space left on the target${mib(written)}`, written, opts);
+  }
+  if (
+    /system error: 5\b|A write error occur+ed|write track data: error|Cannot fixate disk|Write data failed|Writing failed|Cannot write desired amount|Medium Error|Cannot close track/.test(
+      text,
+    )
+  ) {
+    const what = /Cannot fixate disk|Cannot close track/.test(text) ? 'closing the disc failed' : 'write error';
+    return new WriteError(`${dev}: ${what}${mib(written)}; the disc is unusable`, written, opts);
+  }
+
+  return new ToolError(`${dev}: ${tool} failed (${exitText(run)}): ${lastMessage(run)}`, opts);
+}

@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { BurnProgressReporter } from '../../src/cdrecord/progress-reporter.js';
+import type { BurnProgress } from '../../src/drive-contract.js';
+import { parseSample, readFixture } from '../support/load-sample.js';
+
+const MIB = 1048576;
+
+function reporter(bytesTotal: number, oneX = 153600, minIntervalMs = 0) {
+  const events: BurnProgress[] = [];
+  let clock = 0;
+  const r = new BurnProgressReporter({ bytesTotal, oneXBytesPerSecond: oneX, minIntervalMs, onProgress: (p) => events.push(p), now: () => clock });
+  return { r, events, tick: (ms: number) => (clock += ms) };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('BurnProgressReporter', () => {
+  it('follows a cdrdao write: no x figure (measured), lead-out does not count', () => {
+    const { r, events, tick } = reporter(633 * MIB);
+    r.start();
+    r.stderrChunk('Writing lead-in and gap...\nWriting track 01 (mode AUDIO/AUDIO )...\n');
+    tick(1000);
+    r.stderrChunk('Wrote 1 of 633 MB (Buffers 100%  98%).\r');
+    tick(1000);
+    r.stderrChunk('Wrote 2 of 633 MB (Buffers 100%  97%).\r');
+    r.stderrChunk('\nWrote 282528 blocks. Buffer fill min 93%/max 100%.\nWriting lead-out...\nWrote 15 of 15 MB.\r');
+    r.finish(633 * MIB);
+    expect(events.map((e) => [e.phase, e.bytesWritten])).toEqual([
+      ['preparing', 0],
+      ['writing', 0],
+      ['writing', MIB],
+      ['writing', 2 * MIB],
+      ['fixating', 2 * MIB],
+      ['fixating', 633 * MIB],
+    ]);
+    // 1 MiB per second is 6.8x in CD units.
+    expect(events[3]!.speedX).toBeCloseTo(MIB / 153600, 1);
+    expect(events[3]).toMatchObject({ fifoPercent: 100, bufferPercent: 97 });
+  });
+
+  it('adds up tracks of a multi-track burn', () => {
+    const { r, events } = reporter(100 * MIB);
+    r.stdoutChunk('\rTrack 01:   30 of   40 MB written (fifo 100%) [buf  99%]  10.0x.\rTrack 01:   40 of   40 MB written (fifo 100%) [buf  99%]  10.0x.\n');
+    r.stdoutChunk('Starting new track at sector: 20480\n\rTrack 02:    5 of   60 MB written (fifo 100%) [buf  99%]  10.0x.\n');
+    expect(events.map((e) => [e.track, e.bytesWritten])).toEqual([
+      [1, 30 * MIB],
+      [1, 40 * MIB],
+      [2, 45 * MIB],
+    ]);
+    expect(events[2]!.speedMBps).toBeCloseTo(1.54, 2);
+  });
+
+  it('reports an unterminated progress line at once, and only once', () => {
+    const { r, events } = reporter(18 * MIB, 1385000);
+    r.stdoutChunk('\r   \r\rTrack 01:    2 of   18 MB written (fifo 100%) [buf  50%]  108.2x.');
+    expect(events).toHaveLength(1);
+    r.stdoutChunk('\rTrack 01:    6 of   18 MB written (fifo 100%) [buf  50%]  146.2x.');
+    expect(events.map((e) => e.bytesWritten)).toEqual([2 * MIB, 6 * MIB]);
+  });
+
+  it('rate-limits, but reports the held-back figures after the interval', () => {
+    vi.useFakeTimers();
+    const events: BurnProgress[] = [];
+    const r = new BurnProgressReporter({ bytesTotal: 18 * MIB, oneXBytesPerSecond: 1385000, onProgress: (p) => events.push(p) });
+    const output = parseSample(readFixture('cdrskin-burn-sao-stdio.txt')).output;
+    r.start();
+    r.stdoutChunk(output.slice(0, output.indexOf('Track 01: Total')));
+    expect(events.map((e) => e.bytesWritten)).toEqual([0, 0]);
+    vi.advanceTimersByTime(250);
+    expect(events.map((e) => e.bytesWritten)).toEqual([0, 0, 16 * MIB]);
+    r.close();
+  });
+});
