@@ -48,6 +48,18 @@ export const MEDIA_TYPES: readonly MediaType[] = [
 /** State of the disc in the tray, as MMC "disc status" reports it. */
 export type DiscStatus = 'none' | 'blank' | 'appendable' | 'complete';
 
+/** One track of a recorded disc, as its table of contents reports it. */
+export interface DiscTrack {
+  /** 1-based track number. */
+  readonly number: number;
+  readonly session: number;
+  readonly kind: 'data' | 'audio';
+  /** First sector (LBA) of the track. */
+  readonly startSector: number;
+  /** Length in sectors, run-out excluded. */
+  readonly sectors: number;
+}
+
 /** What is in the drive. */
 export interface MediaStatus {
   /** `none` when there is no disc (tray open or empty). */
@@ -64,6 +76,8 @@ export interface MediaStatus {
   readonly freeSectors: number;
   /** True when the drive reports its tray open, when it can tell. */
   readonly trayOpen?: boolean;
+  /** Recorded tracks from the table of contents, when the backend can read it. */
+  readonly tracks?: readonly DiscTrack[];
 }
 
 /** Identity and capabilities of a drive. */

@@ -49,6 +49,7 @@ export interface VerifyResult {
 }
 
 function firstDifference(a: Buffer, b: Buffer, length: number): number {
+  if (a.compare(b, 0, length, 0, length) === 0) return -1;
   for (let i = 0; i < length; i++) if (a[i] !== b[i]) return i;
   return -1;
 }

@@ -1,4 +1,4 @@
-import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
@@ -63,5 +63,28 @@ describe('verifyDisc', () => {
     writeFileSync(disc, readFileSync(image));
     const err = await verifyDisc(fileDisc(disc), { path: image, sizeBytes: data.length, sha256: '0'.repeat(64) }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ImageError);
+  });
+
+  it('keeps memory flat on a large image', async () => {
+    const big = path.join(work.dir, 'big.iso');
+    const disc = path.join(work.dir, 'big.img');
+    const size = 512 * 1024 * 1024;
+    for (const file of [big, disc]) {
+      writeFileSync(file, '');
+      truncateSync(file, size);
+    }
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+    try {
+      const result = await verifyDisc(
+        { address: `stdio:${disc}`, read: (length) => createReadStream(disc, { start: 0, end: length - 1, highWaterMark: 1024 * 1024 }) },
+        { path: big, sizeBytes: size },
+      );
+      expect(result.bytes).toBe(size);
+    } finally {
+      clearInterval(timer);
+    }
+    expect(peak - before).toBeLessThan(96 * 1024 * 1024);
   });
 });

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * The `tower` command. Direct drive mode today (`tower drive …`); the
  * controller commands talk to its API.
