@@ -1,0 +1,180 @@
+/**
+ * Errors of the image library. Every refusal has its own class and a stable
+ * `code`, so the API can map it to a status and the UI can say what to do.
+ *
+ * - `ImageValidationError` and its subclasses: the image itself is refused
+ *   (malformed, truncated, unrecognised, too large, damaged).
+ * - The other `LibraryError`s: the request is refused (path outside the import
+ *   roots, upload too large, unknown id, image in use).
+ */
+
+/** Base class of every library error. */
+export abstract class LibraryError extends Error {
+  /** Stable machine-readable code, e.g. `CUE_SYNTAX`. */
+  abstract readonly code: string;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+  }
+
+  /** Plain object for logs and API answers. */
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, code: this.code, message: this.message };
+  }
+}
+
+/** Base class of every reason an image is refused. */
+export abstract class ImageValidationError extends LibraryError {}
+
+/** The file is neither an ISO 9660 image nor a CUE sheet (the message says what it looks like). */
+export class UnrecognisedImageError extends ImageValidationError {
+  readonly code = 'IMAGE_UNRECOGNISED';
+}
+
+/** The ISO 9660 primary volume descriptor is not sane (version, block size, volume size...). */
+export class IsoDescriptorError extends ImageValidationError {
+  readonly code = 'ISO_BAD_DESCRIPTOR';
+}
+
+/** The file is shorter than the ISO 9660 volume it describes. */
+export class IsoTruncatedError extends ImageValidationError {
+  readonly code = 'ISO_TRUNCATED';
+  constructor(
+    readonly expectedBytes: number,
+    readonly actualBytes: number,
+  ) {
+    super(`image is truncated: its ISO 9660 volume needs ${expectedBytes} bytes, the file has ${actualBytes}`);
+  }
+}
+
+/** A CUE sheet line that cannot be parsed. */
+export class CueSyntaxError extends ImageValidationError {
+  readonly code: string = 'CUE_SYNTAX';
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
+    super(`CUE sheet line ${line}: ${message}`);
+  }
+}
+
+/** A TRACK with a mode this library does not know. */
+export class CueUnknownModeError extends CueSyntaxError {
+  override readonly code = 'CUE_UNKNOWN_MODE';
+  constructor(
+    line: number,
+    readonly mode: string,
+  ) {
+    super(line, `unknown track mode '${mode}'`);
+  }
+}
+
+/** A CUE sheet that parses but does not describe a usable disc (no tracks, TRACK before FILE, numbering...). */
+export class CueStructureError extends ImageValidationError {
+  readonly code = 'CUE_STRUCTURE';
+}
+
+/** INDEX positions outside their file, not increasing, or a track without INDEX 01. */
+export class CueIndexError extends ImageValidationError {
+  readonly code = 'CUE_BAD_INDEX';
+}
+
+/** A FILE type the library cannot burn (WAVE, AIFF, MP3: convert to BINARY). */
+export class CueUnsupportedFileTypeError extends ImageValidationError {
+  readonly code = 'CUE_UNSUPPORTED_FILE_TYPE';
+}
+
+/** A FILE (or CDTEXTFILE) that names something outside the CUE sheet's folder. */
+export class CuePathTraversalError extends ImageValidationError {
+  readonly code = 'CUE_PATH_TRAVERSAL';
+  constructor(readonly fileName: string, reason = 'names a file outside its folder') {
+    super(`CUE sheet ${reason}: ${fileName}`);
+  }
+}
+
+/** A FILE that does not exist (or is not a regular file). */
+export class CueMissingFileError extends ImageValidationError {
+  readonly code = 'CUE_MISSING_FILE';
+  constructor(readonly fileName: string) {
+    super(`CUE sheet names a missing file: ${fileName}`);
+  }
+}
+
+/** A BIN file that is not a whole number of frames of its track mode. */
+export class CueSizeMismatchError extends ImageValidationError {
+  readonly code = 'CUE_SIZE_MISMATCH';
+  constructor(
+    readonly fileName: string,
+    readonly bytes: number,
+    readonly frameBytes: number,
+    readonly mode: string,
+  ) {
+    super(`${fileName} is ${bytes} bytes, not a whole number of ${frameBytes}-byte ${mode} frames`);
+  }
+}
+
+/** The image fits no media size (larger than a BD DL, or a CUE image larger than a 90-minute CD). */
+export class ImageTooLargeError extends ImageValidationError {
+  readonly code = 'IMAGE_TOO_LARGE';
+}
+
+/** The image has unreadable sectors and the caller did not allow damaged images. */
+export class DamagedImageError extends ImageValidationError {
+  readonly code = 'IMAGE_DAMAGED';
+}
+
+/** A damage report that does not describe sectors of the image. */
+export class InvalidDamageReportError extends ImageValidationError {
+  readonly code = 'BAD_DAMAGE_REPORT';
+}
+
+/** An import path outside the configured import roots (`..`, absolute path elsewhere, escaping symlink) or not a file. */
+export class ImportPathError extends LibraryError {
+  readonly code = 'IMPORT_PATH_REFUSED';
+  constructor(
+    readonly requestedPath: string,
+    reason: string,
+  ) {
+    super(`cannot import ${requestedPath}: ${reason}`);
+  }
+}
+
+/** An upload larger than the limit; nothing was kept. */
+export class UploadTooLargeError extends LibraryError {
+  readonly code = 'UPLOAD_TOO_LARGE';
+  constructor(readonly limitBytes: number) {
+    super(`upload exceeds the limit of ${limitBytes} bytes`);
+  }
+}
+
+/** No image with this id. */
+export class ImageNotFoundError extends LibraryError {
+  readonly code = 'IMAGE_NOT_FOUND';
+  constructor(readonly imageId: string) {
+    super(`no image with id ${imageId}`);
+  }
+}
+
+/** The image is used by an unfinished run and cannot be deleted. */
+export class ImageInUseError extends LibraryError {
+  readonly code = 'IMAGE_IN_USE';
+  constructor(readonly imageId: string) {
+    super(`image ${imageId} is used by an unfinished run`);
+  }
+}
+
+/** A display name that is empty, too long or holds control characters. */
+export class InvalidImageNameError extends LibraryError {
+  readonly code = 'INVALID_IMAGE_NAME';
+}
+
+/** A request the library cannot serve for another reason (bad options, missing companion stream...). */
+export class LibraryRequestError extends LibraryError {
+  readonly code = 'LIBRARY_BAD_REQUEST';
+}
+
+/** True for any error of the library. */
+export function isLibraryError(value: unknown): value is LibraryError {
+  return value instanceof LibraryError;
+}

@@ -1,0 +1,311 @@
+/**
+ * The image library: a folder of images, each with a sidecar JSON record
+ * (`<id>.image.json`) beside its files, indexed in memory.
+ *
+ * Every way in (server-side path, streamed upload, mastered temp file) stages
+ * the image in a temporary folder inside the library (same volume), hashes it
+ * while copying, validates the staged copy, then renames the files into place
+ * and writes the sidecar last. A failure at any step removes the staging
+ * folder: the library is left as it was.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, realpath, rename, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { writeFileAtomic, syncDir } from './atomic-file.js';
+import type { DamageReport } from './damage-report.js';
+import { damagedSectors, normaliseDamage } from './damage-report.js';
+import { DamagedImageError, ImageInUseError, ImageNotFoundError, InvalidImageNameError, LibraryRequestError } from './errors.js';
+import type { ImageRecord, Provenance } from './image-record.js';
+import { checkImageName, isImageId, sidecarName } from './image-record.js';
+import type { StagedImage } from './image-intake.js';
+import { Staging, stageFromPath, stageMastered, stageUpload } from './image-intake.js';
+import type { ImageFormat, ValidatedImage } from './image-validator.js';
+import { ImportRoots } from './import-roots.js';
+import type { RebuildReport } from './library-scan.js';
+import { scanLibrary } from './library-scan.js';
+import { buildRecord } from './record-builder.js';
+
+/** Default upload limit: a BD DL plus slack. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 51 * 1000 ** 3;
+
+/** Options of the library. */
+export interface ImageLibraryOptions {
+  /** The library folder (created when missing). Images and sidecars live here. */
+  readonly dir: string;
+  /** Folders `importFromPath` may read from. Relative import paths are taken from the first. */
+  readonly importRoots?: readonly string[];
+  /** Upload size limit in bytes, all streams of one upload together. */
+  readonly maxUploadBytes?: number;
+  /** True when an unfinished run uses the image (then it cannot be deleted). Default: never. */
+  readonly isInUse?: (imageId: string) => Promise<boolean>;
+  /** Clock, for tests. */
+  readonly now?: () => Date;
+}
+
+/** Options common to every way an image enters the library. */
+export interface AddOptions {
+  /** Display name (default: the source file name, or the volume label). */
+  readonly name?: string;
+  /** Unreadable sector ranges, when the image is known to be damaged. */
+  readonly damage?: DamageReport;
+  /** Accept an image with a non-empty damage report (refused with `DamagedImageError` otherwise). */
+  readonly allowDamaged?: boolean;
+}
+
+/** Options of `importUpload`. */
+export interface UploadOptions extends AddOptions {
+  /** The uploaded file's name, for the record (never used as a path). */
+  readonly fileName?: string;
+  /** Who uploaded it, for the record. */
+  readonly uploadedBy?: string;
+  /** For a CUE sheet upload: its BIN streams by FILE name (or base name), read in sheet order after the sheet. */
+  readonly companions?: ReadonlyMap<string, Readable> | Readonly<Record<string, Readable>>;
+  /** A lower limit than the library's for this upload. */
+  readonly maxBytes?: number;
+}
+
+/** Options of `addMasteredImage`. */
+export interface MasteredOptions extends AddOptions {
+  /** Format the mastering code wrote (`bin-cue` is the mastering code's name for `cue`); the file is checked to be one. */
+  readonly format: ImageFormat | 'bin-cue';
+  /** Drive, agent and time of the read. */
+  readonly provenance: Extract<Provenance, { kind: 'mastered' }>;
+  readonly allowDamaged: boolean;
+}
+
+/** The image library. Create with `ImageLibrary.open()` (or the constructor, then `rebuild()`). */
+export class ImageLibrary {
+  readonly dir: string;
+  private readonly roots: ImportRoots;
+  private readonly maxUploadBytes: number;
+  private readonly isInUse: (imageId: string) => Promise<boolean>;
+  private readonly clock: () => Date;
+  private index = new Map<string, ImageRecord>();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: ImageLibraryOptions) {
+    this.dir = path.resolve(options.dir);
+    this.roots = new ImportRoots(options.importRoots ?? []);
+    this.maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+    this.isInUse = options.isInUse ?? (() => Promise.resolve(false));
+    this.clock = options.now ?? (() => new Date());
+  }
+
+  /** Create the folder if needed and index it (`rebuild()`). */
+  static async open(options: ImageLibraryOptions): Promise<ImageLibrary> {
+    const library = new ImageLibrary(options);
+    await library.rebuild();
+    return library;
+  }
+
+  /** Run library mutations one at a time (commits, renames, deletes, rebuilds). */
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(task, task);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private now(): string {
+    return this.clock().toISOString();
+  }
+
+  private newId(): string {
+    for (;;) {
+      const id = `img-${randomBytes(6).toString('hex')}`;
+      if (!this.index.has(id) && !existsSync(path.join(this.dir, sidecarName(id)))) return id;
+    }
+  }
+
+  /** All images, oldest first. */
+  list(): ImageRecord[] {
+    return [...this.index.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  /** The image with this id, or undefined. */
+  get(id: string): ImageRecord | undefined {
+    return this.index.get(id);
+  }
+
+  /** The image with this id; throws `ImageNotFoundError`. */
+  require(id: string): ImageRecord {
+    const record = isImageId(id) ? this.index.get(id) : undefined;
+    if (!record) throw new ImageNotFoundError(id);
+    return record;
+  }
+
+  /** Absolute path of the file to burn (ISO or CUE sheet). */
+  imagePath(id: string): string {
+    return path.join(this.dir, this.require(id).imageFile);
+  }
+
+  /** Re-read the folder: sidecars are the truth; sidecar-less images are adopted; problems are reported. */
+  rebuild(): Promise<RebuildReport> {
+    return this.exclusive(async () => {
+      await mkdir(this.dir, { recursive: true });
+      const { records, report } = await scanLibrary(this.dir, { newId: () => this.newId(), now: () => this.now() });
+      this.index = records;
+      return report;
+    });
+  }
+
+  /**
+   * Import a file on this server: `requested` is absolute or relative to the
+   * first import root, and must resolve inside the import roots (`..`,
+   * absolute paths elsewhere and escaping symlinks are refused with
+   * `ImportPathError`). A CUE sheet's BINs are imported with it.
+   */
+  async importFromPath(requested: string, options: AddOptions = {}): Promise<ImageRecord> {
+    const source = await this.roots.resolveFile(requested);
+    const binRoots = await this.roots.realRoots();
+    return this.add(
+      (staging, id) => stageFromPath(staging, id, source, binRoots, (v) => this.checkDamage(v, options)),
+      { kind: 'imported', path: source, at: this.now() },
+      options,
+      path.basename(source),
+    );
+  }
+
+  /**
+   * Import a streamed upload (ISO, or a CUE sheet with its BINs as
+   * `companions`). Over the size limit: `UploadTooLargeError`, nothing kept.
+   */
+  async importUpload(stream: Readable, options: UploadOptions = {}): Promise<ImageRecord> {
+    const limit = Math.min(options.maxBytes ?? Infinity, this.maxUploadBytes);
+    const raw = options.companions ?? new Map<string, Readable>();
+    const companions = raw instanceof Map ? (raw as ReadonlyMap<string, Readable>) : new Map(Object.entries(raw));
+    const provenance: Provenance = {
+      kind: 'uploaded',
+      at: this.now(),
+      ...(options.fileName ? { fileName: options.fileName } : {}),
+      ...(options.uploadedBy ? { by: options.uploadedBy } : {}),
+    };
+    try {
+      return await this.add((staging, id) => stageUpload(staging, id, stream, companions, limit), provenance, options, options.fileName);
+    } catch (err) {
+      stream.destroy();
+      for (const companion of companions.values()) companion.destroy();
+      throw err;
+    }
+  }
+
+  /**
+   * Take a finished image from the mastering code: `tempFile` (an ISO, or a
+   * CUE sheet with its BINs beside it), ideally on the library's volume so it
+   * is moved by a rename. Validated first; a refused image is left where it
+   * is. A non-empty `damage` report needs `allowDamaged: true`.
+   */
+  async addMasteredImage(tempFile: string, options: MasteredOptions): Promise<ImageRecord> {
+    const source = path.resolve(tempFile);
+    const format: ImageFormat = options.format === 'bin-cue' ? 'cue' : options.format;
+    return this.add(
+      (staging, id) => stageMastered(staging, id, source, format, (v) => this.checkDamage(v, options)),
+      options.provenance,
+      options,
+      undefined,
+    );
+  }
+
+  /** Change an image's display name (sidecar rewritten atomically). */
+  rename(id: string, name: string): Promise<ImageRecord> {
+    const checked = checkImageName(name);
+    if (!checked.ok) return Promise.reject(new InvalidImageNameError(`cannot rename: ${checked.reason}`));
+    return this.exclusive(async () => {
+      const record = { ...this.require(id), name: checked.name, updatedAt: this.now() };
+      await this.writeSidecar(record);
+      this.index.set(id, record);
+      return record;
+    });
+  }
+
+  /**
+   * Delete an image and its files. Refused with `ImageInUseError` while an
+   * unfinished run uses it. Files go first, the sidecar last, so a crash
+   * leaves an orphan sidecar (reported by `rebuild()`), never an image
+   * without a record.
+   */
+  delete(id: string): Promise<void> {
+    return this.exclusive(async () => {
+      const record = this.require(id);
+      if (await this.isInUse(id)) throw new ImageInUseError(id);
+      for (const f of record.files) await rm(path.join(this.dir, f.path), { force: true });
+      await rm(path.join(this.dir, sidecarName(id)), { force: true });
+      await syncDir(this.dir);
+      this.index.delete(id);
+    });
+  }
+
+  private checkDamage(v: ValidatedImage, options: AddOptions): void {
+    const damage = normaliseDamage(options.damage, v.sectors);
+    if (damage && !options.allowDamaged) {
+      const count = damagedSectors(damage);
+      throw new DamagedImageError(`image has ${count} unreadable sectors in ${damage.unreadable.length} ranges; accept it explicitly to keep it`);
+    }
+  }
+
+  private async writeSidecar(record: ImageRecord): Promise<void> {
+    await writeFileAtomic(path.join(this.dir, sidecarName(record.id)), `${JSON.stringify(record, null, 2)}\n`);
+  }
+
+  private async add(
+    stage: (staging: Staging, id: string) => Promise<StagedImage>,
+    provenance: Provenance,
+    options: AddOptions,
+    fallbackName: string | undefined,
+  ): Promise<ImageRecord> {
+    if (options.name !== undefined && !checkImageName(options.name).ok) {
+      throw new InvalidImageNameError(`bad name: ${(checkImageName(options.name) as { reason: string }).reason}`);
+    }
+    await mkdir(this.dir, { recursive: true });
+    const staging = await Staging.create(this.dir);
+    try {
+      const id = this.newId();
+      const staged = await stage(staging, id);
+      this.checkDamage(staged.validated, options);
+      const damage = normaliseDamage(options.damage, staged.validated.sectors);
+      const v = staged.validated;
+      const label = v.format === 'iso' ? v.iso.volumeLabel : v.sheet.cdText.TITLE;
+      const name = options.name?.trim() || fallbackName || label || id;
+      const record = buildRecord(v, {
+        id,
+        name: checkImageName(name).ok ? name : id,
+        imageFile: staged.imageFile,
+        files: staged.files.map((f) => ({ path: f.finalName, role: f.role, bytes: f.bytes, sha256: f.sha256 })),
+        sha256: staged.sha256,
+        provenance,
+        damage,
+        now: this.now(),
+        ...(staged.droppedCdTextFile ? { droppedCdTextFile: staged.droppedCdTextFile } : {}),
+      });
+      return await this.exclusive(() => this.commit(staged, record));
+    } finally {
+      await staging.dispose();
+    }
+  }
+
+  /** Rename staged files into place, then write the sidecar; undo the renames on failure. */
+  private async commit(staged: StagedImage, record: ImageRecord): Promise<ImageRecord> {
+    const moved: string[] = [];
+    try {
+      for (const f of staged.files) {
+        const dest = path.join(this.dir, f.finalName);
+        if (existsSync(dest)) throw new LibraryRequestError(`${f.finalName} already exists in the library`);
+        await rename(f.staged, dest);
+        moved.push(dest);
+      }
+      await this.writeSidecar(record);
+    } catch (err) {
+      for (const dest of moved) await rm(dest, { force: true });
+      throw err;
+    }
+    this.index.set(record.id, record);
+    return record;
+  }
+
+  /** Real path of the library folder (for callers checking a temp file is on its volume). */
+  async realDir(): Promise<string> {
+    await mkdir(this.dir, { recursive: true });
+    return realpath(this.dir);
+  }
+}

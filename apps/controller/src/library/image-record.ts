@@ -1,0 +1,135 @@
+/**
+ * What the library knows about one image: the record kept in its sidecar
+ * JSON (`<id>.image.json` beside the image files), so the library can be
+ * rebuilt from the folder alone.
+ */
+import type { MediaClass, MediaSize } from 'node-cdrecord-wrapper';
+import type { CdTextField } from './cue-sheet.js';
+import type { CueTrackInfo } from './cue-layout.js';
+import type { DamageReport } from './damage-report.js';
+import type { ImageFormat } from './image-validator.js';
+import { hasDotDot } from './paths.js';
+
+/** Version of the sidecar layout. */
+export const SIDECAR_SCHEMA = 1;
+/** Suffix of sidecar files. */
+export const SIDECAR_SUFFIX = '.image.json';
+
+/** File systems and boot records found on an ISO image. */
+export interface ImageFilesystems {
+  readonly iso9660: boolean;
+  readonly joliet: boolean;
+  readonly rockRidge: boolean;
+  readonly udf: boolean;
+  readonly elTorito: boolean;
+  readonly jolietLevel?: number;
+  readonly udfRevision?: string;
+  readonly bootPlatformId?: number;
+  readonly bootEmulation?: string;
+}
+
+/** Where an image came from. Times are ISO 8601. */
+export type Provenance =
+  | { readonly kind: 'mastered'; readonly drive: string; readonly at: string; readonly agent?: string; readonly note?: string }
+  | { readonly kind: 'imported'; readonly path: string; readonly at: string }
+  | { readonly kind: 'uploaded'; readonly at: string; readonly fileName?: string; readonly by?: string }
+  /** Found in the library folder without a sidecar by `rebuild()`. */
+  | { readonly kind: 'adopted'; readonly fileName: string; readonly at: string };
+
+/** One file of an image, relative to the library folder. */
+export interface ImageFile {
+  readonly path: string;
+  readonly role: 'iso' | 'cue' | 'bin';
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+/** Disc-level facts of a CUE sheet. */
+export interface CueDiscInfo {
+  readonly catalog?: string;
+  readonly cdText?: Partial<Record<CdTextField, string>>;
+  /** CDTEXTFILE the sheet named; not copied into the library. */
+  readonly droppedCdTextFile?: string;
+}
+
+/** The record of one image (the sidecar's content). */
+export interface ImageRecord {
+  readonly schema: typeof SIDECAR_SCHEMA;
+  readonly id: string;
+  /** Display name; `rename()` changes it, never the files. */
+  readonly name: string;
+  readonly format: ImageFormat;
+  /** The file to burn (the ISO, or the CUE sheet), relative to the library folder. */
+  readonly imageFile: string;
+  readonly files: readonly ImageFile[];
+  /** Bytes to burn: the ISO, or all BIN files. */
+  readonly sizeBytes: number;
+  /** Sectors on disc (2048-byte for ISO, CD frames for CUE). */
+  readonly sectors: number;
+  /** ISO: volume space size in 2048-byte sectors (a hybrid image is longer). */
+  readonly isoVolumeSectors?: number;
+  /** Track list; an ISO is one MODE1/2048 track. */
+  readonly tracks: readonly CueTrackInfo[];
+  readonly volumeLabel?: string;
+  readonly filesystems?: ImageFilesystems;
+  readonly cue?: CueDiscInfo;
+  /** SHA-256 of the bytes burned: the ISO file, or all BIN files in sheet order. */
+  readonly sha256: string;
+  /** Media sizes the image fits, smallest first. */
+  readonly mediaSizes: readonly MediaSize[];
+  /** Smallest media class it fits (the queue its copies go to). */
+  readonly mediaClass: MediaClass;
+  readonly provenance: Provenance;
+  readonly damaged: boolean;
+  readonly damage?: DamageReport;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+const ID_PATTERN = /^[a-z0-9][a-z0-9-]{2,63}$/;
+
+/** True for a well-formed image id (safe as a file name stem). */
+export function isImageId(value: string): boolean {
+  return ID_PATTERN.test(value);
+}
+
+/** Sidecar file name of an image id. */
+export function sidecarName(id: string): string {
+  return `${id}${SIDECAR_SUFFIX}`;
+}
+
+function isRelativeSafe(p: unknown): p is string {
+  return typeof p === 'string' && p.length > 0 && !p.includes('\0') && !p.startsWith('/') && !p.startsWith('\\') && !/^[a-zA-Z]:/.test(p) && !hasDotDot(p);
+}
+
+/**
+ * Check a parsed sidecar's shape (the fields the library relies on; the rest
+ * is trusted as written). Returns the reason it is unusable, or null.
+ */
+export function sidecarProblem(value: unknown, expectedId: string): string | null {
+  if (typeof value !== 'object' || value === null) return 'not a JSON object';
+  const r = value as Record<string, unknown>;
+  if (r.schema !== SIDECAR_SCHEMA) return `unknown schema ${String(r.schema)}`;
+  if (r.id !== expectedId) return `id ${String(r.id)} does not match the file name`;
+  if (typeof r.name !== 'string') return 'no name';
+  if (r.format !== 'iso' && r.format !== 'cue') return `unknown format ${String(r.format)}`;
+  if (!isRelativeSafe(r.imageFile)) return 'bad imageFile';
+  if (!Array.isArray(r.files) || r.files.length === 0) return 'no files';
+  for (const f of r.files as unknown[]) {
+    const file = f as Record<string, unknown> | null;
+    if (!file || !isRelativeSafe(file.path) || typeof file.bytes !== 'number') return 'bad file entry';
+  }
+  if (!(r.files as { path: string }[]).some((f) => f.path === r.imageFile)) return 'imageFile is not among files';
+  if (typeof r.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(r.sha256)) return 'bad sha256';
+  if (typeof r.sizeBytes !== 'number' || typeof r.sectors !== 'number' || !Array.isArray(r.tracks)) return 'bad sizes';
+  return null;
+}
+
+/** Check a display name; returns the cleaned name or the reason it is refused. */
+export function checkImageName(name: string): { ok: true; name: string } | { ok: false; reason: string } {
+  const trimmed = name.trim();
+  if (trimmed.length === 0) return { ok: false, reason: 'the name is empty' };
+  if (trimmed.length > 200) return { ok: false, reason: 'the name is longer than 200 characters' };
+  if ([...trimmed].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f)) return { ok: false, reason: 'the name holds control characters' };
+  return { ok: true, name: trimmed };
+}
