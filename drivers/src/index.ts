@@ -21,3 +21,4 @@ export { classifyBurnFailure } from './parse/burn-failure.js';
 export type { BurnFailureContext } from './parse/burn-failure.js';
 export * from './parse/burn-progress.js';
 export * from './parse/cdrskin-drive-info.js';
+export * from './master/index.js';

@@ -2,10 +2,11 @@
  * Media status of a real drive from the burner's inspection output:
  * cdrskin or cdrecord `-minfo`, else wodim `-toc` / `-atip` (wodim has no -minfo).
  */
-import type { MediaStatus } from '../drive-contract.js';
+import type { DiscTrack, MediaStatus } from '../drive-contract.js';
 import { NoMediaError } from '../errors.js';
 import { classifyBurnFailure } from '../parse/burn-failure.js';
 import { mediaStatusFromMinfo, parseMinfo } from '../parse/cdrskin-drive-info.js';
+import type { MinfoTrack } from '../parse/cdrskin-drive-info.js';
 import type { ToolRun } from '../tool-process.js';
 import { burnerQueryCommand } from './burn-args.js';
 import type { ToolCommand } from './burn-args.js';
@@ -15,6 +16,53 @@ import type { BurnerProgram } from './tool-locator.js';
 export type RunCommand = (command: ToolCommand) => Promise<ToolRun>;
 
 const NO_DISC: MediaStatus = { status: 'none', type: null, rewritable: false, capacitySectors: 0, usedSectors: 0, freeSectors: 0 };
+
+/**
+ * The table of contents from `-minfo`'s track table: recorded tracks only
+ * (`Blank` rows are the writable rest of the disc), size as the drive reports it.
+ */
+export function discTracksFromMinfo(tracks: readonly MinfoTrack[]): DiscTrack[] {
+  return tracks
+    .filter((t) => t.type.toLowerCase() !== 'blank')
+    .map((t) => ({
+      number: t.track,
+      session: t.session,
+      kind: /audio/i.test(t.type) ? 'audio' : 'data',
+      startSector: t.start,
+      sectors: t.size,
+    }));
+}
+
+/**
+ * The table of contents from wodim `-toc` (`track:   1 lba: 0 … control: 4`):
+ * control bit 2 marks a data track; a track runs to the next track or the
+ * lead-out. wodim prints no sessions: all are reported as session 1.
+ */
+export function discTracksFromWodimToc(toc: string): DiscTrack[] {
+  const rows = [...toc.matchAll(/^track:\s*(\d+|lout) lba:\s*(\d+).*?control:\s*(\d+)/gm)].map((m) => ({
+    number: m[1] === 'lout' ? null : Number(m[1]),
+    lba: Number(m[2]),
+    control: Number(m[3]),
+  }));
+  const tracks: DiscTrack[] = [];
+  rows.forEach((row, i) => {
+    const next = rows[i + 1];
+    if (row.number === null || next === undefined) return;
+    tracks.push({
+      number: row.number,
+      session: 1,
+      kind: (row.control & 4) !== 0 ? 'data' : 'audio',
+      startSector: row.lba,
+      sectors: next.lba - row.lba,
+    });
+  });
+  return tracks;
+}
+
+/** `status` with its table of contents, when there is one. */
+function withTracks(status: MediaStatus, tracks: readonly DiscTrack[]): MediaStatus {
+  return tracks.length === 0 || status.status === 'none' ? status : { ...status, tracks };
+}
 
 /** Parse wodim's `-toc` leadout (`track:lout lba:      9398`) and `-atip` lead-out start into a status. */
 export function mediaStatusFromWodim(toc: string, atip: string): MediaStatus {
@@ -47,11 +95,13 @@ export async function queryRealMedia(program: BurnerProgram, device: string, run
       if (err instanceof NoMediaError) return NO_DISC;
       throw err;
     }
-    return mediaStatusFromWodim(toc.exitCode === 0 ? toc.stdout : '', atip.stdout);
+    const tocText = toc.exitCode === 0 ? toc.stdout : '';
+    return withTracks(mediaStatusFromWodim(tocText, atip.stdout), discTracksFromWodimToc(tocText));
   }
   const minfo = await run(burnerQueryCommand(program, device, '-minfo'));
   const text = `${minfo.stdout}\n${minfo.stderr}`;
   // cdrskin exits 7 with BURN_DISC_EMPTY when there is no disc: that is an answer, not a failure.
   if (minfo.exitCode !== 0 && !/BURN_DISC_EMPTY/.test(text)) throw classifyBurnFailure(minfo, { device });
-  return mediaStatusFromMinfo(parseMinfo(text));
+  const report = parseMinfo(text);
+  return withTracks(mediaStatusFromMinfo(report), discTracksFromMinfo(report.tracks));
 }

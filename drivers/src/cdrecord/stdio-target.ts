@@ -72,6 +72,10 @@ async function hasData(target: string): Promise<boolean> {
 function fileMedia(capacityBytes: number, usedBytes: number, written: boolean): MediaStatus {
   const capacitySectors = Math.floor(capacityBytes / SECTOR_BYTES);
   const usedSectors = written ? Math.min(Math.ceil(usedBytes / SECTOR_BYTES), capacitySectors) : 0;
+  // The "track" of a written pseudo disc is the whole file (or device), whole sectors only. A reused
+  // target file longer than the last image burnt to it (cdrskin does not truncate) keeps its old tail,
+  // so reading its track reads that tail too.
+  const trackSectors = Math.floor(usedBytes / SECTOR_BYTES);
   return {
     status: written ? 'complete' : 'blank',
     type: 'file',
@@ -79,6 +83,9 @@ function fileMedia(capacityBytes: number, usedBytes: number, written: boolean): 
     capacitySectors,
     usedSectors,
     freeSectors: written ? 0 : capacitySectors,
+    ...(written && trackSectors > 0
+      ? { tracks: [{ number: 1, session: 1, kind: 'data' as const, startSector: 0, sectors: trackSectors }] }
+      : {}),
   };
 }
 

@@ -86,6 +86,10 @@ export function mediaStatusOf(disc: SimDisc | null, trayOpen: boolean): MediaSta
     return { status: 'none', type: null, rewritable: false, capacitySectors: 0, usedSectors: 0, freeSectors: 0, trayOpen };
   }
   const closed = disc.status === 'complete';
+  // A written disc holds one data track of the recorded length (the simulation keeps no real TOC).
+  const tracks = disc.status !== 'blank' && disc.usedSectors > 0
+    ? { tracks: [{ number: 1, session: 1, kind: 'data' as const, startSector: 0, sectors: disc.usedSectors }] }
+    : {};
   return {
     status: disc.status,
     type: disc.type,
@@ -94,6 +98,7 @@ export function mediaStatusOf(disc: SimDisc | null, trayOpen: boolean): MediaSta
     usedSectors: disc.usedSectors,
     freeSectors: closed ? 0 : disc.capacitySectors - disc.usedSectors,
     trayOpen,
+    ...tracks,
   };
 }
 

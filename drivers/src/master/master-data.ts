@@ -1,0 +1,346 @@
+/**
+ * Mastering a data disc: read the whole first data track of a disc (real
+ * drive, `stdio:` pseudo drive or simulated drive, through `Drive.read`) into
+ * an image file, hashing it on the way, continuing past unreadable sectors
+ * ddrescue-style.
+ *
+ * How much is read: the data track as the table of contents reports it
+ * (`media().tracks`, first data track, `sectors` long, from its start
+ * sector), else the recorded area (`usedSectors`). Never the ISO 9660 volume
+ * size (a hybrid image with an appended EFI partition is longer than its
+ * volume) and nothing after the track (run-out, lead-out). For a `stdio:`
+ * pseudo drive the track is the whole target file, rounded down to whole
+ * 2048-byte sectors: a reused target file that is longer than the image last
+ * burnt to it (cdrskin does not truncate) masters its whole length, old tail
+ * included. A simulated disc's track is its recorded length.
+ *
+ * Files: the image is written to a hidden temp file (`.<name>.<random>.part`)
+ * in `tempDir` (default: the target's directory, so the final rename stays on
+ * one volume) and renamed to `outFile` (replacing it) only when it is complete
+ * and hashed. On any failure, cancel included, the temp file is removed: no
+ * partial image is ever left.
+ */
+import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import type { DiscTrack, Drive } from '../drive-contract.js';
+import { CancelledError, DriveError, ReadError } from '../errors.js';
+import { SECTOR_BYTES } from '../media.js';
+import { DamageMap } from './damage-map.js';
+import { DamagedMasterError } from './master-errors.js';
+import { dataTrackToMaster } from './master-format.js';
+import { assertFreeSpace, moveIntoPlace, outputFailure, removeQuietly, tempNameFor, throwIfCancelled } from './output-file.js';
+
+/** Progress of a master read. */
+export interface MasterProgress {
+  /** Bytes of the image done (read, or given up and zero-filled). */
+  readonly bytesRead: number;
+  readonly bytesTotal: number;
+  /** Average speed so far, MB/s (10^6 bytes per second). */
+  readonly speedMBps: number;
+  /** Estimated seconds left at the average speed so far; null before there is a speed. */
+  readonly etaSeconds: number | null;
+  /** Sectors given up so far (zero-filled in the image). */
+  readonly unreadableSectors: number;
+}
+
+export interface MasterDataOptions {
+  /** Cancels the read: rejects with `CancelledError`, the temp file is removed. */
+  readonly signal?: AbortSignal;
+  /** Called at most every `progressIntervalMs`, and once at the end. */
+  readonly onProgress?: (progress: MasterProgress) => void;
+  /**
+   * Re-reads of each unreadable sector after its first failed read (single
+   * sector reads), before it is given up and zero-filled. Default 3, 0..100.
+   */
+  readonly retries?: number;
+  /** Directory for the temp file. Default: `dirname(outFile)` (same volume, so the final rename is atomic). */
+  readonly tempDir?: string;
+  /** Bytes that must stay free in `tempDir` besides the image. Default 0. */
+  readonly minFreeBytes?: number;
+  /**
+   * Skip the free-space check before reading (file systems whose statfs
+   * misreports, tests of the disk-full path). A full disk is still caught
+   * while writing.
+   */
+  readonly skipSpaceCheck?: boolean;
+  /**
+   * Keep an image with unreadable (zero-filled) sectors and report them in
+   * the result. Default false: such a read fails with `DamagedMasterError`.
+   */
+  readonly allowDamaged?: boolean;
+  /** Minimum milliseconds between progress reports. Default 250. */
+  readonly progressIntervalMs?: number;
+}
+
+export interface MasterResult {
+  /** The image (absolute path). */
+  readonly path: string;
+  readonly format: 'iso';
+  readonly bytes: number;
+  readonly sectors: number;
+  /** SHA-256 of the image as written, lower-case hex. */
+  readonly sha256: string;
+  /** The track that was read. */
+  readonly track: DiscTrack;
+  /** True when sectors stayed unreadable and were zero-filled (only with `allowDamaged`). */
+  readonly damaged: boolean;
+  /** The unreadable sectors (empty for a clean read); sectors of the image. */
+  readonly damageMap: DamageMap;
+  readonly durationMs: number;
+  /** Average speed, MB/s. */
+  readonly speedMBps: number;
+}
+
+/** Wait for a stream's `close` (so a drive that serialises operations is free again), at most `limitMs`. */
+function closedPromise(stream: Readable, limitMs = 5_000): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (stream.closed) {
+      resolve();
+      return;
+    }
+    const timer = setTimeout(resolve, limitMs);
+    timer.unref();
+    stream.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/**
+ * Master the first data track of the disc in `drive` into `outFile`.
+ *
+ * Resolves with the image's path, size, SHA-256 and damage map. Rejects with
+ * `NoMediaError` (no disc), `WrongMediaError` (blank disc, no data track),
+ * `InsufficientSpaceError` (not enough free space before reading, or the
+ * disk filled up while writing), `MasterOutputError` (the image could not be
+ * created or written otherwise), `DamagedMasterError` (unreadable sectors
+ * without `allowDamaged`), `CancelledError`, or the drive's own errors
+ * (`DriveGoneError`, `DriveBusyError`, ...). Whatever the failure, no image
+ * and no temp file are left.
+ *
+ * Unreadable sectors: when a read fails with `ReadError` (naming the first bad
+ * sector), the good sectors before it are read, then sector by sector: each
+ * bad sector is re-read up to `retries` times, then zero-filled and recorded
+ * in the damage map; at the first good sector the read continues in large
+ * chunks.
+ */
+export async function masterDataDisc(
+  drive: Pick<Drive, 'address' | 'media' | 'read'>,
+  outFile: string,
+  options: MasterDataOptions = {},
+): Promise<MasterResult> {
+  const started = Date.now();
+  const device = drive.address;
+  const { signal } = options;
+  const retries = options.retries ?? 3;
+  if (!Number.isSafeInteger(retries) || retries < 0 || retries > 100) throw new RangeError(`retries must be an integer 0..100, got ${retries}`);
+  const minFree = options.minFreeBytes ?? 0;
+  if (!Number.isFinite(minFree) || minFree < 0) throw new RangeError(`minFreeBytes must be >= 0, got ${minFree}`);
+  const interval = options.progressIntervalMs ?? 250;
+  throwIfCancelled(signal, 'mastering', device);
+
+  const target = path.resolve(outFile);
+  const tempDir = path.resolve(options.tempDir ?? path.dirname(target));
+  const media = await drive.media(signal);
+  const track = dataTrackToMaster(media, device);
+  const totalSectors = track.sectors;
+  const totalBytes = totalSectors * SECTOR_BYTES;
+  if (!options.skipSpaceCheck) await assertFreeSpace(tempDir, totalBytes, minFree, device);
+  throwIfCancelled(signal, 'mastering', device);
+
+  const temp = tempNameFor(tempDir, target);
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(temp, 'wx', 0o644);
+  } catch (err) {
+    throw outputFailure(err, `cannot create the image file in ${tempDir}`, device);
+  }
+
+  const damage = new DamageMap(totalSectors, track.startSector);
+  const hash = createHash('sha256');
+  /** Image sectors written and hashed, in order. */
+  let done = 0;
+  let lastReport = 0;
+
+  const report = (force: boolean): void => {
+    if (!options.onProgress) return;
+    const now = Date.now();
+    if (!force && now - lastReport < interval) return;
+    lastReport = now;
+    const bytesRead = done * SECTOR_BYTES;
+    const seconds = (now - started) / 1000;
+    const speed = seconds > 0 ? bytesRead / 1e6 / seconds : 0;
+    options.onProgress({
+      bytesRead,
+      bytesTotal: totalBytes,
+      speedMBps: speed,
+      etaSeconds: speed > 0 ? (totalBytes - bytesRead) / 1e6 / speed : null,
+      unreadableSectors: damage.unreadableSectors,
+    });
+  };
+
+  /** Write and hash whole sectors at the current position. */
+  const commit = async (data: Buffer): Promise<void> => {
+    const file = handle;
+    if (!file) throw new Error('image file closed');
+    let written = 0;
+    try {
+      while (written < data.length) {
+        const { bytesWritten } = await file.write(data, written, data.length - written, done * SECTOR_BYTES + written);
+        if (bytesWritten <= 0) throw Object.assign(new Error('no bytes written'), { code: 'EIO' });
+        written += bytesWritten;
+      }
+    } catch (err) {
+      throw outputFailure(err, `cannot write the image ${temp}`, device);
+    }
+    hash.update(data);
+    done += data.length / SECTOR_BYTES;
+  };
+
+  /**
+   * Stream image sectors [from, to) to `sink` in whole sectors. Resolves null
+   * when all arrived, the `ReadError` when the drive could not read one
+   * (what arrived before it went to `sink`); other errors reject. Always
+   * waits for the drive's stream to close.
+   */
+  const readRange = async (from: number, to: number, sink: (data: Buffer) => Promise<void>): Promise<ReadError | null> => {
+    const stream = drive.read((to - from) * SECTOR_BYTES, {
+      offset: (track.startSector + from) * SECTOR_BYTES,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    const closed = closedPromise(stream);
+    let carry: Buffer = Buffer.alloc(0);
+    let received = 0;
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        throwIfCancelled(signal, 'mastering', device);
+        const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+        const whole = data.length - (data.length % SECTOR_BYTES);
+        carry = Buffer.from(data.subarray(whole));
+        if (whole > 0) {
+          await sink(data.subarray(0, whole));
+          received += whole / SECTOR_BYTES;
+        }
+      }
+      if (from + received < to) {
+        // The contract says a read ends early only with an error; treat a short one as an unreadable sector.
+        return new ReadError(`${device}: the read ended at sector ${track.startSector + from + received}`, track.startSector + from + received, { device });
+      }
+      return null;
+    } catch (err) {
+      if (err instanceof ReadError && !signal?.aborted) return err;
+      throw err;
+    } finally {
+      stream.destroy();
+      await closed;
+    }
+  };
+
+  /** Read one sector, `attempts` times at most; null when every attempt failed. */
+  const readSector = async (sector: number, attempts: number): Promise<Buffer | null> => {
+    for (let i = 0; i < attempts; i++) {
+      throwIfCancelled(signal, 'mastering', device);
+      const parts: Buffer[] = [];
+      const failed = await readRange(sector, sector + 1, async (data) => {
+        parts.push(Buffer.from(data));
+      });
+      if (failed === null) return Buffer.concat(parts);
+    }
+    return null;
+  };
+
+  const zeros = Buffer.alloc(SECTOR_BYTES);
+
+  try {
+    /** End of the next streamed read: the end of the track, or a known bad sector to stop before. */
+    let limit = totalSectors;
+    /** Sector by sector from `done` (after a read error), until one reads. */
+    let careful = false;
+    /** The sector at `done` already failed once (the streamed read reported it). */
+    let failedOnce = false;
+    while (done < totalSectors) {
+      throwIfCancelled(signal, 'mastering', device);
+      if (careful) {
+        const data = await readSector(done, failedOnce ? retries : retries + 1);
+        failedOnce = false;
+        if (data !== null) {
+          await commit(data);
+          careful = false;
+        } else {
+          damage.add(done);
+          await commit(zeros);
+        }
+        report(false);
+        continue;
+      }
+      const failure = await readRange(done, limit, async (data) => {
+        await commit(data);
+        report(false);
+      });
+      if (failure === null) {
+        if (limit < totalSectors) {
+          // Read up to the bad sector the last streamed read named; now that one, carefully.
+          careful = true;
+          failedOnce = true;
+          limit = totalSectors;
+        }
+        continue;
+      }
+      const bad = failure.sector - track.startSector;
+      if (bad > done && bad < limit) {
+        // The good sectors before the bad one were in the failed chunk: read them first.
+        limit = bad;
+        continue;
+      }
+      careful = true;
+      failedOnce = bad === done;
+      limit = totalSectors;
+    }
+    throwIfCancelled(signal, 'mastering', device);
+    try {
+      await handle.datasync();
+      await handle.close();
+    } catch (err) {
+      throw outputFailure(err, `cannot write the image ${temp}`, device);
+    } finally {
+      handle = undefined;
+    }
+    report(true);
+    const damaged = damage.unreadableSectors > 0;
+    if (damaged && !options.allowDamaged) {
+      throw new DamagedMasterError(
+        `${device}: ${damage.unreadableSectors} sector(s) of the master stayed unreadable after ${retries} retr${retries === 1 ? 'y' : 'ies'} ` +
+          `(${damage.ranges.map((r) => (r.sectors === 1 ? `${r.startSector}` : `${r.startSector}-${r.startSector + r.sectors - 1}`)).join(', ')})`,
+        damage,
+        { device },
+      );
+    }
+    throwIfCancelled(signal, 'mastering', device);
+    await moveIntoPlace(temp, target);
+  } catch (err) {
+    await handle?.close().catch(() => undefined);
+    await removeQuietly(temp);
+    if (signal?.aborted) throw err instanceof CancelledError ? err : new CancelledError('mastering cancelled', { device, cause: err });
+    if (err instanceof DriveError) throw err;
+    if (typeof (err as NodeJS.ErrnoException).code === 'string') throw outputFailure(err, `mastering to ${target} failed`, device);
+    throw err;
+  }
+
+  const durationMs = Date.now() - started;
+  return {
+    path: target,
+    format: 'iso',
+    bytes: totalBytes,
+    sectors: totalSectors,
+    sha256: hash.digest('hex'),
+    track,
+    damaged: damage.unreadableSectors > 0,
+    damageMap: damage,
+    durationMs,
+    speedMBps: durationMs > 0 ? totalBytes / 1e6 / (durationMs / 1000) : 0,
+  };
+}
