@@ -8,7 +8,7 @@
 import type { Hash } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { decodeCueText, parseCueSheet, rewriteCueSheet } from './cue-sheet.js';
@@ -203,6 +203,8 @@ export async function stageMastered(
   tempFile: string,
   format: ImageFormat,
   precheck: Precheck = () => undefined,
+  /** The SHA-256 the mastering read computed; an ISO is then not hashed a second time. */
+  knownSha256?: string,
 ): Promise<StagedImage> {
   const checked = await validateImageFile(tempFile, { expectFormat: format });
   precheck(checked);
@@ -210,6 +212,9 @@ export async function stageMastered(
   if (checked.format === 'iso') {
     const dest = staging.file(names.iso);
     await moveInto(tempFile, dest);
+    if (knownSha256 !== undefined && /^[0-9a-f]{64}$/.test(knownSha256)) {
+      return finishIso(dest, names.iso, knownSha256, (await stat(dest)).size);
+    }
     const hash = await hashFile(dest);
     return finishIso(dest, names.iso, hash.sha256, hash.bytes);
   }

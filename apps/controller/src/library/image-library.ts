@@ -73,6 +73,8 @@ export interface MasteredOptions extends AddOptions {
   /** Drive, agent and time of the read. */
   readonly provenance: Extract<Provenance, { kind: 'mastered' }>;
   readonly allowDamaged: boolean;
+  /** SHA-256 computed while the master was read (ISO): stored as is, not computed again. */
+  readonly sha256?: string;
 }
 
 /** The image library. Create with `ImageLibrary.open()` (or the constructor, then `rebuild()`). */
@@ -200,7 +202,7 @@ export class ImageLibrary {
     const source = path.resolve(tempFile);
     const format: ImageFormat = options.format === 'bin-cue' ? 'cue' : options.format;
     return this.add(
-      (staging, id) => stageMastered(staging, id, source, format, (v) => this.checkDamage(v, options)),
+      (staging, id) => stageMastered(staging, id, source, format, (v) => this.checkDamage(v, options), options.sha256),
       options.provenance,
       options,
       undefined,
