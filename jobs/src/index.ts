@@ -1,2 +1,16 @@
-/** Queues, job payloads and processors for duplication runs (BullMQ). */
+/**
+ * @tower/jobs: queues, job payloads, the run store and the processors of
+ * duplication runs (BullMQ on Redis).
+ */
 export const QUEUE_PREFIX = 'tower';
+export * from './embedded-redis.js';
+export * from './queue-names.js';
+export * from './job-types.js';
+export * from './run-records.js';
+export * from './run-store.js';
+export * from './run-events.js';
+export * from './copy-processor.js';
+export * from './drive-state.js';
+export * from './drive-quarantine.js';
+export * from './drive-worker.js';
+export * from './run-planner.js';

@@ -1,0 +1,222 @@
+/**
+ * One copy on one drive: check the disc fits → record the attempt → optional
+ * test burn → burn → verify per policy → eject → close the attempt.
+ *
+ * The attempt is recorded before anything is written; whatever happens after
+ * that, it is closed as passed, failed (with the typed error's code, flags
+ * and full tool output) or cancelled. A failure is rethrown so the job fails
+ * and BullMQ retries it.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  CancelledError, isDriveError, MediaTooSmallError, mediaClassOf, NoMediaError, verifyDisc, WrongMediaError,
+} from 'node-cdrecord-wrapper';
+import type { BurnProgress, Drive, DriveError, MediaClass, MediaStatus, VerifyProgress } from 'node-cdrecord-wrapper';
+import type { CopyJob } from './job-types.js';
+import { shouldVerify, verifyPolicyText } from './job-types.js';
+import type { AttemptError, AttemptRecord, VerifyResultKind } from './run-records.js';
+import type { BeginRefusal, EndResult, RunStore } from './run-store.js';
+
+/** What the processor reports while it works (the drive worker turns it into drive state). */
+export interface CopyProgress {
+  readonly phase: 'burning' | 'test-burning' | 'verifying';
+  /** 0..100 of the current phase. */
+  readonly percent: number;
+  readonly speedX?: number;
+  readonly speedMBps?: number;
+}
+
+/** Everything `processCopy` needs besides the job and the drive. */
+export interface CopyContext {
+  readonly store: RunStore;
+  /** Stable id of the drive (`DriveInfo.stableId`). */
+  readonly driveId: string;
+  /** Host (agent) running the drive. */
+  readonly agentId: string;
+  /** BullMQ job id, recorded with the attempt. */
+  readonly jobId: string;
+  /** Aborts the burn or verify; the attempt is then recorded `cancelled`. */
+  readonly signal?: AbortSignal;
+  /** Called once the attempt is recorded, before the burn starts. */
+  readonly onAttemptBegin?: (attempt: AttemptRecord) => void;
+  readonly onProgress?: (progress: CopyProgress) => void;
+  /** Clock in ms since the epoch; default `Date.now`. */
+  readonly now?: () => number;
+  /** The media class of the queue the job came from; a blank of another class is refused. */
+  readonly mediaClass?: MediaClass;
+}
+
+/** How `processCopy` ended without throwing. */
+export type CopyOutcome =
+  | {
+      readonly kind: 'passed';
+      readonly attempt: AttemptRecord;
+      readonly end: EndResult;
+      readonly verified: boolean;
+    }
+  /** Nothing was burned: the run or the slot no longer needs this copy. */
+  | { readonly kind: 'skipped'; readonly reason: BeginRefusal };
+
+/**
+ * The error a failed copy throws: the drive's typed error (or an internal
+ * one), with the attempt it was recorded under.
+ */
+export class CopyFailedError extends Error {
+  constructor(
+    cause: unknown,
+    /** The recorded attempt; null when the copy failed before one was begun (media refused). */
+    readonly attempt: AttemptRecord | null,
+    readonly error: AttemptError,
+  ) {
+    super(error.message, { cause });
+    this.name = 'CopyFailedError';
+  }
+  /** The failure was a cancellation (the attempt is recorded `cancelled`). */
+  get cancelled(): boolean {
+    return this.error.code === 'CANCELLED';
+  }
+}
+
+/** Turn anything thrown into the attempt's error record (never truncated). */
+export function attemptErrorOf(err: unknown): AttemptError {
+  if (isDriveError(err)) {
+    const e: DriveError = err;
+    return {
+      code: e.code,
+      name: e.name,
+      message: e.message,
+      retryable: e.retryable,
+      driveFault: e.driveFault,
+      needsOperator: e.needsOperator,
+      ...(e.tool === undefined ? {} : { tool: { ...e.tool } }),
+    };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: 'INTERNAL', name: err instanceof Error ? err.name : 'Error', message, retryable: true, driveFault: false, needsOperator: false };
+}
+
+/**
+ * Refuse a disc that cannot take the image: no disc, not blank, another media
+ * class than the job's queue, or too small. Nothing is recorded for a refusal.
+ */
+export function checkMediaFits(job: CopyJob, media: MediaStatus, expectedClass: string | null, device: string): void {
+  if (media.status === 'none' || media.type === null) throw new NoMediaError('no disc in the drive', { device });
+  if (media.status !== 'blank') throw new WrongMediaError(`the ${media.type} is not blank: insert a blank disc`, { device });
+  const cls = mediaClassOf(media.type);
+  if (cls === null || (expectedClass !== null && cls !== expectedClass)) {
+    throw new WrongMediaError(`a ${media.type} cannot take a copy from the ${expectedClass ?? '?'} queue`, { device });
+  }
+  if (media.freeSectors < job.imageSectors) {
+    throw new MediaTooSmallError(
+      `the image needs ${job.imageSectors} sectors, the ${media.type} has ${media.freeSectors}`,
+      job.imageSectors, media.freeSectors, { device },
+    );
+  }
+}
+
+/**
+ * One copy on one drive. Resolves `passed` (counted or surplus) or `skipped`
+ * (nothing burned), and throws `CopyFailedError` for a refused disc (no
+ * attempt), a failed attempt or a cancelled one.
+ */
+export async function processCopy(job: CopyJob, drive: Drive, ctx: CopyContext): Promise<CopyOutcome> {
+  const now = ctx.now ?? Date.now;
+  const signal = ctx.signal;
+  const media = await drive.media(signal);
+  try {
+    checkMediaFits(job, media, ctx.mediaClass ?? null, drive.address);
+  } catch (err) {
+    throw new CopyFailedError(err, null, attemptErrorOf(err));
+  }
+
+  const begun = await ctx.store.beginAttempt({
+    id: randomUUID(),
+    runId: job.runId,
+    copy: job.copy,
+    jobId: ctx.jobId,
+    driveId: ctx.driveId,
+    agentId: ctx.agentId,
+    mediaType: media.type,
+    imageSha256: job.imageSha256,
+    verifyPolicy: verifyPolicyText(job.verify),
+    startedAt: now(),
+    dummyFirst: job.dummyFirst === true,
+  });
+  if (!begun.ok) return { kind: 'skipped', reason: begun.reason };
+  const attempt = begun.attempt;
+  ctx.onAttemptBegin?.(attempt);
+
+  const image = { format: job.imageFormat ?? 'iso', path: job.imagePath, sizeBytes: job.imageBytes, sectors: job.imageSectors } as const;
+  const verify = shouldVerify(job.verify, begun.driveOrdinal);
+  let verifyResult: VerifyResultKind = verify ? 'not-reached' : 'skipped';
+  let burned: { bytes: number; durationMs: number; averageSpeedX: number } | null = null;
+  try {
+    if (job.dummyFirst === true) {
+      await drive.burn(image, { dummy: true, ...speedOf(job), onProgress: burnProgress(ctx, 'test-burning') }, signal);
+    }
+    const result = await drive.burn(image, { ...speedOf(job), onProgress: burnProgress(ctx, 'burning') }, signal);
+    burned = { bytes: result.bytesWritten, durationMs: result.durationMs, averageSpeedX: result.averageSpeedX };
+    let discSha256: string | undefined;
+    if (verify) {
+      const onProgress = (p: VerifyProgress): void =>
+        ctx.onProgress?.({ phase: 'verifying', percent: pct(p.bytesRead, p.bytesTotal), speedMBps: p.speedMBps });
+      const checked = await verifyDisc(
+        drive,
+        { path: job.imagePath, sizeBytes: job.imageBytes, sha256: job.imageSha256 },
+        signal === undefined ? { onProgress } : { onProgress, signal },
+      );
+      verifyResult = 'passed';
+      discSha256 = checked.sha256;
+    }
+    await ejectQuietly(drive, signal);
+    const end = await ctx.store.endAttempt(attempt.id, {
+      outcome: 'passed',
+      endedAt: now(),
+      ...burned,
+      averageSpeedMBps: burned.durationMs > 0 ? round2(burned.bytes / 1e6 / (burned.durationMs / 1000)) : 0,
+      verifyResult,
+      ...(discSha256 === undefined ? {} : { discSha256 }),
+    });
+    return { kind: 'passed', attempt, end, verified: verify };
+  } catch (err) {
+    const cancelled = err instanceof CancelledError || signal?.aborted === true;
+    const error = cancelled && !(err instanceof CancelledError)
+      ? attemptErrorOf(new CancelledError(`cancelled: ${attemptErrorOf(err).message}`, { device: drive.address, cause: err }))
+      : attemptErrorOf(err);
+    if (verify && burned !== null && error.code === 'VERIFY_MISMATCH') verifyResult = 'failed';
+    await ejectQuietly(drive, undefined);
+    await ctx.store.endAttempt(attempt.id, {
+      outcome: cancelled ? 'cancelled' : 'failed',
+      endedAt: now(),
+      ...(burned ?? {}),
+      verifyResult,
+      error,
+    });
+    throw new CopyFailedError(err, attempt, error);
+  }
+}
+
+function speedOf(job: CopyJob): { speed?: number } {
+  return job.speed === undefined ? {} : { speed: job.speed };
+}
+
+function burnProgress(ctx: CopyContext, phase: 'burning' | 'test-burning'): (p: BurnProgress) => void {
+  return (p) => ctx.onProgress?.({ phase, percent: pct(p.bytesWritten, p.bytesTotal), speedX: p.speedX, speedMBps: p.speedMBps });
+}
+
+/** Open the tray so the disc can be taken out (or the auto-loader swaps it); errors are not the copy's. */
+async function ejectQuietly(drive: Drive, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await drive.eject(signal?.aborted === true ? undefined : signal);
+  } catch {
+    // A vanished drive or a stuck tray shows up in the drive's state, not in the copy's result.
+  }
+}
+
+function pct(done: number, total: number): number {
+  return total > 0 ? Math.min(100, Math.round((done / total) * 1000) / 10) : 0;
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}

@@ -1,0 +1,442 @@
+/**
+ * One drive's worker: fetches copy jobs by hand, only while its drive holds
+ * a blank disc of a class whose queue it reads, runs them one at a time with
+ * `processCopy`, and publishes the drive's state.
+ *
+ * - Manual fetching (`getNextJob` on a processor-less BullMQ Worker per media
+ *   class): the worker never holds a job while it waits for a disc.
+ * - The job lock is extended while the copy runs (real burns take long).
+ * - Retry steering: when it fetches a job whose slot last failed on this very
+ *   drive and another usable drive exists, it delays the job once by
+ *   `sameDriveRetryDelayMs` so another drive takes it.
+ * - K drive-fault failures in a row quarantine the drive (reason in Redis);
+ *   it takes no work until released (`release()` or `releaseDrive()`).
+ * - A run cancelled by the planner (pub/sub, and a status check at each lock
+ *   renewal) aborts its burn in flight; the attempt is recorded `cancelled`.
+ */
+import { randomUUID } from 'node:crypto';
+import { UnrecoverableError, Worker } from 'bullmq';
+import type { Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { CancelledError, DriveGoneError, mediaClassOf, TypedEmitter } from 'node-cdrecord-wrapper';
+import type { Drive, MediaClass, MediaStatus } from 'node-cdrecord-wrapper';
+import { CopyFailedError, processCopy } from './copy-processor.js';
+import type { CopyOutcome, CopyProgress } from './copy-processor.js';
+import { getQuarantine, quarantineDrive, releaseDrive } from './drive-quarantine.js';
+import type { QuarantineInfo } from './drive-quarantine.js';
+import { DriveStatePublisher, readAllDriveStatuses } from './drive-state.js';
+import type { DriveStatus, DriveStatusUpdate } from './drive-state.js';
+import type { CopyJob, CopyJobResult } from './job-types.js';
+import { copyQueueName, KeySpace, MEDIA_CLASSES, RUN_CONTROL_CHANNEL, RUN_EVENTS_CHANNEL } from './queue-names.js';
+import type { AttemptRecord } from './run-records.js';
+import { parseMessage } from './run-events.js';
+import type { AttemptEndEvent, RunControlMessage, RunEvent } from './run-events.js';
+import { RunStore } from './run-store.js';
+
+/** Options of a {@link DriveWorker}. */
+export interface DriveWorkerOptions {
+  readonly drive: Drive;
+  /** Stable drive id; default `(await drive.info()).stableId`. */
+  readonly driveId?: string;
+  /** Host running this worker (recorded with each attempt). */
+  readonly agentId: string;
+  readonly redisUrl: string;
+  /** Prefix of this package's keys; default `tower`. */
+  readonly prefix?: string;
+  /** BullMQ key prefix; default BullMQ's (`bull`). */
+  readonly bullPrefix?: string;
+  /** Media classes this drive takes copies for; default all. */
+  readonly classes?: readonly MediaClass[];
+  /** How often to look at the drive and the queue while idle, ms. Default 1000. */
+  readonly pollIntervalMs?: number;
+  /** BullMQ lock duration, ms; extended every half of it. Default 30 000. */
+  readonly lockDurationMs?: number;
+  /** K: drive-fault failures in a row that quarantine the drive. Default 3. */
+  readonly quarantineAfter?: number;
+  /** Delay for a retry fetched by the drive it last failed on, ms. Default 5000. */
+  readonly sameDriveRetryDelayMs?: number;
+  /** Delay for a job put back (paused run, refused disc, not an allowed drive), ms. Default 2000. */
+  readonly putBackDelayMs?: number;
+  /** Minimum ms between progress-only state publications. Default 250. */
+  readonly progressIntervalMs?: number;
+}
+
+/** What a drive worker reports. */
+export interface DriveWorkerEvents {
+  /** The drive's state changed (progress throttled to 4/s, state changes never dropped). */
+  state: [status: DriveStatus];
+  /** An attempt was recorded; the burn starts now. */
+  'attempt-begin': [attempt: AttemptRecord];
+  /** An attempt was closed. */
+  'attempt-end': [event: AttemptEndEvent];
+  /** The drive was quarantined. */
+  quarantined: [info: QuarantineInfo];
+  /** Something went wrong outside a copy (Redis, BullMQ); the worker goes on. */
+  error: [error: Error];
+}
+
+interface Current {
+  readonly job: Job;
+  readonly data: CopyJob;
+  readonly controller: AbortController;
+}
+
+/** The worker of one drive. Create, `start()`, and `close()` when done. */
+export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
+  readonly #o: DriveWorkerOptions;
+  readonly #keys: KeySpace;
+  readonly #redis: Redis;
+  readonly #sub: Redis;
+  readonly #store: RunStore;
+  readonly #bull = new Map<MediaClass, Worker>();
+  readonly #deferred = new Set<string>();
+  #driveId = '';
+  #publisher: DriveStatePublisher | null = null;
+  #current: Current | null = null;
+  #consecutiveFailures = 0;
+  #refusedMedia: string | null = null;
+  #closing = false;
+  #closeCancels = false;
+  #loop: Promise<void> | null = null;
+  #wake: (() => void) | null = null;
+
+  constructor(options: DriveWorkerOptions) {
+    super();
+    this.#o = options;
+    this.#keys = new KeySpace(options.prefix);
+    this.#redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+    this.#sub = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+    this.#store = new RunStore(this.#redis, options.prefix === undefined ? {} : { prefix: options.prefix });
+  }
+
+  /** The drive's id (after `start()`). */
+  get driveId(): string {
+    return this.#driveId;
+  }
+
+  /** The last published state. */
+  get status(): DriveStatus | null {
+    return this.#publisher?.current ?? null;
+  }
+
+  /** Drive-fault failures in a row so far. */
+  get consecutiveFailures(): number {
+    return this.#consecutiveFailures;
+  }
+
+  /** Connect, subscribe to run control and start the fetch loop. */
+  async start(): Promise<void> {
+    if (this.#loop !== null) return;
+    await Promise.all([this.#redis.connect(), this.#sub.connect()]);
+    this.#driveId = this.#o.driveId ?? (await this.#o.drive.info()).stableId;
+    this.#publisher = new DriveStatePublisher({
+      driveId: this.#driveId,
+      agentId: this.#o.agentId,
+      redis: this.#redis,
+      keys: this.#keys,
+      minIntervalMs: this.#o.progressIntervalMs ?? 250,
+      onStatus: (s) => this.emit('state', s),
+      onError: (e) => this.#error(e),
+    });
+    this.#sub.on('message', (channel: string, text: string) => {
+      if (channel !== RUN_CONTROL_CHANNEL) return;
+      const msg = parseMessage<RunControlMessage>(text, 'action');
+      if (msg?.action === 'cancel') this.#cancelRun(msg.runId, msg.reason);
+    });
+    await this.#sub.subscribe(RUN_CONTROL_CHANNEL);
+    this.#loop = this.#run();
+  }
+
+  /** Release the drive from quarantine and reset its failure count. */
+  async release(): Promise<boolean> {
+    this.#consecutiveFailures = 0;
+    const released = await releaseDrive(this.#redis, this.#keys, this.#driveId);
+    this.#wake?.();
+    return released;
+  }
+
+  /** Quarantine the drive by an operator's choice. */
+  async quarantine(reason: string): Promise<void> {
+    const info: QuarantineInfo = { reason, failures: 0, at: Date.now() };
+    await quarantineDrive(this.#redis, this.#keys, this.#driveId, info);
+    this.emit('quarantined', info);
+    this.#wake?.();
+  }
+
+  /**
+   * Stop fetching and close the connections. By default the copy in flight is
+   * let finish; with `cancelInFlight` its burn is aborted (attempt recorded
+   * `cancelled`) and the job goes back to the queue for another drive.
+   */
+  async close(options: { cancelInFlight?: boolean } = {}): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    if (options.cancelInFlight === true && this.#current !== null) {
+      this.#closeCancels = true;
+      this.#current.controller.abort(new CancelledError('the drive worker is stopping', { device: this.#o.drive.address }));
+    }
+    this.#wake?.();
+    await this.#loop;
+    if (this.#publisher !== null) {
+      this.#publisher.update({ state: 'offline', message: 'the agent stopped this drive' });
+      await this.#publisher.flush();
+      this.#publisher.close();
+    }
+    await Promise.all([...this.#bull.values()].map((w) => w.close().catch((e: unknown) => this.#error(e))));
+    await Promise.all([this.#sub.quit().catch(() => undefined), this.#redis.quit().catch(() => undefined)]);
+  }
+
+  async #run(): Promise<void> {
+    const poll = this.#o.pollIntervalMs ?? 1000;
+    while (!this.#closing) {
+      let wait = poll;
+      try {
+        wait = await this.#tick(poll);
+      } catch (err) {
+        this.#error(err);
+      }
+      if (wait > 0 && !this.#closing) await this.#sleep(wait);
+    }
+  }
+
+  /** One look at the drive and, when it holds a usable blank, at the queue. Returns ms to wait. */
+  async #tick(poll: number): Promise<number> {
+    const q = await getQuarantine(this.#redis, this.#keys, this.#driveId);
+    if (q !== null) {
+      this.#set({ state: 'quarantined', message: `quarantined: ${q.reason}. Check the drive and its discs, then release it.` });
+      return poll;
+    }
+    let media: MediaStatus;
+    try {
+      media = await this.#o.drive.media();
+    } catch (err) {
+      if (!(err instanceof DriveGoneError)) throw err;
+      this.#set({ state: 'offline', message: 'the drive does not answer: check its cable and power' });
+      return poll;
+    }
+    const last = this.status?.state;
+    if (media.status === 'none' || media.type === null) {
+      this.#refusedMedia = null;
+      if (last !== 'done' && last !== 'failed') this.#set({ state: 'empty', message: 'insert a blank disc' });
+      return poll;
+    }
+    const cls = mediaClassOf(media.type);
+    const classes = this.#o.classes ?? MEDIA_CLASSES;
+    if (media.status !== 'blank' || cls === null || !classes.includes(cls)) {
+      const what = media.status !== 'blank' ? `the ${media.type} is not blank` : `this drive takes no ${media.type} copies`;
+      if (last !== 'done' && last !== 'failed') this.#set({ state: 'wrong-media', mediaType: media.type, message: `${what}: take it out and insert a blank disc` });
+      return poll;
+    }
+    if (this.#refusedMedia === mediaKey(media)) return poll;
+    this.#set({ state: 'blank', mediaType: media.type });
+    const token = randomUUID();
+    const job = (await this.#worker(cls).getNextJob(token, { block: false })) as Job | undefined;
+    if (job === undefined || job === null) return poll;
+    await this.#handle(job, token, cls);
+    return 0;
+  }
+
+  async #handle(job: Job, token: string, cls: MediaClass): Promise<void> {
+    const data = job.data as CopyJob;
+    const current: Current = { job, data, controller: new AbortController() };
+    this.#current = current;
+    const lockMs = this.#o.lockDurationMs ?? 30_000;
+    const renew = setInterval(() => void this.#renew(current, token, lockMs), Math.max(50, lockMs / 2));
+    const putBack = this.#o.putBackDelayMs ?? 2000;
+    try {
+      if (data.allowedDrives !== undefined && !data.allowedDrives.includes(this.#driveId)) {
+        await job.moveToDelayed(Date.now() + putBack, token);
+        return;
+      }
+      if (await this.#shouldDefer(job, data)) {
+        await job.moveToDelayed(Date.now() + (this.#o.sameDriveRetryDelayMs ?? 5000), token);
+        return;
+      }
+      let outcome: CopyOutcome;
+      try {
+        outcome = await processCopy(data, this.#o.drive, {
+        store: this.#store,
+        driveId: this.#driveId,
+        agentId: this.#o.agentId,
+        jobId: job.id ?? '',
+        signal: current.controller.signal,
+        onAttemptBegin: (a) => {
+          this.#set({ state: 'burning', mediaType: a.mediaType, percent: 0, runId: a.runId, copy: a.copy, attemptId: a.id });
+          this.emit('attempt-begin', a);
+        },
+        onProgress: (p) => this.#progress(p),
+        mediaClass: cls,
+      });
+      } catch (err) {
+        if (!(err instanceof CopyFailedError)) throw err;
+        await this.#onFailure(job, token, data, err);
+        return;
+      }
+      if (outcome.kind === 'skipped') {
+        if (outcome.reason === 'run-paused') await job.moveToDelayed(Date.now() + putBack, token);
+        else await job.moveToCompleted({ kind: 'skipped', reason: outcome.reason } satisfies CopyJobResult, token, false);
+        return;
+      }
+      this.#consecutiveFailures = 0;
+      const { attempt, end } = outcome;
+      this.#set({
+        state: 'done', mediaType: attempt.mediaType, runId: attempt.runId, copy: attempt.copy, attemptId: attempt.id,
+        message: end.counted ? 'good disc: take it out' : 'good disc beyond the run\'s count (surplus): take it out',
+      });
+      await this.#announce({
+        kind: 'attempt-end', runId: data.runId, copy: data.copy, attemptId: attempt.id, driveId: this.#driveId,
+        outcome: 'passed', counted: end.counted, surplus: end.surplus, runCompleted: end.runCompleted,
+      });
+      const result: CopyJobResult = { kind: 'passed', attemptId: attempt.id, counted: end.counted, runCompleted: end.runCompleted };
+      await job.moveToCompleted(result, token, false);
+    } catch (err) {
+      this.#error(err);
+      // Put the job back if we still hold it (when the lock is gone this fails quietly and the stalled check recovers it).
+      await job.moveToDelayed(Date.now() + putBack, token).catch(() => undefined);
+    } finally {
+      clearInterval(renew);
+      this.#current = null;
+    }
+  }
+
+  async #onFailure(job: Job, token: string, data: CopyJob, failure: CopyFailedError): Promise<void> {
+    const { attempt, error } = failure;
+    if (attempt === null) {
+      // The disc was refused before anything was recorded: wait for another disc, let another drive take the job.
+      const media = await this.#o.drive.media().catch(() => null);
+      this.#refusedMedia = media === null ? null : mediaKey(media);
+      this.#set({ state: 'wrong-media', mediaType: media?.type ?? null, message: `${error.message}: take the disc out and insert a suitable blank` });
+      await job.moveToDelayed(Date.now() + (this.#o.putBackDelayMs ?? 2000), token);
+      return;
+    }
+    const base = { runId: data.runId, copy: data.copy, attemptId: attempt.id, mediaType: attempt.mediaType };
+    await this.#announce({
+      kind: 'attempt-end', runId: data.runId, copy: data.copy, attemptId: attempt.id, driveId: this.#driveId,
+      outcome: failure.cancelled ? 'cancelled' : 'failed', counted: false, surplus: false, runCompleted: false, errorCode: error.code,
+    });
+    if (failure.cancelled) {
+      this.#set({ ...base, state: 'failed', message: 'burn cancelled: the disc is a coaster, take it out' });
+      if (this.#closeCancels) await job.moveToDelayed(Date.now(), token);
+      else await job.moveToCompleted({ kind: 'cancelled', attemptId: attempt.id } satisfies CopyJobResult, token, false);
+      return;
+    }
+    this.#set({ ...base, state: 'failed', message: `${error.code}: ${error.message}. The disc is a coaster: take it out` });
+    if (error.driveFault) this.#consecutiveFailures++;
+    const reason = `${error.code}: ${error.message}`;
+    await job.moveToFailed(error.retryable ? new Error(reason) : new UnrecoverableError(reason), token, false);
+    if ((await job.getState()) === 'failed') {
+      await this.#announce({
+        kind: 'copy-exhausted', runId: data.runId, copy: data.copy, jobId: job.id ?? '', replacement: data.replacement ?? 0,
+        errorCode: error.code, errorMessage: error.message, retryable: error.retryable,
+      });
+    }
+    const k = this.#o.quarantineAfter ?? 3;
+    if (this.#consecutiveFailures >= k) {
+      const info: QuarantineInfo = {
+        reason: `${this.#consecutiveFailures} failed attempts in a row, the last ${error.code}`,
+        failures: this.#consecutiveFailures, lastErrorCode: error.code, at: Date.now(),
+      };
+      await quarantineDrive(this.#redis, this.#keys, this.#driveId, info);
+      this.#set({ state: 'quarantined', message: `quarantined: ${info.reason}. Check the drive and its discs, then release it.` });
+      this.emit('quarantined', info);
+    }
+  }
+
+  /** Delay a retry fetched by the drive its slot last failed on, once per attempt, when another drive can take it. */
+  async #shouldDefer(job: Job, data: CopyJob): Promise<boolean> {
+    const last = await this.#store.lastFailedDrive(data.runId, data.copy);
+    if (last !== this.#driveId) return false;
+    const key = `${job.id ?? ''}#${job.attemptsMade}`;
+    if (this.#deferred.has(key)) return false;
+    const others = await readAllDriveStatuses(this.#redis, this.#keys);
+    const usable = others.some((s) => s.driveId !== this.#driveId && s.state !== 'offline' && s.state !== 'quarantined');
+    if (!usable) return false;
+    if (this.#deferred.size > 1000) this.#deferred.clear();
+    this.#deferred.add(key);
+    return true;
+  }
+
+  async #renew(current: Current, token: string, lockMs: number): Promise<void> {
+    try {
+      await current.job.extendLock(token, lockMs);
+      const status = await this.#store.getRunStatus(current.data.runId);
+      if (status === 'cancelled') this.#cancelRun(current.data.runId, 'the run was cancelled');
+    } catch (err) {
+      this.#error(err);
+    }
+  }
+
+  #cancelRun(runId: string, reason: string): void {
+    const cur = this.#current;
+    if (cur === null || cur.data.runId !== runId || cur.controller.signal.aborted) return;
+    cur.controller.abort(new CancelledError(reason, { device: this.#o.drive.address }));
+  }
+
+  #progress(p: CopyProgress): void {
+    const s = this.status;
+    this.#set({
+      state: p.phase === 'verifying' ? 'verifying' : 'burning',
+      mediaType: s?.mediaType ?? null,
+      percent: p.percent,
+      ...(p.speedX === undefined ? {} : { speedX: p.speedX }),
+      ...(p.speedMBps === undefined ? {} : { speedMBps: p.speedMBps }),
+      ...(s?.runId === undefined ? {} : { runId: s.runId }),
+      ...(s?.copy === undefined ? {} : { copy: s.copy }),
+      ...(s?.attemptId === undefined ? {} : { attemptId: s.attemptId }),
+      ...(p.phase === 'test-burning' ? { message: 'test burn (laser off)' } : {}),
+    });
+  }
+
+  async #announce(event: RunEvent): Promise<void> {
+    if (event.kind === 'attempt-end') this.emit('attempt-end', event);
+    try {
+      await this.#redis.publish(RUN_EVENTS_CHANNEL, JSON.stringify(event));
+    } catch (err) {
+      this.#error(err);
+    }
+  }
+
+  #worker(cls: MediaClass): Worker {
+    let w = this.#bull.get(cls);
+    if (w === undefined) {
+      w = new Worker(copyQueueName(cls), null, {
+        connection: { url: this.#o.redisUrl },
+        autorun: false,
+        concurrency: 1,
+        lockDuration: this.#o.lockDurationMs ?? 30_000,
+        ...(this.#o.bullPrefix === undefined ? {} : { prefix: this.#o.bullPrefix }),
+      });
+      w.on('error', (e) => this.#error(e));
+      // Manual fetching: the stalled-job checker must be started by hand.
+      w.startStalledCheckTimer().catch((e: unknown) => this.#error(e));
+      this.#bull.set(cls, w);
+    }
+    return w;
+  }
+
+  #set(update: DriveStatusUpdate): void {
+    this.#publisher?.update(update);
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = () => {
+        this.#wake = null;
+        done();
+      };
+    });
+  }
+
+  #error(err: unknown): void {
+    if (this.listenerCount('error') > 0) this.emit('error', err instanceof Error ? err : new Error(String(err)));
+  }
+}
+
+function mediaKey(m: MediaStatus): string {
+  return `${m.type ?? ''}|${m.status}|${m.capacitySectors}|${m.freeSectors}`;
+}

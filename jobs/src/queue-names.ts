@@ -1,0 +1,90 @@
+/**
+ * Queue names and Redis key names shared by the planner, the drive workers
+ * and the controller. One copy queue per media class.
+ */
+import type { MediaClass } from 'node-cdrecord-wrapper';
+
+/** Every media class, smallest first (the order a drive worker polls its queues in). */
+export const MEDIA_CLASSES: readonly MediaClass[] = ['cd', 'dvd', 'dvd-dl', 'bd', 'bd-dl'];
+
+/** BullMQ queue name of the copy jobs of a media class, e.g. `tower-copies-dvd-dl`. */
+export function copyQueueName(mediaClass: MediaClass): string {
+  return `tower-copies-${mediaClass}`;
+}
+
+/** Default prefix of every key this package writes (BullMQ's own keys use BullMQ's prefix). */
+export const DEFAULT_KEY_PREFIX = 'tower';
+
+/** Pub/sub channel on which drive workers publish drive state (JSON `DriveStatus`). */
+export const DRIVE_EVENTS_CHANNEL = 'tower:drive-events';
+/** Pub/sub channel on which drive workers publish attempt ends and exhausted copies (JSON `RunEvent`). */
+export const RUN_EVENTS_CHANNEL = 'tower:run-events';
+/** Pub/sub channel on which the planner tells workers to cancel a run's burns (JSON `RunControlMessage`). */
+export const RUN_CONTROL_CHANNEL = 'tower:run-control';
+
+/**
+ * BullMQ job id of a copy slot. BullMQ refuses ids with one `:` (it keeps `:`
+ * for its own keys), so the parts are joined with `/`: `${runId}/${copy}`,
+ * replacements `${runId}/${copy}/r${k}`.
+ */
+export function copyJobId(runId: string, copy: number, replacement = 0): string {
+  return replacement > 0 ? `${runId}/${copy}/r${replacement}` : `${runId}/${copy}`;
+}
+
+/** Key names under one prefix. Every Redis key this package writes is built here. */
+export class KeySpace {
+  constructor(readonly prefix: string = DEFAULT_KEY_PREFIX) {}
+
+  /** Hash: one run. */
+  run(runId: string): string {
+    return `${this.prefix}:run:${runId}`;
+  }
+  /** Set: copy slots of a run with a counted passed attempt (never more than N members). */
+  runPassed(runId: string): string {
+    return `${this.prefix}:run:${runId}:passed`;
+  }
+  /** Sorted set: a run's attempt ids by start time. */
+  runAttempts(runId: string): string {
+    return `${this.prefix}:run:${runId}:attempts`;
+  }
+  /** Hash: copy slot → drive id of the slot's last failed attempt. */
+  runLastFailure(runId: string): string {
+    return `${this.prefix}:run:${runId}:last-failure`;
+  }
+  /** Hash: drive id → attempts begun for this run on that drive (for the verify policy). */
+  runDriveOrdinals(runId: string): string {
+    return `${this.prefix}:run:${runId}:drive-ordinals`;
+  }
+  /** Sorted set: run ids by creation time. */
+  runs(): string {
+    return `${this.prefix}:runs`;
+  }
+  /** Hash: one attempt (append-only once closed). */
+  attempt(attemptId: string): string {
+    return `${this.prefix}:attempt:${attemptId}`;
+  }
+  /** Sorted set: every attempt id by start time. */
+  attemptsByTime(): string {
+    return `${this.prefix}:attempts`;
+  }
+  /** Sorted set: a drive's attempt ids by start time. */
+  driveAttempts(driveId: string): string {
+    return `${this.prefix}:drive:${driveId}:attempts`;
+  }
+  /** Set: open attempt ids of an agent. */
+  agentOpenAttempts(agentId: string): string {
+    return `${this.prefix}:agent:${agentId}:open`;
+  }
+  /** Hash: a drive's published state (`DriveStatus` fields). */
+  driveState(driveId: string): string {
+    return `${this.prefix}:drive:${driveId}:state`;
+  }
+  /** Set: ids of every drive that has published state. */
+  drives(): string {
+    return `${this.prefix}:drives`;
+  }
+  /** Hash: drive id → JSON `QuarantineInfo` for quarantined drives. */
+  quarantine(): string {
+    return `${this.prefix}:quarantine`;
+  }
+}

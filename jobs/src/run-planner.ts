@@ -1,0 +1,342 @@
+/**
+ * The run planner: validates and creates runs, adds their copy jobs, adds a
+ * replacement job when a copy exhausts its attempts (until the run's failure
+ * budget is spent), cleans up when a run completes, and pauses, resumes and
+ * cancels runs.
+ *
+ * It learns about attempt ends and exhausted copies from the drive workers'
+ * `tower:run-events` channel; `handleRunEvent` is idempotent, so a relay may
+ * feed it events too.
+ */
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import type { JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import { MEDIA_SIZES, smallestMediaClassFor, TypedEmitter } from 'node-cdrecord-wrapper';
+import type { MediaClass } from 'node-cdrecord-wrapper';
+import type { CopyJob, VerifyPolicy } from './job-types.js';
+import { copyJobId, copyQueueName, RUN_CONTROL_CHANNEL, RUN_EVENTS_CHANNEL } from './queue-names.js';
+import type { NewRun, RunRecord } from './run-records.js';
+import { parseMessage } from './run-events.js';
+import type { CopyExhaustedEvent, RunControlMessage, RunEvent } from './run-events.js';
+import { RunStore } from './run-store.js';
+
+/** Largest run the planner accepts. */
+export const MAX_COPIES = 10_000;
+
+/** What an operator asks for. */
+export interface CreateRunInput {
+  readonly image: {
+    readonly path: string;
+    readonly sha256: string;
+    readonly bytes: number;
+    /** Sectors on disc; default: bytes rounded up to 2048-byte sectors (required for CUE images). */
+    readonly sectors?: number;
+    readonly format?: 'iso' | 'cue';
+  };
+  /** Good discs wanted, 1..10000. */
+  readonly copies: number;
+  /** Default `{ mode: 'all' }`. */
+  readonly verify?: VerifyPolicy;
+  readonly speed?: number;
+  /** 1 (first) .. 1000; default 100. Lower runs first (BullMQ priority). */
+  readonly priority?: number;
+  readonly dummyFirst?: boolean;
+  readonly allowedDrives?: readonly string[];
+  /** Attempts of one copy job before it is replaced. Default 3. */
+  readonly maxAttemptsPerCopy?: number;
+  /** Failed attempts the run may spend. Default max(3, copies): then it stops and asks for a person. */
+  readonly failureBudget?: number;
+  /** Run id; default a new UUID. */
+  readonly id?: string;
+}
+
+/** A run request that cannot be planned. */
+export class RunValidationError extends Error {
+  readonly code = 'INVALID_RUN';
+  constructor(readonly field: string, message: string) {
+    super(message);
+    this.name = 'RunValidationError';
+  }
+}
+
+/** Options of a {@link RunPlanner}. */
+export interface RunPlannerOptions {
+  readonly redisUrl: string;
+  readonly prefix?: string;
+  readonly bullPrefix?: string;
+  /** BullMQ backoff between attempts of one copy, ms (fixed). Default 5000. */
+  readonly retryBackoffMs?: number;
+  /** When a run completes with burns in flight: let them finish as surplus (default) or cancel them. */
+  readonly onCompleteInFlight?: 'finish' | 'cancel';
+}
+
+/** What the planner reports. */
+export interface RunPlannerEvents {
+  /** A run changed (created, completed, failed, paused, resumed, cancelled). */
+  'run:update': [run: RunRecord];
+  /** A replacement copy job was added. */
+  'copy:replaced': [info: { readonly runId: string; readonly copy: number; readonly jobId: string }];
+  error: [error: Error];
+}
+
+const LIVE_STATES = ['waiting', 'prioritized', 'delayed'] as const;
+
+/** Plans runs onto the copy queues. */
+export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
+  readonly store: RunStore;
+  readonly #o: RunPlannerOptions;
+  readonly #redis: Redis;
+  readonly #sub: Redis;
+  readonly #queues = new Map<MediaClass, Queue>();
+  #events: Promise<void> = Promise.resolve();
+  #started = false;
+
+  constructor(options: RunPlannerOptions) {
+    super();
+    this.#o = options;
+    this.#redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+    this.#sub = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+    this.store = new RunStore(this.#redis, options.prefix === undefined ? {} : { prefix: options.prefix });
+  }
+
+  /** Connect and listen to the workers' run events. */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    await Promise.all([this.#redis.connect(), this.#sub.connect()]);
+    this.#sub.on('message', (channel: string, text: string) => {
+      if (channel !== RUN_EVENTS_CHANNEL) return;
+      const event = parseMessage<RunEvent>(text, 'kind');
+      if (event !== null) void this.handleRunEvent(event);
+    });
+    await this.#sub.subscribe(RUN_EVENTS_CHANNEL);
+  }
+
+  /** Validate a request, store the run and add its N copy jobs. */
+  async createRun(input: CreateRunInput): Promise<RunRecord> {
+    const plan = validateRun(input);
+    await this.store.createRun(plan.run);
+    const queue = this.#queue(plan.run.mediaClass);
+    await queue.addBulk(
+      Array.from({ length: plan.run.copies }, (_, i) => ({
+        name: 'copy',
+        data: { ...plan.job, copy: i + 1, replacement: 0 } satisfies CopyJob,
+        opts: this.#jobOpts(plan.run, i + 1, 0),
+      })),
+    );
+    return this.#changed(plan.run.id);
+  }
+
+  /** Pause a run: its jobs are put back as drives fetch them, until resumed. */
+  async pauseRun(runId: string, reason = 'paused by an operator'): Promise<boolean> {
+    const ok = await this.store.setRunStatus(runId, 'paused', { from: ['queued', 'running'], reason });
+    if (ok) await this.#changed(runId);
+    return ok;
+  }
+
+  /** Resume a paused run and promote its put-back jobs. */
+  async resumeRun(runId: string): Promise<boolean> {
+    const ok = await this.store.setRunStatus(runId, 'running', { from: ['paused'] });
+    if (!ok) return false;
+    const run = await this.store.getRun(runId);
+    if (run !== null) {
+      for (const job of await this.#liveJobs(run, ['delayed'])) await job.promote().catch(() => undefined);
+    }
+    await this.#changed(runId);
+    return true;
+  }
+
+  /**
+   * Cancel a run: no new burns start, its queued jobs are removed and burns in
+   * flight are aborted (their attempts are recorded `cancelled`).
+   */
+  async cancelRun(runId: string, reason = 'cancelled by an operator'): Promise<boolean> {
+    const ok = await this.store.setRunStatus(runId, 'cancelled', { from: ['queued', 'running', 'paused'], reason });
+    if (!ok) return false;
+    await this.#signalCancel(runId, reason);
+    await this.#removeQueued(runId);
+    await this.#changed(runId);
+    return true;
+  }
+
+  /** React to a worker's event (idempotent). Resolves when handled; errors go to the `error` event. */
+  handleRunEvent(event: RunEvent): Promise<void> {
+    this.#events = this.#events.then(async () => {
+      try {
+        if (event.kind === 'attempt-end' && event.runCompleted) await this.#onCompleted(event.runId);
+        else if (event.kind === 'copy-exhausted') await this.#onExhausted(event);
+      } catch (err) {
+        if (this.listenerCount('error') > 0) this.emit('error', err as Error);
+      }
+    });
+    return this.#events;
+  }
+
+  /** Wait for the events received so far to be handled. */
+  async idle(): Promise<void> {
+    await this.#events;
+  }
+
+  /** Stop listening and close the connections. */
+  async close(): Promise<void> {
+    await this.#events;
+    await Promise.all([...this.#queues.values()].map((q) => q.close()));
+    await Promise.all([this.#sub.quit().catch(() => undefined), this.#redis.quit().catch(() => undefined)]);
+  }
+
+  async #onCompleted(runId: string): Promise<void> {
+    await this.#removeQueued(runId);
+    if (this.#o.onCompleteInFlight === 'cancel') await this.#signalCancel(runId, 'the run is complete');
+    await this.#changed(runId);
+  }
+
+  async #onExhausted(event: CopyExhaustedEvent): Promise<void> {
+    const run = await this.store.getRun(event.runId);
+    if (run === null || !['queued', 'running', 'paused'].includes(run.status)) return;
+    if ((await this.store.passedSlots(run.id)).includes(event.copy)) return;
+    let failReason: string | null = null;
+    if (!event.retryable) {
+      failReason = `copy ${event.copy} failed with ${event.errorCode}, which another attempt will not fix: ${event.errorMessage}`;
+    } else if (run.counters.failed >= run.failureBudget) {
+      failReason = `failure budget spent (${run.counters.failed} failed attempts, last ${event.errorCode}): check the drives and media`;
+    }
+    if (failReason !== null) {
+      if (await this.store.setRunStatus(run.id, 'failed', { from: ['queued', 'running', 'paused'], reason: failReason })) {
+        await this.#removeQueued(run.id);
+        await this.#changed(run.id);
+      }
+      return;
+    }
+    const k = event.replacement + 1;
+    const jobId = copyJobId(run.id, event.copy, k);
+    const queue = this.#queue(run.mediaClass);
+    if ((await queue.getJob(jobId)) !== undefined) return;
+    await this.store.nextReplacement(run.id);
+    await queue.add('copy', { ...jobOf(run), copy: event.copy, replacement: k }, this.#jobOpts(run, event.copy, k));
+    this.emit('copy:replaced', { runId: run.id, copy: event.copy, jobId });
+  }
+
+  async #signalCancel(runId: string, reason: string): Promise<void> {
+    const msg: RunControlMessage = { action: 'cancel', runId, reason };
+    await this.#redis.publish(RUN_CONTROL_CHANNEL, JSON.stringify(msg));
+  }
+
+  /** Remove a run's jobs that no drive holds. */
+  async #removeQueued(runId: string): Promise<void> {
+    const run = await this.store.getRun(runId);
+    if (run === null) return;
+    for (const job of await this.#liveJobs(run, LIVE_STATES)) {
+      await job.remove().catch(() => undefined);
+    }
+  }
+
+  async #liveJobs(run: RunRecord, states: readonly (typeof LIVE_STATES)[number][]) {
+    const jobs = await this.#queue(run.mediaClass).getJobs([...states]);
+    return jobs.filter((j) => (j.data as Partial<CopyJob> | undefined)?.runId === run.id);
+  }
+
+  #jobOpts(run: NewRun, copy: number, replacement: number): JobsOptions {
+    return {
+      jobId: copyJobId(run.id, copy, replacement),
+      priority: run.priority,
+      attempts: run.maxAttemptsPerCopy,
+      backoff: { type: 'fixed', delay: this.#o.retryBackoffMs ?? 5000 },
+    };
+  }
+
+  #queue(cls: MediaClass): Queue {
+    let q = this.#queues.get(cls);
+    if (q === undefined) {
+      q = new Queue(copyQueueName(cls), {
+        connection: { url: this.#o.redisUrl },
+        ...(this.#o.bullPrefix === undefined ? {} : { prefix: this.#o.bullPrefix }),
+      });
+      q.on('error', (e) => {
+        if (this.listenerCount('error') > 0) this.emit('error', e);
+      });
+      this.#queues.set(cls, q);
+    }
+    return q;
+  }
+
+  async #changed(runId: string): Promise<RunRecord> {
+    const run = await this.store.getRun(runId);
+    if (run === null) throw new Error(`run ${runId} vanished`);
+    this.emit('run:update', run);
+    return run;
+  }
+}
+
+interface PlannedRun {
+  readonly run: NewRun;
+  readonly job: Omit<CopyJob, 'copy'>;
+}
+
+/** The job payload of a stored run (without the slot). */
+function jobOf(run: NewRun): Omit<CopyJob, 'copy'> {
+  return {
+    runId: run.id,
+    imagePath: run.image.path,
+    imageSha256: run.image.sha256,
+    imageBytes: run.image.bytes,
+    imageSectors: run.image.sectors,
+    imageFormat: run.image.format,
+    verify: run.verify,
+    ...(run.speed === undefined ? {} : { speed: run.speed }),
+    ...(run.dummyFirst ? { dummyFirst: true } : {}),
+    ...(run.allowedDrives === undefined ? {} : { allowedDrives: run.allowedDrives }),
+  };
+}
+
+/** Validate a run request; throws `RunValidationError`. */
+export function validateRun(input: CreateRunInput): PlannedRun {
+  const bad = (field: string, message: string): never => {
+    throw new RunValidationError(field, message);
+  };
+  const { image } = input;
+  if (!Number.isSafeInteger(input.copies) || input.copies < 1 || input.copies > MAX_COPIES) {
+    bad('copies', `copies must be an integer 1..${MAX_COPIES}, got ${String(input.copies)}`);
+  }
+  if (typeof image.path !== 'string' || image.path === '') bad('image.path', 'the image path is empty');
+  if (!/^[0-9a-f]{64}$/i.test(image.sha256)) bad('image.sha256', 'the image SHA-256 must be 64 hex digits');
+  if (!Number.isSafeInteger(image.bytes) || image.bytes <= 0) bad('image.bytes', 'the image size must be a positive integer');
+  const format = image.format ?? 'iso';
+  if (format === 'cue' && image.sectors === undefined) bad('image.sectors', 'a CUE image needs its sectors');
+  const sectors = image.sectors ?? Math.ceil(image.bytes / 2048);
+  if (!Number.isSafeInteger(sectors) || sectors <= 0) bad('image.sectors', 'image sectors must be a positive integer');
+  const mediaClass = format === 'iso'
+    ? smallestMediaClassFor({ format: 'iso', sizeBytes: sectors * 2048 })
+    : (MEDIA_SIZES.some((m) => m.mediaClass === 'cd' && sectors <= m.sectors) ? 'cd' : null);
+  if (mediaClass === null) bad('image', `the image (${sectors} sectors) fits no media class`);
+  const verify = input.verify ?? { mode: 'all' };
+  if (verify.mode === 'every-nth' && !(Number.isSafeInteger(verify.n) && verify.n >= 1)) bad('verify.n', 'every-nth needs n >= 1');
+  const priority = input.priority ?? 100;
+  if (!Number.isSafeInteger(priority) || priority < 1 || priority > 1000) bad('priority', 'priority must be an integer 1..1000');
+  const maxAttemptsPerCopy = input.maxAttemptsPerCopy ?? 3;
+  if (!Number.isSafeInteger(maxAttemptsPerCopy) || maxAttemptsPerCopy < 1 || maxAttemptsPerCopy > 100) {
+    bad('maxAttemptsPerCopy', 'maxAttemptsPerCopy must be an integer 1..100');
+  }
+  const failureBudget = input.failureBudget ?? Math.max(3, input.copies);
+  if (!Number.isSafeInteger(failureBudget) || failureBudget < 0) bad('failureBudget', 'failureBudget must be an integer >= 0');
+  if (input.speed !== undefined && !(Number.isFinite(input.speed) && input.speed > 0)) bad('speed', 'speed must be > 0');
+  if (input.allowedDrives !== undefined && (input.allowedDrives.length === 0 || input.allowedDrives.some((d) => typeof d !== 'string' || d === ''))) {
+    bad('allowedDrives', 'allowedDrives must name at least one drive');
+  }
+  const id = input.id ?? randomUUID();
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(id)) bad('id', 'a run id is 1..100 letters, digits, _ . -');
+  const run = {
+    id,
+    image: { path: image.path, sha256: image.sha256.toLowerCase(), bytes: image.bytes, sectors, format },
+    mediaClass: mediaClass as MediaClass,
+    copies: input.copies,
+    verify,
+    ...(input.speed === undefined ? {} : { speed: input.speed }),
+    priority,
+    dummyFirst: input.dummyFirst === true,
+    ...(input.allowedDrives === undefined ? {} : { allowedDrives: [...input.allowedDrives] }),
+    maxAttemptsPerCopy,
+    failureBudget,
+  };
+  return { run, job: jobOf(run) };
+}

@@ -1,0 +1,258 @@
+/**
+ * Runs and attempts as the run store keeps them, and their conversion from
+ * the flat string hashes Redis holds.
+ */
+import type { MediaClass, MediaType } from 'node-cdrecord-wrapper';
+import type { VerifyPolicy } from './job-types.js';
+import { parseVerifyPolicy } from './job-types.js';
+
+/** Where a run is in its life. */
+export type RunStatus = 'queued' | 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
+
+/** How an attempt ended. */
+export type AttemptOutcome = 'passed' | 'failed' | 'cancelled' | 'interrupted';
+
+/** What verification found: `skipped` by policy, `not-reached` when the burn failed first. */
+export type VerifyResultKind = 'passed' | 'failed' | 'skipped' | 'not-reached';
+
+/** The image of a run. */
+export interface RunImage {
+  readonly path: string;
+  readonly sha256: string;
+  readonly bytes: number;
+  readonly sectors: number;
+  readonly format: 'iso' | 'cue';
+}
+
+/** Counters of a run; `passed` is the number of distinct copy slots with a counted passed attempt. */
+export interface RunCounters {
+  readonly passed: number;
+  readonly failed: number;
+  /** Good discs beyond N (or a second good disc for a slot): reported, never counted. */
+  readonly surplus: number;
+  readonly cancelled: number;
+  readonly interrupted: number;
+  /** Attempts begun. */
+  readonly attempts: number;
+  /** Attempts begun and not yet ended. */
+  readonly open: number;
+  /** Replacement copy jobs added after a copy exhausted its attempts. */
+  readonly replacements: number;
+}
+
+/** What a run is created with (the planner fills in the defaults). */
+export interface NewRun {
+  readonly id: string;
+  readonly image: RunImage;
+  readonly mediaClass: MediaClass;
+  readonly copies: number;
+  readonly verify: VerifyPolicy;
+  readonly speed?: number;
+  readonly priority: number;
+  readonly dummyFirst: boolean;
+  readonly allowedDrives?: readonly string[];
+  readonly maxAttemptsPerCopy: number;
+  /** Failed attempts the run may spend before it stops and asks for a person. */
+  readonly failureBudget: number;
+}
+
+/** A run as stored. */
+export interface RunRecord extends NewRun {
+  readonly status: RunStatus;
+  /** Why the run is paused, failed or cancelled, in words. */
+  readonly statusReason?: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly completedAt?: number;
+  readonly counters: RunCounters;
+}
+
+/** The error of a failed attempt: the typed error's code and flags and the full tool output. */
+export interface AttemptError {
+  readonly code: string;
+  readonly message: string;
+  readonly name?: string;
+  readonly retryable: boolean;
+  readonly driveFault: boolean;
+  readonly needsOperator: boolean;
+  readonly tool?: { readonly tool: string; readonly exitCode: number | null; readonly signal: string | null; readonly output: string };
+}
+
+/** What `beginAttempt` is given. */
+export interface AttemptStart {
+  readonly id: string;
+  readonly runId: string;
+  readonly copy: number;
+  readonly jobId: string;
+  readonly driveId: string;
+  readonly agentId: string;
+  readonly mediaType: MediaType | null;
+  readonly imageSha256: string;
+  readonly verifyPolicy: string;
+  readonly startedAt: number;
+  /** A test burn precedes the real one. */
+  readonly dummyFirst: boolean;
+}
+
+/** What `endAttempt` is given. */
+export interface AttemptEnd {
+  readonly outcome: AttemptOutcome;
+  readonly endedAt: number;
+  readonly bytes?: number;
+  readonly durationMs?: number;
+  readonly averageSpeedX?: number;
+  readonly averageSpeedMBps?: number;
+  readonly verifyResult?: VerifyResultKind;
+  readonly discSha256?: string;
+  readonly error?: AttemptError;
+}
+
+/** One attempt: one disc in one drive for one copy slot. */
+export interface AttemptRecord extends AttemptStart, Partial<Omit<AttemptEnd, 'outcome' | 'endedAt'>> {
+  /** 1-based: attempts of this run begun on this drive, this one included. */
+  readonly driveOrdinal: number;
+  readonly endedAt?: number;
+  readonly outcome?: AttemptOutcome;
+  /** True when this passed attempt made its slot count. */
+  readonly counted?: boolean;
+  /** True for a passed attempt that did not count (its slot was already passed, or N was reached). */
+  readonly surplus?: boolean;
+}
+
+type Hash = Record<string, string>;
+
+const num = (v: string | undefined): number | undefined => (v === undefined || v === '' ? undefined : Number(v));
+const int0 = (v: string | undefined): number => num(v) ?? 0;
+
+/** Flatten a new run into hash fields. */
+export function runToHash(run: NewRun, now: number): Hash {
+  const h: Hash = {
+    id: run.id,
+    imagePath: run.image.path,
+    imageSha256: run.image.sha256,
+    imageBytes: String(run.image.bytes),
+    imageSectors: String(run.image.sectors),
+    imageFormat: run.image.format,
+    mediaClass: run.mediaClass,
+    copies: String(run.copies),
+    status: 'queued',
+    verify: JSON.stringify(run.verify),
+    priority: String(run.priority),
+    dummyFirst: run.dummyFirst ? '1' : '0',
+    maxAttemptsPerCopy: String(run.maxAttemptsPerCopy),
+    failureBudget: String(run.failureBudget),
+    createdAt: String(now),
+    updatedAt: String(now),
+  };
+  if (run.speed !== undefined) h.speed = String(run.speed);
+  if (run.allowedDrives !== undefined) h.allowedDrives = JSON.stringify(run.allowedDrives);
+  return h;
+}
+
+/** Parse a run hash; null when empty. */
+export function runFromHash(h: Hash): RunRecord | null {
+  if (h.id === undefined) return null;
+  const verify = parseJson<VerifyPolicy>(h.verify) ?? parseVerifyPolicy(h.verify ?? '') ?? { mode: 'all' };
+  const allowed = parseJson<string[]>(h.allowedDrives);
+  return {
+    id: h.id,
+    image: {
+      path: h.imagePath ?? '',
+      sha256: h.imageSha256 ?? '',
+      bytes: int0(h.imageBytes),
+      sectors: int0(h.imageSectors),
+      format: h.imageFormat === 'cue' ? 'cue' : 'iso',
+    },
+    mediaClass: (h.mediaClass ?? 'cd') as MediaClass,
+    copies: int0(h.copies),
+    verify,
+    ...(h.speed === undefined ? {} : { speed: Number(h.speed) }),
+    priority: int0(h.priority),
+    dummyFirst: h.dummyFirst === '1',
+    ...(allowed === undefined ? {} : { allowedDrives: allowed }),
+    maxAttemptsPerCopy: int0(h.maxAttemptsPerCopy),
+    failureBudget: int0(h.failureBudget),
+    status: (h.status ?? 'queued') as RunStatus,
+    ...(h.statusReason === undefined ? {} : { statusReason: h.statusReason }),
+    createdAt: int0(h.createdAt),
+    updatedAt: int0(h.updatedAt),
+    ...(h.completedAt === undefined ? {} : { completedAt: Number(h.completedAt) }),
+    counters: {
+      passed: int0(h.passed),
+      failed: int0(h.failed),
+      surplus: int0(h.surplus),
+      cancelled: int0(h.cancelled),
+      interrupted: int0(h.interrupted),
+      attempts: int0(h.attempts),
+      open: int0(h.open),
+      replacements: int0(h.replacements),
+    },
+  };
+}
+
+/** Hash fields of an attempt's start. */
+export function attemptStartToFields(a: AttemptStart): string[] {
+  return [
+    'id', a.id, 'runId', a.runId, 'copy', String(a.copy), 'jobId', a.jobId, 'driveId', a.driveId, 'agentId', a.agentId,
+    'mediaType', a.mediaType ?? '', 'imageSha256', a.imageSha256, 'verifyPolicy', a.verifyPolicy,
+    'startedAt', String(a.startedAt), 'dummyFirst', a.dummyFirst ? '1' : '0',
+  ];
+}
+
+/** Hash fields of an attempt's end, outcome and endedAt excluded (the script writes those). */
+export function attemptEndToFields(e: AttemptEnd): string[] {
+  const f: string[] = [];
+  const put = (k: string, v: string | number | undefined): void => {
+    if (v !== undefined) f.push(k, String(v));
+  };
+  put('bytes', e.bytes);
+  put('durationMs', e.durationMs);
+  put('averageSpeedX', e.averageSpeedX);
+  put('averageSpeedMBps', e.averageSpeedMBps);
+  put('verifyResult', e.verifyResult);
+  put('discSha256', e.discSha256);
+  if (e.error !== undefined) f.push('error', JSON.stringify(e.error));
+  return f;
+}
+
+/** Parse an attempt hash; null when empty. */
+export function attemptFromHash(h: Hash): AttemptRecord | null {
+  if (h.id === undefined) return null;
+  const opt = <K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } =>
+    (v === undefined ? {} : { [key]: v }) as { [P in K]?: V };
+  const error = parseJson<AttemptError>(h.error);
+  return {
+    id: h.id,
+    runId: h.runId ?? '',
+    copy: int0(h.copy),
+    jobId: h.jobId ?? '',
+    driveId: h.driveId ?? '',
+    agentId: h.agentId ?? '',
+    mediaType: h.mediaType ? (h.mediaType as MediaType) : null,
+    imageSha256: h.imageSha256 ?? '',
+    verifyPolicy: h.verifyPolicy ?? '',
+    startedAt: int0(h.startedAt),
+    dummyFirst: h.dummyFirst === '1',
+    driveOrdinal: int0(h.driveOrdinal),
+    ...opt('endedAt', num(h.endedAt)),
+    ...opt('outcome', h.outcome as AttemptOutcome | undefined),
+    ...opt('counted', h.counted === undefined ? undefined : h.counted === '1'),
+    ...opt('surplus', h.surplus === undefined ? undefined : h.surplus === '1'),
+    ...opt('bytes', num(h.bytes)),
+    ...opt('durationMs', num(h.durationMs)),
+    ...opt('averageSpeedX', num(h.averageSpeedX)),
+    ...opt('averageSpeedMBps', num(h.averageSpeedMBps)),
+    ...opt('verifyResult', h.verifyResult as VerifyResultKind | undefined),
+    ...opt('discSha256', h.discSha256),
+    ...opt('error', error),
+  };
+}
+
+function parseJson<T>(text: string | undefined): T | undefined {
+  if (text === undefined || text === '') return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+}

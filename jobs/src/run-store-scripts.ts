@@ -1,0 +1,118 @@
+/**
+ * The Lua scripts of the run store. Each runs atomically in Redis, so every
+ * store operation is all-or-nothing and the passed count can never exceed N
+ * or count a slot twice, whatever runs concurrently.
+ */
+
+/**
+ * Create a run unless it exists.
+ * KEYS: run hash, runs index. ARGV: run id, createdAt, then field/value pairs.
+ * Returns 1 when created, 0 when the run already existed.
+ */
+export const CREATE_RUN = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('ZADD', KEYS[2], tonumber(ARGV[2]), ARGV[1])
+return 1
+`;
+
+/**
+ * Record the start of an attempt, refusing when the run is not active or the
+ * slot already has a counted pass.
+ * KEYS: run, passed set, attempt, run attempts, attempts by time, drive attempts,
+ *       agent open set, run drive ordinals.
+ * ARGV: attempt id, copy, startedAt, drive id, then attempt field/value pairs.
+ * Returns {'ok', driveOrdinal} or {reason, 0}.
+ */
+export const BEGIN_ATTEMPT = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return {'run-missing', 0} end
+if status == 'cancelled' or status == 'completed' or status == 'failed' or status == 'paused' then
+  return {'run-' .. status, 0}
+end
+if redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 1 then return {'slot-passed', 0} end
+if redis.call('EXISTS', KEYS[3]) == 1 then return {'attempt-exists', 0} end
+local ordinal = redis.call('HINCRBY', KEYS[8], ARGV[4], 1)
+redis.call('HSET', KEYS[3], 'driveOrdinal', ordinal, unpack(ARGV, 5))
+local t = tonumber(ARGV[3])
+redis.call('ZADD', KEYS[4], t, ARGV[1])
+redis.call('ZADD', KEYS[5], t, ARGV[1])
+redis.call('ZADD', KEYS[6], t, ARGV[1])
+redis.call('SADD', KEYS[7], ARGV[1])
+redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+redis.call('HINCRBY', KEYS[1], 'open', 1)
+if status == 'queued' then redis.call('HSET', KEYS[1], 'status', 'running') end
+redis.call('HSET', KEYS[1], 'updatedAt', ARGV[3])
+return {'ok', ordinal}
+`;
+
+/**
+ * Close an open attempt (never a closed one: attempts are append-only).
+ * A passed attempt counts only when its slot is not yet in the passed set and
+ * the set holds fewer than N slots; otherwise it is surplus.
+ * KEYS: attempt, run, passed set, agent open set, run last-failure hash.
+ * ARGV: outcome, endedAt, then extra attempt field/value pairs.
+ * Returns {status, counted, surplus, runCompleted, passed}; status is
+ * 'ok', 'missing' or 'closed'.
+ */
+export const END_ATTEMPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing', 0, 0, 0, 0} end
+if redis.call('HEXISTS', KEYS[1], 'endedAt') == 1 then return {'closed', 0, 0, 0, 0} end
+local outcome = ARGV[1]
+local copy = redis.call('HGET', KEYS[1], 'copy')
+local id = redis.call('HGET', KEYS[1], 'id')
+local wanted = tonumber(redis.call('HGET', KEYS[2], 'copies') or '0')
+local counted, surplus, completed = 0, 0, 0
+local n = redis.call('SCARD', KEYS[3])
+if outcome == 'passed' then
+  if n < wanted and redis.call('SISMEMBER', KEYS[3], copy) == 0 then
+    redis.call('SADD', KEYS[3], copy)
+    counted = 1
+    n = n + 1
+    redis.call('HSET', KEYS[2], 'passed', n)
+    if n == wanted then
+      local st = redis.call('HGET', KEYS[2], 'status')
+      if st == 'queued' or st == 'running' or st == 'paused' then
+        redis.call('HSET', KEYS[2], 'status', 'completed', 'completedAt', ARGV[2])
+        completed = 1
+      end
+    end
+  else
+    surplus = 1
+    redis.call('HINCRBY', KEYS[2], 'surplus', 1)
+  end
+elseif outcome == 'failed' then
+  redis.call('HINCRBY', KEYS[2], 'failed', 1)
+  redis.call('HSET', KEYS[5], copy, redis.call('HGET', KEYS[1], 'driveId'))
+elseif outcome == 'cancelled' then
+  redis.call('HINCRBY', KEYS[2], 'cancelled', 1)
+elseif outcome == 'interrupted' then
+  redis.call('HINCRBY', KEYS[2], 'interrupted', 1)
+else
+  return redis.error_reply('unknown outcome ' .. tostring(outcome))
+end
+redis.call('HSET', KEYS[1], 'endedAt', ARGV[2], 'outcome', outcome, 'counted', counted, 'surplus', surplus)
+if #ARGV > 2 then redis.call('HSET', KEYS[1], unpack(ARGV, 3)) end
+redis.call('SREM', KEYS[4], id)
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  redis.call('HINCRBY', KEYS[2], 'open', -1)
+  redis.call('HSET', KEYS[2], 'updatedAt', ARGV[2])
+end
+return {'ok', counted, surplus, completed, n}
+`;
+
+/**
+ * Change a run's status when it is in one of the allowed states.
+ * KEYS: run. ARGV: new status, updatedAt, reason ('' for none), allowed states...
+ * Returns the previous status when changed, false otherwise.
+ */
+export const SET_RUN_STATUS = `
+local st = redis.call('HGET', KEYS[1], 'status')
+if not st then return false end
+local allowed = #ARGV <= 3
+for i = 4, #ARGV do if ARGV[i] == st then allowed = true end end
+if not allowed then return false end
+redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updatedAt', ARGV[2])
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'statusReason', ARGV[3]) else redis.call('HDEL', KEYS[1], 'statusReason') end
+return st
+`;

@@ -1,0 +1,228 @@
+/**
+ * The run store: runs and attempts in Redis, and the only place that counts
+ * good discs. Every write is one atomic Lua script (see run-store-scripts.ts).
+ *
+ * Counting rule: a run's `passed` is the number of distinct copy slots with a
+ * passed attempt, capped at N; any other good disc is surplus. Attempts are
+ * written before the burn starts (`beginAttempt`) and closed once
+ * (`endAttempt`); a closed attempt is never rewritten.
+ */
+import type { Redis } from 'ioredis';
+import { KeySpace } from './queue-names.js';
+import {
+  attemptEndToFields, attemptFromHash, attemptStartToFields, runFromHash, runToHash,
+} from './run-records.js';
+import type { AttemptEnd, AttemptRecord, AttemptStart, NewRun, RunRecord, RunStatus } from './run-records.js';
+import { BEGIN_ATTEMPT, CREATE_RUN, END_ATTEMPT, SET_RUN_STATUS } from './run-store-scripts.js';
+
+/** Why `beginAttempt` refused: the copy must not be burned. */
+export type BeginRefusal =
+  | 'run-missing' | 'run-cancelled' | 'run-completed' | 'run-failed' | 'run-paused' | 'slot-passed' | 'attempt-exists';
+
+/** Result of `beginAttempt`. */
+export type BeginResult =
+  | { readonly ok: true; readonly attempt: AttemptRecord; readonly driveOrdinal: number }
+  | { readonly ok: false; readonly reason: BeginRefusal };
+
+/** Result of `endAttempt`. */
+export interface EndResult {
+  /** This passed attempt made its slot count. */
+  readonly counted: boolean;
+  /** This passed attempt was a good disc beyond the count. */
+  readonly surplus: boolean;
+  /** This attempt made the run reach N (the run is now `completed`). */
+  readonly runCompleted: boolean;
+  /** The run's passed count after this attempt. */
+  readonly passed: number;
+}
+
+/** The attempt was already closed (attempts are append-only) or never begun. */
+export class AttemptClosedError extends Error {
+  readonly code = 'ATTEMPT_CLOSED';
+  constructor(readonly attemptId: string, readonly reason: 'closed' | 'missing') {
+    super(reason === 'closed' ? `attempt ${attemptId} is already closed` : `attempt ${attemptId} does not exist`);
+    this.name = 'AttemptClosedError';
+  }
+}
+
+/** Options of the run store. */
+export interface RunStoreOptions {
+  /** Key prefix; default `tower`. */
+  readonly prefix?: string;
+  /** Clock in ms since the epoch; default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** Runs and attempts in Redis. The caller owns the connection. */
+export class RunStore {
+  readonly keys: KeySpace;
+  readonly #redis: Redis;
+  readonly #now: () => number;
+
+  constructor(redis: Redis, options: RunStoreOptions = {}) {
+    this.#redis = redis;
+    this.keys = new KeySpace(options.prefix);
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Store a new run (status `queued`). Returns false when a run with this id exists. */
+  async createRun(run: NewRun): Promise<boolean> {
+    const now = this.#now();
+    const fields = Object.entries(runToHash(run, now)).flat();
+    const created = await this.#eval(CREATE_RUN, [this.keys.run(run.id), this.keys.runs()], [ run.id, String(now), ...fields]);
+    return created === 1;
+  }
+
+  /** A run, or null. */
+  async getRun(runId: string): Promise<RunRecord | null> {
+    return runFromHash(await this.#redis.hgetall(this.keys.run(runId)));
+  }
+
+  /** Run ids, oldest first. */
+  async listRunIds(): Promise<string[]> {
+    return this.#redis.zrange(this.keys.runs(), '0', '-1');
+  }
+
+  /** A run's status, or null when there is no such run. */
+  async getRunStatus(runId: string): Promise<RunStatus | null> {
+    return (await this.#redis.hget(this.keys.run(runId), 'status')) as RunStatus | null;
+  }
+
+  /** The copy slots with a counted passed attempt, ascending. */
+  async passedSlots(runId: string): Promise<number[]> {
+    const slots = await this.#redis.smembers(this.keys.runPassed(runId));
+    return slots.map(Number).sort((a, b) => a - b);
+  }
+
+  /**
+   * Change a run's status, only from one of `from` when given.
+   * Returns true when it changed.
+   */
+  async setRunStatus(runId: string, status: RunStatus, options: { from?: readonly RunStatus[]; reason?: string } = {}): Promise<boolean> {
+    const prev = await this.#eval(SET_RUN_STATUS, [this.keys.run(runId)], [
+      status, String(this.#now()), options.reason ?? '', ...(options.from ?? []),
+    ]);
+    return typeof prev === 'string';
+  }
+
+  /** Count one more replacement job for a run; returns its number k (1, 2...). */
+  async nextReplacement(runId: string): Promise<number> {
+    return this.#redis.hincrby(this.keys.run(runId), 'replacements', 1);
+  }
+
+  /**
+   * Record the start of an attempt, before anything is written to the disc.
+   * Refuses (and records nothing) when the run is missing, paused, cancelled,
+   * completed or failed, or the slot already has a counted pass.
+   */
+  async beginAttempt(start: AttemptStart): Promise<BeginResult> {
+    const k = this.keys;
+    const reply = (await this.#eval(BEGIN_ATTEMPT, [
+      k.run(start.runId), k.runPassed(start.runId), k.attempt(start.id), k.runAttempts(start.runId), k.attemptsByTime(),
+      k.driveAttempts(start.driveId), k.agentOpenAttempts(start.agentId), k.runDriveOrdinals(start.runId),
+    ], [start.id, String(start.copy), String(start.startedAt), start.driveId, ...attemptStartToFields(start)])) as [string, number];
+    const [status, ordinal] = reply;
+    if (status !== 'ok') return { ok: false, reason: status as BeginRefusal };
+    return { ok: true, driveOrdinal: ordinal, attempt: { ...start, driveOrdinal: ordinal } };
+  }
+
+  /**
+   * Close an open attempt. Throws `AttemptClosedError` when it is closed
+   * already or unknown: nothing is rewritten and nothing counted twice.
+   */
+  async endAttempt(attemptId: string, end: AttemptEnd): Promise<EndResult> {
+    const [runId, agentId] = await this.#redis.hmget(this.keys.attempt(attemptId), 'runId', 'agentId');
+    if (runId === null || runId === undefined || agentId === null || agentId === undefined) {
+      throw new AttemptClosedError(attemptId, 'missing');
+    }
+    const k = this.keys;
+    const reply = (await this.#eval(END_ATTEMPT, [
+      k.attempt(attemptId), k.run(runId), k.runPassed(runId), k.agentOpenAttempts(agentId), k.runLastFailure(runId),
+    ], [end.outcome, String(end.endedAt), ...attemptEndToFields(end)])) as [string, number, number, number, number];
+    const [status, counted, surplus, completed, passed] = reply;
+    if (status !== 'ok') throw new AttemptClosedError(attemptId, status === 'closed' ? 'closed' : 'missing');
+    return { counted: counted === 1, surplus: surplus === 1, runCompleted: completed === 1, passed };
+  }
+
+  /**
+   * Close every open attempt of an agent as `interrupted` (its disc is a
+   * coaster). Call it when the agent starts again, before its workers run, or
+   * when it is declared dead. Returns the attempts closed.
+   */
+  async closeInterruptedAttempts(agentId: string, reason = 'the agent stopped during this attempt'): Promise<string[]> {
+    const ids = await this.#redis.smembers(this.keys.agentOpenAttempts(agentId));
+    const closed: string[] = [];
+    for (const id of ids.sort()) {
+      try {
+        await this.endAttempt(id, {
+          outcome: 'interrupted',
+          endedAt: this.#now(),
+          error: {
+            code: 'INTERRUPTED',
+            message: `${reason}: the disc is a coaster, remove it from the drive`,
+            retryable: true,
+            driveFault: false,
+            needsOperator: true,
+          },
+        });
+        closed.push(id);
+      } catch (err) {
+        if (!(err instanceof AttemptClosedError)) throw err;
+        await this.#redis.srem(this.keys.agentOpenAttempts(agentId), id);
+      }
+    }
+    return closed;
+  }
+
+  /** Open attempt ids of an agent. */
+  async openAttempts(agentId: string): Promise<string[]> {
+    return this.#redis.smembers(this.keys.agentOpenAttempts(agentId));
+  }
+
+  /** Drive id of the last failed attempt of a copy slot, or null. */
+  async lastFailedDrive(runId: string, copy: number): Promise<string | null> {
+    return this.#redis.hget(this.keys.runLastFailure(runId), String(copy));
+  }
+
+  /** One attempt, or null. */
+  async getAttempt(attemptId: string): Promise<AttemptRecord | null> {
+    return attemptFromHash(await this.#redis.hgetall(this.keys.attempt(attemptId)));
+  }
+
+  /** A run's attempts by start time. */
+  async listAttempts(runId: string): Promise<AttemptRecord[]> {
+    return this.#attempts(await this.#redis.zrange(this.keys.runAttempts(runId), '0', '-1'));
+  }
+
+  /** A drive's attempts by start time, optionally within [from, to] (ms). */
+  async listAttemptsByDrive(driveId: string, from = -Infinity, to = Infinity): Promise<AttemptRecord[]> {
+    return this.#attempts(await this.#redis.zrangebyscore(this.keys.driveAttempts(driveId), bound(from), bound(to)));
+  }
+
+  /** Every attempt started within [from, to] (ms), by start time. */
+  async listAttemptsBetween(from = -Infinity, to = Infinity): Promise<AttemptRecord[]> {
+    return this.#attempts(await this.#redis.zrangebyscore(this.keys.attemptsByTime(), bound(from), bound(to)));
+  }
+
+  #eval(script: string, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    return this.#redis.eval(script, String(keys.length), ...keys, ...args);
+  }
+
+  async #attempts(ids: string[]): Promise<AttemptRecord[]> {
+    if (ids.length === 0) return [];
+    const pipe = this.#redis.pipeline();
+    for (const id of ids) pipe.hgetall(this.keys.attempt(id));
+    const replies = (await pipe.exec()) ?? [];
+    const out: AttemptRecord[] = [];
+    for (const [err, h] of replies) {
+      if (err) throw err;
+      const a = attemptFromHash(h as Record<string, string>);
+      if (a !== null) out.push(a);
+    }
+    return out;
+  }
+}
+
+function bound(v: number): string {
+  return v === -Infinity ? '-inf' : v === Infinity ? '+inf' : String(v);
+}

@@ -1,0 +1,91 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RunPlanner, RunValidationError, validateRun } from '../src/run-planner.js';
+import { runInput, startRedisEnv, startTower, waitFor } from './support/tower-harness.js';
+import type { RedisEnv, Tower } from './support/tower-harness.js';
+
+let env: RedisEnv;
+let tower: Tower | null = null;
+
+beforeAll(async () => {
+  env = await startRedisEnv();
+});
+afterAll(async () => env?.stop());
+beforeEach(async () => {
+  await env.client.flushall();
+});
+afterEach(async () => {
+  await tower?.stop({ cancelInFlight: true });
+  tower = null;
+});
+
+describe('validateRun', () => {
+  it('accepts a plan for the smallest media class and refuses bad requests', () => {
+    const image = { path: '/img.iso', sha256: 'a'.repeat(64), bytes: 5_000_000_000 };
+    expect(validateRun({ image, copies: 2 }).run.mediaClass).toBe('dvd-dl');
+    expect(validateRun({ image: { ...image, bytes: 1 << 20 }, copies: 10_000 }).run.mediaClass).toBe('cd');
+    const reject = (input: Parameters<typeof validateRun>[0], field: string): void => {
+      expect(() => validateRun(input)).toThrow(RunValidationError);
+      try {
+        validateRun(input);
+      } catch (e) {
+        expect((e as RunValidationError).field).toBe(field);
+      }
+    };
+    reject({ image, copies: 0 }, 'copies');
+    reject({ image, copies: 10_001 }, 'copies');
+    reject({ image, copies: 1.5 }, 'copies');
+    reject({ image: { ...image, bytes: 60e9 }, copies: 1 }, 'image');
+    reject({ image: { ...image, sha256: 'xyz' }, copies: 1 }, 'image.sha256');
+    reject({ image: { ...image, format: 'cue', sectors: 1_000_000 }, copies: 1 }, 'image');
+  });
+});
+
+describe('RunPlanner', () => {
+  it('adds a replacement job when a copy exhausts its attempts, and the run still ends with exactly N', async () => {
+    tower = await startTower(env.server.url, 1, { worker: { quarantineAfter: 10 } });
+    tower.drives[0]?.setFaults({ writeError: { atPercent: 50 } });
+    const replaced: string[] = [];
+    tower.planner.on('copy:replaced', (r) => replaced.push(r.jobId));
+    const created = await tower.planner.createRun(runInput(env.image, { copies: 2, maxAttemptsPerCopy: 1 }));
+    await waitFor(async () => (await tower?.planner.store.getRun(created.id))?.status === 'completed', 20_000, 'run completed');
+    await tower.planner.idle();
+    const attempts = await tower.planner.store.listAttempts(created.id);
+    expect(attempts.filter((a) => a.outcome === 'failed')).toHaveLength(1);
+    const failedCopy = attempts.find((a) => a.outcome === 'failed')?.copy ?? 0;
+    expect(replaced).toEqual([`${created.id}/${failedCopy}/r1`]);
+    expect(attempts.filter((a) => a.counted).map((a) => a.copy).sort()).toEqual([1, 2]);
+    expect((await tower.planner.store.getRun(created.id))?.counters).toMatchObject({ passed: 2, failed: 1, replacements: 1 });
+  });
+
+  it('stops the run as failed when its failure budget is spent', async () => {
+    tower = await startTower(env.server.url, 1, { worker: { quarantineAfter: 100, sameDriveRetryDelayMs: 0 } });
+    tower.drives[0]?.setFaults({ writeError: { atPercent: 10, sticky: true } });
+    const created = await tower.planner.createRun(runInput(env.image, { copies: 3, maxAttemptsPerCopy: 1, failureBudget: 2 }));
+    const run = await waitFor(async () => {
+      const r = await tower?.planner.store.getRun(created.id);
+      return r?.status === 'failed' ? r : null;
+    }, 20_000, 'run failed');
+    expect(run.statusReason).toContain('failure budget spent');
+    await tower.planner.idle();
+    await new Promise((r) => setTimeout(r, 200));
+    const after = await tower.planner.store.getRun(created.id);
+    expect(after?.counters.passed).toBe(0);
+    // No burn starts once the run has failed.
+    expect(after?.counters.attempts).toBe(run.counters.attempts);
+    expect(after?.counters.open).toBe(0);
+  });
+
+  it('pauses and resumes a run', async () => {
+    const planner = new RunPlanner({ redisUrl: env.server.url, retryBackoffMs: 30 });
+    await planner.start();
+    const created = await planner.createRun(runInput(env.image, { copies: 2 }));
+    expect(await planner.pauseRun(created.id)).toBe(true);
+    await planner.close();
+    tower = await startTower(env.server.url, 1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await tower.planner.store.listAttempts(created.id)).toEqual([]);
+    expect(await tower.planner.resumeRun(created.id)).toBe(true);
+    await waitFor(async () => (await tower?.planner.store.getRun(created.id))?.status === 'completed', 20_000, 'run completed');
+    expect((await tower.planner.store.getRun(created.id))?.counters.passed).toBe(2);
+  });
+});
