@@ -81,7 +81,14 @@ const log = (msg: string): void => {
   process.stderr.write(`[vm] ${msg}\n`);
 };
 
-describe('read path in a QEMU guest (TCG) with an emulated ATAPI drive', () => {
+/**
+ * Set by the VM suite's vitest config (`test.env`): the suite runs only when
+ * selected on purpose, never as a side effect of a broader glob such as the
+ * unit project's `test/**\/*.test.ts`.
+ */
+const SELECTED = process.env.TOWER_VM_SUITE === '1';
+
+describe.skipIf(!SELECTED)('read path in a QEMU guest (TCG) with an emulated ATAPI drive', () => {
   let runDir = '';
   let shareDir = '';
   let guest: GuestFiles | undefined;
@@ -94,6 +101,12 @@ describe('read path in a QEMU guest (TCG) with an emulated ATAPI drive', () => {
 
   beforeAll(async () => {
     if (!existsSync(DRIVERS_ENTRY)) throw new Error(`${DRIVERS_ENTRY} is missing: run \`npm run build\` first`);
+    // The guest sees the host root, except for these directories: guest/init mounts its own tmpfs over them
+    // and binds the project back (tower.expose), so only paths outside the project must avoid them.
+    for (const p of [DRIVERS_ENTRY, GUEST_SCRIPT, process.execPath]) {
+      const inProject = p === REPO_ROOT || p.startsWith(`${REPO_ROOT}/`);
+      if (!inProject && /^\/(tmp|run|root|var\/tmp)\//.test(p)) throw new Error(`${p} is hidden from the guest (its /tmp, /run, /root and /var/tmp are its own)`);
+    }
     guest = await buildGuest(BUILD_SCRIPT, process.env.TOWER_VM_CACHE, BUILD_TIMEOUT_MS);
     log(`guest: ${guest.kernelPackage} (build/reuse ${guest.buildMs} ms)`);
 
@@ -129,6 +142,7 @@ describe('read path in a QEMU guest (TCG) with an emulated ATAPI drive', () => {
       shareDir,
       guestNode: process.execPath,
       guestScript: GUEST_SCRIPT,
+      expose: REPO_ROOT,
       memoryMb: 1024,
       cpus: 2,
       maxRuntimeMs: VM_MAX_RUNTIME_MS,

@@ -15,5 +15,7 @@ export default defineConfig({
     testTimeout: 420_000,
     hookTimeout: 1_500_000,
     fileParallelism: false,
+    // read-path.vm.test.ts skips itself unless this is set.
+    env: { TOWER_VM_SUITE: '1' },
   },
 });

@@ -35,6 +35,8 @@ export interface VmOptions {
   /** Node binary and guest script, as absolute host paths (the guest sees the host root). */
   readonly guestNode: string;
   readonly guestScript: string;
+  /** A host directory to keep visible in the guest even under its own /tmp, /run, /root or /var/tmp (the project). */
+  readonly expose?: string;
   readonly memoryMb?: number;
   readonly cpus?: number;
   /** The VM is killed after this long whatever happens. */
@@ -78,6 +80,7 @@ export function qemuArgs(o: VmOptions): string[] {
       'console=ttyS0', 'quiet', 'loglevel=3', 'panic=-1',
       `tower.node=${checkPath('guest node', o.guestNode)}`,
       `tower.script=${checkPath('guest script', o.guestScript)}`,
+      ...(o.expose === undefined ? [] : [`tower.expose=${checkPath('exposed directory', o.expose)}`]),
     ].join(' '),
     '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap',
     '-virtfs', `local,path=${checkPath('share', o.shareDir)},mount_tag=share,security_model=none`,
@@ -119,17 +122,21 @@ export class TestVm {
   ) {
     this.serialLog = createWriteStream(path.join(options.runDir, 'serial.log'));
     this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        this.exit = { code, signal };
+      const gone = (exit: VmExit, reason: string): void => {
+        if (this.exit) return;
+        this.exit = exit;
         clearTimeout(this.watchdog);
         process.off('exit', this.killOnExit);
         this.monitorSocket?.destroy();
-        this.fail(`QEMU exited (code ${code}, signal ${signal})`);
-        resolve(this.exit);
+        this.fail(reason);
+        resolve(exit);
+      };
+      child.once('exit', (code, signal) => gone({ code, signal }, `QEMU exited (code ${code}, signal ${signal})`));
+      // A spawn failure (no qemu-system-x86_64) emits 'error' and no 'exit'.
+      child.once('error', (err) => {
+        if (child.pid === undefined) gone({ code: null, signal: null }, `QEMU could not start: ${err.message}`);
+        else this.fail(`QEMU process error: ${err.message}`);
       });
-    });
-    child.once('error', (err) => {
-      this.fail(`QEMU could not run: ${err.message}`);
     });
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', (chunk: string) => this.onSerial(chunk));
