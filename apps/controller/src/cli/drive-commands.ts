@@ -80,6 +80,9 @@ interface BurnCommandOptions {
 
 async function burnCommand(ctx: CliContext, device: string, imagePath: string, opts: BurnCommandOptions): Promise<void> {
   const image = await probeImage(imagePath);
+  if (opts.verify && image.format !== 'iso') {
+    throw new UsageError('--verify compares data discs with their ISO; a CUE/BIN disc is checked by mastering it back');
+  }
   const fits = mediaSizesFor(image.shape).map((m) => m.size);
   const drive = open(device);
   const bar = opts.json ? null : new ProgressBar({ stream: ctx.stderr, label: opts.dummy ? 'test burn' : 'burn' });
@@ -100,7 +103,6 @@ async function burnCommand(ctx: CliContext, device: string, imagePath: string, o
   bar?.done(`burned ${result.bytesWritten} bytes in ${(result.durationMs / 1000).toFixed(1)} s (${result.averageSpeedX.toFixed(1)}x)${result.dummy ? ' (test burn, nothing recorded)' : ''}`);
   let verified: { sha256: string; speedMBps: number } | null = null;
   if (opts.verify && !opts.dummy) {
-    if (image.format !== 'iso') throw new UsageError('--verify compares data discs; CUE/BIN images are verified by the image library');
     const vbar = opts.json ? null : new ProgressBar({ stream: ctx.stderr, label: 'verify' });
     verified = await verifyDisc(drive, { path: image.path, sizeBytes: image.sizeBytes }, {
       signal: ctx.signal,
