@@ -59,6 +59,12 @@ export interface DriveWorkerOptions {
   readonly putBackDelayMs?: number;
   /** Minimum ms between progress-only state publications. Default 250. */
   readonly progressIntervalMs?: number;
+  /**
+   * Subscribe to the drive's media changes (a disc inserted, the tray closed)
+   * so an idle worker looks at once instead of at its next poll; returns the
+   * unsubscribe function. Polling still runs as the fallback.
+   */
+  readonly watchMedia?: (onChange: () => void) => () => void;
 }
 
 /** What a drive worker reports. */
@@ -99,6 +105,7 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
   #closeCancels = false;
   #loop: Promise<void> | null = null;
   #wake: (() => void) | null = null;
+  #unwatchMedia: (() => void) | null = null;
 
   constructor(options: DriveWorkerOptions) {
     super();
@@ -142,8 +149,11 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
       if (channel !== RUN_CONTROL_CHANNEL) return;
       const msg = parseMessage<RunControlMessage>(text, 'action');
       if (msg?.action === 'cancel') this.#cancelRun(msg.runId, msg.reason);
+      // New, resumed or replaced work: an idle drive holding a blank looks now.
+      else if (msg?.action === 'work' && this.#current === null) this.#wake?.();
     });
     await this.#sub.subscribe(RUN_CONTROL_CHANNEL);
+    this.#unwatchMedia = this.#o.watchMedia?.(() => this.#wake?.()) ?? null;
     this.#loop = this.#run();
   }
 
@@ -171,6 +181,8 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
   async close(options: { cancelInFlight?: boolean } = {}): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
+    this.#unwatchMedia?.();
+    this.#unwatchMedia = null;
     if (options.cancelInFlight === true && this.#current !== null) {
       this.#closeCancels = true;
       this.#current.controller.abort(new CancelledError('the drive worker is stopping', { device: this.#o.drive.address }));

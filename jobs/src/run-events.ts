@@ -34,12 +34,13 @@ export interface CopyExhaustedEvent {
 /** What drive workers publish on `tower:run-events`. */
 export type RunEvent = AttemptEndEvent | CopyExhaustedEvent;
 
-/** What the planner publishes on `tower:run-control`: stop the run's burns in flight. */
-export interface RunControlMessage {
-  readonly action: 'cancel';
-  readonly runId: string;
-  readonly reason: string;
-}
+/**
+ * What the planner publishes on `tower:run-control`: stop the run's burns in
+ * flight (`cancel`), or new work is queued (`work`: idle drives look at once).
+ */
+export type RunControlMessage =
+  | { readonly action: 'cancel'; readonly runId: string; readonly reason: string }
+  | { readonly action: 'work'; readonly runId: string };
 
 /** Parse a pub/sub message; null when it is not JSON of an object with a string `kind`/`action`. */
 export function parseMessage<T>(text: string, field: 'kind' | 'action'): T | null {

@@ -125,6 +125,7 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
         opts: this.#jobOpts(plan.run, i + 1, 0),
       })),
     );
+    await this.#signalWork(plan.run.id);
     return this.#changed(plan.run.id);
   }
 
@@ -143,6 +144,7 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
     if (run !== null) {
       for (const job of await this.#liveJobs(run, ['delayed'])) await job.promote().catch(() => undefined);
     }
+    await this.#signalWork(runId);
     await this.#changed(runId);
     return true;
   }
@@ -214,7 +216,13 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
     if ((await queue.getJob(jobId)) !== undefined) return;
     await this.store.nextReplacement(run.id);
     await queue.add('copy', { ...jobOf(run), copy: event.copy, replacement: k }, this.#jobOpts(run, event.copy, k));
+    await this.#signalWork(run.id);
     this.emit('copy:replaced', { runId: run.id, copy: event.copy, jobId });
+  }
+
+  async #signalWork(runId: string): Promise<void> {
+    const msg: RunControlMessage = { action: 'work', runId };
+    await this.#redis.publish(RUN_CONTROL_CHANNEL, JSON.stringify(msg));
   }
 
   async #signalCancel(runId: string, reason: string): Promise<void> {
