@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// Benchmark: dispatch latency, from a simulated drive reporting a blank disc
+// (its auto-loader closes the tray) to the burn of a queued copy starting on
+// it. Real redis-server, real BullMQ workers, simulated drives.
+//
+//   npm run build && node bench/dispatch-latency.mjs [--drives 16] [--copies 200] [--time-scale 0.0005]
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { SimulatedDrive } from '../drivers/dist/index.js';
+import { DriveWorker, RunPlanner, RunStore, startEmbeddedRedis } from '../jobs/dist/index.js';
+import { Redis } from 'ioredis';
+
+const args = new Map();
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i], process.argv[i + 1]);
+const driveCount = Number(args.get('--drives') ?? 16);
+const copies = Number(args.get('--copies') ?? 200);
+const timeScale = Number(args.get('--time-scale') ?? 0.0005);
+
+const dir = mkdtempSync(path.join(tmpdir(), 'tower-bench-dispatch-'));
+const content = path.join(dir, 'content');
+spawnSync('mkdir', ['-p', content]);
+spawnSync('dd', ['if=/dev/urandom', `of=${path.join(content, 'data.bin')}`, 'bs=1M', 'count=2', 'status=none']);
+const iso = path.join(dir, 'image.iso');
+spawnSync('genisoimage', ['-quiet', '-o', iso, content]);
+const image = { path: iso, bytes: statSync(iso).size, sha256: createHash('sha256').update(readFileSync(iso)).digest('hex') };
+
+const redis = await startEmbeddedRedis({ dataDir: path.join(dir, 'redis') });
+const planner = new RunPlanner({ redisUrl: redis.url, retryBackoffMs: 50 });
+await planner.start();
+const latencies = [];
+const workers = [];
+const drives = [];
+for (let index = 0; index < driveCount; index++) {
+  const drive = new SimulatedDrive({ index, timeScale, autoLoader: { media: 'CD-R' } });
+  let blankAt = null;
+  drive.on('media-change', (m) => {
+    if (m.status === 'blank') blankAt = performance.now();
+  });
+  const worker = new DriveWorker({
+    drive,
+    agentId: 'bench',
+    redisUrl: redis.url,
+    pollIntervalMs: 1000,
+    watchMedia: (onChange) => {
+      drive.on('media-change', onChange);
+      return () => drive.off('media-change', onChange);
+    },
+  });
+  worker.on('attempt-begin', () => {
+    if (blankAt !== null) latencies.push(performance.now() - blankAt);
+    blankAt = null;
+  });
+  drives.push(drive);
+  workers.push(worker);
+}
+await Promise.all(workers.map((w) => w.start()));
+const run = await planner.createRun({ image, copies, verify: { mode: 'off' } });
+const client = new Redis(redis.url);
+const store = new RunStore(client);
+const started = performance.now();
+for (;;) {
+  const r = await store.getRun(run.id);
+  if (r?.status === 'completed') break;
+  if (performance.now() - started > 600_000) throw new Error('run did not complete in 10 minutes');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+}
+await Promise.all(workers.map((w) => w.close()));
+await planner.close();
+await client.quit();
+for (const d of drives) d.dispose();
+await redis.stop();
+rmSync(dir, { recursive: true, force: true });
+
+latencies.sort((a, b) => a - b);
+const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
+console.log(`drives\tcopies\tsamples\tp50_ms\tp95_ms\tmax_ms`);
+console.log([driveCount, copies, latencies.length, pct(50).toFixed(1), pct(95).toFixed(1), latencies.at(-1).toFixed(1)].join('\t'));
