@@ -3,8 +3,10 @@
  * controller commands talk to its API.
  */
 import { Command, CommanderError } from 'commander';
+import { registerControllerCommands } from './controller-commands.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerDriveCommands } from './drive-commands.js';
+import { registerProcessCommands } from './process-commands.js';
 import { EXIT, exitCodeFor, failureJson, failureLine } from './cli-output.js';
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -26,6 +28,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const context = { stdout: process.stdout, stderr: process.stderr, signal: controller.signal };
   registerDriveCommands(program, context);
   registerDemoCommand(program, context);
+  registerProcessCommands(program, context);
+  registerControllerCommands(program, context);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -1,0 +1,25 @@
+/**
+ * Every `tower` command that talks to a running controller over its HTTP
+ * API and live feed: drives, images, masters, runs, watch, history, stats.
+ * Each takes `--url`/`--token` (or TOWER_URL/TOWER_TOKEN) and `--json`.
+ */
+import type { Command } from 'commander';
+import type { ControllerCliContext } from './controller-context.js';
+import { registerFleetCommands } from './fleet-commands.js';
+import { registerHistoryCommand } from './history-command.js';
+import { registerImageCommands } from './image-commands.js';
+import { registerMasterCommand } from './master-command.js';
+import { registerRunCommands } from './run-commands.js';
+import { registerWatchCommand } from './watch-command.js';
+
+export type { ControllerCliContext } from './controller-context.js';
+
+/** Register the controller commands on the `tower` program. */
+export function registerControllerCommands(program: Command, ctx: ControllerCliContext): void {
+  registerFleetCommands(program, ctx);
+  registerImageCommands(program, ctx);
+  registerMasterCommand(program, ctx);
+  registerRunCommands(program, ctx);
+  registerWatchCommand(program, ctx);
+  registerHistoryCommand(program, ctx);
+}

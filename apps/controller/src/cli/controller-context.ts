@@ -1,0 +1,89 @@
+/**
+ * What every controller command shares: its streams and Ctrl-C signal, the
+ * `--url`/`--token`/`--json` options, the API client they produce, and how a
+ * result is printed (JSON, or text for people).
+ */
+import type { Writable } from 'node:stream';
+import type { Command } from 'commander';
+import type { ApiClient } from './api-client.js';
+import { HttpApiClient } from './api-client.js';
+import { UsageError } from './cli-output.js';
+import type { CliEnv, ConnectionSettings } from './config.js';
+import { connectionSettings, processCliEnv } from './config.js';
+import type { FeedOpener } from './feed-client.js';
+
+/** An output stream; `isTTY` and `columns` decide how live views draw. */
+export type OutputStream = Writable & { isTTY?: boolean; columns?: number };
+
+/** The process a controller command runs in, and what tests may replace. */
+export interface ControllerCliContext {
+  readonly stdout: OutputStream;
+  readonly stderr: OutputStream;
+  /** Aborted on SIGINT/SIGTERM. */
+  readonly signal: AbortSignal;
+  /** Default: `TOWER_URL`/`TOWER_TOKEN` from the process environment. */
+  readonly env?: CliEnv;
+  /** Default: the global `fetch`. */
+  readonly fetch?: typeof fetch;
+  /** Replaces the HTTP client entirely (tests). */
+  readonly createClient?: (settings: ConnectionSettings & { token: string }) => ApiClient;
+  /** Default: the socket.io feed. */
+  readonly openFeed?: FeedOpener;
+  /** Polling period of `--wait`, ms. Default 1000. */
+  readonly pollIntervalMs?: number;
+}
+
+/** Options every controller command takes. */
+export interface ConnectionOptions {
+  readonly url?: string;
+  readonly token?: string;
+  readonly json?: boolean;
+}
+
+/** Add `--url`, `--token` and `--json` to a command. */
+export function withConnectionOptions(command: Command): Command {
+  return command
+    .option('--url <url>', 'controller URL (default: $TOWER_URL or http://127.0.0.1:8080)')
+    .option('--token <token>', 'API token (default: $TOWER_TOKEN)')
+    .option('--json', 'machine-readable output');
+}
+
+/** Merged connection settings with a token, or a `UsageError` saying how to give one. */
+export function resolveConnection(ctx: ControllerCliContext, opts: ConnectionOptions): ConnectionSettings & { token: string } {
+  const settings = connectionSettings(opts, ctx.env ?? processCliEnv());
+  if (settings.token === undefined) {
+    throw new UsageError('no API token: set TOWER_TOKEN or pass --token (ask the controller\'s operator for one)');
+  }
+  return { url: settings.url, token: settings.token };
+}
+
+/** The API client for a command's options. Throws `UsageError` for a missing token or a bad URL; sends nothing. */
+export function clientFor(ctx: ControllerCliContext, opts: ConnectionOptions): ApiClient {
+  const settings = resolveConnection(ctx, opts);
+  if (ctx.createClient) return ctx.createClient(settings);
+  return new HttpApiClient({ url: settings.url, token: settings.token, signal: ctx.signal, ...(ctx.fetch ? { fetch: ctx.fetch } : {}) });
+}
+
+/** Print a result: pretty JSON with `--json`, else the text. */
+export function printResult(ctx: ControllerCliContext, opts: ConnectionOptions, value: unknown, text: string): void {
+  ctx.stdout.write(opts.json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
+}
+
+/** Resolve after `ms`, or reject with the signal's reason when it aborts first. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(new Error('aborted'));
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new Error('aborted'));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

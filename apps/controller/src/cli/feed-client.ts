@@ -1,0 +1,89 @@
+/**
+ * The controller's live feed (socket.io, path `/socket.io`, `auth: { token }`)
+ * for `tower watch`. `socket.io-client` is loaded only when a feed is opened,
+ * so the other commands work without it.
+ */
+import type { Socket, io as ioFunction } from 'socket.io-client';
+import type { ClientToServerEvents, DriveDelta, FeedSnapshot, RunView, ServerToClientEvents } from '../shared/api-types.js';
+import { ApiError, parseBaseUrl } from './api-client.js';
+
+/** What a feed reports. */
+export interface FeedHandlers {
+  snapshot(snapshot: FeedSnapshot): void;
+  driveUpdate(delta: DriveDelta): void;
+  runUpdate(run: RunView): void;
+  /** Lost (false, with the reason) or regained (true) after the first connect. */
+  connection(connected: boolean, reason?: string): void;
+}
+
+/** An open feed. */
+export interface FeedConnection {
+  /** Ask the controller for a fresh snapshot. */
+  requestSnapshot(): void;
+  close(): void;
+}
+
+/** Opens a feed; resolves once connected, rejects with `ApiError` when the first connect fails. */
+export type FeedOpener = (settings: { readonly url: string; readonly token: string }, handlers: FeedHandlers) => Promise<FeedConnection>;
+
+/** Milliseconds to wait for the first connect. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+type FeedSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+async function loadIo(): Promise<typeof ioFunction> {
+  try {
+    return (await import('socket.io-client')).io;
+  } catch {
+    throw new ApiError(0, 'FEED_UNAVAILABLE', 'the live feed needs the socket.io-client package (npm install socket.io-client)');
+  }
+}
+
+/** Open the socket.io feed of the controller at `settings.url`. */
+export const openSocketFeed: FeedOpener = async (settings, handlers) => {
+  const base = parseBaseUrl(settings.url);
+  const io = await loadIo();
+  const socket: FeedSocket = io(base.origin, {
+    path: `${base.pathname.replace(/\/+$/, '')}/socket.io`,
+    auth: { token: settings.token },
+    reconnection: true,
+    timeout: CONNECT_TIMEOUT_MS,
+  });
+  socket.on('snapshot', (s) => handlers.snapshot(s));
+  socket.on('drive:update', (d) => handlers.driveUpdate(d));
+  socket.on('run:update', (r) => handlers.runUpdate(r));
+  await new Promise<void>((resolve, reject) => {
+    const fail = (err: ApiError): void => {
+      clearTimeout(timer);
+      socket.off('connect', onConnect);
+      socket.off('connect_error', onError);
+      socket.disconnect();
+      reject(err);
+    };
+    const onConnect = (): void => {
+      clearTimeout(timer);
+      socket.off('connect_error', onError);
+      resolve();
+    };
+    const onError = (err: Error & { data?: { code?: unknown } }): void => {
+      // A refusal by the server's middleware leaves the socket inactive; a transport error retries.
+      const refused = !socket.active;
+      const code = typeof err.data?.code === 'string' ? err.data.code : refused ? 'FEED_REFUSED' : 'UNREACHABLE';
+      fail(new ApiError(0, code, refused ? `the live feed refused the connection: ${err.message}` : `cannot reach the live feed at ${base.origin} (${err.message}); check --url or TOWER_URL`));
+    };
+    const timer = setTimeout(() => fail(new ApiError(0, 'UNREACHABLE', `no answer from the live feed at ${base.origin} within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
+    socket.once('connect', onConnect);
+    socket.once('connect_error', onError);
+  });
+  socket.on('disconnect', (reason) => handlers.connection(false, reason));
+  socket.io.on('reconnect', () => handlers.connection(true));
+  return {
+    requestSnapshot: () => {
+      socket.emit('snapshot:request');
+    },
+    close: () => {
+      socket.removeAllListeners();
+      socket.disconnect();
+    },
+  };
+};

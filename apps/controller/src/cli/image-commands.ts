@@ -1,0 +1,106 @@
+/**
+ * `tower images …`: the controller's image library. List, show, import a
+ * file already on the controller's host, upload a local file (streamed, with
+ * a progress bar), rename and delete.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { parseImageName, parseServerPath, requireId } from './cli-arguments.js';
+import { UsageError } from './cli-output.js';
+import type { ConnectionOptions, ControllerCliContext } from './controller-context.js';
+import { clientFor, printResult, withConnectionOptions } from './controller-context.js';
+import { formatBytes } from './format.js';
+import { ProgressBar } from './progress-bar.js';
+import { renderImage, renderImages } from './views.js';
+
+type NameOptions = ConnectionOptions & { name?: string };
+
+/** Size of a local file to upload; `UsageError` when it is missing or not a file. */
+export async function uploadSize(file: string): Promise<number> {
+  const info = await stat(file).catch((err: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+  });
+  if (!info.isFile()) throw new UsageError(`${file} is not a file`);
+  if (info.size === 0) throw new UsageError(`${file} is empty`);
+  return info.size;
+}
+
+async function* counted(source: AsyncIterable<Buffer>, total: number, bar: ProgressBar | null): AsyncGenerator<Uint8Array> {
+  const started = Date.now();
+  let done = 0;
+  for await (const chunk of source) {
+    done += chunk.length;
+    const rate = done / Math.max(0.001, (Date.now() - started) / 1000);
+    bar?.update(done, total, `${(rate / 1e6).toFixed(1)} MB/s`, rate);
+    yield chunk;
+  }
+}
+
+async function uploadCommand(ctx: ControllerCliContext, file: string, opts: NameOptions): Promise<void> {
+  const sizeBytes = await uploadSize(file);
+  const client = clientFor(ctx, opts);
+  const name = opts.name ?? path.basename(file).replace(/\.[^.]+$/, '');
+  const bar = opts.json ? null : new ProgressBar({ stream: ctx.stderr, label: 'upload' });
+  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  try {
+    const image = await client.uploadImage({ data: counted(stream, sizeBytes, bar), sizeBytes, name });
+    bar?.done(`uploaded ${formatBytes(sizeBytes)}`);
+    printResult(ctx, opts, image, `added image ${image.id} '${image.name}' (${image.format}, ${formatBytes(image.sizeBytes)}, sha256 ${image.sha256})`);
+  } catch (err) {
+    bar?.done();
+    throw err;
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** Register `tower images …`. */
+export function registerImageCommands(program: Command, ctx: ControllerCliContext): void {
+  const images = program.command('images').description('the image library: list, show, import, upload, rename, delete');
+
+  withConnectionOptions(images.command('list', { isDefault: true }).description('list the images (default)'))
+    .action(async (opts: ConnectionOptions) => {
+      const list = await clientFor(ctx, opts).listImages();
+      printResult(ctx, opts, list, renderImages(list));
+    });
+
+  withConnectionOptions(images.command('show <imageId>').description('one image in detail'))
+    .action(async (imageId: string, opts: ConnectionOptions) => {
+      const image = await clientFor(ctx, opts).getImage(requireId('image', imageId));
+      printResult(ctx, opts, image, renderImage(image));
+    });
+
+  withConnectionOptions(
+    images
+      .command('import <path>')
+      .description("add an image file that is already on the controller's host, inside an import root (operator)")
+      .option('--name <name>', 'name in the library (default: from the file)', parseImageName),
+  ).action(async (serverPath: string, opts: NameOptions) => {
+    const checked = parseServerPath(serverPath);
+    const image = await clientFor(ctx, opts).importImage({ path: checked, ...(opts.name === undefined ? {} : { name: opts.name }) });
+    printResult(ctx, opts, image, `added image ${image.id} '${image.name}' (${image.format}, ${formatBytes(image.sizeBytes)}, sha256 ${image.sha256})`);
+  });
+
+  withConnectionOptions(
+    images
+      .command('upload <file>')
+      .description('send a local ISO to the controller, streamed (operator)')
+      .option('--name <name>', 'name in the library (default: the file name)', parseImageName),
+  ).action((file: string, opts: NameOptions) => uploadCommand(ctx, file, opts));
+
+  withConnectionOptions(images.command('rename <imageId> <name>').description('rename an image (operator)'))
+    .action(async (imageId: string, name: string, opts: ConnectionOptions) => {
+      const id = requireId('image', imageId);
+      const image = await clientFor(ctx, opts).renameImage(id, parseImageName(name));
+      printResult(ctx, opts, image, `renamed ${image.id} to '${image.name}'`);
+    });
+
+  withConnectionOptions(images.command('delete <imageId>').description('remove an image that no run uses (operator)'))
+    .action(async (imageId: string, opts: ConnectionOptions) => {
+      const id = requireId('image', imageId);
+      await clientFor(ctx, opts).deleteImage(id);
+      printResult(ctx, opts, { ok: true, deleted: id }, `deleted image ${id}`);
+    });
+}

@@ -1,0 +1,41 @@
+/**
+ * `tower serve`, `tower agent` and `tower start`: the long-running
+ * processes. Each reads the configuration (`--config <file>` or
+ * `TOWER_CONFIG`, plus environment overrides), runs until SIGINT/SIGTERM,
+ * then shuts down cleanly. Failures to start are one line on stderr
+ * (e.g. a missing redis-server names `apt-get install redis-server`).
+ */
+import type { Command } from 'commander';
+import { loadConfig } from '../config/config.js';
+import type { TowerConfig } from '../config/config.js';
+import { runAgent, runServe, runStart } from '../server/tower-processes.js';
+import type { ProcessIo } from '../server/tower-processes.js';
+import type { CliContext } from './drive-commands.js';
+
+interface ProcessOptions {
+  readonly config?: string;
+}
+
+/** Register `serve`, `agent` and `start`. */
+export function registerProcessCommands(program: Command, ctx: CliContext): void {
+  const io: ProcessIo = {
+    out: (line) => ctx.stdout.write(`${line}\n`),
+    log: (line) => ctx.stderr.write(`${new Date().toISOString()} ${line}\n`),
+    signal: ctx.signal,
+  };
+  const role = (name: string, description: string, run: (config: TowerConfig, io: ProcessIo) => Promise<void>): void => {
+    program
+      .command(name)
+      .description(description)
+      .option('--config <file>', 'configuration file (JSON); default $TOWER_CONFIG, else built-in defaults')
+      .action(async (opts: ProcessOptions) => {
+        const config = await loadConfig(opts.config === undefined ? {} : { file: opts.config });
+        await run(config, io);
+        // Whatever a library left running (timers, sockets) must not keep a stopped process alive.
+        setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref();
+      });
+  };
+  role('start', 'controller and agent in one process, with an embedded Redis unless REDIS_URL is set (what npm start runs)', runStart);
+  role('serve', 'the controller: HTTP API, live feed and run planner (no drives)', runServe);
+  role('agent', 'serve this host\'s drives to the controller\'s Redis (REDIS_URL)', runAgent);
+}

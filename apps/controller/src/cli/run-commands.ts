@@ -1,0 +1,109 @@
+/**
+ * Duplication runs through the controller: `tower run <imageId> --copies N`
+ * (optionally following it live with `--wait`), and `tower runs …` to list,
+ * show, pause, resume and cancel them.
+ */
+import type { Command } from 'commander';
+import type { CreateRunRequest, RunView, VerifyPolicyInput } from '../shared/api-types.js';
+import { parseCopies, parseDriveList, parseLabel, parsePriority, parseVerify, requireId } from './cli-arguments.js';
+import { positiveNumber, UsageError } from './cli-output.js';
+import type { ConnectionOptions, ControllerCliContext } from './controller-context.js';
+import { clientFor, printResult, withConnectionOptions } from './controller-context.js';
+import { assertRunSucceeded, followRun } from './follow-run.js';
+import { renderRun, renderRuns, runLine } from './views.js';
+
+/** Options of `tower run`. */
+export interface RunOptions extends ConnectionOptions {
+  readonly copies: number;
+  readonly verify?: VerifyPolicyInput;
+  readonly speed?: number;
+  readonly dummyFirst?: boolean;
+  readonly drives?: string[];
+  readonly priority?: number;
+  readonly label?: string;
+  readonly wait?: boolean;
+}
+
+/** The API request for `tower run`'s arguments (already checked by their parsers). */
+export function createRunRequest(imageId: string, opts: RunOptions): CreateRunRequest {
+  return {
+    imageId: requireId('image', imageId),
+    copies: opts.copies,
+    ...(opts.verify === undefined ? {} : { verify: opts.verify }),
+    ...(opts.speed === undefined ? {} : { speed: opts.speed }),
+    ...(opts.dummyFirst ? { dummyFirst: true } : {}),
+    ...(opts.drives === undefined ? {} : { drives: opts.drives }),
+    ...(opts.priority === undefined ? {} : { priority: opts.priority }),
+    ...(opts.label === undefined ? {} : { label: opts.label }),
+  };
+}
+
+async function runCommand(ctx: ControllerCliContext, imageId: string, opts: RunOptions): Promise<void> {
+  const request = createRunRequest(imageId, opts);
+  const client = clientFor(ctx, opts);
+  const run = await client.createRun(request);
+  if (!opts.wait) {
+    printResult(ctx, opts, run, `created run ${run.id}: ${run.copies} copies of '${run.imageName}' (${run.mediaClass}, verify ${run.verify}, priority ${run.priority})\nfollow it with: tower runs show ${run.id}  or  tower watch`);
+    return;
+  }
+  if (!opts.json) ctx.stderr.write(`created run ${run.id}: ${run.copies} copies of '${run.imageName}'; waiting (Ctrl-C stops waiting, the run goes on)\n`);
+  const final = await followRun(ctx, client, run.id, opts.json ? null : ctx.stderr);
+  assertRunSucceeded(final);
+  printResult(ctx, opts, final, runLine(final));
+}
+
+type RunAction = 'pause' | 'resume' | 'cancel';
+
+async function controlRun(ctx: ControllerCliContext, action: RunAction, runId: string, opts: ConnectionOptions & { inFlight?: 'cancel' | 'finish' }): Promise<void> {
+  const id = requireId('run', runId);
+  const client = clientFor(ctx, opts);
+  let run: RunView;
+  if (action === 'pause') run = await client.pauseRun(id);
+  else if (action === 'resume') run = await client.resumeRun(id);
+  else run = await client.cancelRun(id, opts.inFlight === undefined ? {} : { inFlight: opts.inFlight });
+  printResult(ctx, opts, run, runLine(run));
+}
+
+function parseInFlight(value: string): 'cancel' | 'finish' {
+  if (value === 'cancel' || value === 'finish') return value;
+  throw new UsageError(`--in-flight must be 'cancel' or 'finish', got '${value}'`);
+}
+
+/** Register `tower run` and `tower runs …`. */
+export function registerRunCommands(program: Command, ctx: ControllerCliContext): void {
+  withConnectionOptions(
+    program
+      .command('run <imageId>')
+      .description('duplicate an image: exactly N good copies across the tower (operator)')
+      .requiredOption('--copies <n>', 'good copies wanted (1..10000)', parseCopies)
+      .option('--verify <policy>', 'all (default), first-per-drive, off or every-nth:N', parseVerify)
+      .option('--speed <x>', 'write speed in x (default: each drive\'s maximum)', positiveNumber('--speed', 100))
+      .option('--dummy-first', 'test burn before each real one')
+      .option('--drives <ids>', 'only these drives or groups, comma-separated', parseDriveList)
+      .option('--priority <p>', '1 (first) .. 1000 (default 100)', parsePriority)
+      .option('--label <text>', 'label text for the report (up to 200 characters)', parseLabel)
+      .option('--wait', 'follow the run live; exit 0 only when exactly N copies passed'),
+  ).action((imageId: string, opts: RunOptions) => runCommand(ctx, imageId, opts));
+
+  const runs = program.command('runs').description('duplication runs: list, show, pause, resume, cancel');
+  withConnectionOptions(runs.command('list', { isDefault: true }).description('list the runs (default)'))
+    .action(async (opts: ConnectionOptions) => {
+      const list = await clientFor(ctx, opts).listRuns();
+      printResult(ctx, opts, list, renderRuns(list, 'No runs. Start one with: tower run <imageId> --copies N'));
+    });
+  withConnectionOptions(runs.command('show <runId>').description('one run in detail'))
+    .action(async (runId: string, opts: ConnectionOptions) => {
+      const run = await clientFor(ctx, opts).getRun(requireId('run', runId));
+      printResult(ctx, opts, run, renderRun(run));
+    });
+  withConnectionOptions(runs.command('pause <runId>').description('stop starting new copies; burns in flight finish (operator)'))
+    .action((runId: string, opts: ConnectionOptions) => controlRun(ctx, 'pause', runId, opts));
+  withConnectionOptions(runs.command('resume <runId>').description('resume a paused run (operator)'))
+    .action((runId: string, opts: ConnectionOptions) => controlRun(ctx, 'resume', runId, opts));
+  withConnectionOptions(
+    runs
+      .command('cancel <runId>')
+      .description('cancel a run (operator)')
+      .option('--in-flight <what>', "burns in flight: 'cancel' them now (default) or let them 'finish'", parseInFlight),
+  ).action((runId: string, opts: ConnectionOptions & { inFlight?: 'cancel' | 'finish' }) => controlRun(ctx, 'cancel', runId, opts));
+}

@@ -1,0 +1,176 @@
+/**
+ * Text renderings of the API's views (drives, images, runs, history, stats)
+ * for the CLI's human output. Pure functions of their input.
+ */
+import type { AttemptView, DriveStats, DriveView, ImageView, MasterView, RunView } from '../shared/api-types.js';
+import { formatBytes, formatDuration, formatPercent, formatSpeed, formatTime, progressBar } from './format.js';
+import { renderFields, renderTable } from './table.js';
+
+/** Drives in tower order: by agent, then position, then id. */
+export function sortDrives(drives: readonly DriveView[]): DriveView[] {
+  return [...drives].sort((a, b) => a.agentId.localeCompare(b.agentId) || a.position - b.position || a.id.localeCompare(b.id));
+}
+
+/** `run 1a2b3c4d #3`, or `-` for an idle drive. */
+export function runCopy(drive: Pick<DriveView, 'runId' | 'copy'>): string {
+  if (drive.runId === null) return '-';
+  return `${shortId(drive.runId)}${drive.copy === null ? '' : ` #${drive.copy}`}`;
+}
+
+/** The first 8 characters of a UUID-like id, the whole id otherwise. */
+export function shortId(id: string): string {
+  return /^[0-9a-f]{8}-[0-9a-f-]{27}$/i.test(id) ? id.slice(0, 8) : id;
+}
+
+/** What a person should know about a drive; `! ` marks one that needs a person. */
+function driveNote(d: DriveView): string | null {
+  const note = d.quarantine ? `quarantined: ${d.quarantine.reason}` : d.message;
+  if (d.needsAttention) return `! ${note ?? 'needs attention'}`;
+  return note ?? null;
+}
+
+function driveName(d: DriveView): string {
+  return d.label && d.label !== d.id ? `${d.label} (${d.id})` : d.id;
+}
+
+/** The drives table of `tower drives`. */
+export function renderDrives(drives: readonly DriveView[]): string {
+  return renderTable(
+    ['DRIVE', 'AGENT', 'STATE', 'MEDIA', { header: 'PROGRESS', align: 'right' }, { header: 'SPEED', align: 'right' }, 'RUN/COPY', { header: 'PASS/FAIL', align: 'right' }, 'NOTE'],
+    sortDrives(drives).map((d) => [
+      driveName(d),
+      d.agentId,
+      d.state,
+      d.mediaType,
+      d.percent === null ? null : formatPercent(d.percent),
+      d.speedX === null ? null : formatSpeed(d.speedX),
+      runCopy(d),
+      `${d.passed}/${d.failed}`,
+      driveNote(d),
+    ]),
+    'No drives. Is an agent running? (tower start)',
+  );
+}
+
+/** One live line for a drive: name, state, bar, percent, speed, ETA, run/copy, note. */
+export function renderDriveLines(drives: readonly DriveView[], barWidth = 20): string {
+  return renderTable(
+    [
+      'DRIVE', { header: 'STATE', minWidth: 11 }, { header: 'PROGRESS', minWidth: barWidth + 2 }, { header: '%', align: 'right', minWidth: 4 },
+      { header: 'SPEED', align: 'right', minWidth: 6 }, { header: 'ETA', align: 'right', minWidth: 5 }, { header: 'RUN/COPY', minWidth: 12 }, 'NOTE',
+    ],
+    sortDrives(drives).map((d) => {
+      const active = d.percent !== null && (d.state === 'burning' || d.state === 'verifying' || d.state === 'busy');
+      return [
+        driveName(d),
+        d.state,
+        active ? progressBar(d.percent, barWidth) : '',
+        active ? formatPercent(d.percent) : '',
+        active ? formatSpeed(d.speedX) : '',
+        active ? formatDuration(d.etaSeconds) : '',
+        runCopy(d),
+        driveNote(d),
+      ];
+    }),
+    'No drives.',
+  );
+}
+
+/** `7/10 passed, 1 failed, 2 in progress`. */
+export function runCounts(run: RunView): string {
+  const parts = [`${run.passed}/${run.copies} passed`, `${run.failed} failed`, `${run.inProgress} in progress`];
+  if (run.surplus > 0) parts.push(`${run.surplus} surplus`);
+  if (run.interrupted > 0) parts.push(`${run.interrupted} interrupted`);
+  return parts.join(', ');
+}
+
+/** One line for a run: id, image, status, counts, rate and ETA. */
+export function runLine(run: RunView): string {
+  const rate = run.discsPerHour === null ? '' : `, ${run.discsPerHour.toFixed(1)} discs/h`;
+  const eta = run.etaSeconds === null ? '' : `, ETA ${formatDuration(run.etaSeconds)}`;
+  const reason = run.statusReason ? ` (${run.statusReason})` : '';
+  return `run ${shortId(run.id)} ${run.imageName}: ${run.status}${reason}, ${runCounts(run)}${rate}${eta}`;
+}
+
+/** The runs table of `tower runs`. */
+export function renderRuns(runs: readonly RunView[], empty = 'No runs.'): string {
+  return renderTable(
+    ['RUN', 'IMAGE', 'LABEL', 'STATUS', { header: 'PASSED', align: 'right' }, { header: 'FAILED', align: 'right' }, { header: 'ACTIVE', align: 'right' }, { header: 'PRIO', align: 'right' }, { header: 'DISCS/H', align: 'right' }, { header: 'ETA', align: 'right' }, 'CREATED'],
+    runs.map((r) => [
+      r.id, r.imageName, r.label, r.status, `${r.passed}/${r.copies}`, r.failed, r.inProgress, r.priority,
+      r.discsPerHour === null ? null : r.discsPerHour.toFixed(1), r.etaSeconds === null ? null : formatDuration(r.etaSeconds), formatTime(r.createdAt),
+    ]),
+    empty,
+  );
+}
+
+/** The detail block of `tower runs show`. */
+export function renderRun(r: RunView): string {
+  return renderFields([
+    ['Run', r.id], ['Image', `${r.imageName} (${r.imageId})`], ['Label', r.label], ['Media', r.mediaClass],
+    ['Status', r.statusReason ? `${r.status} (${r.statusReason})` : r.status], ['Copies', r.copies], ['Passed', r.passed],
+    ['Failed', r.failed], ['In progress', r.inProgress], ['Remaining', r.remaining], ['Surplus', r.surplus],
+    ['Cancelled', r.cancelled], ['Interrupted', r.interrupted], ['Verify', r.verify], ['Priority', r.priority],
+    ['Discs/hour', r.discsPerHour === null ? null : r.discsPerHour.toFixed(1)], ['ETA', r.etaSeconds === null ? null : formatDuration(r.etaSeconds)],
+    ['Created', `${formatTime(r.createdAt)} by ${r.createdBy}`], ['Completed', formatTime(r.completedAt)],
+  ]);
+}
+
+function imageFlags(i: ImageView): string {
+  return [i.damaged ? 'damaged' : '', i.inUse ? 'in use' : ''].filter(Boolean).join(', ');
+}
+
+/** The images table of `tower images`. */
+export function renderImages(images: readonly ImageView[]): string {
+  return renderTable(
+    ['ID', 'NAME', 'FORMAT', { header: 'SIZE', align: 'right' }, 'MEDIA', 'SHA256', 'FLAGS', 'CREATED'],
+    images.map((i) => [i.id, i.name, i.format, formatBytes(i.sizeBytes), i.mediaClass, i.sha256.slice(0, 12), imageFlags(i), formatTime(i.createdAt)]),
+    'No images. Add one with: tower images upload <file>  or  tower images import <path>',
+  );
+}
+
+/** The detail block of `tower images show`. */
+export function renderImage(i: ImageView): string {
+  const damage = i.damage.map((d) => `${d.startSector}+${d.sectors}`).join(', ');
+  return renderFields([
+    ['Image', i.id], ['Name', i.name], ['Format', i.format], ['Size', `${formatBytes(i.sizeBytes)} (${i.sizeBytes} bytes, ${i.sectors} sectors)`],
+    ['SHA-256', i.sha256], ['Volume', i.volumeLabel], ['Filesystems', i.filesystems.join(', ')], ['Fits', i.mediaSizes.join(', ')],
+    ['Media class', i.mediaClass], ['Tracks', i.tracks.map((t) => `${t.number}:${t.mode}`).join(' ')],
+    ['Source', `${i.provenance.kind} ${i.provenance.detail}`], ['Damaged', i.damaged ? `yes: ${damage}` : 'no'],
+    ['In use', i.inUse ? 'yes' : 'no'], ['Created', formatTime(i.createdAt)],
+  ]);
+}
+
+/** One line for a master read. */
+export function masterLine(m: MasterView): string {
+  const error = m.error ? `: ${m.error.message} [${m.error.code}]` : '';
+  const image = m.imageId ? `, image ${m.imageId}` : '';
+  const bad = m.unreadableSectors > 0 ? `, ${m.unreadableSectors} unreadable sectors` : '';
+  return `master ${m.id} '${m.name}' on ${m.driveId}: ${m.status}${error}${image}${bad}`;
+}
+
+/** The history table of `tower history`. */
+export function renderHistory(attempts: readonly AttemptView[]): string {
+  return renderTable(
+    ['STARTED', 'RUN', { header: 'COPY', align: 'right' }, 'DRIVE', 'MEDIA', { header: 'TIME', align: 'right' }, { header: 'SPEED', align: 'right' }, 'VERIFY', 'OUTCOME', 'ERROR'],
+    attempts.map((a) => [
+      formatTime(a.startedAt), shortId(a.runId), a.copy, a.driveId, a.mediaType,
+      a.endedAt === null ? null : formatDuration((a.endedAt - a.startedAt) / 1000), formatSpeed(a.averageSpeedX),
+      a.verifyResult ?? a.verifyPolicy, `${a.outcome ?? 'open'}${a.surplus ? ' (surplus)' : ''}`,
+      a.error ? `${a.error.message} [${a.error.code}]` : null,
+    ]),
+    'No attempts match.',
+  );
+}
+
+/** The statistics table of `tower stats`. */
+export function renderStats(stats: readonly DriveStats[]): string {
+  return renderTable(
+    ['DRIVE', { header: 'DISCS', align: 'right' }, { header: 'PASSED', align: 'right' }, { header: 'FAILED', align: 'right' }, { header: 'FAIL%', align: 'right' }, { header: 'WRITTEN', align: 'right' }, { header: 'QUARANTINES', align: 'right' }, 'LAST ERROR'],
+    stats.map((s) => [
+      s.driveId, s.discs, s.passed, s.failed, `${(s.failureRate * 100).toFixed(1)}%`, formatBytes(s.totalBytes), s.quarantineHistory.length,
+      s.lastError ? `${formatTime(s.lastError.at)} ${s.lastError.message} [${s.lastError.code}]` : null,
+    ]),
+    'No drive statistics yet.',
+  );
+}
