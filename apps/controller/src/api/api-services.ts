@@ -1,0 +1,69 @@
+/**
+ * Everything the routes and the feed share, built once from `AppDeps`.
+ */
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { KeySpace } from '@tower/jobs';
+import { AgentClient } from './agent-client.js';
+import type { AppDeps } from './app-deps.js';
+import { AppEvents } from './app-events.js';
+import { AuditLog } from './audit-log.js';
+import { ControllerKeys } from './controller-keys.js';
+import { CopyQueues } from './copy-queues.js';
+import { QuarantineLog } from './quarantine-log.js';
+import { RunControl } from './run-control.js';
+import { RunMetaStore } from './run-meta.js';
+import { DriveViews } from './views/drive-views.js';
+import { RunViews } from './views/run-views.js';
+
+/** The Fastify instance the routes are added to. */
+export type TypedApp = FastifyInstance<
+  RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider
+>;
+
+/** Shared services. */
+export interface ApiServices {
+  readonly deps: AppDeps;
+  readonly now: () => number;
+  readonly startedAt: number;
+  readonly keys: ControllerKeys;
+  readonly jobKeys: KeySpace;
+  readonly audit: AuditLog;
+  readonly runMeta: RunMetaStore;
+  readonly quarantineLog: QuarantineLog;
+  readonly drives: DriveViews;
+  readonly runs: RunViews;
+  readonly runControl: RunControl;
+  readonly queues: CopyQueues;
+  readonly agents: AgentClient;
+  readonly events: AppEvents;
+}
+
+/** Build the services of an app. */
+export function createServices(deps: AppDeps): ApiServices {
+  const now = deps.now ?? Date.now;
+  const jobKeys = deps.runStore.keys;
+  const keys = new ControllerKeys(jobKeys.prefix);
+  const runMeta = new RunMetaStore(deps.redis, keys);
+  const queues = new CopyQueues(deps.redisUrl);
+  const events = new AppEvents();
+  return {
+    deps,
+    now,
+    startedAt: now(),
+    keys,
+    jobKeys,
+    audit: new AuditLog(deps.redis, keys, now),
+    runMeta,
+    quarantineLog: new QuarantineLog(deps.redis, keys),
+    drives: new DriveViews({
+      redis: deps.redis, keys: jobKeys, runStore: deps.runStore, layout: deps.driveLayout ?? {},
+      agentTimeoutMs: deps.agentTimeoutMs ?? 15_000, now,
+    }),
+    runs: new RunViews(deps.runStore, runMeta, deps.library, now),
+    runControl: new RunControl(deps.planner, deps.runStore, runMeta, queues, (id) => events.emit('run-changed', id)),
+    queues,
+    agents: new AgentClient(deps.redis, deps.commandTimeoutMs ?? 30_000),
+    events,
+  };
+}

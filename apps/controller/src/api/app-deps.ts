@@ -1,0 +1,52 @@
+/**
+ * What the controller's HTTP API and feed are built from. The caller (main.ts,
+ * tests) owns every connection passed in and closes it after `app.close()`.
+ */
+import type { Redis } from 'ioredis';
+import type { RunPlanner, RunStore } from '@tower/jobs';
+import type { ImageLibrary } from '../library/index.js';
+import type { Role } from '../shared/api-types.js';
+
+/** One API token. */
+export interface ApiToken {
+  readonly token: string;
+  /** Who, for the audit log. */
+  readonly name: string;
+  readonly role: Role;
+}
+
+/** Where a drive sits in the tower (configuration). */
+export interface DriveLayoutEntry {
+  readonly label?: string;
+  /** Orders the drive's tile among its agent's drives. */
+  readonly position?: number;
+  /** Group name; a run's `drives` may name groups. */
+  readonly group?: string;
+}
+
+/** Dependencies of `createApp`. */
+export interface AppDeps {
+  /** Connection for reads, the audit log and the controller's own keys. */
+  readonly redis: Redis;
+  /** For the connections the app creates (the feed's subscriber, BullMQ queues). */
+  readonly redisUrl: string;
+  readonly library: ImageLibrary;
+  readonly runStore: RunStore;
+  /** Started by the caller. */
+  readonly planner: RunPlanner;
+  readonly tokens: readonly ApiToken[];
+  /** Drive id → label, position, group. */
+  readonly driveLayout?: Readonly<Record<string, DriveLayoutEntry>>;
+  /** Upload limit in bytes (default: the library's). */
+  readonly maxUploadBytes?: number;
+  /** An agent without a heartbeat for this long is offline, and so are its drives. Default 15000. */
+  readonly agentTimeoutMs?: number;
+  /** How long an eject waits for the agent's reply. Default 30000. */
+  readonly commandTimeoutMs?: number;
+  /** Minimum ms between two `drive:update`s of one drive on the feed. Default 250. */
+  readonly feedIntervalMs?: number;
+  /** Clock (epoch ms). Default `Date.now`. */
+  readonly now?: () => number;
+  /** Reported by `/api/health`. */
+  readonly version?: string;
+}

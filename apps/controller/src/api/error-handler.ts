@@ -1,0 +1,59 @@
+/**
+ * The API's error handler: every refusal becomes an `ApiErrorBody` with the
+ * right status. Schema failures and malformed JSON → 400 INVALID_INPUT,
+ * library errors → their status and code, run validation → 400.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { RunValidationError } from '@tower/jobs';
+import {
+  ImageInUseError, ImageNotFoundError, ImageValidationError, ImportPathError, InvalidImageNameError,
+  LibraryError, LibraryRequestError, UploadTooLargeError,
+} from '../library/index.js';
+import type { ApiErrorBody } from '../shared/api-types.js';
+import { ApiError } from './api-error.js';
+import { describeValidation } from './validation-message.js';
+import type { SchemaError } from './validation-message.js';
+
+/** Map any error to a status and body. */
+export function toApiError(err: unknown, request?: FastifyRequest): ApiError {
+  if (err instanceof ApiError) return err;
+  const fe = err as Partial<FastifyError> & { validation?: SchemaError[]; validationContext?: string };
+  if (Array.isArray(fe.validation)) {
+    const part = fe.validationContext ?? 'body';
+    const value = request === undefined ? undefined : (request as unknown as Record<string, unknown>)[part === 'querystring' ? 'query' : part];
+    const { field, message } = describeValidation(fe.validation, part, value);
+    return new ApiError(400, 'INVALID_INPUT', message, field);
+  }
+  if (err instanceof RunValidationError) return new ApiError(400, 'INVALID_INPUT', err.message, err.field);
+  if (err instanceof LibraryError) return libraryError(err);
+  if (typeof fe.code === 'string' && fe.code.startsWith('FST_ERR_CTP_')) {
+    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new ApiError(413, 'TOO_LARGE', 'the request body is too large');
+    if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `unsupported Content-Type: send application/json (or application/octet-stream for uploads)`);
+    }
+    return new ApiError(400, 'INVALID_INPUT', `the request body is not valid JSON: ${fe.message ?? ''}`.trim(), 'body');
+  }
+  if (err instanceof SyntaxError) return new ApiError(400, 'INVALID_INPUT', `the request body is not valid JSON: ${err.message}`, 'body');
+  const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
+  if (status >= 400 && status < 500) return new ApiError(status, typeof fe.code === 'string' ? fe.code : 'BAD_REQUEST', fe.message ?? 'bad request');
+  return new ApiError(500, 'INTERNAL', `internal error: ${fe.message ?? String(err)}`);
+}
+
+function libraryError(err: LibraryError): ApiError {
+  if (err instanceof ImageNotFoundError) return new ApiError(404, 'NOT_FOUND', err.message, 'id');
+  if (err instanceof ImageInUseError) return new ApiError(409, err.code, `${err.message}: cancel or finish the run first`);
+  if (err instanceof UploadTooLargeError) return new ApiError(413, err.code, err.message);
+  if (err instanceof ImportPathError) return new ApiError(400, err.code, err.message, 'path');
+  if (err instanceof InvalidImageNameError) return new ApiError(400, err.code, err.message, 'name');
+  if (err instanceof ImageValidationError) return new ApiError(422, err.code, err.message);
+  if (err instanceof LibraryRequestError) return new ApiError(400, err.code, err.message);
+  return new ApiError(400, err.code, err.message);
+}
+
+/** Fastify error handler sending `ApiErrorBody`. */
+export function apiErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const api = toApiError(err, request);
+  if (api.statusCode >= 500) request.log.error({ err }, 'request failed');
+  const body: ApiErrorBody = api.toBody();
+  return reply.status(api.statusCode).type('application/json').send(body);
+}

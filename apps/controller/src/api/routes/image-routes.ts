@@ -1,0 +1,115 @@
+/**
+ * The image library: list, get, import from a server path, streamed upload,
+ * rename, delete.
+ */
+import { PassThrough } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { Type } from '@fastify/type-provider-typebox';
+import { UploadTooLargeError } from '../../library/index.js';
+import type { ImageView } from '../../shared/api-types.js';
+import { notFound } from '../api-error.js';
+import type { ApiServices, TypedApp } from '../api-services.js';
+import { principalOf } from '../auth.js';
+import { imagesInUse } from '../image-in-use.js';
+import { doc, IdParams, ImageId, ImageView as ImageSchema, ImportRequest, RenameRequest, UploadBody, UploadQuery } from '../schemas.js';
+import { toImageView } from '../views/image-view.js';
+
+/** Add the image routes (and the raw octet-stream body parser). */
+export function registerImageRoutes(app: TypedApp, s: ApiServices): void {
+  const { library } = s.deps;
+  const inUse = (): Promise<Set<string>> => imagesInUse(s.deps.runStore, s.deps.redis, s.keys);
+  const params = IdParams(ImageId);
+
+  // Uploads: hand the request stream itself to the handler, never buffered.
+  app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
+
+  app.get('/api/images', {
+    schema: { tags: ['images'], summary: 'Every image, oldest first', response: doc({ 200: Type.Array(ImageSchema) }, 401) },
+  }, async (): Promise<ImageView[]> => {
+    const used = await inUse();
+    return library.list().map((r) => toImageView(r, used.has(r.id)));
+  });
+
+  app.get('/api/images/:id', {
+    schema: { tags: ['images'], summary: 'One image', params, response: doc({ 200: ImageSchema }, 400, 401, 404) },
+  }, async (request): Promise<ImageView> => {
+    const record = library.get(request.params.id);
+    if (record === undefined) throw notFound('image', request.params.id, 'id');
+    return toImageView(record, (await inUse()).has(record.id));
+  });
+
+  app.post('/api/images/import', {
+    schema: { tags: ['images'], summary: 'Import a file inside an import root', body: ImportRequest, response: doc({ 201: ImageSchema }, 400, 401, 403, 422) },
+  }, async (request, reply) => {
+    const who = principalOf(request);
+    const record = await library.importFromPath(request.body.path, request.body.name === undefined ? {} : { name: request.body.name });
+    await s.audit.append(who, 'image.import', record.id, { path: request.body.path, name: record.name, sha256: record.sha256 });
+    return reply.status(201).send(toImageView(record, false));
+  });
+
+  app.post('/api/images/upload', {
+    schema: {
+      tags: ['images'],
+      summary: 'Upload an ISO as the raw request body (Content-Type: application/octet-stream)',
+      querystring: UploadQuery,
+      body: UploadBody,
+      consumes: ['application/octet-stream'],
+      response: doc({ 201: ImageSchema }, 400, 401, 403, 413, 415, 422),
+    },
+  }, async (request, reply) => {
+    const who = principalOf(request);
+    const raw = request.body as unknown as Readable | undefined;
+    const limit = s.deps.maxUploadBytes;
+    const declared = Number(request.headers['content-length']);
+    if (limit !== undefined && Number.isFinite(declared) && declared > limit) {
+      request.raw.resume();
+      throw new UploadTooLargeError(limit);
+    }
+    if (raw === undefined || typeof (raw as Partial<Readable>).pipe !== 'function') {
+      throw Object.assign(new Error('send the image as the raw body with Content-Type: application/octet-stream'), {
+        statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE',
+      });
+    }
+    // The library destroys the stream it is given on failure: give it a pass-through,
+    // so a refused upload can still be drained and answered.
+    const pass = new PassThrough();
+    raw.pipe(pass);
+    try {
+      const { name, fileName } = request.query;
+      const record = await library.importUpload(pass, {
+        ...(name === undefined ? {} : { name }),
+        ...(fileName === undefined ? {} : { fileName }),
+        uploadedBy: who.name,
+        ...(limit === undefined ? {} : { maxBytes: limit }),
+      });
+      await s.audit.append(who, 'image.upload', record.id, { name: record.name, bytes: record.sizeBytes, sha256: record.sha256 });
+      return await reply.status(201).send(toImageView(record, false));
+    } catch (err) {
+      raw.unpipe(pass);
+      raw.resume();
+      throw err;
+    }
+  });
+
+  app.patch('/api/images/:id', {
+    schema: { tags: ['images'], summary: 'Rename an image', params, body: RenameRequest, response: doc({ 200: ImageSchema }, 400, 401, 403, 404) },
+  }, async (request): Promise<ImageView> => {
+    const who = principalOf(request);
+    const before = library.get(request.params.id);
+    if (before === undefined) throw notFound('image', request.params.id, 'id');
+    const record = await library.rename(request.params.id, request.body.name);
+    await s.audit.append(who, 'image.rename', record.id, { from: before.name, to: record.name });
+    return toImageView(record, (await inUse()).has(record.id));
+  });
+
+  app.delete('/api/images/:id', {
+    schema: { tags: ['images'], summary: 'Delete an image no unfinished run uses', params, response: doc({ 204: Type.Null() }, 400, 401, 403, 404, 409) },
+  }, async (request, reply) => {
+    const who = principalOf(request);
+    const before = library.get(request.params.id);
+    if (before === undefined) throw notFound('image', request.params.id, 'id');
+    await library.delete(request.params.id);
+    await s.audit.append(who, 'image.delete', request.params.id, { name: before.name });
+    return reply.status(204).send();
+  });
+}

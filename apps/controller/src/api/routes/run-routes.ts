@@ -1,0 +1,143 @@
+/**
+ * Runs: create (validated, then planned), list, get, pause, resume, cancel, report.
+ */
+import { randomUUID } from 'node:crypto';
+import { Type } from '@fastify/type-provider-typebox';
+import type { Static } from '@fastify/type-provider-typebox';
+import type { VerifyPolicy } from '@tower/jobs';
+import type { RunReport, RunView, VerifyPolicyInput } from '../../shared/api-types.js';
+import { ApiError, invalidInput, notFound } from '../api-error.js';
+import type { ApiServices, TypedApp } from '../api-services.js';
+import { principalOf } from '../auth.js';
+import { attemptsCsv } from '../csv.js';
+import {
+  CancelRunRequest, CreateRunRequest, doc, IdParams, ReportQuery, RunId, RunReport as RunReportSchema, RunView as RunSchema,
+} from '../schemas.js';
+import { toAttemptView } from '../views/attempt-view.js';
+
+/** The jobs' verify policy of an API verify input. */
+export function toVerifyPolicy(v: VerifyPolicyInput | undefined): VerifyPolicy {
+  if (v === undefined || v === 'all') return { mode: 'all' };
+  if (v === 'off' || v === 'first-per-drive') return { mode: v };
+  return { mode: 'every-nth', n: v.everyNth };
+}
+
+/** Add the run routes. */
+export function registerRunRoutes(app: TypedApp, s: ApiServices): void {
+  const params = IdParams(RunId);
+
+  app.get('/api/runs', {
+    schema: { tags: ['runs'], summary: 'Every run, newest first', response: doc({ 200: Type.Array(RunSchema) }, 401) },
+  }, async () => s.runs.list());
+
+  app.post('/api/runs', {
+    schema: { tags: ['runs'], summary: 'Create a run: N good copies of an image', body: CreateRunRequest, response: doc({ 201: RunSchema }, 400, 401, 403, 404, 422) },
+  }, async (request, reply) => {
+    const who = principalOf(request);
+    const view = await createRun(s, request.body, who.name);
+    await s.audit.append(who, 'run.create', view.id, { imageId: view.imageId, copies: view.copies, verify: view.verify, priority: view.priority, label: view.label });
+    return reply.status(201).send(view);
+  });
+
+  app.get('/api/runs/:id', {
+    schema: { tags: ['runs'], summary: 'One run', params, response: doc({ 200: RunSchema }, 400, 401, 404) },
+  }, async (request) => requireRun(s, request.params.id));
+
+  app.post('/api/runs/:id/pause', {
+    schema: { tags: ['runs'], summary: 'Pause a run (burns in flight finish)', params, response: doc({ 200: RunSchema }, 400, 401, 403, 404, 409) },
+  }, async (request) => {
+    const who = principalOf(request);
+    await s.runControl.pause(request.params.id, who.name);
+    await s.audit.append(who, 'run.pause', request.params.id);
+    return requireRun(s, request.params.id);
+  });
+
+  app.post('/api/runs/:id/resume', {
+    schema: { tags: ['runs'], summary: 'Resume a paused run', params, response: doc({ 200: RunSchema }, 400, 401, 403, 404, 409) },
+  }, async (request) => {
+    const who = principalOf(request);
+    await s.runControl.resume(request.params.id);
+    await s.audit.append(who, 'run.resume', request.params.id);
+    return requireRun(s, request.params.id);
+  });
+
+  app.post('/api/runs/:id/cancel', {
+    schema: { tags: ['runs'], summary: 'Cancel a run', params, body: CancelRunRequest, response: doc({ 200: RunSchema }, 400, 401, 403, 404, 409) },
+  }, async (request) => {
+    const who = principalOf(request);
+    const inFlight = (request.body as Static<typeof CancelRunRequest> | undefined)?.inFlight ?? 'cancel';
+    await s.runControl.cancel(request.params.id, inFlight, who.name);
+    await s.audit.append(who, 'run.cancel', request.params.id, { inFlight });
+    return requireRun(s, request.params.id);
+  });
+
+  app.get('/api/runs/:id/report', {
+    schema: {
+      tags: ['runs'],
+      summary: 'Run report: the run and every attempt (JSON, or CSV with ?format=csv)',
+      params,
+      querystring: ReportQuery,
+      produces: ['application/json', 'text/csv'],
+      response: doc({ 200: RunReportSchema }, 400, 401, 404),
+    },
+  }, async (request, reply) => {
+    const run = await requireRun(s, request.params.id);
+    const attempts = (await s.deps.runStore.listAttempts(run.id)).map(toAttemptView);
+    if (request.query.format === 'csv') {
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="run-${run.id}.csv"`)
+        .send(attemptsCsv(attempts));
+    }
+    const report: RunReport = { run, attempts, generatedAt: s.now() };
+    return report;
+  });
+}
+
+async function requireRun(s: ApiServices, runId: string): Promise<RunView> {
+  await s.runControl.settle(runId);
+  const run = await s.runs.get(runId);
+  if (run === null) throw notFound('run', runId, 'id');
+  return run;
+}
+
+/** Validate a request against the library and the drives, then plan it. Nothing is written before it is valid. */
+async function createRun(s: ApiServices, body: Static<typeof CreateRunRequest>, createdBy: string): Promise<RunView> {
+  const { library, planner } = s.deps;
+  const image = library.get(body.imageId);
+  if (image === undefined) throw notFound('image', body.imageId, 'imageId');
+  if (image.mediaClass === undefined || image.mediaSizes.length === 0) {
+    throw new ApiError(422, 'IMAGE_TOO_LARGE', `image ${image.id} fits no media class`, 'imageId');
+  }
+  let allowedDrives: string[] | undefined;
+  if (body.drives !== undefined) {
+    const known = await s.drives.knownDriveIds();
+    const ids = new Set<string>();
+    body.drives.forEach((d, i) => {
+      const group = s.drives.group(d);
+      if (known.has(d)) ids.add(d);
+      else if (group.length > 0) group.forEach((g) => ids.add(g));
+      else throw invalidInput(`drives[${i}]`, `drives[${i}]: no drive or group named "${d}"`);
+    });
+    allowedDrives = [...ids].sort();
+  }
+  const id = randomUUID();
+  await s.runMeta.put(id, { imageId: image.id, imageName: image.name, label: body.label ?? null, createdBy, finishing: false });
+  try {
+    const run = await planner.createRun({
+      id,
+      image: { path: library.imagePath(image.id), sha256: image.sha256, bytes: image.sizeBytes, sectors: image.sectors, format: image.format },
+      copies: body.copies,
+      verify: toVerifyPolicy(body.verify),
+      ...(body.speed === undefined ? {} : { speed: body.speed }),
+      ...(body.priority === undefined ? {} : { priority: body.priority }),
+      ...(body.dummyFirst === undefined ? {} : { dummyFirst: body.dummyFirst }),
+      ...(allowedDrives === undefined ? {} : { allowedDrives }),
+      ...(body.maxAttemptsPerCopy === undefined ? {} : { maxAttemptsPerCopy: body.maxAttemptsPerCopy }),
+    });
+    return await s.runs.view(run);
+  } catch (err) {
+    if ((await s.deps.runStore.getRun(id)) === null) await s.runMeta.remove(id);
+    throw err;
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * What the controller keeps beside a run in `tower:run:{id}:meta` (hash):
+ * `imageId`, `imageName`, `label`, `createdBy`, and `finishing` ('1' while a
+ * cancel waits for the burns in flight to finish).
+ */
+import type { Redis } from 'ioredis';
+import type { ControllerKeys } from './controller-keys.js';
+
+/** The controller's notes on a run. */
+export interface RunMeta {
+  readonly imageId: string;
+  readonly imageName: string;
+  readonly label: string | null;
+  readonly createdBy: string;
+  /** A cancel with `inFlight: 'finish'` is waiting for the burns in flight. */
+  readonly finishing: boolean;
+}
+
+/** Reads and writes run meta hashes. */
+export class RunMetaStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: ControllerKeys,
+  ) {}
+
+  /** Write a run's meta. */
+  async put(runId: string, meta: RunMeta): Promise<void> {
+    const fields: string[] = ['imageId', meta.imageId, 'imageName', meta.imageName, 'createdBy', meta.createdBy];
+    if (meta.label !== null) fields.push('label', meta.label);
+    if (meta.finishing) fields.push('finishing', '1');
+    await this.redis.hset(this.keys.runMeta(runId), ...fields);
+  }
+
+  /** Mark or unmark a cancel waiting for burns in flight. */
+  async setFinishing(runId: string, finishing: boolean): Promise<void> {
+    if (finishing) await this.redis.hset(this.keys.runMeta(runId), 'finishing', '1');
+    else await this.redis.hdel(this.keys.runMeta(runId), 'finishing');
+  }
+
+  /** Remove a run's meta (a run that could not be created). */
+  async remove(runId: string): Promise<void> {
+    await this.redis.del(this.keys.runMeta(runId));
+  }
+
+  /** Meta of many runs (missing: empty defaults). */
+  async getMany(runIds: readonly string[]): Promise<Map<string, RunMeta>> {
+    const out = new Map<string, RunMeta>();
+    if (runIds.length === 0) return out;
+    const pipe = this.redis.pipeline();
+    for (const id of runIds) pipe.hgetall(this.keys.runMeta(id));
+    const replies = (await pipe.exec()) ?? [];
+    runIds.forEach((id, i) => out.set(id, metaFromHash((replies[i]?.[1] ?? {}) as Record<string, string>)));
+    return out;
+  }
+
+  /** Meta of one run. */
+  async get(runId: string): Promise<RunMeta> {
+    return metaFromHash(await this.redis.hgetall(this.keys.runMeta(runId)));
+  }
+}
+
+function metaFromHash(h: Record<string, string>): RunMeta {
+  return {
+    imageId: h.imageId ?? '',
+    imageName: h.imageName ?? '',
+    label: h.label ?? null,
+    createdBy: h.createdBy ?? '',
+    finishing: h.finishing === '1',
+  };
+}

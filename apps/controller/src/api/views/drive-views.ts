@@ -1,0 +1,236 @@
+/**
+ * DriveViews: what the tower screen shows for each drive, from the agents'
+ * published drive states, the layout, the quarantine hash, the agents'
+ * heartbeats, the drives' pass/fail counts and the runs waiting for discs.
+ *
+ * Context (agents, quarantine, runs) is cached for up to `maxAgeMs` when the
+ * feed turns a stream of drive events into views; REST reads take it fresh.
+ */
+import type { Redis } from 'ioredis';
+import { readAllDriveStatuses, readDriveStatus } from '@tower/jobs';
+import type { DriveStatus, KeySpace, QuarantineInfo, RunRecord, RunStore } from '@tower/jobs';
+import type { AgentView, DriveView } from '../../shared/api-types.js';
+import { readAllAgents } from '../agent-keys.js';
+import type { DriveLayoutEntry } from '../app-deps.js';
+import { isRunActive } from './run-view.js';
+
+/** Options of {@link DriveViews}. */
+export interface DriveViewsOptions {
+  readonly redis: Redis;
+  readonly keys: KeySpace;
+  readonly runStore: RunStore;
+  readonly layout: Readonly<Record<string, DriveLayoutEntry>>;
+  readonly agentTimeoutMs: number;
+  readonly now: () => number;
+  /** Age of cached context and counts the feed accepts. Default 1000 ms. */
+  readonly maxAgeMs?: number;
+}
+
+/** A quarantine entry as stored (the API adds `by`). */
+export type StoredQuarantine = QuarantineInfo & { readonly by?: string };
+
+interface Context {
+  readonly at: number;
+  readonly agents: Map<string, AgentView>;
+  readonly quarantine: Map<string, StoredQuarantine>;
+  readonly runs: RunRecord[];
+}
+
+const CLASS_NAMES: Record<string, string> = { cd: 'CD', dvd: 'DVD', 'dvd-dl': 'DVD DL', bd: 'BD', 'bd-dl': 'BD DL' };
+
+/** Builds DriveViews. */
+export class DriveViews {
+  readonly #o: DriveViewsOptions;
+  #ctx: Context | null = null;
+  #ctxLoading: Promise<Context> | null = null;
+  readonly #counts = new Map<string, { at: number; passed: number; failed: number }>();
+
+  constructor(options: DriveViewsOptions) {
+    this.#o = options;
+  }
+
+  /** Forget cached context (after a quarantine, a run change...). */
+  invalidate(): void {
+    this.#ctx = null;
+  }
+
+  /** Forget a drive's cached pass/fail counts (after an attempt ended on it). */
+  invalidateCounts(driveId: string): void {
+    this.#counts.delete(driveId);
+  }
+
+  /** Every known drive (published or in the layout), by agent (drives no agent reported last), position and id. */
+  async list(): Promise<DriveView[]> {
+    this.invalidate();
+    const statuses = await readAllDriveStatuses(this.#o.redis, this.#o.keys);
+    const ctx = await this.#context(statuses.map((s) => s.agentId));
+    const byId = new Map(statuses.map((s) => [s.driveId, s]));
+    for (const id of Object.keys(this.#o.layout)) if (!byId.has(id)) byId.set(id, offlineStatus(id));
+    const views = await Promise.all([...byId.values()].map((s) => this.#build(s, ctx, [...byId.values()])));
+    return views.sort((a, b) => Number(a.agentId === '') - Number(b.agentId === '') || a.agentId.localeCompare(b.agentId)
+      || a.position - b.position || a.id.localeCompare(b.id));
+  }
+
+  /** One drive, or null when it is unknown. */
+  async get(driveId: string, fresh = true): Promise<DriveView | null> {
+    if (fresh) this.invalidate();
+    const status = (await readDriveStatus(this.#o.redis, this.#o.keys, driveId)) ?? (driveId in this.#o.layout ? offlineStatus(driveId) : null);
+    return status === null ? null : this.fromStatus(status);
+  }
+
+  /** The view of a published status (context may be up to `maxAgeMs` old). */
+  async fromStatus(status: DriveStatus): Promise<DriveView> {
+    const ctx = await this.#context([status.agentId]);
+    return this.#build(status, ctx, null);
+  }
+
+  /** Agents, from heartbeats and the drives' published states. */
+  async agents(fresh = true): Promise<AgentView[]> {
+    if (fresh) this.invalidate();
+    const statuses = await readAllDriveStatuses(this.#o.redis, this.#o.keys);
+    const ctx = await this.#context(statuses.map((s) => s.agentId));
+    return [...ctx.agents.values()].sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /** Drive ids of every known drive. */
+  async knownDriveIds(): Promise<Set<string>> {
+    const ids = new Set(await this.#o.redis.smembers(this.#o.keys.drives()));
+    for (const id of Object.keys(this.#o.layout)) ids.add(id);
+    return ids;
+  }
+
+  /** Drive ids of a layout group (empty when no drive is in it). */
+  group(name: string): string[] {
+    return Object.entries(this.#o.layout).filter(([, e]) => e.group === name).map(([id]) => id).sort();
+  }
+
+  async #context(agentIds: readonly string[]): Promise<Context> {
+    const maxAge = this.#o.maxAgeMs ?? 1000;
+    const c = this.#ctx;
+    if (c !== null && this.#o.now() - c.at <= maxAge && agentIds.every((id) => id === '' || c.agents.has(id))) return c;
+    this.#ctxLoading ??= this.#load(agentIds).finally(() => {
+      this.#ctxLoading = null;
+    });
+    const loaded = await this.#ctxLoading;
+    return loaded;
+  }
+
+  async #load(agentIds: readonly string[]): Promise<Context> {
+    const { redis, keys, runStore, agentTimeoutMs } = this.#o;
+    const now = this.#o.now();
+    const [agents, rawQ, runIds] = await Promise.all([
+      readAllAgents(redis, now, agentTimeoutMs, agentIds, keys.prefix),
+      redis.hgetall(keys.quarantine()),
+      runStore.listRunIds(),
+    ]);
+    const quarantine = new Map<string, StoredQuarantine>();
+    for (const [id, text] of Object.entries(rawQ)) {
+      try {
+        quarantine.set(id, JSON.parse(text) as StoredQuarantine);
+      } catch {
+        quarantine.set(id, { reason: text, failures: 0, at: 0 });
+      }
+    }
+    const runs = (await Promise.all(runIds.map((id) => runStore.getRun(id)))).filter((r): r is RunRecord => r !== null && isRunActive(r));
+    const ctx: Context = { at: now, agents: new Map(agents.map((a) => [a.id, a])), quarantine, runs };
+    this.#ctx = ctx;
+    return ctx;
+  }
+
+  async #passFail(driveId: string): Promise<{ passed: number; failed: number }> {
+    const now = this.#o.now();
+    const cached = this.#counts.get(driveId);
+    if (cached !== undefined && now - cached.at <= (this.#o.maxAgeMs ?? 1000) * 5) return cached;
+    const ids = await this.#o.redis.zrange(this.#o.keys.driveAttempts(driveId), '0', '-1');
+    let passed = 0;
+    let failed = 0;
+    if (ids.length > 0) {
+      const pipe = this.#o.redis.pipeline();
+      for (const id of ids) pipe.hget(this.#o.keys.attempt(id), 'outcome');
+      for (const [, outcome] of (await pipe.exec()) ?? []) {
+        if (outcome === 'passed') passed++;
+        else if (outcome === 'failed' || outcome === 'interrupted') failed++;
+      }
+    }
+    const entry = { at: now, passed, failed };
+    this.#counts.set(driveId, entry);
+    return entry;
+  }
+
+  async #build(s: DriveStatus, ctx: Context, all: readonly DriveStatus[] | null): Promise<DriveView> {
+    const layout = this.#o.layout[s.driveId] ?? {};
+    const agent = ctx.agents.get(s.agentId);
+    const online = agent?.online === true;
+    const q = ctx.quarantine.get(s.driveId) ?? null;
+    const counts = await this.#passFail(s.driveId);
+    const state: DriveView['state'] = !online ? 'offline' : q !== null ? 'quarantined' : s.state;
+    const waiting = ctx.runs.filter((r) => r.status !== 'paused' && r.copies - r.counters.passed - r.counters.open > 0
+      && (r.allowedDrives === undefined || r.allowedDrives.includes(s.driveId)));
+    const classes = [...new Set(waiting.map((r) => CLASS_NAMES[r.mediaClass] ?? r.mediaClass))];
+    const { message, needsAttention } = attention(state, s, q, classes, s.agentId, agent);
+    const run = s.runId === undefined ? undefined : ctx.runs.find((r) => r.id === s.runId);
+    const busy = state === 'burning' || state === 'verifying';
+    const percent = busy || state === 'busy' ? (s.percent ?? null) : null;
+    const speedMBps = busy || state === 'busy' ? (s.speedMBps ?? null) : null;
+    const etaSeconds = run !== undefined && percent !== null && speedMBps !== null && speedMBps > 0
+      ? Math.round((run.image.bytes * (100 - percent)) / 100 / (speedMBps * 1e6))
+      : null;
+    return {
+      id: s.driveId,
+      agentId: s.agentId,
+      label: layout.label ?? s.driveId,
+      position: layout.position ?? this.#defaultPosition(s, all),
+      state,
+      mediaType: s.mediaType ?? null,
+      percent,
+      speedX: busy ? (s.speedX ?? null) : null,
+      speedMBps,
+      etaSeconds,
+      bufferPercent: null,
+      runId: busy || state === 'done' || state === 'failed' ? (s.runId ?? null) : null,
+      copy: busy || state === 'done' || state === 'failed' ? (s.copy ?? null) : null,
+      message,
+      needsAttention,
+      passed: counts.passed,
+      failed: counts.failed,
+      quarantine: q === null ? null : { reason: q.reason, at: q.at, by: q.by ?? 'system' },
+      updatedAt: s.updatedAt,
+    };
+  }
+
+  #defaultPosition(s: DriveStatus, all: readonly DriveStatus[] | null): number {
+    if (all === null) return 0;
+    const mine = all.filter((d) => d.agentId === s.agentId).map((d) => d.driveId).sort();
+    return Math.max(0, mine.indexOf(s.driveId));
+  }
+}
+
+function offlineStatus(driveId: string): DriveStatus {
+  return { driveId, agentId: '', state: 'offline', updatedAt: 0 };
+}
+
+/** What a person must do for a state, in words. */
+function attention(
+  state: DriveView['state'], s: DriveStatus, q: StoredQuarantine | null, classes: readonly string[], agentId: string, agent: AgentView | undefined,
+): { message: string | null; needsAttention: boolean } {
+  switch (state) {
+    case 'done':
+      return { message: 'Take the disc out', needsAttention: true };
+    case 'failed':
+      return { message: 'Coaster: take it out and discard it', needsAttention: true };
+    case 'wrong-media':
+      return { message: `Wrong disc: insert a blank ${classes.length > 0 ? classes.join(' or ') : 'disc'}`, needsAttention: true };
+    case 'empty':
+      return classes.length > 0 ? { message: 'Insert a blank disc', needsAttention: true } : { message: null, needsAttention: false };
+    case 'quarantined':
+      return { message: `Quarantined: ${q?.reason ?? s.message ?? 'check the drive'}`, needsAttention: true };
+    case 'offline':
+      return agentId === ''
+        ? { message: 'No agent has reported this drive', needsAttention: true }
+        : { message: `Agent ${agentId}${agent?.host ? ` on ${agent.host}` : ''} is not responding`, needsAttention: true };
+    case 'busy':
+      return { message: s.message ?? null, needsAttention: false };
+    default:
+      return { message: null, needsAttention: false };
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * ImageView from the library's image records.
+ */
+import type { ImageRecord } from '../../library/index.js';
+import type { ImageView } from '../../shared/api-types.js';
+
+/** The API view of an image. */
+export function toImageView(r: ImageRecord, inUse: boolean): ImageView {
+  const fs = r.filesystems;
+  const filesystems = fs === undefined
+    ? []
+    : (['iso9660', 'joliet', 'rockRidge', 'udf', 'elTorito'] as const).filter((k) => fs[k]);
+  const p = r.provenance;
+  const detail = p.kind === 'mastered' ? p.drive : p.kind === 'imported' ? p.path : p.kind === 'uploaded' ? (p.fileName ?? '') : p.fileName;
+  return {
+    id: r.id,
+    name: r.name,
+    format: r.format,
+    sizeBytes: r.sizeBytes,
+    sectors: r.sectors,
+    sha256: r.sha256,
+    volumeLabel: r.volumeLabel ?? null,
+    filesystems,
+    mediaSizes: [...r.mediaSizes],
+    mediaClass: r.mediaClass ?? null,
+    tracks: r.tracks.map((t) => ({ number: t.number, mode: t.mode, startSector: t.startFrame, sectors: t.frames })),
+    provenance: { kind: p.kind, detail, at: p.at },
+    damaged: r.damaged,
+    damage: (r.damage?.unreadable ?? []).map((d) => ({ startSector: d.startSector, sectors: d.sectors })),
+    inUse,
+    createdAt: r.createdAt,
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * RunView from a run record and the controller's meta.
+ */
+import { verifyPolicyText } from '@tower/jobs';
+import type { RunRecord } from '@tower/jobs';
+import type { RunView } from '../../shared/api-types.js';
+import type { RunMeta } from '../run-meta.js';
+
+const ACTIVE = new Set(['queued', 'running', 'paused']);
+
+/** True while a run may still burn discs. */
+export function isRunActive(run: Pick<RunRecord, 'status'>): boolean {
+  return ACTIVE.has(run.status);
+}
+
+/**
+ * The API view of a run. `discsPerHour` is the passed count over the time
+ * since creation (until completion); `etaSeconds` is what remains at that rate.
+ */
+export function toRunView(run: RunRecord, meta: RunMeta, now: number, imageName?: string): RunView {
+  const c = run.counters;
+  const remaining = Math.max(0, run.copies - c.passed);
+  const end = run.completedAt ?? (isRunActive(run) ? now : run.updatedAt);
+  const hours = Math.max(0, end - run.createdAt) / 3_600_000;
+  const discsPerHour = c.passed > 0 && hours > 0 ? round(c.passed / hours, 2) : null;
+  const etaSeconds = discsPerHour !== null && isRunActive(run) && run.status !== 'paused'
+    ? Math.round((remaining / discsPerHour) * 3600)
+    : null;
+  return {
+    id: run.id,
+    imageId: meta.imageId,
+    imageName: imageName ?? meta.imageName,
+    label: meta.label,
+    mediaClass: run.mediaClass,
+    copies: run.copies,
+    status: run.status,
+    statusReason: run.statusReason ?? (meta.finishing && run.status === 'paused' ? 'cancelling: letting the burns in flight finish' : null),
+    verify: verifyPolicyText(run.verify),
+    priority: run.priority,
+    passed: c.passed,
+    failed: c.failed,
+    inProgress: c.open,
+    remaining,
+    surplus: c.surplus,
+    cancelled: c.cancelled,
+    interrupted: c.interrupted,
+    discsPerHour,
+    etaSeconds,
+    createdAt: run.createdAt,
+    completedAt: run.completedAt ?? null,
+    createdBy: meta.createdBy,
+  };
+}
+
+function round(v: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}

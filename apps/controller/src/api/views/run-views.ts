@@ -1,0 +1,45 @@
+/**
+ * RunViews: runs as the API shows them (run store records + the controller's meta + image names).
+ */
+import type { RunRecord, RunStore } from '@tower/jobs';
+import type { ImageLibrary } from '../../library/index.js';
+import type { RunView } from '../../shared/api-types.js';
+import type { RunMetaStore } from '../run-meta.js';
+import { toRunView } from './run-view.js';
+
+/** Builds RunViews. */
+export class RunViews {
+  constructor(
+    private readonly runStore: RunStore,
+    private readonly meta: RunMetaStore,
+    private readonly library: ImageLibrary,
+    private readonly now: () => number,
+  ) {}
+
+  /** Every run, newest first. */
+  async list(): Promise<RunView[]> {
+    const ids = await this.runStore.listRunIds();
+    const runs = (await Promise.all(ids.map((id) => this.runStore.getRun(id)))).filter((r): r is RunRecord => r !== null);
+    const metas = await this.meta.getMany(runs.map((r) => r.id));
+    return runs
+      .map((r) => this.#view(r, metas.get(r.id)))
+      .sort((a, b) => b.createdAt - a.createdAt || a.id.localeCompare(b.id));
+  }
+
+  /** One run, or null. */
+  async get(runId: string): Promise<RunView | null> {
+    const run = await this.runStore.getRun(runId);
+    return run === null ? null : this.view(run);
+  }
+
+  /** The view of a record. */
+  async view(run: RunRecord): Promise<RunView> {
+    return this.#view(run, await this.meta.get(run.id));
+  }
+
+  #view(run: RunRecord, meta: Awaited<ReturnType<RunMetaStore['get']>> | undefined): RunView {
+    const m = meta ?? { imageId: '', imageName: '', label: null, createdBy: '', finishing: false };
+    const name = m.imageId === '' ? undefined : this.library.get(m.imageId)?.name;
+    return toRunView(run, m, this.now(), name);
+  }
+}

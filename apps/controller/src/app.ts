@@ -1,0 +1,117 @@
+/**
+ * The controller's HTTP API (Fastify, TypeBox schemas, OpenAPI at
+ * `/api/openapi.json`) and live feed (socket.io at `/socket.io`) on one
+ * http server. `createApp` never listens: the caller does `server.listen`.
+ */
+import type http from 'node:http';
+import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AppDeps } from './api/app-deps.js';
+import { createServices } from './api/api-services.js';
+import type { ApiServices } from './api/api-services.js';
+import { registerAuth, TokenTable } from './api/auth.js';
+import { apiErrorHandler } from './api/error-handler.js';
+import { ApiError } from './api/api-error.js';
+import { RedisSubscriber } from './api/redis-subscriber.js';
+import { OPTIONAL_BODY, RAW_BODY } from './api/schemas.js';
+import { registerDriveRoutes } from './api/routes/drive-routes.js';
+import { registerHistoryRoutes } from './api/routes/history-routes.js';
+import { registerImageRoutes } from './api/routes/image-routes.js';
+import { registerMasterRoutes } from './api/routes/master-routes.js';
+import { registerRunRoutes } from './api/routes/run-routes.js';
+import { registerSystemRoutes } from './api/routes/system-routes.js';
+import { createFeed } from './feed/feed-server.js';
+import type { FeedServer } from './feed/feed-server.js';
+
+export type { AppDeps } from './api/app-deps.js';
+
+/** A built app: not listening yet. */
+export interface App {
+  /** The http server carrying both the API and the feed; call `server.listen()`. */
+  readonly server: http.Server;
+  readonly fastify: FastifyInstance;
+  readonly io: FeedServer;
+  readonly services: ApiServices;
+  /** Close the feed, the API, the server and every connection the app opened (not the deps'). */
+  close(): Promise<void>;
+}
+
+/** Build the API and the feed. */
+export async function createApp(deps: AppDeps): Promise<App> {
+  const services = createServices(deps);
+  const tokens = new TokenTable(deps.tokens);
+  const fastify = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true }).withTypeProvider<TypeBoxTypeProvider>();
+  // Schemas marked `x-raw-body` only document a streamed body (uploads); `x-optional-body` bodies may be left out.
+  fastify.setValidatorCompiler((route) => {
+    const marks = route.schema as Record<string, unknown>;
+    if (marks[RAW_BODY] === true) return (value: unknown) => ({ value });
+    const check = TypeBoxValidatorCompiler(route);
+    return marks[OPTIONAL_BODY] === true ? (value: unknown) => (value === undefined || value === null ? { value: undefined } : check(value)) : check;
+  });
+  // Responses are what the handlers build (typed by api-types.ts); response schemas document them.
+  fastify.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  fastify.setErrorHandler(apiErrorHandler);
+  fastify.setNotFoundHandler((request, reply) => {
+    const body = new ApiError(404, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0] ?? ''}`).toBody();
+    void reply.status(404).send(body);
+  });
+  // JSON bodies: the default (prototype-poisoning-safe) parser, but an empty body is no body.
+  const json = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (typeof body === 'string' && body.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    json(request, body as string, done);
+  });
+
+  await fastify.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Duplication tower controller API', version: deps.version ?? '0.1.0', description: 'See src/shared/api-types.ts.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  registerAuth(fastify, tokens);
+  registerSystemRoutes(fastify, services);
+  registerDriveRoutes(fastify, services);
+  registerImageRoutes(fastify, services);
+  registerRunRoutes(fastify, services);
+  registerHistoryRoutes(fastify, services);
+  registerMasterRoutes(fastify, services);
+  await fastify.ready();
+
+  const onError = (err: Error): void => fastify.log.error({ err }, 'feed');
+  const subscriber = new RedisSubscriber(deps.redisUrl, onError);
+  await subscriber.connect();
+  await services.agents.attach(subscriber);
+  const feed = await createFeed({ server: fastify.server, services, tokens, subscriber, onError });
+
+  let closing: Promise<void> | null = null;
+  return {
+    server: fastify.server,
+    fastify,
+    io: feed.io,
+    services,
+    close() {
+      closing ??= (async () => {
+        services.agents.close();
+        await feed.close();
+        await fastify.close();
+        const server = fastify.server;
+        if (server.listening) {
+          server.closeAllConnections();
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+        }
+        await subscriber.close();
+        await services.queues.close();
+      })();
+      return closing;
+    },
+  };
+}

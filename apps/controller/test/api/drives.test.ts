@@ -1,0 +1,173 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { agentCommandsChannel, AGENT_REPLIES_CHANNEL, MASTER_EVENTS_CHANNEL } from '../../src/api/agent-commands.js';
+import type { AgentCommand } from '../../src/api/agent-commands.js';
+import { call, heartbeat, publishState, startEnv, VIEWER, waitFor } from './support.js';
+import type { Env, Json } from './support.js';
+
+let env: Env;
+let agentConn: Redis;
+let agentSub: Redis;
+const commands: AgentCommand[] = [];
+let replyWith: (cmd: AgentCommand) => { ok: boolean; error?: { code: string; message: string } } | null = () => ({ ok: true });
+
+beforeAll(async () => {
+  env = await startEnv({
+    deps: {
+      driveLayout: { 'sim:0': { label: 'Top left', position: 2 }, 'sim:1': { label: 'Top right', position: 1 }, 'sim:9': { label: 'Spare' } },
+      commandTimeoutMs: 400,
+    },
+  });
+  // A fake agent: answers commands on its channel.
+  agentConn = new Redis(env.redisServer.url);
+  agentSub = new Redis(env.redisServer.url);
+  await agentSub.subscribe(agentCommandsChannel('agent-a'));
+  agentSub.on('message', (_channel: string, text: string) => {
+    const cmd = JSON.parse(text) as AgentCommand;
+    commands.push(cmd);
+    const reply = replyWith(cmd);
+    if (reply !== null) void agentConn.publish(AGENT_REPLIES_CHANNEL, JSON.stringify({ requestId: cmd.requestId, ...reply }));
+  });
+});
+afterAll(async () => {
+  await agentSub?.quit();
+  await agentConn?.quit();
+  await env?.stop();
+});
+beforeEach(async () => {
+  commands.length = 0;
+  replyWith = () => ({ ok: true });
+  await heartbeat(env, 'agent-a', ['sim:0', 'sim:1']);
+});
+
+const drive = async (id: string): Promise<Json> => (await call(env, 'GET', `/api/drives/${encodeURIComponent(id)}`)).body;
+
+describe('drive views', () => {
+  it('shows published states with layout, messages for a person, and offline agents', async () => {
+    await publishState(env, 'sim:0', { state: 'blank', mediaType: 'CD-R' });
+    await publishState(env, 'sim:1', { state: 'done', mediaType: 'CD-R', runId: 'r1', copy: 3 });
+    await publishState(env, 'sim:5', { state: 'blank', mediaType: 'CD-R' }, 'agent-b');
+    const res = await call(env, 'GET', '/api/drives', { token: VIEWER });
+    expect(res.status).toBe(200);
+    const byId = Object.fromEntries(res.body.map((d: { id: string }) => [d.id, d]));
+    expect(byId['sim:0']).toMatchObject({ agentId: 'agent-a', label: 'Top left', position: 2, state: 'blank', mediaType: 'CD-R', needsAttention: false, message: null, passed: 0, failed: 0, quarantine: null });
+    expect(byId['sim:1']).toMatchObject({ state: 'done', message: 'Take the disc out', needsAttention: true, runId: 'r1', copy: 3 });
+    expect(byId['sim:5']).toMatchObject({ state: 'offline', needsAttention: true, message: expect.stringMatching(/agent-b/) });
+    expect(byId['sim:9']).toMatchObject({ state: 'offline', label: 'Spare' });
+    // Ordered by agent, then position.
+    expect(res.body.map((d: { id: string }) => d.id).slice(0, 2)).toEqual(['sim:1', 'sim:0']);
+    const agents = await call(env, 'GET', '/api/agents');
+    expect(agents.body).toEqual(expect.arrayContaining([
+      expect.objectContaining({ id: 'agent-a', online: true, host: 'agent-a.local', driveIds: ['sim:0', 'sim:1'] }),
+      expect.objectContaining({ id: 'agent-b', online: false }),
+    ]));
+  });
+
+  it('says what to do: failed, wrong media, empty with runs waiting', async () => {
+    await publishState(env, 'sim:0', { state: 'failed', mediaType: 'CD-R' });
+    expect(await drive('sim:0')).toMatchObject({ state: 'failed', message: 'Coaster: take it out and discard it', needsAttention: true });
+    await publishState(env, 'sim:0', { state: 'empty' });
+    expect(await drive('sim:0')).toMatchObject({ state: 'empty', message: null, needsAttention: false });
+    const run = await call(env, 'POST', '/api/runs', { body: { imageId: env.image.id, copies: 1 } });
+    expect(await drive('sim:0')).toMatchObject({ state: 'empty', message: 'Insert a blank disc', needsAttention: true });
+    await publishState(env, 'sim:0', { state: 'wrong-media', mediaType: 'DVD+R' });
+    expect(await drive('sim:0')).toMatchObject({ state: 'wrong-media', message: 'Wrong disc: insert a blank CD', needsAttention: true });
+    await call(env, 'POST', `/api/runs/${run.body.id}/cancel`);
+    await publishState(env, 'sim:0', { state: 'blank', mediaType: 'CD-R' });
+  });
+
+  it('goes offline when the agent stops its heartbeat', async () => {
+    await heartbeat(env, 'agent-a', ['sim:0', 'sim:1'], Date.now() - 60_000);
+    expect(await drive('sim:0')).toMatchObject({ state: 'offline', needsAttention: true });
+  });
+
+  it('404 for an unknown drive', async () => {
+    const res = await call(env, 'GET', '/api/drives/sim:77');
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('quarantine', () => {
+  it('round trip: quarantine with a reason and who, release, history and audit', async () => {
+    const q = await call(env, 'POST', '/api/drives/sim:0/quarantine', { body: { reason: 'scratches every disc' } });
+    expect(q.status).toBe(200);
+    expect(q.body).toMatchObject({ state: 'quarantined', needsAttention: true, message: 'Quarantined: scratches every disc', quarantine: { reason: 'scratches every disc', by: 'olga' } });
+    expect(JSON.parse((await env.redis.hget('tower:quarantine', 'sim:0')) ?? '{}')).toMatchObject({ reason: 'scratches every disc', failures: 0 });
+    const r = await call(env, 'POST', '/api/drives/sim:0/release');
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ state: 'blank', quarantine: null });
+    expect(await env.redis.hget('tower:quarantine', 'sim:0')).toBeNull();
+    expect((await call(env, 'POST', '/api/drives/sim:0/release')).status).toBe(409);
+    const detail = await drive('sim:0');
+    expect(detail.stats.quarantineHistory).toEqual([
+      { reason: 'scratches every disc', at: expect.any(Number), by: 'olga', releasedAt: expect.any(Number), releasedBy: 'olga' },
+    ]);
+    const audit = (await call(env, 'GET', '/api/audit?limit=2')).body;
+    expect(audit.map((e: { action: string; who: string; target: string }) => [e.action, e.who, e.target])).toEqual([
+      ['drive.release', 'olga', 'sim:0'], ['drive.quarantine', 'olga', 'sim:0'],
+    ]);
+  });
+
+  it('viewers cannot quarantine', async () => {
+    expect((await call(env, 'POST', '/api/drives/sim:0/quarantine', { token: VIEWER, body: { reason: 'x' } })).status).toBe(403);
+  });
+});
+
+describe('eject through the owning agent', () => {
+  it('publishes the command and answers when the agent replies', async () => {
+    const res = await call(env, 'POST', '/api/drives/sim:0/eject');
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.id).toBe('sim:0');
+    expect(commands).toEqual([{ type: 'eject', driveId: 'sim:0', requestId: expect.any(String) }]);
+  });
+
+  it('passes on the agent refusal as 409 with its code', async () => {
+    replyWith = () => ({ ok: false, error: { code: 'TRAY_LOCKED', message: 'the tray is locked' } });
+    const res = await call(env, 'POST', '/api/drives/sim:0/eject');
+    expect(res.status).toBe(409);
+    expect(res.body.error).toMatchObject({ code: 'TRAY_LOCKED', message: 'the tray is locked' });
+  });
+
+  it('gives up with 504 when the agent stays silent', async () => {
+    replyWith = () => null;
+    const res = await call(env, 'POST', '/api/drives/sim:0/eject');
+    expect(res.status).toBe(504);
+    expect(res.body.error.code).toBe('AGENT_TIMEOUT');
+  });
+
+  it('refuses a drive whose agent is offline', async () => {
+    const res = await call(env, 'POST', '/api/drives/sim:5/eject');
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('AGENT_OFFLINE');
+    expect(commands).toEqual([]);
+  });
+});
+
+describe('masters', () => {
+  it('starts a master read on the owning agent and shows its progress', async () => {
+    const res = await call(env, 'POST', '/api/masters', { body: { driveId: 'sim:1', name: 'Customer master', allowDamaged: true } });
+    expect(res.status, res.text).toBe(202);
+    expect(res.body).toMatchObject({ driveId: 'sim:1', name: 'Customer master', status: 'queued', imageId: null });
+    const id = res.body.id as string;
+    await waitFor(() => commands.length > 0, 2000, 'master command');
+    expect(commands[0]).toEqual({ type: 'master', masterId: id, driveId: 'sim:1', name: 'Customer master', allowDamaged: true, retries: 3, requestId: expect.any(String) });
+    // The agent's side: progress in the hash, then an event.
+    await agentConn.hset(`tower:master:${id}`, 'status', 'reading', 'bytesRead', '1000', 'bytesTotal', '4000', 'speedMBps', '2.5');
+    await agentConn.publish(MASTER_EVENTS_CHANNEL, JSON.stringify({ masterId: id }));
+    const got = await call(env, 'GET', `/api/masters/${id}`, { token: VIEWER });
+    expect(got.body).toMatchObject({ id, status: 'reading', bytesRead: 1000, bytesTotal: 4000, speedMBps: 2.5 });
+    expect((await call(env, 'GET', '/api/masters')).body.map((m: { id: string }) => m.id)).toContain(id);
+    expect((await call(env, 'GET', '/api/masters/nope')).status).toBe(404);
+  });
+
+  it('refuses a drive of an agent that does not listen, and keeps nothing', async () => {
+    await heartbeat(env, 'agent-c', ['sim:7']);
+    await publishState(env, 'sim:7', { state: 'blank', mediaType: 'CD-R' }, 'agent-c');
+    const before = (await call(env, 'GET', '/api/masters')).body.length;
+    const res = await call(env, 'POST', '/api/masters', { body: { driveId: 'sim:7', name: 'x' } });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('AGENT_OFFLINE');
+    expect((await call(env, 'GET', '/api/masters')).body.length).toBe(before);
+  });
+});

@@ -1,0 +1,148 @@
+import { io as connect } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RUN_EVENTS_CHANNEL } from '@tower/jobs';
+import type { AttemptEndEvent } from '@tower/jobs';
+import type { ClientToServerEvents, DriveDelta, FeedSnapshot, ServerToClientEvents } from '../../src/shared/api-types.js';
+import { MASTER_EVENTS_CHANNEL } from '../../src/api/agent-commands.js';
+import { call, heartbeat, OPERATOR, publisher, publishState, startEnv, VIEWER, waitFor } from '../api/support.js';
+import type { Env, Json } from '../api/support.js';
+
+type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+let env: Env;
+let beat: NodeJS.Timeout;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  env = await startEnv({ deps: { agentTimeoutMs: 1500, driveLayout: { 'sim:0': { label: 'Left' } } } });
+  await heartbeat(env, 'agent-a', ['sim:0', 'sim:1']);
+  beat = setInterval(() => void heartbeat(env, 'agent-a', ['sim:0', 'sim:1']), 200);
+  await publishState(env, 'sim:0', { state: 'blank', mediaType: 'CD-R' });
+  await publishState(env, 'sim:1', { state: 'empty' });
+});
+afterAll(async () => {
+  clearInterval(beat);
+  await env?.stop();
+});
+afterEach(() => {
+  for (const c of clients.splice(0)) c.close();
+});
+
+/** Connect and collect every event, the snapshot first. */
+async function client(token = VIEWER): Promise<{ socket: Client; snapshot: FeedSnapshot; events: { name: string; data: Json }[] }> {
+  const socket: Client = connect(env.url, { path: '/socket.io', auth: { token }, transports: ['websocket'], reconnection: false });
+  clients.push(socket);
+  const events: { name: string; data: Json }[] = [];
+  socket.onAny((name: string, data: unknown) => events.push({ name, data }));
+  const snapshot = await new Promise<FeedSnapshot>((resolve, reject) => {
+    socket.once('snapshot', resolve);
+    socket.once('connect_error', reject);
+  });
+  return { socket, snapshot, events };
+}
+
+const driveUpdates = (events: { name: string; data: Json }[], id: string): DriveDelta[] =>
+  events.filter((e) => e.name === 'drive:update' && e.data.id === id).map((e) => e.data as DriveDelta);
+
+describe('live feed', () => {
+  it('sends one snapshot on connect', async () => {
+    const { snapshot, events } = await client();
+    expect(snapshot.drives.map((d) => d.id)).toEqual(['sim:0', 'sim:1']);
+    expect(snapshot.drives[0]).toMatchObject({ label: 'Left', state: 'blank', agentId: 'agent-a' });
+    expect(snapshot.agents).toEqual([expect.objectContaining({ id: 'agent-a', online: true })]);
+    expect(snapshot.runs).toEqual([]);
+    expect(snapshot.masters).toEqual([]);
+    expect(events[0]?.name).toBe('snapshot');
+    expect(events.filter((e) => e.name === 'snapshot')).toHaveLength(1);
+  });
+
+  it('refuses an unknown token', async () => {
+    await expect(client('wrong-token')).rejects.toThrow(/unknown API token/);
+    await expect(client('')).rejects.toThrow(/unknown API token/);
+  });
+
+  it('relays a state change published by a drive worker as drive:update with only what changed', async () => {
+    const { events } = await client();
+    await publishState(env, 'sim:0', { state: 'burning', mediaType: 'CD-R', runId: 'run-x', copy: 1, percent: 0, speedX: 24, speedMBps: 3.6 });
+    const got = await waitFor(() => driveUpdates(events, 'sim:0').find((d) => d.state === 'burning'), 3000, 'burning');
+    expect(got).toMatchObject({ id: 'sim:0', state: 'burning', percent: 0, runId: 'run-x', copy: 1 });
+    expect(got).not.toHaveProperty('label');
+  });
+
+  it('coalesces 20 progress ticks in 100 ms and never loses the state change after them', async () => {
+    const { events } = await client();
+    const p = publisher(env, 'sim:1', 'agent-a', 0);
+    p.update({ state: 'burning', mediaType: 'CD-R', runId: 'run-y', copy: 2, percent: 0 });
+    await p.flush();
+    await waitFor(() => driveUpdates(events, 'sim:1').some((d) => d.state === 'burning'), 3000, 'burning');
+    await new Promise((r) => setTimeout(r, 300));
+    const before = driveUpdates(events, 'sim:1').length;
+    for (let i = 1; i <= 20; i++) {
+      p.update({ state: 'burning', mediaType: 'CD-R', runId: 'run-y', copy: 2, percent: i * 5 });
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await p.flush();
+    p.update({ state: 'verifying', mediaType: 'CD-R', runId: 'run-y', copy: 2, percent: 0 });
+    await p.flush();
+    await waitFor(() => driveUpdates(events, 'sim:1').some((d) => d.state === 'verifying'), 3000, 'verifying');
+    await new Promise((r) => setTimeout(r, 400));
+    const updates = driveUpdates(events, 'sim:1').slice(before);
+    const ticks = updates.filter((d) => d.state === undefined);
+    const stateChange = updates.findIndex((d) => d.state === 'verifying');
+    expect(ticks.length).toBeGreaterThanOrEqual(1);
+    expect(ticks.length).toBeLessThanOrEqual(2);
+    // The last progress value before the state change reached the client, before it.
+    expect(updates.slice(0, stateChange).map((d) => d.percent).at(-1)).toBe(100);
+    expect(updates[stateChange]).toMatchObject({ state: 'verifying', percent: 0 });
+    p.close();
+  });
+
+  it('relays run:update, attempt:end and master:update', async () => {
+    const { events } = await client();
+    const created = await call(env, 'POST', '/api/runs', { token: OPERATOR, body: { imageId: env.image.id, copies: 2 } });
+    const runId = created.body.id as string;
+    await waitFor(() => events.find((e) => e.name === 'run:update' && e.data.id === runId), 3000, 'run:update');
+    const start = { runId, jobId: `${runId}/1`, agentId: 'agent-a', mediaType: 'CD-R' as const, imageSha256: env.image.sha256, verifyPolicy: 'all', dummyFirst: false };
+    await env.runStore.beginAttempt({ ...start, id: 'feed-att', copy: 1, driveId: 'sim:0', startedAt: Date.now() });
+    const end = await env.runStore.endAttempt('feed-att', { outcome: 'passed', endedAt: Date.now(), bytes: 10, verifyResult: 'passed' });
+    const event: AttemptEndEvent = { kind: 'attempt-end', runId, copy: 1, attemptId: 'feed-att', driveId: 'sim:0', outcome: 'passed', counted: end.counted, surplus: end.surplus, runCompleted: end.runCompleted };
+    await env.redis.publish(RUN_EVENTS_CHANNEL, JSON.stringify(event));
+    const att = await waitFor(() => events.find((e) => e.name === 'attempt:end'), 3000, 'attempt:end');
+    expect(att.data).toMatchObject({ id: 'feed-att', runId, outcome: 'passed', counted: true });
+    await waitFor(() => events.find((e) => e.name === 'run:update' && e.data.id === runId && e.data.passed === 1), 3000, 'run passed 1');
+    await waitFor(() => driveUpdates(events, 'sim:0').find((d) => d.passed === 1), 3000, 'drive passed count');
+    await call(env, 'POST', `/api/runs/${runId}/cancel`, { token: OPERATOR });
+    await waitFor(() => events.find((e) => e.name === 'run:update' && e.data.id === runId && e.data.status === 'cancelled'), 3000, 'run cancelled');
+
+    await env.redis.hset('tower:master:m-1', { id: 'm-1', driveId: 'sim:1', name: 'M', status: 'reading', bytesRead: '5', bytesTotal: '10', startedAt: String(Date.now()) });
+    await env.redis.publish(MASTER_EVENTS_CHANNEL, JSON.stringify({ masterId: 'm-1' }));
+    const m = await waitFor(() => events.find((e) => e.name === 'master:update'), 3000, 'master:update');
+    expect(m.data).toMatchObject({ id: 'm-1', status: 'reading', bytesRead: 5 });
+  });
+
+  it('relays a quarantine made through the API at once', async () => {
+    const { events } = await client();
+    await call(env, 'POST', '/api/drives/sim:0/quarantine', { token: OPERATOR, body: { reason: 'test' } });
+    const q = await waitFor(() => driveUpdates(events, 'sim:0').find((d) => d.state === 'quarantined'), 3000, 'quarantined');
+    expect(q.quarantine).toMatchObject({ reason: 'test', by: 'olga' });
+    await call(env, 'POST', '/api/drives/sim:0/release', { token: OPERATOR });
+    await waitFor(() => driveUpdates(events, 'sim:0').find((d) => d.quarantine === null), 3000, 'released');
+  });
+
+  it('sends agent:update when an agent goes online and offline, and its drives go offline', async () => {
+    const { events } = await client();
+    await heartbeat(env, 'agent-z', ['sim:8']);
+    await publishState(env, 'sim:8', { state: 'blank', mediaType: 'CD-R' }, 'agent-z');
+    await waitFor(() => events.find((e) => e.name === 'agent:update' && e.data.id === 'agent-z' && e.data.online), 3000, 'agent-z online');
+    const off = await waitFor(() => events.find((e) => e.name === 'agent:update' && e.data.id === 'agent-z' && !e.data.online), 5000, 'agent-z offline');
+    expect(off.data).toMatchObject({ host: 'agent-z.local', driveIds: ['sim:8'] });
+    await waitFor(() => driveUpdates(events, 'sim:8').find((d) => d.state === 'offline'), 3000, 'sim:8 offline');
+  });
+
+  it('answers snapshot:request with a fresh snapshot', async () => {
+    const { socket, events } = await client();
+    socket.emit('snapshot:request');
+    await waitFor(() => events.filter((e) => e.name === 'snapshot').length === 2, 3000, 'second snapshot');
+  });
+});
