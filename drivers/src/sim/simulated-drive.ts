@@ -64,7 +64,8 @@ export interface SimulatedDriveEvents {
 }
 
 /** Model milliseconds for the tray to open or close. */
-const TRAY_MS = 1_500;
+/** Model time the tray takes to open or close. */
+export const TRAY_MS = 1_500;
 
 interface Operation {
   readonly name: string;
