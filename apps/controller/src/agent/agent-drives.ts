@@ -1,0 +1,45 @@
+/**
+ * Opening the drives of an agent from its configured drive source: listed
+ * devices (`stdio:` ones wrapped as always-blank discs), or this host's real
+ * drives found by discovery (`auto`) plus any simulated ones.
+ */
+import { discoverDrives, openDrive } from 'node-cdrecord-wrapper';
+import type { Drive } from 'node-cdrecord-wrapper';
+import type { DriveSource, DriveSpec } from '../config/config.js';
+import { StdioBlankDrive } from './stdio-blank-drive.js';
+
+/** A configured drive, opened. */
+export interface AgentDrive {
+  readonly spec: DriveSpec;
+  /** Stable id the drive's state and attempts are recorded under. */
+  readonly id: string;
+  readonly drive: Drive;
+}
+
+/** Open every drive of the source (nothing is touched until the first call on a drive, except `auto` discovery). */
+export async function openAgentDrives(source: DriveSource): Promise<AgentDrive[]> {
+  const specs = source.kind === 'list' ? source.drives : [...(await discoveredSpecs()), ...source.extra];
+  return specs.map((spec) => {
+    const raw = openDrive(spec.device);
+    const drive = spec.stdioMedia === undefined ? raw : new StdioBlankDrive(raw, spec.stdioMedia);
+    return { spec, id: spec.id, drive };
+  });
+}
+
+/** Real drives of this host as drive specs (by-path ids, labels from vendor and model). */
+async function discoveredSpecs(): Promise<DriveSpec[]> {
+  const found = await discoverDrives();
+  return found.map((d, i) => ({
+    device: d.device,
+    id: d.stableId,
+    label: `${d.name} ${d.vendor} ${d.model}`.trim().slice(0, 100),
+    position: i,
+    simulated: false,
+  }));
+}
+
+/** Release what a drive holds in this process (simulated drives' timers). */
+export function disposeAgentDrive(d: AgentDrive): void {
+  const disposable = d.drive as Partial<{ dispose: () => void }>;
+  if (typeof disposable.dispose === 'function') disposable.dispose();
+}

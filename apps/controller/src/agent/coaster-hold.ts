@@ -1,0 +1,48 @@
+/**
+ * A drive whose burn was interrupted (the agent crashed or was killed) holds
+ * a coaster. Before its worker takes work again, the drive shows `failed`
+ * with what a person must do, the tray is opened (an auto-loader drops the
+ * disc in its bin), and the hold lasts until the drive holds a blank disc.
+ */
+import type { Redis } from 'ioredis';
+import { DriveStatePublisher, KeySpace } from '@tower/jobs';
+import type { AttemptRecord } from '@tower/jobs';
+import type { Drive } from 'node-cdrecord-wrapper';
+
+/** Options of {@link holdCoaster}. */
+export interface CoasterHoldOptions {
+  readonly redis: Redis;
+  readonly agentId: string;
+  readonly driveId: string;
+  readonly drive: Drive;
+  readonly attempt: AttemptRecord;
+  readonly pollIntervalMs: number;
+  /** Ends the hold early (the agent is stopping). */
+  readonly signal: AbortSignal;
+}
+
+/** Show the coaster, eject it and wait for a blank disc. Resolves when the drive may work again (or the signal fired). */
+export async function holdCoaster(o: CoasterHoldOptions): Promise<void> {
+  const publisher = new DriveStatePublisher({ driveId: o.driveId, agentId: o.agentId, redis: o.redis, keys: new KeySpace() });
+  const what = `the agent stopped during copy ${o.attempt.copy} of run ${o.attempt.runId}: the disc is a coaster, take it out`;
+  const base = { state: 'failed' as const, mediaType: o.attempt.mediaType, runId: o.attempt.runId, copy: o.attempt.copy, attemptId: o.attempt.id };
+  publisher.update({ ...base, message: what });
+  try {
+    await o.drive.eject(o.signal).catch(() => undefined);
+    while (!o.signal.aborted) {
+      const media = await o.drive.media(o.signal).catch(() => null);
+      if (media?.status === 'blank') break;
+      if (media?.status === 'none') publisher.update({ ...base, message: `${what} and insert a blank disc` });
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, o.pollIntervalMs);
+        o.signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        }, { once: true });
+      });
+    }
+  } finally {
+    await publisher.flush();
+    publisher.close();
+  }
+}

@@ -1,0 +1,297 @@
+/**
+ * The tower agent: owns the drives of one host and runs one jobs
+ * `DriveWorker` per drive. On start it closes its own attempts left open by
+ * a crash (`interrupted`: the disc is a coaster) and gives their jobs back to
+ * the queue; then it heartbeats (`tower:agent:{id}`), listens for commands
+ * (eject, master) on `tower:agent:{id}:commands` and answers on
+ * `tower:agent-replies`.
+ */
+import os from 'node:os';
+import { Redis } from 'ioredis';
+import { DriveStatePublisher, DriveWorker, KeySpace, RunStore } from '@tower/jobs';
+import type { AttemptRecord } from '@tower/jobs';
+import { AGENT_REPLIES_CHANNEL, agentCommandsChannel, MASTER_EVENTS_CHANNEL } from '../api/agent-commands.js';
+import type { AgentCommand, AgentReply, MasterCommand } from '../api/agent-commands.js';
+import { readAllAgents } from '../api/agent-keys.js';
+import { ControllerKeys } from '../api/controller-keys.js';
+import type { ImageLibrary } from '../library/index.js';
+import { disposeAgentDrive } from './agent-drives.js';
+import type { AgentDrive } from './agent-drives.js';
+import { AgentHeartbeatLoop } from './agent-heartbeat.js';
+import { holdCoaster } from './coaster-hold.js';
+import { reclaimInterruptedJobs } from './job-reclaim.js';
+import { runMaster } from './master-runner.js';
+import { StdioBlankDrive } from './stdio-blank-drive.js';
+
+/** Options of a {@link TowerAgent}. */
+export interface TowerAgentOptions {
+  readonly agentId: string;
+  /** Host name for the heartbeat; default `os.hostname()`. */
+  readonly host?: string;
+  readonly redisUrl: string;
+  readonly drives: readonly AgentDrive[];
+  /** Where masters go; null: this agent refuses master commands. */
+  readonly library: ImageLibrary | null;
+  /** K failures in a row that quarantine a drive. */
+  readonly quarantineAfter: number;
+  readonly heartbeatMs: number;
+  readonly heartbeatTtlMs: number;
+  readonly lockDurationMs: number;
+  readonly pollIntervalMs: number;
+  readonly sameDriveRetryDelayMs: number;
+  readonly version?: string;
+  /** One line per notable event; default none. */
+  readonly log?: (line: string) => void;
+}
+
+interface Slot {
+  readonly d: AgentDrive;
+  worker: DriveWorker | null;
+  busy: string | null;
+}
+
+/** A drive is claimed by another online agent. */
+export class DriveClaimedError extends Error {
+  readonly code = 'DRIVE_CLAIMED';
+  constructor(driveId: string, agentId: string) {
+    super(`drive ${driveId} belongs to agent ${agentId}, which is online: give each agent its own drives (sim: agent.simulated.firstIndex)`);
+    this.name = 'DriveClaimedError';
+  }
+}
+
+/** One host's drives, serving copy jobs. */
+export class TowerAgent {
+  readonly #o: TowerAgentOptions;
+  readonly #redis: Redis;
+  readonly #sub: Redis;
+  readonly #store: RunStore;
+  readonly #slots: Slot[];
+  readonly #stop = new AbortController();
+  readonly #background = new Set<Promise<unknown>>();
+  readonly #heartbeat: AgentHeartbeatLoop;
+  #started = false;
+  #stopping: Promise<void> | null = null;
+
+  constructor(options: TowerAgentOptions) {
+    this.#o = options;
+    this.#redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+    this.#sub = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+    this.#store = new RunStore(this.#redis);
+    this.#slots = options.drives.map((d) => ({ d, worker: null, busy: null }));
+    this.#heartbeat = new AgentHeartbeatLoop({
+      redis: this.#redis,
+      agentId: options.agentId,
+      host: options.host ?? os.hostname(),
+      driveIds: () => this.driveIds,
+      intervalMs: options.heartbeatMs,
+      ttlMs: options.heartbeatTtlMs,
+      ...(options.version === undefined ? {} : { version: options.version }),
+      onError: (e) => this.#log(`heartbeat failed: ${e.message}`),
+    });
+  }
+
+  /** Ids of this agent's drives. */
+  get driveIds(): string[] {
+    return this.#slots.map((s) => s.d.id);
+  }
+
+  /** Close interrupted attempts, heartbeat, listen for commands and start the drive workers. */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    await Promise.all([this.#redis.connect(), this.#sub.connect()]);
+    await this.#checkClaims();
+    const closed = await this.#store.closeInterruptedAttempts(this.#o.agentId, 'the agent stopped during this attempt');
+    const interrupted = new Map<string, AttemptRecord>();
+    for (const id of closed) {
+      const a = await this.#store.getAttempt(id);
+      if (a !== null) interrupted.set(a.driveId, a);
+    }
+    if (closed.length > 0) {
+      const moved = await reclaimInterruptedJobs({ store: this.#store, redisUrl: this.#o.redisUrl }, closed);
+      this.#log(`closed ${closed.length} interrupted attempt(s) (coasters); ${moved.length} job(s) back in the queue`);
+    }
+    await this.#heartbeat.start();
+    this.#sub.on('message', (_channel: string, text: string) => this.#onCommand(text));
+    await this.#sub.subscribe(agentCommandsChannel(this.#o.agentId));
+    for (const slot of this.#slots) {
+      const attempt = interrupted.get(slot.d.id);
+      if (attempt === undefined) {
+        await this.#startWorker(slot);
+        continue;
+      }
+      slot.busy = 'coaster';
+      this.#track((async () => {
+        await holdCoaster({
+          redis: this.#redis, agentId: this.#o.agentId, driveId: slot.d.id, drive: slot.d.drive, attempt,
+          pollIntervalMs: this.#o.pollIntervalMs, signal: this.#stop.signal,
+        });
+        slot.busy = null;
+        if (!this.#stop.signal.aborted) await this.#startWorker(slot);
+      })());
+    }
+    this.#log(`agent ${this.#o.agentId} serving ${this.#slots.length} drive(s): ${this.driveIds.join(', ')}`);
+  }
+
+  /**
+   * Stop: no new work, burns in flight cancelled by default (their attempts
+   * recorded `cancelled`, their jobs back in the queue), drives published
+   * offline, heartbeat removed, connections closed.
+   */
+  stop(options: { cancelInFlight?: boolean } = {}): Promise<void> {
+    this.#stopping ??= (async () => {
+      this.#stop.abort();
+      await this.#heartbeat.stop();
+      await this.#sub.quit().catch(() => undefined);
+      await Promise.allSettled([...this.#background]);
+      await Promise.all(this.#slots.map(async (s) => {
+        await s.worker?.close({ cancelInFlight: options.cancelInFlight ?? true }).catch(() => undefined);
+        s.worker = null;
+      }));
+      await this.#heartbeat.stop({ remove: true });
+      await this.#redis.quit().catch(() => undefined);
+      for (const s of this.#slots) disposeAgentDrive(s.d);
+    })();
+    return this.#stopping;
+  }
+
+  async #checkClaims(): Promise<void> {
+    const agents = await readAllAgents(this.#redis, Date.now(), this.#o.heartbeatTtlMs);
+    const mine = new Set(this.driveIds);
+    for (const a of agents) {
+      if (a.id === this.#o.agentId || !a.online) continue;
+      const clash = a.driveIds.find((id) => mine.has(id));
+      if (clash !== undefined) throw new DriveClaimedError(clash, a.id);
+    }
+  }
+
+  async #startWorker(slot: Slot): Promise<void> {
+    if (this.#stop.signal.aborted) return;
+    const o = this.#o;
+    const worker = new DriveWorker({
+      drive: slot.d.drive,
+      driveId: slot.d.id,
+      agentId: o.agentId,
+      redisUrl: o.redisUrl,
+      quarantineAfter: o.quarantineAfter,
+      pollIntervalMs: o.pollIntervalMs,
+      lockDurationMs: o.lockDurationMs,
+      sameDriveRetryDelayMs: o.sameDriveRetryDelayMs,
+      putBackDelayMs: Math.min(2000, o.pollIntervalMs * 2),
+    });
+    let lastError = '';
+    worker.on('error', (e) => {
+      if (e.message !== lastError) this.#log(`${slot.d.id}: ${e.message}`);
+      lastError = e.message;
+    });
+    worker.on('attempt-end', (e) => {
+      const extra = e.errorCode === undefined ? (e.surplus ? ' (surplus)' : '') : ` ${e.errorCode}`;
+      this.#log(`${slot.d.id}: run ${e.runId} copy ${e.copy} ${e.outcome}${extra}`);
+    });
+    worker.on('quarantined', (q) => this.#log(`${slot.d.id}: quarantined: ${q.reason}`));
+    slot.worker = worker;
+    await worker.start();
+  }
+
+  #onCommand(text: string): void {
+    let cmd: AgentCommand;
+    try {
+      cmd = JSON.parse(text) as AgentCommand;
+    } catch {
+      return;
+    }
+    if (typeof cmd !== 'object' || cmd === null || typeof cmd.requestId !== 'string') return;
+    this.#track(this.#handle(cmd).catch((err: unknown) => this.#log(`command ${cmd.type} failed: ${(err as Error).message}`)));
+  }
+
+  async #handle(cmd: AgentCommand): Promise<void> {
+    const slot = this.#slots.find((s) => s.d.id === cmd.driveId);
+    const refusal = slot === undefined
+      ? { code: 'NOT_FOUND', message: `agent ${this.#o.agentId} has no drive ${cmd.driveId}` }
+      : this.#busyReason(slot);
+    if (cmd.type === 'master' && refusal === null && this.#o.library === null) {
+      await this.#reply({ requestId: cmd.requestId, ok: false, error: { code: 'NO_LIBRARY', message: 'this agent has no image library' } });
+      return;
+    }
+    if (refusal !== null || slot === undefined) {
+      const error = refusal ?? { code: 'NOT_FOUND', message: 'no such drive' };
+      if (cmd.type === 'master') await this.#failMaster(cmd, error);
+      await this.#reply({ requestId: cmd.requestId, ok: false, error });
+      return;
+    }
+    if (cmd.type === 'eject') {
+      slot.busy = 'ejecting';
+      try {
+        await slot.d.drive.eject(this.#stop.signal);
+        await this.#reply({ requestId: cmd.requestId, ok: true });
+      } catch (err) {
+        await this.#reply({ requestId: cmd.requestId, ok: false, error: errorOf(err) });
+      } finally {
+        slot.busy = null;
+      }
+      return;
+    }
+    if (cmd.type === 'master') await this.#master(slot, cmd);
+  }
+
+  /** Why the drive cannot take a command now, or null. */
+  #busyReason(slot: Slot): { code: string; message: string } | null {
+    if (this.#stop.signal.aborted) return { code: 'AGENT_STOPPING', message: 'the agent is stopping' };
+    if (slot.busy !== null) return { code: 'DRIVE_BUSY', message: `${slot.d.id} is busy (${slot.busy})` };
+    const state = slot.worker?.status?.state;
+    if (state === 'burning' || state === 'verifying') {
+      return { code: 'DRIVE_BUSY', message: `${slot.d.id} is ${state} a copy: wait for it, or cancel its run` };
+    }
+    return null;
+  }
+
+  async #master(slot: Slot, cmd: MasterCommand): Promise<void> {
+    slot.busy = 'mastering';
+    await this.#reply({ requestId: cmd.requestId, ok: true });
+    const publisher = new DriveStatePublisher({ driveId: slot.d.id, agentId: this.#o.agentId, redis: this.#redis, keys: new KeySpace() });
+    try {
+      await slot.worker?.close();
+      slot.worker = null;
+      publisher.update({ state: 'busy', message: `mastering "${cmd.name}": reading the disc` });
+      const imageId = await runMaster(cmd, {
+        redis: this.#redis, library: this.#o.library as ImageLibrary, agentId: this.#o.agentId, signal: this.#stop.signal,
+        // A stdio: pseudo drive is read as the file it is, not as the blank disc it poses as for copies.
+        drive: slot.d.drive instanceof StdioBlankDrive ? slot.d.drive.inner : slot.d.drive,
+      });
+      this.#log(`${slot.d.id}: mastered "${cmd.name}" as ${imageId}`);
+    } catch (err) {
+      this.#log(`${slot.d.id}: master "${cmd.name}" failed: ${(err as Error).message}`);
+    } finally {
+      await publisher.flush();
+      publisher.close();
+      slot.busy = null;
+      await this.#startWorker(slot);
+    }
+  }
+
+  async #failMaster(cmd: MasterCommand, error: { code: string; message: string }): Promise<void> {
+    await this.#redis.multi()
+      .hset(new ControllerKeys().master(cmd.masterId), { status: 'failed', error: JSON.stringify(error), endedAt: String(Date.now()) })
+      .publish(MASTER_EVENTS_CHANNEL, JSON.stringify({ masterId: cmd.masterId }))
+      .exec()
+      .catch(() => undefined);
+  }
+
+  async #reply(reply: AgentReply): Promise<void> {
+    await this.#redis.publish(AGENT_REPLIES_CHANNEL, JSON.stringify(reply)).catch(() => undefined);
+  }
+
+  #track(p: Promise<unknown>): void {
+    this.#background.add(p);
+    void p.finally(() => this.#background.delete(p));
+  }
+
+  #log(line: string): void {
+    this.#o.log?.(`[agent ${this.#o.agentId}] ${line}`);
+  }
+}
+
+function errorOf(err: unknown): { code: string; message: string } {
+  const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : 'INTERNAL';
+  return { code, message: err instanceof Error ? err.message : String(err) };
+}

@@ -1,0 +1,91 @@
+/**
+ * The configuration file's schema (TypeBox, JSON). Every field is optional;
+ * `resolveConfig` fills in the defaults. Unknown fields are refused so a typo
+ * does not silently fall back to a default.
+ */
+import { Type } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+
+const Strict = { additionalProperties: false } as const;
+
+const Port = Type.Integer({ minimum: 0, maximum: 65535 });
+const PositiveMs = Type.Integer({ minimum: 1, maximum: 86_400_000 });
+
+/** A drive of this host: `/dev/srN`, `stdio:/path` or `sim:N?...`. */
+export const DriveEntrySchema = Type.Object({
+  device: Type.String({ minLength: 1, maxLength: 4096 }),
+  label: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  position: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
+  group: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  /** For `stdio:` pseudo drives: the blank media type the file stands for (default CD-R). */
+  media: Type.Optional(Type.String({ minLength: 1, maxLength: 20 })),
+}, Strict);
+
+/** Fault settings of one simulated drive: `sim:` address keys (see drivers/src/sim/sim-address.ts). */
+export const SimFaultSchema = Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]));
+
+/** A simulated tower. */
+export const SimulatedSchema = Type.Object({
+  count: Type.Integer({ minimum: 0, maximum: 256 }),
+  /** Number of the first drive (`sim:<firstIndex>`); give each agent of one Redis its own range. */
+  firstIndex: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000 })),
+  media: Type.Optional(Type.String({ minLength: 1, maxLength: 20 })),
+  timeScale: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+  autoLoader: Type.Optional(Type.Boolean()),
+  /** Wall ms between progress reports of each simulated drive. */
+  progressMs: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  /** Faults by drive number (`"2": { "writeErrorAt": 40, "sticky": true }`). */
+  faults: Type.Optional(Type.Record(Type.String({ pattern: '^(0|[1-9][0-9]*)$' }), SimFaultSchema)),
+}, Strict);
+
+export const TokenSchema = Type.Object({
+  token: Type.String({ minLength: 16, maxLength: 200, pattern: '^[A-Za-z0-9._~+/=-]+$' }),
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  role: Type.Union([Type.Literal('operator'), Type.Literal('viewer')]),
+}, Strict);
+
+/** The configuration file. */
+export const ConfigFileSchema = Type.Object({
+  http: Type.Optional(Type.Object({
+    bind: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    port: Type.Optional(Port),
+  }, Strict)),
+  redis: Type.Optional(Type.Object({
+    url: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  }, Strict)),
+  dataDir: Type.Optional(Type.String({ minLength: 1 })),
+  library: Type.Optional(Type.Object({
+    dir: Type.Optional(Type.String({ minLength: 1 })),
+    importRoots: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    maxUploadBytes: Type.Optional(Type.Integer({ minimum: 1 })),
+    /** Import the bundled sample image when the library is first created. Default true. */
+    sampleImage: Type.Optional(Type.Boolean()),
+  }, Strict)),
+  tokens: Type.Optional(Type.Array(TokenSchema)),
+  controller: Type.Optional(Type.Object({
+    /** An agent silent this long is declared dead (drives offline, open attempts interrupted). Default 10 000. */
+    agentTimeoutMs: Type.Optional(PositiveMs),
+    /** BullMQ backoff between attempts of one copy. Default 5000. */
+    retryBackoffMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
+    /** On the first start of a simulated-only tower, a run of this many copies of the sample image (0: none). Default 16. */
+    demoRunCopies: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
+  }, Strict)),
+  agent: Type.Optional(Type.Object({
+    id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' })),
+    quarantineAfter: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    heartbeatMs: Type.Optional(PositiveMs),
+    /** TTL of the heartbeat hash. Default 5 × heartbeatMs. */
+    heartbeatTtlMs: Type.Optional(PositiveMs),
+    /** BullMQ job lock of a copy in flight (renewed every half of it). Default 30 000. */
+    lockDurationMs: Type.Optional(Type.Integer({ minimum: 500, maximum: 3_600_000 })),
+    /** How often an idle drive looks at its disc and the queue. Default 1000. */
+    pollIntervalMs: Type.Optional(PositiveMs),
+    /** Delay for a retry fetched by the drive it failed on. Default 5000. */
+    sameDriveRetryDelayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
+    drives: Type.Optional(Type.Union([Type.Literal('auto'), Type.Array(DriveEntrySchema)])),
+    simulated: Type.Optional(SimulatedSchema),
+  }, Strict)),
+}, Strict);
+
+/** The configuration file as parsed. */
+export type ConfigFile = Static<typeof ConfigFileSchema>;

@@ -1,0 +1,73 @@
+/**
+ * The resolved configuration every process works from: all defaults filled
+ * in, every path absolute.
+ */
+import type { MediaType } from 'node-cdrecord-wrapper';
+
+/** An API token. */
+export interface TokenEntry {
+  readonly token: string;
+  readonly name: string;
+  readonly role: 'operator' | 'viewer';
+}
+
+/** A drive the agent opens. */
+export interface DriveSpec {
+  /** Device string for `openDrive` (sim settings included). */
+  readonly device: string;
+  /** Stable id the drive is known by (`sim:N`, the stdio path, `/dev/srN` or its by-path link for `auto`). */
+  readonly id: string;
+  readonly label: string;
+  readonly position: number;
+  readonly group?: string;
+  /** For `stdio:` pseudo drives: the blank media type the file stands for. */
+  readonly stdioMedia?: MediaType;
+  readonly simulated: boolean;
+}
+
+/** Where the drives come from: a list, or discovery of this host's real drives. */
+export type DriveSource =
+  | { readonly kind: 'list'; readonly drives: readonly DriveSpec[] }
+  | { readonly kind: 'auto'; readonly extra: readonly DriveSpec[] };
+
+/** The resolved configuration. */
+export interface TowerConfig {
+  /** The file it came from, or null for defaults only. */
+  readonly file: string | null;
+  readonly http: { readonly bind: string; readonly port: number };
+  /** null: start an embedded redis-server (in `tower start`). */
+  readonly redisUrl: string | null;
+  readonly dataDir: string;
+  readonly library: {
+    readonly dir: string;
+    readonly importRoots: readonly string[];
+    readonly maxUploadBytes: number;
+    readonly sampleImage: boolean;
+  };
+  /** Tokens from the file and the environment; empty: generated into `dataDir/tokens.json`. */
+  readonly tokens: readonly TokenEntry[];
+  readonly controller: {
+    readonly agentTimeoutMs: number;
+    readonly retryBackoffMs: number;
+    readonly demoRunCopies: number;
+  };
+  readonly agent: {
+    readonly id: string;
+    readonly quarantineAfter: number;
+    readonly heartbeatMs: number;
+    readonly heartbeatTtlMs: number;
+    readonly lockDurationMs: number;
+    readonly pollIntervalMs: number;
+    readonly sameDriveRetryDelayMs: number;
+    readonly drives: DriveSource;
+  };
+}
+
+/** A configuration that cannot be used; `field` is its path (`agent.drives[2].device`). */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly field: string, message: string, options?: { cause?: unknown }) {
+    super(field === '' ? message : `config ${field}: ${message}`, options);
+    this.name = 'ConfigError';
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The controller's watch on its agents. An agent whose heartbeat is older
+ * than the timeout (or gone) is dead: its drives are published `offline`
+ * with what a person must do, its open attempts are closed `interrupted`
+ * (their discs are coasters) and their copy jobs go back to the queue at once.
+ * BullMQ's stalled-job check is the fallback if the controller is down too.
+ */
+import type { Redis } from 'ioredis';
+import { DriveStatePublisher, KeySpace, readAllDriveStatuses } from '@tower/jobs';
+import type { RunStore } from '@tower/jobs';
+import { readAllAgents } from '../api/agent-keys.js';
+import { reclaimInterruptedJobs } from '../agent/job-reclaim.js';
+
+/** Options of an {@link AgentMonitor}. */
+export interface AgentMonitorOptions {
+  readonly redis: Redis;
+  readonly redisUrl: string;
+  readonly store: RunStore;
+  /** An agent silent this long is dead. */
+  readonly timeoutMs: number;
+  /** How often to look; default a quarter of the timeout, 250..2000 ms. */
+  readonly intervalMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** Declares silent agents dead and cleans up after them. */
+export class AgentMonitor {
+  readonly #o: AgentMonitorOptions;
+  readonly #keys = new KeySpace();
+  #timer: NodeJS.Timeout | null = null;
+  #running: Promise<void> = Promise.resolve();
+
+  constructor(options: AgentMonitorOptions) {
+    this.#o = options;
+  }
+
+  /** Check now, then every interval. */
+  start(): void {
+    if (this.#timer !== null) return;
+    const interval = this.#o.intervalMs ?? Math.max(250, Math.min(2000, this.#o.timeoutMs / 4));
+    const tick = (): void => {
+      this.#running = this.check().then(() => undefined, (err: unknown) => this.#o.log?.(`agent monitor: ${(err as Error).message}`));
+    };
+    tick();
+    this.#timer = setInterval(tick, interval);
+  }
+
+  /** Stop checking (waits for a check in progress). */
+  async stop(): Promise<void> {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+    await this.#running;
+  }
+
+  /** One look at every agent; returns the ids of the agents found dead with something to clean up. */
+  async check(): Promise<string[]> {
+    const { redis, store, timeoutMs } = this.#o;
+    const drives = await readAllDriveStatuses(redis, this.#keys);
+    const agents = await readAllAgents(redis, Date.now(), timeoutMs, drives.map((d) => d.agentId));
+    const acted: string[] = [];
+    for (const agent of agents) {
+      if (agent.online) continue;
+      const silentFor = agent.lastHeartbeat > 0 ? `${Math.round((Date.now() - agent.lastHeartbeat) / 1000)} s` : 'a while';
+      const closed = await store.closeInterruptedAttempts(agent.id, `agent ${agent.id} stopped answering (no heartbeat for ${silentFor})`);
+      const interruptedDrives = new Set<string>();
+      if (closed.length > 0) {
+        for (const id of closed) {
+          const a = await store.getAttempt(id);
+          if (a !== null) interruptedDrives.add(a.driveId);
+        }
+        const moved = await reclaimInterruptedJobs({ store, redisUrl: this.#o.redisUrl }, closed);
+        this.#o.log?.(`agent ${agent.id} is not answering: ${closed.length} attempt(s) interrupted, ${moved.length} job(s) back in the queue`);
+      }
+      const stale = drives.filter((d) => d.agentId === agent.id && d.state !== 'offline');
+      for (const d of stale) {
+        const message = interruptedDrives.has(d.driveId)
+          ? `agent ${agent.id} is not answering; the disc of the interrupted burn is a coaster: take it out`
+          : `agent ${agent.id} is not answering: check the agent process and its host`;
+        const publisher = new DriveStatePublisher({ driveId: d.driveId, agentId: agent.id, redis, keys: this.#keys });
+        publisher.update({ state: 'offline', message });
+        await publisher.flush();
+        publisher.close();
+      }
+      if (closed.length > 0 || stale.length > 0) acted.push(agent.id);
+    }
+    return acted;
+  }
+}

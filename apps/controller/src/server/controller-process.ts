@@ -1,0 +1,117 @@
+/**
+ * The controller role: image library, run planner, HTTP API and socket.io
+ * feed (`createApp`), listening on the configured address, and the monitor
+ * that declares silent agents dead. It owns no drives.
+ */
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import { RunPlanner, RunStore } from '@tower/jobs';
+import { createApp } from '../app.js';
+import type { DriveLayoutEntry } from '../api/app-deps.js';
+import { imageInUse } from '../api/image-in-use.js';
+import type { DriveSpec, TokenEntry, TowerConfig } from '../config/config.js';
+import { ImageLibrary } from '../library/index.js';
+import { AgentMonitor } from './agent-monitor.js';
+import { prepareFirstStart } from './first-start.js';
+import { watchMasteredImages } from './library-refresh.js';
+import type { FirstStart } from './first-start.js';
+
+/** What {@link startController} needs besides the configuration. */
+export interface ControllerStartOptions {
+  readonly config: TowerConfig;
+  readonly redisUrl: string;
+  readonly tokens: readonly TokenEntry[];
+  /** Drives known from the configuration (labels, positions, groups). */
+  readonly drives: readonly DriveSpec[];
+  readonly version: string;
+  readonly log: (line: string) => void;
+}
+
+/** A running controller. */
+export interface RunningController {
+  /** `http://host:port` it listens on. */
+  readonly url: string;
+  readonly port: number;
+  readonly library: ImageLibrary;
+  readonly planner: RunPlanner;
+  readonly firstStart: FirstStart;
+  /** Create a run through the API as the given operator token; resolves with the run id. */
+  createRunAs(token: string, body: Record<string, unknown>): Promise<string>;
+  /** Stop listening, close the feed, the planner and the connections. */
+  close(): Promise<void>;
+}
+
+/** Start the controller and listen. */
+export async function startController(o: ControllerStartOptions): Promise<RunningController> {
+  const { config } = o;
+  const redis = new Redis(o.redisUrl, { maxRetriesPerRequest: null });
+  const closers: (() => Promise<unknown>)[] = [() => redis.quit().catch(() => undefined)];
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.reverse()) await close().catch((err: unknown) => o.log(`shutdown: ${(err as Error).message}`));
+  };
+  try {
+    const runStore = new RunStore(redis);
+    const library = await ImageLibrary.open({
+      dir: config.library.dir,
+      importRoots: config.library.importRoots,
+      maxUploadBytes: config.library.maxUploadBytes,
+      isInUse: imageInUse(runStore, redis),
+    });
+    const firstStart = await prepareFirstStart(config.dataDir, library, config.library.sampleImage);
+    if (firstStart.sample !== null) o.log(`first start: the sample image is in the library as ${firstStart.sample.id}`);
+    const planner = new RunPlanner({ redisUrl: o.redisUrl, retryBackoffMs: config.controller.retryBackoffMs });
+    planner.on('error', (e) => o.log(`planner: ${e.message}`));
+    await planner.start();
+    closers.push(() => planner.close());
+    const app = await createApp({
+      redis,
+      redisUrl: o.redisUrl,
+      library,
+      runStore,
+      planner,
+      tokens: o.tokens,
+      driveLayout: layoutOf(o.drives),
+      maxUploadBytes: config.library.maxUploadBytes,
+      agentTimeoutMs: config.controller.agentTimeoutMs,
+      version: o.version,
+    });
+    closers.push(() => app.close());
+    await new Promise<void>((resolve, reject) => {
+      app.server.once('error', reject);
+      app.server.listen(config.http.port, config.http.bind, () => {
+        app.server.off('error', reject);
+        resolve();
+      });
+    });
+    const port = (app.server.address() as AddressInfo).port;
+    const host = config.http.bind.includes(':') ? `[${config.http.bind}]` : config.http.bind;
+    const monitor = new AgentMonitor({ redis, redisUrl: o.redisUrl, store: runStore, timeoutMs: config.controller.agentTimeoutMs, log: o.log });
+    monitor.start();
+    closers.push(() => monitor.stop());
+    closers.push(await watchMasteredImages(o.redisUrl, redis, library, o.log));
+    return {
+      url: `http://${host}:${port}`,
+      port,
+      library,
+      planner,
+      firstStart,
+      async createRunAs(token, body) {
+        const res = await app.fastify.inject({
+          method: 'POST', url: '/api/runs', headers: { authorization: `Bearer ${token}` }, payload: body,
+        });
+        if (res.statusCode !== 201) throw new Error(`creating the run failed (${res.statusCode}): ${res.body.slice(0, 300)}`);
+        return (JSON.parse(res.body) as { id: string }).id;
+      },
+      close: closeAll,
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+function layoutOf(drives: readonly DriveSpec[]): Record<string, DriveLayoutEntry> {
+  const out: Record<string, DriveLayoutEntry> = {};
+  for (const d of drives) out[d.id] = { label: d.label, position: d.position, ...(d.group === undefined ? {} : { group: d.group }) };
+  return out;
+}

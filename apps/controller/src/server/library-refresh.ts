@@ -1,0 +1,32 @@
+/**
+ * Keeps the controller's library index in step with masters written by an
+ * agent in another process: when a master is done with an image the index
+ * does not know, the library folder is re-read.
+ */
+import { Redis } from 'ioredis';
+import { MASTER_EVENTS_CHANNEL, parseMasterEvent } from '../api/agent-commands.js';
+import { ControllerKeys } from '../api/controller-keys.js';
+import type { ImageLibrary } from '../library/index.js';
+
+/** Subscribe to master events and rebuild the library index when an unknown image arrives. Returns a stop function. */
+export async function watchMasteredImages(redisUrl: string, redis: Redis, library: ImageLibrary, log: (line: string) => void): Promise<() => Promise<void>> {
+  const sub = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const keys = new ControllerKeys();
+  let chain: Promise<void> = Promise.resolve();
+  sub.on('error', () => undefined);
+  sub.on('message', (_channel: string, text: string) => {
+    const event = parseMasterEvent(text);
+    if (event === null) return;
+    chain = chain.then(async () => {
+      const imageId = await redis.hget(keys.master(event.masterId), 'imageId');
+      if (imageId === null || imageId === '' || library.get(imageId) !== undefined) return;
+      await library.rebuild();
+      log(`library re-read for mastered image ${imageId}${library.get(imageId) === undefined ? ' (not found in the folder: is it shared with the agent?)' : ''}`);
+    }).catch((err: unknown) => log(`library refresh: ${(err as Error).message}`));
+  });
+  await sub.subscribe(MASTER_EVENTS_CHANNEL);
+  return async () => {
+    await chain;
+    await sub.quit().catch(() => undefined);
+  };
+}

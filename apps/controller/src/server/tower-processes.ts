@@ -1,0 +1,195 @@
+/**
+ * The three long-running roles of the `tower` command:
+ * - `serve`: the controller (API, feed, planner, agent monitor), no drives;
+ * - `agent`: one host's drives, on the controller's Redis;
+ * - `start`: both in one process, with an embedded redis-server when no
+ *   Redis is configured (what `npm start` runs).
+ * Each runs until its signal is aborted (SIGINT/SIGTERM), then shuts down in
+ * order: agent (burns in flight cancelled, drives offline), controller,
+ * embedded Redis.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REDIS_DEBIAN_PACKAGE, startEmbeddedRedis } from '@tower/jobs';
+import { ToolMissingError } from 'node-cdrecord-wrapper';
+import type { EmbeddedRedis } from '@tower/jobs';
+import { openAgentDrives } from '../agent/agent-drives.js';
+import type { AgentDrive } from '../agent/agent-drives.js';
+import { TowerAgent } from '../agent/tower-agent.js';
+import { ConfigError } from '../config/config.js';
+import type { DriveSpec, TowerConfig } from '../config/config.js';
+import { findProgram } from '../config/program-path.js';
+import { ensureTokens } from '../config/token-store.js';
+import type { TokenSet } from '../config/token-store.js';
+import { ImageLibrary } from '../library/index.js';
+import { startController } from './controller-process.js';
+import type { RunningController } from './controller-process.js';
+
+/** Where a role writes: `out` for what the user must see (URL, tokens), `log` for events. */
+export interface ProcessIo {
+  readonly out: (line: string) => void;
+  readonly log: (line: string) => void;
+  /** Aborted on SIGINT/SIGTERM. */
+  readonly signal: AbortSignal;
+}
+
+/** The controller's version (package.json). */
+export function towerVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** `tower serve`: the controller alone. Without a Redis URL it starts an embedded one and prints its URL for agents. */
+export async function runServe(config: TowerConfig, io: ProcessIo): Promise<void> {
+  const stack = new ShutdownStack(io.log);
+  try {
+    const redisUrl = config.redisUrl ?? (await stack.embeddedRedis(config, io)).url;
+    const tokens = await ensureTokens(config);
+    const controller = await stack.add(await startController({
+      config, redisUrl, tokens: tokens.tokens, drives: configuredDrives(config), version: towerVersion(), log: io.log,
+    }));
+    io.out(`tower: controller listening on ${controller.url}`);
+    printTokens(tokens, io);
+    await untilAborted(io.signal);
+    io.log('stopping…');
+  } finally {
+    await stack.close();
+  }
+}
+
+/** `tower agent`: this host's drives on the controller's Redis (`REDIS_URL` or `redis.url`). */
+export async function runAgent(config: TowerConfig, io: ProcessIo): Promise<void> {
+  if (config.redisUrl === null) {
+    throw new ConfigError('REDIS_URL', 'tower agent needs the controller\'s Redis: set REDIS_URL (or redis.url in the configuration)');
+  }
+  const stack = new ShutdownStack(io.log);
+  try {
+    const drives = await openAgentDrives(config.agent.drives);
+    const library = await ImageLibrary.open({ dir: config.library.dir, importRoots: config.library.importRoots });
+    const agent = await stack.add(await startAgent(config, config.redisUrl, drives, library, io));
+    io.out(`tower: agent ${config.agent.id} serving ${agent.driveIds.length} drive(s) on ${redactUrl(config.redisUrl)}`);
+    await untilAborted(io.signal);
+    io.log('stopping…');
+  } finally {
+    await stack.close();
+  }
+}
+
+/** `tower start`: embedded Redis (unless configured) + controller + agent in one process. */
+export async function runStart(config: TowerConfig, io: ProcessIo): Promise<void> {
+  const stack = new ShutdownStack(io.log);
+  try {
+    const redisUrl = config.redisUrl ?? (await stack.embeddedRedis(config, io)).url;
+    const tokens = await ensureTokens(config);
+    const drives = await openAgentDrives(config.agent.drives);
+    const controller = await stack.add(await startController({
+      config, redisUrl, tokens: tokens.tokens, drives: drives.map((d) => d.spec), version: towerVersion(), log: io.log,
+    }));
+    const agent = await stack.add(await startAgent(config, redisUrl, drives, controller.library, io));
+    io.out(`tower: controller listening on ${controller.url}`);
+    const simulated = drives.length > 0 && drives.every((d) => d.spec.simulated);
+    io.out(`tower: agent ${config.agent.id} with ${agent.driveIds.length} ${simulated ? 'simulated ' : ''}drive(s)`);
+    printTokens(tokens, io);
+    await maybeDemoRun(config, controller, tokens, simulated, io);
+    io.out('tower: press Ctrl-C to stop');
+    await untilAborted(io.signal);
+    io.log('stopping…');
+  } finally {
+    await stack.close();
+  }
+}
+
+async function startAgent(config: TowerConfig, redisUrl: string, drives: AgentDrive[], library: ImageLibrary, io: ProcessIo): Promise<TowerAgent> {
+  const a = config.agent;
+  const agent = new TowerAgent({
+    agentId: a.id, redisUrl, drives, library,
+    quarantineAfter: a.quarantineAfter, heartbeatMs: a.heartbeatMs, heartbeatTtlMs: a.heartbeatTtlMs,
+    lockDurationMs: a.lockDurationMs, pollIntervalMs: a.pollIntervalMs, sameDriveRetryDelayMs: a.sameDriveRetryDelayMs,
+    version: towerVersion(), log: io.log,
+  });
+  try {
+    await agent.start();
+  } catch (err) {
+    await agent.stop().catch(() => undefined);
+    throw err;
+  }
+  return agent;
+}
+
+/** First start of a simulated-only tower: duplicate the sample image so a new user sees a run happen. */
+async function maybeDemoRun(config: TowerConfig, controller: RunningController, tokens: TokenSet, simulated: boolean, io: ProcessIo): Promise<void> {
+  const sample = controller.firstStart.sample;
+  const copies = config.controller.demoRunCopies;
+  const operator = tokens.tokens.find((t) => t.role === 'operator');
+  if (sample === null || !simulated || copies === 0 || operator === undefined) return;
+  try {
+    const id = await controller.createRunAs(operator.token, { imageId: sample.id, copies, verify: 'all', label: 'Demo: the sample image' });
+    io.out(`tower: demo run ${id}: ${copies} verified copies of "${sample.name}" on the simulated tower`);
+  } catch (err) {
+    io.log(`the demo run could not be created: ${(err as Error).message}`);
+  }
+}
+
+function printTokens(tokens: TokenSet, io: ProcessIo): void {
+  if (tokens.source === 'generated') {
+    for (const t of tokens.tokens) io.out(`tower: ${t.role} token (${t.name}): ${t.token}`);
+    io.out(`tower: the tokens are kept in ${tokens.file ?? ''} (mode 0600); they are printed this once`);
+  } else if (tokens.source === 'stored') {
+    io.out(`tower: API tokens: see ${tokens.file ?? ''}`);
+  } else {
+    io.out('tower: API tokens: from the configuration');
+  }
+}
+
+/** Drives the configuration lists (for labels on a controller that runs no agent). */
+function configuredDrives(config: TowerConfig): DriveSpec[] {
+  const src = config.agent.drives;
+  return [...(src.kind === 'list' ? src.drives : src.extra)];
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}
+
+function untilAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
+/** Things to stop in reverse order of start; each step bounded so a dead Redis cannot hang the shutdown. */
+class ShutdownStack {
+  readonly #steps: { name: string; stop: () => Promise<unknown> }[] = [];
+  constructor(readonly log: (line: string) => void) {}
+
+  async add<T extends { close?: () => Promise<unknown>; stop?: () => Promise<unknown> }>(thing: T): Promise<T> {
+    const stop = thing.stop?.bind(thing) ?? thing.close?.bind(thing);
+    if (stop !== undefined) this.#steps.push({ name: thing.constructor.name, stop });
+    return thing;
+  }
+
+  async embeddedRedis(config: TowerConfig, io: ProcessIo): Promise<EmbeddedRedis> {
+    if ((await findProgram('redis-server')) === null) throw new ToolMissingError('redis-server', REDIS_DEBIAN_PACKAGE);
+    const redis = await startEmbeddedRedis({ dataDir: path.join(config.dataDir, 'redis') });
+    this.#steps.push({ name: 'redis-server', stop: () => redis.stop() });
+    io.out(`tower: embedded Redis at ${redis.url} (data in ${path.join(config.dataDir, 'redis')})`);
+    return redis;
+  }
+
+  async close(): Promise<void> {
+    for (const step of this.#steps.reverse()) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), 10_000);
+      });
+      const result = await Promise.race([step.stop().then(() => 'ok' as const, (e: unknown) => e), timeout]);
+      clearTimeout(timer);
+      if (result === 'timeout') this.log(`shutdown: ${step.name} did not stop within 10 s`);
+      else if (result !== 'ok') this.log(`shutdown: ${step.name}: ${(result as Error).message}`);
+    }
+    this.#steps.length = 0;
+  }
+}
