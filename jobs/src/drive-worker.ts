@@ -59,6 +59,8 @@ export interface DriveWorkerOptions {
   readonly putBackDelayMs?: number;
   /** Minimum ms between progress-only state publications. Default 250. */
   readonly progressIntervalMs?: number;
+  /** How often BullMQ looks for stalled jobs (a crashed worker's), ms. Default: the lock duration. */
+  readonly stalledIntervalMs?: number;
   /**
    * Subscribe to the drive's media changes (a disc inserted, the tray closed)
    * so an idle worker looks at once instead of at its next poll; returns the
@@ -416,6 +418,8 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
         autorun: false,
         concurrency: 1,
         lockDuration: this.#o.lockDurationMs ?? 30_000,
+        // A dead worker's job comes back after its lock expires and the next check runs.
+        stalledInterval: this.#o.stalledIntervalMs ?? this.#o.lockDurationMs ?? 30_000,
         ...(this.#o.bullPrefix === undefined ? {} : { prefix: this.#o.bullPrefix }),
       });
       w.on('error', (e) => this.#error(e));

@@ -85,15 +85,17 @@ async function startOn(binary: string, port: number, options: EmbeddedRedisOptio
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
+  let running = true;
   const spawnFailed = new Promise<never>((_, reject) => {
     child.once('error', (err: NodeJS.ErrnoException) => {
+      // No 'exit' follows a failed spawn: stop the PING loop here.
+      running = false;
       if (err.code === 'ENOENT') reject(new ToolMissingError(binary, REDIS_DEBIAN_PACKAGE, { cause: err }));
       else reject(new EmbeddedRedisError(`cannot start ${binary}: ${err.message}`, output, { cause: err }));
     });
   });
   spawnFailed.catch(() => undefined);
   const deadline = Date.now() + (options.startTimeoutMs ?? 10_000);
-  let running = true;
   void exited.then(() => {
     running = false;
   });

@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import type { JobsOptions } from 'bullmq';
+import type { Job, JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { MEDIA_SIZES, smallestMediaClassFor, TypedEmitter } from 'node-cdrecord-wrapper';
 import type { MediaClass } from 'node-cdrecord-wrapper';
@@ -111,6 +111,53 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
       if (event !== null) void this.handleRunEvent(event);
     });
     await this.#sub.subscribe(RUN_EVENTS_CHANNEL);
+    await this.reconcile().catch((err: unknown) => {
+      if (this.listenerCount('error') > 0) this.emit('error', err as Error);
+    });
+  }
+
+  /**
+   * Catch up on events published while no planner listened (pub/sub does not
+   * keep them): a finished run's queued jobs are removed, and an unfinished
+   * run's copy slot with neither a pass nor a live job gets its replacement.
+   */
+  async reconcile(): Promise<void> {
+    for (const runId of await this.store.listRunIds()) {
+      const run = await this.store.getRun(runId);
+      if (run === null) continue;
+      if (!['queued', 'running', 'paused'].includes(run.status)) {
+        await this.#removeQueued(run.id);
+        continue;
+      }
+      const passed = new Set(await this.store.passedSlots(run.id));
+      const jobs = (await this.#queue(run.mediaClass).getJobs(['waiting', 'prioritized', 'delayed', 'active', 'failed', 'completed']))
+        .filter((j) => (j.data as Partial<CopyJob> | undefined)?.runId === run.id);
+      const bySlot = new Map<number, Job[]>();
+      for (const job of jobs) {
+        const copy = (job.data as CopyJob).copy;
+        bySlot.set(copy, [...(bySlot.get(copy) ?? []), job]);
+      }
+      for (let copy = 1; copy <= run.copies; copy++) {
+        if (passed.has(copy)) continue;
+        const slotJobs = bySlot.get(copy) ?? [];
+        const states = await Promise.all(slotJobs.map((j) => j.getState()));
+        if (states.some((state) => state !== 'failed' && state !== 'completed')) continue;
+        const last = slotJobs.reduce<Job | null>(
+          (a, j) => (a === null || ((j.data as CopyJob).replacement ?? 0) > ((a.data as CopyJob).replacement ?? 0) ? j : a),
+          null,
+        );
+        await this.#onExhausted({
+          kind: 'copy-exhausted',
+          runId: run.id,
+          copy,
+          jobId: last?.id ?? copyJobId(run.id, copy, 0),
+          replacement: last === null ? -1 : ((last.data as CopyJob).replacement ?? 0),
+          errorCode: 'RECONCILED',
+          errorMessage: last?.failedReason ?? 'the copy had no queued job',
+          retryable: true,
+        });
+      }
+    }
   }
 
   /** Validate a request, store the run and add its N copy jobs. */

@@ -9,7 +9,9 @@
 import os from 'node:os';
 import { Redis } from 'ioredis';
 import { DriveStatePublisher, DriveWorker, KeySpace, RunStore } from '@tower/jobs';
-import type { AttemptRecord } from '@tower/jobs';
+import type { AttemptRecord, DriveWorkerOptions } from '@tower/jobs';
+import { SimulatedDrive } from 'node-cdrecord-wrapper';
+import type { Drive } from 'node-cdrecord-wrapper';
 import { AGENT_REPLIES_CHANNEL, agentCommandsChannel, MASTER_EVENTS_CHANNEL } from '../api/agent-commands.js';
 import type { AgentCommand, AgentReply, MasterCommand } from '../api/agent-commands.js';
 import { readAllAgents } from '../api/agent-keys.js';
@@ -178,6 +180,7 @@ export class TowerAgent {
       lockDurationMs: o.lockDurationMs,
       sameDriveRetryDelayMs: o.sameDriveRetryDelayMs,
       putBackDelayMs: Math.min(2000, o.pollIntervalMs * 2),
+      ...watchMediaOf(slot.d.drive),
     });
     let lastError = '';
     worker.on('error', (e) => {
@@ -294,4 +297,15 @@ export class TowerAgent {
 function errorOf(err: unknown): { code: string; message: string } {
   const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : 'INTERNAL';
   return { code, message: err instanceof Error ? err.message : String(err) };
+}
+
+/** Simulated drives announce media changes, so their worker reacts at once instead of at its next poll. */
+function watchMediaOf(drive: Drive): Pick<DriveWorkerOptions, 'watchMedia'> {
+  if (!(drive instanceof SimulatedDrive)) return {};
+  return {
+    watchMedia: (onChange) => {
+      drive.on('media-change', onChange);
+      return () => drive.off('media-change', onChange);
+    },
+  };
 }
