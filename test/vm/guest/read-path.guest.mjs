@@ -9,7 +9,6 @@
 // changing the medium through QEMU's monitor, and the guest polls media()
 // until it sees the change. Mastered images go to the writable share so the
 // host can compare them with the images it gave QEMU.
-/* global AbortSignal */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
