@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/.next/**', '**/coverage/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/.next/**', '**/coverage/**', 'apps/ui/out/**', 'apps/ui/next-env.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: globals.node } },
@@ -22,5 +22,11 @@ export default tseslint.config(
   {
     files: ['**/config.ts', '**/config/*.ts', '**/test/**', '**/*.test.ts', 'vitest.config.ts', 'bench/**'],
     rules: { 'no-restricted-properties': 'off' },
+  },
+  {
+    // The operator UI (Next.js, React, browser): JSX in .tsx, browser globals typed by TypeScript.
+    files: ['apps/ui/**/*.ts', 'apps/ui/**/*.tsx'],
+    languageOptions: { parserOptions: { ecmaFeatures: { jsx: true } } },
+    rules: { 'no-undef': 'off' },
   },
 );

@@ -217,7 +217,7 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
   async #tick(poll: number): Promise<number> {
     const q = await getQuarantine(this.#redis, this.#keys, this.#driveId);
     if (q !== null) {
-      this.#set({ state: 'quarantined', message: `quarantined: ${q.reason}. Check the drive and its discs, then release it.` });
+      this.#set({ state: 'quarantined', message: `${q.reason}. Check the drive and its discs, then release it.` });
       return poll;
     }
     let media: MediaStatus;
@@ -351,7 +351,7 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
         failures: this.#consecutiveFailures, lastErrorCode: error.code, at: Date.now(),
       };
       await quarantineDrive(this.#redis, this.#keys, this.#driveId, info);
-      this.#set({ state: 'quarantined', message: `quarantined: ${info.reason}. Check the drive and its discs, then release it.` });
+      this.#set({ state: 'quarantined', message: `${info.reason}. Check the drive and its discs, then release it.` });
       this.emit('quarantined', info);
     }
   }

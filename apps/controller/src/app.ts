@@ -7,6 +7,7 @@ import type http from 'node:http';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
+import { registerUi } from './ui-static.js';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from './api/app-deps.js';
@@ -55,6 +56,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
   fastify.setSerializerCompiler(() => (data) => JSON.stringify(data));
   fastify.setErrorHandler(apiErrorHandler);
   fastify.setNotFoundHandler((request, reply) => {
+    if (deps.uiDir !== undefined && request.method === 'GET' && !request.url.startsWith('/api')) {
+      void reply.status(404).type('text/html').sendFile('404.html');
+      return;
+    }
     const body = new ApiError(404, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0] ?? ''}`).toBody();
     void reply.status(404).send(body);
   });
@@ -84,6 +89,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   registerRunRoutes(fastify, services);
   registerHistoryRoutes(fastify, services);
   registerMasterRoutes(fastify, services);
+  if (deps.uiDir !== undefined) await registerUi(fastify, deps.uiDir);
   await fastify.ready();
 
   const onError = (err: Error): void => fastify.log.error({ err }, 'feed');

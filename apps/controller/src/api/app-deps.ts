@@ -49,4 +49,6 @@ export interface AppDeps {
   readonly now?: () => number;
   /** Reported by `/api/health`. */
   readonly version?: string;
+  /** Folder of the operator UI's static export (apps/ui/out), served at `/` without auth; omitted: no UI. */
+  readonly uiDir?: string;
 }

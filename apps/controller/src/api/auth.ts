@@ -60,7 +60,8 @@ export function registerAuth(app: FastifyInstance, tokens: TokenTable): void {
     const config = request.routeOptions.config as { access?: Access } | undefined;
     const method = request.method.toUpperCase();
     const access: Access = config?.access ?? (method === 'GET' || method === 'HEAD' ? 'viewer' : 'operator');
-    if (access === 'public') return;
+    // Only the API needs a token; the UI's static files are public (socket.io checks its own handshake).
+    if (access === 'public' || !(request.url === '/api' || request.url.startsWith('/api/'))) return;
     const header = request.headers.authorization;
     const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (m === null) throw new ApiError(401, 'UNAUTHENTICATED', 'missing API token: send "Authorization: Bearer <token>"');

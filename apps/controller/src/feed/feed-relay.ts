@@ -73,6 +73,8 @@ export class FeedRelay {
       if (status === null) return;
       this.#serial(status.driveId, async () => {
         const before = this.#coalescer.sent(status.driveId)?.state;
+        // A worker quarantined its drive: the cached quarantine list predates it.
+        if (status.state === 'quarantined' && before !== 'quarantined') s.drives.invalidate();
         const view = await s.drives.fromStatus(status);
         this.#coalescer.push(view);
         // A burn starting or ending changes its run's counts (in progress, status): tell the run too.

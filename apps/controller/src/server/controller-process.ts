@@ -3,7 +3,10 @@
  * feed (`createApp`), listening on the configured address, and the monitor
  * that declares silent agents dead. It owns no drives.
  */
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { RunPlanner, RunStore } from '@tower/jobs';
 import { createApp } from '../app.js';
@@ -74,6 +77,7 @@ export async function startController(o: ControllerStartOptions): Promise<Runnin
       maxUploadBytes: config.library.maxUploadBytes,
       agentTimeoutMs: config.controller.agentTimeoutMs,
       version: o.version,
+      ...uiDirOption(),
     });
     closers.push(() => app.close());
     await new Promise<void>((resolve, reject) => {
@@ -114,4 +118,10 @@ function layoutOf(drives: readonly DriveSpec[]): Record<string, DriveLayoutEntry
   const out: Record<string, DriveLayoutEntry> = {};
   for (const d of drives) out[d.id] = { label: d.label, position: d.position, ...(d.group === undefined ? {} : { group: d.group }) };
   return out;
+}
+
+/** The UI's static export beside this package (apps/ui/out), when it has been built. */
+function uiDirOption(): { uiDir?: string } {
+  const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'ui', 'out');
+  return existsSync(path.join(dir, 'index.html')) ? { uiDir: dir } : {};
 }

@@ -1,0 +1,214 @@
+'use client';
+import { usePathname, useRouter, useSearchParams } from 'next/navigation';
+import type { FormEvent, ReactNode } from 'react';
+import { Suspense, useState } from 'react';
+import { ErrorBox } from '../../components/ErrorBox';
+import { apiRequest, describeError } from '../../lib/api';
+import { useAuth } from '../../lib/auth';
+import type { ImageView } from '../../lib/contract';
+import { formatBytes, shortHash } from '../../lib/format';
+import { useApi } from '../../lib/use-api';
+
+function ImageDetail({ image, onChanged }: { readonly image: ImageView; readonly onChanged: () => void }): ReactNode {
+  const { token, isOperator } = useAuth();
+  const router = useRouter();
+  const [name, setName] = useState(image.name);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const rename = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await apiRequest<ImageView>(token, `/images/${encodeURIComponent(image.id)}`, { method: 'PATCH', body: { name: name.trim() } });
+      onChanged();
+    } catch (err) {
+      setError(`Could not rename: ${describeError(err)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const remove = async (): Promise<void> => {
+    if (!window.confirm(`Delete the image “${image.name}” from the library?`)) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await apiRequest<undefined>(token, `/images/${encodeURIComponent(image.id)}`, { method: 'DELETE' });
+      router.push('/images/');
+      onChanged();
+    } catch (err) {
+      setError(`Could not delete: ${describeError(err)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="img-detail">
+      <h2 id="img-detail">{image.name}</h2>
+      {image.damaged ? <p className="warn-note">Damaged master: {image.damage.length} unreadable range(s).</p> : null}
+      <dl className="kv">
+        <dt>Format</dt><dd>{image.format.toUpperCase()}</dd>
+        <dt>Size</dt><dd>{formatBytes(image.sizeBytes)} ({image.sizeBytes.toLocaleString()} bytes, {image.sectors.toLocaleString()} sectors)</dd>
+        <dt>Media class</dt><dd>{image.mediaClass?.toUpperCase() ?? 'fits no media'}</dd>
+        <dt>Fits</dt><dd>{image.mediaSizes.join(', ') || '—'}</dd>
+        <dt>SHA-256</dt><dd><code className="hash">{image.sha256}</code></dd>
+        <dt>Volume label</dt><dd>{image.volumeLabel ?? '—'}</dd>
+        <dt>Filesystems</dt><dd>{image.filesystems.join(', ') || '—'}</dd>
+        <dt>Provenance</dt><dd>{image.provenance.kind}: {image.provenance.detail} ({image.provenance.at})</dd>
+        <dt>Added</dt><dd>{image.createdAt}</dd>
+        <dt>In use</dt><dd>{image.inUse ? 'yes, by a run' : 'no'}</dd>
+      </dl>
+      <h3>Tracks</h3>
+      <table className="table">
+        <thead><tr><th scope="col">#</th><th scope="col">Mode</th><th scope="col">Start sector</th><th scope="col">Sectors</th></tr></thead>
+        <tbody>
+          {image.tracks.map((t) => (
+            <tr key={t.number}><td>{t.number}</td><td>{t.mode}</td><td>{t.startSector}</td><td>{t.sectors}</td></tr>
+          ))}
+        </tbody>
+      </table>
+      {image.damage.length > 0 ? (
+        <>
+          <h3>Damaged sectors</h3>
+          <ul>{image.damage.map((r) => <li key={r.startSector}>sectors {r.startSector}–{r.startSector + r.sectors - 1} ({r.sectors})</li>)}</ul>
+        </>
+      ) : null}
+      {isOperator ? (
+        <div className="row">
+          <form onSubmit={(e) => void rename(e)} className="row">
+            <label htmlFor="img-name">Name</label>
+            <input id="img-name" value={name} onChange={(e) => setName(e.target.value)} maxLength={200} />
+            <button type="submit" className="btn" disabled={busy || name.trim() === '' || name === image.name}>Rename</button>
+          </form>
+          <button type="button" className="btn btn-danger" disabled={busy} onClick={() => void remove()}>Delete</button>
+        </div>
+      ) : null}
+      <ErrorBox error={error} onDismiss={() => setError(null)} />
+    </section>
+  );
+}
+
+function AddImage({ onAdded }: { readonly onAdded: () => void }): ReactNode {
+  const { token } = useAuth();
+  const [file, setFile] = useState<File | null>(null);
+  const [upName, setUpName] = useState('');
+  const [path, setPath] = useState('');
+  const [impName, setImpName] = useState('');
+  const [busy, setBusy] = useState<null | 'upload' | 'import'>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [note, setNote] = useState<string | null>(null);
+
+  const upload = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    if (!file) return;
+    setBusy('upload');
+    setError(null);
+    setNote(null);
+    try {
+      const img = await apiRequest<ImageView>(token, '/images/upload', { method: 'POST', raw: file, query: { name: upName.trim() || file.name } });
+      setNote(`Uploaded “${img.name}” (${formatBytes(img.sizeBytes)}).`);
+      onAdded();
+    } catch (err) {
+      setError(`Upload failed: ${describeError(err)}`);
+    } finally {
+      setBusy(null);
+    }
+  };
+  const doImport = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    setBusy('import');
+    setError(null);
+    setNote(null);
+    try {
+      const img = await apiRequest<ImageView>(token, '/images/import', { method: 'POST', body: { path: path.trim(), ...(impName.trim() ? { name: impName.trim() } : {}) } });
+      setNote(`Imported “${img.name}” (${formatBytes(img.sizeBytes)}).`);
+      onAdded();
+    } catch (err) {
+      setError(`Import failed: ${describeError(err)}`);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="add-image">
+      <h2 id="add-image">Add an image</h2>
+      <div className="two-col">
+        <form onSubmit={(e) => void upload(e)} className="form">
+          <h3>Upload (ISO)</h3>
+          <label htmlFor="up-file">File</label>
+          <input id="up-file" type="file" accept=".iso,.img,application/octet-stream" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+          <label htmlFor="up-name">Name</label>
+          <input id="up-name" value={upName} onChange={(e) => setUpName(e.target.value)} placeholder="file name" />
+          <button type="submit" className="btn btn-primary" disabled={busy !== null || !file}>{busy === 'upload' ? 'Uploading…' : 'Upload'}</button>
+        </form>
+        <form onSubmit={(e) => void doImport(e)} className="form">
+          <h3>Import from the controller’s disk</h3>
+          <label htmlFor="imp-path">Path (inside an import root; .iso or .cue)</label>
+          <input id="imp-path" value={path} onChange={(e) => setPath(e.target.value)} required placeholder="/srv/images/product.iso" />
+          <label htmlFor="imp-name">Name</label>
+          <input id="imp-name" value={impName} onChange={(e) => setImpName(e.target.value)} placeholder="file name" />
+          <button type="submit" className="btn btn-primary" disabled={busy !== null || path.trim() === ''}>{busy === 'import' ? 'Importing…' : 'Import'}</button>
+        </form>
+      </div>
+      {note ? <p role="status" className="ok-note">{note}</p> : null}
+      <ErrorBox error={error} onDismiss={() => setError(null)} />
+    </section>
+  );
+}
+
+function ImagesInner(): ReactNode {
+  const { isOperator } = useAuth();
+  const params = useSearchParams();
+  const pathname = usePathname();
+  const router = useRouter();
+  const selected = params.get('id');
+  const list = useApi<ImageView[]>('/images');
+  const images = list.data ?? [];
+  const current = images.find((i) => i.id === selected) ?? null;
+
+  return (
+    <div>
+      <h1>Image library</h1>
+      <ErrorBox error={list.error ? `Could not load the library: ${list.error}` : null} />
+      <table className="table">
+        <thead>
+          <tr>
+            <th scope="col">Name</th><th scope="col">Format</th><th scope="col">Size</th><th scope="col">Media</th>
+            <th scope="col">SHA-256</th><th scope="col">Provenance</th><th scope="col">State</th>
+          </tr>
+        </thead>
+        <tbody>
+          {images.map((i) => (
+            <tr key={i.id} aria-selected={i.id === selected}>
+              <td>
+                <a href={`${pathname}?id=${encodeURIComponent(i.id)}`} onClick={(e) => { e.preventDefault(); router.push(`/images/?id=${encodeURIComponent(i.id)}`); }}>
+                  {i.name}
+                </a>
+              </td>
+              <td>{i.format.toUpperCase()}</td>
+              <td>{formatBytes(i.sizeBytes)}</td>
+              <td>{i.mediaClass?.toUpperCase() ?? <span className="warn-note">fits none</span>}</td>
+              <td><code title={i.sha256}>{shortHash(i.sha256)}</code></td>
+              <td>{i.provenance.kind}</td>
+              <td>{i.damaged ? <span className="warn-note">damaged</span> : 'ok'}{i.inUse ? ' · in use' : ''}</td>
+            </tr>
+          ))}
+          {images.length === 0 && !list.loading ? <tr><td colSpan={7} className="muted">The library is empty.</td></tr> : null}
+        </tbody>
+      </table>
+      {current ? <ImageDetail key={current.id} image={current} onChanged={list.reload} /> : null}
+      {isOperator ? <AddImage onAdded={list.reload} /> : null}
+    </div>
+  );
+}
+
+export default function ImagesPage(): ReactNode {
+  return (
+    <Suspense fallback={<p className="empty-note">Loading…</p>}>
+      <ImagesInner />
+    </Suspense>
+  );
+}

@@ -1,0 +1,199 @@
+'use client';
+import type { FormEvent, ReactNode } from 'react';
+import { useEffect, useMemo, useState } from 'react';
+import { ErrorBox } from '../../components/ErrorBox';
+import { RunCard } from '../../components/RunCard';
+import { apiRequest, describeError } from '../../lib/api';
+import { useAuth } from '../../lib/auth';
+import type { CreateRunRequest, ImageView, RunView, VerifyPolicyInput } from '../../lib/contract';
+import { formatBytes } from '../../lib/format';
+import { useLive, useLiveActions } from '../../lib/live';
+import { allRuns } from '../../lib/live-store';
+import { isRunFinished } from '../../lib/states';
+import { useApi } from '../../lib/use-api';
+
+type VerifyChoice = 'all' | 'first-per-drive' | 'off' | 'every-nth';
+
+function CreateRunForm({ images, imagesError }: { readonly images: readonly ImageView[]; readonly imagesError: string | null }): ReactNode {
+  const { token } = useAuth();
+  const { drives, driveOrder } = useLive();
+  const { putRun } = useLiveActions();
+  const usable = images.filter((i) => i.mediaClass !== null);
+  const [imageId, setImageId] = useState('');
+  const [copies, setCopies] = useState('10');
+  const [verify, setVerify] = useState<VerifyChoice>('all');
+  const [nth, setNth] = useState('10');
+  const [speed, setSpeed] = useState('');
+  const [priority, setPriority] = useState('100');
+  const [label, setLabel] = useState('');
+  const [dummyFirst, setDummyFirst] = useState(false);
+  const [allDrives, setAllDrives] = useState(true);
+  const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (imageId === '' && usable[0]) setImageId(usable[0].id);
+  }, [imageId, usable]);
+
+  const submit = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    setError(null);
+    setDone(null);
+    const verifyInput: VerifyPolicyInput = verify === 'every-nth' ? { everyNth: Number(nth) } : verify;
+    const body: CreateRunRequest = {
+      imageId,
+      copies: Number(copies),
+      verify: verifyInput,
+      priority: Number(priority),
+      dummyFirst,
+      ...(speed.trim() !== '' ? { speed: Number(speed) } : {}),
+      ...(label.trim() !== '' ? { label: label.trim() } : {}),
+      ...(allDrives ? {} : { drives: [...picked] }),
+    };
+    if (!allDrives && picked.size === 0) {
+      setError('Pick at least one drive, or allow all drives.');
+      return;
+    }
+    setBusy(true);
+    try {
+      const run = await apiRequest<RunView>(token, '/runs', { method: 'POST', body });
+      putRun(run);
+      setDone(`Run “${run.label ?? run.imageName}” created: ${run.copies} copies.`);
+    } catch (err) {
+      setError(`Could not create the run: ${describeError(err)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="form card" onSubmit={(e) => void submit(e)} aria-labelledby="new-run">
+      <h2 id="new-run">New run</h2>
+      <ErrorBox error={imagesError ? `Could not load the image library: ${imagesError}` : null} />
+      <div className="form-grid">
+        <label htmlFor="run-image">Image</label>
+        <select id="run-image" value={imageId} onChange={(e) => setImageId(e.target.value)} required>
+          {usable.length === 0 ? <option value="">No image fits any media</option> : null}
+          {usable.map((i) => (
+            <option key={i.id} value={i.id}>
+              {i.name} — {formatBytes(i.sizeBytes)}, {i.mediaClass?.toUpperCase()}{i.damaged ? ' (damaged)' : ''}
+            </option>
+          ))}
+        </select>
+
+        <label htmlFor="run-copies">Good copies</label>
+        <input id="run-copies" type="number" min={1} max={10000} value={copies} onChange={(e) => setCopies(e.target.value)} required />
+
+        <label htmlFor="run-verify">Verify</label>
+        <div className="row">
+          <select id="run-verify" value={verify} onChange={(e) => setVerify(e.target.value as VerifyChoice)}>
+            <option value="all">Every disc</option>
+            <option value="first-per-drive">First disc per drive</option>
+            <option value="every-nth">Every Nth disc</option>
+            <option value="off">Off (not recommended)</option>
+          </select>
+          {verify === 'every-nth' ? (
+            <input aria-label="N (verify every Nth disc)" type="number" min={1} max={10000} value={nth} onChange={(e) => setNth(e.target.value)} className="narrow" />
+          ) : null}
+        </div>
+
+        <label htmlFor="run-speed">Speed (×)</label>
+        <input id="run-speed" type="number" min={1} max={100} placeholder="drive maximum" value={speed} onChange={(e) => setSpeed(e.target.value)} />
+
+        <label htmlFor="run-priority">Priority</label>
+        <input id="run-priority" type="number" min={1} max={1000} value={priority} onChange={(e) => setPriority(e.target.value)} aria-describedby="prio-help" />
+
+        <label htmlFor="run-label">Label</label>
+        <input id="run-label" type="text" maxLength={200} value={label} onChange={(e) => setLabel(e.target.value)} placeholder="printed on the report" />
+
+        <span className="form-label">Options</span>
+        <label className="check">
+          <input type="checkbox" checked={dummyFirst} onChange={(e) => setDummyFirst(e.target.checked)} /> Test burn before each real one
+        </label>
+
+        <span className="form-label">Drives</span>
+        <fieldset className="drive-pick">
+          <legend className="visually-hidden">Drives that may take part</legend>
+          <label className="check">
+            <input type="checkbox" checked={allDrives} onChange={(e) => setAllDrives(e.target.checked)} /> All drives
+          </label>
+          {!allDrives
+            ? driveOrder.map((id) => {
+                const d = drives[id];
+                if (!d) return null;
+                return (
+                  <label key={id} className="check">
+                    <input
+                      type="checkbox"
+                      checked={picked.has(id)}
+                      onChange={(e) => {
+                        const next = new Set(picked);
+                        if (e.target.checked) next.add(id);
+                        else next.delete(id);
+                        setPicked(next);
+                      }}
+                    />{' '}
+                    {d.label}
+                  </label>
+                );
+              })
+            : null}
+        </fieldset>
+      </div>
+      <p id="prio-help" className="muted">Priority 1 goes first; 100 is normal.</p>
+      <div className="row">
+        <button type="submit" className="btn btn-primary" disabled={busy || imageId === ''}>
+          {busy ? 'Creating…' : 'Create run'}
+        </button>
+        {done ? <span role="status" className="ok-note">{done}</span> : null}
+      </div>
+      <ErrorBox error={error} onDismiss={() => setError(null)} />
+    </form>
+  );
+}
+
+export default function RunsPage(): ReactNode {
+  const { isOperator } = useAuth();
+  const live = useLive();
+  const { mergeRuns } = useLiveActions();
+  const runsApi = useApi<RunView[]>('/runs', {}, [live.connects]);
+  const images = useApi<ImageView[]>(isOperator ? '/images' : null);
+  useEffect(() => {
+    if (runsApi.data) mergeRuns(runsApi.data);
+  }, [runsApi.data, mergeRuns]);
+  const runs = useMemo(() => allRuns(live.runs), [live.runs]);
+  const active = runs.filter((r) => !isRunFinished(r.status));
+  const finished = runs.filter((r) => isRunFinished(r.status));
+
+  return (
+    <div className="runs-page">
+      <h1>Runs</h1>
+      <div className={isOperator ? 'runs-layout' : undefined}>
+        <div className="runs-main">
+          <ErrorBox error={runsApi.error ? `Could not load runs: ${runsApi.error}` : null} />
+          <h2>Active ({active.length})</h2>
+          {active.length === 0 ? <p className="muted">No active runs.</p> : null}
+          <div className="run-list">
+            {active.map((r) => (
+              <RunCard key={r.id} run={r} controls />
+            ))}
+          </div>
+          <h2>Finished ({finished.length})</h2>
+          {finished.length === 0 ? <p className="muted">No finished runs yet.</p> : null}
+          <div className="run-list">
+            {finished.map((r) => (
+              <RunCard key={r.id} run={r} controls />
+            ))}
+          </div>
+        </div>
+        {isOperator ? (
+          <aside className="runs-side">
+            <CreateRunForm images={images.data ?? []} imagesError={images.error} />
+          </aside>
+        ) : null}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,28 @@
+'use client';
+/** Beeps when a drive starts needing a person, and every 30 s while any does, if the sound is on. */
+import type { ReactNode } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
+import { useLive } from '../lib/live';
+import { beep } from '../lib/sound';
+import { needsPerson } from '../lib/states';
+
+export function AttentionSound({ enabled }: { readonly enabled: boolean }): ReactNode {
+  const { drives } = useLive();
+  const key = useMemo(() => Object.values(drives).filter(needsPerson).map((d) => d.id).sort().join('\n'), [drives]);
+  const prev = useRef<ReadonlySet<string>>(new Set());
+
+  useEffect(() => {
+    const ids = new Set(key ? key.split('\n') : []);
+    const fresh = [...ids].some((id) => !prev.current.has(id));
+    prev.current = ids;
+    if (enabled && fresh) beep(3);
+  }, [key, enabled]);
+
+  useEffect(() => {
+    if (!enabled || !key) return;
+    const id = window.setInterval(() => beep(2), 30_000);
+    return () => window.clearInterval(id);
+  }, [enabled, key]);
+
+  return null;
+}

@@ -1,0 +1,88 @@
+'use client';
+/**
+ * One drive tile. Memoised: the store keeps a drive object's identity until
+ * the drive changes, so a delta to one drive re-renders one tile.
+ */
+import Link from 'next/link';
+import { memo } from 'react';
+import type { ReactNode } from 'react';
+import type { DriveView } from '../lib/contract';
+import { clampPercent, formatEta, formatPercent, formatSpeedX } from '../lib/format';
+import { instructionFor, isActive, needsPerson, presentState, tileLabel } from '../lib/states';
+import { Icon } from './Icon';
+
+export interface DriveTileProps {
+  readonly drive: DriveView;
+  readonly stale: boolean;
+  /** Run name for the disc's run (label or image name). */
+  readonly runName: string | null;
+  /** Link to the drive's page (not on the wall screen). */
+  readonly href?: string;
+}
+
+function TileBody({ drive: d, runName, attention }: { readonly drive: DriveView; readonly runName: string | null; readonly attention: boolean }): ReactNode {
+  const p = presentState(d.state);
+  const label = tileLabel(d);
+  const instruction = attention || d.state === 'quarantined' ? instructionFor(d) : null;
+  const showProgress = isActive(d.state) || (d.percent !== null && d.state !== 'done' && d.state !== 'failed');
+  const pct = clampPercent(d.percent);
+  const word = label.length >= 10 ? 'tile-word long' : 'tile-word';
+  return (
+    <>
+      <div className="tile-head">
+        <span className="tile-label">{d.label}</span>
+        <span className="tile-media" title="Media in the drive">{d.mediaType ?? (d.state === 'empty' ? 'no disc' : '')}</span>
+      </div>
+      <div className="tile-state">
+        <Icon name={p.icon} className="tile-icon" />
+        <span className={word}>{label}</span>
+      </div>
+      {instruction ? <p className="tile-instruction" title={instruction}>{instruction}</p> : null}
+      {showProgress ? (
+        <>
+          <div className="tile-progress">
+            <div className="bar" role="progressbar" aria-label={`${d.label} progress`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.floor(pct)}>
+              <span className="bar-fill" style={{ transform: `scaleX(${pct / 100})` }} />
+            </div>
+            <span className="tile-pct">{formatPercent(d.percent)}</span>
+          </div>
+          <div className="tile-metrics">
+            {d.speedX !== null ? <span title="Current speed">{formatSpeedX(d.speedX)}</span> : null}
+            <span title="Time left">ETA {formatEta(d.etaSeconds)}</span>
+            {d.bufferPercent !== null ? <span className="tile-buffer" title="Drive buffer fill">buf {formatPercent(d.bufferPercent)}</span> : null}
+          </div>
+        </>
+      ) : null}
+      <div className="tile-foot">
+        <span className="tile-run" title={d.runId ? `Run ${runName ?? d.runId}${d.copy !== null ? `, copy ${d.copy}` : ''}` : undefined}>
+          {d.runId ? `${d.copy !== null ? `copy ${d.copy} · ` : ''}${runName ?? d.runId.slice(0, 8)}` : ''}
+        </span>
+        <span className="tile-counts" title={`${d.passed} passed, ${d.failed} failed on this drive`}>
+          <span className="count-ok">✓{d.passed}</span> <span className="count-bad">✗{d.failed}</span>
+        </span>
+      </div>
+    </>
+  );
+}
+
+function DriveTileInner({ drive, stale, runName, href }: DriveTileProps): ReactNode {
+  const p = presentState(drive.state);
+  const attention = needsPerson(drive);
+  const cls = `tile tone-${p.tone}${attention ? ' attn' : ''}${stale ? ' stale' : ''}`;
+  const aria = `${drive.label}: ${tileLabel(drive)}${attention ? `, needs a person: ${instructionFor(drive) ?? ''}` : ''}`;
+  const body = <TileBody drive={drive} runName={runName} attention={attention} />;
+  if (href) {
+    return (
+      <Link href={href} className={cls} data-drive-id={drive.id} data-state={drive.state} data-attention={attention} aria-label={aria}>
+        {body}
+      </Link>
+    );
+  }
+  return (
+    <div className={cls} data-drive-id={drive.id} data-state={drive.state} data-attention={attention} aria-label={aria} role="group">
+      {body}
+    </div>
+  );
+}
+
+export const DriveTile = memo(DriveTileInner);

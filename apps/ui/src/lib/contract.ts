@@ -1,0 +1,33 @@
+/**
+ * The controller's API and feed types, re-exported from the one shared
+ * types-only module (apps/controller/src/shared/api-types.ts). Type-only:
+ * nothing of the controller ends up in the browser bundle.
+ */
+export type {
+  AgentView,
+  ApiErrorBody,
+  AttemptOutcomeName,
+  AttemptView,
+  CancelRunRequest,
+  ClientToServerEvents,
+  CreateRunRequest,
+  DriveDelta,
+  DriveDetail,
+  DriveStateName,
+  DriveStats,
+  DriveView,
+  FeedSnapshot,
+  HistoryQuery,
+  ImageView,
+  ImportRequest,
+  MasterRequest,
+  MasterView,
+  QuarantineRequest,
+  RenameRequest,
+  Role,
+  RunStatusName,
+  RunView,
+  ServerToClientEvents,
+  VerifyPolicyInput,
+  WhoAmI,
+} from '../../../controller/src/shared/api-types';

@@ -1,0 +1,179 @@
+'use client';
+/**
+ * The one live store, fed by the socket.io feed: snapshot on connect, deltas
+ * after. Events are queued and applied once per animation frame (or every
+ * 500 ms while the tab is hidden), so a busy tower costs one render a frame.
+ * socket.io reconnects by itself; after a reconnect the store asks for a
+ * fresh snapshot if the controller has not sent one.
+ */
+import { createContext, useContext, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import type { ReactNode } from 'react';
+import { io } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
+import type { ClientToServerEvents, MasterView, RunView, ServerToClientEvents } from './contract';
+import { initialLiveState, liveReducer } from './live-store';
+import type { LiveAction, LiveState } from './live-store';
+import { freshness } from './staleness';
+import type { Freshness } from './staleness';
+
+type FeedSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface LiveActions {
+  requestSnapshot(): void;
+  /** Merge runs fetched over REST (finished runs the snapshot may not carry). */
+  mergeRuns(runs: readonly RunView[]): void;
+  /** A run as the API answered an operator's action. */
+  putRun(run: RunView): void;
+  mergeMasters(masters: readonly MasterView[]): void;
+}
+
+const StateCtx = createContext<LiveState>(initialLiveState);
+const FreshCtx = createContext<Freshness>({ stale: true, reason: 'connecting', since: null });
+const ActionsCtx = createContext<LiveActions>({ requestSnapshot: () => undefined, mergeRuns: () => undefined, putRun: () => undefined, mergeMasters: () => undefined });
+
+/** How long after a (re)connect to wait for the controller's own snapshot before asking. */
+const SNAPSHOT_GRACE_MS = 1000;
+
+export function LiveProvider({ token, children }: { readonly token: string | null; readonly children: ReactNode }): ReactNode {
+  const [state, dispatch] = useReducer(liveReducer, initialLiveState);
+  const socketRef = useRef<FeedSocket | null>(null);
+  const stateRef = useRef(state);
+  useEffect(() => {
+    stateRef.current = state;
+  }, [state]);
+
+  useEffect(() => {
+    if (!token) return;
+    const queue: LiveAction[] = [];
+    let raf = 0;
+    let timer: number | undefined;
+    let snapshotTimer: number | undefined;
+    let retryTimer: number | undefined;
+    let snapshotSinceConnect = false;
+
+    const flush = (): void => {
+      raf = 0;
+      timer = undefined;
+      if (queue.length === 0) return;
+      dispatch({ type: 'batch', actions: queue.splice(0) });
+    };
+    const push = (a: LiveAction): void => {
+      queue.push(a);
+      if (raf !== 0 || timer !== undefined) return;
+      if (document.hidden) timer = window.setTimeout(flush, 500);
+      else raf = window.requestAnimationFrame(flush);
+    };
+    const onVisible = (): void => {
+      if (!document.hidden && timer !== undefined) {
+        window.clearTimeout(timer);
+        flush();
+      }
+    };
+    document.addEventListener('visibilitychange', onVisible);
+
+    const socket: FeedSocket = io({
+      path: '/socket.io',
+      auth: { token },
+      reconnection: true,
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 5000,
+      randomizationFactor: 0.3,
+      timeout: 8000,
+    });
+    socketRef.current = socket;
+
+    socket.on('connect', () => {
+      snapshotSinceConnect = false;
+      push({ type: 'connection', connection: 'connected' });
+      window.clearTimeout(snapshotTimer);
+      snapshotTimer = window.setTimeout(() => {
+        if (!snapshotSinceConnect && socket.connected) socket.emit('snapshot:request');
+      }, SNAPSHOT_GRACE_MS);
+    });
+    socket.on('disconnect', (reason) => {
+      const words = reason === 'io server disconnect' ? 'The controller closed the feed' : `Feed lost (${reason})`;
+      push({ type: 'connection', connection: 'disconnected', error: words });
+      // A disconnect by the server is not retried by socket.io itself.
+      if (reason === 'io server disconnect') {
+        window.clearTimeout(retryTimer);
+        retryTimer = window.setTimeout(() => socket.connect(), 3000);
+      }
+    });
+    socket.on('connect_error', (err) => {
+      push({ type: 'connection', connection: 'disconnected', error: `Cannot connect to the feed: ${err.message}` });
+      // A refusal by the server (bad token) stops socket.io's own retries: retry slowly.
+      if (!socket.active) {
+        window.clearTimeout(retryTimer);
+        retryTimer = window.setTimeout(() => socket.connect(), 10_000);
+      }
+    });
+    socket.io.on('reconnect', () => {
+      window.clearTimeout(snapshotTimer);
+      snapshotTimer = window.setTimeout(() => {
+        if (!snapshotSinceConnect && socket.connected) socket.emit('snapshot:request');
+      }, SNAPSHOT_GRACE_MS);
+    });
+
+    socket.on('snapshot', (snapshot) => {
+      snapshotSinceConnect = true;
+      push({ type: 'snapshot', snapshot, receivedAt: Date.now() });
+    });
+    socket.on('drive:update', (delta) => push({ type: 'drive', delta, receivedAt: Date.now() }));
+    socket.on('run:update', (run) => push({ type: 'run', run, receivedAt: Date.now() }));
+    socket.on('attempt:end', (attempt) => push({ type: 'attempt', attempt, receivedAt: Date.now() }));
+    socket.on('agent:update', (agent) => push({ type: 'agent', agent, receivedAt: Date.now() }));
+    socket.on('master:update', (master) => push({ type: 'master', master, receivedAt: Date.now() }));
+
+    return () => {
+      document.removeEventListener('visibilitychange', onVisible);
+      window.cancelAnimationFrame(raf);
+      window.clearTimeout(timer);
+      window.clearTimeout(snapshotTimer);
+      window.clearTimeout(retryTimer);
+      socket.removeAllListeners();
+      socket.io.removeAllListeners();
+      socket.disconnect();
+      socketRef.current = null;
+    };
+  }, [token]);
+
+  // Freshness: recomputed when the connection changes and once a second
+  // (a local clock, not a network poll), published only when it changes.
+  const [fresh, setFresh] = useState<Freshness>({ stale: true, reason: 'connecting', since: null });
+  useEffect(() => {
+    const check = (): void => {
+      const f = freshness(stateRef.current, Date.now());
+      setFresh((old) => (old.stale === f.stale && (!old.stale || !f.stale || old.reason === f.reason) ? old : f));
+    };
+    check();
+    const id = window.setInterval(check, 1000);
+    return () => window.clearInterval(id);
+  }, [state.connection, state.snapshotAt]);
+
+  const actions = useMemo<LiveActions>(() => ({
+    requestSnapshot: () => socketRef.current?.emit('snapshot:request'),
+    mergeRuns: (runs) => dispatch({ type: 'runs', runs }),
+    putRun: (run) => dispatch({ type: 'runs', runs: [run], overwrite: true }),
+    mergeMasters: (masters) => dispatch({ type: 'masters', masters }),
+  }), []);
+
+  return (
+    <ActionsCtx.Provider value={actions}>
+      <FreshCtx.Provider value={fresh}>
+        <StateCtx.Provider value={state}>{children}</StateCtx.Provider>
+      </FreshCtx.Provider>
+    </ActionsCtx.Provider>
+  );
+}
+
+export function useLive(): LiveState {
+  return useContext(StateCtx);
+}
+
+export function useFreshness(): Freshness {
+  return useContext(FreshCtx);
+}
+
+export function useLiveActions(): LiveActions {
+  return useContext(ActionsCtx);
+}

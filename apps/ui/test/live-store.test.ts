@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { activeRuns, groupByAgent, initialLiveState, liveReducer } from '../src/lib/live-store';
+import type { LiveAction, LiveState } from '../src/lib/live-store';
+import { drive, run, snapshot } from './fixtures';
+
+const apply = (s: LiveState, ...actions: LiveAction[]): LiveState => actions.reduce(liveReducer, s);
+
+describe('live store reducer', () => {
+  const snap = snapshot({
+    drives: [
+      drive({ id: 'sim:2', position: 2 }),
+      drive({ id: 'sim:1', position: 1 }),
+      drive({ id: 'b:0', agentId: 'agent-b', position: 0 }),
+    ],
+    runs: [run({ id: 'r1' })],
+    agents: [{ id: 'agent-a', host: 'host-a', online: true, lastHeartbeat: 1, driveIds: ['sim:1', 'sim:2'] }],
+  });
+
+  it('applies a snapshot in tower order (agent, then position)', () => {
+    const s = apply(initialLiveState, { type: 'snapshot', snapshot: snap, receivedAt: 10 });
+    expect(s.driveOrder).toEqual(['sim:1', 'sim:2', 'b:0']);
+    expect(s.runs.r1?.status).toBe('running');
+    expect(s.snapshotAt).toBe(5000);
+    expect(s.lastEventAt).toBe(10);
+    const groups = groupByAgent(s);
+    expect(groups.map((g) => [g.host, g.driveIds])).toEqual([
+      ['host-a', ['sim:1', 'sim:2']],
+      ['agent-b', ['b:0']],
+    ]);
+  });
+
+  it('applies a delta with only the changed fields and keeps other drives identical', () => {
+    const s0 = apply(initialLiveState, { type: 'snapshot', snapshot: snap, receivedAt: 10 });
+    const s1 = apply(s0, { type: 'drive', delta: { id: 'sim:1', state: 'burning', percent: 12.5, updatedAt: 1100 }, receivedAt: 20 });
+    expect(s1.drives['sim:1']).toMatchObject({ state: 'burning', percent: 12.5, mediaType: 'CD-R', updatedAt: 1100 });
+    expect(s1.drives['sim:2']).toBe(s0.drives['sim:2']);
+    expect(s1.driveOrder).toBe(s0.driveOrder);
+    expect(s1.lastEventAt).toBe(20);
+  });
+
+  it('ignores a delta older than what it holds', () => {
+    const s0 = apply(
+      initialLiveState,
+      { type: 'snapshot', snapshot: snap, receivedAt: 10 },
+      { type: 'drive', delta: { id: 'sim:1', state: 'verifying', percent: 40, updatedAt: 2000 }, receivedAt: 20 },
+    );
+    const s1 = apply(s0, { type: 'drive', delta: { id: 'sim:1', state: 'burning', percent: 99, updatedAt: 1500 }, receivedAt: 30 });
+    expect(s1.drives['sim:1']).toBe(s0.drives['sim:1']);
+    expect(s1.drives['sim:1']?.state).toBe('verifying');
+    expect(s1.staleDeltas).toBe(1);
+  });
+
+  it('keeps state identity when a delta changes nothing', () => {
+    const s0 = apply(initialLiveState, { type: 'snapshot', snapshot: snap, receivedAt: 10 });
+    const s1 = apply(s0, { type: 'drive', delta: { id: 'sim:1', state: 'blank' }, receivedAt: 11 });
+    expect(s1.drives).toBe(s0.drives);
+  });
+
+  it('ignores a partial delta for an unknown drive but adds a complete one', () => {
+    const s0 = apply(initialLiveState, { type: 'snapshot', snapshot: snap, receivedAt: 10 });
+    const s1 = apply(s0, { type: 'drive', delta: { id: 'sim:9', state: 'burning' }, receivedAt: 11 });
+    expect(s1.drives['sim:9']).toBeUndefined();
+    const s2 = apply(s1, { type: 'drive', delta: drive({ id: 'sim:0', position: 0 }), receivedAt: 12 });
+    expect(s2.driveOrder).toEqual(['sim:0', 'sim:1', 'sim:2', 'b:0']);
+  });
+
+  it('re-sorts when a drive moves', () => {
+    const s0 = apply(initialLiveState, { type: 'snapshot', snapshot: snap, receivedAt: 10 });
+    const s1 = apply(s0, { type: 'drive', delta: { id: 'sim:1', position: 5 }, receivedAt: 11 });
+    expect(s1.driveOrder).toEqual(['sim:2', 'sim:1', 'b:0']);
+  });
+
+  it('drops deltas in a batch the same as one by one, and a later snapshot wins', () => {
+    const s0 = apply(initialLiveState, { type: 'snapshot', snapshot: snap, receivedAt: 10 });
+    const s1 = apply(s0, {
+      type: 'batch',
+      actions: [
+        { type: 'drive', delta: { id: 'sim:1', state: 'burning', updatedAt: 1100 }, receivedAt: 11 },
+        { type: 'drive', delta: { id: 'sim:1', percent: 50, updatedAt: 1200 }, receivedAt: 12 },
+        { type: 'run', run: run({ id: 'r1', passed: 1, remaining: 3 }), receivedAt: 13 },
+      ],
+    });
+    expect(s1.drives['sim:1']).toMatchObject({ state: 'burning', percent: 50 });
+    expect(s1.runs.r1?.passed).toBe(1);
+    const s2 = apply(s1, { type: 'snapshot', snapshot: snapshot({ drives: [drive({ id: 'sim:1', state: 'done', updatedAt: 3000 })], at: 9000 }), receivedAt: 50 });
+    expect(Object.keys(s2.drives)).toEqual(['sim:1']);
+    expect(s2.drives['sim:1']?.state).toBe('done');
+  });
+
+  it('keeps drive objects that a fresh snapshot repeats unchanged', () => {
+    const s0 = apply(initialLiveState, { type: 'snapshot', snapshot: snap, receivedAt: 10 });
+    const s1 = apply(s0, { type: 'snapshot', snapshot: { ...snap, at: 6000 }, receivedAt: 20 });
+    expect(s1.drives['sim:1']).toBe(s0.drives['sim:1']);
+    expect(s1.driveOrder).toBe(s0.driveOrder);
+  });
+
+  it('never brings a finished run back from a late update', () => {
+    const s0 = apply(
+      initialLiveState,
+      { type: 'snapshot', snapshot: snap, receivedAt: 10 },
+      { type: 'run', run: run({ id: 'r1', status: 'completed', passed: 4, remaining: 0 }), receivedAt: 11 },
+    );
+    const s1 = apply(s0, { type: 'run', run: run({ id: 'r1', status: 'running', passed: 3 }), receivedAt: 12 });
+    expect(s1.runs.r1?.status).toBe('completed');
+    expect(s1.runs.r1?.passed).toBe(4);
+  });
+
+  it('merges REST runs without overwriting fresher feed runs, unless told to', () => {
+    const s0 = apply(initialLiveState, { type: 'snapshot', snapshot: snap, receivedAt: 10 });
+    const s1 = apply(s0, { type: 'runs', runs: [run({ id: 'r1', status: 'paused' }), run({ id: 'old', status: 'completed' })] });
+    expect(s1.runs.r1?.status).toBe('running');
+    expect(s1.runs.old?.status).toBe('completed');
+    const s2 = apply(s1, { type: 'runs', runs: [run({ id: 'r1', status: 'paused' })], overwrite: true });
+    expect(s2.runs.r1?.status).toBe('paused');
+    // A snapshot after a reconnect keeps finished runs fetched over REST.
+    const s3 = apply(s2, { type: 'snapshot', snapshot: snap, receivedAt: 20 });
+    expect(s3.runs.old?.status).toBe('completed');
+    expect(activeRuns(s3.runs).map((r) => r.id)).toEqual(['r1']);
+  });
+
+  it('counts connections and keeps the last error in words', () => {
+    let s = apply(initialLiveState, { type: 'connection', connection: 'connected' });
+    expect(s.connects).toBe(1);
+    s = apply(s, { type: 'connection', connection: 'disconnected', error: 'Feed lost (transport close)' });
+    expect(s.connectionError).toBe('Feed lost (transport close)');
+    s = apply(s, { type: 'connection', connection: 'connected' });
+    expect(s.connects).toBe(2);
+    expect(s.connectionError).toBeNull();
+  });
+
+  it('keeps the latest attempts, newest first, without duplicates', () => {
+    const a = (id: string) => ({
+      id, runId: 'r1', copy: 1, driveId: 'sim:1', agentId: 'agent-a', mediaType: 'CD-R', imageSha256: 'x', startedAt: 1, endedAt: 2,
+      bytes: 1, averageSpeedX: 1, verifyPolicy: 'all', verifyResult: 'match', outcome: 'passed' as const, counted: true, surplus: false, error: null,
+    });
+    const s = apply(
+      initialLiveState,
+      { type: 'attempt', attempt: a('x1'), receivedAt: 1 },
+      { type: 'attempt', attempt: a('x2'), receivedAt: 2 },
+      { type: 'attempt', attempt: a('x1'), receivedAt: 3 },
+    );
+    expect(s.recentAttempts.map((x) => x.id)).toEqual(['x1', 'x2']);
+  });
+});
