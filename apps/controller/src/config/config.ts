@@ -107,7 +107,7 @@ export function resolveConfig(
     controller: {
       agentTimeoutMs: file.controller?.agentTimeoutMs ?? 10_000,
       retryBackoffMs: file.controller?.retryBackoffMs ?? 5000,
-      demoRunCopies: file.controller?.demoRunCopies ?? 16,
+      demoRunCopies: file.controller?.demoRunCopies ?? 40,
     },
     agent: {
       id: agentId,

@@ -13,7 +13,7 @@ type AgentSection = NonNullable<ConfigFile['agent']>;
 type Simulated = NonNullable<AgentSection['simulated']>;
 
 /** The simulated tower used when the configuration names no drives: 8 CD-R drives with auto-loaders. */
-export const DEFAULT_SIMULATED: Simulated = { count: 8, media: 'CD-R', timeScale: 0.05, autoLoader: true };
+export const DEFAULT_SIMULATED: Simulated = { count: 8, media: 'CD-R', timeScale: 0.25, autoLoader: true };
 
 /** Resolve the drives of `agent` (relative stdio paths against `baseDir`). Throws `ConfigError`. */
 export function resolveDriveSource(agent: AgentSection | undefined, baseDir: string): DriveSource {
@@ -67,7 +67,7 @@ function simulatedDrives(sim: Simulated): DriveSpec[] {
     const query = new URLSearchParams();
     query.set('media', media.replace(/ /g, '_'));
     if (sim.autoLoader ?? true) query.set('autoload', '1');
-    query.set('timeScale', String(sim.timeScale ?? 0.05));
+    query.set('timeScale', String(sim.timeScale ?? 0.25));
     if (sim.progressMs !== undefined) query.set('progressMs', String(sim.progressMs));
     for (const [key, value] of Object.entries(sim.faults?.[String(index)] ?? {})) {
       query.set(key, typeof value === 'boolean' ? (value ? '1' : '0') : String(value));

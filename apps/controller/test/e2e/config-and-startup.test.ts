@@ -23,7 +23,7 @@ describe('configuration', () => {
     expect(c.agent.quarantineAfter).toBe(3);
     const drives = c.agent.drives.kind === 'list' ? c.agent.drives.drives : [];
     expect(drives.map((d) => d.id)).toEqual(['sim:0', 'sim:1', 'sim:2', 'sim:3', 'sim:4', 'sim:5', 'sim:6', 'sim:7']);
-    expect(drives[0]?.device).toMatch(/^sim:0\?media=CD-R&autoload=1&timeScale=0\.05$/);
+    expect(drives[0]?.device).toMatch(/^sim:0\?media=CD-R&autoload=1&timeScale=0\.25$/);
   });
 
   it('applies environment overrides over the file; relative file paths are taken from the file', async () => {
