@@ -29,6 +29,8 @@ export interface DriveStatus {
   readonly attemptId?: string;
   /** For states that need a person: what to do, in words. */
   readonly message?: string;
+  /** The drive has an auto-loader: it takes discs out and puts blanks in by itself. */
+  readonly autoLoader?: boolean;
   readonly updatedAt: number;
 }
 
@@ -145,7 +147,7 @@ export async function readDriveStatus(redis: Redis, keys: KeySpace, driveId: str
   const h = await redis.hgetall(keys.driveState(driveId));
   if (h.state === undefined) return null;
   const n = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
-  const out: Record<string, unknown> = { ...h, percent: n(h.percent), speedX: n(h.speedX), speedMBps: n(h.speedMBps), copy: n(h.copy), updatedAt: n(h.updatedAt) ?? 0 };
+  const out: Record<string, unknown> = { ...h, percent: n(h.percent), speedX: n(h.speedX), speedMBps: n(h.speedMBps), copy: n(h.copy), autoLoader: h.autoLoader === undefined ? undefined : h.autoLoader === 'true', updatedAt: n(h.updatedAt) ?? 0 };
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
   return out as unknown as DriveStatus;
 }

@@ -59,6 +59,11 @@ export interface DriveWorkerOptions {
   readonly putBackDelayMs?: number;
   /** Minimum ms between progress-only state publications. Default 250. */
   readonly progressIntervalMs?: number;
+  /**
+   * The drive has an auto-loader: finished discs are taken out and blanks put
+   * in without a person, so `done`/`failed` give way to `empty` after the eject.
+   */
+  readonly autoLoader?: boolean;
   /** How often BullMQ looks for stalled jobs (a crashed worker's), ms. Default: the lock duration. */
   readonly stalledIntervalMs?: number;
   /**
@@ -231,7 +236,8 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
     const last = this.status?.state;
     if (media.status === 'none' || media.type === null) {
       this.#refusedMedia = null;
-      if (last !== 'done' && last !== 'failed') this.#set({ state: 'empty', message: 'insert a blank disc' });
+      if (this.#o.autoLoader === true) this.#set({ state: 'empty', message: 'the auto-loader is putting in a blank disc' });
+      else if (last !== 'done' && last !== 'failed') this.#set({ state: 'empty', message: 'insert a blank disc' });
       return poll;
     }
     const cls = mediaClassOf(media.type);
@@ -431,7 +437,7 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
   }
 
   #set(update: DriveStatusUpdate): void {
-    this.#publisher?.update(update);
+    this.#publisher?.update(this.#o.autoLoader === true ? { ...update, autoLoader: true } : update);
   }
 
   #sleep(ms: number): Promise<void> {

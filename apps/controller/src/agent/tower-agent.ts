@@ -181,6 +181,7 @@ export class TowerAgent {
       sameDriveRetryDelayMs: o.sameDriveRetryDelayMs,
       putBackDelayMs: Math.min(2000, o.pollIntervalMs * 2),
       ...watchMediaOf(slot.d.drive),
+      ...(slot.d.drive instanceof SimulatedDrive && slot.d.drive.autoLoader !== null ? { autoLoader: true } : {}),
     });
     let lastError = '';
     worker.on('error', (e) => {

@@ -35,7 +35,13 @@ function valueAt(root: unknown, instancePath: string): unknown {
 }
 
 function show(v: unknown): string {
-  const text = JSON.stringify(v);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(v);
+  } catch {
+    // A value nested too deep for JSON.stringify (RangeError): name its kind only.
+    return Array.isArray(v) ? 'a deeply nested array' : typeof v === 'object' && v !== null ? 'a deeply nested object' : typeof v;
+  }
   if (text === undefined) return String(v);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -5,7 +5,7 @@
  *
  * Environment overrides: `REDIS_URL`, `TOWER_PORT`, `TOWER_BIND`,
  * `TOWER_DATA_DIR`, `TOWER_LIBRARY_DIR`, `TOWER_OPERATOR_TOKEN`,
- * `TOWER_VIEWER_TOKEN`, `TOWER_AGENT_ID`. Relative paths in the file are
+ * `TOWER_VIEWER_TOKEN`, `TOWER_AGENT_ID`, `TOWER_METRICS_FILE` (benchmarks). Relative paths in the file are
  * taken from the file's folder; relative paths from the environment and the
  * defaults from the working directory.
  */
@@ -97,6 +97,7 @@ export function resolveConfig(
     http: { bind, port },
     redisUrl,
     dataDir,
+    metricsFile: fromEnv(nonEmpty(env.TOWER_METRICS_FILE)) ?? null,
     library: {
       dir: fromEnv(nonEmpty(env.TOWER_LIBRARY_DIR)) ?? fromFile(file.library?.dir) ?? path.join(dataDir, 'library'),
       importRoots: (file.library?.importRoots ?? []).map((r) => path.resolve(fileDir, r)),

@@ -38,6 +38,8 @@ export interface TowerConfig {
   /** null: start an embedded redis-server (in `tower start`). */
   readonly redisUrl: string | null;
   readonly dataDir: string;
+  /** `TOWER_METRICS_FILE`: append process metrics (event-loop lag, RSS, CPU) as JSON lines every second; null: off. */
+  readonly metricsFile?: string | null;
   readonly library: {
     readonly dir: string;
     readonly importRoots: readonly string[];

@@ -23,6 +23,7 @@ import { ensureTokens } from '../config/token-store.js';
 import type { TokenSet } from '../config/token-store.js';
 import { ImageLibrary } from '../library/index.js';
 import { startController } from './controller-process.js';
+import { startProcessMetrics } from './process-metrics.js';
 import type { RunningController } from './controller-process.js';
 
 /** Where a role writes: `out` for what the user must see (URL, tokens), `log` for events. */
@@ -47,6 +48,7 @@ export function towerVersion(): string {
 export async function runServe(config: TowerConfig, io: ProcessIo): Promise<void> {
   const stack = new ShutdownStack(io.log);
   try {
+    if (config.metricsFile) await stack.add(startProcessMetrics(config.metricsFile, 'serve'));
     const redisUrl = config.redisUrl ?? (await stack.embeddedRedis(config, io)).url;
     const tokens = await ensureTokens(config);
     const controller = await stack.add(await startController({
@@ -68,6 +70,7 @@ export async function runAgent(config: TowerConfig, io: ProcessIo): Promise<void
   }
   const stack = new ShutdownStack(io.log);
   try {
+    if (config.metricsFile) await stack.add(startProcessMetrics(config.metricsFile, `agent:${config.agent.id}`));
     const drives = await openAgentDrives(config.agent.drives);
     const library = await ImageLibrary.open({ dir: config.library.dir, importRoots: config.library.importRoots });
     const agent = await stack.add(await startAgent(config, config.redisUrl, drives, library, io));
@@ -83,6 +86,7 @@ export async function runAgent(config: TowerConfig, io: ProcessIo): Promise<void
 export async function runStart(config: TowerConfig, io: ProcessIo): Promise<void> {
   const stack = new ShutdownStack(io.log);
   try {
+    if (config.metricsFile) await stack.add(startProcessMetrics(config.metricsFile, 'start'));
     const redisUrl = config.redisUrl ?? (await stack.embeddedRedis(config, io)).url;
     const tokens = await ensureTokens(config);
     const drives = await openAgentDrives(config.agent.drives);

@@ -63,6 +63,15 @@ describe('drive views', () => {
     ]));
   });
 
+  it('calls nobody for a drive whose auto-loader handles its discs', async () => {
+    await publishState(env, 'sim:0', { state: 'done', mediaType: 'CD-R', autoLoader: true });
+    expect(await drive('sim:0')).toMatchObject({ state: 'done', needsAttention: false, message: 'Good disc: the auto-loader takes it out' });
+    await publishState(env, 'sim:0', { state: 'failed', mediaType: 'CD-R', autoLoader: true });
+    expect(await drive('sim:0')).toMatchObject({ state: 'failed', needsAttention: false });
+    await publishState(env, 'sim:0', { state: 'empty', autoLoader: true });
+    expect(await drive('sim:0')).toMatchObject({ state: 'empty', needsAttention: false });
+  });
+
   it('says what to do: failed, wrong media, empty with runs waiting', async () => {
     await publishState(env, 'sim:0', { state: 'failed', mediaType: 'CD-R' });
     expect(await drive('sim:0')).toMatchObject({ state: 'failed', message: 'Coaster: take it out and discard it', needsAttention: true });

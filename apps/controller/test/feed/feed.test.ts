@@ -78,11 +78,14 @@ describe('live feed', () => {
     await waitFor(() => driveUpdates(events, 'sim:1').some((d) => d.state === 'burning'), 3000, 'burning');
     await new Promise((r) => setTimeout(r, 300));
     const before = driveUpdates(events, 'sim:1').length;
+    const started = Date.now();
     for (let i = 1; i <= 20; i++) {
       p.update({ state: 'burning', mediaType: 'CD-R', runId: 'run-y', copy: 2, percent: i * 5 });
       await new Promise((r) => setTimeout(r, 5));
     }
     await p.flush();
+    // Nominally 100 ms of ticks: at most the first at once and one per 250 ms after it (a busy machine stretches the span).
+    const allowed = 1 + Math.ceil((Date.now() - started) / 250);
     p.update({ state: 'verifying', mediaType: 'CD-R', runId: 'run-y', copy: 2, percent: 0 });
     await p.flush();
     await waitFor(() => driveUpdates(events, 'sim:1').some((d) => d.state === 'verifying'), 3000, 'verifying');
@@ -91,7 +94,8 @@ describe('live feed', () => {
     const ticks = updates.filter((d) => d.state === undefined);
     const stateChange = updates.findIndex((d) => d.state === 'verifying');
     expect(ticks.length).toBeGreaterThanOrEqual(1);
-    expect(ticks.length).toBeLessThanOrEqual(2);
+    expect(ticks.length).toBeLessThanOrEqual(Math.max(2, allowed));
+    expect(ticks.length).toBeLessThan(20);
     // The last progress value before the state change reached the client, before it.
     expect(updates.slice(0, stateChange).map((d) => d.percent).at(-1)).toBe(100);
     expect(updates[stateChange]).toMatchObject({ state: 'verifying', percent: 0 });

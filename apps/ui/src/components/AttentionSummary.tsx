@@ -1,15 +1,42 @@
 'use client';
-/** One line at the top: how many drives need a person, and which. */
+/**
+ * At the top: how many drives need a person, and which. A long list is
+ * grouped by what to do, so the tower itself stays on screen.
+ */
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { useMemo } from 'react';
 import { useLive } from '../lib/live';
 import { instructionFor, needsPerson } from '../lib/states';
 
+/** Above this many drives, the list is grouped by instruction. */
+const MAX_LISTED = 8;
+
 export function AttentionSummary({ links = true }: { readonly links?: boolean }): ReactNode {
   const { drives, driveOrder } = useLive();
   const list = useMemo(() => driveOrder.map((id) => drives[id]).filter((d) => d !== undefined && needsPerson(d)), [drives, driveOrder]);
   if (list.length === 0) return null;
+  if (list.length > MAX_LISTED) {
+    const groups = new Map<string, string[]>();
+    for (const d of list) {
+      if (!d) continue;
+      const what = instructionFor(d) ?? 'Check the drive';
+      groups.set(what, [...(groups.get(what) ?? []), d.label]);
+    }
+    return (
+      <div className="attn-summary" role="status" aria-live="polite">
+        <strong>{list.length} drives need a person:</strong>
+        <ul>
+          {[...groups.entries()].map(([what, labels]) => (
+            <li key={what}>
+              {what} — {labels.length} drive{labels.length === 1 ? '' : 's'}: {labels.slice(0, 6).join(', ')}
+              {labels.length > 6 ? ` and ${labels.length - 6} more` : ''}
+            </li>
+          ))}
+        </ul>
+      </div>
+    );
+  }
   return (
     <div className="attn-summary" role="status" aria-live="polite">
       <strong>

@@ -215,12 +215,15 @@ function attention(
 ): { message: string | null; needsAttention: boolean } {
   switch (state) {
     case 'done':
-      return { message: 'Take the disc out', needsAttention: true };
+      return s.autoLoader === true ? { message: 'Good disc: the auto-loader takes it out', needsAttention: false } : { message: 'Take the disc out', needsAttention: true };
     case 'failed':
-      return { message: 'Coaster: take it out and discard it', needsAttention: true };
+      return s.autoLoader === true
+        ? { message: 'Coaster: the auto-loader puts it in the reject bin', needsAttention: false }
+        : { message: 'Coaster: take it out and discard it', needsAttention: true };
     case 'wrong-media':
       return { message: `Wrong disc: insert a blank ${classes.length > 0 ? classes.join(' or ') : 'disc'}`, needsAttention: true };
     case 'empty':
+      if (s.autoLoader === true) return { message: 'The auto-loader is loading a blank', needsAttention: false };
       return classes.length > 0 ? { message: 'Insert a blank disc', needsAttention: true } : { message: null, needsAttention: false };
     case 'quarantined':
       return { message: `Quarantined: ${q?.reason ?? s.message ?? 'check the drive'}`, needsAttention: true };
