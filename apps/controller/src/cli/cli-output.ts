@@ -21,11 +21,17 @@ export class UsageError extends Error {
 export function failureLine(err: unknown): string {
   if (isDriveError(err)) {
     const where = err.device ? `${err.device}: ` : '';
-    return `tower: ${where}${err.message} [${err.code}]`;
+    return oneLine(`tower: ${where}${err.message} [${err.code}]`);
   }
-  if (err instanceof UsageError) return `tower: ${err.message}`;
+  if (err instanceof UsageError) return oneLine(`tower: ${err.message}`);
   const message = err instanceof Error ? err.message : String(err);
-  return `tower: ${message.split('\n')[0] ?? 'failed'}`;
+  return oneLine(`tower: ${message.split('\n')[0] ?? 'failed'}`);
+}
+
+/** Control characters (a newline in a device string echoed back) escaped, so a failure stays one line. */
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f]/g, (ch) => JSON.stringify(ch).slice(1, -1));
 }
 
 /** Exit code for a failure. */

@@ -49,7 +49,7 @@ async function poll<T>(ctx: ControllerCliContext, read: () => Promise<T>, show: 
       if (!transient(err) || ++failures >= MAX_POLL_FAILURES) throw err;
     }
     try {
-      await sleep(ctx.pollIntervalMs ?? 1000, ctx.signal);
+      await sleep(ctx.pollIntervalMs ?? 250, ctx.signal);
     } catch {
       throw new CancelledError(stopMessage);
     }

@@ -8,7 +8,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/config.js';
 import type { TowerConfig } from '../config/config.js';
-import { runAgent, runServe, runStart } from '../server/tower-processes.js';
 import type { ProcessIo } from '../server/tower-processes.js';
 import type { CliContext } from './drive-commands.js';
 
@@ -23,19 +22,23 @@ export function registerProcessCommands(program: Command, ctx: CliContext): void
     log: (line) => ctx.stderr.write(`${new Date().toISOString()} ${line}\n`),
     signal: ctx.signal,
   };
-  const role = (name: string, description: string, run: (config: TowerConfig, io: ProcessIo) => Promise<void>): void => {
+  type Role = 'runStart' | 'runServe' | 'runAgent';
+  const role = (name: string, description: string, entry: Role): void => {
     program
       .command(name)
       .description(description)
       .option('--config <file>', 'configuration file (JSON); default $TOWER_CONFIG, else built-in defaults')
       .action(async (opts: ProcessOptions) => {
         const config = await loadConfig(opts.config === undefined ? {} : { file: opts.config });
+        // The server side (Fastify, BullMQ, socket.io) loads only for these commands, so the other commands start fast.
+        const processes = await import('../server/tower-processes.js');
+        const run: (config: TowerConfig, io: ProcessIo) => Promise<void> = processes[entry];
         await run(config, io);
         // Whatever a library left running (timers, sockets) must not keep a stopped process alive.
         setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref();
       });
   };
-  role('start', 'controller and agent in one process, with an embedded Redis unless REDIS_URL is set (what npm start runs)', runStart);
-  role('serve', 'the controller: HTTP API, live feed and run planner (no drives)', runServe);
-  role('agent', 'serve this host\'s drives to the controller\'s Redis (REDIS_URL)', runAgent);
+  role('start', 'controller and agent in one process, with an embedded Redis unless REDIS_URL is set (what npm start runs)', 'runStart');
+  role('serve', 'the controller: HTTP API, live feed and run planner (no drives)', 'runServe');
+  role('agent', 'serve this host\'s drives to the controller\'s Redis (REDIS_URL)', 'runAgent');
 }
