@@ -1,0 +1,247 @@
+/**
+ * Bad input over the controller's HTTP API (the real app on a free port, with
+ * Redis, a library and a planner: apps/controller/test/api/support.ts). One
+ * table of cases the API's own bad-input table (apps/controller/test/api/
+ * bad-input.test.ts, 36 cases) does not hold: device strings with shell
+ * metacharacters, path traversal in import paths (incl. a symlink out of the
+ * root and NUL bytes), oversized uploads (declared and streamed), truncated
+ * and garbage images, missing tokens and wrong roles on every changing route,
+ * wrong types, out-of-range numbers, unknown ids. Each gets a clear 4xx in the
+ * API's error format and changes nothing: runs, queues, library folder
+ * (hidden files too), images, masters, quarantine and the audit log.
+ */
+import { readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, queuedCopies, startEnv, VIEWER } from '../../apps/controller/test/api/support.js';
+import type { Env } from '../../apps/controller/test/api/support.js';
+
+let env: Env;
+let outside = '';
+beforeAll(async () => {
+  env = await startEnv({ deps: { driveLayout: { 'sim:0': { label: 'Top', group: 'left' } } } });
+  // A file outside the import root, and a symlink to it inside the root.
+  outside = path.join(env.dir, 'secret.iso');
+  writeFileSync(outside, readFileSync(env.isoSmall));
+  symlinkSync(outside, path.join(env.importRoot, 'link-out.iso'));
+  symlinkSync(env.dir, path.join(env.importRoot, 'dir-out'));
+  // A truncated ISO and a garbage file inside the root.
+  writeFileSync(path.join(env.importRoot, 'truncated.iso'), readFileSync(env.isoSmall).subarray(0, 40 * 1024));
+  writeFileSync(path.join(env.importRoot, 'garbage.iso'), Buffer.alloc(200 * 1024, 0x5a));
+  writeFileSync(path.join(env.importRoot, 'empty.iso'), Buffer.alloc(0));
+});
+afterAll(async () => env?.stop());
+
+/** Every file under `dir`, hidden ones included. */
+function tree(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
+}
+
+/** Everything a refused request must leave as it was. */
+async function state(): Promise<unknown> {
+  return {
+    runs: await env.runStore.listRunIds(),
+    queued: await queuedCopies(env),
+    library: tree(env.library.dir),
+    images: env.library.list().map((i) => `${i.id}:${i.name}`),
+    quarantine: await env.redis.hgetall('tower:quarantine'),
+    audit: await env.redis.llen('tower:audit'),
+    masters: await env.redis.keys('tower:master*'),
+  };
+}
+
+const run = (extra: Record<string, unknown>): Record<string, unknown> => ({ imageId: env.image.id, copies: 2, ...extra });
+const enc = encodeURIComponent;
+
+interface Case {
+  readonly name: string;
+  readonly method: string;
+  readonly route: () => string;
+  readonly body?: () => unknown;
+  readonly contentType?: string;
+  /** null: no token; a string: that token; absent: the operator's. */
+  readonly token?: string | null;
+  /** Send the body as a stream without Content-Length (chunked). */
+  readonly chunked?: boolean;
+  readonly status: number;
+  readonly code: string | RegExp;
+  readonly message?: RegExp;
+}
+
+const SHELL = ['/dev/sr0;rm -rf /', '$(reboot)', '`reboot`', '/dev/sr0 && halt', 'sim:0|cat /etc/shadow', "sim:0'\"", '/dev/sr0\nreboot'];
+
+const shellCases: Case[] = SHELL.flatMap((dev): Case[] => [
+  { name: `drive info ${JSON.stringify(dev)}`, method: 'GET', route: () => `/api/drives/${enc(dev)}`, status: 400, code: 'INVALID_INPUT', message: /not allowed/ },
+  { name: `eject ${JSON.stringify(dev)}`, method: 'POST', route: () => `/api/drives/${enc(dev)}/eject`, status: 400, code: 'INVALID_INPUT', message: /not allowed/ },
+  { name: `quarantine ${JSON.stringify(dev)}`, method: 'POST', route: () => `/api/drives/${enc(dev)}/quarantine`, body: () => ({ reason: 'x' }), status: 400, code: 'INVALID_INPUT', message: /not allowed/ },
+  { name: `run on drive ${JSON.stringify(dev)}`, method: 'POST', route: () => '/api/runs', body: () => run({ drives: [dev] }), status: 400, code: 'INVALID_INPUT' },
+  { name: `master from ${JSON.stringify(dev)}`, method: 'POST', route: () => '/api/masters', body: () => ({ driveId: dev, name: 'm' }), status: 400, code: 'INVALID_INPUT', message: /not allowed/ },
+]);
+
+const traversalCases: Case[] = [
+  { name: 'import root/../../etc/passwd', method: 'POST', route: () => '/api/images/import', body: () => ({ path: `${env.importRoot}/../../etc/passwd` }), status: 400, code: 'IMPORT_PATH_REFUSED' },
+  { name: 'import root/../secret.iso (a real ISO outside)', method: 'POST', route: () => '/api/images/import', body: () => ({ path: `${env.importRoot}/../secret.iso` }), status: 400, code: 'IMPORT_PATH_REFUSED' },
+  { name: 'import a symlink out of the root', method: 'POST', route: () => '/api/images/import', body: () => ({ path: path.join(env.importRoot, 'link-out.iso') }), status: 400, code: 'IMPORT_PATH_REFUSED' },
+  { name: 'import through a symlinked folder out of the root', method: 'POST', route: () => '/api/images/import', body: () => ({ path: path.join(env.importRoot, 'dir-out', 'secret.iso') }), status: 400, code: 'IMPORT_PATH_REFUSED' },
+  { name: 'import a path with a NUL byte', method: 'POST', route: () => '/api/images/import', body: () => ({ path: `${env.isoSmall}\0.txt` }), status: 400, code: /IMPORT_PATH_REFUSED|INVALID_INPUT/ },
+  { name: 'import ~root/.ssh', method: 'POST', route: () => '/api/images/import', body: () => ({ path: '~root/.ssh/id_rsa' }), status: 400, code: 'IMPORT_PATH_REFUSED' },
+  { name: 'import the import root itself (a folder)', method: 'POST', route: () => '/api/images/import', body: () => ({ path: env.importRoot }), status: 400, code: 'IMPORT_PATH_REFUSED' },
+  { name: 'import a missing file in the root', method: 'POST', route: () => '/api/images/import', body: () => ({ path: path.join(env.importRoot, 'nope.iso') }), status: 400, code: 'IMPORT_PATH_REFUSED' },
+  { name: 'import a file:// URL', method: 'POST', route: () => '/api/images/import', body: () => ({ path: `file://${env.isoSmall}` }), status: 400, code: 'IMPORT_PATH_REFUSED' },
+  { name: 'import with a backslash traversal', method: 'POST', route: () => '/api/images/import', body: () => ({ path: `${env.importRoot}\\..\\..\\etc\\passwd` }), status: 400, code: 'IMPORT_PATH_REFUSED' },
+  { name: 'upload fileName with traversal', method: 'POST', route: () => `/api/images/upload?fileName=${enc('../../../etc/cron.d/x')}`, body: () => Buffer.alloc(10, 1), contentType: 'application/octet-stream', status: 422, code: /IMAGE_UNRECOGNISED|INVALID_INPUT/ },
+];
+
+const imageCases: Case[] = [
+  { name: 'import a truncated ISO', method: 'POST', route: () => '/api/images/import', body: () => ({ path: path.join(env.importRoot, 'truncated.iso') }), status: 422, code: 'ISO_TRUNCATED' },
+  { name: 'import garbage', method: 'POST', route: () => '/api/images/import', body: () => ({ path: path.join(env.importRoot, 'garbage.iso') }), status: 422, code: 'IMAGE_UNRECOGNISED' },
+  { name: 'import an empty file', method: 'POST', route: () => '/api/images/import', body: () => ({ path: path.join(env.importRoot, 'empty.iso') }), status: 422, code: /IMAGE_UNRECOGNISED|IMAGE_EMPTY/ },
+  { name: 'upload a truncated ISO', method: 'POST', route: () => '/api/images/upload?name=t', body: () => readFileSync(env.isoSmall).subarray(0, 40 * 1024), contentType: 'application/octet-stream', status: 422, code: 'ISO_TRUNCATED' },
+  { name: 'upload an ISO cut inside its descriptors', method: 'POST', route: () => '/api/images/upload', body: () => readFileSync(env.isoSmall).subarray(0, 16 * 2048 + 100), contentType: 'application/octet-stream', status: 422, code: /ISO_TRUNCATED|IMAGE_UNRECOGNISED|ISO_BAD_DESCRIPTOR/ },
+  { name: 'upload an ISO with an insane PVD', method: 'POST', route: () => '/api/images/upload', body: () => { const b = Buffer.from(readFileSync(env.isoSmall)); b.writeUInt16LE(0, 16 * 2048 + 128); b.writeUInt16BE(0, 16 * 2048 + 130); return b; }, contentType: 'application/octet-stream', status: 422, code: 'ISO_BAD_DESCRIPTOR', message: /logical block size/ },
+  { name: 'upload a CUE sheet alone', method: 'POST', route: () => '/api/images/upload', body: () => Buffer.from('FILE "../../etc/passwd" BINARY\n  TRACK 01 MODE1/2048\n    INDEX 01 00:00:00\n'), contentType: 'application/octet-stream', status: 422, code: /IMAGE_UNRECOGNISED|CUE_/ },
+  { name: 'upload random bytes', method: 'POST', route: () => '/api/images/upload', body: () => Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 7919) % 251)), contentType: 'application/octet-stream', status: 422, code: 'IMAGE_UNRECOGNISED' },
+  { name: 'upload nothing', method: 'POST', route: () => '/api/images/upload', body: () => Buffer.alloc(0), contentType: 'application/octet-stream', status: 422, code: /IMAGE_UNRECOGNISED|IMAGE_EMPTY/ },
+  { name: 'upload over the limit, streamed without Content-Length', method: 'POST', route: () => '/api/images/upload?name=big', body: () => readFileSync(env.isoBig), contentType: 'application/octet-stream', chunked: true, status: 413, code: 'UPLOAD_TOO_LARGE' },
+  { name: 'upload declaring a huge Content-Length', method: 'POST', route: () => '/api/images/upload', body: () => Buffer.alloc(2 * 1024 * 1024, 0), contentType: 'application/octet-stream', status: 413, code: 'UPLOAD_TOO_LARGE' },
+  { name: 'upload as JSON', method: 'POST', route: () => '/api/images/upload', body: () => ({ image: 'AAAA' }), status: 415, code: /MEDIA_TYPE|UNSUPPORTED/ },
+  { name: 'upload as text/plain', method: 'POST', route: () => '/api/images/upload', body: () => 'CD001', contentType: 'text/plain', status: 415, code: /MEDIA_TYPE|UNSUPPORTED/ },
+];
+
+const CHANGING: { method: string; label: string; route: () => string; body?: () => unknown }[] = [
+  { method: 'POST', label: '/api/runs', route: () => '/api/runs', body: () => run({}) },
+  { method: 'POST', label: '/api/runs/x/pause', route: () => '/api/runs/x/pause' },
+  { method: 'POST', label: '/api/runs/x/resume', route: () => '/api/runs/x/resume' },
+  { method: 'POST', label: '/api/runs/x/cancel', route: () => '/api/runs/x/cancel', body: () => ({}) },
+  { method: 'POST', label: '/api/images/import', route: () => '/api/images/import', body: () => ({ path: env.isoSmall }) },
+  { method: 'POST', label: '/api/images/upload', route: () => '/api/images/upload' },
+  { method: 'PATCH', label: '/api/images/:image', route: () => `/api/images/${env.image.id}`, body: () => ({ name: 'renamed' }) },
+  { method: 'DELETE', label: '/api/images/:image', route: () => `/api/images/${env.image.id}` },
+  { method: 'POST', label: '/api/drives/sim:0/eject', route: () => '/api/drives/sim:0/eject' },
+  { method: 'POST', label: '/api/drives/sim:0/quarantine', route: () => '/api/drives/sim:0/quarantine', body: () => ({ reason: 'x' }) },
+  { method: 'POST', label: '/api/drives/sim:0/release', route: () => '/api/drives/sim:0/release' },
+  { method: 'POST', label: '/api/masters', route: () => '/api/masters', body: () => ({ driveId: 'sim:0', name: 'm' }) },
+];
+const READING = ['/api/runs', '/api/images', '/api/drives', '/api/history', '/api/audit', '/api/masters', '/api/agents', '/api/stats/drives', '/api/whoami'];
+
+const authCases: Case[] = [
+  ...CHANGING.flatMap((r): Case[] => [
+    { name: `${r.method} ${r.label} without a token`, ...r, token: null, status: 401, code: 'UNAUTHENTICATED' },
+    { name: `${r.method} ${r.label} with a wrong token`, ...r, token: 'not-a-real-token-123', status: 401, code: 'UNAUTHENTICATED' },
+    { name: `${r.method} ${r.label} as a viewer`, ...r, token: VIEWER, status: 403, code: 'FORBIDDEN' },
+  ]),
+  ...READING.map((route): Case => ({ name: `GET ${route} without a token`, method: 'GET', route: () => route, token: null, status: 401, code: 'UNAUTHENTICATED' })),
+];
+
+const typeCases: Case[] = [
+  { name: 'imageId a number', method: 'POST', route: () => '/api/runs', body: () => run({ imageId: 42 }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'imageId null', method: 'POST', route: () => '/api/runs', body: () => run({ imageId: null }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'copies a boolean', method: 'POST', route: () => '/api/runs', body: () => run({ copies: true }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'copies an array', method: 'POST', route: () => '/api/runs', body: () => run({ copies: [3] }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'drives a string', method: 'POST', route: () => '/api/runs', body: () => run({ drives: 'sim:0' }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'verify a number', method: 'POST', route: () => '/api/runs', body: () => run({ verify: 1 }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'label an object', method: 'POST', route: () => '/api/runs', body: () => run({ label: { x: 1 } }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'dummyFirst a string', method: 'POST', route: () => '/api/runs', body: () => run({ dummyFirst: 'yes' }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'rename with a number', method: 'PATCH', route: () => `/api/images/${env.image.id}`, body: () => ({ name: 7 }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'import path an array', method: 'POST', route: () => '/api/images/import', body: () => ({ path: [env.isoSmall] }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'quarantine reason an object', method: 'POST', route: () => '/api/drives/sim:0/quarantine', body: () => ({ reason: { why: 1 } }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'master allowDamaged a string', method: 'POST', route: () => '/api/masters', body: () => ({ driveId: 'sim:0', name: 'm', allowDamaged: 'yes' }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'history limit not a number', method: 'GET', route: () => '/api/history?limit=lots', status: 400, code: 'INVALID_INPUT' },
+  { name: 'history from not a number', method: 'GET', route: () => '/api/history?from=yesterday', status: 400, code: 'INVALID_INPUT' },
+  { name: 'malformed JSON: trailing comma', method: 'POST', route: () => '/api/runs', body: () => '{"imageId":"x","copies":2,}', status: 400, code: 'INVALID_INPUT' },
+  { name: 'malformed JSON: single quotes', method: 'POST', route: () => '/api/images/import', body: () => "{'path':'/etc/passwd'}", status: 400, code: 'INVALID_INPUT' },
+  { name: 'JSON null body', method: 'POST', route: () => '/api/runs', body: () => 'null', status: 400, code: 'INVALID_INPUT' },
+  { name: 'JSON string body', method: 'POST', route: () => '/api/drives/sim:0/quarantine', body: () => '"reason"', status: 400, code: 'INVALID_INPUT' },
+  { name: 'prototype pollution body', method: 'POST', route: () => '/api/runs', body: () => `{"imageId":"${env.image.id}","copies":2,"__proto__":{"admin":true}}`, status: 400, code: 'INVALID_INPUT' },
+  { name: 'deeply nested JSON (5000 levels)', method: 'POST', route: () => '/api/runs', body: () => `${'['.repeat(5000)}${']'.repeat(5000)}`, status: 400, code: 'INVALID_INPUT', message: /must be object/ },
+  { name: 'deeply nested label (5000 levels)', method: 'POST', route: () => '/api/runs', body: () => `{"imageId":"${env.image.id}","copies":2,"label":${'['.repeat(5000)}${']'.repeat(5000)}}`, status: 400, code: 'INVALID_INPUT', message: /label/ },
+  { name: 'JSON with a form content type', method: 'POST', route: () => '/api/runs', body: () => 'imageId=x&copies=2', contentType: 'application/x-www-form-urlencoded', status: 415, code: /MEDIA_TYPE|UNSUPPORTED/ },
+];
+
+const rangeCases: Case[] = [
+  { name: 'copies 10001', method: 'POST', route: () => '/api/runs', body: () => run({ copies: 10001 }), status: 400, code: 'INVALID_INPUT', message: /copies must be <= 10000/ },
+  { name: 'copies 1e300', method: 'POST', route: () => '/api/runs', body: () => run({ copies: 1e300 }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'copies -0.5', method: 'POST', route: () => '/api/runs', body: () => run({ copies: -0.5 }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'speed 101', method: 'POST', route: () => '/api/runs', body: () => run({ speed: 101 }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'speed -4', method: 'POST', route: () => '/api/runs', body: () => run({ speed: -4 }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'priority -5', method: 'POST', route: () => '/api/runs', body: () => run({ priority: -5 }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'maxAttemptsPerCopy 0', method: 'POST', route: () => '/api/runs', body: () => run({ maxAttemptsPerCopy: 0 }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'verify everyNth -1', method: 'POST', route: () => '/api/runs', body: () => run({ verify: { everyNth: -1 } }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'master retries -1', method: 'POST', route: () => '/api/masters', body: () => ({ driveId: 'sim:0', name: 'm', retries: -1 }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'history limit 1000000', method: 'GET', route: () => '/api/history?limit=1000000', status: 400, code: 'INVALID_INPUT' },
+  { name: 'history limit -1', method: 'GET', route: () => '/api/history?limit=-1', status: 400, code: 'INVALID_INPUT' },
+  { name: 'rename to 10 000 characters', method: 'PATCH', route: () => `/api/images/${env.image.id}`, body: () => ({ name: 'n'.repeat(10_000) }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'quarantine reason of 100 000 characters', method: 'POST', route: () => '/api/drives/sim:0/quarantine', body: () => ({ reason: 'r'.repeat(100_000) }), status: 400, code: 'INVALID_INPUT' },
+];
+
+const unknownCases: Case[] = [
+  { name: 'get an unknown run', method: 'GET', route: () => '/api/runs/run-nope', status: 404, code: 'NOT_FOUND' },
+  { name: 'report of an unknown run', method: 'GET', route: () => '/api/runs/run-nope/report', status: 404, code: 'NOT_FOUND' },
+  { name: 'resume an unknown run', method: 'POST', route: () => '/api/runs/run-nope/resume', status: 404, code: 'NOT_FOUND' },
+  { name: 'cancel an unknown run', method: 'POST', route: () => '/api/runs/run-nope/cancel', body: () => ({}), status: 404, code: 'NOT_FOUND' },
+  { name: 'get an unknown image', method: 'GET', route: () => '/api/images/img-000000000000', status: 404, code: 'NOT_FOUND' },
+  { name: 'get an image by a traversal id', method: 'GET', route: () => `/api/images/${enc('../../etc/passwd')}`, status: 400, code: /INVALID_INPUT|NOT_FOUND/ },
+  { name: 'delete an image by a traversal id', method: 'DELETE', route: () => `/api/images/${enc('../library')}`, status: 400, code: /INVALID_INPUT|NOT_FOUND/ },
+  { name: 'get an unknown master', method: 'GET', route: () => '/api/masters/master-nope', status: 404, code: 'NOT_FOUND' },
+  { name: 'master from an unknown drive', method: 'POST', route: () => '/api/masters', body: () => ({ driveId: 'sim:77', name: 'm' }), status: 404, code: 'NOT_FOUND' },
+  { name: 'eject an unknown drive', method: 'POST', route: () => '/api/drives/sim:77/eject', status: 404, code: 'NOT_FOUND' },
+  { name: 'release an unknown drive', method: 'POST', route: () => '/api/drives/sim:77/release', status: 404, code: 'NOT_FOUND' },
+  { name: 'an unknown route', method: 'POST', route: () => '/api/drives/sim:0/format', status: 404, code: 'NOT_FOUND' },
+];
+
+const tables: Record<string, Case[]> = {
+  'shell metacharacters in device strings': shellCases,
+  'path traversal in import paths': traversalCases,
+  'truncated, garbage and oversized images': imageCases,
+  'missing tokens and wrong roles': authCases,
+  'wrong types and malformed JSON': typeCases,
+  'out-of-range numbers': rangeCases,
+  'unknown ids': unknownCases,
+};
+
+async function send(c: Case): Promise<{ status: number; body: { error?: { code?: string; message?: string } }; text: string }> {
+  const body = c.body?.();
+  if (c.chunked === true && body instanceof Uint8Array) {
+    const headers: Record<string, string> = { authorization: `Bearer ${c.token ?? 'op-secret-token'}`, 'content-type': c.contentType ?? 'application/octet-stream' };
+    const chunks = [body.subarray(0, body.length / 2), body.subarray(body.length / 2)];
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = chunks.shift();
+        if (next === undefined) controller.close();
+        else controller.enqueue(next);
+      },
+    });
+    const res = await fetch(`${env.url}${c.route()}`, { method: c.method, headers, body: stream, duplex: 'half' } as RequestInit);
+    const text = await res.text();
+    return { status: res.status, body: JSON.parse(text) as { error?: { code?: string } }, text };
+  }
+  return call(env, c.method, c.route(), {
+    ...(body === undefined ? {} : { body }),
+    ...(c.contentType === undefined ? {} : { contentType: c.contentType }),
+    ...(c.token === undefined ? {} : { token: c.token }),
+  });
+}
+
+describe('API bad input: a clear 4xx, nothing changed', () => {
+  for (const [table, cases] of Object.entries(tables)) {
+    describe(table, () => {
+      it.each(cases)('$name → $status', async (c) => {
+        const before = await state();
+        const res = await send(c);
+        expect(res.status, res.text.slice(0, 500)).toBe(c.status);
+        expect(res.body.error?.code, res.text.slice(0, 500)).toMatch(typeof c.code === 'string' ? new RegExp(`^${c.code}$`) : c.code);
+        expect(res.body.error?.message ?? '').not.toBe('');
+        if (c.message !== undefined) expect(res.body.error?.message).toMatch(c.message);
+        // No stack traces or internals in the answer.
+        expect(res.text).not.toMatch(/\bat .*\.(ts|js):\d+/);
+        expect(await state()).toEqual(before);
+      });
+    });
+  }
+
+  it('still serves the library as it was', async () => {
+    const res = await call(env, 'GET', '/api/images');
+    expect(res.status).toBe(200);
+    expect(res.body.map((i: { id: string }) => i.id)).toEqual([env.image.id]);
+  });
+});
