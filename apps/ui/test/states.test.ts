@@ -26,8 +26,11 @@ describe('drive state presentation', () => {
 
   it('says which drives need a person', () => {
     expect(needsPerson(drive({ id: 'a', state: 'burning' }))).toBe(false);
-    expect(needsPerson(drive({ id: 'a', state: 'done' }))).toBe(true);
-    expect(needsPerson(drive({ id: 'a', state: 'failed' }))).toBe(true);
+    expect(needsPerson(drive({ id: 'a', state: 'done', needsAttention: true }))).toBe(true);
+    expect(needsPerson(drive({ id: 'a', state: 'failed', needsAttention: true }))).toBe(true);
+    // An auto-loader takes the disc out: the controller says nobody is needed.
+    expect(needsPerson(drive({ id: 'a', state: 'done', needsAttention: false }))).toBe(false);
+    expect(needsPerson(drive({ id: 'a', state: 'failed', needsAttention: false }))).toBe(false);
     expect(needsPerson(drive({ id: 'a', state: 'wrong-media' }))).toBe(true);
     expect(needsPerson(drive({ id: 'a', state: 'empty' }))).toBe(false);
     expect(needsPerson(drive({ id: 'a', state: 'empty', needsAttention: true }))).toBe(true);
@@ -35,7 +38,7 @@ describe('drive state presentation', () => {
 
   it('prefers the controller’s instruction and falls back to words of its own', () => {
     expect(instructionFor(drive({ id: 'a', state: 'done', message: 'Take disc 7 out' }))).toBe('Take disc 7 out');
-    expect(instructionFor(drive({ id: 'a', state: 'failed' }))).toMatch(/discard/i);
+    expect(instructionFor(drive({ id: 'a', state: 'failed', needsAttention: true }))).toMatch(/discard/i);
     expect(instructionFor(drive({ id: 'a', state: 'burning' }))).toBeNull();
     expect(instructionFor(drive({ id: 'a', state: 'quarantined' }))).toMatch(/release/i);
   });

@@ -36,8 +36,12 @@ export function presentState(state: DriveStateName | string): StatePresentation 
   return (PRESENTATION as Record<string, StatePresentation | undefined>)[state] ?? UNKNOWN;
 }
 
-/** States in which a disc waits for a person whatever the controller's flag says. */
-const ALWAYS_PERSON: ReadonlySet<string> = new Set(['done', 'failed', 'wrong-media']);
+/**
+ * States in which a disc waits for a person whatever the controller's flag
+ * says. Not done/failed: a drive with an auto-loader deals with those itself,
+ * and the controller's flag says so.
+ */
+const ALWAYS_PERSON: ReadonlySet<string> = new Set(['wrong-media']);
 
 /** Does this drive need a person now? The controller's flag, or a state that always does. */
 export function needsPerson(d: Pick<DriveView, 'state' | 'needsAttention'>): boolean {
