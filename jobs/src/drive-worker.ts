@@ -252,11 +252,13 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
     const token = randomUUID();
     const job = (await this.#worker(cls).getNextJob(token, { block: false })) as Job | undefined;
     if (job === undefined || job === null) return poll;
-    await this.#handle(job, token, cls);
-    return 0;
+    // A copy this drive may not take went back to the queue: step aside for a
+    // poll interval so a drive that may take it gets it first.
+    return (await this.#handle(job, token, cls)) ? 0 : poll;
   }
 
-  async #handle(job: Job, token: string, cls: MediaClass): Promise<void> {
+  /** Process a fetched copy; false when it was put back for another drive instead. */
+  async #handle(job: Job, token: string, cls: MediaClass): Promise<boolean> {
     const data = job.data as CopyJob;
     const current: Current = { job, data, controller: new AbortController() };
     this.#current = current;
@@ -265,12 +267,13 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
     const putBack = this.#o.putBackDelayMs ?? 2000;
     try {
       if (data.allowedDrives !== undefined && !data.allowedDrives.includes(this.#driveId)) {
-        await job.moveToDelayed(Date.now() + putBack, token);
-        return;
+        // Back almost at once: the drives that may take it are not kept waiting.
+        await job.moveToDelayed(Date.now() + Math.min(putBack, 50), token);
+        return false;
       }
       if (await this.#shouldDefer(job, data)) {
         await job.moveToDelayed(Date.now() + (this.#o.sameDriveRetryDelayMs ?? 5000), token);
-        return;
+        return false;
       }
       let outcome: CopyOutcome;
       try {
@@ -290,12 +293,12 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
       } catch (err) {
         if (!(err instanceof CopyFailedError)) throw err;
         await this.#onFailure(job, token, data, err);
-        return;
+        return true;
       }
       if (outcome.kind === 'skipped') {
         if (outcome.reason === 'run-paused') await job.moveToDelayed(Date.now() + putBack, token);
         else await job.moveToCompleted({ kind: 'skipped', reason: outcome.reason } satisfies CopyJobResult, token, false);
-        return;
+        return true;
       }
       this.#consecutiveFailures = 0;
       const { attempt, end } = outcome;
@@ -309,10 +312,12 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
       });
       const result: CopyJobResult = { kind: 'passed', attemptId: attempt.id, counted: end.counted, runCompleted: end.runCompleted };
       await job.moveToCompleted(result, token, false);
+      return true;
     } catch (err) {
       this.#error(err);
       // Put the job back if we still hold it (when the lock is gone this fails quietly and the stalled check recovers it).
       await job.moveToDelayed(Date.now() + putBack, token).catch(() => undefined);
+      return true;
     } finally {
       clearInterval(renew);
       this.#current = null;
