@@ -29,30 +29,37 @@ const warmup = Number(args.get('--warmup') ?? 8);
 const timeScale = Number(args.get('--time-scale') ?? 0.25);
 const progressMs = Number(args.get('--progress-ms') ?? 250);
 const verify = args.get('--verify') ?? 'all';
+// --split 1: the controller (`tower serve`) and the agent (`tower agent`) in their own processes, as on a real tower.
+const split = args.get('--split') === '1';
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tower-bench-live-'));
 const metricsFile = path.join(dir, 'metrics.jsonl');
 const configFile = path.join(dir, 'tower.json');
+const agentSection = { id: 'bench-live', simulated: { count: driveCount, media: 'CD-R', timeScale, progressMs, autoLoader: true } };
+const agentConfigFile = path.join(dir, 'agent.json');
 writeFileSync(configFile, JSON.stringify({
   http: { bind: '127.0.0.1', port: 0 },
   dataDir: 'data',
   tokens: TOKENS,
   controller: { demoRunCopies: 0 },
-  agent: { id: 'bench-live', simulated: { count: driveCount, media: 'CD-R', timeScale, progressMs, autoLoader: true } },
+  ...(split ? {} : { agent: agentSection }),
 }, null, 2));
+writeFileSync(agentConfigFile, JSON.stringify({ dataDir: 'data', library: { dir: 'data/library' }, agent: agentSection }, null, 2));
 
 const formatPercent = (p) => (typeof p === 'number' && Number.isFinite(p) ? `${Math.floor(Math.min(100, Math.max(0, p)))}%` : '—');
 
-const tower = new TowerChild(['start', '--config', configFile], { TOWER_METRICS_FILE: metricsFile }, { cwd: dir });
+const tower = new TowerChild([split ? 'serve' : 'start', '--config', configFile], { TOWER_METRICS_FILE: metricsFile }, { cwd: dir });
+let agentChild = null;
 let browser = null;
 let sub = null;
 let exitCode = 0;
 try {
   const url = await tower.url();
   const redisUrl = (await tower.waitFor(/embedded Redis at (redis:\/\/\S+)/))[1];
-  await tower.waitFor(/press Ctrl-C to stop/);
+  if (split) agentChild = new TowerChild(['agent', '--config', agentConfigFile], { REDIS_URL: redisUrl }, { cwd: dir });
+  else await tower.waitFor(/press Ctrl-C to stop/);
   const api = new Api(url);
   const home = await fetch(`${url}/`);
   if (!(home.headers.get('content-type') ?? '').includes('text/html')) throw new Error('the controller does not serve the UI: npm run build -w @tower/ui');
@@ -166,12 +173,12 @@ try {
   const m = summarizeMetrics(readMetrics(metricsFile, from, to));
 
   console.log(machineLine());
-  console.log(`# tower start, ${driveCount} simulated drives (progress every ${progressMs} ms, time scale ${timeScale}), verify ${verify}, tower page in headless Chromium ${browser.version()}; window ${seconds} s after ${warmup} s of warm-up`);
+  console.log(`# ${split ? 'tower serve + tower agent (two processes)' : 'tower start'}, ${driveCount} simulated drives (progress every ${progressMs} ms, time scale ${timeScale}), verify ${verify}, tower page in headless Chromium ${browser.version()}; window ${seconds} s after ${warmup} s of warm-up`);
   console.log('drives\tpublications_per_s\tper_drive_per_s\tdom_changes\tmatched\tunmatched\tp50_ms\tp95_ms\tp99_ms\tmax_ms\tpublish_to_redis_sub_p95_ms\tpublish_to_page_ws_p95_ms');
   console.log([driveCount, (pubsInWindow / seconds).toFixed(0), (pubsInWindow / seconds / driveCount).toFixed(2), observed, latencies.length, unmatched,
     percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99), latencies.at(-1), percentile(redisHop, 95), feedHop.length > 0 ? percentile(feedHop, 95) : '-'].join('\t'));
   console.log(`# load average at the end: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
-  if (m) console.log(`# tower start process in the window: lag p99 ${m.lagP99Ms.toFixed(1)} ms (median second ${m.lagP50OfP99Ms.toFixed(1)}), max ${m.lagMaxMs.toFixed(1)} ms, RSS max ${m.rssMaxMB.toFixed(0)} MB, CPU ${m.cpuPercent.toFixed(1)}% of a core`);
+  if (m) console.log(`# ${split ? 'tower serve' : 'tower start'} process in the window: lag p99 ${m.lagP99Ms.toFixed(1)} ms (median second ${m.lagP50OfP99Ms.toFixed(1)}), max ${m.lagMaxMs.toFixed(1)} ms, RSS max ${m.rssMaxMB.toFixed(0)} MB, CPU ${m.cpuPercent.toFixed(1)}% of a core`);
   const hist = [0, 25, 50, 100, 150, 250, 500, 1000, Infinity];
   console.log(`# latency histogram (ms): ${hist.slice(0, -1).map((lo, k) => `${lo}-${hist[k + 1] === Infinity ? '' : hist[k + 1]}: ${latencies.filter((x) => x >= lo && x < hist[k + 1]).length}`).join(', ')}`);
 } catch (err) {
@@ -180,6 +187,7 @@ try {
 } finally {
   await browser?.close().catch(() => undefined);
   sub?.disconnect();
+  await agentChild?.stop();
   await tower.stop();
   rmSync(dir, { recursive: true, force: true });
 }
