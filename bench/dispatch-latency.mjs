@@ -5,27 +5,22 @@
 //
 //   npm run build && node bench/dispatch-latency.mjs [--drives 16] [--copies 200] [--time-scale 0.0005]
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { SimulatedDrive } from '../drivers/dist/index.js';
 import { DriveWorker, RunPlanner, RunStore, startEmbeddedRedis } from '../jobs/dist/index.js';
 import { Redis } from 'ioredis';
+import { makeIso, parseArgs } from './lib/tower.mjs';
 
-const args = new Map();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i], process.argv[i + 1]);
+const args = parseArgs();
 const driveCount = Number(args.get('--drives') ?? 16);
 const copies = Number(args.get('--copies') ?? 200);
 const timeScale = Number(args.get('--time-scale') ?? 0.0005);
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tower-bench-dispatch-'));
-const content = path.join(dir, 'content');
-spawnSync('mkdir', ['-p', content]);
-spawnSync('dd', ['if=/dev/urandom', `of=${path.join(content, 'data.bin')}`, 'bs=1M', 'count=2', 'status=none']);
-const iso = path.join(dir, 'image.iso');
-spawnSync('genisoimage', ['-quiet', '-o', iso, content]);
-const image = { path: iso, bytes: statSync(iso).size, sha256: createHash('sha256').update(readFileSync(iso)).digest('hex') };
+const iso = makeIso(dir, 2);
+const image = { ...iso, sha256: createHash('sha256').update(readFileSync(iso.path)).digest('hex') };
 
 const redis = await startEmbeddedRedis({ dataDir: path.join(dir, 'redis') });
 const planner = new RunPlanner({ redisUrl: redis.url, retryBackoffMs: 50 });

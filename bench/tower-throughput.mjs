@@ -9,16 +9,15 @@
 // Times are model times (real time / time scale): the result reads as "a real
 // tower of these drives would do X discs per hour; the ideal is Y".
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { SPEED_PROFILES, SimulatedDrive, TRAY_MS, burnDurationMs, defaultCapacitySectors, readDurationMs } from '../drivers/dist/index.js';
 import { DriveWorker, RunPlanner, RunStore, startEmbeddedRedis } from '../jobs/dist/index.js';
 import { Redis } from 'ioredis';
+import { makeIso, parseArgs } from './lib/tower.mjs';
 
-const args = new Map();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i], process.argv[i + 1]);
+const args = parseArgs();
 const driveCount = Number(args.get('--drives') ?? 8);
 const copies = Number(args.get('--copies') ?? 100);
 const megabytes = Number(args.get('--mb') ?? 100);
@@ -26,13 +25,9 @@ const timeScale = Number(args.get('--time-scale') ?? 0.2);
 const LOAD_DELAY_MS = 6_000;
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tower-bench-throughput-'));
-const content = path.join(dir, 'content');
-spawnSync('mkdir', ['-p', content]);
-spawnSync('dd', ['if=/dev/urandom', `of=${path.join(content, 'data.bin')}`, 'bs=1M', `count=${megabytes}`, 'status=none']);
-const iso = path.join(dir, 'image.iso');
-spawnSync('genisoimage', ['-quiet', '-o', iso, content]);
-const bytes = statSync(iso).size;
-const image = { path: iso, bytes, sha256: createHash('sha256').update(readFileSync(iso)).digest('hex') };
+const iso = makeIso(dir, megabytes);
+const image = { ...iso, sha256: createHash('sha256').update(readFileSync(iso.path)).digest('hex') };
+const bytes = iso.bytes;
 
 // The ideal: each disc costs exactly what the drive physically takes: its
 // modelled burn, the verify read (with spin-up), the tray opening and the
