@@ -4,10 +4,8 @@
  * coaster), its copy is burned again at once (not after BullMQ's stall
  * timeout), and the run completes with exactly N, nothing counted twice.
  */
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startEmbeddedRedis } from '@tower/jobs';
-import { Api, countedSlots, FAST, tempDir, TowerProcess, waitFor, waitForRun, writeConfig } from './support/tower-process.js';
+import { countedSlots, startSplitTower, TowerProcess, waitFor, waitForRun } from './support/tower-process.js';
 
 let cleanups: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {
@@ -17,23 +15,9 @@ afterEach(async () => {
 
 describe('an agent killed mid-burn', () => {
   it('records the attempt interrupted, and the run completes with the exact count after a restart', { timeout: 60_000 }, async () => {
-    const tmp = tempDir('tower-e2e-crash-');
-    cleanups.push(tmp.cleanup);
-    const redis = await startEmbeddedRedis({ dataDir: path.join(tmp.dir, 'redis') });
-    cleanups.push(() => redis.stop());
-    const env = { REDIS_URL: redis.url };
-    const common = { dataDir: 'data', http: FAST.http, tokens: FAST.tokens, controller: FAST.controller };
-    const serveConfig = writeConfig(tmp.dir, 'serve.json', common);
-    const agentConfig = writeConfig(tmp.dir, 'agent.json', {
-      ...common,
-      agent: { id: 'e2e-crash', ...FAST.agentTiming, simulated: { count: 2, media: 'CD-R', timeScale: 0.1, autoLoader: true } },
-    });
-    const serve = new TowerProcess(['serve', '--config', serveConfig], env);
-    cleanups.push(() => serve.stop('SIGTERM'));
-    const api = new Api(await serve.url());
-    let agent = new TowerProcess(['agent', '--config', agentConfig], env);
-    cleanups.push(() => agent.stop('SIGTERM'));
-    await agent.waitForOutput(/serving 2 drive/);
+    const tower = await startSplitTower('crash', 0.1, cleanups);
+    const { api } = tower;
+    let { agent } = tower;
 
     const [image] = await api.images();
     const created = await api.createRun({ imageId: image?.id, copies: 3, verify: 'all' });
@@ -46,7 +30,7 @@ describe('an agent killed mid-burn', () => {
     expect(killed.signal).toBe('SIGKILL');
     const killedAt = Date.now();
 
-    agent = new TowerProcess(['agent', '--config', agentConfig], env);
+    agent = tower.agent = new TowerProcess(['agent', '--config', tower.agentConfig], tower.env);
     await agent.waitForOutput(/serving 2 drive/);
     expect(agent.stderr).toMatch(/closed \d+ interrupted attempt/);
     // Far less than lock expiry + BullMQ's 30 s stalled-check interval: the restarted agent gave the job back.
@@ -69,6 +53,6 @@ describe('an agent killed mid-burn', () => {
     expect(run).toMatchObject({ passed: 3, interrupted: interrupted.length, inProgress: 0 });
 
     expect((await agent.stop('SIGTERM')).code).toBe(0);
-    expect((await serve.stop('SIGTERM')).code).toBe(0);
+    expect((await tower.serve.stop('SIGTERM')).code).toBe(0);
   });
 });

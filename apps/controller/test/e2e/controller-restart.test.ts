@@ -4,10 +4,8 @@
  * lost (runs, attempts, images), the agent kept burning meanwhile, and the
  * run completes with exactly N.
  */
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startEmbeddedRedis } from '@tower/jobs';
-import { Api, countedSlots, FAST, tempDir, TowerProcess, waitFor, waitForRun, writeConfig } from './support/tower-process.js';
+import { Api, countedSlots, startSplitTower, TowerProcess, waitFor, waitForRun } from './support/tower-process.js';
 
 let cleanups: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {
@@ -17,23 +15,9 @@ afterEach(async () => {
 
 describe('a controller restart', () => {
   it('loses nothing: runs, history and images survive and the run completes', { timeout: 60_000 }, async () => {
-    const tmp = tempDir('tower-e2e-restart-');
-    cleanups.push(tmp.cleanup);
-    const redis = await startEmbeddedRedis({ dataDir: path.join(tmp.dir, 'redis') });
-    cleanups.push(() => redis.stop());
-    const env = { REDIS_URL: redis.url };
-    const common = { dataDir: 'data', http: FAST.http, tokens: FAST.tokens, controller: FAST.controller };
-    const serveConfig = writeConfig(tmp.dir, 'serve.json', common);
-    const agentConfig = writeConfig(tmp.dir, 'agent.json', {
-      ...common,
-      agent: { id: 'e2e-restart', ...FAST.agentTiming, simulated: { count: 2, media: 'CD-R', timeScale: 0.05, autoLoader: true } },
-    });
-    let serve = new TowerProcess(['serve', '--config', serveConfig], env);
-    cleanups.push(() => serve.stop('SIGTERM'));
-    let api = new Api(await serve.url());
-    const agent = new TowerProcess(['agent', '--config', agentConfig], env);
-    cleanups.push(() => agent.stop('SIGTERM'));
-    await agent.waitForOutput(/serving 2 drive/);
+    const tower = await startSplitTower('restart', 0.05, cleanups);
+    const { env, serveConfig } = tower;
+    let { serve, api } = tower;
 
     const images = await api.images();
     expect(images).toHaveLength(1);
@@ -45,7 +29,7 @@ describe('a controller restart', () => {
     expect(stopped.code).toBe(0);
     expect(serve.stderr).toContain('stopping');
 
-    serve = new TowerProcess(['serve', '--config', serveConfig], env);
+    serve = tower.serve = new TowerProcess(['serve', '--config', serveConfig], env);
     api = new Api(await serve.url());
     // The first start's sample import does not happen again, and the image is still there.
     expect((await api.images()).map((i) => i.id)).toEqual(images.map((i) => i.id));

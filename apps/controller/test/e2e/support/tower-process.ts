@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startEmbeddedRedis } from '@tower/jobs';
 import type { AttemptView, DriveView, ImageView, RunView } from '../../../src/shared/api-types.js';
 
 /** The CLI under test (built by `npm run build`). */
@@ -168,4 +169,47 @@ export function countedSlots(attempts: readonly AttemptView[]): number[] {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A controller and an agent in their own processes on an external Redis, as on a real tower. */
+export interface SplitTower {
+  readonly dir: string;
+  readonly env: Record<string, string>;
+  readonly serveConfig: string;
+  readonly agentConfig: string;
+  serve: TowerProcess;
+  agent: TowerProcess;
+  api: Api;
+}
+
+/**
+ * Start redis-server, `tower serve` and `tower agent` (two simulated CD-R drives
+ * with auto-loaders); every process is stopped by the returned cleanups, last first.
+ */
+export async function startSplitTower(
+  name: string,
+  timeScale: number,
+  cleanups: (() => Promise<unknown> | void)[],
+): Promise<SplitTower> {
+  const tmp = tempDir(`tower-e2e-${name}-`);
+  cleanups.push(tmp.cleanup);
+  const redis = await startEmbeddedRedis({ dataDir: path.join(tmp.dir, 'redis') });
+  cleanups.push(() => redis.stop());
+  const env = { REDIS_URL: redis.url };
+  const common = { dataDir: 'data', http: FAST.http, tokens: FAST.tokens, controller: FAST.controller };
+  const serveConfig = writeConfig(tmp.dir, 'serve.json', common);
+  const agentConfig = writeConfig(tmp.dir, 'agent.json', {
+    ...common,
+    agent: { id: `e2e-${name}`, ...FAST.agentTiming, simulated: { count: 2, media: 'CD-R', timeScale, autoLoader: true } },
+  });
+  const current: { tower?: SplitTower } = {};
+  // The test may replace a process (a restart): whichever is current at the end is stopped.
+  const serve = new TowerProcess(['serve', '--config', serveConfig], env);
+  cleanups.push(() => (current.tower?.serve ?? serve).stop('SIGTERM'));
+  const api = new Api(await serve.url());
+  const agent = new TowerProcess(['agent', '--config', agentConfig], env);
+  cleanups.push(() => (current.tower?.agent ?? agent).stop('SIGTERM'));
+  await agent.waitForOutput(/serving 2 drive/);
+  current.tower = { dir: tmp.dir, env, serveConfig, agentConfig, serve, agent, api };
+  return current.tower;
 }
