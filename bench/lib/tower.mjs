@@ -58,7 +58,9 @@ export class TowerChild {
   constructor(args, env = {}, { cwd } = {}) {
     this.stdout = '';
     this.stderr = '';
-    this.child = spawn(process.execPath, [TOWER_BIN, ...args], { env: cleanEnv(env), cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the tower processes.
+    const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    this.child = spawn(process.execPath, [...nodeArgs, TOWER_BIN, ...args], { env: cleanEnv(env), cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout.on('data', (b) => (this.stdout += b));
     this.child.stderr.on('data', (b) => {
       this.stderr += b;

@@ -8,6 +8,7 @@ export * from './media.js';
 export * from './tool-process.js';
 export * from './image-probe.js';
 export * from './verify.js';
+export * from './verified-images.js';
 export * from './parse/proc-cdrom-info.js';
 export * from './parse/device-listings.js';
 export * from './parse/read-progress.js';

@@ -1,18 +1,28 @@
 /**
  * Verification: read back exactly the image's length from a disc and compare
- * it with the image, hashing both while streaming.
+ * it with the image byte for byte, in lockstep.
  *
  * Exactly the image's length, never the whole disc or file: a target can be
  * longer than the image (a reused pseudo-drive file keeps its old tail, a DVD's
  * readable size is not the image size, xorriso pads), so anything past the
  * image is not part of the copy.
+ *
+ * Hashing: without a stored digest both sides are hashed. With one, the
+ * read-back is hashed until the image file has once been proven to match it
+ * (see verified-images.ts); after that a byte-equal disc carries the stored
+ * digest and nothing is hashed, which is what keeps a verify as cheap as
+ * `cmp`. A differing disc is still given its full digest.
  */
 import { createHash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Drive } from './drive-contract.js';
 import { CancelledError, ImageError, ReadError, VerifyMismatchError } from './errors.js';
 import { SECTOR_BYTES } from './media.js';
+import { identityText, imageFileIdentity, sameIdentity, verifiedImages } from './verified-images.js';
+import type { VerifiedImages } from './verified-images.js';
 
 /** The image a disc is compared against. */
 export interface VerifyImage {
@@ -21,6 +31,12 @@ export interface VerifyImage {
   readonly sizeBytes: number;
   /** The digest stored when the image entered the library; when given, the image file must still match it. */
   readonly sha256?: string;
+  /**
+   * The image file's identity (`identityText`) when `sha256` was computed,
+   * e.g. by the image library: while the file still has it, its bytes are
+   * trusted to hash to `sha256` and a byte-equal disc is not hashed.
+   */
+  readonly identity?: string;
 }
 
 export interface VerifyProgress {
@@ -39,6 +55,11 @@ export interface VerifyOptions {
    * `discSha256` is then empty. Default false.
    */
   readonly stopAtFirstMismatch?: boolean;
+  /**
+   * Images proven to match their stored digest, so a byte-equal read-back
+   * need not be hashed. Default: the process-wide set; null: always hash.
+   */
+  readonly verifiedImages?: VerifiedImages | null;
 }
 
 export interface VerifyResult {
@@ -69,17 +90,22 @@ export async function verifyDisc(
   options: VerifyOptions = {},
 ): Promise<VerifyResult> {
   const started = Date.now();
-  const info = await stat(image.path).catch((err: unknown) => {
+  const statImage = (): Promise<BigIntStats> => stat(image.path, { bigint: true }).catch((err: unknown) => {
     throw new ImageError(`cannot open image ${image.path}: ${(err as Error).message}`, { cause: err });
   });
-  if (info.size < image.sizeBytes) {
+  const info = await statImage();
+  if (info.size < BigInt(image.sizeBytes)) {
     throw new ImageError(`image ${image.path} is ${info.size} bytes, expected ${image.sizeBytes}`);
   }
+  const identity = imageFileIdentity(info);
+  const known = options.verifiedImages === undefined ? verifiedImages : options.verifiedImages;
   // With a stored digest the image is not hashed again: equal bytes plus a
   // disc digest equal to the stored one prove both (DESIGN: computed once).
   const stored = image.sha256?.toLowerCase();
+  const trusted = stored !== undefined
+    && ((image.identity !== undefined && image.identity === identityText(identity)) || (known !== null && known.has(image.path, identity, stored)));
   const imageHash = stored === undefined ? createHash('sha256') : null;
-  const discHash = createHash('sha256');
+  let discHash: Hash | null = trusted ? null : createHash('sha256');
   // Both sides stream ahead on their own (the image from the file system, the
   // disc from the drive) and are compared in lockstep.
   const imageStream = image.sizeBytes === 0
@@ -108,14 +134,16 @@ export async function verifyDisc(
       if (options.signal?.aborted) throw new CancelledError('verify cancelled', { device: drive.address });
       const expected = await takeImage(chunk.length, offset);
       imageHash?.update(expected);
-      discHash.update(chunk);
       if (firstMismatch < 0) {
         const at = firstDifference(chunk, expected, chunk.length);
         if (at >= 0) {
           firstMismatch = offset + at;
           if (options.stopAtFirstMismatch) break;
+          // Everything before this chunk equalled the image: its digest starts with the image's first bytes.
+          discHash ??= await hashFilePrefix(image.path, offset);
         }
       }
+      discHash?.update(chunk);
       offset += chunk.length;
       const seconds = (Date.now() - started) / 1000;
       options.onProgress?.({
@@ -142,14 +170,20 @@ export async function verifyDisc(
       `disc differs from image at sector ${sector} (byte ${firstMismatch})`,
       sector,
       complete ? imageSha : '',
-      complete ? discHash.digest('hex') : '',
+      complete && discHash !== null ? discHash.digest('hex') : '',
       { device: drive.address },
     );
   }
-  const discSha = discHash.digest('hex');
+  const discSha = discHash === null ? (stored ?? '') : discHash.digest('hex');
   if (stored !== undefined && stored !== discSha) {
     throw new ImageError(`image ${image.path} no longer matches its stored SHA-256 (${image.sha256}); it changed on disk`);
   }
+  // The file must not have changed under the compare; only then is it (still) proven.
+  if (!sameIdentity(identity, imageFileIdentity(await statImage()))) {
+    known?.forget(image.path);
+    throw new ImageError(`image ${image.path} changed on disk while the disc was verified`);
+  }
+  if (stored !== undefined && !trusted) known?.remember(image.path, identity, stored);
   const durationMs = Date.now() - started;
   return {
     bytes: offset,
@@ -157,4 +191,16 @@ export async function verifyDisc(
     durationMs,
     speedMBps: durationMs > 0 ? offset / 1e6 / (durationMs / 1000) : 0,
   };
+}
+
+/** A SHA-256 fed with the first `bytes` bytes of a file. */
+async function hashFilePrefix(path: string, bytes: number): Promise<Hash> {
+  const hash = createHash('sha256');
+  if (bytes === 0) return hash;
+  try {
+    for await (const piece of createReadStream(path, { start: 0, end: bytes - 1, highWaterMark: 1024 * 1024 })) hash.update(piece as Buffer);
+  } catch (err) {
+    throw new ImageError(`cannot read image ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  return hash;
 }

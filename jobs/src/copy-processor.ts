@@ -162,7 +162,7 @@ export async function processCopy(job: CopyJob, drive: Drive, ctx: CopyContext):
         ctx.onProgress?.({ phase: 'verifying', percent: pct(p.bytesRead, p.bytesTotal), speedMBps: p.speedMBps });
       const checked = await verifyDisc(
         drive,
-        { path: job.imagePath, sizeBytes: job.imageBytes, sha256: job.imageSha256 },
+        { path: job.imagePath, sizeBytes: job.imageBytes, sha256: job.imageSha256, ...(job.imageIdentity === undefined ? {} : { identity: job.imageIdentity }) },
         signal === undefined ? { onProgress } : { onProgress, signal },
       );
       verifyResult = 'passed';

@@ -29,6 +29,8 @@ export interface CopyJob {
   readonly imageSectors: number;
   /** Default `iso`. */
   readonly imageFormat?: 'iso' | 'cue';
+  /** The image file's identity when `imageSha256` was computed (see `RunImage.identity`). */
+  readonly imageIdentity?: string;
   readonly verify: VerifyPolicy;
   /** Write speed in x; omitted: the drive's maximum. */
   readonly speed?: number;

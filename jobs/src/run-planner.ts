@@ -337,6 +337,7 @@ function jobOf(run: NewRun): Omit<CopyJob, 'copy'> {
     imageBytes: run.image.bytes,
     imageSectors: run.image.sectors,
     imageFormat: run.image.format,
+    ...(run.image.identity === undefined ? {} : { imageIdentity: run.image.identity }),
     verify: run.verify,
     ...(run.speed === undefined ? {} : { speed: run.speed }),
     ...(run.dummyFirst ? { dummyFirst: true } : {}),

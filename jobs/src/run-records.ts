@@ -22,6 +22,8 @@ export interface RunImage {
   readonly bytes: number;
   readonly sectors: number;
   readonly format: 'iso' | 'cue';
+  /** The image file's identity when its SHA-256 was computed (see `identityText`); lets verification skip re-hashing. */
+  readonly identity?: string;
 }
 
 /** Counters of a run; `passed` is the number of distinct copy slots with a counted passed attempt. */
@@ -144,6 +146,7 @@ export function runToHash(run: NewRun, now: number): Hash {
     createdAt: String(now),
     updatedAt: String(now),
   };
+  if (run.image.identity !== undefined) h.imageIdentity = run.image.identity;
   if (run.speed !== undefined) h.speed = String(run.speed);
   if (run.allowedDrives !== undefined) h.allowedDrives = JSON.stringify(run.allowedDrives);
   return h;
@@ -162,6 +165,7 @@ export function runFromHash(h: Hash): RunRecord | null {
       bytes: int0(h.imageBytes),
       sectors: int0(h.imageSectors),
       format: h.imageFormat === 'cue' ? 'cue' : 'iso',
+      ...(h.imageIdentity === undefined ? {} : { identity: h.imageIdentity }),
     },
     mediaClass: (h.mediaClass ?? 'cd') as MediaClass,
     copies: int0(h.copies),

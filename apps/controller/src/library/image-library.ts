@@ -9,10 +9,11 @@
  * folder: the library is left as it was.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, realpath, rename, rm } from 'node:fs/promises';
+import { mkdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { identityText, imageFileIdentity } from 'node-cdrecord-wrapper';
 import { writeFileAtomic, syncDir } from './atomic-file.js';
 import type { DamageReport } from './damage-report.js';
 import { damagedSectors, normaliseDamage } from './damage-report.js';
@@ -287,7 +288,8 @@ export class ImageLibrary {
   }
 
   /** Rename staged files into place, then write the sidecar; undo the renames on failure. */
-  private async commit(staged: StagedImage, record: ImageRecord): Promise<ImageRecord> {
+  private async commit(staged: StagedImage, stagedRecord: ImageRecord): Promise<ImageRecord> {
+    let record = stagedRecord;
     const moved: string[] = [];
     try {
       for (const f of staged.files) {
@@ -296,6 +298,9 @@ export class ImageLibrary {
         await rename(f.staged, dest);
         moved.push(dest);
       }
+      // Taken after the rename, which changes the file's ctime.
+      const identity = record.format === 'iso' ? identityText(imageFileIdentity(await stat(path.join(this.dir, record.imageFile), { bigint: true }))) : undefined;
+      record = identity === undefined ? record : { ...record, fileIdentity: identity };
       await this.writeSidecar(record);
     } catch (err) {
       for (const dest of moved) await rm(dest, { force: true });

@@ -75,6 +75,12 @@ export interface ImageRecord {
   readonly cue?: CueDiscInfo;
   /** SHA-256 of the bytes burned: the ISO file, or all BIN files in sheet order. */
   readonly sha256: string;
+  /**
+   * ISO: the file's identity (`identityText` of node-cdrecord-wrapper) once it
+   * was in place with that digest. Verification trusts the digest while the
+   * file keeps this identity, instead of hashing every disc read back.
+   */
+  readonly fileIdentity?: string;
   /** Media sizes the image fits, smallest first. */
   readonly mediaSizes: readonly MediaSize[];
   /** Smallest media class it fits (the queue its copies go to). */

@@ -1,8 +1,8 @@
-import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync, copyFileSync } from 'node:fs';
+import { createReadStream, existsSync, statSync, mkdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync, copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { probeImage } from 'node-cdrecord-wrapper';
+import { identityText, imageFileIdentity, probeImage } from 'node-cdrecord-wrapper';
 import { ImageLibrary } from '../../src/library/image-library.js';
 import {
   CueIndexError,
@@ -71,6 +71,8 @@ describe('ImageLibrary', () => {
     expect(JSON.parse(readFileSync(path.join(lib, `${record.id}.image.json`), 'utf8'))).toEqual(record);
     expect(library.get(record.id)).toEqual(record);
     expect(library.list()).toEqual([record]);
+    // The file's identity as it sits in the library, so verification can trust the digest while it holds.
+    expect(record.fileIdentity).toBe(identityText(imageFileIdentity(statSync(library.imagePath(record.id), { bigint: true }))));
     // an absolute path inside the roots works too
     const again = await library.importFromPath(iso, { name: 'Second copy' });
     expect(again.name).toBe('Second copy');

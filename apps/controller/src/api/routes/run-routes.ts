@@ -126,7 +126,7 @@ async function createRun(s: ApiServices, body: Static<typeof CreateRunRequest>, 
   try {
     const run = await planner.createRun({
       id,
-      image: { path: library.imagePath(image.id), sha256: image.sha256, bytes: image.sizeBytes, sectors: image.sectors, format: image.format },
+      image: { path: library.imagePath(image.id), sha256: image.sha256, bytes: image.sizeBytes, sectors: image.sectors, format: image.format, ...(image.fileIdentity === undefined ? {} : { identity: image.fileIdentity }) },
       copies: body.copies,
       verify: toVerifyPolicy(body.verify),
       ...(body.speed === undefined ? {} : { speed: body.speed }),
