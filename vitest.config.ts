@@ -3,9 +3,11 @@ import { defineConfig } from 'vitest/config';
 
 const src = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
-const alias = {
-  'node-cdrecord-wrapper': src('./drivers/src/index.ts'),
-};
+// The package and its two leaf subpaths (errors, media) that the CLI loads without the rest.
+const alias = [
+  { find: /^node-cdrecord-wrapper$/, replacement: src('./drivers/src/index.ts') },
+  { find: /^node-cdrecord-wrapper\/(errors|media)$/, replacement: src('./drivers/src/$1.ts') },
+];
 
 export default defineConfig({
   resolve: { alias },

@@ -3,7 +3,7 @@
  * the global `fetch`. Every failure becomes an `ApiError` whose message reads
  * `message [CODE]`, so the CLI prints `tower: message [CODE]`.
  */
-import { CancelledError } from 'node-cdrecord-wrapper';
+import { CancelledError } from 'node-cdrecord-wrapper/errors';
 import type {
   ApiErrorBody,
   AttemptView,

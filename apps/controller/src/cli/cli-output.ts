@@ -2,7 +2,7 @@
  * How the CLI reports: results to stdout (text or JSON), failures as one
  * readable line on stderr with a non-zero exit code.
  */
-import { isDriveError } from 'node-cdrecord-wrapper';
+import { isDriveError } from 'node-cdrecord-wrapper/errors';
 
 /** Exit codes of the tower CLI. */
 export const EXIT = {

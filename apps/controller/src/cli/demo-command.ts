@@ -9,7 +9,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { Drive, MediaType, MediaClass } from 'node-cdrecord-wrapper';
-import { isDriveError, openDrive, probeImage, smallestMediaClassFor, verifyDisc } from 'node-cdrecord-wrapper';
 import type { CliContext } from './drive-commands.js';
 import { positiveNumber, UsageError } from './cli-output.js';
 
@@ -47,6 +46,8 @@ function sleep(ms: number): Promise<void> {
 }
 
 async function runDemo(ctx: CliContext, opts: DemoOptions): Promise<void> {
+  // Loaded here so the other commands start without the drive layer.
+  const { isDriveError, openDrive, probeImage, smallestMediaClassFor, verifyDisc } = await import('node-cdrecord-wrapper');
   const image = await probeImage(opts.image ?? SAMPLE_IMAGE);
   const mediaClass = smallestMediaClassFor(image.shape);
   if (!mediaClass) throw new UsageError(`${image.path} fits no media`);

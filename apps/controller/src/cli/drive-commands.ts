@@ -10,14 +10,8 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import type { Drive } from 'node-cdrecord-wrapper';
-import {
-  SECTOR_BYTES,
-  discoverDrives,
-  mediaSizesFor,
-  openDrive,
-  probeImage,
-  verifyDisc,
-} from 'node-cdrecord-wrapper';
+import type * as DriveLayer from 'node-cdrecord-wrapper';
+import { SECTOR_BYTES, mediaSizesFor } from 'node-cdrecord-wrapper/media';
 import { positiveNumber, UsageError } from './cli-output.js';
 import { ProgressBar } from './progress-bar.js';
 
@@ -41,20 +35,25 @@ function byteCount(value: string): number {
   return n;
 }
 
-function open(device: string): Drive {
-  return openDrive(device);
+/** The drive layer, loaded only by the drive commands (the others start faster without it). */
+function drives(): Promise<typeof DriveLayer> {
+  return import('node-cdrecord-wrapper');
+}
+
+async function open(device: string): Promise<Drive> {
+  return (await drives()).openDrive(device);
 }
 
 async function listCommand(ctx: CliContext, opts: { json?: boolean }): Promise<void> {
-  const drives = await discoverDrives();
-  const lines = drives.length === 0
+  const found = await (await drives()).discoverDrives();
+  const lines = found.length === 0
     ? ['No optical drives found. Pseudo drives (stdio:/path) and simulated drives (sim:N) can be used directly.']
-    : drives.map((d) => `${d.device}\t${d.vendor} ${d.model} ${d.firmware}\t${d.stableId}`);
-  print(ctx, opts.json === true, drives, lines.join('\n'));
+    : found.map((d) => `${d.device}\t${d.vendor} ${d.model} ${d.firmware}\t${d.stableId}`);
+  print(ctx, opts.json === true, found, lines.join('\n'));
 }
 
 async function infoCommand(ctx: CliContext, device: string, opts: { json?: boolean }): Promise<void> {
-  const drive = open(device);
+  const drive = await open(device);
   const info = await drive.info(ctx.signal);
   const media = await drive.media(ctx.signal);
   const text = [
@@ -79,12 +78,12 @@ interface BurnCommandOptions {
 }
 
 async function burnCommand(ctx: CliContext, device: string, imagePath: string, opts: BurnCommandOptions): Promise<void> {
-  const image = await probeImage(imagePath);
+  const image = await (await drives()).probeImage(imagePath);
   if (opts.verify && image.format !== 'iso') {
     throw new UsageError('--verify compares data discs with their ISO; a CUE/BIN disc is checked by mastering it back');
   }
   const fits = mediaSizesFor(image.shape).map((m) => m.size);
-  const drive = open(device);
+  const drive = await open(device);
   const bar = opts.json ? null : new ProgressBar({ stream: ctx.stderr, label: opts.dummy ? 'test burn' : 'burn' });
   const result = await drive.burn(
     image,
@@ -104,7 +103,7 @@ async function burnCommand(ctx: CliContext, device: string, imagePath: string, o
   let verified: { sha256: string; speedMBps: number } | null = null;
   if (opts.verify && !opts.dummy) {
     const vbar = opts.json ? null : new ProgressBar({ stream: ctx.stderr, label: 'verify' });
-    verified = await verifyDisc(drive, { path: image.path, sizeBytes: image.sizeBytes }, {
+    verified = await (await drives()).verifyDisc(drive, { path: image.path, sizeBytes: image.sizeBytes }, {
       signal: ctx.signal,
       onProgress: (p) => vbar?.update(p.bytesRead, p.bytesTotal, `${p.speedMBps.toFixed(1)} MB/s`, p.speedMBps * 1e6),
     });
@@ -132,7 +131,7 @@ async function readCommand(ctx: CliContext, device: string, outFile: string, opt
   if (!opts.force && (await access(target).then(() => true, () => false))) {
     throw new UsageError(`${outFile} exists; use --force to replace it`);
   }
-  const drive = open(device);
+  const drive = await open(device);
   const length = opts.bytes ?? (await discLength(drive, ctx.signal));
   const partial = `${target}.partial-${process.pid}`;
   const hash = createHash('sha256');
@@ -161,7 +160,7 @@ async function readCommand(ctx: CliContext, device: string, outFile: string, opt
 }
 
 async function ejectCommand(ctx: CliContext, device: string, opts: { json?: boolean }): Promise<void> {
-  await open(device).eject(ctx.signal);
+  await (await open(device)).eject(ctx.signal);
   print(ctx, opts.json === true, { ok: true, device }, `ejected ${device}`);
 }
 

@@ -3,7 +3,7 @@
  * progress (one line per active drive, plus the run's counts) until the work
  * ends. Ctrl-C stops waiting; the work goes on on the controller.
  */
-import { CancelledError } from 'node-cdrecord-wrapper';
+import { CancelledError } from 'node-cdrecord-wrapper/errors';
 import type { MasterView, RunStatusName, RunView } from '../shared/api-types.js';
 import type { ApiClient } from './api-client.js';
 import { ApiError } from './api-client.js';

@@ -6,7 +6,6 @@
  * (e.g. a missing redis-server names `apt-get install redis-server`).
  */
 import type { Command } from 'commander';
-import { loadConfig } from '../config/config.js';
 import type { TowerConfig } from '../config/config.js';
 import type { ProcessIo } from '../server/tower-processes.js';
 import type { CliContext } from './drive-commands.js';
@@ -29,6 +28,7 @@ export function registerProcessCommands(program: Command, ctx: CliContext): void
       .description(description)
       .option('--config <file>', 'configuration file (JSON); default $TOWER_CONFIG, else built-in defaults')
       .action(async (opts: ProcessOptions) => {
+        const { loadConfig } = await import('../config/config.js');
         const config = await loadConfig(opts.config === undefined ? {} : { file: opts.config });
         // The server side (Fastify, BullMQ, socket.io) loads only for these commands, so the other commands start fast.
         const processes = await import('../server/tower-processes.js');
