@@ -4,23 +4,38 @@
 // of the tower page in headless Chromium (a MutationObserver in the page,
 // `Date.now()`; same machine, same clock).
 //
-// `tower start` (embedded Redis, controller, agent) with D simulated drives
-// reporting progress every 250 ms (4 updates a second each), one long run
-// keeping them busy. This script subscribes to the agents' Redis channel to
-// get every publication; the page records every change of a tile's
-// `data-state` or percent text. A DOM change is matched to the first
-// publication of the drive showing that state and percent (the one that
+// `tower start` (embedded Redis, controller, agent) with D simulated CD-R
+// drives reporting progress every 250 ms (4 updates a second each), one long
+// run keeping them busy. The run's image is generated here (genisoimage over
+// a sparse file of --image-mb MiB, default 600, in the temp dir, imported with
+// `tower images import`), so the drives spend most of their time writing —
+// where progress changes — rather than in lead-in, fixation and the loader.
+// This script subscribes to the agents' Redis channel to get every
+// publication (a message is one status or an array of them) and reports how
+// many a drive made per second in the window; the page records every change
+// of a tile's `data-state` or percent text. A DOM change is matched to the
+// first publication of the drive showing that state and percent (the one that
 // caused it; later ones with the same text change nothing on screen).
+// Hops: the publication as this script's Redis subscriber, a Node socket.io
+// client of its own (the controller's share) and the page's WebSocket (before
+// the app's handler) got it; state changes are also reported on their own.
+// The page's main thread (busy, script, style, layout) comes from Chrome's
+// Performance domain. At --time-scale 0.25 a 600 MiB disc takes ~35 s, so a
+// 15 s window is all progress; --time-scale 0.1 puts the drives' burn end,
+// reload and next burn start (together: they started together) in the window.
 //
-//   npm run build && node bench/live-view-latency.mjs [--drives 256] [--seconds 30] [--time-scale 0.25] [--warmup 8] [--verify all|off]
+//   npm run build && node bench/live-view-latency.mjs [--drives 256] [--seconds 30] [--time-scale 0.25] [--warmup 8]
+//       [--verify all|off] [--split 1] [--image-mb 600 (0: the small sample image)]
 /* global document, window, MutationObserver, Node -- the page-side code runs in Chromium */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { Redis } from 'ioredis';
+import { io as ioClient } from 'socket.io-client';
 import { DRIVE_EVENTS_CHANNEL } from '../jobs/dist/index.js';
-import { Api, TOKENS, TowerChild, VIEWER_TOKEN, machineLine, parseArgs, percentile, readMetrics, sleep, summarizeMetrics } from './lib/tower.mjs';
+import { Api, OPERATOR_TOKEN, TOKENS, TowerChild, VIEWER_TOKEN, machineLine, parseArgs, percentile, readMetrics, sleep, summarizeMetrics, towerCli } from './lib/tower.mjs';
 
 const args = parseArgs();
 const driveCount = Number(args.get('--drives') ?? 256);
@@ -31,19 +46,36 @@ const progressMs = Number(args.get('--progress-ms') ?? 250);
 const verify = args.get('--verify') ?? 'all';
 // --split 1: the controller (`tower serve`) and the agent (`tower agent`) in their own processes, as on a real tower.
 const split = args.get('--split') === '1';
+const imageMb = Number(args.get('--image-mb') ?? 600);
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tower-bench-live-'));
 const metricsFile = path.join(dir, 'metrics.jsonl');
+const agentMetricsFile = path.join(dir, 'agent-metrics.jsonl');
 const configFile = path.join(dir, 'tower.json');
 const agentSection = { id: 'bench-live', simulated: { count: driveCount, media: 'CD-R', timeScale, progressMs, autoLoader: true } };
 const agentConfigFile = path.join(dir, 'agent.json');
+const srcDir = path.join(dir, 'src');
+/** An ISO of `megabytes` MiB of zeros from a sparse file: quick to make, nothing to read but holes. */
+function makeSparseIso(megabytes) {
+  const content = path.join(srcDir, 'content');
+  mkdirSync(content, { recursive: true });
+  const r1 = spawnSync('truncate', ['-s', `${megabytes}M`, path.join(content, 'data.bin')]);
+  if (r1.status !== 0) throw new Error(`truncate failed: ${r1.stderr}`);
+  const iso = path.join(srcDir, 'image.iso');
+  const r2 = spawnSync('genisoimage', ['-quiet', '-o', iso, content]);
+  if (r2.status !== 0) throw new Error(`genisoimage failed: ${r2.stderr}`);
+  rmSync(content, { recursive: true, force: true });
+  return { path: iso, bytes: statSync(iso).size };
+}
+const image = imageMb > 0 ? makeSparseIso(imageMb) : null;
 writeFileSync(configFile, JSON.stringify({
   http: { bind: '127.0.0.1', port: 0 },
   dataDir: 'data',
   tokens: TOKENS,
   controller: { demoRunCopies: 0 },
+  ...(image ? { library: { importRoots: [srcDir], sampleImage: false } } : {}),
   ...(split ? {} : { agent: agentSection }),
 }, null, 2));
 writeFileSync(agentConfigFile, JSON.stringify({ dataDir: 'data', library: { dir: 'data/library' }, agent: agentSection }, null, 2));
@@ -54,28 +86,57 @@ const tower = new TowerChild([split ? 'serve' : 'start', '--config', configFile]
 let agentChild = null;
 let browser = null;
 let sub = null;
+let feedClient = null;
 let exitCode = 0;
 try {
   const url = await tower.url();
   const redisUrl = (await tower.waitFor(/embedded Redis at (redis:\/\/\S+)/))[1];
-  if (split) agentChild = new TowerChild(['agent', '--config', agentConfigFile], { REDIS_URL: redisUrl }, { cwd: dir });
+  if (split) agentChild = new TowerChild(['agent', '--config', agentConfigFile], { REDIS_URL: redisUrl, TOWER_METRICS_FILE: agentMetricsFile }, { cwd: dir });
   else await tower.waitFor(/press Ctrl-C to stop/);
   const api = new Api(url);
   const home = await fetch(`${url}/`);
   if (!(home.headers.get('content-type') ?? '').includes('text/html')) throw new Error('the controller does not serve the UI: npm run build -w @tower/ui');
   await api.waitFor(async () => (await api.get('/api/drives')).filter((d) => d.state === 'blank').length === driveCount, 120_000, `${driveCount} blank drives`);
 
-  // Every publication of the agent, with the time this script got it.
+  let imageId;
+  if (image) {
+    const cliEnv = { TOWER_URL: url, TOWER_TOKEN: OPERATOR_TOKEN };
+    imageId = JSON.parse((await towerCli(['images', 'import', image.path, '--name', `bench ${imageMb} MiB`, '--json'], cliEnv)).stdout).id;
+  } else {
+    imageId = (await api.get('/api/images'))[0].id;
+  }
+
+  // Every publication of the agent, with the time this script got it (a message is one status or an array of them).
   const pubs = new Map();
   let pubCount = 0;
+  let messageCount = 0;
   sub = new Redis(redisUrl);
   await sub.subscribe(DRIVE_EVENTS_CHANNEL);
   sub.on('message', (_channel, text) => {
-    const s = JSON.parse(text);
-    pubCount++;
-    let list = pubs.get(s.driveId);
-    if (!list) pubs.set(s.driveId, (list = []));
-    list.push({ state: s.state, pct: formatPercent(s.percent), updatedAt: s.updatedAt, at: Date.now() });
+    const at = Date.now();
+    let v;
+    try {
+      v = JSON.parse(text);
+    } catch {
+      return;
+    }
+    messageCount++;
+    for (const s of Array.isArray(v) ? v : [v]) {
+      if (!s || typeof s.driveId !== 'string') continue;
+      pubCount++;
+      let list = pubs.get(s.driveId);
+      if (!list) pubs.set(s.driveId, (list = []));
+      list.push({ state: s.state, pct: formatPercent(s.percent), updatedAt: s.updatedAt, at });
+    }
+  });
+
+  // The feed as a Node client sees it (no browser): splits the controller's part from the page's.
+  const nodeArrivals = [];
+  feedClient = ioClient(url, { path: '/socket.io', auth: { token: VIEWER_TOKEN }, transports: ['websocket'] });
+  feedClient.on('drive:update', (d) => nodeArrivals.push([Date.now(), d.updatedAt ?? null, d.state !== undefined]));
+  await new Promise((resolve, reject) => {
+    feedClient.once('snapshot', resolve);
+    feedClient.once('connect_error', reject);
   });
 
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
@@ -94,7 +155,7 @@ try {
           const now = Date.now();
           try {
             const d = JSON.parse(e.data.slice(2))[1];
-            arrivals.push([now, d.id, d.updatedAt ?? null]);
+            arrivals.push([now, d.id, d.updatedAt ?? null, d.state !== undefined]);
           } catch {
             // not a frame of ours
           }
@@ -130,14 +191,22 @@ try {
     }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'], characterData: true });
   });
 
-  const [image] = await api.get('/api/images');
-  const run = await api.post('/api/runs', { imageId: image.id, copies: 10_000, verify, label: 'live view bench' });
+  const run = await api.post('/api/runs', { imageId, copies: 10_000, verify, label: 'live view bench' });
   await sleep(warmup * 1000);
+  // The page's main thread over the window (Chrome's Performance domain): busy time, script, style, layout.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const perf = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((x) => [x.name, x.value]));
+  const perfBefore = await perf();
   const from = Date.now();
   const pubsBefore = pubCount;
+  const messagesBefore = messageCount;
   await sleep(seconds * 1000);
   const to = Date.now();
   const pubsInWindow = pubCount - pubsBefore;
+  const messagesInWindow = messageCount - messagesBefore;
+  const perfAfter = await perf();
+  const busy = (k) => (100 * ((perfAfter[k] ?? 0) - (perfBefore[k] ?? 0))) / ((to - from) / 1000);
   const seen = await page.evaluate(() => window.__towerBench.slice());
   const arrivals = await page.evaluate(() => window.__towerWs.slice());
   await api.post(`/api/runs/${run.id}/cancel`, {}).catch(() => undefined);
@@ -145,16 +214,20 @@ try {
   // Match every DOM change in the window to the publication that caused it.
   const latencies = [];
   const redisHop = [];
+  const stateLatencies = [];
   let unmatched = 0;
   let observed = 0;
+  const lastState = new Map();
   for (const [id, state, pct, t] of seen) {
+    const stateChanged = lastState.has(id) && lastState.get(id) !== state;
+    lastState.set(id, state);
     if (t < from || t > to) continue;
     observed++;
     const list = pubs.get(id) ?? [];
     const matches = (p) => p.state === state && (pct === null || p.pct === pct);
     let i = -1;
     for (let k = list.length - 1; k >= 0; k--) {
-      if (list[k].at <= t && matches(list[k])) {
+      if (list[k].updatedAt <= t && matches(list[k])) {
         i = k;
         break;
       }
@@ -165,20 +238,42 @@ try {
     }
     while (i > 0 && matches(list[i - 1])) i--;
     latencies.push(t - list[i].updatedAt);
+    if (stateChanged) stateLatencies.push(t - list[i].updatedAt);
     redisHop.push(list[i].at - list[i].updatedAt);
   }
   const feedHop = arrivals.filter(([t, , u]) => t >= from && t <= to && typeof u === 'number').map(([t, , u]) => t - u).sort((a, b) => a - b);
+  const nodeHop = (stateOnly) => nodeArrivals.filter(([t, u, st]) => (!stateOnly || st) && t >= from && t <= to && typeof u === 'number').map(([t, u]) => t - u).sort((a, b) => a - b);
+  const hops = (list) => (list.length > 0 ? `${percentile(list, 50)}/${percentile(list, 95)}` : '-');
+  const stateFeedHop = arrivals.filter(([t, , u, st]) => st && t >= from && t <= to && typeof u === 'number').map(([t, , u]) => t - u).sort((a, b) => a - b);
   latencies.sort((a, b) => a - b);
+  stateLatencies.sort((a, b) => a - b);
   redisHop.sort((a, b) => a - b);
+  // Publications of a drive in the window: every one, and those that change what its tile shows (state or whole percent).
+  let visiblePubs = 0;
+  for (const list of pubs.values()) {
+    let prev = null;
+    for (const p of list) {
+      const key = `${p.state}|${p.pct}`;
+      if (p.updatedAt >= from && p.updatedAt <= to && key !== prev) visiblePubs++;
+      prev = key;
+    }
+  }
   const m = summarizeMetrics(readMetrics(metricsFile, from, to));
+  const am = split ? summarizeMetrics(readMetrics(agentMetricsFile, from, to)) : null;
 
   console.log(machineLine());
-  console.log(`# ${split ? 'tower serve + tower agent (two processes)' : 'tower start'}, ${driveCount} simulated drives (progress every ${progressMs} ms, time scale ${timeScale}), verify ${verify}, tower page in headless Chromium ${browser.version()}; window ${seconds} s after ${warmup} s of warm-up`);
-  console.log('drives\tpublications_per_s\tper_drive_per_s\tdom_changes\tmatched\tunmatched\tp50_ms\tp95_ms\tp99_ms\tmax_ms\tpublish_to_redis_sub_p95_ms\tpublish_to_page_ws_p95_ms');
-  console.log([driveCount, (pubsInWindow / seconds).toFixed(0), (pubsInWindow / seconds / driveCount).toFixed(2), observed, latencies.length, unmatched,
-    percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99), latencies.at(-1), percentile(redisHop, 95), feedHop.length > 0 ? percentile(feedHop, 95) : '-'].join('\t'));
+  const imageWords = image ? `a ${(image.bytes / 1048576).toFixed(0)} MiB image` : 'the sample image';
+  console.log(`# ${split ? 'tower serve + tower agent (two processes)' : 'tower start'}, ${driveCount} simulated CD-R drives (progress every ${progressMs} ms, time scale ${timeScale}), ${imageWords}, verify ${verify}, tower page in headless Chromium ${browser.version()}; window ${seconds} s after ${warmup} s of warm-up`);
+  console.log('drives\tpublications_per_s\tper_drive_per_s\tvisible_per_drive_per_s\tredis_messages_per_s\tdom_changes\tmatched\tunmatched\tp50_ms\tp95_ms\tp99_ms\tmax_ms\tstate_changes\tstate_p95_ms\tpublish_to_redis_sub_p50/p95_ms\tpublish_to_node_ws_p50/p95_ms\tpublish_to_page_ws_p50/p95_ms');
+  console.log([driveCount, (pubsInWindow / seconds).toFixed(0), (pubsInWindow / seconds / driveCount).toFixed(2), (visiblePubs / seconds / driveCount).toFixed(2), (messagesInWindow / seconds).toFixed(0),
+    observed, latencies.length, unmatched,
+    percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99), latencies.at(-1),
+    stateLatencies.length, stateLatencies.length > 0 ? `${percentile(stateLatencies, 95)} (node ws ${hops(nodeHop(true))}, page ws ${hops(stateFeedHop)})` : '-',
+    hops(redisHop), hops(nodeHop(false)), hops(feedHop)].join('\t'));
   console.log(`# load average at the end: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
   if (m) console.log(`# ${split ? 'tower serve' : 'tower start'} process in the window: lag p99 ${m.lagP99Ms.toFixed(1)} ms (median second ${m.lagP50OfP99Ms.toFixed(1)}), max ${m.lagMaxMs.toFixed(1)} ms, RSS max ${m.rssMaxMB.toFixed(0)} MB, CPU ${m.cpuPercent.toFixed(1)}% of a core`);
+  console.log(`# page main thread in the window: busy ${busy('TaskDuration').toFixed(0)}% (script ${busy('ScriptDuration').toFixed(0)}%, style ${busy('RecalcStyleDuration').toFixed(0)}%, layout ${busy('LayoutDuration').toFixed(0)}%); ${((perfAfter.LayoutCount - perfBefore.LayoutCount) / seconds).toFixed(0)} layouts/s`);
+  if (am) console.log(`# tower agent process in the window: lag p99 ${am.lagP99Ms.toFixed(1)} ms (median second ${am.lagP50OfP99Ms.toFixed(1)}), max ${am.lagMaxMs.toFixed(1)} ms, RSS max ${am.rssMaxMB.toFixed(0)} MB, CPU ${am.cpuPercent.toFixed(1)}% of a core`);
   const hist = [0, 25, 50, 100, 150, 250, 500, 1000, Infinity];
   console.log(`# latency histogram (ms): ${hist.slice(0, -1).map((lo, k) => `${lo}-${hist[k + 1] === Infinity ? '' : hist[k + 1]}: ${latencies.filter((x) => x >= lo && x < hist[k + 1]).length}`).join(', ')}`);
 } catch (err) {
@@ -187,6 +282,7 @@ try {
 } finally {
   await browser?.close().catch(() => undefined);
   sub?.disconnect();
+  feedClient?.close();
   await agentChild?.stop();
   await tower.stop();
   rmSync(dir, { recursive: true, force: true });

@@ -87,6 +87,32 @@ describe('live store reducer', () => {
     expect(s2.drives['sim:1']?.state).toBe('done');
   });
 
+  it('gives the same state for a batch as for its actions one by one, copying the drives once', () => {
+    const s0 = apply(initialLiveState, { type: 'snapshot', snapshot: snap, receivedAt: 10 });
+    const actions: LiveAction[] = [
+      { type: 'drive', delta: { id: 'sim:1', state: 'burning', percent: 1, updatedAt: 1100 }, receivedAt: 11 },
+      { type: 'drive', delta: { id: 'sim:2', percent: 7, updatedAt: 1100 }, receivedAt: 12 },
+      { type: 'drive', delta: { id: 'sim:1', percent: 2, updatedAt: 1000 }, receivedAt: 13 }, // stale
+      { type: 'drive', delta: { id: 'sim:1', percent: 1 }, receivedAt: 14 }, // no change
+      { type: 'drive', delta: { id: 'nope', percent: 3 }, receivedAt: 15 }, // unknown, incomplete
+      { type: 'drive', delta: drive({ id: 'a:0', agentId: 'agent-0', updatedAt: 1100 }), receivedAt: 16 }, // new, complete
+      { type: 'run', run: run({ id: 'r1', passed: 2 }), receivedAt: 17 },
+      { type: 'drive', delta: { id: 'sim:2', position: 0, updatedAt: 1200 }, receivedAt: 18 }, // reorders
+      { type: 'drive', delta: { id: 'sim:1', percent: 3, updatedAt: 1300 }, receivedAt: 19 },
+    ];
+    const oneByOne = apply(s0, ...actions);
+    const batched = apply(s0, { type: 'batch', actions });
+    expect(batched).toEqual(oneByOne);
+    expect(batched.driveOrder).toEqual(['a:0', 'sim:2', 'sim:1', 'b:0']);
+    expect(batched.staleDeltas).toBe(1);
+    expect(batched.lastEventAt).toBe(19);
+    expect(batched.drives['b:0']).toBe(s0.drives['b:0']);
+    // Nothing changed: the drives keep their identity.
+    const same = apply(batched, { type: 'batch', actions: [{ type: 'drive', delta: { id: 'sim:1', percent: 3 }, receivedAt: 30 }] });
+    expect(same.drives).toBe(batched.drives);
+    expect(same.driveOrder).toBe(batched.driveOrder);
+  });
+
   it('keeps drive objects that a fresh snapshot repeats unchanged', () => {
     const s0 = apply(initialLiveState, { type: 'snapshot', snapshot: snap, receivedAt: 10 });
     const s1 = apply(s0, { type: 'snapshot', snapshot: { ...snap, at: 6000 }, receivedAt: 20 });

@@ -3,6 +3,13 @@
  * events. Drive events become coalesced `drive:update` deltas; attempt ends
  * become `attempt:end` plus `run:update`; the planner's run changes become
  * `run:update`; master events `master:update`; heartbeats `agent:update`.
+ *
+ * A message on the drive events channel is one DriveStatus or a JSON array
+ * of them (agents batch); invalid entries are skipped. The per-status path
+ * is synchronous while the drive views' cache is fresh (no Redis round trip,
+ * no promise), and falls back to an ordered per-drive chain otherwise.
+ * `run:update` is sent at most once per run each `runIntervalMs` (default
+ * 200), the last change always sent.
  */
 import { DRIVE_EVENTS_CHANNEL, parseMessage, RUN_EVENTS_CHANNEL } from '@tower/jobs';
 import type { DriveStatus, RunEvent, RunRecord } from '@tower/jobs';
@@ -13,7 +20,7 @@ import type { RedisSubscriber } from '../api/redis-subscriber.js';
 import { readMaster } from '../api/routes/master-routes.js';
 import { toAttemptView } from '../api/views/attempt-view.js';
 import { AgentWatch } from './agent-watch.js';
-import { FeedCoalescer } from './feed-coalescer.js';
+import { FeedCoalescer, systemClock } from './feed-coalescer.js';
 import type { CoalescerClock } from './feed-coalescer.js';
 
 /** Sends one event to every client. */
@@ -25,6 +32,8 @@ export interface FeedRelayOptions {
   readonly subscriber: RedisSubscriber;
   readonly broadcast: Broadcast;
   readonly intervalMs?: number;
+  /** Minimum ms between two `run:update` of one run (the last one is always sent). Default 200. */
+  readonly runIntervalMs?: number;
   readonly clock?: CoalescerClock;
   readonly agentPollMs?: number;
   readonly onError?: (err: Error) => void;
@@ -35,16 +44,23 @@ export class FeedRelay {
   readonly #o: FeedRelayOptions;
   readonly #coalescer: FeedCoalescer<DriveView>;
   readonly #chains = new Map<string, Promise<void>>();
+  /** The last status received of each drive. */
+  readonly #last = new Map<string, DriveStatus>();
+  readonly #runEmits = new Map<string, { at: number; timer: unknown }>();
+  readonly #clock: CoalescerClock;
+  readonly #runInterval: number;
   readonly #watch: AgentWatch;
   #refreshAllTimer: NodeJS.Timeout | null = null;
   #closed = false;
-  readonly #onPlannerRun = (run: RunRecord): void => this.#task(async () => {
-    await this.#emitRun(run.id);
+  readonly #onPlannerRun = (run: RunRecord): void => {
+    this.#scheduleRun(run.id);
     this.#scheduleRefreshAll();
-  });
+  };
 
   constructor(options: FeedRelayOptions) {
     this.#o = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#runInterval = options.runIntervalMs ?? 200;
     this.#coalescer = new FeedCoalescer<DriveView>((d) => this.#o.broadcast('drive:update', d), {
       ...(options.intervalMs === undefined ? {} : { intervalMs: options.intervalMs }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
@@ -69,17 +85,7 @@ export class FeedRelay {
   async start(): Promise<void> {
     const { subscriber, services: s } = this.#o;
     await subscriber.on(DRIVE_EVENTS_CHANNEL, (text) => {
-      const status = parseStatus(text);
-      if (status === null) return;
-      this.#serial(status.driveId, async () => {
-        const before = this.#coalescer.sent(status.driveId)?.state;
-        // A worker quarantined its drive: the cached quarantine list predates it.
-        if (status.state === 'quarantined' && before !== 'quarantined') s.drives.invalidate();
-        const view = await s.drives.fromStatus(status);
-        this.#coalescer.push(view);
-        // A burn starting or ending changes its run's counts (in progress, status): tell the run too.
-        if (status.runId !== undefined && before !== undefined && before !== view.state) this.#task(() => this.#emitRun(status.runId as string));
-      });
+      for (const status of parseStatuses(text)) this.#onStatus(status);
     });
     await subscriber.on(RUN_EVENTS_CHANNEL, (text) => {
       const event = parseMessage<RunEvent>(text, 'kind');
@@ -91,7 +97,7 @@ export class FeedRelay {
     });
     s.deps.planner.on('run:update', this.#onPlannerRun);
     s.events.on('drive-changed', (id) => this.#refreshDrive(id));
-    s.events.on('run-changed', (id) => this.#task(() => this.#emitRun(id)));
+    s.events.on('run-changed', (id) => this.#scheduleRun(id));
     s.events.on('master-changed', (id) => this.#task(() => this.#emitMaster(id)));
     await this.#watch.start();
   }
@@ -104,18 +110,76 @@ export class FeedRelay {
     this.#o.services.deps.planner.off('run:update', this.#onPlannerRun);
     this.#o.services.events.removeAllListeners();
     this.#coalescer.close();
+    for (const r of this.#runEmits.values()) if (r.timer !== null) this.#clock.clearTimeout(r.timer);
+    this.#runEmits.clear();
+  }
+
+  /** One published drive status: its view now when the cache allows, else in the drive's chain. */
+  #onStatus(status: DriveStatus): void {
+    const s = this.#o.services;
+    if (this.#closed) return;
+    this.#last.set(status.driveId, status);
+    // A worker quarantined its drive: the cached quarantine list predates it.
+    if (status.state === 'quarantined' && this.#coalescer.sent(status.driveId)?.state !== 'quarantined') s.drives.invalidate();
+    if (!this.#chains.has(status.driveId)) {
+      const view = s.drives.viewNow(status);
+      if (view !== null) {
+        this.#push(status, view);
+        return;
+      }
+    }
+    this.#serial(status.driveId, async () => this.#push(status, await s.drives.fromStatus(status)));
+  }
+
+  #push(status: DriveStatus, view: DriveView): void {
+    const before = this.#coalescer.sent(view.id)?.state;
+    this.#coalescer.push(view);
+    // A burn starting or ending changes its run's counts (in progress, status): tell the run too.
+    if (status.runId !== undefined && before !== undefined && before !== view.state) this.#scheduleRun(status.runId);
+  }
+
+  /** `run:update` for a run: now, or once `runIntervalMs` after the last one (one trailing emit per window). */
+  #scheduleRun(runId: string): void {
+    if (this.#closed) return;
+    const now = this.#clock.now();
+    let r = this.#runEmits.get(runId);
+    if (r === undefined) {
+      if (this.#runEmits.size >= 1000) {
+        for (const [id, x] of this.#runEmits) if (x.timer === null && now - x.at >= this.#runInterval) this.#runEmits.delete(id);
+      }
+      r = { at: -Infinity, timer: null };
+      this.#runEmits.set(runId, r);
+    }
+    if (r.timer !== null) return;
+    const wait = r.at + this.#runInterval - now;
+    const entry = r;
+    const fire = (): void => {
+      entry.timer = null;
+      entry.at = this.#clock.now();
+      this.#task(() => this.#emitRun(runId));
+    };
+    if (wait <= 0) fire();
+    else entry.timer = this.#clock.setTimeout(fire, wait);
   }
 
   async #onRunEvent(event: RunEvent): Promise<void> {
     const s = this.#o.services;
     if (event.kind === 'attempt-end') {
-      s.drives.invalidateCounts(event.driveId);
+      // The drive's views keep the old counts until the new ones are read, then it is shown again.
+      const recount = s.drives.recountDrive(event.driveId).then(() => true, (err: unknown) => {
+        this.#error(err as Error);
+        return false;
+      });
       const attempt = await s.deps.runStore.getAttempt(event.attemptId);
       if (attempt !== null) this.#o.broadcast('attempt:end', toAttemptView(attempt));
       await s.runControl.settle(event.runId);
-      this.#refreshDrive(event.driveId);
+      if (await recount) {
+        const last = this.#last.get(event.driveId);
+        if (last !== undefined) this.#onStatus(last);
+        else this.#refreshDrive(event.driveId);
+      }
     }
-    await this.#emitRun(event.runId);
+    this.#scheduleRun(event.runId);
   }
 
   async #emitRun(runId: string): Promise<void> {
@@ -141,8 +205,13 @@ export class FeedRelay {
     this.#refreshAllTimer = setTimeout(() => {
       this.#refreshAllTimer = null;
       this.#task(async () => {
-        this.#o.services.drives.invalidate();
-        for (const view of await this.#o.services.drives.list()) this.#serial(view.id, async () => this.#coalescer.push(view));
+        // list() loads the context afresh (the cache the hot path uses stays until the fresh one is in);
+        // a drive whose status came by is viewed again from that status: the hash read may be older.
+        for (const view of await this.#o.services.drives.list()) {
+          const last = this.#last.get(view.id);
+          if (last !== undefined) this.#onStatus(last);
+          else this.#serial(view.id, async () => this.#coalescer.push(view));
+        }
       });
     }, delayMs);
     this.#refreshAllTimer.unref();
@@ -170,12 +239,36 @@ export class FeedRelay {
   }
 }
 
-function parseStatus(text: string): DriveStatus | null {
+/** The statuses of one drive-events message: one DriveStatus or an array of them; invalid entries skipped. */
+export function parseStatuses(text: string): DriveStatus[] {
+  let v: unknown;
   try {
-    const v = JSON.parse(text) as Partial<DriveStatus> | null;
-    if (v === null || typeof v !== 'object' || typeof v.driveId !== 'string' || typeof v.state !== 'string') return null;
-    return { ...v, agentId: typeof v.agentId === 'string' ? v.agentId : '', updatedAt: typeof v.updatedAt === 'number' ? v.updatedAt : 0 } as DriveStatus;
+    v = JSON.parse(text);
   } catch {
-    return null;
+    return [];
   }
+  if (!Array.isArray(v)) {
+    const one = toStatus(v);
+    return one === null ? [] : [one];
+  }
+  const out: DriveStatus[] = [];
+  for (const item of v) {
+    const s = toStatus(item);
+    if (s !== null) out.push(s);
+  }
+  return out;
+}
+
+const STATES: ReadonlySet<string> = new Set<DriveStatus['state']>(['offline', 'empty', 'blank', 'burning', 'verifying', 'done', 'failed', 'wrong-media', 'quarantined', 'busy']);
+const optNumber = (x: unknown): boolean => x === undefined || x === null || (typeof x === 'number' && Number.isFinite(x));
+const optString = (x: unknown): boolean => x === undefined || x === null || typeof x === 'string';
+
+function toStatus(v: unknown): DriveStatus | null {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return null;
+  const o = v as Partial<Record<keyof DriveStatus, unknown>>;
+  if (typeof o.driveId !== 'string' || o.driveId === '' || typeof o.state !== 'string' || !STATES.has(o.state)) return null;
+  if (!optNumber(o.percent) || !optNumber(o.speedX) || !optNumber(o.speedMBps) || !optNumber(o.copy)) return null;
+  if (!optString(o.runId) || !optString(o.message) || !optString(o.mediaType)) return null;
+  if (typeof o.agentId === 'string' && typeof o.updatedAt === 'number') return o as DriveStatus;
+  return { ...o, agentId: typeof o.agentId === 'string' ? o.agentId : '', updatedAt: typeof o.updatedAt === 'number' ? o.updatedAt : 0 } as DriveStatus;
 }

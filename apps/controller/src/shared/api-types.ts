@@ -295,7 +295,21 @@ export interface FeedSnapshot {
 /** A drive's changed fields only, plus its id. */
 export type DriveDelta = Pick<DriveView, 'id'> & Partial<Omit<DriveView, 'id'>>;
 
-/** Events the controller sends. At most one `drive:update` per drive each 250 ms; state changes are never dropped. */
+/**
+ * Events the controller sends.
+ *
+ * `drive:update` carries the fields changed since the drive's previous
+ * delta. A change of `state` or of any field other than the progress fields
+ * (`percent`, `speedX`, `speedMBps`, `etaSeconds`, `bufferPercent`,
+ * `updatedAt`) is sent at once, never held, dropped or merged away.
+ * Progress-only deltas are throttled per drive to one per 250 ms (the
+ * feed interval) of the agent's time (`updatedAt`, when the agent published
+ * the event): a tick is sent at once when its `updatedAt` is at least 250 ms
+ * after the previous progress delta's, else held (the newest replaces it)
+ * until 250 ms have passed on the controller's clock; never two within
+ * 125 ms of each other. State changes neither wait for nor reset that
+ * throttle. The newest values always arrive, at most 250 ms late.
+ */
 export interface ServerToClientEvents {
   snapshot: (snapshot: FeedSnapshot) => void;
   'drive:update': (delta: DriveDelta) => void;

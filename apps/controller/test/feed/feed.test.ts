@@ -1,7 +1,7 @@
 import { io as connect } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RUN_EVENTS_CHANNEL } from '@tower/jobs';
+import { DRIVE_EVENTS_CHANNEL, RUN_EVENTS_CHANNEL } from '@tower/jobs';
 import type { AttemptEndEvent } from '@tower/jobs';
 import type { ClientToServerEvents, DriveDelta, FeedSnapshot, ServerToClientEvents } from '../../src/shared/api-types.js';
 import { MASTER_EVENTS_CHANNEL } from '../../src/api/agent-commands.js';
@@ -70,7 +70,7 @@ describe('live feed', () => {
     expect(got).not.toHaveProperty('label');
   });
 
-  it('coalesces 20 progress ticks in 100 ms and never loses the state change after them', async () => {
+  it('coalesces 20 progress ticks in 100 ms and sends the state change after them at once', async () => {
     const { events } = await client();
     const p = publisher(env, 'sim:1', 'agent-a', 0);
     p.update({ state: 'burning', mediaType: 'CD-R', runId: 'run-y', copy: 2, percent: 0 });
@@ -86,20 +86,46 @@ describe('live feed', () => {
     await p.flush();
     // Nominally 100 ms of ticks: at most the first at once and one per 250 ms after it (a busy machine stretches the span).
     const allowed = 1 + Math.ceil((Date.now() - started) / 250);
+    await waitFor(() => driveUpdates(events, 'sim:1').slice(before).at(-1)?.percent === 100, 3000, 'the last tick');
+    const ticksBefore = driveUpdates(events, 'sim:1').slice(before);
+    await new Promise((r) => setTimeout(r, 300));
     p.update({ state: 'verifying', mediaType: 'CD-R', runId: 'run-y', copy: 2, percent: 0 });
+    p.update({ state: 'verifying', mediaType: 'CD-R', runId: 'run-y', copy: 2, percent: 1 });
     await p.flush();
     await waitFor(() => driveUpdates(events, 'sim:1').some((d) => d.state === 'verifying'), 3000, 'verifying');
-    await new Promise((r) => setTimeout(r, 400));
+    await new Promise((r) => setTimeout(r, 100));
     const updates = driveUpdates(events, 'sim:1').slice(before);
-    const ticks = updates.filter((d) => d.state === undefined);
-    const stateChange = updates.findIndex((d) => d.state === 'verifying');
+    const ticks = ticksBefore.filter((d) => d.state === undefined);
     expect(ticks.length).toBeGreaterThanOrEqual(1);
     expect(ticks.length).toBeLessThanOrEqual(Math.max(2, allowed));
     expect(ticks.length).toBeLessThan(20);
-    // The last progress value before the state change reached the client, before it.
-    expect(updates.slice(0, stateChange).map((d) => d.percent).at(-1)).toBe(100);
+    // The newest values always arrive; the state change, and the first tick 250 ms after the last one, come at once.
+    expect(ticksBefore.at(-1)?.percent).toBe(100);
+    const stateChange = updates.findIndex((d) => d.state === 'verifying');
     expect(updates[stateChange]).toMatchObject({ state: 'verifying', percent: 0 });
+    expect(updates[stateChange + 1]).toMatchObject({ percent: 1 });
     p.close();
+  });
+
+  it('relays a batch (a JSON array of statuses) and skips invalid entries', async () => {
+    const { events } = await client();
+    const now = Date.now();
+    const batch = [
+      { driveId: 'sim:0', agentId: 'agent-a', state: 'burning', mediaType: 'CD-R', runId: 'run-b', copy: 3, percent: 12, updatedAt: now },
+      { driveId: 'sim:1', agentId: 'agent-a', state: 'nonsense', updatedAt: now },
+      null,
+      'text',
+      { driveId: 'sim:1', agentId: 'agent-a', state: 'burning', percent: 'x', updatedAt: now },
+      { state: 'blank' },
+      { driveId: 'sim:1', agentId: 'agent-a', state: 'burning', mediaType: 'CD-R', runId: 'run-b', copy: 4, percent: 34, updatedAt: now },
+    ];
+    await env.redis.publish(DRIVE_EVENTS_CHANNEL, JSON.stringify(batch));
+    await env.redis.publish(DRIVE_EVENTS_CHANNEL, '[{"driveId": "sim:0", "state": "burn');
+    const a = await waitFor(() => driveUpdates(events, 'sim:0').find((d) => d.copy === 3), 3000, 'sim:0 from the batch');
+    const b = await waitFor(() => driveUpdates(events, 'sim:1').find((d) => d.copy === 4), 3000, 'sim:1 from the batch');
+    expect(a).toMatchObject({ percent: 12, runId: 'run-b' });
+    expect(b).toMatchObject({ state: 'burning', percent: 34 });
+    expect(driveUpdates(events, 'sim:1').some((d) => (d.state as string) === 'nonsense')).toBe(false);
   });
 
   it('relays run:update, attempt:end and master:update', async () => {
@@ -123,6 +149,30 @@ describe('live feed', () => {
     await env.redis.publish(MASTER_EVENTS_CHANNEL, JSON.stringify({ masterId: 'm-1' }));
     const m = await waitFor(() => events.find((e) => e.name === 'master:update'), 3000, 'master:update');
     expect(m.data).toMatchObject({ id: 'm-1', status: 'reading', bytesRead: 5 });
+  });
+
+  it('sends run:update at most once per run each 200 ms when burns start and end, the last change always', async () => {
+    const { events } = await client();
+    const created = await call(env, 'POST', '/api/runs', { token: OPERATOR, body: { imageId: env.image.id, copies: 3 } });
+    const runId = created.body.id as string;
+    const runUpdates = (): number => events.filter((e) => e.name === 'run:update' && e.data.id === runId).length;
+    await waitFor(() => runUpdates() > 0, 3000, 'run:update');
+    await new Promise((r) => setTimeout(r, 300));
+    const before = runUpdates();
+    const p = publisher(env, 'sim:1', 'agent-a', 0);
+    const started = Date.now();
+    for (let i = 0; i < 10; i++) {
+      p.update({ state: i % 2 === 0 ? 'burning' : 'done', mediaType: 'CD-R', runId, copy: 1, percent: 0 });
+      await p.flush();
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    const sent = runUpdates() - before;
+    // Ten burn starts and ends: one run:update at once, then at most one each 200 ms (a busy machine stretches the span), the last one after them.
+    expect(sent).toBeGreaterThanOrEqual(1);
+    expect(sent).toBeLessThanOrEqual(2 + Math.ceil((Date.now() - started) / 200));
+    expect(sent).toBeLessThan(10);
+    p.close();
+    await call(env, 'POST', `/api/runs/${runId}/cancel`, { token: OPERATOR });
   });
 
   it('relays a quarantine made through the API at once', async () => {

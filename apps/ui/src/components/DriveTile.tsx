@@ -2,6 +2,11 @@
 /**
  * One drive tile. Memoised: the store keeps a drive object's identity until
  * the drive changes, so a delta to one drive re-renders one tile.
+ *
+ * The texts that change with every progress tick (percent, speed, ETA) sit
+ * in fixed-size boxes (`.tile-fix`, CSS `contain: strict`): a new value is
+ * laid out inside its box only, not the tile, its row and the grid, which is
+ * what keeps 256 tiles at 4 updates a second each cheap for the browser.
  */
 import Link from 'next/link';
 import { memo } from 'react';
@@ -44,11 +49,11 @@ function TileBody({ drive: d, runName, attention }: { readonly drive: DriveView;
             <div className="bar" role="progressbar" aria-label={`${d.label} progress`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.floor(pct)}>
               <span className="bar-fill" style={{ transform: `scaleX(${pct / 100})` }} />
             </div>
-            <span className="tile-pct">{formatPercent(d.percent)}</span>
+            <span className="tile-pct"><span className="tile-fix">{formatPercent(d.percent)}</span></span>
           </div>
           <div className="tile-metrics">
-            {d.speedX !== null ? <span title="Current speed">{formatSpeedX(d.speedX)}</span> : null}
-            <span title="Time left">ETA {formatEta(d.etaSeconds)}</span>
+            {d.speedX !== null ? <span title="Current speed"><span className="tile-fix tile-fix-speed">{formatSpeedX(d.speedX)}</span></span> : null}
+            <span title="Time left">ETA <span className="tile-fix tile-fix-eta">{formatEta(d.etaSeconds)}</span></span>
             {d.bufferPercent !== null ? <span className="tile-buffer" title="Drive buffer fill">buf {formatPercent(d.bufferPercent)}</span> : null}
           </div>
         </>

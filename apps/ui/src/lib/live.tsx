@@ -5,8 +5,13 @@
  * 500 ms while the tab is hidden), so a busy tower costs one render a frame.
  * socket.io reconnects by itself; after a reconnect the store asks for a
  * fresh snapshot if the controller has not sent one.
+ *
+ * The state lives in an external store read with useSyncExternalStore, not
+ * in a context value: a context whose value changes every frame makes React
+ * walk the whole subtree of every memoised tile that bails out (256 tiles ×
+ * their elements, each frame) looking for consumers.
  */
-import { createContext, useContext, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import { createContext, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { ReactNode } from 'react';
 import { io } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
@@ -27,7 +32,28 @@ export interface LiveActions {
   mergeMasters(masters: readonly MasterView[]): void;
 }
 
-const StateCtx = createContext<LiveState>(initialLiveState);
+/** The state and its subscribers; one per provider. */
+class LiveStore {
+  state: LiveState = initialLiveState;
+  readonly #listeners = new Set<() => void>();
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  };
+
+  readonly getSnapshot = (): LiveState => this.state;
+
+  readonly dispatch = (action: LiveAction): void => {
+    const next = liveReducer(this.state, action);
+    if (next === this.state) return;
+    this.state = next;
+    for (const l of [...this.#listeners]) l();
+  };
+}
+
+const getServerSnapshot = (): LiveState => initialLiveState;
+const StoreCtx = createContext<LiveStore>(new LiveStore());
 const FreshCtx = createContext<Freshness>({ stale: true, reason: 'connecting', since: null });
 const ActionsCtx = createContext<LiveActions>({ requestSnapshot: () => undefined, mergeRuns: () => undefined, putRun: () => undefined, mergeMasters: () => undefined });
 
@@ -35,12 +61,12 @@ const ActionsCtx = createContext<LiveActions>({ requestSnapshot: () => undefined
 const SNAPSHOT_GRACE_MS = 1000;
 
 export function LiveProvider({ token, children }: { readonly token: string | null; readonly children: ReactNode }): ReactNode {
-  const [state, dispatch] = useReducer(liveReducer, initialLiveState);
+  const [store] = useState(() => new LiveStore());
+  const { dispatch } = store;
   const socketRef = useRef<FeedSocket | null>(null);
-  const stateRef = useRef(state);
-  useEffect(() => {
-    stateRef.current = state;
-  }, [state]);
+  // Only what the freshness check below depends on re-renders the provider.
+  const connection = useSyncExternalStore(store.subscribe, () => store.state.connection, () => initialLiveState.connection);
+  const snapshotAt = useSyncExternalStore(store.subscribe, () => store.state.snapshotAt, () => initialLiveState.snapshotAt);
 
   useEffect(() => {
     if (!token) return;
@@ -135,39 +161,41 @@ export function LiveProvider({ token, children }: { readonly token: string | nul
       socket.disconnect();
       socketRef.current = null;
     };
-  }, [token]);
+  }, [token, dispatch]);
 
   // Freshness: recomputed when the connection changes and once a second
   // (a local clock, not a network poll), published only when it changes.
   const [fresh, setFresh] = useState<Freshness>({ stale: true, reason: 'connecting', since: null });
   useEffect(() => {
     const check = (): void => {
-      const f = freshness(stateRef.current, Date.now());
+      const f = freshness(store.state, Date.now());
       setFresh((old) => (old.stale === f.stale && (!old.stale || !f.stale || old.reason === f.reason) ? old : f));
     };
     check();
     const id = window.setInterval(check, 1000);
     return () => window.clearInterval(id);
-  }, [state.connection, state.snapshotAt]);
+  }, [connection, snapshotAt, store]);
 
   const actions = useMemo<LiveActions>(() => ({
     requestSnapshot: () => socketRef.current?.emit('snapshot:request'),
     mergeRuns: (runs) => dispatch({ type: 'runs', runs }),
     putRun: (run) => dispatch({ type: 'runs', runs: [run], overwrite: true }),
     mergeMasters: (masters) => dispatch({ type: 'masters', masters }),
-  }), []);
+  }), [dispatch]);
 
   return (
     <ActionsCtx.Provider value={actions}>
       <FreshCtx.Provider value={fresh}>
-        <StateCtx.Provider value={state}>{children}</StateCtx.Provider>
+        <StoreCtx.Provider value={store}>{children}</StoreCtx.Provider>
       </FreshCtx.Provider>
     </ActionsCtx.Provider>
   );
 }
 
+/** The live state; the component re-renders when it changes (at most once a frame). */
 export function useLive(): LiveState {
-  return useContext(StateCtx);
+  const store = useContext(StoreCtx);
+  return useSyncExternalStore(store.subscribe, store.getSnapshot, getServerSnapshot);
 }
 
 export function useFreshness(): Freshness {

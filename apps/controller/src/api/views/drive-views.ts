@@ -4,7 +4,12 @@
  * heartbeats, the drives' pass/fail counts and the runs waiting for discs.
  *
  * Context (agents, quarantine, runs) is cached for up to `maxAgeMs` when the
- * feed turns a stream of drive events into views; REST reads take it fresh.
+ * feed turns a stream of drive events into views; REST reads load it fresh
+ * (and the fresh context becomes the cache), without emptying the cache
+ * first; invalidate() empties it when it is known to be wrong.
+ * The feed's hot path, {@link DriveViews.viewNow}, builds a view without
+ * waiting for Redis while the cache is fresh, and reloads the cache in the
+ * background before it expires.
  */
 import type { Redis } from 'ioredis';
 import { readAllDriveStatuses, readDriveStatus } from '@tower/jobs';
@@ -43,7 +48,13 @@ export class DriveViews {
   readonly #o: DriveViewsOptions;
   #ctx: Context | null = null;
   #ctxLoading: Promise<Context> | null = null;
+  /** Bumped by invalidate(): a load started before it does not become the cache. */
+  #ctxGen = 0;
+  #ctxLoadingGen = -1;
   readonly #counts = new Map<string, { at: number; passed: number; failed: number }>();
+  /** Per drive, bumped by recountDrive(): a count read started before it does not become the cache. */
+  readonly #countsGen = new Map<string, number>();
+  readonly #countsLoading = new Set<string>();
 
   constructor(options: DriveViewsOptions) {
     this.#o = options;
@@ -52,18 +63,23 @@ export class DriveViews {
   /** Forget cached context (after a quarantine, a run change...). */
   invalidate(): void {
     this.#ctx = null;
+    this.#ctxGen++;
   }
 
-  /** Forget a drive's cached pass/fail counts (after an attempt ended on it). */
-  invalidateCounts(driveId: string): void {
-    this.#counts.delete(driveId);
+  /**
+   * Re-read a drive's pass/fail counts (an attempt ended on it). Views keep
+   * the cached counts until the new ones are in (resolves then), so a burst
+   * of attempt ends never makes the feed wait for Redis.
+   */
+  async recountDrive(driveId: string): Promise<void> {
+    this.#countsGen.set(driveId, (this.#countsGen.get(driveId) ?? 0) + 1);
+    await this.#readCounts(driveId);
   }
 
   /** Every known drive (published or in the layout), by agent (drives no agent reported last), position and id. */
   async list(): Promise<DriveView[]> {
-    this.invalidate();
     const statuses = await readAllDriveStatuses(this.#o.redis, this.#o.keys);
-    const ctx = await this.#context(statuses.map((s) => s.agentId));
+    const ctx = await this.#context(statuses.map((s) => s.agentId), true);
     const byId = new Map(statuses.map((s) => [s.driveId, s]));
     for (const id of Object.keys(this.#o.layout)) if (!byId.has(id)) byId.set(id, offlineStatus(id));
     const views = await Promise.all([...byId.values()].map((s) => this.#build(s, ctx, [...byId.values()])));
@@ -73,22 +89,46 @@ export class DriveViews {
 
   /** One drive, or null when it is unknown. */
   async get(driveId: string, fresh = true): Promise<DriveView | null> {
-    if (fresh) this.invalidate();
     const status = (await readDriveStatus(this.#o.redis, this.#o.keys, driveId)) ?? (driveId in this.#o.layout ? offlineStatus(driveId) : null);
-    return status === null ? null : this.fromStatus(status);
+    if (status === null) return null;
+    return fresh ? this.#build(status, await this.#context([status.agentId], true), null) : this.fromStatus(status);
   }
 
   /** The view of a published status (context may be up to `maxAgeMs` old). */
   async fromStatus(status: DriveStatus): Promise<DriveView> {
-    const ctx = await this.#context([status.agentId]);
-    return this.#build(status, ctx, null);
+    return this.viewNow(status) ?? this.#build(status, await this.#context([status.agentId]), null);
+  }
+
+  /**
+   * The view of a published status from cached context and counts, without
+   * waiting (the feed's hot path), or null when something must be read from
+   * Redis first ({@link fromStatus} does: a drive or agent not seen yet, or
+   * the context was invalidated).
+   *
+   * Context older than `maxAgeMs / 2` is reloaded in the background; while a
+   * reload is under way (Redis is slow in a burst of job changes) the
+   * previous context serves, up to `5 × maxAgeMs` old. Counts change only
+   * when an attempt ends ({@link recountDrive}); they are re-read in the
+   * background every `5 × maxAgeMs` as a safety net.
+   */
+  viewNow(status: DriveStatus): DriveView | null {
+    const maxAge = this.#o.maxAgeMs ?? 1000;
+    const now = this.#o.now();
+    const c = this.#ctx;
+    if (c === null || (status.agentId !== '' && !c.agents.has(status.agentId))) return null;
+    const counts = this.#counts.get(status.driveId);
+    if (counts === undefined) return null;
+    const age = now - c.at;
+    if (age > maxAge / 2 && this.#ctxLoading === null) this.#context([...c.agents.keys(), status.agentId], true).catch(() => undefined);
+    if (age > maxAge && (this.#ctxLoading === null || age > maxAge * 5)) return null;
+    if (now - counts.at > maxAge * 5) this.#refreshCounts(status.driveId);
+    return this.#view(status, c, null, counts);
   }
 
   /** Agents, from heartbeats and the drives' published states. */
   async agents(fresh = true): Promise<AgentView[]> {
-    if (fresh) this.invalidate();
     const statuses = await readAllDriveStatuses(this.#o.redis, this.#o.keys);
-    const ctx = await this.#context(statuses.map((s) => s.agentId));
+    const ctx = await this.#context(statuses.map((s) => s.agentId), fresh);
     return [...ctx.agents.values()].sort((a, b) => a.id.localeCompare(b.id));
   }
 
@@ -104,18 +144,23 @@ export class DriveViews {
     return Object.entries(this.#o.layout).filter(([, e]) => e.group === name).map(([id]) => id).sort();
   }
 
-  async #context(agentIds: readonly string[]): Promise<Context> {
+  async #context(agentIds: readonly string[], reload = false): Promise<Context> {
     const maxAge = this.#o.maxAgeMs ?? 1000;
     const c = this.#ctx;
-    if (c !== null && this.#o.now() - c.at <= maxAge && agentIds.every((id) => id === '' || c.agents.has(id))) return c;
-    this.#ctxLoading ??= this.#load(agentIds).finally(() => {
-      this.#ctxLoading = null;
-    });
-    const loaded = await this.#ctxLoading;
-    return loaded;
+    if (!reload && c !== null && this.#o.now() - c.at <= maxAge && agentIds.every((id) => id === '' || c.agents.has(id))) return c;
+    // A fresh read, or a load started before the last invalidate() (it may predate the change): start another.
+    if (reload || this.#ctxLoading === null || this.#ctxLoadingGen !== this.#ctxGen) {
+      const gen = this.#ctxGen;
+      const loading: Promise<Context> = this.#load(agentIds, gen).finally(() => {
+        if (this.#ctxLoading === loading) this.#ctxLoading = null;
+      });
+      this.#ctxLoading = loading;
+      this.#ctxLoadingGen = gen;
+    }
+    return this.#ctxLoading;
   }
 
-  async #load(agentIds: readonly string[]): Promise<Context> {
+  async #load(agentIds: readonly string[], gen: number): Promise<Context> {
     const { redis, keys, runStore, agentTimeoutMs } = this.#o;
     const now = this.#o.now();
     const [agents, rawQ, runIds] = await Promise.all([
@@ -133,14 +178,27 @@ export class DriveViews {
     }
     const runs = (await Promise.all(runIds.map((id) => runStore.getRun(id)))).filter((r): r is RunRecord => r !== null && isRunActive(r));
     const ctx: Context = { at: now, agents: new Map(agents.map((a) => [a.id, a])), quarantine, runs };
-    this.#ctx = ctx;
+    // Not when an invalidate() came meanwhile, nor over a context loaded later.
+    if (gen === this.#ctxGen && (this.#ctx === null || this.#ctx.at <= ctx.at)) this.#ctx = ctx;
     return ctx;
   }
 
   async #passFail(driveId: string): Promise<{ passed: number; failed: number }> {
-    const now = this.#o.now();
     const cached = this.#counts.get(driveId);
-    if (cached !== undefined && now - cached.at <= (this.#o.maxAgeMs ?? 1000) * 5) return cached;
+    if (cached !== undefined && this.#o.now() - cached.at <= (this.#o.maxAgeMs ?? 1000) * 5) return cached;
+    return this.#readCounts(driveId);
+  }
+
+  /** Re-read a drive's counts in the background (at most one read per drive at a time). */
+  #refreshCounts(driveId: string): void {
+    if (this.#countsLoading.has(driveId)) return;
+    this.#countsLoading.add(driveId);
+    this.#readCounts(driveId).catch(() => undefined).finally(() => this.#countsLoading.delete(driveId));
+  }
+
+  async #readCounts(driveId: string): Promise<{ passed: number; failed: number }> {
+    const now = this.#o.now();
+    const gen = this.#countsGen.get(driveId);
     const ids = await this.#o.redis.zrange(this.#o.keys.driveAttempts(driveId), '0', '-1');
     let passed = 0;
     let failed = 0;
@@ -153,16 +211,19 @@ export class DriveViews {
       }
     }
     const entry = { at: now, passed, failed };
-    this.#counts.set(driveId, entry);
+    if (gen === this.#countsGen.get(driveId)) this.#counts.set(driveId, entry);
     return entry;
   }
 
   async #build(s: DriveStatus, ctx: Context, all: readonly DriveStatus[] | null): Promise<DriveView> {
+    return this.#view(s, ctx, all, await this.#passFail(s.driveId));
+  }
+
+  #view(s: DriveStatus, ctx: Context, all: readonly DriveStatus[] | null, counts: { readonly passed: number; readonly failed: number }): DriveView {
     const layout = this.#o.layout[s.driveId] ?? {};
     const agent = ctx.agents.get(s.agentId);
     const online = agent?.online === true;
     const q = ctx.quarantine.get(s.driveId) ?? null;
-    const counts = await this.#passFail(s.driveId);
     const state: DriveView['state'] = !online ? 'offline' : q !== null ? 'quarantined' : s.state;
     const waiting = ctx.runs.filter((r) => r.status !== 'paused' && r.copies - r.counters.passed - r.counters.open > 0
       && (r.allowedDrives === undefined || r.allowedDrives.includes(s.driveId)));
