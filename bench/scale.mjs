@@ -4,7 +4,9 @@
 // default 250 ms progress reports, time-scaled), one run of C verified
 // copies of the sample image. Every tower process writes its metrics
 // (TOWER_METRICS_FILE: event-loop lag p99 over each second, RSS, CPU); this
-// reads them for the run's window, and Redis INFO before and after.
+// reads them for the run's window, and Redis INFO before and after: commands
+// per second (and per command, the busiest), Redis CPU, and its connected
+// clients (the most seen during the run).
 //
 //   npm run build && node bench/scale.mjs [--drives 256] [--agents 1] [--copies 1024] [--time-scale 0.25]
 //
@@ -66,6 +68,12 @@ try {
     return drives.length === driveCount && drives.every((d) => d.state === 'blank');
   }, 300_000, `${driveCount} blank drives`);
   await sleep(3000); // let start-up settle: the window below is the run only
+  // Idle cost: every drive holds a blank and polls an empty queue.
+  const idleFrom = redisInfo(redisUrl);
+  const idleT0 = performance.now();
+  await sleep(3000);
+  const idleTo = redisInfo(redisUrl);
+  const idleOps = (Number(idleTo.total_commands_processed) - Number(idleFrom.total_commands_processed)) / ((performance.now() - idleT0) / 1000);
 
   const [image] = await api.get('/api/images');
   const before = redisInfo(redisUrl);
@@ -74,10 +82,13 @@ try {
   const run = await api.post('/api/runs', { imageId: image.id, copies, verify: 'all', label: 'scale bench' });
   let final;
   let opsPeak = 0;
+  let clientsPeak = Number(before.connected_clients);
   for (;;) {
     await sleep(1000);
     final = await api.get(`/api/runs/${run.id}`);
-    opsPeak = Math.max(opsPeak, Number(redisInfo(redisUrl).instantaneous_ops_per_sec));
+    const info = redisInfo(redisUrl);
+    opsPeak = Math.max(opsPeak, Number(info.instantaneous_ops_per_sec));
+    clientsPeak = Math.max(clientsPeak, Number(info.connected_clients));
     if (['completed', 'failed', 'cancelled'].includes(final.status)) break;
     if (performance.now() - started > timeoutS * 1000) throw new Error(`run not done after ${timeoutS} s: ${final.passed}/${copies} passed`);
   }
@@ -100,9 +111,14 @@ try {
 
   console.log(machineLine());
   console.log(`# ${driveCount} simulated CD-R drives (auto-loaders, progress every 250 ms, time scale ${timeScale}) on ${agentCount} agent(s), one tower serve, one Redis; ${copies} verified copies of the ${(bytes / 1e6).toFixed(1)} MB sample image`);
-  console.log('drives\tagents\tcopies\twall_s\tmakespan_model_s\tideal_model_s\tof_ideal\tredis_ops_per_s\tredis_ops_peak\tredis_cpu_pct\tredis_clients');
+  console.log('drives\tagents\tcopies\twall_s\tmakespan_model_s\tideal_model_s\tof_ideal\tredis_ops_per_s\tredis_ops_peak\tredis_cpu_pct\tredis_clients\tredis_clients_peak');
   console.log([driveCount, agentCount, copies, seconds.toFixed(1), (modelMs / 1000).toFixed(0), (idealMs / 1000).toFixed(0), `${((100 * idealMs) / modelMs).toFixed(1)}%`,
-    (commands / seconds).toFixed(0), opsPeak, ((100 * redisCpuS) / seconds).toFixed(1), after.connected_clients].join('\t'));
+    (commands / seconds).toFixed(0), opsPeak, ((100 * redisCpuS) / seconds).toFixed(1), after.connected_clients, clientsPeak].join('\t'));
+  const calls = (info) => new Map(Object.entries(info).filter(([k]) => k.startsWith('cmdstat_')).map(([k, v]) => [k.slice(8), Number(/calls=(\d+)/.exec(v)?.[1] ?? 0)]));
+  const callsBefore = calls(before);
+  const perCommand = [...calls(after)].map(([cmd, n]) => [cmd, (n - (callsBefore.get(cmd) ?? 0)) / seconds]).filter(([, r]) => r > 0).sort((a, b) => b[1] - a[1]);
+  console.log(`# Redis while all ${driveCount} drives idle with blanks before the run: ${idleOps.toFixed(0)} commands/s`);
+  console.log(`# Redis commands per second: ${perCommand.slice(0, 10).map(([cmd, r]) => `${cmd} ${r.toFixed(0)}`).join(', ')}`);
   console.log('');
   console.log('process\tdrives\tlag_p99_ms\tlag_p50_of_p99_ms\tlag_max_ms\trss_max_MB\tcpu_pct\tcpu_ms_per_drive_s');
   const rows = [['serve', 0], ...agents.map((a, i) => [a.id, Math.min(perAgent, driveCount - i * perAgent)])];

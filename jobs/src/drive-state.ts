@@ -1,14 +1,22 @@
 /**
- * Drive state as the UI shows it, and its publisher: local listeners, a
- * Redis hash per drive and the `tower:drive-events` pub/sub channel.
- * Progress-only updates are throttled (at most one per `minIntervalMs`,
- * default 250 ms, the last one always delivered); a change of state or of
- * any other field is published at once and never dropped.
+ * Drive state as the UI shows it, and its publisher: local listeners, one
+ * Redis key per drive (the status as a JSON string) and the
+ * `tower:drive-events` pub/sub channel, whose messages are JSON arrays of
+ * statuses (see drive-state-outbox.ts).
+ *
+ * Throttling, per drive: progress-only updates (only percent, speeds and time
+ * changed) are published at least `minIntervalMs` apart (default 250 ms),
+ * counted from the drive's last progress publication; one held back is
+ * published when its interval is up (the trailing update is always delivered,
+ * unless a change of state supersedes it first). A change of state or of any
+ * other field is published at once, is never dropped or merged away, and
+ * does not restart the progress interval, so the first progress tick after it
+ * is not held back.
  */
 import type { Redis } from 'ioredis';
 import type { MediaType } from 'node-cdrecord-wrapper';
-import { DRIVE_EVENTS_CHANNEL } from './queue-names.js';
-import type { KeySpace } from './queue-names.js';
+import { DriveStateOutbox, PROGRESS_FIELDS, sameExcept } from './drive-state-outbox.js';
+import { KeySpace } from './queue-names.js';
 
 /** What the UI shows for a drive. */
 export type DriveState =
@@ -37,20 +45,28 @@ export interface DriveStatus {
 /** The fields a worker sets; ids and time are filled in. */
 export type DriveStatusUpdate = Omit<DriveStatus, 'driveId' | 'agentId' | 'updatedAt'>;
 
-const PROGRESS_FIELDS = new Set(['percent', 'speedX', 'speedMBps', 'updatedAt']);
+const UPDATED_AT: ReadonlySet<string> = new Set(['updatedAt']);
 
 /** Options of a {@link DriveStatePublisher}. */
 export interface DriveStatePublisherOptions {
   readonly driveId: string;
   readonly agentId: string;
-  /** Connection for the hash and PUBLISH; omitted: local listeners only. */
+  /**
+   * The agent's shared outbox the statuses go to Redis through. Without one
+   * but with `redis`, the publisher uses a private outbox on that connection
+   * (no window: each tick's statuses go out at once). Neither: local
+   * listeners only.
+   */
+  readonly outbox?: DriveStateOutbox;
+  /** Connection for a private outbox (ignored when `outbox` is given). */
   readonly redis?: Redis;
-  readonly keys: KeySpace;
+  /** Key names for a private outbox; default prefix `tower`. */
+  readonly keys?: KeySpace;
   /** Minimum ms between two progress-only publications. Default 250 (4/s). */
   readonly minIntervalMs?: number;
-  /** Receives every published status, in order. */
+  /** Receives every published status, in order, at once (not delayed by the outbox). */
   readonly onStatus?: (status: DriveStatus) => void;
-  /** Receives Redis errors (publishing never throws). */
+  /** Receives Redis errors of a private outbox and listener errors (publishing never throws). */
   readonly onError?: (err: Error) => void;
   readonly now?: () => number;
 }
@@ -60,16 +76,24 @@ export class DriveStatePublisher {
   readonly #o: DriveStatePublisherOptions;
   readonly #minInterval: number;
   readonly #now: () => number;
+  readonly #outbox: DriveStateOutbox | null;
   #last: DriveStatus | null = null;
-  #lastAt = -Infinity;
+  /** When the last progress-only update was published (state changes do not count). */
+  #lastProgressAt = -Infinity;
   #pending: DriveStatus | null = null;
   #timer: NodeJS.Timeout | null = null;
-  #chain: Promise<void> = Promise.resolve();
 
   constructor(options: DriveStatePublisherOptions) {
     this.#o = options;
     this.#minInterval = options.minIntervalMs ?? 250;
     this.#now = options.now ?? Date.now;
+    this.#outbox = options.outbox ?? (options.redis === undefined ? null : new DriveStateOutbox({
+      redis: options.redis,
+      keys: options.keys ?? new KeySpace(),
+      windowMs: 0,
+      announceOnce: false,
+      ...(options.onError === undefined ? {} : { onError: options.onError }),
+    }));
   }
 
   /** The last status published (not a pending throttled one). */
@@ -79,29 +103,34 @@ export class DriveStatePublisher {
 
   /** Set the drive's state. Publishes now unless only progress fields changed within the interval. */
   update(update: DriveStatusUpdate): void {
-    const status: DriveStatus = { ...update, driveId: this.#o.driveId, agentId: this.#o.agentId, updatedAt: this.#now() };
+    const now = this.#now();
+    const status: DriveStatus = { ...update, driveId: this.#o.driveId, agentId: this.#o.agentId, updatedAt: now };
     const base = this.#pending ?? this.#last;
     if (base !== null && sameExcept(base, status, PROGRESS_FIELDS)) {
-      if (sameExcept(base, status, new Set(['updatedAt']))) return;
-      const wait = this.#lastAt + this.#minInterval - this.#now();
+      if (sameExcept(base, status, UPDATED_AT)) return;
+      const wait = this.#lastProgressAt + this.#minInterval - now;
       if (wait > 0) {
         this.#pending = status;
         this.#timer ??= setTimeout(() => {
           this.#timer = null;
           const p = this.#pending;
           this.#pending = null;
-          if (p !== null) this.#publish(p);
+          if (p !== null) this.#publish(p, true);
         }, wait);
         return;
       }
+      this.#cancelPending();
+      this.#publish(status, true);
+      return;
     }
+    // A change of state supersedes a held progress update of the state before.
     this.#cancelPending();
-    this.#publish(status);
+    this.#publish(status, false);
   }
 
-  /** Wait until every publication so far reached Redis. */
+  /** Wait until every publication so far reached Redis (a held progress update is not one yet). */
   async flush(): Promise<void> {
-    await this.#chain;
+    await this.#outbox?.flush();
   }
 
   /** Drop a pending progress update and stop the timer. */
@@ -115,54 +144,64 @@ export class DriveStatePublisher {
     this.#pending = null;
   }
 
-  #publish(status: DriveStatus): void {
+  #publish(status: DriveStatus, progress: boolean): void {
     this.#last = status;
-    this.#lastAt = this.#now();
+    if (progress) this.#lastProgressAt = this.#now();
     try {
       this.#o.onStatus?.(status);
     } catch (err) {
       this.#o.onError?.(err as Error);
     }
-    const redis = this.#o.redis;
-    if (redis === undefined) return;
-    const key = this.#o.keys.driveState(status.driveId);
-    const fields = Object.entries(status).flatMap(([k, v]) => (v === undefined || v === null ? [] : [k, String(v)]));
-    this.#chain = this.#chain.then(async () => {
-      try {
-        await redis.multi()
-          .del(key)
-          .hset(key, ...fields)
-          .sadd(this.#o.keys.drives(), status.driveId)
-          .publish(DRIVE_EVENTS_CHANNEL, JSON.stringify(status))
-          .exec();
-      } catch (err) {
-        this.#o.onError?.(err as Error);
-      }
-    });
+    this.#outbox?.enqueue(status);
   }
 }
 
-/** Read one drive's published state hash, or null. */
+/** Read one drive's published state, or null. */
 export async function readDriveStatus(redis: Redis, keys: KeySpace, driveId: string): Promise<DriveStatus | null> {
-  const h = await redis.hgetall(keys.driveState(driveId));
+  const key = keys.driveState(driveId);
+  try {
+    return parseDriveStatus(await redis.get(key));
+  } catch (err) {
+    // A state kept as a hash by an earlier version, until the drive publishes again.
+    if (!(err instanceof Error && err.message.startsWith('WRONGTYPE'))) throw err;
+    return fromLegacyHash(await redis.hgetall(key));
+  }
+}
+
+/** Published states of every known drive, by drive id. */
+export async function readAllDriveStatuses(redis: Redis, keys: KeySpace): Promise<DriveStatus[]> {
+  const ids = (await redis.smembers(keys.drives())).sort();
+  if (ids.length === 0) return [];
+  const values = await redis.mget(ids.map((id) => keys.driveState(id)));
+  const all = await Promise.all(ids.map(async (id, i) => {
+    const v = values[i];
+    // MGET gives null for a missing key and for one of another type (an earlier version's hash).
+    return v === null || v === undefined ? readDriveStatus(redis, keys, id) : parseDriveStatus(v);
+  }));
+  return all.filter((s): s is DriveStatus => s !== null);
+}
+
+/** A stored or published status (JSON), or null when it is not one. Null fields are left out. */
+export function parseDriveStatus(text: string | null): DriveStatus | null {
+  if (text === null) return null;
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof v !== 'object' || v === null) return null;
+  const r = v as Record<string, unknown>;
+  if (typeof r.driveId !== 'string' || typeof r.state !== 'string') return null;
+  for (const k of Object.keys(r)) if (r[k] === null) delete r[k];
+  if (typeof r.updatedAt !== 'number') r.updatedAt = 0;
+  return r as unknown as DriveStatus;
+}
+
+function fromLegacyHash(h: Record<string, string>): DriveStatus | null {
   if (h.state === undefined) return null;
   const n = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
   const out: Record<string, unknown> = { ...h, percent: n(h.percent), speedX: n(h.speedX), speedMBps: n(h.speedMBps), copy: n(h.copy), autoLoader: h.autoLoader === undefined ? undefined : h.autoLoader === 'true', updatedAt: n(h.updatedAt) ?? 0 };
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
   return out as unknown as DriveStatus;
-}
-
-/** Published states of every known drive. */
-export async function readAllDriveStatuses(redis: Redis, keys: KeySpace): Promise<DriveStatus[]> {
-  const ids = await redis.smembers(keys.drives());
-  const all = await Promise.all(ids.sort().map((id) => readDriveStatus(redis, keys, id)));
-  return all.filter((s): s is DriveStatus => s !== null);
-}
-
-function sameExcept(a: object, b: object, ignore: ReadonlySet<string>): boolean {
-  const ra = a as Record<string, unknown>;
-  const rb = b as Record<string, unknown>;
-  const keys = new Set([...Object.keys(ra), ...Object.keys(rb)]);
-  for (const k of keys) if (!ignore.has(k) && ra[k] !== rb[k]) return false;
-  return true;
 }

@@ -3,8 +3,17 @@
  * a blank disc of a class whose queue it reads, runs them one at a time with
  * `processCopy`, and publishes the drive's state.
  *
- * - Manual fetching (`getNextJob` on a processor-less BullMQ Worker per media
- *   class): the worker never holds a job while it waits for a disc.
+ * - Manual fetching (`getNextJob` with the worker's own token on the agent's
+ *   processor-less BullMQ Worker of each media class): the worker never holds
+ *   a job while it waits for a disc.
+ * - Idle polling: when one drive of the agent finds a class's queue empty,
+ *   the agent's other idle drives skip asking Redis for half a poll interval
+ *   (less when a delayed job falls due sooner); new work, a put-back or a
+ *   retry of this agent's reopens at once.
+ * - Connections: the workers of an agent share one `AgentConnections` (one
+ *   command and one subscriber connection, one BullMQ Worker and stalled-job
+ *   checker per class, one state outbox). A worker made without one opens a
+ *   private set and closes it with itself.
  * - The job lock is extended while the copy runs (real burns take long).
  * - Retry steering: when it fetches a job whose slot last failed on this very
  *   drive and another usable drive exists, it delays the job once by
@@ -15,21 +24,22 @@
  *   renewal) aborts its burn in flight; the attempt is recorded `cancelled`.
  */
 import { randomUUID } from 'node:crypto';
-import { UnrecoverableError, Worker } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
 import type { Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { CancelledError, DriveGoneError, mediaClassOf, TypedEmitter } from 'node-cdrecord-wrapper';
 import type { Drive, MediaClass, MediaStatus } from 'node-cdrecord-wrapper';
+import { AgentConnections } from './agent-connections.js';
 import { CopyFailedError, processCopy } from './copy-processor.js';
 import type { CopyOutcome, CopyProgress } from './copy-processor.js';
-import { getQuarantine, quarantineDrive, releaseDrive } from './drive-quarantine.js';
+import { quarantineDrive, releaseDrive } from './drive-quarantine.js';
 import type { QuarantineInfo } from './drive-quarantine.js';
 import { DriveStatePublisher, readAllDriveStatuses } from './drive-state.js';
 import type { DriveStatus, DriveStatusUpdate } from './drive-state.js';
 import type { CopyJob, CopyJobResult } from './job-types.js';
-import { copyQueueName, KeySpace, MEDIA_CLASSES, RUN_CONTROL_CHANNEL, RUN_EVENTS_CHANNEL } from './queue-names.js';
+import { MEDIA_CLASSES, RUN_EVENTS_CHANNEL } from './queue-names.js';
+import type { KeySpace } from './queue-names.js';
 import type { AttemptRecord } from './run-records.js';
-import { parseMessage } from './run-events.js';
 import type { AttemptEndEvent, RunControlMessage, RunEvent } from './run-events.js';
 import { RunStore } from './run-store.js';
 
@@ -40,7 +50,14 @@ export interface DriveWorkerOptions {
   readonly driveId?: string;
   /** Host running this worker (recorded with each attempt). */
   readonly agentId: string;
-  readonly redisUrl: string;
+  /**
+   * The agent's shared connections. When given, `redisUrl`, `prefix`,
+   * `bullPrefix`, `lockDurationMs` and `stalledIntervalMs` are theirs and
+   * ignored here; the worker leaves them open when it closes.
+   */
+  readonly connections?: AgentConnections;
+  /** Redis of a worker without shared `connections` (it then opens its own). */
+  readonly redisUrl?: string;
   /** Prefix of this package's keys; default `tower`. */
   readonly prefix?: string;
   /** BullMQ key prefix; default BullMQ's (`bull`). */
@@ -97,11 +114,12 @@ interface Current {
 /** The worker of one drive. Create, `start()`, and `close()` when done. */
 export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
   readonly #o: DriveWorkerOptions;
+  readonly #pool: AgentConnections;
+  /** The pool is this worker's own (no shared connections were given): it closes it. */
+  readonly #ownsPool: boolean;
   readonly #keys: KeySpace;
   readonly #redis: Redis;
-  readonly #sub: Redis;
   readonly #store: RunStore;
-  readonly #bull = new Map<MediaClass, Worker>();
   readonly #deferred = new Set<string>();
   #driveId = '';
   #publisher: DriveStatePublisher | null = null;
@@ -113,14 +131,29 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
   #loop: Promise<void> | null = null;
   #wake: (() => void) | null = null;
   #unwatchMedia: (() => void) | null = null;
+  #offRunControl: (() => void) | null = null;
 
   constructor(options: DriveWorkerOptions) {
     super();
     this.#o = options;
-    this.#keys = new KeySpace(options.prefix);
-    this.#redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
-    this.#sub = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
-    this.#store = new RunStore(this.#redis, options.prefix === undefined ? {} : { prefix: options.prefix });
+    if (options.connections !== undefined) {
+      this.#pool = options.connections;
+      this.#ownsPool = false;
+    } else {
+      if (options.redisUrl === undefined) throw new TypeError('a DriveWorker needs shared connections or a redisUrl');
+      this.#pool = new AgentConnections({
+        redisUrl: options.redisUrl,
+        ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
+        ...(options.bullPrefix === undefined ? {} : { bullPrefix: options.bullPrefix }),
+        ...(options.lockDurationMs === undefined ? {} : { lockDurationMs: options.lockDurationMs }),
+        ...(options.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: options.stalledIntervalMs }),
+        onError: (e) => this.#error(e),
+      });
+      this.#ownsPool = true;
+    }
+    this.#keys = this.#pool.keys;
+    this.#redis = this.#pool.redis;
+    this.#store = new RunStore(this.#redis, { prefix: this.#keys.prefix });
   }
 
   /** The drive's id (after `start()`). */
@@ -141,25 +174,17 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
   /** Connect, subscribe to run control and start the fetch loop. */
   async start(): Promise<void> {
     if (this.#loop !== null) return;
-    await Promise.all([this.#redis.connect(), this.#sub.connect()]);
+    await this.#pool.start();
     this.#driveId = this.#o.driveId ?? (await this.#o.drive.info()).stableId;
     this.#publisher = new DriveStatePublisher({
       driveId: this.#driveId,
       agentId: this.#o.agentId,
-      redis: this.#redis,
-      keys: this.#keys,
+      outbox: this.#pool.outbox,
       minIntervalMs: this.#o.progressIntervalMs ?? 250,
       onStatus: (s) => this.emit('state', s),
       onError: (e) => this.#error(e),
     });
-    this.#sub.on('message', (channel: string, text: string) => {
-      if (channel !== RUN_CONTROL_CHANNEL) return;
-      const msg = parseMessage<RunControlMessage>(text, 'action');
-      if (msg?.action === 'cancel') this.#cancelRun(msg.runId, msg.reason);
-      // New, resumed or replaced work: an idle drive holding a blank looks now.
-      else if (msg?.action === 'work' && this.#current === null) this.#wake?.();
-    });
-    await this.#sub.subscribe(RUN_CONTROL_CHANNEL);
+    this.#offRunControl = await this.#pool.onRunControl((msg) => this.#onRunControl(msg));
     this.#unwatchMedia = this.#o.watchMedia?.(() => this.#wake?.()) ?? null;
     this.#loop = this.#run();
   }
@@ -168,6 +193,7 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
   async release(): Promise<boolean> {
     this.#consecutiveFailures = 0;
     const released = await releaseDrive(this.#redis, this.#keys, this.#driveId);
+    this.#pool.invalidateQuarantine();
     this.#wake?.();
     return released;
   }
@@ -176,6 +202,7 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
   async quarantine(reason: string): Promise<void> {
     const info: QuarantineInfo = { reason, failures: 0, at: Date.now() };
     await quarantineDrive(this.#redis, this.#keys, this.#driveId, info);
+    this.#pool.invalidateQuarantine();
     this.emit('quarantined', info);
     this.#wake?.();
   }
@@ -196,13 +223,20 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
     }
     this.#wake?.();
     await this.#loop;
+    this.#offRunControl?.();
+    this.#offRunControl = null;
     if (this.#publisher !== null) {
       this.#publisher.update({ state: 'offline', message: 'the agent stopped this drive' });
       await this.#publisher.flush();
       this.#publisher.close();
     }
-    await Promise.all([...this.#bull.values()].map((w) => w.close().catch((e: unknown) => this.#error(e))));
-    await Promise.all([this.#sub.quit().catch(() => undefined), this.#redis.quit().catch(() => undefined)]);
+    if (this.#ownsPool) await this.#pool.close();
+  }
+
+  #onRunControl(msg: RunControlMessage): void {
+    if (msg.action === 'cancel') this.#cancelRun(msg.runId, msg.reason);
+    // New, resumed or replaced work: an idle drive holding a blank looks now.
+    else if (msg.action === 'work' && this.#current === null) this.#wake?.();
   }
 
   async #run(): Promise<void> {
@@ -214,13 +248,16 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
       } catch (err) {
         this.#error(err);
       }
-      if (wait > 0 && !this.#closing) await this.#sleep(wait);
+      // ±10 % so the drives of an agent, woken together, drift apart again: their looks
+      // at Redis spread out (and share readings), and no drive always asks first.
+      if (wait > 0 && !this.#closing) await this.#sleep(wait * (0.9 + 0.2 * Math.random()));
     }
   }
 
   /** One look at the drive and, when it holds a usable blank, at the queue. Returns ms to wait. */
   async #tick(poll: number): Promise<number> {
-    const q = await getQuarantine(this.#redis, this.#keys, this.#driveId);
+    // One read of the quarantine hash serves the agent's drives that look within a tenth of a second (or a quarter poll).
+    const q = await this.#pool.quarantineOf(this.#driveId, Math.min(100, poll / 4));
     if (q !== null) {
       this.#set({ state: 'quarantined', message: `${q.reason}. Check the drive and its discs, then release it.` });
       return poll;
@@ -250,8 +287,9 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
     if (this.#refusedMedia === mediaKey(media)) return poll;
     this.#set({ state: 'blank', mediaType: media.type });
     const token = randomUUID();
-    const job = (await this.#worker(cls).getNextJob(token, { block: false })) as Job | undefined;
-    if (job === undefined || job === null) return poll;
+    // When another drive of this agent just found the queue empty, this asks nobody (see AgentConnections.fetchCopy).
+    const job = await this.#pool.fetchCopy(cls, token, poll / 2);
+    if (job === undefined) return poll;
     // A copy this drive may not take went back to the queue: step aside for a
     // poll interval so a drive that may take it gets it first.
     return (await this.#handle(job, token, cls)) ? 0 : poll;
@@ -262,17 +300,17 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
     const data = job.data as CopyJob;
     const current: Current = { job, data, controller: new AbortController() };
     this.#current = current;
-    const lockMs = this.#o.lockDurationMs ?? 30_000;
+    const lockMs = this.#pool.lockDurationMs;
     const renew = setInterval(() => void this.#renew(current, token, lockMs), Math.max(50, lockMs / 2));
     const putBack = this.#o.putBackDelayMs ?? 2000;
     try {
       if (data.allowedDrives !== undefined && !data.allowedDrives.includes(this.#driveId)) {
         // Back almost at once: the drives that may take it are not kept waiting.
-        await job.moveToDelayed(Date.now() + Math.min(putBack, 50), token);
+        await this.#putBack(job, token, Math.min(putBack, 50));
         return false;
       }
       if (await this.#shouldDefer(job, data)) {
-        await job.moveToDelayed(Date.now() + (this.#o.sameDriveRetryDelayMs ?? 5000), token);
+        await this.#putBack(job, token, this.#o.sameDriveRetryDelayMs ?? 5000);
         return false;
       }
       let outcome: CopyOutcome;
@@ -296,7 +334,7 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
         return true;
       }
       if (outcome.kind === 'skipped') {
-        if (outcome.reason === 'run-paused') await job.moveToDelayed(Date.now() + putBack, token);
+        if (outcome.reason === 'run-paused') await this.#putBack(job, token, putBack);
         else await job.moveToCompleted({ kind: 'skipped', reason: outcome.reason } satisfies CopyJobResult, token, false);
         return true;
       }
@@ -316,7 +354,7 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
     } catch (err) {
       this.#error(err);
       // Put the job back if we still hold it (when the lock is gone this fails quietly and the stalled check recovers it).
-      await job.moveToDelayed(Date.now() + putBack, token).catch(() => undefined);
+      await this.#putBack(job, token, putBack).catch(() => undefined);
       return true;
     } finally {
       clearInterval(renew);
@@ -331,7 +369,7 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
       const media = await this.#o.drive.media().catch(() => null);
       this.#refusedMedia = media === null ? null : mediaKey(media);
       this.#set({ state: 'wrong-media', mediaType: media?.type ?? null, message: `${error.message}: take the disc out and insert a suitable blank` });
-      await job.moveToDelayed(Date.now() + (this.#o.putBackDelayMs ?? 2000), token);
+      await this.#putBack(job, token, this.#o.putBackDelayMs ?? 2000);
       return;
     }
     const base = { runId: data.runId, copy: data.copy, attemptId: attempt.id, mediaType: attempt.mediaType };
@@ -341,7 +379,7 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
     });
     if (failure.cancelled) {
       this.#set({ ...base, state: 'failed', message: 'burn cancelled: the disc is a coaster, take it out' });
-      if (this.#closeCancels) await job.moveToDelayed(Date.now(), token);
+      if (this.#closeCancels) await this.#putBack(job, token, 0);
       else await job.moveToCompleted({ kind: 'cancelled', attemptId: attempt.id } satisfies CopyJobResult, token, false);
       return;
     }
@@ -349,6 +387,8 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
     if (error.driveFault) this.#consecutiveFailures++;
     const reason = `${error.code}: ${error.message}`;
     await job.moveToFailed(error.retryable ? new Error(reason) : new UnrecoverableError(reason), token, false);
+    // A retry is queued (after its backoff): this agent's idle drives look again.
+    this.#pool.reopen();
     if ((await job.getState()) === 'failed') {
       await this.#announce({
         kind: 'copy-exhausted', runId: data.runId, copy: data.copy, jobId: job.id ?? '', replacement: data.replacement ?? 0,
@@ -362,6 +402,7 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
         failures: this.#consecutiveFailures, lastErrorCode: error.code, at: Date.now(),
       };
       await quarantineDrive(this.#redis, this.#keys, this.#driveId, info);
+      this.#pool.invalidateQuarantine();
       this.#set({ state: 'quarantined', message: `${info.reason}. Check the drive and its discs, then release it.` });
       this.emit('quarantined', info);
     }
@@ -388,6 +429,15 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
       if (status === 'cancelled') this.#cancelRun(current.data.runId, 'the run was cancelled');
     } catch (err) {
       this.#error(err);
+    }
+  }
+
+  /** Give a job back to the queue after `delayMs`; this agent's idle drives then look again. */
+  async #putBack(job: Job, token: string, delayMs: number): Promise<void> {
+    try {
+      await job.moveToDelayed(Date.now() + delayMs, token);
+    } finally {
+      this.#pool.reopen();
     }
   }
 
@@ -419,26 +469,6 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
     } catch (err) {
       this.#error(err);
     }
-  }
-
-  #worker(cls: MediaClass): Worker {
-    let w = this.#bull.get(cls);
-    if (w === undefined) {
-      w = new Worker(copyQueueName(cls), null, {
-        connection: { url: this.#o.redisUrl },
-        autorun: false,
-        concurrency: 1,
-        lockDuration: this.#o.lockDurationMs ?? 30_000,
-        // A dead worker's job comes back after its lock expires and the next check runs.
-        stalledInterval: this.#o.stalledIntervalMs ?? this.#o.lockDurationMs ?? 30_000,
-        ...(this.#o.bullPrefix === undefined ? {} : { prefix: this.#o.bullPrefix }),
-      });
-      w.on('error', (e) => this.#error(e));
-      // Manual fetching: the stalled-job checker must be started by hand.
-      w.startStalledCheckTimer().catch((e: unknown) => this.#error(e));
-      this.#bull.set(cls, w);
-    }
-    return w;
   }
 
   #set(update: DriveStatusUpdate): void {

@@ -15,7 +15,11 @@ export function copyQueueName(mediaClass: MediaClass): string {
 /** Default prefix of every key this package writes (BullMQ's own keys use BullMQ's prefix). */
 export const DEFAULT_KEY_PREFIX = 'tower';
 
-/** Pub/sub channel on which drive workers publish drive state (JSON `DriveStatus`). */
+/**
+ * Pub/sub channel on which agents publish drive state: a JSON array of
+ * `DriveStatus`, in order, one message per flush of an agent's state outbox
+ * (a lone JSON `DriveStatus` object is also valid).
+ */
 export const DRIVE_EVENTS_CHANNEL = 'tower:drive-events';
 /** Pub/sub channel on which drive workers publish attempt ends and exhausted copies (JSON `RunEvent`). */
 export const RUN_EVENTS_CHANNEL = 'tower:run-events';
@@ -75,7 +79,7 @@ export class KeySpace {
   agentOpenAttempts(agentId: string): string {
     return `${this.prefix}:agent:${agentId}:open`;
   }
-  /** Hash: a drive's published state (`DriveStatus` fields). */
+  /** String: a drive's published state (JSON `DriveStatus`; an earlier version kept a hash). */
   driveState(driveId: string): string {
     return `${this.prefix}:drive:${driveId}:state`;
   }

@@ -3,6 +3,10 @@
  * taken from the recorded image file in bounded chunks (zeros past the
  * recorded data, garbage in damaged areas, a flipped sector for the
  * verify-mismatch fault), paced by the CAV read speed model.
+ *
+ * Images small enough for the process-wide image cache are read from memory:
+ * a chunk that is image bytes only is a view of the cached file (no copy);
+ * read-back chunks must not be written to.
  */
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -12,6 +16,7 @@ import { SECTOR_BYTES } from '../media.js';
 import type { MediaClass } from '../media.js';
 import type { ScaledClock } from './scaled-clock.js';
 import { abortReason } from './scaled-clock.js';
+import { simImageCache } from './image-cache.js';
 import { overlayDiscBytes } from './sim-disc.js';
 import type { SimDisc } from './sim-disc.js';
 import { readDurationMs, SPEED_PROFILES } from './speed-model.js';
@@ -43,6 +48,17 @@ export function createDiscReadStream(req: DiscReadRequest): Readable {
   return stream;
 }
 
+/** True when the disc's bytes in [pos, pos + size) differ from the image's: past the used area, damaged, or a flipped sector. */
+function overlaysDisc(disc: SimDisc, pos: number, size: number): boolean {
+  const content = disc.content;
+  const end = pos + size;
+  if (end > disc.usedSectors * SECTOR_BYTES) return true;
+  if (content === null) return true;
+  if (content.damagedFromByte !== undefined && content.damagedFromByte < end) return true;
+  const flipped = content.flippedSector;
+  return flipped !== undefined && flipped * SECTOR_BYTES < end && (flipped + 1) * SECTOR_BYTES > pos;
+}
+
 /** A stream that fails with `error` as soon as it is read or listened to. */
 export function failedStream(error: Error): Readable {
   const stream = new Readable({ read() {} });
@@ -62,8 +78,14 @@ async function* readChunks(req: DiscReadRequest): AsyncGenerator<Buffer> {
   const wallStart = clock.now();
   const spinUp = SPEED_PROFILES[req.mediaClass].readSpinUpMs;
   let file: FileHandle | null = null;
+  let cached: Buffer | null = null;
   try {
     if (content?.path != null && req.offset + req.length > startByte && req.offset < imageEnd) {
+      cached = await simImageCache.get(content.path);
+      // A file shorter than what was recorded is read as before (and fails as before).
+      if (cached !== null && cached.length < imageEnd - startByte) cached = null;
+    }
+    if (cached === null && content?.path != null && req.offset + req.length > startByte && req.offset < imageEnd) {
       try {
         file = await open(content.path, 'r');
       } catch (err) {
@@ -80,17 +102,26 @@ async function* readChunks(req: DiscReadRequest): AsyncGenerator<Buffer> {
         throw new ReadError(`read beyond the end of the disc`, Math.floor(pos / SECTOR_BYTES), { device: req.device });
       }
       const size = Math.min(CHUNK_BYTES, end - pos, discBytes - pos);
-      const buf = Buffer.allocUnsafe(size);
-      let filled = 0;
-      if (file !== null && pos < imageEnd && pos + size > startByte) {
-        // Bytes before the recorded session (an earlier one) read as zeros.
-        const lead = Math.max(0, startByte - pos);
-        buf.fill(0, 0, lead);
-        const want = Math.min(size, imageEnd - pos) - lead;
-        const { bytesRead } = await file.read(buf, lead, want, pos + lead - startByte);
-        filled = lead + bytesRead;
+      let buf: Buffer;
+      if (cached !== null && pos >= startByte && pos + size <= imageEnd && !overlaysDisc(disc, pos, size)) {
+        buf = cached.subarray(pos - startByte, pos - startByte + size);
+      } else {
+        buf = Buffer.allocUnsafe(size);
+        let filled = 0;
+        if (pos < imageEnd && pos + size > startByte && (cached !== null || file !== null)) {
+          // Bytes before the recorded session (an earlier one) read as zeros.
+          const lead = Math.max(0, startByte - pos);
+          buf.fill(0, 0, lead);
+          const want = Math.min(size, imageEnd - pos) - lead;
+          if (cached !== null) {
+            filled = lead + cached.copy(buf, lead, pos + lead - startByte, pos + lead - startByte + want);
+          } else if (file !== null) {
+            const { bytesRead } = await file.read(buf, lead, want, pos + lead - startByte);
+            filled = lead + bytesRead;
+          }
+        }
+        overlayDiscBytes(disc, buf, pos, filled);
       }
-      overlayDiscBytes(disc, buf, pos, filled);
       pos += size;
       const aheadWall = clock.wallMs(spinUp + readDurationMs(req.mediaClass, req.offset, pos, disc.capacitySectors)) -
         (clock.now() - wallStart);

@@ -4,6 +4,7 @@
  */
 export * from './auto-loader.js';
 export * from './burn-checks.js';
+export * from './image-cache.js';
 export * from './sim-address.js';
 export * from './sim-disc.js';
 export * from './sim-faults.js';

@@ -10,6 +10,7 @@ import type { SimulatedDriveOptions } from 'node-cdrecord-wrapper';
 import { makeIso, makeTempDir } from '../../../drivers/test/support/test-images.js';
 import { startEmbeddedRedis } from '../../src/embedded-redis.js';
 import type { EmbeddedRedis } from '../../src/embedded-redis.js';
+import { AgentConnections } from '../../src/agent-connections.js';
 import { DriveWorker } from '../../src/drive-worker.js';
 import type { DriveWorkerOptions } from '../../src/drive-worker.js';
 import { RunPlanner } from '../../src/run-planner.js';
@@ -55,16 +56,22 @@ export function runInput(image: TestImage, extra: Partial<CreateRunInput> = {}):
 export interface Tower {
   readonly drives: SimulatedDrive[];
   readonly workers: DriveWorker[];
+  /** The connections the workers share, as an agent's do (null: each worker has its own). */
+  readonly connections: AgentConnections | null;
   readonly planner: RunPlanner;
   readonly errors: Error[];
   stop(options?: { cancelInFlight?: boolean }): Promise<void>;
 }
 
-/** Simulated CD drives with auto-loaders, one worker each, and a started planner. */
+/**
+ * Simulated CD drives with auto-loaders, one worker each, and a started
+ * planner. The workers share one `AgentConnections`, as an agent's do,
+ * unless `shared` is false.
+ */
 export async function startTower(
   url: string,
   count: number,
-  options: { drive?: Partial<SimulatedDriveOptions>; worker?: Partial<DriveWorkerOptions>; retryBackoffMs?: number } = {},
+  options: { drive?: Partial<SimulatedDriveOptions>; worker?: Partial<DriveWorkerOptions>; retryBackoffMs?: number; shared?: boolean } = {},
 ): Promise<Tower> {
   const errors: Error[] = [];
   const planner = new RunPlanner({ redisUrl: url, retryBackoffMs: options.retryBackoffMs ?? 30 });
@@ -77,6 +84,14 @@ export async function startTower(
     autoLoader: { media: 'CD-R' },
     ...options.drive,
   }));
+  const lockDurationMs = options.worker?.lockDurationMs ?? 5_000;
+  const connections = options.shared === false ? null : new AgentConnections({
+    redisUrl: url,
+    lockDurationMs,
+    ...(options.worker?.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: options.worker.stalledIntervalMs }),
+    onError: (e) => errors.push(e),
+  });
+  await connections?.start();
   const workers = drives.map((drive) => new DriveWorker({
     drive,
     agentId: 'agent-test',
@@ -84,15 +99,17 @@ export async function startTower(
     pollIntervalMs: 15,
     sameDriveRetryDelayMs: 100,
     putBackDelayMs: 30,
-    lockDurationMs: 5_000,
+    lockDurationMs,
+    ...(connections === null ? {} : { connections }),
     ...options.worker,
   }));
   for (const w of workers) w.on('error', (e) => errors.push(e));
   await Promise.all(workers.map((w) => w.start()));
   return {
-    drives, workers, planner, errors,
+    drives, workers, connections, planner, errors,
     async stop(stopOptions = {}) {
       await Promise.all(workers.map((w) => w.close(stopOptions)));
+      await connections?.close();
       await planner.close();
       for (const d of drives) d.dispose();
     },

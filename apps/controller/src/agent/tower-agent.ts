@@ -1,14 +1,16 @@
 /**
  * The tower agent: owns the drives of one host and runs one jobs
- * `DriveWorker` per drive. On start it closes its own attempts left open by
- * a crash (`interrupted`: the disc is a coaster) and gives their jobs back to
- * the queue; then it heartbeats (`tower:agent:{id}`), listens for commands
- * (eject, master) on `tower:agent:{id}:commands` and answers on
- * `tower:agent-replies`.
+ * `DriveWorker` per drive, all sharing the agent's `AgentConnections` (two
+ * Redis connections, one BullMQ worker per media class and one state outbox
+ * for the whole host, whatever its number of drives). On start it closes its
+ * own attempts left open by a crash (`interrupted`: the disc is a coaster)
+ * and gives their jobs back to the queue; then it heartbeats
+ * (`tower:agent:{id}`), listens for commands (eject, master) on
+ * `tower:agent:{id}:commands` and answers on `tower:agent-replies`.
  */
 import os from 'node:os';
-import { Redis } from 'ioredis';
-import { DriveStatePublisher, DriveWorker, KeySpace, RunStore } from '@tower/jobs';
+import type { Redis } from 'ioredis';
+import { AgentConnections, DriveStatePublisher, DriveWorker, RunStore } from '@tower/jobs';
 import type { AttemptRecord, DriveWorkerOptions } from '@tower/jobs';
 import { SimulatedDrive } from 'node-cdrecord-wrapper';
 import type { Drive } from 'node-cdrecord-wrapper';
@@ -64,8 +66,8 @@ export class DriveClaimedError extends Error {
 /** One host's drives, serving copy jobs. */
 export class TowerAgent {
   readonly #o: TowerAgentOptions;
+  readonly #pool: AgentConnections;
   readonly #redis: Redis;
-  readonly #sub: Redis;
   readonly #store: RunStore;
   readonly #slots: Slot[];
   readonly #stop = new AbortController();
@@ -73,11 +75,21 @@ export class TowerAgent {
   readonly #heartbeat: AgentHeartbeatLoop;
   #started = false;
   #stopping: Promise<void> | null = null;
+  #unsubscribeCommands: (() => Promise<void>) | null = null;
 
   constructor(options: TowerAgentOptions) {
     this.#o = options;
-    this.#redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
-    this.#sub = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+    let lastError = '';
+    this.#pool = new AgentConnections({
+      redisUrl: options.redisUrl,
+      name: options.agentId,
+      lockDurationMs: options.lockDurationMs,
+      onError: (e) => {
+        if (e.message !== lastError) this.#log(`redis: ${e.message}`);
+        lastError = e.message;
+      },
+    });
+    this.#redis = this.#pool.redis;
     this.#store = new RunStore(this.#redis);
     this.#slots = options.drives.map((d) => ({ d, worker: null, busy: null }));
     this.#heartbeat = new AgentHeartbeatLoop({
@@ -101,7 +113,7 @@ export class TowerAgent {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
-    await Promise.all([this.#redis.connect(), this.#sub.connect()]);
+    await this.#pool.start();
     await this.#checkClaims();
     const closed = await this.#store.closeInterruptedAttempts(this.#o.agentId, 'the agent stopped during this attempt');
     const interrupted = new Map<string, AttemptRecord>();
@@ -114,8 +126,7 @@ export class TowerAgent {
       this.#log(`closed ${closed.length} interrupted attempt(s) (coasters); ${moved.length} job(s) back in the queue`);
     }
     await this.#heartbeat.start();
-    this.#sub.on('message', (_channel: string, text: string) => this.#onCommand(text));
-    await this.#sub.subscribe(agentCommandsChannel(this.#o.agentId));
+    this.#unsubscribeCommands = await this.#pool.subscribe(agentCommandsChannel(this.#o.agentId), (text) => this.#onCommand(text));
     for (const slot of this.#slots) {
       const attempt = interrupted.get(slot.d.id);
       if (attempt === undefined) {
@@ -144,14 +155,15 @@ export class TowerAgent {
     this.#stopping ??= (async () => {
       this.#stop.abort();
       await this.#heartbeat.stop();
-      await this.#sub.quit().catch(() => undefined);
+      await this.#unsubscribeCommands?.().catch(() => undefined);
       await Promise.allSettled([...this.#background]);
       await Promise.all(this.#slots.map(async (s) => {
         await s.worker?.close({ cancelInFlight: options.cancelInFlight ?? true }).catch(() => undefined);
         s.worker = null;
       }));
       await this.#heartbeat.stop({ remove: true });
-      await this.#redis.quit().catch(() => undefined);
+      // After every worker: the shared connections and the state outbox go last.
+      await this.#pool.close().catch(() => undefined);
       for (const s of this.#slots) disposeAgentDrive(s.d);
     })();
     return this.#stopping;
@@ -174,7 +186,7 @@ export class TowerAgent {
       drive: slot.d.drive,
       driveId: slot.d.id,
       agentId: o.agentId,
-      redisUrl: o.redisUrl,
+      connections: this.#pool,
       quarantineAfter: o.quarantineAfter,
       pollIntervalMs: o.pollIntervalMs,
       lockDurationMs: o.lockDurationMs,
@@ -252,7 +264,7 @@ export class TowerAgent {
   async #master(slot: Slot, cmd: MasterCommand): Promise<void> {
     slot.busy = 'mastering';
     await this.#reply({ requestId: cmd.requestId, ok: true });
-    const publisher = new DriveStatePublisher({ driveId: slot.d.id, agentId: this.#o.agentId, redis: this.#redis, keys: new KeySpace() });
+    const publisher = new DriveStatePublisher({ driveId: slot.d.id, agentId: this.#o.agentId, outbox: this.#pool.outbox });
     try {
       await slot.worker?.close();
       slot.worker = null;

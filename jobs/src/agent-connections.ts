@@ -1,0 +1,297 @@
+/**
+ * What the drive workers of one agent share, so a host's cost in Redis
+ * connections and timers does not grow with its drives:
+ *
+ * - one command connection (run store, quarantine, BullMQ scripts, state);
+ * - one subscriber connection, each channel subscribed once and its messages
+ *   fanned out to the listeners in this process (run control is parsed once);
+ * - one processor-less BullMQ `Worker` per media class, from which every
+ *   drive fetches by hand with its own job token (`getNextJob(token,
+ *   { block: false })`; completing, failing, delaying and extending a lock all
+ *   go by job id and token, so drives never see each other's jobs), and so
+ *   one stalled-job checker per class for the whole agent;
+ * - a reading of the quarantine hash that serves every idle drive looking
+ *   within a short while of it (`quarantineOf`);
+ * - what the agent last learnt of each class's queue: after a fetch found
+ *   nothing to take, the agent's other idle drives do not ask Redis again for
+ *   a short while (`fetchCopy`), until new work is announced, a job of this
+ *   agent goes back to the queue, or the next delayed job falls due;
+ * - the outbox that batches every drive's state into one pipeline per window.
+ *
+ * Create it, `start()` it, hand it to each `DriveWorker` (option
+ * `connections`), and `close()` it after the workers: a worker's `close()`
+ * leaves shared connections open.
+ */
+import { Worker } from 'bullmq';
+import type { Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { MediaClass } from 'node-cdrecord-wrapper';
+import type { QuarantineInfo } from './drive-quarantine.js';
+import { DriveStateOutbox } from './drive-state-outbox.js';
+import { QuarantineSnapshot } from './quarantine-snapshot.js';
+import { copyQueueName, KeySpace, RUN_CONTROL_CHANNEL } from './queue-names.js';
+import { parseMessage } from './run-events.js';
+import type { RunControlMessage } from './run-events.js';
+
+/** Options of {@link AgentConnections}. */
+export interface AgentConnectionsOptions {
+  readonly redisUrl: string;
+  /** Names the connections in Redis's CLIENT LIST: `tower-agent:<name>:cmd` and `:sub`. Default `tower-agent:cmd` and `:sub`. */
+  readonly name?: string;
+  /** Prefix of this package's keys; default `tower`. */
+  readonly prefix?: string;
+  /** BullMQ key prefix; default BullMQ's (`bull`). */
+  readonly bullPrefix?: string;
+  /** BullMQ lock duration of the copy jobs, ms; default 30 000. Workers extend locks every half of it. */
+  readonly lockDurationMs?: number;
+  /** How often BullMQ looks for stalled jobs (a crashed agent's), ms. Default: the lock duration. */
+  readonly stalledIntervalMs?: number;
+  /** Minimum ms between two flushes of the drive state outbox. Default 20. */
+  readonly stateWindowMs?: number;
+  /** Receives connection and BullMQ errors; default: ignored. */
+  readonly onError?: (err: Error) => void;
+}
+
+type Handler = (text: string) => void;
+
+interface Channel {
+  readonly handlers: Set<Handler>;
+  /** Settles when the SUBSCRIBE is acknowledged. */
+  readonly ready: Promise<void>;
+}
+
+/** The shared Redis connections, BullMQ workers and state outbox of one agent's drive workers. */
+export class AgentConnections {
+  /** The command connection. Usable by anyone in the agent; closed by `close()`. */
+  readonly redis: Redis;
+  readonly keys: KeySpace;
+  /** Where drive states are queued for Redis. */
+  readonly outbox: DriveStateOutbox;
+  readonly lockDurationMs: number;
+  readonly #o: AgentConnectionsOptions;
+  readonly #sub: Redis;
+  readonly #channels = new Map<string, Channel>();
+  readonly #runControl = new Set<(msg: RunControlMessage) => void>();
+  readonly #bull = new Map<MediaClass, Worker>();
+  #starting: Promise<void> | null = null;
+  #closing: Promise<void> | null = null;
+  #runControlSubscribed: Promise<unknown> | null = null;
+  /** Per class: until when (ms) a fetch is known to find nothing. */
+  readonly #emptyUntil = new Map<MediaClass, number>();
+  /** Bumped whenever work may have appeared, so a fetch in flight does not close the gate on stale news. */
+  #epoch = 0;
+  /** Classes whose queue was empty at the last look (and no news since). */
+  readonly #empty = new Set<MediaClass>();
+  /** Per class: the one fetch in flight while the queue looked empty, which other idle drives wait for. */
+  readonly #probes = new Map<MediaClass, Promise<Job | undefined>>();
+  readonly #quarantine: QuarantineSnapshot;
+
+  constructor(options: AgentConnectionsOptions) {
+    this.#o = options;
+    this.keys = new KeySpace(options.prefix);
+    this.lockDurationMs = options.lockDurationMs ?? 30_000;
+    const name = options.name === undefined ? 'tower-agent' : `tower-agent:${options.name}`;
+    this.redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true, connectionName: `${name}:cmd` });
+    this.#sub = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true, connectionName: `${name}:sub` });
+    // ioredis emits connection errors as events; without a listener they would crash the process.
+    this.redis.on('error', (e: Error) => this.#error(e));
+    this.#sub.on('error', (e: Error) => this.#error(e));
+    this.#sub.on('message', (channel: string, text: string) => {
+      for (const h of this.#channels.get(channel)?.handlers ?? []) {
+        try {
+          h(text);
+        } catch (err) {
+          this.#error(err);
+        }
+      }
+    });
+    this.#quarantine = new QuarantineSnapshot(this.redis, this.keys);
+    this.outbox = new DriveStateOutbox({
+      redis: this.redis,
+      keys: this.keys,
+      ...(options.stateWindowMs === undefined ? {} : { windowMs: options.stateWindowMs }),
+      onError: (e) => this.#error(e),
+    });
+  }
+
+  /** Connect both connections (once; later calls wait for the first). */
+  start(): Promise<void> {
+    this.#starting ??= Promise.all([this.redis.connect(), this.#sub.connect()]).then(() => undefined);
+    return this.#starting;
+  }
+
+  /**
+   * Listen to a pub/sub channel; the channel is subscribed on the first
+   * listener and unsubscribed after the last. Resolves once subscribed, with
+   * the function that removes this listener.
+   */
+  async subscribe(channel: string, handler: (text: string) => void): Promise<() => Promise<void>> {
+    let ch = this.#channels.get(channel);
+    if (ch === undefined) {
+      const fresh: Channel = { handlers: new Set(), ready: this.#sub.subscribe(channel).then(() => undefined) };
+      this.#channels.set(channel, fresh);
+      fresh.ready.catch(() => {
+        if (this.#channels.get(channel) === fresh) this.#channels.delete(channel);
+      });
+      ch = fresh;
+    }
+    ch.handlers.add(handler);
+    await ch.ready;
+    return async () => {
+      const c = this.#channels.get(channel);
+      if (c === undefined || !c.handlers.delete(handler) || c.handlers.size > 0) return;
+      this.#channels.delete(channel);
+      if (this.#closing === null) await this.#sub.unsubscribe(channel).catch((e: unknown) => this.#error(e));
+    };
+  }
+
+  /** Listen to run control messages (parsed once for every listener); returns the function that removes the listener. */
+  async onRunControl(listener: (msg: RunControlMessage) => void): Promise<() => void> {
+    this.#runControl.add(listener);
+    // Subscribed once, for the agent's lifetime; every caller waits until it is.
+    this.#runControlSubscribed ??= this.#subscribeRunControl().catch((err: unknown) => {
+      this.#runControlSubscribed = null;
+      throw err;
+    });
+    await this.#runControlSubscribed;
+    return () => {
+      this.#runControl.delete(listener);
+    };
+  }
+
+  #subscribeRunControl(): Promise<unknown> {
+    return this.subscribe(RUN_CONTROL_CHANNEL, (text) => {
+      const msg = parseMessage<RunControlMessage>(text, 'action');
+      if (msg === null) return;
+      if (msg.action === 'work') this.reopen();
+      for (const l of this.#runControl) {
+        try {
+          l(msg);
+        } catch (err) {
+          this.#error(err);
+        }
+      }
+    });
+  }
+
+  /**
+   * The agent's processor-less BullMQ worker of a media class's copy queue,
+   * created on first use with its stalled-job checker running. Fetch with
+   * `getNextJob(token, { block: false })` and a token of your own.
+   */
+  copyWorker(cls: MediaClass): Worker {
+    let w = this.#bull.get(cls);
+    if (w === undefined) {
+      if (this.#closing !== null) throw new Error('the agent connections are closed');
+      w = new Worker(copyQueueName(cls), null, {
+        connection: this.redis,
+        autorun: false,
+        concurrency: 1,
+        lockDuration: this.lockDurationMs,
+        // A dead agent's job comes back after its lock expires and the next check runs.
+        stalledInterval: this.#o.stalledIntervalMs ?? this.lockDurationMs,
+        ...(this.#o.bullPrefix === undefined ? {} : { prefix: this.#o.bullPrefix }),
+      });
+      w.on('error', (e) => this.#error(e));
+      // The stalled-job checker put a crashed worker's job back: there is work to fetch.
+      w.on('stalled', () => this.reopen(cls));
+      // Manual fetching: the stalled-job checker must be started by hand, once per class.
+      w.startStalledCheckTimer().catch((e: unknown) => this.#error(e));
+      this.#bull.set(cls, w);
+    }
+    return w;
+  }
+
+  /**
+   * Fetch the next copy job of a class with the drive's own token, or
+   * undefined. When a fetch finds nothing, fetches of the same class answer
+   * undefined without asking Redis for `idleMs` (or until the next delayed
+   * job is due, if sooner), unless `reopen` is called first: on new work from
+   * the planner (run control `work`), a stalled job put back by this agent's
+   * checker, or when a drive of this agent puts a job back. While the queue
+   * looks empty, fetches that come together wait for one of them to ask.
+   */
+  async fetchCopy(cls: MediaClass, token: string, idleMs: number): Promise<Job | undefined> {
+    if (this.#closed(cls)) return undefined;
+    const probe = this.#probes.get(cls);
+    if (probe !== undefined) {
+      // The queue was empty at the last look and another drive is looking again: wait for its answer.
+      const asked = this.#epoch;
+      const found = await probe.then((j) => j !== undefined, () => true);
+      if (!found && asked === this.#epoch) return undefined;
+    }
+    const worker = this.copyWorker(cls);
+    const epoch = this.#epoch;
+    const fetching = worker.getNextJob(token, { block: false }).then((j) => (j ?? undefined) as Job | undefined);
+    // Drives whose looks fall together (all woken at once, say) must not all ask about an empty queue.
+    const isProbe = this.#empty.has(cls) && !this.#probes.has(cls);
+    if (isProbe) this.#probes.set(cls, fetching);
+    let job: Job | undefined;
+    try {
+      job = await fetching;
+    } finally {
+      if (isProbe && this.#probes.get(cls) === fetching) this.#probes.delete(cls);
+    }
+    if (job !== undefined) {
+      this.#empty.delete(cls);
+      return job;
+    }
+    if (epoch === this.#epoch) {
+      this.#empty.add(cls);
+      let until = Date.now() + idleMs;
+      // BullMQ keeps the due time of the next delayed job it saw (not public API: used only when present).
+      const due = (worker as unknown as { blockUntil?: unknown }).blockUntil;
+      if (typeof due === 'number' && due > 0) until = Math.min(until, due);
+      if (idleMs > 0) this.#emptyUntil.set(cls, until);
+    }
+    return undefined;
+  }
+
+  /** Work may have appeared in a class's queue (every class when none is given): the next fetch asks Redis. */
+  reopen(cls?: MediaClass): void {
+    this.#epoch++;
+    if (cls === undefined) {
+      this.#emptyUntil.clear();
+      this.#empty.clear();
+    } else {
+      this.#emptyUntil.delete(cls);
+      this.#empty.delete(cls);
+    }
+  }
+
+  #closed(cls: MediaClass): boolean {
+    return (this.#emptyUntil.get(cls) ?? 0) > Date.now();
+  }
+
+  /**
+   * Why a drive is quarantined, or null, from a reading of the quarantine
+   * hash at most `maxAgeMs` old, shared by the agent's drives.
+   */
+  quarantineOf(driveId: string, maxAgeMs: number): Promise<QuarantineInfo | null> {
+    return this.#quarantine.of(driveId, maxAgeMs);
+  }
+
+  /** This agent quarantined or released a drive: the next `quarantineOf` reads again. */
+  invalidateQuarantine(): void {
+    this.#quarantine.invalidate();
+  }
+
+  /** Flush the outbox, close the BullMQ workers and both connections. Close the drive workers first. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#starting?.catch(() => undefined);
+      await this.outbox.close();
+      await Promise.all([...this.#bull.values()].map((w) => w.close().catch((e: unknown) => this.#error(e))));
+      this.#bull.clear();
+      this.#channels.clear();
+      this.#runControl.clear();
+      await Promise.all([this.#sub.quit().catch(() => undefined), this.redis.quit().catch(() => undefined)]);
+    })();
+    return this.#closing;
+  }
+
+  #error(err: unknown): void {
+    this.#o.onError?.(err instanceof Error ? err : new Error(String(err)));
+  }
+}
+

@@ -1,0 +1,159 @@
+/**
+ * The shared drive state outbox against a real Redis: one PUBLISH (a JSON
+ * array) per window for many drives, one state write per drive, the drives
+ * set written once, flush() waiting for Redis, and nothing merged away but
+ * progress.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DriveStatePublisher, readAllDriveStatuses, readDriveStatus } from '../src/drive-state.js';
+import type { DriveStatus } from '../src/drive-state.js';
+import { DriveStateOutbox } from '../src/drive-state-outbox.js';
+import { DRIVE_EVENTS_CHANNEL, KeySpace } from '../src/queue-names.js';
+import { startRedisEnv, waitFor } from './support/tower-harness.js';
+import type { RedisEnv } from './support/tower-harness.js';
+
+let env: RedisEnv;
+let sub: Redis;
+const keys = new KeySpace();
+const messages: Array<{ at: number; statuses: DriveStatus[] }> = [];
+
+beforeAll(async () => {
+  env = await startRedisEnv();
+  sub = new Redis(env.server.url);
+  sub.on('message', (_channel: string, text: string) => messages.push({ at: Date.now(), statuses: JSON.parse(text) as DriveStatus[] }));
+  await sub.subscribe(DRIVE_EVENTS_CHANNEL);
+});
+afterAll(async () => {
+  await sub.quit();
+  await env.stop();
+});
+beforeEach(async () => {
+  await env.client.flushall();
+  messages.length = 0;
+});
+
+async function commandCalls(name: string): Promise<number> {
+  const info = await env.client.info('commandstats');
+  const m = new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(info);
+  return m === null ? 0 : Number(m[1]);
+}
+
+function publishers(outbox: DriveStateOutbox, n: number): DriveStatePublisher[] {
+  return Array.from({ length: n }, (_, i) => new DriveStatePublisher({ driveId: `sim:${i}`, agentId: 'a', outbox }));
+}
+
+describe('DriveStateOutbox', () => {
+  it('sends the updates of N drives in one window as one PUBLISH of N statuses, and flush() waits for Redis', async () => {
+    const outbox = new DriveStateOutbox({ redis: env.client, keys, windowMs: 20 });
+    const pubs = publishers(outbox, 50);
+    const msetBefore = await commandCalls('mset');
+    const publishesBefore = await commandCalls('publish');
+    for (const p of pubs) p.update({ state: 'blank', mediaType: 'CD-R' });
+    expect(outbox.pending).toBe(50);
+    await outbox.flush();
+    // Everything is in Redis once flush() resolves, without waiting any longer.
+    expect(outbox.pending).toBe(0);
+    const stored = await readAllDriveStatuses(env.client, keys);
+    expect(stored).toHaveLength(50);
+    expect(stored.every((s) => s.state === 'blank' && s.mediaType === 'CD-R')).toBe(true);
+    expect(await commandCalls('publish')).toBe(publishesBefore + 1);
+    // One write of the 50 states.
+    expect(await commandCalls('mset')).toBe(msetBefore + 1);
+    await waitFor(() => messages.length >= 1, 2_000, 'the message');
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.statuses.map((s) => s.driveId)).toEqual(pubs.map((_, i) => `sim:${i}`));
+    await outbox.close();
+  });
+
+  it('flushes by itself at most once per window, the first update after a quiet spell at once', async () => {
+    const outbox = new DriveStateOutbox({ redis: env.client, keys, windowMs: 50 });
+    const [a, b] = publishers(outbox, 2);
+    const t0 = Date.now();
+    a!.update({ state: 'blank', mediaType: 'CD-R' });
+    await waitFor(() => messages.length >= 1, 2_000, 'first message');
+    expect(messages[0]!.at - t0).toBeLessThan(20);
+    // Two updates 5 ms apart, right after a flush: they wait for the window and go out together.
+    b!.update({ state: 'blank', mediaType: 'CD-R' });
+    await new Promise((r) => setTimeout(r, 5));
+    a!.update({ state: 'burning', mediaType: 'CD-R', percent: 0 });
+    await waitFor(() => messages.length >= 2, 2_000, 'second message');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(messages).toHaveLength(2);
+    expect(messages[1]!.statuses.map((s) => `${s.driveId} ${s.state}`)).toEqual(['sim:1 blank', 'sim:0 burning']);
+    expect(messages[1]!.at - messages[0]!.at).toBeGreaterThanOrEqual(30);
+    await outbox.close();
+  });
+
+  it('merges only progress into progress: a state change then progress ticks in one window reach the subscriber as the change and the last tick', async () => {
+    const outbox = new DriveStateOutbox({ redis: env.client, keys, windowMs: 20 });
+    const status = (state: DriveStatus['state'], percent?: number, message?: string): DriveStatus => ({
+      driveId: 'sim:0', agentId: 'a', state, mediaType: 'CD-R', updatedAt: Date.now(),
+      ...(percent === undefined ? {} : { percent }), ...(message === undefined ? {} : { message }),
+    });
+    outbox.enqueue(status('blank'));
+    outbox.enqueue(status('burning', 0));
+    outbox.enqueue(status('burning', 5));
+    outbox.enqueue(status('burning', 7));
+    outbox.enqueue(status('burning', 8, 'slow'));
+    outbox.enqueue(status('verifying', 0));
+    outbox.enqueue(status('done'));
+    await outbox.flush();
+    await waitFor(() => messages.length >= 1, 2_000, 'the message');
+    // The 5 % tick was replaced by the 7 % one (progress after progress); every change is kept, with the tick after it.
+    expect(messages[0]!.statuses.map((s) => [s.state, s.percent ?? null, s.message ?? null])).toEqual([
+      ['blank', null, null], ['burning', 0, null], ['burning', 7, null], ['burning', 8, 'slow'], ['verifying', 0, null], ['done', null, null],
+    ]);
+    expect((await readDriveStatus(env.client, keys, 'sim:0'))?.state).toBe('done');
+    await outbox.close();
+  });
+
+  it('gets a state change and a progress tick 5 ms after it to subscribers promptly, both', async () => {
+    const outbox = new DriveStateOutbox({ redis: env.client, keys, windowMs: 20 });
+    const [a] = publishers(outbox, 1);
+    a!.update({ state: 'burning', mediaType: 'CD-R', percent: 50 });
+    await outbox.flush();
+    await waitFor(() => messages.length >= 1, 2_000, 'first message');
+    const t0 = Date.now();
+    a!.update({ state: 'verifying', mediaType: 'CD-R', percent: 0 });
+    await new Promise((r) => setTimeout(r, 5));
+    a!.update({ state: 'verifying', mediaType: 'CD-R', percent: 1 });
+    await waitFor(() => messages.flatMap((m) => m.statuses).some((s) => s.state === 'verifying' && s.percent === 1), 2_000, 'the tick');
+    expect(Date.now() - t0).toBeLessThan(150);
+    const after = messages.slice(1).flatMap((m) => m.statuses);
+    expect(after.map((s) => [s.state, s.percent])).toEqual([['verifying', 0], ['verifying', 1]]);
+    await outbox.close();
+  });
+
+  it('adds a drive to the drives set once, not at every update', async () => {
+    const outbox = new DriveStateOutbox({ redis: env.client, keys, windowMs: 0 });
+    const [a] = publishers(outbox, 1);
+    const before = await commandCalls('sadd');
+    for (let i = 0; i < 5; i++) {
+      a!.update({ state: i % 2 === 0 ? 'blank' : 'empty', mediaType: null });
+      await outbox.flush();
+    }
+    expect(await commandCalls('sadd')).toBe(before + 1);
+    expect(await env.client.smembers(keys.drives())).toEqual(['sim:0']);
+    expect(await readDriveStatus(env.client, keys, 'sim:0')).toMatchObject({ driveId: 'sim:0', state: 'blank' });
+    await outbox.close();
+  });
+
+  it('a publisher with only a connection still writes and publishes (as an array)', async () => {
+    const pub = new DriveStatePublisher({ driveId: 'sim:9', agentId: 'a', redis: env.client, keys });
+    pub.update({ state: 'offline', message: 'gone' });
+    await pub.flush();
+    expect(await readDriveStatus(env.client, keys, 'sim:9')).toMatchObject({ state: 'offline', message: 'gone', agentId: 'a' });
+    await waitFor(() => messages.length >= 1, 2_000, 'the message');
+    expect(messages[0]!.statuses).toHaveLength(1);
+    pub.close();
+  });
+
+  it('reads a state an earlier version kept as a hash', async () => {
+    await env.client.hset(keys.driveState('sim:3'), { driveId: 'sim:3', agentId: 'a', state: 'burning', percent: '40', autoLoader: 'true', updatedAt: '5' });
+    await env.client.sadd(keys.drives(), 'sim:3');
+    const expected = { driveId: 'sim:3', agentId: 'a', state: 'burning', percent: 40, autoLoader: true, updatedAt: 5 };
+    expect(await readDriveStatus(env.client, keys, 'sim:3')).toEqual(expected);
+    expect(await readAllDriveStatuses(env.client, keys)).toEqual([expected]);
+  });
+});
