@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SimulatedDrive } from '../drivers/dist/index.js';
-import { DriveWorker, RunPlanner, RunStore, startEmbeddedRedis } from '../jobs/dist/index.js';
+import { AgentConnections, DriveWorker, RunPlanner, RunStore, startEmbeddedRedis } from '../jobs/dist/index.js';
 import { Redis } from 'ioredis';
 import { makeIso, parseArgs } from './lib/tower.mjs';
 
@@ -28,6 +28,9 @@ await planner.start();
 const latencies = [];
 const workers = [];
 const drives = [];
+// As in an agent: the drives share one set of Redis connections and one BullMQ worker per media class.
+const connections = new AgentConnections({ redisUrl: redis.url, name: 'bench' });
+await connections.start();
 for (let index = 0; index < driveCount; index++) {
   const drive = new SimulatedDrive({ index, timeScale, autoLoader: { media: 'CD-R' } });
   let blankAt = null;
@@ -37,7 +40,7 @@ for (let index = 0; index < driveCount; index++) {
   const worker = new DriveWorker({
     drive,
     agentId: 'bench',
-    redisUrl: redis.url,
+    connections,
     pollIntervalMs: 1000,
     watchMedia: (onChange) => {
       drive.on('media-change', onChange);
@@ -63,6 +66,7 @@ for (;;) {
   await new Promise((resolve) => setTimeout(resolve, 100));
 }
 await Promise.all(workers.map((w) => w.close()));
+await connections.close();
 await planner.close();
 await client.quit();
 for (const d of drives) d.dispose();

@@ -8,14 +8,14 @@
 // per second (and per command, the busiest), Redis CPU, and its connected
 // clients (the most seen during the run).
 //
-//   npm run build && node bench/scale.mjs [--drives 256] [--agents 1] [--copies 1024] [--time-scale 0.25]
+//   npm run build && node bench/scale.mjs [--drives 256] [--agents 1] [--copies 1024] [--time-scale 0.25] [--agents-nice 0]
 //
 // Makespan and ideal are model times (real / time scale), as in
 // tower-throughput.mjs. Everything shares this one machine: the agents'
 // simulated drives, the controller, Redis and this script.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import path from 'node:path';
 import { SPEED_PROFILES, TRAY_MS, burnDurationMs, defaultCapacitySectors, readDurationMs } from '../drivers/dist/index.js';
 import { Api, TOKENS, TowerChild, machineLine, parseArgs, readMetrics, sleep, summarizeMetrics } from './lib/tower.mjs';
@@ -26,6 +26,10 @@ const agentCount = Number(args.get('--agents') ?? 1);
 const copies = Number(args.get('--copies') ?? 4 * driveCount);
 const timeScale = Number(args.get('--time-scale') ?? 0.25);
 const timeoutS = Number(args.get('--timeout-s') ?? 900);
+// --agents-nice N: the agents run at a lower CPU priority. On a real tower they
+// are separate hosts; on this one machine they would otherwise compete with
+// the controller for the same cores and the controller's lag measures that.
+const agentsNice = Number(args.get('--agents-nice') ?? 0);
 const LOAD_DELAY_MS = 6_000;
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tower-bench-scale-'));
@@ -58,6 +62,7 @@ try {
     const id = `agent-${a}`;
     const cfg = write(`${id}.json`, { ...common, agent: { id, simulated: { count, firstIndex: a * perAgent, media: 'CD-R', timeScale, autoLoader: true } } });
     const agent = new TowerChild(['agent', '--config', cfg], { REDIS_URL: redisUrl, TOWER_METRICS_FILE: metricsFile(id) }, { cwd: dir });
+    if (agentsNice !== 0) setPriority(agent.pid, agentsNice);
     agent.id = id;
     agents.push(agent);
     children.push(agent);
@@ -110,7 +115,7 @@ try {
   const redisCpuS = Number(after.used_cpu_sys) + Number(after.used_cpu_user) - Number(before.used_cpu_sys) - Number(before.used_cpu_user);
 
   console.log(machineLine());
-  console.log(`# ${driveCount} simulated CD-R drives (auto-loaders, progress every 250 ms, time scale ${timeScale}) on ${agentCount} agent(s), one tower serve, one Redis; ${copies} verified copies of the ${(bytes / 1e6).toFixed(1)} MB sample image`);
+  console.log(`# ${driveCount} simulated CD-R drives (auto-loaders, progress every 250 ms, time scale ${timeScale}) on ${agentCount} agent(s)${agentsNice !== 0 ? ` (nice ${agentsNice})` : ''}, one tower serve, one Redis; ${copies} verified copies of the ${(bytes / 1e6).toFixed(1)} MB sample image`);
   console.log('drives\tagents\tcopies\twall_s\tmakespan_model_s\tideal_model_s\tof_ideal\tredis_ops_per_s\tredis_ops_peak\tredis_cpu_pct\tredis_clients\tredis_clients_peak');
   console.log([driveCount, agentCount, copies, seconds.toFixed(1), (modelMs / 1000).toFixed(0), (idealMs / 1000).toFixed(0), `${((100 * idealMs) / modelMs).toFixed(1)}%`,
     (commands / seconds).toFixed(0), opsPeak, ((100 * redisCpuS) / seconds).toFixed(1), after.connected_clients, clientsPeak].join('\t'));

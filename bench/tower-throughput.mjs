@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SPEED_PROFILES, SimulatedDrive, TRAY_MS, burnDurationMs, defaultCapacitySectors, readDurationMs } from '../drivers/dist/index.js';
-import { DriveWorker, RunPlanner, RunStore, startEmbeddedRedis } from '../jobs/dist/index.js';
+import { AgentConnections, DriveWorker, RunPlanner, RunStore, startEmbeddedRedis } from '../jobs/dist/index.js';
 import { Redis } from 'ioredis';
 import { makeIso, parseArgs } from './lib/tower.mjs';
 
@@ -44,13 +44,16 @@ const redis = await startEmbeddedRedis({ dataDir: path.join(dir, 'redis') });
 const planner = new RunPlanner({ redisUrl: redis.url });
 await planner.start();
 const drives = [];
+// As in an agent: the drives share one set of Redis connections and one BullMQ worker per media class.
+const connections = new AgentConnections({ redisUrl: redis.url, name: 'bench' });
+await connections.start();
 const workers = [];
 for (let index = 0; index < driveCount; index++) {
   const drive = new SimulatedDrive({ index, timeScale, autoLoader: { media: 'CD-R', loadDelayMs: LOAD_DELAY_MS } });
   const worker = new DriveWorker({
     drive,
     agentId: 'bench',
-    redisUrl: redis.url,
+    connections,
     watchMedia: (onChange) => {
       drive.on('media-change', onChange);
       return () => drive.off('media-change', onChange);
@@ -73,6 +76,7 @@ for (;;) {
 }
 const realMs = performance.now() - started;
 await Promise.all(workers.map((w) => w.close()));
+await connections.close();
 await planner.close();
 await client.quit();
 for (const d of drives) d.dispose();
