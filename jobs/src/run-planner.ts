@@ -33,6 +33,8 @@ export interface CreateRunInput {
     /** Sectors on disc; default: bytes rounded up to 2048-byte sectors (required for CUE images). */
     readonly sectors?: number;
     readonly format?: 'iso' | 'cue';
+    /** The file's identity when `sha256` was computed (`identityText` of node-cdrecord-wrapper); lets verification skip re-hashing. */
+    readonly identity?: string;
   };
   /** Good discs wanted, 1..10000. */
   readonly copies: number;
@@ -383,7 +385,7 @@ export function validateRun(input: CreateRunInput): PlannedRun {
   if (!/^[A-Za-z0-9_.-]{1,100}$/.test(id)) bad('id', 'a run id is 1..100 letters, digits, _ . -');
   const run = {
     id,
-    image: { path: image.path, sha256: image.sha256.toLowerCase(), bytes: image.bytes, sectors, format },
+    image: { path: image.path, sha256: image.sha256.toLowerCase(), bytes: image.bytes, sectors, format, ...(typeof image.identity === 'string' && image.identity !== '' ? { identity: image.identity } : {}) },
     mediaClass: mediaClass as MediaClass,
     copies: input.copies,
     verify,

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RunPlanner, RunValidationError, validateRun } from '../src/run-planner.js';
+import { runFromHash, runToHash } from '../src/run-records.js';
 import { runInput, startRedisEnv, startTower, waitFor } from './support/tower-harness.js';
 import type { RedisEnv, Tower } from './support/tower-harness.js';
 
@@ -37,6 +38,19 @@ describe('validateRun', () => {
     reject({ image: { ...image, bytes: 60e9 }, copies: 1 }, 'image');
     reject({ image: { ...image, sha256: 'xyz' }, copies: 1 }, 'image.sha256');
     reject({ image: { ...image, format: 'cue', sectors: 1_000_000 }, copies: 1 }, 'image');
+  });
+});
+
+describe('the image file identity', () => {
+  it('goes from the request to the run record and every copy job', () => {
+    const identity = '65024:2146375:1048576:1795304010612367261:1795304010652367259';
+    const plan = validateRun({ image: { path: '/img.iso', sha256: 'a'.repeat(64), bytes: 1 << 20, identity }, copies: 1 });
+    expect(plan.run.image.identity).toBe(identity);
+    expect(plan.job.imageIdentity).toBe(identity);
+    expect(runFromHash(runToHash(plan.run, 0))?.image.identity).toBe(identity);
+    const without = validateRun({ image: { path: '/img.iso', sha256: 'a'.repeat(64), bytes: 1 << 20 }, copies: 1 });
+    expect(without.job.imageIdentity).toBeUndefined();
+    expect(runFromHash(runToHash(without.run, 0))?.image.identity).toBeUndefined();
   });
 });
 

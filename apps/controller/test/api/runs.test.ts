@@ -38,6 +38,12 @@ describe('runs', () => {
     });
     expect((await env.runStore.getRun(runId))?.allowedDrives).toEqual(['sim:0', 'sim:1']);
     expect(await queuedCopies(env)).toBe(3);
+    // The library's record of the image file goes with every copy, so verification need not hash it again.
+    const identity = env.library.get(env.image.id)?.fileIdentity;
+    expect(identity).toMatch(/^\d+:\d+:\d+:\d+:\d+$/);
+    expect((await env.runStore.getRun(runId))?.image.identity).toBe(identity);
+    const jobs = await env.cdQueue.getJobs(['waiting', 'prioritized', 'delayed']);
+    expect(jobs.map((j) => (j.data as { imageIdentity?: string }).imageIdentity)).toEqual([identity, identity, identity]);
     const list = await call(env, 'GET', '/api/runs', { token: VIEWER });
     expect(list.body.map((r: { id: string }) => r.id)).toEqual([runId]);
     expect((await call(env, 'GET', `/api/runs/${runId}`)).body.id).toBe(runId);
