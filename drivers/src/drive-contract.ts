@@ -162,6 +162,13 @@ export interface ReadOptions {
   /** First byte to read (multiple of 2048). Default 0. */
   readonly offset?: number;
   readonly signal?: AbortSignal;
+  /**
+   * The consumer is done with each chunk before it takes the one after next
+   * and keeps no reference to it: the drive may hand out the same memory
+   * again (a small ring of buffers), which saves allocating and faulting in
+   * fresh memory for every chunk of a long read. Default false.
+   */
+  readonly transientChunks?: boolean;
 }
 
 /**

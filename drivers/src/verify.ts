@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { ImageWindow } from './image-window.js';
 import type { BigIntStats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Drive } from './drive-contract.js';
@@ -106,33 +107,17 @@ export async function verifyDisc(
     && ((image.identity !== undefined && image.identity === identityText(identity)) || (known !== null && known.has(image.path, identity, stored)));
   const imageHash = stored === undefined ? createHash('sha256') : null;
   let discHash: Hash | null = trusted ? null : createHash('sha256');
-  // Both sides stream ahead on their own (the image from the file system, the
-  // disc from the drive) and are compared in lockstep.
-  const imageStream = image.sizeBytes === 0
-    ? null
-    : createReadStream(image.path, { start: 0, end: image.sizeBytes - 1, highWaterMark: 1024 * 1024 });
-  const imageChunks = imageStream?.[Symbol.asyncIterator]();
-  let carry: Buffer = Buffer.alloc(0);
-  const takeImage = async (length: number, offset: number): Promise<Buffer> => {
-    while (carry.length < length) {
-      const next = imageChunks ? await imageChunks.next().catch((err: unknown) => {
-        throw new ImageError(`cannot read image ${image.path}: ${(err as Error).message}`, { cause: err });
-      }) : { done: true as const, value: undefined };
-      if (next.done) throw new ImageError(`image ${image.path} ended early at byte ${offset + carry.length}`);
-      const piece = next.value as Buffer;
-      carry = carry.length === 0 ? piece : Buffer.concat([carry, piece]);
-    }
-    const taken = carry.subarray(0, length);
-    carry = carry.subarray(length);
-    return taken;
-  };
+  // Both sides read ahead on their own (the image from the file system, the
+  // disc from the drive) and are compared in lockstep, each chunk done with
+  // before the one after next is read, so both sides reuse their buffers.
+  const imageWindow = new ImageWindow(image.path, image.sizeBytes);
   let offset = 0;
   let firstMismatch = -1;
-  const stream = drive.read(image.sizeBytes, options.signal === undefined ? {} : { signal: options.signal });
+  const stream = drive.read(image.sizeBytes, options.signal === undefined ? { transientChunks: true } : { signal: options.signal, transientChunks: true });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       if (options.signal?.aborted) throw new CancelledError('verify cancelled', { device: drive.address });
-      const expected = await takeImage(chunk.length, offset);
+      const expected = await imageWindow.take(offset, chunk.length);
       imageHash?.update(expected);
       if (firstMismatch < 0) {
         const at = firstDifference(chunk, expected, chunk.length);
@@ -154,7 +139,7 @@ export async function verifyDisc(
     }
   } finally {
     stream.destroy();
-    imageStream?.destroy();
+    await imageWindow.close();
   }
   if (options.signal?.aborted) throw new CancelledError('verify cancelled', { device: drive.address });
   if (firstMismatch < 0 && offset !== image.sizeBytes) {

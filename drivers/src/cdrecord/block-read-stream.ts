@@ -21,7 +21,15 @@ export interface BlockReadOptions {
   readonly signal?: AbortSignal;
   /** Bytes per read() call. Default 1 MiB. */
   readonly chunkBytes?: number;
+  /** Read into a ring of buffers instead of a fresh one per chunk (see `ReadOptions.transientChunks`). */
+  readonly reuseBuffers?: boolean;
 }
+
+/**
+ * Buffers in the ring: one the consumer holds, one queued in the stream
+ * (its high-water mark is one chunk), one being read, one to spare.
+ */
+const RING_SIZE = 4;
 
 // libuv has no name for ENOMEDIUM: node reports errno -123, code 'Unknown system error -123'.
 const ENOMEDIUM = 123;
@@ -81,7 +89,7 @@ class BlockReadStream extends Readable {
     const handle = this.handle;
     if (!handle) return;
     const want = Math.min(remaining, this.options.chunkBytes ?? 1024 * 1024);
-    const buffer = Buffer.allocUnsafe(want);
+    const buffer = this.nextBuffer(want);
     const at = offset + this.position;
     let bytesRead: number;
     try {
@@ -105,6 +113,18 @@ class BlockReadStream extends Readable {
     }
     this.position += bytesRead;
     this.push(bytesRead === want ? buffer : buffer.subarray(0, bytesRead));
+  }
+
+  private readonly ring: Buffer[] = [];
+  private ringNext = 0;
+
+  private nextBuffer(size: number): Buffer {
+    if (this.options.reuseBuffers !== true) return Buffer.allocUnsafe(size);
+    const chunk = this.options.chunkBytes ?? 1024 * 1024;
+    const i = this.ringNext;
+    this.ringNext = (i + 1) % RING_SIZE;
+    const buf = (this.ring[i] ??= Buffer.allocUnsafe(chunk));
+    return size === buf.length ? buf : buf.subarray(0, size);
   }
 
   /** Re-read a failed chunk sector by sector to name the first unreadable one. */

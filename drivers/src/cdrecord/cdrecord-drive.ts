@@ -209,6 +209,7 @@ export class CdrecordDrive implements Drive {
       offset: options.offset ?? 0,
       length,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.transientChunks === true ? { reuseBuffers: true } : {}),
     });
   }
 
