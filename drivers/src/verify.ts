@@ -100,8 +100,10 @@ export async function verifyDisc(
   }
   const identity = imageFileIdentity(info);
   const known = options.verifiedImages === undefined ? verifiedImages : options.verifiedImages;
-  // With a stored digest the image is not hashed again: equal bytes plus a
-  // disc digest equal to the stored one prove both (DESIGN: computed once).
+  // With a stored digest the image is never hashed again (DESIGN: computed
+  // once): equal bytes plus a disc digest equal to the stored one prove both.
+  // Once the file is proven (its identity as recorded, or a read-back that
+  // hashed to the digest), the read-back need not be hashed either.
   const stored = image.sha256?.toLowerCase();
   const trusted = stored !== undefined
     && ((image.identity !== undefined && image.identity === identityText(identity)) || (known !== null && known.has(image.path, identity, stored)));
