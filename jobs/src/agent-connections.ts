@@ -16,7 +16,9 @@
  *   nothing to take, the agent's other idle drives do not ask Redis again for
  *   a short while (`fetchCopy`), until new work is announced, a job of this
  *   agent goes back to the queue, or the next delayed job falls due;
- * - the outbox that batches every drive's state into one pipeline per window.
+ * - the outbox that batches every drive's state into one pipeline per window;
+ * - the drives waiting with a blank (`waiting`), to which a drive hands a
+ *   copy it drew but may not burn.
  *
  * Create it, `start()` it, hand it to each `DriveWorker` (option
  * `connections`), and `close()` it after the workers: a worker's `close()`
@@ -29,6 +31,7 @@ import type { MediaClass } from 'node-cdrecord-wrapper';
 import type { QuarantineInfo } from './drive-quarantine.js';
 import { DriveStateOutbox } from './drive-state-outbox.js';
 import { QuarantineSnapshot } from './quarantine-snapshot.js';
+import { WaitingDrives } from './waiting-drives.js';
 import { copyQueueName, KeySpace, RUN_CONTROL_CHANNEL } from './queue-names.js';
 import { parseMessage } from './run-events.js';
 import type { RunControlMessage } from './run-events.js';
@@ -67,6 +70,8 @@ export class AgentConnections {
   readonly keys: KeySpace;
   /** Where drive states are queued for Redis. */
   readonly outbox: DriveStateOutbox;
+  /** This agent's idle drives holding a blank, which take copies handed to them. */
+  readonly waiting = new WaitingDrives();
   readonly lockDurationMs: number;
   readonly #o: AgentConnectionsOptions;
   readonly #sub: Redis;

@@ -15,8 +15,14 @@
  *   checker per class, one state outbox). A worker made without one opens a
  *   private set and closes it with itself.
  * - The job lock is extended while the copy runs (real burns take long).
+ * - Hand-off: a copy the drive may not burn (a run restricted to other
+ *   drives) goes straight to an idle drive of the same agent that may and
+ *   holds a blank, if one waits (`AgentConnections.waiting`); only otherwise
+ *   back to the queue. Drawing it again from the queue would be a lottery
+ *   among every idle drive.
  * - Retry steering: when it fetches a job whose slot last failed on this very
- *   drive and another usable drive exists, it delays the job once by
+ *   drive and another usable drive exists, it hands the job to another
+ *   waiting drive of the agent or else delays it once by
  *   `sameDriveRetryDelayMs` so another drive takes it.
  * - K drive-fault failures in a row quarantine the drive (reason in Redis);
  *   it takes no work until released (`release()` or `releaseDrive()`).
@@ -105,6 +111,13 @@ export interface DriveWorkerEvents {
   error: [error: Error];
 }
 
+/** A copy another drive of the agent drew and handed to this one. */
+interface Handed {
+  readonly job: Job;
+  readonly token: string;
+  readonly cls: MediaClass;
+}
+
 interface Current {
   readonly job: Job;
   readonly data: CopyJob;
@@ -132,6 +145,10 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
   #wake: (() => void) | null = null;
   #unwatchMedia: (() => void) | null = null;
   #offRunControl: (() => void) | null = null;
+  /** A copy handed to this drive while it waited, taken at its next look. */
+  #handed: Handed | null = null;
+  /** Withdraws this drive from the agent's waiting drives. */
+  #withdraw: (() => void) | null = null;
 
   constructor(options: DriveWorkerOptions) {
     super();
@@ -223,6 +240,11 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
     }
     this.#wake?.();
     await this.#loop;
+    this.#withdraw?.();
+    this.#withdraw = null;
+    const handed = this.#handed;
+    this.#handed = null;
+    if (handed !== null) await this.#putBack(handed.job, handed.token, 0).catch((e: unknown) => this.#error(e));
     this.#offRunControl?.();
     this.#offRunControl = null;
     if (this.#publisher !== null) {
@@ -256,6 +278,25 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
 
   /** One look at the drive and, when it holds a usable blank, at the queue. Returns ms to wait. */
   async #tick(poll: number): Promise<number> {
+    this.#withdraw?.();
+    this.#withdraw = null;
+    const handed = this.#handed;
+    this.#handed = null;
+    if (handed === null) return this.#look(poll, null);
+    let taken = false;
+    try {
+      return await this.#look(poll, (cls) => {
+        taken = cls === handed.cls;
+        return taken ? handed : null;
+      });
+    } finally {
+      // The drive could not take what it was handed after all (quarantined, disc gone): back to the queue at once.
+      if (!taken) await this.#putBack(handed.job, handed.token, 0).catch((e: unknown) => this.#error(e));
+    }
+  }
+
+  /** The body of a look; `take` yields the copy handed to this drive, if it suits the blank's class. */
+  async #look(poll: number, take: ((cls: MediaClass) => Handed | null) | null): Promise<number> {
     // One read of the quarantine hash serves the agent's drives that look within a tenth of a second (or a quarter poll).
     const q = await this.#pool.quarantineOf(this.#driveId, Math.min(100, poll / 4));
     if (q !== null) {
@@ -286,16 +327,42 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
     }
     if (this.#refusedMedia === mediaKey(media)) return poll;
     this.#set({ state: 'blank', mediaType: media.type });
-    const token = randomUUID();
+    const handed = take?.(cls) ?? null;
+    const token = handed?.token ?? randomUUID();
     // When another drive of this agent just found the queue empty, this asks nobody (see AgentConnections.fetchCopy).
-    const job = await this.#pool.fetchCopy(cls, token, poll / 2);
-    if (job === undefined) return poll;
+    const job = handed?.job ?? await this.#pool.fetchCopy(cls, token, poll / 2);
+    if (job === undefined) {
+      this.#waitForHandOff(cls);
+      return poll;
+    }
+    if (await this.#handle(job, token, cls)) return 0;
     // A copy this drive may not take went back to the queue: step aside for a
-    // poll interval so a drive that may take it gets it first.
-    return (await this.#handle(job, token, cls)) ? 0 : poll;
+    // poll interval so a drive that may take it gets it first, but take what
+    // other drives of the agent hand over meanwhile.
+    this.#waitForHandOff(cls);
+    return poll;
   }
 
-  /** Process a fetched copy; false when it was put back for another drive instead. */
+  /** Until its next look, this idle drive with a blank of `cls` takes copies other drives of the agent hand it. */
+  #waitForHandOff(cls: MediaClass): void {
+    if (!this.#closing) this.#withdraw = this.#pool.waiting.wait(cls, this.#driveId, (j, t) => this.#receive(j, t, cls));
+  }
+
+  /** Take a copy another drive of the agent drew; false when this drive cannot now. */
+  #receive(job: Job, token: string, cls: MediaClass): boolean {
+    if (this.#closing || this.#current !== null || this.#handed !== null) return false;
+    this.#handed = { job, token, cls };
+    this.#withdraw = null;
+    this.#wake?.();
+    return true;
+  }
+
+  /** Give a copy to a waiting drive of the agent that `allowed` accepts; true when one took it. */
+  #handOff(job: Job, token: string, cls: MediaClass, allowed: (driveId: string) => boolean): boolean {
+    return this.#pool.waiting.handOff(cls, job, token, (id) => id !== this.#driveId && allowed(id)) !== null;
+  }
+
+  /** Process a fetched copy; false when it was put back to the queue for another drive instead. */
   async #handle(job: Job, token: string, cls: MediaClass): Promise<boolean> {
     const data = job.data as CopyJob;
     const current: Current = { job, data, controller: new AbortController() };
@@ -304,12 +371,15 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
     const renew = setInterval(() => void this.#renew(current, token, lockMs), Math.max(50, lockMs / 2));
     const putBack = this.#o.putBackDelayMs ?? 2000;
     try {
-      if (data.allowedDrives !== undefined && !data.allowedDrives.includes(this.#driveId)) {
+      const allowed = (id: string): boolean => data.allowedDrives === undefined || data.allowedDrives.includes(id);
+      if (!allowed(this.#driveId)) {
+        if (this.#handOff(job, token, cls, allowed)) return true;
         // Back almost at once: the drives that may take it are not kept waiting.
         await this.#putBack(job, token, Math.min(putBack, 50));
         return false;
       }
       if (await this.#shouldDefer(job, data)) {
+        if (this.#handOff(job, token, cls, allowed)) return true;
         await this.#putBack(job, token, this.#o.sameDriveRetryDelayMs ?? 5000);
         return false;
       }
@@ -476,6 +546,8 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
   }
 
   #sleep(ms: number): Promise<void> {
+    // Handed a copy between the look and this sleep: take it now.
+    if (this.#handed !== null) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done(): void {

@@ -14,6 +14,8 @@ export * from './drive-state.js';
 export { DriveStateOutbox } from './drive-state-outbox.js';
 export type { DriveStateOutboxOptions } from './drive-state-outbox.js';
 export * from './agent-connections.js';
+export { WaitingDrives } from './waiting-drives.js';
+export type { JobReceiver } from './waiting-drives.js';
 export * from './drive-quarantine.js';
 export * from './drive-worker.js';
 export * from './run-planner.js';

@@ -157,17 +157,29 @@ describe('operator UI in a browser', () => {
   it('shows an API error in words (eject a drive that is burning)', async () => {
     const image = (await tower.api<{ id: string }[]>('/images'))[0];
     if (!image) throw new Error('no sample image');
-    const run = await tower.api<{ id: string }>('/runs', { method: 'POST', body: { imageId: image.id, copies: 1, drives: ['sim:2'], label: 'slow drive run' } });
+    // The page first, so it sees the burn start however long it takes to load.
     const { context, page } = await signedInPage(browser, origin.url, OPERATOR_TOKEN, `/drive/?id=${encodeURIComponent('sim:2')}`);
+    let run: { id: string } | null = null;
     try {
-      await page.locator('[data-drive-id="sim:2"][data-state="burning"]').waitFor({ timeout: 60_000 });
+      await page.locator('[data-drive-id="sim:2"]').waitFor();
+      run = await tower.api<{ id: string }>('/runs', { method: 'POST', body: { imageId: image.id, copies: 1, drives: ['sim:2'], label: 'slow drive run' } });
+      const runId = run.id;
+      const created = Date.now();
+      await page.locator('[data-drive-id="sim:2"][data-state="burning"]').waitFor({ timeout: 60_000 }).catch(async (err: unknown) => {
+        // Say what the controller and the page saw, not only that the wait ran out.
+        const drive = await tower.api('/drives/sim:2').catch((e: unknown) => String(e));
+        const runView = await tower.api(`/runs/${runId}`).catch((e: unknown) => String(e));
+        const tile = await page.locator('[data-drive-id="sim:2"]').first().evaluate((el) => el.outerHTML).catch((e: unknown) => String(e));
+        throw new Error(`sim:2 never showed burning: ${String(err)}\ndrive: ${JSON.stringify(drive)}\nrun: ${JSON.stringify(runView)}\ntile: ${tile}\ntower log (tail):\n${tower.log.slice(-4000)}`);
+      });
+      console.log(`sim:2 shown burning ${Date.now() - created} ms after its run was created`);
       await page.getByRole('button', { name: 'Eject' }).click();
       const alert = page.getByRole('alert').filter({ hasText: 'Could not eject' });
       await alert.waitFor();
       expect(await alert.textContent()).toMatch(/burning.*(pause or cancel|DRIVE_BUSY)/i);
     } finally {
       await context.close();
-      await tower.api(`/runs/${run.id}/cancel`, { method: 'POST', body: { inFlight: 'cancel' } }).catch(() => undefined);
+      if (run !== null) await tower.api(`/runs/${run.id}/cancel`, { method: 'POST', body: { inFlight: 'cancel' } }).catch(() => undefined);
     }
   }, 90_000);
 
