@@ -8,7 +8,10 @@
 // per second (and per command, the busiest), Redis CPU, and its connected
 // clients (the most seen during the run).
 //
-//   npm run build && node bench/scale.mjs [--drives 256] [--agents 1] [--copies 1024] [--time-scale 0.25] [--agents-nice 0]
+//   npm run build && node bench/scale.mjs [--drives 256] [--agents 1] [--copies 1024] [--time-scale 0.25] [--agents-nice 0] [--screens 1]
+//
+// --screens N: live feed clients (socket.io, as the tower page connects)
+// watching throughout, as a shop's screens would; 0 for none.
 //
 // Makespan and ideal are model times (real / time scale), as in
 // tower-throughput.mjs. Everything shares this one machine: the agents'
@@ -18,7 +21,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import path from 'node:path';
 import { SPEED_PROFILES, TRAY_MS, burnDurationMs, defaultCapacitySectors, readDurationMs } from '../drivers/dist/index.js';
-import { Api, TOKENS, TowerChild, machineLine, parseArgs, readMetrics, sleep, summarizeMetrics } from './lib/tower.mjs';
+import { io as ioClient } from 'socket.io-client';
+import { Api, TOKENS, TowerChild, VIEWER_TOKEN, machineLine, parseArgs, readMetrics, sleep, summarizeMetrics } from './lib/tower.mjs';
 
 const args = parseArgs();
 const driveCount = Number(args.get('--drives') ?? 256);
@@ -30,6 +34,7 @@ const timeoutS = Number(args.get('--timeout-s') ?? 900);
 // are separate hosts; on this one machine they would otherwise compete with
 // the controller for the same cores and the controller's lag measures that.
 const agentsNice = Number(args.get('--agents-nice') ?? 0);
+const screenCount = Number(args.get('--screens') ?? 1);
 const LOAD_DELAY_MS = 6_000;
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tower-bench-scale-'));
@@ -48,6 +53,7 @@ function redisInfo(url) {
 }
 
 const children = [];
+const screens = [];
 let exitCode = 0;
 try {
   const serve = new TowerChild(['serve', '--config', write('serve.json', common)], { TOWER_METRICS_FILE: metricsFile('serve') }, { cwd: dir });
@@ -72,6 +78,13 @@ try {
     const drives = await api.get('/api/drives');
     return drives.length === driveCount && drives.every((d) => d.state === 'blank');
   }, 300_000, `${driveCount} blank drives`);
+  for (let i = 0; i < screenCount; i++) {
+    const screen = { socket: ioClient(url, { path: '/socket.io', auth: { token: VIEWER_TOKEN }, transports: ['websocket'] }), driveUpdates: 0, snapshot: false };
+    screen.socket.on('snapshot', () => (screen.snapshot = true));
+    screen.socket.on('drive:update', () => screen.driveUpdates++);
+    screens.push(screen);
+  }
+  await api.waitFor(async () => screens.every((s) => s.snapshot), 60_000, 'the screens\' snapshots');
   await sleep(3000); // let start-up settle: the window below is the run only
   // Idle cost: every drive holds a blank and polls an empty queue.
   const idleFrom = redisInfo(redisUrl);
@@ -81,6 +94,7 @@ try {
   const idleOps = (Number(idleTo.total_commands_processed) - Number(idleFrom.total_commands_processed)) / ((performance.now() - idleT0) / 1000);
 
   const [image] = await api.get('/api/images');
+  const updatesBefore = screens.map((s) => s.driveUpdates);
   const before = redisInfo(redisUrl);
   const t0 = Date.now();
   const started = performance.now();
@@ -99,6 +113,7 @@ try {
   }
   const realMs = performance.now() - started;
   const t1 = Date.now();
+  const screenUpdates = screens.map((s, i) => s.driveUpdates - (updatesBefore[i] ?? 0));
   const after = redisInfo(redisUrl);
   if (final.status !== 'completed' || final.passed !== copies) throw new Error(`run ${final.status}: ${final.passed}/${copies} passed`);
 
@@ -122,6 +137,7 @@ try {
   const calls = (info) => new Map(Object.entries(info).filter(([k]) => k.startsWith('cmdstat_')).map(([k, v]) => [k.slice(8), Number(/calls=(\d+)/.exec(v)?.[1] ?? 0)]));
   const callsBefore = calls(before);
   const perCommand = [...calls(after)].map(([cmd, n]) => [cmd, (n - (callsBefore.get(cmd) ?? 0)) / seconds]).filter(([, r]) => r > 0).sort((a, b) => b[1] - a[1]);
+  if (screens.length > 0) console.log(`# ${screens.length} screen(s) on the live feed, each received ${(Math.min(...screenUpdates) / seconds).toFixed(0)} drive updates/s`);
   console.log(`# Redis while all ${driveCount} drives idle with blanks before the run: ${idleOps.toFixed(0)} commands/s`);
   console.log(`# Redis commands per second: ${perCommand.slice(0, 10).map(([cmd, r]) => `${cmd} ${r.toFixed(0)}`).join(', ')}`);
   console.log('');
@@ -142,6 +158,7 @@ try {
   console.error(err);
   exitCode = 1;
 } finally {
+  for (const s of screens) s.socket.close();
   for (const c of children.reverse()) await c.stop();
   if (args.get('--keep') === undefined) rmSync(dir, { recursive: true, force: true });
   else console.error(`kept ${dir}`);

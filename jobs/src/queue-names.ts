@@ -75,6 +75,14 @@ export class KeySpace {
   driveAttempts(driveId: string): string {
     return `${this.prefix}:drive:${driveId}:attempts`;
   }
+  /**
+   * Hash: every drive's attempt outcomes so far, fields `passed:<driveId>` and
+   * `failed:<driveId>` (failed or interrupted), kept by the attempt scripts
+   * once a drive's pair exists (`RunStore.driveCounts` creates it from history).
+   */
+  driveCounts(): string {
+    return `${this.prefix}:drive-counts`;
+  }
   /** Set: open attempt ids of an agent. */
   agentOpenAttempts(agentId: string): string {
     return `${this.prefix}:agent:${agentId}:open`;

@@ -83,6 +83,8 @@ export interface RunPlannerEvents {
 }
 
 const LIVE_STATES = ['waiting', 'prioritized', 'delayed'] as const;
+/** Copy jobs added to the queue in one transaction when a run is created. */
+const ADD_BATCH = 100;
 
 /** Plans runs onto the copy queues. */
 export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
@@ -167,14 +169,21 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
     const plan = validateRun(input);
     await this.store.createRun(plan.run);
     const queue = this.#queue(plan.run.mediaClass);
-    await queue.addBulk(
-      Array.from({ length: plan.run.copies }, (_, i) => ({
-        name: 'copy',
-        data: { ...plan.job, copy: i + 1, replacement: 0 } satisfies CopyJob,
-        opts: this.#jobOpts(plan.run, i + 1, 0),
-      })),
-    );
-    await this.#signalWork(plan.run.id);
+    // In batches: building one transaction of thousands of jobs holds the event loop for
+    // a tenth of a second or more. Job ids are fixed per slot, and reconcile() adds what a
+    // crash between batches left out.
+    for (let first = 1; first <= plan.run.copies; first += ADD_BATCH) {
+      const last = Math.min(plan.run.copies, first + ADD_BATCH - 1);
+      await queue.addBulk(
+        Array.from({ length: last - first + 1 }, (_, i) => ({
+          name: 'copy',
+          data: { ...plan.job, copy: first + i, replacement: 0 } satisfies CopyJob,
+          opts: this.#jobOpts(plan.run, first + i, 0),
+        })),
+      );
+      // Drives start on the first batch while the rest is added; idle drives look again after the last.
+      if (first === 1 || last === plan.run.copies) await this.#signalWork(plan.run.id);
+    }
     return this.#changed(plan.run.id);
   }
 

@@ -50,7 +50,10 @@ return {'ok', ordinal}
  * Close an open attempt (never a closed one: attempts are append-only).
  * A passed attempt counts only when its slot is not yet in the passed set and
  * the set holds fewer than N slots; otherwise it is surplus.
- * KEYS: attempt, run, passed set, agent open set, run last-failure hash.
+ * The drive's counts in the drive counts hash go up too, when the drive has
+ * its pair there already (else DRIVE_COUNTS counts this attempt from history).
+ * KEYS: attempt, run, passed set, agent open set, run last-failure hash,
+ * drive counts hash.
  * ARGV: outcome, endedAt, then extra attempt field/value pairs.
  * Returns {status, counted, surplus, runCompleted, passed}; status is
  * 'ok', 'missing' or 'closed'.
@@ -94,11 +97,38 @@ end
 redis.call('HSET', KEYS[1], 'endedAt', ARGV[2], 'outcome', outcome, 'counted', counted, 'surplus', surplus)
 if #ARGV > 2 then redis.call('HSET', KEYS[1], unpack(ARGV, 3)) end
 redis.call('SREM', KEYS[4], id)
+local driveId = redis.call('HGET', KEYS[1], 'driveId') or ''
+if redis.call('HEXISTS', KEYS[6], 'passed:' .. driveId) == 1 then
+  if outcome == 'passed' then redis.call('HINCRBY', KEYS[6], 'passed:' .. driveId, 1)
+  elseif outcome == 'failed' or outcome == 'interrupted' then redis.call('HINCRBY', KEYS[6], 'failed:' .. driveId, 1) end
+end
 if redis.call('EXISTS', KEYS[2]) == 1 then
   redis.call('HINCRBY', KEYS[2], 'open', -1)
   redis.call('HSET', KEYS[2], 'updatedAt', ARGV[2])
 end
 return {'ok', counted, surplus, completed, n}
+`;
+
+/**
+ * A drive's pass and fail counts: from the drive counts hash, or, the first
+ * time, counted from the drive's attempt history and stored there (in one
+ * script, so no attempt ending meanwhile is counted twice or missed).
+ * The attempt keys are built from ARGV[2] (the key prefix): one Redis, no cluster.
+ * KEYS: drive counts hash, the drive's attempts (sorted set).
+ * ARGV: drive id, attempt key prefix (`<prefix>:attempt:`).
+ * Returns {passed, failed}.
+ */
+export const DRIVE_COUNTS = `
+local p, f = 'passed:' .. ARGV[1], 'failed:' .. ARGV[1]
+local have = redis.call('HMGET', KEYS[1], p, f)
+if have[1] and have[2] then return {tonumber(have[1]), tonumber(have[2])} end
+local passed, failed = 0, 0
+for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  local o = redis.call('HGET', ARGV[2] .. id, 'outcome')
+  if o == 'passed' then passed = passed + 1 elseif o == 'failed' or o == 'interrupted' then failed = failed + 1 end
+end
+redis.call('HSET', KEYS[1], p, passed, f, failed)
+return {passed, failed}
 `;
 
 /**

@@ -7,13 +7,14 @@
  * written before the burn starts (`beginAttempt`) and closed once
  * (`endAttempt`); a closed attempt is never rewritten.
  */
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { KeySpace } from './queue-names.js';
 import {
   attemptEndToFields, attemptFromHash, attemptStartToFields, runFromHash, runToHash,
 } from './run-records.js';
 import type { AttemptEnd, AttemptRecord, AttemptStart, NewRun, RunRecord, RunStatus } from './run-records.js';
-import { BEGIN_ATTEMPT, CREATE_RUN, END_ATTEMPT, SET_RUN_STATUS } from './run-store-scripts.js';
+import { BEGIN_ATTEMPT, CREATE_RUN, DRIVE_COUNTS, END_ATTEMPT, SET_RUN_STATUS } from './run-store-scripts.js';
 
 /** Why `beginAttempt` refused: the copy must not be burned. */
 export type BeginRefusal =
@@ -23,6 +24,13 @@ export type BeginRefusal =
 export type BeginResult =
   | { readonly ok: true; readonly attempt: AttemptRecord; readonly driveOrdinal: number }
   | { readonly ok: false; readonly reason: BeginRefusal };
+
+/** A drive's attempt outcomes so far. */
+export interface DriveCounts {
+  readonly passed: number;
+  /** Failed or interrupted (coasters). */
+  readonly failed: number;
+}
 
 /** Result of `endAttempt`. */
 export interface EndResult {
@@ -137,7 +145,7 @@ export class RunStore {
     }
     const k = this.keys;
     const reply = (await this.#eval(END_ATTEMPT, [
-      k.attempt(attemptId), k.run(runId), k.runPassed(runId), k.agentOpenAttempts(agentId), k.runLastFailure(runId),
+      k.attempt(attemptId), k.run(runId), k.runPassed(runId), k.agentOpenAttempts(agentId), k.runLastFailure(runId), k.driveCounts(),
     ], [end.outcome, String(end.endedAt), ...attemptEndToFields(end)])) as [string, number, number, number, number];
     const [status, counted, surplus, completed, passed] = reply;
     if (status !== 'ok') throw new AttemptClosedError(attemptId, status === 'closed' ? 'closed' : 'missing');
@@ -199,13 +207,50 @@ export class RunStore {
     return this.#attempts(await this.#redis.zrangebyscore(this.keys.driveAttempts(driveId), bound(from), bound(to)));
   }
 
+  /**
+   * Passed and failed (or interrupted) attempts of each drive, all time: one
+   * read of the drive counts hash; a drive not in it yet is counted from its
+   * history once (DRIVE_COUNTS) and kept up by every attempt end after that.
+   */
+  async driveCounts(driveIds: readonly string[]): Promise<Map<string, DriveCounts>> {
+    const out = new Map<string, DriveCounts>();
+    if (driveIds.length === 0) return out;
+    const fields = driveIds.flatMap((id) => [`passed:${id}`, `failed:${id}`]);
+    const values = await this.#redis.hmget(this.keys.driveCounts(), ...fields);
+    const missing: string[] = [];
+    driveIds.forEach((id, i) => {
+      const passed = values[2 * i];
+      const failed = values[2 * i + 1];
+      if (passed == null || failed == null) missing.push(id);
+      else out.set(id, { passed: Number(passed), failed: Number(failed) });
+    });
+    await Promise.all(missing.map(async (id) => {
+      const [passed, failed] = (await this.#eval(DRIVE_COUNTS, [this.keys.driveCounts(), this.keys.driveAttempts(id)], [
+        id, this.keys.attempt(''),
+      ])) as [number, number];
+      out.set(id, { passed, failed });
+    }));
+    return out;
+  }
+
   /** Every attempt started within [from, to] (ms), by start time. */
   async listAttemptsBetween(from = -Infinity, to = Infinity): Promise<AttemptRecord[]> {
     return this.#attempts(await this.#redis.zrangebyscore(this.keys.attemptsByTime(), bound(from), bound(to)));
   }
 
-  #eval(script: string, keys: readonly string[], args: readonly string[]): Promise<unknown> {
-    return this.#redis.eval(script, String(keys.length), ...keys, ...args);
+  /** EVALSHA, and EVAL only when Redis does not have the script yet (after a restart, say). */
+  async #eval(script: string, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    let sha = SCRIPT_SHAS.get(script);
+    if (sha === undefined) {
+      sha = createHash('sha1').update(script).digest('hex');
+      SCRIPT_SHAS.set(script, sha);
+    }
+    try {
+      return await this.#redis.evalsha(sha, String(keys.length), ...keys, ...args);
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+      return this.#redis.eval(script, String(keys.length), ...keys, ...args);
+    }
   }
 
   async #attempts(ids: string[]): Promise<AttemptRecord[]> {
@@ -222,6 +267,9 @@ export class RunStore {
     return out;
   }
 }
+
+/** SHA-1 of each script, as Redis names it. */
+const SCRIPT_SHAS = new Map<string, string>();
 
 function bound(v: number): string {
   return v === -Infinity ? '-inf' : v === Infinity ? '+inf' : String(v);

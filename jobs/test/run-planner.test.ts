@@ -1,4 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Queue } from 'bullmq';
+import { copyQueueName, RUN_CONTROL_CHANNEL } from '../src/queue-names.js';
 import { RunPlanner, RunValidationError, validateRun } from '../src/run-planner.js';
 import { runFromHash, runToHash } from '../src/run-records.js';
 import { runInput, startRedisEnv, startTower, waitFor } from './support/tower-harness.js';
@@ -55,6 +57,25 @@ describe('the image file identity', () => {
 });
 
 describe('RunPlanner', () => {
+  it('queues every copy of a large run once, across its batches, and announces the work', async () => {
+    tower = await startTower(env.server.url, 0);
+    const sub = env.client.duplicate();
+    const works: string[] = [];
+    await sub.subscribe(RUN_CONTROL_CHANNEL);
+    sub.on('message', (_c: string, text: string) => works.push((JSON.parse(text) as { action: string }).action));
+    try {
+      const created = await tower.planner.createRun(runInput(env.image, { copies: 250 }));
+      const queue = new Queue(copyQueueName('cd'), { connection: { url: env.server.url } });
+      const jobs = await queue.getJobs(['prioritized', 'waiting']);
+      await queue.close();
+      const copies = jobs.filter((j) => (j.data as { runId: string }).runId === created.id).map((j) => (j.data as { copy: number }).copy).sort((a, b) => a - b);
+      expect(copies).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
+      await waitFor(() => works.filter((w) => w === 'work').length >= 1, 2_000, 'a work announcement');
+    } finally {
+      await sub.quit();
+    }
+  });
+
   it('adds a replacement job when a copy exhausts its attempts, and the run still ends with exactly N', async () => {
     tower = await startTower(env.server.url, 1, { worker: { quarantineAfter: 10 } });
     tower.drives[0]?.setFaults({ writeError: { atPercent: 50 } });

@@ -142,3 +142,40 @@ describe('RunStore', () => {
     expect((await store.getRun(run.id))?.statusReason).toBe('test');
   });
 });
+
+describe('RunStore drive counts', () => {
+  const end = (id: string, outcome: 'passed' | 'failed' | 'cancelled' | 'interrupted'): Promise<unknown> => store.endAttempt(id, { outcome, endedAt: Date.now() });
+
+  it('counts a drive from its history the first time, then keeps the count with every attempt end', async () => {
+    const run = newRun(10);
+    await store.createRun(run);
+    // History written before the drive had counts (an older version, or never read yet).
+    await end(await begin(run.id, 1, { driveId: 'sim:0' }), 'passed');
+    await end(await begin(run.id, 2, { driveId: 'sim:0' }), 'failed');
+    await end(await begin(run.id, 3, { driveId: 'sim:0' }), 'interrupted');
+    await end(await begin(run.id, 4, { driveId: 'sim:0' }), 'cancelled');
+    await end(await begin(run.id, 5, { driveId: 'sim:1' }), 'passed');
+    expect(await env.client.exists('tower:drive-counts')).toBe(0);
+    const first = await store.driveCounts(['sim:0', 'sim:1', 'sim:9']);
+    expect(Object.fromEntries(first)).toEqual({ 'sim:0': { passed: 1, failed: 2 }, 'sim:1': { passed: 1, failed: 0 }, 'sim:9': { passed: 0, failed: 0 } });
+
+    // From now on the attempt ends keep them, and the history is not read again.
+    await end(await begin(run.id, 6, { driveId: 'sim:0' }), 'passed');
+    await end(await begin(run.id, 7, { driveId: 'sim:0' }), 'failed');
+    const open = await begin(run.id, 8, { driveId: 'sim:1' });
+    await env.client.del('tower:drive:sim:0:attempts');
+    expect(Object.fromEntries(await store.driveCounts(['sim:0', 'sim:1']))).toEqual({ 'sim:0': { passed: 2, failed: 3 }, 'sim:1': { passed: 1, failed: 0 } });
+    await end(open, 'interrupted');
+    expect((await store.driveCounts(['sim:1'])).get('sim:1')).toEqual({ passed: 1, failed: 1 });
+  });
+
+  it('runs its scripts by SHA, and again in full after Redis lost them', async () => {
+    const run = newRun(2);
+    await store.createRun(run);
+    await env.client.script('FLUSH');
+    const id = await begin(run.id, 1);
+    await end(id, 'passed');
+    expect((await store.getRun(run.id))?.counters).toMatchObject({ passed: 1, attempts: 1 });
+    expect((await store.driveCounts(['sim:0'])).get('sim:0')).toEqual({ passed: 1, failed: 0 });
+  });
+});

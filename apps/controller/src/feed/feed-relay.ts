@@ -23,6 +23,9 @@ import { AgentWatch } from './agent-watch.js';
 import { FeedCoalescer, systemClock } from './feed-coalescer.js';
 import type { CoalescerClock } from './feed-coalescer.js';
 
+/** Longest stretch, ms, of drive events handled without letting other I/O in. */
+const DRAIN_SLICE_MS = 8;
+
 /** Sends one event to every client. */
 export type Broadcast = <E extends keyof ServerToClientEvents>(event: E, ...args: Parameters<ServerToClientEvents[E]>) => void;
 
@@ -51,6 +54,8 @@ export class FeedRelay {
   readonly #runInterval: number;
   readonly #watch: AgentWatch;
   #refreshAllTimer: NodeJS.Timeout | null = null;
+  /** Drive event messages received and not handled yet (see #queueStatuses). */
+  readonly #pending: string[] = [];
   #closed = false;
   readonly #onPlannerRun = (run: RunRecord): void => {
     this.#scheduleRun(run.id);
@@ -84,9 +89,7 @@ export class FeedRelay {
   /** Subscribe and start watching. */
   async start(): Promise<void> {
     const { subscriber, services: s } = this.#o;
-    await subscriber.on(DRIVE_EVENTS_CHANNEL, (text) => {
-      for (const status of parseStatuses(text)) this.#onStatus(status);
-    });
+    await subscriber.on(DRIVE_EVENTS_CHANNEL, (text) => this.#queueStatuses(text));
     await subscriber.on(RUN_EVENTS_CHANNEL, (text) => {
       const event = parseMessage<RunEvent>(text, 'kind');
       if (event !== null) this.#task(() => this.#onRunEvent(event));
@@ -112,6 +115,29 @@ export class FeedRelay {
     this.#coalescer.close();
     for (const r of this.#runEmits.values()) if (r.timer !== null) this.#clock.clearTimeout(r.timer);
     this.#runEmits.clear();
+  }
+
+  /**
+   * Drive event messages are handled in slices of at most DRAIN_SLICE_MS,
+   * with I/O between them: one read from Redis can bring hundreds of
+   * messages (every agent's batch of a busy second), and handling them in
+   * one go kept API requests waiting for a tenth of a second. Order is kept.
+   */
+  #queueStatuses(text: string): void {
+    this.#pending.push(text);
+    if (this.#pending.length === 1) setImmediate(() => this.#drain());
+  }
+
+  #drain(): void {
+    const until = performance.now() + DRAIN_SLICE_MS;
+    let i = 0;
+    while (i < this.#pending.length && !this.#closed) {
+      const text = this.#pending[i++] ?? '';
+      for (const status of parseStatuses(text)) this.#onStatus(status);
+      if (performance.now() >= until) break;
+    }
+    this.#pending.splice(0, this.#closed ? this.#pending.length : i);
+    if (this.#pending.length > 0) setImmediate(() => this.#drain());
   }
 
   /** One published drive status: its view now when the cache allows, else in the drive's chain. */

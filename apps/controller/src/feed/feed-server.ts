@@ -64,7 +64,10 @@ export async function createFeed(options: {
   const relay = new FeedRelay({
     services: s,
     subscriber: options.subscriber,
-    broadcast: (event, ...args) => io.to('live').emit(event, ...args),
+    // socket.io encodes a packet before it looks for receivers: with no screen connected, skip it.
+    broadcast: (event, ...args) => {
+      if ((io.of('/').adapter.rooms.get('live')?.size ?? 0) > 0) io.to('live').emit(event, ...args);
+    },
     ...(s.deps.feedIntervalMs === undefined ? {} : { intervalMs: s.deps.feedIntervalMs }),
     ...(options.onError === undefined ? {} : { onError: options.onError }),
   });

@@ -63,6 +63,14 @@ describe('drive views', () => {
     ]));
   });
 
+  it('places drives the layout does not name by id among their agent\'s drives', async () => {
+    await publishState(env, 'sim:7', { state: 'blank', mediaType: 'CD-R' }, 'agent-c');
+    await publishState(env, 'sim:6', { state: 'blank', mediaType: 'CD-R' }, 'agent-c');
+    await publishState(env, 'sim:8', { state: 'blank', mediaType: 'CD-R' }, 'agent-d');
+    const byId = Object.fromEntries((await call(env, 'GET', '/api/drives')).body.map((d: { id: string; position: number }) => [d.id, d.position]));
+    expect([byId['sim:6'], byId['sim:7'], byId['sim:8']]).toEqual([0, 1, 0]);
+  });
+
   it('calls nobody for a drive whose auto-loader handles its discs', async () => {
     await publishState(env, 'sim:0', { state: 'done', mediaType: 'CD-R', autoLoader: true });
     expect(await drive('sim:0')).toMatchObject({ state: 'done', needsAttention: false, message: 'Good disc: the auto-loader takes it out' });

@@ -55,6 +55,8 @@ export class DriveViews {
   /** Per drive, bumped by recountDrive(): a count read started before it does not become the cache. */
   readonly #countsGen = new Map<string, number>();
   readonly #countsLoading = new Set<string>();
+  /** Drives whose counts the next background read takes. */
+  readonly #countsDue = new Set<string>();
 
   constructor(options: DriveViewsOptions) {
     this.#o = options;
@@ -73,7 +75,7 @@ export class DriveViews {
    */
   async recountDrive(driveId: string): Promise<void> {
     this.#countsGen.set(driveId, (this.#countsGen.get(driveId) ?? 0) + 1);
-    await this.#readCounts(driveId);
+    await this.#readCounts([driveId]);
   }
 
   /** Every known drive (published or in the layout), by agent (drives no agent reported last), position and id. */
@@ -82,7 +84,10 @@ export class DriveViews {
     const ctx = await this.#context(statuses.map((s) => s.agentId), true);
     const byId = new Map(statuses.map((s) => [s.driveId, s]));
     for (const id of Object.keys(this.#o.layout)) if (!byId.has(id)) byId.set(id, offlineStatus(id));
-    const views = await Promise.all([...byId.values()].map((s) => this.#build(s, ctx, [...byId.values()])));
+    const all = [...byId.values()];
+    const counts = await this.#readCounts([...byId.keys()]);
+    const positions = defaultPositions(all);
+    const views = all.map((s) => this.#view(s, ctx, positions, counts.get(s.driveId) ?? { passed: 0, failed: 0 }));
     return views.sort((a, b) => Number(a.agentId === '') - Number(b.agentId === '') || a.agentId.localeCompare(b.agentId)
       || a.position - b.position || a.id.localeCompare(b.id));
   }
@@ -91,12 +96,12 @@ export class DriveViews {
   async get(driveId: string, fresh = true): Promise<DriveView | null> {
     const status = (await readDriveStatus(this.#o.redis, this.#o.keys, driveId)) ?? (driveId in this.#o.layout ? offlineStatus(driveId) : null);
     if (status === null) return null;
-    return fresh ? this.#build(status, await this.#context([status.agentId], true), null) : this.fromStatus(status);
+    return fresh ? this.#build(status, await this.#context([status.agentId], true)) : this.fromStatus(status);
   }
 
   /** The view of a published status (context may be up to `maxAgeMs` old). */
   async fromStatus(status: DriveStatus): Promise<DriveView> {
-    return this.viewNow(status) ?? this.#build(status, await this.#context([status.agentId]), null);
+    return this.viewNow(status) ?? this.#build(status, await this.#context([status.agentId]));
   }
 
   /**
@@ -186,40 +191,44 @@ export class DriveViews {
   async #passFail(driveId: string): Promise<{ passed: number; failed: number }> {
     const cached = this.#counts.get(driveId);
     if (cached !== undefined && this.#o.now() - cached.at <= (this.#o.maxAgeMs ?? 1000) * 5) return cached;
-    return this.#readCounts(driveId);
+    return (await this.#readCounts([driveId])).get(driveId) ?? { passed: 0, failed: 0 };
   }
 
-  /** Re-read a drive's counts in the background (at most one read per drive at a time). */
+  /** Re-read a drive's counts in the background; the drives due in one tick are read together. */
   #refreshCounts(driveId: string): void {
     if (this.#countsLoading.has(driveId)) return;
     this.#countsLoading.add(driveId);
-    this.#readCounts(driveId).catch(() => undefined).finally(() => this.#countsLoading.delete(driveId));
+    this.#countsDue.add(driveId);
+    if (this.#countsDue.size > 1) return;
+    setImmediate(() => {
+      const ids = [...this.#countsDue];
+      this.#countsDue.clear();
+      this.#readCounts(ids).catch(() => undefined).finally(() => {
+        for (const id of ids) this.#countsLoading.delete(id);
+      });
+    });
   }
 
-  async #readCounts(driveId: string): Promise<{ passed: number; failed: number }> {
+  /** The drives' counts from the run store (one read), cached unless a recount started meanwhile. */
+  async #readCounts(driveIds: readonly string[]): Promise<Map<string, { at: number; passed: number; failed: number }>> {
     const now = this.#o.now();
-    const gen = this.#countsGen.get(driveId);
-    const ids = await this.#o.redis.zrange(this.#o.keys.driveAttempts(driveId), '0', '-1');
-    let passed = 0;
-    let failed = 0;
-    if (ids.length > 0) {
-      const pipe = this.#o.redis.pipeline();
-      for (const id of ids) pipe.hget(this.#o.keys.attempt(id), 'outcome');
-      for (const [, outcome] of (await pipe.exec()) ?? []) {
-        if (outcome === 'passed') passed++;
-        else if (outcome === 'failed' || outcome === 'interrupted') failed++;
-      }
-    }
-    const entry = { at: now, passed, failed };
-    if (gen === this.#countsGen.get(driveId)) this.#counts.set(driveId, entry);
-    return entry;
+    const gens = driveIds.map((id) => this.#countsGen.get(id));
+    const read = await this.#o.runStore.driveCounts(driveIds);
+    const out = new Map<string, { at: number; passed: number; failed: number }>();
+    driveIds.forEach((id, i) => {
+      const entry = { at: now, ...(read.get(id) ?? { passed: 0, failed: 0 }) };
+      out.set(id, entry);
+      if (gens[i] === this.#countsGen.get(id)) this.#counts.set(id, entry);
+    });
+    return out;
   }
 
-  async #build(s: DriveStatus, ctx: Context, all: readonly DriveStatus[] | null): Promise<DriveView> {
-    return this.#view(s, ctx, all, await this.#passFail(s.driveId));
+  async #build(s: DriveStatus, ctx: Context): Promise<DriveView> {
+    return this.#view(s, ctx, null, await this.#passFail(s.driveId));
   }
 
-  #view(s: DriveStatus, ctx: Context, all: readonly DriveStatus[] | null, counts: { readonly passed: number; readonly failed: number }): DriveView {
+  /** `positions`: default positions of drives the layout does not place (0 when not given). */
+  #view(s: DriveStatus, ctx: Context, positions: ReadonlyMap<string, number> | null, counts: { readonly passed: number; readonly failed: number }): DriveView {
     const layout = this.#o.layout[s.driveId] ?? {};
     const agent = ctx.agents.get(s.agentId);
     const online = agent?.online === true;
@@ -240,7 +249,7 @@ export class DriveViews {
       id: s.driveId,
       agentId: s.agentId,
       label: layout.label ?? s.driveId,
-      position: layout.position ?? this.#defaultPosition(s, all),
+      position: layout.position ?? positions?.get(s.driveId) ?? 0,
       state,
       mediaType: s.mediaType ?? null,
       percent,
@@ -259,11 +268,19 @@ export class DriveViews {
     };
   }
 
-  #defaultPosition(s: DriveStatus, all: readonly DriveStatus[] | null): number {
-    if (all === null) return 0;
-    const mine = all.filter((d) => d.agentId === s.agentId).map((d) => d.driveId).sort();
-    return Math.max(0, mine.indexOf(s.driveId));
+}
+
+/** Each drive's place among its agent's drives, by id: where the layout does not say. */
+function defaultPositions(all: readonly DriveStatus[]): Map<string, number> {
+  const byAgent = new Map<string, string[]>();
+  for (const d of all) {
+    const ids = byAgent.get(d.agentId);
+    if (ids === undefined) byAgent.set(d.agentId, [d.driveId]);
+    else ids.push(d.driveId);
   }
+  const out = new Map<string, number>();
+  for (const ids of byAgent.values()) ids.sort().forEach((id, i) => out.set(id, i));
+  return out;
 }
 
 function offlineStatus(driveId: string): DriveStatus {
