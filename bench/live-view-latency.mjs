@@ -133,7 +133,10 @@ try {
   // The feed as a Node client sees it (no browser): splits the controller's part from the page's.
   const nodeArrivals = [];
   feedClient = ioClient(url, { path: '/socket.io', auth: { token: VIEWER_TOKEN }, transports: ['websocket'] });
-  feedClient.on('drive:update', (d) => nodeArrivals.push([Date.now(), d.updatedAt ?? null, d.state !== undefined]));
+  feedClient.on('drive:updates', (ds) => {
+    const now = Date.now();
+    for (const d of ds) nodeArrivals.push([now, d.updatedAt ?? null, d.state !== undefined]);
+  });
   await new Promise((resolve, reject) => {
     feedClient.once('snapshot', resolve);
     feedClient.once('connect_error', reject);
@@ -151,11 +154,10 @@ try {
       constructor(...a) {
         super(...a);
         this.addEventListener('message', (e) => {
-          if (typeof e.data !== 'string' || !e.data.startsWith('42["drive:update"')) return;
+          if (typeof e.data !== 'string' || !e.data.startsWith('42["drive:updates"')) return;
           const now = Date.now();
           try {
-            const d = JSON.parse(e.data.slice(2))[1];
-            arrivals.push([now, d.id, d.updatedAt ?? null, d.state !== undefined]);
+            for (const d of JSON.parse(e.data.slice(2))[1]) arrivals.push([now, d.id, d.updatedAt ?? null, d.state !== undefined]);
           } catch {
             // not a frame of ours
           }

@@ -81,7 +81,7 @@ try {
   for (let i = 0; i < screenCount; i++) {
     const screen = { socket: ioClient(url, { path: '/socket.io', auth: { token: VIEWER_TOKEN }, transports: ['websocket'] }), driveUpdates: 0, snapshot: false };
     screen.socket.on('snapshot', () => (screen.snapshot = true));
-    screen.socket.on('drive:update', () => screen.driveUpdates++);
+    screen.socket.on('drive:updates', (ds) => (screen.driveUpdates += ds.length));
     screens.push(screen);
   }
   await api.waitFor(async () => screens.every((s) => s.snapshot), 60_000, 'the screens\' snapshots');
@@ -160,7 +160,7 @@ try {
 } finally {
   for (const s of screens) s.socket.close();
   for (const c of children.reverse()) await c.stop();
-  if (args.get('--keep') === undefined) rmSync(dir, { recursive: true, force: true });
+  if (!args.has('--keep')) rmSync(dir, { recursive: true, force: true });
   else console.error(`kept ${dir}`);
 }
 process.exit(exitCode);

@@ -43,7 +43,7 @@ export interface AppDeps {
   readonly agentTimeoutMs?: number;
   /** How long an eject waits for the agent's reply. Default 30000. */
   readonly commandTimeoutMs?: number;
-  /** Minimum ms between two `drive:update`s of one drive on the feed. Default 250. */
+  /** Minimum ms between two progress deltas of one drive on the feed. Default 250. */
   readonly feedIntervalMs?: number;
   /** Clock (epoch ms). Default `Date.now`. */
   readonly now?: () => number;

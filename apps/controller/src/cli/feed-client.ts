@@ -50,7 +50,9 @@ export const openSocketFeed: FeedOpener = async (settings, handlers) => {
     timeout: CONNECT_TIMEOUT_MS,
   });
   socket.on('snapshot', (s) => handlers.snapshot(s));
-  socket.on('drive:update', (d) => handlers.driveUpdate(d));
+  socket.on('drive:updates', (ds) => {
+    for (const d of ds) handlers.driveUpdate(d);
+  });
   socket.on('run:update', (r) => handlers.runUpdate(r));
   await new Promise<void>((resolve, reject) => {
     const fail = (err: ApiError): void => {

@@ -1,6 +1,7 @@
 /**
  * FeedRelay: what agents publish in Redis, and what the API changes, as feed
- * events. Drive events become coalesced `drive:update` deltas; attempt ends
+ * events. Drive events become coalesced drive deltas, sent together as
+ * `drive:updates` once per turn of the event loop; attempt ends
  * become `attempt:end` plus `run:update`; the planner's run changes become
  * `run:update`; master events `master:update`; heartbeats `agent:update`.
  *
@@ -13,7 +14,7 @@
  */
 import { DRIVE_EVENTS_CHANNEL, parseMessage, RUN_EVENTS_CHANNEL } from '@tower/jobs';
 import type { DriveStatus, RunEvent, RunRecord } from '@tower/jobs';
-import type { ServerToClientEvents, DriveView } from '../shared/api-types.js';
+import type { DriveDelta, ServerToClientEvents, DriveView } from '../shared/api-types.js';
 import { MASTER_EVENTS_CHANNEL, parseMasterEvent } from '../api/agent-commands.js';
 import type { ApiServices } from '../api/api-services.js';
 import type { RedisSubscriber } from '../api/redis-subscriber.js';
@@ -56,6 +57,8 @@ export class FeedRelay {
   #refreshAllTimer: NodeJS.Timeout | null = null;
   /** Drive event messages received and not handled yet (see #queueStatuses). */
   readonly #pending: string[] = [];
+  /** Drive deltas of this turn, not sent yet (see #sendDelta). */
+  #deltas: DriveDelta[] = [];
   #closed = false;
   readonly #onPlannerRun = (run: RunRecord): void => {
     this.#scheduleRun(run.id);
@@ -66,7 +69,7 @@ export class FeedRelay {
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
     this.#runInterval = options.runIntervalMs ?? 200;
-    this.#coalescer = new FeedCoalescer<DriveView>((d) => this.#o.broadcast('drive:update', d), {
+    this.#coalescer = new FeedCoalescer<DriveView>((d) => this.#sendDelta(d), {
       ...(options.intervalMs === undefined ? {} : { intervalMs: options.intervalMs }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
     });
@@ -138,6 +141,20 @@ export class FeedRelay {
     }
     this.#pending.splice(0, this.#closed ? this.#pending.length : i);
     if (this.#pending.length > 0) setImmediate(() => this.#drain());
+  }
+
+  /**
+   * Queue a drive delta for this turn's `drive:updates`: one frame for every
+   * delta of the turn (a burst brings hundreds) instead of one per drive.
+   */
+  #sendDelta(delta: DriveDelta): void {
+    this.#deltas.push(delta);
+    if (this.#deltas.length > 1) return;
+    setImmediate(() => {
+      const deltas = this.#deltas;
+      this.#deltas = [];
+      if (!this.#closed) this.#o.broadcast('drive:updates', deltas);
+    });
   }
 
   /** One published drive status: its view now when the cache allows, else in the drive's chain. */

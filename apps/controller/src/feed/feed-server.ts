@@ -17,7 +17,7 @@ export type FeedServer = Server<ClientToServerEvents, ServerToClientEvents, Reco
 
 /** Build the feed's snapshot. */
 export async function buildSnapshot(s: ApiServices): Promise<FeedSnapshot> {
-  const [drives, runs, agents, masters] = await Promise.all([s.drives.list(), s.runs.list(), s.drives.agents(false), listMasters(s, 50)]);
+  const [drives, runs, agents, masters] = await Promise.all([s.drives.list(), s.runs.list(), s.drives.agents(), listMasters(s, 50)]);
   return { drives, runs, agents, masters, at: s.now() };
 }
 

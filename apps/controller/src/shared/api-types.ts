@@ -298,10 +298,13 @@ export type DriveDelta = Pick<DriveView, 'id'> & Partial<Omit<DriveView, 'id'>>;
 /**
  * Events the controller sends.
  *
- * `drive:update` carries the fields changed since the drive's previous
- * delta. A change of `state` or of any field other than the progress fields
+ * `drive:updates` carries drive deltas, in order: each the fields of one
+ * drive changed since that drive's previous delta. The deltas produced in
+ * one turn of the controller's event loop go out as one event (one
+ * WebSocket frame), not one frame per drive; apply them in array order.
+ * A change of `state` or of any field other than the progress fields
  * (`percent`, `speedX`, `speedMBps`, `etaSeconds`, `bufferPercent`,
- * `updatedAt`) is sent at once, never held, dropped or merged away.
+ * `updatedAt`) goes at once, never held, dropped or merged away.
  * Progress-only deltas are throttled per drive to one per 250 ms (the
  * feed interval) of the agent's time (`updatedAt`, when the agent published
  * the event): a tick is sent at once when its `updatedAt` is at least 250 ms
@@ -312,7 +315,7 @@ export type DriveDelta = Pick<DriveView, 'id'> & Partial<Omit<DriveView, 'id'>>;
  */
 export interface ServerToClientEvents {
   snapshot: (snapshot: FeedSnapshot) => void;
-  'drive:update': (delta: DriveDelta) => void;
+  'drive:updates': (deltas: DriveDelta[]) => void;
   'run:update': (run: RunView) => void;
   'attempt:end': (attempt: AttemptView) => void;
   'agent:update': (agent: AgentView) => void;

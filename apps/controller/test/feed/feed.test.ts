@@ -43,7 +43,7 @@ async function client(token = VIEWER): Promise<{ socket: Client; snapshot: FeedS
 }
 
 const driveUpdates = (events: { name: string; data: Json }[], id: string): DriveDelta[] =>
-  events.filter((e) => e.name === 'drive:update' && e.data.id === id).map((e) => e.data as DriveDelta);
+  events.filter((e) => e.name === 'drive:updates').flatMap((e) => e.data as DriveDelta[]).filter((d) => d.id === id);
 
 describe('live feed', () => {
   it('sends one snapshot on connect', async () => {
@@ -62,12 +62,27 @@ describe('live feed', () => {
     await expect(client('')).rejects.toThrow(/unknown API token/);
   });
 
-  it('relays a state change published by a drive worker as drive:update with only what changed', async () => {
+  it('relays a state change published by a drive worker as a drive delta with only what changed', async () => {
     const { events } = await client();
     await publishState(env, 'sim:0', { state: 'burning', mediaType: 'CD-R', runId: 'run-x', copy: 1, percent: 0, speedX: 24, speedMBps: 3.6 });
     const got = await waitFor(() => driveUpdates(events, 'sim:0').find((d) => d.state === 'burning'), 3000, 'burning');
     expect(got).toMatchObject({ id: 'sim:0', state: 'burning', percent: 0, runId: 'run-x', copy: 1 });
     expect(got).not.toHaveProperty('label');
+  });
+
+  it('sends the drive deltas of one burst in one drive:updates event, in order', async () => {
+    const { events } = await client();
+    const now = Date.now();
+    // One agent batch: both drives change state in the same message.
+    await env.redis.publish(DRIVE_EVENTS_CHANNEL, JSON.stringify([
+      { driveId: 'sim:0', agentId: 'agent-a', state: 'done', mediaType: 'CD-R', updatedAt: now },
+      { driveId: 'sim:1', agentId: 'agent-a', state: 'wrong-media', mediaType: 'DVD+R', updatedAt: now },
+    ]));
+    const batch = await waitFor(() => events.find((e) => e.name === 'drive:updates'
+      && (e.data as DriveDelta[]).some((d) => d.id === 'sim:0' && d.state === 'done')), 3000, 'the batch');
+    expect((batch.data as DriveDelta[]).map((d) => [d.id, d.state])).toEqual([['sim:0', 'done'], ['sim:1', 'wrong-media']]);
+    await publishState(env, 'sim:0', { state: 'blank', mediaType: 'CD-R' });
+    await publishState(env, 'sim:1', { state: 'empty' });
   });
 
   it('coalesces 20 progress ticks in 100 ms and sends the state change after them at once', async () => {

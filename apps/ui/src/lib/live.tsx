@@ -144,7 +144,10 @@ export function LiveProvider({ token, children }: { readonly token: string | nul
       snapshotSinceConnect = true;
       push({ type: 'snapshot', snapshot, receivedAt: Date.now() });
     });
-    socket.on('drive:update', (delta) => push({ type: 'drive', delta, receivedAt: Date.now() }));
+    socket.on('drive:updates', (deltas) => {
+      const receivedAt = Date.now();
+      for (const delta of deltas) push({ type: 'drive', delta, receivedAt });
+    });
     socket.on('run:update', (run) => push({ type: 'run', run, receivedAt: Date.now() }));
     socket.on('attempt:end', (attempt) => push({ type: 'attempt', attempt, receivedAt: Date.now() }));
     socket.on('agent:update', (agent) => push({ type: 'agent', agent, receivedAt: Date.now() }));

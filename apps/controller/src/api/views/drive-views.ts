@@ -130,10 +130,14 @@ export class DriveViews {
     return this.#view(status, c, null, counts);
   }
 
-  /** Agents, from heartbeats and the drives' published states. */
+  /**
+   * Agents, from heartbeats and (fresh) the drives' published states, which
+   * name agents that never sent a heartbeat. Not fresh: the cached context's
+   * agents, without reading every drive's state (the feed's once-a-second look).
+   */
   async agents(fresh = true): Promise<AgentView[]> {
-    const statuses = await readAllDriveStatuses(this.#o.redis, this.#o.keys);
-    const ctx = await this.#context(statuses.map((s) => s.agentId), fresh);
+    const ids = fresh ? (await readAllDriveStatuses(this.#o.redis, this.#o.keys)).map((s) => s.agentId) : [];
+    const ctx = await this.#context(ids, fresh);
     return [...ctx.agents.values()].sort((a, b) => a.id.localeCompare(b.id));
   }
 
