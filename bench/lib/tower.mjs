@@ -185,6 +185,23 @@ export function summarizeMetrics(lines) {
   };
 }
 
+/** Start (or end) a lag window in tower processes that write metrics (see process-metrics.ts: SIGUSR2). */
+export function markLagWindow(children) {
+  for (const c of children) if (c.pid !== undefined) process.kill(c.pid, 'SIGUSR2');
+}
+
+/**
+ * The lag of every event-loop tick in the window a process closed at or after
+ * `endedAt` (ms), net of the sampling interval (an idle loop reads 0):
+ * { ticks, p50Ms, p99Ms, maxMs }, or null.
+ */
+export function windowLag(file, endedAt) {
+  const line = readMetrics(file, endedAt - 50).find((l) => l.window !== undefined);
+  if (!line) return null;
+  const net = (v) => Math.max(0, v - (line.resolutionMs ?? 10));
+  return { ticks: line.window.ticks, p50Ms: net(line.window.p50Ms), p99Ms: net(line.window.p99Ms), maxMs: net(line.window.maxMs) };
+}
+
 /** Nearest-rank percentile of a sorted array. */
 export function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;

@@ -96,7 +96,8 @@ export class AgentConnections {
     this.keys = new KeySpace(options.prefix);
     this.lockDurationMs = options.lockDurationMs ?? 30_000;
     const name = options.name === undefined ? 'tower-agent' : `tower-agent:${options.name}`;
-    this.redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true, connectionName: `${name}:cmd` });
+    // Auto-pipelining: the commands all drives issue in one tick go out in one write, not one system call each.
+    this.redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true, enableAutoPipelining: true, connectionName: `${name}:cmd` });
     this.#sub = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true, connectionName: `${name}:sub` });
     // ioredis emits connection errors as events; without a listener they would crash the process.
     this.redis.on('error', (e: Error) => this.#error(e));

@@ -99,7 +99,7 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
   constructor(options: RunPlannerOptions) {
     super();
     this.#o = options;
-    this.#redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+    this.#redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true, enableAutoPipelining: true });
     this.#sub = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
     this.store = new RunStore(this.#redis, options.prefix === undefined ? {} : { prefix: options.prefix });
   }
