@@ -90,6 +90,8 @@ export class AgentConnections {
   /** Per class: the one fetch in flight while the queue looked empty, which other idle drives wait for. */
   readonly #probes = new Map<MediaClass, Promise<Job | undefined>>();
   readonly #quarantine: QuarantineSnapshot;
+  /** When this agent last called other drives to a copy it gave back, by job id. */
+  readonly #called = new Map<string, number>();
 
   constructor(options: AgentConnectionsOptions) {
     this.#o = options;
@@ -275,6 +277,21 @@ export class AgentConnections {
    */
   quarantineOf(driveId: string, maxAgeMs: number): Promise<QuarantineInfo | null> {
     return this.#quarantine.of(driveId, maxAgeMs);
+  }
+
+  /**
+   * Tell the drives that may burn a copy this agent gave back (drives of other
+   * agents) to look when it is due (`at`), instead of at their next poll while
+   * this agent's idle drives keep drawing it. At most once a second per copy
+   * for the whole agent.
+   */
+  callDrives(jobId: string, runId: string, drives: readonly string[], at: number): void {
+    const now = Date.now();
+    if ((this.#called.get(jobId) ?? 0) > now - 1000) return;
+    if (this.#called.size > 1000) this.#called.clear();
+    this.#called.set(jobId, now);
+    const msg: RunControlMessage = { action: 'work', runId, drives, at };
+    this.redis.publish(RUN_CONTROL_CHANNEL, JSON.stringify(msg)).catch((e: unknown) => this.#error(e));
   }
 
   /** This agent quarantined or released a drive: the next `quarantineOf` reads again. */

@@ -256,9 +256,21 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
   }
 
   #onRunControl(msg: RunControlMessage): void {
-    if (msg.action === 'cancel') this.#cancelRun(msg.runId, msg.reason);
-    // New, resumed or replaced work: an idle drive holding a blank looks now.
-    else if (msg.action === 'work' && this.#current === null) this.#wake?.();
+    if (msg.action === 'cancel') {
+      this.#cancelRun(msg.runId, msg.reason);
+      return;
+    }
+    if (msg.drives !== undefined && !msg.drives.includes(this.#driveId)) return;
+    // New, resumed or replaced work: an idle drive holding a blank looks now, or when the copy is back in the queue.
+    const wait = Math.min(MAX_WORK_WAIT_MS, (msg.at ?? 0) - Date.now());
+    if (wait <= 0) {
+      if (this.#current === null) this.#wake?.();
+      return;
+    }
+    setTimeout(() => {
+      this.#pool.reopen();
+      if (this.#current === null) this.#wake?.();
+    }, wait).unref();
   }
 
   async #run(): Promise<void> {
@@ -375,7 +387,9 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
       if (!allowed(this.#driveId)) {
         if (this.#handOff(job, token, cls, allowed)) return true;
         // Back almost at once: the drives that may take it are not kept waiting.
-        await this.#putBack(job, token, Math.min(putBack, 50));
+        const delay = Math.min(putBack, 50);
+        await this.#putBack(job, token, delay);
+        if (data.allowedDrives !== undefined) this.#pool.callDrives(job.id ?? '', data.runId, data.allowedDrives, Date.now() + delay);
         return false;
       }
       if (await this.#shouldDefer(job, data)) {
@@ -565,6 +579,9 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
     if (this.listenerCount('error') > 0) this.emit('error', err instanceof Error ? err : new Error(String(err)));
   }
 }
+
+/** Longest wait for the due time a `work` message names, ms. */
+const MAX_WORK_WAIT_MS = 10_000;
 
 function mediaKey(m: MediaStatus): string {
   return `${m.type ?? ''}|${m.status}|${m.capacitySectors}|${m.freeSectors}`;

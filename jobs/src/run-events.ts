@@ -35,12 +35,16 @@ export interface CopyExhaustedEvent {
 export type RunEvent = AttemptEndEvent | CopyExhaustedEvent;
 
 /**
- * What the planner publishes on `tower:run-control`: stop the run's burns in
- * flight (`cancel`), or new work is queued (`work`: idle drives look at once).
+ * What is published on `tower:run-control`: stop the run's burns in flight
+ * (`cancel`, by the planner), or there is work to take (`work`: idle drives
+ * look at once). A `work` message may name the only drives it concerns
+ * (`drives`) and when to look (`at`, ms since the epoch): a drive worker
+ * sends one when it gave back a copy that only other agents' drives may
+ * burn, timed for when the copy is back in the queue.
  */
 export type RunControlMessage =
   | { readonly action: 'cancel'; readonly runId: string; readonly reason: string }
-  | { readonly action: 'work'; readonly runId: string };
+  | { readonly action: 'work'; readonly runId: string; readonly drives?: readonly string[]; readonly at?: number };
 
 /** Parse a pub/sub message; null when it is not JSON of an object with a string `kind`/`action`. */
 export function parseMessage<T>(text: string, field: 'kind' | 'action'): T | null {

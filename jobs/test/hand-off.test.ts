@@ -104,4 +104,46 @@ describe('drive workers hand copies over', () => {
       for (const d of drives) d.dispose();
     }
   });
+
+  it('calls the drive of another agent to a copy only it may burn, when the copy is back in the queue', async () => {
+    const planner = new RunPlanner({ redisUrl: env.server.url, retryBackoffMs: 30 });
+    const poolA = new AgentConnections({ redisUrl: env.server.url, lockDurationMs: 5_000, name: 'a' });
+    const poolB = new AgentConnections({ redisUrl: env.server.url, lockDurationMs: 5_000, name: 'b' });
+    const drives = [3, 4, 9].map((index) => new SimulatedDrive({ index, timeScale: 0.0005, progressIntervalMs: 5 }));
+    for (const d of drives) d.insertDisc('CD-R');
+    const workers: DriveWorker[] = [];
+    const errors: Error[] = [];
+    const begins: string[] = [];
+    const make = (drive: SimulatedDrive, pool: AgentConnections, agentId: string, pollIntervalMs: number): DriveWorker => {
+      const w = new DriveWorker({ drive, agentId, connections: pool, pollIntervalMs, lockDurationMs: 5_000 });
+      w.on('attempt-begin', (a) => begins.push(a.driveId));
+      w.on('error', (e) => errors.push(e));
+      workers.push(w);
+      return w;
+    };
+    try {
+      await planner.start();
+      await Promise.all([poolA.start(), poolB.start()]);
+      const run = await planner.createRun(runInput(env.image, { copies: 1, allowedDrives: ['sim:9'] }));
+      const token = randomUUID();
+      const held = await waitFor(() => poolA.fetchCopy('cd', token, 0), 5_000, 'the copy');
+      // Agent B's drive finds the queue empty and sleeps its long poll.
+      await make(drives[2]!, poolB, 'agent-b', 60_000).start();
+      await waitFor(() => poolB.waiting.waiting('cd').includes('sim:9'), 5_000, 'sim:9 waiting');
+      await held.moveToDelayed(Date.now(), token);
+      poolA.reopen('cd');
+      // Agent A's idle drives, which may not burn it, draw it and give it back.
+      await make(drives[0]!, poolA, 'agent-a', 300).start();
+      await make(drives[1]!, poolA, 'agent-a', 300).start();
+      await waitFor(() => begins.length > 0, 8_000, 'a burn on sim:9 (it sleeps 60 s: only the call starts it)');
+      expect(begins).toEqual(['sim:9']);
+      await waitFor(async () => (await planner.store.getRun(run.id))?.status === 'completed', 10_000, 'the run to complete');
+      expect(errors).toEqual([]);
+    } finally {
+      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all([poolA.close(), poolB.close()]);
+      await planner.close();
+      for (const d of drives) d.dispose();
+    }
+  });
 });
