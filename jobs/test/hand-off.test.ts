@@ -55,6 +55,52 @@ describe('WaitingDrives', () => {
   });
 });
 
+/**
+ * Agents (one AgentConnections each) with blank simulated CD-R drives and a
+ * planner; a run restricted to `allowed`, whose one copy the test holds
+ * (fetched with its own token) until `release()` puts it back in the queue.
+ */
+async function handOffScene(env: RedisEnv, agents: readonly string[], allowed: string) {
+  const planner = new RunPlanner({ redisUrl: env.server.url, retryBackoffMs: 30 });
+  const pools = new Map(agents.map((name) => [name, new AgentConnections({ redisUrl: env.server.url, lockDurationMs: 5_000, name })]));
+  const drives: SimulatedDrive[] = [];
+  const workers: DriveWorker[] = [];
+  const errors: Error[] = [];
+  const begins: string[] = [];
+  await planner.start();
+  await Promise.all([...pools.values()].map((p) => p.start()));
+  const run = await planner.createRun(runInput(env.image, { copies: 1, allowedDrives: [allowed] }));
+  const anyPool = [...pools.values()][0]!;
+  const token = randomUUID();
+  const held = await waitFor(() => anyPool.fetchCopy('cd', token, 0), 5_000, 'the copy');
+  return {
+    pools, begins, errors,
+    /** Start a worker for drive `sim:<index>` (a blank in it) on an agent. */
+    async drive(index: number, agent: string, pollIntervalMs: number): Promise<void> {
+      const drive = new SimulatedDrive({ index, timeScale: 0.0005, progressIntervalMs: 5 });
+      drive.insertDisc('CD-R');
+      drives.push(drive);
+      const w = new DriveWorker({ drive, agentId: agent, connections: pools.get(agent)!, pollIntervalMs, lockDurationMs: 5_000 });
+      w.on('attempt-begin', (a) => begins.push(a.driveId));
+      w.on('error', (e) => errors.push(e));
+      workers.push(w);
+      await w.start();
+    },
+    /** The copy back in the queue, due now. */
+    async release(): Promise<void> {
+      await held.moveToDelayed(Date.now(), token);
+      for (const p of pools.values()) p.reopen('cd');
+    },
+    completed: async () => (await planner.store.getRun(run.id))?.status === 'completed',
+    async close(): Promise<void> {
+      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all([...pools.values()].map((p) => p.close()));
+      await planner.close();
+      for (const d of drives) d.dispose();
+    },
+  };
+}
+
 describe('drive workers hand copies over', () => {
   let env: RedisEnv;
   beforeAll(async () => {
@@ -63,87 +109,39 @@ describe('drive workers hand copies over', () => {
   afterAll(async () => env?.stop());
 
   it('gives a copy restricted to a waiting drive to it at once, not back to the queue', async () => {
-    const planner = new RunPlanner({ redisUrl: env.server.url, retryBackoffMs: 30 });
-    const pool = new AgentConnections({ redisUrl: env.server.url, lockDurationMs: 5_000 });
-    const drives = [0, 1].map((index) => new SimulatedDrive({ index, timeScale: 0.0005, progressIntervalMs: 5 }));
-    for (const d of drives) d.insertDisc('CD-R');
-    const workers: DriveWorker[] = [];
-    const errors: Error[] = [];
+    const scene = await handOffScene(env, ['a'], 'sim:1');
     try {
-      await planner.start();
-      await pool.start();
-      const run = await planner.createRun(runInput(env.image, { copies: 1, allowedDrives: ['sim:1'] }));
-      // The test holds the copy while sim:1 looks, so sim:1 finds the queue empty and waits, for a long poll.
-      const token = randomUUID();
-      const held = await waitFor(() => pool.fetchCopy('cd', token, 0), 5_000, 'the copy');
-      const begins: string[] = [];
-      const make = (drive: SimulatedDrive, pollIntervalMs: number): DriveWorker => {
-        const w = new DriveWorker({ drive, agentId: 'agent-hand-off', connections: pool, pollIntervalMs, lockDurationMs: 5_000 });
-        w.on('attempt-begin', (a) => begins.push(a.driveId));
-        w.on('error', (e) => errors.push(e));
-        workers.push(w);
-        return w;
-      };
-      await make(drives[1]!, 60_000).start();
-      await waitFor(() => pool.waiting.waiting('cd').includes('sim:1'), 5_000, 'sim:1 waiting');
-
+      // sim:1 looked while the test held the copy: it found the queue empty and sleeps a long poll.
+      await scene.drive(1, 'a', 60_000);
+      await waitFor(() => scene.pools.get('a')?.waiting.waiting('cd').includes('sim:1'), 5_000, 'sim:1 waiting');
       // Back to the queue; sim:0, which may not burn it, draws it next.
-      await held.moveToDelayed(Date.now(), token);
-      pool.reopen('cd');
-      const drawn = Date.now();
-      await make(drives[0]!, 50).start();
-      await waitFor(() => begins.length > 0, 5_000, 'a burn on sim:1 (it sleeps 60 s: only a hand-off starts it)');
-      expect(begins).toEqual(['sim:1']);
-      expect(Date.now() - drawn).toBeLessThan(5_000);
-      await waitFor(async () => (await planner.store.getRun(run.id))?.status === 'completed', 10_000, 'the run to complete');
-      expect(errors).toEqual([]);
+      await scene.release();
+      await scene.drive(0, 'a', 50);
+      await waitFor(() => scene.begins.length > 0, 5_000, 'a burn on sim:1 (it sleeps 60 s: only a hand-off starts it)');
+      expect(scene.begins).toEqual(['sim:1']);
+      await waitFor(scene.completed, 10_000, 'the run to complete');
+      expect(scene.errors).toEqual([]);
     } finally {
-      await Promise.all(workers.map((w) => w.close()));
-      await pool.close();
-      await planner.close();
-      for (const d of drives) d.dispose();
+      await scene.close();
     }
   });
 
   it('calls the drive of another agent to a copy only it may burn, when the copy is back in the queue', async () => {
-    const planner = new RunPlanner({ redisUrl: env.server.url, retryBackoffMs: 30 });
-    const poolA = new AgentConnections({ redisUrl: env.server.url, lockDurationMs: 5_000, name: 'a' });
-    const poolB = new AgentConnections({ redisUrl: env.server.url, lockDurationMs: 5_000, name: 'b' });
-    const drives = [3, 4, 9].map((index) => new SimulatedDrive({ index, timeScale: 0.0005, progressIntervalMs: 5 }));
-    for (const d of drives) d.insertDisc('CD-R');
-    const workers: DriveWorker[] = [];
-    const errors: Error[] = [];
-    const begins: string[] = [];
-    const make = (drive: SimulatedDrive, pool: AgentConnections, agentId: string, pollIntervalMs: number): DriveWorker => {
-      const w = new DriveWorker({ drive, agentId, connections: pool, pollIntervalMs, lockDurationMs: 5_000 });
-      w.on('attempt-begin', (a) => begins.push(a.driveId));
-      w.on('error', (e) => errors.push(e));
-      workers.push(w);
-      return w;
-    };
+    const scene = await handOffScene(env, ['a', 'b'], 'sim:9');
     try {
-      await planner.start();
-      await Promise.all([poolA.start(), poolB.start()]);
-      const run = await planner.createRun(runInput(env.image, { copies: 1, allowedDrives: ['sim:9'] }));
-      const token = randomUUID();
-      const held = await waitFor(() => poolA.fetchCopy('cd', token, 0), 5_000, 'the copy');
       // Agent B's drive finds the queue empty and sleeps its long poll.
-      await make(drives[2]!, poolB, 'agent-b', 60_000).start();
-      await waitFor(() => poolB.waiting.waiting('cd').includes('sim:9'), 5_000, 'sim:9 waiting');
-      await held.moveToDelayed(Date.now(), token);
-      poolA.reopen('cd');
+      await scene.drive(9, 'b', 60_000);
+      await waitFor(() => scene.pools.get('b')?.waiting.waiting('cd').includes('sim:9'), 5_000, 'sim:9 waiting');
+      await scene.release();
       // Agent A's idle drives, which may not burn it, draw it and give it back.
-      await make(drives[0]!, poolA, 'agent-a', 300).start();
-      await make(drives[1]!, poolA, 'agent-a', 300).start();
-      await waitFor(() => begins.length > 0, 8_000, 'a burn on sim:9 (it sleeps 60 s: only the call starts it)');
-      expect(begins).toEqual(['sim:9']);
-      await waitFor(async () => (await planner.store.getRun(run.id))?.status === 'completed', 10_000, 'the run to complete');
-      expect(errors).toEqual([]);
+      await scene.drive(3, 'a', 300);
+      await scene.drive(4, 'a', 300);
+      await waitFor(() => scene.begins.length > 0, 8_000, 'a burn on sim:9 (it sleeps 60 s: only the call starts it)');
+      expect(scene.begins).toEqual(['sim:9']);
+      await waitFor(scene.completed, 10_000, 'the run to complete');
+      expect(scene.errors).toEqual([]);
     } finally {
-      await Promise.all(workers.map((w) => w.close()));
-      await Promise.all([poolA.close(), poolB.close()]);
-      await planner.close();
-      for (const d of drives) d.dispose();
+      await scene.close();
     }
   });
 });
