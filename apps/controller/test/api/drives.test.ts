@@ -69,6 +69,8 @@ describe('drive views', () => {
     await publishState(env, 'sim:8', { state: 'blank', mediaType: 'CD-R' }, 'agent-d');
     const byId = Object.fromEntries((await call(env, 'GET', '/api/drives')).body.map((d: { id: string; position: number }) => [d.id, d.position]));
     expect([byId['sim:6'], byId['sim:7'], byId['sim:8']]).toEqual([0, 1, 0]);
+    // One drive's view (a drive page, the feed) agrees with the list.
+    expect((await drive('sim:7')).position).toBe(1);
   });
 
   it('calls nobody for a drive whose auto-loader handles its discs', async () => {

@@ -55,6 +55,8 @@ export class DriveViews {
   /** Per drive, bumped by recountDrive(): a count read started before it does not become the cache. */
   readonly #countsGen = new Map<string, number>();
   readonly #countsLoading = new Set<string>();
+  /** Default positions from the last full list, for views of one drive (the feed's, a drive page's). */
+  #positions: ReadonlyMap<string, number> = new Map();
   /** Drives whose counts the next background read takes. */
   readonly #countsDue = new Set<string>();
 
@@ -87,6 +89,7 @@ export class DriveViews {
     const all = [...byId.values()];
     const counts = await this.#readCounts([...byId.keys()]);
     const positions = defaultPositions(all);
+    this.#positions = positions;
     const views = all.map((s) => this.#view(s, ctx, positions, counts.get(s.driveId) ?? { passed: 0, failed: 0 }));
     return views.sort((a, b) => Number(a.agentId === '') - Number(b.agentId === '') || a.agentId.localeCompare(b.agentId)
       || a.position - b.position || a.id.localeCompare(b.id));
@@ -231,7 +234,7 @@ export class DriveViews {
     return this.#view(s, ctx, null, await this.#passFail(s.driveId));
   }
 
-  /** `positions`: default positions of drives the layout does not place (0 when not given). */
+  /** `positions`: default positions of drives the layout does not place (else those of the last full list; 0 when unknown). */
   #view(s: DriveStatus, ctx: Context, positions: ReadonlyMap<string, number> | null, counts: { readonly passed: number; readonly failed: number }): DriveView {
     const layout = this.#o.layout[s.driveId] ?? {};
     const agent = ctx.agents.get(s.agentId);
@@ -253,7 +256,7 @@ export class DriveViews {
       id: s.driveId,
       agentId: s.agentId,
       label: layout.label ?? s.driveId,
-      position: layout.position ?? positions?.get(s.driveId) ?? 0,
+      position: layout.position ?? (positions ?? this.#positions).get(s.driveId) ?? 0,
       state,
       mediaType: s.mediaType ?? null,
       percent,
