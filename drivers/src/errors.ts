@@ -210,6 +210,72 @@ export class InvalidDeviceError extends DriveError {
   readonly needsOperator = false;
 }
 
+/** A SCSI command a drive failed, with the sense data it answered. */
+export interface ScsiFailure {
+  /** Operation code, e.g. `0x53`. */
+  readonly opcode: number;
+  /** Command name as the tool printed it (else the MMC name), e.g. `RESERVE TRACK`. */
+  readonly command: string;
+  /** Sense key (5 = ILLEGAL REQUEST: the drive refused the command). */
+  readonly senseKey: number;
+  /** Additional sense code and qualifier. */
+  readonly asc: number;
+  readonly ascq: number;
+  /** Readable sense text, e.g. `Illegal request, invalid command operation code`. */
+  readonly description: string;
+}
+
+/**
+ * The drive refused or failed a SCSI command, and no other class describes
+ * the failure; `scsi` names the command and its sense data (the message says
+ * the same in one line, e.g. `cdrskin: READ DISC STRUCTURE (ADh) refused:
+ * sense 5/24/00 Illegal request, invalid field in CDB`). It speaks against the
+ * drive; another drive may well do it.
+ */
+export class ScsiCommandError extends DriveError {
+  readonly code: string = 'SCSI_COMMAND_FAILED';
+  readonly retryable = true;
+  readonly driveFault: boolean = true;
+  readonly needsOperator = false;
+  constructor(
+    message: string,
+    readonly scsi: ScsiFailure,
+    options: DriveErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), scsi: this.scsi };
+  }
+}
+
+/**
+ * The drive refused a write mode before a byte was written: it answered a
+ * write set-up command (RESERVE TRACK, SEND CUE SHEET, MODE SELECT of the
+ * write parameters) with ILLEGAL REQUEST. The disc is untouched and may be
+ * burned in another mode; the cdrecord backend does that itself (SAO, then
+ * TAO), so this reaches a caller only when no other mode was left to try.
+ * Not a fault of the drive or the disc.
+ */
+export class WriteModeRefusedError extends ScsiCommandError {
+  override readonly code = 'WRITE_MODE_REFUSED';
+  override readonly driveFault = false;
+  constructor(
+    message: string,
+    scsi: ScsiFailure,
+    /** The refused mode. */
+    readonly mode: 'sao' | 'tao',
+    options: DriveErrorOptions = {},
+  ) {
+    super(message, scsi, options);
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), mode: this.mode };
+  }
+}
+
 /** The tool failed in a way no other class describes; `tool` has its output. */
 export class ToolError extends DriveError {
   readonly code = 'TOOL_ERROR';

@@ -6,6 +6,8 @@
  * §5.1, §5.9.
  */
 import {
+  ScsiCommandError,
+  WriteModeRefusedError,
   BufferUnderrunError,
   DriveBusyError,
   DriveGoneError,
@@ -17,10 +19,11 @@ import {
   WriteProtectedError,
   WrongMediaError,
 } from '../errors.js';
-import type { DriveError, DriveErrorOptions } from '../errors.js';
+import type { DriveError, DriveErrorOptions, ScsiFailure } from '../errors.js';
 import { toolFailure } from '../tool-process.js';
 import type { ToolRun } from '../tool-process.js';
 import { splitToolLines, summarizeBurnOutput } from './burn-progress.js';
+import { SENSE_KEY_ILLEGAL_REQUEST, WRITE_SETUP_OPCODES, describeScsiFailure, parseScsiFailures } from './scsi-sense.js';
 
 /** What the classifier knows besides the output. */
 export interface BurnFailureContext {
@@ -28,6 +31,43 @@ export interface BurnFailureContext {
   readonly device: string;
   /** Sectors of the image being burned, when known (used when the tool does not print sizes). */
   readonly imageSectors?: number;
+  /** The write mode the burn ran in; default: what the output says (`… in real SAO mode …`), else SAO. */
+  readonly writeMode?: 'sao' | 'tao';
+}
+
+/**
+ * True when a burn's output shows that no byte reached the disc: no progress
+ * line with more than 0 MiB written, every `Total bytes read/written` says 0
+ * written, and no `error after N bytes` with N > 0. Judged from the output
+ * alone, so it errs towards "written" when the output says anything else.
+ */
+export function noByteWritten(text: string): boolean {
+  const summary = summarizeBurnOutput(text);
+  if (summary.lastWrittenMiB !== null && summary.lastWrittenMiB > 0) return false;
+  if (summary.bytesWritten !== null && summary.bytesWritten > 0) return false;
+  const after = /error after (\d+) bytes/.exec(text);
+  if (after && Number(after[1]) > 0) return false;
+  // growisofs progress ("  1234/5678 ( 0.0%) @0x ...") with bytes done.
+  if (/^\s*[1-9]\d*\/\d+ \(\s*[\d.]+%\) @/m.test(text)) return false;
+  return true;
+}
+
+/**
+ * The write set-up command a drive refused before writing, when that is how
+ * the burn failed: ILLEGAL REQUEST on RESERVE TRACK, SEND CUE SHEET or MODE
+ * SELECT, and no byte written. Null otherwise.
+ */
+export function writeModeRefusal(text: string): ScsiFailure | null {
+  if (!noByteWritten(text)) return null;
+  const refused = parseScsiFailures(text).filter((f) => f.senseKey === SENSE_KEY_ILLEGAL_REQUEST && WRITE_SETUP_OPCODES.has(f.opcode));
+  return refused[refused.length - 1] ?? null;
+}
+
+/** The mode a burn ran in, from cdrecord's `Starting to write CD/DVD at speed … in real SAO mode`. */
+function modeOf(text: string): 'sao' | 'tao' | null {
+  const m = /in (?:real|dummy) (SAO|TAO|DAO|RAW)\b/i.exec(text);
+  if (!m) return null;
+  return m[1]?.toUpperCase() === 'TAO' ? 'tao' : 'sao';
 }
 
 const ROOT_PERMISSION_FILE = '/root/cdrskin_permissions/allow_emulated_drives';
@@ -36,9 +76,19 @@ function first(text: string, pattern: RegExp): RegExpExecArray | null {
   return pattern.exec(text);
 }
 
-/** The last line that looks like a message from the tool, for the generic case. */
+/** A closing summary that names no cause ("burning failed", "Job could not be performed properly"). */
+const GENERIC_FAILURE = /burning failed|blanking failed|Job could not be performed|aborting : -abort_on|^\S+ : NOTE : Gave up/i;
+
+/**
+ * The line that best says why the tool failed, for the generic case: the
+ * first FATAL/FAILURE/SORRY line that names a cause, else the last line that
+ * looks like an error, else the last line. cdrskin ends stdout with
+ * `cdrskin: burning failed` while the cause is on stderr.
+ */
 function lastMessage(run: ToolRun): string {
   const lines = [...splitToolLines(run.stderr), ...splitToolLines(run.stdout)].map((l) => l.trim());
+  const causes = lines.filter((l) => /FATAL|SORRY|FAILURE/.test(l) && !GENERIC_FAILURE.test(l));
+  if (causes[0] !== undefined) return causes[0];
   const telling = lines.filter((l) => /FATAL|SORRY|FAILURE|ERROR|error|Cannot|cannot|failed/.test(l));
   return telling[telling.length - 1] ?? lines[lines.length - 1] ?? 'no output';
 }
@@ -171,6 +221,18 @@ export function classifyBurnFailure(run: ToolRun, context: BurnFailureContext): 
     return new ToolError(`${dev}: the drive cannot write in this mode or is not a recorder (${tool})`, opts);
   }
 
+  // --- a write mode refused before writing (the disc is untouched) ---------------
+  const refusal = writeModeRefusal(text);
+  if (refusal) {
+    const mode = context.writeMode ?? modeOf(text) ?? 'sao';
+    return new WriteModeRefusedError(
+      `${dev}: ${tool}: ${describeScsiFailure(refusal)} (${mode.toUpperCase()} write mode; nothing was written)`,
+      refusal,
+      mode,
+      opts,
+    );
+  }
+
   // --- failures while writing ---------------------------------------------------
   const written = bytesWrittenOf(text);
   if (/buffer underrun|buffer under run/i.test(text)) {
@@ -187,6 +249,11 @@ export function classifyBurnFailure(run: ToolRun, context: BurnFailureContext): 
     const what = /Cannot fixate disk|Cannot close track/.test(text) ? 'closing the disc failed' : 'write error';
     return new WriteError(`${dev}: ${what}${mib(written)}; the disc is unusable`, written, opts);
   }
+
+  // --- any other command the drive refused or failed, with its sense data ---------
+  const scsi = parseScsiFailures(text);
+  const failed = scsi.filter((f) => f.senseKey !== 0 && f.senseKey !== 1).pop();
+  if (failed) return new ScsiCommandError(`${dev}: ${tool}: ${describeScsiFailure(failed)}`, failed, opts);
 
   return new ToolError(`${dev}: ${tool} failed (${exitText(run)}): ${lastMessage(run)}`, opts);
 }

@@ -3,6 +3,8 @@
  * copies of /work/shared/optical/samples) and the README-quoted excerpts
  * (`fixtures/readme/`). A capture's first line is `$ command`, its last
  * `[exit code: N]`; what lies between is the tool's merged output, CRs kept.
+ * The tgt captures (`tgt-*.txt`, optical tools reference §9) keep the streams
+ * apart: `# stdout:`, the stdout, `# stderr:`, the stderr, `# exit: N`.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -34,8 +36,39 @@ export interface LoadedSample {
   readonly exitCode: number;
 }
 
-/** Split a capture into its command, output and exit code. */
+/** A capture with its streams apart (the tgt format). */
+export interface StreamCapture {
+  readonly command: string;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode: number;
+}
+
+/** Split a tgt-format capture (`# stdout:` / `# stderr:` / `# exit: N`); null for the merged format. */
+export function parseStreamCapture(text: string): StreamCapture | null {
+  const m = /^(\$ [^\n]*)\n# stdout:\n([\s\S]*?)# stderr:\n([\s\S]*?)# exit: (-?\d+)\s*$/.exec(text);
+  if (!m) return null;
+  return { command: m[1] ?? '', stdout: m[2] ?? '', stderr: m[3] ?? '', exitCode: Number(m[4]) };
+}
+
+/** A `ToolRun` from a tgt-format capture, each stream as the tool wrote it. */
+export function loadStreams(name: string): ToolRun {
+  const capture = parseStreamCapture(readFixture(name));
+  if (!capture) throw new Error(`${name} does not keep its streams apart`);
+  return {
+    program: programOf(capture.command),
+    exitCode: capture.exitCode,
+    signal: null,
+    stdout: capture.stdout,
+    stderr: capture.stderr,
+    durationMs: 0,
+  };
+}
+
+/** Split a capture into its command, output and exit code (a tgt capture's output is stdout then stderr). */
 export function parseSample(text: string): LoadedSample {
+  const streams = parseStreamCapture(text);
+  if (streams) return { command: streams.command, output: `${streams.stdout}${streams.stderr}`, exitCode: streams.exitCode };
   const firstBreak = text.indexOf('\n');
   const command = text.slice(0, firstBreak);
   if (!command.startsWith('$ ')) throw new Error(`not a capture: first line is ${JSON.stringify(command)}`);
