@@ -95,6 +95,17 @@ export const HistoryQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, description: 'default 1000' })),
 }, obj);
 
+/** Largest page of `GET /api/runs`. */
+export const RUNS_MAX_LIMIT = 1000;
+
+export const RunsQuery = Type.Object({
+  status: Type.Optional(Type.Union([Type.Literal('all'), Type.Literal('active'), Type.Literal('finished')], {
+    description: 'active: queued, running or paused; finished: completed, cancelled or failed; default all',
+  })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'runs to skip, newest first; default 0' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: RUNS_MAX_LIMIT, description: 'largest page; default no limit' })),
+}, { ...obj, title: 'RunsQuery' });
+
 export const AuditQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, description: 'default 100' })),
 }, obj);

@@ -28,7 +28,7 @@
  * | POST   /api/masters                   | operator | MasterRequest           | MasterView (202)      |
  * | GET    /api/masters                   | viewer   |                         | MasterView[]          |
  * | GET    /api/masters/:id               | viewer   |                         | MasterView            |
- * | GET    /api/runs                      | viewer   |                         | RunView[]             |
+ * | GET    /api/runs                      | viewer   | RunsQuery               | RunView[]             |
  * | POST   /api/runs                      | operator | CreateRunRequest        | RunView (201)         |
  * | GET    /api/runs/:id                  | viewer   |                         | RunView               |
  * | POST   /api/runs/:id/pause            | operator |                         | RunView               |
@@ -265,6 +265,23 @@ export interface HistoryQuery {
   readonly from?: number;
   readonly to?: number;
   readonly format?: 'json' | 'csv';
+  readonly limit?: number;
+}
+
+/**
+ * A page of `GET /api/runs`, newest first (by creation time, then id).
+ * Without `limit`, every run matching `status` comes back. The response
+ * carries the number of runs matching `status` in the `X-Total-Count`
+ * header. Offsets count from the newest run: a run that finishes between
+ * two page requests can appear on two pages, never on none (finished runs
+ * do not leave the finished set).
+ */
+export interface RunsQuery {
+  /** `active`: queued, running or paused; `finished`: completed, cancelled or failed; `all` (default). */
+  readonly status?: 'all' | 'active' | 'finished';
+  /** Runs to skip, 0..1000000. Default 0. */
+  readonly offset?: number;
+  /** Largest page, 1..1000. Default: no limit. */
   readonly limit?: number;
 }
 

@@ -1,17 +1,19 @@
 /**
- * Runs: create (validated, then planned), list, get, pause, resume, cancel, report.
+ * Runs: create (validated, then planned), list (paged), get, pause, resume,
+ * cancel, report. The paging helpers here also give the feed's snapshot its
+ * runs: only the runs of a page are read whole, whatever the history's length.
  */
 import { randomUUID } from 'node:crypto';
 import { Type } from '@fastify/type-provider-typebox';
 import type { Static } from '@fastify/type-provider-typebox';
 import type { VerifyPolicy } from '@tower/jobs';
-import type { RunReport, RunView, VerifyPolicyInput } from '../../shared/api-types.js';
+import type { RunReport, RunsQuery as RunsQueryInput, RunView, VerifyPolicyInput } from '../../shared/api-types.js';
 import { ApiError, invalidInput, notFound } from '../api-error.js';
 import type { ApiServices, TypedApp } from '../api-services.js';
 import { principalOf } from '../auth.js';
 import { attemptsCsv } from '../csv.js';
 import {
-  CancelRunRequest, CreateRunRequest, doc, IdParams, ReportQuery, RunId, RunReport as RunReportSchema, RunView as RunSchema,
+  CancelRunRequest, CreateRunRequest, doc, IdParams, ReportQuery, RunId, RunReport as RunReportSchema, RunsQuery, RunView as RunSchema,
 } from '../schemas.js';
 import { toAttemptView } from '../views/attempt-view.js';
 
@@ -27,8 +29,16 @@ export function registerRunRoutes(app: TypedApp, s: ApiServices): void {
   const params = IdParams(RunId);
 
   app.get('/api/runs', {
-    schema: { tags: ['runs'], summary: 'Every run, newest first', response: doc({ 200: Type.Array(RunSchema) }, 401) },
-  }, async () => s.runs.list());
+    schema: {
+      tags: ['runs'],
+      summary: 'Runs, newest first: every run, or a page (`status`, `offset`, `limit`); X-Total-Count: the runs matching `status`',
+      querystring: RunsQuery,
+      response: doc({ 200: Type.Array(RunSchema) }, 400, 401),
+    },
+  }, async (request, reply) => {
+    const { runs, total } = await pageRuns(s, request.query);
+    return reply.header('x-total-count', String(total)).send(runs);
+  });
 
   app.post('/api/runs', {
     schema: { tags: ['runs'], summary: 'Create a run: N good copies of an image', body: CreateRunRequest, response: doc({ 201: RunSchema }, 400, 401, 403, 404, 422) },
@@ -92,6 +102,58 @@ export function registerRunRoutes(app: TypedApp, s: ApiServices): void {
     const report: RunReport = { run, attempts, generatedAt: s.now() };
     return report;
   });
+}
+
+/** Statuses of a run that may still burn discs. */
+const ACTIVE_STATUSES: ReadonlySet<string> = new Set(['queued', 'running', 'paused']);
+
+/** A run of the index: its id and status (null: the run's record is gone). */
+export interface IndexedRun {
+  readonly id: string;
+  readonly status: string | null;
+}
+
+/** True for the statuses of a run that may still burn discs (queued, running, paused). */
+export function isActiveStatus(status: string | null): boolean {
+  return status !== null && ACTIVE_STATUSES.has(status);
+}
+
+/**
+ * Every run's id, newest first (creation time, then id, as `RunViews.list`),
+ * with its status when `withStatus`: two Redis round trips, no run read whole.
+ */
+export async function runIndex(s: ApiServices, withStatus: boolean): Promise<IndexedRun[]> {
+  const flat = await s.deps.redis.zrange(s.jobKeys.runs(), '0', '-1', 'WITHSCORES');
+  const entries: { id: string; at: number }[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) entries.push({ id: flat[i] ?? '', at: Number(flat[i + 1]) });
+  entries.sort((a, b) => b.at - a.at || a.id.localeCompare(b.id));
+  if (!withStatus || entries.length === 0) return entries.map((e) => ({ id: e.id, status: null }));
+  const pipe = s.deps.redis.pipeline();
+  for (const e of entries) pipe.hget(s.jobKeys.run(e.id), 'status');
+  const replies = (await pipe.exec()) ?? [];
+  return entries.map((e, i) => {
+    const v = replies[i]?.[1];
+    return { id: e.id, status: typeof v === 'string' ? v : null };
+  });
+}
+
+/** The views of some runs, in the order given; runs gone meanwhile are left out. */
+export async function viewRuns(s: ApiServices, ids: readonly string[]): Promise<RunView[]> {
+  const views = await Promise.all(ids.map(async (id) => {
+    const run = await s.deps.runStore.getRun(id);
+    return run === null ? null : s.runs.view(run);
+  }));
+  return views.filter((v): v is RunView => v !== null);
+}
+
+/** A page of runs, newest first, and how many runs match the query's status. */
+export async function pageRuns(s: ApiServices, q: RunsQueryInput): Promise<{ runs: RunView[]; total: number }> {
+  const status = q.status ?? 'all';
+  const index = await runIndex(s, status !== 'all');
+  const matching = status === 'all' ? index : index.filter((r) => r.status !== null && isActiveStatus(r.status) === (status === 'active'));
+  const offset = q.offset ?? 0;
+  const page = matching.slice(offset, q.limit === undefined ? undefined : offset + q.limit);
+  return { runs: await viewRuns(s, page.map((r) => r.id)), total: matching.length };
 }
 
 async function requireRun(s: ApiServices, runId: string): Promise<RunView> {
