@@ -2,6 +2,13 @@
  * The live feed: socket.io on the API's http server (path `/socket.io`),
  * handshake `auth: { token }`, one `snapshot` on connect (and on
  * `snapshot:request`), then the relay's deltas to every client.
+ *
+ * Bounded per client: at most `maxConnectionsPerToken` connections per
+ * token (ConnectionCap), a rate limit on every event a connection sends
+ * (SocketRateLimit: excess dropped, a flood closed with `feed:error`), one
+ * snapshot per connection in hand at a time with requests meanwhile
+ * coalesced into one (SnapshotSender), and snapshot builds shared by all
+ * connections (SharedBuild).
  */
 import type http from 'node:http';
 import { Server } from 'socket.io';
@@ -9,16 +16,28 @@ import type { ClientToServerEvents, FeedSnapshot, ServerToClientEvents } from '.
 import type { ApiServices } from '../api/api-services.js';
 import type { Principal, TokenTable } from '../api/auth.js';
 import type { RedisSubscriber } from '../api/redis-subscriber.js';
-import { listMasters } from '../api/routes/master-routes.js';
+import { ConnectionCap, connectionCapMiddleware, DEFAULT_MAX_CONNECTIONS_PER_TOKEN } from './connection-cap.js';
 import { FeedRelay } from './feed-relay.js';
+import { buildSnapshot, RECENT_FINISHED_RUNS } from './feed-snapshot.js';
+import { SharedBuild } from './shared-build.js';
+import { whenFlushed } from './socket-flush.js';
+import { DEFAULT_SOCKET_RATE_LIMIT, SocketRateLimit } from './socket-rate-limit.js';
+import type { SocketRateLimitOptions } from './socket-rate-limit.js';
+import { SnapshotSender } from './snapshot-sender.js';
+
+export { buildSnapshot } from './feed-snapshot.js';
 
 /** The socket.io server type of the feed. */
 export type FeedServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { principal: Principal }>;
 
-/** Build the feed's snapshot. */
-export async function buildSnapshot(s: ApiServices): Promise<FeedSnapshot> {
-  const [drives, runs, agents, masters] = await Promise.all([s.drives.list(), s.runs.list(), s.drives.agents(), listMasters(s, 50)]);
-  return { drives, runs, agents, masters, at: s.now() };
+/** Limits of the feed's clients; every field has a default. */
+export interface FeedLimits {
+  /** Connections one token may hold at once. Default 20. */
+  readonly maxConnectionsPerToken?: number;
+  /** Rate limit of the events one connection sends. Default {@link DEFAULT_SOCKET_RATE_LIMIT}. */
+  readonly rateLimit?: SocketRateLimitOptions;
+  /** Finished runs a snapshot carries. Default 20. */
+  readonly recentFinishedRuns?: number;
 }
 
 /** The feed and its relay. */
@@ -34,6 +53,7 @@ export async function createFeed(options: {
   services: ApiServices;
   tokens: TokenTable;
   subscriber: RedisSubscriber;
+  limits?: FeedLimits;
   onError?: (err: Error) => void;
 }): Promise<Feed> {
   const { services: s } = options;
@@ -48,18 +68,37 @@ export async function createFeed(options: {
     socket.data.principal = principal;
     next();
   });
+  io.use(connectionCapMiddleware(new ConnectionCap(options.limits?.maxConnectionsPerToken ?? DEFAULT_MAX_CONNECTIONS_PER_TOKEN)));
+  const recentFinished = options.limits?.recentFinishedRuns ?? RECENT_FINISHED_RUNS;
+  const snapshots = new SharedBuild<FeedSnapshot>(() => buildSnapshot(s, recentFinished));
   io.on('connection', (socket) => {
-    const send = async (): Promise<void> => {
-      socket.emit('snapshot', await buildSnapshot(s));
-    };
-    // Deltas go to the room `live`, joined once the first snapshot is out: a client sees the snapshot first.
-    send().then(
-      () => socket.join('live'),
-      (err: unknown) => options.onError?.(err as Error),
-    );
-    socket.on('snapshot:request', () => {
-      send().catch((err: unknown) => options.onError?.(err as Error));
+    const rate = new SocketRateLimit(options.limits?.rateLimit ?? DEFAULT_SOCKET_RATE_LIMIT);
+    const sender = new SnapshotSender({
+      build: () => snapshots.get(),
+      emit: (snapshot) => {
+        socket.emit('snapshot', snapshot);
+        // Deltas go to the room `live`, joined once the first snapshot is queued: a client sees the snapshot first.
+        if (!socket.rooms.has('live')) void socket.join('live');
+      },
+      flushed: () => whenFlushed(socket.conn),
+      ...(options.onError === undefined ? {} : { onError: options.onError }),
     });
+    socket.use((_packet, next) => {
+      const verdict = rate.verdict();
+      if (verdict === 'handle') {
+        next();
+        return;
+      }
+      // Dropped: `next` is not called, so no handler sees the event.
+      if (verdict === 'close' && socket.connected) {
+        sender.close();
+        socket.emit('feed:error', { code: 'RATE_LIMITED', message: `too many requests on the live feed (${rate.dropped} dropped); ask for a snapshot once per reconnect` });
+        socket.disconnect(true);
+      }
+    });
+    socket.on('snapshot:request', () => sender.request());
+    socket.on('disconnect', () => sender.close());
+    sender.request();
   });
   const relay = new FeedRelay({
     services: s,

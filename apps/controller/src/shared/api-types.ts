@@ -300,13 +300,41 @@ export interface AuditEntry {
   readonly detail: string;
 }
 
-/** Live feed (socket.io, path `/socket.io`, handshake `auth: { token }`). */
+/**
+ * Live feed (socket.io, path `/socket.io`, handshake `auth: { token }`).
+ *
+ * Limits: at most 20 connections per token at once (one more is refused;
+ * its `connect_error` carries `data.code` `TOO_MANY_CONNECTIONS`). Events a
+ * client sends are rate-limited per connection (a burst of 10, then 2 a
+ * second; the excess is dropped); a connection that keeps sending far beyond
+ * that (more than a burst of 100, or over 10 a second) gets `feed:error`
+ * `RATE_LIMITED` and is disconnected. `snapshot:request`s that arrive while
+ * a snapshot for the connection is being built or is still being written
+ * out are answered by one snapshot after it.
+ */
 export interface FeedSnapshot {
   readonly drives: readonly DriveView[];
+  /**
+   * The active runs (queued, running, paused), all of them, then the newest
+   * finished runs (at most 20, by creation time), newest first within each.
+   * Older finished runs are paged through `GET /api/runs?status=finished`.
+   */
   readonly runs: readonly RunView[];
+  /**
+   * How many finished runs exist beyond those in `runs` (0: `runs` holds
+   * every run). Always sent by this controller; absent from older ones.
+   */
+  readonly olderRuns?: number;
   readonly agents: readonly AgentView[];
   readonly masters: readonly MasterView[];
   readonly at: number;
+}
+
+/** Why the controller is about to close a feed connection (sent just before it does). */
+export interface FeedError {
+  /** `RATE_LIMITED`: the client sent events far faster than allowed. */
+  readonly code: string;
+  readonly message: string;
 }
 
 /** A drive's changed fields only, plus its id. */
@@ -337,9 +365,16 @@ export interface ServerToClientEvents {
   'attempt:end': (attempt: AttemptView) => void;
   'agent:update': (agent: AgentView) => void;
   'master:update': (master: MasterView) => void;
+  /** The controller closes this connection next, for this reason. */
+  'feed:error': (error: FeedError) => void;
 }
 
-/** Events a client may send: only a request for a fresh snapshot (everything that changes state goes through the REST API). */
+/**
+ * Events a client may send: only a request for a fresh snapshot (everything
+ * that changes state goes through the REST API). Rate-limited: see
+ * {@link FeedSnapshot}. A client needs one request after a reconnect, not
+ * one per event it cannot place.
+ */
 export interface ClientToServerEvents {
   'snapshot:request': () => void;
 }
