@@ -6,10 +6,14 @@
  * metacharacters, path traversal in import paths (incl. a symlink out of the
  * root and NUL bytes), oversized uploads (declared and streamed), truncated
  * and garbage images, missing tokens and wrong roles on every changing route,
- * wrong types, out-of-range numbers, unknown ids. Each gets a clear 4xx in the
- * API's error format and changes nothing: runs, queues, library folder
- * (hidden files too), images, masters, quarantine and the audit log.
+ * wrong types, out-of-range numbers, unknown ids, and routes reached without a
+ * token through another spelling of their path (percent-encoded, double-
+ * encoded, absolute-form request targets, mixed case, dot segments), sent
+ * byte for byte over node:http. Each gets a clear 4xx in the API's error
+ * format and changes nothing: runs, queues, library folder (hidden files too),
+ * images, masters, quarantine and the audit log.
  */
+import http from 'node:http';
 import { readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +23,14 @@ import type { Env } from '../../apps/controller/test/api/support.js';
 let env: Env;
 let outside = '';
 beforeAll(async () => {
-  env = await startEnv({ deps: { driveLayout: { 'sim:0': { label: 'Top', group: 'left' } } } });
+  env = await startEnv({
+    deps: {
+      driveLayout: { 'sim:0': { label: 'Top', group: 'left' } },
+      // This suite tries wrong tokens on purpose, all from 127.0.0.1: the token-guessing throttle has its own tests.
+      authThrottle: { maxFailures: 10_000 },
+      log: () => undefined,
+    },
+  });
   // A file outside the import root, and a symlink to it inside the root.
   outside = path.join(env.dir, 'secret.iso');
   writeFileSync(outside, readFileSync(env.isoSmall));
@@ -63,6 +74,8 @@ interface Case {
   readonly token?: string | null;
   /** Send the body as a stream without Content-Length (chunked). */
   readonly chunked?: boolean;
+  /** Send `route()` as the request target exactly as written (node:http, no URL normalisation). */
+  readonly raw?: boolean;
   readonly status: number;
   readonly code: string | RegExp;
   readonly message?: RegExp;
@@ -133,6 +146,46 @@ const authCases: Case[] = [
   ...READING.map((route): Case => ({ name: `GET ${route} without a token`, method: 'GET', route: () => route, token: null, status: 401, code: 'UNAUTHENTICATED' })),
 ];
 
+/** Protected routes spelt so that the URL text is not `/api/...` while the router may still match them (the auth must follow the route). */
+const BYPASS: { label: string; target: () => string }[] = [
+  { label: 'first letter percent-encoded', target: () => '/%61pi/audit' },
+  { label: 'whole path percent-encoded', target: () => '/%61%70%69/%61%75%64%69%74' },
+  { label: 'last segment percent-encoded', target: () => '/api/%61udit' },
+  { label: 'encoded, upper-case hex digit', target: () => '/api/hist%6Fry' },
+  { label: 'encoded, lower-case hex digit', target: () => '/api/hist%6fry' },
+  { label: 'encoded slash', target: () => '/api%2Faudit' },
+  { label: 'encoded slash, lower-case hex', target: () => '/api%2faudit' },
+  { label: 'double-encoded', target: () => '/%2561pi/audit' },
+  { label: 'double-encoded slash', target: () => '/api%252Faudit' },
+  { label: 'absolute-form', target: () => `${env.url}/api/runs` },
+  { label: 'absolute-form, encoded path', target: () => `${env.url}/%61pi/audit` },
+  { label: 'absolute-form, upper-case scheme and host', target: () => `HTTP://LOCALHOST:${new URL(env.url).port}/api/audit` },
+  { label: 'absolute-form naming another host', target: () => 'http://evil.example/api/audit' },
+  { label: 'mixed case', target: () => '/Api/Audit' },
+  { label: 'upper case', target: () => '/API/RUNS' },
+  { label: 'mixed case, encoded', target: () => '/%41pi/audit' },
+  { label: 'trailing slash', target: () => '/api/audit/' },
+  { label: 'double slash', target: () => '//api/audit' },
+  { label: 'dot segment', target: () => '/api/./audit' },
+  { label: 'dot-dot segment', target: () => '/x/../api/audit' },
+  { label: 'encoded dot-dot segment', target: () => '/x/%2e%2e/api/audit' },
+  { label: 'semicolon parameter', target: () => '/api/audit;a=1' },
+  { label: 'a token in the query string', target: () => '/api/audit?token=op-secret-token' },
+];
+
+const bypassCases: Case[] = [
+  ...BYPASS.map((b): Case => ({ name: `GET ${b.label} without a token`, method: 'GET', route: b.target, raw: true, token: null, status: 401, code: 'UNAUTHENTICATED' })),
+  { name: 'GET encoded with a wrong token', method: 'GET', route: () => '/%61pi/audit', raw: true, token: 'not-a-real-token-123', status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'GET the operators\' audit log, encoded, as a viewer', method: 'GET', route: () => '/%61pi/audit', raw: true, token: VIEWER, status: 403, code: 'FORBIDDEN' },
+  { name: 'POST a run, encoded, without a token', method: 'POST', route: () => '/%61pi/runs', body: () => run({}), raw: true, token: null, status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'POST a run, encoded, as a viewer', method: 'POST', route: () => '/api/%72uns', body: () => run({}), raw: true, token: VIEWER, status: 403, code: 'FORBIDDEN' },
+  { name: 'POST a run, absolute-form, without a token', method: 'POST', route: () => `${env.url}/api/runs`, body: () => run({}), raw: true, token: null, status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'POST a quarantine, encoded, without a token', method: 'POST', route: () => '/api/drives/sim:0/%71uarantine', body: () => ({ reason: 'x' }), raw: true, token: null, status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'DELETE an image, encoded, without a token', method: 'DELETE', route: () => `/%61pi/images/${env.image.id}`, raw: true, token: null, status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'an unknown route without a token tells nothing', method: 'GET', route: () => '/api/nothing-here', raw: true, token: null, status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'a non-API path without a token tells nothing', method: 'GET', route: () => '/etc/passwd', raw: true, token: null, status: 401, code: 'UNAUTHENTICATED' },
+];
+
 const typeCases: Case[] = [
   { name: 'imageId a number', method: 'POST', route: () => '/api/runs', body: () => run({ imageId: 42 }), status: 400, code: 'INVALID_INPUT' },
   { name: 'imageId null', method: 'POST', route: () => '/api/runs', body: () => run({ imageId: null }), status: 400, code: 'INVALID_INPUT' },
@@ -194,13 +247,44 @@ const tables: Record<string, Case[]> = {
   'path traversal in import paths': traversalCases,
   'truncated, garbage and oversized images': imageCases,
   'missing tokens and wrong roles': authCases,
+  'routes reached through another spelling of their path': bypassCases,
   'wrong types and malformed JSON': typeCases,
   'out-of-range numbers': rangeCases,
   'unknown ids': unknownCases,
 };
 
+/** Send a request with `target` as its request target, byte for byte (fetch would normalise it). */
+function sendRaw(method: string, target: string, token: string | null, body: unknown): Promise<{ status: number; body: { error?: { code?: string; message?: string } }; text: string }> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const headers: Record<string, string> = {
+    ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+    ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }),
+  };
+  const { hostname, port } = new URL(env.url);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: hostname, port, method, path: target, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed: unknown = text;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          // Not JSON: the assertions on the error body say what came back.
+        }
+        resolve({ status: res.statusCode ?? 0, body: parsed as { error?: { code?: string } }, text });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
 async function send(c: Case): Promise<{ status: number; body: { error?: { code?: string; message?: string } }; text: string }> {
   const body = c.body?.();
+  if (c.raw === true) return sendRaw(c.method, c.route(), c.token === undefined ? 'op-secret-token' : c.token, body);
   if (c.chunked === true && body instanceof Uint8Array) {
     const headers: Record<string, string> = { authorization: `Bearer ${c.token ?? 'op-secret-token'}`, 'content-type': c.contentType ?? 'application/octet-stream' };
     const chunks = [body.subarray(0, body.length / 2), body.subarray(body.length / 2)];

@@ -8,14 +8,17 @@ import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import { registerUi } from './ui-static.js';
+import type { UiSite } from './ui-static.js';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from './api/app-deps.js';
 import { createServices } from './api/api-services.js';
 import type { ApiServices } from './api/api-services.js';
-import { registerAuth, TokenTable } from './api/auth.js';
+import { Authenticator, registerAuth, TokenTable } from './api/auth.js';
+import { AuthThrottle } from './api/auth-throttle.js';
+import { registerSecurityHeaders } from './api/security-headers.js';
 import { apiErrorHandler } from './api/error-handler.js';
-import { ApiError } from './api/api-error.js';
+import { notFoundHandler } from './api/not-found.js';
 import { RedisSubscriber } from './api/redis-subscriber.js';
 import { OPTIONAL_BODY, RAW_BODY } from './api/schemas.js';
 import { registerDriveRoutes } from './api/routes/drive-routes.js';
@@ -43,7 +46,8 @@ export interface App {
 /** Build the API and the feed. */
 export async function createApp(deps: AppDeps): Promise<App> {
   const services = createServices(deps);
-  const tokens = new TokenTable(deps.tokens);
+  const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const auth = new Authenticator(new TokenTable(deps.tokens), new AuthThrottle(deps.authThrottle ?? {}, { log }));
   const fastify = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true }).withTypeProvider<TypeBoxTypeProvider>();
   // Schemas marked `x-raw-body` only document a streamed body (uploads); `x-optional-body` bodies may be left out.
   fastify.setValidatorCompiler((route) => {
@@ -55,14 +59,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   // Responses are what the handlers build (typed by api-types.ts); response schemas document them.
   fastify.setSerializerCompiler(() => (data) => JSON.stringify(data));
   fastify.setErrorHandler(apiErrorHandler);
-  fastify.setNotFoundHandler((request, reply) => {
-    if (deps.uiDir !== undefined && request.method === 'GET' && !request.url.startsWith('/api')) {
-      void reply.status(404).type('text/html').sendFile('404.html');
-      return;
-    }
-    const body = new ApiError(404, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0] ?? ''}`).toBody();
-    void reply.status(404).send(body);
-  });
+  let ui: UiSite | null = null;
+  fastify.setNotFoundHandler(notFoundHandler(() => ui, auth));
   // JSON bodies: the default (prototype-poisoning-safe) parser, but an empty body is no body.
   const json = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
@@ -82,21 +80,22 @@ export async function createApp(deps: AppDeps): Promise<App> {
       security: [{ bearer: [] }],
     },
   });
-  registerAuth(fastify, tokens);
+  await registerSecurityHeaders(fastify);
+  registerAuth(fastify, auth);
   registerSystemRoutes(fastify, services);
   registerDriveRoutes(fastify, services);
   registerImageRoutes(fastify, services);
   registerRunRoutes(fastify, services);
   registerHistoryRoutes(fastify, services);
   registerMasterRoutes(fastify, services);
-  if (deps.uiDir !== undefined) await registerUi(fastify, deps.uiDir);
+  if (deps.uiDir !== undefined) ui = await registerUi(fastify, deps.uiDir);
   await fastify.ready();
 
   const onError = (err: Error): void => fastify.log.error({ err }, 'feed');
   const subscriber = new RedisSubscriber(deps.redisUrl, onError);
   await subscriber.connect();
   await services.agents.attach(subscriber);
-  const feed = await createFeed({ server: fastify.server, services, tokens, subscriber, onError });
+  const feed = await createFeed({ server: fastify.server, services, auth, subscriber, onError });
 
   let closing: Promise<void> | null = null;
   return {
@@ -107,6 +106,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     close() {
       closing ??= (async () => {
         services.agents.close();
+        auth.throttle.close();
         await feed.close();
         await fastify.close();
         const server = fastify.server;

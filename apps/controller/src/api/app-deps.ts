@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { RunPlanner, RunStore } from '@tower/jobs';
 import type { ImageLibrary } from '../library/index.js';
 import type { Role } from '../shared/api-types.js';
+import type { AuthThrottleOptions } from './auth-throttle.js';
 
 /** One API token. */
 export interface ApiToken {
@@ -51,4 +52,8 @@ export interface AppDeps {
   readonly version?: string;
   /** Folder of the operator UI's static export (apps/ui/out), served at `/` without auth; omitted: no UI. */
   readonly uiDir?: string;
+  /** Limits of the per-client failed-authentication throttle (API and feed). Default: 10 failures a minute, then 429 for a minute. */
+  readonly authThrottle?: AuthThrottleOptions;
+  /** Where the app writes its event lines (failed authentications). Default: a line on stderr. */
+  readonly log?: (line: string) => void;
 }

@@ -2,13 +2,16 @@
  * Bearer-token auth: a token maps to a name and a role. `viewer` may read,
  * `operator` may do everything. A route declares `config.access`: `public`
  * (no token), `viewer` or `operator`; the default is `viewer` for GET/HEAD
- * and `operator` otherwise.
+ * and `operator` otherwise. Access is decided by the route a request matched,
+ * never by its URL text (which may be percent-encoded or in absolute form),
+ * and failed authentications are throttled per client (`AuthThrottle`).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Role } from '../shared/api-types.js';
 import { ApiError } from './api-error.js';
 import type { ApiToken } from './app-deps.js';
+import type { AuthThrottle } from './auth-throttle.js';
 
 /** Who made a request. */
 export interface Principal {
@@ -54,20 +57,93 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-/** Add the auth hook to an instance. */
-export function registerAuth(app: FastifyInstance, tokens: TokenTable): void {
-  app.addHook('onRequest', async (request) => {
-    const config = request.routeOptions.config as { access?: Access } | undefined;
-    const method = request.method.toUpperCase();
-    const access: Access = config?.access ?? (method === 'GET' || method === 'HEAD' ? 'viewer' : 'operator');
-    // Only the API needs a token; the UI's static files are public (socket.io checks its own handshake).
-    if (access === 'public' || !(request.url === '/api' || request.url.startsWith('/api/'))) return;
-    const header = request.headers.authorization;
-    const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (m === null) throw new ApiError(401, 'UNAUTHENTICATED', 'missing API token: send "Authorization: Bearer <token>"');
-    const principal = tokens.lookup(m[1]);
-    if (principal === null) throw new ApiError(401, 'UNAUTHENTICATED', 'unknown API token');
-    request.principal = principal;
+/** The answer to a client that is refused for its failed authentications. */
+export function tooManyAttempts(retryAfterMs: number): ApiError & { readonly retryAfterSeconds: number } {
+  const retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  const err = new ApiError(429, 'TOO_MANY_ATTEMPTS', `too many failed authentications from this address: try again in ${retryAfterSeconds} s`);
+  return Object.assign(err, { retryAfterSeconds });
+}
+
+/**
+ * Token lookup behind the failed-authentication throttle, shared by the HTTP
+ * API and the feed's handshake. A client that is refused gets 429 before its
+ * token is looked at; an unknown token counts as a failure of that client; a
+ * missing token is no guess and does not count.
+ */
+export class Authenticator {
+  constructor(
+    readonly tokens: TokenTable,
+    readonly throttle: AuthThrottle,
+  ) {}
+
+  /**
+   * The principal of `token` presented by `client` (its remote address), or
+   * the refusal to answer: 429 TOO_MANY_ATTEMPTS (with `retryAfterSeconds`)
+   * or 401 UNAUTHENTICATED. `where` names the route for the log.
+   */
+  authenticate(client: string, token: string | null | undefined, where: string): Principal | ApiError {
+    const wait = this.throttle.retryAfterMs(client);
+    if (wait > 0) return tooManyAttempts(wait);
+    if (typeof token !== 'string' || token === '') return new ApiError(401, 'UNAUTHENTICATED', 'missing API token');
+    const principal = this.tokens.lookup(token);
+    if (principal !== null) return principal;
+    this.throttle.failed(client, `unknown API token on ${where}`);
+    return new ApiError(401, 'UNAUTHENTICATED', 'unknown API token');
+  }
+
+  /**
+   * The same for the feed's socket.io handshake: the principal, or the Error
+   * to pass to socket.io's `next` (`data.code`; `data.retryAfterSeconds` on
+   * TOO_MANY_ATTEMPTS). A missing token reads as an unknown one there.
+   */
+  handshake(client: string, token: string | null): Principal | Error {
+    const result = this.authenticate(client, token, 'the feed handshake');
+    if (!(result instanceof ApiError)) return result;
+    const retry = 'retryAfterSeconds' in result ? { retryAfterSeconds: result.retryAfterSeconds } : {};
+    return Object.assign(new Error(result.statusCode === 401 ? 'unknown API token' : result.message), { data: { code: result.code, ...retry } });
+  }
+}
+
+/** Who may call the matched route: its own `config.access`, else `viewer` for GET/HEAD and `operator` otherwise. */
+export function accessOf(request: FastifyRequest): Access {
+  // No route matched (the not-found handler): a token is needed to learn even that.
+  if (request.is404) return 'viewer';
+  const config = request.routeOptions.config as { access?: Access } | undefined;
+  if (config?.access !== undefined) return config.access;
+  const method = request.method.toUpperCase();
+  return method === 'GET' || method === 'HEAD' ? 'viewer' : 'operator';
+}
+
+/**
+ * Authenticate a request by its `Authorization: Bearer` header: sets
+ * `request.principal` and returns it, or throws the refusal (401, or 429
+ * with a `Retry-After` header).
+ */
+export function authenticateRequest(request: FastifyRequest, reply: FastifyReply, auth: Authenticator): Principal {
+  const header = request.headers.authorization;
+  const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  const where = `${request.method} ${request.routeOptions.url ?? '(no route)'}`;
+  const result = auth.authenticate(request.ip, m?.[1] ?? null, where);
+  if (result instanceof ApiError) {
+    if ('retryAfterSeconds' in result) void reply.header('retry-after', String(result.retryAfterSeconds));
+    if (result.statusCode === 401 && m === null) throw new ApiError(401, 'UNAUTHENTICATED', 'missing API token: send "Authorization: Bearer <token>"');
+    throw result;
+  }
+  request.principal = result;
+  return result;
+}
+
+/**
+ * Add the auth hook to an instance. Default-deny: every request, whatever its
+ * URL looks like, is judged by the route it matched (its `config.access`),
+ * and only routes that declare `access: 'public'` answer without a token. A
+ * request that matched no route needs a token too.
+ */
+export function registerAuth(app: FastifyInstance, auth: Authenticator): void {
+  app.addHook('onRequest', async (request, reply) => {
+    const access = accessOf(request);
+    if (access === 'public') return;
+    const principal = authenticateRequest(request, reply, auth);
     if (access === 'operator' && principal.role !== 'operator') {
       throw new ApiError(403, 'FORBIDDEN', `${principal.name} is a viewer: this needs an operator token`);
     }

@@ -14,7 +14,7 @@ import type http from 'node:http';
 import { Server } from 'socket.io';
 import type { ClientToServerEvents, FeedSnapshot, ServerToClientEvents } from '../shared/api-types.js';
 import type { ApiServices } from '../api/api-services.js';
-import type { Principal, TokenTable } from '../api/auth.js';
+import type { Authenticator, Principal } from '../api/auth.js';
 import type { RedisSubscriber } from '../api/redis-subscriber.js';
 import { ConnectionCap, connectionCapMiddleware, DEFAULT_MAX_CONNECTIONS_PER_TOKEN } from './connection-cap.js';
 import { FeedRelay } from './feed-relay.js';
@@ -51,7 +51,8 @@ export interface Feed {
 export async function createFeed(options: {
   server: http.Server;
   services: ApiServices;
-  tokens: TokenTable;
+  /** Token lookup behind the failed-authentication throttle (per remote address, shared with the API). */
+  auth: Authenticator;
   subscriber: RedisSubscriber;
   limits?: FeedLimits;
   onError?: (err: Error) => void;
@@ -60,9 +61,9 @@ export async function createFeed(options: {
   const io: FeedServer = new Server(options.server, { path: '/socket.io', serveClient: false });
   io.use((socket, next) => {
     const auth = socket.handshake.auth as { token?: unknown } | undefined;
-    const principal = options.tokens.lookup(typeof auth?.token === 'string' ? auth.token : null);
-    if (principal === null) {
-      next(Object.assign(new Error('unknown API token'), { data: { code: 'UNAUTHENTICATED' } }));
+    const principal = options.auth.handshake(socket.handshake.address, typeof auth?.token === 'string' ? auth.token : null);
+    if (principal instanceof Error) {
+      next(principal);
       return;
     }
     socket.data.principal = principal;
