@@ -80,6 +80,17 @@ export interface MediaStatus {
   readonly tracks?: readonly DiscTrack[];
 }
 
+/** Where a drive's `reads`/`writes` came from, most to least trustworthy. */
+export type CapabilitySource =
+  /** The drive's MMC profile list (GET CONFIGURATION: `xorriso -list_profiles`, `cdrskin -v`). */
+  | 'mmc-profiles'
+  /** The legacy capabilities mode page 2Ah (`wodim -prcap`). */
+  | 'mode-page'
+  /** The kernel's table, `/proc/sys/dev/cdrom/info` (read from mode page 2Ah at boot; MMC recorders may leave it empty). */
+  | 'kernel-table'
+  /** Nothing told: `writes` is empty and `reads` a guess. */
+  | 'none';
+
 /** Identity and capabilities of a drive. */
 export interface DriveInfo {
   /** The address it was opened with. */
@@ -104,6 +115,8 @@ export interface DriveInfo {
   readonly maxWriteSpeedX?: number;
   /** Sysfs/udev facts for real drives (block device, sg device, by-path link). */
   readonly devices?: { readonly block?: string; readonly generic?: string; readonly byPath?: string };
+  /** Where `reads`/`writes` came from (real drives). */
+  readonly capabilitiesFrom?: CapabilitySource;
 }
 
 /** An image to burn. */

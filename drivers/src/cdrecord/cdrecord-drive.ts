@@ -9,16 +9,19 @@ import type {
   BurnImage,
   BurnOptions,
   BurnResult,
+  CapabilitySource,
   DeviceAddress,
   Drive,
   DriveInfo,
   DriveKind,
   MediaStatus,
+  MediaType,
   ReadOptions,
 } from '../drive-contract.js';
 import { DriveBusyError, InvalidDeviceError, ToolError } from '../errors.js';
 import { classifyBurnFailure } from '../parse/burn-failure.js';
 import { parseDriveInquiry, parsePrcap } from '../parse/cdrskin-drive-info.js';
+import { capabilitiesFromProfiles } from '../parse/mmc-profiles.js';
 import { runTool } from '../tool-process.js';
 import type { Spawner, ToolRun } from '../tool-process.js';
 import { createBlockReadStream } from './block-read-stream.js';
@@ -26,6 +29,7 @@ import { burnerBlankCommand, burnerQueryCommand, trayCommand } from './burn-args
 import type { ToolCommand } from './burn-args.js';
 import { runBurn } from './burn-run.js';
 import { toolEnvironment } from './config.js';
+import { queryDriveProfiles } from './drive-profiles.js';
 import { procCapabilities, sysfsDriveFacts } from './real-drive-facts.js';
 import { queryRealMedia } from './real-media.js';
 import { isStdioAddress, stdioMediaStatus, stdioTargetPath } from './stdio-target.js';
@@ -106,7 +110,13 @@ export class CdrecordDrive implements Drive {
     return run;
   }
 
-  /** Identity and capabilities: `cdrskin -checkdrive` for stdio; sysfs, `-checkdrive` and `-prcap` (or the kernel table) for real drives. */
+  /**
+   * Identity and capabilities: `cdrskin -checkdrive` for stdio. Real drives:
+   * identity from sysfs; what the drive reads and writes from its MMC profile
+   * list (`xorriso -list_profiles`, else `cdrskin -v -atip`), else from
+   * `-prcap` (mode page 2Ah), else from the kernel's table; `-checkdrive`
+   * only when sysfs and the profile listing gave no identity.
+   */
   async info(signal?: AbortSignal): Promise<DriveInfo> {
     const program = await this.burner();
     if (this.kind === 'stdio') {
@@ -125,34 +135,70 @@ export class CdrecordDrive implements Drive {
       };
     }
     const facts = await sysfsDriveFacts(this.target);
-    const run = await this.query(burnerQueryCommand(program, this.target, '-checkdrive'), signal);
-    const inquiry = parseDriveInquiry(`${run.stdout}\n${run.stderr}`);
-    // wodim/cdrecord -prcap lists what the drive reads and writes; cdrskin has no such query.
-    const prcapProgram = program === 'cdrskin' ? ((await findOnPath('wodim', this.env)) ? 'wodim' : null) : program;
-    const prcap = prcapProgram ? await this.run(burnerQueryCommand(prcapProgram, this.target, '-prcap'), signal) : null;
-    const caps = prcap && prcap.exitCode === 0 ? parsePrcap(prcap.stdout) : null;
-    const proc = caps && caps.reads.length > 0 ? null : facts.name ? await procCapabilities(facts.name) : null;
-    const writes = caps && caps.reads.length > 0 ? caps.writes : (proc?.writes ?? []);
-    const reads = caps && caps.reads.length > 0 ? caps.reads : (proc?.reads ?? ['CD-ROM']);
+    const profiled = await queryDriveProfiles(this.target, {
+      env: this.env,
+      ...(signal === undefined ? {} : { signal }),
+      ...(this.options.spawner === undefined ? {} : { spawner: this.options.spawner }),
+    });
+    let vendor = facts.vendor ?? profiled?.listing.vendor;
+    let model = facts.model ?? profiled?.listing.model;
+    let firmware = facts.firmware ?? profiled?.listing.firmware;
+    if (vendor === undefined && model === undefined) {
+      // Nothing named the drive: ask the burner (a gone or busy drive fails here with its typed error).
+      const run = await this.query(burnerQueryCommand(program, this.target, '-checkdrive'), signal);
+      const inquiry = parseDriveInquiry(`${run.stdout}\n${run.stderr}`);
+      vendor = inquiry?.vendor;
+      model = inquiry?.model;
+      firmware ??= inquiry?.firmware;
+    }
+    const caps = await this.capabilities(program, facts.name, profiled === null ? null : capabilitiesFromProfiles(profiled.listing.profiles), signal);
     const devices = {
       block: facts.block,
       ...(facts.generic === undefined ? {} : { generic: facts.generic }),
       ...(facts.byPath === undefined ? {} : { byPath: facts.byPath }),
     };
-    const maxX = caps?.maxWriteSpeedCdX;
     return {
       address: this.address,
       stableId: facts.byPath ?? this.target,
       kind: 'optical',
-      vendor: facts.vendor ?? inquiry?.vendor ?? '',
-      model: facts.model ?? inquiry?.model ?? '',
-      firmware: facts.firmware ?? inquiry?.firmware ?? '',
-      reads,
-      writes,
-      canTestWrite: caps ? caps.canTestWrite : writes.length > 0,
-      ...(maxX === undefined ? {} : { maxWriteSpeedX: maxX }),
+      vendor: vendor ?? '',
+      model: model ?? '',
+      firmware: firmware ?? '',
+      reads: caps.reads,
+      writes: caps.writes,
+      canTestWrite: caps.canTestWrite,
+      ...(caps.maxWriteSpeedX === undefined ? {} : { maxWriteSpeedX: caps.maxWriteSpeedX }),
       devices,
+      capabilitiesFrom: caps.from,
     };
+  }
+
+  /** Reads/writes of a real drive: its profiles, else `-prcap` (wodim/cdrecord), else the kernel table. */
+  private async capabilities(
+    program: BurnerProgram,
+    kernelName: string | null,
+    profiles: { reads: readonly MediaType[]; writes: readonly MediaType[]; canTestWrite: boolean } | null,
+    signal?: AbortSignal,
+  ): Promise<{ reads: MediaType[]; writes: MediaType[]; canTestWrite: boolean; maxWriteSpeedX?: number; from: CapabilitySource }> {
+    if (profiles !== null && profiles.reads.length > 0) {
+      return { reads: [...profiles.reads], writes: [...profiles.writes], canTestWrite: profiles.canTestWrite, from: 'mmc-profiles' };
+    }
+    // wodim/cdrecord -prcap lists what the drive reads and writes; cdrskin has no such query.
+    const prcapProgram = program === 'cdrskin' ? ((await findOnPath('wodim', this.env)) ? 'wodim' : null) : program;
+    const prcap = prcapProgram ? await this.run(burnerQueryCommand(prcapProgram, this.target, '-prcap'), signal) : null;
+    const caps = prcap && prcap.exitCode === 0 ? parsePrcap(prcap.stdout) : null;
+    if (caps && caps.reads.length > 0) {
+      return {
+        reads: [...caps.reads],
+        writes: [...caps.writes],
+        canTestWrite: caps.canTestWrite,
+        ...(caps.maxWriteSpeedCdX === undefined ? {} : { maxWriteSpeedX: caps.maxWriteSpeedCdX }),
+        from: 'mode-page',
+      };
+    }
+    const proc = kernelName ? await procCapabilities(kernelName) : null;
+    if (proc) return { reads: proc.reads, writes: proc.writes, canTestWrite: proc.writes.length > 0, from: 'kernel-table' };
+    return { reads: ['CD-ROM'], writes: [], canTestWrite: false, from: 'none' };
   }
 
   /** The disc: from the target file/device for stdio, from `-minfo` (or wodim `-toc`/`-atip`) for real drives. */

@@ -19,11 +19,14 @@ const NO_DISC: MediaStatus = { status: 'none', type: null, rewritable: false, ca
 
 /**
  * The table of contents from `-minfo`'s track table: recorded tracks only
- * (`Blank` rows are the writable rest of the disc), size as the drive reports it.
+ * (`Blank` rows are the writable rest of the disc), size as the drive reports
+ * it. A row without a size is left out: tgt answers READ TRACK INFORMATION of
+ * a burned track with `End Addr -1, Size 0` (`tgt-cdrskin-minfo-after-burn.txt`),
+ * and a 0-sector track would make a reader read nothing.
  */
 export function discTracksFromMinfo(tracks: readonly MinfoTrack[]): DiscTrack[] {
   return tracks
-    .filter((t) => t.type.toLowerCase() !== 'blank')
+    .filter((t) => t.type.toLowerCase() !== 'blank' && t.size > 0 && t.end >= t.start)
     .map((t) => ({
       number: t.track,
       session: t.session,

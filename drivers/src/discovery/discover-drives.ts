@@ -4,17 +4,24 @@
  *
  * Sources, in order:
  * 1. sysfs (`/sys/block/srN`): device, sg device, INQUIRY vendor/model/rev;
- * 2. `/proc/sys/dev/cdrom/info`: capabilities (what the drive reads/writes);
- * 3. udev links (`/dev/disk/by-path`, then `/dev/disk/by-id`): the stable id;
- * 4. only when sysfs lists nothing and `useTools` is set: `cdrskin --devices`,
+ * 2. the drive's MMC profile list (`xorriso -outdev DEV -list_profiles out`,
+ *    else `cdrskin -v -atip`): what it reads and writes;
+ * 3. `/proc/sys/dev/cdrom/info`: the kernel's capability table, only where
+ *    the profiles could not be had (an MMC recorder may leave the legacy
+ *    page it comes from empty: tgt's DVD+R recorder shows "Can write …: 0");
+ * 4. udev links (`/dev/disk/by-path`, then `/dev/disk/by-id`): the stable id;
+ * 5. only when sysfs lists nothing and `useTools` is set: `cdrskin --devices`,
  *    then `wodim --devices`.
  *
  * Every root is injectable so tests can build a fake tree. Discovery never
  * throws for "no drives" (or for an unreadable tree): it returns `[]`.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { DriveInfo, MediaType } from '../drive-contract.js';
+import { queryDriveProfiles } from '../cdrecord/drive-profiles.js';
+import type { CapabilitySource, DriveInfo, MediaType } from '../drive-contract.js';
+import { capabilitiesFromProfiles } from '../parse/mmc-profiles.js';
+import type { MmcProfile } from '../parse/mmc-profiles.js';
 import type { CdromCapabilities } from '../parse/proc-cdrom-info.js';
 import { mediaTypesFromCapabilities, parseProcCdromInfo } from '../parse/proc-cdrom-info.js';
 import type { Spawner } from '../tool-process.js';
@@ -45,9 +52,13 @@ export interface DiscoveredDrive {
   readonly byId?: string;
   /** The drive's column of /proc/sys/dev/cdrom/info, when listed there. */
   readonly capabilities?: CdromCapabilities;
-  /** Media the drive reads / writes per its capabilities (empty when they are unknown). */
+  /** The drive's MMC profile list, when it could be asked. */
+  readonly profiles?: readonly MmcProfile[];
+  /** Media the drive reads / writes: from its profiles, else the kernel table (empty when both are unknown). */
   readonly reads: readonly MediaType[];
   readonly writes: readonly MediaType[];
+  /** Where `reads`/`writes` came from: `mmc-profiles`, `kernel-table` or `none`. */
+  readonly capabilitiesFrom: CapabilitySource;
   /** Where the drive was found. */
   readonly source: 'sysfs' | 'cdrskin' | 'wodim';
 }
@@ -68,9 +79,23 @@ export interface DiscoverDrivesOptions {
   readonly useTools?: boolean;
   /** Cancels the tool fallback (rejects with `CancelledError`). */
   readonly signal?: AbortSignal;
-  /** Per-tool timeout of the fallback. Default 30 s. */
+  /** Per-tool timeout of the fallback and of the profile queries. Default 30 s. */
   readonly toolTimeoutMs?: number;
+  /**
+   * Ask each drive for its MMC profile list and take what it reads and
+   * writes from there (the kernel table stays the fallback). Default: every
+   * drive whose device node is a block device (a fake tree in a test is not
+   * asked); `true`: every drive found, whatever its node; `false`: never
+   * (kernel table only, no tool runs). The tools open the drive as the media
+   * query does (libburn closes an open tray); a busy drive is left alone.
+   */
+  readonly profiles?: boolean;
+  /** Environment for the profile queries (PATH lookup too). Default: this process's. */
+  readonly env?: NodeJS.ProcessEnv;
 }
+
+/** Profile queries at once: each is a tool run that opens one drive. */
+const PROFILE_QUERIES_AT_ONCE = 4;
 
 async function readCapabilities(procRoot: string): Promise<CdromCapabilities[]> {
   try {
@@ -109,7 +134,41 @@ async function complete(
     ...(caps === undefined ? {} : { capabilities: caps }),
     reads: media.reads,
     writes: media.writes,
+    capabilitiesFrom: caps === undefined ? 'none' : 'kernel-table',
   };
+}
+
+async function isBlockDevice(file: string): Promise<boolean> {
+  return (await stat(file).catch(() => null))?.isBlockDevice() === true;
+}
+
+/** The drive with reads/writes from its MMC profiles, when it lists any; else as it was. */
+async function withProfiles(drive: DiscoveredDrive, options: DiscoverDrivesOptions): Promise<DiscoveredDrive> {
+  if (options.profiles !== true && !(await isBlockDevice(drive.device))) return drive;
+  const found = await queryDriveProfiles(drive.device, {
+    ...(options.spawner === undefined ? {} : { spawner: options.spawner }),
+    ...(options.env === undefined ? {} : { env: options.env }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.toolTimeoutMs === undefined ? {} : { timeoutMs: options.toolTimeoutMs }),
+  });
+  if (found === null) return drive;
+  const caps = capabilitiesFromProfiles(found.listing.profiles);
+  if (caps.reads.length === 0) return drive;
+  return { ...drive, profiles: found.listing.profiles, reads: caps.reads, writes: caps.writes, capabilitiesFrom: 'mmc-profiles' };
+}
+
+/** `work` over `items`, at most `limit` at once, results in order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
 }
 
 /** A tool's `/dev/...` path, moved under `devRoot` (identity for the default root). */
@@ -152,7 +211,8 @@ export function compareStableIds(a: string, b: string): number {
 /**
  * Find this machine's optical drives. Sorted by stable id; `[]` when there
  * are none (or sysfs/proc/dev cannot be read). Rejects only with
- * `CancelledError` when `options.signal` aborts the tool fallback.
+ * `CancelledError` when `options.signal` aborts the tool fallback or the
+ * profile queries.
  */
 export async function discoverDrives(options: DiscoverDrivesOptions = {}): Promise<DiscoveredDrive[]> {
   const sysRoot = options.sysRoot ?? '/sys';
@@ -179,16 +239,21 @@ export async function discoverDrives(options: DiscoverDrivesOptions = {}): Promi
     candidates = await candidatesFromTools(options, devRoot);
   }
 
-  const drives = await Promise.all(candidates.map((c) => complete(c, capabilities, links)));
+  const found = await Promise.all(candidates.map((c) => complete(c, capabilities, links)));
+  const drives = options.profiles === false ? found : await mapLimited(found, PROFILE_QUERIES_AT_ONCE, (d) => withProfiles(d, options));
   return drives.sort((a, b) => compareStableIds(a.stableId, b.stableId));
 }
 
 /**
  * The contract's `DriveInfo` for a discovered drive: kind `optical`,
- * reads/writes from its capabilities, `canTestWrite` when it writes anything.
+ * reads/writes from its profiles or capabilities; `canTestWrite` from its
+ * profiles (media with a test write defined), else when it writes anything.
  * `address` defaults to the device path.
  */
 export function discoveredDriveInfo(drive: DiscoveredDrive, address: string = drive.device): DriveInfo {
+  const canTestWrite = drive.profiles !== undefined && drive.capabilitiesFrom === 'mmc-profiles'
+    ? capabilitiesFromProfiles(drive.profiles).canTestWrite
+    : drive.writes.length > 0;
   return {
     address,
     stableId: drive.stableId,
@@ -198,11 +263,12 @@ export function discoveredDriveInfo(drive: DiscoveredDrive, address: string = dr
     firmware: drive.firmware,
     reads: [...drive.reads],
     writes: [...drive.writes],
-    canTestWrite: drive.writes.length > 0,
+    canTestWrite,
     devices: {
       block: drive.device,
       ...(drive.generic === undefined ? {} : { generic: drive.generic }),
       ...(drive.byPath === undefined ? {} : { byPath: drive.byPath }),
     },
+    capabilitiesFrom: drive.capabilitiesFrom,
   };
 }

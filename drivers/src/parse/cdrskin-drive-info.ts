@@ -195,7 +195,8 @@ export function parseMinfo(text: string): MinfoReport {
     if (t && m[2]) current = t;
   }
   const tracks: MinfoTrack[] = [];
-  for (const m of text.matchAll(/^\s*(\d+)\s+(\d+)\s+([A-Za-z]+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$/gm)) {
+  // tgt reports a burned track as `1 1 Data 0 -1 0` (READ TRACK INFORMATION without an end): keep the row, sizes as printed.
+  for (const m of text.matchAll(/^\s*(\d+)\s+(\d+)\s+([A-Za-z]+)\s+(-?\d+)\s+(-?\d+)\s+(-?\d+)\s*$/gm)) {
     tracks.push({
       track: Number(m[1]),
       session: Number(m[2]),
@@ -232,7 +233,8 @@ export function mediaStatusFromMinfo(report: MinfoReport): MediaStatus {
   }
   const type = report.mediaType;
   const rewritable = type !== null ? isRewritable(type) : report.erasable === true;
-  const recorded = report.tracks.filter((t) => t.type.toLowerCase() !== 'blank');
+  // A row without a size (tgt: End Addr -1, Size 0) tells nothing about where the data ends.
+  const recorded = report.tracks.filter((t) => t.type.toLowerCase() !== 'blank' && t.size > 0 && t.end >= t.start);
   const recordedEnd = recorded.reduce((max, t) => Math.max(max, t.end + 1), 0);
   const blankSize = report.tracks.filter((t) => t.type.toLowerCase() === 'blank').reduce((s, t) => s + t.size, 0);
   if (report.discStatus === 'complete') {

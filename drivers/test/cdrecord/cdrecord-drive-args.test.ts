@@ -224,13 +224,16 @@ describe('real drives', () => {
     await expect(busy.media()).rejects.toBeInstanceOf(DriveBusyError);
   });
 
-  it('reads the drive identity from -checkdrive and capabilities from wodim -prcap', async () => {
+  it('without a profile list: identity from -checkdrive, capabilities from wodim -prcap', async () => {
     const { spawner, calls } = fakeSpawner((call) =>
       call.args.includes('-prcap') ? { stdout: sample('readme/wodim-prcap-writer.txt') } : { stdout: sample('qemu-cdrskin-checkdrive.txt') },
     );
     const drive = new CdrecordDrive({ address: '/dev/sr0', burner: 'cdrskin', spawner, env: { PATH: '/usr/bin:/bin' } });
     const info = await drive.info();
+    // The QEMU drive's outputs list no profiles, so both profile queries come back empty.
     expect(calls.map((c) => [c.program, ...c.args])).toEqual([
+      ['xorriso', '-outdev', '/dev/sr0', '-list_profiles', 'out'],
+      ['cdrskin', '-v', 'dev=/dev/sr0', '-atip'],
       ['cdrskin', 'dev=/dev/sr0', '-checkdrive'],
       ['wodim', 'dev=/dev/sr0', '-prcap'],
     ]);
@@ -243,6 +246,7 @@ describe('real drives', () => {
       firmware: '2.5+',
       canTestWrite: true,
       maxWriteSpeedX: 62,
+      capabilitiesFrom: 'mode-page',
     });
     expect(info.writes).toContain('CD-R');
   });

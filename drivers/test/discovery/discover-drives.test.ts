@@ -72,6 +72,8 @@ describe('discoverDrives on a fake QEMU tree', () => {
         generic: path.join(roots.devRoot, 'sg0'),
         byPath: path.join(roots.devRoot, 'disk', 'by-path', 'pci-0000:00:01.1-ata-2.0'),
       },
+      // The fake tree's nodes are not block devices: no profile query, the kernel table it is.
+      capabilitiesFrom: 'kernel-table',
     });
     expect(discoveredDriveInfo(first, '/dev/sr0').address).toBe('/dev/sr0');
   });

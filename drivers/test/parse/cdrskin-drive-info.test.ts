@@ -7,7 +7,8 @@ import {
   parseMinfo,
   parsePrcap,
 } from '../../src/parse/cdrskin-drive-info.js';
-import { parseSample, readFixture } from '../support/load-sample.js';
+import { discTracksFromMinfo, queryRealMedia } from '../../src/cdrecord/real-media.js';
+import { loadStreams, parseSample, readFixture } from '../support/load-sample.js';
 
 const out = (name: string): string => parseSample(readFixture(name)).output;
 
@@ -162,5 +163,50 @@ describe('parseMinfo / mediaStatusFromMinfo', () => {
       usedSectors: 11700,
       freeSectors: 348146,
     });
+  });
+});
+
+describe('-minfo / -atip of the tgt recorder (real kernel, emulated MMC DVD+R, optical tools reference §9)', () => {
+  const tgt = (name: string): string => loadStreams(name).stdout;
+
+  it('blank DVD+R: blank, its whole capacity free', () => {
+    const report = parseMinfo(tgt('tgt-cdrskin-minfo-blank-dvdplusr.txt'));
+    expect(report).toMatchObject({ discStatus: 'blank', mediaType: 'DVD+R', erasable: false, remainingWritable: 2295104, nextWritableAddress: 0 });
+    expect(mediaStatusFromMinfo(report)).toEqual({
+      status: 'blank',
+      type: 'DVD+R',
+      rewritable: false,
+      capacitySectors: 2295104,
+      usedSectors: 0,
+      freeSectors: 2295104,
+    });
+    expect(discTracksFromMinfo(report.tracks)).toEqual([]);
+  });
+
+  it('-atip of the blank: blank DVD+R from the book type, no capacity', () => {
+    const report = parseMinfo(tgt('tgt-cdrskin-atip-blank-dvdplusr.txt'));
+    expect(report).toMatchObject({ discStatus: 'blank', tracks: [] });
+    expect(parseDriveInquiry(tgt('tgt-cdrskin-atip-blank-dvdplusr.txt'))).toMatchObject({ vendor: 'IET', model: 'VIRTUAL-CDROM', writeModes: ['TAO', 'SAO'] });
+  });
+
+  it('burned disc: a closed DVD-ROM; the track row without an end (End Addr -1, Size 0) is no track', async () => {
+    const report = parseMinfo(tgt('tgt-cdrskin-minfo-after-burn.txt'));
+    expect(report.tracks).toEqual([{ track: 1, session: 1, type: 'Data', start: 0, end: -1, size: 0 }]);
+    // A 0-sector track would make a master or a read-back read nothing.
+    expect(discTracksFromMinfo(report.tracks)).toEqual([]);
+    const status = mediaStatusFromMinfo(report);
+    expect(status).toMatchObject({ status: 'complete', type: 'DVD-ROM', rewritable: false, freeSectors: 0 });
+    // tgt's stale Read capacity (20 MB from an earlier disc; 4 MiB were burned): reported as the drive says,
+    // which is why a verify reads the image's length and never this figure.
+    expect(status.usedSectors).toBe(9952);
+    // Through the backend's media query: no table of contents rather than a 0-sector track.
+    const run = loadStreams('tgt-cdrskin-minfo-after-burn.txt');
+    const queried = await queryRealMedia('cdrskin', '/dev/sr0', () => Promise.resolve(run));
+    expect(queried).toEqual(status);
+    expect(queried.tracks).toBeUndefined();
+  });
+
+  it('"no disc" right after an eject: libburn closed the tray again, the burned disc is back', () => {
+    expect(mediaStatusFromMinfo(parseMinfo(tgt('tgt-cdrskin-minfo-no-disc.txt')))).toMatchObject({ status: 'complete', type: 'DVD-ROM' });
   });
 });
