@@ -144,6 +144,13 @@ describe('live store reducer', () => {
     expect(activeRuns(s3.runs).map((r) => r.id)).toEqual(['r1']);
   });
 
+  it('keeps the count of older finished runs from the last snapshot (0 from a controller that sends none)', () => {
+    const s0 = apply(initialLiveState, { type: 'snapshot', snapshot: snapshot({ runs: [run({ id: 'r1' })], olderRuns: 185 }), receivedAt: 10 });
+    expect(s0.olderRuns).toBe(185);
+    const s1 = apply(s0, { type: 'snapshot', snapshot: snap, receivedAt: 20 });
+    expect(s1.olderRuns).toBe(0);
+  });
+
   it('counts connections and keeps the last error in words', () => {
     let s = apply(initialLiveState, { type: 'connection', connection: 'connected' });
     expect(s.connects).toBe(1);

@@ -18,7 +18,11 @@ export interface FeedHandlers {
 
 /** An open feed. */
 export interface FeedConnection {
-  /** Ask the controller for a fresh snapshot. */
+  /**
+   * Ask the controller for a fresh snapshot. Asks made while one is awaited
+   * (until a snapshot arrives, or for SNAPSHOT_WAIT_MS) are not sent again:
+   * the controller rate-limits what a connection sends.
+   */
   requestSnapshot(): void;
   close(): void;
 }
@@ -28,6 +32,8 @@ export type FeedOpener = (settings: { readonly url: string; readonly token: stri
 
 /** Milliseconds to wait for the first connect. */
 const CONNECT_TIMEOUT_MS = 10_000;
+/** Milliseconds a snapshot asked for is awaited before another ask is sent. */
+const SNAPSHOT_WAIT_MS = 5_000;
 
 type FeedSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -49,7 +55,17 @@ export const openSocketFeed: FeedOpener = async (settings, handlers) => {
     reconnection: true,
     timeout: CONNECT_TIMEOUT_MS,
   });
-  socket.on('snapshot', (s) => handlers.snapshot(s));
+  /** When the snapshot awaited was asked for (0: none awaited). */
+  let askedAt = 0;
+  /** Why the controller is closing the feed, from its `feed:error`. */
+  let closedBecause: string | null = null;
+  socket.on('snapshot', (s) => {
+    askedAt = 0;
+    handlers.snapshot(s);
+  });
+  socket.on('feed:error', (e) => {
+    closedBecause = `${e.message} [${e.code}]`;
+  });
   socket.on('drive:updates', (ds) => {
     for (const d of ds) handlers.driveUpdate(d);
   });
@@ -77,10 +93,17 @@ export const openSocketFeed: FeedOpener = async (settings, handlers) => {
     socket.once('connect', onConnect);
     socket.once('connect_error', onError);
   });
-  socket.on('disconnect', (reason) => handlers.connection(false, reason));
+  socket.on('disconnect', (reason) => {
+    askedAt = 0;
+    handlers.connection(false, reason === 'io server disconnect' && closedBecause !== null ? `${reason}: ${closedBecause}` : reason);
+    closedBecause = null;
+  });
   socket.io.on('reconnect', () => handlers.connection(true));
   return {
     requestSnapshot: () => {
+      const now = Date.now();
+      if (askedAt !== 0 && now - askedAt < SNAPSHOT_WAIT_MS) return;
+      askedAt = now;
       socket.emit('snapshot:request');
     },
     close: () => {

@@ -16,11 +16,12 @@ import { io as connect } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientToServerEvents, FeedError, FeedSnapshot, ServerToClientEvents } from '../../src/shared/api-types.js';
+import { openSocketFeed } from '../../src/cli/feed-client.js';
 import { DEFAULT_MAX_CONNECTIONS_PER_TOKEN } from '../../src/feed/connection-cap.js';
 import { RECENT_FINISHED_RUNS } from '../../src/feed/feed-snapshot.js';
 import { DEFAULT_SOCKET_RATE_LIMIT } from '../../src/feed/socket-rate-limit.js';
 import { seedRunHistory } from '../api/run-history.js';
-import { OPERATOR, startEnv, VIEWER } from '../api/support.js';
+import { OPERATOR, startEnv, VIEWER, waitFor } from '../api/support.js';
 import type { Env } from '../api/support.js';
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -204,6 +205,34 @@ describe('feed under a flood of snapshot:request', () => {
     expect(snapshots).toBeLessThanOrEqual(DEFAULT_SOCKET_RATE_LIMIT.burst + 1);
     expect(error).toBeNull();
     expect(socket.connected).toBe(true);
+  });
+});
+
+describe('the tower CLI on a rate-limited feed', () => {
+  it('asks once while a snapshot is awaited, so 1,000 asks (one per drive it cannot place) bring one snapshot and keep the feed', async () => {
+    const snapshots: FeedSnapshot[] = [];
+    const lost: (string | undefined)[] = [];
+    const feed = await openSocketFeed({ url: env.url, token: OPERATOR }, {
+      snapshot: (s) => snapshots.push(s),
+      driveUpdate: () => undefined,
+      runUpdate: () => undefined,
+      connection: (connected, reason) => {
+        if (!connected) lost.push(reason);
+      },
+    });
+    try {
+      await waitFor(() => snapshots.length === 1, 5000, 'the first snapshot');
+      for (let i = 0; i < 1000; i++) feed.requestSnapshot();
+      await waitFor(() => snapshots.length === 2, 5000, 'the snapshot asked for');
+      await new Promise((r) => setTimeout(r, 500));
+      expect(snapshots).toHaveLength(2);
+      expect(lost).toEqual([]);
+      // Once it came, the next ask goes out.
+      feed.requestSnapshot();
+      await waitFor(() => snapshots.length === 3, 5000, 'a later snapshot');
+    } finally {
+      feed.close();
+    }
   });
 });
 

@@ -14,7 +14,13 @@ export interface LiveState {
   readonly drives: Readonly<Record<string, DriveView>>;
   /** Drive ids in tower order: by agent, then position, then label. */
   readonly driveOrder: readonly string[];
+  /**
+   * Active runs and recent finished ones from the feed, plus finished runs
+   * paged in over REST (the Runs page) and runs that finished since.
+   */
   readonly runs: Readonly<Record<string, RunView>>;
+  /** Finished runs the last snapshot left out (older than its recent ones); page them over REST. */
+  readonly olderRuns: number;
   readonly agents: Readonly<Record<string, AgentView>>;
   readonly masters: Readonly<Record<string, MasterView>>;
   /** The latest ended attempts, newest first (at most RECENT_ATTEMPTS). */
@@ -38,6 +44,7 @@ export const initialLiveState: LiveState = {
   drives: {},
   driveOrder: [],
   runs: {},
+  olderRuns: 0,
   agents: {},
   masters: {},
   recentAttempts: [],
@@ -156,6 +163,7 @@ function reduceOne(state: LiveState, action: LiveAction): LiveState {
         drives,
         driveOrder: sameOrder(order, state.driveOrder) ? state.driveOrder : order,
         runs,
+        olderRuns: s.olderRuns ?? 0,
         agents: byId(s.agents),
         masters,
         snapshotAt: s.at,

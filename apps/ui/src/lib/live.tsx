@@ -76,6 +76,8 @@ export function LiveProvider({ token, children }: { readonly token: string | nul
     let snapshotTimer: number | undefined;
     let retryTimer: number | undefined;
     let snapshotSinceConnect = false;
+    /** Why the controller is closing the feed, from its `feed:error`. */
+    let closedBecause: string | null = null;
 
     const flush = (): void => {
       raf = 0;
@@ -117,7 +119,8 @@ export function LiveProvider({ token, children }: { readonly token: string | nul
       }, SNAPSHOT_GRACE_MS);
     });
     socket.on('disconnect', (reason) => {
-      const words = reason === 'io server disconnect' ? 'The controller closed the feed' : `Feed lost (${reason})`;
+      const words = reason === 'io server disconnect' ? closedBecause ?? 'The controller closed the feed' : `Feed lost (${reason})`;
+      closedBecause = null;
       push({ type: 'connection', connection: 'disconnected', error: words });
       // A disconnect by the server is not retried by socket.io itself.
       if (reason === 'io server disconnect') {
@@ -152,6 +155,10 @@ export function LiveProvider({ token, children }: { readonly token: string | nul
     socket.on('attempt:end', (attempt) => push({ type: 'attempt', attempt, receivedAt: Date.now() }));
     socket.on('agent:update', (agent) => push({ type: 'agent', agent, receivedAt: Date.now() }));
     socket.on('master:update', (master) => push({ type: 'master', master, receivedAt: Date.now() }));
+    // The controller says why just before it closes the feed (e.g. RATE_LIMITED): the disconnect shows it.
+    socket.on('feed:error', (error) => {
+      closedBecause = `The controller closed the feed: ${error.message} [${error.code}]`;
+    });
 
     return () => {
       document.removeEventListener('visibilitychange', onVisible);

@@ -76,6 +76,8 @@ function HistoryInner(): ReactNode {
           <select value={runId} onChange={(e) => setRunId(e.target.value)}>
             <option value="">any</option>
             {runs.map((r) => <option key={r.id} value={r.id}>{r.label ?? r.imageName} ({r.id.slice(0, 8)})</option>)}
+            {/* A run from the address that the feed's recent runs do not hold. */}
+            {runId !== '' && !live.runs[runId] ? <option value={runId}>{runId.slice(0, 8)}</option> : null}
           </select>
         </label>
         <label>

@@ -1,6 +1,6 @@
 'use client';
 import type { FormEvent, ReactNode } from 'react';
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ErrorBox } from '../../components/ErrorBox';
 import { RunCard } from '../../components/RunCard';
 import { apiRequest, describeError } from '../../lib/api';
@@ -154,15 +154,42 @@ function CreateRunForm({ images, imagesError }: { readonly images: readonly Imag
   );
 }
 
+/** Finished runs fetched per "older runs" page. */
+const FINISHED_PAGE = 50;
+
+/**
+ * Finished runs older than the feed's: the snapshot brings the active runs and
+ * the newest finished ones; older ones come a page at a time from
+ * `GET /api/runs?status=finished` (offsets from the newest: a run finishing
+ * meanwhile can repeat on a page, never be skipped; the store keeps one of each).
+ */
+function useOlderRuns(olderInSnapshot: number): { readonly more: boolean; readonly loading: boolean; readonly error: string | null; loadMore(): void } {
+  const { token } = useAuth();
+  const { mergeRuns } = useLiveActions();
+  const [offset, setOffset] = useState(0);
+  const [lastFull, setLastFull] = useState<boolean | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const loadMore = useCallback(() => {
+    setLoading(true);
+    setError(null);
+    apiRequest<RunView[]>(token, '/runs', { query: { status: 'finished', offset, limit: FINISHED_PAGE } })
+      .then((page) => {
+        mergeRuns(page);
+        setOffset(offset + page.length);
+        setLastFull(page.length === FINISHED_PAGE);
+      })
+      .catch((err: unknown) => setError(describeError(err)))
+      .finally(() => setLoading(false));
+  }, [token, offset, mergeRuns]);
+  return { more: lastFull ?? olderInSnapshot > 0, loading, error, loadMore };
+}
+
 export default function RunsPage(): ReactNode {
   const { isOperator } = useAuth();
   const live = useLive();
-  const { mergeRuns } = useLiveActions();
-  const runsApi = useApi<RunView[]>('/runs', {}, [live.connects]);
+  const older = useOlderRuns(live.olderRuns);
   const images = useApi<ImageView[]>(isOperator ? '/images' : null);
-  useEffect(() => {
-    if (runsApi.data) mergeRuns(runsApi.data);
-  }, [runsApi.data, mergeRuns]);
   const runs = useMemo(() => allRuns(live.runs), [live.runs]);
   const active = runs.filter((r) => !isRunFinished(r.status));
   const finished = runs.filter((r) => isRunFinished(r.status));
@@ -172,7 +199,6 @@ export default function RunsPage(): ReactNode {
       <h1>Runs</h1>
       <div className={isOperator ? 'runs-layout' : undefined}>
         <div className="runs-main">
-          <ErrorBox error={runsApi.error ? `Could not load runs: ${runsApi.error}` : null} />
           <h2>Active ({active.length})</h2>
           {active.length === 0 ? <p className="muted">No active runs.</p> : null}
           <div className="run-list">
@@ -180,13 +206,19 @@ export default function RunsPage(): ReactNode {
               <RunCard key={r.id} run={r} controls />
             ))}
           </div>
-          <h2>Finished ({finished.length})</h2>
-          {finished.length === 0 ? <p className="muted">No finished runs yet.</p> : null}
+          <h2>Finished ({finished.length}{older.more ? '+' : ''})</h2>
+          {finished.length === 0 && !older.more ? <p className="muted">No finished runs yet.</p> : null}
           <div className="run-list">
             {finished.map((r) => (
               <RunCard key={r.id} run={r} controls />
             ))}
           </div>
+          <ErrorBox error={older.error ? `Could not load older runs: ${older.error}` : null} />
+          {older.more ? (
+            <button type="button" className="btn" onClick={older.loadMore} disabled={older.loading}>
+              {older.loading ? 'Loading…' : 'Show older runs'}
+            </button>
+          ) : null}
         </div>
         {isOperator ? (
           <aside className="runs-side">
