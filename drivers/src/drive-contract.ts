@@ -80,6 +80,36 @@ export interface MediaStatus {
   readonly tracks?: readonly DiscTrack[];
 }
 
+/** How a burn records: disc-at-once (session-at-once) or track-at-once. */
+export type WriteMode = 'sao' | 'tao';
+
+/**
+ * A write mode the drive refused before a byte was written (for instance
+ * RESERVE TRACK or SEND CUE SHEET answered with ILLEGAL REQUEST). The disc
+ * was not touched; the backend burned in the next mode instead.
+ */
+export interface WriteModeRefusal {
+  readonly mode: WriteMode;
+  /** The refused SCSI command, e.g. `RESERVE TRACK (53h)`. */
+  readonly command: string;
+  /** Sense key/ASC/ASCQ in hex, e.g. `5/20/00`. */
+  readonly sense: string;
+  /** When the drive refused it (ms since the epoch). */
+  readonly at: number;
+}
+
+/**
+ * What a drive object has learnt about write modes while it lived: burns
+ * asked for SAO (the default) use `preferred` instead once the drive refused
+ * SAO. Kept per Drive object, in memory only: a new object starts afresh.
+ */
+export interface WriteModeState {
+  /** The mode a burn asked for as SAO will use. */
+  readonly preferred: WriteMode;
+  /** Modes refused so far, first refusal of each. Empty until a refusal. */
+  readonly refused: readonly WriteModeRefusal[];
+}
+
 /** Where a drive's `reads`/`writes` came from, most to least trustworthy. */
 export type CapabilitySource =
   /** The drive's MMC profile list (GET CONFIGURATION: `xorriso -list_profiles`, `cdrskin -v`). */
@@ -117,6 +147,12 @@ export interface DriveInfo {
   readonly devices?: { readonly block?: string; readonly generic?: string; readonly byPath?: string };
   /** Where `reads`/`writes` came from (real drives). */
   readonly capabilitiesFrom?: CapabilitySource;
+  /**
+   * Write modes this drive object has seen refused and the mode SAO burns now
+   * use (real drives; see `WriteModeState`). Absent on backends that have no
+   * write modes to learn.
+   */
+  readonly writeMode?: WriteModeState;
 }
 
 /** An image to burn. */
@@ -131,9 +167,31 @@ export interface BurnImage {
   readonly sectors: number;
 }
 
+/**
+ * Phase of a burn, in this order (a phase may be skipped, never revisited):
+ *
+ * - `preparing`: before data goes to the disc: the tool starts, checks the
+ *   disc, calibrates the laser (OPC), writes the lead-in, fills its FIFO.
+ *   `bytesWritten` is 0 and `speedX` 0.
+ * - `writing`: data is being recorded; `bytesWritten` rises, `speedX` is the
+ *   current write speed.
+ * - `fixating`: all data is written and the drive closes the track, session
+ *   or disc (`Fixating...`, `cdrskin: working post-track`, cdrdao's lead-out).
+ *   This can take from seconds to a minute; `bytesWritten` stays where the
+ *   write phase ended (usually `bytesTotal`) and `speedX` is 0 because no data
+ *   moves: a screen should say "closing the disc" here, not "100% at 0x".
+ *   Tools that print no fixation step (cdrskin on a `stdio:` file) never
+ *   report it.
+ *
+ * A backend that retries in another write mode after a refusal (nothing
+ * written yet) stays in the phase it had reached; its byte count is still 0.
+ */
+export type BurnPhase = 'preparing' | 'writing' | 'fixating';
+
 /** Progress of a burn, emitted as the tool reports it (several times a second at most). */
 export interface BurnProgress {
-  readonly phase: 'preparing' | 'writing' | 'fixating';
+  /** See `BurnPhase`: preparing, writing, then fixating (closing the track/disc). */
+  readonly phase: BurnPhase;
   readonly bytesWritten: number;
   readonly bytesTotal: number;
   /** Current speed as a multiple of the media's 1x rate. */
@@ -153,8 +211,14 @@ export interface BurnOptions {
   readonly speed?: number;
   /** Test (dummy) burn: the laser stays off, nothing is recorded. */
   readonly dummy?: boolean;
-  /** Disc-at-once (default) or track-at-once. */
-  readonly mode?: 'sao' | 'tao';
+  /**
+   * Disc-at-once (default) or track-at-once. SAO is a preference: a real
+   * drive that refuses SAO before writing a byte is burned in TAO instead
+   * (once per burn), and later SAO burns on the same Drive object go straight
+   * to TAO (`DriveInfo.writeMode`, `BurnResult.writeMode`). CUE images are
+   * always written SAO.
+   */
+  readonly mode?: WriteMode;
   /** Eject the tray when the burn has finished. Default false. */
   readonly eject?: boolean;
   /** Called with each progress report. */
@@ -169,6 +233,10 @@ export interface BurnResult {
   /** Lowest drive buffer fill seen, when reported. */
   readonly minBufferPercent?: number;
   readonly dummy: boolean;
+  /** The write mode the disc was written in, when the backend has modes. */
+  readonly writeMode?: WriteMode;
+  /** Set when this burn asked for another mode, which the drive refused before writing: why `writeMode` differs. */
+  readonly writeModeRefusal?: WriteModeRefusal;
 }
 
 export interface ReadOptions {

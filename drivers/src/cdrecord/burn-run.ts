@@ -1,10 +1,12 @@
 /**
  * One burn on a cdrecord-family drive: refuse what cannot work before
  * spawning, run the tool with progress, turn its summary into a result and
- * its failure into a typed error.
+ * its failure into a typed error. A real drive that refuses the write mode
+ * before writing a byte is burned once more in the next mode (SAO, then
+ * TAO), and its drive object remembers the refusal.
  */
-import type { BurnImage, BurnOptions, BurnResult, DriveKind, MediaStatus } from '../drive-contract.js';
-import { CancelledError, MediaTooSmallError, NoMediaError, WrongMediaError } from '../errors.js';
+import type { BurnImage, BurnOptions, BurnResult, DriveKind, MediaStatus, WriteMode, WriteModeRefusal } from '../drive-contract.js';
+import { CancelledError, MediaTooSmallError, NoMediaError, WriteModeRefusedError, WrongMediaError } from '../errors.js';
 import { ONE_X_BYTES_PER_SECOND, isRecordable, mediaClassOf } from '../media.js';
 import { classifyBurnFailure } from '../parse/burn-failure.js';
 import { summarizeBurnOutput } from '../parse/burn-progress.js';
@@ -14,6 +16,8 @@ import type { ToolCommand } from './burn-args.js';
 import { assertCdrdaoBinBeside, assertImageReadable, assertStdioCueModes, cueTrackModes } from './image-checks.js';
 import { BurnProgressReporter } from './progress-reporter.js';
 import type { BurnerProgram } from './tool-locator.js';
+import { nextWriteMode } from './write-mode-memory.js';
+import type { WriteModeMemory } from './write-mode-memory.js';
 
 /** What a burn needs from its drive. */
 export interface BurnRunContext {
@@ -27,6 +31,12 @@ export interface BurnRunContext {
   readonly signal?: AbortSignal;
   readonly media: () => Promise<MediaStatus>;
   readonly run: (command: ToolCommand, io: { onStdout: (c: string) => void; onStderr: (c: string) => void }) => Promise<ToolRun>;
+  /**
+   * The drive's write-mode memory (real drives): the mode is chosen from it,
+   * and a refusal before writing is recorded in it and retried once in the
+   * next mode. Without it a refusal is thrown as `WriteModeRefusedError`.
+   */
+  readonly writeModes?: WriteModeMemory;
 }
 
 /**
@@ -90,9 +100,12 @@ export async function runBurn(ctx: BurnRunContext): Promise<BurnResult> {
   assertMediaTakes(media, image, kind, device);
   const useCdrdao = image.format === 'cue' && kind === 'optical';
   if (useCdrdao) await assertCdrdaoBinBeside(image.path, device);
-  const command = useCdrdao
-    ? cdrdaoWriteCommand(ctx.toolAddress, image.path, options)
-    : burnerBurnCommand(ctx.program, ctx.toolAddress, image, options);
+
+  // CUE images are written SAO (cuefile= and cdrdao know no other mode).
+  const requested: WriteMode = image.format === 'cue' ? 'sao' : (options.mode ?? 'sao');
+  const memory = image.format === 'iso' && kind === 'optical' ? ctx.writeModes : undefined;
+  let mode = memory?.modeFor(requested) ?? requested;
+  let refusal: WriteModeRefusal | undefined = mode === requested ? undefined : memory?.refusal(requested);
 
   const oneX = oneXFor(kind, media);
   const reporter = new BurnProgressReporter({
@@ -101,19 +114,34 @@ export async function runBurn(ctx: BurnRunContext): Promise<BurnResult> {
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
   });
   reporter.start();
-  let run: ToolRun;
-  try {
-    run = await ctx.run(command, { onStdout: (c) => reporter.stdoutChunk(c), onStderr: (c) => reporter.stderrChunk(c) });
-  } catch (err) {
-    reporter.close();
-    if (err instanceof CancelledError) {
-      throw new CancelledError(`${device}: burn cancelled`, { device, ...(err.tool ? { tool: err.tool } : {}), cause: err });
+  for (let attempt = 1; ; attempt++) {
+    const command = useCdrdao
+      ? cdrdaoWriteCommand(ctx.toolAddress, image.path, options)
+      : burnerBurnCommand(ctx.program, ctx.toolAddress, image, { ...options, mode });
+    let run: ToolRun;
+    try {
+      run = await ctx.run(command, { onStdout: (c) => reporter.stdoutChunk(c), onStderr: (c) => reporter.stderrChunk(c) });
+    } catch (err) {
+      reporter.close();
+      if (err instanceof CancelledError) {
+        throw new CancelledError(`${device}: burn cancelled`, { device, ...(err.tool ? { tool: err.tool } : {}), cause: err });
+      }
+      throw err;
     }
-    throw err;
+    reporter.close();
+    if (run.exitCode === 0) {
+      const result = burnResultFrom(run, image, options, oneX);
+      reporter.finish(result.bytesWritten);
+      return { ...result, writeMode: mode, ...(refusal === undefined ? {} : { writeModeRefusal: refusal }) };
+    }
+    const error = classifyBurnFailure(run, { device, imageSectors: image.sectors, writeMode: mode });
+    if (!(error instanceof WriteModeRefusedError) || memory === undefined) throw error;
+    // The drive refused this mode before writing a byte (the classifier checked the output): the disc is untouched.
+    const refused = memory.remember(mode, error.scsi);
+    const next = nextWriteMode(mode);
+    if (attempt > 1 || next === null || memory.refusal(next) !== undefined) throw error;
+    refusal = refused;
+    mode = next;
+    reporter.nextRun();
   }
-  reporter.close();
-  if (run.exitCode !== 0) throw classifyBurnFailure(run, { device, imageSectors: image.sectors });
-  const result = burnResultFrom(run, image, options, oneX);
-  reporter.finish(result.bytesWritten);
-  return result;
 }

@@ -17,6 +17,7 @@ import type {
   MediaStatus,
   MediaType,
   ReadOptions,
+  WriteModeState,
 } from '../drive-contract.js';
 import { DriveBusyError, InvalidDeviceError, ToolError } from '../errors.js';
 import { classifyBurnFailure } from '../parse/burn-failure.js';
@@ -36,6 +37,7 @@ import { isStdioAddress, stdioMediaStatus, stdioTargetPath } from './stdio-targe
 import { acquireTargetLock } from './target-lock.js';
 import { findOnPath, pickBurner } from './tool-locator.js';
 import type { BurnerProgram } from './tool-locator.js';
+import { WriteModeMemory } from './write-mode-memory.js';
 
 export interface CdrecordDriveOptions {
   /** `/dev/srN` (or another device path) or `stdio:/path/to/file`. */
@@ -60,6 +62,8 @@ export class CdrecordDrive implements Drive {
   /** The file or device node this drive reads and writes. */
   readonly target: string;
   private burnerChoice: Promise<BurnerProgram> | undefined;
+  /** Write modes this drive refused, for this object's life (see `writeModeState`). */
+  private readonly writeModes = new WriteModeMemory();
 
   constructor(private readonly options: CdrecordDriveOptions) {
     this.address = options.address;
@@ -72,6 +76,15 @@ export class CdrecordDrive implements Drive {
     } else {
       throw new InvalidDeviceError(`${options.address}: not a device path (/dev/srN) or stdio:/path`, { device: options.address });
     }
+  }
+
+  /**
+   * What this drive object has learnt about write modes: SAO burns run in
+   * TAO once the drive refused SAO before writing (see `BurnOptions.mode`).
+   * No tool runs; also in `info().writeMode`.
+   */
+  writeModeState(): WriteModeState {
+    return this.writeModes.state();
   }
 
   private get env(): NodeJS.ProcessEnv {
@@ -170,6 +183,7 @@ export class CdrecordDrive implements Drive {
       ...(caps.maxWriteSpeedX === undefined ? {} : { maxWriteSpeedX: caps.maxWriteSpeedX }),
       devices,
       capabilitiesFrom: caps.from,
+      writeMode: this.writeModes.state(),
     };
   }
 
@@ -242,6 +256,7 @@ export class CdrecordDrive implements Drive {
         options,
         media: () => this.media(signal),
         run: (command, io) => this.run(command, signal, io),
+        ...(this.kind === 'optical' ? { writeModes: this.writeModes } : {}),
         ...(signal === undefined ? {} : { signal }),
       }),
     );

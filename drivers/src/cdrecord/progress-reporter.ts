@@ -66,6 +66,22 @@ export class BurnProgressReporter {
     this.emit(true);
   }
 
+  /**
+   * The tool runs again (a write mode was refused before any byte was
+   * written): drop what is left of the last run's output and follow the new
+   * one. The phase reached is kept (phases never go back) and the byte count,
+   * 0 by then, carries on.
+   */
+  nextRun(): void {
+    this.stdout.flush();
+    this.stderr.flush();
+    this.lastPending = '';
+    this.rateSample = null;
+    this.currentTrack = null;
+    this.currentTrackBytes = 0;
+    this.completedTracksBytes = this.bytesWritten;
+  }
+
   /** Feed a stdout chunk. */
   stdoutChunk(chunk: string): void {
     this.feed(this.stdout, chunk);

@@ -131,6 +131,8 @@ const PHASES: readonly { readonly pattern: RegExp; readonly phase: PhaseLine['ph
   { pattern: /^\s*cdrskin: working post-track/, phase: 'fixating' },
   { pattern: /^\s*Writing lead-out/, phase: 'fixating' },
   { pattern: /^\s*Flushing cache/, phase: 'fixating' },
+  // growisofs: "/dev/sr1: flushing cache", "/dev/sr1: closing track", "… closing disc".
+  { pattern: /^\S+: (?:flushing cache|closing (?:track|session|disc)|writing lead-out)\s*$/, phase: 'fixating' },
   { pattern: /^\s*Starting to write CD\/DVD/, phase: 'preparing' },
   { pattern: /^\s*Starting write (?:simulation )?at speed/, phase: 'preparing' },
   { pattern: /^\s*(?:Performing OPC|Executing power calibration|Writing lead-in)/, phase: 'preparing' },

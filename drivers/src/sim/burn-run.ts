@@ -109,6 +109,8 @@ export async function runBurn(run: BurnRun): Promise<BurnResult> {
       averageSpeedX: round2(writeMs > 0 ? image.sizeBytes / (writeMs / 1000) / ONE_X_BYTES_PER_SECOND[mediaClass] : 0),
       minBufferPercent: minBuffer,
       dummy,
+      // A simulated drive takes every mode; CUE images are written SAO, as on a real drive.
+      writeMode: image.format === 'cue' ? 'sao' : (run.options.mode ?? 'sao'),
     };
   } catch (err) {
     // Once data went to the disc, any interruption leaves a coaster: closed, garbage after the last good byte.

@@ -247,6 +247,7 @@ describe('real drives', () => {
       canTestWrite: true,
       maxWriteSpeedX: 62,
       capabilitiesFrom: 'mode-page',
+      writeMode: { preferred: 'sao', refused: [] },
     });
     expect(info.writes).toContain('CD-R');
   });

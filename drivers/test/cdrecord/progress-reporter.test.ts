@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BurnProgressReporter } from '../../src/cdrecord/progress-reporter.js';
 import type { BurnProgress } from '../../src/drive-contract.js';
-import { parseSample, readFixture } from '../support/load-sample.js';
+import { loadStreams, parseSample, readFixture } from '../support/load-sample.js';
 
 const MIB = 1048576;
 
@@ -71,5 +71,48 @@ describe('BurnProgressReporter', () => {
     vi.advanceTimersByTime(250);
     expect(events.map((e) => e.bytesWritten)).toEqual([0, 0, 16 * MIB]);
     r.close();
+  });
+
+  it('tgt DVD+R TAO burn: closing the disc is its own phase, from stdout (Fixating...) or stderr (working post-track)', () => {
+    const run = loadStreams('tgt-cdrskin-burn-tao-dvdplusr.txt');
+    const pieces = (text: string): string[] => text.split(/(?=\r)/);
+    // As captured: stdout first.
+    const a = reporter(4 * MIB, 1385000);
+    a.r.start();
+    for (const c of pieces(run.stdout)) a.r.stdoutChunk(c);
+    for (const c of pieces(run.stderr)) a.r.stderrChunk(c);
+    a.r.finish(4 * MIB);
+    expect(a.events.map((e) => [e.phase, e.bytesWritten, e.speedX])).toEqual([
+      ['preparing', 0, 0],
+      ['writing', 0, 0],
+      ['writing', MIB, 5.7],
+      ['writing', 2 * MIB, 5],
+      ['writing', 3 * MIB, 6.4],
+      ['writing', 4 * MIB, 6.9],
+      ['fixating', 4 * MIB, 0],
+    ]);
+    // stdout held in cdrskin's pipe buffer: the post-track line on stderr alone says the disc is being closed.
+    const b = reporter(4 * MIB, 1385000);
+    const beforeFixating = run.stdout.slice(0, run.stdout.indexOf('Fixating...'));
+    for (const c of pieces(beforeFixating)) b.r.stdoutChunk(c);
+    b.r.stderrChunk(run.stderr.slice(0, run.stderr.indexOf('cdrskin: thank you')));
+    expect(b.events.at(-1)).toMatchObject({ phase: 'fixating', bytesWritten: 4 * MIB, speedX: 0, speedMBps: 0 });
+  });
+
+  it('a second run after a refused write mode keeps the phase and starts from what the first left', () => {
+    const { r, events } = reporter(4 * MIB, 1385000);
+    r.start();
+    const refused = loadStreams('tgt-cdrskin-burn-sao-refused.txt');
+    r.stdoutChunk(refused.stdout);
+    r.stderrChunk(refused.stderr);
+    r.close();
+    r.nextRun();
+    r.stdoutChunk('Starting to write CD/DVD at speed MAX in real TAO mode for single session.\n');
+    r.stdoutChunk('\rTrack 01:    1 of    4 MB written (fifo 100%) [buf  50%]   5.7x.');
+    expect(events.map((e) => [e.phase, e.bytesWritten])).toEqual([
+      ['preparing', 0],
+      ['writing', 0],
+      ['writing', MIB],
+    ]);
   });
 });

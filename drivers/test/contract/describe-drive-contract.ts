@@ -7,7 +7,7 @@ import { statSync, truncateSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { BurnImage, BurnProgress, Drive, DriveKind } from '../../src/drive-contract.js';
+import type { BurnImage, BurnPhase, BurnProgress, Drive, DriveKind } from '../../src/drive-contract.js';
 import {
   CancelledError,
   DriveBusyError,
@@ -105,6 +105,13 @@ export function describeDriveContract(name: string, harness: DriveContractHarnes
       expect(progress.length).toBeGreaterThan(0);
       const writing = progress.filter((p) => p.phase === 'writing');
       expect(writing.length).toBeGreaterThan(0);
+      // Phases come in order (preparing, writing, fixating) and never go back.
+      const order: readonly BurnPhase[] = ['preparing', 'writing', 'fixating'];
+      for (let i = 1; i < progress.length; i++) {
+        expect(order.indexOf(progress[i]!.phase)).toBeGreaterThanOrEqual(order.indexOf(progress[i - 1]!.phase));
+      }
+      for (const p of progress.filter((q) => q.phase === 'fixating')) expect(p.speedX).toBe(0);
+      if (result.writeMode !== undefined) expect(['sao', 'tao']).toContain(result.writeMode);
       for (let i = 1; i < writing.length; i++) {
         expect(writing[i]!.bytesWritten).toBeGreaterThanOrEqual(writing[i - 1]!.bytesWritten);
       }

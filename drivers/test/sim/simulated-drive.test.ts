@@ -84,6 +84,9 @@ describe('burn', () => {
     expect(events).toEqual(seen);
     const phases = seen.map((p) => p.phase).filter((p, i, a) => a[i - 1] !== p);
     expect(phases).toEqual(['preparing', 'writing', 'fixating']);
+    // Closing the disc is its own phase, as on a real drive: data complete, no speed.
+    for (const p of seen.filter((q) => q.phase === 'fixating')) expect(p).toMatchObject({ bytesWritten: image.sizeBytes, speedX: 0 });
+    expect(result.writeMode).toBe('sao');
     const writing = seen.filter((p) => p.phase === 'writing');
     expect(new Set(writing.map((p) => p.bytesWritten)).size).toBeGreaterThan(3);
     for (let i = 1; i < seen.length; i++) expect(seen[i]?.bytesWritten).toBeGreaterThanOrEqual(seen[i - 1]?.bytesWritten ?? 0);
