@@ -31,6 +31,7 @@ import type { ToolCommand } from './burn-args.js';
 import { runBurn } from './burn-run.js';
 import { toolEnvironment } from './config.js';
 import { queryDriveProfiles } from './drive-profiles.js';
+import { DEFAULT_MEDIA_REUSE_MS, MediaMemory } from './media-memory.js';
 import { procCapabilities, sysfsDriveFacts } from './real-drive-facts.js';
 import { queryRealMedia } from './real-media.js';
 import { isStdioAddress, stdioMediaStatus, stdioTargetPath } from './stdio-target.js';
@@ -50,6 +51,14 @@ export interface CdrecordDriveOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** SIGTERM-to-SIGKILL grace when a run is cancelled. */
   readonly killGraceMs?: number;
+  /**
+   * Real drives: how long a media answer is reused (ms) before the drive is
+   * asked again; default 2000. A drive worker's look, the copy's check and
+   * the burn's own check then cost one `-minfo` run. Burning, blanking,
+   * ejecting or loading through this object forgets the answer at once. 0
+   * asks the drive every time. `stdio:` targets are always looked at afresh.
+   */
+  readonly mediaReuseMs?: number;
 }
 
 // Real drives lock themselves (EBUSY) across processes; within one process two callers would still race.
@@ -64,6 +73,8 @@ export class CdrecordDrive implements Drive {
   private burnerChoice: Promise<BurnerProgram> | undefined;
   /** Write modes this drive refused, for this object's life (see `writeModeState`). */
   private readonly writeModes = new WriteModeMemory();
+  /** The last media answer of a real drive, shared for a moment (see `CdrecordDriveOptions.mediaReuseMs`). */
+  private readonly mediaMemory: MediaMemory;
 
   constructor(private readonly options: CdrecordDriveOptions) {
     this.address = options.address;
@@ -76,6 +87,7 @@ export class CdrecordDrive implements Drive {
     } else {
       throw new InvalidDeviceError(`${options.address}: not a device path (/dev/srN) or stdio:/path`, { device: options.address });
     }
+    this.mediaMemory = new MediaMemory(options.mediaReuseMs ?? DEFAULT_MEDIA_REUSE_MS);
   }
 
   /**
@@ -218,10 +230,12 @@ export class CdrecordDrive implements Drive {
   /** The disc: from the target file/device for stdio, from `-minfo` (or wodim `-toc`/`-atip`) for real drives. */
   async media(signal?: AbortSignal): Promise<MediaStatus> {
     if (this.kind === 'stdio') return stdioMediaStatus(this.target, this.address);
-    const program = await this.burner();
-    // libburn's -minfo is the best media report; use it when cdrskin is installed whatever burns.
-    const inspector = program !== 'cdrskin' && (await findOnPath('cdrskin', this.env)) ? 'cdrskin' : program;
-    return queryRealMedia(inspector, this.target, (command) => this.run(command, signal));
+    return this.mediaMemory.get(async () => {
+      const program = await this.burner();
+      // libburn's -minfo is the best media report; use it when cdrskin is installed whatever burns.
+      const inspector = program !== 'cdrskin' && (await findOnPath('cdrskin', this.env)) ? 'cdrskin' : program;
+      return queryRealMedia(inspector, this.target, (command) => this.run(command, signal));
+    });
   }
 
   /** Hold the drive for one operation: lock file for stdio targets, in-process guard for real drives. */
@@ -246,20 +260,25 @@ export class CdrecordDrive implements Drive {
 
   /** Burn an image; see `Drive.burn`. Holds the drive (lock file for stdio) for the whole run. */
   burn(image: BurnImage, options: BurnOptions, signal?: AbortSignal): Promise<BurnResult> {
-    return this.hold(async () =>
-      runBurn({
-        address: this.address,
-        kind: this.kind,
-        toolAddress: this.toolAddress,
-        program: await this.burner(),
-        image,
-        options,
-        media: () => this.media(signal),
-        run: (command, io) => this.run(command, signal, io),
-        ...(this.kind === 'optical' ? { writeModes: this.writeModes } : {}),
-        ...(signal === undefined ? {} : { signal }),
-      }),
-    );
+    return this.hold(async () => {
+      try {
+        return await runBurn({
+          address: this.address,
+          kind: this.kind,
+          toolAddress: this.toolAddress,
+          program: await this.burner(),
+          image,
+          options,
+          media: () => this.media(signal),
+          run: (command, io) => this.run(command, signal, io),
+          ...(this.kind === 'optical' ? { writeModes: this.writeModes } : {}),
+          ...(signal === undefined ? {} : { signal }),
+        });
+      } finally {
+        // Whatever happened, the disc is not the one the last answer described.
+        this.mediaMemory.forget();
+      }
+    });
   }
 
   /** Plain block read of the device node or target file; see `Drive.read`. */
@@ -287,17 +306,19 @@ export class CdrecordDrive implements Drive {
   /** Tray control: the `eject` program, else the burner's -eject/-load. A pseudo drive has no tray. */
   private async tray(action: 'eject' | 'load', signal?: AbortSignal): Promise<void> {
     if (this.kind === 'stdio') return;
+    this.mediaMemory.forget();
     const program = await this.burner();
     const useEject = (await findOnPath('eject', this.env)) !== null;
     const command = trayCommand(useEject ? 'eject' : program, this.target, action);
-    const run = await this.run(command, signal);
+    const run = await this.run(command, signal).finally(() => this.mediaMemory.forget());
     if (run.exitCode !== 0) throw classifyBurnFailure(run, { device: this.address });
   }
 
   /** `blank=fast|all` through the burner (cdrskin leaves a stdio target as it is). */
   blank(mode: 'fast' | 'all', signal?: AbortSignal): Promise<void> {
     return this.hold(async () => {
-      const run = await this.run(burnerBlankCommand(await this.burner(), this.toolAddress, mode), signal);
+      this.mediaMemory.forget();
+      const run = await this.run(burnerBlankCommand(await this.burner(), this.toolAddress, mode), signal).finally(() => this.mediaMemory.forget());
       if (run.exitCode !== 0) throw classifyBurnFailure(run, { device: this.address });
       if (/blanking failed/.test(run.stderr + run.stdout)) {
         throw new ToolError(`${this.address}: blanking failed`, { device: this.address });
