@@ -20,6 +20,8 @@ import type { BeginRefusal, EndResult, RunStore } from './run-store.js';
 /** What the processor reports while it works (the drive worker turns it into drive state). */
 export interface CopyProgress {
   readonly phase: 'burning' | 'test-burning' | 'verifying';
+  /** Within a burn: the drive preparing, writing, or closing the disc (fixating, no speed). */
+  readonly stage?: BurnProgress['phase'];
   /** 0..100 of the current phase. */
   readonly percent: number;
   readonly speedX?: number;
@@ -201,7 +203,12 @@ function speedOf(job: CopyJob): { speed?: number } {
 }
 
 function burnProgress(ctx: CopyContext, phase: 'burning' | 'test-burning'): (p: BurnProgress) => void {
-  return (p) => ctx.onProgress?.({ phase, percent: pct(p.bytesWritten, p.bytesTotal), speedX: p.speedX, speedMBps: p.speedMBps });
+  return (p) => ctx.onProgress?.({
+    phase,
+    stage: p.phase,
+    percent: pct(p.bytesWritten, p.bytesTotal),
+    ...(p.phase === 'writing' ? { speedX: p.speedX, speedMBps: p.speedMBps } : {}),
+  });
 }
 
 /** Open the tray so the disc can be taken out (or the auto-loader swaps it); errors are not the copy's. */

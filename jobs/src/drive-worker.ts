@@ -542,7 +542,7 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
       ...(s?.runId === undefined ? {} : { runId: s.runId }),
       ...(s?.copy === undefined ? {} : { copy: s.copy }),
       ...(s?.attemptId === undefined ? {} : { attemptId: s.attemptId }),
-      ...(p.phase === 'test-burning' ? { message: 'test burn (laser off)' } : {}),
+      ...(stageMessage(p) === undefined ? {} : { message: stageMessage(p) }),
     });
   }
 
@@ -585,4 +585,12 @@ const MAX_WORK_WAIT_MS = 10_000;
 
 function mediaKey(m: MediaStatus): string {
   return `${m.type ?? ''}|${m.status}|${m.capacitySectors}|${m.freeSectors}`;
+}
+
+/** What an operator reads beside a burn's percentage: the stages where the bar does not move. */
+function stageMessage(p: CopyProgress): string | undefined {
+  const test = p.phase === 'test-burning' ? 'test burn (laser off)' : undefined;
+  if (p.stage === 'preparing') return test === undefined ? 'preparing the drive' : `${test}: preparing the drive`;
+  if (p.stage === 'fixating') return test === undefined ? 'closing the disc' : `${test}: closing the disc`;
+  return test;
 }

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Job, JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import { MEDIA_SIZES, smallestMediaClassFor, TypedEmitter } from 'node-cdrecord-wrapper';
+import { MEDIA_SIZES, mediaClassesFor, TypedEmitter } from 'node-cdrecord-wrapper';
 import type { MediaClass } from 'node-cdrecord-wrapper';
 import type { CopyJob, VerifyPolicy } from './job-types.js';
 import { copyJobId, copyQueueName, RUN_CONTROL_CHANNEL, RUN_EVENTS_CHANNEL } from './queue-names.js';
@@ -45,6 +45,8 @@ export interface CreateRunInput {
   readonly priority?: number;
   readonly dummyFirst?: boolean;
   readonly allowedDrives?: readonly string[];
+  /** The blank media class the copies go on; default the smallest class the image fits. */
+  readonly mediaClass?: MediaClass;
   /** Attempts of one copy job before it is replaced. Default 3. */
   readonly maxAttemptsPerCopy?: number;
   /** Failed attempts the run may spend. Default max(3, copies): then it stops and asks for a person. */
@@ -372,10 +374,14 @@ export function validateRun(input: CreateRunInput): PlannedRun {
   if (format === 'cue' && image.sectors === undefined) bad('image.sectors', 'a CUE image needs its sectors');
   const sectors = image.sectors ?? Math.ceil(image.bytes / 2048);
   if (!Number.isSafeInteger(sectors) || sectors <= 0) bad('image.sectors', 'image sectors must be a positive integer');
-  const mediaClass = format === 'iso'
-    ? smallestMediaClassFor({ format: 'iso', sizeBytes: sectors * 2048 })
-    : (MEDIA_SIZES.some((m) => m.mediaClass === 'cd' && sectors <= m.sectors) ? 'cd' : null);
-  if (mediaClass === null) bad('image', `the image (${sectors} sectors) fits no media class`);
+  const fits: MediaClass[] = format === 'iso'
+    ? mediaClassesFor({ format: 'iso', sizeBytes: sectors * 2048 })
+    : (MEDIA_SIZES.some((m) => m.mediaClass === 'cd' && sectors <= m.sectors) ? ['cd'] : []);
+  if (fits.length === 0) bad('image', `the image (${sectors} sectors) fits no media class`);
+  if (input.mediaClass !== undefined && !fits.includes(input.mediaClass)) {
+    bad('mediaClass', `the image (${sectors} sectors${format === 'cue' ? ', CD audio/raw' : ''}) does not go on ${input.mediaClass} media; it fits ${fits.join(', ')}`);
+  }
+  const mediaClass = input.mediaClass ?? fits[0];
   const verify = input.verify ?? { mode: 'all' };
   if (verify.mode === 'every-nth' && !(Number.isSafeInteger(verify.n) && verify.n >= 1)) bad('verify.n', 'every-nth needs n >= 1');
   const priority = input.priority ?? 100;

@@ -41,6 +41,13 @@ describe('validateRun', () => {
     reject({ image: { ...image, sha256: 'xyz' }, copies: 1 }, 'image.sha256');
     reject({ image: { ...image, format: 'cue', sectors: 1_000_000 }, copies: 1 }, 'image');
   });
+
+  it('puts the copies on the media class asked for, when the image fits it', () => {
+    const image = { path: '/img.iso', sha256: 'a'.repeat(64), bytes: 4_000_000 };
+    expect(validateRun({ image, copies: 1, mediaClass: 'dvd' }).run.mediaClass).toBe('dvd');
+    expect(() => validateRun({ image: { ...image, bytes: 5_000_000_000 }, copies: 1, mediaClass: 'dvd' })).toThrow(/does not go on dvd media; it fits dvd-dl/);
+    expect(() => validateRun({ image: { ...image, format: 'cue', sectors: 2000 }, copies: 1, mediaClass: 'dvd' })).toThrow(/does not go on dvd/);
+  });
 });
 
 describe('the image file identity', () => {

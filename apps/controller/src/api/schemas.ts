@@ -40,6 +40,9 @@ export const CreateRunRequest = Type.Object({
   priority: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: '1 runs first; default 100' })),
   label: Type.Optional(Type.String({ maxLength: 200 })),
   maxAttemptsPerCopy: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
+  media: Type.Optional(Type.Union(['cd', 'dvd', 'dvd-dl', 'bd', 'bd-dl'].map((c) => Type.Literal(c)), {
+    description: 'blank media class the copies go on; default the smallest class the image fits that the tower\'s drives hold',
+  })),
 }, { ...obj, title: 'CreateRunRequest' });
 
 /** Marks a body schema whose body may be left out. */

@@ -20,7 +20,8 @@ export class UsageError extends Error {
 /** The one line printed for a failure. */
 export function failureLine(err: unknown): string {
   if (isDriveError(err)) {
-    const where = err.device ? `${err.device}: ` : '';
+    // Drive errors usually start with their device already; name it once.
+    const where = err.device && !err.message.startsWith(`${err.device}:`) ? `${err.device}: ` : '';
     return oneLine(`tower: ${where}${err.message} [${err.code}]`);
   }
   if (err instanceof UsageError) return oneLine(`tower: ${err.message}`);

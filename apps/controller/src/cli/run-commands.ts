@@ -21,6 +21,7 @@ export interface RunOptions extends ConnectionOptions {
   readonly drives?: string[];
   readonly priority?: number;
   readonly label?: string;
+  readonly media?: CreateRunRequest['media'];
   readonly wait?: boolean;
 }
 
@@ -35,6 +36,7 @@ export function createRunRequest(imageId: string, opts: RunOptions): CreateRunRe
     ...(opts.drives === undefined ? {} : { drives: opts.drives }),
     ...(opts.priority === undefined ? {} : { priority: opts.priority }),
     ...(opts.label === undefined ? {} : { label: opts.label }),
+    ...(opts.media === undefined ? {} : { media: opts.media }),
   };
 }
 
@@ -64,6 +66,14 @@ async function controlRun(ctx: ControllerCliContext, action: RunAction, runId: s
   printResult(ctx, opts, run, runLine(run));
 }
 
+const MEDIA_CLASSES = ['cd', 'dvd', 'dvd-dl', 'bd', 'bd-dl'] as const;
+
+function parseMediaClass(value: string): NonNullable<CreateRunRequest['media']> {
+  const found = MEDIA_CLASSES.find((c) => c === value);
+  if (found === undefined) throw new UsageError(`--media must be one of ${MEDIA_CLASSES.join(', ')}, got '${value}'`);
+  return found;
+}
+
 function parseInFlight(value: string): 'cancel' | 'finish' {
   if (value === 'cancel' || value === 'finish') return value;
   throw new UsageError(`--in-flight must be 'cancel' or 'finish', got '${value}'`);
@@ -82,6 +92,7 @@ export function registerRunCommands(program: Command, ctx: ControllerCliContext)
       .option('--drives <ids>', 'only these drives or groups, comma-separated', parseDriveList)
       .option('--priority <p>', '1 (first) .. 1000 (default 100)', parsePriority)
       .option('--label <text>', 'label text for the report (up to 200 characters)', parseLabel)
+      .option('--media <class>', 'blank media: cd, dvd, dvd-dl, bd or bd-dl (default: the smallest the image fits that the drives hold)', parseMediaClass)
       .option('--wait', 'follow the run live; exit 0 only when exactly N copies passed'),
   ).action((imageId: string, opts: RunOptions) => runCommand(ctx, imageId, opts));
 

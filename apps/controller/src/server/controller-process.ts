@@ -78,6 +78,7 @@ export async function startController(o: ControllerStartOptions): Promise<Runnin
       maxUploadBytes: config.library.maxUploadBytes,
       agentTimeoutMs: config.controller.agentTimeoutMs,
       version: o.version,
+      log: o.log,
       ...uiDirOption(),
     });
     closers.push(() => app.close());

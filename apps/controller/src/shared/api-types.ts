@@ -199,6 +199,12 @@ export interface CreateRunRequest {
   readonly label?: string;
   /** Attempts per copy before it is replaced (1..10). Default 3. */
   readonly maxAttemptsPerCopy?: number;
+  /**
+   * Blank media class the copies go on (`cd`, `dvd`, `dvd-dl`, `bd`, `bd-dl`).
+   * Default: the smallest class the image fits among those the tower's drives
+   * hold blanks of now, else the smallest class it fits.
+   */
+  readonly media?: 'cd' | 'dvd' | 'dvd-dl' | 'bd' | 'bd-dl';
 }
 
 export interface CancelRunRequest {

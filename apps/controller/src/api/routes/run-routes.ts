@@ -11,6 +11,7 @@ import type { RunReport, RunsQuery as RunsQueryInput, RunView, VerifyPolicyInput
 import { ApiError, invalidInput, notFound } from '../api-error.js';
 import type { ApiServices, TypedApp } from '../api-services.js';
 import { principalOf } from '../auth.js';
+import { chooseMediaClass } from '../run-media-class.js';
 import { attemptsCsv } from '../csv.js';
 import {
   CancelRunRequest, CreateRunRequest, doc, IdParams, ReportQuery, RunId, RunReport as RunReportSchema, RunsQuery, RunView as RunSchema,
@@ -171,6 +172,8 @@ async function createRun(s: ApiServices, body: Static<typeof CreateRunRequest>, 
   if (image.mediaClass === undefined || image.mediaSizes.length === 0) {
     throw new ApiError(422, 'IMAGE_TOO_LARGE', `image ${image.id} fits no media class`, 'imageId');
   }
+  const held = body.media === undefined ? (await s.drives.list()).map((d) => d.mediaType) : [];
+  const mediaClass = chooseMediaClass(image.id, image.format === 'cue' ? image.mediaSizes.filter((m) => m.startsWith('cd')) : image.mediaSizes, body.media, held);
   let allowedDrives: string[] | undefined;
   if (body.drives !== undefined) {
     const known = await s.drives.knownDriveIds();
@@ -191,6 +194,7 @@ async function createRun(s: ApiServices, body: Static<typeof CreateRunRequest>, 
       image: { path: library.imagePath(image.id), sha256: image.sha256, bytes: image.sizeBytes, sectors: image.sectors, format: image.format, ...(image.fileIdentity === undefined ? {} : { identity: image.fileIdentity }) },
       copies: body.copies,
       verify: toVerifyPolicy(body.verify),
+      mediaClass,
       ...(body.speed === undefined ? {} : { speed: body.speed }),
       ...(body.priority === undefined ? {} : { priority: body.priority }),
       ...(body.dummyFirst === undefined ? {} : { dummyFirst: body.dummyFirst }),
