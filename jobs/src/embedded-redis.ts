@@ -1,17 +1,36 @@
 /**
- * An embedded `redis-server` for `npm start`, demos and tests: spawned with an
- * argument array on 127.0.0.1, AOF on, RDB snapshots off, and ready once it
- * answers PING.
+ * An embedded `redis-server` for `npm start`, demos and tests: on 127.0.0.1,
+ * AOF on, RDB snapshots off, with a password, and ready once it answers
+ * PING. Its settings are in a configuration file of mode 0600 (the one
+ * argument it is started with, so `ps` shows no password), its data folder
+ * is mode 0700 and the files it writes there are not group/other readable.
+ * The password is random, kept in a file of mode 0600 and reused on restart.
  */
 import { spawn } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { chmod, mkdir, readdir, stat } from 'node:fs/promises';
 import net from 'node:net';
+import path from 'node:path';
 import { ToolMissingError } from 'node-cdrecord-wrapper';
+import { writeEmbeddedRedisConf } from './embedded-redis-config.js';
+import { readOrCreateRedisPassword } from './embedded-redis-password.js';
+
+export { RedisPasswordFileError } from './embedded-redis-password.js';
+
+/** File name of the configuration file inside the data folder. */
+export const EMBEDDED_REDIS_CONF = 'redis.conf';
+/** File name of the password inside the data folder, when no `passwordFile` is given. */
+export const EMBEDDED_REDIS_PASSWORD = 'password';
 
 /** Options of {@link startEmbeddedRedis}. */
 export interface EmbeddedRedisOptions {
-  /** Directory for the AOF files (created when missing). */
+  /** Directory for the AOF files and the configuration file (created when missing; made mode 0700). */
   readonly dataDir: string;
+  /**
+   * File holding the password (first line), created with a random one
+   * (mode 0600) when missing and reused after. Default `<dataDir>/password`.
+   */
+  readonly passwordFile?: string;
   /** TCP port; 0 (default) picks a free port. */
   readonly port?: number;
   /** The server program; default `redis-server` (found on PATH). */
@@ -22,9 +41,13 @@ export interface EmbeddedRedisOptions {
 
 /** A running embedded Redis. */
 export interface EmbeddedRedis {
-  /** `redis://127.0.0.1:PORT`. */
+  /** `redis://:PASSWORD@127.0.0.1:PORT`: what clients connect with. Never print it. */
   readonly url: string;
+  /** `redis://127.0.0.1:PORT`: the URL without the password, to print. */
+  readonly displayUrl: string;
   readonly port: number;
+  /** Where the password is kept (mode 0600). */
+  readonly passwordFile: string;
   /** OS process id of the server. */
   readonly pid: number;
   /** SIGTERM the server and wait for it to exit (idempotent). */
@@ -51,13 +74,15 @@ export const REDIS_DEBIAN_PACKAGE = 'redis-server';
  */
 export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
   const binary = options.binary ?? 'redis-server';
-  await mkdir(options.dataDir, { recursive: true });
+  await privateFolder(options.dataDir);
+  const passwordFile = options.passwordFile ?? path.join(options.dataDir, EMBEDDED_REDIS_PASSWORD);
+  const password = await readOrCreateRedisPassword(passwordFile);
   const fixedPort = options.port !== undefined && options.port !== 0;
   // A port picked free can be taken by someone else before the server binds it: retry then.
   for (let tryNo = 0; ; tryNo++) {
     const port = fixedPort ? (options.port as number) : await freePort();
     try {
-      return await startOn(binary, port, options);
+      return await startOn(binary, port, password, passwordFile, options);
     } catch (err) {
       if (fixedPort || tryNo >= 2 || !(err instanceof EmbeddedRedisError) || !/address already in use/i.test(err.output)) {
         throw err;
@@ -66,16 +91,45 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
   }
 }
 
-async function startOn(binary: string, port: number, options: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
-  const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--dir', options.dataDir,
-    '--appendonly', 'yes',
-    '--save', '',
-    '--daemonize', 'no',
-  ];
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Make `dir` (created when missing) mode 0700, and take group/other access
+ * off what an earlier server left in it (two levels: the AOF files are in
+ * `appendonlydir/`).
+ */
+async function privateFolder(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
+  const tighten = async (folder: string, depth: number): Promise<void> => {
+    for (const entry of await readdir(folder, { withFileTypes: true })) {
+      if (entry.isSymbolicLink()) continue;
+      const p = path.join(folder, entry.name);
+      const mode = (await stat(p)).mode & 0o777;
+      if ((mode & 0o077) !== 0) await chmod(p, mode & 0o700);
+      if (entry.isDirectory() && depth > 0) await tighten(p, depth - 1);
+    }
+  };
+  await tighten(dir, 1);
+}
+
+/** Spawn with umask 077, so the files the server creates are its user's alone. */
+function spawnPrivate(binary: string, args: string[]): ChildProcess {
+  let previous: number | null = null;
+  try {
+    previous = process.umask(0o077);
+  } catch {
+    // Not settable here (a worker thread): the 0700 folder still keeps the files private.
+  }
+  try {
+    return spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  } finally {
+    if (previous !== null) process.umask(previous);
+  }
+}
+
+async function startOn(binary: string, port: number, password: string, passwordFile: string, options: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
+  const conf = path.join(options.dataDir, EMBEDDED_REDIS_CONF);
+  await writeEmbeddedRedisConf(conf, { port, dir: path.resolve(options.dataDir), password });
+  const child = spawnPrivate(binary, [conf]);
   let output = '';
   const collect = (chunk: Buffer): void => {
     output += chunk.toString('utf8');
@@ -107,7 +161,7 @@ async function startOn(binary: string, port: number, options: EmbeddedRedisOptio
       }),
       (async () => {
         while (running) {
-          if (await ping(port)) return;
+          if (await ping(port, password)) return;
           if (Date.now() > deadline) throw new EmbeddedRedisError(`${binary} did not answer PING on port ${port}`, output);
           await new Promise((r) => setTimeout(r, 25));
         }
@@ -122,8 +176,10 @@ async function startOn(binary: string, port: number, options: EmbeddedRedisOptio
   }
   let stopping: Promise<void> | null = null;
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}`,
+    displayUrl: `redis://127.0.0.1:${port}`,
     port,
+    passwordFile,
     pid: child.pid ?? -1,
     stop(): Promise<void> {
       stopping ??= (async () => {
@@ -154,8 +210,8 @@ function freePort(): Promise<number> {
   });
 }
 
-/** True when a Redis server on the port answers `+PONG`. */
-function ping(port: number): Promise<boolean> {
+/** True when a Redis server on the port takes the password and answers `+PONG`. */
+function ping(port: number, password: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });
     let reply = '';
@@ -165,10 +221,12 @@ function ping(port: number): Promise<boolean> {
     };
     socket.setTimeout(500, () => done(false));
     socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('connect', () => socket.write(`*2\r\n$4\r\nAUTH\r\n$${Buffer.byteLength(password)}\r\n${password}\r\n*1\r\n$4\r\nPING\r\n`));
     socket.on('data', (chunk) => {
       reply += chunk.toString('latin1');
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+      const lines = reply.split('\r\n');
+      if (lines[0] !== undefined && lines.length > 1 && !lines[0].startsWith('+OK')) done(false);
+      else if (lines.length > 2) done(lines[1] === '+PONG');
     });
   });
 }

@@ -9,7 +9,6 @@
  * embedded Redis.
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { REDIS_DEBIAN_PACKAGE, startEmbeddedRedis } from '@tower/jobs';
 import { ToolMissingError } from 'node-cdrecord-wrapper';
 import type { EmbeddedRedis } from '@tower/jobs';
@@ -18,6 +17,7 @@ import type { AgentDrive } from '../agent/agent-drives.js';
 import { TowerAgent } from '../agent/tower-agent.js';
 import { ConfigError } from '../config/config.js';
 import type { DriveSpec, TowerConfig } from '../config/config.js';
+import { embeddedRedisFiles } from '../config/embedded-redis-files.js';
 import { findProgram } from '../config/program-path.js';
 import { ensureTokens } from '../config/token-store.js';
 import type { TokenSet } from '../config/token-store.js';
@@ -177,9 +177,11 @@ class ShutdownStack {
 
   async embeddedRedis(config: TowerConfig, io: ProcessIo): Promise<EmbeddedRedis> {
     if ((await findProgram('redis-server')) === null) throw new ToolMissingError('redis-server', REDIS_DEBIAN_PACKAGE);
-    const redis = await startEmbeddedRedis({ dataDir: path.join(config.dataDir, 'redis') });
+    const files = embeddedRedisFiles(config);
+    const redis = await startEmbeddedRedis(files);
     this.#steps.push({ name: 'redis-server', stop: () => redis.stop() });
-    io.out(`tower: embedded Redis at ${redis.url} (data in ${path.join(config.dataDir, 'redis')})`);
+    // The URL clients use carries the password: print the one without it, and where the password is.
+    io.out(`tower: embedded Redis at ${redis.displayUrl} (data in ${files.dataDir}, mode 0700; password in ${files.passwordFile}, mode 0600)`);
     return redis;
   }
 
