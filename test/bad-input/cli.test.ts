@@ -8,7 +8,7 @@
  * on the controller (runs, queues, library, audit log).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR, queuedCopies, startEnv, VIEWER } from '../../apps/controller/test/api/support.js';
@@ -24,6 +24,10 @@ beforeAll(async () => {
   work = path.join(env.dir, 'cwd');
   mkdirSync(work);
   writeFileSync(path.join(work, 'garbage.iso'), Buffer.alloc(100_000, 0x41));
+  writeFileSync(path.join(work, 'empty-token'), '', { mode: 0o600 });
+  writeFileSync(path.join(work, 'open-token'), `${OPERATOR}\n`);
+  chmodSync(path.join(work, 'open-token'), 0o644);
+  writeFileSync(path.join(work, 'good-token'), `${OPERATOR}\n`, { mode: 0o600 });
 });
 afterAll(async () => env?.stop());
 
@@ -121,6 +125,11 @@ const cases: Case[] = [
   c('run as a viewer', () => ['run', env.image.id, '--copies', '2'], 1, /operator|forbidden|not allowed/i, VIEWER),
   c('images delete as a viewer', () => ['images', 'delete', env.image.id], 1, /operator|forbidden|not allowed/i, VIEWER),
   c('quarantine with a wrong token', () => ['quarantine', 'sim:0', '--reason', 'x'], 1, /token/i, 'wrong-token-0123456789'),
+  // Token files that cannot be used (no TOWER_TOKEN to fall back on).
+  c('run with a missing --token-file', () => ['run', env.image.id, '--copies', '2', '--token-file', 'no-such-token'], 2, /cannot read the token file no-such-token: no such file/, null),
+  c('run with an empty --token-file', () => ['run', env.image.id, '--copies', '2', '--token-file', 'empty-token'], 2, /the token file empty-token is empty/, null),
+  c('run with a --token-file others may read', () => ['run', env.image.id, '--copies', '2', '--token-file', 'open-token'], 2, /the token file open-token is readable by others \(mode 0644\): chmod 600/, null),
+  c('run with both --token and --token-file', () => ['run', env.image.id, '--copies', '2', '--token', OPERATOR, '--token-file', 'good-token'], 2, /give --token-file or --token, not both/, null),
 ];
 
 describe('CLI bad input: non-zero exit, one stderr line, nothing written', () => {

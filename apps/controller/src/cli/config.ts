@@ -1,5 +1,5 @@
 /**
- * Where the `tower` CLI finds its controller: `--url`/`--token` options win,
+ * Where the `tower` CLI finds its controller: `--url`/`--token` (or `--token-file`) win,
  * then the `TOWER_URL`/`TOWER_TOKEN` environment variables, then the default
  * URL. The only CLI module that reads the environment.
  */

@@ -1,7 +1,11 @@
 /**
  * What every controller command shares: its streams and Ctrl-C signal, the
- * `--url`/`--token`/`--json` options, the API client they produce, and how a
- * result is printed (JSON, or text for people).
+ * `--url`/`--token-file`/`--token`/`--json` options, the API client they
+ * produce, and how a result is printed (JSON, or text for people).
+ *
+ * The token comes from `--token-file <path>` (first line, a file of mode
+ * 0600), `--token` or `TOWER_TOKEN`. `--token` still works but warns: a
+ * command line is visible to every user of the host (`ps`).
  */
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
@@ -11,6 +15,7 @@ import { UsageError } from './cli-output.js';
 import type { CliEnv, ConnectionSettings } from './config.js';
 import { connectionSettings, processCliEnv } from './config.js';
 import type { FeedOpener } from './feed-client.js';
+import { readTokenFile } from './token-file.js';
 
 /** An output stream; `isTTY` and `columns` decide how live views draw. */
 export type OutputStream = Writable & { isTTY?: boolean; columns?: number };
@@ -37,22 +42,40 @@ export interface ControllerCliContext {
 export interface ConnectionOptions {
   readonly url?: string;
   readonly token?: string;
+  readonly tokenFile?: string;
   readonly json?: boolean;
 }
 
-/** Add `--url`, `--token` and `--json` to a command. */
+/** The one line `--token` prints on stderr. */
+export const TOKEN_OPTION_WARNING = 'tower: warning: --token shows the token to every user of this host (ps); use TOWER_TOKEN or --token-file <path> instead';
+
+/** Add `--url`, `--token-file`, `--token` and `--json` to a command. */
 export function withConnectionOptions(command: Command): Command {
   return command
     .option('--url <url>', 'controller URL (default: $TOWER_URL or http://127.0.0.1:8080)')
-    .option('--token <token>', 'API token (default: $TOWER_TOKEN)')
+    .option('--token-file <path>', 'read the API token from the first line of this file (mode 0600; default: $TOWER_TOKEN)')
+    .option('--token <token>', 'API token on the command line: visible in ps, prefer $TOWER_TOKEN or --token-file')
     .option('--json', 'machine-readable output');
 }
 
-/** Merged connection settings with a token, or a `UsageError` saying how to give one. */
+/** Commands whose `--token` warning is out (a command may resolve its connection more than once). */
+const warned = new WeakSet<ConnectionOptions>();
+
+/**
+ * Merged connection settings with a token, or a `UsageError` saying how to
+ * give one. `--token-file` and `--token` win over `TOWER_TOKEN`; both at
+ * once are refused. `--token` warns once on stderr.
+ */
 export function resolveConnection(ctx: ControllerCliContext, opts: ConnectionOptions): ConnectionSettings & { token: string } {
-  const settings = connectionSettings(opts, ctx.env ?? processCliEnv());
+  if (opts.token !== undefined && opts.tokenFile !== undefined) throw new UsageError('give --token-file or --token, not both');
+  const token = opts.tokenFile !== undefined ? readTokenFile(opts.tokenFile) : opts.token;
+  if (opts.token !== undefined && !warned.has(opts)) {
+    warned.add(opts);
+    ctx.stderr.write(`${TOKEN_OPTION_WARNING}\n`);
+  }
+  const settings = connectionSettings({ url: opts.url, token }, ctx.env ?? processCliEnv());
   if (settings.token === undefined) {
-    throw new UsageError('no API token: set TOWER_TOKEN or pass --token (ask the controller\'s operator for one)');
+    throw new UsageError('no API token: set TOWER_TOKEN or pass --token-file <path> (ask the controller\'s operator for one)');
   }
   return { url: settings.url, token: settings.token };
 }

@@ -37,7 +37,7 @@ describe('tower run: local validation', () => {
     const { fetch, sent } = fakeFetch(() => json(201, makeRun()));
     const result = await runCli(['run', 'img-1', '--copies', '3'], { fetch, env: { TOWER_URL: 'http://x:1' } });
     expect(result.code).toBe(EXIT.usage);
-    expect(result.stderr).toBe("tower: no API token: set TOWER_TOKEN or pass --token (ask the controller's operator for one)\n");
+    expect(result.stderr).toBe("tower: no API token: set TOWER_TOKEN or pass --token-file <path> (ask the controller's operator for one)\n");
     expect(sent).toHaveLength(0);
   });
 
