@@ -52,6 +52,7 @@ export const DEBIAN_PACKAGE: Readonly<Record<string, string>> = {
   eject: 'eject',
   'dvd+rw-mediainfo': 'growisofs',
   growisofs: 'growisofs',
+  sg_dd: 'sg3-utils',
 };
 
 export interface RunToolOptions {

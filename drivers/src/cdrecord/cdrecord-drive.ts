@@ -26,6 +26,7 @@ import { capabilitiesFromProfiles } from '../parse/mmc-profiles.js';
 import { runTool } from '../tool-process.js';
 import type { Spawner, ToolRun } from '../tool-process.js';
 import { createBlockReadStream } from './block-read-stream.js';
+import { createDiscReadStream } from './disc-read-stream.js';
 import { burnerBlankCommand, burnerQueryCommand, trayCommand } from './burn-args.js';
 import type { ToolCommand } from './burn-args.js';
 import { runBurn } from './burn-run.js';
@@ -281,9 +282,9 @@ export class CdrecordDrive implements Drive {
     });
   }
 
-  /** Plain block read of the device node or target file; see `Drive.read`. */
+  /** Block read of the target file or device node; a real drive's fresh burn the kernel has not sized yet is read through SCSI generic (see disc-read-stream). See `Drive.read`. */
   read(length: number, options: ReadOptions = {}): Readable {
-    return createBlockReadStream({
+    return (this.kind === 'optical' ? createDiscReadStream : createBlockReadStream)({
       path: this.target,
       device: this.address,
       offset: options.offset ?? 0,
