@@ -33,6 +33,8 @@ export interface CopyContext {
   readonly store: RunStore;
   /** Stable id of the drive (`DriveInfo.stableId`). */
   readonly driveId: string;
+  /** What the operator calls the drive, recorded with the attempt. */
+  readonly driveLabel?: string;
   /** Host (agent) running the drive. */
   readonly agentId: string;
   /** BullMQ job id, recorded with the attempt. */
@@ -137,6 +139,7 @@ export async function processCopy(job: CopyJob, drive: Drive, ctx: CopyContext):
     copy: job.copy,
     jobId: ctx.jobId,
     driveId: ctx.driveId,
+    ...(ctx.driveLabel === undefined ? {} : { driveLabel: ctx.driveLabel }),
     agentId: ctx.agentId,
     mediaType: media.type,
     imageSha256: job.imageSha256,

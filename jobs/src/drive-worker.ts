@@ -56,6 +56,8 @@ export interface DriveWorkerOptions {
   readonly driveId?: string;
   /** Host running this worker (recorded with each attempt). */
   readonly agentId: string;
+  /** What the operator calls the drive (recorded with each attempt). */
+  readonly driveLabel?: string;
   /**
    * The agent's shared connections. When given, `redisUrl`, `prefix`,
    * `bullPrefix`, `lockDurationMs` and `stalledIntervalMs` are theirs and
@@ -402,6 +404,7 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
         outcome = await processCopy(data, this.#o.drive, {
         store: this.#store,
         driveId: this.#driveId,
+        ...(this.#o.driveLabel === undefined ? {} : { driveLabel: this.#o.driveLabel }),
         agentId: this.#o.agentId,
         jobId: job.id ?? '',
         signal: current.controller.signal,

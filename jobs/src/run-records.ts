@@ -87,6 +87,8 @@ export interface AttemptStart {
   readonly copy: number;
   readonly jobId: string;
   readonly driveId: string;
+  /** What the operator calls the drive when the attempt began (e.g. `sr0 IET VIRTUAL-CDROM`: kernel name, INQUIRY vendor and model). */
+  readonly driveLabel?: string;
   readonly agentId: string;
   readonly mediaType: MediaType | null;
   readonly imageSha256: string;
@@ -200,6 +202,7 @@ export function attemptStartToFields(a: AttemptStart): string[] {
     'id', a.id, 'runId', a.runId, 'copy', String(a.copy), 'jobId', a.jobId, 'driveId', a.driveId, 'agentId', a.agentId,
     'mediaType', a.mediaType ?? '', 'imageSha256', a.imageSha256, 'verifyPolicy', a.verifyPolicy,
     'startedAt', String(a.startedAt), 'dummyFirst', a.dummyFirst ? '1' : '0',
+    ...(a.driveLabel === undefined ? [] : ['driveLabel', a.driveLabel]),
   ];
 }
 
@@ -231,6 +234,7 @@ export function attemptFromHash(h: Hash): AttemptRecord | null {
     copy: int0(h.copy),
     jobId: h.jobId ?? '',
     driveId: h.driveId ?? '',
+    ...opt('driveLabel', h.driveLabel),
     agentId: h.agentId ?? '',
     mediaType: h.mediaType ? (h.mediaType as MediaType) : null,
     imageSha256: h.imageSha256 ?? '',

@@ -62,7 +62,7 @@ describe('api helpers', () => {
 describe('failure chart buckets', () => {
   it('counts failures per drive and bucket', () => {
     const a = (driveId: string, t: number, outcome: 'passed' | 'failed') => ({
-      id: `${driveId}-${t}`, runId: 'r', copy: 1, driveId, agentId: 'x', mediaType: null, imageSha256: '', startedAt: t - 1, endedAt: t,
+      id: `${driveId}-${t}`, runId: 'r', copy: 1, driveId, driveLabel: null, agentId: 'x', mediaType: null, imageSha256: '', startedAt: t - 1, endedAt: t,
       bytes: null, averageSpeedX: null, verifyPolicy: 'all', verifyResult: null, outcome, counted: false, surplus: false, error: null,
     });
     const b = failureBuckets([a('d1', 0, 'failed'), a('d1', 99, 'failed'), a('d1', 98, 'failed'), a('d2', 50, 'passed')], 4, 0, 99);

@@ -163,7 +163,7 @@ describe('live store reducer', () => {
 
   it('keeps the latest attempts, newest first, without duplicates', () => {
     const a = (id: string) => ({
-      id, runId: 'r1', copy: 1, driveId: 'sim:1', agentId: 'agent-a', mediaType: 'CD-R', imageSha256: 'x', startedAt: 1, endedAt: 2,
+      id, runId: 'r1', copy: 1, driveId: 'sim:1', driveLabel: null, agentId: 'agent-a', mediaType: 'CD-R', imageSha256: 'x', startedAt: 1, endedAt: 2,
       bytes: 1, averageSpeedX: 1, verifyPolicy: 'all', verifyResult: 'match', outcome: 'passed' as const, counted: true, surplus: false, error: null,
     });
     const s = apply(

@@ -185,6 +185,7 @@ export class TowerAgent {
     const worker = new DriveWorker({
       drive: slot.d.drive,
       driveId: slot.d.id,
+      ...(slot.d.spec.label === undefined ? {} : { driveLabel: slot.d.spec.label }),
       agentId: o.agentId,
       connections: this.#pool,
       quarantineAfter: o.quarantineAfter,

@@ -17,6 +17,9 @@ export const DriveId = Type.String({ pattern: '^[A-Za-z0-9:._/+@=,-]{1,256}$', d
 /** Master ids. */
 export const MasterId = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,100}$', description: 'master id' });
 
+/** Wall-screen ids. */
+export const ScreenId = Type.String({ pattern: '^scr-[0-9a-f]{10}$', description: 'screen id' });
+
 export const IdParams = (id: typeof ImageId) => Type.Object({ id }, obj);
 
 export const ErrorBody = Type.Object({
@@ -113,6 +116,14 @@ export const AuditQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, description: 'default 100' })),
 }, obj);
 
+export const PairScreenRequest = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9 ._-]*$', description: "the screen's name, e.g. wall-1" }),
+}, { ...obj, title: 'PairScreenRequest' });
+
+export const ClaimScreenRequest = Type.Object({
+  code: Type.String({ minLength: 8, maxLength: 9, pattern: '^[A-Za-z0-9]{4}[- ]?[A-Za-z0-9]{4}$', description: 'the pairing code, e.g. ABCD-EFGH' }),
+}, { ...obj, title: 'ClaimScreenRequest' });
+
 // ---- views (documentation) ----
 
 const Range = Type.Object({ startSector: Type.Integer(), sectors: Type.Integer() });
@@ -146,8 +157,8 @@ export const DriveStats = Type.Object({
 }, { title: 'DriveStats' });
 
 export const AttemptView = Type.Object({
-  id: Type.String(), runId: Type.String(), copy: Type.Integer(), driveId: Type.String(), agentId: Type.String(), mediaType: Nullable(Type.String()),
-  imageSha256: Type.String(), startedAt: Type.Number(), endedAt: Nullable(Type.Number()), bytes: Nullable(Type.Number()),
+  id: Type.String(), runId: Type.String(), copy: Type.Integer(), driveId: Type.String(), driveLabel: Nullable(Type.String()), agentId: Type.String(),
+  mediaType: Nullable(Type.String()), imageSha256: Type.String(), startedAt: Type.Number(), endedAt: Nullable(Type.Number()), bytes: Nullable(Type.Number()),
   averageSpeedX: Nullable(Type.Number()), verifyPolicy: Type.String(), verifyResult: Nullable(Type.String()),
   outcome: Nullable(Type.Union(['passed', 'failed', 'cancelled', 'interrupted'].map((o) => Type.Literal(o)))),
   counted: Type.Boolean(), surplus: Type.Boolean(),
@@ -189,6 +200,17 @@ export const RunView = Type.Object({
 }, { title: 'RunView' });
 
 export const RunReport = Type.Object({ run: RunView, attempts: Type.Array(AttemptView), generatedAt: Type.Number() }, { title: 'RunReport' });
+
+export const ScreenView = Type.Object({
+  id: Type.String(), name: Type.String(), status: Type.Union([Type.Literal('pending'), Type.Literal('paired')]),
+  createdAt: Type.Number(), createdBy: Type.String(), expiresAt: Nullable(Type.Number()), pairedAt: Nullable(Type.Number()),
+}, { title: 'ScreenView' });
+
+export const ScreenPairing = Type.Object({ screen: ScreenView, code: Type.String(), expiresAt: Type.Number() }, { title: 'ScreenPairing' });
+
+export const ScreenClaim = Type.Object({
+  token: Type.String(), id: Type.String(), name: Type.String(), role: Type.Literal('viewer'),
+}, { title: 'ScreenClaim' });
 
 export const AuditEntry = Type.Object({
   at: Type.Number(), who: Type.String(), role: Type.String(), action: Type.String(), target: Type.String(), detail: Type.String(),

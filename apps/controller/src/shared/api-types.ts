@@ -38,6 +38,19 @@
  * | GET    /api/history                   | viewer   | HistoryQuery            | AttemptView[] or CSV  |
  * | GET    /api/stats/drives              | viewer   |                         | DriveStats[]          |
  * | GET    /api/audit                     | operator | ?limit=                 | AuditEntry[]          |
+ * | GET    /api/screens                   | operator |                         | ScreenView[]          |
+ * | POST   /api/screens/pairing           | operator | PairScreenRequest       | ScreenPairing (201)   |
+ * | POST   /api/screens/claim             | none     | ClaimScreenRequest      | ScreenClaim (201)     |
+ * | DELETE /api/screens/:id               | operator |                         | 204                   |
+ *
+ * Wall screens pair instead of carrying a token in their URL: an operator
+ * makes a pairing code for a named screen (valid 10 minutes, once); the
+ * screen's page posts it to `/api/screens/claim` (no token needed; wrong
+ * codes count as failed authentications of the client, 401
+ * INVALID_PAIRING_CODE, and 429 TOO_MANY_ATTEMPTS after 10 a minute) and
+ * gets a screen token (role viewer) it keeps in its storage. Deleting the
+ * screen revokes the token at once: its requests get 401 and its feed
+ * connections are closed (`feed:error` REVOKED).
  */
 
 export type Role = 'viewer' | 'operator';
@@ -247,6 +260,8 @@ export interface AttemptView {
   readonly runId: string;
   readonly copy: number;
   readonly driveId: string;
+  /** What the operator called the drive when the attempt began (for a real drive: kernel name, vendor and model); null in older history. */
+  readonly driveLabel: string | null;
   readonly agentId: string;
   readonly mediaType: string | null;
   readonly imageSha256: string;
@@ -297,6 +312,46 @@ export interface RunReport {
   readonly generatedAt: number;
 }
 
+/** A wall screen: paired (it holds a screen token, role viewer), or pending (its pairing code not used yet). */
+export interface ScreenView {
+  /** `scr-` and 10 hex digits. */
+  readonly id: string;
+  readonly name: string;
+  readonly status: 'pending' | 'paired';
+  readonly createdAt: number;
+  /** The operator who made the pairing code. */
+  readonly createdBy: string;
+  /** When the pairing code expires (pending only, else null). */
+  readonly expiresAt: number | null;
+  readonly pairedAt: number | null;
+}
+
+export interface PairScreenRequest {
+  /** The screen's name: 1..64 letters, digits, spaces and . _ - (starting with a letter or digit). */
+  readonly name: string;
+}
+
+/** A new pairing code: shown once, only its digest is kept. */
+export interface ScreenPairing {
+  readonly screen: ScreenView;
+  /** 8 characters as `ABCD-EFGH` (no 0, O, 1, I, L); typed in any case, with or without the dash. */
+  readonly code: string;
+  readonly expiresAt: number;
+}
+
+export interface ClaimScreenRequest {
+  /** The pairing code. */
+  readonly code: string;
+}
+
+/** A claimed pairing code: the screen's own token. Keep it in the screen's storage; send it as the bearer token and the feed's `auth.token`. */
+export interface ScreenClaim {
+  readonly token: string;
+  readonly id: string;
+  readonly name: string;
+  readonly role: 'viewer';
+}
+
 export interface AuditEntry {
   readonly at: number;
   readonly who: string;
@@ -338,7 +393,7 @@ export interface FeedSnapshot {
 
 /** Why the controller is about to close a feed connection (sent just before it does). */
 export interface FeedError {
-  /** `RATE_LIMITED`: the client sent events far faster than allowed. */
+  /** `RATE_LIMITED`: the client sent events far faster than allowed; `REVOKED`: the screen's token was revoked. */
   readonly code: string;
   readonly message: string;
 }

@@ -21,7 +21,7 @@ async function writeAttempts(runId: string): Promise<void> {
       tool: { tool: 'cdrecord', exitCode: 255, signal: null, output: LONG_OUTPUT },
     },
   });
-  expect((await env.runStore.beginAttempt({ ...base, id: 'att-2', copy: 1, driveId: 'sim:1', startedAt: t0 + 2000 })).ok).toBe(true);
+  expect((await env.runStore.beginAttempt({ ...base, id: 'att-2', copy: 1, driveId: 'sim:1', driveLabel: 'sr1 IET VIRTUAL-CDROM', startedAt: t0 + 2000 })).ok).toBe(true);
   await env.runStore.endAttempt('att-2', { outcome: 'passed', endedAt: t0 + 3000, bytes: env.image.sizeBytes, averageSpeedX: 24, verifyResult: 'passed' });
 }
 
@@ -81,7 +81,7 @@ describe('runs', () => {
     const csv = await call(env, 'GET', `/api/runs/${runId}/report?format=csv`, { token: VIEWER });
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
     const lines = csv.text.split('\r\n');
-    expect(lines[0]).toBe('attemptId,runId,copy,driveId,agentId,mediaType,imageSha256,startedAt,endedAt,durationSeconds,bytes,averageSpeedX,verifyPolicy,verifyResult,outcome,counted,surplus,errorCode,errorMessage,errorOutput');
+    expect(lines[0]).toBe('attemptId,runId,copy,driveId,driveLabel,agentId,mediaType,imageSha256,startedAt,endedAt,durationSeconds,bytes,averageSpeedX,verifyPolicy,verifyResult,outcome,counted,surplus,errorCode,errorMessage,errorOutput');
     expect(csv.text).toContain('"write failed at 42%, ""medium error"", sector 8000"');
     expect(csv.text).toContain(`"${LONG_OUTPUT.replace(/"/g, '""')}"`);
     expect(csv.text.endsWith('\r\n')).toBe(true);
@@ -94,6 +94,9 @@ describe('runs', () => {
     expect(failed.body.map((a: { id: string }) => a.id)).toEqual(['att-1']);
     const byDrive = await call(env, 'GET', '/api/history?driveId=sim:1');
     expect(byDrive.body.map((a: { id: string }) => a.id)).toEqual(['att-2']);
+    // The drive as the operator knew it when the attempt began; none recorded for att-1.
+    expect(byDrive.body[0].driveLabel).toBe('sr1 IET VIRTUAL-CDROM');
+    expect(failed.body[0].driveLabel).toBeNull();
     const byRun = await call(env, 'GET', `/api/history?runId=${runId}&limit=1`);
     expect(byRun.body.map((a: { id: string }) => a.id)).toEqual(['att-2']);
     const att2Start = byRun.body[0].startedAt as number;
@@ -104,6 +107,7 @@ describe('runs', () => {
     expect(rows[0]?.startsWith('attemptId,runId,copy,driveId')).toBe(true);
     expect(csv.text).toContain('att-1,');
     expect(csv.text).toContain('att-2,');
+    expect(csv.text).toMatch(/\r\natt-2,[^,]+,1,sim:1,sr1 IET VIRTUAL-CDROM,agent-a,/);
     expect(csv.text.match(/\r\natt-/g)).toHaveLength(2);
   });
 

@@ -33,7 +33,7 @@ export function makeImage(over: Partial<ImageView> = {}): ImageView {
 
 export function makeAttempt(over: Partial<AttemptView> = {}): AttemptView {
   return {
-    id: 'att-1', runId: 'run-1', copy: 1, driveId: 'sim:0', agentId: 'host-a', mediaType: 'CD-R',
+    id: 'att-1', runId: 'run-1', copy: 1, driveId: 'sim:0', driveLabel: 'Top', agentId: 'host-a', mediaType: 'CD-R',
     imageSha256: 'a'.repeat(64), startedAt: 1_700_000_000_000, endedAt: 1_700_000_300_000, bytes: 734_003_200,
     averageSpeedX: 24, verifyPolicy: 'all', verifyResult: 'match', outcome: 'passed', counted: true, surplus: false,
     error: null,

@@ -12,6 +12,7 @@ export function toAttemptView(a: AttemptRecord): AttemptView {
     runId: a.runId,
     copy: a.copy,
     driveId: a.driveId,
+    driveLabel: a.driveLabel ?? null,
     agentId: a.agentId,
     mediaType: a.mediaType ?? null,
     imageSha256: a.imageSha256,
