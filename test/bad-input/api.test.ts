@@ -6,12 +6,14 @@
  * metacharacters, path traversal in import paths (incl. a symlink out of the
  * root and NUL bytes), oversized uploads (declared and streamed), truncated
  * and garbage images, missing tokens and wrong roles on every changing route,
+ * wall-screen pairing codes (wrong, used, expired, revoked, malformed) and
+ * screen tokens on operator routes,
  * wrong types, out-of-range numbers, unknown ids, and routes reached without a
  * token through another spelling of their path (percent-encoded, double-
  * encoded, absolute-form request targets, mixed case, dot segments), sent
  * byte for byte over node:http. Each gets a clear 4xx in the API's error
  * format and changes nothing: runs, queues, library folder (hidden files too),
- * images, masters, quarantine and the audit log.
+ * images, masters, quarantine, screens and pairing codes, and the audit log.
  */
 import http from 'node:http';
 import { readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -22,6 +24,10 @@ import type { Env } from '../../apps/controller/test/api/support.js';
 
 let env: Env;
 let outside = '';
+/** Pairing codes that must not work, and a paired screen's token (a viewer). */
+const codes = { used: '', expired: '', revoked: '' };
+let screenToken = '';
+let screenId = '';
 beforeAll(async () => {
   env = await startEnv({
     deps: {
@@ -40,6 +46,21 @@ beforeAll(async () => {
   writeFileSync(path.join(env.importRoot, 'truncated.iso'), readFileSync(env.isoSmall).subarray(0, 40 * 1024));
   writeFileSync(path.join(env.importRoot, 'garbage.iso'), Buffer.alloc(200 * 1024, 0x5a));
   writeFileSync(path.join(env.importRoot, 'empty.iso'), Buffer.alloc(0));
+  // A paired screen (its code used), a code whose screen was revoked, and an expired code.
+  const pair = async (name: string): Promise<{ code: string; screen: { id: string } }> => (await call(env, 'POST', '/api/screens/pairing', { body: { name } })).body;
+  const used = await pair('wall-used');
+  codes.used = used.code;
+  const claimed = await call(env, 'POST', '/api/screens/claim', { token: null, body: { code: used.code } });
+  screenToken = claimed.body.token;
+  screenId = used.screen.id;
+  const revoked = await pair('wall-revoked');
+  codes.revoked = revoked.code;
+  await call(env, 'DELETE', `/api/screens/${revoked.screen.id}`);
+  const expired = await pair('wall-expired');
+  codes.expired = expired.code;
+  await env.redis.pexpire(`tower:screen:${expired.screen.id}`, 1);
+  for (const key of await env.redis.keys('tower:screen-code:*')) await env.redis.pexpire(key, 1);
+  await new Promise((r) => setTimeout(r, 20));
 });
 afterAll(async () => env?.stop());
 
@@ -58,6 +79,8 @@ async function state(): Promise<unknown> {
     quarantine: await env.redis.hgetall('tower:quarantine'),
     audit: await env.redis.llen('tower:audit'),
     masters: await env.redis.keys('tower:master*'),
+    screens: await Promise.all((await env.redis.zrange('tower:screens', '0', '-1')).map((id) => env.redis.hgetall(`tower:screen:${id}`))),
+    screenCodes: await env.redis.keys('tower:screen-code:*'),
   };
 }
 
@@ -70,7 +93,7 @@ interface Case {
   readonly route: () => string;
   readonly body?: () => unknown;
   readonly contentType?: string;
-  /** null: no token; a string: that token; absent: the operator's. */
+  /** null: no token; `screen`: the paired screen's token; another string: that token; absent: the operator's. */
   readonly token?: string | null;
   /** Send the body as a stream without Content-Length (chunked). */
   readonly chunked?: boolean;
@@ -134,8 +157,10 @@ const CHANGING: { method: string; label: string; route: () => string; body?: () 
   { method: 'POST', label: '/api/drives/sim:0/quarantine', route: () => '/api/drives/sim:0/quarantine', body: () => ({ reason: 'x' }) },
   { method: 'POST', label: '/api/drives/sim:0/release', route: () => '/api/drives/sim:0/release' },
   { method: 'POST', label: '/api/masters', route: () => '/api/masters', body: () => ({ driveId: 'sim:0', name: 'm' }) },
+  { method: 'POST', label: '/api/screens/pairing', route: () => '/api/screens/pairing', body: () => ({ name: 'wall-9' }) },
+  { method: 'DELETE', label: '/api/screens/:screen', route: () => `/api/screens/${screenId}` },
 ];
-const READING = ['/api/runs', '/api/images', '/api/drives', '/api/history', '/api/audit', '/api/masters', '/api/agents', '/api/stats/drives', '/api/whoami'];
+const READING = ['/api/runs', '/api/images', '/api/drives', '/api/history', '/api/audit', '/api/masters', '/api/agents', '/api/stats/drives', '/api/whoami', '/api/screens'];
 
 const authCases: Case[] = [
   ...CHANGING.flatMap((r): Case[] => [
@@ -242,6 +267,33 @@ const unknownCases: Case[] = [
   { name: 'an unknown route', method: 'POST', route: () => '/api/drives/sim:0/format', status: 404, code: 'NOT_FOUND' },
 ];
 
+const claim = (code: unknown): Case['body'] => () => ({ code });
+const screenCases: Case[] = [
+  { name: 'claim a wrong code', method: 'POST', route: () => '/api/screens/claim', body: claim('ZZZZ-ZZZZ'), token: null, status: 401, code: 'INVALID_PAIRING_CODE', message: /ask an operator for a new one/ },
+  { name: 'claim a code already used', method: 'POST', route: () => '/api/screens/claim', body: () => ({ code: codes.used }), token: null, status: 401, code: 'INVALID_PAIRING_CODE' },
+  { name: 'claim an expired code', method: 'POST', route: () => '/api/screens/claim', body: () => ({ code: codes.expired }), token: null, status: 401, code: 'INVALID_PAIRING_CODE' },
+  { name: 'claim the code of a revoked screen', method: 'POST', route: () => '/api/screens/claim', body: () => ({ code: codes.revoked }), token: null, status: 401, code: 'INVALID_PAIRING_CODE' },
+  { name: 'claim without a body', method: 'POST', route: () => '/api/screens/claim', token: null, status: 400, code: 'INVALID_INPUT' },
+  { name: 'claim a code that is a number', method: 'POST', route: () => '/api/screens/claim', body: claim(12345678), token: null, status: 400, code: 'INVALID_INPUT' },
+  { name: 'claim a code too long', method: 'POST', route: () => '/api/screens/claim', body: claim('ABCD-EFGH-JKMN'), token: null, status: 400, code: 'INVALID_INPUT' },
+  { name: 'claim a code too short', method: 'POST', route: () => '/api/screens/claim', body: claim('ABCD'), token: null, status: 400, code: 'INVALID_INPUT' },
+  { name: 'claim a code with shell metacharacters', method: 'POST', route: () => '/api/screens/claim', body: claim('AB;D-$(rm'), token: null, status: 400, code: 'INVALID_INPUT' },
+  { name: 'claim asking for the operator role', method: 'POST', route: () => '/api/screens/claim', body: () => ({ code: 'ZZZZ-ZZZZ', role: 'operator' }), token: null, status: 400, code: 'INVALID_INPUT' },
+  { name: 'claim with malformed JSON', method: 'POST', route: () => '/api/screens/claim', body: () => '{"code":"ABCD-EFGH"', token: null, status: 400, code: 'INVALID_INPUT' },
+  { name: 'a screen token making a pairing code', method: 'POST', route: () => '/api/screens/pairing', body: () => ({ name: 'wall-x' }), token: 'screen', status: 403, code: 'FORBIDDEN' },
+  { name: 'a screen token listing the screens', method: 'GET', route: () => '/api/screens', token: 'screen', status: 403, code: 'FORBIDDEN' },
+  { name: 'a screen token revoking a screen', method: 'DELETE', route: () => `/api/screens/${screenId}`, token: 'screen', status: 403, code: 'FORBIDDEN' },
+  { name: 'pairing without a name', method: 'POST', route: () => '/api/screens/pairing', body: () => ({}), status: 400, code: 'INVALID_INPUT' },
+  { name: 'pairing with an empty name', method: 'POST', route: () => '/api/screens/pairing', body: () => ({ name: '' }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'pairing with a name of 65 characters', method: 'POST', route: () => '/api/screens/pairing', body: () => ({ name: 'w'.repeat(65) }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'pairing with a newline in the name', method: 'POST', route: () => '/api/screens/pairing', body: () => ({ name: 'wall\nreboot' }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'pairing with markup in the name', method: 'POST', route: () => '/api/screens/pairing', body: () => ({ name: '<script>x</script>' }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'pairing with a name that is an object', method: 'POST', route: () => '/api/screens/pairing', body: () => ({ name: { first: 'wall' } }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'pairing asking for the operator role', method: 'POST', route: () => '/api/screens/pairing', body: () => ({ name: 'wall-x', role: 'operator' }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'revoke an unknown screen', method: 'DELETE', route: () => '/api/screens/scr-0000000000', status: 404, code: 'NOT_FOUND' },
+  { name: 'revoke a screen by a traversal id', method: 'DELETE', route: () => `/api/screens/${enc('../../etc/passwd')}`, status: 400, code: 'INVALID_INPUT' },
+];
+
 const tables: Record<string, Case[]> = {
   'shell metacharacters in device strings': shellCases,
   'path traversal in import paths': traversalCases,
@@ -251,6 +303,7 @@ const tables: Record<string, Case[]> = {
   'wrong types and malformed JSON': typeCases,
   'out-of-range numbers': rangeCases,
   'unknown ids': unknownCases,
+  'wall-screen pairing codes and screen tokens': screenCases,
 };
 
 /** Send a request with `target` as its request target, byte for byte (fetch would normalise it). */
@@ -284,6 +337,7 @@ function sendRaw(method: string, target: string, token: string | null, body: unk
 
 async function send(c: Case): Promise<{ status: number; body: { error?: { code?: string; message?: string } }; text: string }> {
   const body = c.body?.();
+  if (c.token === 'screen') return call(env, c.method, c.route(), { ...(body === undefined ? {} : { body }), token: screenToken });
   if (c.raw === true) return sendRaw(c.method, c.route(), c.token === undefined ? 'op-secret-token' : c.token, body);
   if (c.chunked === true && body instanceof Uint8Array) {
     const headers: Record<string, string> = { authorization: `Bearer ${c.token ?? 'op-secret-token'}`, 'content-type': c.contentType ?? 'application/octet-stream' };

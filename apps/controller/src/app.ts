@@ -20,12 +20,14 @@ import { registerSecurityHeaders } from './api/security-headers.js';
 import { apiErrorHandler } from './api/error-handler.js';
 import { notFoundHandler } from './api/not-found.js';
 import { RedisSubscriber } from './api/redis-subscriber.js';
+import { ScreenRegistry } from './api/screen-registry.js';
 import { OPTIONAL_BODY, RAW_BODY } from './api/schemas.js';
 import { registerDriveRoutes } from './api/routes/drive-routes.js';
 import { registerHistoryRoutes } from './api/routes/history-routes.js';
 import { registerImageRoutes } from './api/routes/image-routes.js';
 import { registerMasterRoutes } from './api/routes/master-routes.js';
 import { registerRunRoutes } from './api/routes/run-routes.js';
+import { registerScreenRoutes } from './api/routes/screen-routes.js';
 import { registerSystemRoutes } from './api/routes/system-routes.js';
 import { createFeed } from './feed/feed-server.js';
 import type { FeedServer } from './feed/feed-server.js';
@@ -39,6 +41,8 @@ export interface App {
   readonly fastify: FastifyInstance;
   readonly io: FeedServer;
   readonly services: ApiServices;
+  /** The wall screens and their tokens. */
+  readonly screens: ScreenRegistry;
   /** Close the feed, the API, the server and every connection the app opened (not the deps'). */
   close(): Promise<void>;
 }
@@ -47,7 +51,10 @@ export interface App {
 export async function createApp(deps: AppDeps): Promise<App> {
   const services = createServices(deps);
   const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const auth = new Authenticator(new TokenTable(deps.tokens), new AuthThrottle(deps.authThrottle ?? {}, { log }));
+  // The wall screens' tokens count beside the configured ones; a revoked one fails at once.
+  const screens = new ScreenRegistry({ redis: deps.redis, keys: services.keys, now: services.now });
+  await screens.load();
+  const auth = new Authenticator(new TokenTable(deps.tokens, screens), new AuthThrottle(deps.authThrottle ?? {}, { log }));
   const fastify = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true }).withTypeProvider<TypeBoxTypeProvider>();
   // Schemas marked `x-raw-body` only document a streamed body (uploads); `x-optional-body` bodies may be left out.
   fastify.setValidatorCompiler((route) => {
@@ -88,6 +95,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   registerRunRoutes(fastify, services);
   registerHistoryRoutes(fastify, services);
   registerMasterRoutes(fastify, services);
+  registerScreenRoutes(fastify, services, screens, auth);
   if (deps.uiDir !== undefined) ui = await registerUi(fastify, deps.uiDir);
   await fastify.ready();
 
@@ -95,7 +103,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const subscriber = new RedisSubscriber(deps.redisUrl, onError);
   await subscriber.connect();
   await services.agents.attach(subscriber);
-  const feed = await createFeed({ server: fastify.server, services, auth, subscriber, onError });
+  // Screens paired or revoked on another controller.
+  await subscriber.on(services.keys.screensChannel(), (message) => void screens.applyMessage(message).catch(onError));
+  const feed = await createFeed({ server: fastify.server, services, auth, subscriber, screens, onError });
 
   let closing: Promise<void> | null = null;
   return {
@@ -103,6 +113,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     fastify,
     io: feed.io,
     services,
+    screens,
     close() {
       closing ??= (async () => {
         services.agents.close();

@@ -5,6 +5,8 @@
  * and `operator` otherwise. Access is decided by the route a request matched,
  * never by its URL text (which may be percent-encoded or in absolute form),
  * and failed authentications are throttled per client (`AuthThrottle`).
+ * Besides the configured tokens, a `TokenSource` may know more (the wall
+ * screens' tokens, `ScreenRegistry`); what it forgets fails at once.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -17,6 +19,14 @@ import type { AuthThrottle } from './auth-throttle.js';
 export interface Principal {
   readonly name: string;
   readonly role: Role;
+  /** The wall screen whose token this is (screen tokens only). */
+  readonly screenId?: string;
+}
+
+/** Tokens beyond the configured ones, looked up by their SHA-256 digest. */
+export interface TokenSource {
+  /** The principal of the token with this digest, or null. */
+  lookup(digest: Buffer): Principal | null;
 }
 
 /** Who may call a route. */
@@ -33,11 +43,15 @@ declare module 'fastify' {
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 
-/** Looks tokens up in constant time per token. */
+/**
+ * Looks tokens up: the configured ones in constant time per token, then
+ * `more` (the screens' tokens) by digest. A random token's digest reveals
+ * nothing usable, so a map lookup by digest leaks nothing a guesser can use.
+ */
 export class TokenTable {
   readonly #tokens: { digest: Buffer; principal: Principal }[];
 
-  constructor(tokens: readonly ApiToken[]) {
+  constructor(tokens: readonly ApiToken[], readonly more: TokenSource | null = null) {
     this.#tokens = tokens.filter((t) => t.token !== '').map((t) => ({ digest: digest(t.token), principal: { name: t.name, role: t.role } }));
   }
 
@@ -47,7 +61,7 @@ export class TokenTable {
     const d = digest(token);
     let found: Principal | null = null;
     for (const t of this.#tokens) if (timingSafeEqual(t.digest, d)) found = t.principal;
-    return found;
+    return found ?? this.more?.lookup(d) ?? null;
   }
 }
 

@@ -27,4 +27,20 @@ export class ControllerKeys {
   masters(): string {
     return `${this.prefix}:masters`;
   }
+  /** Sorted set: wall-screen ids by creation time. */
+  screens(): string {
+    return `${this.prefix}:screens`;
+  }
+  /** Hash: one wall screen (fields in `screen-registry.ts`). */
+  screen(screenId: string): string {
+    return `${this.prefix}:screen:${screenId}`;
+  }
+  /** String: the screen id a pairing code (by its SHA-256) is for; expires with the code. */
+  screenCode(codeSha256: string): string {
+    return `${this.prefix}:screen-code:${codeSha256}`;
+  }
+  /** Pub/sub channel: a screen was paired or revoked (`{ "event": "paired" | "revoked", "id": … }`). */
+  screensChannel(): string {
+    return `${this.prefix}:screens:changed`;
+  }
 }

@@ -18,6 +18,8 @@ import type {
   MasterRequest,
   MasterView,
   RunView,
+  ScreenPairing,
+  ScreenView,
   WhoAmI,
 } from '../shared/api-types.js';
 import { UsageError } from './cli-output.js';
@@ -77,6 +79,9 @@ export interface ApiClient {
   /** The history as the API's CSV text, unchanged. */
   historyCsv(filter: HistoryFilter): Promise<string>;
   driveStats(): Promise<DriveStats[]>;
+  listScreens(): Promise<ScreenView[]>;
+  pairScreen(name: string): Promise<ScreenPairing>;
+  revokeScreen(id: string): Promise<void>;
 }
 
 /** What an {@link HttpApiClient} needs. */
@@ -287,5 +292,17 @@ export class HttpApiClient implements ApiClient {
 
   driveStats(): Promise<DriveStats[]> {
     return this.request('GET', '/stats/drives', { expect: 'json' });
+  }
+
+  listScreens(): Promise<ScreenView[]> {
+    return this.request('GET', '/screens', { expect: 'json' });
+  }
+
+  pairScreen(name: string): Promise<ScreenPairing> {
+    return this.request('POST', '/screens/pairing', { body: { name }, expect: 'json' });
+  }
+
+  revokeScreen(id: string): Promise<void> {
+    return this.request('DELETE', `/screens/${segment(id)}`, { expect: 'none' });
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Every `tower` command that talks to a running controller over its HTTP
- * API and live feed: drives, images, masters, runs, watch, history, stats.
+ * API and live feed: drives, images, masters, runs, watch, history, stats,
+ * wall screens.
  * Each takes `--url`/`--token` (or TOWER_URL/TOWER_TOKEN) and `--json`.
  */
 import type { Command } from 'commander';
@@ -10,6 +11,7 @@ import { registerHistoryCommand } from './history-command.js';
 import { registerImageCommands } from './image-commands.js';
 import { registerMasterCommand } from './master-command.js';
 import { registerRunCommands } from './run-commands.js';
+import { registerScreenCommands } from './screen-commands.js';
 import { registerWatchCommand } from './watch-command.js';
 
 export type { ControllerCliContext } from './controller-context.js';
@@ -22,4 +24,5 @@ export function registerControllerCommands(program: Command, ctx: ControllerCliC
   registerRunCommands(program, ctx);
   registerWatchCommand(program, ctx);
   registerHistoryCommand(program, ctx);
+  registerScreenCommands(program, ctx);
 }

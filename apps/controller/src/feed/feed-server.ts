@@ -9,6 +9,10 @@
  * snapshot per connection in hand at a time with requests meanwhile
  * coalesced into one (SnapshotSender), and snapshot builds shared by all
  * connections (SharedBuild).
+ *
+ * The handshake accepts what the API accepts (configured tokens and paired
+ * screens' tokens); a screen revoked later has its connections closed at
+ * once, with `feed:error` REVOKED.
  */
 import type http from 'node:http';
 import { Server } from 'socket.io';
@@ -54,6 +58,8 @@ export async function createFeed(options: {
   /** Token lookup behind the failed-authentication throttle (per remote address, shared with the API). */
   auth: Authenticator;
   subscriber: RedisSubscriber;
+  /** Revoked screens: their connections are closed. */
+  screens?: { onRevoked(listener: (screenId: string) => void): () => void };
   limits?: FeedLimits;
   onError?: (err: Error) => void;
 }): Promise<Feed> {
@@ -101,6 +107,13 @@ export async function createFeed(options: {
     socket.on('disconnect', () => sender.close());
     sender.request();
   });
+  const stopRevoking = options.screens?.onRevoked((screenId) => {
+    for (const socket of io.of('/').sockets.values()) {
+      if (socket.data.principal?.screenId !== screenId) continue;
+      socket.emit('feed:error', { code: 'REVOKED', message: 'this screen was revoked by an operator: pair it again' });
+      socket.disconnect(true);
+    }
+  });
   const relay = new FeedRelay({
     services: s,
     subscriber: options.subscriber,
@@ -116,6 +129,7 @@ export async function createFeed(options: {
     io,
     relay,
     async close() {
+      stopRevoking?.();
       relay.close();
       io.disconnectSockets(true);
       io.engine.close();

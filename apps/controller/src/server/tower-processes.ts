@@ -56,6 +56,7 @@ export async function runServe(config: TowerConfig, io: ProcessIo): Promise<void
     }));
     io.out(`tower: controller listening on ${controller.url}`);
     printTokens(tokens, io);
+    printPairing(controller.url, io);
     await untilAborted(io.signal);
     io.log('stopping…');
   } finally {
@@ -98,6 +99,7 @@ export async function runStart(config: TowerConfig, io: ProcessIo): Promise<void
     const simulated = drives.length > 0 && drives.every((d) => d.spec.simulated);
     io.out(`tower: agent ${config.agent.id} with ${agent.driveIds.length} ${simulated ? 'simulated ' : ''}drive(s)`);
     printTokens(tokens, io);
+    printPairing(controller.url, io);
     await maybeDemoRun(config, controller, tokens, simulated, io);
     io.out('tower: press Ctrl-C to stop');
     await untilAborted(io.signal);
@@ -147,6 +149,11 @@ function printTokens(tokens: TokenSet, io: ProcessIo): void {
   } else {
     io.out('tower: API tokens: from the configuration');
   }
+}
+
+/** How a wall screen gets its own token (never a token in its URL). */
+function printPairing(url: string, io: ProcessIo): void {
+  io.out(`tower: wall screen: open ${url}/shopfloor/ on it and enter the code that \`tower screens pair --name <screen>\` prints (an operator's, valid 10 minutes)`);
 }
 
 /** Drives the configuration lists (for labels on a controller that runs no agent). */

@@ -133,12 +133,16 @@ describe('default deny with the UI served', () => {
     expect((await raw('GET', '/api/openapi.json')).status).toBe(200);
   });
 
-  it('asks for a token on every route of the OpenAPI document but health', async () => {
+  it('asks for a token on every route of the OpenAPI document but health and the screens\' claim of a pairing code', async () => {
     const doc = (await call(env, 'GET', '/api/openapi.json', { token: null })).body as { paths: Record<string, Record<string, unknown>> };
+    // The claim takes a pairing code instead (its wrong codes are throttled like tokens: screens.test.ts).
+    const claim = await raw('POST', '/api/screens/claim');
+    expect(claim.status).toBe(400);
+    expect(JSON.parse(claim.text)).toMatchObject({ error: { code: 'INVALID_INPUT' } });
     const tried: string[] = [];
     for (const [route, methods] of Object.entries(doc.paths)) {
       for (const method of Object.keys(methods)) {
-        if (route === '/api/health') continue;
+        if (route === '/api/health' || route === '/api/screens/claim') continue;
         const target = route.replace(/\{[^}]+\}/g, 'x');
         const res = await raw(method.toUpperCase(), target);
         expect(res.status, `${method} ${target}`).toBe(401);

@@ -1,7 +1,8 @@
 /**
  * `tower serve` with its embedded Redis: a password generated beside the
  * tokens (mode 0600) and reused on restart, a private data folder (0700),
- * clients without the password refused, and the password never printed.
+ * clients without the password refused, and the password never printed;
+ * the banner tells how to pair a wall screen.
  */
 import { readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
@@ -57,6 +58,9 @@ describe('tower serve: the embedded Redis', () => {
     expect(tower.stdout).toContain(`embedded Redis at redis://127.0.0.1:${redisPort} (`);
     expect(tower.stdout).toContain(`password in ${passwordFile}, mode 0600`);
     expect(tower.stdout + tower.stderr).not.toContain(password);
+    // A wall screen is told to pair, never to carry a token in its URL.
+    expect(tower.stdout).toMatch(/wall screen: open http:\/\/127\.0\.0\.1:\d+\/shopfloor\/ on it and enter the code that `tower screens pair --name <screen>` prints/);
+    expect(tower.stdout).not.toMatch(/[?&]token=/);
     expect(await anonymous(redisPort, 'KEYS *')).toMatch(/^-NOAUTH/);
     expect(await anonymous(redisPort, `AUTH ${'0'.repeat(64)}`)).toMatch(/^-WRONGPASS/);
     expect(await anonymous(redisPort, `AUTH ${password}`)).toBe('+OK');
