@@ -18,7 +18,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['drivers/test/**/*.test.ts', 'jobs/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ['**/node_modules/**', '**/*.hardware.test.ts', '**/*.vm.test.ts'],
+          exclude: ['**/node_modules/**', '**/*.hardware.test.ts', '**/*.vm.test.ts', '**/*.rig.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

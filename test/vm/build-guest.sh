@@ -8,7 +8,7 @@
 # are unchanged):
 #   CACHE_DIR/guest/vmlinuz      Debian's kernel (newest linux-image-6.*-amd64 apt offers,
 #                                or $TOWER_VM_KERNEL_PKG)
-#   CACHE_DIR/guest/initrd.gz    busybox + the modules for an ATAPI drive and virtio-9p,
+#   CACHE_DIR/guest/initrd.gz    busybox + the modules for an ATAPI drive, virtio-scsi and virtio-9p,
 #                                with test/vm/guest/init as /init
 #   CACHE_DIR/guest/kernel       the kernel package name
 # The last line on stdout is "guest-dir=CACHE_DIR/guest".
@@ -40,7 +40,7 @@ exec 9>"$cache/.lock"
 flock -w 1200 9 || fail "timed out waiting for the lock on $cache/.lock"
 
 # Modules to load, in the guest's /init, with their dependencies first.
-MODULES=(scsi_mod cdrom sr_mod sg libata ata_piix virtio_pci 9pnet_virtio 9p)
+MODULES=(scsi_mod cdrom sr_mod sg libata ata_piix virtio_pci virtio_scsi 9pnet_virtio 9p)
 
 stamp_of() {
   { cat "$0" "$init_src"; echo "${MODULES[*]}"; } | sha256sum | cut -d' ' -f1

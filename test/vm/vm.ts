@@ -42,6 +42,10 @@ export interface VmOptions {
   /** The VM is killed after this long whatever happens. */
   readonly maxRuntimeMs: number;
   readonly qemuBinary?: string;
+  /** The empty ATAPI drive `cd0` (default true); the rig leaves it out so its recorders are /dev/sr0.. */
+  readonly atapiDrive?: boolean;
+  /** More QEMU arguments, appended (devices such as the rig's iSCSI recorders). */
+  readonly extraArgs?: readonly string[];
 }
 
 export interface VmExit {
@@ -85,8 +89,8 @@ export function qemuArgs(o: VmOptions): string[] {
     '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap',
     '-virtfs', `local,path=${checkPath('share', o.shareDir)},mount_tag=share,security_model=none`,
     // One ATAPI drive on the secondary IDE channel, no disc at boot.
-    '-drive', 'if=none,id=cd0,media=cdrom',
-    '-device', 'ide-cd,drive=cd0,bus=ide.1',
+    ...(o.atapiDrive === false ? [] : ['-drive', 'if=none,id=cd0,media=cdrom', '-device', 'ide-cd,drive=cd0,bus=ide.1']),
+    ...(o.extraArgs ?? []),
   ];
 }
 
