@@ -2,6 +2,8 @@
 /**
  * Everything around a page: the token and role, the one live feed, the
  * navigation (not on the wall screen or the sign-in page) and the STALE banner.
+ * Without a token a page goes to sign-in, but the wall screen shows "Pair
+ * this screen" (a pairing code for a token of its own).
  */
 import Link from 'next/link';
 import { usePathname, useRouter } from 'next/navigation';
@@ -11,6 +13,7 @@ import { AuthProvider, useAuth } from '../lib/auth';
 import { LiveProvider, useFreshness } from '../lib/live';
 import { readSoundPref, writeSoundPref } from '../lib/sound';
 import { AttentionSound } from './AttentionSound';
+import { PairScreen } from './PairScreen';
 import { StaleBanner } from './StaleBanner';
 
 const LINKS: readonly { readonly href: string; readonly label: string }[] = [
@@ -101,19 +104,21 @@ function Frame({ children }: { readonly children: ReactNode }): ReactNode {
   };
 
   useEffect(() => {
-    if (signin) return;
+    // A wall screen without a token of its own pairs, right here.
+    if (signin || wall) return;
     if (auth.status === 'signed-out' || auth.status === 'invalid') {
       const back = encodeURIComponent(path + window.location.search);
       router.replace(`/signin/?next=${back}`);
     }
-  }, [auth.status, signin, path, router]);
+  }, [auth.status, signin, wall, path, router]);
 
   if (signin) return <main id="main">{children}</main>;
+  if (wall && (auth.status === 'signed-out' || auth.status === 'invalid')) return <PairScreen />;
   if (auth.status === 'loading' || auth.status === 'signed-out' || auth.status === 'invalid') {
     return <main id="main" className="page"><p className="empty-note">Signing in…</p></main>;
   }
   return (
-    <LiveProvider token={auth.token}>
+    <LiveProvider token={auth.token} onAuthRefused={auth.recheck}>
       <div className={wall ? 'wall-root' : 'app-root'}>
         <AttentionSound enabled={sound} />
         {wall ? null : <Nav sound={sound} setSound={setSound} />}

@@ -1,13 +1,20 @@
 'use client';
 /**
- * The token (localStorage, or `?token=` in the URL for a wall screen) and
- * the role the controller gives it (`GET /api/whoami`). Controls for
- * operators are hidden unless the role is `operator`.
+ * The token (localStorage) and the role the controller gives it
+ * (`GET /api/whoami`). Controls for operators are hidden unless the role is
+ * `operator`.
+ *
+ * A wall screen pairs: it trades a pairing code an operator made
+ * (`tower screens pair`) for a screen token of its own
+ * (`POST /api/screens/claim`, once), kept in localStorage, never in a URL.
+ * For compatibility a page opened with `?token=` still takes it: the token
+ * goes into storage and out of the address bar (history.replaceState) before
+ * anything else happens.
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import type { ReactNode } from 'react';
 import { ApiError, apiRequest, describeError } from './api';
-import type { Role, WhoAmI } from './contract';
+import type { Role, ScreenClaim, WhoAmI } from './contract';
 
 const TOKEN_KEY = 'tower.token';
 
@@ -21,6 +28,10 @@ export interface AuthValue {
   readonly isOperator: boolean;
   readonly error: string | null;
   signIn(token: string): Promise<WhoAmI>;
+  /** Trade a pairing code for this screen's own token, and keep it (wall screens). */
+  pairScreen(code: string): Promise<ScreenClaim>;
+  /** Ask the controller again who the token belongs to (the feed refused it: revoked?). */
+  recheck(): void;
   signOut(): void;
 }
 
@@ -108,6 +119,18 @@ export function AuthProvider({ children }: { readonly children: ReactNode }): Re
     return w;
   }, []);
 
+  const pairScreen = useCallback(async (code: string): Promise<ScreenClaim> => {
+    const claim = await apiRequest<ScreenClaim>(null, '/screens/claim', { method: 'POST', body: { code: code.trim() } });
+    storeToken(claim.token);
+    setToken(claim.token);
+    setWho({ name: `screen:${claim.name}`, role: claim.role });
+    setStatus('ok');
+    setError(null);
+    return claim;
+  }, []);
+
+  const recheck = useCallback((): void => setAttempt((a) => a + 1), []);
+
   const signOut = useCallback((): void => {
     storeToken(null);
     setToken(null);
@@ -123,8 +146,10 @@ export function AuthProvider({ children }: { readonly children: ReactNode }): Re
     isOperator: who?.role === 'operator',
     error,
     signIn,
+    pairScreen,
+    recheck,
     signOut,
-  }), [token, status, who, error, signIn, signOut]);
+  }), [token, status, who, error, signIn, pairScreen, recheck, signOut]);
 
   return <AuthCtx.Provider value={value}>{children}</AuthCtx.Provider>;
 }

@@ -27,6 +27,7 @@ export type {
   Role,
   RunStatusName,
   RunView,
+  ScreenClaim,
   ServerToClientEvents,
   VerifyPolicyInput,
   WhoAmI,

@@ -60,10 +60,23 @@ const ActionsCtx = createContext<LiveActions>({ requestSnapshot: () => undefined
 /** How long after a (re)connect to wait for the controller's own snapshot before asking. */
 const SNAPSHOT_GRACE_MS = 1000;
 
-export function LiveProvider({ token, children }: { readonly token: string | null; readonly children: ReactNode }): ReactNode {
+/**
+ * The one live feed of a page. `onAuthRefused` is called when the controller
+ * refuses the token (a revoked screen: `feed:error` REVOKED, then handshakes
+ * answered UNAUTHENTICATED).
+ */
+export function LiveProvider({ token, onAuthRefused, children }: {
+  readonly token: string | null;
+  readonly onAuthRefused?: () => void;
+  readonly children: ReactNode;
+}): ReactNode {
   const [store] = useState(() => new LiveStore());
   const { dispatch } = store;
   const socketRef = useRef<FeedSocket | null>(null);
+  const refusedRef = useRef(onAuthRefused);
+  useEffect(() => {
+    refusedRef.current = onAuthRefused;
+  }, [onAuthRefused]);
   // Only what the freshness check below depends on re-renders the provider.
   const connection = useSyncExternalStore(store.subscribe, () => store.state.connection, () => initialLiveState.connection);
   const snapshotAt = useSyncExternalStore(store.subscribe, () => store.state.snapshotAt, () => initialLiveState.snapshotAt);
@@ -130,6 +143,7 @@ export function LiveProvider({ token, children }: { readonly token: string | nul
     });
     socket.on('connect_error', (err) => {
       push({ type: 'connection', connection: 'disconnected', error: `Cannot connect to the feed: ${err.message}` });
+      if ((err as Error & { data?: { code?: unknown } }).data?.code === 'UNAUTHENTICATED') refusedRef.current?.();
       // A refusal by the server (bad token) stops socket.io's own retries: retry slowly.
       if (!socket.active) {
         window.clearTimeout(retryTimer);
@@ -158,6 +172,7 @@ export function LiveProvider({ token, children }: { readonly token: string | nul
     // The controller says why just before it closes the feed (e.g. RATE_LIMITED): the disconnect shows it.
     socket.on('feed:error', (error) => {
       closedBecause = `The controller closed the feed: ${error.message} [${error.code}]`;
+      if (error.code === 'REVOKED') refusedRef.current?.();
     });
 
     return () => {

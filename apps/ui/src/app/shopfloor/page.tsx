@@ -1,7 +1,10 @@
 'use client';
 /**
- * The wall screen: read-only, large type, no controls. Open it as
- * `/shopfloor/?token=<viewer token>` (add `&sound=1` for the attention beep).
+ * The wall screen: read-only, large type, no controls. Open `/shopfloor/`
+ * on the screen (add `?sound=1` for the attention beep): without a token of
+ * its own it shows "Pair this screen" (Shell, PairScreen), where the code of
+ * `tower screens pair --name <screen>` is entered once. A `?token=` in the
+ * URL still works but is moved into storage and out of the address bar at once.
  */
 import type { ReactNode } from 'react';
 import { useEffect, useState } from 'react';

@@ -45,7 +45,7 @@ export default function SignInPage(): ReactNode {
         </button>
       </form>
       <ErrorBox error={error} />
-      <p className="muted">For a wall screen, open <code>/shopfloor/?token=…</code> with a viewer token: it is stored in this browser and taken out of the address bar.</p>
+      <p className="muted">For a wall screen, open <code>/shopfloor/</code> on it and enter the pairing code that <code>tower screens pair --name &lt;screen&gt;</code> prints: the screen gets a token of its own, never one in its URL.</p>
     </div>
   );
 }
