@@ -26,6 +26,12 @@ export interface DiscLoaderOptions {
   readonly blanksPerRecorder?: number;
   /** How often tgtd is asked. */
   readonly pollMs?: number;
+  /**
+   * Close the tray again on an ejected blank (default true). False leaves it
+   * open, as an operator who only swaps burned discs would: a test can then
+   * see the tray open and close it itself.
+   */
+  readonly reloadEjectedBlanks?: boolean;
 }
 
 /** Watches the recorders of one tgt target and changes discs. Call `stop()`. */
@@ -39,6 +45,8 @@ export class DiscLoader {
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
   private paused = new Set<number>();
+  /** Trays with a blank the loader leaves open (`reloadEjectedBlanks: false`). */
+  private readonly leftOpen = new Set<number>();
 
   constructor(
     private readonly tgt: TgtTarget,
@@ -77,6 +85,7 @@ export class DiscLoader {
       return;
     }
     for (const s of states) {
+      if (s.online) this.leftOpen.delete(s.lun);
       if (s.online || this.paused.has(s.lun) || this.stopped) continue;
       try {
         await this.change(s.lun);
@@ -94,6 +103,11 @@ export class DiscLoader {
       const bytes = await this.tgt.swapForBlank(lun, file);
       this.kept.push({ lun, file, bytes, at: Date.now() });
     } else {
+      if (this.options.reloadEjectedBlanks === false) {
+        if (!this.leftOpen.has(lun)) this.blankEjects.push(lun);
+        this.leftOpen.add(lun);
+        return;
+      }
       this.blankEjects.push(lun);
     }
     const given = this.loaded.get(lun) ?? 0;

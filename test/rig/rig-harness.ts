@@ -40,6 +40,10 @@ export interface RigOptions {
   readonly memoryMb?: number;
   /** Blanks the loader gives each recorder (unlimited when absent). */
   readonly blanksPerRecorder?: number;
+  /** See `DiscLoaderOptions.reloadEjectedBlanks`. */
+  readonly reloadEjectedBlanks?: boolean;
+  /** Folders for some recorders' backing files, by LUN (see `TgtOptions.backingDirs`). */
+  readonly backingDirs?: Readonly<Record<number, string>>;
 }
 
 export interface Rig {
@@ -71,7 +75,11 @@ export async function startRig(options: RigOptions): Promise<Rig> {
   await mkdir(shareDir);
   await mkdir(tgtDir);
   let failed = false;
-  const tgt = await TgtTarget.start({ dir: tgtDir, recorders: options.recorders });
+  const tgt = await TgtTarget.start({
+    dir: tgtDir,
+    recorders: options.recorders,
+    ...(options.backingDirs === undefined ? {} : { backingDirs: options.backingDirs }),
+  });
   let vm: TestVm | undefined;
   let loader: DiscLoader | undefined;
   try {
@@ -95,6 +103,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     loader = new DiscLoader(tgt, {
       outDir: path.join(runDir, 'kept'),
       ...(options.blanksPerRecorder === undefined ? {} : { blanksPerRecorder: options.blanksPerRecorder }),
+      ...(options.reloadEjectedBlanks === undefined ? {} : { reloadEjectedBlanks: options.reloadEjectedBlanks }),
     });
     await loader.start();
   } catch (err) {

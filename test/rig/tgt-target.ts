@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { stat, truncate, writeFile } from 'node:fs/promises';
+import { rename, stat, truncate, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { runProgram } from '../vm/images.js';
@@ -31,6 +31,11 @@ export interface TgtOptions {
   /** Number of recorder LUNs (1..n). */
   readonly recorders: number;
   readonly targetName?: string;
+  /**
+   * Another folder for some recorders' backing files, by LUN (e.g. a small
+   * tmpfs, so that recorder's writes fail when it fills up).
+   */
+  readonly backingDirs?: Readonly<Record<number, string>>;
 }
 
 /** A free TCP port on 127.0.0.1 (taken and released at once). */
@@ -99,7 +104,7 @@ export class TgtTarget {
 
   /** The backing file of a recorder LUN. */
   discFile(lun: number): string {
-    return path.join(this.options.dir, `disc${lun}.img`);
+    return path.join(this.options.backingDirs?.[lun] ?? this.options.dir, `disc${lun}.img`);
   }
 
   /** Create a recorder LUN holding a blank DVD+R. */
@@ -116,6 +121,26 @@ export class TgtTarget {
   /** Tray closed with a disc (`true`) or open, no disc (`false`). */
   async setOnline(lun: number, online: boolean): Promise<void> {
     await this.admin(['--lld', 'iscsi', '--mode', 'logicalunit', '--op', 'update', '--tid', '1', '--lun', String(lun), '--params', `online=${online ? 1 : 0}`]);
+  }
+
+  /**
+   * Take the disc out from under a recorder, burning or not: its backing
+   * file moved aside (`<file>.pulled`) and tgt told to look at the tray
+   * again (`online=1`), which finds no medium: the LUN goes offline with no
+   * profile, and every command after, WRITE included, gets NOT READY /
+   * MEDIUM NOT PRESENT (2/3A/00). `online=0` alone does not do it mid-burn:
+   * tgt refuses it while the burner holds PREVENT MEDIUM REMOVAL ("this
+   * device has Prevent Removal set"), and its MMC emulation keeps taking
+   * WRITEs for an offline LUN (it checks the disc's profile, not the tray).
+   */
+  async pullDisc(lun: number): Promise<void> {
+    await rename(this.discFile(lun), `${this.discFile(lun)}.pulled`);
+    await this.setOnline(lun, true);
+  }
+
+  /** Put a pulled disc back where the loader finds it (the tray stays open). */
+  async returnPulledDisc(lun: number): Promise<void> {
+    await rename(`${this.discFile(lun)}.pulled`, this.discFile(lun));
   }
 
   /** The recorder LUNs as tgtd sees them now. */
@@ -145,6 +170,17 @@ export class TgtTarget {
     return args;
   }
 
+  /**
+   * Stop (`true`, SIGSTOP) or resume (`false`, SIGCONT) the daemon: every
+   * recorder's commands wait meanwhile, as on a stalled bus. A fault test
+   * holds a burn mid-write this way while it acts in the guest. Keep it
+   * short: QEMU's iSCSI client reconnects after about 15 s of unanswered
+   * NOPs.
+   */
+  freeze(frozen: boolean): void {
+    if (this.daemon.pid !== undefined && this.daemon.exitCode === null) process.kill(this.daemon.pid, frozen ? 'SIGSTOP' : 'SIGCONT');
+  }
+
   /** One tgtadm call on this daemon's control port. */
   admin(args: readonly string[]): ReturnType<typeof runProgram> {
     return runProgram('tgtadm', ['-C', String(this.controlPort), ...args], 15_000);
@@ -153,6 +189,7 @@ export class TgtTarget {
   /** Shut the daemon down (tgtd ignores SIGTERM while targets exist, so SIGKILL follows). */
   async stop(): Promise<void> {
     if (this.daemon.exitCode !== null) return;
+    this.freeze(false);
     await this.admin(['--mode', 'system', '--op', 'delete']).catch(() => undefined);
     const gone = new Promise<void>((resolve) => this.daemon.once('exit', () => resolve()));
     const timer = setTimeout(() => this.daemon.kill('SIGKILL'), 3000);

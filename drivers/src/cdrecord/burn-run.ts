@@ -66,6 +66,19 @@ export function assertMediaTakes(media: MediaStatus, image: BurnImage, kind: Dri
   }
 }
 
+/**
+ * MMC has no test-write (simulation) mode for DVD+R, DVD+RW or BD media: a
+ * drive refuses the write parameters (cdrskin: "Write job parameters are
+ * unsuitable"). Say so before any tool runs.
+ */
+export function assertMediaTestWrites(media: MediaStatus, device: string): void {
+  if (media.type !== null && NO_TEST_WRITE.has(media.type)) {
+    throw new WrongMediaError(`${device}: ${media.type} has no test-write mode, so a dummy burn is not possible on it; burn without --dummy`, { device });
+  }
+}
+
+const NO_TEST_WRITE: ReadonlySet<string> = new Set(['DVD+R', 'DVD+RW', 'DVD+R DL', 'BD-R', 'BD-RE', 'BD-R DL', 'BD-RE DL']);
+
 /** Bytes per second of the tool's "1x": cdrskin on stdio uses DVD units; real drives the media's class. */
 export function oneXFor(kind: DriveKind, media: MediaStatus): number {
   if (kind === 'stdio' || media.type === null) return kind === 'stdio' ? ONE_X_BYTES_PER_SECOND.dvd : ONE_X_BYTES_PER_SECOND.cd;
@@ -98,6 +111,7 @@ export async function runBurn(ctx: BurnRunContext): Promise<BurnResult> {
   }
   const media = await ctx.media();
   assertMediaTakes(media, image, kind, device);
+  if (options.dummy === true && kind === 'optical') assertMediaTestWrites(media, device);
   const useCdrdao = image.format === 'cue' && kind === 'optical';
   if (useCdrdao) await assertCdrdaoBinBeside(image.path, device);
 

@@ -101,7 +101,10 @@ export async function queryRealMedia(program: BurnerProgram, device: string, run
     const tocText = toc.exitCode === 0 ? toc.stdout : '';
     return withTracks(mediaStatusFromWodim(tocText, atip.stdout), discTracksFromWodimToc(tocText));
   }
-  const minfo = await run(burnerQueryCommand(program, device, '-minfo'));
+  const query = burnerQueryCommand(program, device, '-minfo');
+  // libburn closes an open tray when it grabs the drive; a look at the disc must not pull the tray
+  // back in while a person or a loader is changing discs (an open tray is "no disc").
+  const minfo = await run(program === 'cdrskin' ? { ...query, args: ['--no_load', ...query.args] } : query);
   const text = `${minfo.stdout}\n${minfo.stderr}`;
   // cdrskin exits 7 with BURN_DISC_EMPTY when there is no disc: that is an answer, not a failure.
   if (minfo.exitCode !== 0 && !/BURN_DISC_EMPTY/.test(text)) throw classifyBurnFailure(minfo, { device });

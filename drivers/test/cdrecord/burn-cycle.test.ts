@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CdrecordDrive } from '../../src/cdrecord/cdrecord-drive.js';
 import { MediaMemory } from '../../src/cdrecord/media-memory.js';
 import type { BurnImage, MediaStatus } from '../../src/drive-contract.js';
-import { ReadError } from '../../src/errors.js';
+import { ReadError, WrongMediaError } from '../../src/errors.js';
 import { verifyDisc } from '../../src/verify.js';
 import { fakeSpawner } from '../support/fake-spawner.js';
 import type { FakeCall, FakeReply } from '../support/fake-spawner.js';
@@ -79,7 +79,7 @@ describe('one media query per burn cycle', () => {
     expect(look).toMatchObject({ status: 'blank', type: 'DVD+R', freeSectors: 2295104 });
     expect(check).toEqual(look);
     await drive.burn(image, { mode: 'tao' });
-    expect(calls.map((c) => c.args.find((a) => a.startsWith('-')))).toEqual(['-minfo', '-v']);
+    expect(calls.map((c) => c.args.find((a) => a === '-minfo' || a === '-v'))).toEqual(['-minfo', '-v']);
     expect(minfoRuns()).toBe(1);
     expect(calls).toHaveLength(2);
   });
@@ -162,5 +162,15 @@ describe('verify after a burn', () => {
     const err = await verifyDisc(drive, { path: image.path, sizeBytes: image.sizeBytes }, { verifiedImages: null }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ReadError);
     expect((err as ReadError).sector).toBe((3 * MIB) / 2048);
+  });
+});
+
+describe('a test burn on media without a test-write mode', () => {
+  it('is refused before any burn tool runs, with what to do instead', async () => {
+    const { drive, calls } = recorder();
+    const err = await drive.burn(image, { dummy: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WrongMediaError);
+    expect((err as Error).message).toMatch(/DVD\+R has no test-write mode.*without --dummy/);
+    expect(calls.filter((c) => !c.args.includes('-minfo'))).toEqual([]);
   });
 });

@@ -171,7 +171,7 @@ describe('real drives', () => {
     const progress: BurnProgress[] = [];
     await drive.burn(iso, { speed: 8, onProgress: (p) => progress.push(p) });
     expect(calls.map((c) => [c.program, ...c.args])).toEqual([
-      ['cdrskin', 'dev=/dev/sr0', '-minfo'],
+      ['cdrskin', '--no_load', 'dev=/dev/sr0', '-minfo'],
       ['cdrskin', '-v', 'dev=/dev/sr0', '-sao', 'speed=8', iso.path],
     ]);
     // CD media: the x figure is in CD units.

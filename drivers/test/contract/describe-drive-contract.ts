@@ -15,6 +15,7 @@ import {
   ImageError,
   MediaTooSmallError,
   VerifyMismatchError,
+  WrongMediaError,
 } from '../../src/errors.js';
 import { SECTOR_BYTES } from '../../src/media.js';
 import { verifyDisc } from '../../src/verify.js';
@@ -35,6 +36,12 @@ export interface DriveContractHarness {
   readonly slowBurn: { readonly speed?: number };
   /** Whether eject takes the disc away (a tray), so media() then says `none`. */
   readonly ejectRemovesDisc: boolean;
+  /**
+   * Whether load brings the ejected disc back (a real tray closing on it). A
+   * simulated drive hands an ejected disc to the operator or its loader, so
+   * its tray closes empty. Ignored unless `ejectRemovesDisc`.
+   */
+  readonly loadReturnsDisc?: boolean;
   /** Whether a burn may corrupt data in flight and verification be forced to fail (fault injection). */
   readonly corruptNextBurn?: (drive: Drive, sector: number) => void;
 }
@@ -128,10 +135,14 @@ export function describeDriveContract(name: string, harness: DriveContractHarnes
       expect(verified.bytes).toBe(image.sizeBytes);
     });
 
-    it('does not record anything on a test (dummy) burn', async () => {
+    it('does not record anything on a test (dummy) burn, or refuses it where the media has no test mode', async () => {
       const drive = await open();
-      const result = await drive.burn(isoImage(iso), { dummy: true });
-      expect(result.dummy).toBe(true);
+      const media = await drive.media();
+      // MMC has no test-write mode for DVD+R/+RW or BD: such a request is refused before writing.
+      const testable = media.type === null || !/^(DVD\+R|BD-R)/.test(media.type);
+      const result = await drive.burn(isoImage(iso), { dummy: true }).catch((e: unknown) => e);
+      if (testable) expect((result as { dummy?: boolean }).dummy).toBe(true);
+      else expect(result).toBeInstanceOf(WrongMediaError);
       expect((await drive.media()).status).toBe('blank');
     });
 
@@ -196,11 +207,20 @@ export function describeDriveContract(name: string, harness: DriveContractHarnes
       expect(err).toBeInstanceOf(CancelledError);
     });
 
-    it('ejects and loads', async () => {
+    it('ejects and loads: the disc is gone while the tray is open, and back after', async () => {
       const drive = await open();
+      const before = await drive.media();
+      expect(before.status).toBe('blank');
       await drive.eject();
       if (harness.ejectRemovesDisc) expect((await drive.media()).status).toBe('none');
       await drive.load();
+      const after = await drive.media();
+      if (harness.ejectRemovesDisc && harness.loadReturnsDisc !== true) {
+        expect(after.status).toBe('none');
+      } else {
+        expect(after.status).toBe('blank');
+        expect(after.type).toBe(before.type);
+      }
     });
 
     if (harness.corruptNextBurn) {
