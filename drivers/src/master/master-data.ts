@@ -8,7 +8,9 @@
  * (`media().tracks`, first data track, `sectors` long, from its start
  * sector), else the recorded area (`usedSectors`). Never the ISO 9660 volume
  * size (a hybrid image with an appended EFI partition is longer than its
- * volume) and nothing after the track (run-out, lead-out). For a `stdio:`
+ * volume) and nothing after the track (run-out, lead-out), except a DVD or
+ * BD recorder's zero ECC padding past the image's declared end (see
+ * recorder-padding.ts). For a `stdio:`
  * pseudo drive the track is the whole target file, rounded down to whole
  * 2048-byte sectors: a reused target file that is longer than the image last
  * burnt to it (cdrskin does not truncate) masters its whole length, old tail
@@ -28,6 +30,7 @@ import type { Readable } from 'node:stream';
 import type { DiscTrack, Drive } from '../drive-contract.js';
 import { CancelledError, DriveError, ReadError } from '../errors.js';
 import { SECTOR_BYTES } from '../media.js';
+import { eccBlockSectors, RecorderPadding } from './recorder-padding.js';
 import { DamageMap } from './damage-map.js';
 import { DamagedMasterError } from './master-errors.js';
 import { dataTrackToMaster } from './master-format.js';
@@ -162,6 +165,9 @@ export async function masterDataDisc(
 
   const damage = new DamageMap(totalSectors, track.startSector);
   const hash = createHash('sha256');
+  const padding = new RecorderPadding(totalSectors, eccBlockSectors(media.type));
+  /** The image's end when the track only ran past it by a recorder's ECC padding. */
+  let trimmed: { sectors: number; sha256: string } | null;
   /** Image sectors written and hashed, in order. */
   let done = 0;
   let lastReport = 0;
@@ -197,7 +203,7 @@ export async function masterDataDisc(
     } catch (err) {
       throw outputFailure(err, `cannot write the image ${temp}`, device);
     }
-    hash.update(data);
+    padding.hash(hash, data, done);
     done += data.length / SECTOR_BYTES;
   };
 
@@ -301,7 +307,9 @@ export async function masterDataDisc(
       limit = totalSectors;
     }
     throwIfCancelled(signal, 'mastering', device);
+    trimmed = padding.result(damage.ranges.map((r) => r.startSector + r.sectors - 1));
     try {
+      if (trimmed !== null) await handle.truncate(trimmed.sectors * SECTOR_BYTES);
       await handle.datasync();
       await handle.close();
     } catch (err) {
@@ -334,9 +342,9 @@ export async function masterDataDisc(
   return {
     path: target,
     format: 'iso',
-    bytes: totalBytes,
-    sectors: totalSectors,
-    sha256: hash.digest('hex'),
+    bytes: trimmed === null ? totalBytes : trimmed.sectors * SECTOR_BYTES,
+    sectors: trimmed?.sectors ?? totalSectors,
+    sha256: trimmed?.sha256 ?? hash.digest('hex'),
     track,
     damaged: damage.unreadableSectors > 0,
     damageMap: damage,
