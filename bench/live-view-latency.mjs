@@ -90,7 +90,9 @@ let feedClient = null;
 let exitCode = 0;
 try {
   const url = await tower.url();
-  const redisUrl = (await tower.waitFor(/embedded Redis at (redis:\/\/\S+)/))[1];
+  const redisLine = await tower.waitFor(/embedded Redis at redis:\/\/(\S+) .*password in (\S+), mode/);
+  // The banner leaves the password out; agents read it from the 0600 file beside the data.
+  const redisUrl = `redis://:${encodeURIComponent(readFileSync(redisLine[2], 'utf8').trim())}@${redisLine[1]}`;
   if (split) agentChild = new TowerChild(['agent', '--config', agentConfigFile], { REDIS_URL: redisUrl, TOWER_METRICS_FILE: agentMetricsFile }, { cwd: dir });
   else await tower.waitFor(/press Ctrl-C to stop/);
   const api = new Api(url);

@@ -17,7 +17,7 @@
 // tower-throughput.mjs. Everything shares this one machine: the agents'
 // simulated drives, the controller, Redis and this script.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import path from 'node:path';
 import { SPEED_PROFILES, TRAY_MS, burnDurationMs, defaultCapacitySectors, readDurationMs } from '../drivers/dist/index.js';
@@ -59,7 +59,9 @@ try {
   const serve = new TowerChild(['serve', '--config', write('serve.json', common)], { TOWER_METRICS_FILE: metricsFile('serve') }, { cwd: dir });
   children.push(serve);
   const url = await serve.url();
-  const redisUrl = (await serve.waitFor(/embedded Redis at (redis:\/\/\S+)/))[1];
+  const redisLine = await serve.waitFor(/embedded Redis at redis:\/\/(\S+) .*password in (\S+), mode/);
+  // The banner leaves the password out; agents read it from the 0600 file beside the data.
+  const redisUrl = `redis://:${encodeURIComponent(readFileSync(redisLine[2], 'utf8').trim())}@${redisLine[1]}`;
   const api = new Api(url);
   const perAgent = Math.ceil(driveCount / agentCount);
   const agents = [];
