@@ -8,6 +8,8 @@ export * from './queue-names.js';
 export * from './job-types.js';
 export * from './run-records.js';
 export * from './run-store.js';
+export { RUN_TRANSITIONS } from './run-control.js';
+export type { RunControlAction, RunControlResult, RunControlState } from './run-control.js';
 export * from './run-events.js';
 export * from './copy-processor.js';
 export * from './drive-state.js';

@@ -59,6 +59,14 @@ export class KeySpace {
   runDriveOrdinals(runId: string): string {
     return `${this.prefix}:run:${runId}:drive-ordinals`;
   }
+  /** Set: ids of the runs created for a library image (finished ones leave it when the image's delete is claimed). */
+  imageRuns(imageId: string): string {
+    return `${this.prefix}:image:${imageId}:runs`;
+  }
+  /** String: a delete's claim on a library image (a token, with a time to live); no run is created for the image while it exists. */
+  imageDeleting(imageId: string): string {
+    return `${this.prefix}:image:${imageId}:deleting`;
+  }
   /** Sorted set: run ids by creation time. */
   runs(): string {
     return `${this.prefix}:runs`;

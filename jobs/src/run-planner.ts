@@ -19,7 +19,8 @@ import { copyJobId, copyQueueName, RUN_CONTROL_CHANNEL, RUN_EVENTS_CHANNEL } fro
 import type { NewRun, RunRecord } from './run-records.js';
 import { parseMessage } from './run-events.js';
 import type { CopyExhaustedEvent, RunControlMessage, RunEvent } from './run-events.js';
-import { RunStore } from './run-store.js';
+import type { RunControlAction, RunControlResult } from './run-control.js';
+import { RunImageGoneError, RunStore } from './run-store.js';
 
 /** Largest run the planner accepts. */
 export const MAX_COPIES = 10_000;
@@ -53,6 +54,18 @@ export interface CreateRunInput {
   readonly failureBudget?: number;
   /** Run id; default a new UUID. */
   readonly id?: string;
+  /** The library image of `image`: the run and the image's reference are written in one step, and a claimed delete refuses the run. */
+  readonly imageId?: string;
+}
+
+/** Options of `RunPlanner.createRun`. */
+export interface CreateRunOptions {
+  /**
+   * Asked once the run is stored (and holds its image), before any job is
+   * queued: is the image still there? False takes the run back and throws
+   * `RunImageGoneError` (a delete finished between the caller's look and the store).
+   */
+  readonly imageStillThere?: () => Promise<boolean>;
 }
 
 /** A run request that cannot be planned. */
@@ -130,46 +143,67 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
   async reconcile(): Promise<void> {
     for (const runId of await this.store.listRunIds()) {
       const run = await this.store.getRun(runId);
-      if (run === null) continue;
-      if (!['queued', 'running', 'paused'].includes(run.status)) {
-        await this.#removeQueued(run.id);
-        continue;
-      }
-      const passed = new Set(await this.store.passedSlots(run.id));
-      const jobs = (await this.#queue(run.mediaClass).getJobs(['waiting', 'prioritized', 'delayed', 'active', 'failed', 'completed']))
-        .filter((j) => (j.data as Partial<CopyJob> | undefined)?.runId === run.id);
-      const bySlot = new Map<number, Job[]>();
-      for (const job of jobs) {
-        const copy = (job.data as CopyJob).copy;
-        bySlot.set(copy, [...(bySlot.get(copy) ?? []), job]);
-      }
-      for (let copy = 1; copy <= run.copies; copy++) {
-        if (passed.has(copy)) continue;
-        const slotJobs = bySlot.get(copy) ?? [];
-        const states = await Promise.all(slotJobs.map((j) => j.getState()));
-        if (states.some((state) => state !== 'failed' && state !== 'completed')) continue;
-        const last = slotJobs.reduce<Job | null>(
-          (a, j) => (a === null || ((j.data as CopyJob).replacement ?? 0) > ((a.data as CopyJob).replacement ?? 0) ? j : a),
-          null,
-        );
-        await this.#onExhausted({
-          kind: 'copy-exhausted',
-          runId: run.id,
-          copy,
-          jobId: last?.id ?? copyJobId(run.id, copy, 0),
-          replacement: last === null ? -1 : ((last.data as CopyJob).replacement ?? 0),
-          errorCode: 'RECONCILED',
-          errorMessage: last?.failedReason ?? 'the copy had no queued job',
-          retryable: true,
-        });
-      }
+      if (run !== null) await this.#reconcileRun(run);
     }
   }
 
-  /** Validate a request, store the run and add its N copy jobs. */
-  async createRun(input: CreateRunInput): Promise<RunRecord> {
+  /**
+   * Bring one run's queued jobs in line with its state: a finished run has
+   * none; a cancelling one has none and is cancelled once no attempt is
+   * open; an active run has a live job for every slot without a pass.
+   */
+  async #reconcileRun(run: RunRecord): Promise<void> {
+    if (!isActive(run.status)) {
+      await this.#removeQueued(run.id);
+      return;
+    }
+    if (run.finishing === true) {
+      await this.#removeQueued(run.id);
+      await this.settleRun(run.id);
+      return;
+    }
+    const passed = new Set(await this.store.passedSlots(run.id));
+    const jobs = (await this.#queue(run.mediaClass).getJobs(['waiting', 'prioritized', 'delayed', 'active', 'failed', 'completed']))
+      .filter((j) => (j.data as Partial<CopyJob> | undefined)?.runId === run.id);
+    const bySlot = new Map<number, Job[]>();
+    for (const job of jobs) {
+      const copy = (job.data as CopyJob).copy;
+      bySlot.set(copy, [...(bySlot.get(copy) ?? []), job]);
+    }
+    for (let copy = 1; copy <= run.copies; copy++) {
+      if (passed.has(copy)) continue;
+      const slotJobs = bySlot.get(copy) ?? [];
+      const states = await Promise.all(slotJobs.map((j) => j.getState()));
+      if (states.some((state) => state !== 'failed' && state !== 'completed')) continue;
+      const last = slotJobs.reduce<Job | null>(
+        (a, j) => (a === null || ((j.data as CopyJob).replacement ?? 0) > ((a.data as CopyJob).replacement ?? 0) ? j : a),
+        null,
+      );
+      await this.#onExhausted({
+        kind: 'copy-exhausted',
+        runId: run.id,
+        copy,
+        jobId: last?.id ?? copyJobId(run.id, copy, 0),
+        replacement: last === null ? -1 : ((last.data as CopyJob).replacement ?? 0),
+        errorCode: 'RECONCILED',
+        errorMessage: last?.failedReason ?? 'the copy had no queued job',
+        retryable: true,
+      });
+    }
+  }
+
+  /**
+   * Validate a request, store the run and add its N copy jobs. A run of a
+   * library image (`imageId`) is refused with `RunImageGoneError` while the
+   * image's delete is claimed, or when `imageStillThere` says it went away.
+   */
+  async createRun(input: CreateRunInput, options: CreateRunOptions = {}): Promise<RunRecord> {
     const plan = validateRun(input);
     await this.store.createRun(plan.run);
+    if (options.imageStillThere !== undefined && !(await options.imageStillThere())) {
+      await this.store.discardRun(plan.run.id);
+      throw new RunImageGoneError(plan.run.imageId ?? plan.run.image.path, 'deleted');
+    }
     const queue = this.#queue(plan.run.mediaClass);
     // In batches: building one transaction of thousands of jobs holds the event loop for
     // a tenth of a second or more. Job ids are fixed per slot, and reconcile() adds what a
@@ -189,24 +223,36 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
     return this.#changed(plan.run.id);
   }
 
-  /** Pause a run: its jobs are put back as drives fetch them, until resumed. */
-  async pauseRun(runId: string, reason = 'paused by an operator'): Promise<boolean> {
-    const ok = await this.store.setRunStatus(runId, 'paused', { from: ['queued', 'running'], reason });
-    if (ok) await this.#changed(runId);
-    return ok;
+  /**
+   * One run control transition (see run-control.ts for the table): the state
+   * is written atomically first, then the queues follow it. Pausing leaves the
+   * jobs (drives put them back until resumed); resuming promotes the put-back
+   * jobs and queues again any slot whose job is gone; cancelling removes the
+   * queued jobs (and, for cancel-now, aborts the burns in flight). The queue
+   * work converges on the state found after it, so a transition racing it
+   * cannot leave a cancelled run with queued jobs or an active run without.
+   */
+  async controlRun(runId: string, action: RunControlAction, reason?: string): Promise<RunControlResult> {
+    const result = await this.store.controlRun(runId, action, reason === undefined ? {} : { reason });
+    if (!result.ok) return result;
+    if (result.to === 'running') await this.#requeue(runId);
+    else if (result.to === 'cancelling' || result.to === 'cancelled') {
+      const run = await this.store.getRun(runId);
+      if (result.to === 'cancelled' && action === 'cancel-now') await this.#signalCancel(runId, run?.statusReason ?? 'cancelled');
+      await this.#removeQueued(runId);
+    }
+    await this.#changed(runId);
+    return result;
   }
 
-  /** Resume a paused run and promote its put-back jobs. */
+  /** Pause a run: its jobs are put back as drives fetch them, until resumed. */
+  async pauseRun(runId: string, reason = 'paused by an operator'): Promise<boolean> {
+    return (await this.controlRun(runId, 'pause', reason)).ok;
+  }
+
+  /** Resume a paused run (not one whose cancel waits for its burns in flight): promote its put-back jobs, queue any missing. */
   async resumeRun(runId: string): Promise<boolean> {
-    const ok = await this.store.setRunStatus(runId, 'running', { from: ['paused'] });
-    if (!ok) return false;
-    const run = await this.store.getRun(runId);
-    if (run !== null) {
-      for (const job of await this.#liveJobs(run, ['delayed'])) await job.promote().catch(() => undefined);
-    }
-    await this.#signalWork(runId);
-    await this.#changed(runId);
-    return true;
+    return (await this.controlRun(runId, 'resume')).ok;
   }
 
   /**
@@ -214,12 +260,12 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
    * flight are aborted (their attempts are recorded `cancelled`).
    */
   async cancelRun(runId: string, reason = 'cancelled by an operator'): Promise<boolean> {
-    const ok = await this.store.setRunStatus(runId, 'cancelled', { from: ['queued', 'running', 'paused'], reason });
-    if (!ok) return false;
-    await this.#signalCancel(runId, reason);
-    await this.#removeQueued(runId);
-    await this.#changed(runId);
-    return true;
+    return (await this.controlRun(runId, 'cancel-now', reason)).ok;
+  }
+
+  /** Finish a cancel that waited for its burns in flight, once none is open. True when the run was cancelled now. */
+  async settleRun(runId: string): Promise<boolean> {
+    return (await this.controlRun(runId, 'settle')).ok;
   }
 
   /** React to a worker's event (idempotent). Resolves when handled; errors go to the `error` event. */
@@ -255,7 +301,7 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
 
   async #onExhausted(event: CopyExhaustedEvent): Promise<void> {
     const run = await this.store.getRun(event.runId);
-    if (run === null || !['queued', 'running', 'paused'].includes(run.status)) return;
+    if (run === null || !isActive(run.status) || run.finishing === true) return;
     if ((await this.store.passedSlots(run.id)).includes(event.copy)) return;
     let failReason: string | null = null;
     if (!event.retryable) {
@@ -288,6 +334,22 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
   async #signalCancel(runId: string, reason: string): Promise<void> {
     const msg: RunControlMessage = { action: 'cancel', runId, reason };
     await this.#redis.publish(RUN_CONTROL_CHANNEL, JSON.stringify(msg));
+  }
+
+  /**
+   * After a resume: promote the run's put-back jobs and queue every slot left
+   * without a live job (removed by a cancel the resume raced, say), then look
+   * at the state again: if it moved on to a cancel meanwhile, whose removal
+   * may have run before these jobs were added, remove them.
+   */
+  async #requeue(runId: string): Promise<void> {
+    const run = await this.store.getRun(runId);
+    if (run === null) return;
+    for (const job of await this.#liveJobs(run, ['delayed'])) await job.promote().catch(() => undefined);
+    await this.#reconcileRun(run);
+    await this.#signalWork(runId);
+    const now = await this.store.getRun(runId);
+    if (now === null || !isActive(now.status) || now.finishing === true) await this.#removeQueued(runId);
   }
 
   /** Remove a run's jobs that no drive holds. */
@@ -334,6 +396,11 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
     this.emit('run:update', run);
     return run;
   }
+}
+
+/** A run that may still burn discs. */
+function isActive(status: RunRecord['status']): boolean {
+  return status === 'queued' || status === 'running' || status === 'paused';
 }
 
 interface PlannedRun {
@@ -398,6 +465,7 @@ export function validateRun(input: CreateRunInput): PlannedRun {
   }
   const id = input.id ?? randomUUID();
   if (!/^[A-Za-z0-9_.-]{1,100}$/.test(id)) bad('id', 'a run id is 1..100 letters, digits, _ . -');
+  if (input.imageId !== undefined && !/^[A-Za-z0-9_.-]{1,100}$/.test(input.imageId)) bad('imageId', 'an image id is 1..100 letters, digits, _ . -');
   const run = {
     id,
     image: { path: image.path, sha256: image.sha256.toLowerCase(), bytes: image.bytes, sectors, format, ...(typeof image.identity === 'string' && image.identity !== '' ? { identity: image.identity } : {}) },
@@ -410,6 +478,7 @@ export function validateRun(input: CreateRunInput): PlannedRun {
     ...(input.allowedDrives === undefined ? {} : { allowedDrives: [...input.allowedDrives] }),
     maxAttemptsPerCopy,
     failureBudget,
+    ...(input.imageId === undefined ? {} : { imageId: input.imageId }),
   };
   return { run, job: jobOf(run) };
 }

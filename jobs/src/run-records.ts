@@ -56,6 +56,8 @@ export interface NewRun {
   readonly maxAttemptsPerCopy: number;
   /** Failed attempts the run may spend before it stops and asks for a person. */
   readonly failureBudget: number;
+  /** The library image the run burns, when it came from the library: the image cannot be deleted while the run is unfinished. */
+  readonly imageId?: string;
 }
 
 /** A run as stored. */
@@ -63,6 +65,8 @@ export interface RunRecord extends NewRun {
   readonly status: RunStatus;
   /** Why the run is paused, failed or cancelled, in words. */
   readonly statusReason?: string;
+  /** Paused by a cancel that waits for its burns in flight (`cancelling`, see run-control.ts): it cannot be resumed. */
+  readonly finishing?: true;
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly completedAt?: number;
@@ -151,6 +155,7 @@ export function runToHash(run: NewRun, now: number): Hash {
   if (run.image.identity !== undefined) h.imageIdentity = run.image.identity;
   if (run.speed !== undefined) h.speed = String(run.speed);
   if (run.allowedDrives !== undefined) h.allowedDrives = JSON.stringify(run.allowedDrives);
+  if (run.imageId !== undefined) h.imageId = run.imageId;
   return h;
 }
 
@@ -178,8 +183,10 @@ export function runFromHash(h: Hash): RunRecord | null {
     ...(allowed === undefined ? {} : { allowedDrives: allowed }),
     maxAttemptsPerCopy: int0(h.maxAttemptsPerCopy),
     failureBudget: int0(h.failureBudget),
+    ...(h.imageId === undefined ? {} : { imageId: h.imageId }),
     status: (h.status ?? 'queued') as RunStatus,
     ...(h.statusReason === undefined ? {} : { statusReason: h.statusReason }),
+    ...(h.status === 'paused' && h.finishing === '1' ? { finishing: true as const } : {}),
     createdAt: int0(h.createdAt),
     updatedAt: int0(h.updatedAt),
     ...(h.completedAt === undefined ? {} : { completedAt: Number(h.completedAt) }),

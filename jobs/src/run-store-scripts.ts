@@ -5,15 +5,64 @@
  */
 
 /**
- * Create a run unless it exists.
- * KEYS: run hash, runs index. ARGV: run id, createdAt, then field/value pairs.
- * Returns 1 when created, 0 when the run already existed.
+ * Create a run unless it exists. With a library image, the run joins the
+ * image's run set in the same step, and is refused while the image is being
+ * deleted (its deleting key exists): a delete and a run creation never both
+ * go ahead (CLAIM_IMAGE_DELETE).
+ * KEYS: run hash, runs index[, image runs set, image deleting key].
+ * ARGV: run id, createdAt, then field/value pairs.
+ * Returns 1 when created, 0 when the run already existed, -1 when the image is being deleted.
  */
 export const CREATE_RUN = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if #KEYS >= 4 and redis.call('EXISTS', KEYS[4]) == 1 then return -1 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 3))
 redis.call('ZADD', KEYS[2], tonumber(ARGV[2]), ARGV[1])
+if #KEYS >= 3 then redis.call('SADD', KEYS[3], ARGV[1]) end
 return 1
+`;
+
+/**
+ * Take back a run just created, before any of its jobs were queued (its
+ * image went away meanwhile): only a `queued` run with no attempt.
+ * KEYS: run hash, runs index, image runs set. ARGV: run id.
+ * Returns 1 when removed, 0 otherwise.
+ */
+export const DISCARD_RUN = `
+local h = redis.call('HMGET', KEYS[1], 'status', 'attempts')
+if h[1] ~= 'queued' or (tonumber(h[2] or '0') or 0) > 0 then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('SREM', KEYS[3], ARGV[1])
+return 1
+`;
+
+/**
+ * Claim an image for deletion: refused while a run of its run set is
+ * unfinished (queued, running, paused); finished or vanished runs leave the
+ * set. The claim is the image's deleting key (a token, with a time to live
+ * for a controller that dies meanwhile), which CREATE_RUN refuses.
+ * KEYS: image runs set, image deleting key.
+ * ARGV: run key prefix (`<prefix>:run:`), token, time to live in ms.
+ * Returns {'ok', ''}, {'in-use', runId} or {'deleting', ''} (claimed by another delete).
+ */
+export const CLAIM_IMAGE_DELETE = `
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local st = redis.call('HGET', ARGV[1] .. id, 'status')
+  if st == 'queued' or st == 'running' or st == 'paused' then return {'in-use', id} end
+  redis.call('SREM', KEYS[1], id)
+end
+if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return {'ok', ''} end
+return {'deleting', ''}
+`;
+
+/**
+ * Give back a claim of CLAIM_IMAGE_DELETE (only the claimant's own token).
+ * KEYS: image deleting key. ARGV: token. Returns 1 when released.
+ */
+export const RELEASE_IMAGE_DELETE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
 `;
 
 /**

@@ -7,14 +7,18 @@
  * written before the burn starts (`beginAttempt`) and closed once
  * (`endAttempt`); a closed attempt is never rewritten.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { KeySpace } from './queue-names.js';
 import {
   attemptEndToFields, attemptFromHash, attemptStartToFields, runFromHash, runToHash,
 } from './run-records.js';
 import type { AttemptEnd, AttemptRecord, AttemptStart, NewRun, RunRecord, RunStatus } from './run-records.js';
-import { BEGIN_ATTEMPT, CREATE_RUN, DRIVE_COUNTS, END_ATTEMPT, SET_RUN_STATUS } from './run-store-scripts.js';
+import { RUN_CONTROL } from './run-control.js';
+import type { RunControlAction, RunControlResult, RunControlState } from './run-control.js';
+import {
+  BEGIN_ATTEMPT, CLAIM_IMAGE_DELETE, CREATE_RUN, DISCARD_RUN, DRIVE_COUNTS, END_ATTEMPT, RELEASE_IMAGE_DELETE, SET_RUN_STATUS,
+} from './run-store-scripts.js';
 
 /** Why `beginAttempt` refused: the copy must not be burned. */
 export type BeginRefusal =
@@ -53,6 +57,24 @@ export class AttemptClosedError extends Error {
   }
 }
 
+/** A run was asked for a library image that is being deleted, or was deleted meanwhile. */
+export class RunImageGoneError extends Error {
+  readonly code = 'IMAGE_GONE';
+  constructor(readonly imageId: string, readonly reason: 'deleting' | 'deleted') {
+    super(reason === 'deleting' ? `image ${imageId} is being deleted` : `image ${imageId} was deleted`);
+    this.name = 'RunImageGoneError';
+  }
+}
+
+/** Result of `claimImageDelete`. */
+export type ImageDeleteClaim =
+  | { readonly ok: true; readonly token: string }
+  | { readonly ok: false; readonly reason: 'in-use'; readonly runId: string }
+  | { readonly ok: false; readonly reason: 'deleting' };
+
+/** How long a delete's claim on an image outlives a controller that died holding it, ms. */
+export const IMAGE_DELETE_CLAIM_TTL_MS = 10 * 60_000;
+
 /** Options of the run store. */
 export interface RunStoreOptions {
   /** Key prefix; default `tower`. */
@@ -73,12 +95,74 @@ export class RunStore {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Store a new run (status `queued`). Returns false when a run with this id exists. */
+  /**
+   * Store a new run (status `queued`). Returns false when a run with this id
+   * exists. A run of a library image (`imageId`) joins the image's run set in
+   * the same step, or is refused with `RunImageGoneError` while the image's
+   * delete is claimed (`claimImageDelete`).
+   */
   async createRun(run: NewRun): Promise<boolean> {
     const now = this.#now();
     const fields = Object.entries(runToHash(run, now)).flat();
-    const created = await this.#eval(CREATE_RUN, [this.keys.run(run.id), this.keys.runs()], [ run.id, String(now), ...fields]);
+    const keys = [this.keys.run(run.id), this.keys.runs()];
+    if (run.imageId !== undefined) keys.push(this.keys.imageRuns(run.imageId), this.keys.imageDeleting(run.imageId));
+    const created = await this.#eval(CREATE_RUN, keys, [run.id, String(now), ...fields]);
+    if (created === -1) throw new RunImageGoneError(run.imageId ?? '', 'deleting');
     return created === 1;
+  }
+
+  /**
+   * Take back a run just created whose jobs were never queued (a `queued`
+   * run without attempts): record, index entry and image reference.
+   * Returns true when removed.
+   */
+  async discardRun(runId: string): Promise<boolean> {
+    const imageId = await this.#redis.hget(this.keys.run(runId), 'imageId');
+    const removed = await this.#eval(DISCARD_RUN, [this.keys.run(runId), this.keys.runs(), this.keys.imageRuns(imageId ?? '')], [runId]);
+    return removed === 1;
+  }
+
+  /**
+   * Claim a library image for deletion, atomically with run creation: refused
+   * while an unfinished run uses it (`in-use`, naming the run) or another
+   * delete holds it; while the claim is held, `createRun` refuses runs of the
+   * image. Give it back with `releaseImageDelete` once the files are gone (or
+   * the delete failed); it lapses by itself after `ttlMs`.
+   */
+  async claimImageDelete(imageId: string, ttlMs = IMAGE_DELETE_CLAIM_TTL_MS): Promise<ImageDeleteClaim> {
+    const token = randomUUID();
+    const [status, runId] = (await this.#eval(CLAIM_IMAGE_DELETE, [this.keys.imageRuns(imageId), this.keys.imageDeleting(imageId)], [
+      this.keys.run(''), token, String(Math.max(1, Math.round(ttlMs))),
+    ])) as [string, string];
+    if (status === 'ok') return { ok: true, token };
+    if (status === 'in-use') return { ok: false, reason: 'in-use', runId };
+    return { ok: false, reason: 'deleting' };
+  }
+
+  /** Give back a claim of `claimImageDelete` (a claim since lapsed and taken by another is left alone). */
+  async releaseImageDelete(imageId: string, token: string): Promise<void> {
+    await this.#eval(RELEASE_IMAGE_DELETE, [this.keys.imageDeleting(imageId)], [token]);
+  }
+
+  /** Runs created for a library image (finished ones too, until the image's delete is claimed). */
+  async imageRunIds(imageId: string): Promise<string[]> {
+    return this.#redis.smembers(this.keys.imageRuns(imageId));
+  }
+
+  /**
+   * One run control transition (run-control.ts), atomically: the run's state
+   * is read and the new one written in one script, so of racing requests
+   * exactly one finds the state it needs. `reason`: why it was paused or
+   * cancelled; `waitingReason`: shown while a cancel waits for its burns in
+   * flight. Nothing is done to the queues here (the planner does that).
+   */
+  async controlRun(runId: string, action: RunControlAction, options: { reason?: string; waitingReason?: string } = {}): Promise<RunControlResult> {
+    const reason = options.reason ?? (action === 'pause' ? 'paused' : 'cancelled');
+    const [status, a, b] = (await this.#eval(RUN_CONTROL, [this.keys.run(runId)], [
+      action, String(this.#now()), reason, options.waitingReason ?? `${reason}: letting the burns in flight finish`,
+    ])) as [string, string, string];
+    if (status === 'ok') return { ok: true, from: a as RunControlState, to: b as RunControlState };
+    return { ok: false, found: a as RunControlState | 'missing' };
   }
 
   /** A run, or null. */

@@ -10,6 +10,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly field?: string,
+    /** For a run control conflict: the state the run was found in. */
+    readonly extra: { readonly state?: string } = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -17,7 +19,14 @@ export class ApiError extends Error {
 
   /** The response body. */
   toBody(): ApiErrorBody {
-    return { error: { code: this.code, message: this.message, ...(this.field === undefined ? {} : { field: this.field }) } };
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.field === undefined ? {} : { field: this.field }),
+        ...(this.extra.state === undefined ? {} : { state: this.extra.state }),
+      },
+    };
   }
 }
 

@@ -61,7 +61,7 @@ export function createServices(deps: AppDeps): ApiServices {
       agentTimeoutMs: deps.agentTimeoutMs ?? 15_000, now,
     }),
     runs: new RunViews(deps.runStore, runMeta, deps.library, now),
-    runControl: new RunControl(deps.planner, deps.runStore, runMeta, queues, (id) => events.emit('run-changed', id)),
+    runControl: new RunControl(deps.planner),
     queues,
     agents: new AgentClient(deps.redis, deps.commandTimeoutMs ?? 30_000),
     events,

@@ -4,7 +4,7 @@
  * library errors → their status and code, run validation → 400.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { RunValidationError } from '@tower/jobs';
+import { RunImageGoneError, RunValidationError } from '@tower/jobs';
 import {
   ImageInUseError, ImageNotFoundError, ImageValidationError, ImportPathError, InvalidImageNameError,
   LibraryError, LibraryRequestError, UploadTooLargeError,
@@ -25,6 +25,12 @@ export function toApiError(err: unknown, request?: FastifyRequest): ApiError {
     return new ApiError(400, 'INVALID_INPUT', message, field);
   }
   if (err instanceof RunValidationError) return new ApiError(400, 'INVALID_INPUT', err.message, err.field);
+  if (err instanceof RunImageGoneError) {
+    // A delete of the image won the race with this run's creation.
+    return err.reason === 'deleting'
+      ? new ApiError(409, 'IMAGE_DELETING', `${err.message}: the run was not created`, 'imageId')
+      : new ApiError(404, 'NOT_FOUND', `no image with id ${err.imageId} (it was deleted): the run was not created`, 'imageId');
+  }
   if (err instanceof LibraryError) return libraryError(err);
   if (typeof fe.code === 'string' && fe.code.startsWith('FST_ERR_CTP_')) {
     if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new ApiError(413, 'TOO_LARGE', 'the request body is too large');

@@ -1,9 +1,19 @@
 /**
  * Whether an unfinished run uses an image: the library asks before deleting.
+ *
+ * The fact that decides it is kept in Redis, with the runs: the run store
+ * writes a run and its image's run set in one script, and a delete first
+ * claims the image in one script that finds no unfinished run in that set
+ * (`claimImageForDelete`); while the claim is held the run store refuses runs
+ * of the image. So a delete and a run creation racing for one image never
+ * both go ahead. `imagesInUse` also looks at every run (their meta and image
+ * paths), for runs stored before the image run sets existed.
  */
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import type { RunStore } from '@tower/jobs';
+import { ImageInUseError } from '../library/index.js';
+import { conflict } from './api-error.js';
 import { ControllerKeys } from './controller-keys.js';
 import { RunMetaStore } from './run-meta.js';
 import { isRunActive } from './views/run-view.js';
@@ -31,4 +41,21 @@ export async function imagesInUse(runStore: RunStore, redis: Redis, keys = new C
  */
 export function imageInUse(runStore: RunStore, redis: Redis): (imageId: string) => Promise<boolean> {
   return async (imageId) => (await imagesInUse(runStore, redis)).has(imageId);
+}
+
+/**
+ * `claimForDelete` for `ImageLibrary`: claim the image in Redis, refused with
+ * `ImageInUseError` while an unfinished run uses it (409 IMAGE_IN_USE) or
+ * 409 IMAGE_DELETING while another delete holds it; resolves with the release.
+ * `ImageLibrary.open({ ..., claimForDelete: claimImageForDelete(runStore) })`.
+ */
+export function claimImageForDelete(runStore: RunStore): (imageId: string) => Promise<() => Promise<void>> {
+  return async (imageId) => {
+    const claim = await runStore.claimImageDelete(imageId);
+    if (!claim.ok) {
+      if (claim.reason === 'in-use') throw new ImageInUseError(imageId);
+      throw conflict(`image ${imageId} is already being deleted`, 'IMAGE_DELETING');
+    }
+    return () => runStore.releaseImageDelete(imageId, claim.token);
+  };
 }

@@ -1,75 +1,62 @@
 /**
- * Pause, resume and cancel through the planner, plus a cancel that lets the
- * burns in flight finish: the run is paused (no new burn starts), its queued
- * jobs are removed, and once no attempt is open it becomes `cancelled`.
- * (The planner's own cancel stops burns in flight.)
+ * Pause, resume and cancel: the API's side of run control, one state machine
+ * in Redis (the transition table is in @tower/jobs, `run-control.ts`; the
+ * planner's `controlRun` writes each transition in one Lua script, then makes
+ * the queues follow it). Of two racing requests exactly one finds the state it
+ * needs; the other gets 409 CONFLICT naming the state it found (`state` in the
+ * error body: queued, running, paused, cancelling, completed, failed,
+ * cancelled). The planner announces every change (`run:update`), which the
+ * feed relays.
+ *
+ * A cancel with `inFlight: 'finish'` makes the run `cancelling`: paused, its
+ * queued jobs removed, no burn starts, and it cannot be resumed; once no
+ * attempt is open (`settle`, called on every attempt end and every read of
+ * the run) it becomes `cancelled`. A cancel with `inFlight: 'cancel'` also
+ * stops the burns in flight, from any unfinished state, a cancelling one too.
  */
-import type { RunPlanner, RunRecord, RunStore } from '@tower/jobs';
-import { conflict, notFound } from './api-error.js';
-import type { CopyQueues } from './copy-queues.js';
-import type { RunMetaStore } from './run-meta.js';
+import type { RunControlAction, RunControlState, RunPlanner } from '@tower/jobs';
+import { ApiError, notFound } from './api-error.js';
 
 /** What an operator can do to a run. */
 export class RunControl {
-  constructor(
-    private readonly planner: RunPlanner,
-    private readonly store: RunStore,
-    private readonly meta: RunMetaStore,
-    private readonly queues: CopyQueues,
-    private readonly onChanged: (runId: string) => void,
-  ) {}
+  constructor(private readonly planner: RunPlanner) {}
 
-  /** Pause; 404 unknown, 409 when not queued or running. */
+  /** Pause; 404 unknown, 409 unless queued or running. */
   async pause(runId: string, by: string): Promise<void> {
-    const run = await this.#require(runId);
-    if (!(await this.planner.pauseRun(runId, `paused by ${by}`))) throw conflict(`run ${runId} is ${run.status}: only a queued or running run can be paused`);
+    await this.#control(runId, 'pause', `paused by ${by}`);
   }
 
-  /** Resume; 404 unknown, 409 when not paused (or while a cancel is finishing). */
+  /** Resume; 404 unknown, 409 unless paused (a cancelling run is not). */
   async resume(runId: string): Promise<void> {
-    const run = await this.#require(runId);
-    if ((await this.meta.get(runId)).finishing) throw conflict(`run ${runId} is being cancelled: it cannot be resumed`);
-    if (!(await this.planner.resumeRun(runId))) throw conflict(`run ${runId} is ${run.status}: only a paused run can be resumed`);
+    await this.#control(runId, 'resume');
   }
 
-  /** Cancel; `finish` lets burns in flight end first. 404 unknown, 409 when already finished. */
+  /** Cancel; `finish` lets burns in flight end first. 404 unknown, 409 when finished (or, for `finish`, already cancelling). */
   async cancel(runId: string, inFlight: 'cancel' | 'finish', by: string): Promise<void> {
-    const run = await this.#require(runId);
-    const reason = `cancelled by ${by}`;
-    const finished = (): Error => conflict(`run ${runId} is already ${run.status}`);
-    if (inFlight === 'cancel' || run.counters.open === 0) {
-      if (!(await this.planner.cancelRun(runId, reason))) throw finished();
-      await this.meta.setFinishing(runId, false);
-      return;
-    }
-    if (!['queued', 'running', 'paused'].includes(run.status)) throw finished();
-    if (run.status !== 'paused' && !(await this.store.setRunStatus(runId, 'paused', { from: ['queued', 'running'], reason: `${reason}: letting the burns in flight finish` }))) {
-      throw finished();
-    }
-    await this.meta.setFinishing(runId, true);
-    await this.queues.removeQueued(runId, run.mediaClass);
-    this.onChanged(runId);
-    await this.settle(runId);
+    await this.#control(runId, inFlight === 'cancel' ? 'cancel-now' : 'cancel-finish', `cancelled by ${by}`);
   }
 
-  /** Complete a finishing cancel once no attempt is open. Safe to call any time. */
+  /** Complete a cancelling run once no attempt is open. Safe to call any time (one script, a no-op otherwise). */
   async settle(runId: string): Promise<void> {
-    const meta = await this.meta.get(runId);
-    if (!meta.finishing) return;
-    const run = await this.store.getRun(runId);
-    if (run === null || run.status !== 'paused') {
-      await this.meta.setFinishing(runId, false);
-      return;
-    }
-    if (run.counters.open > 0) return;
-    await this.planner.cancelRun(runId, run.statusReason?.replace(/: letting the burns in flight finish$/, '') ?? 'cancelled');
-    await this.meta.setFinishing(runId, false);
-    await this.queues.removeQueued(runId, run.mediaClass);
+    await this.planner.settleRun(runId);
   }
 
-  async #require(runId: string): Promise<RunRecord> {
-    const run = await this.store.getRun(runId);
-    if (run === null) throw notFound('run', runId, 'id');
-    return run;
+  async #control(runId: string, action: RunControlAction, reason?: string): Promise<void> {
+    const result = await this.planner.controlRun(runId, action, reason);
+    if (!result.ok) {
+      if (result.found === 'missing') throw notFound('run', runId, 'id');
+      throw refusal(runId, action, result.found);
+    }
   }
+}
+
+/** The 409 of a transition the run's state does not allow. */
+function refusal(runId: string, action: RunControlAction, found: RunControlState): ApiError {
+  const is = found === 'cancelling' ? 'being cancelled (waiting for its burns in flight)' : found;
+  const message = action === 'pause'
+    ? `run ${runId} is ${is}: only a queued or running run can be paused`
+    : action === 'resume'
+      ? `run ${runId} is ${is}: only a paused run can be resumed`
+      : `run ${runId} is already ${is}`;
+  return new ApiError(409, 'CONFLICT', message, undefined, { state: found });
 }

@@ -1,7 +1,9 @@
 /**
  * What the controller keeps beside a run in `tower:run:{id}:meta` (hash):
- * `imageId`, `imageName`, `label`, `createdBy`, and `finishing` ('1' while a
- * cancel waits for the burns in flight to finish).
+ * `imageId`, `imageName`, `label`, `createdBy`. (A cancel waiting for its
+ * burns in flight is the run's own state now, in the run hash: see the run
+ * control of @tower/jobs; a `finishing` field an earlier version wrote here is
+ * ignored.)
  */
 import type { Redis } from 'ioredis';
 import type { ControllerKeys } from './controller-keys.js';
@@ -12,8 +14,6 @@ export interface RunMeta {
   readonly imageName: string;
   readonly label: string | null;
   readonly createdBy: string;
-  /** A cancel with `inFlight: 'finish'` is waiting for the burns in flight. */
-  readonly finishing: boolean;
 }
 
 /** Reads and writes run meta hashes. */
@@ -27,14 +27,7 @@ export class RunMetaStore {
   async put(runId: string, meta: RunMeta): Promise<void> {
     const fields: string[] = ['imageId', meta.imageId, 'imageName', meta.imageName, 'createdBy', meta.createdBy];
     if (meta.label !== null) fields.push('label', meta.label);
-    if (meta.finishing) fields.push('finishing', '1');
     await this.redis.hset(this.keys.runMeta(runId), ...fields);
-  }
-
-  /** Mark or unmark a cancel waiting for burns in flight. */
-  async setFinishing(runId: string, finishing: boolean): Promise<void> {
-    if (finishing) await this.redis.hset(this.keys.runMeta(runId), 'finishing', '1');
-    else await this.redis.hdel(this.keys.runMeta(runId), 'finishing');
   }
 
   /** Remove a run's meta (a run that could not be created). */
@@ -65,6 +58,5 @@ function metaFromHash(h: Record<string, string>): RunMeta {
     imageName: h.imageName ?? '',
     label: h.label ?? null,
     createdBy: h.createdBy ?? '',
-    finishing: h.finishing === '1',
   };
 }

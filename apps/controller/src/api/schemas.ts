@@ -23,7 +23,12 @@ export const ScreenId = Type.String({ pattern: '^scr-[0-9a-f]{10}$', description
 export const IdParams = (id: typeof ImageId) => Type.Object({ id }, obj);
 
 export const ErrorBody = Type.Object({
-  error: Type.Object({ code: Type.String(), message: Type.String(), field: Type.Optional(Type.String()) }),
+  error: Type.Object({
+    code: Type.String(),
+    message: Type.String(),
+    field: Type.Optional(Type.String()),
+    state: Type.Optional(Type.String({ description: 'a run control conflict (409): the state the run was found in (queued, running, paused, cancelling, completed, failed, cancelled)' })),
+  }),
 }, { title: 'ApiErrorBody' });
 
 export const VerifyPolicyInput = Type.Union([

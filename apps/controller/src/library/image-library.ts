@@ -41,6 +41,14 @@ export interface ImageLibraryOptions {
   readonly maxUploadBytes?: number;
   /** True when an unfinished run uses the image (then it cannot be deleted). Default: never. */
   readonly isInUse?: (imageId: string) => Promise<boolean>;
+  /**
+   * Claim an image for deletion, atomically with the creation of runs (the
+   * controller's claim is a Redis-side fact no run creation gets past; see
+   * `claimImageForDelete`): resolves with the function that gives the claim
+   * back, called once the delete is done or failed; throws to refuse
+   * (`ImageInUseError` while an unfinished run uses the image). Default: no claim.
+   */
+  readonly claimForDelete?: (imageId: string) => Promise<() => Promise<void>>;
   /** Clock, for tests. */
   readonly now?: () => Date;
 }
@@ -84,6 +92,7 @@ export class ImageLibrary {
   private readonly roots: ImportRoots;
   private readonly maxUploadBytes: number;
   private readonly isInUse: (imageId: string) => Promise<boolean>;
+  private readonly claimForDelete: (imageId: string) => Promise<() => Promise<void>>;
   private readonly clock: () => Date;
   private index = new Map<string, ImageRecord>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -93,6 +102,7 @@ export class ImageLibrary {
     this.roots = new ImportRoots(options.importRoots ?? []);
     this.maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
     this.isInUse = options.isInUse ?? (() => Promise.resolve(false));
+    this.claimForDelete = options.claimForDelete ?? (() => Promise.resolve(() => Promise.resolve()));
     this.clock = options.now ?? (() => new Date());
   }
 
@@ -224,18 +234,24 @@ export class ImageLibrary {
 
   /**
    * Delete an image and its files. Refused with `ImageInUseError` while an
-   * unfinished run uses it. Files go first, the sidecar last, so a crash
-   * leaves an orphan sidecar (reported by `rebuild()`), never an image
-   * without a record.
+   * unfinished run uses it: the image is claimed first (`claimForDelete`), so
+   * no run is created for it while its files go. Files go first, the sidecar
+   * last, so a crash leaves an orphan sidecar (reported by `rebuild()`), never
+   * an image without a record.
    */
   delete(id: string): Promise<void> {
     return this.exclusive(async () => {
       const record = this.require(id);
-      if (await this.isInUse(id)) throw new ImageInUseError(id);
-      for (const f of record.files) await rm(path.join(this.dir, f.path), { force: true });
-      await rm(path.join(this.dir, sidecarName(id)), { force: true });
-      await syncDir(this.dir);
-      this.index.delete(id);
+      const release = await this.claimForDelete(id);
+      try {
+        if (await this.isInUse(id)) throw new ImageInUseError(id);
+        for (const f of record.files) await rm(path.join(this.dir, f.path), { force: true });
+        await rm(path.join(this.dir, sidecarName(id)), { force: true });
+        await syncDir(this.dir);
+        this.index.delete(id);
+      } finally {
+        await release();
+      }
     });
   }
 

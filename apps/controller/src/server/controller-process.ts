@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { RunPlanner, RunStore } from '@tower/jobs';
 import { createApp } from '../app.js';
 import type { DriveLayoutEntry } from '../api/app-deps.js';
-import { imageInUse } from '../api/image-in-use.js';
+import { claimImageForDelete, imageInUse } from '../api/image-in-use.js';
 import type { DriveSpec, TokenEntry, TowerConfig } from '../config/config.js';
 import { ImageLibrary } from '../library/index.js';
 import { AgentMonitor } from './agent-monitor.js';
@@ -60,6 +60,7 @@ export async function startController(o: ControllerStartOptions): Promise<Runnin
       importRoots: config.library.importRoots,
       maxUploadBytes: config.library.maxUploadBytes,
       isInUse: imageInUse(runStore, redis),
+      claimForDelete: claimImageForDelete(runStore),
     });
     const firstStart = await prepareFirstStart(config.dataDir, library, config.library.sampleImage);
     if (firstStart.sample !== null) o.log(`first start: the sample image is in the library as ${firstStart.sample.id}`);

@@ -62,6 +62,8 @@ export interface ApiErrorBody {
     readonly message: string;
     /** The request field at fault, for INVALID_INPUT. */
     readonly field?: string;
+    /** A run control conflict (409): the state the run was found in (queued, running, paused, cancelling, completed, failed, cancelled). */
+    readonly state?: string;
   };
 }
 

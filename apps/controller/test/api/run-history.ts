@@ -28,7 +28,7 @@ export async function seedRunHistory(env: Env, options: { prefix: string; finish
       mediaClass: 'cd', copies: 40, verify: { mode: 'all' }, priority: 100, dummyFirst: false, maxAttemptsPerCopy: 3, failureBudget: 10,
     });
     if (!created) throw new Error(`run ${id} exists`);
-    await meta.put(id, { imageId: env.image.id, imageName: env.image.name, label: `history run ${i} of ${total}`, createdBy: 'olga', finishing: false });
+    await meta.put(id, { imageId: env.image.id, imageName: env.image.name, label: `history run ${i} of ${total}`, createdBy: 'olga' });
     if (i < options.finished) await store.setRunStatus(id, ENDINGS[i % ENDINGS.length] ?? 'completed', { reason: 'seeded' });
     ids.push(id);
   }

@@ -15,7 +15,7 @@ import { createApp } from '../../src/app.js';
 import type { App } from '../../src/app.js';
 import type { AppDeps } from '../../src/api/app-deps.js';
 import { writeAgentHeartbeat } from '../../src/api/agent-keys.js';
-import { imageInUse } from '../../src/api/image-in-use.js';
+import { claimImageForDelete, imageInUse } from '../../src/api/image-in-use.js';
 import { ImageLibrary } from '../../src/library/index.js';
 import type { ImageRecord } from '../../src/library/index.js';
 
@@ -58,7 +58,7 @@ export async function startEnv(options: EnvOptions = {}): Promise<Env> {
   const isoSmall = makeIso(importRoot, { name: 'small.iso', payloadBytes: 64 * 1024, label: 'SMALL' });
   const isoBig = makeIso(importRoot, { name: 'big.iso', payloadBytes: 3 * 1024 * 1024, label: 'BIG' });
   const runStore = new RunStore(redis);
-  const library = await ImageLibrary.open({ dir: path.join(dir, 'library'), importRoots: [importRoot], isInUse: imageInUse(runStore, redis) });
+  const library = await ImageLibrary.open({ dir: path.join(dir, 'library'), importRoots: [importRoot], isInUse: imageInUse(runStore, redis), claimForDelete: claimImageForDelete(runStore) });
   const image = await library.importFromPath(isoSmall, { name: 'Test image' });
   const planner = new RunPlanner({ redisUrl: redisServer.url, retryBackoffMs: 50 });
   await planner.start();

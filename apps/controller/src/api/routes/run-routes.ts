@@ -4,6 +4,7 @@
  * runs: only the runs of a page are read whole, whatever the history's length.
  */
 import { randomUUID } from 'node:crypto';
+import { access } from 'node:fs/promises';
 import { Type } from '@fastify/type-provider-typebox';
 import type { Static } from '@fastify/type-provider-typebox';
 import type { VerifyPolicy } from '@tower/jobs';
@@ -42,7 +43,7 @@ export function registerRunRoutes(app: TypedApp, s: ApiServices): void {
   });
 
   app.post('/api/runs', {
-    schema: { tags: ['runs'], summary: 'Create a run: N good copies of an image', body: CreateRunRequest, response: doc({ 201: RunSchema }, 400, 401, 403, 404, 422) },
+    schema: { tags: ['runs'], summary: 'Create a run: N good copies of an image', body: CreateRunRequest, response: doc({ 201: RunSchema }, 400, 401, 403, 404, 409, 422) },
   }, async (request, reply) => {
     const who = principalOf(request);
     const view = await createRun(s, request.body, who.name);
@@ -164,11 +165,20 @@ async function requireRun(s: ApiServices, runId: string): Promise<RunView> {
   return run;
 }
 
-/** Validate a request against the library and the drives, then plan it. Nothing is written before it is valid. */
+/**
+ * Validate a request against the library and the drives, then plan it. Nothing
+ * is written before it is valid. The run holds its image from the moment it
+ * is stored (the run store writes the run and the image's reference in one
+ * script, refused while a delete of the image holds it), and its jobs are
+ * queued only once the image is seen still there: a delete racing it either
+ * finds the run and answers 409, or wins and this answers 404/409 with
+ * nothing left behind.
+ */
 async function createRun(s: ApiServices, body: Static<typeof CreateRunRequest>, createdBy: string): Promise<RunView> {
   const { library, planner } = s.deps;
   const image = library.get(body.imageId);
   if (image === undefined) throw notFound('image', body.imageId, 'imageId');
+  const imagePath = library.imagePath(image.id);
   if (image.mediaClass === undefined || image.mediaSizes.length === 0) {
     throw new ApiError(422, 'IMAGE_TOO_LARGE', `image ${image.id} fits no media class`, 'imageId');
   }
@@ -187,11 +197,13 @@ async function createRun(s: ApiServices, body: Static<typeof CreateRunRequest>, 
     allowedDrives = [...ids].sort();
   }
   const id = randomUUID();
-  await s.runMeta.put(id, { imageId: image.id, imageName: image.name, label: body.label ?? null, createdBy, finishing: false });
+  await s.runMeta.put(id, { imageId: image.id, imageName: image.name, label: body.label ?? null, createdBy });
+  const imageStillThere = async (): Promise<boolean> => library.get(image.id) !== undefined && (await access(imagePath).then(() => true, () => false));
   try {
     const run = await planner.createRun({
       id,
-      image: { path: library.imagePath(image.id), sha256: image.sha256, bytes: image.sizeBytes, sectors: image.sectors, format: image.format, ...(image.fileIdentity === undefined ? {} : { identity: image.fileIdentity }) },
+      imageId: image.id,
+      image: { path: imagePath, sha256: image.sha256, bytes: image.sizeBytes, sectors: image.sectors, format: image.format, ...(image.fileIdentity === undefined ? {} : { identity: image.fileIdentity }) },
       copies: body.copies,
       verify: toVerifyPolicy(body.verify),
       mediaClass,
@@ -200,7 +212,7 @@ async function createRun(s: ApiServices, body: Static<typeof CreateRunRequest>, 
       ...(body.dummyFirst === undefined ? {} : { dummyFirst: body.dummyFirst }),
       ...(allowedDrives === undefined ? {} : { allowedDrives }),
       ...(body.maxAttemptsPerCopy === undefined ? {} : { maxAttemptsPerCopy: body.maxAttemptsPerCopy }),
-    });
+    }, { imageStillThere });
     return await s.runs.view(run);
   } catch (err) {
     if ((await s.deps.runStore.getRun(id)) === null) await s.runMeta.remove(id);

@@ -34,7 +34,7 @@ export function toRunView(run: RunRecord, meta: RunMeta, now: number, imageName?
     mediaClass: run.mediaClass,
     copies: run.copies,
     status: run.status,
-    statusReason: run.statusReason ?? (meta.finishing && run.status === 'paused' ? 'cancelling: letting the burns in flight finish' : null),
+    statusReason: run.statusReason ?? (run.finishing === true ? 'cancelling: letting the burns in flight finish' : null),
     verify: verifyPolicyText(run.verify),
     priority: run.priority,
     passed: c.passed,

@@ -38,7 +38,7 @@ export class RunViews {
   }
 
   #view(run: RunRecord, meta: Awaited<ReturnType<RunMetaStore['get']>> | undefined): RunView {
-    const m = meta ?? { imageId: '', imageName: '', label: null, createdBy: '', finishing: false };
+    const m = meta ?? { imageId: '', imageName: '', label: null, createdBy: '' };
     const name = m.imageId === '' ? undefined : this.library.get(m.imageId)?.name;
     return toRunView(run, m, this.now(), name);
   }
