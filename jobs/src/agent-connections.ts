@@ -31,6 +31,7 @@ import type { MediaClass } from 'node-cdrecord-wrapper';
 import type { QuarantineInfo } from './drive-quarantine.js';
 import { DriveStateOutbox } from './drive-state-outbox.js';
 import { QuarantineSnapshot } from './quarantine-snapshot.js';
+import { RedisConnectivity } from './redis-connectivity.js';
 import { WaitingDrives } from './waiting-drives.js';
 import { copyQueueName, KeySpace, RUN_CONTROL_CHANNEL } from './queue-names.js';
 import { parseMessage } from './run-events.js';
@@ -90,6 +91,7 @@ export class AgentConnections {
   /** Per class: the one fetch in flight while the queue looked empty, which other idle drives wait for. */
   readonly #probes = new Map<MediaClass, Promise<Job | undefined>>();
   readonly #quarantine: QuarantineSnapshot;
+  readonly #connectivity: RedisConnectivity;
   /** When this agent last called other drives to a copy it gave back, by job id. */
   readonly #called = new Map<string, number>();
 
@@ -101,9 +103,11 @@ export class AgentConnections {
     // Auto-pipelining: the commands all drives issue in one tick go out in one write, not one system call each.
     this.redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true, enableAutoPipelining: true, connectionName: `${name}:cmd` });
     this.#sub = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true, connectionName: `${name}:sub` });
-    // ioredis emits connection errors as events; without a listener they would crash the process.
-    this.redis.on('error', (e: Error) => this.#error(e));
-    this.#sub.on('error', (e: Error) => this.#error(e));
+    // ioredis emits connection errors as events; without a listener they would crash the process. They reach
+    // `onError` as one line when Redis becomes unreachable and one when it is back, not one per reconnection.
+    this.#connectivity = new RedisConnectivity({ url: options.redisUrl, name: '', log: (line) => this.#o.onError?.(new Error(line)) });
+    this.#connectivity.watch(this.redis, 'agent');
+    this.#connectivity.watch(this.#sub, 'agent events');
     this.#sub.on('message', (channel: string, text: string) => {
       for (const h of this.#channels.get(channel)?.handlers ?? []) {
         try {
@@ -314,6 +318,8 @@ export class AgentConnections {
   }
 
   #error(err: unknown): void {
+    // Redis being away (a BullMQ worker's connection, say) is the connectivity's one line.
+    if (this.#connectivity.failed(this.redis, err)) return;
     this.#o.onError?.(err instanceof Error ? err : new Error(String(err)));
   }
 }

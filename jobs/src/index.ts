@@ -21,3 +21,4 @@ export type { JobReceiver } from './waiting-drives.js';
 export * from './drive-quarantine.js';
 export * from './drive-worker.js';
 export * from './run-planner.js';
+export * from './redis-connectivity.js';

@@ -7,14 +7,21 @@
  * It learns about attempt ends and exhausted copies from the drive workers'
  * `tower:run-events` channel; `handleRunEvent` is idempotent, so a relay may
  * feed it events too.
+ *
+ * Its command connection takes `redisOptions` (the controller's make its
+ * commands fail instead of waiting while Redis is away), and the copy queues
+ * share it, so a queue add never waits for Redis either. Events missed while
+ * Redis was away are caught up by a `reconcile()` when it is back.
  */
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Job, JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import { MEDIA_SIZES, mediaClassesFor, TypedEmitter } from 'node-cdrecord-wrapper';
 import type { MediaClass } from 'node-cdrecord-wrapper';
 import type { CopyJob, VerifyPolicy } from './job-types.js';
+import { RedisConnectivity } from './redis-connectivity.js';
 import { copyJobId, copyQueueName, RUN_CONTROL_CHANNEL, RUN_EVENTS_CHANNEL } from './queue-names.js';
 import type { NewRun, RunRecord } from './run-records.js';
 import { parseMessage } from './run-events.js';
@@ -86,6 +93,10 @@ export interface RunPlannerOptions {
   readonly retryBackoffMs?: number;
   /** When a run completes with burns in flight: let them finish as surplus (default) or cancel them. */
   readonly onCompleteInFlight?: 'finish' | 'cancel';
+  /** ioredis options of the command connection, which the copy queues share (e.g. `failFastRedisOptions()`). */
+  readonly redisOptions?: RedisOptions;
+  /** Watches the planner's connections (an outage is logged once, and caught up on when it ends); default: a silent one of its own. */
+  readonly connectivity?: RedisConnectivity;
 }
 
 /** What the planner reports. */
@@ -98,6 +109,8 @@ export interface RunPlannerEvents {
 }
 
 const LIVE_STATES = ['waiting', 'prioritized', 'delayed'] as const;
+/** Every media class (each has its copy queue). */
+const MEDIA_CLASSES: readonly MediaClass[] = [...new Set(MEDIA_SIZES.map((m) => m.mediaClass))];
 /** Copy jobs added to the queue in one transaction when a run is created. */
 const ADD_BATCH = 100;
 
@@ -108,15 +121,27 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
   readonly #redis: Redis;
   readonly #sub: Redis;
   readonly #queues = new Map<MediaClass, Queue>();
+  readonly #connectivity: RedisConnectivity;
   #events: Promise<void> = Promise.resolve();
+  #reconcilePending = false;
   #started = false;
+  #closed = false;
 
   constructor(options: RunPlannerOptions) {
     super();
     this.#o = options;
-    this.#redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true, enableAutoPipelining: true });
+    this.#redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true, enableAutoPipelining: true, ...options.redisOptions });
     this.#sub = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+    // Also their `error` listeners: without one, ioredis prints every failed reconnection.
+    this.#connectivity = options.connectivity ?? new RedisConnectivity({ url: options.redisUrl, log: () => undefined });
+    this.#connectivity.watch(this.#redis, 'planner');
+    this.#connectivity.watch(this.#sub, 'planner events');
     this.store = new RunStore(this.#redis, options.prefix === undefined ? {} : { prefix: options.prefix });
+  }
+
+  /** The command connection (the copy queues use it too). */
+  get redis(): Redis {
+    return this.#redis;
   }
 
   /** Connect and listen to the workers' run events. */
@@ -124,6 +149,14 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
     if (this.#started) return;
     this.#started = true;
     await Promise.all([this.#redis.connect(), this.#sub.connect()]);
+    // The queues share the command connection (its options too), made while it is up: a
+    // BullMQ queue made while Redis is away would wait for it, however long, at its first use.
+    for (const cls of MEDIA_CLASSES) this.#queue(cls);
+    await Promise.all([...this.#queues.values()].map((q) => q.waitUntilReady()));
+    // Back from an outage: catch up on the run events missed meanwhile.
+    const back = (): void => this.#reconcileSoon();
+    this.#redis.on('ready', back);
+    this.#connectivity.on('up', back);
     this.#sub.on('message', (channel: string, text: string) => {
       if (channel !== RUN_EVENTS_CHANNEL) return;
       const event = parseMessage<RunEvent>(text, 'kind');
@@ -268,6 +301,22 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
     return (await this.controlRun(runId, 'settle')).ok;
   }
 
+  /** Run `reconcile()` after the events in hand (once, however often asked meanwhile). */
+  #reconcileSoon(): void {
+    if (this.#reconcilePending || this.#closed) return;
+    this.#reconcilePending = true;
+    this.#events = this.#events.then(async () => {
+      this.#reconcilePending = false;
+      if (!this.#closed) await this.reconcile().catch((err: unknown) => this.#error(err));
+    });
+  }
+
+  /** An error: Redis being away is the connectivity's to log (once, and caught up on after), anything else goes to `error`. */
+  #error(err: unknown): void {
+    if (this.#connectivity.failed(this.#redis, err)) return;
+    if (this.listenerCount('error') > 0) this.emit('error', err as Error);
+  }
+
   /** React to a worker's event (idempotent). Resolves when handled; errors go to the `error` event. */
   handleRunEvent(event: RunEvent): Promise<void> {
     this.#events = this.#events.then(async () => {
@@ -275,7 +324,7 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
         if (event.kind === 'attempt-end' && event.runCompleted) await this.#onCompleted(event.runId);
         else if (event.kind === 'copy-exhausted') await this.#onExhausted(event);
       } catch (err) {
-        if (this.listenerCount('error') > 0) this.emit('error', err as Error);
+        this.#error(err);
       }
     });
     return this.#events;
@@ -288,9 +337,11 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
 
   /** Stop listening and close the connections. */
   async close(): Promise<void> {
+    this.#closed = true;
     await this.#events;
     await Promise.all([...this.#queues.values()].map((q) => q.close()));
-    await Promise.all([this.#sub.quit().catch(() => undefined), this.#redis.quit().catch(() => undefined)]);
+    // A fail-fast connection cannot QUIT while Redis is away: close it, or it reconnects for ever.
+    await Promise.all([this.#sub.quit().catch(() => this.#sub.disconnect()), this.#redis.quit().catch(() => this.#redis.disconnect())]);
   }
 
   async #onCompleted(runId: string): Promise<void> {
@@ -379,12 +430,11 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
     let q = this.#queues.get(cls);
     if (q === undefined) {
       q = new Queue(copyQueueName(cls), {
-        connection: { url: this.#o.redisUrl },
+        connection: this.#redis,
+        skipVersionCheck: true,
         ...(this.#o.bullPrefix === undefined ? {} : { prefix: this.#o.bullPrefix }),
       });
-      q.on('error', (e) => {
-        if (this.listenerCount('error') > 0) this.emit('error', e);
-      });
+      q.on('error', (e) => this.#error(e));
       this.#queues.set(cls, q);
     }
     return q;

@@ -11,7 +11,8 @@
  * wrong types, out-of-range numbers, unknown ids, and routes reached without a
  * token through another spelling of their path (percent-encoded, double-
  * encoded, absolute-form request targets, mixed case, dot segments), sent
- * byte for byte over node:http. Each gets a clear 4xx in the API's error
+ * byte for byte over node:http, and malformed or reused Idempotency-Key
+ * headers. Each gets a clear 4xx in the API's error
  * format and changes nothing: runs, queues, library folder (hidden files too),
  * images, masters, quarantine, screens and pairing codes, and the audit log.
  */
@@ -27,6 +28,8 @@ let outside = '';
 /** Pairing codes that must not work, and a paired screen's token (a viewer). */
 const codes = { used: '', expired: '', revoked: '' };
 let screenToken = '';
+/** An Idempotency-Key used once in `beforeAll`. */
+const REUSED_KEY = 'bad-input-used-key';
 let screenId = '';
 beforeAll(async () => {
   env = await startEnv({
@@ -61,6 +64,11 @@ beforeAll(async () => {
   await env.redis.pexpire(`tower:screen:${expired.screen.id}`, 1);
   for (const key of await env.redis.keys('tower:screen-code:*')) await env.redis.pexpire(key, 1);
   await new Promise((r) => setTimeout(r, 20));
+  // An Idempotency-Key used once (its answer, a 404, is kept): reusing it for another request is refused.
+  const keyUsed = await fetch(`${env.url}/api/runs/run-nope/cancel`, {
+    method: 'POST', headers: { authorization: 'Bearer op-secret-token', 'content-type': 'application/json', 'idempotency-key': REUSED_KEY }, body: '{}',
+  });
+  expect(keyUsed.status).toBe(404);
 });
 afterAll(async () => env?.stop());
 
@@ -99,6 +107,8 @@ interface Case {
   readonly chunked?: boolean;
   /** Send `route()` as the request target exactly as written (node:http, no URL normalisation). */
   readonly raw?: boolean;
+  /** More request headers. */
+  readonly headers?: () => Record<string, string>;
   readonly status: number;
   readonly code: string | RegExp;
   readonly message?: RegExp;
@@ -294,6 +304,17 @@ const screenCases: Case[] = [
   { name: 'revoke a screen by a traversal id', method: 'DELETE', route: () => `/api/screens/${enc('../../etc/passwd')}`, status: 400, code: 'INVALID_INPUT' },
 ];
 
+const idempotencyCases: Case[] = [
+  { name: 'create a run with an Idempotency-Key of 101 characters', method: 'POST', route: () => '/api/runs', body: () => run({}), headers: () => ({ 'idempotency-key': 'k'.repeat(101) }), status: 400, code: 'INVALID_INPUT', message: /Idempotency-Key must be 1\.\.100/ },
+  { name: 'create a run with an Idempotency-Key with spaces', method: 'POST', route: () => '/api/runs', body: () => run({}), headers: () => ({ 'idempotency-key': 'my key' }), status: 400, code: 'INVALID_INPUT', message: /Idempotency-Key/ },
+  { name: 'create a run with an Idempotency-Key of shell metacharacters', method: 'POST', route: () => '/api/runs', body: () => run({}), headers: () => ({ 'idempotency-key': '$(reboot);`id`' }), status: 400, code: 'INVALID_INPUT', message: /Idempotency-Key/ },
+  { name: 'create a run with an empty Idempotency-Key', method: 'POST', route: () => '/api/runs', body: () => run({}), headers: () => ({ 'idempotency-key': '' }), status: 400, code: 'INVALID_INPUT', message: /Idempotency-Key/ },
+  { name: 'delete an image with an Idempotency-Key climbing out', method: 'DELETE', route: () => `/api/images/${env.image.id}`, headers: () => ({ 'idempotency-key': '../../etc/passwd' }), status: 400, code: 'INVALID_INPUT', message: /Idempotency-Key/ },
+  { name: 'quarantine with an Idempotency-Key of 10 000 characters', method: 'POST', route: () => '/api/drives/sim:0/quarantine', body: () => ({ reason: 'x' }), headers: () => ({ 'idempotency-key': 'q'.repeat(10_000) }), status: 400, code: 'INVALID_INPUT', message: /Idempotency-Key/ },
+  { name: 'a used Idempotency-Key with another body', method: 'POST', route: () => '/api/runs/run-nope/cancel', body: () => ({ inFlight: 'finish' }), headers: () => ({ 'idempotency-key': REUSED_KEY }), status: 422, code: 'IDEMPOTENCY_KEY_REUSED', message: /use a new key/ },
+  { name: 'a used Idempotency-Key for another run', method: 'POST', route: () => '/api/runs/run-other/cancel', body: () => ({}), headers: () => ({ 'idempotency-key': REUSED_KEY }), status: 422, code: 'IDEMPOTENCY_KEY_REUSED' },
+];
+
 const tables: Record<string, Case[]> = {
   'shell metacharacters in device strings': shellCases,
   'path traversal in import paths': traversalCases,
@@ -304,6 +325,7 @@ const tables: Record<string, Case[]> = {
   'out-of-range numbers': rangeCases,
   'unknown ids': unknownCases,
   'wall-screen pairing codes and screen tokens': screenCases,
+  'malformed and reused Idempotency-Keys': idempotencyCases,
 };
 
 /** Send a request with `target` as its request target, byte for byte (fetch would normalise it). */
@@ -337,6 +359,13 @@ function sendRaw(method: string, target: string, token: string | null, body: unk
 
 async function send(c: Case): Promise<{ status: number; body: { error?: { code?: string; message?: string } }; text: string }> {
   const body = c.body?.();
+  if (c.headers !== undefined) {
+    const headers: Record<string, string> = { authorization: `Bearer ${c.token ?? 'op-secret-token'}`, ...c.headers() };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(`${env.url}${c.route()}`, { method: c.method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const text = await res.text();
+    return { status: res.status, body: JSON.parse(text) as { error?: { code?: string } }, text };
+  }
   if (c.token === 'screen') return call(env, c.method, c.route(), { ...(body === undefined ? {} : { body }), token: screenToken });
   if (c.raw === true) return sendRaw(c.method, c.route(), c.token === undefined ? 'op-secret-token' : c.token, body);
   if (c.chunked === true && body instanceof Uint8Array) {

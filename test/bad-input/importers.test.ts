@@ -2,18 +2,19 @@
  * Bad input to the image importers: ImageLibrary.importFromPath and
  * importUpload with CUE sheets whose FILE lines leave the folder (../, absolute
  * paths, drive letters, UNC paths, NUL bytes), very long lines, truncated and
- * garbage ISOs, empty files, folders, FIFOs, failing and oversized streams.
+ * garbage ISOs, a sparse ISO larger than any disc, empty files, folders, FIFOs,
+ * failing and oversized streams.
  * Each is refused with a typed LibraryError (the class named), and the
  * library folder (hidden staging files too) and index are left as they were.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeIso, makeTempDir } from '../../drivers/test/support/test-images.js';
 import {
-  CuePathTraversalError, ImageValidationError, ImportPathError, IsoDescriptorError, IsoTruncatedError,
+  CuePathTraversalError, ImageTooLargeError, ImageValidationError, ImportPathError, IsoDescriptorError, IsoTruncatedError,
   LibraryError, UnrecognisedImageError, UploadTooLargeError,
 } from '../../apps/controller/src/library/errors.js';
 import { ImageLibrary } from '../../apps/controller/src/library/index.js';
@@ -75,6 +76,12 @@ const pathCases: PathCase[] = [
   { name: 'ISO with block size 0', file: () => { const b = Buffer.from(iso); b.writeUInt16LE(0, 16 * 2048 + 128); b.writeUInt16BE(0, 16 * 2048 + 130); return put('bs0.iso', b); }, error: IsoDescriptorError },
   { name: 'ISO with a volume of 2^32-1 sectors', file: () => { const b = Buffer.from(iso); b.writeUInt32LE(0xffffffff, 16 * 2048 + 80); b.writeUInt32BE(0xffffffff, 16 * 2048 + 84); return put('huge.iso', b); }, error: ImageValidationError },
   { name: 'garbage .iso', file: () => put('garbage.iso', Buffer.alloc(300 * 1024, 0xa5)), error: UnrecognisedImageError },
+  {
+    name: 'sparse ISO of 60 GB (a few hundred KB of data): more than a BD DL, refused with the numbers before anything is copied',
+    file: () => { const p = put('sparse-60g.iso', iso); truncateSync(p, 60e9); return p; },
+    error: ImageTooLargeError,
+    message: /^the image is 60000000000 bytes \(29296875 sectors of 2048 bytes\), more than any disc holds: the largest, BD DL 50 GB, holds 50050629632 bytes \(24438784 sectors\)$/,
+  },
   { name: 'empty file', file: () => put('empty.iso', Buffer.alloc(0)), error: ImageValidationError },
   { name: 'a folder', file: () => { mkdirSync(path.join(root, 'folder.iso'), { recursive: true }); return path.join(root, 'folder.iso'); }, error: LibraryError },
   { name: 'a FIFO (must not hang)', file: () => { const p = path.join(root, 'pipe.iso'); execFileSync('mkfifo', [p]); return p; }, error: LibraryError },

@@ -5,7 +5,7 @@
  */
 import type http from 'node:http';
 import Fastify from 'fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import { registerUi } from './ui-static.js';
 import type { UiSite } from './ui-static.js';
@@ -18,6 +18,7 @@ import { Authenticator, registerAuth, TokenTable } from './api/auth.js';
 import { AuthThrottle } from './api/auth-throttle.js';
 import { registerSecurityHeaders } from './api/security-headers.js';
 import { apiErrorHandler } from './api/error-handler.js';
+import { DOC_ONLY, documentIdempotencyHeader, registerIdempotency } from './api/idempotency.js';
 import { notFoundHandler } from './api/not-found.js';
 import { RedisSubscriber } from './api/redis-subscriber.js';
 import { ScreenRegistry } from './api/screen-registry.js';
@@ -59,13 +60,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
   // Schemas marked `x-raw-body` only document a streamed body (uploads); `x-optional-body` bodies may be left out.
   fastify.setValidatorCompiler((route) => {
     const marks = route.schema as Record<string, unknown>;
-    if (marks[RAW_BODY] === true) return (value: unknown) => ({ value });
+    if (marks[RAW_BODY] === true || marks[DOC_ONLY] === true) return (value: unknown) => ({ value });
     const check = TypeBoxValidatorCompiler(route);
     return marks[OPTIONAL_BODY] === true ? (value: unknown) => (value === undefined || value === null ? { value: undefined } : check(value)) : check;
   });
   // Responses are what the handlers build (typed by api-types.ts); response schemas document them.
   fastify.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  fastify.setErrorHandler(apiErrorHandler);
+  fastify.setErrorHandler((err: FastifyError, request, reply) => apiErrorHandler(err, request, reply, services.redisGuard));
   let ui: UiSite | null = null;
   fastify.setNotFoundHandler(notFoundHandler(() => ui, auth));
   // JSON bodies: the default (prototype-poisoning-safe) parser, but an empty body is no body.
@@ -79,6 +80,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     json(request, body as string, done);
   });
 
+  // Every changing route documents the Idempotency-Key header (checked by registerIdempotency, not the schema).
+  documentIdempotencyHeader(fastify);
   await fastify.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -89,6 +92,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   await registerSecurityHeaders(fastify);
   registerAuth(fastify, auth);
+  // Changing requests: admitted by Redis within the deadline (or 503), idempotency keys claimed and replayed.
+  registerIdempotency(fastify, {
+    redis: deps.redis, keys: services.keys, guard: services.redisGuard, ...(deps.idempotencyTtlMs === undefined ? {} : { ttlMs: deps.idempotencyTtlMs }),
+  });
   registerSystemRoutes(fastify, services);
   registerDriveRoutes(fastify, services);
   registerImageRoutes(fastify, services);
@@ -100,7 +107,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   await fastify.ready();
 
   const onError = (err: Error): void => fastify.log.error({ err }, 'feed');
-  const subscriber = new RedisSubscriber(deps.redisUrl, onError);
+  const subscriber = new RedisSubscriber(deps.redisUrl, onError, services.connectivity);
   await subscriber.connect();
   await services.agents.attach(subscriber);
   // Screens paired or revoked on another controller.
@@ -127,6 +134,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
         }
         await subscriber.close();
         await services.queues.close();
+        services.redisGuard.close();
+        if (deps.connectivity === undefined) services.connectivity.close();
       })();
       return closing;
     },

@@ -3,6 +3,7 @@
  */
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { RedisConnectivity } from '@tower/jobs';
 import type { KeySpace } from '@tower/jobs';
 import { AgentClient } from './agent-client.js';
 import type { AppDeps } from './app-deps.js';
@@ -11,6 +12,7 @@ import { AuditLog } from './audit-log.js';
 import { ControllerKeys } from './controller-keys.js';
 import { CopyQueues } from './copy-queues.js';
 import { QuarantineLog } from './quarantine-log.js';
+import { RedisGuard } from './redis-guard.js';
 import { RunControl } from './run-control.js';
 import { RunMetaStore } from './run-meta.js';
 import { DriveViews } from './views/drive-views.js';
@@ -37,6 +39,10 @@ export interface ApiServices {
   readonly queues: CopyQueues;
   readonly agents: AgentClient;
   readonly events: AppEvents;
+  /** Redis reachability over the app's connections (the deps' one, or the app's own). */
+  readonly connectivity: RedisConnectivity;
+  /** 503 when Redis is away; admission of changing requests; steps that undo half-done work. */
+  readonly redisGuard: RedisGuard;
 }
 
 /** Build the services of an app. */
@@ -45,8 +51,11 @@ export function createServices(deps: AppDeps): ApiServices {
   const jobKeys = deps.runStore.keys;
   const keys = new ControllerKeys(jobKeys.prefix);
   const runMeta = new RunMetaStore(deps.redis, keys);
-  const queues = new CopyQueues(deps.redisUrl);
+  const queues = new CopyQueues(deps.redis);
   const events = new AppEvents();
+  const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const connectivity = deps.connectivity ?? new RedisConnectivity({ url: deps.redisUrl, log, commandTimeoutMs: deps.requestDeadlineMs });
+  connectivity.watch(deps.redis, 'api');
   return {
     deps,
     now,
@@ -65,5 +74,7 @@ export function createServices(deps: AppDeps): ApiServices {
     queues,
     agents: new AgentClient(deps.redis, deps.commandTimeoutMs ?? 30_000),
     events,
+    connectivity,
+    redisGuard: new RedisGuard({ redis: deps.redis, connectivity, ...(deps.requestDeadlineMs === undefined ? {} : { deadlineMs: deps.requestDeadlineMs }) }),
   };
 }

@@ -3,7 +3,7 @@
  * tests) owns every connection passed in and closes it after `app.close()`.
  */
 import type { Redis } from 'ioredis';
-import type { RunPlanner, RunStore } from '@tower/jobs';
+import type { RedisConnectivity, RunPlanner, RunStore } from '@tower/jobs';
 import type { ImageLibrary } from '../library/index.js';
 import type { Role } from '../shared/api-types.js';
 import type { AuthThrottleOptions } from './auth-throttle.js';
@@ -27,8 +27,18 @@ export interface DriveLayoutEntry {
 
 /** Dependencies of `createApp`. */
 export interface AppDeps {
-  /** Connection for reads, the audit log and the controller's own keys. */
+  /**
+   * Connection for reads, the audit log and the controller's own keys. Made
+   * with `failFastRedisOptions()` (as the controller's is), requests fail
+   * with 503 within the deadline while Redis is away instead of waiting.
+   */
   readonly redis: Redis;
+  /** Logs a Redis outage once (start and end) for every connection it watches; default: one of the app's own, on `log`. */
+  readonly connectivity?: RedisConnectivity;
+  /** Deadline of a changing request's admission round trip to Redis, ms; default 3000. */
+  readonly requestDeadlineMs?: number;
+  /** How long the answer to a request with an `Idempotency-Key` is kept for its retries, ms; default 24 h. */
+  readonly idempotencyTtlMs?: number;
   /** For the connections the app creates (the feed's subscriber, BullMQ queues). */
   readonly redisUrl: string;
   readonly library: ImageLibrary;

@@ -39,6 +39,10 @@ export class ControllerKeys {
   screenCode(codeSha256: string): string {
     return `${this.prefix}:screen-code:${codeSha256}`;
   }
+  /** String (JSON, expiring): a request's claim of its `Idempotency-Key`, then its answer (idempotency.ts); by the SHA-256 of principal, route and key. */
+  idempotency(sha256: string): string {
+    return `${this.prefix}:idempotency:${sha256}`;
+  }
   /** Pub/sub channel: a screen was paired or revoked (`{ "event": "paired" | "revoked", "id": … }`). */
   screensChannel(): string {
     return `${this.prefix}:screens:changed`;

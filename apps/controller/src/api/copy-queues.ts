@@ -1,9 +1,11 @@
 /**
  * The BullMQ copy queues, for removing a run's queued jobs (the planner owns
- * adding them).
+ * adding them). They share the app's connection, and so fail rather than
+ * wait when Redis is away.
  */
 import { Queue } from 'bullmq';
-import { copyQueueName } from '@tower/jobs';
+import type { Redis } from 'ioredis';
+import { copyQueueName, RedisUnavailableError } from '@tower/jobs';
 import type { CopyJob } from '@tower/jobs';
 import type { MediaClass } from 'node-cdrecord-wrapper';
 
@@ -11,7 +13,7 @@ import type { MediaClass } from 'node-cdrecord-wrapper';
 export class CopyQueues {
   readonly #queues = new Map<MediaClass, Queue>();
 
-  constructor(private readonly redisUrl: string) {}
+  constructor(private readonly redis: Redis) {}
 
   /** Remove a run's jobs no drive holds (waiting, prioritized, delayed). Returns how many. */
   async removeQueued(runId: string, mediaClass: MediaClass): Promise<number> {
@@ -33,7 +35,9 @@ export class CopyQueues {
   #queue(cls: MediaClass): Queue {
     let q = this.#queues.get(cls);
     if (q === undefined) {
-      q = new Queue(copyQueueName(cls), { connection: { url: this.redisUrl } });
+      // Made only while connected: a BullMQ queue made while Redis is away waits for it at its first use.
+      if (this.redis.status !== 'ready') throw new RedisUnavailableError('not connected');
+      q = new Queue(copyQueueName(cls), { connection: this.redis, skipVersionCheck: true });
       q.on('error', () => undefined);
       this.#queues.set(cls, q);
     }

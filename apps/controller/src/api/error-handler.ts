@@ -1,16 +1,19 @@
 /**
  * The API's error handler: every refusal becomes an `ApiErrorBody` with the
  * right status. Schema failures and malformed JSON → 400 INVALID_INPUT,
- * library errors → their status and code, run validation → 400.
+ * library errors → their status and code (a full library volume → 507
+ * INSUFFICIENT_STORAGE), run validation → 400, Redis unreachable → 503
+ * REDIS_UNAVAILABLE.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { RunImageGoneError, RunValidationError } from '@tower/jobs';
 import {
-  ImageInUseError, ImageNotFoundError, ImageValidationError, ImportPathError, InvalidImageNameError,
+  ImageInUseError, ImageNotFoundError, ImageValidationError, ImportPathError, InsufficientStorageError, InvalidImageNameError,
   LibraryError, LibraryRequestError, UploadTooLargeError,
 } from '../library/index.js';
 import type { ApiErrorBody } from '../shared/api-types.js';
 import { ApiError } from './api-error.js';
+import type { RedisGuard } from './redis-guard.js';
 import { describeValidation } from './validation-message.js';
 import type { SchemaError } from './validation-message.js';
 
@@ -49,6 +52,7 @@ function libraryError(err: LibraryError): ApiError {
   if (err instanceof ImageNotFoundError) return new ApiError(404, 'NOT_FOUND', err.message, 'id');
   if (err instanceof ImageInUseError) return new ApiError(409, err.code, `${err.message}: cancel or finish the run first`);
   if (err instanceof UploadTooLargeError) return new ApiError(413, err.code, err.message);
+  if (err instanceof InsufficientStorageError) return new ApiError(507, err.code, err.message);
   if (err instanceof ImportPathError) return new ApiError(400, err.code, err.message, 'path');
   if (err instanceof InvalidImageNameError) return new ApiError(400, err.code, err.message, 'name');
   if (err instanceof ImageValidationError) return new ApiError(422, err.code, err.message);
@@ -56,9 +60,14 @@ function libraryError(err: LibraryError): ApiError {
   return new ApiError(400, err.code, err.message);
 }
 
-/** Fastify error handler sending `ApiErrorBody`. */
-export function apiErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const api = toApiError(err, request);
+/**
+ * Fastify error handler sending `ApiErrorBody`. With `guard`, an error that
+ * says Redis is unreachable is a 503 `REDIS_UNAVAILABLE` (with `Retry-After`).
+ */
+export function apiErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply, guard?: RedisGuard): FastifyReply {
+  const unavailable = guard?.toApiError(err) ?? null;
+  if (unavailable !== null) void reply.header('retry-after', '5');
+  const api = unavailable ?? toApiError(err, request);
   if (api.statusCode >= 500) request.log.error({ err }, 'request failed');
   const body: ApiErrorBody = api.toBody();
   return reply.status(api.statusCode).type('application/json').send(body);

@@ -3,6 +3,7 @@
  * and agent replies); handlers per channel.
  */
 import { Redis } from 'ioredis';
+import type { RedisConnectivity } from '@tower/jobs';
 
 /** Message handler of one channel. */
 export type ChannelHandler = (message: string) => void;
@@ -13,9 +14,11 @@ export class RedisSubscriber {
   readonly #handlers = new Map<string, Set<ChannelHandler>>();
   #closed = false;
 
-  constructor(redisUrl: string, onError?: (err: Error) => void) {
+  /** `connectivity`: logs an outage of this connection (once, with the app's other connections). */
+  constructor(redisUrl: string, onError?: (err: Error) => void, connectivity?: RedisConnectivity) {
     this.#redis = new Redis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
     this.#redis.on('error', (err: Error) => onError?.(err));
+    connectivity?.watch(this.#redis, 'feed');
     this.#redis.on('message', (channel: string, message: string) => {
       for (const h of this.#handlers.get(channel) ?? []) {
         try {

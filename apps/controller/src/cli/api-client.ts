@@ -2,7 +2,15 @@
  * A typed client of the controller's HTTP API (see shared/api-types.ts) over
  * the global `fetch`. Every failure becomes an `ApiError` whose message reads
  * `message [CODE]`, so the CLI prints `tower: message [CODE]`.
+ *
+ * Every request that changes something carries an `Idempotency-Key` of its
+ * own (a fresh UUID per call). A request whose answer was lost (the
+ * connection dropped after it was sent), or that was answered 503 (Redis
+ * unreachable) or 409 `IDEMPOTENCY_KEY_IN_USE`, is sent again, with the same
+ * key, after 1 s and then 2 s: the controller carries it out once and
+ * replays its answer. An upload (its body is a stream) is not sent again.
  */
+import { randomUUID } from 'node:crypto';
 import { CancelledError } from 'node-cdrecord-wrapper/errors';
 import type {
   ApiErrorBody,
@@ -93,7 +101,14 @@ export interface HttpApiClientOptions {
   readonly fetch?: typeof fetch;
   /** Aborts requests in flight (Ctrl-C). */
   readonly signal?: AbortSignal;
+  /** Waits before each retry of a request (see the module comment), ms; default [1000, 2000]. Empty: no retries. */
+  readonly retryDelaysMs?: readonly number[];
 }
+
+/** Methods whose requests change something, and carry an `Idempotency-Key`. */
+const CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** Connection errors that say the request never reached the controller (nothing to retry: it was not carried out). */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 type Query = Readonly<Record<string, string | number | undefined>>;
 
@@ -150,6 +165,14 @@ function causeText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** Failures of requests that may have reached the controller (the connection dropped before the answer). */
+const ANSWER_LOST = new WeakSet<ApiError>();
+
+/** A failure worth sending the same request again for (with the same idempotency key). */
+function isRetryable(err: ApiError): boolean {
+  return ANSWER_LOST.has(err) || err.code === 'REDIS_UNAVAILABLE' || err.code === 'IDEMPOTENCY_KEY_IN_USE';
+}
+
 function segment(id: string): string {
   return encodeURIComponent(id);
 }
@@ -164,13 +187,48 @@ export class HttpApiClient implements ApiClient {
     this.fetchImpl = options.fetch ?? fetch;
   }
 
-  /** Send one request; resolves with the parsed body or rejects with `ApiError`/`CancelledError`. */
+  /**
+   * Send one request (again, with the same idempotency key, when its answer
+   * was lost or Redis was away: see the module comment); resolves with the
+   * parsed body or rejects with `ApiError`/`CancelledError`.
+   */
   private async request<T>(method: string, path: string, spec: RequestSpec): Promise<T> {
+    const key = CHANGING.has(method) ? randomUUID() : undefined;
+    const delays = spec.upload ? [] : (this.options.retryDelaysMs ?? [1000, 2000]);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.requestOnce<T>(method, path, spec, key);
+      } catch (err) {
+        const delay = delays[attempt];
+        if (delay === undefined || !(err instanceof ApiError) || !isRetryable(err)) throw err;
+        await this.pause(delay);
+      }
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    const signal = this.options.signal;
+    if (signal?.aborted) return Promise.reject(new CancelledError('cancelled'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(new CancelledError('cancelled'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private async requestOnce<T>(method: string, path: string, spec: RequestSpec, idempotencyKey: string | undefined): Promise<T> {
     const url = new URL(`${this.base.pathname.replace(/\/+$/, '')}/api${path}`, this.base);
     for (const [key, value] of Object.entries(spec.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
     const headers: Record<string, string> = { authorization: `Bearer ${this.options.token}`, accept: 'application/json, text/csv;q=0.9' };
+    if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
     const init: RequestInit = { method, headers, ...(this.options.signal ? { signal: this.options.signal } : {}) };
     if (spec.upload) {
       headers['content-type'] = 'application/octet-stream';
@@ -186,7 +244,11 @@ export class HttpApiClient implements ApiClient {
       response = await this.fetchImpl(url, init);
     } catch (err) {
       if (this.options.signal?.aborted || (err instanceof Error && err.name === 'AbortError')) throw new CancelledError('cancelled');
-      throw new ApiError(0, 'UNREACHABLE', `cannot reach the controller at ${this.base.origin} (${causeText(err)}); check --url or TOWER_URL`);
+      const cause = causeText(err);
+      const failure = new ApiError(0, 'UNREACHABLE', `cannot reach the controller at ${this.base.origin} (${cause}); check --url or TOWER_URL`);
+      // The request may have reached the controller and only its answer was lost: worth sending again.
+      if (!NOT_SENT.has(cause)) ANSWER_LOST.add(failure);
+      throw failure;
     }
     if (!response.ok) throw await errorFromResponse(response);
     if (spec.expect === 'none') {

@@ -148,6 +148,44 @@ export class UploadTooLargeError extends LibraryError {
   }
 }
 
+/** The library's volume has no room for the image (ENOSPC, or a quota); nothing of it was kept. */
+export class InsufficientStorageError extends LibraryError {
+  readonly code = 'INSUFFICIENT_STORAGE';
+  /**
+   * @param freeBytes Free bytes on the library's volume (after the partial copy was removed).
+   * @param neededBytes What the image needs; with `atLeast`, what had arrived when the volume filled up.
+   */
+  constructor(
+    readonly freeBytes: number,
+    readonly neededBytes: number,
+    readonly atLeast: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `the library volume is full: ${freeBytes} bytes free (${humanBytes(freeBytes)}), the image needs ${atLeast ? 'more than ' : ''}${neededBytes} bytes (${humanBytes(neededBytes)}); `
+      + 'make room on it (delete images) or move the library to a larger volume',
+      options,
+    );
+  }
+}
+
+/** True for an error that says a volume (or a quota) is full. */
+export function isNoSpaceError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
+function humanBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
+}
+
 /** No image with this id. */
 export class ImageNotFoundError extends LibraryError {
   readonly code = 'IMAGE_NOT_FOUND';

@@ -140,16 +140,17 @@ export async function stageFromPath(
  * Stage an uploaded image. `main` is the ISO or the CUE sheet; for a CUE
  * sheet, `companions` maps each FILE name (or its base name) to its stream,
  * read in sheet order after the sheet. All streams together are limited to
- * `limitBytes`. Unused companion streams are destroyed.
+ * `limit` bytes (or counted against a budget of the caller's). Unused
+ * companion streams are destroyed.
  */
 export async function stageUpload(
   staging: Staging,
   id: string,
   main: Readable,
   companions: ReadonlyMap<string, Readable>,
-  limitBytes: number,
+  limit: number | ByteBudget,
 ): Promise<StagedImage> {
-  const budget: ByteBudget = { limitBytes, usedBytes: 0 };
+  const budget: ByteBudget = typeof limit === 'number' ? { limitBytes: limit, usedBytes: 0 } : limit;
   const used = new Set<Readable>();
   try {
     const first = staging.file('upload');

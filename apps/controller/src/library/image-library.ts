@@ -9,7 +9,7 @@
  * folder: the library is left as it was.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, realpath, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, realpath, rename, rm, stat, statfs } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -17,12 +17,17 @@ import { identityText, imageFileIdentity } from 'node-cdrecord-wrapper';
 import { writeFileAtomic, syncDir } from './atomic-file.js';
 import type { DamageReport } from './damage-report.js';
 import { damagedSectors, normaliseDamage } from './damage-report.js';
-import { DamagedImageError, ImageInUseError, ImageNotFoundError, InvalidImageNameError, LibraryRequestError } from './errors.js';
+import {
+  DamagedImageError, ImageInUseError, ImageNotFoundError, InsufficientStorageError, InvalidImageNameError, isNoSpaceError, LibraryRequestError,
+  UploadTooLargeError,
+} from './errors.js';
+import type { ByteBudget } from './hashing-copy.js';
 import type { ImageRecord, Provenance } from './image-record.js';
 import { checkImageName, isImageId, sidecarName } from './image-record.js';
 import type { StagedImage } from './image-intake.js';
 import { Staging, stageFromPath, stageMastered, stageUpload } from './image-intake.js';
 import type { ImageFormat, ValidatedImage } from './image-validator.js';
+import { imageTooLarge, MAX_IMAGE_BYTES } from './image-validator.js';
 import { ImportRoots } from './import-roots.js';
 import type { RebuildReport } from './library-scan.js';
 import { scanLibrary } from './library-scan.js';
@@ -73,6 +78,15 @@ export interface UploadOptions extends AddOptions {
   readonly companions?: ReadonlyMap<string, Readable> | Readonly<Record<string, Readable>>;
   /** A lower limit than the library's for this upload. */
   readonly maxBytes?: number;
+  /** The upload's declared length (Content-Length), when known: refused at once above the limits, and named when the volume is full. */
+  readonly sizeBytes?: number;
+}
+
+/** What an image being added needs on the volume, for the message when it does not fit. */
+interface Need {
+  bytes: number;
+  /** Only what had arrived is known. */
+  atLeast: boolean;
 }
 
 /** Options of `addMasteredImage`. */
@@ -172,20 +186,32 @@ export class ImageLibrary {
   async importFromPath(requested: string, options: AddOptions = {}): Promise<ImageRecord> {
     const source = await this.roots.resolveFile(requested);
     const binRoots = await this.roots.realRoots();
+    const need: Need = { bytes: 0, atLeast: true };
     return this.add(
-      (staging, id) => stageFromPath(staging, id, source, binRoots, (v) => this.checkDamage(v, options)),
+      (staging, id) => stageFromPath(staging, id, source, binRoots, (v) => {
+        Object.assign(need, { bytes: v.sizeBytes, atLeast: false });
+        this.checkDamage(v, options);
+      }),
       { kind: 'imported', path: source, at: this.now() },
       options,
       path.basename(source),
+      need,
     );
   }
 
   /**
    * Import a streamed upload (ISO, or a CUE sheet with its BINs as
-   * `companions`). Over the size limit: `UploadTooLargeError`, nothing kept.
+   * `companions`). Over the size limit: `UploadTooLargeError`; larger than
+   * any disc holds: `ImageTooLargeError`, as soon as that many bytes arrived
+   * (or at once, by `sizeBytes`); nothing kept.
    */
   async importUpload(stream: Readable, options: UploadOptions = {}): Promise<ImageRecord> {
     const limit = Math.min(options.maxBytes ?? Infinity, this.maxUploadBytes);
+    const declared = options.sizeBytes;
+    if (declared !== undefined && declared > limit) throw new UploadTooLargeError(limit);
+    if (declared !== undefined && declared > MAX_IMAGE_BYTES) throw imageTooLarge(declared);
+    const budget: ByteBudget = { limitBytes: limit, usedBytes: 0, cap: { bytes: MAX_IMAGE_BYTES, error: (used) => imageTooLarge(used, true) } };
+    const need: Need = { get bytes() { return declared ?? budget.usedBytes; }, atLeast: declared === undefined };
     const raw = options.companions ?? new Map<string, Readable>();
     const companions = raw instanceof Map ? (raw as ReadonlyMap<string, Readable>) : new Map(Object.entries(raw));
     const provenance: Provenance = {
@@ -195,7 +221,7 @@ export class ImageLibrary {
       ...(options.uploadedBy ? { by: options.uploadedBy } : {}),
     };
     try {
-      return await this.add((staging, id) => stageUpload(staging, id, stream, companions, limit), provenance, options, options.fileName);
+      return await this.add((staging, id) => stageUpload(staging, id, stream, companions, budget), provenance, options, options.fileName, need);
     } catch (err) {
       stream.destroy();
       for (const companion of companions.values()) companion.destroy();
@@ -212,11 +238,16 @@ export class ImageLibrary {
   async addMasteredImage(tempFile: string, options: MasteredOptions): Promise<ImageRecord> {
     const source = path.resolve(tempFile);
     const format: ImageFormat = options.format === 'bin-cue' ? 'cue' : options.format;
+    const need: Need = { bytes: 0, atLeast: true };
     return this.add(
-      (staging, id) => stageMastered(staging, id, source, format, (v) => this.checkDamage(v, options), options.sha256),
+      (staging, id) => stageMastered(staging, id, source, format, (v) => {
+        Object.assign(need, { bytes: v.sizeBytes, atLeast: false });
+        this.checkDamage(v, options);
+      }, options.sha256),
       options.provenance,
       options,
       undefined,
+      need,
     );
   }
 
@@ -267,15 +298,36 @@ export class ImageLibrary {
     await writeFileAtomic(path.join(this.dir, sidecarName(record.id)), `${JSON.stringify(record, null, 2)}\n`);
   }
 
+  /**
+   * Stage, validate and commit an image. A full volume (ENOSPC, EDQUOT) at
+   * any step is an `InsufficientStorageError` naming the free bytes (once the
+   * staging folder is gone) and what the image needs (`need`).
+   */
   private async add(
     stage: (staging: Staging, id: string) => Promise<StagedImage>,
     provenance: Provenance,
     options: AddOptions,
     fallbackName: string | undefined,
+    need: Need,
   ): Promise<ImageRecord> {
     if (options.name !== undefined && !checkImageName(options.name).ok) {
       throw new InvalidImageNameError(`bad name: ${(checkImageName(options.name) as { reason: string }).reason}`);
     }
+    try {
+      return await this.addStaged(stage, provenance, options, fallbackName);
+    } catch (err) {
+      if (!isNoSpaceError(err)) throw err;
+      const fs = await statfs(this.dir).catch(() => null);
+      throw new InsufficientStorageError(fs === null ? 0 : fs.bavail * fs.bsize, need.bytes, need.atLeast, { cause: err });
+    }
+  }
+
+  private async addStaged(
+    stage: (staging: Staging, id: string) => Promise<StagedImage>,
+    provenance: Provenance,
+    options: AddOptions,
+    fallbackName: string | undefined,
+  ): Promise<ImageRecord> {
     await mkdir(this.dir, { recursive: true });
     const staging = await Staging.create(this.dir);
     try {

@@ -7,7 +7,7 @@
 import { open, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ImageShape, MediaSizeInfo } from 'node-cdrecord-wrapper';
-import { mediaSizesFor, imageSectors, SECTOR_BYTES } from 'node-cdrecord-wrapper';
+import { MEDIA_SIZES, mediaSizesFor, imageSectors, SECTOR_BYTES } from 'node-cdrecord-wrapper';
 import type { CueLayout, CueTrackInfo } from './cue-layout.js';
 import { layoutCue } from './cue-layout.js';
 import type { CueSheet } from './cue-sheet.js';
@@ -100,11 +100,28 @@ export async function sniffImageFormat(file: string): Promise<ImageFormat> {
   throw new UnrecognisedImageError('neither an ISO 9660 image (no CD001 volume descriptor at sector 16) nor a CUE sheet');
 }
 
+/** The largest medium of all (BD DL), and the largest CD (what a CUE image may fill). */
+const LARGEST = MEDIA_SIZES.reduce((a, m) => (m.sectors > a.sectors ? m : a));
+const LARGEST_CD = MEDIA_SIZES.filter((m) => m.mediaClass === 'cd').reduce((a, m) => (m.sectors > a.sectors ? m : a));
+
+/** Bytes of the largest image any disc holds (an ISO filling a BD DL): larger uploads are refused as they arrive. */
+export const MAX_IMAGE_BYTES = LARGEST.sectors * SECTOR_BYTES;
+
+/** The refusal of an image of `bytes` (an upload found too large as it arrived, or a file), with the numbers. */
+export function imageTooLarge(bytes: number, atLeast = false): ImageTooLargeError {
+  return new ImageTooLargeError(
+    `the image is ${atLeast ? 'more than ' : ''}${bytes} bytes (${Math.ceil(bytes / SECTOR_BYTES)} sectors of ${SECTOR_BYTES} bytes), more than any disc holds: `
+    + `the largest, ${LARGEST.label}, holds ${MAX_IMAGE_BYTES} bytes (${LARGEST.sectors} sectors)`,
+  );
+}
+
 function checkFits(shape: ImageShape): MediaSizeInfo[] {
   const sizes = mediaSizesFor(shape);
   if (sizes.length === 0) {
-    const what = shape.format === 'cue' ? 'the largest CD (90 min)' : 'any disc (BD DL 50 GB)';
-    throw new ImageTooLargeError(`image needs ${imageSectors(shape)} sectors, more than ${what} holds`);
+    if (shape.format === 'iso') throw imageTooLarge(shape.sizeBytes);
+    throw new ImageTooLargeError(
+      `the image needs ${imageSectors(shape)} CD frames, more than the largest CD holds: ${LARGEST_CD.label}, ${LARGEST_CD.sectors} frames (a CUE image goes on CD only)`,
+    );
   }
   return sizes;
 }

@@ -2,13 +2,20 @@
  * The controller role: image library, run planner, HTTP API and socket.io
  * feed (`createApp`), listening on the configured address, and the monitor
  * that declares silent agents dead. It owns no drives.
+ *
+ * Its command connections (its own, the planner's, the copy queues') fail
+ * their commands when Redis is away instead of queueing them
+ * (`failFastRedisOptions`), so a request is answered 503 within the
+ * deadline and nothing it asked for is carried out when Redis comes back.
+ * One `RedisConnectivity` watches every connection: an outage is logged
+ * once when it starts and once when it ends.
  */
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { RunPlanner, RunStore } from '@tower/jobs';
+import { DEFAULT_REDIS_COMMAND_TIMEOUT_MS, failFastRedisOptions, readyWithin, RedisConnectivity, RunPlanner, RunStore } from '@tower/jobs';
 import { createApp } from '../app.js';
 import type { DriveLayoutEntry } from '../api/app-deps.js';
 import { claimImageForDelete, imageInUse } from '../api/image-in-use.js';
@@ -28,6 +35,10 @@ export interface ControllerStartOptions {
   readonly drives: readonly DriveSpec[];
   readonly version: string;
   readonly log: (line: string) => void;
+  /** Deadline of one Redis command of a request, ms; default 3000. */
+  readonly redisTimeoutMs?: number;
+  /** How long the start waits for Redis, ms; default 10 000. */
+  readonly redisConnectMs?: number;
 }
 
 /** A running controller. */
@@ -47,13 +58,24 @@ export interface RunningController {
 /** Start the controller and listen. */
 export async function startController(o: ControllerStartOptions): Promise<RunningController> {
   const { config } = o;
+  const timeoutMs = o.redisTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS;
+  const connectivity = new RedisConnectivity({ url: o.redisUrl, log: o.log, commandTimeoutMs: timeoutMs });
+  // While Redis is away, the failures of background work (agent monitor, library refresh) are the outage's one line.
+  const log = (line: string): void => {
+    if (!(connectivity.down && /^(agent monitor|library refresh|planner): /.test(line))) o.log(line);
+  };
   // Auto-pipelining: the commands of one tick go out in one write (a burst of attempt ends issues thousands).
-  const redis = new Redis(o.redisUrl, { maxRetriesPerRequest: null, enableAutoPipelining: true });
-  const closers: (() => Promise<unknown>)[] = [() => redis.quit().catch(() => undefined)];
+  const redis = new Redis(o.redisUrl, { lazyConnect: true, enableAutoPipelining: true, ...failFastRedisOptions(timeoutMs) });
+  connectivity.watch(redis, 'controller');
+  const closers: (() => Promise<unknown>)[] = [
+    async () => connectivity.close(),
+    () => redis.quit().catch(() => redis.disconnect()),
+  ];
   const closeAll = async (): Promise<void> => {
     for (const close of closers.reverse()) await close().catch((err: unknown) => o.log(`shutdown: ${(err as Error).message}`));
   };
   try {
+    await readyWithin(redis, o.redisConnectMs ?? 10_000, connectivity.target);
     const runStore = new RunStore(redis);
     const library = await ImageLibrary.open({
       dir: config.library.dir,
@@ -64,8 +86,10 @@ export async function startController(o: ControllerStartOptions): Promise<Runnin
     });
     const firstStart = await prepareFirstStart(config.dataDir, library, config.library.sampleImage);
     if (firstStart.sample !== null) o.log(`first start: the sample image is in the library as ${firstStart.sample.id}`);
-    const planner = new RunPlanner({ redisUrl: o.redisUrl, retryBackoffMs: config.controller.retryBackoffMs });
-    planner.on('error', (e) => o.log(`planner: ${e.message}`));
+    const planner = new RunPlanner({
+      redisUrl: o.redisUrl, retryBackoffMs: config.controller.retryBackoffMs, redisOptions: failFastRedisOptions(timeoutMs), connectivity,
+    });
+    planner.on('error', (e) => log(`planner: ${e.message}`));
     await planner.start();
     closers.push(() => planner.close());
     const app = await createApp({
@@ -80,6 +104,8 @@ export async function startController(o: ControllerStartOptions): Promise<Runnin
       agentTimeoutMs: config.controller.agentTimeoutMs,
       version: o.version,
       log: o.log,
+      connectivity,
+      requestDeadlineMs: timeoutMs,
       ...uiDirOption(),
     });
     closers.push(() => app.close());
@@ -92,10 +118,10 @@ export async function startController(o: ControllerStartOptions): Promise<Runnin
     });
     const port = (app.server.address() as AddressInfo).port;
     const host = config.http.bind.includes(':') ? `[${config.http.bind}]` : config.http.bind;
-    const monitor = new AgentMonitor({ redis, redisUrl: o.redisUrl, store: runStore, timeoutMs: config.controller.agentTimeoutMs, log: o.log });
+    const monitor = new AgentMonitor({ redis, redisUrl: o.redisUrl, store: runStore, timeoutMs: config.controller.agentTimeoutMs, log });
     monitor.start();
     closers.push(() => monitor.stop());
-    closers.push(await watchMasteredImages(o.redisUrl, redis, library, o.log));
+    closers.push(await watchMasteredImages(o.redisUrl, redis, library, log, connectivity));
     return {
       url: `http://${host}:${port}`,
       port,

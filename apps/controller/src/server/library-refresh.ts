@@ -4,13 +4,21 @@
  * does not know, the library folder is re-read.
  */
 import { Redis } from 'ioredis';
+import type { RedisConnectivity } from '@tower/jobs';
 import { MASTER_EVENTS_CHANNEL, parseMasterEvent } from '../api/agent-commands.js';
 import { ControllerKeys } from '../api/controller-keys.js';
 import type { ImageLibrary } from '../library/index.js';
 
-/** Subscribe to master events and rebuild the library index when an unknown image arrives. Returns a stop function. */
-export async function watchMasteredImages(redisUrl: string, redis: Redis, library: ImageLibrary, log: (line: string) => void): Promise<() => Promise<void>> {
+/**
+ * Subscribe to master events and rebuild the library index when an unknown
+ * image arrives. Returns a stop function. `connectivity` logs an outage of
+ * the subscriber connection (once, with the controller's other connections).
+ */
+export async function watchMasteredImages(
+  redisUrl: string, redis: Redis, library: ImageLibrary, log: (line: string) => void, connectivity?: RedisConnectivity,
+): Promise<() => Promise<void>> {
   const sub = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  connectivity?.watch(sub, 'library refresh');
   const keys = new ControllerKeys();
   let chain: Promise<void> = Promise.resolve();
   sub.on('error', () => undefined);

@@ -39,7 +39,7 @@ export function registerImageRoutes(app: TypedApp, s: ApiServices): void {
   });
 
   app.post('/api/images/import', {
-    schema: { tags: ['images'], summary: 'Import a file inside an import root', body: ImportRequest, response: doc({ 201: ImageSchema }, 400, 401, 403, 422) },
+    schema: { tags: ['images'], summary: 'Import a file inside an import root', body: ImportRequest, response: doc({ 201: ImageSchema }, 400, 401, 403, 422, 507) },
   }, async (request, reply) => {
     const who = principalOf(request);
     const record = await library.importFromPath(request.body.path, request.body.name === undefined ? {} : { name: request.body.name });
@@ -54,7 +54,7 @@ export function registerImageRoutes(app: TypedApp, s: ApiServices): void {
       querystring: UploadQuery,
       body: UploadBody,
       consumes: ['application/octet-stream'],
-      response: doc({ 201: ImageSchema }, 400, 401, 403, 413, 415, 422),
+      response: doc({ 201: ImageSchema }, 400, 401, 403, 413, 415, 422, 507),
     },
   }, async (request, reply) => {
     const who = principalOf(request);
@@ -81,6 +81,7 @@ export function registerImageRoutes(app: TypedApp, s: ApiServices): void {
         ...(fileName === undefined ? {} : { fileName }),
         uploadedBy: who.name,
         ...(limit === undefined ? {} : { maxBytes: limit }),
+        ...(Number.isSafeInteger(declared) && declared >= 0 ? { sizeBytes: declared } : {}),
       });
       await s.audit.append(who, 'image.upload', record.id, { name: record.name, bytes: record.sizeBytes, sha256: record.sha256 });
       return await reply.status(201).send(toImageView(record, false));

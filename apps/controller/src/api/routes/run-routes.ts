@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import { Type } from '@fastify/type-provider-typebox';
 import type { Static } from '@fastify/type-provider-typebox';
+import { describeRedisFailure, isRedisUnavailableError } from '@tower/jobs';
 import type { VerifyPolicy } from '@tower/jobs';
 import type { RunReport, RunsQuery as RunsQueryInput, RunView, VerifyPolicyInput } from '../../shared/api-types.js';
 import { ApiError, invalidInput, notFound } from '../api-error.js';
@@ -215,7 +216,25 @@ async function createRun(s: ApiServices, body: Static<typeof CreateRunRequest>, 
     }, { imageStillThere });
     return await s.runs.view(run);
   } catch (err) {
+    if (isRedisUnavailableError(err)) {
+      abandonRun(s, id, err);
+      throw err;
+    }
     if ((await s.deps.runStore.getRun(id)) === null) await s.runMeta.remove(id);
     throw err;
   }
+}
+
+/**
+ * A run whose creation failed because Redis went away part-way (answered
+ * 503): whatever of it reached Redis, then or when Redis answers again, is
+ * cancelled, now or as soon as Redis is back, so it is never carried out.
+ * Through the planner's connection, behind the creation's own commands.
+ */
+function abandonRun(s: ApiServices, runId: string, cause: unknown): void {
+  const reason = `not created: Redis became unreachable while the run was created (${describeRedisFailure(cause)}), and the request was answered 503`;
+  s.redisGuard.later(`abandon-run:${runId}`, async () => {
+    await s.deps.planner.cancelRun(runId, reason);
+    if ((await s.deps.planner.store.getRun(runId)) === null) await s.runMeta.remove(runId);
+  });
 }
