@@ -23,6 +23,14 @@
  * Create it, `start()` it, hand it to each `DriveWorker` (option
  * `connections`), and `close()` it after the workers: a worker's `close()`
  * leaves shared connections open.
+ *
+ * Redis settings: both connections queue commands while Redis is away and
+ * retry them until it is back (`maxRetriesPerRequest: null`, the offline
+ * queue on), which BullMQ's workers need and which lets burns in flight ride
+ * out a Redis restart; connecting retries every 50 ms..2 s for ever. So the
+ * waits that must end (starting, stopping) are bounded here: `start` gives up
+ * after `connectTimeoutMs`, `close` closes the connections hard after
+ * `closeTimeoutMs`, which fails every command still queued.
  */
 import { Worker } from 'bullmq';
 import type { Job } from 'bullmq';
@@ -32,6 +40,7 @@ import type { QuarantineInfo } from './drive-quarantine.js';
 import { DriveStateOutbox } from './drive-state-outbox.js';
 import { QuarantineSnapshot } from './quarantine-snapshot.js';
 import { RedisConnectivity } from './redis-connectivity.js';
+import { connectWithin, redactRedisUrl, settlesWithin } from './redis-deadline.js';
 import { WaitingDrives } from './waiting-drives.js';
 import { copyQueueName, KeySpace, RUN_CONTROL_CHANNEL } from './queue-names.js';
 import { parseMessage } from './run-events.js';
@@ -52,6 +61,10 @@ export interface AgentConnectionsOptions {
   readonly stalledIntervalMs?: number;
   /** Minimum ms between two flushes of the drive state outbox. Default 20. */
   readonly stateWindowMs?: number;
+  /** How long `start` waits for Redis to answer (both connections ready), ms; default 10 000. */
+  readonly connectTimeoutMs?: number;
+  /** How long `close` waits for a clean close before closing the connections hard, ms; default 5000. */
+  readonly closeTimeoutMs?: number;
   /** Receives connection and BullMQ errors; default: ignored. */
   readonly onError?: (err: Error) => void;
 }
@@ -101,8 +114,11 @@ export class AgentConnections {
     this.lockDurationMs = options.lockDurationMs ?? 30_000;
     const name = options.name === undefined ? 'tower-agent' : `tower-agent:${options.name}`;
     // Auto-pipelining: the commands all drives issue in one tick go out in one write, not one system call each.
-    this.redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true, enableAutoPipelining: true, connectionName: `${name}:cmd` });
-    this.#sub = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true, connectionName: `${name}:sub` });
+    // TCP connect within 5 s per try (an unreachable host), then retried by ioredis; `start` bounds the whole wait.
+    // A socket that does not close when told to is destroyed after half a second (ioredis's default, 2 s, keeps a stopping process alive).
+    const common = { maxRetriesPerRequest: null, lazyConnect: true, connectTimeout: 5000, disconnectTimeout: 500 } as const;
+    this.redis = new Redis(options.redisUrl, { ...common, enableAutoPipelining: true, connectionName: `${name}:cmd` });
+    this.#sub = new Redis(options.redisUrl, { ...common, connectionName: `${name}:sub` });
     // ioredis emits connection errors as events; without a listener they would crash the process. They reach
     // `onError` as one line when Redis becomes unreachable and one when it is back, not one per reconnection.
     this.#connectivity = new RedisConnectivity({ url: options.redisUrl, name: '', log: (line) => this.#o.onError?.(new Error(line)) });
@@ -126,9 +142,19 @@ export class AgentConnections {
     });
   }
 
-  /** Connect both connections (once; later calls wait for the first). */
-  start(): Promise<void> {
-    this.#starting ??= Promise.all([this.redis.connect(), this.#sub.connect()]).then(() => undefined);
+  /**
+   * Connect both connections (once; later calls wait for the first). Fails
+   * with a `RedisTimeoutError` when Redis has not answered within
+   * `connectTimeoutMs` (refused, unreachable, or a server that accepts and
+   * stays silent), or with the signal's reason once it is aborted.
+   */
+  start(options: { signal?: AbortSignal } = {}): Promise<void> {
+    const ms = this.#o.connectTimeoutMs ?? 10_000;
+    const where = redactRedisUrl(this.#o.redisUrl);
+    this.#starting ??= Promise.all([
+      connectWithin(this.redis, ms, where, options.signal),
+      connectWithin(this.#sub, ms, where, options.signal),
+    ]).then(() => undefined);
     return this.#starting;
   }
 
@@ -303,18 +329,47 @@ export class AgentConnections {
     this.#quarantine.invalidate();
   }
 
-  /** Flush the outbox, close the BullMQ workers and both connections. Close the drive workers first. */
+  /**
+   * Flush the outbox, close the BullMQ workers and both connections. Close
+   * the drive workers first. Bounded: what has not closed cleanly within
+   * `closeTimeoutMs` (Redis down or not answering) is closed hard
+   * (`disconnect`), and the state not yet flushed is lost.
+   */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await this.#starting?.catch(() => undefined);
-      await this.outbox.close();
-      await Promise.all([...this.#bull.values()].map((w) => w.close().catch((e: unknown) => this.#error(e))));
-      this.#bull.clear();
+      if (this.redis.status !== 'ready' || this.#sub.status !== 'ready') {
+        // Redis is away (or never answered): nothing can be flushed or closed cleanly; do not wait for it.
+        this.disconnect();
+      }
+      const clean = (async () => {
+        await this.#starting?.catch(() => undefined);
+        await this.outbox.close();
+        await Promise.all([...this.#bull.values()].map((w) => w.close().catch((e: unknown) => this.#error(e))));
+        await Promise.all([this.#sub.quit().catch(() => undefined), this.redis.quit().catch(() => undefined)]);
+      })();
+      const closed = await settlesWithin(clean, this.#o.closeTimeoutMs ?? 5000);
       this.#channels.clear();
       this.#runControl.clear();
-      await Promise.all([this.#sub.quit().catch(() => undefined), this.redis.quit().catch(() => undefined)]);
+      if (!closed) {
+        this.#error(new Error(`Redis did not answer within ${(this.#o.closeTimeoutMs ?? 5000) / 1000} s while closing: connections closed hard`));
+        this.disconnect();
+        await settlesWithin(clean, 1000);
+      }
+      this.#bull.clear();
     })();
     return this.#closing;
+  }
+
+  /**
+   * Close every connection at once, without waiting for Redis: commands
+   * still queued fail ("Connection is closed"). For a stop that must not
+   * wait for a Redis that is down; `close` does it by itself after its
+   * timeout.
+   */
+  disconnect(): void {
+    for (const w of this.#bull.values()) w.disconnect().catch(() => undefined);
+    this.#sub.disconnect();
+    this.redis.disconnect();
   }
 
   #error(err: unknown): void {

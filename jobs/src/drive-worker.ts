@@ -230,8 +230,10 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
    * Stop fetching and close the connections. By default the copy in flight is
    * let finish; with `cancelInFlight` its burn is aborted (attempt recorded
    * `cancelled`) and the job goes back to the queue for another drive.
+   * The drive is published `offline` unless `publishOffline` is false (its
+   * agent id went to another process, which publishes this drive now).
    */
-  async close(options: { cancelInFlight?: boolean } = {}): Promise<void> {
+  async close(options: { cancelInFlight?: boolean; publishOffline?: boolean } = {}): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
     this.#unwatchMedia?.();
@@ -250,7 +252,7 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
     this.#offRunControl?.();
     this.#offRunControl = null;
     if (this.#publisher !== null) {
-      this.#publisher.update({ state: 'offline', message: 'the agent stopped this drive' });
+      if (options.publishOffline !== false) this.#publisher.update({ state: 'offline', message: 'the agent stopped this drive' });
       await this.#publisher.flush();
       this.#publisher.close();
     }

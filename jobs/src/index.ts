@@ -16,6 +16,8 @@ export * from './drive-state.js';
 export { DriveStateOutbox } from './drive-state-outbox.js';
 export type { DriveStateOutboxOptions } from './drive-state-outbox.js';
 export * from './agent-connections.js';
+export * from './agent-lease.js';
+export * from './redis-deadline.js';
 export { WaitingDrives } from './waiting-drives.js';
 export type { JobReceiver } from './waiting-drives.js';
 export * from './drive-quarantine.js';

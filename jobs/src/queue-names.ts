@@ -95,6 +95,15 @@ export class KeySpace {
   agentOpenAttempts(agentId: string): string {
     return `${this.prefix}:agent:${agentId}:open`;
   }
+  /**
+   * String: the lease on an agent id, JSON `{ token, host, pid, since }` of
+   * the one agent process that may serve under that id, with a TTL the
+   * heartbeat renews (see agent-lease.ts). While it exists, nobody else
+   * closes the agent's open attempts.
+   */
+  agentLease(agentId: string): string {
+    return `${this.prefix}:agent:${agentId}:lease`;
+  }
   /** String: a drive's published state (JSON `DriveStatus`; an earlier version kept a hash). */
   driveState(driveId: string): string {
     return `${this.prefix}:drive:${driveId}:state`;

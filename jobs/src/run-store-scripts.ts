@@ -107,7 +107,7 @@ return {'ok', ordinal}
  * Returns {status, counted, surplus, runCompleted, passed}; status is
  * 'ok', 'missing' or 'closed'.
  */
-export const END_ATTEMPT = `
+const END_ATTEMPT_BODY = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing', 0, 0, 0, 0} end
 if redis.call('HEXISTS', KEYS[1], 'endedAt') == 1 then return {'closed', 0, 0, 0, 0} end
 local outcome = ARGV[1]
@@ -144,7 +144,7 @@ else
   return redis.error_reply('unknown outcome ' .. tostring(outcome))
 end
 redis.call('HSET', KEYS[1], 'endedAt', ARGV[2], 'outcome', outcome, 'counted', counted, 'surplus', surplus)
-if #ARGV > 2 then redis.call('HSET', KEYS[1], unpack(ARGV, 3)) end
+if last > 2 then redis.call('HSET', KEYS[1], unpack(ARGV, 3, last)) end
 redis.call('SREM', KEYS[4], id)
 local driveId = redis.call('HGET', KEYS[1], 'driveId') or ''
 if redis.call('HEXISTS', KEYS[6], 'passed:' .. driveId) == 1 then
@@ -157,6 +157,31 @@ if redis.call('EXISTS', KEYS[2]) == 1 then
 end
 return {'ok', counted, surplus, completed, n}
 `;
+
+export const END_ATTEMPT = `
+local last = #ARGV
+${END_ATTEMPT_BODY}`;
+
+/**
+ * END_ATTEMPT for closing an attempt `interrupted` on behalf of a dead agent,
+ * only while the lease on the agent id allows it (checked in the same script,
+ * so an agent that takes its id meanwhile never has a fresh attempt closed).
+ * KEYS: those of END_ATTEMPT, then the agent's lease.
+ * ARGV: those of END_ATTEMPT, then the guard: 'owner' and the lease value the
+ * caller holds (an agent closing its own leftovers), or 'expired' and ''
+ * (the controller: only when nobody holds the lease).
+ * Returns END_ATTEMPT's reply, or {'lease-held'|'not-owner', 0, 0, 0, 0}.
+ */
+export const END_INTERRUPTED = `
+local last = #ARGV - 2
+local mode, want = ARGV[#ARGV - 1], ARGV[#ARGV]
+local lease = redis.call('GET', KEYS[7])
+if mode == 'owner' then
+  if lease ~= want then return {'not-owner', 0, 0, 0, 0} end
+elseif lease then
+  return {'lease-held', 0, 0, 0, 0}
+end
+${END_ATTEMPT_BODY}`;
 
 /**
  * A drive's pass and fail counts: from the drive counts hash, or, the first

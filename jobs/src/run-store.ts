@@ -17,7 +17,7 @@ import type { AttemptEnd, AttemptRecord, AttemptStart, NewRun, RunRecord, RunSta
 import { RUN_CONTROL } from './run-control.js';
 import type { RunControlAction, RunControlResult, RunControlState } from './run-control.js';
 import {
-  BEGIN_ATTEMPT, CLAIM_IMAGE_DELETE, CREATE_RUN, DISCARD_RUN, DRIVE_COUNTS, END_ATTEMPT, RELEASE_IMAGE_DELETE, SET_RUN_STATUS,
+  BEGIN_ATTEMPT, CLAIM_IMAGE_DELETE, CREATE_RUN, DISCARD_RUN, DRIVE_COUNTS, END_ATTEMPT, END_INTERRUPTED, RELEASE_IMAGE_DELETE, SET_RUN_STATUS,
 } from './run-store-scripts.js';
 
 /** Why `beginAttempt` refused: the copy must not be burned. */
@@ -74,6 +74,13 @@ export type ImageDeleteClaim =
 
 /** How long a delete's claim on an image outlives a controller that died holding it, ms. */
 export const IMAGE_DELETE_CLAIM_TTL_MS = 10 * 60_000;
+
+/**
+ * On whose authority `closeInterruptedAttempts` closes an agent's attempts:
+ * the holder of the agent's lease (its value), or anyone once the lease has
+ * expired.
+ */
+export type LeaseGuard = { readonly owner: string } | { readonly expired: true };
 
 /** Options of the run store. */
 export interface RunStoreOptions {
@@ -238,30 +245,42 @@ export class RunStore {
 
   /**
    * Close every open attempt of an agent as `interrupted` (its disc is a
-   * coaster). Call it when the agent starts again, before its workers run, or
-   * when it is declared dead. Returns the attempts closed.
+   * coaster), as the lease on the agent id allows (see agent-lease.ts): the
+   * agent itself once it holds the lease (`{ owner: lease.value }`), before
+   * its workers run; the controller for an agent it declared dead only when
+   * nobody holds the lease (`{ expired: true }`). The lease is checked with
+   * each attempt, in the script that closes it, and the first refusal ends
+   * the pass. Returns the attempts closed.
    */
-  async closeInterruptedAttempts(agentId: string, reason = 'the agent stopped during this attempt'): Promise<string[]> {
+  async closeInterruptedAttempts(agentId: string, guard: LeaseGuard, reason = 'the agent stopped during this attempt'): Promise<string[]> {
     const ids = await this.#redis.smembers(this.keys.agentOpenAttempts(agentId));
     const closed: string[] = [];
+    const k = this.keys;
+    const guardArgs = 'owner' in guard ? ['owner', guard.owner] : ['expired', ''];
+    const end: AttemptEnd = {
+      outcome: 'interrupted',
+      endedAt: this.#now(),
+      error: {
+        code: 'INTERRUPTED',
+        message: `${reason}: the disc is a coaster, remove it from the drive`,
+        retryable: true,
+        driveFault: false,
+        needsOperator: true,
+      },
+    };
     for (const id of ids.sort()) {
-      try {
-        await this.endAttempt(id, {
-          outcome: 'interrupted',
-          endedAt: this.#now(),
-          error: {
-            code: 'INTERRUPTED',
-            message: `${reason}: the disc is a coaster, remove it from the drive`,
-            retryable: true,
-            driveFault: false,
-            needsOperator: true,
-          },
-        });
-        closed.push(id);
-      } catch (err) {
-        if (!(err instanceof AttemptClosedError)) throw err;
-        await this.#redis.srem(this.keys.agentOpenAttempts(agentId), id);
+      const runId = await this.#redis.hget(k.attempt(id), 'runId');
+      if (runId === null) {
+        await this.#redis.srem(k.agentOpenAttempts(agentId), id);
+        continue;
       }
+      const [status] = (await this.#eval(END_INTERRUPTED, [
+        k.attempt(id), k.run(runId), k.runPassed(runId), k.agentOpenAttempts(agentId), k.runLastFailure(runId), k.driveCounts(),
+        k.agentLease(agentId),
+      ], ['interrupted', String(end.endedAt), ...attemptEndToFields(end), ...guardArgs])) as [string];
+      if (status === 'ok') closed.push(id);
+      else if (status === 'closed' || status === 'missing') await this.#redis.srem(k.agentOpenAttempts(agentId), id);
+      else break; // 'lease-held' / 'not-owner': not ours to close
     }
     return closed;
   }

@@ -123,12 +123,37 @@ describe('RunStore', () => {
     const a2 = await begin(run.id, 2, { agentId: 'host-a' });
     const b1 = await begin(run.id, 3, { agentId: 'host-b' });
     await store.endAttempt(a2, { outcome: 'passed', endedAt: Date.now() });
-    expect(await store.closeInterruptedAttempts('host-a')).toEqual([a1]);
+    expect(await store.closeInterruptedAttempts('host-a', { expired: true })).toEqual([a1]);
     expect(await store.getAttempt(a1)).toMatchObject({ outcome: 'interrupted' });
     expect((await store.getAttempt(a1))?.error?.code).toBe('INTERRUPTED');
     expect((await store.getAttempt(b1))?.outcome).toBeUndefined();
     expect(await store.openAttempts('host-a')).toEqual([]);
     expect((await store.getRun(run.id))?.counters).toMatchObject({ interrupted: 1, passed: 1, open: 1 });
+  });
+
+  it('closes an agent\'s open attempts only for the holder of its lease, or once the lease has expired', async () => {
+    const run = newRun(3);
+    await store.createRun(run);
+    const a1 = await begin(run.id, 1, { agentId: 'host-a' });
+    const lease = 'tower:agent:host-a:lease';
+    await env.client.set(lease, 'instance-1', 'PX', 60_000);
+    // The controller (lease alive) and another instance (not the holder) close nothing.
+    expect(await store.closeInterruptedAttempts('host-a', { expired: true })).toEqual([]);
+    expect(await store.closeInterruptedAttempts('host-a', { owner: 'instance-2' })).toEqual([]);
+    expect((await store.getAttempt(a1))?.outcome).toBeUndefined();
+    expect(await store.openAttempts('host-a')).toEqual([a1]);
+    // The holder does.
+    expect(await store.closeInterruptedAttempts('host-a', { owner: 'instance-1' })).toEqual([a1]);
+    // With the lease gone, the controller may; a new holder's fresh attempt is safe from it again.
+    const a2 = await begin(run.id, 2, { agentId: 'host-a' });
+    await env.client.del(lease);
+    expect(await store.closeInterruptedAttempts('host-a', { owner: 'instance-1' })).toEqual([]);
+    expect(await store.closeInterruptedAttempts('host-a', { expired: true })).toEqual([a2]);
+    const a3 = await begin(run.id, 3, { agentId: 'host-a' });
+    await env.client.set(lease, 'instance-3', 'PX', 60_000);
+    expect(await store.closeInterruptedAttempts('host-a', { expired: true })).toEqual([]);
+    expect((await store.getAttempt(a3))?.outcome).toBeUndefined();
+    expect((await store.getRun(run.id))?.counters).toMatchObject({ interrupted: 2, open: 1 });
   });
 
   it('refuses to begin attempts for paused and cancelled runs', async () => {

@@ -70,6 +70,8 @@ export interface SplitTowerOptions {
   readonly simulated?: Record<string, unknown>;
   readonly drives?: readonly Record<string, unknown>[];
   readonly agent?: Record<string, unknown>;
+  /** Overrides of the controller's settings (`controller` in both configurations). */
+  readonly controller?: Record<string, unknown>;
 }
 
 /** `tower serve` and `tower agent` as two processes on an external, restartable Redis. */
@@ -92,7 +94,7 @@ export async function startSplitTower(cleanups: Cleanups, options: SplitTowerOpt
   const redis = await RestartableRedis.start(path.join(tmp.dir, 'redis'));
   cleanups.add(() => redis.stop());
   const env = { REDIS_URL: redis.url };
-  const common = { dataDir: 'data', http: FAST.http, tokens: FAST.tokens, controller: FAST.controller };
+  const common = { dataDir: 'data', http: FAST.http, tokens: FAST.tokens, controller: { ...FAST.controller, ...options.controller } };
   const serveConfig = writeConfig(tmp.dir, 'serve.json', common);
   const agentConfig = writeConfig(tmp.dir, 'agent.json', {
     ...common,

@@ -2,16 +2,25 @@
  * The tower agent: owns the drives of one host and runs one jobs
  * `DriveWorker` per drive, all sharing the agent's `AgentConnections` (two
  * Redis connections, one BullMQ worker per media class and one state outbox
- * for the whole host, whatever its number of drives). On start it closes its
- * own attempts left open by a crash (`interrupted`: the disc is a coaster)
- * and gives their jobs back to the queue; then it heartbeats
- * (`tower:agent:{id}`), listens for commands (eject, master) on
- * `tower:agent:{id}:commands` and answers on `tower:agent-replies`.
+ * for the whole host, whatever its number of drives). On start it takes the
+ * lease on its id (`AgentLease`: a second process with the same id refuses
+ * to start, `AgentIdInUseError`), heartbeats (`tower:agent:{id}`, renewing
+ * the lease), closes its own attempts left open by a crash (`interrupted`:
+ * the disc is a coaster) and gives their jobs back to the queue; then it
+ * listens for commands (eject, master) on `tower:agent:{id}:commands` and
+ * answers on `tower:agent-replies`. Should another process take the lease
+ * (after it expired), the agent stops taking work (`leaseLost`).
+ *
+ * Starting and stopping are bounded: every wait on Redis while starting has
+ * a deadline (and ends at once when the start's signal is aborted), and
+ * `stop` closes the connections hard when Redis does not let it finish.
  */
 import os from 'node:os';
 import type { Redis } from 'ioredis';
-import { AgentConnections, DriveStatePublisher, DriveWorker, RunStore } from '@tower/jobs';
-import type { AttemptRecord, DriveWorkerOptions } from '@tower/jobs';
+import {
+  AgentConnections, AgentLease, AgentLeaseLostError, DriveStatePublisher, DriveWorker, RunStore, settlesWithin, withDeadline,
+} from '@tower/jobs';
+import type { AttemptRecord, DriveWorkerOptions, LeaseHolder } from '@tower/jobs';
 import { SimulatedDrive } from 'node-cdrecord-wrapper';
 import type { Drive } from 'node-cdrecord-wrapper';
 import { AGENT_REPLIES_CHANNEL, agentCommandsChannel, MASTER_EVENTS_CHANNEL } from '../api/agent-commands.js';
@@ -40,6 +49,12 @@ export interface TowerAgentOptions {
   readonly quarantineAfter: number;
   readonly heartbeatMs: number;
   readonly heartbeatTtlMs: number;
+  /** TTL of the lease on the agent id, renewed at every heartbeat; default 3 × heartbeatMs. */
+  readonly leaseTtlMs?: number;
+  /** Deadline of each wait on Redis while starting (connecting, then each step), ms; default 10 000. */
+  readonly redisTimeoutMs?: number;
+  /** How long `stop` waits for a clean stop before closing the Redis connections hard, ms; default 5000. */
+  readonly stopTimeoutMs?: number;
   readonly lockDurationMs: number;
   readonly pollIntervalMs: number;
   readonly sameDriveRetryDelayMs: number;
@@ -73,6 +88,14 @@ export class TowerAgent {
   readonly #stop = new AbortController();
   readonly #background = new Set<Promise<unknown>>();
   readonly #heartbeat: AgentHeartbeatLoop;
+  readonly #lease: AgentLease;
+  readonly #redisTimeoutMs: number;
+  /** This process took the lease (it may have lost it since). */
+  #leaseHeld = false;
+  #serving = false;
+  #onLost: (err: AgentLeaseLostError) => void = () => undefined;
+  /** Settles when another process took the lease on this agent's id; the agent stops then. Never settles otherwise. */
+  readonly leaseLost: Promise<AgentLeaseLostError>;
   #started = false;
   #stopping: Promise<void> | null = null;
   #unsubscribeCommands: (() => Promise<void>) | null = null;
@@ -80,10 +103,15 @@ export class TowerAgent {
   constructor(options: TowerAgentOptions) {
     this.#o = options;
     let lastError = '';
+    this.#redisTimeoutMs = options.redisTimeoutMs ?? 10_000;
+    this.leaseLost = new Promise((resolve) => {
+      this.#onLost = resolve;
+    });
     this.#pool = new AgentConnections({
       redisUrl: options.redisUrl,
       name: options.agentId,
       lockDurationMs: options.lockDurationMs,
+      connectTimeoutMs: this.#redisTimeoutMs,
       onError: (e) => {
         if (e.message !== lastError) this.#log(`redis: ${e.message}`);
         lastError = e.message;
@@ -92,13 +120,24 @@ export class TowerAgent {
     this.#redis = this.#pool.redis;
     this.#store = new RunStore(this.#redis);
     this.#slots = options.drives.map((d) => ({ d, worker: null, busy: null }));
+    const host = options.host ?? os.hostname();
+    this.#lease = new AgentLease({
+      redis: this.#redis,
+      agentId: options.agentId,
+      ttlMs: options.leaseTtlMs ?? 3 * options.heartbeatMs,
+      host,
+      commandTimeoutMs: this.#redisTimeoutMs,
+    });
     this.#heartbeat = new AgentHeartbeatLoop({
       redis: this.#redis,
       agentId: options.agentId,
-      host: options.host ?? os.hostname(),
+      host,
       driveIds: () => this.driveIds,
       intervalMs: options.heartbeatMs,
       ttlMs: options.heartbeatTtlMs,
+      lease: this.#lease,
+      onLeaseLost: (holder) => this.#leaseWasLost(holder),
+      onLeaseRetaken: () => this.#log('the lease on this agent id had expired (Redis out of reach?); nobody else took it: taken again'),
       ...(options.version === undefined ? {} : { version: options.version }),
       onError: (e) => this.#log(`heartbeat failed: ${e.message}`),
     });
@@ -109,28 +148,46 @@ export class TowerAgent {
     return this.#slots.map((s) => s.d.id);
   }
 
-  /** Close interrupted attempts, heartbeat, listen for commands and start the drive workers. */
-  async start(): Promise<void> {
+  /**
+   * Take the lease on the agent id, heartbeat, close interrupted attempts,
+   * listen for commands and start the drive workers. Throws
+   * `AgentIdInUseError` when another live process serves under this id,
+   * `RedisTimeoutError` when Redis does not answer in time, and the signal's
+   * reason once `signal` is aborted; then `stop()` it.
+   */
+  async start(options: { signal?: AbortSignal } = {}): Promise<void> {
     if (this.#started) return;
     this.#started = true;
-    await this.#pool.start();
-    await this.#checkClaims();
-    const closed = await this.#store.closeInterruptedAttempts(this.#o.agentId, 'the agent stopped during this attempt');
+    const { signal } = options;
+    const id = this.#o.agentId;
+    const step = <T>(p: Promise<T>, what: string): Promise<T> => withDeadline(p, this.#redisTimeoutMs, what, signal);
+    await this.#pool.start(signal === undefined ? {} : { signal });
+    const tookOver = await this.#lease.acquire({
+      ...(signal === undefined ? {} : { signal }),
+      onWait: (h, ms) => this.#log(`the lease on agent id ${id} is held by ${holderName(h)}; waiting up to ${Math.ceil(ms / 1000)} s: `
+        + 'an agent that is running renews it (then this one refuses to start), a stopped one lets it expire'),
+    });
+    this.#leaseHeld = true;
+    if (tookOver !== null) this.#log(`took over agent id ${id} from ${holderName(tookOver)}, whose lease expired`);
+    await step(this.#checkClaims(), 'reading the other agents');
+    await step(this.#heartbeat.start(), 'writing the first heartbeat');
+    if (this.#heartbeat.leaseLost) throw new AgentLeaseLostError(id, null);
+    // Only now, with the lease ours: the attempts open under this id are a dead process's.
+    const closed = await step(this.#store.closeInterruptedAttempts(id, { owner: this.#lease.value }, 'the agent stopped during this attempt'), 'closing interrupted attempts');
     const interrupted = new Map<string, AttemptRecord>();
-    for (const id of closed) {
-      const a = await this.#store.getAttempt(id);
+    for (const attemptId of closed) {
+      const a = await step(this.#store.getAttempt(attemptId), 'reading an interrupted attempt');
       if (a !== null) interrupted.set(a.driveId, a);
     }
     if (closed.length > 0) {
-      const moved = await reclaimInterruptedJobs({ store: this.#store, redisUrl: this.#o.redisUrl }, closed);
+      const moved = await step(reclaimInterruptedJobs({ store: this.#store, redisUrl: this.#o.redisUrl }, closed), 'giving interrupted jobs back');
       this.#log(`closed ${closed.length} interrupted attempt(s) (coasters); ${moved.length} job(s) back in the queue`);
     }
-    await this.#heartbeat.start();
-    this.#unsubscribeCommands = await this.#pool.subscribe(agentCommandsChannel(this.#o.agentId), (text) => this.#onCommand(text));
+    this.#unsubscribeCommands = await step(this.#pool.subscribe(agentCommandsChannel(id), (text) => this.#onCommand(text)), 'subscribing to commands');
     for (const slot of this.#slots) {
       const attempt = interrupted.get(slot.d.id);
       if (attempt === undefined) {
-        await this.#startWorker(slot);
+        await step(this.#startWorker(slot), `starting ${slot.d.id}`);
         continue;
       }
       slot.busy = 'coaster';
@@ -143,30 +200,59 @@ export class TowerAgent {
         if (!this.#stop.signal.aborted) await this.#startWorker(slot);
       })());
     }
-    this.#log(`agent ${this.#o.agentId} serving ${this.#slots.length} drive(s): ${this.driveIds.join(', ')}`);
+    this.#serving = true;
+    this.#log(`agent ${id} serving ${this.#slots.length} drive(s): ${this.driveIds.join(', ')}`);
   }
 
   /**
    * Stop: no new work, burns in flight cancelled by default (their attempts
    * recorded `cancelled`, their jobs back in the queue), drives published
-   * offline, heartbeat removed, connections closed.
+   * offline, heartbeat removed and lease released (if this process holds
+   * them), connections closed. Bounded: when that has not finished within
+   * `stopTimeoutMs` (Redis down or not answering), the connections are
+   * closed hard; attempts not recorded then stay open, and the next start
+   * under this id closes them `interrupted`.
    */
   stop(options: { cancelInFlight?: boolean } = {}): Promise<void> {
     this.#stopping ??= (async () => {
       this.#stop.abort();
-      await this.#heartbeat.stop();
-      await this.#unsubscribeCommands?.().catch(() => undefined);
-      await Promise.allSettled([...this.#background]);
-      await Promise.all(this.#slots.map(async (s) => {
-        await s.worker?.close({ cancelInFlight: options.cancelInFlight ?? true }).catch(() => undefined);
-        s.worker = null;
-      }));
-      await this.#heartbeat.stop({ remove: true });
-      // After every worker: the shared connections and the state outbox go last.
-      await this.#pool.close().catch(() => undefined);
+      const limit = this.#o.stopTimeoutMs ?? 5000;
+      const clean = this.#stopCleanly(options.cancelInFlight ?? true);
+      if (!(await settlesWithin(clean, limit))) {
+        this.#log(`stopping: not done within ${limit / 1000} s (Redis not answering?): closing the Redis connections`);
+        this.#pool.disconnect();
+        await settlesWithin(clean, 1000);
+      }
       for (const s of this.#slots) disposeAgentDrive(s.d);
     })();
     return this.#stopping;
+  }
+
+  async #stopCleanly(cancelInFlight: boolean): Promise<void> {
+    await this.#heartbeat.stop();
+    // The lease went to another process: its drive states and heartbeat are not ours to touch.
+    const lost = this.#heartbeat.leaseLost;
+    await this.#unsubscribeCommands?.().catch(() => undefined);
+    await Promise.allSettled([...this.#background]);
+    await Promise.all(this.#slots.map(async (s) => {
+      await s.worker?.close({ cancelInFlight, publishOffline: !lost }).catch(() => undefined);
+      s.worker = null;
+    }));
+    if (this.#leaseHeld && !lost) {
+      await this.#heartbeat.stop({ remove: true });
+      // After every worker: no attempt of this process is left open without the lease.
+      await this.#lease.release().catch(() => undefined);
+    }
+    // After every worker: the shared connections and the state outbox go last.
+    await this.#pool.close().catch(() => undefined);
+  }
+
+  #leaseWasLost(holder: LeaseHolder | null): void {
+    const err = new AgentLeaseLostError(this.#o.agentId, holder);
+    this.#log(err.message);
+    this.#onLost(err);
+    // While starting, start() fails with it and its caller stops the agent.
+    if (this.#serving) void this.stop({ cancelInFlight: true });
   }
 
   async #checkClaims(): Promise<void> {
@@ -306,6 +392,10 @@ export class TowerAgent {
   #log(line: string): void {
     this.#o.log?.(`[agent ${this.#o.agentId}] ${line}`);
   }
+}
+
+function holderName(h: LeaseHolder | null): string {
+  return h === null ? 'another process' : `${h.host} (pid ${h.pid})`;
 }
 
 function errorOf(err: unknown): { code: string; message: string } {

@@ -1,9 +1,13 @@
 /**
  * The controller's watch on its agents. An agent whose heartbeat is older
- * than the timeout (or gone) is dead: its drives are published `offline`
- * with what a person must do, its open attempts are closed `interrupted`
- * (their discs are coasters) and their copy jobs go back to the queue at once.
- * BullMQ's stalled-job check is the fallback if the controller is down too.
+ * than the timeout (or gone) and whose lease on its id has expired is dead:
+ * its drives are published `offline` with what a person must do, its open
+ * attempts are closed `interrupted` (their discs are coasters) and their copy
+ * jobs go back to the queue at once. While the lease lives, some process
+ * still serves under that id (or will, having just taken it), and the
+ * monitor leaves its attempts and drives alone; the close itself checks the
+ * lease again with each attempt, atomically. BullMQ's stalled-job check is
+ * the fallback if the controller is down too.
  */
 import type { Redis } from 'ioredis';
 import { DriveStatePublisher, KeySpace, readAllDriveStatuses } from '@tower/jobs';
@@ -57,11 +61,17 @@ export class AgentMonitor {
     const { redis, store, timeoutMs } = this.#o;
     const drives = await readAllDriveStatuses(redis, this.#keys);
     const agents = await readAllAgents(redis, Date.now(), timeoutMs, drives.map((d) => d.agentId));
+    const silent = agents.filter((a) => !a.online);
+    if (silent.length === 0) return [];
+    const pipe = redis.pipeline();
+    for (const a of silent) pipe.exists(this.#keys.agentLease(a.id));
+    const leased = ((await pipe.exec()) ?? []).map(([err, n]) => err !== null || n === 1);
     const acted: string[] = [];
-    for (const agent of agents) {
-      if (agent.online) continue;
+    for (const [i, agent] of silent.entries()) {
+      // Its lease is alive: a process serves under this id (its heartbeat merely late), or has just taken it over.
+      if (leased[i] === true) continue;
       const silentFor = agent.lastHeartbeat > 0 ? `${Math.round((Date.now() - agent.lastHeartbeat) / 1000)} s` : 'a while';
-      const closed = await store.closeInterruptedAttempts(agent.id, `agent ${agent.id} stopped answering (no heartbeat for ${silentFor})`);
+      const closed = await store.closeInterruptedAttempts(agent.id, { expired: true }, `agent ${agent.id} stopped answering (no heartbeat for ${silentFor})`);
       const interruptedDrives = new Set<string>();
       if (closed.length > 0) {
         for (const id of closed) {

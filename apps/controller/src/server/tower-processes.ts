@@ -6,10 +6,13 @@
  *   Redis is configured (what `npm start` runs).
  * Each runs until its signal is aborted (SIGINT/SIGTERM), then shuts down in
  * order: agent (burns in flight cancelled, drives offline), controller,
- * embedded Redis.
+ * embedded Redis, all within `SHUTDOWN_BUDGET_MS` (the CLI exits by force
+ * soon after: see process-commands.ts). A signal while the agent starts
+ * (waiting for Redis, or for an old lease on its id to expire) stops the
+ * start at once.
  */
 import { readFileSync } from 'node:fs';
-import { REDIS_DEBIAN_PACKAGE, startEmbeddedRedis } from '@tower/jobs';
+import { REDIS_DEBIAN_PACKAGE, redactRedisUrl, startEmbeddedRedis } from '@tower/jobs';
 import { ToolMissingError } from 'node-cdrecord-wrapper';
 import type { EmbeddedRedis } from '@tower/jobs';
 import { openAgentDrives } from '../agent/agent-drives.js';
@@ -25,6 +28,9 @@ import { ImageLibrary } from '../library/index.js';
 import { startController } from './controller-process.js';
 import { startProcessMetrics } from './process-metrics.js';
 import type { RunningController } from './controller-process.js';
+
+/** How long the ordered shutdown of a role may take in all, ms; a step still running then is left behind. */
+export const SHUTDOWN_BUDGET_MS = 9000;
 
 /** Where a role writes: `out` for what the user must see (URL, tokens), `log` for events. */
 export interface ProcessIo {
@@ -74,9 +80,13 @@ export async function runAgent(config: TowerConfig, io: ProcessIo): Promise<void
     if (config.metricsFile) await stack.add(startProcessMetrics(config.metricsFile, `agent:${config.agent.id}`));
     const drives = await openAgentDrives(config.agent.drives);
     const library = await ImageLibrary.open({ dir: config.library.dir, importRoots: config.library.importRoots });
-    const agent = await stack.add(await startAgent(config, config.redisUrl, drives, library, io));
-    io.out(`tower: agent ${config.agent.id} serving ${agent.driveIds.length} drive(s) on ${redactUrl(config.redisUrl)}`);
-    await untilAborted(io.signal);
+    const agent = await startAgent(config, config.redisUrl, drives, library, io);
+    if (agent === null) return;
+    await stack.add(agent);
+    io.out(`tower: agent ${config.agent.id} serving ${agent.driveIds.length} drive(s) on ${redactRedisUrl(config.redisUrl)}`);
+    const lost = await Promise.race([untilAborted(io.signal).then(() => null), agent.leaseLost]);
+    // Another process took this agent id: nothing left to serve here; say so and exit non-zero.
+    if (lost !== null) throw lost;
     io.log('stopping…');
   } finally {
     await stack.close();
@@ -94,7 +104,11 @@ export async function runStart(config: TowerConfig, io: ProcessIo): Promise<void
     const controller = await stack.add(await startController({
       config, redisUrl, tokens: tokens.tokens, drives: drives.map((d) => d.spec), version: towerVersion(), log: io.log,
     }));
-    const agent = await stack.add(await startAgent(config, redisUrl, drives, controller.library, io));
+    const agent = await startAgent(config, redisUrl, drives, controller.library, io);
+    if (agent === null) return;
+    await stack.add(agent);
+    // The controller goes on serving; the agent part has stopped taking work.
+    void agent.leaseLost.then((err) => io.out(`tower: ${err.message}`));
     io.out(`tower: controller listening on ${controller.url}`);
     const simulated = drives.length > 0 && drives.every((d) => d.spec.simulated);
     io.out(`tower: agent ${config.agent.id} with ${agent.driveIds.length} ${simulated ? 'simulated ' : ''}drive(s)`);
@@ -109,7 +123,8 @@ export async function runStart(config: TowerConfig, io: ProcessIo): Promise<void
   }
 }
 
-async function startAgent(config: TowerConfig, redisUrl: string, drives: AgentDrive[], library: ImageLibrary, io: ProcessIo): Promise<TowerAgent> {
+/** Start the agent; null when the signal stopped it while starting. */
+async function startAgent(config: TowerConfig, redisUrl: string, drives: AgentDrive[], library: ImageLibrary, io: ProcessIo): Promise<TowerAgent | null> {
   const a = config.agent;
   const agent = new TowerAgent({
     agentId: a.id, redisUrl, drives, library,
@@ -118,9 +133,13 @@ async function startAgent(config: TowerConfig, redisUrl: string, drives: AgentDr
     version: towerVersion(), log: io.log,
   });
   try {
-    await agent.start();
+    await agent.start({ signal: io.signal });
   } catch (err) {
     await agent.stop().catch(() => undefined);
+    if (io.signal.aborted) {
+      io.log('stopped while starting');
+      return null;
+    }
     throw err;
   }
   return agent;
@@ -162,16 +181,12 @@ function configuredDrives(config: TowerConfig): DriveSpec[] {
   return [...(src.kind === 'list' ? src.drives : src.extra)];
 }
 
-function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
-}
-
 function untilAborted(signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
-/** Things to stop in reverse order of start; each step bounded so a dead Redis cannot hang the shutdown. */
+/** Things to stop in reverse order of start, within SHUTDOWN_BUDGET_MS in all, so a dead Redis cannot hang the shutdown. */
 class ShutdownStack {
   readonly #steps: { name: string; stop: () => Promise<unknown> }[] = [];
   constructor(readonly log: (line: string) => void) {}
@@ -186,21 +201,40 @@ class ShutdownStack {
     if ((await findProgram('redis-server')) === null) throw new ToolMissingError('redis-server', REDIS_DEBIAN_PACKAGE);
     const files = embeddedRedisFiles(config);
     const redis = await startEmbeddedRedis(files);
-    this.#steps.push({ name: 'redis-server', stop: () => redis.stop() });
+    // Never outlives this process, even one that exits by force (a shutdown past its time, a second signal).
+    const killOnExit = (): void => {
+      if (redis.pid <= 0) return; // (-1 would signal every process of this user)
+      try {
+        process.kill(redis.pid, 'SIGTERM');
+      } catch {
+        // gone already
+      }
+    };
+    process.once('exit', killOnExit);
+    this.#steps.push({
+      name: 'redis-server',
+      stop: async () => {
+        await redis.stop();
+        process.off('exit', killOnExit);
+      },
+    });
     // The URL clients use carries the password: print the one without it, and where the password is.
     io.out(`tower: embedded Redis at ${redis.displayUrl} (data in ${files.dataDir}, mode 0700; password in ${files.passwordFile}, mode 0600)`);
     return redis;
   }
 
   async close(): Promise<void> {
+    const deadline = Date.now() + SHUTDOWN_BUDGET_MS;
     for (const step of this.#steps.reverse()) {
+      // Each step gets what is left of the budget (at least a moment, so the last ones are tried).
+      const limit = Math.max(500, deadline - Date.now());
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), 10_000);
+        timer = setTimeout(() => resolve('timeout'), limit);
       });
       const result = await Promise.race([step.stop().then(() => 'ok' as const, (e: unknown) => e), timeout]);
       clearTimeout(timer);
-      if (result === 'timeout') this.log(`shutdown: ${step.name} did not stop within 10 s`);
+      if (result === 'timeout') this.log(`shutdown: ${step.name} did not stop within ${Math.round(limit / 100) / 10} s`);
       else if (result !== 'ok') this.log(`shutdown: ${step.name}: ${(result as Error).message}`);
     }
     this.#steps.length = 0;
