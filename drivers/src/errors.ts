@@ -276,6 +276,30 @@ export class WriteModeRefusedError extends ScsiCommandError {
   }
 }
 
+/**
+ * The drive answered a command of the burn with UNIT ATTENTION (sense key 6):
+ * something on its bus or in the drive changed under the burn (a reset, the
+ * target's LUN inventory changed, another medium). The tool gives up and the
+ * disc is a coaster; the drive itself is not at fault.
+ */
+export class UnitAttentionError extends ScsiCommandError {
+  override readonly code = 'UNIT_ATTENTION';
+  override readonly driveFault = false;
+}
+
+/**
+ * The tool was killed by a signal this library did not send (a person, a
+ * crash, the OOM killer): a cancel of ours is a `CancelledError`. A burn it
+ * was writing leaves a partly written disc. `tool.signal` names the signal;
+ * the message says so with the tool's last words.
+ */
+export class ToolKilledError extends DriveError {
+  readonly code = 'TOOL_KILLED';
+  readonly retryable = true;
+  readonly driveFault = false;
+  readonly needsOperator = false;
+}
+
 /** The tool failed in a way no other class describes; `tool` has its output. */
 export class ToolError extends DriveError {
   readonly code = 'TOOL_ERROR';

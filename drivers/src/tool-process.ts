@@ -53,6 +53,7 @@ export const DEBIAN_PACKAGE: Readonly<Record<string, string>> = {
   'dvd+rw-mediainfo': 'growisofs',
   growisofs: 'growisofs',
   sg_dd: 'sg3-utils',
+  sg_turs: 'sg3-utils',
 };
 
 export interface RunToolOptions {

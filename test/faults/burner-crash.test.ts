@@ -93,7 +93,9 @@ describe('fault: the burner tool (cdrskin) crashes mid-burn', () => {
     expect(crashed.length, JSON.stringify(history, null, 1)).toBeGreaterThanOrEqual(1);
     for (const a of crashed) {
       expect(a.counted).toBe(false);
-      expect(a.error?.code).toBe('TOOL_ERROR');
+      // The tool's fate, said as such: killed by a signal nobody in the tower sent.
+      expect(a.error?.code).toBe('TOOL_KILLED');
+      expect(a.error?.message).toMatch(/cdrskin was killed by SIGKILL/);
       expect(history.some((b) => b.copy === a.copy && b.counted)).toBe(true);
     }
   });

@@ -19,7 +19,7 @@ import type {
   ReadOptions,
   WriteModeState,
 } from '../drive-contract.js';
-import { DriveBusyError, InvalidDeviceError, ToolError } from '../errors.js';
+import { CancelledError, DriveBusyError, DriveError, DriveGoneError, InvalidDeviceError, ToolError } from '../errors.js';
 import { classifyBurnFailure } from '../parse/burn-failure.js';
 import { parseDriveInquiry, parsePrcap } from '../parse/cdrskin-drive-info.js';
 import { capabilitiesFromProfiles } from '../parse/mmc-profiles.js';
@@ -38,6 +38,7 @@ import { queryRealMedia } from './real-media.js';
 import { isStdioAddress, stdioMediaStatus, stdioTargetPath } from './stdio-target.js';
 import { acquireTargetLock } from './target-lock.js';
 import { findOnPath, pickBurner } from './tool-locator.js';
+import { probeDriveGone } from './unit-presence.js';
 import type { BurnerProgram } from './tool-locator.js';
 import { WriteModeMemory } from './write-mode-memory.js';
 
@@ -235,8 +236,24 @@ export class CdrecordDrive implements Drive {
       const program = await this.burner();
       // libburn's -minfo is the best media report; use it when cdrskin is installed whatever burns.
       const inspector = program !== 'cdrskin' && (await findOnPath('cdrskin', this.env)) ? 'cdrskin' : program;
-      return queryRealMedia(inspector, this.target, (command) => this.run(command, signal));
+      try {
+        return await queryRealMedia(inspector, this.target, (command) => this.run(command, signal));
+      } catch (err) {
+        throw await this.unanswered(err, signal);
+      }
     });
+  }
+
+  /**
+   * A media query the drive failed without a reason the burner could name
+   * (a target that dropped the LUN leaves `/dev/srN` answering "Media is not
+   * suitable"): ask the drive itself whether it is still on the bus. A gone
+   * drive becomes `DriveGoneError` with the drive's sense; anything else
+   * keeps the query's own error.
+   */
+  private async unanswered(err: unknown, signal?: AbortSignal): Promise<unknown> {
+    if (!(err instanceof DriveError) || err instanceof DriveGoneError || err instanceof CancelledError || err instanceof DriveBusyError) return err;
+    return (await probeDriveGone(this.target, this.address, (command) => this.run(command, signal))) ?? err;
   }
 
   /** Hold the drive for one operation: lock file for stdio targets, in-process guard for real drives. */

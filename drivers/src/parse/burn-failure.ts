@@ -7,6 +7,8 @@
  */
 import {
   ScsiCommandError,
+  ToolKilledError,
+  UnitAttentionError,
   WriteModeRefusedError,
   BufferUnderrunError,
   DriveBusyError,
@@ -24,6 +26,27 @@ import { toolFailure } from '../tool-process.js';
 import type { ToolRun } from '../tool-process.js';
 import { splitToolLines, summarizeBurnOutput } from './burn-progress.js';
 import { SENSE_KEY_ILLEGAL_REQUEST, WRITE_SETUP_OPCODES, describeScsiFailure, parseScsiFailures } from './scsi-sense.js';
+
+/** WRITE(10), WRITE(12), WRITE AND VERIFY(10). */
+const WRITE_OPCODES: ReadonlySet<number> = new Set([0x2a, 0xaa, 0x2e]);
+const SENSE_KEY_NOT_READY = 0x2;
+const SENSE_KEY_MEDIUM_ERROR = 0x3;
+const SENSE_KEY_HARDWARE_ERROR = 0x4;
+const SENSE_KEY_UNIT_ATTENTION = 0x6;
+/** ASC 25h: LOGICAL UNIT NOT SUPPORTED, what a target answers for a LUN it no longer has. */
+const ASC_LUN_NOT_SUPPORTED = 0x25;
+/** ASC 3Ah: MEDIUM NOT PRESENT. */
+const ASC_MEDIUM_NOT_PRESENT = 0x3a;
+
+/**
+ * The SCSI failure that ended a burn: the first failed WRITE, else the first
+ * failure with a sense key worse than RECOVERED ERROR (what follows it, a
+ * failed cache flush, is its consequence). Null when the output has none.
+ */
+export function burnFailureCause(text: string): ScsiFailure | null {
+  const failures = parseScsiFailures(text).filter((f) => f.senseKey > 1);
+  return failures.find((f) => WRITE_OPCODES.has(f.opcode)) ?? failures[0] ?? null;
+}
 
 /** What the classifier knows besides the output. */
 export interface BurnFailureContext {
@@ -93,6 +116,16 @@ function lastMessage(run: ToolRun): string {
   return telling[telling.length - 1] ?? lines[lines.length - 1] ?? 'no output';
 }
 
+/** The tool's last line of output (stdout, else stderr), for a tool that could say no more. */
+function lastWords(run: ToolRun): string | null {
+  for (const stream of [run.stdout, run.stderr]) {
+    const lines = splitToolLines(stream).map((l) => l.trim()).filter((l) => l !== '');
+    const last = lines[lines.length - 1];
+    if (last !== undefined) return last.length > 200 ? `${last.slice(0, 200)}…` : last;
+  }
+  return null;
+}
+
 function exitText(run: ToolRun): string {
   if (run.signal) return `killed by ${run.signal}`;
   return `exit ${run.exitCode ?? '?'}`;
@@ -109,7 +142,8 @@ function bytesWrittenOf(text: string): number | undefined {
 }
 
 function mib(bytes: number | undefined): string {
-  return bytes === undefined ? '' : ` after ${(bytes / 1048576).toFixed(1)} MiB`;
+  if (bytes === undefined) return '';
+  return bytes < 1048576 ? ` after ${Math.round(bytes / 1024)} KiB` : ` after ${(bytes / 1048576).toFixed(1)} MiB`;
 }
 
 /**
@@ -122,6 +156,16 @@ export function classifyBurnFailure(run: ToolRun, context: BurnFailureContext): 
   const dev = context.device;
   const tool = run.program;
   const opts: DriveErrorOptions = { device: dev, tool: toolFailure(run) };
+
+  // --- killed by a signal: not ours (a cancel of ours is a CancelledError and never gets here) ---
+  if (run.signal !== null) {
+    const words = lastWords(run);
+    return new ToolKilledError(
+      `${dev}: ${tool} was killed by ${run.signal}${mib(bytesWrittenOf(text))}, ` +
+        `${words === null ? 'before it printed anything' : `after it printed "${words}"`}; a disc it was writing is unusable`,
+      opts,
+    );
+  }
 
   // --- setup: permission, busy, gone ---------------------------------------
   if (/allow_emulated_drives/.test(text) && /rejected despite --allow_emulated_drives|No (?:file|directory) \S*cdrskin_permissions/.test(text)) {
@@ -233,8 +277,23 @@ export function classifyBurnFailure(run: ToolRun, context: BurnFailureContext): 
     );
   }
 
-  // --- failures while writing ---------------------------------------------------
+  // --- the drive's own answer to the command that ended the burn ---------------------
   const written = bytesWrittenOf(text);
+  const cause = burnFailureCause(text);
+  const said = cause === null ? '' : `: ${tool}: ${describeScsiFailure(cause)}`;
+  if (cause !== null && cause.senseKey === SENSE_KEY_ILLEGAL_REQUEST && cause.asc === ASC_LUN_NOT_SUPPORTED) {
+    return new DriveGoneError(`${dev}: the drive is gone from the bus${mib(written)}${said}`, opts);
+  }
+  if (cause !== null && cause.senseKey === SENSE_KEY_NOT_READY && cause.asc === ASC_MEDIUM_NOT_PRESENT) {
+    const when = noByteWritten(text) ? 'no disc in the drive' : `the disc left the drive during the burn${mib(written)}`;
+    return new NoMediaError(`${dev}: ${when}${said}`, opts);
+  }
+  if (cause !== null && cause.senseKey === SENSE_KEY_UNIT_ATTENTION) {
+    const what = noByteWritten(text) ? 'nothing was written' : 'the disc is unusable';
+    return new UnitAttentionError(`${dev}: the drive interrupted the burn with UNIT ATTENTION${mib(written)}${said}; ${what}`, cause, opts);
+  }
+
+  // --- failures while writing ---------------------------------------------------
   if (/buffer underrun|buffer under run/i.test(text)) {
     return new BufferUnderrunError(`${dev}: buffer underrun${mib(written)}; the disc is unusable`, written, opts);
   }
@@ -247,7 +306,10 @@ export function classifyBurnFailure(run: ToolRun, context: BurnFailureContext): 
     )
   ) {
     const what = /Cannot fixate disk|Cannot close track/.test(text) ? 'closing the disc failed' : 'write error';
-    return new WriteError(`${dev}: ${what}${mib(written)}; the disc is unusable`, written, opts);
+    return new WriteError(`${dev}: ${what}${mib(written)}${said}; the disc is unusable`, written, opts);
+  }
+  if (cause !== null && (WRITE_OPCODES.has(cause.opcode) || cause.senseKey === SENSE_KEY_MEDIUM_ERROR || cause.senseKey === SENSE_KEY_HARDWARE_ERROR)) {
+    return new WriteError(`${dev}: write error${mib(written)}${said}; the disc is unusable`, written, opts);
   }
 
   // --- any other command the drive refused or failed, with its sense data ---------

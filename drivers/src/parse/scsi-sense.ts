@@ -6,6 +6,13 @@
  * - libburn (cdrskin, xorriso), one line on stderr
  *   (`samples/tgt-cdrskin-burn-sao-refused.txt`):
  *   `cdrskin: FAILURE : SCSI error condition on command 53h RESERVE TRACK: [5 20 00] Illegal request. Invalid command operation code.`
+ *   A failed WRITE names its block and count, with the CDB on the next line
+ *   (`tgt-cdrskin-burn-backing-full.txt`):
+ *   `cdrskin: FATAL : SCSI error on write(1024,16): [3 11 00] Medium error. Unrecovered read error.`
+ *   then `cdrskin: FATAL : CDB= WRITE(10) : 2a 00 …`; the cache flush after it
+ *   `Failed to synchronize drive cache. SCSI error : [2 3A 00] …`. Sense that
+ *   libburn has no words for comes as `See MMC specs: Sense Key 5
+ *   "Illegal request", ASC 25 ASCQ 00.` (`tgt-cdrskin-burn-lun-deleted.txt`).
  * - libscg (wodim, cdrecord), a block on stderr (optical tools reference §5.1):
  *   `CDB:  2A 00 …` then `Sense Key: 0x5 Illegal Request, Segment 0` and
  *   `Sense Code: 0x21 Qual 0x02 (invalid address for write) Fru 0x0`.
@@ -116,7 +123,51 @@ function sentence(text: string): string {
     .join(', ');
 }
 
-const LIBBURN = /SCSI error condition on command ([0-9A-Fa-f]{2})h ([^:\r\n]*?)\s*:\s*\[([0-9A-Fa-f]{1,2}) ([0-9A-Fa-f]{1,2}) ([0-9A-Fa-f]{1,2})\][ \t]*([^\r\n]*)/g;
+/**
+ * Additional sense codes libburn may leave unnamed ("See MMC specs"), by
+ * ASC << 8 | ASCQ (SPC/MMC wording): the ones a failing write or a vanished
+ * drive answers with.
+ */
+const ASC_TEXT: Readonly<Record<number, string>> = {
+  0x0400: 'Logical unit not ready, cause not reportable',
+  0x0c00: 'Write error',
+  0x1100: 'Unrecovered read error',
+  0x2000: 'Invalid command operation code',
+  0x2100: 'Logical block address out of range',
+  0x2400: 'Invalid field in CDB',
+  0x2500: 'Logical unit not supported',
+  0x2800: 'Not ready to ready change, medium may have changed',
+  0x2900: 'Power on, reset, or bus device reset occurred',
+  0x3005: 'Cannot write medium, incompatible format',
+  0x3a00: 'Medium not present',
+  0x3f0e: 'Reported LUNs data has changed',
+};
+
+/** The words SPC gives an additional sense code, when this module knows them. */
+export function ascText(asc: number, ascq: number): string | undefined {
+  return ASC_TEXT[(asc << 8) | ascq];
+}
+
+/** Sense as libburn prints it: `[5 20 00] Words.` or `See MMC specs: Sense Key 5 "Words", ASC 25 ASCQ 00.` */
+const LIBBURN_SENSE = String.raw`(?:\[([0-9A-Fa-f]{1,2}) ([0-9A-Fa-f]{1,2}) ([0-9A-Fa-f]{1,2})\][ \t]*([^\r\n]*)|See MMC specs: Sense Key ([0-9A-Fa-f]{1,2}) "([^"\r\n]*)", ASC ([0-9A-Fa-f]{1,2}) ASCQ ([0-9A-Fa-f]{1,2}))`;
+/**
+ * The command, four ways: `on command 53h RESERVE TRACK`, `on write(1024,16)`,
+ * a failed cache flush, or an error the drive reported after the command
+ * had returned (`Asynchronous SCSI error on SYNCHRONIZE CACHE`).
+ */
+const LIBBURN = new RegExp(
+  String.raw`(?:SCSI error condition on command ([0-9A-Fa-f]{2})h ([^:\r\n]*?)|SCSI error on (write)\(\d+,\d+\)|(Failed to synchronize drive cache)\. SCSI error ?|Asynchronous SCSI error on ([A-Z][A-Z0-9 ()/]*?))\s*:\s*` +
+    LIBBURN_SENSE,
+  'g',
+);
+/** libburn's CDB line after a failed command: `CDB= WRITE(10) : 2a 00 …` or `Attempted SCSI CDB:  35 02 …`. */
+const LIBBURN_CDB = /^[^\r\n]*(?:CDB= ([^:\r\n]*?)\s*:|Attempted SCSI CDB:)\s*([0-9A-Fa-f]{2})\b/;
+
+/** The operation code of a command name this module knows. */
+function opcodeNamed(name: string): number | undefined {
+  const found = Object.entries(COMMAND_NAMES).find(([, n]) => n === name);
+  return found === undefined ? undefined : Number(found[0]);
+}
 const LIBSCG =
   /CDB:\s+([0-9A-Fa-f]{2})\b[^\r\n]*(?:\r?\n[^\r\n]*){0,5}?\r?\nSense Key:\s*0x([0-9A-Fa-f]+)\s*([^,\r\n]*)[^\r\n]*\r?\nSense Code:\s*0x([0-9A-Fa-f]+)\s+Qual\s+0x([0-9A-Fa-f]+)(?:\s+\(([^)\r\n]*)\))?/g;
 
@@ -127,17 +178,29 @@ const LIBSCG =
 export function parseScsiFailures(text: string): ScsiFailure[] {
   const found: Array<ScsiFailure & { at: number }> = [];
   for (const m of text.matchAll(LIBBURN)) {
-    const opcode = Number.parseInt(m[1] ?? '0', 16);
-    const senseKey = Number.parseInt(m[3] ?? '0', 16);
-    const named = (m[2] ?? '').trim();
-    const told = sentence(m[6] ?? '');
+    let opcode = Number.parseInt(m[1] ?? '0', 16);
+    let named = (m[2] ?? m[5] ?? '').trim();
+    if (m[3] !== undefined || m[5] !== undefined) {
+      // The CDB line that follows has the opcode (WRITE(10) is what libburn writes with).
+      const cdb = LIBBURN_CDB.exec(text.slice(m.index + m[0].length).replace(/^\r?\n/, ''));
+      const fallback = m[3] !== undefined ? 0x2a : (opcodeNamed(named) ?? 0);
+      opcode = cdb ? Number.parseInt(cdb[2] ?? '0', 16) : fallback;
+      if (m[3] !== undefined) named = (cdb?.[1] ?? '').trim();
+    } else if (m[4] !== undefined) {
+      opcode = 0x35;
+    }
+    const bracketed = m[6] !== undefined;
+    const senseKey = Number.parseInt((bracketed ? m[6] : m[10]) ?? '0', 16);
+    const asc = Number.parseInt((bracketed ? m[7] : m[12]) ?? '0', 16);
+    const ascq = Number.parseInt((bracketed ? m[8] : m[13]) ?? '0', 16);
+    const told = bracketed ? sentence(m[9] ?? '') : sentence([m[11] ?? '', ascText(asc, ascq) ?? ''].filter((t) => t !== '').join('. '));
     found.push({
       at: m.index,
       opcode,
       command: named === '' ? scsiCommandName(opcode) : named,
       senseKey,
-      asc: Number.parseInt(m[4] ?? '0', 16),
-      ascq: Number.parseInt(m[5] ?? '0', 16),
+      asc,
+      ascq,
       description: told === '' ? (SENSE_KEYS[senseKey] ?? `sense key ${senseKey}`) : told,
     });
   }
@@ -163,4 +226,34 @@ export function parseScsiFailures(text: string): ScsiFailure[] {
 export function describeScsiFailure(failure: ScsiFailure): string {
   const verb = failure.senseKey === SENSE_KEY_ILLEGAL_REQUEST ? 'refused' : 'failed';
   return `${formatCommand(failure)} ${verb}: sense ${formatSense(failure)} ${failure.description}`;
+}
+
+/**
+ * The sense data of a command sent with sg3-utils at `-vv` (`sg_turs -vv
+ * /dev/sr3`, `samples/tgt-sg-turs-lun-deleted.txt`): the raw bytes after
+ * ` Raw sense data (in hex)` (fixed or descriptor format), worded with the
+ * tool's `Additional sense:` line. Null when the output has no sense data
+ * (the command succeeded, or the tool failed before sending it).
+ */
+export function parseSgSense(text: string, opcode: number): ScsiFailure | null {
+  const raw = /Raw sense data \(in hex\)[^\r\n]*((?:\r?\n[ \t]*(?:[0-9a-fA-F]{2}[ \t]+)*[0-9a-fA-F]{2}[ \t]*)+)/.exec(text);
+  if (!raw) return null;
+  const bytes = (raw[1] ?? '').trim().split(/\s+/).map((b) => Number.parseInt(b, 16));
+  const format = (bytes[0] ?? 0) & 0x7f;
+  let senseKey: number | undefined;
+  let asc: number | undefined;
+  let ascq: number | undefined;
+  if (format === 0x70 || format === 0x71) [senseKey, asc, ascq] = [(bytes[2] ?? 0) & 0x0f, bytes[12], bytes[13]];
+  else if (format === 0x72 || format === 0x73) [senseKey, asc, ascq] = [(bytes[1] ?? 0) & 0x0f, bytes[2], bytes[3]];
+  if (senseKey === undefined || asc === undefined || ascq === undefined) return null;
+  const additional = /Additional sense: ([^\r\n]+)/.exec(text)?.[1]?.trim() ?? ascText(asc, ascq);
+  const key = SENSE_KEYS[senseKey] ?? `sense key ${senseKey}`;
+  return {
+    opcode,
+    command: scsiCommandName(opcode),
+    senseKey,
+    asc,
+    ascq,
+    description: additional === undefined ? key : `${key}, ${additional.charAt(0).toLowerCase()}${additional.slice(1)}`,
+  };
 }

@@ -7,6 +7,8 @@ import {
   MediaTooSmallError,
   NoMediaError,
   ToolError,
+  ToolKilledError,
+  UnitAttentionError,
   WriteError,
   WriteProtectedError,
   WrongMediaError,
@@ -14,7 +16,7 @@ import {
 import type { DriveError } from '../../src/errors.js';
 import { classifyBurnFailure } from '../../src/parse/burn-failure.js';
 import type { ToolRun } from '../../src/tool-process.js';
-import { loadSample } from '../support/load-sample.js';
+import { loadSample, loadStreams } from '../support/load-sample.js';
 
 const device = '/dev/sr0';
 
@@ -177,10 +179,72 @@ describe('classifyBurnFailure on real-hardware texts quoted in the README', () =
     expect((err as MediaTooSmallError).availableSectors).toBe(333000);
   });
 
-  it('a tool killed by a signal -> ToolError saying so', () => {
+  it('a tool killed by a signal (not by a cancel of ours) -> ToolKilledError saying so', () => {
     const run: ToolRun = { program: 'cdrskin', exitCode: null, signal: 'SIGKILL', stdout: '', stderr: '', durationMs: 1 };
     const err = classifyBurnFailure(run, { device });
-    expect(err).toBeInstanceOf(ToolError);
-    expect(err.message).toBe(`${device}: cdrskin failed (killed by SIGKILL): no output`);
+    expect(err).toBeInstanceOf(ToolKilledError);
+    expect(err.code).toBe('TOOL_KILLED');
+    expect(err.message).toBe(`${device}: cdrskin was killed by SIGKILL, before it printed anything; a disc it was writing is unusable`);
+  });
+});
+
+/**
+ * The faults of the rig (test/rig/faults.rig.test.ts), as cdrskin met them on
+ * tgt's emulated DVD+R recorders in the QEMU guest: each names the drive's
+ * own words (the command and its sense) or the tool's fate, never a bare
+ * tool failure.
+ */
+describe('classifyBurnFailure on recorders failing mid-burn (tgt rig captures)', () => {
+  function fault(name: string, dev: string): DriveError {
+    const run = loadStreams(name);
+    const err = classifyBurnFailure(run, { device: dev, writeMode: 'tao' });
+    expect(err).not.toBeInstanceOf(ToolError);
+    expect(err.device).toBe(dev);
+    expect(err.tool?.tool).toBe('cdrskin');
+    expect(err.message).not.toMatch(/\n/);
+    return err;
+  }
+
+  it('the disc taken out mid-write (2/3A/00 on WRITE) -> NoMediaError with the sense', () => {
+    const err = fault('tgt-cdrskin-burn-disc-pulled.txt', '/dev/sr0');
+    expect(err).toBeInstanceOf(NoMediaError);
+    expect(err.message).toBe('/dev/sr0: the disc left the drive during the burn after 64 KiB: cdrskin: WRITE(10) (2Ah) failed: sense 2/3A/00 Drive not ready, medium not present');
+  });
+
+  it('the backing store full (3/11/00 on WRITE) -> WriteError with the sense and the bytes written', () => {
+    const err = fault('tgt-cdrskin-burn-backing-full.txt', '/dev/sr1');
+    expect(err).toBeInstanceOf(WriteError);
+    expect(err.code).toBe('WRITE_ERROR');
+    expect(err.driveFault).toBe(true);
+    expect((err as WriteError).bytesWritten).toBe(2097152);
+    expect(err.message).toBe('/dev/sr1: write error after 2.0 MiB: cdrskin: WRITE(10) (2Ah) failed: sense 3/11/00 Medium error, unrecovered read error; the disc is unusable');
+  });
+
+  it('cdrskin killed in the guest -> ToolKilledError with its last words', () => {
+    const err = fault('tgt-cdrskin-burn-killed.txt', '/dev/sr2');
+    expect(err).toBeInstanceOf(ToolKilledError);
+    expect(err.tool?.signal).toBe('SIGKILL');
+    expect(err.tool?.exitCode).toBeNull();
+    expect(err.driveFault).toBe(false);
+    expect(err.message).toBe('/dev/sr2: cdrskin was killed by SIGKILL, after it printed "Starting new track at sector: 0"; a disc it was writing is unusable');
+  });
+
+  it('another LUN of the target deleted (6/3F/0E) -> UnitAttentionError, not the drive\'s fault', () => {
+    const write = fault('tgt-cdrskin-burn-other-lun-deleted.txt', '/dev/sr0');
+    expect(write).toBeInstanceOf(UnitAttentionError);
+    expect(write.code).toBe('UNIT_ATTENTION');
+    expect(write.driveFault).toBe(false);
+    expect(write.retryable).toBe(true);
+    expect(write.message).toBe('/dev/sr0: the drive interrupted the burn with UNIT ATTENTION after 32 KiB: cdrskin: WRITE(10) (2Ah) failed: sense 6/3F/0E Drive event, reported LUNs data has changed; the disc is unusable');
+    const closing = fault('tgt-cdrskin-burn-other-lun-deleted-fixating.txt', '/dev/sr0');
+    expect(closing).toBeInstanceOf(UnitAttentionError);
+    expect((closing as UnitAttentionError).scsi).toMatchObject({ opcode: 0x35, senseKey: 6, asc: 0x3f, ascq: 0x0e });
+    expect(closing.message).toBe('/dev/sr0: the drive interrupted the burn with UNIT ATTENTION after 4.4 MiB: cdrskin: SYNCHRONIZE CACHE (35h) failed: sense 6/3F/0E Drive event, reported LUNs data has changed; the disc is unusable');
+  });
+
+  it('the LUN deleted (5/25/00 on WRITE) -> DriveGoneError with the sense', () => {
+    const err = fault('tgt-cdrskin-burn-lun-deleted.txt', '/dev/sr3');
+    expect(err).toBeInstanceOf(DriveGoneError);
+    expect(err.message).toBe('/dev/sr3: the drive is gone from the bus after 32 KiB: cdrskin: WRITE(10) (2Ah) refused: sense 5/25/00 Illegal request, logical unit not supported');
   });
 });

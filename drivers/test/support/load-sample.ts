@@ -4,7 +4,8 @@
  * (`fixtures/readme/`). A capture's first line is `$ command`, its last
  * `[exit code: N]`; what lies between is the tool's merged output, CRs kept.
  * The tgt captures (`tgt-*.txt`, optical tools reference §9) keep the streams
- * apart: `# stdout:`, the stdout, `# stderr:`, the stderr, `# exit: N`.
+ * apart: `# stdout:`, the stdout, `# stderr:`, the stderr, `# exit: N` (or
+ * `# exit: signal SIGKILL` for a tool killed by a signal).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -41,14 +42,17 @@ export interface StreamCapture {
   readonly command: string;
   readonly stdout: string;
   readonly stderr: string;
-  readonly exitCode: number;
+  /** Null when a signal ended the tool. */
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
 }
 
 /** Split a tgt-format capture (`# stdout:` / `# stderr:` / `# exit: N`); null for the merged format. */
 export function parseStreamCapture(text: string): StreamCapture | null {
-  const m = /^(\$ [^\n]*)\n# stdout:\n([\s\S]*?)# stderr:\n([\s\S]*?)# exit: (-?\d+)\s*$/.exec(text);
+  const m = /^(\$ [^\n]*)\n# stdout:\n([\s\S]*?)# stderr:\n([\s\S]*?)# exit: (-?\d+|signal (SIG[A-Z0-9]+))\s*$/.exec(text);
   if (!m) return null;
-  return { command: m[1] ?? '', stdout: m[2] ?? '', stderr: m[3] ?? '', exitCode: Number(m[4]) };
+  const signal = (m[5] ?? null) as NodeJS.Signals | null;
+  return { command: m[1] ?? '', stdout: m[2] ?? '', stderr: m[3] ?? '', exitCode: signal === null ? Number(m[4]) : null, signal };
 }
 
 /** A `ToolRun` from a tgt-format capture, each stream as the tool wrote it. */
@@ -58,7 +62,7 @@ export function loadStreams(name: string): ToolRun {
   return {
     program: programOf(capture.command),
     exitCode: capture.exitCode,
-    signal: null,
+    signal: capture.signal,
     stdout: capture.stdout,
     stderr: capture.stderr,
     durationMs: 0,
@@ -68,7 +72,7 @@ export function loadStreams(name: string): ToolRun {
 /** Split a capture into its command, output and exit code (a tgt capture's output is stdout then stderr). */
 export function parseSample(text: string): LoadedSample {
   const streams = parseStreamCapture(text);
-  if (streams) return { command: streams.command, output: `${streams.stdout}${streams.stderr}`, exitCode: streams.exitCode };
+  if (streams) return { command: streams.command, output: `${streams.stdout}${streams.stderr}`, exitCode: streams.exitCode ?? -1 };
   const firstBreak = text.indexOf('\n');
   const command = text.slice(0, firstBreak);
   if (!command.startsWith('$ ')) throw new Error(`not a capture: first line is ${JSON.stringify(command)}`);
