@@ -95,6 +95,12 @@ describe('drive views', () => {
     await publishState(env, 'sim:0', { state: 'blank', mediaType: 'CD-R' });
   });
 
+  it('an offline drive of an agent that answers: the drive, not the agent, is to be checked', async () => {
+    await publishState(env, 'sim:0', { state: 'offline' });
+    expect(await drive('sim:0')).toMatchObject({ state: 'offline', needsAttention: true, message: 'The drive does not answer: check its cable and power' });
+    await publishState(env, 'sim:0', { state: 'blank', mediaType: 'CD-R' });
+  });
+
   it('goes offline when the agent stops its heartbeat', async () => {
     await heartbeat(env, 'agent-a', ['sim:0', 'sim:1'], Date.now() - 60_000);
     expect(await drive('sim:0')).toMatchObject({ state: 'offline', needsAttention: true });

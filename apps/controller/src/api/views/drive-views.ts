@@ -313,9 +313,10 @@ function attention(
     case 'quarantined':
       return { message: `Quarantined: ${q?.reason ?? s.message ?? 'check the drive'}`, needsAttention: true };
     case 'offline':
-      return agentId === ''
-        ? { message: 'No agent has reported this drive', needsAttention: true }
-        : { message: `Agent ${agentId}${agent?.host ? ` on ${agent.host}` : ''} is not responding`, needsAttention: true };
+      if (agentId === '') return { message: 'No agent has reported this drive', needsAttention: true };
+      // The agent answers but its drive does not (gone from the bus, unplugged, powered off).
+      if (agent?.online === true) return { message: 'The drive does not answer: check its cable and power', needsAttention: true };
+      return { message: `Agent ${agentId}${agent?.host ? ` on ${agent.host}` : ''} is not responding`, needsAttention: true };
     case 'busy':
       return { message: s.message ?? null, needsAttention: false };
     default:
