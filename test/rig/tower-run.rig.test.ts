@@ -151,9 +151,16 @@ describe.skipIf(!SELECTED)('a tower run on real kernel recorders (tgt DVD+R over
   it('masters a burned disc into the library through the same path', guarded(async () => {
     const burned = rig.loader.kept.find((k) => k.lun === 1);
     expect(burned, 'a disc kept from recorder 1').toBeDefined();
-    // The operator puts a burned disc into /dev/sr0: tray open, disc in, tray closed.
+    // The operator puts a burned disc into /dev/sr0: the tower opens the tray (tgt refuses to take a disc
+    // out of a drive that has locked it), the disc goes in, the tray closes.
     rig.loader.hold(1, true);
-    await rig.tgt.setOnline(1, false);
+    const ejected = await rig.tower(['eject', '/dev/sr0'], { timeoutMs: 120_000 });
+    expect(ejected.code, ejected.stderr).toBe(0);
+    const openBy = Date.now() + 60_000;
+    while ((await rig.tgt.lunStates()).find((s) => s.lun === 1)?.online !== false) {
+      if (Date.now() > openBy) throw new Error('the tray of /dev/sr0 did not open');
+      await new Promise((r) => setTimeout(r, 250));
+    }
     await copyFile(burned!.file, rig.tgt.discFile(1));
     await rig.tgt.setOnline(1, true);
     const master = await rig.tower(['master', '/dev/sr0', '--name', 'from-the-rig', '--wait', '--json'], { timeoutMs: 300_000 });
