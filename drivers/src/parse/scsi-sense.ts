@@ -153,10 +153,11 @@ const LIBBURN_SENSE = String.raw`(?:\[([0-9A-Fa-f]{1,2}) ([0-9A-Fa-f]{1,2}) ([0-
 /**
  * The command, four ways: `on command 53h RESERVE TRACK`, `on write(1024,16)`,
  * a failed cache flush, or an error the drive reported after the command
- * had returned (`Asynchronous SCSI error on SYNCHRONIZE CACHE`).
+ * had returned (`Asynchronous SCSI error on SYNCHRONIZE CACHE`, or
+ * `… on waiting after START UNIT (+ LOAD)` while the disc was loading).
  */
 const LIBBURN = new RegExp(
-  String.raw`(?:SCSI error condition on command ([0-9A-Fa-f]{2})h ([^:\r\n]*?)|SCSI error on (write)\(\d+,\d+\)|(Failed to synchronize drive cache)\. SCSI error ?|Asynchronous SCSI error on ([A-Z][A-Z0-9 ()/]*?))\s*:\s*` +
+  String.raw`(?:SCSI error condition on command ([0-9A-Fa-f]{2})h ([^:\r\n]*?)|SCSI error on (write)\(\d+,\d+\)|(Failed to synchronize drive cache)\. SCSI error ?|Asynchronous SCSI error on (?:waiting after )?([A-Z][A-Z0-9 ()/+]*?))\s*:\s*` +
     LIBBURN_SENSE,
   'g',
 );
@@ -165,6 +166,8 @@ const LIBBURN_CDB = /^[^\r\n]*(?:CDB= ([^:\r\n]*?)\s*:|Attempted SCSI CDB:)\s*([
 
 /** The operation code of a command name this module knows. */
 function opcodeNamed(name: string): number | undefined {
+  // libburn says START UNIT (+ LOAD) for START STOP UNIT with the load bit.
+  if (/^(?:START|STOP) UNIT\b/.test(name)) return 0x1b;
   const found = Object.entries(COMMAND_NAMES).find(([, n]) => n === name);
   return found === undefined ? undefined : Number(found[0]);
 }

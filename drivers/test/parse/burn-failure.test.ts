@@ -242,6 +242,14 @@ describe('classifyBurnFailure on recorders failing mid-burn (tgt rig captures)',
     expect(closing.message).toBe('/dev/sr0: the drive interrupted the burn with UNIT ATTENTION after 4.4 MiB: cdrskin: SYNCHRONIZE CACHE (35h) failed: sense 6/3F/0E Drive event, reported LUNs data has changed; the disc is unusable');
   });
 
+  it('another LUN deleted while the disc was loading (6/3F/0E after START UNIT) -> UnitAttentionError, nothing written', () => {
+    const err = fault('tgt-cdrskin-burn-other-lun-deleted-start-unit.txt', '/dev/sr2');
+    expect(err).toBeInstanceOf(UnitAttentionError);
+    expect((err as UnitAttentionError).scsi).toMatchObject({ opcode: 0x1b, senseKey: 6, asc: 0x3f, ascq: 0x0e });
+    expect(err.driveFault).toBe(false);
+    expect(err.message).toBe('/dev/sr2: the drive interrupted the burn with UNIT ATTENTION: cdrskin: START UNIT (+ LOAD) (1Bh) failed: sense 6/3F/0E Drive event, reported LUNs data has changed; nothing was written');
+  });
+
   it('the LUN deleted (5/25/00 on WRITE) -> DriveGoneError with the sense', () => {
     const err = fault('tgt-cdrskin-burn-lun-deleted.txt', '/dev/sr3');
     expect(err).toBeInstanceOf(DriveGoneError);
