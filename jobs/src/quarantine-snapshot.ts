@@ -5,6 +5,7 @@
  * where each drive sent an `HGET`).
  */
 import type { Redis } from 'ioredis';
+import { parseQuarantine } from './drive-quarantine.js';
 import type { QuarantineInfo } from './drive-quarantine.js';
 import type { KeySpace } from './queue-names.js';
 
@@ -28,9 +29,9 @@ export class QuarantineSnapshot {
    */
   async of(driveId: string, maxAgeMs: number): Promise<QuarantineInfo | null> {
     const snap = this.#snap;
-    if (snap !== null && Date.now() - snap.at < maxAgeMs) return snap.drives.get(driveId) ?? null;
+    if (snap !== null && performance.now() - snap.at < maxAgeMs) return snap.drives.get(driveId) ?? null;
     const epoch = this.#epoch;
-    const at = Date.now();
+    const at = performance.now();
     const h = await this.#redis.hgetall(this.#keys.quarantine());
     const drives = new Map(Object.entries(h).map(([id, raw]) => [id, parseQuarantine(raw)]));
     if (epoch === this.#epoch && (this.#snap === null || this.#snap.at < at)) this.#snap = { at, drives };
@@ -41,14 +42,5 @@ export class QuarantineSnapshot {
   invalidate(): void {
     this.#epoch++;
     this.#snap = null;
-  }
-}
-
-/** A quarantine hash value (JSON `QuarantineInfo`; a plain reason from elsewhere is taken as is). */
-function parseQuarantine(raw: string): QuarantineInfo {
-  try {
-    return JSON.parse(raw) as QuarantineInfo;
-  } catch {
-    return { reason: raw, failures: 0, at: 0 };
   }
 }

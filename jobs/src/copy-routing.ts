@@ -1,0 +1,150 @@
+/**
+ * Which drive burns a copy: the policy a drive worker applies to a copy job
+ * it fetched, before it burns anything. No Redis here: the facts that cost a
+ * read are asked for through {@link RoutingFacts}, and only when needed.
+ *
+ * - Allowed drives: a run may be restricted to some drives (`allowedDrives`);
+ *   a drive outside them never burns its copies.
+ * - Retry steering: a retry fetched by the very drive its slot last failed
+ *   on is steered away once per attempt, when another usable drive exists
+ *   (one not offline nor quarantined).
+ * - Hand-off: a copy the drive will not burn goes first to an idle drive of
+ *   the same agent that may burn it and waits with a blank (see
+ *   waiting-drives.ts): put back to the queue, it would be drawn again by
+ *   whichever drive looks next.
+ * - Put-back: otherwise the copy goes back to the queue, after a delay that
+ *   depends on why ({@link putBackDelayMs}).
+ */
+import type { DriveState } from './drive-state.js';
+
+/** Why a copy job goes back to the queue. */
+export type PutBackReason =
+  /** The drive is not among the run's allowed drives. */
+  | 'not-allowed'
+  /** A retry fetched by the drive it last failed on, steered away. */
+  | 'same-drive-retry'
+  /** The run is paused. */
+  | 'run-paused'
+  /** The disc in the drive was refused before anything was recorded. */
+  | 'media-refused'
+  /** Something went wrong while the drive held the copy (Redis, BullMQ). */
+  | 'error'
+  /** The drive stops and cancelled the copy's burn. */
+  | 'stopping'
+  /** A copy handed to this drive that it could not take after all. */
+  | 'not-taken';
+
+/** The delays of a drive worker's put-backs. */
+export interface PutBackDelays {
+  /** For a paused run, a refused disc, an error; also caps `not-allowed`. */
+  readonly putBackDelayMs: number;
+  /** For a retry steered away from the drive it last failed on. */
+  readonly sameDriveRetryDelayMs: number;
+}
+
+/** How long a copy put back for `reason` waits in the queue before any drive may take it, ms. */
+export function putBackDelayMs(reason: PutBackReason, delays: PutBackDelays): number {
+  switch (reason) {
+    // Back almost at once: the drives that may take it are not kept waiting.
+    case 'not-allowed': return Math.min(delays.putBackDelayMs, 50);
+    case 'same-drive-retry': return delays.sameDriveRetryDelayMs;
+    case 'stopping':
+    case 'not-taken': return 0;
+    default: return delays.putBackDelayMs;
+  }
+}
+
+/** Whether a drive may burn the copies of a run restricted to `allowedDrives` (undefined: every drive). */
+export function mayBurn(allowedDrives: readonly string[] | undefined, driveId: string): boolean {
+  return allowedDrives === undefined || allowedDrives.includes(driveId);
+}
+
+/** The drives (other than `self`) to which a copy may be handed. */
+export function handOffTargets(allowedDrives: readonly string[] | undefined, self: string): (driveId: string) => boolean {
+  return (id) => id !== self && mayBurn(allowedDrives, id);
+}
+
+/** Whether some drive other than `self` can take work now (it is neither offline nor quarantined). */
+export function anotherUsableDrive(drives: readonly { readonly driveId: string; readonly state: DriveState }[], self: string): boolean {
+  return drives.some((s) => s.driveId !== self && s.state !== 'offline' && s.state !== 'quarantined');
+}
+
+/** The part of a fetched copy job that routing reads. */
+export interface RoutedCopy {
+  readonly jobId: string;
+  /** Attempts BullMQ has made of the job so far (each retry is one more). */
+  readonly attemptsMade: number;
+  readonly runId: string;
+  readonly copy: number;
+  readonly allowedDrives?: readonly string[];
+}
+
+/** The facts routing may need; each costs a read, so routing asks only when it must. */
+export interface RoutingFacts {
+  /** The drive the copy slot's last attempt failed on, or null. */
+  lastFailedDrive(runId: string, copy: number): Promise<string | null>;
+  /** Every drive's published state. */
+  drives(): Promise<readonly { readonly driveId: string; readonly state: DriveState }[]>;
+}
+
+/** Where a fetched copy goes. */
+export type CopyRoute =
+  | { readonly kind: 'burn' }
+  | {
+    readonly kind: 'elsewhere';
+    readonly why: 'not-allowed' | 'same-drive-retry';
+    /** The waiting drives of the agent it may be handed to. */
+    readonly handOffTo: (driveId: string) => boolean;
+    /** When no drive takes it: back to the queue after this long, ms. */
+    readonly putBackDelayMs: number;
+    /** When put back: the drives to call to it (they may be another agent's), or null. */
+    readonly callDrives: readonly string[] | null;
+  };
+
+/** Most steered attempts remembered before the memory is cleared. */
+const MAX_STEERED = 1000;
+
+/** The routing policy of one drive. Its only memory: which retries it steered away already. */
+export class CopyRouting {
+  readonly #driveId: string;
+  readonly #delays: PutBackDelays;
+  /** Attempts (`jobId#attemptsMade`) already steered away from this drive once. */
+  readonly #steered = new Set<string>();
+
+  constructor(driveId: string, delays: PutBackDelays) {
+    this.#driveId = driveId;
+    this.#delays = delays;
+  }
+
+  /** Decide where a fetched copy goes. */
+  async route(copy: RoutedCopy, facts: RoutingFacts): Promise<CopyRoute> {
+    const self = this.#driveId;
+    const handOffTo = handOffTargets(copy.allowedDrives, self);
+    if (!mayBurn(copy.allowedDrives, self)) {
+      return {
+        kind: 'elsewhere', why: 'not-allowed', handOffTo,
+        putBackDelayMs: putBackDelayMs('not-allowed', this.#delays), callDrives: copy.allowedDrives ?? null,
+      };
+    }
+    if (await this.#steerAway(copy, facts)) {
+      return { kind: 'elsewhere', why: 'same-drive-retry', handOffTo, putBackDelayMs: putBackDelayMs('same-drive-retry', this.#delays), callDrives: null };
+    }
+    return { kind: 'burn' };
+  }
+
+  /** How long a copy put back for `reason` waits, ms. */
+  putBackDelayMs(reason: PutBackReason): number {
+    return putBackDelayMs(reason, this.#delays);
+  }
+
+  /** A retry fetched by the drive its slot last failed on is steered away, once per attempt, when another drive can take it. */
+  async #steerAway(copy: RoutedCopy, facts: RoutingFacts): Promise<boolean> {
+    if ((await facts.lastFailedDrive(copy.runId, copy.copy)) !== this.#driveId) return false;
+    const key = `${copy.jobId}#${copy.attemptsMade}`;
+    if (this.#steered.has(key)) return false;
+    if (!anotherUsableDrive(await facts.drives(), this.#driveId)) return false;
+    if (this.#steered.size > MAX_STEERED) this.#steered.clear();
+    this.#steered.add(key);
+    return true;
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The options of a drive worker, their defaults (applied once, by
+ * {@link resolveDriveWorkerOptions}), and what a worker reports to its
+ * listeners ({@link DriveWorkerListener}).
+ */
+import type { Drive, MediaClass } from 'node-cdrecord-wrapper';
+import type { AgentConnections } from './agent-connections.js';
+import type { QuarantineInfo } from './drive-quarantine.js';
+import type { DriveStatus } from './drive-state.js';
+import { MEDIA_CLASSES } from './queue-names.js';
+import type { AttemptRecord } from './run-records.js';
+import type { AttemptEndEvent } from './run-events.js';
+
+/** Options of a {@link DriveWorker}. */
+export interface DriveWorkerOptions {
+  readonly drive: Drive;
+  /**
+   * Stable drive id.
+   * @defaultValue `(await drive.info()).stableId`
+   */
+  readonly driveId?: string;
+  /** Host running this worker (recorded with each attempt). */
+  readonly agentId: string;
+  /** What the operator calls the drive (recorded with each attempt). */
+  readonly driveLabel?: string;
+  /**
+   * The agent's shared connections. When given, `redisUrl`, `prefix`,
+   * `bullPrefix`, `lockDurationMs` and `stalledIntervalMs` are theirs and
+   * ignored here; the worker leaves them open when it closes.
+   * @defaultValue a private set, opened with `redisUrl` and closed with the worker
+   */
+  readonly connections?: AgentConnections;
+  /** Redis of a worker without shared `connections` (it then opens its own). */
+  readonly redisUrl?: string;
+  /**
+   * Prefix of this package's keys (private connections only).
+   * @defaultValue `tower` (applied by `AgentConnections`)
+   */
+  readonly prefix?: string;
+  /**
+   * BullMQ key prefix (private connections only).
+   * @defaultValue BullMQ's, `bull` (applied by `AgentConnections`)
+   */
+  readonly bullPrefix?: string;
+  /**
+   * Media classes this drive takes copies for.
+   * @defaultValue every class (`MEDIA_CLASSES`)
+   */
+  readonly classes?: readonly MediaClass[];
+  /**
+   * How often to look at the drive and the queue while idle, ms.
+   * @defaultValue 1000
+   */
+  readonly pollIntervalMs?: number;
+  /**
+   * BullMQ lock duration, ms; extended every half of it (private connections only).
+   * @defaultValue 30 000 (applied by `AgentConnections`)
+   */
+  readonly lockDurationMs?: number;
+  /**
+   * K: drive-fault failures in a row that quarantine the drive.
+   * @defaultValue 3
+   */
+  readonly quarantineAfter?: number;
+  /**
+   * Delay for a retry fetched by the drive it last failed on, ms.
+   * @defaultValue 5000
+   */
+  readonly sameDriveRetryDelayMs?: number;
+  /**
+   * Delay for a job put back (paused run, refused disc, not an allowed drive), ms.
+   * @defaultValue 2000
+   */
+  readonly putBackDelayMs?: number;
+  /**
+   * Minimum ms between progress-only state publications.
+   * @defaultValue 250
+   */
+  readonly progressIntervalMs?: number;
+  /**
+   * The drive has an auto-loader: finished discs are taken out and blanks put
+   * in without a person, so `done`/`failed` give way to `empty` after the eject.
+   * @defaultValue false
+   */
+  readonly autoLoader?: boolean;
+  /**
+   * How often BullMQ looks for stalled jobs (a crashed worker's), ms (private connections only).
+   * @defaultValue the lock duration (applied by `AgentConnections`)
+   */
+  readonly stalledIntervalMs?: number;
+  /**
+   * Subscribe to the drive's media changes (a disc inserted, the tray closed)
+   * so an idle worker looks at once instead of at its next poll; returns the
+   * unsubscribe function. Polling still runs as the fallback.
+   * @defaultValue none: the worker only polls
+   */
+  readonly watchMedia?: (onChange: () => void) => () => void;
+}
+
+/** The worker's own defaults (the connection options' are `AgentConnections`'). */
+export const DRIVE_WORKER_DEFAULTS = {
+  classes: MEDIA_CLASSES,
+  pollIntervalMs: 1000,
+  quarantineAfter: 3,
+  sameDriveRetryDelayMs: 5000,
+  putBackDelayMs: 2000,
+  progressIntervalMs: 250,
+  autoLoader: false,
+} as const satisfies Partial<DriveWorkerOptions>;
+
+type Defaulted = keyof typeof DRIVE_WORKER_DEFAULTS;
+
+/** A worker's options with its own defaults applied. */
+export type ResolvedDriveWorkerOptions = Omit<DriveWorkerOptions, Defaulted> & Required<Pick<DriveWorkerOptions, Defaulted>>;
+
+/** Apply the worker's defaults: the one place they are applied. */
+export function resolveDriveWorkerOptions(options: DriveWorkerOptions): ResolvedDriveWorkerOptions {
+  const d = DRIVE_WORKER_DEFAULTS;
+  return {
+    ...options,
+    classes: options.classes ?? d.classes,
+    pollIntervalMs: options.pollIntervalMs ?? d.pollIntervalMs,
+    quarantineAfter: options.quarantineAfter ?? d.quarantineAfter,
+    sameDriveRetryDelayMs: options.sameDriveRetryDelayMs ?? d.sameDriveRetryDelayMs,
+    putBackDelayMs: options.putBackDelayMs ?? d.putBackDelayMs,
+    progressIntervalMs: options.progressIntervalMs ?? d.progressIntervalMs,
+    autoLoader: options.autoLoader ?? d.autoLoader,
+  };
+}
+
+/** What a drive worker reports, as listeners (`worker.on(event, listener)`). */
+export interface DriveWorkerListener {
+  /** The drive's state changed (progress throttled to 4/s, state changes never dropped). */
+  state: (status: DriveStatus) => void;
+  /** An attempt was recorded; the burn starts now. */
+  'attempt-begin': (attempt: AttemptRecord) => void;
+  /** An attempt was closed. */
+  'attempt-end': (event: AttemptEndEvent) => void;
+  /** The drive was quarantined. */
+  quarantined: (info: QuarantineInfo) => void;
+  /** Something went wrong outside a copy (Redis, BullMQ); the worker goes on. */
+  error: (error: Error) => void;
+}
+
+/** {@link DriveWorkerListener} as the event map of a `TypedEmitter`: event name → listener arguments. */
+export type DriveWorkerEvents = { [K in keyof DriveWorkerListener]: Parameters<DriveWorkerListener[K]> };
