@@ -1,6 +1,9 @@
 /**
  * The controller's HTTP API and live feed, as types only. Shared by the
  * controller, the `tower` CLI and the operator UI; no runtime code here.
+ * The request and view types are those of the TypeBox schemas the routes
+ * declare (`request-schemas.ts`, `view-schemas.ts`: documented there),
+ * read-only throughout; only the feed's events are written out here.
  *
  * Every route is under `/api`. Auth: `Authorization: Bearer <token>`; a
  * token has the role `viewer` (read-only) or `operator` (everything). Errors
@@ -53,315 +56,50 @@
  * connections are closed (`feed:error` REVOKED).
  */
 
-export type Role = 'viewer' | 'operator';
+import type { Static, TSchema } from 'typebox';
+import type * as Req from './request-schemas.js';
+import type * as View from './view-schemas.js';
 
-export interface ApiErrorBody {
-  readonly error: {
-    /** Stable code: INVALID_INPUT, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT, TOO_LARGE, or a drive/library error code. */
-    readonly code: string;
-    readonly message: string;
-    /** The request field at fault, for INVALID_INPUT. */
-    readonly field?: string;
-    /** A run control conflict (409): the state the run was found in (queued, running, paused, cancelling, completed, failed, cancelled). */
-    readonly state?: string;
-  };
-}
+/** `T` with every property and array read-only, however deep. */
+export type DeepReadonly<T> = T extends readonly (infer E)[]
+  ? readonly DeepReadonly<E>[]
+  : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
 
-export interface HealthView {
-  readonly ok: boolean;
-  readonly version: string;
-  readonly redis: 'up' | 'down';
-  readonly uptimeSeconds: number;
-}
+/** The type of the values a schema accepts, read-only throughout. */
+export type ApiType<S extends TSchema> = DeepReadonly<Static<S>>;
 
-export interface WhoAmI {
-  readonly name: string;
-  readonly role: Role;
-}
+export type Role = ApiType<typeof View.Role>;
+export type ApiErrorBody = ApiType<typeof View.ErrorBody>;
+export type HealthView = ApiType<typeof View.HealthView>;
+export type WhoAmI = ApiType<typeof View.WhoAmI>;
+export type DriveStateName = ApiType<typeof View.DriveStateName>;
+export type DriveView = ApiType<typeof View.DriveView>;
+export type DriveStats = ApiType<typeof View.DriveStats>;
+export type DriveDetail = ApiType<typeof View.DriveDetail>;
+export type AgentView = ApiType<typeof View.AgentView>;
+export type ImageView = ApiType<typeof View.ImageView>;
+export type MasterView = ApiType<typeof View.MasterView>;
+export type RunStatusName = ApiType<typeof View.RunStatusName>;
+export type RunView = ApiType<typeof View.RunView>;
+export type AttemptOutcomeName = ApiType<typeof Req.AttemptOutcomeName>;
+export type AttemptView = ApiType<typeof View.AttemptView>;
+export type RunReport = ApiType<typeof View.RunReport>;
+export type ScreenView = ApiType<typeof View.ScreenView>;
+export type ScreenPairing = ApiType<typeof View.ScreenPairing>;
+export type ScreenClaim = ApiType<typeof View.ScreenClaim>;
+export type AuditEntry = ApiType<typeof View.AuditEntry>;
 
-/** Drive states, as the UI shows them (DESIGN.md). */
-export type DriveStateName =
-  | 'offline' | 'empty' | 'blank' | 'burning' | 'verifying' | 'done' | 'failed' | 'wrong-media' | 'quarantined' | 'busy';
-
-/** One drive on the tower screen. `id` is the drive's stable id (by-path, stdio path or sim:N). */
-export interface DriveView {
-  readonly id: string;
-  readonly agentId: string;
-  /** Operator's label and position in the tower (config); position orders tiles within an agent. */
-  readonly label: string;
-  readonly position: number;
-  readonly state: DriveStateName;
-  readonly mediaType: string | null;
-  readonly percent: number | null;
-  readonly speedX: number | null;
-  readonly speedMBps: number | null;
-  readonly etaSeconds: number | null;
-  readonly bufferPercent: number | null;
-  readonly runId: string | null;
-  readonly copy: number | null;
-  /** What a person must do, in words, for states that need one. */
-  readonly message: string | null;
-  readonly needsAttention: boolean;
-  readonly passed: number;
-  readonly failed: number;
-  readonly quarantine: { readonly reason: string; readonly at: number; readonly by: string } | null;
-  readonly updatedAt: number;
-}
-
-export interface DriveStats {
-  readonly driveId: string;
-  readonly discs: number;
-  readonly passed: number;
-  readonly failed: number;
-  readonly failureRate: number;
-  readonly totalBytes: number;
-  readonly lastError: { readonly code: string; readonly message: string; readonly at: number } | null;
-  readonly quarantineHistory: readonly { readonly reason: string; readonly at: number; readonly by: string; readonly releasedAt?: number; readonly releasedBy?: string }[];
-}
-
-export interface DriveDetail extends DriveView {
-  readonly stats: DriveStats;
-  readonly recentAttempts: readonly AttemptView[];
-}
-
-export interface QuarantineRequest {
-  /** Why, in words (1..500 characters). */
-  readonly reason: string;
-}
-
-export interface AgentView {
-  readonly id: string;
-  readonly host: string;
-  readonly online: boolean;
-  readonly lastHeartbeat: number;
-  readonly driveIds: readonly string[];
-}
-
-export interface ImageView {
-  readonly id: string;
-  readonly name: string;
-  readonly format: 'iso' | 'cue';
-  readonly sizeBytes: number;
-  readonly sectors: number;
-  readonly sha256: string;
-  readonly volumeLabel: string | null;
-  readonly filesystems: readonly string[];
-  readonly mediaSizes: readonly string[];
-  readonly mediaClass: string | null;
-  readonly tracks: readonly { readonly number: number; readonly mode: string; readonly startSector: number; readonly sectors: number }[];
-  readonly provenance: { readonly kind: string; readonly detail: string; readonly at: string };
-  readonly damaged: boolean;
-  readonly damage: readonly { readonly startSector: number; readonly sectors: number }[];
-  readonly inUse: boolean;
-  readonly createdAt: string;
-}
-
-export interface ImportRequest {
-  /** Server-side path, inside a configured import root. */
-  readonly path: string;
-  readonly name?: string;
-}
-
-export interface RenameRequest {
-  readonly name: string;
-}
-
-export interface MasterRequest {
-  readonly driveId: string;
-  readonly name: string;
-  /** Default: chosen from the disc (ISO for one data track, BIN/CUE otherwise). */
-  readonly format?: 'iso' | 'bin-cue';
-  /** Accept a master with unreadable sectors into the library (marked damaged). Default false. */
-  readonly allowDamaged?: boolean;
-  /** Re-reads of each bad sector (0..20). Default 3. */
-  readonly retries?: number;
-}
-
-export interface MasterView {
-  readonly id: string;
-  readonly driveId: string;
-  readonly name: string;
-  readonly status: 'queued' | 'reading' | 'done' | 'failed' | 'cancelled';
-  readonly bytesRead: number;
-  readonly bytesTotal: number;
-  readonly speedMBps: number | null;
-  readonly etaSeconds: number | null;
-  readonly unreadableSectors: number;
-  readonly damage: readonly { readonly startSector: number; readonly sectors: number }[];
-  readonly imageId: string | null;
-  readonly error: { readonly code: string; readonly message: string } | null;
-  readonly startedAt: number;
-  readonly endedAt: number | null;
-}
-
-export type VerifyPolicyInput = 'all' | 'first-per-drive' | 'off' | { readonly everyNth: number };
-
-export interface CreateRunRequest {
-  readonly imageId: string;
-  /** Good copies wanted: integer 1..10000. */
-  readonly copies: number;
-  /** Default 'all'. */
-  readonly verify?: VerifyPolicyInput;
-  /** Write speed in x (1..100); default the drives' maximum. */
-  readonly speed?: number;
-  /** Test burn before each real one. Default false. */
-  readonly dummyFirst?: boolean;
-  /** Drive ids or group names that may take part; default all. */
-  readonly drives?: readonly string[];
-  /** 1 (first) .. 1000; default 100. */
-  readonly priority?: number;
-  /** Label text for the report (0..200 characters). */
-  readonly label?: string;
-  /** Attempts per copy before it is replaced (1..10). Default 3. */
-  readonly maxAttemptsPerCopy?: number;
-  /**
-   * Blank media class the copies go on (`cd`, `dvd`, `dvd-dl`, `bd`, `bd-dl`).
-   * Default: the smallest class the image fits among those the tower's drives
-   * hold blanks of now, else the smallest class it fits.
-   */
-  readonly media?: 'cd' | 'dvd' | 'dvd-dl' | 'bd' | 'bd-dl';
-}
-
-export interface CancelRunRequest {
-  /** Burns in flight: let them finish (reported as cancelled or surplus) or stop them now. Default 'cancel'. */
-  readonly inFlight?: 'cancel' | 'finish';
-}
-
-export type RunStatusName = 'queued' | 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
-
-export interface RunView {
-  readonly id: string;
-  readonly imageId: string;
-  readonly imageName: string;
-  readonly label: string | null;
-  readonly mediaClass: string;
-  readonly copies: number;
-  readonly status: RunStatusName;
-  readonly statusReason: string | null;
-  readonly verify: string;
-  readonly priority: number;
-  readonly passed: number;
-  readonly failed: number;
-  readonly inProgress: number;
-  readonly remaining: number;
-  readonly surplus: number;
-  readonly cancelled: number;
-  readonly interrupted: number;
-  /** Good discs per hour since the run started. */
-  readonly discsPerHour: number | null;
-  readonly etaSeconds: number | null;
-  readonly createdAt: number;
-  readonly completedAt: number | null;
-  readonly createdBy: string;
-}
-
-export type AttemptOutcomeName = 'passed' | 'failed' | 'cancelled' | 'interrupted';
-
-export interface AttemptView {
-  readonly id: string;
-  readonly runId: string;
-  readonly copy: number;
-  readonly driveId: string;
-  /** What the operator called the drive when the attempt began (for a real drive: kernel name, vendor and model); null in older history. */
-  readonly driveLabel: string | null;
-  readonly agentId: string;
-  readonly mediaType: string | null;
-  readonly imageSha256: string;
-  readonly startedAt: number;
-  readonly endedAt: number | null;
-  readonly bytes: number | null;
-  readonly averageSpeedX: number | null;
-  readonly verifyPolicy: string;
-  readonly verifyResult: string | null;
-  /** null while open. */
-  readonly outcome: AttemptOutcomeName | null;
-  readonly counted: boolean;
-  readonly surplus: boolean;
-  readonly error: { readonly code: string; readonly message: string; readonly output?: string } | null;
-}
-
-export interface HistoryQuery {
-  readonly runId?: string;
-  readonly driveId?: string;
-  readonly outcome?: AttemptOutcomeName;
-  /** Epoch ms, inclusive. */
-  readonly from?: number;
-  readonly to?: number;
-  readonly format?: 'json' | 'csv';
-  readonly limit?: number;
-}
-
-/**
- * A page of `GET /api/runs`, newest first (by creation time, then id).
- * Without `limit`, every run matching `status` comes back. The response
- * carries the number of runs matching `status` in the `X-Total-Count`
- * header. Offsets count from the newest run: a run that finishes between
- * two page requests can appear on two pages, never on none (finished runs
- * do not leave the finished set).
- */
-export interface RunsQuery {
-  /** `active`: queued, running or paused; `finished`: completed, cancelled or failed; `all` (default). */
-  readonly status?: 'all' | 'active' | 'finished';
-  /** Runs to skip, 0..1000000. Default 0. */
-  readonly offset?: number;
-  /** Largest page, 1..1000. Default: no limit. */
-  readonly limit?: number;
-}
-
-export interface RunReport {
-  readonly run: RunView;
-  readonly attempts: readonly AttemptView[];
-  readonly generatedAt: number;
-}
-
-/** A wall screen: paired (it holds a screen token, role viewer), or pending (its pairing code not used yet). */
-export interface ScreenView {
-  /** `scr-` and 10 hex digits. */
-  readonly id: string;
-  readonly name: string;
-  readonly status: 'pending' | 'paired';
-  readonly createdAt: number;
-  /** The operator who made the pairing code. */
-  readonly createdBy: string;
-  /** When the pairing code expires (pending only, else null). */
-  readonly expiresAt: number | null;
-  readonly pairedAt: number | null;
-}
-
-export interface PairScreenRequest {
-  /** The screen's name: 1..64 letters, digits, spaces and . _ - (starting with a letter or digit). */
-  readonly name: string;
-}
-
-/** A new pairing code: shown once, only its digest is kept. */
-export interface ScreenPairing {
-  readonly screen: ScreenView;
-  /** 8 characters as `ABCD-EFGH` (no 0, O, 1, I, L); typed in any case, with or without the dash. */
-  readonly code: string;
-  readonly expiresAt: number;
-}
-
-export interface ClaimScreenRequest {
-  /** The pairing code. */
-  readonly code: string;
-}
-
-/** A claimed pairing code: the screen's own token. Keep it in the screen's storage; send it as the bearer token and the feed's `auth.token`. */
-export interface ScreenClaim {
-  readonly token: string;
-  readonly id: string;
-  readonly name: string;
-  readonly role: 'viewer';
-}
-
-export interface AuditEntry {
-  readonly at: number;
-  readonly who: string;
-  readonly role: Role;
-  readonly action: string;
-  readonly target: string;
-  readonly detail: string;
-}
+export type QuarantineRequest = ApiType<typeof Req.QuarantineRequest>;
+export type ImportRequest = ApiType<typeof Req.ImportRequest>;
+export type RenameRequest = ApiType<typeof Req.RenameRequest>;
+export type MasterRequest = ApiType<typeof Req.MasterRequest>;
+export type VerifyPolicyInput = ApiType<typeof Req.VerifyPolicyInput>;
+export type CreateRunRequest = ApiType<typeof Req.CreateRunRequest>;
+export type CancelRunRequest = ApiType<typeof Req.CancelRunRequest>;
+export type HistoryQuery = ApiType<typeof Req.HistoryQuery>;
+export type RunsQuery = ApiType<typeof Req.RunsQuery>;
+export type PairScreenRequest = ApiType<typeof Req.PairScreenRequest>;
+export type ClaimScreenRequest = ApiType<typeof Req.ClaimScreenRequest>;
 
 /**
  * Live feed (socket.io, path `/socket.io`, handshake `auth: { token }`).

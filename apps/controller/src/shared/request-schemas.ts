@@ -1,0 +1,156 @@
+/**
+ * TypeBox schemas of what a client sends the API: ids in paths, request
+ * bodies and query strings. The routes validate against them, the OpenAPI
+ * document shows them, and `api-types.ts` derives the request types from
+ * them (`Static`), so they are the one definition of each request.
+ */
+import { Type } from 'typebox';
+
+const obj = { additionalProperties: false } as const;
+
+/** Image ids as the library makes them. */
+export const ImageId = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{2,63}$', description: 'image id' });
+/** Run ids (UUIDs, or ids a caller chose). */
+export const RunId = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,100}$', description: 'run id' });
+/** Drive ids: by-path names, `stdio:` paths, `sim:N`. */
+export const DriveId = Type.String({ pattern: '^[A-Za-z0-9:._/+@=,-]{1,256}$', description: 'drive id' });
+/** Master ids. */
+export const MasterId = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,100}$', description: 'master id' });
+/** Wall-screen ids: `scr-` and 10 hex digits. */
+export const ScreenId = Type.String({ pattern: '^scr-[0-9a-f]{10}$', description: 'screen id' });
+
+/** Marks a body schema whose body may be left out (see app.ts). */
+export const OPTIONAL_BODY = 'x-optional-body';
+
+/** How many copies are verified: 'all' (default), 'first-per-drive', 'off' or every n-th. */
+export const VerifyPolicyInput = Type.Union([
+  Type.Literal('all'),
+  Type.Literal('first-per-drive'),
+  Type.Literal('off'),
+  Type.Object({ everyNth: Type.Integer({ minimum: 1, maximum: 1000 }) }, obj),
+], { description: "'all' (default), 'first-per-drive', 'off' or { everyNth: n }" });
+
+/** Blank media classes a run's copies may go on. */
+export const MediaClassInput = Type.Union([
+  Type.Literal('cd'), Type.Literal('dvd'), Type.Literal('dvd-dl'), Type.Literal('bd'), Type.Literal('bd-dl'),
+], { description: 'blank media class the copies go on; default the smallest class the image fits that the tower\'s drives hold' });
+
+/**
+ * `POST /api/runs`. `copies`: good copies wanted (1..10000); `verify`
+ * default 'all'; `speed` in x (1..100), default the drives' maximum;
+ * `dummyFirst`: a test burn before each real one (default false); `drives`:
+ * drive ids or group names that may take part (default all); `priority`
+ * 1 (first) .. 1000, default 100; `label`: report text (0..200
+ * characters); `maxAttemptsPerCopy` (1..10, default 3): attempts per copy
+ * before it is replaced; `media`: default the smallest class the image fits
+ * among those the tower's drives hold blanks of now, else the smallest class
+ * it fits.
+ */
+export const CreateRunRequest = Type.Object({
+  imageId: ImageId,
+  copies: Type.Integer({ minimum: 1, maximum: 10000, description: 'good copies wanted' }),
+  verify: Type.Optional(VerifyPolicyInput),
+  speed: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'write speed in x' })),
+  dummyFirst: Type.Optional(Type.Boolean()),
+  drives: Type.Optional(Type.Array(DriveId, { minItems: 1, maxItems: 1000, description: 'drive ids or group names' })),
+  priority: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: '1 runs first; default 100' })),
+  label: Type.Optional(Type.String({ maxLength: 200 })),
+  maxAttemptsPerCopy: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
+  media: Type.Optional(MediaClassInput),
+}, { ...obj, title: 'CreateRunRequest' });
+
+/** `POST /api/runs/:id/cancel`: burns in flight finish (reported as cancelled or surplus) or stop now; default 'cancel'. */
+export const CancelRunRequest = Type.Object({
+  inFlight: Type.Optional(Type.Union([Type.Literal('cancel'), Type.Literal('finish')])),
+}, { ...obj, title: 'CancelRunRequest', [OPTIONAL_BODY]: true, description: 'optional body' });
+
+/** `POST /api/drives/:id/quarantine`: why, in words (1..500 characters). */
+export const QuarantineRequest = Type.Object({
+  reason: Type.String({ minLength: 1, maxLength: 500 }),
+}, { ...obj, title: 'QuarantineRequest' });
+
+/** `POST /api/images/import`: a server-side path, inside a configured import root. */
+export const ImportRequest = Type.Object({
+  path: Type.String({ minLength: 1, maxLength: 4096, description: 'server-side path inside an import root' }),
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+}, { ...obj, title: 'ImportRequest' });
+
+/** `POST /api/images/upload` query. */
+export const UploadQuery = Type.Object({
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  fileName: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+}, obj);
+
+/** `PATCH /api/images/:id`. */
+export const RenameRequest = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+}, { ...obj, title: 'RenameRequest' });
+
+/**
+ * `POST /api/masters`. `format` default: chosen from the disc (ISO for one
+ * data track, BIN/CUE otherwise); `allowDamaged`: accept a master with
+ * unreadable sectors into the library (marked damaged), default false;
+ * `retries`: re-reads of each bad sector (0..20), default 3.
+ */
+export const MasterRequest = Type.Object({
+  driveId: DriveId,
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  format: Type.Optional(Type.Union([Type.Literal('iso'), Type.Literal('bin-cue')])),
+  allowDamaged: Type.Optional(Type.Boolean()),
+  retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 20 })),
+}, { ...obj, title: 'MasterRequest' });
+
+/** `GET /api/runs/:id/report` query. */
+export const ReportQuery = Type.Object({
+  format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
+}, obj);
+
+/** How an attempt ended. */
+export const AttemptOutcomeName = Type.Union([
+  Type.Literal('passed'), Type.Literal('failed'), Type.Literal('cancelled'), Type.Literal('interrupted'),
+]);
+
+/** `GET /api/history` query: `from`/`to` epoch ms, inclusive. */
+export const HistoryQuery = Type.Object({
+  runId: Type.Optional(RunId),
+  driveId: Type.Optional(DriveId),
+  outcome: Type.Optional(AttemptOutcomeName),
+  from: Type.Optional(Type.Integer({ minimum: 0, description: 'epoch ms, inclusive' })),
+  to: Type.Optional(Type.Integer({ minimum: 0, description: 'epoch ms, inclusive' })),
+  format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, description: 'default 1000' })),
+}, obj);
+
+/** Largest page of `GET /api/runs`. */
+export const RUNS_MAX_LIMIT = 1000;
+
+/**
+ * `GET /api/runs` query: a page of runs, newest first (by creation time,
+ * then id). Without `limit`, every run matching `status` comes back. The
+ * response carries the number of runs matching `status` in the
+ * `X-Total-Count` header. Offsets count from the newest run: a run that
+ * finishes between two page requests can appear on two pages, never on none
+ * (finished runs do not leave the finished set).
+ */
+export const RunsQuery = Type.Object({
+  status: Type.Optional(Type.Union([Type.Literal('all'), Type.Literal('active'), Type.Literal('finished')], {
+    description: 'active: queued, running or paused; finished: completed, cancelled or failed; default all',
+  })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'runs to skip, newest first; default 0' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: RUNS_MAX_LIMIT, description: 'largest page; default no limit' })),
+}, { ...obj, title: 'RunsQuery' });
+
+/** `GET /api/audit` query. */
+export const AuditQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, description: 'default 100' })),
+}, obj);
+
+/** `POST /api/screens/pairing`: the screen's name, 1..64 letters, digits, spaces and . _ - (starting with a letter or digit). */
+export const PairScreenRequest = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9 ._-]*$', description: "the screen's name, e.g. wall-1" }),
+}, { ...obj, title: 'PairScreenRequest' });
+
+/** `POST /api/screens/claim`: the pairing code. */
+export const ClaimScreenRequest = Type.Object({
+  code: Type.String({ minLength: 8, maxLength: 9, pattern: '^[A-Za-z0-9]{4}[- ]?[A-Za-z0-9]{4}$', description: 'the pairing code, e.g. ABCD-EFGH' }),
+}, { ...obj, title: 'ClaimScreenRequest' });

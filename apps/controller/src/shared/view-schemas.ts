@@ -1,0 +1,158 @@
+/**
+ * TypeBox schemas of what the API answers: the views and the error body.
+ * Each route declares them as its response schemas (the OpenAPI document),
+ * the API tests check every answer against them, and `api-types.ts` derives
+ * the view types from them (`Static`), so they are the one definition of
+ * each view.
+ */
+import { Type } from 'typebox';
+import type { TSchema } from 'typebox';
+import { AttemptOutcomeName } from './request-schemas.js';
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+/**
+ * Every refusal: a 4xx/5xx status and this body. `code` is stable:
+ * INVALID_INPUT, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT, TOO_LARGE,
+ * or a drive/library error code; `field`: the request field at fault, for
+ * INVALID_INPUT.
+ */
+export const ErrorBody = Type.Object({
+  error: Type.Object({
+    code: Type.String(),
+    message: Type.String(),
+    field: Type.Optional(Type.String()),
+    state: Type.Optional(Type.String({ description: 'a run control conflict (409): the state the run was found in (queued, running, paused, cancelling, completed, failed, cancelled)' })),
+  }),
+}, { title: 'ApiErrorBody' });
+
+/** A token's role: `viewer` (read-only) or `operator` (everything). */
+export const Role = Type.Union([Type.Literal('viewer'), Type.Literal('operator')]);
+
+const Range = Type.Object({ startSector: Type.Integer(), sectors: Type.Integer() });
+
+export const HealthView = Type.Object({
+  ok: Type.Boolean(), version: Type.String(), redis: Type.Union([Type.Literal('up'), Type.Literal('down')]), uptimeSeconds: Type.Number(),
+}, { title: 'HealthView' });
+
+export const WhoAmI = Type.Object({ name: Type.String(), role: Role }, { title: 'WhoAmI' });
+
+/** Drive states, as the UI shows them (DESIGN.md). */
+export const DriveStateName = Type.Union([
+  Type.Literal('offline'), Type.Literal('empty'), Type.Literal('blank'), Type.Literal('burning'), Type.Literal('verifying'),
+  Type.Literal('done'), Type.Literal('failed'), Type.Literal('wrong-media'), Type.Literal('quarantined'), Type.Literal('busy'),
+]);
+
+const driveViewProps = {
+  /** The drive's stable id (by-path, stdio path or sim:N). */
+  id: Type.String(),
+  agentId: Type.String(),
+  /** Operator's label (config). */
+  label: Type.String(),
+  /** Position in the tower (config); orders tiles within an agent. */
+  position: Type.Number(),
+  state: DriveStateName,
+  mediaType: Nullable(Type.String()), percent: Nullable(Type.Number()), speedX: Nullable(Type.Number()), speedMBps: Nullable(Type.Number()),
+  etaSeconds: Nullable(Type.Number()), bufferPercent: Nullable(Type.Number()), runId: Nullable(Type.String()), copy: Nullable(Type.Integer()),
+  /** What a person must do, in words, for states that need one. */
+  message: Nullable(Type.String()),
+  needsAttention: Type.Boolean(), passed: Type.Integer(), failed: Type.Integer(),
+  quarantine: Nullable(Type.Object({ reason: Type.String(), at: Type.Number(), by: Type.String() })),
+  updatedAt: Type.Number(),
+};
+/** One drive on the tower screen. */
+export const DriveView = Type.Object(driveViewProps, { title: 'DriveView' });
+
+export const DriveStats = Type.Object({
+  driveId: Type.String(), discs: Type.Integer(), passed: Type.Integer(), failed: Type.Integer(), failureRate: Type.Number(), totalBytes: Type.Number(),
+  lastError: Nullable(Type.Object({ code: Type.String(), message: Type.String(), at: Type.Number() })),
+  quarantineHistory: Type.Array(Type.Object({
+    reason: Type.String(), at: Type.Number(), by: Type.String(), releasedAt: Type.Optional(Type.Number()), releasedBy: Type.Optional(Type.String()),
+  })),
+}, { title: 'DriveStats' });
+
+/** One burn (and verify) of one copy on one drive. */
+export const AttemptView = Type.Object({
+  id: Type.String(), runId: Type.String(), copy: Type.Integer(), driveId: Type.String(),
+  /** What the operator called the drive when the attempt began (for a real drive: kernel name, vendor and model); null in older history. */
+  driveLabel: Nullable(Type.String()),
+  agentId: Type.String(),
+  mediaType: Nullable(Type.String()), imageSha256: Type.String(), startedAt: Type.Number(), endedAt: Nullable(Type.Number()), bytes: Nullable(Type.Number()),
+  averageSpeedX: Nullable(Type.Number()), verifyPolicy: Type.String(), verifyResult: Nullable(Type.String()),
+  /** null while open. */
+  outcome: Nullable(AttemptOutcomeName),
+  counted: Type.Boolean(), surplus: Type.Boolean(),
+  error: Nullable(Type.Object({ code: Type.String(), message: Type.String(), output: Type.Optional(Type.String()) })),
+}, { title: 'AttemptView' });
+
+export const DriveDetail = Type.Object({
+  ...driveViewProps, stats: DriveStats, recentAttempts: Type.Array(AttemptView),
+}, { title: 'DriveDetail' });
+
+export const AgentView = Type.Object({
+  id: Type.String(), host: Type.String(), online: Type.Boolean(), lastHeartbeat: Type.Number(), driveIds: Type.Array(Type.String()),
+}, { title: 'AgentView' });
+
+export const ImageView = Type.Object({
+  id: Type.String(), name: Type.String(), format: Type.Union([Type.Literal('iso'), Type.Literal('cue')]), sizeBytes: Type.Number(),
+  sectors: Type.Integer(), sha256: Type.String(), volumeLabel: Nullable(Type.String()), filesystems: Type.Array(Type.String()),
+  mediaSizes: Type.Array(Type.String()), mediaClass: Nullable(Type.String()),
+  tracks: Type.Array(Type.Object({ number: Type.Integer(), mode: Type.String(), startSector: Type.Integer(), sectors: Type.Integer() })),
+  provenance: Type.Object({ kind: Type.String(), detail: Type.String(), at: Type.String() }),
+  damaged: Type.Boolean(), damage: Type.Array(Range), inUse: Type.Boolean(), createdAt: Type.String(),
+}, { title: 'ImageView' });
+
+export const MasterView = Type.Object({
+  id: Type.String(), driveId: Type.String(), name: Type.String(),
+  status: Type.Union([Type.Literal('queued'), Type.Literal('reading'), Type.Literal('done'), Type.Literal('failed'), Type.Literal('cancelled')]),
+  bytesRead: Type.Number(), bytesTotal: Type.Number(), speedMBps: Nullable(Type.Number()), etaSeconds: Nullable(Type.Number()),
+  unreadableSectors: Type.Integer(), damage: Type.Array(Range), imageId: Nullable(Type.String()),
+  error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })), startedAt: Type.Number(), endedAt: Nullable(Type.Number()),
+}, { title: 'MasterView' });
+
+export const RunStatusName = Type.Union([
+  Type.Literal('queued'), Type.Literal('running'), Type.Literal('paused'), Type.Literal('completed'), Type.Literal('cancelled'), Type.Literal('failed'),
+]);
+
+export const RunView = Type.Object({
+  id: Type.String(), imageId: Type.String(), imageName: Type.String(), label: Nullable(Type.String()), mediaClass: Type.String(),
+  copies: Type.Integer(), status: RunStatusName,
+  statusReason: Nullable(Type.String()), verify: Type.String(), priority: Type.Integer(), passed: Type.Integer(), failed: Type.Integer(),
+  inProgress: Type.Integer(), remaining: Type.Integer(), surplus: Type.Integer(), cancelled: Type.Integer(), interrupted: Type.Integer(),
+  /** Good discs per hour since the run started. */
+  discsPerHour: Nullable(Type.Number()),
+  etaSeconds: Nullable(Type.Number()), createdAt: Type.Number(), completedAt: Nullable(Type.Number()),
+  createdBy: Type.String(),
+}, { title: 'RunView' });
+
+export const RunReport = Type.Object({ run: RunView, attempts: Type.Array(AttemptView), generatedAt: Type.Number() }, { title: 'RunReport' });
+
+/** A wall screen: paired (it holds a screen token, role viewer), or pending (its pairing code not used yet). */
+export const ScreenView = Type.Object({
+  /** `scr-` and 10 hex digits. */
+  id: Type.String(),
+  name: Type.String(), status: Type.Union([Type.Literal('pending'), Type.Literal('paired')]),
+  createdAt: Type.Number(),
+  /** The operator who made the pairing code. */
+  createdBy: Type.String(),
+  /** When the pairing code expires (pending only, else null). */
+  expiresAt: Nullable(Type.Number()),
+  pairedAt: Nullable(Type.Number()),
+}, { title: 'ScreenView' });
+
+/** A new pairing code: shown once, only its digest is kept. */
+export const ScreenPairing = Type.Object({
+  screen: ScreenView,
+  /** 8 characters as `ABCD-EFGH` (no 0, O, 1, I, L); typed in any case, with or without the dash. */
+  code: Type.String(),
+  expiresAt: Type.Number(),
+}, { title: 'ScreenPairing' });
+
+/** A claimed pairing code: the screen's own token. Keep it in the screen's storage; send it as the bearer token and the feed's `auth.token`. */
+export const ScreenClaim = Type.Object({
+  token: Type.String(), id: Type.String(), name: Type.String(), role: Type.Literal('viewer'),
+}, { title: 'ScreenClaim' });
+
+export const AuditEntry = Type.Object({
+  at: Type.Number(), who: Type.String(), role: Role, action: Type.String(), target: Type.String(), detail: Type.String(),
+}, { title: 'AuditEntry' });
