@@ -276,10 +276,11 @@ export class AgentConnections {
     }
     if (epoch === this.#epoch) {
       this.#empty.add(cls);
-      let until = Date.now() + idleMs;
+      let until = performance.now() + idleMs;
       // BullMQ keeps the due time of the next delayed job it saw (not public API: used only when present).
       const due = (worker as unknown as { blockUntil?: unknown }).blockUntil;
-      if (typeof due === 'number' && due > 0) until = Math.min(until, due);
+      // It is epoch ms (BullMQ's delays run on the wall clock): as a wait from now.
+      if (typeof due === 'number' && due > 0) until = Math.min(until, performance.now() + Math.max(0, due - Date.now()));
       if (idleMs > 0) this.#emptyUntil.set(cls, until);
     }
     return undefined;
@@ -298,7 +299,7 @@ export class AgentConnections {
   }
 
   #closed(cls: MediaClass): boolean {
-    return (this.#emptyUntil.get(cls) ?? 0) > Date.now();
+    return (this.#emptyUntil.get(cls) ?? 0) > performance.now();
   }
 
   /**
@@ -316,7 +317,7 @@ export class AgentConnections {
    * for the whole agent.
    */
   callDrives(jobId: string, runId: string, drives: readonly string[], at: number): void {
-    const now = Date.now();
+    const now = performance.now();
     if ((this.#called.get(jobId) ?? 0) > now - 1000) return;
     if (this.#called.size > 1000) this.#called.clear();
     this.#called.set(jobId, now);

@@ -133,6 +133,10 @@ export async function processCopy(job: CopyJob, drive: Drive, ctx: CopyContext):
     throw new CopyFailedError(err, null, attemptErrorOf(err));
   }
 
+  const startedAt = now();
+  const startedMono = performance.now();
+  // The end is the start plus the time elapsed on the monotonic clock: a step of the wall clock mid-burn never makes a negative duration.
+  const endedAt = (): number => startedAt + Math.round(performance.now() - startedMono);
   const begun = await ctx.store.beginAttempt({
     id: randomUUID(),
     runId: job.runId,
@@ -144,7 +148,7 @@ export async function processCopy(job: CopyJob, drive: Drive, ctx: CopyContext):
     mediaType: media.type,
     imageSha256: job.imageSha256,
     verifyPolicy: verifyPolicyText(job.verify),
-    startedAt: now(),
+    startedAt,
     dummyFirst: job.dummyFirst === true,
   });
   if (!begun.ok) return { kind: 'skipped', reason: begun.reason };
@@ -176,7 +180,7 @@ export async function processCopy(job: CopyJob, drive: Drive, ctx: CopyContext):
     await ejectQuietly(drive, signal);
     const end = await ctx.store.endAttempt(attempt.id, {
       outcome: 'passed',
-      endedAt: now(),
+      endedAt: endedAt(),
       ...burned,
       averageSpeedMBps: burned.durationMs > 0 ? round2(burned.bytes / 1e6 / (burned.durationMs / 1000)) : 0,
       verifyResult,
@@ -192,7 +196,7 @@ export async function processCopy(job: CopyJob, drive: Drive, ctx: CopyContext):
     await ejectQuietly(drive, undefined);
     await ctx.store.endAttempt(attempt.id, {
       outcome: cancelled ? 'cancelled' : 'failed',
-      endedAt: now(),
+      endedAt: endedAt(),
       ...(burned ?? {}),
       verifyResult,
       error,

@@ -3,13 +3,14 @@
  * so Redis sees one pipeline per short window instead of a transaction per
  * drive update.
  *
- * A flush is one pipeline: one `MSET` (or `SET`) writing each changed drive's
- * state key once (its last status, as one JSON string), one `SADD` to the drives set for drives
- * this outbox has not announced yet, and one `PUBLISH` on
- * `DRIVE_EVENTS_CHANNEL` whose payload is a JSON array of the statuses, in
- * the order they were queued. The state keys are written before the
- * `PUBLISH`, on the same connection, so a subscriber that reads a drive's key
- * after the message sees at least that state.
+ * A flush is one script (atomic): each status queued takes the drive's next
+ * sequence number (`KeySpace.driveSeqs`, added to its JSON as `seq`), each
+ * changed drive's state key is written once (its last status), drives this
+ * outbox has not announced yet are added to the drives set, and one
+ * `PUBLISH` on `DRIVE_EVENTS_CHANNEL` carries a JSON array of the statuses,
+ * in the order they were queued. Readers order a drive's statuses by `seq`,
+ * so a status the controller wrote and one the agent wrote are ordered by
+ * when Redis took them, never by the two hosts' clocks.
  *
  * Flushes are at most `windowMs` apart (default 20 ms). After a quiet spell a
  * status goes out on the next turn of the event loop; in a busy spell the
@@ -24,12 +25,45 @@
  * message, in order.
  */
 import type { Redis } from 'ioredis';
-import type { DriveStatus } from './drive-state.js';
+import { PROGRESS_FIELDS, sameExcept } from './drive-status.js';
+import type { DriveStatus } from './drive-status.js';
 import { DRIVE_EVENTS_CHANNEL } from './queue-names.js';
 import type { KeySpace } from './queue-names.js';
 
-/** Fields whose change alone makes a status a progress update. */
-export const PROGRESS_FIELDS: ReadonlySet<string> = new Set(['percent', 'speedX', 'speedMBps', 'updatedAt']);
+/**
+ * KEYS: drives set, sequence hash, then the state key of each status.
+ * ARGV: channel, n, n fresh drive ids, then drive id and JSON of each status.
+ */
+const PUBLISH_SCRIPT = `
+local n = tonumber(ARGV[2])
+local out = {}
+local last = {}
+local order = {}
+for i = 1, #KEYS - 2 do
+  local id = ARGV[2 + n + 2 * i - 1]
+  local json = ARGV[2 + n + 2 * i]
+  local seq = redis.call('HINCRBY', KEYS[2], id, 1)
+  local stamped = string.sub(json, 1, -2) .. ',"seq":' .. seq .. '}'
+  out[i] = stamped
+  local key = KEYS[2 + i]
+  if last[key] == nil then order[#order + 1] = key end
+  last[key] = stamped
+end
+for _, key in ipairs(order) do redis.call('SET', key, last[key]) end
+if n > 0 then redis.call('SADD', KEYS[1], unpack(ARGV, 3, 2 + n)) end
+redis.call('PUBLISH', ARGV[1], '[' .. table.concat(out, ',') .. ']')
+return #out
+`;
+
+const COMMAND = 'towerPublishDriveStates';
+type PublishCommand = (numKeys: number, ...keysAndArgs: string[]) => Promise<unknown>;
+
+/** The script as a command of this connection (EVALSHA, loaded once). */
+function publishCommand(redis: Redis): PublishCommand {
+  const r = redis as unknown as Record<string, PublishCommand | undefined>;
+  if (r[COMMAND] === undefined) redis.defineCommand(COMMAND, { lua: PUBLISH_SCRIPT });
+  return (r[COMMAND] as PublishCommand).bind(redis);
+}
 
 /** Options of a {@link DriveStateOutbox}. */
 export interface DriveStateOutboxOptions {
@@ -47,7 +81,7 @@ export interface DriveStateOutboxOptions {
   readonly announceOnce?: boolean;
   /** Receives Redis errors (queueing and flushing never throw). */
   readonly onError?: (err: Error) => void;
-  /** Clock in ms; default `Date.now`. */
+  /** Monotonic clock in ms; default `performance.now`. */
   readonly now?: () => number;
 }
 
@@ -79,7 +113,7 @@ export class DriveStateOutbox {
   constructor(options: DriveStateOutboxOptions) {
     this.#o = options;
     this.#windowMs = Math.max(0, options.windowMs ?? 20);
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? (() => performance.now());
     this.#announceOnce = options.announceOnce ?? true;
     // A Redis that restarted may have lost the drives set: announce every drive again.
     if (this.#announceOnce) options.redis.on('ready', this.#onReady);
@@ -94,7 +128,8 @@ export class DriveStateOutbox {
   enqueue(status: DriveStatus): void {
     const previous = this.#previous.get(status.driveId);
     const progress = previous !== undefined && sameExcept(previous, status, PROGRESS_FIELDS);
-    const entry: Entry = { status, json: JSON.stringify(status), progress };
+    // Redis gives the sequence number (a status read back from Redis carries its old one).
+    const entry: Entry = { status, json: JSON.stringify(status.seq === undefined ? status : { ...status, seq: undefined }), progress };
     this.#previous.set(status.driveId, status);
     const i = this.#lastIndex.get(status.driveId);
     const last = i === undefined ? undefined : this.#queue[i];
@@ -103,6 +138,22 @@ export class DriveStateOutbox {
     } else {
       this.#lastIndex.set(status.driveId, this.#queue.length);
       this.#queue.push(entry);
+    }
+    this.#schedule();
+  }
+
+  /**
+   * Queue every drive's last status again, each as a change: someone else
+   * wrote these drives' states (the controller declared the agent dead while
+   * its heartbeats could not get through), and the keys must show the truth.
+   */
+  republishAll(): void {
+    const now = Date.now();
+    for (const previous of this.#previous.values()) {
+      const status: DriveStatus = { ...previous, updatedAt: now };
+      this.#previous.set(status.driveId, status);
+      this.#lastIndex.set(status.driveId, this.#queue.length);
+      this.#queue.push({ status, json: JSON.stringify({ ...status, seq: undefined }), progress: false });
     }
     this.#schedule();
   }
@@ -144,24 +195,12 @@ export class DriveStateOutbox {
     this.#lastIndex.clear();
     this.#lastFlushAt = this.#now();
     const { redis, keys } = this.#o;
-    const pipe = redis.pipeline();
-    // One write per drive: its last status in this batch.
-    const latest = new Map<string, Entry>();
-    for (const e of batch) latest.set(e.status.driveId, e);
-    if (latest.size === 1) {
-      for (const [driveId, e] of latest) pipe.set(keys.driveState(driveId), e.json);
-    } else {
-      pipe.mset(...[...latest].flatMap(([driveId, e]) => [keys.driveState(driveId), e.json]));
-    }
-    const fresh = [...latest.keys()].filter((id) => !this.#announced.has(id));
+    const fresh = [...new Set(batch.map((e) => e.status.driveId))].filter((id) => !this.#announced.has(id));
     if (this.#announceOnce) for (const id of fresh) this.#announced.add(id);
-    if (fresh.length > 0) pipe.sadd(keys.drives(), ...fresh);
-    pipe.publish(DRIVE_EVENTS_CHANNEL, `[${batch.map((e) => e.json).join(',')}]`);
-    const sent = pipe.exec().then(
-      (replies) => {
-        const failed = (replies ?? []).find(([err]) => err !== null)?.[0];
-        if (failed) this.#fail(failed, fresh);
-      },
+    const stateKeys = batch.map((e) => keys.driveState(e.status.driveId));
+    const args = [DRIVE_EVENTS_CHANNEL, String(fresh.length), ...fresh, ...batch.flatMap((e) => [e.status.driveId, e.json])];
+    const sent = publishCommand(redis)(2 + stateKeys.length, keys.drives(), keys.driveSeqs(), ...stateKeys, ...args).then(
+      () => undefined,
       (err: unknown) => this.#fail(err, fresh),
     );
     const previous = this.#inFlight;
@@ -172,13 +211,4 @@ export class DriveStateOutbox {
     for (const id of fresh) this.#announced.delete(id);
     this.#o.onError?.(err instanceof Error ? err : new Error(String(err)));
   }
-}
-
-/** True when `a` and `b` have the same value in every field but those in `ignore`. */
-export function sameExcept(a: object, b: object, ignore: ReadonlySet<string>): boolean {
-  const ra = a as Record<string, unknown>;
-  const rb = b as Record<string, unknown>;
-  for (const k in ra) if (!ignore.has(k) && ra[k] !== rb[k]) return false;
-  for (const k in rb) if (!ignore.has(k) && !(k in ra) && rb[k] !== undefined) return false;
-  return true;
 }

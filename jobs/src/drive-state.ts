@@ -14,38 +14,12 @@
  * is not held back.
  */
 import type { Redis } from 'ioredis';
-import type { MediaType } from 'node-cdrecord-wrapper';
-import { DriveStateOutbox, PROGRESS_FIELDS, sameExcept } from './drive-state-outbox.js';
+import { DriveStateOutbox } from './drive-state-outbox.js';
+import { PROGRESS_FIELDS, STAMP_FIELDS, parseDriveStatus, sameExcept } from './drive-status.js';
+import type { DriveStatus, DriveStatusUpdate } from './drive-status.js';
 import { KeySpace } from './queue-names.js';
 
-/** What the UI shows for a drive. */
-export type DriveState =
-  | 'offline' | 'empty' | 'blank' | 'burning' | 'verifying' | 'done' | 'failed' | 'wrong-media' | 'quarantined' | 'busy';
-
-/** One drive's published state. */
-export interface DriveStatus {
-  readonly driveId: string;
-  readonly agentId: string;
-  readonly state: DriveState;
-  readonly mediaType?: MediaType | null;
-  /** 0..100 of the current burn or verify. */
-  readonly percent?: number;
-  readonly speedX?: number;
-  readonly speedMBps?: number;
-  readonly runId?: string;
-  readonly copy?: number;
-  readonly attemptId?: string;
-  /** For states that need a person: what to do, in words. */
-  readonly message?: string;
-  /** The drive has an auto-loader: it takes discs out and puts blanks in by itself. */
-  readonly autoLoader?: boolean;
-  readonly updatedAt: number;
-}
-
-/** The fields a worker sets; ids and time are filled in. */
-export type DriveStatusUpdate = Omit<DriveStatus, 'driveId' | 'agentId' | 'updatedAt'>;
-
-const UPDATED_AT: ReadonlySet<string> = new Set(['updatedAt']);
+export * from './drive-status.js';
 
 /** Options of a {@link DriveStatePublisher}. */
 export interface DriveStatePublisherOptions {
@@ -68,7 +42,10 @@ export interface DriveStatePublisherOptions {
   readonly onStatus?: (status: DriveStatus) => void;
   /** Receives Redis errors of a private outbox and listener errors (publishing never throws). */
   readonly onError?: (err: Error) => void;
+  /** Monotonic clock of the progress throttle, ms; default `performance.now`. */
   readonly now?: () => number;
+  /** Wall clock of `updatedAt`, epoch ms; default `Date.now`. */
+  readonly wallClock?: () => number;
 }
 
 /** Publishes one drive's state, throttling progress but never a state change. */
@@ -76,6 +53,7 @@ export class DriveStatePublisher {
   readonly #o: DriveStatePublisherOptions;
   readonly #minInterval: number;
   readonly #now: () => number;
+  readonly #wall: () => number;
   readonly #outbox: DriveStateOutbox | null;
   #last: DriveStatus | null = null;
   /** When the last progress-only update was published (state changes do not count). */
@@ -86,7 +64,8 @@ export class DriveStatePublisher {
   constructor(options: DriveStatePublisherOptions) {
     this.#o = options;
     this.#minInterval = options.minIntervalMs ?? 250;
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? (() => performance.now());
+    this.#wall = options.wallClock ?? Date.now;
     this.#outbox = options.outbox ?? (options.redis === undefined ? null : new DriveStateOutbox({
       redis: options.redis,
       keys: options.keys ?? new KeySpace(),
@@ -104,10 +83,10 @@ export class DriveStatePublisher {
   /** Set the drive's state. Publishes now unless only progress fields changed within the interval. */
   update(update: DriveStatusUpdate): void {
     const now = this.#now();
-    const status: DriveStatus = { ...update, driveId: this.#o.driveId, agentId: this.#o.agentId, updatedAt: now };
+    const status: DriveStatus = { ...update, driveId: this.#o.driveId, agentId: this.#o.agentId, updatedAt: this.#wall() };
     const base = this.#pending ?? this.#last;
     if (base !== null && sameExcept(base, status, PROGRESS_FIELDS)) {
-      if (sameExcept(base, status, UPDATED_AT)) return;
+      if (sameExcept(base, status, STAMP_FIELDS)) return;
       const wait = this.#lastProgressAt + this.#minInterval - now;
       if (wait > 0) {
         this.#pending = status;
@@ -126,6 +105,18 @@ export class DriveStatePublisher {
     // A change of state supersedes a held progress update of the state before.
     this.#cancelPending();
     this.#publish(status, false);
+  }
+
+  /**
+   * Publish the current status again, as a change: after someone else wrote
+   * the drive's state (the controller declared the agent dead while its
+   * heartbeats could not get through), the drive's key shows this status again.
+   */
+  republish(): void {
+    const base = this.#pending ?? this.#last;
+    if (base === null) return;
+    this.#cancelPending();
+    this.#publish({ ...base, updatedAt: this.#wall() }, false);
   }
 
   /** Wait until every publication so far reached Redis (a held progress update is not one yet). */
@@ -179,23 +170,6 @@ export async function readAllDriveStatuses(redis: Redis, keys: KeySpace): Promis
     return v === null || v === undefined ? readDriveStatus(redis, keys, id) : parseDriveStatus(v);
   }));
   return all.filter((s): s is DriveStatus => s !== null);
-}
-
-/** A stored or published status (JSON), or null when it is not one. Null fields are left out. */
-export function parseDriveStatus(text: string | null): DriveStatus | null {
-  if (text === null) return null;
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof v !== 'object' || v === null) return null;
-  const r = v as Record<string, unknown>;
-  if (typeof r.driveId !== 'string' || typeof r.state !== 'string') return null;
-  for (const k of Object.keys(r)) if (r[k] === null) delete r[k];
-  if (typeof r.updatedAt !== 'number') r.updatedAt = 0;
-  return r as unknown as DriveStatus;
 }
 
 function fromLegacyHash(h: Record<string, string>): DriveStatus | null {

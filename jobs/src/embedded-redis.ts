@@ -149,7 +149,7 @@ async function startOn(binary: string, port: number, password: string, passwordF
     });
   });
   spawnFailed.catch(() => undefined);
-  const deadline = Date.now() + (options.startTimeoutMs ?? 10_000);
+  const deadline = performance.now() + (options.startTimeoutMs ?? 10_000);
   void exited.then(() => {
     running = false;
   });
@@ -162,7 +162,7 @@ async function startOn(binary: string, port: number, password: string, passwordF
       (async () => {
         while (running) {
           if (await ping(port, password)) return;
-          if (Date.now() > deadline) throw new EmbeddedRedisError(`${binary} did not answer PING on port ${port}`, output);
+          if (performance.now() > deadline) throw new EmbeddedRedisError(`${binary} did not answer PING on port ${port}`, output);
           await new Promise((r) => setTimeout(r, 25));
         }
       })(),

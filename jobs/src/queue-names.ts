@@ -108,6 +108,15 @@ export class KeySpace {
   driveState(driveId: string): string {
     return `${this.prefix}:drive:${driveId}:state`;
   }
+  /**
+   * Hash: drive id → the sequence number of its last published state. Every
+   * publisher of a drive's state (its agent, the controller's monitor) takes
+   * the next number here, so readers order a drive's states by it, never by
+   * the publishers' clocks.
+   */
+  driveSeqs(): string {
+    return `${this.prefix}:drive-seqs`;
+  }
   /** Set: ids of every drive that has published state. */
   drives(): string {
     return `${this.prefix}:drives`;

@@ -111,6 +111,10 @@ const END_ATTEMPT_BODY = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing', 0, 0, 0, 0} end
 if redis.call('HEXISTS', KEYS[1], 'endedAt') == 1 then return {'closed', 0, 0, 0, 0} end
 local outcome = ARGV[1]
+-- An end never precedes its start: the controller closing a dead agent's attempt reads another host's clock.
+local endedAt = ARGV[2]
+local startedAt = tonumber(redis.call('HGET', KEYS[1], 'startedAt') or '0') or 0
+if (tonumber(endedAt) or 0) < startedAt then endedAt = tostring(startedAt) end
 local copy = redis.call('HGET', KEYS[1], 'copy')
 local id = redis.call('HGET', KEYS[1], 'id')
 local wanted = tonumber(redis.call('HGET', KEYS[2], 'copies') or '0')
@@ -125,7 +129,7 @@ if outcome == 'passed' then
     if n == wanted then
       local st = redis.call('HGET', KEYS[2], 'status')
       if st == 'queued' or st == 'running' or st == 'paused' then
-        redis.call('HSET', KEYS[2], 'status', 'completed', 'completedAt', ARGV[2])
+        redis.call('HSET', KEYS[2], 'status', 'completed', 'completedAt', endedAt)
         completed = 1
       end
     end
@@ -143,7 +147,7 @@ elseif outcome == 'interrupted' then
 else
   return redis.error_reply('unknown outcome ' .. tostring(outcome))
 end
-redis.call('HSET', KEYS[1], 'endedAt', ARGV[2], 'outcome', outcome, 'counted', counted, 'surplus', surplus)
+redis.call('HSET', KEYS[1], 'endedAt', endedAt, 'outcome', outcome, 'counted', counted, 'surplus', surplus)
 if last > 2 then redis.call('HSET', KEYS[1], unpack(ARGV, 3, last)) end
 redis.call('SREM', KEYS[4], id)
 local driveId = redis.call('HGET', KEYS[1], 'driveId') or ''
@@ -153,7 +157,7 @@ if redis.call('HEXISTS', KEYS[6], 'passed:' .. driveId) == 1 then
 end
 if redis.call('EXISTS', KEYS[2]) == 1 then
   redis.call('HINCRBY', KEYS[2], 'open', -1)
-  redis.call('HSET', KEYS[2], 'updatedAt', ARGV[2])
+  redis.call('HSET', KEYS[2], 'updatedAt', endedAt)
 end
 return {'ok', counted, surplus, completed, n}
 `;

@@ -6,7 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DriveStatePublisher, readAllDriveStatuses, readDriveStatus } from '../src/drive-state.js';
+import { DriveStatePublisher, isNotOlder, readAllDriveStatuses, readDriveStatus } from '../src/drive-state.js';
 import type { DriveStatus } from '../src/drive-state.js';
 import { DriveStateOutbox } from '../src/drive-state-outbox.js';
 import { DRIVE_EVENTS_CHANNEL, KeySpace } from '../src/queue-names.js';
@@ -47,7 +47,8 @@ describe('DriveStateOutbox', () => {
   it('sends the updates of N drives in one window as one PUBLISH of N statuses, and flush() waits for Redis', async () => {
     const outbox = new DriveStateOutbox({ redis: env.client, keys, windowMs: 20 });
     const pubs = publishers(outbox, 50);
-    const msetBefore = await commandCalls('mset');
+    const setsBefore = await commandCalls('set');
+    const scriptsBefore = (await commandCalls('evalsha')) + (await commandCalls('eval'));
     const publishesBefore = await commandCalls('publish');
     for (const p of pubs) p.update({ state: 'blank', mediaType: 'CD-R' });
     expect(outbox.pending).toBe(50);
@@ -58,11 +59,35 @@ describe('DriveStateOutbox', () => {
     expect(stored).toHaveLength(50);
     expect(stored.every((s) => s.state === 'blank' && s.mediaType === 'CD-R')).toBe(true);
     expect(await commandCalls('publish')).toBe(publishesBefore + 1);
-    // One write of the 50 states.
-    expect(await commandCalls('mset')).toBe(msetBefore + 1);
+    // One script: 50 state writes, each status numbered.
+    expect((await commandCalls('evalsha')) + (await commandCalls('eval'))).toBe(scriptsBefore + 1);
+    expect(await commandCalls('set')).toBe(setsBefore + 50);
+    expect(stored.every((s) => s.seq === 1)).toBe(true);
     await waitFor(() => messages.length >= 1, 2_000, 'the message');
     expect(messages).toHaveLength(1);
     expect(messages[0]!.statuses.map((s) => s.driveId)).toEqual(pubs.map((_, i) => `sim:${i}`));
+    await outbox.close();
+  });
+
+  it('numbers each drive\'s statuses in the order Redis took them, whatever the publishers\' clocks say', async () => {
+    const outbox = new DriveStateOutbox({ redis: env.client, keys, windowMs: 0 });
+    const hour = 3_600_000;
+    // The controller's monitor with its clock an hour ahead, then the agent with the right time.
+    const ahead = new DriveStatePublisher({ driveId: 'sim:0', agentId: 'a', outbox, wallClock: () => Date.now() + hour });
+    const agent = new DriveStatePublisher({ driveId: 'sim:0', agentId: 'a', outbox });
+    ahead.update({ state: 'offline', message: 'agent a is not answering' });
+    await outbox.flush();
+    agent.update({ state: 'blank', mediaType: 'DVD+R' });
+    agent.update({ state: 'burning', mediaType: 'DVD+R', percent: 1 });
+    await outbox.flush();
+    await waitFor(() => messages.length >= 2, 2_000, 'two messages');
+    const seen = messages.flatMap((m) => m.statuses);
+    expect(seen.map((s) => [s.state, s.seq])).toEqual([['offline', 1], ['blank', 2], ['burning', 3]]);
+    // Newer by number though older by the clocks.
+    expect(seen[1]!.updatedAt).toBeLessThan(seen[0]!.updatedAt);
+    expect(isNotOlder(seen[0], seen[1]!)).toBe(true);
+    expect(isNotOlder(seen[2], seen[0]!)).toBe(false);
+    expect(await readDriveStatus(env.client, keys, 'sim:0')).toMatchObject({ state: 'burning', seq: 3 });
     await outbox.close();
   });
 

@@ -9,7 +9,7 @@
 import type { Redis } from 'ioredis';
 import { withDeadline } from '@tower/jobs';
 import type { AgentLease, LeaseHolder } from '@tower/jobs';
-import { agentKey, writeAgentHeartbeat } from '../api/agent-keys.js';
+import { markAgentStopped, writeAgentHeartbeat } from '../api/agent-keys.js';
 
 /** Options of an {@link AgentHeartbeatLoop}. */
 export interface AgentHeartbeatOptions {
@@ -26,6 +26,11 @@ export interface AgentHeartbeatOptions {
   readonly onLeaseLost?: (holder: LeaseHolder | null) => void;
   /** The lease had expired (Redis away, this process stalled) and nobody took it: it is this process's again. */
   readonly onLeaseRetaken?: () => void;
+  /**
+   * The controller had declared this agent dead while its beats did not get
+   * through, and wrote its drives offline: publish them again.
+   */
+  readonly onDeclaredDead?: () => void;
   readonly onError?: (err: Error) => void;
 }
 
@@ -75,7 +80,7 @@ export class AgentHeartbeatLoop {
       }
       if (r.status === 'retaken') this.#o.onLeaseRetaken?.();
     }
-    await withDeadline(writeAgentHeartbeat(this.#o.redis, {
+    const reply = await withDeadline(writeAgentHeartbeat(this.#o.redis, {
       agentId: this.#o.agentId,
       host: this.#o.host,
       driveIds: this.#o.driveIds(),
@@ -83,16 +88,19 @@ export class AgentHeartbeatLoop {
       startedAt: this.#startedAt,
       ...(this.#o.version === undefined ? {} : { version: this.#o.version }),
     }, { ttlSeconds: Math.max(1, Math.ceil(this.#o.ttlMs / 1000)) }), Math.max(1000, this.#o.ttlMs), 'writing the heartbeat');
+    if (reply.declaredDead) this.#o.onDeclaredDead?.();
   }
 
   /**
-   * Stop beating; with `remove`, delete the hash so the agent shows offline
-   * at once (not when the lease was lost: the hash is the new holder's).
+   * Stop beating; with `remove`, mark the record stopped so the agent shows
+   * offline at once (not when the lease was lost: the record is the new holder's).
    */
   async stop(options: { remove?: boolean } = {}): Promise<void> {
     this.#clearTimer();
     await this.#beating;
-    if (options.remove === true && !this.#lost) await this.#o.redis.del(agentKey(this.#o.agentId)).catch(() => undefined);
+    if (options.remove === true && !this.#lost) {
+      await markAgentStopped(this.#o.redis, this.#o.agentId, { ttlSeconds: Math.max(1, Math.ceil(this.#o.ttlMs / 1000)) }).catch(() => undefined);
+    }
   }
 
   #clearTimer(): void {

@@ -34,6 +34,9 @@ export async function runMaster(cmd: MasterCommand, ctx: MasterContext): Promise
   };
   const workDir = path.join(ctx.library.dir, '.mastering', cmd.masterId.replace(/[^A-Za-z0-9_.-]/g, '_'));
   const started = Date.now();
+  const startedMono = performance.now();
+  // Start plus monotonic time elapsed: a step of the wall clock never makes a negative duration.
+  const endedAt = (): string => String(started + Math.round(performance.now() - startedMono));
   await publish({ id: cmd.masterId, driveId: cmd.driveId, agentId: ctx.agentId, name: cmd.name, status: 'reading', startedAt: String(started) });
   let lastWrite = Promise.resolve();
   const onProgress = (p: MasterProgress): void => {
@@ -75,14 +78,14 @@ export async function runMaster(cmd: MasterCommand, ctx: MasterContext): Promise
       imageId = record.id;
     }
     await lastWrite;
-    await publish({ status: 'done', imageId, endedAt: String(Date.now()) });
+    await publish({ status: 'done', imageId, endedAt: endedAt() });
     return imageId;
   } catch (err) {
     await lastWrite;
     const cancelled = ctx.signal.aborted;
     const code = isDriveError(err) ? err.code : typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'MASTER_FAILED';
     const message = err instanceof Error ? err.message : String(err);
-    await publish({ status: cancelled ? 'cancelled' : 'failed', error: JSON.stringify({ code, message }), endedAt: String(Date.now()) })
+    await publish({ status: cancelled ? 'cancelled' : 'failed', error: JSON.stringify({ code, message }), endedAt: endedAt() })
       .catch(() => undefined);
     throw err;
   } finally {

@@ -25,7 +25,7 @@ import { SimulatedDrive } from 'node-cdrecord-wrapper';
 import type { Drive } from 'node-cdrecord-wrapper';
 import { AGENT_REPLIES_CHANNEL, agentCommandsChannel, MASTER_EVENTS_CHANNEL } from '../api/agent-commands.js';
 import type { AgentCommand, AgentReply, MasterCommand } from '../api/agent-commands.js';
-import { readAllAgents } from '../api/agent-keys.js';
+import { readAllAgents, recordPresent } from '../api/agent-keys.js';
 import { ControllerKeys } from '../api/controller-keys.js';
 import type { ImageLibrary } from '../library/index.js';
 import { disposeAgentDrive } from './agent-drives.js';
@@ -138,6 +138,10 @@ export class TowerAgent {
       lease: this.#lease,
       onLeaseLost: (holder) => this.#leaseWasLost(holder),
       onLeaseRetaken: () => this.#log('the lease on this agent id had expired (Redis out of reach?); nobody else took it: taken again'),
+      onDeclaredDead: () => {
+        this.#log('the controller had declared this agent dead (its heartbeats did not get through): publishing the drives again');
+        this.#pool.outbox.republishAll();
+      },
       ...(options.version === undefined ? {} : { version: options.version }),
       onError: (e) => this.#log(`heartbeat failed: ${e.message}`),
     });
@@ -256,7 +260,7 @@ export class TowerAgent {
   }
 
   async #checkClaims(): Promise<void> {
-    const agents = await readAllAgents(this.#redis, Date.now(), this.#o.heartbeatTtlMs);
+    const agents = await readAllAgents(this.#redis, recordPresent);
     const mine = new Set(this.driveIds);
     for (const a of agents) {
       if (a.id === this.#o.agentId || !a.online) continue;

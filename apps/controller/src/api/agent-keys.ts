@@ -11,8 +11,10 @@
  *   controller can list agents without SCAN. The controller also learns
  *   agent ids from the drives' published state (`DriveStatus.agentId`).
  *
- * An agent is online while `now - lastHeartbeat <= agentTimeoutMs`
- * (controller option, default 15 s).
+ * An agent is online while its `beat` changed within `agentTimeoutMs`
+ * (controller option) on the reader's monotonic clock (`AgentLiveness`):
+ * two hosts' wall clocks are never compared, and a clock step on either
+ * host changes nothing.
  */
 import type { Redis } from 'ioredis';
 import type { AgentView } from '../shared/api-types.js';
@@ -41,28 +43,70 @@ export interface AgentHeartbeat {
   readonly version?: string;
 }
 
-/** Write an agent's heartbeat (hash + set + TTL). For the agent side; the controller only reads. */
-export async function writeAgentHeartbeat(redis: Redis, hb: AgentHeartbeat, options: { prefix?: string; ttlSeconds?: number } = {}): Promise<void> {
+/** What the agent learns from writing a heartbeat. */
+export interface HeartbeatReply {
+  /**
+   * The controller had declared this agent dead since the last beat (its
+   * heartbeats did not get through): its drives' states were overwritten.
+   */
+  readonly declaredDead: boolean;
+}
+
+/**
+ * Write an agent's heartbeat: its fields, the next beat number, the TTL and
+ * the agents set, in one transaction. For the agent side; the controller
+ * only reads (and marks an agent it declared dead, {@link markDeclaredDead}).
+ */
+export async function writeAgentHeartbeat(redis: Redis, hb: AgentHeartbeat, options: { prefix?: string; ttlSeconds?: number } = {}): Promise<HeartbeatReply> {
   const key = agentKey(hb.agentId, options.prefix);
   const fields: string[] = ['lastHeartbeat', String(hb.at), 'host', hb.host, 'driveIds', JSON.stringify(hb.driveIds)];
   if (hb.startedAt !== undefined) fields.push('startedAt', String(hb.startedAt));
   if (hb.version !== undefined) fields.push('version', hb.version);
-  await redis.multi()
+  const replies = await redis.multi()
+    .hget(key, 'declaredDead')
+    .hdel(key, 'declaredDead', 'stopped')
     .hset(key, ...fields)
+    .hincrby(key, 'beat', 1)
     .expire(key, options.ttlSeconds ?? 600)
     .sadd(agentsSetKey(options.prefix), hb.agentId)
     .exec();
+  return { declaredDead: typeof replies?.[0]?.[1] === 'string' };
 }
 
-/** Read one agent's record as an AgentView, or null when it never wrote one. */
-export async function readAgent(redis: Redis, agentId: string, now: number, timeoutMs: number, prefix?: string): Promise<AgentView | null> {
-  const h = await redis.hgetall(agentKey(agentId, prefix));
-  if (h.lastHeartbeat === undefined) return null;
-  return agentFromHash(agentId, h, now, timeoutMs);
+/** Mark a stopped agent's record: it is offline at once (not after the timeout), until it beats again. */
+export async function markAgentStopped(redis: Redis, agentId: string, options: { prefix?: string; ttlSeconds?: number } = {}): Promise<void> {
+  const key = agentKey(agentId, options.prefix);
+  await redis.multi().hset(key, 'stopped', '1').expire(key, options.ttlSeconds ?? 600).exec();
 }
 
-/** Build an AgentView from an agent hash. */
-export function agentFromHash(agentId: string, h: Record<string, string>, now: number, timeoutMs: number): AgentView {
+/** The controller declared the agent dead: its next heartbeat tells it so (it then publishes its drives again). */
+export async function markDeclaredDead(redis: Redis, agentId: string, prefix?: string): Promise<void> {
+  // Only on a record that exists: HSET on a missing key would leave a record without a TTL.
+  const key = agentKey(agentId, prefix);
+  await redis.multi().hsetnx(key, 'declaredDead', '1').expire(key, 600).exec();
+}
+
+/** An agent's record as stored, before anyone judges whether it is alive. */
+export interface AgentRecord {
+  readonly id: string;
+  readonly host: string;
+  /** Epoch ms of the agent's clock at its last beat: for display only. */
+  readonly lastHeartbeat: number;
+  readonly driveIds: string[];
+  /** The beat number; null when the record is gone (expired or removed). */
+  readonly beat: string | null;
+  /** The agent stopped cleanly. */
+  readonly stopped: boolean;
+}
+
+/** Judges from an agent's record whether it is alive (see `AgentLiveness`). */
+export type LivenessJudge = (record: AgentRecord) => boolean;
+
+/** For a process without a history of beats (an agent starting): alive while its record exists and it has not stopped. */
+export const recordPresent: LivenessJudge = (r) => r.beat !== null && !r.stopped;
+
+/** Parse an agent hash (empty: the record is gone). */
+export function agentRecord(agentId: string, h: Record<string, string>): AgentRecord {
   const lastHeartbeat = Number(h.lastHeartbeat ?? 0) || 0;
   let driveIds: string[] = [];
   try {
@@ -71,15 +115,21 @@ export function agentFromHash(agentId: string, h: Record<string, string>, now: n
   } catch {
     driveIds = [];
   }
-  return { id: agentId, host: h.host ?? '', online: lastHeartbeat > 0 && now - lastHeartbeat <= timeoutMs, lastHeartbeat, driveIds };
+  const present = h.lastHeartbeat !== undefined;
+  return { id: agentId, host: h.host ?? '', lastHeartbeat, driveIds, beat: present ? (h.beat ?? h.lastHeartbeat ?? '') : null, stopped: h.stopped === '1' };
+}
+
+/** The view of an agent record, judged by `isOnline`. */
+export function agentView(r: AgentRecord, isOnline: LivenessJudge): AgentView {
+  return { id: r.id, host: r.host, online: isOnline(r), lastHeartbeat: r.lastHeartbeat, driveIds: r.driveIds };
 }
 
 /**
  * Every agent: ids from the `tower:agents` set plus `extraIds` (e.g. the
- * agent ids of published drive states). An id without a hash is reported
- * offline with `lastHeartbeat: 0`.
+ * agent ids of published drive states), judged by `isOnline`. An id without
+ * a hash has `lastHeartbeat: 0`.
  */
-export async function readAllAgents(redis: Redis, now: number, timeoutMs: number, extraIds: Iterable<string> = [], prefix?: string): Promise<AgentView[]> {
+export async function readAllAgents(redis: Redis, isOnline: LivenessJudge, extraIds: Iterable<string> = [], prefix?: string): Promise<AgentView[]> {
   const ids = new Set(await redis.smembers(agentsSetKey(prefix)));
   for (const id of extraIds) if (id !== '') ids.add(id);
   const sorted = [...ids].sort();
@@ -87,10 +137,5 @@ export async function readAllAgents(redis: Redis, now: number, timeoutMs: number
   const pipe = redis.pipeline();
   for (const id of sorted) pipe.hgetall(agentKey(id, prefix));
   const replies = (await pipe.exec()) ?? [];
-  return sorted.map((id, i) => {
-    const h = (replies[i]?.[1] ?? {}) as Record<string, string>;
-    return h.lastHeartbeat === undefined
-      ? { id, host: '', online: false, lastHeartbeat: 0, driveIds: [] }
-      : agentFromHash(id, h, now, timeoutMs);
-  });
+  return sorted.map((id, i) => agentView(agentRecord(id, (replies[i]?.[1] ?? {}) as Record<string, string>), isOnline));
 }

@@ -67,7 +67,7 @@ export function createServices(deps: AppDeps): ApiServices {
     quarantineLog: new QuarantineLog(deps.redis, keys),
     drives: new DriveViews({
       redis: deps.redis, keys: jobKeys, runStore: deps.runStore, layout: deps.driveLayout ?? {},
-      agentTimeoutMs: deps.agentTimeoutMs ?? 15_000, now,
+      agentTimeoutMs: deps.agentTimeoutMs ?? 15_000,
     }),
     runs: new RunViews(deps.runStore, runMeta, deps.library, now),
     runControl: new RunControl(deps.planner),

@@ -29,7 +29,7 @@ export interface AuthThrottleOptions {
 export interface AuthThrottleDeps {
   /** Receives one line per client per window. */
   readonly log: (line: string) => void;
-  /** Clock (epoch ms). Default `Date.now`. */
+  /** Monotonic clock, ms. Default `performance.now`. */
   readonly now?: () => number;
 }
 
@@ -67,7 +67,7 @@ export class AuthThrottle {
     this.blockMs = positive(options.blockMs, 60_000, 'blockMs');
     this.#maxClients = positive(options.maxClients, 10_000, 'maxClients');
     this.#log = deps.log;
-    this.#now = deps.now ?? Date.now;
+    this.#now = deps.now ?? (() => performance.now());
   }
 
   /**

@@ -62,7 +62,7 @@ async function runDemo(ctx: CliContext, opts: DemoOptions): Promise<void> {
   let passed = 0;
   let inFlight = 0;
   const events: string[] = [];
-  const started = Date.now();
+  const started = performance.now();
 
   const render = (): void => {
     if (opts.json) return;
@@ -70,7 +70,7 @@ async function runDemo(ctx: CliContext, opts: DemoOptions): Promise<void> {
       const bar = '#'.repeat(Math.round(r.percent / 5)).padEnd(20, '-');
       return `${r.label.padEnd(6)} ${r.state.padEnd(10)} [${bar}] ${String(Math.round(r.percent)).padStart(3)}% ${r.speedX.toFixed(1).padStart(5)}x  passed ${r.passed} failed ${r.failed}`;
     });
-    const head = `copies ${passed}/${opts.copies} passed, ${inFlight} in progress, ${((Date.now() - started) / 1000).toFixed(0)} s`;
+    const head = `copies ${passed}/${opts.copies} passed, ${inFlight} in progress, ${((performance.now() - started) / 1000).toFixed(0)} s`;
     if (ctx.stderr.isTTY) ctx.stderr.write(`\x1b[H\x1b[J${head}\n${lines.join('\n')}\n${events.slice(-5).join('\n')}\n`);
   };
   const note = (line: string): void => {
@@ -129,7 +129,7 @@ async function runDemo(ctx: CliContext, opts: DemoOptions): Promise<void> {
     render();
   }
   const failed = rows.reduce((s, r) => s + r.failed, 0);
-  const seconds = (Date.now() - started) / 1000;
+  const seconds = (performance.now() - started) / 1000;
   const summary = { ok: passed === opts.copies, image: image.path, media, copies: opts.copies, passed, coasters: failed, seconds };
   ctx.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `${passed} passed, ${failed} failed (coasters) in ${seconds.toFixed(1)} s\n`);
 }

@@ -136,13 +136,13 @@ async function readCommand(ctx: CliContext, device: string, outFile: string, opt
   const partial = `${target}.partial-${process.pid}`;
   const hash = createHash('sha256');
   const bar = opts.json ? null : new ProgressBar({ stream: ctx.stderr, label: 'read' });
-  const started = Date.now();
+  const started = performance.now();
   let done = 0;
   const tap = new Transform({
     transform(chunk: Buffer, _enc, callback) {
       hash.update(chunk);
       done += chunk.length;
-      const rate = done / Math.max(0.001, (Date.now() - started) / 1000);
+      const rate = done / Math.max(0.001, (performance.now() - started) / 1000);
       bar?.update(done, length, `${(rate / 1e6).toFixed(1)} MB/s`, rate);
       callback(null, chunk);
     },

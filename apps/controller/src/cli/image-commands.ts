@@ -28,11 +28,11 @@ export async function uploadSize(file: string): Promise<number> {
 }
 
 async function* counted(source: AsyncIterable<Buffer>, total: number, bar: ProgressBar | null): AsyncGenerator<Uint8Array> {
-  const started = Date.now();
+  const started = performance.now();
   let done = 0;
   for await (const chunk of source) {
     done += chunk.length;
-    const rate = done / Math.max(0.001, (Date.now() - started) / 1000);
+    const rate = done / Math.max(0.001, (performance.now() - started) / 1000);
     bar?.update(done, total, `${(rate / 1e6).toFixed(1)} MB/s`, rate);
     yield chunk;
   }

@@ -43,7 +43,7 @@ export class ProgressBar {
       this.drawn = true;
       return;
     }
-    const now = Date.now();
+    const now = performance.now();
     if (now - this.lastPlain >= (this.options.plainIntervalMs ?? 5000) || fraction >= 1) {
       this.lastPlain = now;
       stream.write(`${text}\n`);

@@ -40,7 +40,8 @@ export interface CoalescerClock {
 
 /** The real clock. */
 export const systemClock: CoalescerClock = {
-  now: () => Date.now(),
+  // Monotonic: a step of the wall clock must not hold a delta for the length of the step.
+  now: () => performance.now(),
   setTimeout: (fn, ms) => {
     const t = setTimeout(fn, ms);
     t.unref?.();

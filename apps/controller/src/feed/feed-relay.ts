@@ -12,7 +12,7 @@
  * `run:update` is sent at most once per run each `runIntervalMs` (default
  * 200), the last change always sent.
  */
-import { DRIVE_EVENTS_CHANNEL, parseMessage, RUN_EVENTS_CHANNEL } from '@tower/jobs';
+import { DRIVE_EVENTS_CHANNEL, isNotOlder, parseDriveStatuses, parseMessage, RUN_EVENTS_CHANNEL } from '@tower/jobs';
 import type { DriveStatus, RunEvent, RunRecord } from '@tower/jobs';
 import type { DriveDelta, ServerToClientEvents, DriveView } from '../shared/api-types.js';
 import { MASTER_EVENTS_CHANNEL, parseMasterEvent } from '../api/agent-commands.js';
@@ -136,7 +136,7 @@ export class FeedRelay {
     let i = 0;
     while (i < this.#pending.length && !this.#closed) {
       const text = this.#pending[i++] ?? '';
-      for (const status of parseStatuses(text)) this.#onStatus(status);
+      for (const status of parseDriveStatuses(text)) this.#onStatus(status);
       if (performance.now() >= until) break;
     }
     this.#pending.splice(0, this.#closed ? this.#pending.length : i);
@@ -161,6 +161,8 @@ export class FeedRelay {
   #onStatus(status: DriveStatus): void {
     const s = this.#o.services;
     if (this.#closed) return;
+    // Two publishers (the agent, the controller's monitor) may reach Redis in one order and the channel in another.
+    if (!isNotOlder(this.#last.get(status.driveId), status)) return;
     this.#last.set(status.driveId, status);
     // A worker quarantined its drive: the cached quarantine list predates it.
     if (status.state === 'quarantined' && this.#coalescer.sent(status.driveId)?.state !== 'quarantined') s.drives.invalidate();
@@ -280,38 +282,4 @@ export class FeedRelay {
   #error(err: Error): void {
     if (!this.#closed) this.#o.onError?.(err);
   }
-}
-
-/** The statuses of one drive-events message: one DriveStatus or an array of them; invalid entries skipped. */
-export function parseStatuses(text: string): DriveStatus[] {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return [];
-  }
-  if (!Array.isArray(v)) {
-    const one = toStatus(v);
-    return one === null ? [] : [one];
-  }
-  const out: DriveStatus[] = [];
-  for (const item of v) {
-    const s = toStatus(item);
-    if (s !== null) out.push(s);
-  }
-  return out;
-}
-
-const STATES: ReadonlySet<string> = new Set<DriveStatus['state']>(['offline', 'empty', 'blank', 'burning', 'verifying', 'done', 'failed', 'wrong-media', 'quarantined', 'busy']);
-const optNumber = (x: unknown): boolean => x === undefined || x === null || (typeof x === 'number' && Number.isFinite(x));
-const optString = (x: unknown): boolean => x === undefined || x === null || typeof x === 'string';
-
-function toStatus(v: unknown): DriveStatus | null {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return null;
-  const o = v as Partial<Record<keyof DriveStatus, unknown>>;
-  if (typeof o.driveId !== 'string' || o.driveId === '' || typeof o.state !== 'string' || !STATES.has(o.state)) return null;
-  if (!optNumber(o.percent) || !optNumber(o.speedX) || !optNumber(o.speedMBps) || !optNumber(o.copy)) return null;
-  if (!optString(o.runId) || !optString(o.message) || !optString(o.mediaType)) return null;
-  if (typeof o.agentId === 'string' && typeof o.updatedAt === 'number') return o as DriveStatus;
-  return { ...o, agentId: typeof o.agentId === 'string' ? o.agentId : '', updatedAt: typeof o.updatedAt === 'number' ? o.updatedAt : 0 } as DriveStatus;
 }

@@ -12,7 +12,8 @@
 import type { Redis } from 'ioredis';
 import { DriveStatePublisher, KeySpace, readAllDriveStatuses } from '@tower/jobs';
 import type { RunStore } from '@tower/jobs';
-import { readAllAgents } from '../api/agent-keys.js';
+import { markDeclaredDead, readAllAgents } from '../api/agent-keys.js';
+import { AgentLiveness } from '../api/agent-liveness.js';
 import { reclaimInterruptedJobs } from '../agent/job-reclaim.js';
 
 /** Options of an {@link AgentMonitor}. */
@@ -25,17 +26,21 @@ export interface AgentMonitorOptions {
   /** How often to look; default a quarter of the timeout, 250..2000 ms. */
   readonly intervalMs?: number;
   readonly log?: (line: string) => void;
+  /** Monotonic clock of the liveness judgement, ms; default `performance.now`. */
+  readonly now?: () => number;
 }
 
 /** Declares silent agents dead and cleans up after them. */
 export class AgentMonitor {
   readonly #o: AgentMonitorOptions;
   readonly #keys = new KeySpace();
+  readonly #liveness: AgentLiveness;
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> = Promise.resolve();
 
   constructor(options: AgentMonitorOptions) {
     this.#o = options;
+    this.#liveness = new AgentLiveness({ timeoutMs: options.timeoutMs, ...(options.now === undefined ? {} : { now: options.now }) });
   }
 
   /** Check now, then every interval. */
@@ -58,9 +63,9 @@ export class AgentMonitor {
 
   /** One look at every agent; returns the ids of the agents found dead with something to clean up. */
   async check(): Promise<string[]> {
-    const { redis, store, timeoutMs } = this.#o;
+    const { redis, store } = this.#o;
     const drives = await readAllDriveStatuses(redis, this.#keys);
-    const agents = await readAllAgents(redis, Date.now(), timeoutMs, drives.map((d) => d.agentId));
+    const agents = await readAllAgents(redis, this.#liveness.isOnline, drives.map((d) => d.agentId));
     const silent = agents.filter((a) => !a.online);
     if (silent.length === 0) return [];
     const pipe = redis.pipeline();
@@ -70,7 +75,8 @@ export class AgentMonitor {
     for (const [i, agent] of silent.entries()) {
       // Its lease is alive: a process serves under this id (its heartbeat merely late), or has just taken it over.
       if (leased[i] === true) continue;
-      const silentFor = agent.lastHeartbeat > 0 ? `${Math.round((Date.now() - agent.lastHeartbeat) / 1000)} s` : 'a while';
+      const silentMs = this.#liveness.silentForMs(agent.id);
+      const silentFor = silentMs === null ? 'a while' : `${Math.round(silentMs / 1000)} s`;
       const closed = await store.closeInterruptedAttempts(agent.id, { expired: true }, `agent ${agent.id} stopped answering (no heartbeat for ${silentFor})`);
       const interruptedDrives = new Set<string>();
       if (closed.length > 0) {
@@ -91,7 +97,11 @@ export class AgentMonitor {
         await publisher.flush();
         publisher.close();
       }
-      if (closed.length > 0 || stale.length > 0) acted.push(agent.id);
+      if (closed.length > 0 || stale.length > 0) {
+        // If it was alive after all (its beats held up), its next beat learns this and publishes its drives again.
+        await markDeclaredDead(redis, agent.id);
+        acted.push(agent.id);
+      }
     }
     return acted;
   }

@@ -224,10 +224,10 @@ class ShutdownStack {
   }
 
   async close(): Promise<void> {
-    const deadline = Date.now() + SHUTDOWN_BUDGET_MS;
+    const deadline = performance.now() + SHUTDOWN_BUDGET_MS;
     for (const step of this.#steps.reverse()) {
       // Each step gets what is left of the budget (at least a moment, so the last ones are tried).
-      const limit = Math.max(500, deadline - Date.now());
+      const limit = Math.max(500, deadline - performance.now());
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), limit);

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { agentCommandsChannel, AGENT_REPLIES_CHANNEL, MASTER_EVENTS_CHANNEL } from '../../src/api/agent-commands.js';
 import type { AgentCommand } from '../../src/api/agent-commands.js';
+import { markAgentStopped } from '../../src/api/agent-keys.js';
 import { call, heartbeat, publishState, startEnv, VIEWER, waitFor } from './support.js';
 import type { Env, Json } from './support.js';
 
@@ -101,9 +102,18 @@ describe('drive views', () => {
     await publishState(env, 'sim:0', { state: 'blank', mediaType: 'CD-R' });
   });
 
-  it('goes offline when the agent stops its heartbeat', async () => {
-    await heartbeat(env, 'agent-a', ['sim:0', 'sim:1'], Date.now() - 60_000);
+  it('goes offline at once when the agent stops', async () => {
+    await markAgentStopped(env.redis, 'agent-a');
     expect(await drive('sim:0')).toMatchObject({ state: 'offline', needsAttention: true });
+  });
+
+  it('stays online when the agent\'s clock is an hour off: its beats count, not its clock', async () => {
+    for (const offset of [-3_600_000, 3_600_000]) {
+      await heartbeat(env, 'agent-a', ['sim:0', 'sim:1'], Date.now() + offset);
+      expect(await drive('sim:0')).toMatchObject({ state: 'blank' });
+      const agents = (await call(env, 'GET', '/api/agents')).body as Array<{ id: string; online: boolean }>;
+      expect(agents.find((a) => a.id === 'agent-a')?.online).toBe(true);
+    }
   });
 
   it('404 for an unknown drive', async () => {

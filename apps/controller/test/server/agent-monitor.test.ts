@@ -1,6 +1,7 @@
 /**
  * The controller's agent monitor and the lease on an agent id: an agent
- * silent past the timeout is declared dead (open attempts interrupted,
+ * whose beat has not changed for the timeout (on the monitor's monotonic
+ * clock, never compared with the agent's) is declared dead (open attempts interrupted,
  * drives offline) only once its lease has expired. While the lease lives
  * (the agent is alive but late, or a new process with its id has just taken
  * it over), its attempts and drives are left alone.
@@ -58,7 +59,17 @@ async function silentAgentBurning(): Promise<string> {
   return begun.attempt.id;
 }
 
-const monitor = (): AgentMonitor => new AgentMonitor({ redis, redisUrl: server.url, store, timeoutMs: 1000 });
+/** The monitor's monotonic clock, moved by the tests. */
+const clock = { t: 0 };
+const monitor = (): AgentMonitor => new AgentMonitor({ redis, redisUrl: server.url, store, timeoutMs: 1000, now: () => clock.t });
+
+/** A monitor that has seen the agent's last beat, then waited past the timeout without a new one. */
+async function monitorAfterSilence(): Promise<AgentMonitor> {
+  const m = monitor();
+  expect(await m.check()).toEqual([]);
+  clock.t += 1001;
+  return m;
+}
 const driveState = async (): Promise<string | undefined> => (await readAllDriveStatuses(redis, keys)).find((d) => d.driveId === 'sim:0')?.state;
 
 describe('AgentMonitor and the agent lease', () => {
@@ -67,17 +78,45 @@ describe('AgentMonitor and the agent lease', () => {
     const lease = 'tower:agent:tower-a:lease';
     await redis.set(lease, JSON.stringify({ token: 't-1', host: 'host-1', pid: 4242, since: Date.now() }), 'PX', 60_000);
 
-    expect(await monitor().check()).toEqual([]);
+    const m = await monitorAfterSilence();
+    expect(await m.check()).toEqual([]);
     expect((await store.getAttempt(attemptId))?.outcome).toBeUndefined();
     expect(await store.openAttempts('tower-a')).toEqual([attemptId]);
     expect(await driveState()).toBe('burning');
 
     await redis.del(lease);
-    expect(await monitor().check()).toEqual(['tower-a']);
+    expect(await m.check()).toEqual(['tower-a']);
     const a = await store.getAttempt(attemptId);
     expect(a?.outcome).toBe('interrupted');
     expect(a?.error?.message).toMatch(/agent tower-a stopped answering/);
     expect(await driveState()).toBe('offline');
+    // The agent was alive after all: its next beat learns it was declared dead.
+    expect(await writeAgentHeartbeat(redis, { agentId: 'tower-a', host: 'host-1', driveIds: ['sim:0'], at: Date.now() })).toEqual({ declaredDead: true });
+    expect(await writeAgentHeartbeat(redis, { agentId: 'tower-a', host: 'host-1', driveIds: ['sim:0'], at: Date.now() })).toEqual({ declaredDead: false });
+  });
+
+  it('judges an agent by its beats on the monitor\'s clock: an agent clock an hour off, or a record Redis expired, kills nobody', async () => {
+    const attemptId = await silentAgentBurning();
+    const m = monitor();
+    const hour = 3_600_000;
+    // The agent's clock an hour behind, then an hour ahead: it beats, so it lives.
+    for (const at of [Date.now() - hour, Date.now() + hour, Date.now() - hour]) {
+      await writeAgentHeartbeat(redis, { agentId: 'tower-a', host: 'host-1', driveIds: ['sim:0'], at });
+      expect(await m.check()).toEqual([]);
+      clock.t += 900;
+    }
+    // Its record expired early (Redis's clock stepped): no news, but not death before the timeout either.
+    await redis.del('tower:agent:tower-a');
+    expect(await m.check()).toEqual([]);
+    await writeAgentHeartbeat(redis, { agentId: 'tower-a', host: 'host-1', driveIds: ['sim:0'], at: Date.now() });
+    clock.t += 900;
+    expect(await m.check()).toEqual([]);
+    expect((await store.getAttempt(attemptId))?.outcome).toBeUndefined();
+    expect(await driveState()).toBe('burning');
+    // Silent past the timeout on the monitor's clock (no lease): dead.
+    clock.t += 1001;
+    expect(await m.check()).toEqual(['tower-a']);
+    expect((await store.getAttempt(attemptId))?.error?.message).toMatch(/no heartbeat for 1 s/);
   });
 
   it('closes nothing of an agent whose id was taken over meanwhile (the lease held by the new process)', async () => {

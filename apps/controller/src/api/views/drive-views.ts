@@ -16,6 +16,7 @@ import { readAllDriveStatuses, readDriveStatus } from '@tower/jobs';
 import type { DriveStatus, KeySpace, QuarantineInfo, RunRecord, RunStore } from '@tower/jobs';
 import type { AgentView, DriveView } from '../../shared/api-types.js';
 import { readAllAgents } from '../agent-keys.js';
+import { AgentLiveness } from '../agent-liveness.js';
 import type { DriveLayoutEntry } from '../app-deps.js';
 import { isRunActive } from './run-view.js';
 
@@ -25,8 +26,10 @@ export interface DriveViewsOptions {
   readonly keys: KeySpace;
   readonly runStore: RunStore;
   readonly layout: Readonly<Record<string, DriveLayoutEntry>>;
+  /** An agent whose heartbeat number has not changed this long is offline. */
   readonly agentTimeoutMs: number;
-  readonly now: () => number;
+  /** Monotonic clock of the cache ages and agent liveness, ms; default `performance.now`. */
+  readonly now?: () => number;
   /** Age of cached context and counts the feed accepts. Default 1000 ms. */
   readonly maxAgeMs?: number;
 }
@@ -60,8 +63,13 @@ export class DriveViews {
   /** Drives whose counts the next background read takes. */
   readonly #countsDue = new Set<string>();
 
+  readonly #now: () => number;
+  readonly #liveness: AgentLiveness;
+
   constructor(options: DriveViewsOptions) {
     this.#o = options;
+    this.#now = options.now ?? (() => performance.now());
+    this.#liveness = new AgentLiveness({ timeoutMs: options.agentTimeoutMs, now: this.#now });
   }
 
   /** Forget cached context (after a quarantine, a run change...). */
@@ -121,7 +129,7 @@ export class DriveViews {
    */
   viewNow(status: DriveStatus): DriveView | null {
     const maxAge = this.#o.maxAgeMs ?? 1000;
-    const now = this.#o.now();
+    const now = this.#now();
     const c = this.#ctx;
     if (c === null || (status.agentId !== '' && !c.agents.has(status.agentId))) return null;
     const counts = this.#counts.get(status.driveId);
@@ -159,7 +167,7 @@ export class DriveViews {
   async #context(agentIds: readonly string[], reload = false): Promise<Context> {
     const maxAge = this.#o.maxAgeMs ?? 1000;
     const c = this.#ctx;
-    if (!reload && c !== null && this.#o.now() - c.at <= maxAge && agentIds.every((id) => id === '' || c.agents.has(id))) return c;
+    if (!reload && c !== null && this.#now() - c.at <= maxAge && agentIds.every((id) => id === '' || c.agents.has(id))) return c;
     // A fresh read, or a load started before the last invalidate() (it may predate the change): start another.
     if (reload || this.#ctxLoading === null || this.#ctxLoadingGen !== this.#ctxGen) {
       const gen = this.#ctxGen;
@@ -173,10 +181,10 @@ export class DriveViews {
   }
 
   async #load(agentIds: readonly string[], gen: number): Promise<Context> {
-    const { redis, keys, runStore, agentTimeoutMs } = this.#o;
-    const now = this.#o.now();
+    const { redis, keys, runStore } = this.#o;
+    const now = this.#now();
     const [agents, rawQ, runIds] = await Promise.all([
-      readAllAgents(redis, now, agentTimeoutMs, agentIds, keys.prefix),
+      readAllAgents(redis, this.#liveness.isOnline, agentIds, keys.prefix),
       redis.hgetall(keys.quarantine()),
       runStore.listRunIds(),
     ]);
@@ -197,7 +205,7 @@ export class DriveViews {
 
   async #passFail(driveId: string): Promise<{ passed: number; failed: number }> {
     const cached = this.#counts.get(driveId);
-    if (cached !== undefined && this.#o.now() - cached.at <= (this.#o.maxAgeMs ?? 1000) * 5) return cached;
+    if (cached !== undefined && this.#now() - cached.at <= (this.#o.maxAgeMs ?? 1000) * 5) return cached;
     return (await this.#readCounts([driveId])).get(driveId) ?? { passed: 0, failed: 0 };
   }
 
@@ -218,7 +226,7 @@ export class DriveViews {
 
   /** The drives' counts from the run store (one read), cached unless a recount started meanwhile. */
   async #readCounts(driveIds: readonly string[]): Promise<Map<string, { at: number; passed: number; failed: number }>> {
-    const now = this.#o.now();
+    const now = this.#now();
     const gens = driveIds.map((id) => this.#countsGen.get(id));
     const read = await this.#o.runStore.driveCounts(driveIds);
     const out = new Map<string, { at: number; passed: number; failed: number }>();
