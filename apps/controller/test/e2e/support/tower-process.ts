@@ -190,6 +190,8 @@ export async function startSplitTower(
   name: string,
   timeScale: number,
   cleanups: (() => Promise<unknown> | void)[],
+  /** Extra environment of each process (e.g. faketime's LD_PRELOAD on one of them). */
+  processEnv: { readonly serve?: Readonly<Record<string, string>>; readonly agent?: Readonly<Record<string, string>> } = {},
 ): Promise<SplitTower> {
   const tmp = tempDir(`tower-e2e-${name}-`);
   cleanups.push(tmp.cleanup);
@@ -204,10 +206,10 @@ export async function startSplitTower(
   });
   const current: { tower?: SplitTower } = {};
   // The test may replace a process (a restart): whichever is current at the end is stopped.
-  const serve = new TowerProcess(['serve', '--config', serveConfig], env);
+  const serve = new TowerProcess(['serve', '--config', serveConfig], { ...env, ...processEnv.serve });
   cleanups.push(() => (current.tower?.serve ?? serve).stop('SIGTERM'));
   const api = new Api(await serve.url());
-  const agent = new TowerProcess(['agent', '--config', agentConfig], env);
+  const agent = new TowerProcess(['agent', '--config', agentConfig], { ...env, ...processEnv.agent });
   cleanups.push(() => (current.tower?.agent ?? agent).stop('SIGTERM'));
   await agent.waitForOutput(/serving 2 drive/);
   current.tower = { dir: tmp.dir, env, serveConfig, agentConfig, serve, agent, api };
