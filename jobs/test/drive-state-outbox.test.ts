@@ -91,6 +91,25 @@ describe('DriveStateOutbox', () => {
     await outbox.close();
   });
 
+  it('republishAll() writes every drive\'s last status again over what someone else wrote', async () => {
+    const outbox = new DriveStateOutbox({ redis: env.client, keys, windowMs: 0 });
+    const [a, b] = publishers(outbox, 2);
+    a!.update({ state: 'burning', mediaType: 'DVD+R', percent: 40 });
+    b!.update({ state: 'blank', mediaType: 'DVD+R' });
+    await outbox.flush();
+    // The controller's monitor declared the agent dead and wrote its drives offline.
+    const monitor = new DriveStateOutbox({ redis: env.client, keys, windowMs: 0, announceOnce: false });
+    for (const id of ['sim:0', 'sim:1']) monitor.enqueue({ driveId: id, agentId: 'a', state: 'offline', message: 'agent a is not answering', updatedAt: Date.now() });
+    await monitor.flush();
+    expect((await readAllDriveStatuses(env.client, keys)).map((s) => s.state)).toEqual(['offline', 'offline']);
+    outbox.republishAll();
+    await outbox.flush();
+    const stored = await readAllDriveStatuses(env.client, keys);
+    expect(stored.map((s) => [s.driveId, s.state, s.seq])).toEqual([['sim:0', 'burning', 3], ['sim:1', 'blank', 3]]);
+    await outbox.close();
+    await monitor.close();
+  });
+
   it('flushes by itself at most once per window, the first update after a quiet spell at once', async () => {
     const outbox = new DriveStateOutbox({ redis: env.client, keys, windowMs: 50 });
     const [a, b] = publishers(outbox, 2);
