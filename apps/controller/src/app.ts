@@ -14,13 +14,15 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from './api/app-deps.js';
 import { createServices } from './api/api-services.js';
 import type { ApiServices } from './api/api-services.js';
-import { Authenticator, registerAuth, TokenTable } from './api/auth.js';
+import { Authenticator, documentAuthResponses, registerAuth, TokenTable } from './api/auth.js';
 import { AuthThrottle } from './api/auth-throttle.js';
 import { registerSecurityHeaders } from './api/security-headers.js';
 import { apiErrorHandler } from './api/error-handler.js';
 import { DOC_ONLY, documentIdempotencyHeader, registerIdempotency } from './api/idempotency.js';
 import { notFoundHandler } from './api/not-found.js';
 import { RedisSubscriber } from './api/redis-subscriber.js';
+import { recordApiRoutes } from './api/route-table.js';
+import type { ApiRoute } from './api/route-table.js';
 import { ScreenRegistry } from './api/screen-registry.js';
 import { OPTIONAL_BODY, RAW_BODY } from './api/schemas.js';
 import { registerDriveRoutes } from './api/routes/drive-routes.js';
@@ -44,6 +46,8 @@ export interface App {
   readonly services: ApiServices;
   /** The wall screens and their tokens. */
   readonly screens: ScreenRegistry;
+  /** The `/api/` routes and the response schemas each declares (what the OpenAPI document says). */
+  readonly routes: readonly ApiRoute[];
   /** Close the feed, the API, the server and every connection the app opened (not the deps'). */
   close(): Promise<void>;
 }
@@ -82,6 +86,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   // Every changing route documents the Idempotency-Key header (checked by registerIdempotency, not the schema).
   documentIdempotencyHeader(fastify);
+  // Every route that needs a token documents the auth hook's 401/403/429.
+  documentAuthResponses(fastify);
+  const routes = recordApiRoutes(fastify);
   await fastify.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -121,6 +128,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     io: feed.io,
     services,
     screens,
+    routes,
     close() {
       closing ??= (async () => {
         services.agents.close();

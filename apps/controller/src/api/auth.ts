@@ -9,11 +9,12 @@
  * screens' tokens, `ScreenRegistry`); what it forgets fails at once.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Role } from '../shared/api-types.js';
 import { ApiError } from './api-error.js';
 import type { ApiToken } from './app-deps.js';
 import type { AuthThrottle } from './auth-throttle.js';
+import { ErrorBody } from './schemas.js';
 
 /** Who made a request. */
 export interface Principal {
@@ -118,14 +119,35 @@ export class Authenticator {
   }
 }
 
+/** Who may call a route: its own `config.access`, else `viewer` for GET/HEAD and `operator` otherwise. */
+function routeAccess(config: unknown, method: string): Access {
+  const access = (config as { access?: Access } | undefined)?.access;
+  if (access !== undefined) return access;
+  return method.toUpperCase() === 'GET' || method.toUpperCase() === 'HEAD' ? 'viewer' : 'operator';
+}
+
 /** Who may call the matched route: its own `config.access`, else `viewer` for GET/HEAD and `operator` otherwise. */
 export function accessOf(request: FastifyRequest): Access {
   // No route matched (the not-found handler): a token is needed to learn even that.
   if (request.is404) return 'viewer';
-  const config = request.routeOptions.config as { access?: Access } | undefined;
-  if (config?.access !== undefined) return config.access;
-  const method = request.method.toUpperCase();
-  return method === 'GET' || method === 'HEAD' ? 'viewer' : 'operator';
+  return routeAccess(request.routeOptions.config, request.method);
+}
+
+/**
+ * Document the refusals of the auth hook on every route that declares its
+ * responses: 401 and 429 where a token is needed, 403 where an operator's is.
+ */
+export function documentAuthResponses(app: FastifyInstance): void {
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const schema = route.schema as Record<string, unknown> | undefined;
+    const response = schema?.response as Record<string, unknown> | undefined;
+    if (schema === undefined || response === undefined) return;
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const access = methods.map((m) => routeAccess(route.config, m));
+    if (access.every((a) => a === 'public')) return;
+    const refusals = { 401: ErrorBody, 429: ErrorBody, ...(access.includes('operator') ? { 403: ErrorBody } : {}) };
+    route.schema = { ...schema, response: { ...refusals, ...response } };
+  });
 }
 
 /**

@@ -9,6 +9,7 @@ import http from 'node:http';
 import { connect } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthThrottle, clientKey } from '../../src/api/auth-throttle.js';
+import { assertDeclaredResponse } from './response-check.js';
 import { OPERATOR, startEnv, VIEWER, waitFor } from './support.js';
 import type { Env } from './support.js';
 
@@ -117,18 +118,24 @@ describe('throttled authentication in the app', () => {
   });
   afterAll(async () => env?.stop());
 
-  /** GET `route` from the source address `from`. */
+  /** GET `route` from the source address `from` (the answer checked against the route's declared responses). */
   function get(route: string, token: string | null, from: string): Promise<{ status: number; retryAfter: string | undefined; body: { error?: { code?: string; message?: string } } }> {
     const { hostname, port } = new URL(env.url);
     return new Promise((resolve, reject) => {
       const req = http.request({ host: hostname, port, path: route, localAddress: from, headers: token === null ? {} : { authorization: `Bearer ${token}` } }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({
-          status: res.statusCode ?? 0,
-          retryAfter: res.headers['retry-after'],
-          body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as { error?: { code?: string } },
-        }));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          try {
+            assertDeclaredResponse(env.app.routes, { method: 'GET', path: route, status, contentType: res.headers['content-type'] ?? '', text });
+          } catch (err) {
+            reject(err as Error);
+            return;
+          }
+          resolve({ status, retryAfter: res.headers['retry-after'], body: JSON.parse(text) as { error?: { code?: string } } });
+        });
       });
       req.on('error', reject);
       req.end();

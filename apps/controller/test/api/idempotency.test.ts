@@ -5,6 +5,7 @@
  * malformed key is refused (400); concurrent requests with one key run once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertDeclaredResponse } from './response-check.js';
 import { OPERATOR, startEnv } from './support.js';
 import type { Env } from './support.js';
 
@@ -27,6 +28,7 @@ async function send(method: string, route: string, key: string | null, body?: un
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(`${env.url}${route}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   const text = await res.text();
+  assertDeclaredResponse(env.app.routes, { method, path: route, status: res.status, contentType: res.headers.get('content-type') ?? '', text });
   return { status: res.status, body: text === '' ? undefined : JSON.parse(text), replayed: res.headers.get('idempotent-replayed') };
 }
 

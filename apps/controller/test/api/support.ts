@@ -18,6 +18,7 @@ import { writeAgentHeartbeat } from '../../src/api/agent-keys.js';
 import { claimImageForDelete, imageInUse } from '../../src/api/image-in-use.js';
 import { ImageLibrary } from '../../src/library/index.js';
 import type { ImageRecord } from '../../src/library/index.js';
+import { assertDeclaredResponse } from './response-check.js';
 
 export const OPERATOR = 'op-secret-token';
 export const VIEWER = 'viewer-secret-token';
@@ -103,7 +104,11 @@ export interface Res<T = unknown> {
   readonly headers: Headers;
 }
 
-/** Call the API. `body` objects are sent as JSON, strings and buffers as given. */
+/**
+ * Call the API. `body` objects are sent as JSON, strings and buffers as given.
+ * Throws when the answer is not one the route declares (status and body: see
+ * response-check.ts).
+ */
 export async function call<T = Json>(
   env: Env,
   method: string,
@@ -127,6 +132,7 @@ export async function call<T = Json>(
   const text = await res.text();
   let parsed: unknown = text;
   if ((res.headers.get('content-type') ?? '').includes('json') && text !== '') parsed = JSON.parse(text);
+  assertDeclaredResponse(env.app.routes, { method, path: route, status: res.status, contentType: res.headers.get('content-type') ?? '', text });
   return { status: res.status, body: parsed as T, text, headers: res.headers };
 }
 
