@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildUrl, describeError, ApiError } from '../src/lib/api';
+import { buildUrl, describeError, ApiCallError } from '../src/lib/api';
 import { failureBuckets } from '../src/lib/chart';
 import { formatAgo, formatBytes, formatEta, formatMBps, formatPercent, formatRate, formatSpeedX, fromLocalInput, shortHash, toLocalInput } from '../src/lib/format';
 
@@ -54,8 +54,8 @@ describe('api helpers', () => {
     expect(buildUrl('/whoami')).toBe('/api/whoami');
   });
   it('describes API errors in words', () => {
-    expect(describeError(new ApiError(400, 'INVALID_INPUT', 'copies must be at least 1', 'copies'))).toBe('copies must be at least 1 (field: copies) [INVALID_INPUT, HTTP 400]');
-    expect(describeError(new ApiError(0, 'NETWORK', 'Cannot reach the controller'))).toBe('Cannot reach the controller');
+    expect(describeError(new ApiCallError(400, 'INVALID_INPUT', 'copies must be at least 1', 'copies'))).toBe('copies must be at least 1 (field: copies) [INVALID_INPUT, HTTP 400]');
+    expect(describeError(new ApiCallError(0, 'NETWORK', 'Cannot reach the controller'))).toBe('Cannot reach the controller');
   });
 });
 

@@ -10,7 +10,7 @@
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import type { ApiClient } from './api-client.js';
-import { HttpApiClient } from './api-client.js';
+import { HttpApiClient } from './http-api-client.js';
 import { UsageError } from './cli-output.js';
 import type { CliEnv, ConnectionSettings } from './config.js';
 import { connectionSettings, processCliEnv } from './config.js';

@@ -5,7 +5,8 @@
  */
 import type { Socket, io as ioFunction } from 'socket.io-client';
 import type { ClientToServerEvents, DriveDelta, FeedSnapshot, RunView, ServerToClientEvents } from '../shared/api-types.js';
-import { ApiError, parseBaseUrl } from './api-client.js';
+import { ApiCallError } from './api-call-error.js';
+import { parseBaseUrl } from './controller-url.js';
 
 /** What a feed reports. */
 export interface FeedHandlers {
@@ -27,7 +28,7 @@ export interface FeedConnection {
   close(): void;
 }
 
-/** Opens a feed; resolves once connected, rejects with `ApiError` when the first connect fails. */
+/** Opens a feed; resolves once connected, rejects with `ApiCallError` when the first connect fails. */
 export type FeedOpener = (settings: { readonly url: string; readonly token: string }, handlers: FeedHandlers) => Promise<FeedConnection>;
 
 /** Milliseconds to wait for the first connect. */
@@ -41,7 +42,7 @@ async function loadIo(): Promise<typeof ioFunction> {
   try {
     return (await import('socket.io-client')).io;
   } catch {
-    throw new ApiError(0, 'FEED_UNAVAILABLE', 'the live feed needs the socket.io-client package (npm install socket.io-client)');
+    throw new ApiCallError(0, 'FEED_UNAVAILABLE', 'the live feed needs the socket.io-client package (npm install socket.io-client)');
   }
 }
 
@@ -71,7 +72,7 @@ export const openSocketFeed: FeedOpener = async (settings, handlers) => {
   });
   socket.on('run:update', (r) => handlers.runUpdate(r));
   await new Promise<void>((resolve, reject) => {
-    const fail = (err: ApiError): void => {
+    const fail = (err: ApiCallError): void => {
       clearTimeout(timer);
       socket.off('connect', onConnect);
       socket.off('connect_error', onError);
@@ -87,9 +88,9 @@ export const openSocketFeed: FeedOpener = async (settings, handlers) => {
       // A refusal by the server's middleware leaves the socket inactive; a transport error retries.
       const refused = !socket.active;
       const code = typeof err.data?.code === 'string' ? err.data.code : refused ? 'FEED_REFUSED' : 'UNREACHABLE';
-      fail(new ApiError(0, code, refused ? `the live feed refused the connection: ${err.message}` : `cannot reach the live feed at ${base.origin} (${err.message}); check --url or TOWER_URL`));
+      fail(new ApiCallError(0, code, refused ? `the live feed refused the connection: ${err.message}` : `cannot reach the live feed at ${base.origin} (${err.message}); check --url or TOWER_URL`));
     };
-    const timer = setTimeout(() => fail(new ApiError(0, 'UNREACHABLE', `no answer from the live feed at ${base.origin} within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
+    const timer = setTimeout(() => fail(new ApiCallError(0, 'UNREACHABLE', `no answer from the live feed at ${base.origin} within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
     socket.once('connect', onConnect);
     socket.once('connect_error', onError);
   });

@@ -6,7 +6,7 @@
 import { CancelledError } from 'node-cdrecord-wrapper/errors';
 import type { MasterView, RunStatusName, RunView } from '../shared/api-types.js';
 import type { ApiClient } from './api-client.js';
-import { ApiError } from './api-client.js';
+import { ApiCallError } from './api-call-error.js';
 import type { ControllerCliContext, OutputStream } from './controller-context.js';
 import { sleep } from './controller-context.js';
 import { formatBytes, formatDuration } from './format.js';
@@ -29,7 +29,7 @@ export class WorkFailedError extends Error {
 }
 
 function transient(err: unknown): boolean {
-  return err instanceof ApiError && (err.status === 0 || err.status >= 500);
+  return err instanceof ApiCallError && (err.status === 0 || err.status >= 500);
 }
 
 /**

@@ -4,8 +4,8 @@
  * until Ctrl-C. `--once` prints one snapshot and exits.
  */
 import type { Command } from 'commander';
-import { parseBaseUrl } from './api-client.js';
-import { ApiError } from './api-client.js';
+import { ApiCallError } from './api-call-error.js';
+import { parseBaseUrl } from './controller-url.js';
 import type { ConnectionOptions, ControllerCliContext } from './controller-context.js';
 import { resolveConnection, withConnectionOptions } from './controller-context.js';
 import type { FeedConnection, FeedHandlers } from './feed-client.js';
@@ -37,7 +37,7 @@ async function watchOnce(ctx: ControllerCliContext, opts: WatchOptions, open: ()
     await Promise.race([
       snapshotSeen,
       new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(new ApiError(0, 'NO_SNAPSHOT', `the live feed sent no snapshot within ${SNAPSHOT_TIMEOUT_MS / 1000} s`)), SNAPSHOT_TIMEOUT_MS);
+        timer = setTimeout(() => reject(new ApiCallError(0, 'NO_SNAPSHOT', `the live feed sent no snapshot within ${SNAPSHOT_TIMEOUT_MS / 1000} s`)), SNAPSHOT_TIMEOUT_MS);
       }),
       untilAborted(ctx.signal),
     ]);

@@ -6,7 +6,7 @@
  * are not sent again.
  */
 import { describe, expect, it } from 'vitest';
-import { HttpApiClient } from '../../src/cli/api-client.js';
+import { HttpApiClient } from '../../src/cli/http-api-client.js';
 import { fakeFetch, json } from './cli-harness.js';
 
 const RUN = { id: 'run-1', status: 'queued' };

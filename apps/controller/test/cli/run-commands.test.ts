@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../src/cli/api-client.js';
+import { ApiCallError } from '../../src/cli/api-call-error.js';
 import { EXIT } from '../../src/cli/cli-output.js';
 import type { RunView } from '../../src/shared/api-types.js';
 import { fakeFetch, json, runCli } from './cli-harness.js';
@@ -194,7 +194,7 @@ describe('tower run --wait', () => {
       createRun: async () => makeRun(),
       getRun: async () => {
         polls++;
-        if (polls === 2) throw new ApiError(0, 'UNREACHABLE', 'down');
+        if (polls === 2) throw new ApiCallError(0, 'UNREACHABLE', 'down');
         return polls >= 3 ? makeRun({ status: 'completed', passed: 2 }) : makeRun();
       },
       listDrives: async () => [],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../src/cli/api-client.js';
+import { ApiCallError } from '../../src/cli/api-call-error.js';
 import { EXIT } from '../../src/cli/cli-output.js';
 import type { FeedHandlers, FeedOpener } from '../../src/cli/feed-client.js';
 import { LiveRegion } from '../../src/cli/live-region.js';
@@ -66,7 +66,7 @@ describe('tower watch', () => {
 
   it('a refused feed is one line, exit 1', async () => {
     const open: FeedOpener = async () => {
-      throw new ApiError(0, 'FEED_REFUSED', 'the live feed refused the connection: unknown token');
+      throw new ApiCallError(0, 'FEED_REFUSED', 'the live feed refused the connection: unknown token');
     };
     const result = await runCli(['watch', '--once'], { openFeed: open });
     expect(result).toEqual({ code: EXIT.failed, stdout: '', stderr: 'tower: the live feed refused the connection: unknown token [FEED_REFUSED]\n' });

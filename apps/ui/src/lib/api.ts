@@ -1,16 +1,17 @@
 /**
  * The REST client: relative `/api/...` on the page's own origin, bearer token,
- * and errors turned into words (ApiError) rather than swallowed.
+ * and errors turned into words (ApiCallError) rather than swallowed.
  */
 import type { ApiErrorBody } from './contract';
 
-export class ApiError extends Error {
+/** A call to the controller's API that failed: its error answer, or status 0 and code NETWORK when none came (as the CLI's ApiCallError). */
+export class ApiCallError extends Error {
   readonly status: number;
   readonly code: string;
   readonly field: string | undefined;
   constructor(status: number, code: string, message: string, field?: string) {
     super(message);
-    this.name = 'ApiError';
+    this.name = 'ApiCallError';
     this.status = status;
     this.code = code;
     this.field = field;
@@ -25,7 +26,7 @@ function isErrorBody(v: unknown): v is ApiErrorBody {
 
 /** An error in words for a person: what failed, why, and which field. */
 export function describeError(err: unknown): string {
-  if (err instanceof ApiError) {
+  if (err instanceof ApiCallError) {
     const where = err.field ? ` (field: ${err.field})` : '';
     if (err.status === 0) return err.message;
     return `${err.message}${where} [${err.code}, HTTP ${err.status}]`;
@@ -70,7 +71,7 @@ export async function apiRequest<T>(token: string | null, path: string, opts: Re
     res = await fetch(buildUrl(path, opts.query), { method: opts.method ?? 'GET', headers, body, signal: opts.signal ?? null, cache: 'no-store' });
   } catch (err) {
     if (err instanceof DOMException && err.name === 'AbortError') throw err;
-    throw new ApiError(0, 'NETWORK', `Cannot reach the controller (${err instanceof Error ? err.message : String(err)})`);
+    throw new ApiCallError(0, 'NETWORK', `Cannot reach the controller (${err instanceof Error ? err.message : String(err)})`);
   }
   if (!res.ok) {
     const text = await res.text().catch(() => '');
@@ -80,8 +81,8 @@ export async function apiRequest<T>(token: string | null, path: string, opts: Re
     } catch {
       payload = null;
     }
-    if (isErrorBody(payload)) throw new ApiError(res.status, payload.error.code, payload.error.message, payload.error.field);
-    throw new ApiError(res.status, `HTTP_${res.status}`, text.trim().slice(0, 300) || res.statusText || 'Request failed');
+    if (isErrorBody(payload)) throw new ApiCallError(res.status, payload.error.code, payload.error.message, payload.error.field);
+    throw new ApiCallError(res.status, `HTTP_${res.status}`, text.trim().slice(0, 300) || res.statusText || 'Request failed');
   }
   if (res.status === 204) return undefined as T;
   if (opts.text) return (await res.text()) as T;

@@ -13,7 +13,7 @@
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import type { ReactNode } from 'react';
-import { ApiError, apiRequest, describeError } from './api';
+import { ApiCallError, apiRequest, describeError } from './api';
 import type { Role, ScreenClaim, WhoAmI } from './contract';
 
 const TOKEN_KEY = 'tower.token';
@@ -93,7 +93,7 @@ export function AuthProvider({ children }: { readonly children: ReactNode }): Re
       })
       .catch((err: unknown) => {
         if (ctrl.signal.aborted) return;
-        if (err instanceof ApiError && err.status === 401) {
+        if (err instanceof ApiCallError && err.status === 401) {
           setStatus('invalid');
           setError('The controller does not know this token. Sign in again.');
           return;
