@@ -14,8 +14,4 @@ export default {
   tree: false,
   warning: false,
   progress: false,
-  // Temporary (issue 12): the type-only cycle jobs/src/drive-state.ts <->
-  // drive-state-outbox.ts is being taken apart in the drive-state work;
-  // remove this entry with it.
-  skipImports: ['jobs/src/drive-state-outbox.ts:jobs/src/drive-state.ts'],
 };
