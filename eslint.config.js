@@ -3,6 +3,21 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
+/** Longest source file, in lines (blank lines and comments count): a longer one is split by concept. */
+const MAX_LINES = 350;
+/** Data tables, which may be longer (none yet). */
+const DATA_TABLES = [];
+/** Files over MAX_LINES not split yet (issue 12); remove each as it is split. */
+const NOT_YET_SPLIT = [
+  'apps/controller/src/agent/tower-agent.ts',
+  'apps/controller/src/library/image-library.ts',
+  'drivers/src/master/master-data.ts',
+  'drivers/src/sim/simulated-drive.ts',
+  'jobs/src/agent-connections.ts',
+  'jobs/src/run-planner.ts',
+  'jobs/src/run-store.ts',
+];
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/.next/**', '**/coverage/**', 'apps/ui/out/**', 'apps/ui/next-env.d.ts'] },
   js.configs.recommended,
@@ -22,6 +37,11 @@ export default tseslint.config(
   {
     files: ['**/config.ts', '**/config/*.ts', '**/test/**', '**/*.test.ts', 'vitest.config.ts', 'bench/**'],
     rules: { 'no-restricted-properties': 'off' },
+  },
+  {
+    files: ['drivers/src/**/*.ts', 'jobs/src/**/*.ts', 'apps/*/src/**/*.ts', 'apps/*/src/**/*.tsx'],
+    ignores: [...DATA_TABLES, ...NOT_YET_SPLIT],
+    rules: { 'max-lines': ['error', { max: MAX_LINES, skipBlankLines: false, skipComments: false }] },
   },
   {
     // The operator UI (Next.js, React, browser): JSX in .tsx, browser globals typed by TypeScript.
