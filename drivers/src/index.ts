@@ -3,6 +3,7 @@
  * See drive-contract.ts for the contract every backend implements.
  */
 export * from './drive-contract.js';
+export * from './disc-loader-contract.js';
 export * from './errors.js';
 export * from './media.js';
 export * from './tool-process.js';
@@ -14,6 +15,7 @@ export * from './parse/device-listings.js';
 export * from './parse/read-progress.js';
 export * from './discovery/discover-drives.js';
 export * from './sim/index.js';
+export * from './changer/index.js';
 export * from './open-drive.js';
 export { CdrecordDrive } from './cdrecord/cdrecord-drive.js';
 export type { CdrecordDriveOptions } from './cdrecord/cdrecord-drive.js';

@@ -7,11 +7,11 @@
  *
  * The loader only keeps the counts; the drive owns the timer.
  */
+import type { DiscVerdict } from '../disc-loader-contract.js';
 import type { MediaType } from '../drive-contract.js';
 import type { DiscSpec, SimDisc } from './sim-disc.js';
 
-/** How a disc leaving the drive is sorted. */
-export type DiscVerdict = 'passed' | 'failed';
+export type { DiscVerdict } from '../disc-loader-contract.js';
 
 export interface AutoLoaderOptions {
   /** The blanks on the stack. */
@@ -20,6 +20,8 @@ export interface AutoLoaderOptions {
   readonly stack?: number;
   /** Model milliseconds from the tray opening to the next blank being loaded. Default 6000. */
   readonly loadDelayMs?: number;
+  /** Discs each bin holds; omitted or Infinity: no limit (see `SimDiscLoader`, which keeps a disc in the drive when its bin is full). */
+  readonly binCapacity?: { readonly passed?: number; readonly failed?: number };
 }
 
 /** Discs in the output bins. */
@@ -40,6 +42,8 @@ export class AutoLoader {
   #loaded = 0;
   #verdict: DiscVerdict | null = null;
   readonly #bins = { passed: 0, failed: 0, unsorted: 0 };
+  /** Discs each verdict's bin holds (Infinity: no limit). */
+  readonly capacity: Readonly<Record<DiscVerdict, number>>;
 
   constructor(options: AutoLoaderOptions) {
     const stack = options.stack ?? Infinity;
@@ -51,6 +55,12 @@ export class AutoLoader {
     this.media = options.media;
     this.loadDelayMs = delay;
     this.#remaining = stack;
+    const cap = (n: number | undefined, bin: string): number => {
+      const c = n ?? Infinity;
+      if (!(c === Infinity || (Number.isSafeInteger(c) && c >= 0))) throw new RangeError(`binCapacity.${bin} must be a non-negative integer, got ${c}`);
+      return c;
+    };
+    this.capacity = { passed: cap(options.binCapacity?.passed, 'passed'), failed: cap(options.binCapacity?.failed, 'failed') };
   }
 
   /** Blanks left on the stack (Infinity when endless). */
@@ -71,6 +81,16 @@ export class AutoLoader {
   /** Counts of the output bins. */
   get bins(): OutputBins {
     return { ...this.#bins };
+  }
+
+  /** True when the bin of `verdict` has room for one more disc. */
+  hasRoom(verdict: DiscVerdict): boolean {
+    return this.#bins[verdict] < this.capacity[verdict];
+  }
+
+  /** A person empties a bin (`passed` or `failed`). */
+  emptyBin(verdict: DiscVerdict): void {
+    this.#bins[verdict] = 0;
   }
 
   /** Sort the disc now in the drive into this bin when it is next removed. */

@@ -8,6 +8,7 @@ export * from './image-cache.js';
 export * from './sim-address.js';
 export * from './sim-disc.js';
 export * from './sim-faults.js';
+export * from './sim-disc-loader.js';
 export * from './simulated-drive.js';
 export * from './speed-model.js';
 export * from './typed-emitter.js';
