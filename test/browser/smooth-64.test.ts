@@ -7,6 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { OPERATOR_TOKEN, TowerProcess, launchBrowser, missingPrerequisite, signedInPage, uiOrigin } from './harness.js';
 
+/** The feed's progress throttle per drive (FeedCoalescer's interval). */
+const PROGRESS_INTERVAL_MS = 250;
+
 const missing = missingPrerequisite();
 
 describe('tower page with 64 busy drives', () => {
@@ -51,8 +54,11 @@ describe('tower page with 64 busy drives', () => {
       const burning = await page.locator('[data-state="burning"]').count();
       console.log(`64 drives (${burning} burning): ${fps.toFixed(0)} frames/s, frame gap p95 ${p95.toFixed(1)} ms, long tasks ${sample.longTasks} (longest ${sample.longest.toFixed(0)} ms)`);
       expect(burning).toBeGreaterThan(32);
-      expect(fps).toBeGreaterThan(20);
-      expect(p95).toBeLessThan(125);
+      // Set by the failure, not this machine: a page that cannot draw once per progress interval (250 ms, the
+      // feed's throttle) shows progress in jumps and lags state changes; one that redraws the whole grid per
+      // delta stalls for seconds.
+      expect(fps).toBeGreaterThanOrEqual(1000 / PROGRESS_INTERVAL_MS);
+      expect(p95).toBeLessThan(PROGRESS_INTERVAL_MS);
     } finally {
       await context.close();
     }

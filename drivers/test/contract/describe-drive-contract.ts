@@ -180,9 +180,13 @@ export function describeDriveContract(name: string, harness: DriveContractHarnes
     it('refuses a second operation while burning', async () => {
       const drive = await open(true);
       const controller = new AbortController();
-      const first = drive.burn(isoImage(slowIso), harness.slowBurn, controller.signal).catch((e: unknown) => e);
+      // The second burn is tried once the first is writing (its progress says so), not after a guessed delay.
+      let writing!: () => void;
+      const isWriting = new Promise<void>((resolve) => (writing = resolve));
+      const first = drive.burn(isoImage(slowIso), { ...harness.slowBurn, onProgress: (p) => p.phase === 'writing' && writing() }, controller.signal)
+        .catch((e: unknown) => e);
       let second: unknown;
-      await new Promise((r) => setTimeout(r, 200));
+      await Promise.race([isWriting, first]);
       try {
         await drive.burn(isoImage(iso), {});
       } catch (e) {
