@@ -6,9 +6,9 @@
  * - `<prefix>:quarantine`, a hash of drive id → JSON `QuarantineInfo`;
  * - `<prefix>:quarantine:faults`, beside it, a hash of drive id → drive-fault
  *   failures in a row. A fault is counted and, at K, the drive quarantined in
- *   one script (`recordDriveFault`); a release deletes both in one
- *   transaction (`releaseDrive`), so whoever releases a drive (the API, the
- *   agent) also resets its count.
+ *   one script (`recordDriveFault`); a release deletes both in one script
+ *   (`releaseDrive`), so whoever releases a drive (the API, the agent) also
+ *   resets its count.
  */
 import type { Redis } from 'ioredis';
 import type { KeySpace } from './queue-names.js';
@@ -33,12 +33,23 @@ export async function quarantineDrive(redis: Redis, keys: KeySpace, driveId: str
   await redis.hset(keys.quarantine(), driveId, JSON.stringify(info));
 }
 
-/** Release a drive and reset its failures in a row, atomically; returns false when it was not quarantined. */
+/**
+ * Delete a drive's quarantine entry and its count together.
+ * KEYS: quarantine hash, faults hash. ARGV: drive id. Returns 1 when the drive was quarantined.
+ */
+const RELEASE_DRIVE = `
+local removed = redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+return removed
+`;
+
+/**
+ * Release a drive and reset its failures in a row, in one script; returns
+ * false when it was not quarantined. (Scripts, not MULTI: the agent's command
+ * connection auto-pipelines, which a transaction on it can upset.)
+ */
 export async function releaseDrive(redis: Redis, keys: KeySpace, driveId: string): Promise<boolean> {
-  const replies = await redis.multi().hdel(keys.quarantine(), driveId).hdel(driveFaultsKey(keys), driveId).exec();
-  const [err, removed] = replies?.[0] ?? [new Error('the release was not carried out'), 0];
-  if (err !== null) throw err;
-  return removed === 1;
+  return (await redis.eval(RELEASE_DRIVE, 2, keys.quarantine(), driveFaultsKey(keys), driveId)) === 1;
 }
 
 /** Why a drive is quarantined, or null when it is not. */
@@ -109,8 +120,12 @@ export async function clearDriveFaults(redis: Redis, keys: KeySpace, driveId: st
  * quarantined (released by someone who deleted its entry alone).
  */
 export async function getDriveFaults(redis: Redis, keys: KeySpace, driveId: string, quarantineAfter: number): Promise<number> {
-  const replies = await redis.multi().hget(driveFaultsKey(keys), driveId).hexists(keys.quarantine(), driveId).exec();
-  const n = Number(replies?.[0]?.[1] ?? 0) || 0;
-  const quarantined = replies?.[1]?.[1] === 1;
-  return n >= quarantineAfter && !quarantined ? 0 : n;
+  const [count, quarantined] = (await redis.eval(READ_DRIVE_FAULTS, 2, keys.quarantine(), driveFaultsKey(keys), driveId)) as [string | null, number];
+  const n = Number(count ?? 0) || 0;
+  return n >= quarantineAfter && quarantined !== 1 ? 0 : n;
 }
+
+/** KEYS: quarantine hash, faults hash. ARGV: drive id. Returns {count or false, 1 when quarantined else 0}. */
+const READ_DRIVE_FAULTS = `
+return {redis.call('HGET', KEYS[2], ARGV[1]), redis.call('HEXISTS', KEYS[1], ARGV[1])}
+`;
