@@ -23,4 +23,5 @@ export type { JobReceiver } from './waiting-drives.js';
 export * from './drive-quarantine.js';
 export * from './drive-worker.js';
 export * from './run-planner.js';
+export * from './run-request.js';
 export * from './redis-connectivity.js';

@@ -12,58 +12,26 @@
  * commands fail instead of waiting while Redis is away), and the copy queues
  * share it, so a queue add never waits for Redis either. Events missed while
  * Redis was away are caught up by a `reconcile()` when it is back.
+ *
+ * Its parts: run-request.ts validates a request, run-copy-queues.ts holds
+ * the copy queues, copy-slot-upkeep.ts replaces exhausted copies and
+ * reconciles a run's jobs with its state.
  */
-import { randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
-import type { Job, JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
-import { MEDIA_SIZES, mediaClassesFor, TypedEmitter } from 'node-cdrecord-wrapper';
-import type { MediaClass } from 'node-cdrecord-wrapper';
-import type { CopyJob, VerifyPolicy } from './job-types.js';
+import { TypedEmitter } from 'node-cdrecord-wrapper';
+import { CopySlotUpkeep, isRunActive } from './copy-slot-upkeep.js';
+import type { CopyJob } from './job-types.js';
 import { RedisConnectivity } from './redis-connectivity.js';
-import { copyJobId, copyQueueName, RUN_CONTROL_CHANNEL, RUN_EVENTS_CHANNEL } from './queue-names.js';
-import type { NewRun, RunRecord } from './run-records.js';
+import { RUN_CONTROL_CHANNEL, RUN_EVENTS_CHANNEL } from './queue-names.js';
+import { RunCopyQueues } from './run-copy-queues.js';
+import type { RunRecord } from './run-records.js';
 import { parseMessage } from './run-events.js';
-import type { CopyExhaustedEvent, RunControlMessage, RunEvent } from './run-events.js';
+import type { RunControlMessage, RunEvent } from './run-events.js';
 import type { RunControlAction, RunControlResult } from './run-control.js';
+import { validateRun } from './run-request.js';
+import type { CreateRunInput } from './run-request.js';
 import { RunImageGoneError, RunStore } from './run-store.js';
-
-/** Largest run the planner accepts. */
-export const MAX_COPIES = 10_000;
-
-/** What an operator asks for. */
-export interface CreateRunInput {
-  readonly image: {
-    readonly path: string;
-    readonly sha256: string;
-    readonly bytes: number;
-    /** Sectors on disc; default: bytes rounded up to 2048-byte sectors (required for CUE images). */
-    readonly sectors?: number;
-    readonly format?: 'iso' | 'cue';
-    /** The file's identity when `sha256` was computed (`identityText` of node-cdrecord-wrapper); lets verification skip re-hashing. */
-    readonly identity?: string;
-  };
-  /** Good discs wanted, 1..10000. */
-  readonly copies: number;
-  /** Default `{ mode: 'all' }`. */
-  readonly verify?: VerifyPolicy;
-  readonly speed?: number;
-  /** 1 (first) .. 1000; default 100. Lower runs first (BullMQ priority). */
-  readonly priority?: number;
-  readonly dummyFirst?: boolean;
-  readonly allowedDrives?: readonly string[];
-  /** The blank media class the copies go on; default the smallest class the image fits. */
-  readonly mediaClass?: MediaClass;
-  /** Attempts of one copy job before it is replaced. Default 3. */
-  readonly maxAttemptsPerCopy?: number;
-  /** Failed attempts the run may spend. Default max(3, copies): then it stops and asks for a person. */
-  readonly failureBudget?: number;
-  /** Run id; default a new UUID. */
-  readonly id?: string;
-  /** The library image of `image`: the run and the image's reference are written in one step, and a claimed delete refuses the run. */
-  readonly imageId?: string;
-}
 
 /** Options of `RunPlanner.createRun`. */
 export interface CreateRunOptions {
@@ -73,15 +41,6 @@ export interface CreateRunOptions {
    * `RunImageGoneError` (a delete finished between the caller's look and the store).
    */
   readonly imageStillThere?: () => Promise<boolean>;
-}
-
-/** A run request that cannot be planned. */
-export class RunValidationError extends Error {
-  readonly code = 'INVALID_RUN';
-  constructor(readonly field: string, message: string) {
-    super(message);
-    this.name = 'RunValidationError';
-  }
 }
 
 /** Options of a {@link RunPlanner}. */
@@ -108,9 +67,6 @@ export interface RunPlannerEvents {
   error: [error: Error];
 }
 
-const LIVE_STATES = ['waiting', 'prioritized', 'delayed'] as const;
-/** Every media class (each has its copy queue). */
-const MEDIA_CLASSES: readonly MediaClass[] = [...new Set(MEDIA_SIZES.map((m) => m.mediaClass))];
 /** Copy jobs added to the queue in one transaction when a run is created. */
 const ADD_BATCH = 100;
 
@@ -120,7 +76,8 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
   readonly #o: RunPlannerOptions;
   readonly #redis: Redis;
   readonly #sub: Redis;
-  readonly #queues = new Map<MediaClass, Queue>();
+  readonly #queues: RunCopyQueues;
+  readonly #slots: CopySlotUpkeep;
   readonly #connectivity: RedisConnectivity;
   #events: Promise<void> = Promise.resolve();
   #reconcilePending = false;
@@ -137,6 +94,20 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
     this.#connectivity.watch(this.#redis, 'planner');
     this.#connectivity.watch(this.#sub, 'planner events');
     this.store = new RunStore(this.#redis, options.prefix === undefined ? {} : { prefix: options.prefix });
+    this.#queues = new RunCopyQueues({
+      connection: this.#redis,
+      ...(options.bullPrefix === undefined ? {} : { bullPrefix: options.bullPrefix }),
+      ...(options.retryBackoffMs === undefined ? {} : { retryBackoffMs: options.retryBackoffMs }),
+      onError: (e) => this.#error(e),
+    });
+    this.#slots = new CopySlotUpkeep({
+      store: this.store,
+      queues: this.#queues,
+      signalWork: (runId) => this.#signalWork(runId),
+      settle: (runId) => this.settleRun(runId),
+      changed: (runId) => this.#changed(runId),
+      replaced: (info) => this.emit('copy:replaced', info),
+    });
   }
 
   /** The command connection (the copy queues use it too). */
@@ -151,8 +122,7 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
     await Promise.all([this.#redis.connect(), this.#sub.connect()]);
     // The queues share the command connection (its options too), made while it is up: a
     // BullMQ queue made while Redis is away would wait for it, however long, at its first use.
-    for (const cls of MEDIA_CLASSES) this.#queue(cls);
-    await Promise.all([...this.#queues.values()].map((q) => q.waitUntilReady()));
+    await this.#queues.open();
     // Back from an outage: catch up on the run events missed meanwhile.
     const back = (): void => this.#reconcileSoon();
     this.#redis.on('ready', back);
@@ -176,52 +146,7 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
   async reconcile(): Promise<void> {
     for (const runId of await this.store.listRunIds()) {
       const run = await this.store.getRun(runId);
-      if (run !== null) await this.#reconcileRun(run);
-    }
-  }
-
-  /**
-   * Bring one run's queued jobs in line with its state: a finished run has
-   * none; a cancelling one has none and is cancelled once no attempt is
-   * open; an active run has a live job for every slot without a pass.
-   */
-  async #reconcileRun(run: RunRecord): Promise<void> {
-    if (!isActive(run.status)) {
-      await this.#removeQueued(run.id);
-      return;
-    }
-    if (run.finishing === true) {
-      await this.#removeQueued(run.id);
-      await this.settleRun(run.id);
-      return;
-    }
-    const passed = new Set(await this.store.passedSlots(run.id));
-    const jobs = (await this.#queue(run.mediaClass).getJobs(['waiting', 'prioritized', 'delayed', 'active', 'failed', 'completed']))
-      .filter((j) => (j.data as Partial<CopyJob> | undefined)?.runId === run.id);
-    const bySlot = new Map<number, Job[]>();
-    for (const job of jobs) {
-      const copy = (job.data as CopyJob).copy;
-      bySlot.set(copy, [...(bySlot.get(copy) ?? []), job]);
-    }
-    for (let copy = 1; copy <= run.copies; copy++) {
-      if (passed.has(copy)) continue;
-      const slotJobs = bySlot.get(copy) ?? [];
-      const states = await Promise.all(slotJobs.map((j) => j.getState()));
-      if (states.some((state) => state !== 'failed' && state !== 'completed')) continue;
-      const last = slotJobs.reduce<Job | null>(
-        (a, j) => (a === null || ((j.data as CopyJob).replacement ?? 0) > ((a.data as CopyJob).replacement ?? 0) ? j : a),
-        null,
-      );
-      await this.#onExhausted({
-        kind: 'copy-exhausted',
-        runId: run.id,
-        copy,
-        jobId: last?.id ?? copyJobId(run.id, copy, 0),
-        replacement: last === null ? -1 : ((last.data as CopyJob).replacement ?? 0),
-        errorCode: 'RECONCILED',
-        errorMessage: last?.failedReason ?? 'the copy had no queued job',
-        retryable: true,
-      });
+      if (run !== null) await this.#slots.reconcileRun(run);
     }
   }
 
@@ -237,7 +162,7 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
       await this.store.discardRun(plan.run.id);
       throw new RunImageGoneError(plan.run.imageId ?? plan.run.image.path, 'deleted');
     }
-    const queue = this.#queue(plan.run.mediaClass);
+    const queue = this.#queues.queue(plan.run.mediaClass);
     // In batches: building one transaction of thousands of jobs holds the event loop for
     // a tenth of a second or more. Job ids are fixed per slot, and reconcile() adds what a
     // crash between batches left out.
@@ -247,7 +172,7 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
         Array.from({ length: last - first + 1 }, (_, i) => ({
           name: 'copy',
           data: { ...plan.job, copy: first + i, replacement: 0 } satisfies CopyJob,
-          opts: this.#jobOpts(plan.run, first + i, 0),
+          opts: this.#queues.jobOptions(plan.run, first + i, 0),
         })),
       );
       // Drives start on the first batch while the rest is added; idle drives look again after the last.
@@ -322,7 +247,7 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
     this.#events = this.#events.then(async () => {
       try {
         if (event.kind === 'attempt-end' && event.runCompleted) await this.#onCompleted(event.runId);
-        else if (event.kind === 'copy-exhausted') await this.#onExhausted(event);
+        else if (event.kind === 'copy-exhausted') await this.#slots.onExhausted(event);
       } catch (err) {
         this.#error(err);
       }
@@ -339,7 +264,7 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
   async close(): Promise<void> {
     this.#closed = true;
     await this.#events;
-    await Promise.all([...this.#queues.values()].map((q) => q.close()));
+    await this.#queues.close();
     // A fail-fast connection cannot QUIT while Redis is away: close it, or it reconnects for ever.
     await Promise.all([this.#sub.quit().catch(() => this.#sub.disconnect()), this.#redis.quit().catch(() => this.#redis.disconnect())]);
   }
@@ -348,33 +273,6 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
     await this.#removeQueued(runId);
     if (this.#o.onCompleteInFlight === 'cancel') await this.#signalCancel(runId, 'the run is complete');
     await this.#changed(runId);
-  }
-
-  async #onExhausted(event: CopyExhaustedEvent): Promise<void> {
-    const run = await this.store.getRun(event.runId);
-    if (run === null || !isActive(run.status) || run.finishing === true) return;
-    if ((await this.store.passedSlots(run.id)).includes(event.copy)) return;
-    let failReason: string | null = null;
-    if (!event.retryable) {
-      failReason = `copy ${event.copy} failed with ${event.errorCode}, which another attempt will not fix: ${event.errorMessage}`;
-    } else if (run.counters.failed >= run.failureBudget) {
-      failReason = `failure budget spent (${run.counters.failed} failed attempts, last ${event.errorCode}): check the drives and media`;
-    }
-    if (failReason !== null) {
-      if (await this.store.setRunStatus(run.id, 'failed', { from: ['queued', 'running', 'paused'], reason: failReason })) {
-        await this.#removeQueued(run.id);
-        await this.#changed(run.id);
-      }
-      return;
-    }
-    const k = event.replacement + 1;
-    const jobId = copyJobId(run.id, event.copy, k);
-    const queue = this.#queue(run.mediaClass);
-    if ((await queue.getJob(jobId)) !== undefined) return;
-    await this.store.nextReplacement(run.id);
-    await queue.add('copy', { ...jobOf(run), copy: event.copy, replacement: k }, this.#jobOpts(run, event.copy, k));
-    await this.#signalWork(run.id);
-    this.emit('copy:replaced', { runId: run.id, copy: event.copy, jobId });
   }
 
   async #signalWork(runId: string): Promise<void> {
@@ -396,48 +294,17 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
   async #requeue(runId: string): Promise<void> {
     const run = await this.store.getRun(runId);
     if (run === null) return;
-    for (const job of await this.#liveJobs(run, ['delayed'])) await job.promote().catch(() => undefined);
-    await this.#reconcileRun(run);
+    for (const job of await this.#queues.jobsOf(run, ['delayed'])) await job.promote().catch(() => undefined);
+    await this.#slots.reconcileRun(run);
     await this.#signalWork(runId);
     const now = await this.store.getRun(runId);
-    if (now === null || !isActive(now.status) || now.finishing === true) await this.#removeQueued(runId);
+    if (now === null || !isRunActive(now.status) || now.finishing === true) await this.#removeQueued(runId);
   }
 
   /** Remove a run's jobs that no drive holds. */
   async #removeQueued(runId: string): Promise<void> {
     const run = await this.store.getRun(runId);
-    if (run === null) return;
-    for (const job of await this.#liveJobs(run, LIVE_STATES)) {
-      await job.remove().catch(() => undefined);
-    }
-  }
-
-  async #liveJobs(run: RunRecord, states: readonly (typeof LIVE_STATES)[number][]) {
-    const jobs = await this.#queue(run.mediaClass).getJobs([...states]);
-    return jobs.filter((j) => (j.data as Partial<CopyJob> | undefined)?.runId === run.id);
-  }
-
-  #jobOpts(run: NewRun, copy: number, replacement: number): JobsOptions {
-    return {
-      jobId: copyJobId(run.id, copy, replacement),
-      priority: run.priority,
-      attempts: run.maxAttemptsPerCopy,
-      backoff: { type: 'fixed', delay: this.#o.retryBackoffMs ?? 5000 },
-    };
-  }
-
-  #queue(cls: MediaClass): Queue {
-    let q = this.#queues.get(cls);
-    if (q === undefined) {
-      q = new Queue(copyQueueName(cls), {
-        connection: this.#redis,
-        skipVersionCheck: true,
-        ...(this.#o.bullPrefix === undefined ? {} : { prefix: this.#o.bullPrefix }),
-      });
-      q.on('error', (e) => this.#error(e));
-      this.#queues.set(cls, q);
-    }
-    return q;
+    if (run !== null) await this.#queues.removeQueued(run);
   }
 
   async #changed(runId: string): Promise<RunRecord> {
@@ -446,89 +313,4 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
     this.emit('run:update', run);
     return run;
   }
-}
-
-/** A run that may still burn discs. */
-function isActive(status: RunRecord['status']): boolean {
-  return status === 'queued' || status === 'running' || status === 'paused';
-}
-
-interface PlannedRun {
-  readonly run: NewRun;
-  readonly job: Omit<CopyJob, 'copy'>;
-}
-
-/** The job payload of a stored run (without the slot). */
-function jobOf(run: NewRun): Omit<CopyJob, 'copy'> {
-  return {
-    runId: run.id,
-    imagePath: run.image.path,
-    imageSha256: run.image.sha256,
-    imageBytes: run.image.bytes,
-    imageSectors: run.image.sectors,
-    imageFormat: run.image.format,
-    ...(run.image.identity === undefined ? {} : { imageIdentity: run.image.identity }),
-    verify: run.verify,
-    ...(run.speed === undefined ? {} : { speed: run.speed }),
-    ...(run.dummyFirst ? { dummyFirst: true } : {}),
-    ...(run.allowedDrives === undefined ? {} : { allowedDrives: run.allowedDrives }),
-  };
-}
-
-/** Validate a run request; throws `RunValidationError`. */
-export function validateRun(input: CreateRunInput): PlannedRun {
-  const bad = (field: string, message: string): never => {
-    throw new RunValidationError(field, message);
-  };
-  const { image } = input;
-  if (!Number.isSafeInteger(input.copies) || input.copies < 1 || input.copies > MAX_COPIES) {
-    bad('copies', `copies must be an integer 1..${MAX_COPIES}, got ${String(input.copies)}`);
-  }
-  if (typeof image.path !== 'string' || image.path === '') bad('image.path', 'the image path is empty');
-  if (!/^[0-9a-f]{64}$/i.test(image.sha256)) bad('image.sha256', 'the image SHA-256 must be 64 hex digits');
-  if (!Number.isSafeInteger(image.bytes) || image.bytes <= 0) bad('image.bytes', 'the image size must be a positive integer');
-  const format = image.format ?? 'iso';
-  if (format === 'cue' && image.sectors === undefined) bad('image.sectors', 'a CUE image needs its sectors');
-  const sectors = image.sectors ?? Math.ceil(image.bytes / 2048);
-  if (!Number.isSafeInteger(sectors) || sectors <= 0) bad('image.sectors', 'image sectors must be a positive integer');
-  const fits: MediaClass[] = format === 'iso'
-    ? mediaClassesFor({ format: 'iso', sizeBytes: sectors * 2048 })
-    : (MEDIA_SIZES.some((m) => m.mediaClass === 'cd' && sectors <= m.sectors) ? ['cd'] : []);
-  if (fits.length === 0) bad('image', `the image (${sectors} sectors) fits no media class`);
-  if (input.mediaClass !== undefined && !fits.includes(input.mediaClass)) {
-    bad('mediaClass', `the image (${sectors} sectors${format === 'cue' ? ', CD audio/raw' : ''}) does not go on ${input.mediaClass} media; it fits ${fits.join(', ')}`);
-  }
-  const mediaClass = input.mediaClass ?? fits[0];
-  const verify = input.verify ?? { mode: 'all' };
-  if (verify.mode === 'every-nth' && !(Number.isSafeInteger(verify.n) && verify.n >= 1)) bad('verify.n', 'every-nth needs n >= 1');
-  const priority = input.priority ?? 100;
-  if (!Number.isSafeInteger(priority) || priority < 1 || priority > 1000) bad('priority', 'priority must be an integer 1..1000');
-  const maxAttemptsPerCopy = input.maxAttemptsPerCopy ?? 3;
-  if (!Number.isSafeInteger(maxAttemptsPerCopy) || maxAttemptsPerCopy < 1 || maxAttemptsPerCopy > 100) {
-    bad('maxAttemptsPerCopy', 'maxAttemptsPerCopy must be an integer 1..100');
-  }
-  const failureBudget = input.failureBudget ?? Math.max(3, input.copies);
-  if (!Number.isSafeInteger(failureBudget) || failureBudget < 0) bad('failureBudget', 'failureBudget must be an integer >= 0');
-  if (input.speed !== undefined && !(Number.isFinite(input.speed) && input.speed > 0)) bad('speed', 'speed must be > 0');
-  if (input.allowedDrives !== undefined && (input.allowedDrives.length === 0 || input.allowedDrives.some((d) => typeof d !== 'string' || d === ''))) {
-    bad('allowedDrives', 'allowedDrives must name at least one drive');
-  }
-  const id = input.id ?? randomUUID();
-  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(id)) bad('id', 'a run id is 1..100 letters, digits, _ . -');
-  if (input.imageId !== undefined && !/^[A-Za-z0-9_.-]{1,100}$/.test(input.imageId)) bad('imageId', 'an image id is 1..100 letters, digits, _ . -');
-  const run = {
-    id,
-    image: { path: image.path, sha256: image.sha256.toLowerCase(), bytes: image.bytes, sectors, format, ...(typeof image.identity === 'string' && image.identity !== '' ? { identity: image.identity } : {}) },
-    mediaClass: mediaClass as MediaClass,
-    copies: input.copies,
-    verify,
-    ...(input.speed === undefined ? {} : { speed: input.speed }),
-    priority,
-    dummyFirst: input.dummyFirst === true,
-    ...(input.allowedDrives === undefined ? {} : { allowedDrives: [...input.allowedDrives] }),
-    maxAttemptsPerCopy,
-    failureBudget,
-    ...(input.imageId === undefined ? {} : { imageId: input.imageId }),
-  };
-  return { run, job: jobOf(run) };
 }

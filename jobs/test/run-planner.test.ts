@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import { copyQueueName, RUN_CONTROL_CHANNEL } from '../src/queue-names.js';
-import { RunPlanner, RunValidationError, validateRun } from '../src/run-planner.js';
+import { RunPlanner } from '../src/run-planner.js';
+import { RunValidationError, validateRun } from '../src/run-request.js';
 import { runFromHash, runToHash } from '../src/run-records.js';
 import { runInput, startRedisEnv, startTower, waitFor } from './support/tower-harness.js';
 import type { RedisEnv, Tower } from './support/tower-harness.js';

@@ -14,7 +14,7 @@ import { AgentConnections } from '../../src/agent-connections.js';
 import { DriveWorker } from '../../src/drive-worker.js';
 import type { DriveWorkerOptions } from '../../src/drive-worker.js';
 import { RunPlanner } from '../../src/run-planner.js';
-import type { CreateRunInput } from '../../src/run-planner.js';
+import type { CreateRunInput } from '../../src/run-request.js';
 
 export interface TestImage {
   readonly path: string;

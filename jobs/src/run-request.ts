@@ -1,0 +1,136 @@
+/**
+ * What an operator asks of a run (`CreateRunInput`), and its validation into
+ * the run to store and the copy job payload its slots share (`validateRun`,
+ * which throws `RunValidationError` naming the field at fault).
+ */
+import { randomUUID } from 'node:crypto';
+import { MEDIA_SIZES, mediaClassesFor } from 'node-cdrecord-wrapper';
+import type { MediaClass } from 'node-cdrecord-wrapper';
+import type { CopyJob, VerifyPolicy } from './job-types.js';
+import type { NewRun } from './run-records.js';
+
+/** Largest run the planner accepts. */
+export const MAX_COPIES = 10_000;
+
+/** What an operator asks for. */
+export interface CreateRunInput {
+  readonly image: {
+    readonly path: string;
+    readonly sha256: string;
+    readonly bytes: number;
+    /** Sectors on disc; default: bytes rounded up to 2048-byte sectors (required for CUE images). */
+    readonly sectors?: number;
+    readonly format?: 'iso' | 'cue';
+    /** The file's identity when `sha256` was computed (`identityText` of node-cdrecord-wrapper); lets verification skip re-hashing. */
+    readonly identity?: string;
+  };
+  /** Good discs wanted, 1..10000. */
+  readonly copies: number;
+  /** Default `{ mode: 'all' }`. */
+  readonly verify?: VerifyPolicy;
+  readonly speed?: number;
+  /** 1 (first) .. 1000; default 100. Lower runs first (BullMQ priority). */
+  readonly priority?: number;
+  readonly dummyFirst?: boolean;
+  readonly allowedDrives?: readonly string[];
+  /** The blank media class the copies go on; default the smallest class the image fits. */
+  readonly mediaClass?: MediaClass;
+  /** Attempts of one copy job before it is replaced. Default 3. */
+  readonly maxAttemptsPerCopy?: number;
+  /** Failed attempts the run may spend. Default max(3, copies): then it stops and asks for a person. */
+  readonly failureBudget?: number;
+  /** Run id; default a new UUID. */
+  readonly id?: string;
+  /** The library image of `image`: the run and the image's reference are written in one step, and a claimed delete refuses the run. */
+  readonly imageId?: string;
+}
+
+/** A run request that cannot be planned. */
+export class RunValidationError extends Error {
+  readonly code = 'INVALID_RUN';
+  constructor(readonly field: string, message: string) {
+    super(message);
+    this.name = 'RunValidationError';
+  }
+}
+
+/** A validated run: the record to store and the job payload of its slots. */
+export interface PlannedRun {
+  readonly run: NewRun;
+  readonly job: Omit<CopyJob, 'copy'>;
+}
+
+/** The job payload of a stored run (without the slot). */
+export function jobOf(run: NewRun): Omit<CopyJob, 'copy'> {
+  return {
+    runId: run.id,
+    imagePath: run.image.path,
+    imageSha256: run.image.sha256,
+    imageBytes: run.image.bytes,
+    imageSectors: run.image.sectors,
+    imageFormat: run.image.format,
+    ...(run.image.identity === undefined ? {} : { imageIdentity: run.image.identity }),
+    verify: run.verify,
+    ...(run.speed === undefined ? {} : { speed: run.speed }),
+    ...(run.dummyFirst ? { dummyFirst: true } : {}),
+    ...(run.allowedDrives === undefined ? {} : { allowedDrives: run.allowedDrives }),
+  };
+}
+
+/** Validate a run request; throws `RunValidationError`. */
+export function validateRun(input: CreateRunInput): PlannedRun {
+  const bad = (field: string, message: string): never => {
+    throw new RunValidationError(field, message);
+  };
+  const { image } = input;
+  if (!Number.isSafeInteger(input.copies) || input.copies < 1 || input.copies > MAX_COPIES) {
+    bad('copies', `copies must be an integer 1..${MAX_COPIES}, got ${String(input.copies)}`);
+  }
+  if (typeof image.path !== 'string' || image.path === '') bad('image.path', 'the image path is empty');
+  if (!/^[0-9a-f]{64}$/i.test(image.sha256)) bad('image.sha256', 'the image SHA-256 must be 64 hex digits');
+  if (!Number.isSafeInteger(image.bytes) || image.bytes <= 0) bad('image.bytes', 'the image size must be a positive integer');
+  const format = image.format ?? 'iso';
+  if (format === 'cue' && image.sectors === undefined) bad('image.sectors', 'a CUE image needs its sectors');
+  const sectors = image.sectors ?? Math.ceil(image.bytes / 2048);
+  if (!Number.isSafeInteger(sectors) || sectors <= 0) bad('image.sectors', 'image sectors must be a positive integer');
+  const fits: MediaClass[] = format === 'iso'
+    ? mediaClassesFor({ format: 'iso', sizeBytes: sectors * 2048 })
+    : (MEDIA_SIZES.some((m) => m.mediaClass === 'cd' && sectors <= m.sectors) ? ['cd'] : []);
+  if (fits.length === 0) bad('image', `the image (${sectors} sectors) fits no media class`);
+  if (input.mediaClass !== undefined && !fits.includes(input.mediaClass)) {
+    bad('mediaClass', `the image (${sectors} sectors${format === 'cue' ? ', CD audio/raw' : ''}) does not go on ${input.mediaClass} media; it fits ${fits.join(', ')}`);
+  }
+  const mediaClass = input.mediaClass ?? fits[0];
+  const verify = input.verify ?? { mode: 'all' };
+  if (verify.mode === 'every-nth' && !(Number.isSafeInteger(verify.n) && verify.n >= 1)) bad('verify.n', 'every-nth needs n >= 1');
+  const priority = input.priority ?? 100;
+  if (!Number.isSafeInteger(priority) || priority < 1 || priority > 1000) bad('priority', 'priority must be an integer 1..1000');
+  const maxAttemptsPerCopy = input.maxAttemptsPerCopy ?? 3;
+  if (!Number.isSafeInteger(maxAttemptsPerCopy) || maxAttemptsPerCopy < 1 || maxAttemptsPerCopy > 100) {
+    bad('maxAttemptsPerCopy', 'maxAttemptsPerCopy must be an integer 1..100');
+  }
+  const failureBudget = input.failureBudget ?? Math.max(3, input.copies);
+  if (!Number.isSafeInteger(failureBudget) || failureBudget < 0) bad('failureBudget', 'failureBudget must be an integer >= 0');
+  if (input.speed !== undefined && !(Number.isFinite(input.speed) && input.speed > 0)) bad('speed', 'speed must be > 0');
+  if (input.allowedDrives !== undefined && (input.allowedDrives.length === 0 || input.allowedDrives.some((d) => typeof d !== 'string' || d === ''))) {
+    bad('allowedDrives', 'allowedDrives must name at least one drive');
+  }
+  const id = input.id ?? randomUUID();
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(id)) bad('id', 'a run id is 1..100 letters, digits, _ . -');
+  if (input.imageId !== undefined && !/^[A-Za-z0-9_.-]{1,100}$/.test(input.imageId)) bad('imageId', 'an image id is 1..100 letters, digits, _ . -');
+  const run = {
+    id,
+    image: { path: image.path, sha256: image.sha256.toLowerCase(), bytes: image.bytes, sectors, format, ...(typeof image.identity === 'string' && image.identity !== '' ? { identity: image.identity } : {}) },
+    mediaClass: mediaClass as MediaClass,
+    copies: input.copies,
+    verify,
+    ...(input.speed === undefined ? {} : { speed: input.speed }),
+    priority,
+    dummyFirst: input.dummyFirst === true,
+    ...(input.allowedDrives === undefined ? {} : { allowedDrives: [...input.allowedDrives] }),
+    maxAttemptsPerCopy,
+    failureBudget,
+    ...(input.imageId === undefined ? {} : { imageId: input.imageId }),
+  };
+  return { run, job: jobOf(run) };
+}
