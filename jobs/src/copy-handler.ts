@@ -133,6 +133,7 @@ export class CopyHandler {
         },
         onProgress: (p) => this.#progress(p),
         mediaClass: cls,
+        ...(ctx.loader === null ? {} : { afterDisc: ctx.loader.afterDisc.bind(ctx.loader) }),
       });
     } catch (err) {
       if (!(err instanceof CopyFailedError)) throw err;

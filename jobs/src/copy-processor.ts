@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import {
   CancelledError, isDriveError, MediaTooSmallError, mediaClassOf, NoMediaError, verifyDisc, WrongMediaError,
 } from 'node-cdrecord-wrapper';
-import type { BurnProgress, Drive, DriveError, MediaClass, MediaStatus, VerifyProgress } from 'node-cdrecord-wrapper';
+import type { BurnProgress, DiscVerdict, Drive, DriveError, MediaClass, MediaStatus, VerifyProgress } from 'node-cdrecord-wrapper';
 import type { CopyJob } from './job-types.js';
 import { shouldVerify, verifyPolicyText } from './job-types.js';
 import type { AttemptError, AttemptRecord, VerifyResultKind } from './run-records.js';
@@ -48,6 +48,12 @@ export interface CopyContext {
   readonly now?: () => number;
   /** The media class of the queue the job came from; a blank of another class is refused. */
   readonly mediaClass?: MediaClass;
+  /**
+   * The drive's disc loader, called with the disc's verdict (passed; failed
+   * or cancelled: a coaster) instead of opening the tray: it sorts the disc
+   * and loads the next blank. Must not reject (the copy's result is not its).
+   */
+  readonly afterDisc?: (verdict: DiscVerdict, signal?: AbortSignal) => Promise<void>;
 }
 
 /** How `processCopy` ended without throwing. */
@@ -177,7 +183,7 @@ export async function processCopy(job: CopyJob, drive: Drive, ctx: CopyContext):
       verifyResult = 'passed';
       discSha256 = checked.sha256;
     }
-    await ejectQuietly(drive, signal);
+    await releaseDisc(drive, ctx, 'passed', signal);
     const end = await ctx.store.endAttempt(attempt.id, {
       outcome: 'passed',
       endedAt: endedAt(),
@@ -193,7 +199,7 @@ export async function processCopy(job: CopyJob, drive: Drive, ctx: CopyContext):
       ? attemptErrorOf(new CancelledError(`cancelled: ${attemptErrorOf(err).message}`, { device: drive.address, cause: err }))
       : attemptErrorOf(err);
     if (verify && burned !== null && error.code === 'VERIFY_MISMATCH') verifyResult = 'failed';
-    await ejectQuietly(drive, undefined);
+    await releaseDisc(drive, ctx, 'failed', undefined);
     await ctx.store.endAttempt(attempt.id, {
       outcome: cancelled ? 'cancelled' : 'failed',
       endedAt: endedAt(),
@@ -216,6 +222,12 @@ function burnProgress(ctx: CopyContext, phase: 'burning' | 'test-burning'): (p: 
     percent: pct(p.bytesWritten, p.bytesTotal),
     ...(p.phase === 'writing' ? { speedX: p.speedX, speedMBps: p.speedMBps } : {}),
   });
+}
+
+/** The disc is done: the loader sorts it and loads the next blank, or the tray opens for a person. */
+async function releaseDisc(drive: Drive, ctx: CopyContext, verdict: DiscVerdict, signal: AbortSignal | undefined): Promise<void> {
+  if (ctx.afterDisc === undefined) return ejectQuietly(drive, signal);
+  await ctx.afterDisc(verdict, signal?.aborted === true ? undefined : signal).catch(() => undefined);
 }
 
 /** Open the tray so the disc can be taken out (or the auto-loader swaps it); errors are not the copy's. */

@@ -10,6 +10,7 @@ import type { AgentConnections } from './agent-connections.js';
 import type { PutBackReason } from './copy-routing.js';
 import type { DriveStatus, DriveStatusUpdate } from './drive-state.js';
 import type { ResolvedDriveWorkerOptions } from './drive-worker-options.js';
+import type { LoaderLink } from './loader-link.js';
 
 /** One drive worker's shared context. */
 export interface DriveContext {
@@ -18,6 +19,8 @@ export interface DriveContext {
   /** The agent's connections (shared, or the worker's own). */
   readonly pool: AgentConnections;
   readonly options: ResolvedDriveWorkerOptions;
+  /** The drive's disc loader, when it has one. */
+  readonly loader: LoaderLink | null;
   /** The drive's last published state. */
   status(): DriveStatus | null;
   /** Publish a change of the drive's state. */

@@ -135,6 +135,8 @@ export class DriveLoop {
       this.#quarantined = false;
       this.#o.onReleased();
     }
+    // The loader's stock, published with every state from now on.
+    if (ctx.loader !== null && ctx.loader.facts === null) await ctx.loader.refresh();
     let media: MediaStatus;
     try {
       media = await ctx.drive.media();
@@ -146,6 +148,7 @@ export class DriveLoop {
     const last = ctx.status()?.state;
     if (media.status === 'none' || media.type === null) {
       this.#refusedMedia = null;
+      if (ctx.loader !== null) return this.#fromLoader(poll);
       if (ctx.options.autoLoader) ctx.set({ state: 'empty', message: 'the auto-loader is putting in a blank disc' });
       else if (last !== 'done' && last !== 'failed') ctx.set({ state: 'empty', message: 'insert a blank disc' });
       return poll;
@@ -172,6 +175,20 @@ export class DriveLoop {
     // other drives of the agent hand over meanwhile.
     this.#waitForHandOff(cls);
     return poll;
+  }
+
+  /** An empty drive with a loader: it puts a blank in (look again at once), or says why it cannot. */
+  async #fromLoader(poll: number): Promise<number> {
+    const ctx = this.#ctx;
+    const loader = ctx.loader;
+    if (loader === null) return poll;
+    const wasLoaded = loader.facts?.driveLoaded === true;
+    const facts = await loader.fill();
+    const message = facts?.error !== undefined ? `the disc loader failed: ${facts.error.message}`
+      : facts?.needsPerson === 'input-empty' ? 'the disc loader has no blank disc left: load blank discs into its input'
+        : 'the disc loader is putting in a blank disc';
+    ctx.set({ state: 'empty', message });
+    return facts?.driveLoaded === true && facts.error === undefined && !wasLoaded ? 0 : poll;
   }
 
   /** Until its next look, this idle drive with a blank of `cls` takes copies other drives of the agent hand it. */

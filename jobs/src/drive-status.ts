@@ -10,6 +10,7 @@
  * state and words an operator reads.
  */
 import type { MediaType } from 'node-cdrecord-wrapper';
+import type { LoaderFacts } from './loader-link.js';
 
 /** Every state a drive status can have, in the order the UI lists them. */
 export const DRIVE_STATES = ['offline', 'empty', 'blank', 'burning', 'verifying', 'done', 'failed', 'wrong-media', 'quarantined', 'busy'] as const;
@@ -34,6 +35,8 @@ export interface DriveStatus {
   readonly message?: string;
   /** The drive has an auto-loader: it takes discs out and puts blanks in by itself. */
   readonly autoLoader?: boolean;
+  /** The drive's disc loader: its stock (blanks, good discs, coasters, room) and what it needs of a person. */
+  readonly loader?: LoaderFacts;
   /** When the publisher published it, epoch ms of the publisher's clock: for display, never for ordering. */
   readonly updatedAt: number;
   /**
@@ -83,6 +86,7 @@ export function toDriveStatus(v: unknown): DriveStatus | null {
   if (typeof r.driveId !== 'string' || r.driveId === '' || !isDriveState(r.state)) return null;
   if (!optNumber(r.percent) || !optNumber(r.speedX) || !optNumber(r.speedMBps) || !optNumber(r.copy) || !optNumber(r.seq)) return null;
   if (!optString(r.runId) || !optString(r.message) || !optString(r.mediaType) || !optString(r.agentId)) return null;
+  if (r.loader !== undefined && r.loader !== null && (typeof r.loader !== 'object' || Array.isArray(r.loader))) return null;
   for (const k of Object.keys(r)) if (r[k] === null) delete r[k];
   if (typeof r.agentId !== 'string') r.agentId = '';
   if (typeof r.updatedAt !== 'number') r.updatedAt = 0;

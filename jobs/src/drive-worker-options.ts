@@ -3,7 +3,7 @@
  * {@link resolveDriveWorkerOptions}), and what a worker reports to its
  * listeners ({@link DriveWorkerListener}).
  */
-import type { Drive, MediaClass } from 'node-cdrecord-wrapper';
+import type { DiscLoader, Drive, MediaClass } from 'node-cdrecord-wrapper';
 import type { AgentConnections } from './agent-connections.js';
 import type { QuarantineInfo } from './drive-quarantine.js';
 import type { DriveStatus } from './drive-state.js';
@@ -84,6 +84,15 @@ export interface DriveWorkerOptions {
    */
   readonly autoLoader?: boolean;
   /**
+   * The drive's disc loader (a jukebox's changer): after each copy it sorts
+   * the disc (good to the output, coaster to the reject slot) and loads the
+   * next blank, instead of the tray just opening; an empty drive asks it for
+   * a blank; its stock is published with the drive's state. Implies
+   * `autoLoader`.
+   * @defaultValue none
+   */
+  readonly loader?: DiscLoader;
+  /**
    * How often BullMQ looks for stalled jobs (a crashed worker's), ms (private connections only).
    * @defaultValue the lock duration (applied by `AgentConnections`)
    */
@@ -124,7 +133,7 @@ export function resolveDriveWorkerOptions(options: DriveWorkerOptions): Resolved
     sameDriveRetryDelayMs: options.sameDriveRetryDelayMs ?? d.sameDriveRetryDelayMs,
     putBackDelayMs: options.putBackDelayMs ?? d.putBackDelayMs,
     progressIntervalMs: options.progressIntervalMs ?? d.progressIntervalMs,
-    autoLoader: options.autoLoader ?? d.autoLoader,
+    autoLoader: options.autoLoader ?? (options.loader !== undefined || d.autoLoader),
   };
 }
 

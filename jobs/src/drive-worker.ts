@@ -39,6 +39,7 @@ import type { DriveStatus, DriveStatusUpdate } from './drive-state.js';
 import { resolveDriveWorkerOptions } from './drive-worker-options.js';
 import type { DriveWorkerEvents, DriveWorkerOptions, ResolvedDriveWorkerOptions } from './drive-worker-options.js';
 import { FaultTracker } from './fault-tracker.js';
+import { LoaderLink, withLoader } from './loader-link.js';
 import type { RunControlMessage } from './run-events.js';
 import { RunStore } from './run-store.js';
 
@@ -173,13 +174,15 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
       onError: (e) => this.#error(e),
     });
     const routing = new CopyRouting(driveId, o);
+    const loader = o.loader === undefined ? null : new LoaderLink(o.loader, (e) => this.#error(e));
     const ctx: DriveContext = {
       driveId,
       drive: o.drive,
       pool,
       options: o,
+      loader,
       status: () => publisher.current ?? null,
-      set: (update: DriveStatusUpdate) => publisher.update(o.autoLoader ? { ...update, autoLoader: true } : update),
+      set: (update: DriveStatusUpdate) => publisher.update(withLoader(o.autoLoader ? { ...update, autoLoader: true } : update, loader)),
       putBack: (job, token, reason) => this.#putBack(job, token, routing.putBackDelayMs(reason)),
       error: (err) => this.#error(err),
     };

@@ -13,6 +13,7 @@ export type { RunControlAction, RunControlResult, RunControlState } from './run-
 export * from './run-events.js';
 export * from './copy-processor.js';
 export * from './drive-state.js';
+export * from './loader-link.js';
 export { DriveStateOutbox } from './drive-state-outbox.js';
 export type { DriveStateOutboxOptions } from './drive-state-outbox.js';
 export * from './agent-connections.js';

@@ -1,0 +1,113 @@
+/**
+ * A drive worker with a disc loader (the disc loader contract; here the
+ * simulated auto-loader behind it, `SimDiscLoader`): the loader fills the
+ * empty drive, sorts each disc by its verdict instead of the tray just
+ * opening, and its stock goes out with the drive's state; an empty input is
+ * published as a fact a person must act on; a loader that fails is a fact
+ * too, never a failed copy or a stopped loop.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ChangerError, SimDiscLoader, SimulatedDrive } from 'node-cdrecord-wrapper';
+import type { DiscLoader } from 'node-cdrecord-wrapper';
+import { DriveWorker } from '../src/drive-worker.js';
+import type { DriveStatus } from '../src/drive-state.js';
+import { RunPlanner } from '../src/run-planner.js';
+import { runInput, startRedisEnv, waitFor } from './support/tower-harness.js';
+import type { RedisEnv } from './support/tower-harness.js';
+
+let env: RedisEnv;
+let planner: RunPlanner | null = null;
+let worker: DriveWorker | null = null;
+let drive: SimulatedDrive | null = null;
+const errors: Error[] = [];
+
+beforeAll(async () => {
+  env = await startRedisEnv();
+});
+afterAll(async () => env?.stop());
+beforeEach(async () => {
+  await env.client.flushall();
+  errors.length = 0;
+});
+afterEach(async () => {
+  await worker?.close({ cancelInFlight: true });
+  await planner?.close();
+  drive?.dispose();
+  worker = null;
+  planner = null;
+  drive = null;
+});
+
+/** One simulated CD drive, empty, whose loader holds `stack` blanks; its worker started, with every state it publishes. */
+async function start(stack: number, loader?: (d: SimulatedDrive) => DiscLoader): Promise<{ states: DriveStatus[]; planner: RunPlanner }> {
+  planner = new RunPlanner({ redisUrl: env.server.url, retryBackoffMs: 30 });
+  planner.on('error', (e) => errors.push(e));
+  await planner.start();
+  drive = new SimulatedDrive({ index: 0, media: null, timeScale: 0.0005, progressIntervalMs: 5, autoLoader: { media: 'CD-R', stack, loadDelayMs: 2000 } });
+  worker = new DriveWorker({
+    drive, agentId: 'agent-test', redisUrl: env.server.url, pollIntervalMs: 15, putBackDelayMs: 30, lockDurationMs: 5000,
+    loader: loader?.(drive) ?? new SimDiscLoader(drive),
+  });
+  const states: DriveStatus[] = [];
+  worker.on('state', (s) => states.push(s));
+  worker.on('error', (e) => errors.push(e));
+  await worker.start();
+  return { states, planner };
+}
+
+describe('a drive worker with a disc loader', () => {
+  it('fills the empty drive, sorts every good disc into the output, and says when the input is empty', async () => {
+    const { states, planner: p } = await start(3);
+    const run = await p.createRun(runInput(env.image, { copies: 3, verify: { mode: 'all' } }));
+    await waitFor(async () => (await p.store.getRun(run.id))?.status === 'completed', 20_000, 'the run to complete');
+    const last = await waitFor(() => {
+      const s = states.at(-1);
+      return s?.state === 'empty' && s.loader?.needsPerson === 'input-empty' ? s : null;
+    }, 5_000, 'the drive to say its input is empty');
+    expect(last).toMatchObject({ autoLoader: true, message: 'the disc loader has no blank disc left: load blank discs into its input' });
+    expect(last.loader).toEqual({ blanks: 0, driveLoaded: false, passed: 3, rejected: 0, outputFree: null, rejectFree: null, needsPerson: 'input-empty' });
+    // Each disc was sorted by its verdict: none left the drive unsorted, as a plain eject would leave it.
+    expect(drive?.autoLoader?.bins).toEqual({ passed: 3, failed: 0, unsorted: 0 });
+    // The stock went out with the states on the way: 2 blanks left after the first fill (the drive's first state), then 1, then 0.
+    expect([...new Set(states.map((s) => s.loader?.blanks))]).toEqual([2, 1, 0]);
+    expect(errors).toEqual([]);
+  });
+
+  it('puts a coaster in the reject bin and the retry on the next blank', async () => {
+    const { states, planner: p } = await start(3);
+    drive?.setFaults({ writeError: { atPercent: 30 } });
+    const run = await p.createRun(runInput(env.image, { copies: 2, verify: { mode: 'all' } }));
+    await waitFor(async () => (await p.store.getRun(run.id))?.status === 'completed', 20_000, 'the run to complete');
+    const attempts = await p.store.listAttempts(run.id);
+    expect(attempts.map((a) => a.outcome).sort()).toEqual(['failed', 'passed', 'passed']);
+    await waitFor(() => states.at(-1)?.loader?.needsPerson === 'input-empty', 5_000, 'the input to run out');
+    expect(drive?.autoLoader?.bins).toEqual({ passed: 2, failed: 1, unsorted: 0 });
+    expect(states.at(-1)?.loader).toMatchObject({ passed: 2, rejected: 1, blanks: 0 });
+  });
+
+  it('a loader that fails is published as a fact (its code and words); the worker goes on looking', async () => {
+    let calls = 0;
+    const broken: DiscLoader = {
+      drive: 'sim:0',
+      stock: async () => {
+        calls++;
+        throw new ChangerError('gone', "/dev/sg1: mtx status: cannot open SCSI device '/dev/sg1' - No such file or directory");
+      },
+      fill: async () => {
+        calls++;
+        throw new ChangerError('gone', "/dev/sg1: mtx status: cannot open SCSI device '/dev/sg1' - No such file or directory");
+      },
+      afterDisc: async () => {
+        throw new Error('not reached');
+      },
+    };
+    const { states } = await start(3, () => broken);
+    await waitFor(() => calls >= 4, 5_000, 'the worker to ask the loader again');
+    const s = states.at(-1);
+    expect(s).toMatchObject({ state: 'empty', autoLoader: true });
+    expect(s?.loader?.error).toEqual({ code: 'CHANGER_GONE', message: "/dev/sg1: mtx status: cannot open SCSI device '/dev/sg1' - No such file or directory" });
+    expect(s?.message).toMatch(/^the disc loader failed: /);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.every((e) => e instanceof ChangerError)).toBe(true);
+  });
+});
