@@ -14,7 +14,6 @@ const NOT_YET_SPLIT = [
   'drivers/src/master/master-data.ts',
   'drivers/src/sim/simulated-drive.ts',
   'jobs/src/agent-connections.ts',
-  'jobs/src/run-store.ts',
 ];
 
 export default tseslint.config(

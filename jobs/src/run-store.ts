@@ -6,10 +6,18 @@
  * passed attempt, capped at N; any other good disc is surplus. Attempts are
  * written before the burn starts (`beginAttempt`) and closed once
  * (`endAttempt`); a closed attempt is never rewritten.
+ *
+ * What it answers and throws is defined in attempt-results.ts and
+ * image-delete-claim.ts, and exported from here too.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { BeginRefusal, BeginResult, DriveCounts, EndResult, LeaseGuard } from './attempt-results.js';
+import { AttemptClosedError } from './attempt-results.js';
+import { IMAGE_DELETE_CLAIM_TTL_MS, RunImageGoneError } from './image-delete-claim.js';
+import type { ImageDeleteClaim } from './image-delete-claim.js';
 import { KeySpace } from './queue-names.js';
+import { evalScript } from './redis-script.js';
 import {
   attemptEndToFields, attemptFromHash, attemptStartToFields, runFromHash, runToHash,
 } from './run-records.js';
@@ -20,67 +28,8 @@ import {
   BEGIN_ATTEMPT, CLAIM_IMAGE_DELETE, CREATE_RUN, DISCARD_RUN, DRIVE_COUNTS, END_ATTEMPT, END_INTERRUPTED, RELEASE_IMAGE_DELETE, SET_RUN_STATUS,
 } from './run-store-scripts.js';
 
-/** Why `beginAttempt` refused: the copy must not be burned. */
-export type BeginRefusal =
-  | 'run-missing' | 'run-cancelled' | 'run-completed' | 'run-failed' | 'run-paused' | 'slot-passed' | 'attempt-exists';
-
-/** Result of `beginAttempt`. */
-export type BeginResult =
-  | { readonly ok: true; readonly attempt: AttemptRecord; readonly driveOrdinal: number }
-  | { readonly ok: false; readonly reason: BeginRefusal };
-
-/** A drive's attempt outcomes so far. */
-export interface DriveCounts {
-  readonly passed: number;
-  /** Failed or interrupted (coasters). */
-  readonly failed: number;
-}
-
-/** Result of `endAttempt`. */
-export interface EndResult {
-  /** This passed attempt made its slot count. */
-  readonly counted: boolean;
-  /** This passed attempt was a good disc beyond the count. */
-  readonly surplus: boolean;
-  /** This attempt made the run reach N (the run is now `completed`). */
-  readonly runCompleted: boolean;
-  /** The run's passed count after this attempt. */
-  readonly passed: number;
-}
-
-/** The attempt was already closed (attempts are append-only) or never begun. */
-export class AttemptClosedError extends Error {
-  readonly code = 'ATTEMPT_CLOSED';
-  constructor(readonly attemptId: string, readonly reason: 'closed' | 'missing') {
-    super(reason === 'closed' ? `attempt ${attemptId} is already closed` : `attempt ${attemptId} does not exist`);
-    this.name = 'AttemptClosedError';
-  }
-}
-
-/** A run was asked for a library image that is being deleted, or was deleted meanwhile. */
-export class RunImageGoneError extends Error {
-  readonly code = 'IMAGE_GONE';
-  constructor(readonly imageId: string, readonly reason: 'deleting' | 'deleted') {
-    super(reason === 'deleting' ? `image ${imageId} is being deleted` : `image ${imageId} was deleted`);
-    this.name = 'RunImageGoneError';
-  }
-}
-
-/** Result of `claimImageDelete`. */
-export type ImageDeleteClaim =
-  | { readonly ok: true; readonly token: string }
-  | { readonly ok: false; readonly reason: 'in-use'; readonly runId: string }
-  | { readonly ok: false; readonly reason: 'deleting' };
-
-/** How long a delete's claim on an image outlives a controller that died holding it, ms. */
-export const IMAGE_DELETE_CLAIM_TTL_MS = 10 * 60_000;
-
-/**
- * On whose authority `closeInterruptedAttempts` closes an agent's attempts:
- * the holder of the agent's lease (its value), or anyone once the lease has
- * expired.
- */
-export type LeaseGuard = { readonly owner: string } | { readonly expired: true };
+export * from './attempt-results.js';
+export * from './image-delete-claim.js';
 
 /** Options of the run store. */
 export interface RunStoreOptions {
@@ -341,19 +290,8 @@ export class RunStore {
     return this.#attempts(await this.#redis.zrangebyscore(this.keys.attemptsByTime(), bound(from), bound(to)));
   }
 
-  /** EVALSHA, and EVAL only when Redis does not have the script yet (after a restart, say). */
-  async #eval(script: string, keys: readonly string[], args: readonly string[]): Promise<unknown> {
-    let sha = SCRIPT_SHAS.get(script);
-    if (sha === undefined) {
-      sha = createHash('sha1').update(script).digest('hex');
-      SCRIPT_SHAS.set(script, sha);
-    }
-    try {
-      return await this.#redis.evalsha(sha, String(keys.length), ...keys, ...args);
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return this.#redis.eval(script, String(keys.length), ...keys, ...args);
-    }
+  #eval(script: string, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    return evalScript(this.#redis, script, keys, args);
   }
 
   async #attempts(ids: string[]): Promise<AttemptRecord[]> {
@@ -370,9 +308,6 @@ export class RunStore {
     return out;
   }
 }
-
-/** SHA-1 of each script, as Redis names it. */
-const SCRIPT_SHAS = new Map<string, string>();
 
 function bound(v: number): string {
   return v === -Infinity ? '-inf' : v === Infinity ? '+inf' : String(v);
