@@ -13,7 +13,6 @@ const NOT_YET_SPLIT = [
   'apps/controller/src/library/image-library.ts',
   'drivers/src/master/master-data.ts',
   'drivers/src/sim/simulated-drive.ts',
-  'jobs/src/agent-connections.ts',
 ];
 
 export default tseslint.config(

@@ -14,8 +14,9 @@
  *   within a short while of it (`quarantineOf`);
  * - what the agent last learnt of each class's queue: after a fetch found
  *   nothing to take, the agent's other idle drives do not ask Redis again for
- *   a short while (`fetchCopy`), until new work is announced, a job of this
- *   agent goes back to the queue, or the next delayed job falls due;
+ *   a short while (`fetchCopy`, copy-fetch-gate.ts), until new work is
+ *   announced, a job of this agent goes back to the queue, or the next
+ *   delayed job falls due;
  * - the outbox that batches every drive's state into one pipeline per window;
  * - the drives waiting with a blank (`waiting`), to which a drive hands a
  *   copy it drew but may not burn.
@@ -36,6 +37,7 @@ import { Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { MediaClass } from 'node-cdrecord-wrapper';
+import { CopyFetchGate } from './copy-fetch-gate.js';
 import type { QuarantineInfo } from './drive-quarantine.js';
 import { DriveStateOutbox } from './drive-state-outbox.js';
 import { QuarantineSnapshot } from './quarantine-snapshot.js';
@@ -95,14 +97,8 @@ export class AgentConnections {
   #starting: Promise<void> | null = null;
   #closing: Promise<void> | null = null;
   #runControlSubscribed: Promise<unknown> | null = null;
-  /** Per class: until when (ms) a fetch is known to find nothing. */
-  readonly #emptyUntil = new Map<MediaClass, number>();
-  /** Bumped whenever work may have appeared, so a fetch in flight does not close the gate on stale news. */
-  #epoch = 0;
-  /** Classes whose queue was empty at the last look (and no news since). */
-  readonly #empty = new Set<MediaClass>();
-  /** Per class: the one fetch in flight while the queue looked empty, which other idle drives wait for. */
-  readonly #probes = new Map<MediaClass, Promise<Job | undefined>>();
+  /** What the agent last learnt of each class's queue. */
+  readonly #gate = new CopyFetchGate();
   readonly #quarantine: QuarantineSnapshot;
   readonly #connectivity: RedisConnectivity;
   /** When this agent last called other drives to a copy it gave back, by job id. */
@@ -249,57 +245,13 @@ export class AgentConnections {
    * checker, or when a drive of this agent puts a job back. While the queue
    * looks empty, fetches that come together wait for one of them to ask.
    */
-  async fetchCopy(cls: MediaClass, token: string, idleMs: number): Promise<Job | undefined> {
-    if (this.#closed(cls)) return undefined;
-    const probe = this.#probes.get(cls);
-    if (probe !== undefined) {
-      // The queue was empty at the last look and another drive is looking again: wait for its answer.
-      const asked = this.#epoch;
-      const found = await probe.then((j) => j !== undefined, () => true);
-      if (!found && asked === this.#epoch) return undefined;
-    }
-    const worker = this.copyWorker(cls);
-    const epoch = this.#epoch;
-    const fetching = worker.getNextJob(token, { block: false }).then((j) => (j ?? undefined) as Job | undefined);
-    // Drives whose looks fall together (all woken at once, say) must not all ask about an empty queue.
-    const isProbe = this.#empty.has(cls) && !this.#probes.has(cls);
-    if (isProbe) this.#probes.set(cls, fetching);
-    let job: Job | undefined;
-    try {
-      job = await fetching;
-    } finally {
-      if (isProbe && this.#probes.get(cls) === fetching) this.#probes.delete(cls);
-    }
-    if (job !== undefined) {
-      this.#empty.delete(cls);
-      return job;
-    }
-    if (epoch === this.#epoch) {
-      this.#empty.add(cls);
-      let until = performance.now() + idleMs;
-      // BullMQ keeps the due time of the next delayed job it saw (not public API: used only when present).
-      const due = (worker as unknown as { blockUntil?: unknown }).blockUntil;
-      // It is epoch ms (BullMQ's delays run on the wall clock): as a wait from now.
-      if (typeof due === 'number' && due > 0) until = Math.min(until, performance.now() + Math.max(0, due - Date.now()));
-      if (idleMs > 0) this.#emptyUntil.set(cls, until);
-    }
-    return undefined;
+  fetchCopy(cls: MediaClass, token: string, idleMs: number): Promise<Job | undefined> {
+    return this.#gate.fetch(cls, () => this.copyWorker(cls), token, idleMs);
   }
 
   /** Work may have appeared in a class's queue (every class when none is given): the next fetch asks Redis. */
   reopen(cls?: MediaClass): void {
-    this.#epoch++;
-    if (cls === undefined) {
-      this.#emptyUntil.clear();
-      this.#empty.clear();
-    } else {
-      this.#emptyUntil.delete(cls);
-      this.#empty.delete(cls);
-    }
-  }
-
-  #closed(cls: MediaClass): boolean {
-    return (this.#emptyUntil.get(cls) ?? 0) > performance.now();
+    this.#gate.reopen(cls);
   }
 
   /**
