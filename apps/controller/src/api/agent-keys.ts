@@ -43,6 +43,18 @@ export interface AgentHeartbeat {
   readonly version?: string;
 }
 
+/** KEYS: the agent's hash, the agents set. ARGV: TTL seconds, agent id, field/value pairs. Returns 1 when the agent had been declared dead. */
+const HEARTBEAT_SCRIPT = `
+local dead = redis.call('HGET', KEYS[1], 'declaredDead')
+redis.call('HDEL', KEYS[1], 'declaredDead', 'stopped')
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('HINCRBY', KEYS[1], 'beat', 1)
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1]))
+redis.call('SADD', KEYS[2], ARGV[2])
+if dead then return 1 end
+return 0
+`;
+
 /** What the agent learns from writing a heartbeat. */
 export interface HeartbeatReply {
   /**
@@ -62,28 +74,22 @@ export async function writeAgentHeartbeat(redis: Redis, hb: AgentHeartbeat, opti
   const fields: string[] = ['lastHeartbeat', String(hb.at), 'host', hb.host, 'driveIds', JSON.stringify(hb.driveIds)];
   if (hb.startedAt !== undefined) fields.push('startedAt', String(hb.startedAt));
   if (hb.version !== undefined) fields.push('version', hb.version);
-  const replies = await redis.multi()
-    .hget(key, 'declaredDead')
-    .hdel(key, 'declaredDead', 'stopped')
-    .hset(key, ...fields)
-    .hincrby(key, 'beat', 1)
-    .expire(key, options.ttlSeconds ?? 600)
-    .sadd(agentsSetKey(options.prefix), hb.agentId)
-    .exec();
-  return { declaredDead: typeof replies?.[0]?.[1] === 'string' };
+  // One script, not MULTI: a MULTI on an auto-pipelined connection can lose its replies (seen with ioredis).
+  const dead = await redis.eval(HEARTBEAT_SCRIPT, 2, key, agentsSetKey(options.prefix), String(options.ttlSeconds ?? 600), hb.agentId, ...fields);
+  return { declaredDead: dead === 1 };
 }
 
 /** Mark a stopped agent's record: it is offline at once (not after the timeout), until it beats again. */
 export async function markAgentStopped(redis: Redis, agentId: string, options: { prefix?: string; ttlSeconds?: number } = {}): Promise<void> {
   const key = agentKey(agentId, options.prefix);
-  await redis.multi().hset(key, 'stopped', '1').expire(key, options.ttlSeconds ?? 600).exec();
+  await redis.eval("redis.call('HSET', KEYS[1], 'stopped', '1') redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1]))", 1, key, String(options.ttlSeconds ?? 600));
 }
 
 /** The controller declared the agent dead: its next heartbeat tells it so (it then publishes its drives again). */
 export async function markDeclaredDead(redis: Redis, agentId: string, prefix?: string): Promise<void> {
   // Only on a record that exists: HSET on a missing key would leave a record without a TTL.
   const key = agentKey(agentId, prefix);
-  await redis.multi().hsetnx(key, 'declaredDead', '1').expire(key, 600).exec();
+  await redis.eval("redis.call('HSETNX', KEYS[1], 'declaredDead', '1') redis.call('EXPIRE', KEYS[1], 600)", 1, key);
 }
 
 /** An agent's record as stored, before anyone judges whether it is alive. */
