@@ -125,9 +125,7 @@ export class AgentLease {
     for (;;) {
       const set = await this.#cmd(redis.set(this.key, this.value, 'PX', this.#o.ttlMs, 'NX'), 'taking the agent lease', options.signal);
       if (set === 'OK') return seen === null ? null : parseHolder(seen.value);
-      const replies = await this.#cmd(redis.multi().get(this.key).pttl(this.key).exec(), 'reading the agent lease', options.signal);
-      const value = replies?.[0]?.[1] as string | null | undefined;
-      const pttl = Number(replies?.[1]?.[1] ?? -2);
+      const [value, pttl] = await this.#cmd(readLease(redis, this.key), 'reading the agent lease', options.signal);
       if (value === null || value === undefined || pttl === -2) continue; // expired in between: try again
       // No TTL (written by hand), another value (retaken), or a TTL that went up (renewed): a live holder.
       if (pttl === -1 || (seen !== null && (value !== seen.value || pttl > seen.pttl))) {
@@ -156,10 +154,9 @@ export class AgentLease {
   /** Who holds an agent id's lease, and for how long yet (ms), or null when nobody does. */
   static async read(redis: Redis, agentId: string, keys = new KeySpace()): Promise<{ holder: LeaseHolder | null; remainingMs: number } | null> {
     const key = keys.agentLease(agentId);
-    const replies = await redis.multi().get(key).pttl(key).exec();
-    const value = replies?.[0]?.[1] as string | null | undefined;
-    if (value === null || value === undefined) return null;
-    return { holder: parseHolder(value), remainingMs: Number(replies?.[1]?.[1] ?? -1) };
+    const [value, pttl] = await readLease(redis, key);
+    if (value === null) return null;
+    return { holder: parseHolder(value), remainingMs: pttl };
   }
 
   #cmd<T>(p: Promise<T>, what: string, signal?: AbortSignal): Promise<T> {
@@ -194,4 +191,14 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, Math.max(1, ms));
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * The lease's value and remaining ms (-2: none, -1: no TTL), read at one
+ * instant. A script, not MULTI: a MULTI on an auto-pipelined connection can
+ * lose its replies (seen with ioredis).
+ */
+async function readLease(redis: Redis, key: string): Promise<[string | null, number]> {
+  const r = (await redis.eval("return { redis.call('GET', KEYS[1]) or false, redis.call('PTTL', KEYS[1]) }", 1, key)) as [string | null, number];
+  return [r[0] ?? null, Number(r[1] ?? -2)];
 }
