@@ -6,26 +6,26 @@
  * the image in a temporary folder inside the library (same volume), hashes it
  * while copying, validates the staged copy, then renames the files into place
  * and writes the sidecar last. A failure at any step removes the staging
- * folder: the library is left as it was.
+ * folder: the library is left as it was. What a caller passes for each way
+ * in: add-options.ts; the commit: image-commit.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, realpath, rename, rm, stat, statfs } from 'node:fs/promises';
+import { mkdir, realpath, rm, statfs } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { identityText, imageFileIdentity } from 'node-cdrecord-wrapper';
-import { writeFileAtomic, syncDir } from './atomic-file.js';
-import type { DamageReport } from './damage-report.js';
+import type { AddOptions, MasteredOptions, UploadOptions } from './add-options.js';
+import { syncDir } from './atomic-file.js';
 import { damagedSectors, normaliseDamage } from './damage-report.js';
 import {
-  DamagedImageError, ImageInUseError, ImageNotFoundError, InsufficientStorageError, InvalidImageNameError, isNoSpaceError, LibraryRequestError,
-  UploadTooLargeError,
+  DamagedImageError, ImageInUseError, ImageNotFoundError, InsufficientStorageError, InvalidImageNameError, isNoSpaceError, UploadTooLargeError,
 } from './errors.js';
 import type { ByteBudget } from './hashing-copy.js';
 import type { ImageRecord, Provenance } from './image-record.js';
 import { checkImageName, isImageId, sidecarName } from './image-record.js';
 import type { StagedImage } from './image-intake.js';
 import { Staging, stageFromPath, stageMastered, stageUpload } from './image-intake.js';
+import { commitStagedImage, writeSidecar } from './image-commit.js';
 import type { ImageFormat, ValidatedImage } from './image-validator.js';
 import { imageTooLarge, MAX_IMAGE_BYTES } from './image-validator.js';
 import { ImportRoots } from './import-roots.js';
@@ -58,46 +58,11 @@ export interface ImageLibraryOptions {
   readonly now?: () => Date;
 }
 
-/** Options common to every way an image enters the library. */
-export interface AddOptions {
-  /** Display name (default: the source file name, or the volume label). */
-  readonly name?: string;
-  /** Unreadable sector ranges, when the image is known to be damaged. */
-  readonly damage?: DamageReport;
-  /** Accept an image with a non-empty damage report (refused with `DamagedImageError` otherwise). */
-  readonly allowDamaged?: boolean;
-}
-
-/** Options of `importUpload`. */
-export interface UploadOptions extends AddOptions {
-  /** The uploaded file's name, for the record (never used as a path). */
-  readonly fileName?: string;
-  /** Who uploaded it, for the record. */
-  readonly uploadedBy?: string;
-  /** For a CUE sheet upload: its BIN streams by FILE name (or base name), read in sheet order after the sheet. */
-  readonly companions?: ReadonlyMap<string, Readable> | Readonly<Record<string, Readable>>;
-  /** A lower limit than the library's for this upload. */
-  readonly maxBytes?: number;
-  /** The upload's declared length (Content-Length), when known: refused at once above the limits, and named when the volume is full. */
-  readonly sizeBytes?: number;
-}
-
 /** What an image being added needs on the volume, for the message when it does not fit. */
 interface Need {
   bytes: number;
   /** Only what had arrived is known. */
   atLeast: boolean;
-}
-
-/** Options of `addMasteredImage`. */
-export interface MasteredOptions extends AddOptions {
-  /** Format the mastering code wrote (`bin-cue` is the mastering code's name for `cue`); the file is checked to be one. */
-  readonly format: ImageFormat | 'bin-cue';
-  /** Drive, agent and time of the read. */
-  readonly provenance: Extract<Provenance, { kind: 'mastered' }>;
-  readonly allowDamaged: boolean;
-  /** SHA-256 computed while the master was read (ISO): stored as is, not computed again. */
-  readonly sha256?: string;
 }
 
 /** The image library. Create with `ImageLibrary.open()` (or the constructor, then `rebuild()`). */
@@ -257,7 +222,7 @@ export class ImageLibrary {
     if (!checked.ok) return Promise.reject(new InvalidImageNameError(`cannot rename: ${checked.reason}`));
     return this.exclusive(async () => {
       const record = { ...this.require(id), name: checked.name, updatedAt: this.now() };
-      await this.writeSidecar(record);
+      await writeSidecar(this.dir, record);
       this.index.set(id, record);
       return record;
     });
@@ -292,10 +257,6 @@ export class ImageLibrary {
       const count = damagedSectors(damage);
       throw new DamagedImageError(`image has ${count} unreadable sectors in ${damage.unreadable.length} ranges; accept it explicitly to keep it`);
     }
-  }
-
-  private async writeSidecar(record: ImageRecord): Promise<void> {
-    await writeFileAtomic(path.join(this.dir, sidecarName(record.id)), `${JSON.stringify(record, null, 2)}\n`);
   }
 
   /**
@@ -349,33 +310,14 @@ export class ImageLibrary {
         now: this.now(),
         ...(staged.droppedCdTextFile ? { droppedCdTextFile: staged.droppedCdTextFile } : {}),
       });
-      return await this.exclusive(() => this.commit(staged, record));
+      return await this.exclusive(async () => {
+        const committed = await commitStagedImage(this.dir, staged, record);
+        this.index.set(committed.id, committed);
+        return committed;
+      });
     } finally {
       await staging.dispose();
     }
-  }
-
-  /** Rename staged files into place, then write the sidecar; undo the renames on failure. */
-  private async commit(staged: StagedImage, stagedRecord: ImageRecord): Promise<ImageRecord> {
-    let record = stagedRecord;
-    const moved: string[] = [];
-    try {
-      for (const f of staged.files) {
-        const dest = path.join(this.dir, f.finalName);
-        if (existsSync(dest)) throw new LibraryRequestError(`${f.finalName} already exists in the library`);
-        await rename(f.staged, dest);
-        moved.push(dest);
-      }
-      // Taken after the rename, which changes the file's ctime.
-      const identity = record.format === 'iso' ? identityText(imageFileIdentity(await stat(path.join(this.dir, record.imageFile), { bigint: true }))) : undefined;
-      record = identity === undefined ? record : { ...record, fileIdentity: identity };
-      await this.writeSidecar(record);
-    } catch (err) {
-      for (const dest of moved) await rm(dest, { force: true });
-      throw err;
-    }
-    this.index.set(record.id, record);
-    return record;
   }
 
   /** Real path of the library folder (for callers checking a temp file is on its volume). */

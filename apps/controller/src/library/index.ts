@@ -3,6 +3,7 @@
  */
 export * from './errors.js';
 export * from './image-library.js';
+export type { AddOptions, MasteredOptions, UploadOptions } from './add-options.js';
 export type { ImageRecord, ImageFile, ImageFilesystems, Provenance, CueDiscInfo } from './image-record.js';
 export { SIDECAR_SUFFIX, isImageId } from './image-record.js';
 export type { DamageReport, SectorRange } from './damage-report.js';
