@@ -79,7 +79,7 @@ export class CopyHandler {
   }
 
   /** Work on a copy; false when it was put back to the queue for another drive instead. */
-  async handle(job: Job, token: string, cls: MediaClass): Promise<boolean> {
+  async handle(job: Job, token: string, cls: MediaClass, media: MediaStatus): Promise<boolean> {
     const ctx = this.#ctx;
     const lease = new JobLease({
       job, token, lockDurationMs: ctx.pool.lockDurationMs, device: ctx.drive.address,
@@ -92,7 +92,7 @@ export class CopyHandler {
         jobId: lease.jobId, attemptsMade: job.attemptsMade, runId: data.runId, copy: data.copy, allowedDrives: data.allowedDrives,
       }, this.#facts);
       if (route.kind === 'elsewhere') return await this.#elsewhere(lease, cls, route);
-      return await this.#burn(lease, cls);
+      return await this.#burn(lease, cls, media);
     } catch (err) {
       ctx.error(err);
       // Put the job back if we still hold it (when the lock is gone this fails quietly and the stalled check recovers it).
@@ -115,7 +115,7 @@ export class CopyHandler {
     return false;
   }
 
-  async #burn(lease: JobLease, cls: MediaClass): Promise<boolean> {
+  async #burn(lease: JobLease, cls: MediaClass, media: MediaStatus): Promise<boolean> {
     const ctx = this.#ctx;
     const { job, token, data } = lease;
     let outcome: CopyOutcome;
@@ -127,6 +127,7 @@ export class CopyHandler {
         agentId: ctx.options.agentId,
         jobId: lease.jobId,
         signal: lease.signal,
+        media,
         onAttemptBegin: (a) => {
           ctx.set({ state: 'burning', mediaType: a.mediaType, percent: 0, runId: a.runId, copy: a.copy, attemptId: a.id });
           this.#o.emit('attempt-begin', a);
@@ -137,7 +138,7 @@ export class CopyHandler {
       });
     } catch (err) {
       if (!(err instanceof CopyFailedError)) throw err;
-      await this.#onFailure(lease, err);
+      await this.#onFailure(lease, err, media);
       return true;
     }
     if (outcome.kind === 'skipped') {
@@ -161,15 +162,14 @@ export class CopyHandler {
     return true;
   }
 
-  async #onFailure(lease: JobLease, failure: CopyFailedError): Promise<void> {
+  async #onFailure(lease: JobLease, failure: CopyFailedError, media: MediaStatus): Promise<void> {
     const ctx = this.#ctx;
     const { job, token, data } = lease;
     const { attempt, error } = failure;
     if (attempt === null) {
-      // The disc was refused before anything was recorded: wait for another disc, let another drive take the job.
-      const media = await ctx.drive.media().catch(() => null);
+      // The disc was refused before anything was recorded (the disc the look found): wait for another disc, let another drive take the job.
       this.#o.onMediaRefused(media);
-      ctx.set({ state: 'wrong-media', mediaType: media?.type ?? null, message: `${error.message}: take the disc out and insert a suitable blank` });
+      ctx.set({ state: 'wrong-media', mediaType: media.type, message: `${error.message}: take the disc out and insert a suitable blank` });
       await ctx.putBack(job, token, 'media-refused');
       return;
     }

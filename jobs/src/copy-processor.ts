@@ -46,6 +46,11 @@ export interface CopyContext {
   readonly onProgress?: (progress: CopyProgress) => void;
   /** Clock in ms since the epoch; default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * The disc in the drive as the drive loop found it before fetching the
+   * job: the burn cycle reads the media once. Read again when absent.
+   */
+  readonly media?: MediaStatus;
   /** The media class of the queue the job came from; a blank of another class is refused. */
   readonly mediaClass?: MediaClass;
   /**
@@ -132,7 +137,7 @@ export function checkMediaFits(job: CopyJob, media: MediaStatus, expectedClass: 
 export async function processCopy(job: CopyJob, drive: Drive, ctx: CopyContext): Promise<CopyOutcome> {
   const now = ctx.now ?? Date.now;
   const signal = ctx.signal;
-  const media = await drive.media(signal);
+  const media = ctx.media ?? await drive.media(signal);
   try {
     checkMediaFits(job, media, ctx.mediaClass ?? null, drive.address);
   } catch (err) {

@@ -26,7 +26,8 @@ import type { DriveContext } from './drive-context.js';
 export interface DriveLoopOptions {
   readonly ctx: DriveContext;
   /** Work on a fetched or handed copy; false when it went back to the queue for another drive instead. */
-  readonly handle: (job: Job, token: string, cls: MediaClass) => Promise<boolean>;
+  /** Work on a copy with the disc this look found (the burn cycle's one media read). */
+  readonly handle: (job: Job, token: string, cls: MediaClass, media: MediaStatus) => Promise<boolean>;
   /** Whether the drive is working on a copy now. */
   readonly busy: () => boolean;
   /** The drive was seen quarantined and then not: someone released it. */
@@ -169,7 +170,7 @@ export class DriveLoop {
       this.#waitForHandOff(cls);
       return poll;
     }
-    if (await this.#o.handle(job, token, cls)) return 0;
+    if (await this.#o.handle(job, token, cls, media)) return 0;
     // A copy this drive may not take went back to the queue: step aside for a
     // poll interval so a drive that may take it gets it first, but take what
     // other drives of the agent hand over meanwhile.

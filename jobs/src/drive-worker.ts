@@ -194,7 +194,7 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
     });
     const loop: DriveLoop = new DriveLoop({
       ctx,
-      handle: (job, token, cls) => handler.handle(job, token, cls),
+      handle: (job, token, cls, media) => handler.handle(job, token, cls, media),
       busy: () => handler.busy,
       onReleased: () => faults.released(),
     });
