@@ -1,45 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { buildUrl, describeError, ApiCallError } from '../src/lib/api';
 import { failureBuckets } from '../src/lib/chart';
-import { formatAgo, formatBytes, formatEta, formatMBps, formatPercent, formatRate, formatSpeedX, fromLocalInput, shortHash, toLocalInput } from '../src/lib/format';
+import { fromLocalInput, shortHash, toLocalInput } from '../src/lib/format';
+import * as shared from '../../controller/src/shared/units';
+import * as units from '../src/lib/units';
 
 describe('formatting', () => {
-  it('formats ETAs', () => {
-    expect(formatEta(null)).toBe('—');
-    expect(formatEta(-1)).toBe('—');
-    expect(formatEta(0)).toBe('0 s');
-    expect(formatEta(45.4)).toBe('45 s');
-    expect(formatEta(125)).toBe('2:05');
-    expect(formatEta(3600 + 5 * 60)).toBe('1 h 05 min');
-    expect(formatEta(2 * 86_400 + 3 * 3600)).toBe('2 d 3 h');
-    expect(formatEta(Number.NaN)).toBe('—');
+  it('takes every unit and date from the module the CLI uses (tested in apps/controller/test/shared/units.test.ts)', () => {
+    expect(Object.keys(units).sort()).toEqual(Object.keys(shared).sort());
+    expect(units.formatBytes).toBe(shared.formatBytes);
+    expect(units.formatDuration).toBe(shared.formatDuration);
+    expect(units.formatDateTime).toBe(shared.formatDateTime);
   });
-  it('formats speeds', () => {
-    expect(formatSpeedX(null)).toBe('—');
-    expect(formatSpeedX(4.46)).toBe('4.5×');
-    expect(formatSpeedX(16.2)).toBe('16×');
-    expect(formatSpeedX(0)).toBe('0×');
-    expect(formatMBps(7.06)).toBe('7.1 MB/s');
-    expect(formatMBps(22.4)).toBe('22 MB/s');
-  });
-  it('formats sizes in binary units', () => {
-    expect(formatBytes(512)).toBe('512 B');
-    expect(formatBytes(700 * 1024 * 1024)).toBe('700 MiB');
-    expect(formatBytes(4_700_000_000)).toBe('4.38 GiB');
-    expect(formatBytes(1536)).toBe('1.50 KiB');
-    expect(formatBytes(null)).toBe('—');
-  });
-  it('formats percent, rate, age and hashes', () => {
-    expect(formatPercent(99.7)).toBe('99%');
-    expect(formatPercent(120)).toBe('100%');
-    expect(formatPercent(-3)).toBe('0%');
-    expect(formatRate(3.46)).toBe('3.5 discs/h');
-    expect(formatRate(42.4)).toBe('42 discs/h');
-    expect(formatAgo(null, 0)).toBe('never');
-    expect(formatAgo(1000, 1500)).toBe('just now');
-    expect(formatAgo(0, 12_000)).toBe('12 s ago');
-    expect(formatAgo(0, 5 * 60_000)).toBe('5 min ago');
+  it('shortens hashes', () => {
     expect(shortHash('a'.repeat(64))).toBe(`${'a'.repeat(12)}…aaaa`);
+    expect(shortHash('abc')).toBe('abc');
   });
   it('round-trips datetime-local values', () => {
     const t = new Date(2024, 4, 6, 7, 8).getTime();

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { Drive, MediaType, MediaClass } from 'node-cdrecord-wrapper';
+import { formatDuration, formatSpeedX } from '../shared/units.js';
 import type { CliContext } from './drive-commands.js';
 import { positiveNumber, UsageError } from './cli-output.js';
 
@@ -68,9 +69,9 @@ async function runDemo(ctx: CliContext, opts: DemoOptions): Promise<void> {
     if (opts.json) return;
     const lines = rows.map((r) => {
       const bar = '#'.repeat(Math.round(r.percent / 5)).padEnd(20, '-');
-      return `${r.label.padEnd(6)} ${r.state.padEnd(10)} [${bar}] ${String(Math.round(r.percent)).padStart(3)}% ${r.speedX.toFixed(1).padStart(5)}x  passed ${r.passed} failed ${r.failed}`;
+      return `${r.label.padEnd(6)} ${r.state.padEnd(10)} [${bar}] ${String(Math.round(r.percent)).padStart(3)}% ${formatSpeedX(r.speedX).padStart(5)}  passed ${r.passed} failed ${r.failed}`;
     });
-    const head = `copies ${passed}/${opts.copies} passed, ${inFlight} in progress, ${((performance.now() - started) / 1000).toFixed(0)} s`;
+    const head = `copies ${passed}/${opts.copies} passed, ${inFlight} in progress, ${formatDuration((performance.now() - started) / 1000)}`;
     if (ctx.stderr.isTTY) ctx.stderr.write(`\x1b[H\x1b[J${head}\n${lines.join('\n')}\n${events.slice(-5).join('\n')}\n`);
   };
   const note = (line: string): void => {
@@ -131,7 +132,7 @@ async function runDemo(ctx: CliContext, opts: DemoOptions): Promise<void> {
   const failed = rows.reduce((s, r) => s + r.failed, 0);
   const seconds = (performance.now() - started) / 1000;
   const summary = { ok: passed === opts.copies, image: image.path, media, copies: opts.copies, passed, coasters: failed, seconds };
-  ctx.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `${passed} passed, ${failed} failed (coasters) in ${seconds.toFixed(1)} s\n`);
+  ctx.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `${passed} passed, ${failed} failed (coasters) in ${formatDuration(seconds)}\n`);
 }
 
 /** Register `tower demo`. */

@@ -12,6 +12,7 @@ import type { Command } from 'commander';
 import type { Drive } from 'node-cdrecord-wrapper';
 import type * as DriveLayer from 'node-cdrecord-wrapper';
 import { SECTOR_BYTES, mediaSizesFor } from 'node-cdrecord-wrapper/media';
+import { formatBytes, formatBytesPerSecond, formatDuration, formatMBps, formatSpeedX } from '../shared/units.js';
 import { positiveNumber, UsageError } from './cli-output.js';
 import { ProgressBar } from './progress-bar.js';
 
@@ -63,7 +64,7 @@ async function infoCommand(ctx: CliContext, device: string, opts: { json?: boole
     `Reads:     ${info.reads.join(', ') || '-'}`,
     `Writes:    ${info.writes.join(', ') || '-'}`,
     `Media:     ${media.status === 'none' ? 'no disc' : `${media.type ?? 'unknown'}, ${media.status}`}`,
-    `Capacity:  ${media.capacitySectors} sectors (${((media.capacitySectors * SECTOR_BYTES) / 1e6).toFixed(1)} MB), ${media.freeSectors} free`,
+    `Capacity:  ${media.capacitySectors} sectors (${formatBytes(media.capacitySectors * SECTOR_BYTES)}), ${media.freeSectors} free`,
   ].join('\n');
   print(ctx, opts.json === true, { info, media }, text);
 }
@@ -94,18 +95,18 @@ async function burnCommand(ctx: CliContext, device: string, imagePath: string, o
       eject: opts.eject === true && !opts.verify,
       onProgress: (p) => {
         const buffer = p.bufferPercent === undefined ? '' : ` buf ${p.bufferPercent}%`;
-        bar?.update(p.bytesWritten, p.bytesTotal, `${p.phase} ${p.speedX.toFixed(1)}x ${p.speedMBps.toFixed(1)} MB/s${buffer}`, p.speedMBps * 1e6);
+        bar?.update(p.bytesWritten, p.bytesTotal, `${p.phase} ${formatSpeedX(p.speedX)} ${formatMBps(p.speedMBps)}${buffer}`, p.speedMBps * 1e6);
       },
     },
     ctx.signal,
   );
-  bar?.done(`burned ${result.bytesWritten} bytes in ${(result.durationMs / 1000).toFixed(1)} s (${result.averageSpeedX.toFixed(1)}x)${result.dummy ? ' (test burn, nothing recorded)' : ''}`);
+  bar?.done(`burned ${formatBytes(result.bytesWritten)} in ${formatDuration(result.durationMs / 1000)} (${formatSpeedX(result.averageSpeedX)})${result.dummy ? ' (test burn, nothing recorded)' : ''}`);
   let verified: { sha256: string; speedMBps: number } | null = null;
   if (opts.verify && !opts.dummy) {
     const vbar = opts.json ? null : new ProgressBar({ stream: ctx.stderr, label: 'verify' });
     verified = await (await drives()).verifyDisc(drive, { path: image.path, sizeBytes: image.sizeBytes }, {
       signal: ctx.signal,
-      onProgress: (p) => vbar?.update(p.bytesRead, p.bytesTotal, `${p.speedMBps.toFixed(1)} MB/s`, p.speedMBps * 1e6),
+      onProgress: (p) => vbar?.update(p.bytesRead, p.bytesTotal, formatMBps(p.speedMBps), p.speedMBps * 1e6),
     });
     vbar?.done(`verified: disc matches image (sha256 ${verified.sha256})`);
     if (opts.eject) await drive.eject(ctx.signal);
@@ -143,7 +144,7 @@ async function readCommand(ctx: CliContext, device: string, outFile: string, opt
       hash.update(chunk);
       done += chunk.length;
       const rate = done / Math.max(0.001, (performance.now() - started) / 1000);
-      bar?.update(done, length, `${(rate / 1e6).toFixed(1)} MB/s`, rate);
+      bar?.update(done, length, formatBytesPerSecond(rate), rate);
       callback(null, chunk);
     },
   });

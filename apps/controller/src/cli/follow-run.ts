@@ -5,11 +5,11 @@
  */
 import { CancelledError } from 'node-cdrecord-wrapper/errors';
 import type { MasterView, RunStatusName, RunView } from '../shared/api-types.js';
+import { formatBytes, formatDuration, formatMBps } from '../shared/units.js';
 import type { ApiClient } from './api-client.js';
 import { ApiCallError } from './api-call-error.js';
 import type { ControllerCliContext, OutputStream } from './controller-context.js';
 import { sleep } from './controller-context.js';
-import { formatBytes, formatDuration } from './format.js';
 import { LiveRegion } from './live-region.js';
 import { ProgressBar } from './progress-bar.js';
 import { renderDriveLines, runLine } from './views.js';
@@ -116,7 +116,7 @@ export async function followMaster(ctx: ControllerCliContext, client: ApiClient,
       (m) => {
         if (m.bytesTotal > 0) {
           const bad = m.unreadableSectors > 0 ? ` ${m.unreadableSectors} bad sectors` : '';
-          bar?.update(m.bytesRead, m.bytesTotal, `${m.status} ${(m.speedMBps ?? 0).toFixed(1)} MB/s${bad}`, (m.speedMBps ?? 0) * 1e6);
+          bar?.update(m.bytesRead, m.bytesTotal, `${m.status} ${formatMBps(m.speedMBps ?? 0)}${bad}`, (m.speedMBps ?? 0) * 1e6);
         }
       },
       (m) => m.status === 'done' || m.status === 'failed' || m.status === 'cancelled',

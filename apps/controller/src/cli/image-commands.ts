@@ -7,11 +7,11 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { formatBytes, formatBytesPerSecond } from '../shared/units.js';
 import { parseImageName, parseServerPath, requireId } from './cli-arguments.js';
 import { UsageError } from './cli-output.js';
 import type { ConnectionOptions, ControllerCliContext } from './controller-context.js';
 import { clientFor, printResult, withConnectionOptions } from './controller-context.js';
-import { formatBytes } from './format.js';
 import { ProgressBar } from './progress-bar.js';
 import { renderImage, renderImages } from './views.js';
 
@@ -33,7 +33,7 @@ async function* counted(source: AsyncIterable<Buffer>, total: number, bar: Progr
   for await (const chunk of source) {
     done += chunk.length;
     const rate = done / Math.max(0.001, (performance.now() - started) / 1000);
-    bar?.update(done, total, `${(rate / 1e6).toFixed(1)} MB/s`, rate);
+    bar?.update(done, total, formatBytesPerSecond(rate), rate);
     yield chunk;
   }
 }

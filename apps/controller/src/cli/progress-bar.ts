@@ -4,23 +4,13 @@
  * seconds, so logs stay readable.
  */
 import type { Writable } from 'node:stream';
+import { formatBytes, formatEta } from '../shared/units.js';
 
 export interface ProgressBarOptions {
   readonly stream: Writable & { isTTY?: boolean; columns?: number };
   readonly label: string;
   /** Minimum time between plain (non-TTY) lines. */
   readonly plainIntervalMs?: number;
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`;
-  return `${(bytes / 1e6).toFixed(1)} MB`;
-}
-
-function formatEta(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '--:--';
-  const s = Math.round(seconds);
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
 
 export class ProgressBar {
@@ -33,7 +23,7 @@ export class ProgressBar {
   update(done: number, total: number, detail: string, bytesPerSecond: number): void {
     const fraction = total > 0 ? Math.min(1, done / total) : 0;
     const percent = `${(fraction * 100).toFixed(1).padStart(5)}%`;
-    const eta = bytesPerSecond > 0 ? formatEta((total - done) / bytesPerSecond) : '--:--';
+    const eta = formatEta(bytesPerSecond > 0 ? (total - done) / bytesPerSecond : null);
     const text = `${this.options.label} ${percent} ${formatBytes(done)}/${formatBytes(total)} ${detail} ETA ${eta}`;
     const stream = this.options.stream;
     if (stream.isTTY) {

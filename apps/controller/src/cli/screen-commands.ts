@@ -11,7 +11,7 @@ import { requireId } from './cli-arguments.js';
 import { UsageError } from './cli-output.js';
 import type { ConnectionOptions, ControllerCliContext } from './controller-context.js';
 import { clientFor, printResult, resolveConnection, withConnectionOptions } from './controller-context.js';
-import { formatTime } from './format.js';
+import { formatDateTime } from '../shared/units.js';
 import { renderTable } from './table.js';
 
 /** `--name` of a screen: 1..64 letters, digits, spaces and . _ - (as the API accepts). */
@@ -26,12 +26,12 @@ export function parseScreenName(value: string): string {
 /** The screens table of `tower screens`. */
 export function renderScreens(screens: readonly ScreenView[]): string {
   return renderTable(
-    ['ID', 'NAME', 'STATUS', 'SINCE (UTC)', 'BY'],
+    ['ID', 'NAME', 'STATUS', 'SINCE', 'BY'],
     screens.map((s) => [
       s.id,
       s.name,
-      s.status === 'pending' ? `pending until ${formatTime(s.expiresAt)}` : 'paired',
-      formatTime(s.pairedAt ?? s.createdAt),
+      s.status === 'pending' ? `pending until ${formatDateTime(s.expiresAt)}` : 'paired',
+      formatDateTime(s.pairedAt ?? s.createdAt),
       s.createdBy,
     ]),
     'No wall screens. Pair one with: tower screens pair --name wall-1',
@@ -42,7 +42,7 @@ export function renderScreens(screens: readonly ScreenView[]): string {
 export function renderPairing(pairing: ScreenPairing, controllerUrl: string): string {
   return [
     `pairing code for screen '${pairing.screen.name}': ${pairing.code}`,
-    `on the screen, open ${controllerUrl}/shopfloor/ and enter the code (valid until ${formatTime(pairing.expiresAt)} UTC, once)`,
+    `on the screen, open ${controllerUrl}/shopfloor/ and enter the code (valid until ${formatDateTime(pairing.expiresAt, { zone: true })}, once)`,
     `revoke the screen later with: tower screens revoke ${pairing.screen.id}`,
   ].join('\n');
 }

@@ -3,7 +3,7 @@
  * kept current by deltas, rendered as a drive table and a runs summary.
  */
 import type { DriveDelta, DriveView, FeedSnapshot, RunView } from '../shared/api-types.js';
-import { formatTime } from './format.js';
+import { formatDateTime } from '../shared/units.js';
 import { FINAL_RUN_STATUSES } from './follow-run.js';
 import { renderDriveLines, runLine } from './views.js';
 
@@ -51,7 +51,7 @@ export class TowerState {
     const busy = drives.filter((d) => d.state === 'burning' || d.state === 'verifying' || d.state === 'busy').length;
     const attention = drives.filter((d) => d.needsAttention).length;
     const status = this.connected ? '' : '  (disconnected, reconnecting...)';
-    const header = `tower: ${drives.length} drives, ${busy} busy, ${attention} need attention; at ${formatTime(this.at)} UTC${status}`;
+    const header = `tower: ${drives.length} drives, ${busy} busy, ${attention} need attention; at ${formatDateTime(this.at, { zone: true })}${status}`;
     const active = [...this.runs.values()]
       .filter((r) => !FINAL_RUN_STATUSES.includes(r.status))
       .sort((a, b) => a.priority - b.priority || a.createdAt - b.createdAt);

@@ -3,7 +3,8 @@
  * for the CLI's human output. Pure functions of their input.
  */
 import type { AttemptView, DriveStats, DriveView, ImageView, MasterView, RunView } from '../shared/api-types.js';
-import { formatBytes, formatDuration, formatPercent, formatSpeed, formatTime, progressBar } from './format.js';
+import { formatByteCount, formatBytes, formatCount, formatDateTime, formatDuration, formatPercent, formatRate, formatRatioPercent, formatSpeedX } from '../shared/units.js';
+import { progressBar } from './format.js';
 import { renderFields, renderTable } from './table.js';
 
 /** Drives in tower order: by agent, then position, then id. */
@@ -43,7 +44,7 @@ export function renderDrives(drives: readonly DriveView[]): string {
       d.state,
       d.mediaType,
       d.percent === null ? null : formatPercent(d.percent),
-      d.speedX === null ? null : formatSpeed(d.speedX),
+      d.speedX === null ? null : formatSpeedX(d.speedX),
       runCopy(d),
       `${d.passed}/${d.failed}`,
       driveNote(d),
@@ -66,7 +67,7 @@ export function renderDriveLines(drives: readonly DriveView[], barWidth = 20): s
         d.state,
         active ? progressBar(d.percent, barWidth) : '',
         active ? formatPercent(d.percent) : '',
-        active ? formatSpeed(d.speedX) : '',
+        active ? formatSpeedX(d.speedX) : '',
         active ? formatDuration(d.etaSeconds) : '',
         runCopy(d),
         driveNote(d),
@@ -86,7 +87,7 @@ export function runCounts(run: RunView): string {
 
 /** One line for a run: id, image, status, counts, rate and ETA. */
 export function runLine(run: RunView): string {
-  const rate = run.discsPerHour === null ? '' : `, ${run.discsPerHour.toFixed(1)} discs/h`;
+  const rate = run.discsPerHour === null ? '' : `, ${formatRate(run.discsPerHour)}`;
   const eta = run.etaSeconds === null ? '' : `, ETA ${formatDuration(run.etaSeconds)}`;
   const reason = run.statusReason ? ` (${run.statusReason})` : '';
   return `run ${shortId(run.id)} ${run.imageName}: ${run.status}${reason}, ${runCounts(run)}${rate}${eta}`;
@@ -98,7 +99,7 @@ export function renderRuns(runs: readonly RunView[], empty = 'No runs.'): string
     ['RUN', 'IMAGE', 'LABEL', 'STATUS', { header: 'PASSED', align: 'right' }, { header: 'FAILED', align: 'right' }, { header: 'ACTIVE', align: 'right' }, { header: 'PRIO', align: 'right' }, { header: 'DISCS/H', align: 'right' }, { header: 'ETA', align: 'right' }, 'CREATED'],
     runs.map((r) => [
       r.id, r.imageName, r.label, r.status, `${r.passed}/${r.copies}`, r.failed, r.inProgress, r.priority,
-      r.discsPerHour === null ? null : r.discsPerHour.toFixed(1), r.etaSeconds === null ? null : formatDuration(r.etaSeconds), formatTime(r.createdAt),
+      r.discsPerHour === null ? null : formatRate(r.discsPerHour, true), r.etaSeconds === null ? null : formatDuration(r.etaSeconds), formatDateTime(r.createdAt),
     ]),
     empty,
   );
@@ -111,8 +112,8 @@ export function renderRun(r: RunView): string {
     ['Status', r.statusReason ? `${r.status} (${r.statusReason})` : r.status], ['Copies', r.copies], ['Passed', r.passed],
     ['Failed', r.failed], ['In progress', r.inProgress], ['Remaining', r.remaining], ['Surplus', r.surplus],
     ['Cancelled', r.cancelled], ['Interrupted', r.interrupted], ['Verify', r.verify], ['Priority', r.priority],
-    ['Discs/hour', r.discsPerHour === null ? null : r.discsPerHour.toFixed(1)], ['ETA', r.etaSeconds === null ? null : formatDuration(r.etaSeconds)],
-    ['Created', `${formatTime(r.createdAt)} by ${r.createdBy}`], ['Completed', formatTime(r.completedAt)],
+    ['Discs/hour', r.discsPerHour === null ? null : formatRate(r.discsPerHour, true)], ['ETA', r.etaSeconds === null ? null : formatDuration(r.etaSeconds)],
+    ['Created', `${formatDateTime(r.createdAt, { zone: true })} by ${r.createdBy}`], ['Completed', r.completedAt === null ? null : formatDateTime(r.completedAt, { zone: true })],
   ]);
 }
 
@@ -124,7 +125,7 @@ function imageFlags(i: ImageView): string {
 export function renderImages(images: readonly ImageView[]): string {
   return renderTable(
     ['ID', 'NAME', 'FORMAT', { header: 'SIZE', align: 'right' }, 'MEDIA', 'SHA256', 'FLAGS', 'CREATED'],
-    images.map((i) => [i.id, i.name, i.format, formatBytes(i.sizeBytes), i.mediaClass, i.sha256.slice(0, 12), imageFlags(i), formatTime(i.createdAt)]),
+    images.map((i) => [i.id, i.name, i.format, formatBytes(i.sizeBytes), i.mediaClass, i.sha256.slice(0, 12), imageFlags(i), formatDateTime(i.createdAt)]),
     'No images. Add one with: tower images upload <file>  or  tower images import <path>',
   );
 }
@@ -133,11 +134,11 @@ export function renderImages(images: readonly ImageView[]): string {
 export function renderImage(i: ImageView): string {
   const damage = i.damage.map((d) => `${d.startSector}+${d.sectors}`).join(', ');
   return renderFields([
-    ['Image', i.id], ['Name', i.name], ['Format', i.format], ['Size', `${formatBytes(i.sizeBytes)} (${i.sizeBytes} bytes, ${i.sectors} sectors)`],
+    ['Image', i.id], ['Name', i.name], ['Format', i.format], ['Size', `${formatBytes(i.sizeBytes)} (${formatByteCount(i.sizeBytes)}, ${formatCount(i.sectors)} sectors)`],
     ['SHA-256', i.sha256], ['Volume', i.volumeLabel], ['Filesystems', i.filesystems.join(', ')], ['Fits', i.mediaSizes.join(', ')],
     ['Media class', i.mediaClass], ['Tracks', i.tracks.map((t) => `${t.number}:${t.mode}`).join(' ')],
     ['Source', `${i.provenance.kind} ${i.provenance.detail}`], ['Damaged', i.damaged ? `yes: ${damage}` : 'no'],
-    ['In use', i.inUse ? 'yes' : 'no'], ['Created', formatTime(i.createdAt)],
+    ['In use', i.inUse ? 'yes' : 'no'], ['Created', formatDateTime(i.createdAt, { zone: true })],
   ]);
 }
 
@@ -154,8 +155,8 @@ export function renderHistory(attempts: readonly AttemptView[]): string {
   return renderTable(
     ['STARTED', 'RUN', { header: 'COPY', align: 'right' }, 'DRIVE', 'MEDIA', { header: 'TIME', align: 'right' }, { header: 'SPEED', align: 'right' }, 'VERIFY', 'OUTCOME', 'ERROR'],
     attempts.map((a) => [
-      formatTime(a.startedAt), shortId(a.runId), a.copy, a.driveId, a.mediaType,
-      a.endedAt === null ? null : formatDuration((a.endedAt - a.startedAt) / 1000), formatSpeed(a.averageSpeedX),
+      formatDateTime(a.startedAt), shortId(a.runId), a.copy, a.driveId, a.mediaType,
+      a.endedAt === null ? null : formatDuration((a.endedAt - a.startedAt) / 1000), a.averageSpeedX === null ? null : formatSpeedX(a.averageSpeedX),
       a.verifyResult ?? a.verifyPolicy, `${a.outcome ?? 'open'}${a.surplus ? ' (surplus)' : ''}`,
       a.error ? `${a.error.message} [${a.error.code}]` : null,
     ]),
@@ -168,8 +169,8 @@ export function renderStats(stats: readonly DriveStats[]): string {
   return renderTable(
     ['DRIVE', { header: 'DISCS', align: 'right' }, { header: 'PASSED', align: 'right' }, { header: 'FAILED', align: 'right' }, { header: 'FAIL%', align: 'right' }, { header: 'WRITTEN', align: 'right' }, { header: 'QUARANTINES', align: 'right' }, 'LAST ERROR'],
     stats.map((s) => [
-      s.driveId, s.discs, s.passed, s.failed, `${(s.failureRate * 100).toFixed(1)}%`, formatBytes(s.totalBytes), s.quarantineHistory.length,
-      s.lastError ? `${formatTime(s.lastError.at)} ${s.lastError.message} [${s.lastError.code}]` : null,
+      s.driveId, s.discs, s.passed, s.failed, formatRatioPercent(s.failureRate), formatBytes(s.totalBytes), s.quarantineHistory.length,
+      s.lastError ? `${formatDateTime(s.lastError.at)} ${s.lastError.message} [${s.lastError.code}]` : null,
     ]),
     'No drive statistics yet.',
   );

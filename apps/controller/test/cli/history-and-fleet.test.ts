@@ -3,8 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/cli-output.js';
+import { setUnitDefaults } from '../../src/shared/units.js';
 import { fakeFetch, json, runCli } from './cli-harness.js';
 import { makeAttempt, makeDrive, makeStats } from './fixtures.js';
+
+// Dates and numbers follow the locale and zone; pin them so the expected lines hold on any host.
+beforeAll(() => setUnitDefaults({ locale: 'en-GB', timeZone: 'UTC' }));
+afterAll(() => setUnitDefaults({}));
 
 const CSV = 'id,runId,copy,driveId,outcome\r\natt-1,run-1,1,sim:0,passed\r\n';
 
@@ -25,7 +30,20 @@ describe('tower history', () => {
     expect(Object.fromEntries(q ?? [])).toEqual({ runId: 'run-1', driveId: 'sim:0', outcome: 'failed', from: String(Date.parse('2024-05-01')), limit: '50', format: 'json' });
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^STARTED\s+RUN\s+COPY\s+DRIVE\s+MEDIA\s+TIME\s+SPEED\s+VERIFY\s+OUTCOME\s+ERROR$/);
-    expect(lines[1]).toMatch(/^2023-11-14 22:13:20\s+run-1\s+1\s+sim:0\s+CD-R\s+5:00\s+24\.0x\s+match\s+passed\s+-$/);
+    expect(lines[1]).toMatch(/^14\/11\/2023, 22:13:20\s+run-1\s+1\s+sim:0\s+CD-R\s+5:00\s+24×\s+match\s+passed\s+-$/);
+  });
+
+  it('follows the locale and time zone of the process (LANG, TZ), as the UI follows the browser’s', async () => {
+    const { fetch } = fakeFetch((req) => json(200, req.url.pathname === '/api/stats/drives' ? [makeStats()] : [makeAttempt()]));
+    setUnitDefaults({ locale: 'de-DE', timeZone: 'Europe/Berlin' });
+    try {
+      const history = (await runCli(['history'], { fetch })).stdout.trimEnd().split('\n');
+      expect(history[1]).toMatch(/^14\.11\.2023, 23:13:20\s+run-1\s+1\s+sim:0\s+CD-R\s+5:00\s+24×/);
+      const stats = (await runCli(['stats'], { fetch })).stdout.trimEnd().split('\n');
+      expect(stats[1]).toMatch(/^sim:0\s+10\s+9\s+1\s+10,0%\s+7,34 GB\s+0\s+14\.11\.2023, 23:13:20 write failed/);
+    } finally {
+      setUnitDefaults({ locale: 'en-GB', timeZone: 'UTC' });
+    }
   });
 
   it('prints the CSV exactly as the API returns it', async () => {
@@ -67,7 +85,7 @@ describe('drive commands', () => {
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^DRIVE\s+AGENT\s+STATE\s+MEDIA\s+PROGRESS\s+SPEED\s+RUN\/COPY\s+PASS\/FAIL\s+NOTE$/);
     expect(lines[1]).toMatch(/^Top left \(sim:0\)\s+host-a\s+wrong-media\s+CD-R\s+-\s+-\s+-\s+0\/0\s+! Remove the DVD-R; this run needs CD-R$/);
-    expect(lines[2]).toMatch(/^sim:1\s+host-a\s+burning\s+CD-R\s+42%\s+24\.0x\s+run-1 #3\s+5\/1\s+-$/);
+    expect(lines[2]).toMatch(/^sim:1\s+host-a\s+burning\s+CD-R\s+42%\s+24×\s+run-1 #3\s+5\/1\s+-$/);
   });
 
   it('quarantines with a reason, and requires one', async () => {
@@ -95,6 +113,6 @@ describe('drive commands', () => {
     const { fetch } = fakeFetch(() => json(200, [makeStats()]));
     const lines = (await runCli(['stats'], { fetch })).stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^DRIVE\s+DISCS\s+PASSED\s+FAILED\s+FAIL%\s+WRITTEN\s+QUARANTINES\s+LAST ERROR$/);
-    expect(lines[1]).toMatch(/^sim:0\s+10\s+9\s+1\s+10\.0%\s+7\.34 GB\s+0\s+2023-11-14 22:13:20 write failed at sector 1234 \[WRITE_ERROR\]$/);
+    expect(lines[1]).toMatch(/^sim:0\s+10\s+9\s+1\s+10\.0%\s+7\.34 GB\s+0\s+14\/11\/2023, 22:13:20 write failed at sector 1234 \[WRITE_ERROR\]$/);
   });
 });

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/cli-output.js';
+import { setUnitDefaults } from '../../src/shared/units.js';
 import { fakeFetch, json, runCli } from './cli-harness.js';
 import { makeImage } from './fixtures.js';
 
@@ -17,6 +18,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+// Dates and numbers follow the locale and zone; pin them so the expected lines hold on any host.
+beforeAll(() => setUnitDefaults({ locale: 'en-GB', timeZone: 'UTC' }));
+afterAll(() => setUnitDefaults({}));
+
 describe('tower images', () => {
   it('lists images as a table (the default subcommand)', async () => {
     const { fetch, sent } = fakeFetch(() => json(200, [makeImage(), makeImage({ id: 'img-2', name: 'Damaged', damaged: true, inUse: true, sizeBytes: 4_700_000_000, mediaClass: 'dvd' })]));
@@ -25,8 +30,8 @@ describe('tower images', () => {
     expect(sent[0]?.url.pathname).toBe('/api/images');
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ID\s+NAME\s+FORMAT\s+SIZE\s+MEDIA\s+SHA256\s+FLAGS\s+CREATED$/);
-    expect(lines[1]).toMatch(/^img-1\s+Install disc\s+iso\s+734\.0 MB\s+cd\s+aaaaaaaaaaaa\s+-\s+2024-05-01 08:00:00$/);
-    expect(lines[2]).toMatch(/^img-2\s+Damaged\s+iso\s+4\.70 GB\s+dvd\s+aaaaaaaaaaaa\s+damaged, in use\s+2024-05-01 08:00:00$/);
+    expect(lines[1]).toMatch(/^img-1\s+Install disc\s+iso\s+734 MB\s+cd\s+aaaaaaaaaaaa\s+-\s+01\/05\/2024, 08:00:00$/);
+    expect(lines[2]).toMatch(/^img-2\s+Damaged\s+iso\s+4\.70 GB\s+dvd\s+aaaaaaaaaaaa\s+damaged, in use\s+01\/05\/2024, 08:00:00$/);
     const asJson = await runCli(['images', '--json'], { fetch });
     expect(JSON.parse(asJson.stdout)).toHaveLength(2);
   });
@@ -88,9 +93,9 @@ describe('tower images', () => {
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const result = await runCli(['images', 'upload', file, '--url', url]);
-      expect(result.stderr).toContain('uploaded 3.1 MB');
+      expect(result.stderr).toContain('uploaded 3.15 MB');
       expect(result.code).toBe(EXIT.ok);
-      expect(result.stdout).toMatch(/^added image up-1 'disc one' \(iso, 3\.1 MB, sha256 a{64}\)\n$/);
+      expect(result.stdout).toMatch(/^added image up-1 'disc one' \(iso, 3\.15 MB, sha256 a{64}\)\n$/);
       expect(seen).toEqual({
         url: '/api/images/upload?name=disc+one', type: 'application/octet-stream', length: String(bytes.length), auth: 'Bearer test-token',
         sha: createHash('sha256').update(bytes).digest('hex'), size: bytes.length,

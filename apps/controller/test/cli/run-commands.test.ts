@@ -1,10 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiCallError } from '../../src/cli/api-call-error.js';
 import { EXIT } from '../../src/cli/cli-output.js';
 import type { RunView } from '../../src/shared/api-types.js';
+import { setUnitDefaults } from '../../src/shared/units.js';
 import { fakeFetch, json, runCli } from './cli-harness.js';
 import { fakeClient } from './fake-client.js';
 import { makeDrive, makeRun } from './fixtures.js';
+
+// Dates and numbers follow the locale and zone; pin them so the expected lines hold on any host.
+beforeAll(() => setUnitDefaults({ locale: 'en-GB', timeZone: 'UTC' }));
+afterAll(() => setUnitDefaults({}));
 
 describe('tower run: local validation', () => {
   it.each(['0', '-1', '1.5', 'ten', '100001'])('refuses --copies %s with one line, exit 2, nothing sent', async (copies) => {
@@ -128,7 +133,7 @@ describe('tower run: requests and answers', () => {
     const result = await runCli(['runs'], { fetch });
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^RUN\s+IMAGE\s+LABEL\s+STATUS\s+PASSED\s+FAILED\s+ACTIVE\s+PRIO\s+DISCS\/H\s+ETA\s+CREATED$/);
-    expect(lines[1]).toMatch(/^run-1\s+Install disc\s+-\s+running\s+1\/2\s+2\s+1\s+100\s+12\.5\s+5:30\s+2023-11-14 22:13:20$/);
+    expect(lines[1]).toMatch(/^run-1\s+Install disc\s+-\s+running\s+1\/2\s+2\s+1\s+100\s+13\s+5:30\s+14\/11\/2023, 22:13:20$/);
   });
 });
 
@@ -147,7 +152,7 @@ describe('tower run --wait', () => {
     const result = await runCli(['run', 'img-1', '--copies', '2', '--wait'], { client });
     expect(result.code).toBe(EXIT.ok);
     expect(result.stderr).toContain('created run run-1');
-    expect(result.stderr).toMatch(/Top left \(sim:0\)\s+burning\s+\[#{8}-{12}\]\s+42%\s+24\.0x/);
+    expect(result.stderr).toMatch(/Top left \(sim:0\)\s+burning\s+\[#{8}-{12}\]\s+42%\s+24×/);
     expect(result.stderr).not.toContain('sim:1 ');
     expect(result.stdout).toBe('run run-1 Install disc: completed, 2/2 passed, 0 failed, 0 in progress\n');
   });

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/cli-output.js';
 import type { ScreenPairing, ScreenView } from '../../src/shared/api-types.js';
+import { setUnitDefaults } from '../../src/shared/units.js';
 import { call, OPERATOR, startEnv, VIEWER } from '../api/support.js';
 import type { Env } from '../api/support.js';
 import { fakeFetch, json, runCli } from './cli-harness.js';
@@ -13,6 +14,10 @@ import { fakeFetch, json, runCli } from './cli-harness.js';
 const AT = Date.UTC(2026, 10, 23, 9, 30, 0);
 const PENDING: ScreenView = { id: 'scr-0123456789', name: 'wall-1', status: 'pending', createdAt: AT, createdBy: 'olga', expiresAt: AT + 600_000, pairedAt: null };
 const PAIRED: ScreenView = { id: 'scr-abcdef0123', name: 'wall 2', status: 'paired', createdAt: AT - 86_400_000, createdBy: 'olga', expiresAt: null, pairedAt: AT - 86_000_000 };
+
+// Dates and numbers follow the locale and zone; pin them so the expected lines hold on any host.
+beforeAll(() => setUnitDefaults({ locale: 'en-GB', timeZone: 'UTC' }));
+afterAll(() => setUnitDefaults({}));
 
 describe('tower screens (fake controller)', () => {
   it('pair posts the name and prints the code, where to enter it, and how to revoke', async () => {
@@ -26,7 +31,7 @@ describe('tower screens (fake controller)', () => {
     expect(JSON.parse(sent[0]?.body ?? '')).toEqual({ name: 'wall-1' });
     expect(result.stdout).toBe([
       "pairing code for screen 'wall-1': ABCD-EFGH",
-      'on the screen, open http://controller.test:8080/shopfloor/ and enter the code (valid until 2026-11-23 09:40:00 UTC, once)',
+      'on the screen, open http://controller.test:8080/shopfloor/ and enter the code (valid until 23/11/2026, 09:40:00 UTC, once)',
       'revoke the screen later with: tower screens revoke scr-0123456789',
       '',
     ].join('\n'));
@@ -62,9 +67,9 @@ describe('tower screens (fake controller)', () => {
     expect(result.code).toBe(EXIT.ok);
     expect(sent[0]?.url.pathname).toBe('/api/screens');
     const lines = result.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ID\s+NAME\s+STATUS\s+SINCE \(UTC\)\s+BY$/);
-    expect(lines[1]).toMatch(/^scr-abcdef0123\s+wall 2\s+paired\s+2026-11-22 09:36:40\s+olga$/);
-    expect(lines[2]).toMatch(/^scr-0123456789\s+wall-1\s+pending until 2026-11-23 09:40:00\s+2026-11-23 09:30:00\s+olga$/);
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+STATUS\s+SINCE\s+BY$/);
+    expect(lines[1]).toMatch(/^scr-abcdef0123\s+wall 2\s+paired\s+22\/11\/2026, 09:36:40\s+olga$/);
+    expect(lines[2]).toMatch(/^scr-0123456789\s+wall-1\s+pending until 23\/11\/2026, 09:40:00\s+23\/11\/2026, 09:30:00\s+olga$/);
   });
 
   it('says how to pair when there is no screen', async () => {

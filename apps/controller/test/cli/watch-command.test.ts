@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiCallError } from '../../src/cli/api-call-error.js';
 import { EXIT } from '../../src/cli/cli-output.js';
 import type { FeedHandlers, FeedOpener } from '../../src/cli/feed-client.js';
 import { LiveRegion } from '../../src/cli/live-region.js';
 import { renderTable } from '../../src/cli/table.js';
+import { setUnitDefaults } from '../../src/shared/units.js';
 import { TowerState } from '../../src/cli/tower-view.js';
 import { Capture, runCli } from './cli-harness.js';
 import { makeDrive, makeRun, makeSnapshot } from './fixtures.js';
@@ -19,6 +20,10 @@ function feedWith(send: (h: FeedHandlers) => void): { open: FeedOpener; opened: 
   return { open, opened, closed: () => closed };
 }
 
+// Dates and numbers follow the locale and zone; pin them so the expected lines hold on any host.
+beforeAll(() => setUnitDefaults({ locale: 'en-GB', timeZone: 'UTC' }));
+afterAll(() => setUnitDefaults({}));
+
 describe('tower watch', () => {
   const snapshot = makeSnapshot({
     drives: [makeDrive({ state: 'burning', percent: 50, speedX: 16, etaSeconds: 125, runId: 'run-1', copy: 1 }), makeDrive({ id: 'sim:1', label: 'sim:1', position: 1, state: 'empty' })],
@@ -32,11 +37,11 @@ describe('tower watch', () => {
     expect(feed.opened).toEqual([{ url: 'http://controller.test:8080', token: 'test-token' }]);
     expect(feed.closed()).toBe(1);
     const lines = result.stdout.trimEnd().split('\n');
-    expect(lines[0]).toBe('tower: 2 drives, 1 busy, 0 need attention; at 2023-11-14 22:13:20 UTC');
+    expect(lines[0]).toBe('tower: 2 drives, 1 busy, 0 need attention; at 14/11/2023, 22:13:20 UTC');
     expect(lines[2]).toMatch(/^DRIVE\s+STATE\s+PROGRESS\s+%\s+SPEED\s+ETA\s+RUN\/COPY\s+NOTE$/);
-    expect(lines[3]).toMatch(/^Top left \(sim:0\)\s+burning\s+\[#{10}-{10}\]\s+50%\s+16\.0x\s+2:05\s+run-1 #1\s+-$/);
+    expect(lines[3]).toMatch(/^Top left \(sim:0\)\s+burning\s+\[#{10}-{10}\]\s+50%\s+16×\s+2:05\s+run-1 #1\s+-$/);
     expect(lines[4]).toMatch(/^sim:1\s+empty\s+-\s+-\s+-\s+-\s+-\s+-$/);
-    expect(lines.slice(6)).toEqual(['run run-1 Install disc: running, 1/2 passed, 0 failed, 1 in progress, 20.0 discs/h']);
+    expect(lines.slice(6)).toEqual(['run run-1 Install disc: running, 1/2 passed, 0 failed, 1 in progress, 20 discs/h']);
   });
 
   it('--once --json prints the snapshot state', async () => {

@@ -4,7 +4,7 @@ import type { ReactNode } from 'react';
 import { AttentionSummary } from '../components/AttentionSummary';
 import { RunProgress } from '../components/RunCard';
 import { TowerGrid } from '../components/TowerGrid';
-import { formatEta, formatRate } from '../lib/format';
+import { formatEta, formatRate } from '../lib/units';
 import { useLive } from '../lib/live';
 import { activeRuns } from '../lib/live-store';
 import { RUN_STATUS_LABEL } from '../lib/states';

@@ -12,7 +12,7 @@ import Link from 'next/link';
 import { memo } from 'react';
 import type { ReactNode } from 'react';
 import type { DriveView } from '../lib/contract';
-import { clampPercent, formatEta, formatPercent, formatSpeedX } from '../lib/format';
+import { clampPercent, formatEta, formatPercent, formatSpeedX } from '../lib/units';
 import { instructionFor, isActive, needsPerson, presentState, tileLabel } from '../lib/states';
 import { Icon } from './Icon';
 

@@ -5,7 +5,7 @@ import { useRef, useState } from 'react';
 import { apiRequest, describeError } from '../lib/api';
 import { useAuth } from '../lib/auth';
 import type { CancelRunRequest, RunView } from '../lib/contract';
-import { formatDateTime, formatEta, formatRate } from '../lib/format';
+import { formatDateTime, formatEta, formatRate } from '../lib/units';
 import { useLiveActions } from '../lib/live';
 import { RUN_STATUS_LABEL, isRunFinished } from '../lib/states';
 import { ErrorBox } from './ErrorBox';

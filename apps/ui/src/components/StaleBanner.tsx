@@ -2,7 +2,7 @@
 /** A banner nobody can miss when the screen's data is not live. */
 import type { ReactNode } from 'react';
 import { useEffect, useState } from 'react';
-import { formatAgo } from '../lib/format';
+import { formatAgo } from '../lib/units';
 import { useFreshness, useLive } from '../lib/live';
 
 export function StaleBanner(): ReactNode {

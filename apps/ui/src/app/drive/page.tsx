@@ -8,7 +8,7 @@ import { ErrorBox } from '../../components/ErrorBox';
 import { apiRequest, describeError } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
 import type { DriveDetail, DriveView } from '../../lib/contract';
-import { formatBytes, formatDateTime, formatMBps, formatSpeedX } from '../../lib/format';
+import { formatBytes, formatDateTime, formatMBps, formatRatioPercent, formatSpeedX } from '../../lib/units';
 import { useFreshness, useLive } from '../../lib/live';
 import { useApi } from '../../lib/use-api';
 
@@ -110,7 +110,7 @@ function DriveInner(): ReactNode {
             <dl className="kv">
               <dt>Discs</dt><dd>{d.stats.discs}</dd>
               <dt>Passed</dt><dd>{d.stats.passed}</dd>
-              <dt>Failed</dt><dd>{d.stats.failed} ({(d.stats.failureRate * 100).toFixed(1)}%)</dd>
+              <dt>Failed</dt><dd>{d.stats.failed} ({formatRatioPercent(d.stats.failureRate)})</dd>
               <dt>Written</dt><dd>{formatBytes(d.stats.totalBytes)}</dd>
               <dt>Last error</dt><dd>{d.stats.lastError ? `${d.stats.lastError.code}: ${d.stats.lastError.message} (${formatDateTime(d.stats.lastError.at)})` : '—'}</dd>
             </dl>

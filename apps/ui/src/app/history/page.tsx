@@ -9,7 +9,8 @@ import { apiRequest, describeError } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
 import { failureBuckets } from '../../lib/chart';
 import type { AttemptOutcomeName, AttemptView, DriveStats } from '../../lib/contract';
-import { formatBytes, formatDateTime, formatSpeedX, fromLocalInput } from '../../lib/format';
+import { fromLocalInput } from '../../lib/format';
+import { formatBytes, formatDateTime, formatFileStamp, formatRatioPercent, formatSpeedX } from '../../lib/units';
 import { useLive } from '../../lib/live';
 import { allRuns } from '../../lib/live-store';
 import { useApi } from '../../lib/use-api';
@@ -61,7 +62,7 @@ function HistoryInner(): ReactNode {
     setCsvError(null);
     try {
       const csv = await apiRequest<string>(token, '/history', { query: { ...query, format: 'csv' }, text: true });
-      saveText(csv, `attempts-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.csv`, 'text/csv');
+      saveText(csv, `attempts-${formatFileStamp(Date.now())}.csv`, 'text/csv');
     } catch (err) {
       setCsvError(`CSV export failed: ${describeError(err)}`);
     }
@@ -135,7 +136,7 @@ function HistoryInner(): ReactNode {
             <tr key={s.driveId}>
               <td><Link href={`/drive/?id=${encodeURIComponent(s.driveId)}`}>{label(s.driveId)}</Link></td>
               <td>{s.discs}</td><td>{s.passed}</td><td>{s.failed}</td>
-              <td>{(s.failureRate * 100).toFixed(1)}%</td>
+              <td>{formatRatioPercent(s.failureRate)}</td>
               <td>{formatBytes(s.totalBytes)}</td>
               <td><Spark values={buckets.failures.get(s.driveId) ?? new Array<number>(24).fill(0)} max={buckets.max} label={label(s.driveId)} /></td>
               <td>{s.lastError ? `${s.lastError.code}: ${s.lastError.message} (${formatDateTime(s.lastError.at)})` : '—'}</td>

@@ -6,7 +6,8 @@ import { ErrorBox } from '../../components/ErrorBox';
 import { apiRequest, describeError } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
 import type { ImageView } from '../../lib/contract';
-import { formatBytes, shortHash } from '../../lib/format';
+import { shortHash } from '../../lib/format';
+import { formatByteCount, formatBytes, formatCount, formatDateTime } from '../../lib/units';
 import { useApi } from '../../lib/use-api';
 
 function ImageDetail({ image, onChanged }: { readonly image: ImageView; readonly onChanged: () => void }): ReactNode {
@@ -50,14 +51,14 @@ function ImageDetail({ image, onChanged }: { readonly image: ImageView; readonly
       {image.damaged ? <p className="warn-note">Damaged master: {image.damage.length} unreadable range(s).</p> : null}
       <dl className="kv">
         <dt>Format</dt><dd>{image.format.toUpperCase()}</dd>
-        <dt>Size</dt><dd>{formatBytes(image.sizeBytes)} ({image.sizeBytes.toLocaleString()} bytes, {image.sectors.toLocaleString()} sectors)</dd>
+        <dt>Size</dt><dd>{formatBytes(image.sizeBytes)} ({formatByteCount(image.sizeBytes)}, {formatCount(image.sectors)} sectors)</dd>
         <dt>Media class</dt><dd>{image.mediaClass?.toUpperCase() ?? 'fits no media'}</dd>
         <dt>Fits</dt><dd>{image.mediaSizes.join(', ') || '—'}</dd>
         <dt>SHA-256</dt><dd><code className="hash">{image.sha256}</code></dd>
         <dt>Volume label</dt><dd>{image.volumeLabel ?? '—'}</dd>
         <dt>Filesystems</dt><dd>{image.filesystems.join(', ') || '—'}</dd>
-        <dt>Provenance</dt><dd>{image.provenance.kind}: {image.provenance.detail} ({image.provenance.at})</dd>
-        <dt>Added</dt><dd>{image.createdAt}</dd>
+        <dt>Provenance</dt><dd>{image.provenance.kind}: {image.provenance.detail} ({formatDateTime(image.provenance.at)})</dd>
+        <dt>Added</dt><dd data-testid="image-added">{formatDateTime(image.createdAt)}</dd>
         <dt>In use</dt><dd>{image.inUse ? 'yes, by a run' : 'no'}</dd>
       </dl>
       <h3>Tracks</h3>

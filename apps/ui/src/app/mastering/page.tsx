@@ -6,7 +6,7 @@ import { ErrorBox } from '../../components/ErrorBox';
 import { apiRequest, describeError } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
 import type { MasterRequest, MasterView } from '../../lib/contract';
-import { clampPercent, formatBytes, formatDateTime, formatEta, formatMBps } from '../../lib/format';
+import { clampPercent, formatBytes, formatDateTime, formatEta, formatMBps } from '../../lib/units';
 import { useLive, useLiveActions } from '../../lib/live';
 import { useApi } from '../../lib/use-api';
 

@@ -6,7 +6,7 @@ import { RunCard } from '../../components/RunCard';
 import { apiRequest, describeError } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
 import type { CreateRunRequest, ImageView, RunView, VerifyPolicyInput } from '../../lib/contract';
-import { formatBytes } from '../../lib/format';
+import { formatBytes } from '../../lib/units';
 import { useLive, useLiveActions } from '../../lib/live';
 import { allRuns } from '../../lib/live-store';
 import { isRunFinished } from '../../lib/states';

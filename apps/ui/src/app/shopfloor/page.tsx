@@ -13,6 +13,7 @@ import { TowerGrid } from '../../components/TowerGrid';
 import { useFreshness, useLive } from '../../lib/live';
 import { activeRuns } from '../../lib/live-store';
 import { RUN_STATUS_LABEL, needsPerson } from '../../lib/states';
+import { formatClock } from '../../lib/units';
 
 function Clock(): ReactNode {
   const [now, setNow] = useState<Date | null>(null);
@@ -21,7 +22,7 @@ function Clock(): ReactNode {
     const id = window.setInterval(() => setNow(new Date()), 1000);
     return () => window.clearInterval(id);
   }, []);
-  return <span className="wall-clock">{now ? now.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : ''}</span>;
+  return <span className="wall-clock">{now ? formatClock(now) : ''}</span>;
 }
 
 function WallHeader(): ReactNode {
