@@ -7,7 +7,7 @@ export * from './disc-loader-contract.js';
 export * from './errors.js';
 export * from './media.js';
 export * from './tool-process.js';
-export * from './image-probe.js';
+export * from './image/index.js';
 export * from './verify.js';
 export * from './verified-images.js';
 export * from './parse/proc-cdrom-info.js';

@@ -8,7 +8,7 @@
  * on the controller (runs, queues, library, audit log).
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR, queuedCopies, startEnv, VIEWER } from '../../apps/controller/test/api/support.js';
@@ -16,6 +16,10 @@ import type { Env } from '../../apps/controller/test/api/support.js';
 import { REPO_ROOT, TOWER_CLI } from '../support/repo-paths.js';
 
 const SAMPLE = path.join(REPO_ROOT, 'apps', 'controller', 'assets', 'sample-image.iso');
+/** The sample image cut 10 sectors short of its ISO 9660 volume (placed in the import root), and what both refusals of it say. */
+let truncatedIso = '';
+const SAMPLE_BYTES = statSync(SAMPLE).size;
+const TRUNCATED = `image is truncated: its ISO 9660 volume needs ${SAMPLE_BYTES} bytes, the file has ${SAMPLE_BYTES - 10 * 2048}`;
 
 let env: Env;
 let work = '';
@@ -28,6 +32,9 @@ beforeAll(async () => {
   writeFileSync(path.join(work, 'open-token'), `${OPERATOR}\n`);
   chmodSync(path.join(work, 'open-token'), 0o644);
   writeFileSync(path.join(work, 'good-token'), `${OPERATOR}\n`, { mode: 0o600 });
+  truncatedIso = path.join(env.importRoot, 'truncated.iso');
+  copyFileSync(SAMPLE, truncatedIso);
+  truncateSync(truncatedIso, SAMPLE_BYTES - 10 * 2048);
 });
 afterAll(async () => env?.stop());
 
@@ -80,9 +87,12 @@ const cases: Case[] = [
   c("drive burn 'sim:0?writeErrorAt=;reboot'", () => ['drive', 'burn', 'sim:0?writeErrorAt=;reboot', SAMPLE], 2, /INVALID_DEVICE/),
   c('drive info with a newline in the device', () => ['drive', 'info', '/dev/sr0\nreboot'], 2, /'\/dev\/sr0\\nreboot'.*INVALID_DEVICE/),
   // Images that are not images, and traversal in image paths.
-  c('drive burn sim:0 garbage.iso', () => ['drive', 'burn', 'sim:0', 'garbage.iso'], 1, /neither an ISO 9660 image nor a CUE sheet \[IMAGE_ERROR\]/),
+  c('drive burn sim:0 garbage.iso', () => ['drive', 'burn', 'sim:0', 'garbage.iso'], 1, /garbage\.iso: neither an ISO 9660 image \(no CD001 volume descriptor at sector 16\) nor a CUE sheet \[IMAGE_ERROR\]/),
   c('drive burn sim:0 ../../../../etc/passwd', () => ['drive', 'burn', 'sim:0', '../../../../etc/passwd'], 1, /IMAGE_ERROR/),
   c('drive burn sim:0 missing.iso', () => ['drive', 'burn', 'sim:0', 'missing.iso'], 1, /no such file \[IMAGE_ERROR\]/),
+  // A truncated ISO (volume space size larger than the file): the same refusal, with the same numbers, from the drive and the library.
+  c('drive burn a blank CD-R truncated.iso', () => ['drive', 'burn', 'sim:0?media=CD-R&timeScale=0.001', truncatedIso], 1, new RegExp(`truncated\\.iso: ${TRUNCATED} \\[IMAGE_ERROR\\]$`)),
+  c('images import truncated.iso', () => ['images', 'import', truncatedIso], 1, new RegExp(`${TRUNCATED} \\[ISO_TRUNCATED\\]$`)),
   c('drive read sim:0 over an existing file', () => ['drive', 'read', 'sim:0', 'garbage.iso'], 2, /exists; use --force/),
   // Out-of-range and wrong-type numbers.
   c('drive burn --speed -3', () => ['drive', 'burn', 'sim:0', SAMPLE, '--speed', '-3'], 2, /--speed must be/),

@@ -4,7 +4,7 @@
  * cue-layout.ts) on random sheets built from grammar fragments, the ISO 9660
  * descriptor analysis (iso9660.ts) on random mutations of a real volume
  * descriptor set and on random buffers, and the drivers' image probe
- * (drivers/src/image-probe.ts) on the same files. Each may succeed or throw
+ * (drivers/src/image/image-probe.ts) on the same files. Each may succeed or throw
  * its documented typed error (LibraryError / ImageValidationError, ImageError);
  * nothing else, and never hang.
  */
@@ -14,7 +14,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DriveError, ImageError } from '../../drivers/src/errors.js';
-import { probeImage } from '../../drivers/src/image-probe.js';
+import { probeImage } from '../../drivers/src/image/image-probe.js';
 import { makeIso, makeTempDir } from '../../drivers/test/support/test-images.js';
 import { layoutCue } from '../../apps/controller/src/library/cue-layout.js';
 import { checkCueFileName, decodeCueText, parseCueSheet, parseMsf, rewriteCueSheet } from '../../apps/controller/src/library/cue-sheet.js';

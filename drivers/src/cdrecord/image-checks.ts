@@ -7,7 +7,7 @@ import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { BurnImage } from '../drive-contract.js';
 import { ImageError, WrongMediaError } from '../errors.js';
-import { probeImage } from '../image-probe.js';
+import { probeImage } from '../image/image-probe.js';
 
 /** Throw `ImageError` unless the image (ISO, or CUE sheet) is a readable regular file. */
 export async function assertImageReadable(image: BurnImage, device: string): Promise<void> {

@@ -1,0 +1,19 @@
+/**
+ * The image reader: the one place that reads images (ISO 9660 with Joliet,
+ * Rock Ridge, El Torito and UDF; CUE sheets with their BIN files). The image
+ * library and `Drive.burn`'s callers (`tower drive burn`, `probeImage`, the
+ * cdrecord backend's checks) use it alike, so an image is accepted or
+ * refused, with the same words, wherever it goes.
+ */
+export * from './image-read-error.js';
+export * from './image-reader.js';
+export * from './image-probe.js';
+export type { IsoInfo } from './iso9660.js';
+export { analyseIso, declaredIsoBytes, hasIsoSignature, hasUdfOnlySignature, ISO_SECTOR } from './iso9660.js';
+export type { ElToritoInfo } from './iso-extensions.js';
+export { UDF_ANCHOR_SECTOR } from './iso-extensions.js';
+export type { CdTextField, CueFile, CueFileType, CueIndex, CueSheet, CueTrack } from './cue-sheet.js';
+export { parseCueSheet } from './cue-sheet.js';
+export { checkCueFileName, CUE_MODE_BYTES, decodeCueText, FRAMES_PER_SECOND, parseMsf, rewriteCueSheet } from './cue-text.js';
+export type { CueFileSize, CueLayout, CueTrackInfo } from './cue-layout.js';
+export { layoutCue } from './cue-layout.js';
