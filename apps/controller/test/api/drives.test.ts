@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { RUN_CONTROL_CHANNEL } from '@tower/jobs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { agentCommandsChannel, AGENT_REPLIES_CHANNEL, MASTER_EVENTS_CHANNEL } from '../../src/api/agent-commands.js';
 import type { AgentCommand } from '../../src/api/agent-commands.js';
@@ -142,6 +143,37 @@ describe('quarantine', () => {
     expect(audit.map((e: { action: string; who: string; target: string }) => [e.action, e.who, e.target])).toEqual([
       ['drive.release', 'olga', 'sim:0'], ['drive.quarantine', 'olga', 'sim:0'],
     ]);
+  });
+
+  it('a release answers with what the drive\'s agent finds when it looks again, never "quarantined" without a quarantine', async () => {
+    await call(env, 'POST', '/api/drives/sim:1/quarantine', { body: { reason: 'three write errors' } });
+    // The agent's worker publishes the drive quarantined, as it does.
+    await publishState(env, 'sim:1', { state: 'quarantined', message: 'three write errors. Check the drive and its discs, then release it.' });
+    // This agent looks when told to (the run-control "work" message naming the drive) and finds a blank.
+    const looks: string[] = [];
+    const sub = env.redis.duplicate();
+    await sub.subscribe(RUN_CONTROL_CHANNEL);
+    sub.on('message', (_c: string, text: string) => {
+      const msg = JSON.parse(text) as { action: string; drives?: string[] };
+      if (msg.action === 'work' && msg.drives?.includes('sim:1')) {
+        looks.push('sim:1');
+        void publishState(env, 'sim:1', { state: 'blank', mediaType: 'CD-R' });
+      }
+    });
+    try {
+      const r = await call(env, 'POST', '/api/drives/sim:1/release');
+      expect(r.status).toBe(200);
+      expect(looks).toEqual(['sim:1']);
+      expect(r.body).toMatchObject({ state: 'blank', quarantine: null, needsAttention: false });
+    } finally {
+      await sub.quit();
+    }
+    // An agent that does not look (yet): the drive is shown released, not quarantined.
+    await call(env, 'POST', '/api/drives/sim:1/quarantine', { body: { reason: 'again' } });
+    await publishState(env, 'sim:1', { state: 'quarantined', message: 'again. Check the drive and its discs, then release it.' });
+    const r = await call(env, 'POST', '/api/drives/sim:1/release');
+    expect(r.body).toMatchObject({ state: 'busy', quarantine: null, needsAttention: false, message: 'Released: waiting for its agent to look at the drive' });
+    await publishState(env, 'sim:1', { state: 'blank', mediaType: 'CD-R' });
   });
 
   it('viewers cannot quarantine', async () => {

@@ -2,7 +2,8 @@
  * Drives: list, detail, eject (through the owning agent), quarantine, release; drive stats.
  */
 import { Type } from '@fastify/type-provider-typebox';
-import { getQuarantine, quarantineDrive, releaseDrive } from '@tower/jobs';
+import { getQuarantine, quarantineDrive, readDriveStatus, releaseDrive, RUN_CONTROL_CHANNEL } from '@tower/jobs';
+import type { RunControlMessage } from '@tower/jobs';
 import type { DriveDetail, DriveStats, DriveView } from '../../shared/api-types.js';
 import { ApiError, conflict, notFound } from '../api-error.js';
 import type { ApiServices, TypedApp } from '../api-services.js';
@@ -13,6 +14,9 @@ import {
 } from '../schemas.js';
 import { toAttemptView } from '../views/attempt-view.js';
 import { computeDriveStats } from '../views/drive-stats.js';
+
+/** How long a release waits for the agent's fresh look at the drive. */
+const RELEASE_LOOK_MS = 2_000;
 
 /** Attempts shown in a drive's detail. */
 const RECENT_ATTEMPTS = 20;
@@ -26,6 +30,23 @@ export function registerDriveRoutes(app: TypedApp, s: ApiServices): void {
     const view = await s.drives.get(id);
     if (view === null) throw notFound('drive', id, 'id');
     return view;
+  };
+  /**
+   * A released drive: its agent looks at it now (not at its next poll), and
+   * the answer waits a moment for what it finds, so it does not say
+   * "quarantined" of a drive just put back in service.
+   */
+  const lookAgain = async (driveId: string): Promise<void> => {
+    const before = await readDriveStatus(redis, s.jobKeys, driveId);
+    const msg: RunControlMessage = { action: 'work', runId: '', drives: [driveId] };
+    await redis.publish(RUN_CONTROL_CHANNEL, JSON.stringify(msg));
+    if (before?.state !== 'quarantined') return;
+    const until = performance.now() + RELEASE_LOOK_MS;
+    while (performance.now() < until) {
+      await new Promise((r) => setTimeout(r, 50));
+      const now = await readDriveStatus(redis, s.jobKeys, driveId);
+      if (now !== null && now.state !== 'quarantined') return;
+    }
   };
   const stats = async (driveId: string, events?: Awaited<ReturnType<QuarantineLog['events']>>): Promise<DriveStats> => {
     const [attempts, evs, current] = await Promise.all([
@@ -86,6 +107,7 @@ export function registerDriveRoutes(app: TypedApp, s: ApiServices): void {
     if (!(await releaseDrive(redis, s.jobKeys, view.id))) throw new ApiError(409, 'NOT_QUARANTINED', `drive ${view.id} is not quarantined`);
     await s.quarantineLog.record({ driveId: view.id, kind: 'release', at: s.now(), by: who.name });
     await s.audit.append(who, 'drive.release', view.id);
+    await lookAgain(view.id);
     s.drives.invalidate();
     s.events.emit('drive-changed', view.id);
     return requireDrive(view.id);

@@ -248,7 +248,9 @@ export class DriveViews {
     const agent = ctx.agents.get(s.agentId);
     const online = agent?.online === true;
     const q = ctx.quarantine.get(s.driveId) ?? null;
-    const state: DriveView['state'] = !online ? 'offline' : q !== null ? 'quarantined' : s.state;
+    // Published 'quarantined' with no entry: released, and its agent has not looked again yet.
+    const released = q === null && s.state === 'quarantined';
+    const state: DriveView['state'] = !online ? 'offline' : q !== null ? 'quarantined' : released ? 'busy' : s.state;
     const waiting = ctx.runs.filter((r) => r.status !== 'paused' && r.copies - r.counters.passed - r.counters.open > 0
       && (r.allowedDrives === undefined || r.allowedDrives.includes(s.driveId)));
     const classes = [...new Set(waiting.map((r) => CLASS_NAMES[r.mediaClass] ?? r.mediaClass))];
@@ -326,6 +328,7 @@ function attention(
       if (agent?.online === true) return { message: 'The drive does not answer: check its cable and power', needsAttention: true };
       return { message: `Agent ${agentId}${agent?.host ? ` on ${agent.host}` : ''} is not responding`, needsAttention: true };
     case 'busy':
+      if (s.state === 'quarantined') return { message: 'Released: waiting for its agent to look at the drive', needsAttention: false };
       return { message: s.message ?? null, needsAttention: false };
     default:
       return { message: null, needsAttention: false };
