@@ -4,7 +4,7 @@
  * drives found by discovery (`auto`) plus any simulated ones.
  */
 import { discoverDrives, openDrive } from 'node-cdrecord-wrapper';
-import type { Drive } from 'node-cdrecord-wrapper';
+import type { DiscLoader, Drive } from 'node-cdrecord-wrapper';
 import type { DriveSource, DriveSpec } from '../config/config.js';
 import { StdioBlankDrive } from './stdio-blank-drive.js';
 
@@ -14,6 +14,8 @@ export interface AgentDrive {
   /** Stable id the drive's state and attempts are recorded under. */
   readonly id: string;
   readonly drive: Drive;
+  /** The disc loader feeding it (a jukebox's changer, see agent-changers.ts), when it has one. */
+  readonly loader?: DiscLoader;
 }
 
 /** Open every drive of the source (nothing is touched until the first call on a drive, except `auto` discovery). */

@@ -7,7 +7,7 @@
 import type { Redis } from 'ioredis';
 import { DriveStatePublisher, KeySpace } from '@tower/jobs';
 import type { AttemptRecord } from '@tower/jobs';
-import type { Drive } from 'node-cdrecord-wrapper';
+import type { DiscLoader, Drive } from 'node-cdrecord-wrapper';
 
 /** Options of {@link holdCoaster}. */
 export interface CoasterHoldOptions {
@@ -19,20 +19,25 @@ export interface CoasterHoldOptions {
   readonly pollIntervalMs: number;
   /** Ends the hold early (the agent is stopping). */
   readonly signal: AbortSignal;
+  /** The drive's disc loader: it puts the coaster in its reject slot and loads a blank, instead of the tray opening. */
+  readonly loader?: DiscLoader;
 }
 
 /** Show the coaster, eject it and wait for a blank disc. Resolves when the drive may work again (or the signal fired). */
 export async function holdCoaster(o: CoasterHoldOptions): Promise<void> {
   const publisher = new DriveStatePublisher({ driveId: o.driveId, agentId: o.agentId, redis: o.redis, keys: new KeySpace() });
-  const what = `the agent stopped during copy ${o.attempt.copy} of run ${o.attempt.runId}: the disc is a coaster, take it out`;
+  const what = `the agent stopped during copy ${o.attempt.copy} of run ${o.attempt.runId}: the disc is a coaster${o.loader === undefined ? ', take it out' : ' for the reject slot'}`;
   const base = { state: 'failed' as const, mediaType: o.attempt.mediaType, runId: o.attempt.runId, copy: o.attempt.copy, attemptId: o.attempt.id };
   publisher.update({ ...base, message: what });
   try {
-    await o.drive.eject(o.signal).catch(() => undefined);
+    if (o.loader === undefined) await o.drive.eject(o.signal).catch(() => undefined);
+    else await o.loader.afterDisc('failed', o.signal).catch(() => undefined);
     while (!o.signal.aborted) {
       const media = await o.drive.media(o.signal).catch(() => null);
       if (media?.status === 'blank') break;
       if (media?.status === 'none') publisher.update({ ...base, message: `${what} and insert a blank disc` });
+      // A person may have put blanks into the loader's input meanwhile.
+      if (media?.status === 'none' && o.loader !== undefined) await o.loader.fill(o.signal).catch(() => undefined);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, o.pollIntervalMs);
         o.signal.addEventListener('abort', () => {

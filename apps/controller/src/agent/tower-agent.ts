@@ -199,6 +199,7 @@ export class TowerAgent {
         await holdCoaster({
           redis: this.#redis, agentId: this.#o.agentId, driveId: slot.d.id, drive: slot.d.drive, attempt,
           pollIntervalMs: this.#o.pollIntervalMs, signal: this.#stop.signal,
+          ...(slot.d.loader === undefined ? {} : { loader: slot.d.loader }),
         });
         slot.busy = null;
         if (!this.#stop.signal.aborted) await this.#startWorker(slot);
@@ -285,6 +286,7 @@ export class TowerAgent {
       putBackDelayMs: Math.min(2000, o.pollIntervalMs * 2),
       ...watchMediaOf(slot.d.drive),
       ...(slot.d.drive instanceof SimulatedDrive && slot.d.drive.autoLoader !== null ? { autoLoader: true } : {}),
+      ...(slot.d.loader === undefined ? {} : { loader: slot.d.loader }),
     });
     let lastError = '';
     worker.on('error', (e) => {

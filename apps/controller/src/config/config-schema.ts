@@ -21,6 +21,26 @@ export const DriveEntrySchema = Type.Object({
   media: Type.Optional(Type.String({ minLength: 1, maxLength: 20 })),
 }, Strict);
 
+/** Slot numbers of a changer, as `mtx status` numbers them (from 1). */
+const SlotList = Type.Array(Type.Integer({ minimum: 1, maximum: 65_535 }), { minItems: 1, maxItems: 1000 });
+
+/**
+ * A jukebox: a SCSI media changer (driven with mtx) feeding drives of this
+ * host. Blanks wait in the input slots; good discs go to the output slots,
+ * coasters to the reject slot(s); all its drives share them.
+ */
+export const ChangerEntrySchema = Type.Object({
+  /** The changer's SCSI generic node, e.g. `/dev/sg1`. */
+  device: Type.String({ minLength: 1, maxLength: 4096 }),
+  label: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  /** The drives it feeds: a drive of this agent (its device or id, e.g. `/dev/sr0`) and its data transfer element (mtx's drive number, from 0). */
+  drives: Type.Array(Type.Object({
+    drive: Type.String({ minLength: 1, maxLength: 4096 }),
+    element: Type.Integer({ minimum: 0, maximum: 255 }),
+  }, Strict), { minItems: 1, maxItems: 64 }),
+  slots: Type.Object({ input: SlotList, output: SlotList, reject: SlotList }, Strict),
+}, Strict);
+
 /** Fault settings of one simulated drive: `sim:` address keys (see drivers/src/sim/sim-address.ts). */
 export const SimFaultSchema = Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]));
 
@@ -84,6 +104,8 @@ export const ConfigFileSchema = Type.Object({
     sameDriveRetryDelayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
     drives: Type.Optional(Type.Union([Type.Literal('auto'), Type.Array(DriveEntrySchema)])),
     simulated: Type.Optional(SimulatedSchema),
+    /** Jukeboxes whose changers feed this agent's drives. */
+    changers: Type.Optional(Type.Array(ChangerEntrySchema, { maxItems: 64 })),
   }, Strict)),
 }, Strict);
 

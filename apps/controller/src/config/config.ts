@@ -17,6 +17,7 @@ import type { ValueError } from '@sinclair/typebox/value';
 import { DEFAULT_MAX_UPLOAD_BYTES } from '../library/index.js';
 import { ConfigFileSchema } from './config-schema.js';
 import type { ConfigFile } from './config-schema.js';
+import { resolveChangers } from './changer-specs.js';
 import { resolveDriveSource } from './drive-specs.js';
 import { ConfigError } from './tower-config.js';
 import type { TokenEntry, TowerConfig } from './tower-config.js';
@@ -119,6 +120,7 @@ export function resolveConfig(
       pollIntervalMs: file.agent?.pollIntervalMs ?? 1000,
       sameDriveRetryDelayMs: file.agent?.sameDriveRetryDelayMs ?? 5000,
       drives: resolveDriveSource(file.agent, fileDir),
+      changers: resolveChangers(file.agent?.changers),
     },
   };
 }

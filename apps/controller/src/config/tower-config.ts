@@ -25,6 +25,17 @@ export interface DriveSpec {
   readonly simulated: boolean;
 }
 
+/** A jukebox's changer and the drives of this agent it feeds (see `ChangerEntrySchema`). */
+export interface ChangerSpec {
+  /** The changer's SCSI generic node (`/dev/sgN`). */
+  readonly device: string;
+  readonly label: string;
+  /** Each drive it feeds (a drive's device or id as configured) with its data transfer element number. */
+  readonly drives: readonly { readonly drive: string; readonly element: number }[];
+  /** Slot numbers by role, shared by its drives. */
+  readonly slots: { readonly input: readonly number[]; readonly output: readonly number[]; readonly reject: readonly number[] };
+}
+
 /** Where the drives come from: a list, or discovery of this host's real drives. */
 export type DriveSource =
   | { readonly kind: 'list'; readonly drives: readonly DriveSpec[] }
@@ -62,6 +73,8 @@ export interface TowerConfig {
     readonly pollIntervalMs: number;
     readonly sameDriveRetryDelayMs: number;
     readonly drives: DriveSource;
+    /** Jukeboxes feeding this agent's drives (none: every drive is loaded by hand or by its own auto-loader). */
+    readonly changers: readonly ChangerSpec[];
   };
 }
 

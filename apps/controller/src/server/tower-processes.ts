@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { REDIS_DEBIAN_PACKAGE, redactRedisUrl, startEmbeddedRedis } from '@tower/jobs';
 import { ToolMissingError } from 'node-cdrecord-wrapper';
 import type { EmbeddedRedis } from '@tower/jobs';
+import { attachChangers } from '../agent/agent-changers.js';
 import { openAgentDrives } from '../agent/agent-drives.js';
 import type { AgentDrive } from '../agent/agent-drives.js';
 import { TowerAgent } from '../agent/tower-agent.js';
@@ -78,7 +79,7 @@ export async function runAgent(config: TowerConfig, io: ProcessIo): Promise<void
   const stack = new ShutdownStack(io.log);
   try {
     if (config.metricsFile) await stack.add(startProcessMetrics(config.metricsFile, `agent:${config.agent.id}`));
-    const drives = await openAgentDrives(config.agent.drives);
+    const drives = attachChangers(await openAgentDrives(config.agent.drives), config.agent.changers);
     const library = await ImageLibrary.open({ dir: config.library.dir, importRoots: config.library.importRoots });
     const agent = await startAgent(config, config.redisUrl, drives, library, io);
     if (agent === null) return;
@@ -100,7 +101,7 @@ export async function runStart(config: TowerConfig, io: ProcessIo): Promise<void
     if (config.metricsFile) await stack.add(startProcessMetrics(config.metricsFile, 'start'));
     const redisUrl = config.redisUrl ?? (await stack.embeddedRedis(config, io)).url;
     const tokens = await ensureTokens(config);
-    const drives = await openAgentDrives(config.agent.drives);
+    const drives = attachChangers(await openAgentDrives(config.agent.drives), config.agent.changers);
     const controller = await stack.add(await startController({
       config, redisUrl, tokens: tokens.tokens, drives: drives.map((d) => d.spec), version: towerVersion(), log: io.log,
     }));

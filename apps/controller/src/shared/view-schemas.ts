@@ -58,6 +58,21 @@ const driveViewProps = {
   message: Nullable(Type.String()),
   needsAttention: Type.Boolean(), passed: Type.Integer(), failed: Type.Integer(),
   quarantine: Nullable(Type.Object({ reason: Type.String(), at: Type.Number(), by: Type.String() })),
+  /** The drive's disc loader (a jukebox's changer, an auto-loader), when it has one: its stock as last reported. */
+  loader: Type.Optional(Type.Object({
+    /** Blanks waiting in the input (the drive's own not counted); null: an endless supply. */
+    blanks: Nullable(Type.Integer()),
+    /** Good discs in the output slots now, and coasters in the reject slot(s). */
+    passed: Type.Integer(), rejected: Type.Integer(),
+    /** Room left in the output and the reject slot(s); null: unbounded. */
+    outputFree: Nullable(Type.Integer()), rejectFree: Nullable(Type.Integer()),
+    /** Why the loader cannot go on without a person, or null. */
+    needsPerson: Nullable(Type.Union([Type.Literal('input-empty'), Type.Literal('output-full'), Type.Literal('reject-full')])),
+    /** The changer's slot numbers by role, when it numbers them. */
+    slots: Nullable(Type.Object({ input: Type.Array(Type.Integer()), output: Type.Array(Type.Integer()), reject: Type.Array(Type.Integer()) })),
+    /** The loader's last failure (code and words), while it lasts. */
+    error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+  })),
   updatedAt: Type.Number(),
 };
 /** One drive on the tower screen. */

@@ -18,6 +18,7 @@ import type { AgentView, DriveView } from '../../shared/api-types.js';
 import { readAllAgents } from '../agent-keys.js';
 import { AgentLiveness } from '../agent-liveness.js';
 import type { DriveLayoutEntry } from '../app-deps.js';
+import { loaderAttention, loaderView } from './loader-words.js';
 import { isRunActive } from './run-view.js';
 
 /** Options of {@link DriveViews}. */
@@ -254,7 +255,7 @@ export class DriveViews {
     const waiting = ctx.runs.filter((r) => r.status !== 'paused' && r.copies - r.counters.passed - r.counters.open > 0
       && (r.allowedDrives === undefined || r.allowedDrives.includes(s.driveId)));
     const classes = [...new Set(waiting.map((r) => CLASS_NAMES[r.mediaClass] ?? r.mediaClass))];
-    const { message, needsAttention } = attention(state, s, q, classes, s.agentId, agent);
+    const { message, needsAttention } = loaderAttention(state, s) ?? attention(state, s, q, classes, s.agentId, agent);
     const run = s.runId === undefined ? undefined : ctx.runs.find((r) => r.id === s.runId);
     const busy = state === 'burning' || state === 'verifying';
     const percent = busy || state === 'busy' ? (s.percent ?? null) : null;
@@ -281,6 +282,7 @@ export class DriveViews {
       passed: counts.passed,
       failed: counts.failed,
       quarantine: q === null ? null : { reason: q.reason, at: q.at, by: q.by ?? 'system' },
+      ...(s.loader === undefined ? {} : { loader: loaderView(s.loader) }),
       updatedAt: s.updatedAt,
     };
   }
