@@ -26,15 +26,15 @@ import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import type { DiscTrack, Drive } from '../drive-contract.js';
-import { CancelledError, DriveError, ReadError } from '../errors.js';
+import { CancelledError, DriveError } from '../errors.js';
 import { SECTOR_BYTES } from '../media.js';
 import { eccBlockSectors, RecorderPadding } from './recorder-padding.js';
 import { DamageMap } from './damage-map.js';
 import { DamagedMasterError } from './master-errors.js';
 import { dataTrackToMaster } from './master-format.js';
 import { assertFreeSpace, moveIntoPlace, outputFailure, removeQuietly, tempNameFor, throwIfCancelled } from './output-file.js';
+import { TrackReader } from './track-reader.js';
 
 /** Progress of a master read. */
 export interface MasterProgress {
@@ -97,22 +97,6 @@ export interface MasterResult {
   readonly speedMBps: number;
 }
 
-/** Wait for a stream's `close` (so a drive that serialises operations is free again), at most `limitMs`. */
-function closedPromise(stream: Readable, limitMs = 5_000): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (stream.closed) {
-      resolve();
-      return;
-    }
-    const timer = setTimeout(resolve, limitMs);
-    timer.unref();
-    stream.once('close', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
 /**
  * Master the first data track of the disc in `drive` into `outFile`.
  *
@@ -163,6 +147,7 @@ export async function masterDataDisc(
     throw outputFailure(err, `cannot create the image file in ${tempDir}`, device);
   }
 
+  const reader = new TrackReader(drive, track, device, signal);
   const damage = new DamageMap(totalSectors, track.startSector);
   const hash = createHash('sha256');
   const padding = new RecorderPadding(totalSectors, eccBlockSectors(media.type));
@@ -207,58 +192,6 @@ export async function masterDataDisc(
     done += data.length / SECTOR_BYTES;
   };
 
-  /**
-   * Stream image sectors [from, to) to `sink` in whole sectors. Resolves null
-   * when all arrived, the `ReadError` when the drive could not read one
-   * (what arrived before it went to `sink`); other errors reject. Always
-   * waits for the drive's stream to close.
-   */
-  const readRange = async (from: number, to: number, sink: (data: Buffer) => Promise<void>): Promise<ReadError | null> => {
-    const stream = drive.read((to - from) * SECTOR_BYTES, {
-      offset: (track.startSector + from) * SECTOR_BYTES,
-      ...(signal === undefined ? {} : { signal }),
-    });
-    const closed = closedPromise(stream);
-    let carry: Buffer = Buffer.alloc(0);
-    let received = 0;
-    try {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        throwIfCancelled(signal, 'mastering', device);
-        const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
-        const whole = data.length - (data.length % SECTOR_BYTES);
-        carry = Buffer.from(data.subarray(whole));
-        if (whole > 0) {
-          await sink(data.subarray(0, whole));
-          received += whole / SECTOR_BYTES;
-        }
-      }
-      if (from + received < to) {
-        // The contract says a read ends early only with an error; treat a short one as an unreadable sector.
-        return new ReadError(`${device}: the read ended at sector ${track.startSector + from + received}`, track.startSector + from + received, { device });
-      }
-      return null;
-    } catch (err) {
-      if (err instanceof ReadError && !signal?.aborted) return err;
-      throw err;
-    } finally {
-      stream.destroy();
-      await closed;
-    }
-  };
-
-  /** Read one sector, `attempts` times at most; null when every attempt failed. */
-  const readSector = async (sector: number, attempts: number): Promise<Buffer | null> => {
-    for (let i = 0; i < attempts; i++) {
-      throwIfCancelled(signal, 'mastering', device);
-      const parts: Buffer[] = [];
-      const failed = await readRange(sector, sector + 1, async (data) => {
-        parts.push(Buffer.from(data));
-      });
-      if (failed === null) return Buffer.concat(parts);
-    }
-    return null;
-  };
-
   const zeros = Buffer.alloc(SECTOR_BYTES);
 
   try {
@@ -271,7 +204,7 @@ export async function masterDataDisc(
     while (done < totalSectors) {
       throwIfCancelled(signal, 'mastering', device);
       if (careful) {
-        const data = await readSector(done, failedOnce ? retries : retries + 1);
+        const data = await reader.readSector(done, failedOnce ? retries : retries + 1);
         failedOnce = false;
         if (data !== null) {
           await commit(data);
@@ -283,7 +216,7 @@ export async function masterDataDisc(
         report(false);
         continue;
       }
-      const failure = await readRange(done, limit, async (data) => {
+      const failure = await reader.readRange(done, limit, async (data) => {
         await commit(data);
         report(false);
       });
