@@ -1,11 +1,12 @@
 /**
- * Property-based fuzzing (fast-check, fixed seeds) of the image parsers: the
- * CUE sheet parser and layout (apps/controller/src/library/cue-sheet.ts,
- * cue-layout.ts) on random sheets built from grammar fragments, the ISO 9660
- * descriptor analysis (iso9660.ts) on random mutations of a real volume
- * descriptor set and on random buffers, and the drivers' image probe
- * (drivers/src/image/image-probe.ts) on the same files. Each may succeed or throw
- * its documented typed error (LibraryError / ImageValidationError, ImageError);
+ * Property-based fuzzing (fast-check, fixed seeds) of the image reader
+ * (drivers/src/image/): the CUE sheet parser and layout (cue-sheet.ts,
+ * cue-text.ts, cue-layout.ts) on random sheets built from grammar fragments,
+ * the ISO 9660 descriptor analysis (iso9660.ts, iso-extensions.ts) on random
+ * mutations of a real volume descriptor set and on random buffers, and the
+ * image probe (image-probe.ts) on the same files. Each may succeed or throw
+ * its documented typed error (ImageReadError, which the library maps to a
+ * LibraryError with the same message; ImageError for an unreadable file);
  * nothing else, and never hang.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,23 +15,27 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DriveError, ImageError } from '../../drivers/src/errors.js';
+import { layoutCue } from '../../drivers/src/image/cue-layout.js';
+import { parseCueSheet } from '../../drivers/src/image/cue-sheet.js';
+import { checkCueFileName, decodeCueText, parseMsf, rewriteCueSheet } from '../../drivers/src/image/cue-text.js';
+import { ImageReadError } from '../../drivers/src/image/image-read-error.js';
 import { probeImage } from '../../drivers/src/image/image-probe.js';
+import { analyseIso, hasIsoSignature, hasUdfOnlySignature, ISO_SECTOR } from '../../drivers/src/image/iso9660.js';
 import { makeIso, makeTempDir } from '../../drivers/test/support/test-images.js';
-import { layoutCue } from '../../apps/controller/src/library/cue-layout.js';
-import { checkCueFileName, decodeCueText, parseCueSheet, parseMsf, rewriteCueSheet } from '../../apps/controller/src/library/cue-sheet.js';
-import { LibraryError } from '../../apps/controller/src/library/errors.js';
-import { analyseIso, hasIsoSignature, hasUdfOnlySignature, ISO_SECTOR } from '../../apps/controller/src/library/iso9660.js';
+import { fromImageReadError, LibraryError } from '../../apps/controller/src/library/errors.js';
 
 const SEED = 20_240_701;
 let seedNo = 0;
 const params = (numRuns: number): fc.Parameters<unknown> => ({ seed: SEED + ++seedNo, numRuns, endOnFailure: true });
 
-function typedLibrary(err: unknown): void {
-  if (err instanceof LibraryError) {
-    expect(err.code).toMatch(/^[A-Z_]+$/);
-    return;
-  }
-  throw err;
+/** A refusal of the reader, which the library maps to one of its errors with the same message; anything else fails. */
+function typedRefusal(err: unknown): void {
+  if (!(err instanceof ImageReadError)) throw err;
+  expect(err.code).toBe('IMAGE_ERROR');
+  const mapped = fromImageReadError(err);
+  expect(mapped).toBeInstanceOf(LibraryError);
+  expect((mapped as LibraryError).code).toMatch(/^[A-Z_]+$/);
+  expect((mapped as LibraryError).message).toBe(err.message);
 }
 
 const tmp = makeTempDir('tower-fuzz-');
@@ -75,7 +80,7 @@ describe('fuzz: CUE sheets', () => {
         layoutCue(sheet, sheet.files.map((f, i) => ({ name: f.name, bytes: sizes[i] ?? 0 })));
         rewriteCueSheet(text, (i) => `file-${i}.bin`);
       } catch (err) {
-        typedLibrary(err);
+        typedRefusal(err);
       }
     }), params(1000));
     console.log('fuzz parseCueSheet+layoutCue: 1000 runs');
@@ -86,14 +91,14 @@ describe('fuzz: CUE sheets', () => {
       .map(([prefix, rest, nul]) => `${prefix}${rest}${nul ? '\0' : ''}`)
       .filter((n) => n === '' || n.includes('\0') || /^[a-zA-Z]:/.test(n) || /^[\\/]/.test(n) || n.split(/[\\/]/).includes('..'));
     fc.assert(fc.property(evil, (name) => {
-      expect(() => checkCueFileName(name)).toThrow(LibraryError);
+      expect(() => checkCueFileName(name)).toThrow(ImageReadError);
       const text = `FILE "${name.replace(/"/g, '')}" BINARY\n  TRACK 01 MODE1/2048\n    INDEX 01 00:00:00\n`;
       try {
         const sheet = parseCueSheet(text);
         // Whatever parsed must not name a file outside the folder.
         for (const f of sheet.files) checkCueFileName(f.name);
       } catch (err) {
-        typedLibrary(err);
+        typedRefusal(err);
       }
     }), params(1000));
     console.log('fuzz checkCueFileName: 1000 runs');
@@ -104,13 +109,13 @@ describe('fuzz: CUE sheets', () => {
       try {
         parseCueSheet(decodeCueText(bytes));
       } catch (err) {
-        typedLibrary(err);
+        typedRefusal(err);
       }
       try {
         const frames = parseMsf(time, 1);
         expect(Number.isSafeInteger(frames) && frames >= 0).toBe(true);
       } catch (err) {
-        typedLibrary(err);
+        typedRefusal(err);
       }
     }), params(1000));
     console.log('fuzz decodeCueText+parseMsf: 1000 runs');
@@ -135,7 +140,7 @@ async function analyseBytes(bytes: Buffer): Promise<void> {
     const info = await analyseIso(handle, bytes.length);
     expect(typeof info).toBe('object');
   } catch (err) {
-    typedLibrary(err);
+    typedRefusal(err);
   } finally {
     await handle.close();
   }

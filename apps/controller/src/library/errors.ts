@@ -6,7 +6,11 @@
  *   (malformed, truncated, unrecognised, too large, damaged).
  * - The other `LibraryError`s: the request is refused (path outside the import
  *   roots, upload too large, unknown id, image in use).
+ *
+ * Images are read by the drivers' image reader; `fromImageReadError` turns
+ * its refusals into these classes, with the same message.
  */
+import { isImageReadError } from 'node-cdrecord-wrapper';
 
 /** Base class of every library error. */
 export abstract class LibraryError extends Error {
@@ -210,6 +214,30 @@ export class InvalidImageNameError extends LibraryError {
 /** A request the library cannot serve for another reason (bad options, missing companion stream...). */
 export class LibraryRequestError extends LibraryError {
   readonly code = 'LIBRARY_BAD_REQUEST';
+}
+
+/**
+ * The library's refusal for a refusal of the image reader (an
+ * `ImageReadError` of node-cdrecord-wrapper): the class, and so the code and
+ * API status, of its kind, and the very same message. Any other value is
+ * returned as it is.
+ */
+export function fromImageReadError(err: unknown): unknown {
+  if (!isImageReadError(err)) return err;
+  const p = err.problem;
+  switch (p.kind) {
+    case 'unrecognised': return new UnrecognisedImageError(p.detail);
+    case 'iso-descriptor': return new IsoDescriptorError(p.detail);
+    case 'iso-truncated': return new IsoTruncatedError(p.expectedBytes, p.actualBytes);
+    case 'cue-syntax': return new CueSyntaxError(p.line, p.detail);
+    case 'cue-unknown-mode': return new CueUnknownModeError(p.line, p.mode);
+    case 'cue-structure': return new CueStructureError(p.detail);
+    case 'cue-index': return new CueIndexError(p.detail);
+    case 'cue-unsupported-file-type': return new CueUnsupportedFileTypeError(p.detail);
+    case 'cue-path-traversal': return new CuePathTraversalError(p.fileName, p.reason);
+    case 'cue-missing-file': return new CueMissingFileError(p.fileName);
+    case 'cue-size-mismatch': return new CueSizeMismatchError(p.fileName, p.bytes, p.frameBytes, p.mode);
+  }
 }
 
 /** True for any error of the library. */

@@ -11,7 +11,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { decodeCueText, parseCueSheet, rewriteCueSheet } from './cue-sheet.js';
+import { decodeCueText, parseCueSheet, rewriteCueSheet } from './image-validator.js';
 import type { ByteBudget } from './hashing-copy.js';
 import { copyAndHash, hashFile } from './hashing-copy.js';
 import type { ImageFormat, ValidatedImage } from './image-validator.js';

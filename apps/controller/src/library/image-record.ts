@@ -3,9 +3,7 @@
  * JSON (`<id>.image.json` beside the image files), so the library can be
  * rebuilt from the folder alone.
  */
-import type { MediaClass, MediaSize } from 'node-cdrecord-wrapper';
-import type { CdTextField } from './cue-sheet.js';
-import type { CueTrackInfo } from './cue-layout.js';
+import type { CdTextField, CueTrackInfo, MediaClass, MediaSize } from 'node-cdrecord-wrapper';
 import type { DamageReport } from './damage-report.js';
 import type { ImageFormat } from './image-validator.js';
 import { hasDotDot } from './paths.js';

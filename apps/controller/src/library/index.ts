@@ -8,10 +8,7 @@ export type { ImageRecord, ImageFile, ImageFilesystems, Provenance, CueDiscInfo 
 export { SIDECAR_SUFFIX, isImageId } from './image-record.js';
 export type { DamageReport, SectorRange } from './damage-report.js';
 export type { RebuildReport } from './library-scan.js';
-export type { CueTrackInfo, CueLayout } from './cue-layout.js';
-export { layoutCue } from './cue-layout.js';
-export type { CueSheet, CueTrack, CueFile, CueIndex, CdTextField } from './cue-sheet.js';
-export { parseCueSheet, parseMsf } from './cue-sheet.js';
-export type { IsoInfo, ElToritoInfo } from './iso9660.js';
+// Images are read by node-cdrecord-wrapper's image reader; these are its types.
+export type { CueTrackInfo, CueLayout, CueSheet, CueTrack, CueFile, CueIndex, CdTextField, IsoInfo, ElToritoInfo } from 'node-cdrecord-wrapper';
 export type { ImageFormat, ValidatedImage } from './image-validator.js';
-export { validateImageFile, sniffImageFormat } from './image-validator.js';
+export { validateImageFile, sniffImageFormat, parseCueSheet } from './image-validator.js';

@@ -1,16 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { layoutCue } from '../../src/library/cue-layout.js';
-import { parseCueSheet, rewriteCueSheet } from '../../src/library/cue-sheet.js';
-import {
-  CueIndexError,
-  CuePathTraversalError,
-  CueSizeMismatchError,
-  CueStructureError,
-  CueSyntaxError,
-  CueUnknownModeError,
-  CueUnsupportedFileTypeError,
-  ImageValidationError,
-} from '../../src/library/errors.js';
+import { ImageError } from '../../src/errors.js';
+import { layoutCue } from '../../src/image/cue-layout.js';
+import { parseCueSheet } from '../../src/image/cue-sheet.js';
+import { rewriteCueSheet } from '../../src/image/cue-text.js';
+import type { ImageProblemKind } from '../../src/image/image-read-error.js';
+import { ImageReadError } from '../../src/image/image-read-error.js';
+
+/** The problem kind `fn` is refused with (or the exception it throws, if no ImageReadError). */
+function refusal(fn: () => unknown): { kind: ImageProblemKind; message: string } {
+  try {
+    fn();
+  } catch (err) {
+    if (!(err instanceof ImageReadError)) throw err;
+    expect(err).toBeInstanceOf(ImageError);
+    expect(err.code).toBe('IMAGE_ERROR');
+    return { kind: err.problem.kind, message: err.message };
+  }
+  throw new Error('not refused');
+}
 
 const FULL = [
   '\ufeffREM GENRE "Test"',
@@ -74,36 +81,30 @@ describe('parseCueSheet', () => {
   });
 
   it.each([
-    ['garbage line', 'FILE "a.bin" BINARY\n  TRACK 01 AUDIO\n  this is not a cue command\n', CueSyntaxError, /line 3: unknown command/],
-    ['unterminated quote', 'FILE "a.bin BINARY\n', CueSyntaxError, /line 1: unterminated/],
-    ['bad time', 'FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 01 00:61:00\n', CueSyntaxError, /line 3: bad MM:SS:FF/],
-    ['bad frames', 'FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 01 00:00:75\n', CueSyntaxError, /line 3/],
-    ['unknown mode', 'FILE a.bin BINARY\nTRACK 01 MODE3/2352\nINDEX 01 00:00:00\n', CueUnknownModeError, /line 2: unknown track mode 'MODE3\/2352'/],
-    ['unknown file type', 'FILE a.bin FLAC\n', CueSyntaxError, /unknown FILE type/],
-    ['parent folder', 'FILE "../a.bin" BINARY\n', CuePathTraversalError, /outside its folder/],
-    ['nested parent', 'FILE "sub/../../a.bin" BINARY\n', CuePathTraversalError, /outside/],
-    ['absolute path', 'FILE /etc/passwd BINARY\n', CuePathTraversalError, /outside/],
-    ['drive letter', 'FILE "C:\\music\\a.bin" BINARY\n', CuePathTraversalError, /outside/],
-    ['backslash parent', 'FILE "..\\a.bin" BINARY\n', CuePathTraversalError, /outside/],
-    ['CDTEXTFILE outside', 'CDTEXTFILE "../x.cdt"\nFILE a.bin BINARY\n', CuePathTraversalError, /outside/],
-    ['track before file', 'TRACK 01 AUDIO\n', CueStructureError, /TRACK before any FILE/],
-    ['no tracks', 'FILE a.bin BINARY\n', CueStructureError, /no TRACK/],
-    ['no INDEX 01', 'FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 00 00:00:00\n', CueStructureError, /no INDEX 01/],
-    ['tracks skipped', 'FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 01 00:00:00\nTRACK 03 AUDIO\nINDEX 01 00:10:00\n', CueStructureError, /consecutively/],
-    ['index out of order', 'FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 01 00:00:00\nINDEX 01 00:01:00\n', CueSyntaxError, /line 4: INDEX 01 out of order/],
-    ['bad ISRC', 'FILE a.bin BINARY\nTRACK 01 AUDIO\nISRC 123\nINDEX 01 00:00:00\n', CueSyntaxError, /line 3: bad ISRC/],
-    ['bad catalog', 'CATALOG 12\n', CueSyntaxError, /13 digits/],
-    ['PREGAP after INDEX', 'FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 01 00:00:00\nPREGAP 00:02:00\n', CueSyntaxError, /line 4/],
-  ])('refuses %s', (_what, text, errorClass, message) => {
-    let caught: unknown;
-    try {
-      parseCueSheet(text);
-    } catch (err) {
-      caught = err;
-    }
-    expect(caught).toBeInstanceOf(errorClass);
-    expect(caught).toBeInstanceOf(ImageValidationError);
-    expect((caught as Error).message).toMatch(message);
+    ['garbage line', 'FILE "a.bin" BINARY\n  TRACK 01 AUDIO\n  this is not a cue command\n', 'cue-syntax', /line 3: unknown command/],
+    ['unterminated quote', 'FILE "a.bin BINARY\n', 'cue-syntax', /line 1: unterminated/],
+    ['bad time', 'FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 01 00:61:00\n', 'cue-syntax', /line 3: bad MM:SS:FF/],
+    ['bad frames', 'FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 01 00:00:75\n', 'cue-syntax', /line 3/],
+    ['unknown mode', 'FILE a.bin BINARY\nTRACK 01 MODE3/2352\nINDEX 01 00:00:00\n', 'cue-unknown-mode', /line 2: unknown track mode 'MODE3\/2352'/],
+    ['unknown file type', 'FILE a.bin FLAC\n', 'cue-syntax', /unknown FILE type/],
+    ['parent folder', 'FILE "../a.bin" BINARY\n', 'cue-path-traversal', /outside its folder/],
+    ['nested parent', 'FILE "sub/../../a.bin" BINARY\n', 'cue-path-traversal', /outside/],
+    ['absolute path', 'FILE /etc/passwd BINARY\n', 'cue-path-traversal', /outside/],
+    ['drive letter', 'FILE "C:\\music\\a.bin" BINARY\n', 'cue-path-traversal', /outside/],
+    ['backslash parent', 'FILE "..\\a.bin" BINARY\n', 'cue-path-traversal', /outside/],
+    ['CDTEXTFILE outside', 'CDTEXTFILE "../x.cdt"\nFILE a.bin BINARY\n', 'cue-path-traversal', /outside/],
+    ['track before file', 'TRACK 01 AUDIO\n', 'cue-structure', /TRACK before any FILE/],
+    ['no tracks', 'FILE a.bin BINARY\n', 'cue-structure', /no TRACK/],
+    ['no INDEX 01', 'FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 00 00:00:00\n', 'cue-structure', /no INDEX 01/],
+    ['tracks skipped', 'FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 01 00:00:00\nTRACK 03 AUDIO\nINDEX 01 00:10:00\n', 'cue-structure', /consecutively/],
+    ['index out of order', 'FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 01 00:00:00\nINDEX 01 00:01:00\n', 'cue-syntax', /line 4: INDEX 01 out of order/],
+    ['bad ISRC', 'FILE a.bin BINARY\nTRACK 01 AUDIO\nISRC 123\nINDEX 01 00:00:00\n', 'cue-syntax', /line 3: bad ISRC/],
+    ['bad catalog', 'CATALOG 12\n', 'cue-syntax', /13 digits/],
+    ['PREGAP after INDEX', 'FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 01 00:00:00\nPREGAP 00:02:00\n', 'cue-syntax', /line 4/],
+  ] as const)('refuses %s', (_what, text, kind, message) => {
+    const refused = refusal(() => parseCueSheet(text));
+    expect(refused.kind).toBe(kind);
+    expect(refused.message).toMatch(message);
   });
 
   it('rewrites FILE names and drops CDTEXTFILE', () => {
@@ -160,15 +161,16 @@ describe('layoutCue', () => {
   });
 
   it.each([
-    ['a file not of whole frames', 'FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 01 00:00:00\n', [2352 * 10 + 5], CueSizeMismatchError, /not a whole number of 2352-byte AUDIO frames/],
-    ['an INDEX past the end of its file', 'FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 01 00:00:00\nTRACK 02 AUDIO\nINDEX 01 00:10:00\n', [2352 * 300], CueIndexError, /past the end/],
-    ['an INDEX before the previous one', 'FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 01 00:00:00\nINDEX 02 00:02:00\nTRACK 02 AUDIO\nINDEX 01 00:01:00\n', [2352 * 300], CueIndexError, /does not come after/],
-    ['mixed frame sizes in one FILE', 'FILE a.bin BINARY\nTRACK 01 MODE1/2048\nINDEX 01 00:00:00\nTRACK 02 AUDIO\nINDEX 01 00:01:00\n', [2352 * 300], CueStructureError, /different frame sizes/],
-    ['a WAVE file', 'FILE a.wav WAVE\nTRACK 01 AUDIO\nINDEX 01 00:00:00\n', [2352 * 300], CueUnsupportedFileTypeError, /WAVE is not supported/],
-    ['data before the first track', 'FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 01 00:01:00\n', [2352 * 300], CueStructureError, /first track/],
-  ])('refuses %s', (_what, text, sizes, errorClass, message) => {
+    ['a file not of whole frames', 'FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 01 00:00:00\n', [2352 * 10 + 5], 'cue-size-mismatch', /not a whole number of 2352-byte AUDIO frames/],
+    ['an INDEX past the end of its file', 'FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 01 00:00:00\nTRACK 02 AUDIO\nINDEX 01 00:10:00\n', [2352 * 300], 'cue-index', /past the end/],
+    ['an INDEX before the previous one', 'FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 01 00:00:00\nINDEX 02 00:02:00\nTRACK 02 AUDIO\nINDEX 01 00:01:00\n', [2352 * 300], 'cue-index', /does not come after/],
+    ['mixed frame sizes in one FILE', 'FILE a.bin BINARY\nTRACK 01 MODE1/2048\nINDEX 01 00:00:00\nTRACK 02 AUDIO\nINDEX 01 00:01:00\n', [2352 * 300], 'cue-structure', /different frame sizes/],
+    ['a WAVE file', 'FILE a.wav WAVE\nTRACK 01 AUDIO\nINDEX 01 00:00:00\n', [2352 * 300], 'cue-unsupported-file-type', /WAVE is not supported/],
+    ['data before the first track', 'FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 01 00:01:00\n', [2352 * 300], 'cue-structure', /first track/],
+  ] as const)('refuses %s', (_what, text, sizes, kind, message) => {
     const sheet = parseCueSheet(text);
-    expect(() => layoutCue(sheet, sizes.map((bytes, i) => ({ name: sheet.files[i]?.name ?? '', bytes })))).toThrow(errorClass);
-    expect(() => layoutCue(sheet, sizes.map((bytes, i) => ({ name: sheet.files[i]?.name ?? '', bytes })))).toThrow(message);
+    const refused = refusal(() => layoutCue(sheet, sizes.map((bytes, i) => ({ name: sheet.files[i]?.name ?? '', bytes }))));
+    expect(refused.kind).toBe(kind);
+    expect(refused.message).toMatch(message);
   });
 });
