@@ -13,6 +13,8 @@ export interface EmbeddedRedisSettings {
   readonly dir: string;
   /** `requirepass`: every client must AUTH with it. */
   readonly password: string;
+  /** `pidfile`: written by the server even when not daemonized, removed when it stops cleanly. */
+  readonly pidFile?: string;
 }
 
 /** A value as a double-quoted redis.conf string (backslash, quote and control characters escaped). */
@@ -33,6 +35,7 @@ export function embeddedRedisConf(s: EmbeddedRedisSettings): string {
     'appendonly yes',
     'save ""',
     'daemonize no',
+    ...(s.pidFile === undefined ? [] : [`pidfile ${confString(s.pidFile)}`]),
     `requirepass ${confString(s.password)}`,
     '',
   ].join('\n');

@@ -5,6 +5,10 @@
  * argument it is started with, so `ps` shows no password), its data folder
  * is mode 0700 and the files it writes there are not group/other readable.
  * The password is random, kept in a file of mode 0600 and reused on restart.
+ * The server holds a lock on its data folder and dies with the process that
+ * started it; a server a crashed tower left behind is stopped before a new
+ * one starts, and a folder another tower serves is refused (see
+ * embedded-redis-claim.ts).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -12,10 +16,14 @@ import { chmod, mkdir, readdir, stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { ToolMissingError } from 'node-cdrecord-wrapper';
+import {
+  EMBEDDED_REDIS_LOCK, EMBEDDED_REDIS_OWNER_ENV, EMBEDDED_REDIS_PIDFILE, EmbeddedRedisInUseError, LOCK_CONFLICT_STATUS, lockedServerArgs, reclaimDataDir,
+} from './embedded-redis-claim.js';
 import { writeEmbeddedRedisConf } from './embedded-redis-config.js';
 import { readOrCreateRedisPassword } from './embedded-redis-password.js';
 
 export { RedisPasswordFileError } from './embedded-redis-password.js';
+export { EMBEDDED_REDIS_LOCK, EMBEDDED_REDIS_PIDFILE, EmbeddedRedisInUseError } from './embedded-redis-claim.js';
 
 /** File name of the configuration file inside the data folder. */
 export const EMBEDDED_REDIS_CONF = 'redis.conf';
@@ -37,6 +45,8 @@ export interface EmbeddedRedisOptions {
   readonly binary?: string;
   /** Milliseconds to wait for the first PONG. Default 10 000. */
   readonly startTimeoutMs?: number;
+  /** Where to say that a server left behind by a crashed start is being stopped. */
+  readonly log?: (line: string) => void;
 }
 
 /** A running embedded Redis. */
@@ -65,12 +75,19 @@ export class EmbeddedRedisError extends Error {
 
 /** Debian package that provides `redis-server`. */
 export const REDIS_DEBIAN_PACKAGE = 'redis-server';
+/** Debian package that provides `setpriv` and `flock` (Essential). */
+const UTIL_LINUX = 'util-linux';
+
+/** flock found the folder locked by another server. */
+class LockConflict extends Error {}
 
 /**
  * Start `redis-server` and wait until it answers PING.
  * Rejects with `ToolMissingError` (code `TOOL_MISSING`, naming the Debian
- * package `redis-server`) when the binary does not exist, and with
- * `EmbeddedRedisError` (with the server's output) when it exits or stays silent.
+ * package `redis-server`, or `util-linux` for `setpriv`/`flock`) when a
+ * program does not exist, with `EmbeddedRedisInUseError` when a live
+ * process's server serves the folder, and with `EmbeddedRedisError` (with
+ * the server's output) when it exits or stays silent.
  */
 export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
   const binary = options.binary ?? 'redis-server';
@@ -78,12 +95,21 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
   const passwordFile = options.passwordFile ?? path.join(options.dataDir, EMBEDDED_REDIS_PASSWORD);
   const password = await readOrCreateRedisPassword(passwordFile);
   const fixedPort = options.port !== undefined && options.port !== 0;
-  // A port picked free can be taken by someone else before the server binds it: retry then.
+  const conf = path.join(options.dataDir, EMBEDDED_REDIS_CONF);
+  // A port picked free can be taken by someone else before the server binds it, and
+  // another start can take the folder's lock between our look and our start: retry then.
   for (let tryNo = 0; ; tryNo++) {
+    await reclaimDataDir(options.dataDir, conf, password, options.log ?? (() => undefined));
     const port = fixedPort ? (options.port as number) : await freePort();
     try {
       return await startOn(binary, port, password, passwordFile, options);
     } catch (err) {
+      if (err instanceof LockConflict) {
+        // The next look names the server that holds it (once its pid file is written).
+        if (tryNo >= 2) throw new EmbeddedRedisInUseError(options.dataDir, null, null);
+        await new Promise((r) => setTimeout(r, 300));
+        continue;
+      }
       if (fixedPort || tryNo >= 2 || !(err instanceof EmbeddedRedisError) || !/address already in use/i.test(err.output)) {
         throw err;
       }
@@ -111,8 +137,13 @@ async function privateFolder(dir: string): Promise<void> {
   await tighten(dir, 1);
 }
 
-/** Spawn with umask 077, so the files the server creates are its user's alone. */
-function spawnPrivate(binary: string, args: string[]): ChildProcess {
+/**
+ * Spawn the server holding the folder's lock and dying with this process
+ * (see embedded-redis-claim.ts), with umask 077, so the files the server
+ * creates are its user's alone. Its environment names this process as its
+ * owner; the C locale keeps the tools' messages parseable.
+ */
+function spawnPrivate(binary: string, conf: string, lockFile: string): ChildProcess {
   let previous: number | null = null;
   try {
     previous = process.umask(0o077);
@@ -120,7 +151,9 @@ function spawnPrivate(binary: string, args: string[]): ChildProcess {
     // Not settable here (a worker thread): the 0700 folder still keeps the files private.
   }
   try {
-    return spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // eslint-disable-next-line no-restricted-properties -- passed on to the child, not read as configuration
+    const env = { ...process.env, LC_ALL: 'C', [EMBEDDED_REDIS_OWNER_ENV]: String(process.pid) };
+    return spawn('setpriv', lockedServerArgs(binary, conf, lockFile), { stdio: ['ignore', 'pipe', 'pipe'], env });
   } finally {
     if (previous !== null) process.umask(previous);
   }
@@ -128,8 +161,9 @@ function spawnPrivate(binary: string, args: string[]): ChildProcess {
 
 async function startOn(binary: string, port: number, password: string, passwordFile: string, options: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
   const conf = path.join(options.dataDir, EMBEDDED_REDIS_CONF);
-  await writeEmbeddedRedisConf(conf, { port, dir: path.resolve(options.dataDir), password });
-  const child = spawnPrivate(binary, [conf]);
+  const dir = path.resolve(options.dataDir);
+  await writeEmbeddedRedisConf(conf, { port, dir, password, pidFile: path.join(dir, EMBEDDED_REDIS_PIDFILE) });
+  const child = spawnPrivate(binary, conf, path.join(dir, EMBEDDED_REDIS_LOCK));
   let output = '';
   const collect = (chunk: Buffer): void => {
     output += chunk.toString('utf8');
@@ -139,12 +173,13 @@ async function startOn(binary: string, port: number, password: string, passwordF
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
+  const closed = new Promise((resolve) => child.once('close', resolve));
   let running = true;
   const spawnFailed = new Promise<never>((_, reject) => {
     child.once('error', (err: NodeJS.ErrnoException) => {
       // No 'exit' follows a failed spawn: stop the PING loop here.
       running = false;
-      if (err.code === 'ENOENT') reject(new ToolMissingError(binary, REDIS_DEBIAN_PACKAGE, { cause: err }));
+      if (err.code === 'ENOENT') reject(new ToolMissingError('setpriv', UTIL_LINUX, { cause: err }));
       else reject(new EmbeddedRedisError(`cannot start ${binary}: ${err.message}`, output, { cause: err }));
     });
   });
@@ -156,7 +191,13 @@ async function startOn(binary: string, port: number, password: string, passwordF
   try {
     await Promise.race([
       spawnFailed,
-      exited.then(({ code, signal }) => {
+      exited.then(async ({ code, signal }) => {
+        // 'exit' can come before the last of the output: wait a moment for the pipes to close.
+        await Promise.race([closed, new Promise((r) => setTimeout(r, 500))]);
+        if (code === LOCK_CONFLICT_STATUS) throw new LockConflict();
+        // setpriv or flock could not exec the next program of the chain.
+        const missing = /failed to execute (.+?): No such file or directory/.exec(output)?.[1];
+        if (missing !== undefined) throw new ToolMissingError(missing, missing === binary ? REDIS_DEBIAN_PACKAGE : UTIL_LINUX);
         throw new EmbeddedRedisError(`${binary} exited early (code ${code}, signal ${signal}): ${lastLine(output)}`, output);
       }),
       (async () => {
@@ -165,6 +206,8 @@ async function startOn(binary: string, port: number, password: string, passwordF
           if (performance.now() > deadline) throw new EmbeddedRedisError(`${binary} did not answer PING on port ${port}`, output);
           await new Promise((r) => setTimeout(r, 25));
         }
+        // Gone before it answered: its exit (or the failed spawn) says why.
+        await new Promise(() => undefined);
       })(),
     ]);
   } catch (err) {

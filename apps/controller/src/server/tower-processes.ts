@@ -201,8 +201,10 @@ class ShutdownStack {
   async embeddedRedis(config: TowerConfig, io: ProcessIo): Promise<EmbeddedRedis> {
     if ((await findProgram('redis-server')) === null) throw new ToolMissingError('redis-server', REDIS_DEBIAN_PACKAGE);
     const files = embeddedRedisFiles(config);
-    const redis = await startEmbeddedRedis(files);
-    // Never outlives this process, even one that exits by force (a shutdown past its time, a second signal).
+    // A server a crashed start left on the folder is stopped first; a folder another tower serves is refused.
+    const redis = await startEmbeddedRedis({ ...files, log: io.log });
+    // Never outlives this process: SIGTERM on a normal exit, even by force (a shutdown past its time, a
+    // second signal); on SIGKILL or a crash the kernel sends it (its parent-death signal, see @tower/jobs).
     const killOnExit = (): void => {
       if (redis.pid <= 0) return; // (-1 would signal every process of this user)
       try {

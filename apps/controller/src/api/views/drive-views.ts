@@ -15,7 +15,7 @@ import type { Redis } from 'ioredis';
 import { readAllDriveStatuses, readDriveStatus } from '@tower/jobs';
 import type { DriveStatus, KeySpace, QuarantineInfo, RunRecord, RunStore } from '@tower/jobs';
 import type { AgentView, DriveView } from '../../shared/api-types.js';
-import { readAllAgents } from '../agent-keys.js';
+import { readAllAgents, readDriveSeenAges } from '../agent-keys.js';
 import { AgentLiveness } from '../agent-liveness.js';
 import type { DriveLayoutEntry } from '../app-deps.js';
 import { loaderAttention, loaderView } from './loader-words.js';
@@ -31,6 +31,11 @@ export interface DriveViewsOptions {
   readonly agentTimeoutMs: number;
   /** Monotonic clock of the cache ages and agent liveness, ms; default `performance.now`. */
   readonly now?: () => number;
+  /**
+   * A drive no agent has reported for this long (its agent offline, by
+   * Redis's clock) leaves the live list; its history stays. Default 1 h.
+   */
+  readonly forgetAfterMs?: number;
   /** Age of cached context and counts the feed accepts. Default 1000 ms. */
   readonly maxAgeMs?: number;
 }
@@ -89,13 +94,26 @@ export class DriveViews {
     await this.#readCounts([driveId]);
   }
 
-  /** Every known drive (published or in the layout), by agent (drives no agent reported last), position and id. */
+  /**
+   * The live drives, by agent, position and id. Drives belong to the agents
+   * that report them: a drive its agent (online) no longer reports, or that
+   * no agent has reported for `forgetAfterMs`, is not listed (its history
+   * and detail stay); the layout only labels and places drives.
+   */
   async list(): Promise<DriveView[]> {
-    const statuses = await readAllDriveStatuses(this.#o.redis, this.#o.keys);
+    const [statuses, seenAges] = await Promise.all([
+      readAllDriveStatuses(this.#o.redis, this.#o.keys),
+      readDriveSeenAges(this.#o.redis, this.#o.keys.prefix),
+    ]);
     const ctx = await this.#context(statuses.map((s) => s.agentId), true);
-    const byId = new Map(statuses.map((s) => [s.driveId, s]));
-    for (const id of Object.keys(this.#o.layout)) if (!byId.has(id)) byId.set(id, offlineStatus(id));
-    const all = [...byId.values()];
+    const forgetAfter = this.#o.forgetAfterMs ?? 3_600_000;
+    const all = statuses.filter((s) => {
+      const agent = ctx.agents.get(s.agentId);
+      if (agent?.online === true) return agent.driveIds.length === 0 || agent.driveIds.includes(s.driveId);
+      const age = seenAges.get(s.driveId);
+      return s.agentId !== '' && (age === undefined || age <= forgetAfter);
+    });
+    const byId = new Map(all.map((s) => [s.driveId, s]));
     const counts = await this.#readCounts([...byId.keys()]);
     const positions = defaultPositions(all);
     this.#positions = positions;
@@ -106,6 +124,7 @@ export class DriveViews {
 
   /** One drive, or null when it is unknown. */
   async get(driveId: string, fresh = true): Promise<DriveView | null> {
+    // A drive of the layout no agent has reported has a page (offline), not a tile in the live list.
     const status = (await readDriveStatus(this.#o.redis, this.#o.keys, driveId)) ?? (driveId in this.#o.layout ? offlineStatus(driveId) : null);
     if (status === null) return null;
     return fresh ? this.#build(status, await this.#context([status.agentId], true)) : this.fromStatus(status);
@@ -302,10 +321,6 @@ function defaultPositions(all: readonly DriveStatus[]): Map<string, number> {
   return out;
 }
 
-function offlineStatus(driveId: string): DriveStatus {
-  return { driveId, agentId: '', state: 'offline', updatedAt: 0 };
-}
-
 /** What a person must do for a state, in words. */
 function attention(
   state: DriveView['state'], s: DriveStatus, q: StoredQuarantine | null, classes: readonly string[], agentId: string, agent: AgentView | undefined,
@@ -335,4 +350,8 @@ function attention(
     default:
       return { message: null, needsAttention: false };
   }
+}
+
+function offlineStatus(driveId: string): DriveStatus {
+  return { driveId, agentId: '', state: 'offline', updatedAt: 0 };
 }
