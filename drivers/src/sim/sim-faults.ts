@@ -103,6 +103,23 @@ export class FaultPlan {
   randomInt(n: number): number {
     return Math.min(n - 1, Math.floor(this.#random() * n));
   }
+
+  /**
+   * The opportunities of one burn of `sectors` sectors from `startSector`,
+   * as `runBurn` takes them: a disappearance and a write error at a percent
+   * of the data, and (not on a dummy burn) a sector recorded wrong, random
+   * among the burn's when the fault names none.
+   */
+  takeBurnFaults(dummy: boolean, startSector: number, sectors: number): { goneAt?: number; writeErrorAt?: number; flipSector?: number } {
+    const gone = this.take('driveGone');
+    const writeError = this.take('writeError');
+    const mismatch = dummy ? undefined : this.take('verifyMismatch');
+    return {
+      ...(gone === undefined ? {} : { goneAt: gone.atPercent ?? 0 }),
+      ...(writeError?.atPercent === undefined ? {} : { writeErrorAt: writeError.atPercent }),
+      ...(mismatch === undefined ? {} : { flipSector: mismatch.sector ?? startSector + this.randomInt(sectors) }),
+    };
+  }
 }
 
 /** Throws a RangeError for out-of-range fault settings. */

@@ -2,76 +2,39 @@
  * A simulated optical drive (`sim:N`) for demos, operator training and scale
  * tests: it validates, times and fails like a real burner, in scaled time.
  * All state is per instance; a process may hold a thousand of them, and an
- * idle drive holds no timer that keeps the process alive.
+ * idle drive holds no timer that keeps the process alive. Its options and
+ * events: simulated-drive-types.ts; its one operation at a time:
+ * drive-operation.ts; its tray, disc and auto-loader: disc-bay.ts.
  */
 import type { Readable } from 'node:stream';
 import type {
-  BurnImage, BurnOptions, BurnProgress, BurnResult, DeviceAddress, Drive, DriveInfo, MediaStatus, MediaType, ReadOptions,
+  BurnImage, BurnOptions, BurnResult, DeviceAddress, Drive, DriveInfo, MediaStatus, MediaType, ReadOptions,
 } from '../drive-contract.js';
-import { CancelledError, DriveBusyError, DriveGoneError, NoMediaError, WriteError, WrongMediaError } from '../errors.js';
-import type { DriveError } from '../errors.js';
+import { DriveGoneError, NoMediaError, WriteError, WrongMediaError } from '../errors.js';
 import { isRewritable, mediaClassOf, SECTOR_BYTES } from '../media.js';
 import { AutoLoader } from './auto-loader.js';
-import type { AutoLoaderOptions } from './auto-loader.js';
 import { checkImage, checkWritable } from './burn-checks.js';
 import { runBurn } from './burn-run.js';
+import { DiscBay } from './disc-bay.js';
 import { createDiscReadStream, failedStream } from './disc-reader.js';
+import { OperationSlot } from './drive-operation.js';
+import type { Operation } from './drive-operation.js';
 import { abortReason, ScaledClock } from './scaled-clock.js';
 import { createDisc, mediaStatusOf } from './sim-disc.js';
 import type { DiscSpec, SimDisc } from './sim-disc.js';
 import { FaultPlan, seededRandom } from './sim-faults.js';
-import type { FaultKind, SimFaults } from './sim-faults.js';
-import { blankDurationMs, mediaRatedWriteX, SPEED_PROFILES } from './speed-model.js';
+import type { SimFaults } from './sim-faults.js';
+import type { SimulatedDriveEvents, SimulatedDriveOptions } from './simulated-drive-types.js';
+import { simulatedDriveInfo } from './sim-drive-info.js';
+import { blankDurationMs, mediaRatedWriteX } from './speed-model.js';
 import { TypedEmitter } from './typed-emitter.js';
-import { WRITER_READS, WRITER_WRITES, writerWrites } from './writer-capability.js';
+import { writerWrites } from './writer-capability.js';
 import type { WriterClass } from './writer-capability.js';
 
-export interface SimulatedDriveOptions {
-  /** The N of `sim:N`. Default 0. */
-  readonly index?: number;
-  /** The address as opened; default `sim:N`. */
-  readonly address?: DeviceAddress;
-  /** Drive capability. Default `bd`: writes CD-R/RW, DVD±R/RW/DL and BD-R/RE (DL too). */
-  readonly writer?: WriterClass;
-  /** Disc in the drive at start. Default: the auto-loader's first blank, else none. */
-  readonly media?: MediaType | DiscSpec | null;
-  /** Wall milliseconds per model millisecond (0.01: 100 times faster). Default 1. */
-  readonly timeScale?: number;
-  readonly faults?: SimFaults;
-  /** Attach an auto-loader. */
-  readonly autoLoader?: AutoLoaderOptions;
-  /** Random source for faults and progress noise. Default: seeded from `seed`, else from the index. */
-  readonly random?: () => number;
-  readonly seed?: number;
-  /** Wall clock in ms. Default `performance.now`. */
-  readonly now?: () => number;
-  /** Wall milliseconds between progress reports (at most one per interval). Default 250. */
-  readonly progressIntervalMs?: number;
-}
+export type { SimulatedDriveEvents, SimulatedDriveOptions } from './simulated-drive-types.js';
 
-/** What a watcher (a tower agent) can listen to. */
-export interface SimulatedDriveEvents {
-  /** The disc changed: inserted, removed, written, blanked. */
-  'media-change': [media: MediaStatus];
-  /** The tray opened or closed. */
-  tray: [state: { readonly open: boolean }];
-  /** Each burn progress report (also passed to `onProgress`). */
-  progress: [progress: BurnProgress];
-  /** An injected fault fired. */
-  fault: [event: { readonly kind: FaultKind; readonly error?: DriveError }];
-  /** The drive vanished (`connected: false`) or came back. */
-  connection: [state: { readonly connected: boolean }];
-}
-
-/** Model milliseconds for the tray to open or close. */
 /** Model time the tray takes to open or close. */
 export const TRAY_MS = 1_500;
-
-interface Operation {
-  readonly name: string;
-  readonly controller: AbortController;
-  unlink(): void;
-}
 
 /** A simulated drive implementing the drive contract, plus operator controls and events. */
 export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implements Drive {
@@ -85,12 +48,10 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
   readonly #faults: FaultPlan;
   readonly #random: () => number;
   readonly #progressIntervalMs: number;
-  #disc: SimDisc | null;
-  #trayOpen = false;
+  readonly #bay: DiscBay;
   #connected = true;
   #disposed = false;
-  #op: Operation | null = null;
-  #loadTimer: NodeJS.Timeout | null = null;
+  readonly #ops: OperationSlot;
 
   constructor(options: SimulatedDriveOptions = {}) {
     super();
@@ -99,13 +60,19 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
     this.index = index;
     this.address = options.address ?? `sim:${index}`;
     this.writer = options.writer ?? 'bd';
+    this.#ops = new OperationSlot(this.address);
     this.#clock = new ScaledClock(options.timeScale ?? 1, options.now);
     this.#random = options.random ?? seededRandom(options.seed ?? index + 1);
     this.#faults = new FaultPlan(options.faults, this.#random);
     this.#progressIntervalMs = Math.max(1, options.progressIntervalMs ?? 250);
     this.autoLoader = options.autoLoader === undefined ? null : new AutoLoader(options.autoLoader);
     const initial = options.media !== undefined ? options.media : (this.autoLoader?.takeBlank() ?? null);
-    this.#disc = initial === null ? null : createDisc(initial);
+    this.#bay = new DiscBay(this.autoLoader, initial === null ? null : createDisc(initial), {
+      wallMs: (ms) => this.#clock.wallMs(ms),
+      canLoad: () => this.connected && this.#ops.current === null,
+      onTray: (open) => this.#notify('tray', { open }),
+      onLoaded: () => this.#notify('media-change', this.#status()),
+    });
   }
 
   /** The time scale (wall ms per model ms). */
@@ -115,12 +82,12 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
 
   /** The disc in the drive (live object; do not modify), or null. */
   get disc(): Readonly<SimDisc> | null {
-    return this.#disc;
+    return this.#bay.disc;
   }
 
   /** True while the tray is open (after an eject, until a load or a new disc). */
   get trayOpen(): boolean {
-    return this.#trayOpen;
+    return this.#bay.trayOpen;
   }
 
   /** False after the drive vanished (until `reconnect()`) or was disposed. */
@@ -130,7 +97,7 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
 
   /** Name of the operation in progress (`burn`, `read`, `blank`, `eject`, `load`), or null. */
   get busy(): string | null {
-    return this.#op?.name ?? null;
+    return this.#ops.current?.name ?? null;
   }
 
   /** Faults currently armed. */
@@ -145,22 +112,7 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
 
   async info(_signal?: AbortSignal): Promise<DriveInfo> {
     this.#checkConnected();
-    const cls = this.#disc === null ? null : mediaClassOf(this.#disc.type);
-    const maxWriteSpeedX = this.#disc !== null && cls !== null && this.#writes(this.#disc.type)
-      ? Math.min(SPEED_PROFILES[cls].maxWriteX, mediaRatedWriteX(this.#disc.type))
-      : SPEED_PROFILES[this.writer].maxWriteX;
-    return {
-      address: this.address,
-      stableId: `sim:${this.index}`,
-      kind: 'sim',
-      vendor: 'TOWER',
-      model: `SIMULATED ${this.writer.toUpperCase()}-WRITER`,
-      firmware: 'SIM1',
-      reads: WRITER_READS[this.writer],
-      writes: WRITER_WRITES[this.writer],
-      canTestWrite: true,
-      maxWriteSpeedX,
-    };
+    return simulatedDriveInfo(this, this.#bay.disc);
   }
 
   async media(_signal?: AbortSignal): Promise<MediaStatus> {
@@ -173,8 +125,8 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
     try {
       this.#takeNoMedia();
       const wrong = this.#faults.take('wrongMedia');
-      if (wrong !== undefined && this.#disc !== null) {
-        this.#disc = createDisc(wrong.type);
+      if (wrong !== undefined && this.#bay.disc !== null) {
+        this.#bay.disc = createDisc(wrong.type);
         this.#notify('fault', { kind: 'wrongMedia' });
         this.#notify('media-change', this.#status());
       }
@@ -183,10 +135,8 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
       await checkImage(image, this.address);
       if (op.controller.signal.aborted) throw abortReason(op.controller.signal);
       const dummy = options.dummy === true;
-      const gone = this.#faults.take('driveGone');
-      const writeError = this.#faults.take('writeError');
-      const mismatch = dummy ? undefined : this.#faults.take('verifyMismatch');
       const startSector = disc.status === 'appendable' ? disc.usedSectors : 0;
+      const faults = this.#faults.takeBurnFaults(dummy, startSector, image.sectors);
       const requested = options.speed !== undefined && options.speed > 0 ? options.speed : Infinity;
       const result = await runBurn({
         device: this.address,
@@ -199,9 +149,7 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
         signal: op.controller.signal,
         progressIntervalMs: this.#progressIntervalMs,
         random: this.#random,
-        writeErrorAt: writeError?.atPercent,
-        goneAt: gone === undefined ? undefined : (gone.atPercent ?? 0),
-        flipSector: mismatch === undefined ? undefined : (mismatch.sector ?? startSector + this.#faults.randomInt(image.sectors)),
+        ...faults,
         report: (p) => {
           options.onProgress?.(p);
           this.#notify('progress', p);
@@ -212,13 +160,13 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
         throw err;
       });
       if (!dummy) {
-        if (mismatch !== undefined) this.#notify('fault', { kind: 'verifyMismatch' });
+        if (faults.flipSector !== undefined) this.#notify('fault', { kind: 'verifyMismatch' });
         this.#notify('media-change', this.#status());
       }
       if (options.eject === true) await this.#eject(op.controller.signal);
       return result;
     } finally {
-      this.#end(op);
+      this.#ops.end(op);
     }
   }
 
@@ -237,19 +185,19 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
     try {
       this.#takeNoMedia();
     } catch (err) {
-      this.#end(op);
+      this.#ops.end(op);
       return failedStream(err as Error);
     }
-    const disc = this.#disc;
+    const disc = this.#bay.disc;
     const mediaClass = disc === null ? null : mediaClassOf(disc.type);
     if (disc === null || mediaClass === null) {
-      this.#end(op);
+      this.#ops.end(op);
       return failedStream(new NoMediaError('no disc in the drive', { device: this.address }));
     }
     const stream = createDiscReadStream({
       device: this.address, disc, mediaClass, offset, length, clock: this.#clock, signal: op.controller.signal,
     });
-    stream.once('close', () => this.#end(op));
+    stream.once('close', () => this.#ops.end(op));
     return stream;
   }
 
@@ -258,18 +206,18 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
     try {
       await this.#eject(op.controller.signal);
     } finally {
-      this.#end(op);
+      this.#ops.end(op);
     }
   }
 
   async load(signal?: AbortSignal): Promise<void> {
     const op = this.#begin('load', signal);
     try {
-      if (!this.#trayOpen) return;
+      if (!this.#bay.trayOpen) return;
       await this.#clock.sleep(TRAY_MS, op.controller.signal);
-      this.#setTray(false);
+      this.#bay.setTray(false);
     } finally {
-      this.#end(op);
+      this.#ops.end(op);
     }
   }
 
@@ -287,25 +235,22 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
       disc.content = null;
       this.#notify('media-change', this.#status());
     } finally {
-      this.#end(op);
+      this.#ops.end(op);
     }
   }
 
   /** Operator: put a disc in (replacing any) and close the tray. */
   insertDisc(spec: MediaType | DiscSpec): void {
     this.#checkIdle('insert a disc');
-    this.#cancelLoad();
-    this.#disc = createDisc(spec);
-    this.#setTray(false);
+    this.#bay.insert(createDisc(spec));
     this.#notify('media-change', this.#status());
   }
 
   /** Operator: open the tray and take the disc out (bypassing the auto-loader). Returns the disc. */
   removeDisc(): SimDisc | null {
     this.#checkIdle('remove the disc');
-    const disc = this.#disc;
-    this.#disc = null;
-    this.#setTray(true);
+    const disc = this.#bay.takeOut();
+    this.#bay.setTray(true);
     if (disc !== null) this.#notify('media-change', this.#status());
     return disc;
   }
@@ -314,8 +259,8 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
   disconnect(): void {
     if (!this.#connected) return;
     this.#connected = false;
-    this.#cancelLoad();
-    this.#op?.controller.abort(new DriveGoneError('drive disappeared', { device: this.address }));
+    this.#bay.cancelLoad();
+    this.#ops.current?.controller.abort(new DriveGoneError('drive disappeared', { device: this.address }));
     this.#notify('connection', { connected: false });
   }
 
@@ -324,21 +269,21 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
     if (this.#connected || this.#disposed) return;
     this.#connected = true;
     this.#notify('connection', { connected: true });
-    if (this.#disc === null && this.#trayOpen) this.#scheduleLoad();
+    if (this.#bay.disc === null && this.#bay.trayOpen) this.#bay.scheduleLoad();
   }
 
   /** Stop everything: the operation in progress fails, timers are cleared, listeners removed. */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#cancelLoad();
-    this.#op?.controller.abort(new DriveGoneError('drive disposed', { device: this.address }));
+    this.#bay.cancelLoad();
+    this.#ops.current?.controller.abort(new DriveGoneError('drive disposed', { device: this.address }));
     this.removeAllListeners();
   }
 
   #status(): MediaStatus {
     const hidden = this.#faults.certain('noMedia');
-    return mediaStatusOf(hidden ? null : this.#disc, this.#trayOpen);
+    return mediaStatusOf(hidden ? null : this.#bay.disc, this.#bay.trayOpen);
   }
 
   #writes(type: MediaType): boolean {
@@ -352,23 +297,12 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
 
   #checkIdle(what: string): void {
     this.#checkConnected();
-    if (this.#op !== null) throw new DriveBusyError(`cannot ${what} during ${this.#op.name}`, { device: this.address });
+    this.#ops.checkIdle(what);
   }
 
   #begin(name: string, signal: AbortSignal | undefined): Operation {
-    this.#checkIdle(name);
-    if (signal?.aborted === true) throw new CancelledError(`${name} cancelled`, { device: this.address });
-    const controller = new AbortController();
-    const onAbort = (): void => controller.abort(new CancelledError(`${name} cancelled`, { device: this.address }));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const op: Operation = { name, controller, unlink: () => signal?.removeEventListener('abort', onAbort) };
-    this.#op = op;
-    return op;
-  }
-
-  #end(op: Operation): void {
-    op.unlink();
-    if (this.#op === op) this.#op = null;
+    this.#checkConnected();
+    return this.#ops.begin(name, signal);
   }
 
   #takeNoMedia(): void {
@@ -379,8 +313,8 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
   }
 
   #requireDisc(): SimDisc {
-    if (this.#disc === null) throw new NoMediaError('no disc in the drive', { device: this.address });
-    return this.#disc;
+    if (this.#bay.disc === null) throw new NoMediaError('no disc in the drive', { device: this.address });
+    return this.#bay.disc;
   }
 
   #onBurnFailure(err: unknown): void {
@@ -395,42 +329,14 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
   }
 
   async #eject(signal: AbortSignal): Promise<void> {
-    if (!this.#trayOpen) {
+    if (!this.#bay.trayOpen) {
       await this.#clock.sleep(TRAY_MS, signal);
-      this.#setTray(true);
+      this.#bay.setTray(true);
     }
-    const disc = this.#disc;
-    this.#disc = null;
+    const disc = this.#bay.takeOut();
     if (disc !== null) this.#notify('media-change', this.#status());
     this.autoLoader?.takeOut(disc);
-    this.#scheduleLoad();
-  }
-
-  #scheduleLoad(): void {
-    const loader = this.autoLoader;
-    if (loader === null || this.#loadTimer !== null || loader.empty) return;
-    this.#loadTimer = setTimeout(() => {
-      this.#loadTimer = null;
-      if (!this.connected || this.#disc !== null || this.#op !== null) return;
-      const blank = loader.takeBlank();
-      if (blank === null) return;
-      this.#disc = createDisc(blank);
-      this.#setTray(false);
-      this.#notify('media-change', this.#status());
-    }, this.#clock.wallMs(loader.loadDelayMs));
-    // A pending load must not keep an otherwise idle process alive.
-    this.#loadTimer.unref();
-  }
-
-  #cancelLoad(): void {
-    if (this.#loadTimer !== null) clearTimeout(this.#loadTimer);
-    this.#loadTimer = null;
-  }
-
-  #setTray(open: boolean): void {
-    if (this.#trayOpen === open) return;
-    this.#trayOpen = open;
-    this.#notify('tray', { open });
+    this.#bay.scheduleLoad();
   }
 
   /** Emit without letting a throwing listener break the drive. */
