@@ -7,6 +7,8 @@
  *   `startedAt` (epoch ms) and `version`. Rewritten at every heartbeat
  *   (every few seconds); give it a TTL of a few minutes so a dead agent's
  *   record goes away by itself.
+ * - `tower:drive-seen` (hash): drive id → when a heartbeat last named it,
+ *   ms on Redis's clock.
  * - `tower:agents` (set): every agent id that ever wrote its hash, so the
  *   controller can list agents without SCAN. The controller also learns
  *   agent ids from the drives' published state (`DriveStatus.agentId`).
@@ -32,6 +34,21 @@ export function agentsSetKey(prefix = AGENT_KEY_PREFIX): string {
   return `${prefix}:agents`;
 }
 
+/**
+ * Hash of drive id → when an agent last reported the drive in a heartbeat,
+ * ms on Redis's own clock (`TIME`), so its age is read on that one clock.
+ */
+export function driveSeenKey(prefix = AGENT_KEY_PREFIX): string {
+  return `${prefix}:drive-seen`;
+}
+
+/** Age of each drive's last report by an agent, ms on Redis's clock; a drive never reported is absent. */
+export async function readDriveSeenAges(redis: Redis, prefix?: string): Promise<Map<string, number>> {
+  const [seen, time] = await Promise.all([redis.hgetall(driveSeenKey(prefix)), redis.time()]);
+  const now = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
+  return new Map(Object.entries(seen).map(([id, at]) => [id, Math.max(0, now - Number(at))]));
+}
+
 /** What an agent writes at each heartbeat. */
 export interface AgentHeartbeat {
   readonly agentId: string;
@@ -43,11 +60,19 @@ export interface AgentHeartbeat {
   readonly version?: string;
 }
 
-/** KEYS: the agent's hash, the agents set. ARGV: TTL seconds, agent id, field/value pairs. Returns 1 when the agent had been declared dead. */
+/**
+ * KEYS: the agent's hash, the agents set, the drive-seen hash. ARGV: TTL
+ * seconds, agent id, n, n drive ids, field/value pairs. Returns 1 when the
+ * agent had been declared dead.
+ */
 const HEARTBEAT_SCRIPT = `
 local dead = redis.call('HGET', KEYS[1], 'declaredDead')
 redis.call('HDEL', KEYS[1], 'declaredDead', 'stopped')
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+local n = tonumber(ARGV[3])
+local t = redis.call('TIME')
+local ms = tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+for i = 1, n do redis.call('HSET', KEYS[3], ARGV[3 + i], ms) end
+redis.call('HSET', KEYS[1], unpack(ARGV, 4 + n))
 redis.call('HINCRBY', KEYS[1], 'beat', 1)
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1]))
 redis.call('SADD', KEYS[2], ARGV[2])
@@ -75,7 +100,8 @@ export async function writeAgentHeartbeat(redis: Redis, hb: AgentHeartbeat, opti
   if (hb.startedAt !== undefined) fields.push('startedAt', String(hb.startedAt));
   if (hb.version !== undefined) fields.push('version', hb.version);
   // One script, not MULTI: a MULTI on an auto-pipelined connection can lose its replies (seen with ioredis).
-  const dead = await redis.eval(HEARTBEAT_SCRIPT, 2, key, agentsSetKey(options.prefix), String(options.ttlSeconds ?? 600), hb.agentId, ...fields);
+  const dead = await redis.eval(HEARTBEAT_SCRIPT, 3, key, agentsSetKey(options.prefix), driveSeenKey(options.prefix),
+    String(options.ttlSeconds ?? 600), hb.agentId, String(hb.driveIds.length), ...hb.driveIds, ...fields);
   return { declaredDead: dead === 1 };
 }
 

@@ -68,6 +68,7 @@ export function createServices(deps: AppDeps): ApiServices {
     drives: new DriveViews({
       redis: deps.redis, keys: jobKeys, runStore: deps.runStore, layout: deps.driveLayout ?? {},
       agentTimeoutMs: deps.agentTimeoutMs ?? 15_000,
+      ...(deps.driveForgetMs === undefined ? {} : { forgetAfterMs: deps.driveForgetMs }),
     }),
     runs: new RunViews(deps.runStore, runMeta, deps.library, now),
     runControl: new RunControl(deps.planner),

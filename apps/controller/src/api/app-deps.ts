@@ -52,6 +52,8 @@ export interface AppDeps {
   readonly maxUploadBytes?: number;
   /** An agent without a heartbeat for this long is offline, and so are its drives. Default 15000. */
   readonly agentTimeoutMs?: number;
+  /** A drive no agent has reported for this long (by Redis's clock) leaves the live list. Default 1 h. */
+  readonly driveForgetMs?: number;
   /** How long an eject waits for the agent's reply. Default 30000. */
   readonly commandTimeoutMs?: number;
   /** Minimum ms between two progress deltas of one drive on the feed. Default 250. */

@@ -55,7 +55,9 @@ describe('drive views', () => {
     expect(byId['sim:0']).toMatchObject({ agentId: 'agent-a', label: 'Top left', position: 2, state: 'blank', mediaType: 'CD-R', needsAttention: false, message: null, passed: 0, failed: 0, quarantine: null });
     expect(byId['sim:1']).toMatchObject({ state: 'done', message: 'Take the disc out', needsAttention: true, runId: 'r1', copy: 3 });
     expect(byId['sim:5']).toMatchObject({ state: 'offline', needsAttention: true, message: expect.stringMatching(/agent-b/) });
-    expect(byId['sim:9']).toMatchObject({ state: 'offline', label: 'Spare' });
+    // The layout labels drives; it does not put one no agent has reported in the live list (its page says so).
+    expect(byId['sim:9']).toBeUndefined();
+    expect((await call(env, 'GET', '/api/drives/sim:9')).body).toMatchObject({ state: 'offline', label: 'Spare', message: 'No agent has reported this drive' });
     // Ordered by agent, then position.
     expect(res.body.map((d: { id: string }) => d.id).slice(0, 2)).toEqual(['sim:1', 'sim:0']);
     const agents = await call(env, 'GET', '/api/agents');
@@ -115,6 +117,30 @@ describe('drive views', () => {
       const agents = (await call(env, 'GET', '/api/agents')).body as Array<{ id: string; online: boolean }>;
       expect(agents.find((a) => a.id === 'agent-a')?.online).toBe(true);
     }
+  });
+
+  it('a drive its agent no longer reports leaves the live list, its detail and history stay', async () => {
+    await publishState(env, 'sim:4', { state: 'offline' }, 'agent-c');
+    await heartbeat(env, 'agent-c', ['sim:4']);
+    const ids = async (): Promise<string[]> => (await call(env, 'GET', '/api/drives')).body.map((d: { id: string }) => d.id);
+    expect(await ids()).toContain('sim:4');
+    // agent-c restarted without sim:4 in its configuration.
+    await heartbeat(env, 'agent-c', []);
+    await heartbeat(env, 'agent-c', ['sim:7']);
+    expect(await ids()).not.toContain('sim:4');
+    expect((await call(env, 'GET', '/api/drives/sim:4')).status).toBe(200);
+  });
+
+  it('a drive of an offline agent is listed until no agent has reported it for the set time (Redis\'s clock)', async () => {
+    await publishState(env, 'sim:6', { state: 'blank', mediaType: 'CD-R' }, 'agent-d');
+    await heartbeat(env, 'agent-d', ['sim:6']);
+    await markAgentStopped(env.redis, 'agent-d');
+    const ids = async (): Promise<string[]> => (await call(env, 'GET', '/api/drives')).body.map((d: { id: string }) => d.id);
+    expect(await ids()).toContain('sim:6');
+    // Reported two hours ago by Redis's clock: past the default hour.
+    const [sec] = await env.redis.time();
+    await env.redis.hset('tower:drive-seen', 'sim:6', String((Number(sec) - 7200) * 1000));
+    expect(await ids()).not.toContain('sim:6');
   });
 
   it('404 for an unknown drive', async () => {

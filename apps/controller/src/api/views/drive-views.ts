@@ -13,11 +13,13 @@
  */
 import type { Redis } from 'ioredis';
 import { readAllDriveStatuses, readDriveStatus } from '@tower/jobs';
-import type { DriveStatus, KeySpace, QuarantineInfo, RunRecord, RunStore } from '@tower/jobs';
+import type { DriveStatus, KeySpace, RunRecord, RunStore } from '@tower/jobs';
 import type { AgentView, DriveView } from '../../shared/api-types.js';
 import { readAllAgents, readDriveSeenAges } from '../agent-keys.js';
 import { AgentLiveness } from '../agent-liveness.js';
 import type { DriveLayoutEntry } from '../app-deps.js';
+import { attention, CLASS_NAMES } from './drive-words.js';
+import type { StoredQuarantine } from './drive-words.js';
 import { loaderAttention, loaderView } from './loader-words.js';
 import { isRunActive } from './run-view.js';
 
@@ -40,8 +42,7 @@ export interface DriveViewsOptions {
   readonly maxAgeMs?: number;
 }
 
-/** A quarantine entry as stored (the API adds `by`). */
-export type StoredQuarantine = QuarantineInfo & { readonly by?: string };
+export type { StoredQuarantine } from './drive-words.js';
 
 interface Context {
   readonly at: number;
@@ -49,8 +50,6 @@ interface Context {
   readonly quarantine: Map<string, StoredQuarantine>;
   readonly runs: RunRecord[];
 }
-
-const CLASS_NAMES: Record<string, string> = { cd: 'CD', dvd: 'DVD', 'dvd-dl': 'DVD DL', bd: 'BD', 'bd-dl': 'BD DL' };
 
 /** Builds DriveViews. */
 export class DriveViews {
@@ -319,37 +318,6 @@ function defaultPositions(all: readonly DriveStatus[]): Map<string, number> {
   const out = new Map<string, number>();
   for (const ids of byAgent.values()) ids.sort().forEach((id, i) => out.set(id, i));
   return out;
-}
-
-/** What a person must do for a state, in words. */
-function attention(
-  state: DriveView['state'], s: DriveStatus, q: StoredQuarantine | null, classes: readonly string[], agentId: string, agent: AgentView | undefined,
-): { message: string | null; needsAttention: boolean } {
-  switch (state) {
-    case 'done':
-      return s.autoLoader === true ? { message: 'Good disc: the auto-loader takes it out', needsAttention: false } : { message: 'Take the disc out', needsAttention: true };
-    case 'failed':
-      return s.autoLoader === true
-        ? { message: 'Coaster: the auto-loader puts it in the reject bin', needsAttention: false }
-        : { message: 'Coaster: take it out and discard it', needsAttention: true };
-    case 'wrong-media':
-      return { message: `Wrong disc: insert a blank ${classes.length > 0 ? classes.join(' or ') : 'disc'}`, needsAttention: true };
-    case 'empty':
-      if (s.autoLoader === true) return { message: 'The auto-loader is loading a blank', needsAttention: false };
-      return classes.length > 0 ? { message: 'Insert a blank disc', needsAttention: true } : { message: null, needsAttention: false };
-    case 'quarantined':
-      return { message: `Quarantined: ${q?.reason ?? s.message ?? 'check the drive'}`, needsAttention: true };
-    case 'offline':
-      if (agentId === '') return { message: 'No agent has reported this drive', needsAttention: true };
-      // The agent answers but its drive does not (gone from the bus, unplugged, powered off).
-      if (agent?.online === true) return { message: 'The drive does not answer: check its cable and power', needsAttention: true };
-      return { message: `Agent ${agentId}${agent?.host ? ` on ${agent.host}` : ''} is not responding`, needsAttention: true };
-    case 'busy':
-      if (s.state === 'quarantined') return { message: 'Released: waiting for its agent to look at the drive', needsAttention: false };
-      return { message: s.message ?? null, needsAttention: false };
-    default:
-      return { message: null, needsAttention: false };
-  }
 }
 
 function offlineStatus(driveId: string): DriveStatus {
