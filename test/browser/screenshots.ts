@@ -1,6 +1,7 @@
 /**
  * Saves screenshots of the tower view, the shop-floor view (8 and 64 drives,
- * live and stale), the runs page and a drive page to screenshots/.
+ * live and stale; 8 also on a phone, a laptop and a 4K wall), the runs page,
+ * a drive page and the phone's tower and history to screenshots/.
  * Run: npx vitest run --config test/browser/vitest.screenshots.config.ts
  */
 import { mkdir } from 'node:fs/promises';
@@ -84,6 +85,21 @@ describe.skipIf(missing !== null)('screenshots', () => {
     await wall.page.locator('[data-drive-id]').nth(7).waitFor();
     await sleep(3000);
     await shot(wall.page, 'shopfloor-8-1920');
+    // Phone, laptop and 4K wall (the layout test, layout.test.ts, checks nothing is cut at these widths).
+    for (const viewport of [{ width: 390, height: 844 }, { width: 1366, height: 768 }, { width: 3840, height: 2160 }]) {
+      await wall.page.setViewportSize(viewport);
+      await sleep(1000);
+      await wall.page.screenshot({ path: path.join(OUT, `shopfloor-8-${viewport.width}.png`), fullPage: viewport.width < 760 });
+    }
+    await wall.page.setViewportSize({ width: 1920, height: 1080 });
+    const phone = await signedInPage(browser, origin.url, OPERATOR_TOKEN, '/', { width: 390, height: 844 });
+    await phone.page.locator('[data-drive-id]').nth(7).waitFor();
+    await sleep(1500);
+    await phone.page.screenshot({ path: path.join(OUT, 'tower-phone-390.png'), fullPage: true });
+    await phone.page.goto(`${origin.url}/history/`);
+    await sleep(2000);
+    await phone.page.screenshot({ path: path.join(OUT, 'history-phone-390.png'), fullPage: true });
+    await phone.context.close();
     const reduced = await browser.newContext({ viewport: { width: 1920, height: 1080 }, reducedMotion: 'reduce' });
     const rp = await reduced.newPage();
     await rp.goto(`${origin.url}/shopfloor/?token=${VIEWER_TOKEN}`);

@@ -12,6 +12,7 @@ import Link from 'next/link';
 import { memo } from 'react';
 import type { ReactNode } from 'react';
 import type { DriveView } from '../lib/contract';
+import { useFitText } from '../lib/fit-text';
 import { clampPercent, formatEta, formatPercent, formatSpeedX } from '../lib/units';
 import { instructionFor, isActive, needsPerson, presentState, tileLabel } from '../lib/states';
 import { Icon } from './Icon';
@@ -28,21 +29,29 @@ export interface DriveTileProps {
 function TileBody({ drive: d, runName, attention }: { readonly drive: DriveView; readonly runName: string | null; readonly attention: boolean }): ReactNode {
   const p = presentState(d.state);
   const label = tileLabel(d);
-  const instruction = attention || d.state === 'quarantined' ? instructionFor(d) : null;
+  const said = attention || d.state === 'quarantined' ? instructionFor(d) : null;
+  // The tile's word already says QUARANTINED: the room goes to the reason and its error code.
+  const instruction = said !== null && d.state === 'quarantined' ? said.replace(/^quarantined:\s*/i, '') : said;
   const showProgress = isActive(d.state) || (d.percent !== null && d.state !== 'done' && d.state !== 'failed');
   const pct = clampPercent(d.percent);
   const word = label.length >= 10 ? 'tile-word long' : 'tile-word';
+  const media = d.mediaType ?? (d.state === 'empty' ? 'no disc' : '');
+  // What takes room in the tile: the name, word and instruction are fitted again when it changes (not with every tick).
+  const shape = [d.label, media, label, instruction ?? '', showProgress, d.speedX !== null, d.bufferPercent !== null, d.runId ?? ''].join('\n');
+  const nameRef = useFitText<HTMLSpanElement>(shape);
+  const wordRef = useFitText<HTMLSpanElement>(shape);
+  const instructionRef = useFitText<HTMLParagraphElement>(shape);
   return (
     <>
       <div className="tile-head">
-        <span className="tile-label">{d.label}</span>
-        <span className="tile-media" title="Media in the drive">{d.mediaType ?? (d.state === 'empty' ? 'no disc' : '')}</span>
+        <span ref={nameRef} className="tile-label" data-fit-wrap="16">{d.label}</span>
+        <span className="tile-media" title="Media in the drive">{media}</span>
       </div>
       <div className="tile-state">
         <Icon name={p.icon} className="tile-icon" />
-        <span className={word}>{label}</span>
+        <span ref={wordRef} className={word} data-fit-wrap="16">{label}</span>
       </div>
-      {instruction ? <p className="tile-instruction" title={instruction}>{instruction}</p> : null}
+      {instruction ? <p ref={instructionRef} className="tile-instruction" title={said ?? undefined}>{instruction}</p> : null}
       {showProgress ? (
         <>
           <div className="tile-progress">

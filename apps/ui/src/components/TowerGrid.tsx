@@ -3,6 +3,7 @@
 import type React from 'react';
 import type { ReactNode } from 'react';
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { refitAll } from '../lib/fit-text';
 import { bestColumns } from '../lib/layout';
 import { useFreshness, useLive } from '../lib/live';
 import { groupByAgent } from '../lib/live-store';
@@ -38,6 +39,10 @@ export function TowerGrid({ wall = false }: { readonly wall?: boolean }): ReactN
   }, [live.runs]);
 
   const total = live.driveOrder.length;
+  // Agent headings take a line each on the wall.
+  const cols = wall && total > 0 ? bestColumns(total, size.width, size.height - groups.length * 34) : 0;
+  // The tiles' room changed: their words and instructions are fitted again.
+  useEffect(() => refitAll(), [size.width, size.height, cols]);
   if (total === 0) {
     return (
       <div ref={ref} className={wall ? 'tower tower-wall' : 'tower'}>
@@ -47,8 +52,6 @@ export function TowerGrid({ wall = false }: { readonly wall?: boolean }): ReactN
       </div>
     );
   }
-  // Agent headings take a line each on the wall.
-  const cols = wall ? bestColumns(total, size.width, size.height - groups.length * 34) : 0;
   return (
     <div ref={ref} className={wall ? 'tower tower-wall' : 'tower'} style={wall ? { ['--cols' as string]: cols } : undefined}>
       {groups.map((g) => (

@@ -130,19 +130,21 @@ function DriveInner(): ReactNode {
           <section className="card" aria-labelledby="drive-attempts">
             <h2 id="drive-attempts">Recent attempts and errors</h2>
             <p><Link href={`/history/?driveId=${encodeURIComponent(view.id)}`}>All attempts on this drive</Link></p>
-            <table className="table">
-              <thead><tr><th scope="col">Ended</th><th scope="col">Run / copy</th><th scope="col">Result</th><th scope="col">Error</th></tr></thead>
-              <tbody>
-                {d.recentAttempts.map((a) => (
-                  <tr key={a.id}>
-                    <td>{formatDateTime(a.endedAt ?? a.startedAt)}</td>
-                    <td>{live.runs[a.runId]?.label ?? live.runs[a.runId]?.imageName ?? a.runId.slice(0, 8)} / {a.copy}</td>
-                    <td><span className={`pill pill-${a.outcome ?? 'open'}`}>{a.outcome ?? 'open'}</span></td>
-                    <td>{a.error ? `${a.error.code}: ${a.error.message}` : ''}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <div className="table-scroll">
+              <table className="table">
+                <thead><tr><th scope="col">Ended</th><th scope="col">Run / copy</th><th scope="col">Result</th><th scope="col">Error</th></tr></thead>
+                <tbody>
+                  {d.recentAttempts.map((a) => (
+                    <tr key={a.id}>
+                      <td>{formatDateTime(a.endedAt ?? a.startedAt)}</td>
+                      <td>{live.runs[a.runId]?.label ?? live.runs[a.runId]?.imageName ?? a.runId.slice(0, 8)} / {a.copy}</td>
+                      <td><span className={`pill pill-${a.outcome ?? 'open'}`}>{a.outcome ?? 'open'}</span></td>
+                      <td>{a.error ? `${a.error.code}: ${a.error.message}` : ''}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           </section>
         </>
       ) : null}

@@ -124,54 +124,58 @@ function HistoryInner(): ReactNode {
 
       <h2>Per drive</h2>
       <ErrorBox error={stats.error ? `Could not load drive statistics: ${stats.error}` : null} />
-      <table className="table">
-        <thead>
-          <tr>
-            <th scope="col">Drive</th><th scope="col">Discs</th><th scope="col">Passed</th><th scope="col">Failed</th>
-            <th scope="col">Failure rate</th><th scope="col">Written</th><th scope="col">Failures over the period shown</th><th scope="col">Last error</th>
-          </tr>
-        </thead>
-        <tbody>
-          {(stats.data ?? []).map((s) => (
-            <tr key={s.driveId}>
-              <td><Link href={`/drive/?id=${encodeURIComponent(s.driveId)}`}>{label(s.driveId)}</Link></td>
-              <td>{s.discs}</td><td>{s.passed}</td><td>{s.failed}</td>
-              <td>{formatRatioPercent(s.failureRate)}</td>
-              <td>{formatBytes(s.totalBytes)}</td>
-              <td><Spark values={buckets.failures.get(s.driveId) ?? new Array<number>(24).fill(0)} max={buckets.max} label={label(s.driveId)} /></td>
-              <td>{s.lastError ? `${s.lastError.code}: ${s.lastError.message} (${formatDateTime(s.lastError.at)})` : '—'}</td>
+      <div className="table-scroll">
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Drive</th><th scope="col">Discs</th><th scope="col">Passed</th><th scope="col">Failed</th>
+              <th scope="col">Failure rate</th><th scope="col">Written</th><th scope="col">Failures over the period shown</th><th scope="col">Last error</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {(stats.data ?? []).map((s) => (
+              <tr key={s.driveId}>
+                <td><Link href={`/drive/?id=${encodeURIComponent(s.driveId)}`}>{label(s.driveId)}</Link></td>
+                <td>{s.discs}</td><td>{s.passed}</td><td>{s.failed}</td>
+                <td>{formatRatioPercent(s.failureRate)}</td>
+                <td>{formatBytes(s.totalBytes)}</td>
+                <td><Spark values={buckets.failures.get(s.driveId) ?? new Array<number>(24).fill(0)} max={buckets.max} label={label(s.driveId)} /></td>
+                <td>{s.lastError ? `${s.lastError.code}: ${s.lastError.message} (${formatDateTime(s.lastError.at)})` : '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
 
       <h2>Attempts ({attempts.length}{history.loading ? ', loading…' : ''})</h2>
-      <table className="table" data-testid="history-table">
-        <thead>
-          <tr>
-            <th scope="col">Ended</th><th scope="col">Run</th><th scope="col">Copy</th><th scope="col">Drive</th><th scope="col">Media</th>
-            <th scope="col">Result</th><th scope="col">Verify</th><th scope="col">Speed</th><th scope="col">Error</th>
-          </tr>
-        </thead>
-        <tbody>
-          {attempts.map((a) => (
-            <tr key={a.id} className={`outcome-${a.outcome ?? 'open'}`}>
-              <td>{formatDateTime(a.endedAt ?? a.startedAt)}</td>
-              <td>{live.runs[a.runId]?.label ?? live.runs[a.runId]?.imageName ?? a.runId.slice(0, 8)}</td>
-              <td>{a.copy}</td>
-              <td>{label(a.driveId)}</td>
-              <td>{a.mediaType ?? '—'}</td>
-              <td>
-                <span className={`pill pill-${a.outcome ?? 'open'}`}>{a.outcome ?? 'open'}</span>
-                {a.surplus ? ' surplus' : ''}
-              </td>
-              <td>{a.verifyResult ?? a.verifyPolicy}</td>
-              <td>{formatSpeedX(a.averageSpeedX)}</td>
-              <td>{a.error ? `${a.error.code}: ${a.error.message}` : ''}</td>
+      <div className="table-scroll">
+        <table className="table" data-testid="history-table">
+          <thead>
+            <tr>
+              <th scope="col">Ended</th><th scope="col">Run</th><th scope="col">Copy</th><th scope="col">Drive</th><th scope="col">Media</th>
+              <th scope="col">Result</th><th scope="col">Verify</th><th scope="col">Speed</th><th scope="col">Error</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {attempts.map((a) => (
+              <tr key={a.id} className={`outcome-${a.outcome ?? 'open'}`}>
+                <td>{formatDateTime(a.endedAt ?? a.startedAt)}</td>
+                <td>{live.runs[a.runId]?.label ?? live.runs[a.runId]?.imageName ?? a.runId.slice(0, 8)}</td>
+                <td>{a.copy}</td>
+                <td>{label(a.driveId)}</td>
+                <td>{a.mediaType ?? '—'}</td>
+                <td>
+                  <span className={`pill pill-${a.outcome ?? 'open'}`}>{a.outcome ?? 'open'}</span>
+                  {a.surplus ? ' surplus' : ''}
+                </td>
+                <td>{a.verifyResult ?? a.verifyPolicy}</td>
+                <td>{formatSpeedX(a.averageSpeedX)}</td>
+                <td>{a.error ? `${a.error.code}: ${a.error.message}` : ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </div>
   );
 }

@@ -62,14 +62,16 @@ function ImageDetail({ image, onChanged }: { readonly image: ImageView; readonly
         <dt>In use</dt><dd>{image.inUse ? 'yes, by a run' : 'no'}</dd>
       </dl>
       <h3>Tracks</h3>
-      <table className="table">
-        <thead><tr><th scope="col">#</th><th scope="col">Mode</th><th scope="col">Start sector</th><th scope="col">Sectors</th></tr></thead>
-        <tbody>
-          {image.tracks.map((t) => (
-            <tr key={t.number}><td>{t.number}</td><td>{t.mode}</td><td>{t.startSector}</td><td>{t.sectors}</td></tr>
-          ))}
-        </tbody>
-      </table>
+      <div className="table-scroll">
+        <table className="table">
+          <thead><tr><th scope="col">#</th><th scope="col">Mode</th><th scope="col">Start sector</th><th scope="col">Sectors</th></tr></thead>
+          <tbody>
+            {image.tracks.map((t) => (
+              <tr key={t.number}><td>{t.number}</td><td>{t.mode}</td><td>{t.startSector}</td><td>{t.sectors}</td></tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {image.damage.length > 0 ? (
         <>
           <h3>Damaged sectors</h3>
@@ -174,32 +176,34 @@ function ImagesInner(): ReactNode {
     <div>
       <h1>Image library</h1>
       <ErrorBox error={list.error ? `Could not load the library: ${list.error}` : null} />
-      <table className="table">
-        <thead>
-          <tr>
-            <th scope="col">Name</th><th scope="col">Format</th><th scope="col">Size</th><th scope="col">Media</th>
-            <th scope="col">SHA-256</th><th scope="col">Provenance</th><th scope="col">State</th>
-          </tr>
-        </thead>
-        <tbody>
-          {images.map((i) => (
-            <tr key={i.id} aria-selected={i.id === selected}>
-              <td>
-                <a href={`${pathname}?id=${encodeURIComponent(i.id)}`} onClick={(e) => { e.preventDefault(); router.push(`/images/?id=${encodeURIComponent(i.id)}`); }}>
-                  {i.name}
-                </a>
-              </td>
-              <td>{i.format.toUpperCase()}</td>
-              <td>{formatBytes(i.sizeBytes)}</td>
-              <td>{i.mediaClass?.toUpperCase() ?? <span className="warn-note">fits none</span>}</td>
-              <td><code title={i.sha256}>{shortHash(i.sha256)}</code></td>
-              <td>{i.provenance.kind}</td>
-              <td>{i.damaged ? <span className="warn-note">damaged</span> : 'ok'}{i.inUse ? ' · in use' : ''}</td>
+      <div className="table-scroll">
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Name</th><th scope="col">Format</th><th scope="col">Size</th><th scope="col">Media</th>
+              <th scope="col">SHA-256</th><th scope="col">Provenance</th><th scope="col">State</th>
             </tr>
-          ))}
-          {images.length === 0 && !list.loading ? <tr><td colSpan={7} className="muted">The library is empty.</td></tr> : null}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {images.map((i) => (
+              <tr key={i.id} aria-selected={i.id === selected}>
+                <td>
+                  <a href={`${pathname}?id=${encodeURIComponent(i.id)}`} onClick={(e) => { e.preventDefault(); router.push(`/images/?id=${encodeURIComponent(i.id)}`); }}>
+                    {i.name}
+                  </a>
+                </td>
+                <td>{i.format.toUpperCase()}</td>
+                <td>{formatBytes(i.sizeBytes)}</td>
+                <td>{i.mediaClass?.toUpperCase() ?? <span className="warn-note">fits none</span>}</td>
+                <td><code title={i.sha256}>{shortHash(i.sha256)}</code></td>
+                <td>{i.provenance.kind}</td>
+                <td>{i.damaged ? <span className="warn-note">damaged</span> : 'ok'}{i.inUse ? ' · in use' : ''}</td>
+              </tr>
+            ))}
+            {images.length === 0 && !list.loading ? <tr><td colSpan={7} className="muted">The library is empty.</td></tr> : null}
+          </tbody>
+        </table>
+      </div>
       {current ? <ImageDetail key={current.id} image={current} onChanged={list.reload} /> : null}
       {isOperator ? <AddImage onAdded={list.reload} /> : null}
     </div>
