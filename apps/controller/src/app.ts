@@ -17,7 +17,7 @@ import type { ApiServices } from './api/api-services.js';
 import { Authenticator, documentAuthResponses, registerAuth, TokenTable } from './api/auth.js';
 import { AuthThrottle } from './api/auth-throttle.js';
 import { registerSecurityHeaders } from './api/security-headers.js';
-import { apiErrorHandler } from './api/error-handler.js';
+import { apiErrorHandler, documentBodyRefusals } from './api/error-handler.js';
 import { DOC_ONLY, documentIdempotencyHeader, registerIdempotency } from './api/idempotency.js';
 import { notFoundHandler } from './api/not-found.js';
 import { RedisSubscriber } from './api/redis-subscriber.js';
@@ -86,8 +86,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   // Every changing route documents the Idempotency-Key header (checked by registerIdempotency, not the schema).
   documentIdempotencyHeader(fastify);
-  // Every route that needs a token documents the auth hook's 401/403/429.
+  // Every route that needs a token documents the auth hook's 401/403/429, every one with a body the parser's 400/413/415.
   documentAuthResponses(fastify);
+  documentBodyRefusals(fastify);
   const routes = recordApiRoutes(fastify);
   await fastify.register(swagger, {
     openapi: {

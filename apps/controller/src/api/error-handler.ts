@@ -5,7 +5,7 @@
  * INSUFFICIENT_STORAGE), run validation → 400, Redis unreachable → 503
  * REDIS_UNAVAILABLE.
  */
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { RunImageGoneError, RunValidationError } from '@tower/jobs';
 import {
   ImageInUseError, ImageNotFoundError, ImageValidationError, ImportPathError, InsufficientStorageError, InvalidImageNameError,
@@ -14,6 +14,7 @@ import {
 import type { ApiErrorBody } from '../shared/api-types.js';
 import { ApiError } from './api-error.js';
 import type { RedisGuard } from './redis-guard.js';
+import { ErrorBody } from './schemas.js';
 import { describeValidation } from './validation-message.js';
 import type { SchemaError } from './validation-message.js';
 
@@ -71,4 +72,23 @@ export function apiErrorHandler(err: FastifyError, request: FastifyRequest, repl
   if (api.statusCode >= 500) request.log.error({ err }, 'request failed');
   const body: ApiErrorBody = api.toBody();
   return reply.status(api.statusCode).type('application/json').send(body);
+}
+
+/** Methods whose requests Fastify reads a body of, whatever the route declares. */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Document the refusals of body parsing on every route of a method with a
+ * body that declares its responses: 400 (not JSON), 413 (over the body
+ * limit), 415 (another Content-Type). A body is read before the route's own
+ * schema is looked at, so a route that takes none refuses these too.
+ */
+export function documentBodyRefusals(app: FastifyInstance): void {
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const schema = route.schema as Record<string, unknown> | undefined;
+    const response = schema?.response as Record<string, unknown> | undefined;
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (schema === undefined || response === undefined || !methods.some((m) => BODY_METHODS.has(m.toUpperCase()))) return;
+    route.schema = { ...schema, response: { 400: ErrorBody, 413: ErrorBody, 415: ErrorBody, ...response } };
+  });
 }

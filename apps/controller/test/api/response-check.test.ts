@@ -37,6 +37,16 @@ describe('answers checked against the routes\' declared response schemas', () =>
     expect(codes('GET', '/api/health')).not.toContain('401');
   });
 
+  it('declares the body parser\'s refusals on every route of a method with a body, one that takes none included', async () => {
+    const run = (await call(env, 'POST', '/api/runs', { body: { imageId: env.image.id, copies: 1 } })).body;
+    const wrongType = await call(env, 'POST', `/api/runs/${run.id}/pause`, { body: '<pause/>', contentType: 'application/xml' });
+    expect(wrongType.status).toBe(415);
+    const tooLarge = await call(env, 'DELETE', '/api/images/no-such-image', { body: { pad: 'x'.repeat(1024 * 1024) } });
+    expect(tooLarge.status).toBe(413);
+    const notJson = await call(env, 'POST', `/api/runs/${run.id}/resume`, { body: '{', contentType: 'application/json' });
+    expect(notJson.status).toBe(400);
+  });
+
   it('passes an answer that matches', () => {
     expect(responseProblems(env.app.routes, answer(`/api/images/${env.image.id}`, image))).toEqual([]);
     expect(responseProblems(env.app.routes, answer('/api/images/nope', { error: { code: 'NOT_FOUND', message: 'no image' } }, 404))).toEqual([]);
