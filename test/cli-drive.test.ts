@@ -106,7 +106,7 @@ describe('tower drive (the built CLI: `npm test` builds first)', () => {
     ['an unknown device kind', ['drive', 'eject', 'ftp://drive'], 2, /INVALID_DEVICE/],
     ['an unknown subcommand', ['drive', 'melt', 'sim:0'], 2, /unknown command/],
     ['a missing image', ['drive', 'burn', 'stdio:TARGET', '/nonexistent/image.iso'], 1, /IMAGE_ERROR/],
-    ['a non-image file', ['drive', 'burn', 'stdio:TARGET', 'PACKAGE_JSON'], 1, /neither an ISO 9660 image nor a CUE sheet/],
+    ['a non-image file', ['drive', 'burn', 'stdio:TARGET', 'PACKAGE_JSON'], 1, /not-an-image\.json: the file is 19 bytes: too short for an ISO 9660 image and not a CUE sheet \[IMAGE_ERROR\]/],
     ['a bad --bytes', ['drive', 'read', 'stdio:TARGET', 'OUT', '--bytes', '1000'], 2, /--bytes must be a positive multiple of 2048/],
   ])('refuses %s with one line and writes nothing', async (_what, args, code, message) => {
     const target = path.join(work.dir, `refused-${code}.img`);

@@ -117,14 +117,12 @@ async function burnCommand(ctx: CliContext, device: string, imagePath: string, o
 async function discLength(drive: Drive, signal: AbortSignal): Promise<number> {
   const media = await drive.media(signal);
   if (media.usedSectors > 0) return media.usedSectors * SECTOR_BYTES;
-  // No recorded size from the drive: use the ISO 9660 volume size.
+  // No recorded size from the drive: use the ISO 9660 volume size (the image reader's reading of the primary descriptor).
   const chunks: Buffer[] = [];
   for await (const chunk of drive.read(17 * SECTOR_BYTES, { signal }) as AsyncIterable<Buffer>) chunks.push(chunk);
-  const pvd = Buffer.concat(chunks).subarray(16 * SECTOR_BYTES);
-  if (pvd.toString('latin1', 1, 6) !== 'CD001') {
-    throw new UsageError('cannot tell how much to read from this disc; give --bytes');
-  }
-  return pvd.readUInt32LE(80) * SECTOR_BYTES;
+  const bytes = (await drives()).declaredIsoBytes(Buffer.concat(chunks));
+  if (!bytes) throw new UsageError('cannot tell how much to read from this disc; give --bytes');
+  return bytes;
 }
 
 async function readCommand(ctx: CliContext, device: string, outFile: string, opts: { bytes?: number; force?: boolean; json?: boolean }): Promise<void> {
