@@ -252,6 +252,20 @@ export interface ReadOptions {
   readonly transientChunks?: boolean;
 }
 
+/** What a backend declares about itself, known without asking the drive. */
+export interface DriveFeatures {
+  /** The drive has an auto-loader: it takes discs out and puts blanks in by itself. */
+  readonly autoLoader: boolean;
+  /** `watch()` reports media and tray changes as they happen (else callers poll `media()`). */
+  readonly watchesMedia: boolean;
+}
+
+/** A change a backend reports through `watch()`: the disc or tray changed; `media` is what is in the drive now. */
+export interface DriveEvent {
+  readonly kind: 'media-change';
+  readonly media: MediaStatus;
+}
+
 /**
  * One drive. A Drive is not safe for concurrent use: callers serialise
  * operations on one drive (the tower's drive worker does). `stdio:` targets
@@ -292,4 +306,16 @@ export interface Drive {
 
   /** Blank rewritable media. `WrongMediaError` on write-once media. */
   blank(mode: 'fast' | 'all', signal?: AbortSignal): Promise<void>;
+
+  /** What the backend declares about itself; absent: no auto-loader, no media events. */
+  readonly features?: DriveFeatures;
+
+  /**
+   * Report media and tray changes as they happen (backends with
+   * `features.watchesMedia`); returns the function that stops it.
+   */
+  watch?(onEvent: (event: DriveEvent) => void): () => void;
+
+  /** Release what the drive holds in this process (timers, listeners); the drive is not used afterwards. */
+  dispose?(): void;
 }

@@ -8,7 +8,7 @@
  */
 import type { Readable } from 'node:stream';
 import type {
-  BurnImage, BurnOptions, BurnResult, DeviceAddress, Drive, DriveInfo, MediaStatus, MediaType, ReadOptions,
+  BurnImage, BurnOptions, BurnResult, DeviceAddress, Drive, DriveInfo, MediaStatus, MediaType, ReadOptions, DriveFeatures, DriveEvent,
 } from '../drive-contract.js';
 import { DriveGoneError, NoMediaError, WriteError, WrongMediaError } from '../errors.js';
 import { isRewritable, mediaClassOf, SECTOR_BYTES } from '../media.js';
@@ -81,34 +81,22 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
   }
 
   /** The disc in the drive (live object; do not modify), or null. */
-  get disc(): Readonly<SimDisc> | null {
-    return this.#bay.disc;
-  }
+  get disc(): Readonly<SimDisc> | null { return this.#bay.disc; }
 
   /** True while the tray is open (after an eject, until a load or a new disc). */
-  get trayOpen(): boolean {
-    return this.#bay.trayOpen;
-  }
+  get trayOpen(): boolean { return this.#bay.trayOpen; }
 
   /** False after the drive vanished (until `reconnect()`) or was disposed. */
-  get connected(): boolean {
-    return this.#connected && !this.#disposed;
-  }
+  get connected(): boolean { return this.#connected && !this.#disposed; }
 
   /** Name of the operation in progress (`burn`, `read`, `blank`, `eject`, `load`), or null. */
-  get busy(): string | null {
-    return this.#ops.current?.name ?? null;
-  }
+  get busy(): string | null { return this.#ops.current?.name ?? null; }
 
   /** Faults currently armed. */
-  get faults(): SimFaults {
-    return this.#faults.current;
-  }
+  get faults(): SimFaults { return this.#faults.current; }
 
   /** Replace the armed faults at runtime (`{}` clears them). */
-  setFaults(faults: SimFaults): void {
-    this.#faults.set(faults);
-  }
+  setFaults(faults: SimFaults): void { this.#faults.set(faults); }
 
   async info(_signal?: AbortSignal): Promise<DriveInfo> {
     this.#checkConnected();
@@ -272,6 +260,18 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
     if (this.#bay.disc === null && this.#bay.trayOpen) this.#bay.scheduleLoad();
   }
 
+  /** A simulated drive reports its media changes; it has an auto-loader when given one. */
+  get features(): DriveFeatures {
+    return { autoLoader: this.autoLoader !== null, watchesMedia: true };
+  }
+
+  /** Media changes (a disc loaded, taken out, burned) as they happen. */
+  watch(onEvent: (event: DriveEvent) => void): () => void {
+    const listener = (media: MediaStatus): void => onEvent({ kind: 'media-change', media });
+    this.on('media-change', listener);
+    return () => this.off('media-change', listener);
+  }
+
   /** Stop everything: the operation in progress fails, timers are cleared, listeners removed. */
   dispose(): void {
     if (this.#disposed) return;
@@ -286,9 +286,7 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
     return mediaStatusOf(hidden ? null : this.#bay.disc, this.#bay.trayOpen);
   }
 
-  #writes(type: MediaType): boolean {
-    return writerWrites(this.writer, type);
-  }
+  #writes(type: MediaType): boolean { return writerWrites(this.writer, type); }
 
   #checkConnected(): void {
     if (this.#disposed) throw new DriveGoneError('drive disposed', { device: this.address });

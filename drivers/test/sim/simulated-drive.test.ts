@@ -71,6 +71,24 @@ describe('SimulatedDrive basics', () => {
   });
 });
 
+describe('the contract\'s optional members', () => {
+  it('declares its features, reports media changes through watch() until stopped, and disposes', async () => {
+    expect(drive({ autoLoader: { media: 'CD-R', stack: 2 } }).features).toEqual({ autoLoader: true, watchesMedia: true });
+    const d = drive({ timeScale: 0.001 });
+    expect(d.features).toEqual({ autoLoader: false, watchesMedia: true });
+    const events: Array<string | null> = [];
+    const stop = d.watch((e) => events.push(`${e.kind}:${e.media.status}`));
+    d.insertDisc('CD-R');
+    await d.eject();
+    expect(events).toEqual(['media-change:blank', 'media-change:none']);
+    stop();
+    d.insertDisc('CD-R');
+    expect(events).toHaveLength(2);
+    d.dispose?.();
+    expect(d.connected).toBe(false);
+  });
+});
+
 describe('burn', () => {
   it('emits rising progress through preparing, writing and fixating and records the disc', async () => {
     const d = drive();

@@ -14,6 +14,8 @@ export interface AgentDrive {
   /** Stable id the drive's state and attempts are recorded under. */
   readonly id: string;
   readonly drive: Drive;
+  /** The drive a master reads from when it is not `drive` (a `stdio:` pseudo drive's file, which `drive` poses as blank). */
+  readonly masterDrive?: Drive;
   /** The disc loader feeding it (a jukebox's changer, see agent-changers.ts), when it has one. */
   readonly loader?: DiscLoader;
 }
@@ -23,8 +25,8 @@ export async function openAgentDrives(source: DriveSource): Promise<AgentDrive[]
   const specs = source.kind === 'list' ? source.drives : [...(await discoveredSpecs()), ...source.extra];
   return specs.map((spec) => {
     const raw = openDrive(spec.device);
-    const drive = spec.stdioMedia === undefined ? raw : new StdioBlankDrive(raw, spec.stdioMedia);
-    return { spec, id: spec.id, drive };
+    if (spec.stdioMedia === undefined) return { spec, id: spec.id, drive: raw };
+    return { spec, id: spec.id, drive: new StdioBlankDrive(raw, spec.stdioMedia), masterDrive: raw };
   });
 }
 
@@ -42,6 +44,5 @@ async function discoveredSpecs(): Promise<DriveSpec[]> {
 
 /** Release what a drive holds in this process (simulated drives' timers). */
 export function disposeAgentDrive(d: AgentDrive): void {
-  const disposable = d.drive as Partial<{ dispose: () => void }>;
-  if (typeof disposable.dispose === 'function') disposable.dispose();
+  d.drive.dispose?.();
 }

@@ -21,7 +21,6 @@ import {
   AgentConnections, AgentLease, AgentLeaseLostError, DriveStatePublisher, DriveWorker, RunStore, settlesWithin, withDeadline,
 } from '@tower/jobs';
 import type { AttemptRecord, DriveWorkerOptions, LeaseHolder } from '@tower/jobs';
-import { SimulatedDrive } from 'node-cdrecord-wrapper';
 import type { Drive } from 'node-cdrecord-wrapper';
 import { AGENT_REPLIES_CHANNEL, agentCommandsChannel, MASTER_EVENTS_CHANNEL } from '../api/agent-commands.js';
 import type { AgentCommand, AgentReply, MasterCommand } from '../api/agent-commands.js';
@@ -34,7 +33,6 @@ import { AgentHeartbeatLoop } from './agent-heartbeat.js';
 import { holdCoaster } from './coaster-hold.js';
 import { reclaimInterruptedJobs } from './job-reclaim.js';
 import { runMaster } from './master-runner.js';
-import { StdioBlankDrive } from './stdio-blank-drive.js';
 
 /** Options of a {@link TowerAgent}. */
 export interface TowerAgentOptions {
@@ -285,7 +283,7 @@ export class TowerAgent {
       sameDriveRetryDelayMs: o.sameDriveRetryDelayMs,
       putBackDelayMs: Math.min(2000, o.pollIntervalMs * 2),
       ...watchMediaOf(slot.d.drive),
-      ...(slot.d.drive instanceof SimulatedDrive && slot.d.drive.autoLoader !== null ? { autoLoader: true } : {}),
+      ...(slot.d.drive.features?.autoLoader === true ? { autoLoader: true } : {}),
       ...(slot.d.loader === undefined ? {} : { loader: slot.d.loader }),
     });
     let lastError = '';
@@ -365,7 +363,7 @@ export class TowerAgent {
       const imageId = await runMaster(cmd, {
         redis: this.#redis, library: this.#o.library as ImageLibrary, agentId: this.#o.agentId, signal: this.#stop.signal,
         // A stdio: pseudo drive is read as the file it is, not as the blank disc it poses as for copies.
-        drive: slot.d.drive instanceof StdioBlankDrive ? slot.d.drive.inner : slot.d.drive,
+        drive: slot.d.masterDrive ?? slot.d.drive,
       });
       this.#log(`${slot.d.id}: mastered "${cmd.name}" as ${imageId}`);
     } catch (err) {
@@ -409,13 +407,9 @@ function errorOf(err: unknown): { code: string; message: string } {
   return { code, message: err instanceof Error ? err.message : String(err) };
 }
 
-/** Simulated drives announce media changes, so their worker reacts at once instead of at its next poll. */
+/** Drives that report their media changes (simulated ones) wake their worker at once instead of at its next poll. */
 function watchMediaOf(drive: Drive): Pick<DriveWorkerOptions, 'watchMedia'> {
-  if (!(drive instanceof SimulatedDrive)) return {};
-  return {
-    watchMedia: (onChange) => {
-      drive.on('media-change', onChange);
-      return () => drive.off('media-change', onChange);
-    },
-  };
+  const watch = drive.watch?.bind(drive);
+  if (watch === undefined || drive.features?.watchesMedia !== true) return {};
+  return { watchMedia: (onChange) => watch(() => onChange()) };
 }
