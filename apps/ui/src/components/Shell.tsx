@@ -11,7 +11,7 @@ import type { ReactNode } from 'react';
 import { useEffect, useState } from 'react';
 import { AuthProvider, useAuth } from '../lib/auth';
 import { LiveProvider, useFreshness } from '../lib/live';
-import { readSoundPref, writeSoundPref } from '../lib/sound';
+import { readSoundPref, useSoundBlocked, writeSoundPref } from '../lib/sound';
 import { AttentionSound } from './AttentionSound';
 import { PairScreen } from './PairScreen';
 import { StaleBanner } from './StaleBanner';
@@ -102,6 +102,7 @@ function Frame({ children }: { readonly children: ReactNode }): ReactNode {
     setSoundState(on);
     writeSoundPref(on);
   };
+  const audio = useSoundBlocked(sound);
 
   useEffect(() => {
     // A wall screen without a token of its own pairs, right here.
@@ -119,9 +120,15 @@ function Frame({ children }: { readonly children: ReactNode }): ReactNode {
   }
   return (
     <LiveProvider token={auth.token} onAuthRefused={auth.recheck}>
-      <div className={wall ? 'wall-root' : 'app-root'}>
+      <div className={wall ? 'wall-root' : 'app-root'} data-sound={!sound ? 'off' : audio.blocked ? 'blocked' : 'on'}>
         <AttentionSound enabled={sound} />
         {wall ? null : <Nav sound={sound} setSound={setSound} />}
+        {sound && audio.blocked ? (
+          // The browser keeps audio off until a tap (autoplay policy): an unattended wall would beep for nobody.
+          <button type="button" className="banner sound-notice" data-testid="sound-blocked" onClick={audio.unblock}>
+            Sound blocked — tap to enable
+          </button>
+        ) : null}
         <StaleBanner />
         {auth.status === 'unreachable' && !wall ? (
           <div className="banner banner-info" role="status">Cannot ask the controller who you are yet ({auth.error}); controls stay hidden until it answers.</div>

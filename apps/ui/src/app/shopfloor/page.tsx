@@ -1,7 +1,9 @@
 'use client';
 /**
  * The wall screen: read-only, large type, no controls. Open `/shopfloor/`
- * on the screen (add `?sound=1` for the attention beep): without a token of
+ * on the screen (add `?sound=1` for the attention beep; the browser blocks it
+ * until a tap, and says so, unless the kiosk runs Chromium with
+ * `--autoplay-policy=no-user-gesture-required`): without a token of
  * its own it shows "Pair this screen" (Shell, PairScreen), where the code of
  * `tower screens pair --name <screen>` is entered once. A `?token=` in the
  * URL still works but is moved into storage and out of the address bar at once.

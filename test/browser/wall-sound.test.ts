@@ -1,0 +1,69 @@
+/**
+ * Sound on an unattended wall (issue 13 point 13): Chromium keeps audio
+ * blocked until someone taps the page, so `/shopfloor/?sound=1` says "sound
+ * blocked — tap to enable" until a tap starts it; a kiosk started with
+ * `--autoplay-policy=no-user-gesture-required` beeps with nobody there, and
+ * shows no notice. The page says what its sound is in `data-sound`
+ * (off / blocked / on: the audio context suspended or running).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS, TowerProcess, VIEWER_TOKEN, launchBrowser, missingPrerequisite, uiOrigin } from './harness.js';
+
+const missing = missingPrerequisite();
+
+describe('the wall screen’s sound', () => {
+  let tower: TowerProcess;
+  let origin: { url: string; close: () => Promise<void> };
+  const browsers: Browser[] = [];
+
+  beforeAll(async () => {
+    if (missing !== null) throw new Error(missing);
+    tower = await TowerProcess.create({ drives: 2 });
+    await tower.start();
+    origin = await uiOrigin(tower);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const b of browsers) await b.close();
+    await origin?.close();
+    await tower?.dispose();
+  }, 60_000);
+
+  async function wall(browser: Browser, query: string): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, hasTouch: true });
+    const page = await context.newPage();
+    await page.goto(`${origin.url}/shopfloor/?${query}token=${VIEWER_TOKEN}`);
+    await page.locator('[data-drive-id]').nth(1).waitFor();
+    return page;
+  }
+
+  it('says the sound is blocked until a tap enables it (Chromium’s default autoplay policy)', async () => {
+    const browser = await launchBrowser();
+    browsers.push(browser);
+    const page = await wall(browser, 'sound=1&');
+    const notice = page.getByTestId('sound-blocked');
+    await notice.waitFor();
+    expect(await notice.textContent()).toMatch(/sound blocked — tap to enable/i);
+    expect(await page.locator('[data-sound]').getAttribute('data-sound')).toBe('blocked');
+    await notice.tap();
+    await notice.waitFor({ state: 'detached' });
+    await page.locator('[data-sound="on"]').waitFor();
+
+    // Sound off: nothing to say and nothing to tap.
+    const quiet = await wall(browser, '');
+    await quiet.locator('[data-sound="off"]').waitFor();
+    expect(await quiet.getByTestId('sound-blocked').count()).toBe(0);
+  }, 60_000);
+
+  it('is on with nobody there in a kiosk started with --autoplay-policy=no-user-gesture-required', async () => {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, '--autoplay-policy=no-user-gesture-required'] });
+    browsers.push(browser);
+    const page = await wall(browser, 'sound=1&');
+    await page.locator('[data-sound="on"]').waitFor();
+    await page.waitForTimeout(1000);
+    expect(await page.getByTestId('sound-blocked').count()).toBe(0);
+    expect(await page.locator('[data-sound]').getAttribute('data-sound')).toBe('on');
+  }, 60_000);
+});
