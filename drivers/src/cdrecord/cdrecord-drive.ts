@@ -33,7 +33,8 @@ import { runBurn } from './burn-run.js';
 import { toolEnvironment } from './config.js';
 import { queryDriveProfiles } from './drive-profiles.js';
 import { DEFAULT_MEDIA_RECHECK_MS, DEFAULT_MEDIA_REUSE_MS, MediaMemory } from './media-memory.js';
-import { unitReadyRecheck } from './media-recheck.js';
+import { deviceRecheck } from './media-recheck.js';
+import type { MediaRecheckOptions } from './media-recheck.js';
 import { procCapabilities, sysfsDriveFacts } from './real-drive-facts.js';
 import { queryRealMedia } from './real-media.js';
 import { isStdioAddress, stdioMediaStatus, stdioTargetPath } from './stdio-target.js';
@@ -62,8 +63,8 @@ export interface CdrecordDriveOptions {
    * asks the drive every time. `stdio:` targets are always looked at afresh.
    */
   readonly mediaReuseMs?: number;
-  /** Real drives: up to how old (ms) an answer is kept past `mediaReuseMs` while TEST UNIT READY and the kernel's media change count say the disc is the same (media-recheck.ts); default 60000, 0 never. */
-  readonly mediaRecheckMs?: number;
+  /** Real drives: past `mediaReuseMs`, a disc answer is kept while the kernel's media change count stays (media-recheck.ts). */
+  readonly mediaRecheck?: MediaRecheckOptions;
 }
 
 // Real drives lock themselves (EBUSY) across processes; within one process two callers would still race.
@@ -92,7 +93,7 @@ export class CdrecordDrive implements Drive {
     } else {
       throw new InvalidDeviceError(`${options.address}: not a device path (/dev/srN) or stdio:/path`, { device: options.address });
     }
-    this.mediaMemory = new MediaMemory(options.mediaReuseMs ?? DEFAULT_MEDIA_REUSE_MS, Date.now, options.mediaRecheckMs ?? DEFAULT_MEDIA_RECHECK_MS);
+    this.mediaMemory = new MediaMemory(options.mediaReuseMs ?? DEFAULT_MEDIA_REUSE_MS, Date.now, options.mediaRecheck?.withinMs ?? DEFAULT_MEDIA_RECHECK_MS);
   }
 
   /**
@@ -232,7 +233,7 @@ export class CdrecordDrive implements Drive {
     return { reads: ['CD-ROM'], writes: [], canTestWrite: false, from: 'none' };
   }
 
-  /** The disc: from the target file/device for stdio, from `-minfo` (or wodim `-toc`/`-atip`) for real drives (kept a while: `mediaReuseMs`, `mediaRecheckMs`). */
+  /** The disc: from the target file/device for stdio, from `-minfo` (or wodim `-toc`/`-atip`) for real drives (kept a while: `mediaReuseMs`, `mediaRecheck`). */
   async media(signal?: AbortSignal): Promise<MediaStatus> {
     if (this.kind === 'stdio') return stdioMediaStatus(this.target, this.address);
     return this.mediaMemory.get(async () => {
@@ -244,7 +245,7 @@ export class CdrecordDrive implements Drive {
       } catch (err) {
         throw await this.unanswered(err, signal);
       }
-    }, unitReadyRecheck(this.target, this.env, (command) => this.run(command, signal)));
+    }, deviceRecheck(this.target, this.options.mediaRecheck));
   }
 
   /**

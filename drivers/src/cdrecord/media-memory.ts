@@ -8,8 +8,8 @@
  *
  * An idle drive is looked at every second or so. Past `maxAgeMs`, and up to
  * `recheckWithinMs` after it was asked, an answer is kept when a cheap
- * recheck (see media-recheck.ts: TEST UNIT READY and the kernel's media
- * change count) says it still holds; it is then shared for `maxAgeMs` again.
+ * recheck (see media-recheck.ts: the kernel's media change count) says it
+ * still holds; it is then shared for `maxAgeMs` again.
  * Otherwise, and always once it is older than `recheckWithinMs`, the drive
  * is asked in full.
  *

@@ -1,60 +1,41 @@
 /**
- * Whether a real drive's remembered media answer still holds, without the
- * full `-minfo` query. An idle tower drive is looked at every second or so;
- * `-minfo` (bus scan, grab, disc structures: a dozen SCSI commands) costs
- * each look about as much CPU as a small burn, while the disc almost never
- * changes between two looks. So an answer is kept (see `MediaMemory`) as long
- * as two cheap signals agree it still describes the disc:
+ * Whether a real drive's remembered media answer still holds, without asking
+ * the drive in full. An idle tower drive is looked at every second or so;
+ * `-minfo` (a program start, bus scan, grab, a dozen SCSI commands) costs
+ * each look about a second of CPU on a slow host, while the disc almost never
+ * changes between two looks. So a disc answer is kept (see `MediaMemory`)
+ * while Linux's count of the disk's media changes (`/sys/class/block/srN/
+ * diskseq`, since 5.15) stays what it was before the answer was asked.
  *
- * - TEST UNIT READY (`sg_turs -vv /dev/srN`): GOOD for an answer with a disc,
- *   NOT READY / MEDIUM NOT PRESENT (2/3A/xx) for an answer without one.
- *   Anything else (a UNIT ATTENTION such as 6/28/00 "medium may have
- *   changed", becoming ready, the drive gone, no answer) asks the drive in
- *   full.
- * - Linux's media change count of the disk (`/sys/class/block/srN/diskseq`,
- *   since 5.15), read before the full query and again after the unit-ready
- *   check: opening /dev/srN makes the kernel ask the drive for media events
- *   and test it (taking any UNIT ATTENTION itself), and it counts every
- *   change it sees there, whoever opened the device. A count that moved means
- *   the disc changed since the answer, even when the unit is ready again.
+ * The kernel counts a change when the device is opened: it asks the drive for
+ * media events (GET EVENT STATUS NOTIFICATION) and tests it (TEST UNIT READY,
+ * taking a UNIT ATTENTION such as 6/28/00 "medium may have changed" itself),
+ * and a disc that came, went or was swapped moves the count, whoever opened
+ * the device. So the recheck opens the device node itself, read-only and
+ * non-blocking as `sg_turs` does (no disc needed, no tray pulled in), and
+ * starts no program: on the rig's guest a program start alone costs about as
+ * much CPU as `-minfo` (`sg_turs` 0.4-0.8 s, `-minfo` 1.1 s).
  *
- * What neither can see, a disc swapped between two looks by a changer that
- * reports nothing (tgt's `online=0/1` posts no UNIT ATTENTION), is caught by
- * the answer's age bound (`CdrecordDriveOptions.mediaRecheckMs`); whatever
+ * Asked in full as before: an answer of no disc (an empty drive is waiting
+ * for a disc, and an answer taken while one was loading must not stand), a
+ * device that does not open, a kernel without the count, and every answer
+ * older than the bound (`withinMs`), which also catches a disc swapped by a
+ * changer that reports nothing (tgt's `online=0/1` posts no unit attention
+ * and, with nobody opening the device in between, leaves no trace). Whatever
  * this drive object does to the disc forgets the answer at once.
  */
-import { readFile, realpath } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { MediaStatus } from '../drive-contract.js';
-import { CancelledError } from '../errors.js';
-import { formatSense, parseSgSense } from '../parse/scsi-sense.js';
-import type { ToolRun } from '../tool-process.js';
-import type { ToolCommand } from './burn-args.js';
 import type { MediaRecheck } from './media-memory.js';
-import { findOnPath } from './tool-locator.js';
-import { unitReadyCommand } from './unit-presence.js';
 
-const TEST_UNIT_READY = 0x00;
-const SENSE_KEY_NOT_READY = 0x2;
-const SENSE_KEY_UNIT_ATTENTION = 0x6;
-/** ASC 3Ah: MEDIUM NOT PRESENT (any ASCQ: tray closed, tray open, loadable). */
-const ASC_MEDIUM_NOT_PRESENT = 0x3a;
-
-/** What one TEST UNIT READY said, as far as a remembered media answer cares. */
-export type UnitReadiness =
-  | { readonly kind: 'ready' }
-  | { readonly kind: 'no-medium' }
-  | { readonly kind: 'attention'; readonly sense: string }
-  | { readonly kind: 'other'; readonly why: string };
-
-/** Classify an `sg_turs -vv` run (its raw sense data; exit status 0 is GOOD). */
-export function unitReadiness(run: ToolRun): UnitReadiness {
-  if (run.exitCode === 0) return { kind: 'ready' };
-  const sense = parseSgSense(`${run.stdout}\n${run.stderr}`, TEST_UNIT_READY);
-  if (sense === null) return { kind: 'other', why: `${run.program} exit ${run.exitCode ?? run.signal} without sense data` };
-  if (sense.senseKey === SENSE_KEY_NOT_READY && sense.asc === ASC_MEDIUM_NOT_PRESENT) return { kind: 'no-medium' };
-  if (sense.senseKey === SENSE_KEY_UNIT_ATTENTION) return { kind: 'attention', sense: `${formatSense(sense)} ${sense.description}` };
-  return { kind: 'other', why: `sense ${formatSense(sense)} ${sense.description}` };
+/** How a real drive's media answers are rechecked (`CdrecordDriveOptions.mediaRecheck`). */
+export interface MediaRecheckOptions {
+  /** Up to how old (ms since the drive was asked in full) an answer may be kept by rechecks; default 60000, 0 never. */
+  readonly withinMs?: number;
+  /** Where sysfs lists block devices (tests); default `/sys/class/block`. */
+  readonly sysClassBlock?: string;
 }
 
 /** The verdict on a remembered answer: keep it, or ask the drive in full (and why). */
@@ -64,30 +45,21 @@ export type RecheckVerdict = { readonly holds: true } | { readonly holds: false;
 export interface RecheckInput {
   /** The remembered answer. */
   readonly remembered: MediaStatus;
-  /** The unit-ready check's run; null when it could not run. */
-  readonly unitReady: ToolRun | null;
+  /** Whether the device node opened (the kernel then looked for media changes). */
+  readonly opened: boolean;
   /** The kernel's media change count before the remembered answer was asked; null when unknown. */
   readonly seqThen: string | null;
-  /** The count after the unit-ready check; null when unknown. */
+  /** The count after the open; null when unknown. */
   readonly seqNow: string | null;
 }
 
 /** Does the remembered answer still describe the disc? Pure. */
 export function recheckVerdict(input: RecheckInput): RecheckVerdict {
-  if (input.unitReady === null) return { holds: false, why: 'no TEST UNIT READY answer' };
-  if (input.seqThen !== input.seqNow) return { holds: false, why: `the kernel counted a media change (diskseq ${input.seqThen ?? '?'} -> ${input.seqNow ?? '?'})` };
-  const readiness = unitReadiness(input.unitReady);
-  const hasDisc = input.remembered.status !== 'none';
-  switch (readiness.kind) {
-    case 'ready':
-      return hasDisc ? { holds: true } : { holds: false, why: 'the unit is ready: a disc is in' };
-    case 'no-medium':
-      return hasDisc ? { holds: false, why: 'medium not present: the disc is out' } : { holds: true };
-    case 'attention':
-      return { holds: false, why: `unit attention ${readiness.sense}` };
-    case 'other':
-      return { holds: false, why: readiness.why };
-  }
+  if (input.remembered.status === 'none') return { holds: false, why: 'no disc: an empty drive is asked in full' };
+  if (!input.opened) return { holds: false, why: 'the device did not open' };
+  if (input.seqThen === null || input.seqNow === null) return { holds: false, why: 'no media change count (diskseq)' };
+  if (input.seqThen !== input.seqNow) return { holds: false, why: `the kernel counted a media change (diskseq ${input.seqThen} -> ${input.seqNow})` };
+  return { holds: true };
 }
 
 /**
@@ -103,35 +75,35 @@ export async function readDiskSeq(device: string, sysClassBlock = '/sys/class/bl
   return /^\d+$/.test(seq) ? seq : null;
 }
 
-/** Whether sg_turs is on a PATH, looked up once per PATH. */
-const unitReadyInstalled = new Map<string, Promise<boolean>>();
+/** Open and close a device node read-only without waiting for a disc (O_NONBLOCK); false when it does not open. */
+export async function openAndClose(device: string): Promise<boolean> {
+  try {
+    const handle = await open(device, constants.O_RDONLY | constants.O_NONBLOCK);
+    await handle.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
- * The recheck of a real drive at `device`: its media change count as the
- * mark; TEST UNIT READY through `run` (when sg3-utils' `sg_turs` is on the
- * tools' PATH), then the count again, for the verdict. A cancel of the check
- * is the caller's; any other failure of it only means asking in full.
+ * The recheck of a real drive at `device`. Its mark: the media change count
+ * after an open, so a change nobody had opened the device since is counted
+ * before the full query rather than by the query's own open (which would
+ * make the next recheck ask in full again). The recheck: an open, the count
+ * again, the verdict.
  */
-export function unitReadyRecheck(device: string, env: NodeJS.ProcessEnv, run: (command: ToolCommand) => Promise<ToolRun>): MediaRecheck {
+export function deviceRecheck(device: string, options: MediaRecheckOptions = {}): MediaRecheck {
   return {
-    mark: () => readDiskSeq(device),
+    mark: async () => {
+      await openAndClose(device);
+      return readDiskSeq(device, options.sysClassBlock);
+    },
     holds: async (remembered, mark) => {
-      const key = env.PATH ?? '';
-      let installed = unitReadyInstalled.get(key);
-      if (installed === undefined) {
-        installed = findOnPath('sg_turs', env).then((found) => found !== null);
-        unitReadyInstalled.set(key, installed);
-      }
-      if (!(await installed)) return false;
-      let unitReady: ToolRun | null = null;
-      try {
-        unitReady = await run(unitReadyCommand(device));
-      } catch (err) {
-        if (err instanceof CancelledError) throw err;
-      }
-      // After the check: its open of the device had the kernel look for media changes.
-      const seqNow = await readDiskSeq(device);
-      return recheckVerdict({ remembered, unitReady, seqThen: mark, seqNow }).holds;
+      if (remembered.status === 'none') return false;
+      const opened = await openAndClose(device);
+      const seqNow = await readDiskSeq(device, options.sysClassBlock);
+      return recheckVerdict({ remembered, opened, seqThen: mark, seqNow }).holds;
     },
   };
 }

@@ -1,78 +1,46 @@
 /**
  * An idle real drive's look at its disc: past the short sharing window, a
- * remembered `-minfo` answer is kept while TEST UNIT READY agrees with it and
- * the kernel's media change count (diskseq) has not moved; anything else asks
- * the drive in full. TEST UNIT READY answers are the tgt captures
- * (`tgt-sg-turs-*.txt`, from the rig's guest).
+ * remembered `-minfo` answer of a disc is kept while the kernel's media
+ * change count (diskseq, counted when the device is opened) stays what it was
+ * before the answer was asked; anything else asks the drive in full, as
+ * before. The drives here are files under /dev/shm with a sysfs of their own.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CdrecordDrive } from '../../src/cdrecord/cdrecord-drive.js';
 import { MediaMemory } from '../../src/cdrecord/media-memory.js';
 import type { MediaRecheck } from '../../src/cdrecord/media-memory.js';
-import { readDiskSeq, recheckVerdict, unitReadiness } from '../../src/cdrecord/media-recheck.js';
+import { deviceRecheck, openAndClose, readDiskSeq, recheckVerdict } from '../../src/cdrecord/media-recheck.js';
 import type { MediaStatus } from '../../src/drive-contract.js';
 import type { ToolRun } from '../../src/tool-process.js';
 import { fakeSpawner } from '../support/fake-spawner.js';
 import type { FakeReply } from '../support/fake-spawner.js';
 import { loadStreams } from '../support/load-sample.js';
 
-const READY = loadStreams('tgt-sg-turs-ready.txt');
-const NO_DISC = loadStreams('tgt-sg-turs-no-disc.txt');
-const ATTENTION = loadStreams('tgt-sg-turs-unit-attention.txt');
-const GONE = loadStreams('tgt-sg-turs-lun-deleted.txt');
-
 const blank: MediaStatus = { status: 'blank', type: 'DVD+R', rewritable: false, capacitySectors: 2295104, usedSectors: 0, freeSectors: 2295104 };
 const burned: MediaStatus = { status: 'complete', type: 'DVD-ROM', rewritable: false, capacitySectors: 2048, usedSectors: 2048, freeSectors: 0 };
 const none: MediaStatus = { status: 'none', type: null, rewritable: false, capacitySectors: 0, usedSectors: 0, freeSectors: 0 };
 
-describe('TEST UNIT READY as the media memory reads it', () => {
-  it('GOOD is ready, 2/3A/00 no medium, sense key 6 a unit attention, the rest something else', () => {
-    expect(unitReadiness(READY)).toEqual({ kind: 'ready' });
-    expect(unitReadiness(NO_DISC)).toEqual({ kind: 'no-medium' });
-    expect(unitReadiness(ATTENTION)).toEqual({ kind: 'attention', sense: '6/3F/0E Unit attention, reported luns data has changed' });
-    expect(unitReadiness(GONE)).toEqual({ kind: 'other', why: 'sense 5/25/00 Illegal request, logical unit not supported' });
-  });
-
-  it('a failed run without sense data is something else, not ready', () => {
-    const failed: ToolRun = { ...READY, exitCode: 15, stderr: 'sg_turs: failed to open /dev/sr9: No such file or directory\n' };
-    expect(unitReadiness(failed)).toEqual({ kind: 'other', why: 'sg_turs exit 15 without sense data' });
-  });
-});
-
 describe('recheckVerdict', () => {
-  const verdict = (remembered: MediaStatus, unitReady: ToolRun | null, seqThen: string | null = '7', seqNow: string | null = '7'): boolean =>
-    recheckVerdict({ remembered, unitReady, seqThen, seqNow }).holds;
+  const holds = (remembered: MediaStatus, opened: boolean, seqThen: string | null, seqNow: string | null): boolean =>
+    recheckVerdict({ remembered, opened, seqThen, seqNow }).holds;
 
-  it('keeps a disc while the unit is ready, and no disc while the medium is not present', () => {
-    expect(verdict(blank, READY)).toBe(true);
-    expect(verdict(burned, READY)).toBe(true);
-    expect(verdict(none, NO_DISC)).toBe(true);
+  it('keeps a disc answer while the count stays', () => {
+    expect(holds(blank, true, '7', '7')).toBe(true);
+    expect(holds(burned, true, '7', '7')).toBe(true);
   });
 
-  it('asks again when TEST UNIT READY contradicts the answer', () => {
-    expect(verdict(blank, NO_DISC)).toBe(false);
-    expect(verdict(none, READY)).toBe(false);
+  it('asks again when the kernel counted a media change', () => {
+    expect(recheckVerdict({ remembered: blank, opened: true, seqThen: '7', seqNow: '9' })).toEqual({ holds: false, why: 'the kernel counted a media change (diskseq 7 -> 9)' });
   });
 
-  it('asks again on a unit attention, a drive gone, or no answer at all', () => {
-    expect(recheckVerdict({ remembered: blank, unitReady: ATTENTION, seqThen: '7', seqNow: '7' })).toEqual({ holds: false, why: 'unit attention 6/3F/0E Unit attention, reported luns data has changed' });
-    expect(verdict(none, ATTENTION)).toBe(false);
-    expect(verdict(blank, GONE)).toBe(false);
-    expect(verdict(none, GONE)).toBe(false);
-    expect(verdict(blank, null)).toBe(false);
-  });
-
-  it('asks again when the kernel counted a media change, even with the unit ready again', () => {
-    expect(recheckVerdict({ remembered: blank, unitReady: READY, seqThen: '7', seqNow: '9' })).toEqual({ holds: false, why: 'the kernel counted a media change (diskseq 7 -> 9)' });
-    expect(verdict(blank, READY, null, '9')).toBe(false);
-    expect(verdict(blank, READY, '7', null)).toBe(false);
-  });
-
-  it('without a count (an older kernel) TEST UNIT READY alone decides', () => {
-    expect(verdict(blank, READY, null, null)).toBe(true);
-    expect(verdict(blank, NO_DISC, null, null)).toBe(false);
+  it('asks again without a count, when the device did not open, and always for no disc', () => {
+    expect(holds(blank, true, null, null)).toBe(false);
+    expect(holds(blank, true, '7', null)).toBe(false);
+    expect(holds(blank, true, null, '7')).toBe(false);
+    expect(holds(blank, false, '7', '7')).toBe(false);
+    expect(recheckVerdict({ remembered: none, opened: true, seqThen: '7', seqNow: '7' })).toEqual({ holds: false, why: 'no disc: an empty drive is asked in full' });
   });
 });
 
@@ -93,6 +61,27 @@ describe('readDiskSeq', () => {
     expect(await readDiskSeq(path.join(dir, 'sr7'), sys)).toBeNull();
     expect(await readDiskSeq(path.join(dir, 'sr8'), sys)).toBeNull();
     expect(await readDiskSeq('/tmp/not-a-device', sys)).toBeNull();
+  });
+
+  it('openAndClose opens a node without waiting for a disc; false when it does not open', async () => {
+    writeFileSync(path.join(dir, 'sr9'), '');
+    expect(await openAndClose(path.join(dir, 'sr9'))).toBe(true);
+    expect(await openAndClose(path.join(dir, 'gone'))).toBe(false);
+  });
+
+  it('deviceRecheck marks with the count and keeps a disc answer only while it stays', async () => {
+    const sys = path.join(dir, 'sys2');
+    writeFileSync(path.join(dir, 'sr5'), '');
+    mkdirSync(path.join(sys, 'sr5'), { recursive: true });
+    writeFileSync(path.join(sys, 'sr5', 'diskseq'), '11\n');
+    const recheck = deviceRecheck(path.join(dir, 'sr5'), { sysClassBlock: sys });
+    const mark = await recheck.mark();
+    expect(mark).toBe('11');
+    expect(await recheck.holds(blank, mark)).toBe(true);
+    expect(await recheck.holds(none, mark)).toBe(false);
+    writeFileSync(path.join(sys, 'sr5', 'diskseq'), '12\n');
+    expect(await recheck.holds(blank, mark)).toBe(false);
+    expect(await deviceRecheck(path.join(dir, 'sr6'), { sysClassBlock: sys }).holds(blank, '11')).toBe(false);
   });
 });
 
@@ -200,85 +189,89 @@ describe('MediaMemory with a recheck', () => {
 
 describe('a real drive looked at while idle', () => {
   let dir: string;
-  let toolDir: string;
+  let sys: string;
   beforeAll(() => {
     dir = mkdtempSync('/dev/shm/tower-idle-look-');
-    // findOnPath looks for sg_turs on PATH; the fake spawner runs nothing.
-    toolDir = path.join(dir, 'bin');
-    mkdirSync(toolDir);
-    writeFileSync(path.join(toolDir, 'sg_turs'), '#!/bin/sh\nexit 99\n');
-    chmodSync(path.join(toolDir, 'sg_turs'), 0o755);
+    sys = path.join(dir, 'sys');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const reply = (run: ToolRun): FakeReply => ({ stdout: run.stdout, stderr: run.stderr, exitCode: run.exitCode ?? 0 });
   const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  let n = 0;
 
-  function recorder(withUnitReady = true) {
-    const target = path.join(dir, `sr-${Math.random().toString(36).slice(2)}`);
+  /** A recorder at `<dir>/srN` whose kernel count is `<sys>/srN/diskseq` (none when `seq` is null). */
+  function recorder(options: { seq?: string | null; withinMs?: number } = {}) {
+    const name = `sr${n++}`;
+    const target = path.join(dir, name);
     writeFileSync(target, '');
-    const drive = { minfo: 'tgt-cdrskin-minfo-blank-dvdplusr.txt', turs: READY };
+    mkdirSync(path.join(sys, name), { recursive: true });
+    const setSeq = (seq: string): void => writeFileSync(path.join(sys, name, 'diskseq'), `${seq}\n`);
+    if (options.seq !== null) setSeq(options.seq ?? '5');
+    const disc = { minfo: 'tgt-cdrskin-minfo-blank-dvdplusr.txt' };
     const fake = fakeSpawner((call) => {
-      if (call.args.includes('-minfo')) return reply(loadStreams(drive.minfo));
-      if (call.program === 'sg_turs') return reply(drive.turs);
+      if (call.args.includes('-minfo')) return reply(loadStreams(disc.minfo));
       return { stderr: `unexpected ${call.program} ${call.args.join(' ')}\n`, exitCode: 99 };
     });
     const cd = new CdrecordDrive({
       address: target,
       burner: 'cdrskin',
       spawner: fake.spawner,
-      env: { PATH: withUnitReady ? toolDir : path.join(dir, 'nothing-here') },
+      env: { PATH: path.join(dir, 'no-tools') },
       mediaReuseMs: 1,
+      mediaRecheck: { sysClassBlock: sys, ...(options.withinMs === undefined ? {} : { withinMs: options.withinMs }) },
     });
-    const runs = (): string[] => fake.calls.map((c) => (c.program === 'sg_turs' ? 'turs' : c.args.includes('-minfo') ? 'minfo' : c.program));
-    return { cd, drive, runs, calls: fake.calls, target };
+    const runs = (): string[] => fake.calls.map((c) => (c.args.includes('-minfo') ? 'minfo' : c.args.join(' ')));
+    const look = async (): Promise<MediaStatus> => {
+      await pause(5);
+      return cd.media();
+    };
+    return { cd, disc, runs, setSeq, look };
   }
 
-  it('a blank stays a blank on TEST UNIT READY alone; the disc taken out is seen at the next look', async () => {
-    const { cd, drive, runs, calls, target } = recorder();
+  it('a blank stays a blank while the count stays, with no tool run; a counted change asks in full', async () => {
+    const { cd, runs, setSeq, look } = recorder();
     expect(await cd.media()).toMatchObject({ status: 'blank', type: 'DVD+R' });
-    await pause(5);
-    expect(await cd.media()).toMatchObject({ status: 'blank', type: 'DVD+R' });
-    await pause(5);
-    await cd.media();
-    expect(runs()).toEqual(['minfo', 'turs', 'turs']);
-    expect(calls[1]?.args).toEqual(['-vv', target]);
-    drive.turs = NO_DISC;
-    drive.minfo = 'tgt-cdrskin-minfo-disc-pulled.txt';
-    await pause(5);
-    expect((await cd.media()).status).toBe('none');
-    expect(runs()).toEqual(['minfo', 'turs', 'turs', 'turs', 'minfo']);
-    // No disc, and still none: nothing but TEST UNIT READY.
-    await pause(5);
-    expect((await cd.media()).status).toBe('none');
-    expect(runs().slice(5)).toEqual(['turs']);
+    for (let i = 0; i < 3; i++) expect(await look()).toMatchObject({ status: 'blank', type: 'DVD+R' });
+    expect(runs()).toEqual(['minfo']);
+    setSeq('8');
+    await look();
+    expect(runs()).toEqual(['minfo', 'minfo']);
+    await look();
+    expect(runs()).toEqual(['minfo', 'minfo']);
   });
 
-  it('a unit attention asks in full', async () => {
-    const { cd, drive, runs } = recorder();
-    await cd.media();
-    drive.turs = ATTENTION;
-    await pause(5);
-    await cd.media();
-    expect(runs()).toEqual(['minfo', 'turs', 'minfo']);
-  });
-
-  it('without sg_turs installed every look past the window is a full query, as before', async () => {
-    const { cd, runs } = recorder(false);
-    await cd.media();
-    await pause(5);
-    await cd.media();
-    await pause(5);
-    await cd.media();
+  it('no disc is asked in full at every look, and the disc put in is seen at once', async () => {
+    const { disc, runs, look } = recorder();
+    disc.minfo = 'tgt-cdrskin-minfo-disc-pulled.txt';
+    expect((await look()).status).toBe('none');
+    expect((await look()).status).toBe('none');
+    disc.minfo = 'tgt-cdrskin-minfo-blank-dvdplusr.txt';
+    expect((await look()).status).toBe('blank');
     expect(runs()).toEqual(['minfo', 'minfo', 'minfo']);
   });
 
+  it('without a media change count every look past the window is a full query, as before', async () => {
+    const { runs, look } = recorder({ seq: null });
+    for (let i = 0; i < 3; i++) await look();
+    expect(runs()).toEqual(['minfo', 'minfo', 'minfo']);
+  });
+
+  it('an answer older than withinMs is asked again, count or not', async () => {
+    const { runs, look } = recorder({ withinMs: 40 });
+    await look();
+    await look();
+    expect(runs()).toEqual(['minfo']);
+    await pause(50);
+    await look();
+    expect(runs()).toEqual(['minfo', 'minfo']);
+  });
+
   it('an eject through the drive forgets the answer: the next look asks in full', async () => {
-    const { cd, runs } = recorder();
-    await cd.media();
+    const { cd, runs, look } = recorder();
+    await look();
     await cd.eject().catch(() => undefined);
-    await pause(5);
-    await cd.media();
-    expect(runs().filter((r) => r !== 'eject' && r !== 'cdrskin')).toEqual(['minfo', 'minfo']);
+    await look();
+    expect(runs().filter((r) => r === 'minfo')).toEqual(['minfo', 'minfo']);
   });
 });
