@@ -240,8 +240,8 @@ describe('burn', () => {
     const err = await burning.catch((e: unknown) => e);
     const latency = performance.now() - abortedAt;
     expect(err).toBeInstanceOf(CancelledError);
-    // The lead-in lasts 6 s at this time scale: a cancel that waited for it would take seconds.
-    expect(latency).toBeLessThan(1_000);
+    // The lead-in lasts 6 s at this time scale: a cancel that waited for it would take that long.
+    expect(latency).toBeLessThan(3_000);
     expect((await d.media()).status).toBe('blank');
     expect(d.busy).toBeNull();
   });
