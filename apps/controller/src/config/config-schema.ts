@@ -87,8 +87,10 @@ export const ConfigFileSchema = Type.Object({
     agentTimeoutMs: Type.Optional(PositiveMs),
     /** BullMQ backoff between attempts of one copy. Default 5000. */
     retryBackoffMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
-    /** On the first start of a simulated-only tower, a run of this many copies of the sample image (0: none). Default 16. */
+    /** On the first start of a simulated-only tower, a run of this many copies of the sample image (0: none). Default 40. */
     demoRunCopies: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
+    /** How many demo runs may follow the first, each when the last ends while no operator has acted (0: only the first). Default 1000. */
+    demoRunRepeats: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
   }, Strict)),
   agent: Type.Optional(Type.Object({
     id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' })),

@@ -110,6 +110,7 @@ export function resolveConfig(
       agentTimeoutMs: file.controller?.agentTimeoutMs ?? 10_000,
       retryBackoffMs: file.controller?.retryBackoffMs ?? 5000,
       demoRunCopies: file.controller?.demoRunCopies ?? 40,
+      demoRunRepeats: file.controller?.demoRunRepeats ?? 1000,
     },
     agent: {
       id: agentId,

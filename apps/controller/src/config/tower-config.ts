@@ -63,6 +63,8 @@ export interface TowerConfig {
     readonly agentTimeoutMs: number;
     readonly retryBackoffMs: number;
     readonly demoRunCopies: number;
+    /** How many demo runs may follow the first, each started when the last ends while no operator has acted. */
+    readonly demoRunRepeats: number;
   };
   readonly agent: {
     readonly id: string;

@@ -51,6 +51,8 @@ export interface RunningController {
   readonly firstStart: FirstStart;
   /** Create a run through the API as the given operator token; resolves with the run id. */
   createRunAs(token: string, body: Record<string, unknown>): Promise<string>;
+  /** One API request as the given token, without the network: its status and body. */
+  requestAs(token: string, method: 'GET' | 'POST', url: string, body?: unknown): Promise<{ statusCode: number; body: string }>;
   /** Stop listening, close the feed, the planner and the connections. */
   close(): Promise<void>;
 }
@@ -134,6 +136,12 @@ export async function startController(o: ControllerStartOptions): Promise<Runnin
         });
         if (res.statusCode !== 201) throw new Error(`creating the run failed (${res.statusCode}): ${res.body.slice(0, 300)}`);
         return (JSON.parse(res.body) as { id: string }).id;
+      },
+      async requestAs(token, method, url, body) {
+        const res = await app.fastify.inject({
+          method, url, headers: { authorization: `Bearer ${token}` }, ...(body === undefined ? {} : { payload: body as Record<string, unknown> }),
+        });
+        return { statusCode: res.statusCode, body: res.body };
       },
       close: closeAll,
     };

@@ -27,6 +27,7 @@ import { ensureTokens } from '../config/token-store.js';
 import type { TokenSet } from '../config/token-store.js';
 import { ImageLibrary } from '../library/index.js';
 import { startController } from './controller-process.js';
+import { DemoRuns } from './demo-runs.js';
 import { startProcessMetrics } from './process-metrics.js';
 import type { RunningController } from './controller-process.js';
 
@@ -115,7 +116,8 @@ export async function runStart(config: TowerConfig, io: ProcessIo): Promise<void
     io.out(`tower: agent ${config.agent.id} with ${agent.driveIds.length} ${simulated ? 'simulated ' : ''}drive(s)`);
     printTokens(tokens, io);
     printPairing(controller.url, io);
-    await maybeDemoRun(config, controller, tokens, simulated, io);
+    const demo = await maybeDemoRuns(config, controller, tokens, simulated, io);
+    if (demo !== null) await stack.add(demo);
     io.out('tower: press Ctrl-C to stop');
     await untilAborted(io.signal);
     io.log('stopping…');
@@ -146,17 +148,26 @@ async function startAgent(config: TowerConfig, redisUrl: string, drives: AgentDr
   return agent;
 }
 
-/** First start of a simulated-only tower: duplicate the sample image so a new user sees a run happen. */
-async function maybeDemoRun(config: TowerConfig, controller: RunningController, tokens: TokenSet, simulated: boolean, io: ProcessIo): Promise<void> {
+/**
+ * First start of a simulated-only tower: duplicate the sample image so a new
+ * user sees a run happen, and again each time it ends until an operator acts
+ * (see demo-runs.ts). Null when there is no demo.
+ */
+async function maybeDemoRuns(config: TowerConfig, controller: RunningController, tokens: TokenSet, simulated: boolean, io: ProcessIo): Promise<DemoRuns | null> {
   const sample = controller.firstStart.sample;
   const copies = config.controller.demoRunCopies;
   const operator = tokens.tokens.find((t) => t.role === 'operator');
-  if (sample === null || !simulated || copies === 0 || operator === undefined) return;
+  if (sample === null || !simulated || copies === 0 || operator === undefined) return null;
+  const demo = new DemoRuns({
+    api: (method, url, body) => controller.requestAs(operator.token, method, url, body),
+    image: sample, copies, repeats: config.controller.demoRunRepeats, out: io.out, log: io.log,
+  });
   try {
-    const id = await controller.createRunAs(operator.token, { imageId: sample.id, copies, verify: 'all', label: 'Demo: the sample image' });
-    io.out(`tower: demo run ${id}: ${copies} verified copies of "${sample.name}" on the simulated tower`);
+    await demo.start();
+    return demo;
   } catch (err) {
     io.log(`the demo run could not be created: ${(err as Error).message}`);
+    return null;
   }
 }
 
