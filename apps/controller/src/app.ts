@@ -30,6 +30,7 @@ import { registerHistoryRoutes } from './api/routes/history-routes.js';
 import { registerImageRoutes } from './api/routes/image-routes.js';
 import { registerMasterRoutes } from './api/routes/master-routes.js';
 import { registerRunRoutes } from './api/routes/run-routes.js';
+import { registerIdPrefixes } from './api/id-prefixes.js';
 import { registerScreenRoutes } from './api/routes/screen-routes.js';
 import { registerSystemRoutes } from './api/routes/system-routes.js';
 import { createFeed } from './feed/feed-server.js';
@@ -104,6 +105,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   registerIdempotency(fastify, {
     redis: deps.redis, keys: services.keys, guard: services.redisGuard, ...(deps.idempotencyTtlMs === undefined ? {} : { ttlMs: deps.idempotencyTtlMs }),
   });
+  // Short ids (a unique prefix) on the run and image routes, after authentication.
+  registerIdPrefixes(fastify, services);
   registerSystemRoutes(fastify, services);
   registerDriveRoutes(fastify, services);
   registerImageRoutes(fastify, services);
