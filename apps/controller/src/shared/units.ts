@@ -101,11 +101,11 @@ export function formatBytesPerSecond(bytesPerSecond: number | null | undefined, 
   return isNum(bytesPerSecond) ? formatMBps(bytesPerSecond / 1e6, options) : UNKNOWN;
 }
 
-/** A write or read speed as a multiple of the media's base speed: `4.5×`, `16×`. */
+/** A write or read speed as a multiple of the media's base speed: `4.5×`, `8×`, `16×` (a tenth below 10×, none when whole). */
 export function formatSpeedX(x: number | null | undefined, options?: UnitOptions): string {
   if (!isNum(x) || x < 0) return UNKNOWN;
-  if (x === 0) return '0×';
-  return `${decimal(x, x < 10 && Number(x.toFixed(1)) < 10 ? 1 : 0, options)}×`;
+  const tenths = Number(x.toFixed(1));
+  return `${decimal(x, tenths < 10 && !Number.isInteger(tenths) ? 1 : 0, options)}×`;
 }
 
 /** Throughput: `42 discs/h`, `3.5 discs/h` (short: `42`, `3.5`). */

@@ -134,6 +134,8 @@ export const RunView = Type.Object({
   copies: Type.Integer(), status: RunStatusName,
   statusReason: Nullable(Type.String()), verify: Type.String(), priority: Type.Integer(), passed: Type.Integer(), failed: Type.Integer(),
   inProgress: Type.Integer(), remaining: Type.Integer(), surplus: Type.Integer(), cancelled: Type.Integer(), interrupted: Type.Integer(),
+  /** The write speed the run asked for, in x; absent: each drive's maximum. */
+  speed: Type.Optional(Type.Number()),
   /** Good discs per hour since the run started. */
   discsPerHour: Nullable(Type.Number()),
   etaSeconds: Nullable(Type.Number()), createdAt: Type.Number(), completedAt: Nullable(Type.Number()),

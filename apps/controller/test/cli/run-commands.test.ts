@@ -112,6 +112,12 @@ describe('tower run: requests and answers', () => {
     expect(JSON.parse(result.stdout)).toEqual({ ok: false, error: { message: 'no run r-x [NOT_FOUND]' } });
   });
 
+  it('runs show says the speed the run asked for, or that each drive burns at its maximum', async () => {
+    const { fetch } = fakeFetch((req) => json(200, makeRun(req.url.pathname.endsWith('/slow') ? { id: 'slow', speed: 8 } : { id: 'fast' })));
+    expect((await runCli(['runs', 'show', 'slow'], { fetch })).stdout).toMatch(/^Speed:\s+8×$/m);
+    expect((await runCli(['runs', 'show', 'fast'], { fetch })).stdout).toMatch(/^Speed:\s+each drive’s maximum$/m);
+  });
+
   it('pause, resume and cancel post to the run', async () => {
     const { fetch, sent } = fakeFetch(() => json(200, makeRun({ status: 'paused' })));
     for (const action of ['pause', 'resume', 'cancel']) {

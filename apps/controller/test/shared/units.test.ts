@@ -45,6 +45,8 @@ describe('speeds, rates and percentages', () => {
     expect(formatSpeedX(null)).toBe(UNKNOWN);
     expect(formatSpeedX(0)).toBe('0×');
     expect(formatSpeedX(4.46, GB)).toBe('4.5×');
+    expect(formatSpeedX(8, GB)).toBe('8×');
+    expect(formatSpeedX(7.96, GB)).toBe('8×');
     expect(formatSpeedX(9.96, GB)).toBe('10×');
     expect(formatSpeedX(16.2, GB)).toBe('16×');
     expect(formatSpeedX(4.46, DE)).toBe('4,5×');

@@ -5,7 +5,7 @@ import { useRef, useState } from 'react';
 import { apiRequest, describeError } from '../lib/api';
 import { useAuth } from '../lib/auth';
 import type { CancelRunRequest, RunView } from '../lib/contract';
-import { formatDateTime, formatEta, formatRate } from '../lib/units';
+import { formatDateTime, formatEta, formatRate, formatSpeedX } from '../lib/units';
 import { useLiveActions } from '../lib/live';
 import { RUN_STATUS_LABEL, isRunFinished } from '../lib/states';
 import { ErrorBox } from './ErrorBox';
@@ -24,13 +24,23 @@ export function RunProgress({ run }: { readonly run: RunView }): ReactNode {
   );
 }
 
+/** What the fourth count is called: copies still to do, or, once the run is over, copies it did not make. */
+export function remainingLabel(run: Pick<RunView, 'status' | 'remaining'>): string {
+  return isRunFinished(run.status) && run.remaining > 0 ? 'Not made' : 'To do';
+}
+
+/** The speed the run asked for, or that each drive burns at its maximum. */
+export function speedWords(run: Pick<RunView, 'speed'>): string {
+  return run.speed === undefined ? 'drive maximum' : formatSpeedX(run.speed);
+}
+
 export function RunCounts({ run }: { readonly run: RunView }): ReactNode {
   return (
     <dl className="run-counts">
       <div className="c-ok"><dt>Passed</dt><dd data-testid="run-passed">{run.passed}<small> / {run.copies}</small></dd></div>
       <div className="c-bad"><dt>Failed</dt><dd data-testid="run-failed">{run.failed}</dd></div>
       <div className="c-busy"><dt>Burning</dt><dd data-testid="run-inprogress">{run.inProgress}</dd></div>
-      <div><dt>To do</dt><dd data-testid="run-remaining">{run.remaining}</dd></div>
+      <div><dt>{remainingLabel(run)}</dt><dd data-testid="run-remaining">{run.remaining}</dd></div>
       <div><dt>Discs/h</dt><dd>{formatRate(run.discsPerHour, true)}</dd></div>
       <div><dt>ETA</dt><dd>{isRunFinished(run.status) ? '—' : formatEta(run.etaSeconds)}</dd></div>
     </dl>
@@ -66,7 +76,7 @@ export function RunCard({ run, controls }: { readonly run: RunView; readonly con
         <span className={`run-status status-${run.status}`} data-testid="run-status">{RUN_STATUS_LABEL[run.status]}</span>
       </header>
       <p className="run-meta">
-        {run.imageName} · {run.mediaClass.toUpperCase()} · verify {run.verify} · priority {run.priority}
+        {run.imageName} · {run.mediaClass.toUpperCase()} · <span data-testid="run-speed">speed {speedWords(run)}</span> · verify {run.verify} · priority {run.priority}
         {run.surplus > 0 ? ` · ${run.surplus} surplus` : ''}
         {run.interrupted > 0 ? ` · ${run.interrupted} interrupted` : ''}
         {run.cancelled > 0 ? ` · ${run.cancelled} cancelled` : ''}

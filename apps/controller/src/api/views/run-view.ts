@@ -44,6 +44,7 @@ export function toRunView(run: RunRecord, meta: RunMeta, now: number, imageName?
     surplus: c.surplus,
     cancelled: c.cancelled,
     interrupted: c.interrupted,
+    ...(run.speed === undefined ? {} : { speed: run.speed }),
     discsPerHour,
     etaSeconds,
     createdAt: run.createdAt,

@@ -29,6 +29,19 @@ function CreateRunForm({ images, imagesError }: { readonly images: readonly Imag
   const [dummyFirst, setDummyFirst] = useState(false);
   const [allDrives, setAllDrives] = useState(true);
   const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
+  /** Back to a blank form after a run is created, so the same run is not created twice by accident. */
+  const reset = (): void => {
+    setImageId('');
+    setCopies('10');
+    setVerify('all');
+    setNth('10');
+    setSpeed('');
+    setPriority('100');
+    setLabel('');
+    setDummyFirst(false);
+    setAllDrives(true);
+    setPicked(new Set());
+  };
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
@@ -60,6 +73,7 @@ function CreateRunForm({ images, imagesError }: { readonly images: readonly Imag
     try {
       const run = await apiRequest<RunView>(token, '/runs', { method: 'POST', body });
       putRun(run);
+      reset();
       setDone(`Run “${run.label ?? run.imageName}” created: ${run.copies} copies.`);
     } catch (err) {
       setError(`Could not create the run: ${describeError(err)}`);
