@@ -1,13 +1,16 @@
 /**
  * The `tower` command. Direct drive mode today (`tower drive …`); the
- * controller commands talk to its API.
+ * controller commands talk to its API. Only the module of the command given
+ * is loaded (command-registry.ts).
  */
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
-import { registerControllerCommands } from './controller-commands.js';
-import { registerDemoCommand } from './demo-command.js';
-import { registerDriveCommands } from './drive-commands.js';
-import { registerProcessCommands } from './process-commands.js';
 import { EXIT, exitCodeFor, failureJson, failureLine } from './cli-output.js';
+import { registerCommands } from './command-registry.js';
+import { checkSubcommand, usageLine } from './usage-errors.js';
+
+/** This package's version (`tower --version`). */
+const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 async function main(argv: readonly string[]): Promise<number> {
   const controller = new AbortController();
@@ -24,20 +27,19 @@ async function main(argv: readonly string[]): Promise<number> {
       writeErr: (s) => process.stderr.write(s),
       outputError: () => undefined,
     })
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    .version(VERSION, '-V, --version', 'print the version');
   const context = { stdout: process.stdout, stderr: process.stderr, signal: controller.signal };
-  registerDriveCommands(program, context);
-  registerDemoCommand(program, context);
-  registerProcessCommands(program, context);
-  registerControllerCommands(program, context);
 
   try {
+    await registerCommands(program, context, argv);
+    checkSubcommand(program, argv);
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return EXIT.ok;
-      process.stderr.write(`tower: ${(err.message.split('\n')[0] ?? '').replace(/^error: /, '')}\n`);
+      process.stderr.write(`tower: ${usageLine(err.message)}\n`);
       return EXIT.usage;
     }
     if (json) process.stdout.write(`${JSON.stringify(failureJson(err))}\n`);
