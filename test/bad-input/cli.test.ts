@@ -8,7 +8,7 @@
  * on the controller (runs, queues, library, audit log).
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR, queuedCopies, startEnv, VIEWER } from '../../apps/controller/test/api/support.js';
@@ -137,10 +137,21 @@ const cases: Case[] = [
   c('quarantine with a wrong token', () => ['quarantine', 'sim:0', '--reason', 'x'], 1, /token/i, 'wrong-token-0123456789'),
   // Token files that cannot be used (no TOWER_TOKEN to fall back on).
   c('run with a missing --token-file', () => ['run', env.image.id, '--copies', '2', '--token-file', 'no-such-token'], 2, /cannot read the token file no-such-token: no such file/, null),
+  // Mistyped commands: one line, Commander's suggestion kept, a group's subcommand not taken as list's argument.
+  c('drvies', () => ['drvies'], 2, /unknown command 'drvies' \(Did you mean drives\?\)$/),
+  c('runs shwo x', () => ['runs', 'shwo', 'x'], 2, /unknown command 'shwo' for 'tower runs' \(Did you mean show\?\)$/),
   c('run with an empty --token-file', () => ['run', env.image.id, '--copies', '2', '--token-file', 'empty-token'], 2, /the token file empty-token is empty/, null),
   c('run with a --token-file others may read', () => ['run', env.image.id, '--copies', '2', '--token-file', 'open-token'], 2, /the token file open-token is readable by others \(mode 0644\): chmod 600/, null),
   c('run with both --token and --token-file', () => ['run', env.image.id, '--copies', '2', '--token', OPERATOR, '--token-file', 'good-token'], 2, /give --token-file or --token, not both/, null),
 ];
+
+describe('tower --version', () => {
+  it('prints the version of the package and exits 0', async () => {
+    const { version } = JSON.parse(readFileSync(path.join(REPO_ROOT, 'apps', 'controller', 'package.json'), 'utf8')) as { version: string };
+    const res = await tower(['--version'], null);
+    expect(res).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+});
 
 describe('CLI bad input: non-zero exit, one stderr line, nothing written', () => {
   it.each(cases)('tower $label', async (k) => {
