@@ -32,6 +32,7 @@ beforeAll(async () => {
   writeFileSync(path.join(work, 'open-token'), `${OPERATOR}\n`);
   chmodSync(path.join(work, 'open-token'), 0o644);
   writeFileSync(path.join(work, 'good-token'), `${OPERATOR}\n`, { mode: 0o600 });
+  writeFileSync(path.join(work, 'history.txt'), 'the last export\n');
   truncatedIso = path.join(env.importRoot, 'truncated.iso');
   copyFileSync(SAMPLE, truncatedIso);
   truncateSync(truncatedIso, SAMPLE_BYTES - 10 * 2048);
@@ -138,12 +139,25 @@ const cases: Case[] = [
   // Token files that cannot be used (no TOWER_TOKEN to fall back on).
   c('run with a missing --token-file', () => ['run', env.image.id, '--copies', '2', '--token-file', 'no-such-token'], 2, /cannot read the token file no-such-token: no such file/, null),
   // Mistyped commands: one line, Commander's suggestion kept, a group's subcommand not taken as list's argument.
+  c('history --output onto an existing file', () => ['history', '--output', 'history.txt'], 2, /history\.txt exists; use --force to replace it$/),
   c('drvies', () => ['drvies'], 2, /unknown command 'drvies' \(Did you mean drives\?\)$/),
   c('runs shwo x', () => ['runs', 'shwo', 'x'], 2, /unknown command 'shwo' for 'tower runs' \(Did you mean show\?\)$/),
   c('run with an empty --token-file', () => ['run', env.image.id, '--copies', '2', '--token-file', 'empty-token'], 2, /the token file empty-token is empty/, null),
   c('run with a --token-file others may read', () => ['run', env.image.id, '--copies', '2', '--token-file', 'open-token'], 2, /the token file open-token is readable by others \(mode 0644\): chmod 600/, null),
   c('run with both --token and --token-file', () => ['run', env.image.id, '--copies', '2', '--token', OPERATOR, '--token-file', 'good-token'], 2, /give --token-file or --token, not both/, null),
 ];
+
+describe('tower history --output', () => {
+  it('keeps an existing file unless --force is given', async () => {
+    const file = path.join(work, 'history.txt');
+    expect((await tower(['history', '--output', 'history.txt'], OPERATOR)).code).toBe(2);
+    expect(readFileSync(file, 'utf8')).toBe('the last export\n');
+    const forced = await tower(['history', '--output', 'history.txt', '--force'], OPERATOR);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(readFileSync(file, 'utf8')).not.toBe('the last export\n');
+    writeFileSync(file, 'the last export\n');
+  });
+});
 
 describe('tower --version', () => {
   it('prints the version of the package and exits 0', async () => {

@@ -3,6 +3,7 @@
  * table, JSON or the API's CSV; to stdout or, with `--output`, to a file
  * written whole or not at all.
  */
+import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { AttemptOutcomeName } from '../shared/api-types.js';
@@ -24,6 +25,7 @@ export interface HistoryOptions extends ConnectionOptions {
   readonly limit?: number;
   readonly csv?: boolean;
   readonly output?: string;
+  readonly force?: boolean;
 }
 
 /** The API query for the options. */
@@ -44,6 +46,10 @@ export function historyFilter(opts: HistoryOptions): HistoryFilter {
 async function historyCommand(ctx: ControllerCliContext, opts: HistoryOptions): Promise<void> {
   if (opts.csv && opts.json) throw new UsageError('choose one of --csv and --json');
   if (opts.output !== undefined && opts.output.trim() === '') throw new UsageError('--output needs a file name');
+  // Refused before anything is asked of the controller, as `tower drive read` does.
+  if (opts.output !== undefined && opts.force !== true && (await access(path.resolve(opts.output)).then(() => true, () => false))) {
+    throw new UsageError(`${opts.output} exists; use --force to replace it`);
+  }
   const filter = historyFilter(opts);
   const client = clientFor(ctx, opts);
   let content: string;
@@ -77,6 +83,7 @@ export function registerHistoryCommand(program: Command, ctx: ControllerCliConte
       .option('--until <iso>', 'started at or before', isoTime('--until'))
       .option('--limit <n>', 'at most n attempts', parseLimit)
       .option('--csv', 'CSV as the controller exports it')
-      .option('--output <file>', 'write to this file (whole or not at all) instead of stdout'),
+      .option('--output <file>', 'write to this file (whole or not at all) instead of stdout')
+      .option('--force', 'replace the --output file if it exists'),
   ).action((opts: HistoryOptions) => historyCommand(ctx, opts));
 }
