@@ -12,6 +12,7 @@
 import type { Command } from 'commander';
 import type { TowerConfig } from '../config/config.js';
 import type { ProcessIo } from '../server/tower-processes.js';
+import { formatLogTime } from '../shared/units.js';
 import type { CliContext } from './drive-commands.js';
 
 /** After SIGINT/SIGTERM, how long the clean shutdown may take before the process exits by force, ms. */
@@ -25,7 +26,7 @@ interface ProcessOptions {
 export function registerProcessCommands(program: Command, ctx: CliContext): void {
   const io: ProcessIo = {
     out: (line) => ctx.stdout.write(`${line}\n`),
-    log: (line) => ctx.stderr.write(`${new Date().toISOString()} ${line}\n`),
+    log: (line) => ctx.stderr.write(`${formatLogTime(Date.now())} ${line}\n`),
     signal: ctx.signal,
   };
   type Role = 'runStart' | 'runServe' | 'runAgent';

@@ -4,7 +4,7 @@
  * seconds, so logs stay readable.
  */
 import type { Writable } from 'node:stream';
-import { formatBytes, formatEta } from '../shared/units.js';
+import { formatBytes, formatEta, formatPercent } from '../shared/units.js';
 
 export interface ProgressBarOptions {
   readonly stream: Writable & { isTTY?: boolean; columns?: number };
@@ -22,7 +22,7 @@ export class ProgressBar {
   /** Draw the current state; `detail` is extra text such as speed and buffer fill. */
   update(done: number, total: number, detail: string, bytesPerSecond: number): void {
     const fraction = total > 0 ? Math.min(1, done / total) : 0;
-    const percent = `${(fraction * 100).toFixed(1).padStart(5)}%`;
+    const percent = formatPercent(fraction * 100).padStart(4);
     const eta = formatEta(bytesPerSecond > 0 ? (total - done) / bytesPerSecond : null);
     const text = `${this.options.label} ${percent} ${formatBytes(done)}/${formatBytes(total)} ${detail} ETA ${eta}`;
     const stream = this.options.stream;

@@ -198,6 +198,11 @@ export function formatAgo(at: number | null | undefined, now: number): string {
   return `${Math.floor(s / 86_400)} d ago`;
 }
 
+/** A log line's moment: ISO 8601 in UTC with milliseconds, for machines and `sort` (`2023-11-14T22:13:20.000Z`). */
+export function formatLogTime(at: number | Date): string {
+  return new Date(at).toISOString();
+}
+
 /** A moment for a file name, local time, sortable: `2024-05-06-07-08-09`. */
 export function formatFileStamp(at: number | Date): string {
   const d = new Date(at);

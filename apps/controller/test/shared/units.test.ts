@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   UNKNOWN, clampPercent, formatAgo, formatByteCount, formatBytes, formatBytesPerSecond, formatClock, formatCount, formatDateTime, formatDuration,
-  formatEta, formatFileStamp, formatMBps, formatPercent, formatRate, formatRatioPercent, formatSpeedX, setUnitDefaults,
+  formatEta, formatFileStamp, formatLogTime, formatMBps, formatPercent, formatRate, formatRatioPercent, formatSpeedX, setUnitDefaults,
 } from '../../src/shared/units.js';
 
 const GB = { locale: 'en-GB', timeZone: 'UTC' } as const;
@@ -128,6 +128,10 @@ describe('date-times and the clock', () => {
     setUnitDefaults({ locale: 'en-GB', timeZone: 'UTC' });
     expect(formatDateTime(T)).toBe('14/11/2023, 22:13:20');
     expect(formatBytes(60_397_977)).toBe('60.4 MB');
+  });
+  it('stamps log lines in ISO 8601 UTC, whatever the locale', () => {
+    setUnitDefaults({ locale: 'de-DE', timeZone: 'Asia/Tokyo' });
+    expect(formatLogTime(T)).toBe('2023-11-14T22:13:20.000Z');
   });
   it('stamps file names sortably in local time', () => {
     const t = new Date(2024, 4, 6, 7, 8, 9);

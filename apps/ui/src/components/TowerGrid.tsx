@@ -41,8 +41,9 @@ export function TowerGrid({ wall = false }: { readonly wall?: boolean }): ReactN
   const total = live.driveOrder.length;
   // Agent headings take a line each on the wall.
   const cols = wall && total > 0 ? bestColumns(total, size.width, size.height - groups.length * 34) : 0;
-  // The tiles' room changed: their words and instructions are fitted again.
-  useEffect(() => refitAll(), [size.width, size.height, cols]);
+  // The tiles' room changed: their words and instructions are fitted again (only the wall's tiles take their height from the grid).
+  const roomHeight = wall ? size.height : 0;
+  useEffect(() => refitAll(), [size.width, roomHeight, cols]);
   if (total === 0) {
     return (
       <div ref={ref} className={wall ? 'tower tower-wall' : 'tower'}>
