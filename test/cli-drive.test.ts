@@ -54,6 +54,17 @@ describe('tower drive (the built CLI: `npm test` builds first)', () => {
     expect(result.verify.sha256).toBe(sha256(iso));
   });
 
+  it('a test burn to a new stdio: path leaves no file behind, and one on an existing target leaves it as it was', async () => {
+    const fresh = path.join(work.dir, 'never-burned.img');
+    const run = await tower(['drive', 'burn', `stdio:${fresh}`, iso, '--dummy'], env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(existsSync(fresh)).toBe(false);
+    const kept = path.join(work.dir, 'kept.img');
+    writeFileSync(kept, '');
+    expect((await tower(['drive', 'burn', `stdio:${kept}`, iso, '--dummy'], env)).code).toBe(0);
+    expect(existsSync(kept)).toBe(true);
+  });
+
   it('reads a burned disc back into an identical file', async () => {
     const target = path.join(work.dir, 'disc2.img');
     expect((await tower(['drive', 'burn', `stdio:${target}`, iso], env)).code).toBe(0);

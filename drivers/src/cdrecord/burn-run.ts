@@ -5,6 +5,7 @@
  * before writing a byte is burned once more in the next mode (SAO, then
  * TAO), and its drive object remembers the refusal.
  */
+import { stat, unlink } from 'node:fs/promises';
 import type { BurnImage, BurnOptions, BurnResult, DriveKind, MediaStatus, WriteMode, WriteModeRefusal } from '../drive-contract.js';
 import { CancelledError, MediaTooSmallError, NoMediaError, WriteModeRefusedError, WrongMediaError } from '../errors.js';
 import { ONE_X_BYTES_PER_SECOND, isRecordable, mediaClassOf } from '../media.js';
@@ -15,6 +16,7 @@ import { burnerBurnCommand, cdrdaoWriteCommand } from './burn-args.js';
 import type { ToolCommand } from './burn-args.js';
 import { assertCdrdaoBinBeside, assertImageReadable, assertStdioCueModes, cueTrackModes } from './image-checks.js';
 import { BurnProgressReporter } from './progress-reporter.js';
+import { stdioTargetPath } from './stdio-target.js';
 import type { BurnerProgram } from './tool-locator.js';
 import { nextWriteMode } from './write-mode-memory.js';
 import type { WriteModeMemory } from './write-mode-memory.js';
@@ -101,8 +103,28 @@ export function burnResultFrom(run: ToolRun, image: BurnImage, options: BurnOpti
   };
 }
 
-/** Run one burn; see `Drive.burn` for the contract. */
+/**
+ * Run one burn; see `Drive.burn` for the contract. A test burn to a `stdio:`
+ * target that did not exist leaves nothing behind: libburn creates the file
+ * when it takes the "drive", and a test burn writes nothing into it.
+ */
 export async function runBurn(ctx: BurnRunContext): Promise<BurnResult> {
+  const target = ctx.options.dummy === true && ctx.kind === 'stdio' ? stdioTargetPath(ctx.address) : null;
+  const existed = target === null || (await stat(target).then(() => true, () => false));
+  try {
+    return await burnOnce(ctx);
+  } finally {
+    if (target !== null && !existed) await removeIfEmpty(target);
+  }
+}
+
+/** Remove a regular file that is empty (one the tool created and left so). */
+async function removeIfEmpty(file: string): Promise<void> {
+  const st = await stat(file).catch(() => null);
+  if (st !== null && st.isFile() && st.size === 0) await unlink(file).catch(() => undefined);
+}
+
+async function burnOnce(ctx: BurnRunContext): Promise<BurnResult> {
   const { image, options, address: device, kind } = ctx;
   await assertImageReadable(image, device);
   if (image.format === 'cue') {
