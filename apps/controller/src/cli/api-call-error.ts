@@ -35,7 +35,7 @@ function isApiErrorBody(value: unknown): value is ApiErrorBody {
 }
 
 /** Turn a non-2xx response into an `ApiCallError` (the API's error body, or the status line). */
-export async function errorFromResponse(response: Response): Promise<ApiCallError> {
+export async function errorFromResponse(response: Pick<Response, 'status' | 'statusText' | 'text'>): Promise<ApiCallError> {
   const text = await response.text().catch(() => '');
   let body: unknown;
   try {

@@ -28,7 +28,7 @@ export interface ControllerCliContext {
   readonly signal: AbortSignal;
   /** Default: `TOWER_URL`/`TOWER_TOKEN` from the process environment. */
   readonly env?: CliEnv;
-  /** Default: the global `fetch`. */
+  /** Default: node:http in fetch's shape (node-http-fetch.ts); tests give a fake fetch. */
   readonly fetch?: typeof fetch;
   /** Replaces the HTTP client entirely (tests). */
   readonly createClient?: (settings: ConnectionSettings & { token: string }) => ApiClient;

@@ -1,6 +1,7 @@
 /**
  * The CLI's client of the controller's HTTP API (the `ApiClient` of
- * api-client.ts) over the global `fetch`. Every failure becomes an
+ * api-client.ts) over node:http (node-http-fetch.ts, fetch's shape without
+ * undici's start-up cost; the global `fetch` when given). Every failure becomes an
  * `ApiCallError` whose message reads `message [CODE]`, so the CLI prints
  * `tower: message [CODE]`.
  *
@@ -32,14 +33,16 @@ import type {
 import { ApiCallError, errorFromResponse } from './api-call-error.js';
 import type { ApiClient, HistoryFilter, UploadBody } from './api-client.js';
 import { parseBaseUrl } from './controller-url.js';
+import { nodeHttpFetch } from './node-http-fetch.js';
+import type { HttpFetch, HttpFetchInit, HttpFetchResponse } from './node-http-fetch.js';
 
 /** What an {@link HttpApiClient} needs. */
 export interface HttpApiClientOptions {
   /** Base URL of the controller, e.g. `http://127.0.0.1:8080` (no `/api`). */
   readonly url: string;
   readonly token: string;
-  /** Default: the global `fetch`. */
-  readonly fetch?: typeof fetch;
+  /** Default: node:http in fetch's shape (node-http-fetch.ts); the global `fetch` or a fake of it. */
+  readonly fetch?: HttpFetch;
   /** Aborts requests in flight (Ctrl-C). */
   readonly signal?: AbortSignal;
   /** Waits before each retry of a request (see the module comment), ms; default [1000, 2000]. Empty: no retries. */
@@ -81,11 +84,11 @@ function segment(id: string): string {
 /** The API client over HTTP. */
 export class HttpApiClient implements ApiClient {
   private readonly base: URL;
-  private readonly fetchImpl: typeof fetch;
+  private readonly fetchImpl: HttpFetch;
 
   constructor(private readonly options: HttpApiClientOptions) {
     this.base = parseBaseUrl(options.url);
-    this.fetchImpl = options.fetch ?? fetch;
+    this.fetchImpl = options.fetch ?? nodeHttpFetch;
   }
 
   /**
@@ -130,17 +133,23 @@ export class HttpApiClient implements ApiClient {
     }
     const headers: Record<string, string> = { authorization: `Bearer ${this.options.token}`, accept: 'application/json, text/csv;q=0.9' };
     if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
-    const init: RequestInit = { method, headers, ...(this.options.signal ? { signal: this.options.signal } : {}) };
+    let body: HttpFetchInit['body'];
     if (spec.upload) {
       headers['content-type'] = 'application/octet-stream';
       if (spec.upload.sizeBytes !== undefined) headers['content-length'] = String(spec.upload.sizeBytes);
-      init.body = spec.upload.data;
-      init.duplex = 'half';
+      body = spec.upload.data;
     } else if (spec.body !== undefined) {
       headers['content-type'] = 'application/json';
-      init.body = JSON.stringify(spec.body);
+      body = JSON.stringify(spec.body);
     }
-    let response: Response;
+    const init: HttpFetchInit = {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body }),
+      ...(spec.upload ? { duplex: 'half' as const } : {}),
+      ...(this.options.signal ? { signal: this.options.signal } : {}),
+    };
+    let response: HttpFetchResponse;
     try {
       response = await this.fetchImpl(url, init);
     } catch (err) {
