@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
+import type { ImageView } from '../shared/api-types.js';
 import { formatBytes, formatBytesPerSecond } from '../shared/units.js';
 import { parseImageName, parseServerPath, requireId } from './cli-arguments.js';
 import { UsageError } from './cli-output.js';
@@ -48,6 +49,7 @@ async function uploadCommand(ctx: ControllerCliContext, file: string, opts: Name
     const image = await client.uploadImage({ data: counted(stream, sizeBytes, bar), sizeBytes, name });
     bar?.done(`uploaded ${formatBytes(sizeBytes)}`);
     printResult(ctx, opts, image, `added image ${image.id} '${image.name}' (${image.format}, ${formatBytes(image.sizeBytes)}, sha256 ${image.sha256})`);
+    noteSameContent(ctx, image);
   } catch (err) {
     bar?.done();
     throw err;
@@ -81,6 +83,7 @@ export function registerImageCommands(program: Command, ctx: ControllerCliContex
     const checked = parseServerPath(serverPath);
     const image = await clientFor(ctx, opts).importImage({ path: checked, ...(opts.name === undefined ? {} : { name: opts.name }) });
     printResult(ctx, opts, image, `added image ${image.id} '${image.name}' (${image.format}, ${formatBytes(image.sizeBytes)}, sha256 ${image.sha256})`);
+    noteSameContent(ctx, image);
   });
 
   withConnectionOptions(
@@ -103,4 +106,12 @@ export function registerImageCommands(program: Command, ctx: ControllerCliContex
       await clientFor(ctx, opts).deleteImage(id);
       printResult(ctx, opts, { ok: true, deleted: id }, `deleted image ${id}`);
     });
+}
+
+/** Say on stderr when the library already held the image just added (the same SHA-256), and what to do. */
+function noteSameContent(ctx: ControllerCliContext, image: ImageView): void {
+  const same = image.sameContentAs ?? [];
+  if (same.length === 0) return;
+  const held = same.map((o) => `${o.id} '${o.name}'`).join(', ');
+  ctx.stderr.write(`note: the library already held this image as ${held}: use that one, and drop this copy with: tower images delete ${image.id}\n`);
 }

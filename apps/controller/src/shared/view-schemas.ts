@@ -115,6 +115,8 @@ export const ImageView = Type.Object({
   tracks: Type.Array(Type.Object({ number: Type.Integer(), mode: Type.String(), startSector: Type.Integer(), sectors: Type.Integer() })),
   provenance: Type.Object({ kind: Type.String(), detail: Type.String(), at: Type.String() }),
   damaged: Type.Boolean(), damage: Type.Array(Range), inUse: Type.Boolean(), createdAt: Type.String(),
+  /** On an import's answer: the images the library already held with the same content (SHA-256), to use instead. */
+  sameContentAs: Type.Optional(Type.Array(Type.Object({ id: Type.String(), name: Type.String() }))),
 }, { title: 'ImageView' });
 
 export const MasterView = Type.Object({

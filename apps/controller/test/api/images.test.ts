@@ -27,12 +27,20 @@ describe('images', () => {
     const res = await call(env, 'POST', '/api/images/import', { body: { path: 'big.iso', name: 'Big one' } });
     expect(res.status, res.text).toBe(201);
     expect(res.body).toMatchObject({ name: 'Big one', volumeLabel: 'BIG', provenance: { kind: 'imported' } });
+    expect(res.body.sameContentAs).toBeUndefined();
+    // Imported again: added, and the answer names the image already held.
+    const again = await call(env, 'POST', '/api/images/import', { body: { path: 'big.iso', name: 'Big again' } });
+    expect(again.status, again.text).toBe(201);
+    expect(again.body.sameContentAs).toEqual([{ id: res.body.id, name: 'Big one' }]);
+    expect((await call(env, 'DELETE', `/api/images/${again.body.id}`)).status).toBe(204);
   });
 
   it('takes a streamed upload, renames it and deletes it, all audited', async () => {
     const bytes = readFileSync(env.isoSmall);
     const up = await call(env, 'POST', '/api/images/upload?name=Uploaded&fileName=small.iso', { body: bytes, contentType: 'application/octet-stream' });
     expect(up.status, up.text).toBe(201);
+    // The same content as the test image: the answer says so, and names it.
+    expect(up.body.sameContentAs).toEqual([{ id: env.image.id, name: 'Test image' }]);
     expect(up.body).toMatchObject({ name: 'Uploaded', sizeBytes: bytes.length, provenance: { kind: 'uploaded', detail: 'small.iso' } });
     const id = up.body.id as string;
     const renamed = await call(env, 'PATCH', `/api/images/${id}`, { body: { name: 'Renamed' } });

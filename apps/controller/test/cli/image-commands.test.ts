@@ -36,6 +36,13 @@ describe('tower images', () => {
     expect(JSON.parse(asJson.stdout)).toHaveLength(2);
   });
 
+  it('says when the library already held an imported image, and how to drop the copy', async () => {
+    const { fetch } = fakeFetch(() => json(201, makeImage({ id: 'img-new', name: 'A', sameContentAs: [{ id: 'img-1', name: 'Install disc' }] })));
+    const result = await runCli(['images', 'import', '/srv/in/a.iso', '--name', 'A'], { fetch });
+    expect(result.code).toBe(EXIT.ok);
+    expect(result.stderr).toBe("note: the library already held this image as img-1 'Install disc': use that one, and drop this copy with: tower images delete img-new\n");
+  });
+
   it('says how to add an image when there is none', async () => {
     const { fetch } = fakeFetch(() => json(200, []));
     expect((await runCli(['images', 'list'], { fetch })).stdout).toContain('No images. Add one with: tower images upload <file>');

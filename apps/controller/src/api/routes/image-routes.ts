@@ -44,7 +44,7 @@ export function registerImageRoutes(app: TypedApp, s: ApiServices): void {
     const who = principalOf(request);
     const record = await library.importFromPath(request.body.path, request.body.name === undefined ? {} : { name: request.body.name });
     await s.audit.append(who, 'image.import', record.id, { path: request.body.path, name: record.name, sha256: record.sha256 });
-    return reply.status(201).send(toImageView(record, false));
+    return reply.status(201).send(toImageView(record, false, library));
   });
 
   app.post('/api/images/upload', {
@@ -84,7 +84,7 @@ export function registerImageRoutes(app: TypedApp, s: ApiServices): void {
         ...(Number.isSafeInteger(declared) && declared >= 0 ? { sizeBytes: declared } : {}),
       });
       await s.audit.append(who, 'image.upload', record.id, { name: record.name, bytes: record.sizeBytes, sha256: record.sha256 });
-      return await reply.status(201).send(toImageView(record, false));
+      return await reply.status(201).send(toImageView(record, false, library));
     } catch (err) {
       raw.unpipe(pass);
       raw.resume();

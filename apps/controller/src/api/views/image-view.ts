@@ -4,8 +4,12 @@
 import type { ImageRecord } from '../../library/index.js';
 import type { ImageView } from '../../shared/api-types.js';
 
-/** The API view of an image. */
-export function toImageView(r: ImageRecord, inUse: boolean): ImageView {
+/**
+ * The API view of an image; with `library`, the view an import answers
+ * with, naming the images already held with the same content.
+ */
+export function toImageView(r: ImageRecord, inUse: boolean, library?: { list(): readonly ImageRecord[] }): ImageView {
+  const same = library?.list().filter((o) => o.id !== r.id && o.sha256 === r.sha256) ?? [];
   const fs = r.filesystems;
   const filesystems = fs === undefined
     ? []
@@ -29,5 +33,6 @@ export function toImageView(r: ImageRecord, inUse: boolean): ImageView {
     damage: (r.damage?.unreadable ?? []).map((d) => ({ startSector: d.startSector, sectors: d.sectors })),
     inUse,
     createdAt: r.createdAt,
+    ...(same.length === 0 ? {} : { sameContentAs: same.map((o) => ({ id: o.id, name: o.name })) }),
   };
 }
