@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 
 /** Elements whose whole text must be visible: state words, names, counts, badges, the clock. */
 export const WORDS = [
-  '.tile-word', '.tile-label', '.tile-media', '.tile-counts', '.tile-pct', '.tile-fix', '.tile-instruction',
+  '.tile-word', '.tile-label', '.tile-media', '.tile-counts', '.tile-pct', '.tile-fix', '.tile-instruction', '.tile-code',
   '.run-status', '.run-counts dt', '.run-counts dd', '.run-head h2', '.run-head h3', '.chip-counts',
   '.live-dot', '.wall-title', '.wall-stat', '.wall-clock', '.agent-head', '.sound-notice',
   '.nav-link', '.brand', '.who', 'h1', '.btn', '.kv dt', '.kv dd', '.banner',

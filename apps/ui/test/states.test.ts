@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DriveStateName } from '../src/lib/contract';
-import { instructionFor, isActive, needsPerson, presentState, tileLabel } from '../src/lib/states';
+import { errorCodeIn, instructionFor, isActive, needsPerson, presentState, tileLabel } from '../src/lib/states';
 import { freshness } from '../src/lib/staleness';
 import { drive } from './fixtures';
 
@@ -47,6 +47,14 @@ describe('drive state presentation', () => {
     expect(tileLabel(drive({ id: 'a', state: 'empty', needsAttention: true }))).toBe('Needs blank disc');
     expect(tileLabel(drive({ id: 'a', state: 'blank', needsAttention: true }))).toBe('Needs attention');
     expect(tileLabel(drive({ id: 'a', state: 'failed', needsAttention: true }))).toBe('Failed');
+  });
+
+  it('finds the error code in a quarantine reason, for a tile too small for the whole reason', () => {
+    expect(errorCodeIn('3 failed attempts in a row, the last WRITE_ERROR')).toBe('WRITE_ERROR');
+    expect(errorCodeIn('MEDIA_MISMATCH then NO_MEDIA_FOUND')).toBe('NO_MEDIA_FOUND');
+    expect(errorCodeIn('Skips at 60 %: clean the lens')).toBeNull();
+    expect(errorCodeIn('UI test: scratches discs')).toBeNull();
+    expect(errorCodeIn(null)).toBeNull();
   });
 
   it('knows which states tick', () => {

@@ -14,7 +14,7 @@ import type { ReactNode } from 'react';
 import type { DriveView } from '../lib/contract';
 import { useFitText } from '../lib/fit-text';
 import { clampPercent, formatEta, formatPercent, formatSpeedX } from '../lib/units';
-import { instructionFor, isActive, needsPerson, presentState, tileLabel } from '../lib/states';
+import { errorCodeIn, instructionFor, isActive, needsPerson, presentState, tileLabel } from '../lib/states';
 import { Icon } from './Icon';
 
 export interface DriveTileProps {
@@ -41,6 +41,9 @@ function TileBody({ drive: d, runName, attention }: { readonly drive: DriveView;
   const nameRef = useFitText<HTMLSpanElement>(shape);
   const wordRef = useFitText<HTMLSpanElement>(shape);
   const instructionRef = useFitText<HTMLParagraphElement>(shape);
+  // A wall tile too short for the whole reason shows its error code instead (CSS), so the code is never lost.
+  const code = d.state === 'quarantined' ? errorCodeIn(instruction) : null;
+  const codeRef = useFitText<HTMLParagraphElement>(shape);
   return (
     <>
       <div className="tile-head">
@@ -51,6 +54,7 @@ function TileBody({ drive: d, runName, attention }: { readonly drive: DriveView;
         <Icon name={p.icon} className="tile-icon" />
         <span ref={wordRef} className={word} data-fit-wrap="16">{label}</span>
       </div>
+      {code ? <p ref={codeRef} className="tile-code">{code}</p> : null}
       {instruction ? <p ref={instructionRef} className="tile-instruction" title={said ?? undefined}>{instruction}</p> : null}
       {showProgress ? (
         <>

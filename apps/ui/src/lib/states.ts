@@ -64,6 +64,12 @@ export function tileLabel(d: Pick<DriveView, 'state' | 'needsAttention'>): strin
   return p.label;
 }
 
+/** The error code a reason names (`WRITE_ERROR` in "3 failed attempts in a row, the last WRITE_ERROR"), the last if several. */
+export function errorCodeIn(text: string | null | undefined): string | null {
+  const codes = text?.match(/\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/g);
+  return codes?.at(-1) ?? null;
+}
+
 /** A drive that is doing work: its feed should tick. */
 export function isActive(state: DriveStateName | string): boolean {
   return state === 'burning' || state === 'verifying' || state === 'busy';
