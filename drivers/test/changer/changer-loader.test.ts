@@ -85,6 +85,15 @@ describe('ChangerLoader', () => {
     expect(log).toEqual([]);
   });
 
+  it('the rig\'s jukebox after a run of 3: the output full, the input and the drive empty: input-empty', async () => {
+    const { loader, log } = rig(['tgt-mtx-status-after-run.txt'], TOWER);
+    expect(await loader.fill()).toEqual({
+      blanks: 0, driveLoaded: false, passed: 3, rejected: 0, outputFree: 0, rejectFree: 1, needsPerson: 'input-empty',
+      slots: { input: [1, 2, 3, 4], output: [5, 6, 7], reject: [8] },
+    });
+    expect(log).toEqual([]);
+  });
+
   it('a refused move keeps the verdict: the next fill finishes it', async () => {
     const { loader, log } = rig(['tgt-mtx-status-loaded.txt'], TOWER, { 'unload 5 0': 'tgt-mtx-unload-slot-full.txt' });
     const err = await loader.afterDisc('passed').then(() => null, (e: unknown) => e);

@@ -51,6 +51,7 @@ describe('MtxChanger', () => {
 
   it.each([
     ['tgt-mtx-load-empty-slot.txt', 'source-empty', 'CHANGER_SOURCE_EMPTY', /Source Element Address 1027 is Empty/],
+    ['tgt-mtx-load-after-run-empty-slot.txt', 'source-empty', 'CHANGER_SOURCE_EMPTY', /Source Element Address 1024 is Empty/],
     ['tgt-mtx-unload-drive-empty.txt', 'source-empty', 'CHANGER_SOURCE_EMPTY', /Data Transfer Element 0 is Empty/],
     ['tgt-mtx-transfer-source-empty.txt', 'source-empty', 'CHANGER_SOURCE_EMPTY', /Source Element Address 1027 is Empty/],
     ['tgt-mtx-load-drive-full.txt', 'destination-full', 'CHANGER_DESTINATION_FULL', /Drive 0 Full \(Storage Element 1 loaded\)/],

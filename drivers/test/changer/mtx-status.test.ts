@@ -43,6 +43,15 @@ describe('parseMtxStatus', () => {
     expect(s.slots[8]).toEqual({ slot: 9, full: true, importExport: true, volumeTag: 'BLANK_001' });
   });
 
+  it('reads the jukebox after a tower run of 3 copies: the burned discs in output slots 5-7, the drive empty', () => {
+    const s = status('tgt-mtx-status-after-run.txt');
+    expect(s.slots).toHaveLength(18);
+    expect(s.drives[0]?.full).toBe(false);
+    expect(full(s)).toEqual([5, 6, 7, 12, 13, 15]);
+    expect([5, 6, 7].map((n) => s.slots[n - 1]?.volumeTag)).toEqual(['BLANK_001', 'BLANK_002', 'BLANK_003']);
+    expect(s.slots.slice(16).every((x) => x.importExport && !x.full)).toBe(true);
+  });
+
   it('reads an inventory without volume tags (nobarcode)', () => {
     const s = status('tgt-mtx-status-nobarcode.txt');
     expect(s.drives[0]).toMatchObject({ full: true, volumeTag: null });
