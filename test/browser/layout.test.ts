@@ -30,7 +30,7 @@ const DRIVES = [
   { device: `sim:7?${SLOW}`, label: 'Sim 7' },
 ];
 
-export const WIDTHS = [
+const WIDTHS = [
   { width: 390, height: 844 },
   { width: 1366, height: 768 },
   { width: 1600, height: 900 },
