@@ -14,6 +14,7 @@
  * is not held back.
  */
 import type { Redis } from 'ioredis';
+import type { MediaClass } from 'node-cdrecord-wrapper';
 import { DriveStateOutbox } from './drive-state-outbox.js';
 import { PROGRESS_FIELDS, STAMP_FIELDS, parseDriveStatus, sameExcept } from './drive-status.js';
 import type { DriveStatus, DriveStatusUpdate } from './drive-status.js';
@@ -36,6 +37,8 @@ export interface DriveStatePublisherOptions {
   readonly redis?: Redis;
   /** Key names for a private outbox; default prefix `tower`. */
   readonly keys?: KeySpace;
+  /** The media classes the drive takes copies for, published with every status (so the controller can tell a run no drive serves). */
+  readonly classes?: readonly MediaClass[];
   /** Minimum ms between two progress-only publications. Default 250 (4/s). */
   readonly minIntervalMs?: number;
   /** Receives every published status, in order, at once (not delayed by the outbox). */
@@ -83,7 +86,9 @@ export class DriveStatePublisher {
   /** Set the drive's state. Publishes now unless only progress fields changed within the interval. */
   update(update: DriveStatusUpdate): void {
     const now = this.#now();
-    const status: DriveStatus = { ...update, driveId: this.#o.driveId, agentId: this.#o.agentId, updatedAt: this.#wall() };
+    const status: DriveStatus = {
+      ...update, driveId: this.#o.driveId, agentId: this.#o.agentId, ...(this.#o.classes === undefined ? {} : { classes: this.#o.classes }), updatedAt: this.#wall(),
+    };
     const base = this.#pending ?? this.#last;
     if (base !== null && sameExcept(base, status, PROGRESS_FIELDS)) {
       if (sameExcept(base, status, STAMP_FIELDS)) return;

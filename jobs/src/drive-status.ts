@@ -9,7 +9,7 @@
  * Statuses are facts; the controller's drive views turn them into the
  * state and words an operator reads.
  */
-import type { MediaType } from 'node-cdrecord-wrapper';
+import type { MediaClass, MediaType } from 'node-cdrecord-wrapper';
 import type { LoaderFacts } from './loader-link.js';
 
 /** Every state a drive status can have, in the order the UI lists them. */
@@ -37,6 +37,8 @@ export interface DriveStatus {
   readonly autoLoader?: boolean;
   /** The drive's disc loader: its stock (blanks, good discs, coasters, room) and what it needs of a person. */
   readonly loader?: LoaderFacts;
+  /** The media classes the drive takes copies for (absent: not said). */
+  readonly classes?: readonly MediaClass[];
   /** When the publisher published it, epoch ms of the publisher's clock: for display, never for ordering. */
   readonly updatedAt: number;
   /**
@@ -48,7 +50,7 @@ export interface DriveStatus {
 }
 
 /** The fields a worker sets; ids and time are filled in. */
-export type DriveStatusUpdate = Omit<DriveStatus, 'driveId' | 'agentId' | 'updatedAt' | 'seq'>;
+export type DriveStatusUpdate = Omit<DriveStatus, 'driveId' | 'agentId' | 'updatedAt' | 'seq' | 'classes'>;
 
 /** Fields whose change alone makes a status a progress update. */
 export const PROGRESS_FIELDS: ReadonlySet<string> = new Set(['percent', 'speedX', 'speedMBps', 'updatedAt', 'seq']);
@@ -86,6 +88,7 @@ export function toDriveStatus(v: unknown): DriveStatus | null {
   if (typeof r.driveId !== 'string' || r.driveId === '' || !isDriveState(r.state)) return null;
   if (!optNumber(r.percent) || !optNumber(r.speedX) || !optNumber(r.speedMBps) || !optNumber(r.copy) || !optNumber(r.seq)) return null;
   if (!optString(r.runId) || !optString(r.message) || !optString(r.mediaType) || !optString(r.agentId)) return null;
+  if (r.classes !== undefined && r.classes !== null && !(Array.isArray(r.classes) && r.classes.every((c) => typeof c === 'string'))) return null;
   if (r.loader !== undefined && r.loader !== null && (typeof r.loader !== 'object' || Array.isArray(r.loader))) return null;
   for (const k of Object.keys(r)) if (r[k] === null) delete r[k];
   if (typeof r.agentId !== 'string') r.agentId = '';

@@ -170,6 +170,7 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
       agentId: o.agentId,
       outbox: pool.outbox,
       minIntervalMs: o.progressIntervalMs,
+      classes: o.classes,
       onStatus: (s) => this.emit('state', s),
       onError: (e) => this.#error(e),
     });

@@ -16,6 +16,7 @@ import { RedisGuard } from './redis-guard.js';
 import { RunControl } from './run-control.js';
 import { RunMetaStore } from './run-meta.js';
 import { DriveViews } from './views/drive-views.js';
+import { RunCoverage } from './views/run-coverage.js';
 import { RunViews } from './views/run-views.js';
 
 /** The Fastify instance the routes are added to. */
@@ -56,6 +57,11 @@ export function createServices(deps: AppDeps): ApiServices {
   const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const connectivity = deps.connectivity ?? new RedisConnectivity({ url: deps.redisUrl, log, commandTimeoutMs: deps.requestDeadlineMs });
   connectivity.watch(deps.redis, 'api');
+  const drives = new DriveViews({
+    redis: deps.redis, keys: jobKeys, runStore: deps.runStore, layout: deps.driveLayout ?? {},
+    agentTimeoutMs: deps.agentTimeoutMs ?? 15_000,
+    ...(deps.driveForgetMs === undefined ? {} : { forgetAfterMs: deps.driveForgetMs }),
+  });
   return {
     deps,
     now,
@@ -65,12 +71,8 @@ export function createServices(deps: AppDeps): ApiServices {
     audit: new AuditLog(deps.redis, keys, now),
     runMeta,
     quarantineLog: new QuarantineLog(deps.redis, keys),
-    drives: new DriveViews({
-      redis: deps.redis, keys: jobKeys, runStore: deps.runStore, layout: deps.driveLayout ?? {},
-      agentTimeoutMs: deps.agentTimeoutMs ?? 15_000,
-      ...(deps.driveForgetMs === undefined ? {} : { forgetAfterMs: deps.driveForgetMs }),
-    }),
-    runs: new RunViews(deps.runStore, runMeta, deps.library, now),
+    drives,
+    runs: new RunViews(deps.runStore, runMeta, deps.library, now, new RunCoverage({ redis: deps.redis, keys: jobKeys, agents: () => drives.agents(false) })),
     runControl: new RunControl(deps.planner),
     queues,
     agents: new AgentClient(deps.redis, deps.commandTimeoutMs ?? 30_000),

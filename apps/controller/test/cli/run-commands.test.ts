@@ -75,6 +75,15 @@ describe('tower run: requests and answers', () => {
     expect((JSON.parse(result.stdout) as RunView).id).toBe('r-9');
   });
 
+  it('warns on stderr when no drive in service can serve the run it created', async () => {
+    const reason = 'needs a person: no drive in service takes DVD discs: add a DVD writer';
+    const { fetch } = fakeFetch(() => json(201, makeRun({ id: 'r-7', statusReason: reason })));
+    const result = await runCli(['run', 'img-1', '--copies', '2'], { fetch });
+    expect(result.code).toBe(EXIT.ok);
+    expect(result.stderr).toBe(`warning: ${reason}\n`);
+    expect(result.stdout).toMatch(/^created run r-7/);
+  });
+
   it('--url and --token override the environment', async () => {
     const { fetch, sent } = fakeFetch(() => json(200, []));
     await runCli(['runs', '--url', 'http://other:9000/', '--token', 'op'], { fetch });

@@ -16,8 +16,10 @@ export function isRunActive(run: Pick<RunRecord, 'status'>): boolean {
 /**
  * The API view of a run. `discsPerHour` is the passed count over the time
  * since creation (until completion); `etaSeconds` is what remains at that rate.
+ * `unserved`: why no drive in service can serve the run (`RunCoverage`),
+ * its status reason while it has none of its own.
  */
-export function toRunView(run: RunRecord, meta: RunMeta, now: number, imageName?: string): RunView {
+export function toRunView(run: RunRecord, meta: RunMeta, now: number, imageName?: string, unserved: string | null = null): RunView {
   const c = run.counters;
   const remaining = Math.max(0, run.copies - c.passed);
   const end = run.completedAt ?? (isRunActive(run) ? now : run.updatedAt);
@@ -34,7 +36,7 @@ export function toRunView(run: RunRecord, meta: RunMeta, now: number, imageName?
     mediaClass: run.mediaClass,
     copies: run.copies,
     status: run.status,
-    statusReason: run.statusReason ?? (run.finishing === true ? 'cancelling: letting the burns in flight finish' : null),
+    statusReason: run.statusReason ?? (run.finishing === true ? 'cancelling: letting the burns in flight finish' : unserved),
     verify: verifyPolicyText(run.verify),
     priority: run.priority,
     passed: c.passed,

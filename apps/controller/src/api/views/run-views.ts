@@ -5,6 +5,7 @@ import type { RunRecord, RunStore } from '@tower/jobs';
 import type { ImageLibrary } from '../../library/index.js';
 import type { RunView } from '../../shared/api-types.js';
 import type { RunMetaStore } from '../run-meta.js';
+import type { RunCoverage } from './run-coverage.js';
 import { toRunView } from './run-view.js';
 
 /** Builds RunViews. */
@@ -14,6 +15,8 @@ export class RunViews {
     private readonly meta: RunMetaStore,
     private readonly library: ImageLibrary,
     private readonly now: () => number,
+    /** Says when no drive in service can serve a run (absent: never said). */
+    private readonly coverage?: RunCoverage,
   ) {}
 
   /** Every run, newest first. */
@@ -21,9 +24,8 @@ export class RunViews {
     const ids = await this.runStore.listRunIds();
     const runs = (await Promise.all(ids.map((id) => this.runStore.getRun(id)))).filter((r): r is RunRecord => r !== null);
     const metas = await this.meta.getMany(runs.map((r) => r.id));
-    return runs
-      .map((r) => this.#view(r, metas.get(r.id)))
-      .sort((a, b) => b.createdAt - a.createdAt || a.id.localeCompare(b.id));
+    const views = await Promise.all(runs.map(async (r) => this.#view(r, metas.get(r.id), await this.#unserved(r))));
+    return views.sort((a, b) => b.createdAt - a.createdAt || a.id.localeCompare(b.id));
   }
 
   /** One run, or null. */
@@ -34,12 +36,17 @@ export class RunViews {
 
   /** The view of a record. */
   async view(run: RunRecord): Promise<RunView> {
-    return this.#view(run, await this.meta.get(run.id));
+    const [meta, unserved] = await Promise.all([this.meta.get(run.id), this.#unserved(run)]);
+    return this.#view(run, meta, unserved);
   }
 
-  #view(run: RunRecord, meta: Awaited<ReturnType<RunMetaStore['get']>> | undefined): RunView {
+  #unserved(run: RunRecord): Promise<string | null> {
+    return this.coverage?.unservedReason(run) ?? Promise.resolve(null);
+  }
+
+  #view(run: RunRecord, meta: Awaited<ReturnType<RunMetaStore['get']>> | undefined, unserved: string | null): RunView {
     const m = meta ?? { imageId: '', imageName: '', label: null, createdBy: '' };
     const name = m.imageId === '' ? undefined : this.library.get(m.imageId)?.name;
-    return toRunView(run, m, this.now(), name);
+    return toRunView(run, m, this.now(), name, unserved);
   }
 }
