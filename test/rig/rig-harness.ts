@@ -15,6 +15,8 @@ import { TestVm } from '../vm/vm.js';
 import { DiscLoader } from './disc-loader.js';
 import { GuestShell } from './guest-shell.js';
 import type { GuestCommand, GuestRun } from './guest-shell.js';
+import { TgtChanger } from './tgt-changer.js';
+import type { ChangerSpec } from './tgt-changer.js';
 import { TgtTarget } from './tgt-target.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -44,6 +46,14 @@ export interface RigOptions {
   readonly reloadEjectedBlanks?: boolean;
   /** Folders for some recorders' backing files, by LUN (see `TgtOptions.backingDirs`). */
   readonly backingDirs?: Readonly<Record<number, string>>;
+  /**
+   * A media changer (tgt SMC, LUN recorders+1) whose drives are recorders
+   * 1..`changer.drives`, attached as a `/dev/sgN`; their placeholder media are
+   * taken out once the guest is up (see `TgtChanger`).
+   */
+  readonly changer?: ChangerSpec;
+  /** Run the host-side disc loader (default true; a changer's recorder needs none). */
+  readonly hostLoader?: boolean;
 }
 
 export interface Rig {
@@ -54,6 +64,8 @@ export interface Rig {
   readonly vm: TestVm;
   readonly shell: GuestShell;
   readonly loader: DiscLoader;
+  /** The media changer, when `RigOptions.changer` asked for one. */
+  readonly changer: TgtChanger | null;
   /** Run `tower …` in the guest against its controller. */
   tower(args: readonly string[], options?: GuestCommand & { waitMs?: number }): Promise<GuestRun>;
   /** The guest's path of a file in the share. */
@@ -82,7 +94,12 @@ export async function startRig(options: RigOptions): Promise<Rig> {
   });
   let vm: TestVm | undefined;
   let loader: DiscLoader | undefined;
+  let changer: TgtChanger | null = null;
   try {
+    if (options.changer !== undefined) {
+      const driveLuns = Array.from({ length: options.changer.drives ?? 1 }, (_, i) => i + 1);
+      changer = await TgtChanger.create(tgt, { lun: options.recorders + 1, driveLuns, dir: path.join(tgtDir, 'changer'), spec: options.changer });
+    }
     await writeFile(path.join(shareDir, 'plan.json'), JSON.stringify({ env: { TOWER_URL: 'http://127.0.0.1:8080', TOWER_TOKEN: RIG_TOKEN } }));
     vm = TestVm.start({
       kernel: guest.kernel,
@@ -96,7 +113,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
       cpus: 2,
       maxRuntimeMs: options.maxRuntimeMs,
       atapiDrive: false,
-      extraArgs: tgt.qemuArgs(),
+      extraArgs: [...tgt.qemuArgs(), ...(changer?.qemuArgs() ?? [])],
     });
     const ready = await vm.waitFor('shell-ready', BOOT_TIMEOUT_MS);
     log(`guest shell ready after ${Date.now() - vm.startedAt} ms (guest clock ${ready.t} ms)`);
@@ -105,7 +122,8 @@ export async function startRig(options: RigOptions): Promise<Rig> {
       ...(options.blanksPerRecorder === undefined ? {} : { blanksPerRecorder: options.blanksPerRecorder }),
       ...(options.reloadEjectedBlanks === undefined ? {} : { reloadEjectedBlanks: options.reloadEjectedBlanks }),
     });
-    await loader.start();
+    if (options.hostLoader !== false) await loader.start();
+    await changer?.takePlaceholderOut();
   } catch (err) {
     await vm?.stop();
     await tgt.stop();
@@ -122,6 +140,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     vm: theVm,
     shell,
     loader: theLoader,
+    changer,
     tower: (args, o = {}) => shell.run([process.execPath, TOWER_BIN, ...args], { cwd: REPO_ROOT, ...o }),
     guestPath: (name) => path.posix.join('/run/tower-vm', name),
     markFailed: () => {
