@@ -156,6 +156,8 @@ export class DriveLoop {
     }
     const cls = mediaClassOf(media.type);
     if (media.status !== 'blank' || cls === null || !ctx.options.classes.includes(cls)) {
+      // A done disc the loader keeps in the drive for want of room: once a person made room, it moves it on.
+      if (await this.#heldMoved()) return 0;
       const what = media.status !== 'blank' ? `the ${media.type} is not blank` : `this drive takes no ${media.type} copies`;
       if (last !== 'done' && last !== 'failed') ctx.set({ state: 'wrong-media', mediaType: media.type, message: `${what}: take it out and insert a blank disc` });
       return poll;
@@ -190,6 +192,15 @@ export class DriveLoop {
         : 'the disc loader is putting in a blank disc';
     ctx.set({ state: 'empty', message });
     return facts?.driveLoaded === true && facts.error === undefined && !wasLoaded ? 0 : poll;
+  }
+
+  /** The loader held a done disc (output or reject full): ask it again; true when the disc has gone on. */
+  async #heldMoved(): Promise<boolean> {
+    const loader = this.#ctx.loader;
+    const held = loader?.facts?.needsPerson;
+    if (loader === null || (held !== 'output-full' && held !== 'reject-full')) return false;
+    const after = await loader.fill();
+    return after?.needsPerson !== held && after?.error === undefined;
   }
 
   /** Until its next look, this idle drive with a blank of `cls` takes copies other drives of the agent hand it. */

@@ -39,11 +39,11 @@ afterEach(async () => {
 });
 
 /** One simulated CD drive, empty, whose loader holds `stack` blanks; its worker started, with every state it publishes. */
-async function start(stack: number, loader?: (d: SimulatedDrive) => DiscLoader): Promise<{ states: DriveStatus[]; planner: RunPlanner }> {
+async function start(stack: number, loader?: (d: SimulatedDrive) => DiscLoader, binCapacity?: { passed?: number }): Promise<{ states: DriveStatus[]; planner: RunPlanner }> {
   planner = new RunPlanner({ redisUrl: env.server.url, retryBackoffMs: 30 });
   planner.on('error', (e) => errors.push(e));
   await planner.start();
-  drive = new SimulatedDrive({ index: 0, media: null, timeScale: 0.0005, progressIntervalMs: 5, autoLoader: { media: 'CD-R', stack, loadDelayMs: 2000 } });
+  drive = new SimulatedDrive({ index: 0, media: null, timeScale: 0.0005, progressIntervalMs: 5, autoLoader: { media: 'CD-R', stack, loadDelayMs: 2000, ...(binCapacity === undefined ? {} : { binCapacity }) } });
   worker = new DriveWorker({
     drive, agentId: 'agent-test', redisUrl: env.server.url, pollIntervalMs: 15, putBackDelayMs: 30, lockDurationMs: 5000,
     loader: loader?.(drive) ?? new SimDiscLoader(drive),
@@ -83,6 +83,23 @@ describe('a drive worker with a disc loader', () => {
     await waitFor(() => states.at(-1)?.loader?.needsPerson === 'input-empty', 5_000, 'the input to run out');
     expect(drive?.autoLoader?.bins).toEqual({ passed: 2, failed: 1, unsorted: 0 });
     expect(states.at(-1)?.loader).toMatchObject({ passed: 2, rejected: 1, blanks: 0 });
+  });
+
+  it('a good disc with the output full stays in the drive, shown as such, and goes on once a person makes room', async () => {
+    const { states, planner: p } = await start(3, undefined, { passed: 1 });
+    const run = await p.createRun(runInput(env.image, { copies: 2, verify: { mode: 'all' } }));
+    await waitFor(async () => (await p.store.getRun(run.id))?.status === 'completed', 20_000, 'the run to complete');
+    const held = await waitFor(() => (states.at(-1)?.loader?.needsPerson === 'output-full' ? states.at(-1) : null), 5_000, 'output-full');
+    expect(held).toMatchObject({ state: 'done', loader: { passed: 1, outputFree: 0, driveLoaded: true, blanks: 1 } });
+    expect(drive?.disc?.status).toBe('complete');
+    // Nothing moves while the output is full.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(drive?.autoLoader?.bins.passed).toBe(1);
+    // A person empties the output: the held disc goes there and the last blank comes in.
+    drive?.autoLoader?.emptyBin('passed');
+    const ready = await waitFor(() => (states.at(-1)?.state === 'blank' ? states.at(-1) : null), 5_000, 'the drive to hold a blank again');
+    expect(ready?.loader).toMatchObject({ passed: 1, blanks: 0, driveLoaded: true, needsPerson: null });
+    expect(errors).toEqual([]);
   });
 
   it('a loader that fails is published as a fact (its code and words); the worker goes on looking', async () => {
