@@ -191,7 +191,11 @@ export class DriveLoop {
       : facts?.needsPerson === 'input-empty' ? 'the disc loader has no blank disc left: load blank discs into its input'
         : 'the disc loader is putting in a blank disc';
     ctx.set({ state: 'empty', message });
-    return facts?.driveLoaded === true && facts.error === undefined && !wasLoaded ? 0 : poll;
+    if (facts?.driveLoaded !== true || facts.error !== undefined) return poll;
+    if (!wasLoaded) return 0;
+    // The changer says the drive holds a disc the drive does not see: its tray was opened (an operator's eject). Close it.
+    await ctx.drive.load().catch((err: unknown) => ctx.error(err));
+    return poll;
   }
 
   /** The loader held a done disc (output or reject full): ask it again; true when the disc has gone on. */

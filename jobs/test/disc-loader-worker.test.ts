@@ -102,6 +102,22 @@ describe('a drive worker with a disc loader', () => {
     expect(errors).toEqual([]);
   });
 
+  it('the changer says the drive holds a disc the drive does not see (its tray opened): the worker closes the tray', async () => {
+    const loaded = { blanks: 2, driveLoaded: true, passed: 0, rejected: 0, outputFree: 3, rejectFree: 1, needsPerson: null } as const;
+    const changer: DiscLoader = { drive: 'sim:0', stock: async () => loaded, fill: async () => loaded, afterDisc: async () => loaded };
+    let closes = 0;
+    await start(3, (d) => {
+      const load = d.load.bind(d);
+      d.load = async (signal?: AbortSignal) => {
+        closes++;
+        await load(signal);
+      };
+      return changer;
+    });
+    await waitFor(() => closes >= 2, 5_000, 'the tray to be closed');
+    expect(errors).toEqual([]);
+  });
+
   it('a loader that fails is published as a fact (its code and words); the worker goes on looking', async () => {
     let calls = 0;
     const broken: DiscLoader = {
