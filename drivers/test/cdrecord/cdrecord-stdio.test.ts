@@ -109,11 +109,12 @@ describe('CdrecordDrive on stdio: with real cdrskin', () => {
     expect(existsSync(lockPathFor(target))).toBe(false);
   });
 
-  it('writes nothing on a dummy burn', async () => {
+  it('writes nothing on a dummy burn, and leaves no file where there was none', async () => {
     const { drive, target } = newDrive();
+    expect(existsSync(target)).toBe(false);
     const result = await drive.burn(small, { dummy: true });
     expect(result.dummy).toBe(true);
-    expect(statSync(target).size).toBe(0);
+    expect(existsSync(target)).toBe(false);
     expect((await drive.media()).status).toBe('blank');
   });
 
