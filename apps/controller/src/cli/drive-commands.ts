@@ -86,7 +86,8 @@ async function burnCommand(ctx: CliContext, device: string, imagePath: string, o
   const fits = mediaSizesFor(image.shape).map((m) => m.size);
   const drive = await open(device);
   const bar = opts.json ? null : new ProgressBar({ stream: ctx.stderr, label: opts.dummy ? 'test burn' : 'burn' });
-  const result = await drive.burn(
+  // A failure (or Ctrl-C) is printed on a line of its own, not after the bar.
+  const result = await clearedOnFailure(bar, () => drive.burn(
     image,
     {
       ...(opts.speed === undefined ? {} : { speed: opts.speed }),
@@ -99,15 +100,16 @@ async function burnCommand(ctx: CliContext, device: string, imagePath: string, o
       },
     },
     ctx.signal,
-  );
+  ));
   bar?.done(`burned ${formatBytes(result.bytesWritten)} in ${formatDuration(result.durationMs / 1000)} (${formatSpeedX(result.averageSpeedX)})${result.dummy ? ' (test burn, nothing recorded)' : ''}`);
   let verified: { sha256: string; speedMBps: number } | null = null;
   if (opts.verify && !opts.dummy) {
     const vbar = opts.json ? null : new ProgressBar({ stream: ctx.stderr, label: 'verify' });
-    verified = await (await drives()).verifyDisc(drive, { path: image.path, sizeBytes: image.sizeBytes }, {
+    const verifier = await drives();
+    verified = await clearedOnFailure(vbar, () => verifier.verifyDisc(drive, { path: image.path, sizeBytes: image.sizeBytes }, {
       signal: ctx.signal,
       onProgress: (p) => vbar?.update(p.bytesRead, p.bytesTotal, formatMBps(p.speedMBps), p.speedMBps * 1e6),
-    });
+    }));
     vbar?.done(`verified: disc matches image (sha256 ${verified.sha256})`);
     if (opts.eject) await drive.eject(ctx.signal);
   }
@@ -150,12 +152,13 @@ async function readCommand(ctx: CliContext, device: string, outFile: string, opt
     await pipeline(drive.read(length, { signal: ctx.signal }), tap, createWriteStream(partial, { flags: 'wx' }));
     await rename(partial, target);
   } catch (err) {
+    bar?.done();
     await rm(partial, { force: true });
     throw err;
   }
   const sha256 = hash.digest('hex');
   bar?.done();
-  print(ctx, opts.json === true, { ok: true, device, file: target, bytes: length, sha256 }, `read ${length} bytes to ${target}\nsha256 ${sha256}`);
+  print(ctx, opts.json === true, { ok: true, device, file: target, bytes: length, sha256 }, `read ${formatBytes(length)} (${length} bytes) to ${target}\nsha256 ${sha256}`);
 }
 
 async function ejectCommand(ctx: CliContext, device: string, opts: { json?: boolean }): Promise<void> {
@@ -200,4 +203,14 @@ export function registerDriveCommands(program: Command, ctx: CliContext): void {
     .description('open the tray')
     .option('--json', 'machine-readable output')
     .action((device: string, opts: { json?: boolean }) => ejectCommand(ctx, device, opts));
+}
+
+/** Run `work`; when it fails, clear the progress bar's line first, so the error line stands alone. */
+async function clearedOnFailure<T>(bar: ProgressBar | null, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    bar?.done();
+    throw err;
+  }
 }

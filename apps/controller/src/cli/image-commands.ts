@@ -49,7 +49,7 @@ async function uploadCommand(ctx: ControllerCliContext, file: string, opts: Name
     const image = await client.uploadImage({ data: counted(stream, sizeBytes, bar), sizeBytes, name });
     bar?.done(`uploaded ${formatBytes(sizeBytes)}`);
     printResult(ctx, opts, image, `added image ${image.id} '${image.name}' (${image.format}, ${formatBytes(image.sizeBytes)}, sha256 ${image.sha256})`);
-    noteSameContent(ctx, image);
+    if (!opts.json) noteSameContent(ctx, image);
   } catch (err) {
     bar?.done();
     throw err;
@@ -83,7 +83,7 @@ export function registerImageCommands(program: Command, ctx: ControllerCliContex
     const checked = parseServerPath(serverPath);
     const image = await clientFor(ctx, opts).importImage({ path: checked, ...(opts.name === undefined ? {} : { name: opts.name }) });
     printResult(ctx, opts, image, `added image ${image.id} '${image.name}' (${image.format}, ${formatBytes(image.sizeBytes)}, sha256 ${image.sha256})`);
-    noteSameContent(ctx, image);
+    if (!opts.json) noteSameContent(ctx, image);
   });
 
   withConnectionOptions(
@@ -108,7 +108,7 @@ export function registerImageCommands(program: Command, ctx: ControllerCliContex
     });
 }
 
-/** Say on stderr when the library already held the image just added (the same SHA-256), and what to do. */
+/** Say on stderr when the library already held the image just added (the same SHA-256), and what to do (with --json: `sameContentAs`). */
 function noteSameContent(ctx: ControllerCliContext, image: ImageView): void {
   const same = image.sameContentAs ?? [];
   if (same.length === 0) return;

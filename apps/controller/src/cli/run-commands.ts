@@ -44,8 +44,8 @@ async function runCommand(ctx: ControllerCliContext, imageId: string, opts: RunO
   const request = createRunRequest(imageId, opts);
   const client = clientFor(ctx, opts);
   const run = await client.createRun(request);
-  // A run no drive in service can serve is created, and waits: say so at once.
-  if (run.statusReason !== null && run.statusReason.startsWith('needs a person')) ctx.stderr.write(`warning: ${run.statusReason}\n`);
+  // A run no drive in service can serve is created, and waits: say so at once (with --json it is the run's statusReason).
+  if (!opts.json && run.statusReason !== null && run.statusReason.startsWith('needs a person')) ctx.stderr.write(`warning: ${run.statusReason}\n`);
   if (!opts.wait) {
     printResult(ctx, opts, run, `created run ${run.id}: ${run.copies} copies of '${run.imageName}' (${run.mediaClass}, verify ${run.verify}, priority ${run.priority})\nfollow it with: tower runs show ${run.id}  or  tower watch`);
     return;
