@@ -22,7 +22,11 @@
  * older than the bound (`withinMs`), which also catches a disc swapped by a
  * changer that reports nothing (tgt's `online=0/1` posts no unit attention
  * and, with nobody opening the device in between, leaves no trace). Whatever
- * this drive object does to the disc forgets the answer at once.
+ * this drive object does to the disc forgets the answer at once. An unplugged
+ * drive's node goes away and the open fails at once; a logical unit that left
+ * the bus while the kernel keeps its node (the rig's deleted LUN) is found
+ * gone only at the bound or the next burn, since the kernel still counts it
+ * as holding a medium.
  */
 import { constants } from 'node:fs';
 import { open, readFile, realpath } from 'node:fs/promises';
