@@ -13,6 +13,15 @@ import { CHROMIUM, CHROMIUM_ARGS, TowerProcess, VIEWER_TOKEN, launchBrowser, mis
 
 const missing = missingPrerequisite();
 
+/** Desktop Chromium's autoplay rule for Web Audio, in the page: suspended until the user has touched it. */
+const DESKTOP_AUTOPLAY_POLICY = `(() => {
+  const Real = window.AudioContext;
+  window.AudioContext = class extends Real {
+    constructor(...args) { super(...args); if (!navigator.userActivation.hasBeenActive) void Real.prototype.suspend.call(this); }
+    resume() { return navigator.userActivation.hasBeenActive ? Real.prototype.resume.call(this) : Promise.resolve(); }
+  };
+})();`;
+
 describe('the wall screen’s sound', () => {
   let tower: TowerProcess;
   let origin: { url: string; close: () => Promise<void> };
@@ -31,18 +40,22 @@ describe('the wall screen’s sound', () => {
     await tower?.dispose();
   }, 60_000);
 
-  async function wall(browser: Browser, query: string): Promise<Page> {
+  async function wall(browser: Browser, query: string, initScript?: string): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, hasTouch: true });
+    if (initScript !== undefined) await context.addInitScript(initScript);
     const page = await context.newPage();
     await page.goto(`${origin.url}/shopfloor/?${query}token=${VIEWER_TOKEN}`);
     await page.locator('[data-drive-id]').nth(1).waitFor();
     return page;
   }
 
-  it('says the sound is blocked until a tap enables it (Chromium’s default autoplay policy)', async () => {
+  it('says the sound is blocked until a tap enables it (desktop Chromium’s autoplay policy)', async () => {
+    // Headless Chromium lets Web Audio start without a gesture whatever --autoplay-policy says (an AudioContext is
+    // 'running' at once, 'suspended' at most for a moment), so the page gets desktop Chromium's rule before its own
+    // scripts: an audio context starts suspended and resumes only once the user has touched the page.
     const browser = await launchBrowser();
     browsers.push(browser);
-    const page = await wall(browser, 'sound=1&');
+    const page = await wall(browser, 'sound=1&', DESKTOP_AUTOPLAY_POLICY);
     const notice = page.getByTestId('sound-blocked');
     await notice.waitFor();
     expect(await notice.textContent()).toMatch(/sound blocked — tap to enable/i);
