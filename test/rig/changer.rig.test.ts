@@ -36,7 +36,7 @@ import { parseMtxStatus } from '../../drivers/src/changer/mtx-status.js';
 import type { MtxStatus } from '../../drivers/src/changer/mtx-status.js';
 import { makePlainIso } from '../vm/images.js';
 import type { GuestProcess, GuestRun } from './guest-shell.js';
-import { BUILD_TIMEOUT_MS, log, REPO_ROOT, RIG_TOKEN, startRig, TOWER_BIN } from './rig-harness.js';
+import { BUILD_TIMEOUT_MS, log, REPO_ROOT, RIG_TOKEN, startRig, TOWER_BIN, guardedBy, stopTowerInGuest } from './rig-harness.js';
 import type { Rig } from './rig-harness.js';
 
 const SELECTED = process.env.TOWER_RIG_SUITE === '1';
@@ -95,26 +95,12 @@ describe.skipIf(!SELECTED)('a jukebox on real kernel devices (tgt SMC changer + 
   }, BUILD_TIMEOUT_MS + 300_000);
 
   afterAll(async () => {
-    if (server) {
-      await server.kill('SIGTERM');
-      await server.wait(30_000).catch(() => undefined);
-    }
+    await stopTowerInGuest(server);
     await rig?.stop();
     log(`suite: ${Math.round((Date.now() - started) / 1000)} s`);
   }, 90_000);
 
-  const guarded = (work: () => Promise<void>) => async (): Promise<void> => {
-    try {
-      await work();
-    } catch (err) {
-      rig?.markFailed();
-      if (server) {
-        const out = await server.output();
-        log(`tower start output:\n${out.stdout.slice(-4000)}\n${out.stderr.slice(-4000)}`);
-      }
-      throw err;
-    }
-  };
+  const guarded = guardedBy(() => ({ rig, server }));
 
   /** Run mtx in the guest; its output also goes to TOWER_RIG_CAPTURE when set. */
   async function mtx(args: readonly string[], capture?: { name: string; note: string }): Promise<GuestRun> {

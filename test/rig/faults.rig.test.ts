@@ -30,7 +30,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePlainIso, runProgram } from '../vm/images.js';
 import type { GuestProcess } from './guest-shell.js';
-import { BUILD_TIMEOUT_MS, log, REPO_ROOT, RIG_TOKEN, startRig, TOWER_BIN } from './rig-harness.js';
+import { BUILD_TIMEOUT_MS, log, REPO_ROOT, RIG_TOKEN, startRig, TOWER_BIN, guardedBy, stopTowerInGuest } from './rig-harness.js';
 import type { Rig } from './rig-harness.js';
 
 const SELECTED = process.env.TOWER_RIG_SUITE === '1';
@@ -126,28 +126,14 @@ describe.skipIf(!SELECTED)('faults on real kernel recorders (tgt DVD+R over iSCS
 
   afterAll(async () => {
     await watch?.kill('SIGTERM');
-    if (server) {
-      await server.kill('SIGTERM');
-      await server.wait(30_000).catch(() => undefined);
-    }
+    await stopTowerInGuest(server);
     await rig?.stop();
     if (mounted) await runProgram('umount', [tmpfs], 10_000).catch((e: unknown) => log(`umount ${tmpfs}: ${String(e)}`));
     await rm(tmpfs, { recursive: true, force: true }).catch(() => undefined);
     log(`suite: ${Math.round((Date.now() - started) / 1000)} s`);
   }, 120_000);
 
-  const guarded = (work: () => Promise<void>) => async (): Promise<void> => {
-    try {
-      await work();
-    } catch (err) {
-      rig?.markFailed();
-      if (server) {
-        const out = await server.output();
-        log(`tower start output:\n${out.stdout.slice(-4000)}\n${out.stderr.slice(-4000)}`);
-      }
-      throw err;
-    }
-  };
+  const guarded = guardedBy(() => ({ rig, server }));
 
   async function drives(): Promise<DriveJson[]> {
     if (feed?.ready === true) return feed.poll();

@@ -14,7 +14,7 @@ import { buildGuest } from '../vm/images.js';
 import { TestVm } from '../vm/vm.js';
 import { DiscLoader } from './disc-loader.js';
 import { GuestShell } from './guest-shell.js';
-import type { GuestCommand, GuestRun } from './guest-shell.js';
+import type { GuestCommand, GuestProcess, GuestRun } from './guest-shell.js';
 import { TgtChanger } from './tgt-changer.js';
 import type { ChangerSpec } from './tgt-changer.js';
 import { TgtTarget } from './tgt-target.js';
@@ -155,5 +155,32 @@ export async function startRig(options: RigOptions): Promise<Rig> {
       if (failed || process.env.TOWER_VM_KEEP === '1') log(`kept ${runDir} (serial.log, share/out, kept/)`);
       else await rm(runDir, { recursive: true, force: true });
     },
+  };
+}
+
+/** Stop a `tower start` running in the guest (SIGTERM, then wait up to 30 s). */
+export async function stopTowerInGuest(server: GuestProcess | undefined): Promise<void> {
+  if (server === undefined) return;
+  await server.kill('SIGTERM');
+  await server.wait(30_000).catch(() => undefined);
+}
+
+/**
+ * A test body that, when it fails, keeps the rig's folder and logs the tail
+ * of the guest's `tower start` output (the two read when the test runs).
+ */
+export function guardedBy(current: () => { rig: Rig | undefined; server: GuestProcess | undefined }) {
+  return (work: () => Promise<void>) => async (): Promise<void> => {
+    try {
+      await work();
+    } catch (err) {
+      const { rig, server } = current();
+      rig?.markFailed();
+      if (server) {
+        const out = await server.output();
+        log(`tower start output:\n${out.stdout.slice(-4000)}\n${out.stderr.slice(-4000)}`);
+      }
+      throw err;
+    }
   };
 }

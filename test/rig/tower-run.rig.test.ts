@@ -18,7 +18,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileSize, isoVolumeBytes, makeHybridIso } from '../vm/images.js';
 import type { GuestProcess } from './guest-shell.js';
-import { BUILD_TIMEOUT_MS, log, RIG_TOKEN, startRig, TOWER_BIN, REPO_ROOT } from './rig-harness.js';
+import { BUILD_TIMEOUT_MS, log, RIG_TOKEN, startRig, TOWER_BIN, REPO_ROOT, guardedBy, stopTowerInGuest } from './rig-harness.js';
 import type { Rig } from './rig-harness.js';
 
 const SELECTED = process.env.TOWER_RIG_SUITE === '1';
@@ -62,25 +62,11 @@ describe.skipIf(!SELECTED)('a tower run on real kernel recorders (tgt DVD+R over
   }, BUILD_TIMEOUT_MS + 300_000);
 
   afterAll(async () => {
-    if (server) {
-      await server.kill('SIGTERM');
-      await server.wait(30_000).catch(() => undefined);
-    }
+    await stopTowerInGuest(server);
     await rig?.stop();
   }, 90_000);
 
-  const guarded = (work: () => Promise<void>) => async (): Promise<void> => {
-    try {
-      await work();
-    } catch (err) {
-      rig?.markFailed();
-      if (server) {
-        const out = await server.output();
-        log(`tower start output:\n${out.stdout.slice(-3000)}\n${out.stderr.slice(-3000)}`);
-      }
-      throw err;
-    }
-  };
+  const guarded = guardedBy(() => ({ rig, server }));
 
   it('the image is hybrid: longer than its ISO 9660 volume', async () => {
     expect(await fileSize(imagePath)).toBeGreaterThan(await isoVolumeBytes(imagePath));
