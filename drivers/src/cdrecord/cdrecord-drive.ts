@@ -19,6 +19,7 @@ import type {
   ReadOptions,
   WriteModeState,
 } from '../drive-contract.js';
+import { runTrayCommand } from './tray-command.js';
 import { CancelledError, DriveBusyError, DriveError, DriveGoneError, InvalidDeviceError, ToolError } from '../errors.js';
 import { classifyBurnFailure } from '../parse/burn-failure.js';
 import { parseDriveInquiry, parsePrcap } from '../parse/cdrskin-drive-info.js';
@@ -332,8 +333,7 @@ export class CdrecordDrive implements Drive {
     const program = await this.burner();
     const useEject = (await findOnPath('eject', this.env)) !== null;
     const command = trayCommand(useEject ? 'eject' : program, this.target, action);
-    const run = await this.run(command, signal).finally(() => this.mediaMemory.forget());
-    if (run.exitCode !== 0) throw classifyBurnFailure(run, { device: this.address });
+    await runTrayCommand(() => this.run(command, signal).finally(() => this.mediaMemory.forget()), this.address, signal);
   }
 
   /** `blank=fast|all` through the burner (cdrskin leaves a stdio target as it is). */
