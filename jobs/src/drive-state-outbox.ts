@@ -28,6 +28,7 @@ import type { Redis } from 'ioredis';
 import { PROGRESS_FIELDS, sameExcept } from './drive-status.js';
 import type { DriveStatus } from './drive-status.js';
 import { DRIVE_EVENTS_CHANNEL } from './queue-names.js';
+import { evalScript } from './redis-script.js';
 import type { KeySpace } from './queue-names.js';
 
 /**
@@ -54,16 +55,6 @@ if n > 0 then redis.call('SADD', KEYS[1], unpack(ARGV, 3, 2 + n)) end
 redis.call('PUBLISH', ARGV[1], '[' .. table.concat(out, ',') .. ']')
 return #out
 `;
-
-const COMMAND = 'towerPublishDriveStates';
-type PublishCommand = (numKeys: number, ...keysAndArgs: string[]) => Promise<unknown>;
-
-/** The script as a command of this connection (EVALSHA, loaded once). */
-function publishCommand(redis: Redis): PublishCommand {
-  const r = redis as unknown as Record<string, PublishCommand | undefined>;
-  if (r[COMMAND] === undefined) redis.defineCommand(COMMAND, { lua: PUBLISH_SCRIPT });
-  return (r[COMMAND] as PublishCommand).bind(redis);
-}
 
 /** Options of a {@link DriveStateOutbox}. */
 export interface DriveStateOutboxOptions {
@@ -199,12 +190,18 @@ export class DriveStateOutbox {
     if (this.#announceOnce) for (const id of fresh) this.#announced.add(id);
     const stateKeys = batch.map((e) => keys.driveState(e.status.driveId));
     const args = [DRIVE_EVENTS_CHANNEL, String(fresh.length), ...fresh, ...batch.flatMap((e) => [e.status.driveId, e.json])];
-    const sent = publishCommand(redis)(2 + stateKeys.length, keys.drives(), keys.driveSeqs(), ...stateKeys, ...args).then(
-      () => undefined,
-      (err: unknown) => this.#fail(err, fresh),
-    );
+    // One flush at a time, so a retry after NOSCRIPT (a restarted Redis)
+    // cannot let a later flush take lower sequence numbers. Not ioredis's
+    // defineCommand: on an auto-pipelined connection a command defined after
+    // that tick's pipeline opened has no method there, and ioredis throws out
+    // of its reply handler, which kills the process.
     const previous = this.#inFlight;
-    this.#inFlight = Promise.all([previous, sent]).then(() => undefined);
+    this.#inFlight = previous.then(() =>
+      evalScript(redis, PUBLISH_SCRIPT, [keys.drives(), keys.driveSeqs(), ...stateKeys], args).then(
+        () => undefined,
+        (err: unknown) => this.#fail(err, fresh),
+      ),
+    );
   }
 
   #fail(err: unknown, fresh: readonly string[]): void {
