@@ -132,6 +132,11 @@ export class BurnProgressReporter {
         this.speedX = parsed.speedX ?? this.measuredSpeedX();
         if (parsed.fifoPercent !== null) this.fifoPercent = parsed.fifoPercent;
         if (parsed.bufferPercent !== null) this.bufferPercent = parsed.bufferPercent;
+        // "0 of N MB written" while the drive calibrates or writes its lead-in: no data yet, still preparing.
+        if (this.phase === 'preparing' && this.bytesWritten === 0) {
+          this.speedX = 0;
+          return;
+        }
         const phaseChanged = this.phase !== 'writing';
         this.phase = 'writing';
         this.emit(phaseChanged || this.bytesWritten >= this.options.bytesTotal);

@@ -136,8 +136,9 @@ const PHASES: readonly { readonly pattern: RegExp; readonly phase: PhaseLine['ph
   { pattern: /^\s*Starting to write CD\/DVD/, phase: 'preparing' },
   { pattern: /^\s*Starting write (?:simulation )?at speed/, phase: 'preparing' },
   { pattern: /^\s*(?:Performing OPC|Executing power calibration|Writing lead-in)/, phase: 'preparing' },
+  // The FIFO is full before the drive calibrates: cdrecord prints "Performing OPC..." after this line.
+  { pattern: /input buffer ready\.$/, phase: 'preparing' },
   { pattern: /^\s*Writing track \d+ \(mode/, phase: 'writing' },
-  { pattern: /input buffer ready\.$/, phase: 'writing' },
   { pattern: /^\s*Starting new track at sector/, phase: 'writing' },
 ];
 

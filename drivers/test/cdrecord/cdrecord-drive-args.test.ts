@@ -113,10 +113,11 @@ describe('stdio burns', () => {
     const events: BurnProgress[] = [];
     await drive.burn({ ...image, path: iso.path }, { onProgress: (p) => events.push(p) });
     expect(events[0]).toMatchObject({ phase: 'preparing', bytesWritten: 0, bytesTotal: 19247104 });
+    // cdrskin on stdio prints no "Starting new track": writing begins with the first data written, never at 0 bytes.
     const writing = events.filter((p) => p.phase === 'writing');
-    expect(writing[0]).toMatchObject({ bytesWritten: 0, speedX: 0 });
+    expect(events.filter((p) => p.phase === 'preparing').every((p) => p.bytesWritten === 0 && p.speedX === 0)).toBe(true);
     expect(writing.length).toBeGreaterThan(1);
-    for (const p of writing.slice(1)) {
+    for (const p of writing) {
       expect(p).toMatchObject({ fifoPercent: 100, bufferPercent: 50, track: 1 });
       expect(p.bytesWritten).toBeGreaterThanOrEqual(2 * 1048576);
       expect(p.speedMBps).toBeCloseTo((p.speedX * 1385000) / 1e6, 1);

@@ -67,9 +67,10 @@ describe('BurnProgressReporter', () => {
     const output = parseSample(readFixture('cdrskin-burn-sao-stdio.txt')).output;
     r.start();
     r.stdoutChunk(output.slice(0, output.indexOf('Track 01: Total')));
-    expect(events.map((e) => e.bytesWritten)).toEqual([0, 0]);
+    // The first data written starts the writing phase at once; the next line waits for the interval.
+    expect(events.map((e) => [e.phase, e.bytesWritten])).toEqual([['preparing', 0], ['writing', 8 * MIB]]);
     vi.advanceTimersByTime(250);
-    expect(events.map((e) => e.bytesWritten)).toEqual([0, 0, 16 * MIB]);
+    expect(events.map((e) => e.bytesWritten)).toEqual([0, 8 * MIB, 16 * MIB]);
     r.close();
   });
 
@@ -97,6 +98,34 @@ describe('BurnProgressReporter', () => {
     for (const c of pieces(beforeFixating)) b.r.stdoutChunk(c);
     b.r.stderrChunk(run.stderr.slice(0, run.stderr.indexOf('cdrskin: thank you')));
     expect(b.events.at(-1)).toMatchObject({ phase: 'fixating', bytesWritten: 4 * MIB, speedX: 0, speedMBps: 0 });
+  });
+
+  it('a real CD-R burn by cdrecord stays preparing through the FIFO fill, OPC and "0 of 696 MB written"', () => {
+    const { r, events } = reporter(696 * MIB);
+    r.start();
+    const phaseAt: Record<string, string> = {};
+    for (const line of parseSample(readFixture('readme/cdrecord-cdr-sao-burn.txt')).output.split('\n')) {
+      r.stdoutChunk(`${line}\n`);
+      phaseAt[line.trim().slice(0, 20)] = events.at(-1)!.phase;
+    }
+    expect(phaseAt).toMatchObject({
+      'Waiting for reader p': 'preparing', 'Performing OPC...': 'preparing', 'Writing pregap for t': 'preparing',
+      'Starting new track a': 'writing', 'Fixating...': 'fixating',
+    });
+    // No report says "writing at 0x" before the drive has calibrated: preparing reports carry no speed.
+    const beforeTrack = events.slice(0, events.findIndex((e) => e.phase === 'writing'));
+    expect(beforeTrack.map((e) => [e.phase, e.bytesWritten, e.speedX])).toEqual([['preparing', 0, 0]]);
+  });
+
+  it('a "0 of N MB written" line before any data does not end preparing (wodim, dummy burn)', () => {
+    const { r, events } = reporter(689 * MIB);
+    r.start();
+    const lines = parseSample(readFixture('readme/wodim-buffer-underrun-brasero.txt')).output.split('\n');
+    r.stdoutChunk(`${lines[0]!}\n`);
+    expect(lines[0]).toMatch(/0 of\s+689 MB written/);
+    expect(events.map((e) => e.phase)).toEqual(['preparing']);
+    r.stdoutChunk(`${lines.find((l) => l.includes('1 of  689'))!}\n`);
+    expect(events.at(-1)).toMatchObject({ phase: 'writing', bytesWritten: MIB, speedX: 2 });
   });
 
   it('a second run after a refused write mode keeps the phase and starts from what the first left', () => {

@@ -157,9 +157,21 @@ describe('progress in captured burns', () => {
     expect(summarizeBurnOutput(text)).toMatchObject({ bytesWritten: 730675200, averageSpeedX: 9.7, minBufferPercent: 99, writingSeconds: 505.908 });
   });
 
+  it('a real CD-R burn by cdrecord: the FIFO fill and OPC are preparing, the track start is writing, Fixating... closes', () => {
+    const lines = parsedOf(parseSample(readFixture('readme/cdrecord-cdr-sao-burn.txt')).output);
+    const phases = lines.flatMap((l) => (l.kind === 'phase' ? [`${l.phase}: ${l.text.slice(0, 24)}`] : []));
+    expect(phases).toEqual([
+      'preparing: Starting to write CD/DVD',
+      'preparing: Waiting for reader proce',
+      'preparing: Performing OPC...',
+      'writing: Starting new track at se',
+      'fixating: Fixating...',
+    ]);
+  });
+
   it('a real DVD+R burn by cdrskin quoted in the README (post-track phase)', () => {
     const lines = parsedOf(parseSample(readFixture('readme/cdrskin-dvdr-burn.txt')).output);
-    expect(lines.filter((l) => l.kind === 'phase').map((l) => (l.kind === 'phase' ? l.phase : ''))).toEqual(['preparing', 'writing', 'writing', 'fixating', 'fixating']);
+    expect(lines.filter((l) => l.kind === 'phase').map((l) => (l.kind === 'phase' ? l.phase : ''))).toEqual(['preparing', 'preparing', 'writing', 'fixating', 'fixating']);
     expect(lines.find((l) => l.kind === 'total')).toMatchObject({ bytesWritten: 893386752, sectors: 436224 });
   });
 
