@@ -34,7 +34,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { Redis } from 'ioredis';
 import { io as ioClient } from 'socket.io-client';
-import { DRIVE_EVENTS_CHANNEL } from '../jobs/dist/index.js';
+import { RedisSchema } from '../jobs/dist/index.js';
 import { Api, OPERATOR_TOKEN, TOKENS, TowerChild, VIEWER_TOKEN, machineLine, parseArgs, percentile, readMetrics, sleep, summarizeMetrics, towerCli } from './lib/tower.mjs';
 
 const args = parseArgs();
@@ -113,7 +113,7 @@ try {
   let pubCount = 0;
   let messageCount = 0;
   sub = new Redis(redisUrl);
-  await sub.subscribe(DRIVE_EVENTS_CHANNEL);
+  await sub.subscribe(new RedisSchema().driveEvents());
   sub.on('message', (_channel, text) => {
     const at = Date.now();
     let v;

@@ -44,7 +44,7 @@ import { QuarantineSnapshot } from './quarantine-snapshot.js';
 import { RedisConnectivity } from './redis-connectivity.js';
 import { connectWithin, redactRedisUrl, settlesWithin } from './redis-deadline.js';
 import { WaitingDrives } from './waiting-drives.js';
-import { copyQueueName, KeySpace, RUN_CONTROL_CHANNEL } from './queue-names.js';
+import { RedisSchema } from './protocol/redis-schema.js';
 import { parseMessage } from './run-events.js';
 import type { RunControlMessage } from './run-events.js';
 
@@ -83,7 +83,7 @@ interface Channel {
 export class AgentConnections {
   /** The command connection. Usable by anyone in the agent; closed by `close()`. */
   readonly redis: Redis;
-  readonly keys: KeySpace;
+  readonly keys: RedisSchema;
   /** Where drive states are queued for Redis. */
   readonly outbox: DriveStateOutbox;
   /** This agent's idle drives holding a blank, which take copies handed to them. */
@@ -106,7 +106,7 @@ export class AgentConnections {
 
   constructor(options: AgentConnectionsOptions) {
     this.#o = options;
-    this.keys = new KeySpace(options.prefix);
+    this.keys = new RedisSchema(options.prefix);
     this.lockDurationMs = options.lockDurationMs ?? 30_000;
     const name = options.name === undefined ? 'tower-agent' : `tower-agent:${options.name}`;
     // Auto-pipelining: the commands all drives issue in one tick go out in one write, not one system call each.
@@ -194,7 +194,7 @@ export class AgentConnections {
   }
 
   #subscribeRunControl(): Promise<unknown> {
-    return this.subscribe(RUN_CONTROL_CHANNEL, (text) => {
+    return this.subscribe(this.keys.runControl(), (text) => {
       const msg = parseMessage<RunControlMessage>(text, 'action');
       if (msg === null) return;
       if (msg.action === 'work') this.reopen();
@@ -217,7 +217,7 @@ export class AgentConnections {
     let w = this.#bull.get(cls);
     if (w === undefined) {
       if (this.#closing !== null) throw new Error('the agent connections are closed');
-      w = new Worker(copyQueueName(cls), null, {
+      w = new Worker(this.keys.copyQueue(cls), null, {
         connection: this.redis,
         autorun: false,
         concurrency: 1,
@@ -274,7 +274,7 @@ export class AgentConnections {
     if (this.#called.size > 1000) this.#called.clear();
     this.#called.set(jobId, now);
     const msg: RunControlMessage = { action: 'work', runId, drives, at };
-    this.redis.publish(RUN_CONTROL_CHANNEL, JSON.stringify(msg)).catch((e: unknown) => this.#error(e));
+    this.redis.publish(this.keys.runControl(), JSON.stringify(msg)).catch((e: unknown) => this.#error(e));
   }
 
   /** This agent quarantined or released a drive: the next `quarantineOf` reads again. */

@@ -1,7 +1,7 @@
 /**
  * The lease on an agent id: one agent process at a time serves under an id.
  *
- * The key (`KeySpace.agentLease`) holds JSON `{ token, host, pid, since }`
+ * The key (`RedisSchema.agentLease`) holds JSON `{ token, host, pid, since }`
  * of its holder, with a TTL (three heartbeats by default). An agent takes it
  * with SET NX PX before anything else (before closing the attempts a crash
  * left open), renews it at every heartbeat only while it is still its own
@@ -18,7 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { Redis } from 'ioredis';
-import { KeySpace } from './queue-names.js';
+import { RedisSchema } from './protocol/redis-schema.js';
 import { withDeadline } from './redis-deadline.js';
 
 /** Who holds a lease. */
@@ -68,7 +68,7 @@ export interface AgentLeaseOptions {
   readonly host?: string;
   /** Default `process.pid`. */
   readonly pid?: number;
-  readonly keys?: KeySpace;
+  readonly keys?: RedisSchema;
   /** Deadline of each Redis command; default 10 000 ms. */
   readonly commandTimeoutMs?: number;
   /** How often `acquire` looks at a lease held by another; default a sixth of the TTL, 20..250 ms. */
@@ -106,7 +106,7 @@ export class AgentLease {
 
   constructor(options: AgentLeaseOptions) {
     this.#o = options;
-    this.key = (options.keys ?? new KeySpace()).agentLease(options.agentId);
+    this.key = (options.keys ?? new RedisSchema()).agentLease(options.agentId);
     this.holder = { token: randomUUID(), host: options.host ?? os.hostname(), pid: options.pid ?? process.pid, since: Date.now() };
     this.value = JSON.stringify(this.holder);
     this.#timeoutMs = options.commandTimeoutMs ?? 10_000;
@@ -152,7 +152,7 @@ export class AgentLease {
   }
 
   /** Who holds an agent id's lease, and for how long yet (ms), or null when nobody does. */
-  static async read(redis: Redis, agentId: string, keys = new KeySpace()): Promise<{ holder: LeaseHolder | null; remainingMs: number } | null> {
+  static async read(redis: Redis, agentId: string, keys = new RedisSchema()): Promise<{ holder: LeaseHolder | null; remainingMs: number } | null> {
     const key = keys.agentLease(agentId);
     const [value, pttl] = await readLease(redis, key);
     if (value === null) return null;

@@ -11,7 +11,7 @@
  *   resets its count.
  */
 import type { Redis } from 'ioredis';
-import type { KeySpace } from './queue-names.js';
+import type { RedisSchema } from './protocol/redis-schema.js';
 
 /** Why a drive is quarantined. */
 export interface QuarantineInfo {
@@ -24,12 +24,12 @@ export interface QuarantineInfo {
 }
 
 /** The hash of drive-fault failures in a row, beside `keys.quarantine()`. */
-export function driveFaultsKey(keys: KeySpace): string {
+export function driveFaultsKey(keys: RedisSchema): string {
   return `${keys.quarantine()}:faults`;
 }
 
 /** Quarantine a drive (replacing an earlier reason). Its failures in a row are left as they are. */
-export async function quarantineDrive(redis: Redis, keys: KeySpace, driveId: string, info: QuarantineInfo): Promise<void> {
+export async function quarantineDrive(redis: Redis, keys: RedisSchema, driveId: string, info: QuarantineInfo): Promise<void> {
   await redis.hset(keys.quarantine(), driveId, JSON.stringify(info));
 }
 
@@ -48,12 +48,12 @@ return removed
  * false when it was not quarantined. (Scripts, not MULTI: the agent's command
  * connection auto-pipelines, which a transaction on it can upset.)
  */
-export async function releaseDrive(redis: Redis, keys: KeySpace, driveId: string): Promise<boolean> {
+export async function releaseDrive(redis: Redis, keys: RedisSchema, driveId: string): Promise<boolean> {
   return (await redis.eval(RELEASE_DRIVE, 2, keys.quarantine(), driveFaultsKey(keys), driveId)) === 1;
 }
 
 /** Why a drive is quarantined, or null when it is not. */
-export async function getQuarantine(redis: Redis, keys: KeySpace, driveId: string): Promise<QuarantineInfo | null> {
+export async function getQuarantine(redis: Redis, keys: RedisSchema, driveId: string): Promise<QuarantineInfo | null> {
   const raw = await redis.hget(keys.quarantine(), driveId);
   return raw === null ? null : parseQuarantine(raw);
 }
@@ -99,7 +99,7 @@ export interface DriveFaultRecord {
 
 /** Count a drive fault, and quarantine the drive when it is the K-th in a row (one script). */
 export async function recordDriveFault(
-  redis: Redis, keys: KeySpace, driveId: string, fault: { readonly quarantineAfter: number; readonly errorCode: string; readonly at: number },
+  redis: Redis, keys: RedisSchema, driveId: string, fault: { readonly quarantineAfter: number; readonly errorCode: string; readonly at: number },
 ): Promise<DriveFaultRecord> {
   const reply = (await redis.eval(
     RECORD_DRIVE_FAULT, 2, keys.quarantine(), driveFaultsKey(keys),
@@ -110,7 +110,7 @@ export async function recordDriveFault(
 }
 
 /** A drive's run of faults ended (a good disc): its count goes back to zero. */
-export async function clearDriveFaults(redis: Redis, keys: KeySpace, driveId: string): Promise<void> {
+export async function clearDriveFaults(redis: Redis, keys: RedisSchema, driveId: string): Promise<void> {
   await redis.hdel(driveFaultsKey(keys), driveId);
 }
 
@@ -119,7 +119,7 @@ export async function clearDriveFaults(redis: Redis, keys: KeySpace, driveId: st
  * the stored count reached `quarantineAfter` but the drive is no longer
  * quarantined (released by someone who deleted its entry alone).
  */
-export async function getDriveFaults(redis: Redis, keys: KeySpace, driveId: string, quarantineAfter: number): Promise<number> {
+export async function getDriveFaults(redis: Redis, keys: RedisSchema, driveId: string, quarantineAfter: number): Promise<number> {
   const [count, quarantined] = (await redis.eval(READ_DRIVE_FAULTS, 2, keys.quarantine(), driveFaultsKey(keys), driveId)) as [string | null, number];
   const n = Number(count ?? 0) || 0;
   return n >= quarantineAfter && quarantined !== 1 ? 0 : n;

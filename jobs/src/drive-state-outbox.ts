@@ -4,7 +4,7 @@
  * drive update.
  *
  * A flush is one script (atomic): each status queued takes the drive's next
- * sequence number (`KeySpace.driveSeqs`, added to its JSON as `seq`), each
+ * sequence number (`RedisSchema.driveSeqs`, added to its JSON as `seq`), each
  * changed drive's state key is written once (its last status), drives this
  * outbox has not announced yet are added to the drives set, and one
  * `PUBLISH` on `DRIVE_EVENTS_CHANNEL` carries a JSON array of the statuses,
@@ -27,9 +27,8 @@
 import type { Redis } from 'ioredis';
 import { PROGRESS_FIELDS, sameExcept } from './drive-status.js';
 import type { DriveStatus } from './drive-status.js';
-import { DRIVE_EVENTS_CHANNEL } from './queue-names.js';
 import { evalScript } from './redis-script.js';
-import type { KeySpace } from './queue-names.js';
+import type { RedisSchema } from './protocol/redis-schema.js';
 
 /**
  * KEYS: drives set, sequence hash, then the state key of each status.
@@ -60,7 +59,7 @@ return #out
 export interface DriveStateOutboxOptions {
   /** Connection the pipelines go out on (shared; the outbox never closes it). */
   readonly redis: Redis;
-  readonly keys: KeySpace;
+  readonly keys: RedisSchema;
   /** Minimum ms between two flushes. Default 20. */
   readonly windowMs?: number;
   /**
@@ -189,7 +188,7 @@ export class DriveStateOutbox {
     const fresh = [...new Set(batch.map((e) => e.status.driveId))].filter((id) => !this.#announced.has(id));
     if (this.#announceOnce) for (const id of fresh) this.#announced.add(id);
     const stateKeys = batch.map((e) => keys.driveState(e.status.driveId));
-    const args = [DRIVE_EVENTS_CHANNEL, String(fresh.length), ...fresh, ...batch.flatMap((e) => [e.status.driveId, e.json])];
+    const args = [keys.driveEvents(), String(fresh.length), ...fresh, ...batch.flatMap((e) => [e.status.driveId, e.json])];
     // One flush at a time, so a retry after NOSCRIPT (a restarted Redis)
     // cannot let a later flush take lower sequence numbers. Not ioredis's
     // defineCommand: on an auto-pipelined connection a command defined after

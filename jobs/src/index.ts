@@ -2,9 +2,9 @@
  * @tower/jobs: queues, job payloads, the run store and the processors of
  * duplication runs (BullMQ on Redis).
  */
-export const QUEUE_PREFIX = 'tower';
 export * from './embedded-redis.js';
 export * from './queue-names.js';
+export * from './protocol/index.js';
 export * from './job-types.js';
 export * from './run-records.js';
 export * from './run-store.js';
@@ -26,3 +26,4 @@ export * from './drive-worker.js';
 export * from './run-planner.js';
 export * from './run-request.js';
 export * from './redis-connectivity.js';
+export * from './job-reclaim.js';

@@ -11,8 +11,7 @@
  * run it, the run store still counts the slot once; the extra disc is surplus.
  */
 import { Queue } from 'bullmq';
-import { copyQueueName } from '@tower/jobs';
-import type { RunStore } from '@tower/jobs';
+import type { RunStore } from './run-store.js';
 import type { MediaClass } from 'node-cdrecord-wrapper';
 
 /** Where the copy queues live. */
@@ -29,7 +28,7 @@ export async function reclaimInterruptedJobs(ctx: ReclaimContext, attemptIds: re
   const queueFor = (cls: MediaClass): Queue => {
     let q = queues.get(cls);
     if (q === undefined) {
-      q = new Queue(copyQueueName(cls), {
+      q = new Queue(ctx.store.keys.copyQueue(cls), {
         connection: { url: ctx.redisUrl },
         ...(ctx.bullPrefix === undefined ? {} : { prefix: ctx.bullPrefix }),
       });

@@ -7,16 +7,16 @@
 import type { Redis } from 'ioredis';
 import { parseQuarantine } from './drive-quarantine.js';
 import type { QuarantineInfo } from './drive-quarantine.js';
-import type { KeySpace } from './queue-names.js';
+import type { RedisSchema } from './protocol/redis-schema.js';
 
 /** The quarantine hash as last read, shared by an agent's drives. */
 export class QuarantineSnapshot {
   readonly #redis: Redis;
-  readonly #keys: KeySpace;
+  readonly #keys: RedisSchema;
   #snap: { readonly at: number; readonly drives: ReadonlyMap<string, QuarantineInfo> } | null = null;
   #epoch = 0;
 
-  constructor(redis: Redis, keys: KeySpace) {
+  constructor(redis: Redis, keys: RedisSchema) {
     this.#redis = redis;
     this.#keys = keys;
   }

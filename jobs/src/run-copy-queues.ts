@@ -9,7 +9,8 @@ import type { Redis } from 'ioredis';
 import { MEDIA_SIZES } from 'node-cdrecord-wrapper';
 import type { MediaClass } from 'node-cdrecord-wrapper';
 import type { CopyJob } from './job-types.js';
-import { copyJobId, copyQueueName } from './queue-names.js';
+import { copyJobId } from './queue-names.js';
+import type { RedisSchema } from './protocol/redis-schema.js';
 import type { NewRun, RunRecord } from './run-records.js';
 
 /** Job states of a copy no drive holds. */
@@ -24,6 +25,8 @@ const MEDIA_CLASSES: readonly MediaClass[] = [...new Set(MEDIA_SIZES.map((m) => 
 export interface RunCopyQueuesOptions {
   /** The connection the queues share (and its options). */
   readonly connection: Redis;
+  /** Names of the queues. */
+  readonly schema: RedisSchema;
   readonly bullPrefix?: string;
   /** BullMQ backoff between attempts of one copy, ms (fixed). Default 5000. */
   readonly retryBackoffMs?: number;
@@ -54,7 +57,7 @@ export class RunCopyQueues {
   queue(cls: MediaClass): Queue {
     let q = this.#queues.get(cls);
     if (q === undefined) {
-      q = new Queue(copyQueueName(cls), {
+      q = new Queue(this.#o.schema.copyQueue(cls), {
         connection: this.#o.connection,
         skipVersionCheck: true,
         ...(this.#o.bullPrefix === undefined ? {} : { prefix: this.#o.bullPrefix }),

@@ -23,7 +23,6 @@ import { TypedEmitter } from 'node-cdrecord-wrapper';
 import { CopySlotUpkeep, isRunActive } from './copy-slot-upkeep.js';
 import type { CopyJob } from './job-types.js';
 import { RedisConnectivity } from './redis-connectivity.js';
-import { RUN_CONTROL_CHANNEL, RUN_EVENTS_CHANNEL } from './queue-names.js';
 import { RunCopyQueues } from './run-copy-queues.js';
 import type { RunRecord } from './run-records.js';
 import { parseMessage } from './run-events.js';
@@ -96,6 +95,7 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
     this.store = new RunStore(this.#redis, options.prefix === undefined ? {} : { prefix: options.prefix });
     this.#queues = new RunCopyQueues({
       connection: this.#redis,
+      schema: this.store.keys,
       ...(options.bullPrefix === undefined ? {} : { bullPrefix: options.bullPrefix }),
       ...(options.retryBackoffMs === undefined ? {} : { retryBackoffMs: options.retryBackoffMs }),
       onError: (e) => this.#error(e),
@@ -128,11 +128,11 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
     this.#redis.on('ready', back);
     this.#connectivity.on('up', back);
     this.#sub.on('message', (channel: string, text: string) => {
-      if (channel !== RUN_EVENTS_CHANNEL) return;
+      if (channel !== this.store.keys.runEvents()) return;
       const event = parseMessage<RunEvent>(text, 'kind');
       if (event !== null) void this.handleRunEvent(event);
     });
-    await this.#sub.subscribe(RUN_EVENTS_CHANNEL);
+    await this.#sub.subscribe(this.store.keys.runEvents());
     await this.reconcile().catch((err: unknown) => {
       if (this.listenerCount('error') > 0) this.emit('error', err as Error);
     });
@@ -277,12 +277,12 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
 
   async #signalWork(runId: string): Promise<void> {
     const msg: RunControlMessage = { action: 'work', runId };
-    await this.#redis.publish(RUN_CONTROL_CHANNEL, JSON.stringify(msg));
+    await this.#redis.publish(this.store.keys.runControl(), JSON.stringify(msg));
   }
 
   async #signalCancel(runId: string, reason: string): Promise<void> {
     const msg: RunControlMessage = { action: 'cancel', runId, reason };
-    await this.#redis.publish(RUN_CONTROL_CHANNEL, JSON.stringify(msg));
+    await this.#redis.publish(this.store.keys.runControl(), JSON.stringify(msg));
   }
 
   /**

@@ -16,7 +16,7 @@ import type { BeginRefusal, BeginResult, DriveCounts, EndResult, LeaseGuard } fr
 import { AttemptClosedError } from './attempt-results.js';
 import { IMAGE_DELETE_CLAIM_TTL_MS, RunImageGoneError } from './image-delete-claim.js';
 import type { ImageDeleteClaim } from './image-delete-claim.js';
-import { KeySpace } from './queue-names.js';
+import { RedisSchema } from './protocol/redis-schema.js';
 import { evalScript } from './redis-script.js';
 import {
   attemptEndToFields, attemptFromHash, attemptStartToFields, runFromHash, runToHash,
@@ -41,13 +41,13 @@ export interface RunStoreOptions {
 
 /** Runs and attempts in Redis. The caller owns the connection. */
 export class RunStore {
-  readonly keys: KeySpace;
+  readonly keys: RedisSchema;
   readonly #redis: Redis;
   readonly #now: () => number;
 
   constructor(redis: Redis, options: RunStoreOptions = {}) {
     this.#redis = redis;
-    this.keys = new KeySpace(options.prefix);
+    this.keys = new RedisSchema(options.prefix);
     this.#now = options.now ?? Date.now;
   }
 

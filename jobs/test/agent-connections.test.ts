@@ -11,11 +11,14 @@ import { SimulatedDrive } from 'node-cdrecord-wrapper';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AgentConnections } from '../src/agent-connections.js';
 import { DriveWorker } from '../src/drive-worker.js';
-import { copyQueueName, RUN_CONTROL_CHANNEL } from '../src/queue-names.js';
+import { RedisSchema } from '../src/protocol/redis-schema.js';
 import { RunPlanner } from '../src/run-planner.js';
 import type { RunControlMessage } from '../src/run-events.js';
 import { runInput, startRedisEnv, waitFor } from './support/tower-harness.js';
 import type { RedisEnv } from './support/tower-harness.js';
+
+/** Names of the default tower's keys, channels and queues. */
+const SCHEMA = new RedisSchema();
 
 let env: RedisEnv;
 
@@ -37,7 +40,7 @@ describe('AgentConnections', () => {
   it('gives each drive its own job from one shared BullMQ worker; tokens keep them apart', async () => {
     const pool = new AgentConnections({ redisUrl: env.server.url, lockDurationMs: 5_000 });
     await pool.start();
-    const queue = new Queue(copyQueueName('cd'), { connection: { url: env.server.url } });
+    const queue = new Queue(SCHEMA.copyQueue('cd'), { connection: { url: env.server.url } });
     try {
       await queue.addBulk([1, 2, 3].map((i) => ({ name: 'copy', data: { i }, opts: { jobId: `job-${i}` } })));
       const worker = pool.copyWorker('cd');
@@ -66,7 +69,7 @@ describe('AgentConnections', () => {
     const pool = new AgentConnections({ redisUrl: env.server.url });
     await pool.start();
     await pool.onRunControl(() => undefined);
-    const queue = new Queue(copyQueueName('cd'), { connection: { url: env.server.url } });
+    const queue = new Queue(SCHEMA.copyQueue('cd'), { connection: { url: env.server.url } });
     const fetches = async (): Promise<number> => {
       const info = await env.client.info('commandstats');
       // Scripts run as EVALSHA, or EVAL the first time.
@@ -90,7 +93,7 @@ describe('AgentConnections', () => {
       for (let i = 0; i < 20; i++) expect(await pool.fetchCopy('cd', randomUUID(), 10_000)).toBeUndefined();
       expect(await fetches()).toBe(afterAdd);
       // The planner's "work" reopens at once.
-      await env.client.publish(RUN_CONTROL_CHANNEL, JSON.stringify({ action: 'work', runId: 'r' }));
+      await env.client.publish(SCHEMA.runControl(), JSON.stringify({ action: 'work', runId: 'r' }));
       const job = await waitFor(() => pool.fetchCopy('cd', randomUUID(), 10_000), 2_000, 'the job after work');
       expect(job.id).toBe('quiet');
       // A delayed job shortens the wait to its due time.
@@ -136,11 +139,11 @@ describe('AgentConnections', () => {
     await pool.start();
     const got: Array<[number, RunControlMessage]> = [];
     const offs = await Promise.all([0, 1, 2].map((i) => pool.onRunControl((m) => got.push([i, m]))));
-    await env.client.publish(RUN_CONTROL_CHANNEL, JSON.stringify({ action: 'work', runId: 'r1' }));
-    await env.client.publish(RUN_CONTROL_CHANNEL, 'not json');
+    await env.client.publish(SCHEMA.runControl(), JSON.stringify({ action: 'work', runId: 'r1' }));
+    await env.client.publish(SCHEMA.runControl(), 'not json');
     await waitFor(() => got.length >= 3, 2_000, 'three deliveries');
     offs[1]!();
-    await env.client.publish(RUN_CONTROL_CHANNEL, JSON.stringify({ action: 'cancel', runId: 'r1', reason: 'x' }));
+    await env.client.publish(SCHEMA.runControl(), JSON.stringify({ action: 'cancel', runId: 'r1', reason: 'x' }));
     await waitFor(() => got.length >= 5, 2_000, 'two more deliveries');
     expect(got.map(([i, m]) => `${i} ${m.action}`).sort()).toEqual(['0 cancel', '0 work', '1 work', '2 cancel', '2 work']);
     await pool.close();
@@ -167,7 +170,7 @@ describe('AgentConnections', () => {
       expect(await planner.store.passedSlots(run.id)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
       // Command, subscriber, and the BullMQ worker's own connection for the cd queue (plus the planner's queue of cd).
       expect(await clientCount('tower-agent:pool-test:')).toBe(2);
-      expect(await clientCount(`bull:${Buffer.from(copyQueueName('cd')).toString('base64')}`)).toBe(1);
+      expect(await clientCount(`bull:${Buffer.from(SCHEMA.copyQueue('cd')).toString('base64')}`)).toBe(1);
       expect((await clientCount()) - before).toBeLessThanOrEqual(4);
 
       // Closing some workers leaves the shared connections to the others.

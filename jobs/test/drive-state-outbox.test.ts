@@ -9,20 +9,23 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DriveStatePublisher, isNotOlder, readAllDriveStatuses, readDriveStatus } from '../src/drive-state.js';
 import type { DriveStatus } from '../src/drive-state.js';
 import { DriveStateOutbox } from '../src/drive-state-outbox.js';
-import { DRIVE_EVENTS_CHANNEL, KeySpace } from '../src/queue-names.js';
+import { RedisSchema } from '../src/protocol/redis-schema.js';
 import { startRedisEnv, waitFor } from './support/tower-harness.js';
 import type { RedisEnv } from './support/tower-harness.js';
 
+/** Names of the default tower's keys, channels and queues. */
+const SCHEMA = new RedisSchema();
+
 let env: RedisEnv;
 let sub: Redis;
-const keys = new KeySpace();
+const keys = new RedisSchema();
 const messages: Array<{ at: number; statuses: DriveStatus[] }> = [];
 
 beforeAll(async () => {
   env = await startRedisEnv();
   sub = new Redis(env.server.url);
   sub.on('message', (_channel: string, text: string) => messages.push({ at: Date.now(), statuses: JSON.parse(text) as DriveStatus[] }));
-  await sub.subscribe(DRIVE_EVENTS_CHANNEL);
+  await sub.subscribe(SCHEMA.driveEvents());
 });
 afterAll(async () => {
   await sub.quit();

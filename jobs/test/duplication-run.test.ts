@@ -3,14 +3,17 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { getQuarantine } from '../src/drive-quarantine.js';
 import { readDriveStatus } from '../src/drive-state.js';
 import type { DriveStatus } from '../src/drive-state.js';
-import { copyQueueName, KeySpace } from '../src/queue-names.js';
+import { RedisSchema } from '../src/protocol/redis-schema.js';
 import type { AttemptRecord, RunRecord } from '../src/run-records.js';
 import { runInput, startRedisEnv, startTower, waitFor } from './support/tower-harness.js';
 import type { RedisEnv, Tower } from './support/tower-harness.js';
 
+/** Names of the default tower's keys, channels and queues. */
+const SCHEMA = new RedisSchema();
+
 let env: RedisEnv;
 let tower: Tower | null = null;
-const keys = new KeySpace();
+const keys = new RedisSchema();
 
 beforeAll(async () => {
   env = await startRedisEnv();
@@ -137,7 +140,7 @@ describe('duplication runs on simulated drives', () => {
     expect(run?.status).toBe('cancelled');
     expect(run?.counters.open).toBe(0);
     expect(run?.counters.passed).toBeLessThan(8);
-    const queue = new Queue(copyQueueName('cd'), { connection: { url: env.server.url } });
+    const queue = new Queue(SCHEMA.copyQueue('cd'), { connection: { url: env.server.url } });
     try {
       const left = await queue.getJobs(['waiting', 'prioritized', 'delayed', 'active']);
       expect(left.filter((j) => (j.data as { runId?: string }).runId === created.id)).toEqual([]);

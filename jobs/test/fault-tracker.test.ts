@@ -5,12 +5,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { driveFaultsKey, getDriveFaults, getQuarantine, quarantineDrive, releaseDrive } from '../src/drive-quarantine.js';
 import { FaultTracker } from '../src/fault-tracker.js';
-import { KeySpace } from '../src/queue-names.js';
+import { RedisSchema } from '../src/protocol/redis-schema.js';
 import { startRedisEnv } from './support/tower-harness.js';
 import type { RedisEnv } from './support/tower-harness.js';
 
 let env: RedisEnv;
-const keys = new KeySpace();
+const keys = new RedisSchema();
 
 beforeAll(async () => {
   env = await startRedisEnv();

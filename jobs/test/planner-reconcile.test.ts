@@ -4,10 +4,14 @@
  */
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyJobId, copyQueueName } from '../src/queue-names.js';
+import { copyJobId } from '../src/queue-names.js';
+import { RedisSchema } from '../src/protocol/redis-schema.js';
 import { RunPlanner } from '../src/run-planner.js';
 import type { RedisEnv } from './support/tower-harness.js';
 import { runInput, startRedisEnv } from './support/tower-harness.js';
+
+/** Names of the default tower's keys, channels and queues. */
+const SCHEMA = new RedisSchema();
 
 describe('planner reconcile on start', () => {
   let env: RedisEnv;
@@ -15,7 +19,7 @@ describe('planner reconcile on start', () => {
 
   beforeAll(async () => {
     env = await startRedisEnv();
-    queue = new Queue(copyQueueName('cd'), { connection: { url: env.server.url } });
+    queue = new Queue(SCHEMA.copyQueue('cd'), { connection: { url: env.server.url } });
   });
   afterAll(async () => {
     await queue.close();

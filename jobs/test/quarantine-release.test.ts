@@ -7,14 +7,14 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getQuarantine, releaseDrive } from '../src/drive-quarantine.js';
 import type { QuarantineInfo } from '../src/drive-quarantine.js';
-import { KeySpace } from '../src/queue-names.js';
+import { RedisSchema } from '../src/protocol/redis-schema.js';
 import type { AttemptEndEvent } from '../src/run-events.js';
 import { runInput, startRedisEnv, startTower, waitFor } from './support/tower-harness.js';
 import type { RedisEnv, Tower } from './support/tower-harness.js';
 
 let env: RedisEnv;
 let tower: Tower | null = null;
-const keys = new KeySpace();
+const keys = new RedisSchema();
 
 beforeAll(async () => {
   env = await startRedisEnv();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { copyQueueName } from '../src/queue-names.js';
+import { RedisSchema } from '../src/protocol/redis-schema.js';
 import { RUN_TRANSITIONS } from '../src/run-control.js';
 import type { RunControlAction, RunControlState } from '../src/run-control.js';
 import type { NewRun } from '../src/run-records.js';
@@ -9,6 +9,9 @@ import { RunPlanner } from '../src/run-planner.js';
 import { RunImageGoneError, RunStore } from '../src/run-store.js';
 import { runInput, startRedisEnv } from './support/tower-harness.js';
 import type { RedisEnv } from './support/tower-harness.js';
+
+/** Names of the default tower's keys, channels and queues. */
+const SCHEMA = new RedisSchema();
 
 let env: RedisEnv;
 let store: RunStore;
@@ -163,7 +166,7 @@ describe('the queues follow run control (planner)', () => {
   beforeEach(async () => {
     planner = new RunPlanner({ redisUrl: env.server.url });
     await planner.start();
-    queue = new Queue(copyQueueName('cd'), { connection: { url: env.server.url } });
+    queue = new Queue(SCHEMA.copyQueue('cd'), { connection: { url: env.server.url } });
   });
   const queued = async (runId: string): Promise<number[]> =>
     (await queue.getJobs(['waiting', 'prioritized', 'delayed'])).filter((j) => j.data.runId === runId).map((j) => j.data.copy as number).sort();

@@ -1,11 +1,14 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
-import { copyQueueName, RUN_CONTROL_CHANNEL } from '../src/queue-names.js';
+import { RedisSchema } from '../src/protocol/redis-schema.js';
 import { RunPlanner } from '../src/run-planner.js';
 import { RunValidationError, validateRun } from '../src/run-request.js';
 import { runFromHash, runToHash } from '../src/run-records.js';
 import { runInput, startRedisEnv, startTower, waitFor } from './support/tower-harness.js';
 import type { RedisEnv, Tower } from './support/tower-harness.js';
+
+/** Names of the default tower's keys, channels and queues. */
+const SCHEMA = new RedisSchema();
 
 let env: RedisEnv;
 let tower: Tower | null = null;
@@ -69,11 +72,11 @@ describe('RunPlanner', () => {
     tower = await startTower(env.server.url, 0);
     const sub = env.client.duplicate();
     const works: string[] = [];
-    await sub.subscribe(RUN_CONTROL_CHANNEL);
+    await sub.subscribe(SCHEMA.runControl());
     sub.on('message', (_c: string, text: string) => works.push((JSON.parse(text) as { action: string }).action));
     try {
       const created = await tower.planner.createRun(runInput(env.image, { copies: 250 }));
-      const queue = new Queue(copyQueueName('cd'), { connection: { url: env.server.url } });
+      const queue = new Queue(SCHEMA.copyQueue('cd'), { connection: { url: env.server.url } });
       const jobs = await queue.getJobs(['prioritized', 'waiting']);
       await queue.close();
       const copies = jobs.filter((j) => (j.data as { runId: string }).runId === created.id).map((j) => (j.data as { copy: number }).copy).sort((a, b) => a - b);

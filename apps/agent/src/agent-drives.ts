@@ -5,7 +5,7 @@
  */
 import { discoverDrives, openDrive } from 'node-cdrecord-wrapper';
 import type { DiscLoader, Drive } from 'node-cdrecord-wrapper';
-import type { DriveSource, DriveSpec } from '../config/config.js';
+import type { DriveSource, DriveSpec } from './drive-specs.js';
 import { StdioBlankDrive } from './stdio-blank-drive.js';
 
 /** A configured drive, opened. */

@@ -1,6 +1,6 @@
 /**
- * An agent's heartbeat: the hash `tower:agent:{id}` (layout in
- * api/agent-keys.ts) rewritten every `intervalMs`, with a TTL, so the
+ * An agent's heartbeat: its record (`RedisSchema.agent`, fields in the
+ * protocol's agent-records.ts) rewritten every `intervalMs`, with a TTL, so the
  * controller can tell a live agent from a dead one. Each beat first renews
  * the agent's lease on its id (see `AgentLease` in jobs), only while it is
  * still this process's: a lease another process took stops the beats and
@@ -8,12 +8,14 @@
  */
 import type { Redis } from 'ioredis';
 import { withDeadline } from '@tower/jobs';
-import type { AgentLease, LeaseHolder } from '@tower/jobs';
-import { markAgentStopped, writeAgentHeartbeat } from '../api/agent-keys.js';
+import type { AgentLease, LeaseHolder, RedisSchema } from '@tower/jobs';
+import { markAgentStopped, writeAgentHeartbeat } from '@tower/jobs';
 
 /** Options of an {@link AgentHeartbeatLoop}. */
 export interface AgentHeartbeatOptions {
   readonly redis: Redis;
+  /** Names of the tower's keys. */
+  readonly keys: RedisSchema;
   readonly agentId: string;
   readonly host: string;
   readonly driveIds: () => readonly string[];
@@ -87,7 +89,7 @@ export class AgentHeartbeatLoop {
       at: Date.now(),
       startedAt: this.#startedAt,
       ...(this.#o.version === undefined ? {} : { version: this.#o.version }),
-    }, { ttlSeconds: Math.max(1, Math.ceil(this.#o.ttlMs / 1000)) }), Math.max(1000, this.#o.ttlMs), 'writing the heartbeat');
+    }, { schema: this.#o.keys, ttlSeconds: Math.max(1, Math.ceil(this.#o.ttlMs / 1000)) }), Math.max(1000, this.#o.ttlMs), 'writing the heartbeat');
     if (reply.declaredDead) this.#o.onDeclaredDead?.();
   }
 
@@ -99,7 +101,7 @@ export class AgentHeartbeatLoop {
     this.#clearTimer();
     await this.#beating;
     if (options.remove === true && !this.#lost) {
-      await markAgentStopped(this.#o.redis, this.#o.agentId, { ttlSeconds: Math.max(1, Math.ceil(this.#o.ttlMs / 1000)) }).catch(() => undefined);
+      await markAgentStopped(this.#o.redis, this.#o.agentId, { schema: this.#o.keys, ttlSeconds: Math.max(1, Math.ceil(this.#o.ttlMs / 1000)) }).catch(() => undefined);
     }
   }
 

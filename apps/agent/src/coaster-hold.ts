@@ -5,13 +5,16 @@
  * disc in its bin), and the hold lasts until the drive holds a blank disc.
  */
 import type { Redis } from 'ioredis';
-import { DriveStatePublisher, KeySpace } from '@tower/jobs';
+import { DriveStatePublisher } from '@tower/jobs';
+import type { RedisSchema } from '@tower/jobs';
 import type { AttemptRecord } from '@tower/jobs';
 import type { DiscLoader, Drive } from 'node-cdrecord-wrapper';
 
 /** Options of {@link holdCoaster}. */
 export interface CoasterHoldOptions {
   readonly redis: Redis;
+  /** Names of the tower's keys and channels. */
+  readonly keys: RedisSchema;
   readonly agentId: string;
   readonly driveId: string;
   readonly drive: Drive;
@@ -25,7 +28,7 @@ export interface CoasterHoldOptions {
 
 /** Show the coaster, eject it and wait for a blank disc. Resolves when the drive may work again (or the signal fired). */
 export async function holdCoaster(o: CoasterHoldOptions): Promise<void> {
-  const publisher = new DriveStatePublisher({ driveId: o.driveId, agentId: o.agentId, redis: o.redis, keys: new KeySpace() });
+  const publisher = new DriveStatePublisher({ driveId: o.driveId, agentId: o.agentId, redis: o.redis, keys: o.keys });
   const what = `the agent stopped during copy ${o.attempt.copy} of run ${o.attempt.runId}: the disc is a coaster${o.loader === undefined ? ', take it out' : ' for the reject slot'}`;
   const base = { state: 'failed' as const, mediaType: o.attempt.mediaType, runId: o.attempt.runId, copy: o.attempt.copy, attemptId: o.attempt.id };
   publisher.update({ ...base, message: what });

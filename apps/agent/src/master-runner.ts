@@ -4,22 +4,23 @@
  * and multi-track discs (BIN/CUE) through `masterAudioDisc` on real drives.
  * The image is written under the library folder (`.mastering/`, same
  * volume) and handed to `library.addMasteredImage`; progress goes to the
- * hash `tower:master:{id}` and a `tower:master-events` message per change.
+ * hash `master(id)` and a `masterEvents()` message per change (`RedisSchema`).
  */
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { chooseMasterFormat, isDriveError, masterAudioDisc, masterDataDisc } from 'node-cdrecord-wrapper';
 import type { Drive, MasterProgress } from 'node-cdrecord-wrapper';
-import { MASTER_EVENTS_CHANNEL } from '../api/agent-commands.js';
-import type { MasterCommand } from '../api/agent-commands.js';
-import { ControllerKeys } from '../api/controller-keys.js';
-import type { ImageLibrary } from '../library/index.js';
+import type { MasterCommand } from '@tower/jobs';
+import type { RedisSchema } from '@tower/jobs';
+import type { MasterLibrary } from './master-library.js';
 
 /** Everything a master read needs besides the command. */
 export interface MasterContext {
   readonly redis: Redis;
-  readonly library: ImageLibrary;
+  /** Names of the tower's keys and channels. */
+  readonly keys: RedisSchema;
+  readonly library: MasterLibrary;
   readonly agentId: string;
   readonly drive: Drive;
   readonly signal: AbortSignal;
@@ -27,10 +28,10 @@ export interface MasterContext {
 
 /** Read the disc into the library; resolves with the image id. Progress and the outcome are written to Redis. */
 export async function runMaster(cmd: MasterCommand, ctx: MasterContext): Promise<string> {
-  const keys = new ControllerKeys();
+  const { keys } = ctx;
   const key = keys.master(cmd.masterId);
   const publish = async (fields: Record<string, string>): Promise<void> => {
-    await ctx.redis.multi().hset(key, fields).publish(MASTER_EVENTS_CHANNEL, JSON.stringify({ masterId: cmd.masterId })).exec();
+    await ctx.redis.multi().hset(key, fields).publish(keys.masterEvents(), JSON.stringify({ masterId: cmd.masterId })).exec();
   };
   const workDir = path.join(ctx.library.dir, '.mastering', cmd.masterId.replace(/[^A-Za-z0-9_.-]/g, '_'));
   const started = Date.now();

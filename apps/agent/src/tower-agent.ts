@@ -18,21 +18,18 @@
 import os from 'node:os';
 import type { Redis } from 'ioredis';
 import {
-  AgentConnections, AgentLease, AgentLeaseLostError, DriveStatePublisher, DriveWorker, RunStore, settlesWithin, withDeadline,
+  AgentConnections, AgentLease, AgentLeaseLostError, DriveWorker, readAllAgents, reclaimInterruptedJobs, recordPresent, RunStore,
+  settlesWithin, withDeadline,
 } from '@tower/jobs';
-import type { AttemptRecord, DriveWorkerOptions, LeaseHolder } from '@tower/jobs';
+import type { AttemptRecord, DriveWorkerOptions, LeaseHolder, RedisSchema } from '@tower/jobs';
 import type { Drive } from 'node-cdrecord-wrapper';
-import { AGENT_REPLIES_CHANNEL, agentCommandsChannel, MASTER_EVENTS_CHANNEL } from '../api/agent-commands.js';
-import type { AgentCommand, AgentReply, MasterCommand } from '../api/agent-commands.js';
-import { readAllAgents, recordPresent } from '../api/agent-keys.js';
-import { ControllerKeys } from '../api/controller-keys.js';
-import type { ImageLibrary } from '../library/index.js';
+import { AgentCommandHandler } from './agent-command-handler.js';
+import type { DriveSlot } from './agent-command-handler.js';
 import { disposeAgentDrive } from './agent-drives.js';
 import type { AgentDrive } from './agent-drives.js';
 import { AgentHeartbeatLoop } from './agent-heartbeat.js';
 import { holdCoaster } from './coaster-hold.js';
-import { reclaimInterruptedJobs } from './job-reclaim.js';
-import { runMaster } from './master-runner.js';
+import type { MasterLibrary } from './master-library.js';
 
 /** Options of a {@link TowerAgent}. */
 export interface TowerAgentOptions {
@@ -40,9 +37,11 @@ export interface TowerAgentOptions {
   /** Host name for the heartbeat; default `os.hostname()`. */
   readonly host?: string;
   readonly redisUrl: string;
+  /** Names of the tower's keys, channels and queues; default the `tower` prefix's. Every process of a tower uses the same. */
+  readonly schema?: RedisSchema;
   readonly drives: readonly AgentDrive[];
   /** Where masters go; null: this agent refuses master commands. */
-  readonly library: ImageLibrary | null;
+  readonly library: MasterLibrary | null;
   /** K failures in a row that quarantine a drive. */
   readonly quarantineAfter: number;
   readonly heartbeatMs: number;
@@ -61,12 +60,6 @@ export interface TowerAgentOptions {
   readonly log?: (line: string) => void;
 }
 
-interface Slot {
-  readonly d: AgentDrive;
-  worker: DriveWorker | null;
-  busy: string | null;
-}
-
 /** A drive is claimed by another online agent. */
 export class DriveClaimedError extends Error {
   readonly code = 'DRIVE_CLAIMED';
@@ -82,11 +75,12 @@ export class TowerAgent {
   readonly #pool: AgentConnections;
   readonly #redis: Redis;
   readonly #store: RunStore;
-  readonly #slots: Slot[];
+  readonly #slots: DriveSlot[];
   readonly #stop = new AbortController();
   readonly #background = new Set<Promise<unknown>>();
   readonly #heartbeat: AgentHeartbeatLoop;
   readonly #lease: AgentLease;
+  readonly #commands: AgentCommandHandler;
   readonly #redisTimeoutMs: number;
   /** This process took the lease (it may have lost it since). */
   #leaseHeld = false;
@@ -108,6 +102,7 @@ export class TowerAgent {
     this.#pool = new AgentConnections({
       redisUrl: options.redisUrl,
       name: options.agentId,
+      ...(options.schema === undefined ? {} : { prefix: options.schema.prefix }),
       lockDurationMs: options.lockDurationMs,
       connectTimeoutMs: this.#redisTimeoutMs,
       onError: (e) => {
@@ -116,11 +111,16 @@ export class TowerAgent {
       },
     });
     this.#redis = this.#pool.redis;
-    this.#store = new RunStore(this.#redis);
+    this.#store = new RunStore(this.#redis, { prefix: this.#pool.keys.prefix });
     this.#slots = options.drives.map((d) => ({ d, worker: null, busy: null }));
+    this.#commands = new AgentCommandHandler({
+      agentId: options.agentId, redis: this.#redis, keys: this.#pool.keys, outbox: this.#pool.outbox, library: options.library,
+      slots: this.#slots, signal: this.#stop.signal, startWorker: (slot) => this.#startWorker(slot), log: (line) => this.#log(line),
+    });
     const host = options.host ?? os.hostname();
     this.#lease = new AgentLease({
       redis: this.#redis,
+      keys: this.#pool.keys,
       agentId: options.agentId,
       ttlMs: options.leaseTtlMs ?? 3 * options.heartbeatMs,
       host,
@@ -128,6 +128,7 @@ export class TowerAgent {
     });
     this.#heartbeat = new AgentHeartbeatLoop({
       redis: this.#redis,
+      keys: this.#pool.keys,
       agentId: options.agentId,
       host,
       driveIds: () => this.driveIds,
@@ -185,7 +186,7 @@ export class TowerAgent {
       const moved = await step(reclaimInterruptedJobs({ store: this.#store, redisUrl: this.#o.redisUrl }, closed), 'giving interrupted jobs back');
       this.#log(`closed ${closed.length} interrupted attempt(s) (coasters); ${moved.length} job(s) back in the queue`);
     }
-    this.#unsubscribeCommands = await step(this.#pool.subscribe(agentCommandsChannel(id), (text) => this.#onCommand(text)), 'subscribing to commands');
+    this.#unsubscribeCommands = await step(this.#pool.subscribe(this.#pool.keys.agentCommands(id), (text) => this.#track(this.#commands.onMessage(text))), 'subscribing to commands');
     for (const slot of this.#slots) {
       const attempt = interrupted.get(slot.d.id);
       if (attempt === undefined) {
@@ -195,7 +196,7 @@ export class TowerAgent {
       slot.busy = 'coaster';
       this.#track((async () => {
         await holdCoaster({
-          redis: this.#redis, agentId: this.#o.agentId, driveId: slot.d.id, drive: slot.d.drive, attempt,
+          redis: this.#redis, keys: this.#pool.keys, agentId: this.#o.agentId, driveId: slot.d.id, drive: slot.d.drive, attempt,
           pollIntervalMs: this.#o.pollIntervalMs, signal: this.#stop.signal,
           ...(slot.d.loader === undefined ? {} : { loader: slot.d.loader }),
         });
@@ -259,7 +260,7 @@ export class TowerAgent {
   }
 
   async #checkClaims(): Promise<void> {
-    const agents = await readAllAgents(this.#redis, recordPresent);
+    const agents = await readAllAgents(this.#redis, recordPresent, [], this.#pool.keys);
     const mine = new Set(this.driveIds);
     for (const a of agents) {
       if (a.id === this.#o.agentId || !a.online) continue;
@@ -268,7 +269,7 @@ export class TowerAgent {
     }
   }
 
-  async #startWorker(slot: Slot): Promise<void> {
+  async #startWorker(slot: DriveSlot): Promise<void> {
     if (this.#stop.signal.aborted) return;
     const o = this.#o;
     const worker = new DriveWorker({
@@ -300,94 +301,6 @@ export class TowerAgent {
     await worker.start();
   }
 
-  #onCommand(text: string): void {
-    let cmd: AgentCommand;
-    try {
-      cmd = JSON.parse(text) as AgentCommand;
-    } catch {
-      return;
-    }
-    if (typeof cmd !== 'object' || cmd === null || typeof cmd.requestId !== 'string') return;
-    this.#track(this.#handle(cmd).catch((err: unknown) => this.#log(`command ${cmd.type} failed: ${(err as Error).message}`)));
-  }
-
-  async #handle(cmd: AgentCommand): Promise<void> {
-    const slot = this.#slots.find((s) => s.d.id === cmd.driveId);
-    const refusal = slot === undefined
-      ? { code: 'NOT_FOUND', message: `agent ${this.#o.agentId} has no drive ${cmd.driveId}` }
-      : this.#busyReason(slot);
-    if (cmd.type === 'master' && refusal === null && this.#o.library === null) {
-      await this.#reply({ requestId: cmd.requestId, ok: false, error: { code: 'NO_LIBRARY', message: 'this agent has no image library' } });
-      return;
-    }
-    if (refusal !== null || slot === undefined) {
-      const error = refusal ?? { code: 'NOT_FOUND', message: 'no such drive' };
-      if (cmd.type === 'master') await this.#failMaster(cmd, error);
-      await this.#reply({ requestId: cmd.requestId, ok: false, error });
-      return;
-    }
-    if (cmd.type === 'eject') {
-      slot.busy = 'ejecting';
-      try {
-        await slot.d.drive.eject(this.#stop.signal);
-        await this.#reply({ requestId: cmd.requestId, ok: true });
-      } catch (err) {
-        await this.#reply({ requestId: cmd.requestId, ok: false, error: errorOf(err) });
-      } finally {
-        slot.busy = null;
-      }
-      return;
-    }
-    if (cmd.type === 'master') await this.#master(slot, cmd);
-  }
-
-  /** Why the drive cannot take a command now, or null. */
-  #busyReason(slot: Slot): { code: string; message: string } | null {
-    if (this.#stop.signal.aborted) return { code: 'AGENT_STOPPING', message: 'the agent is stopping' };
-    if (slot.busy !== null) return { code: 'DRIVE_BUSY', message: `${slot.d.id} is busy (${slot.busy})` };
-    const state = slot.worker?.status?.state;
-    if (state === 'burning' || state === 'verifying') {
-      return { code: 'DRIVE_BUSY', message: `${slot.d.id} is ${state} a copy: wait for it, or cancel its run` };
-    }
-    return null;
-  }
-
-  async #master(slot: Slot, cmd: MasterCommand): Promise<void> {
-    slot.busy = 'mastering';
-    await this.#reply({ requestId: cmd.requestId, ok: true });
-    const publisher = new DriveStatePublisher({ driveId: slot.d.id, agentId: this.#o.agentId, outbox: this.#pool.outbox });
-    try {
-      await slot.worker?.close();
-      slot.worker = null;
-      publisher.update({ state: 'busy', message: `mastering "${cmd.name}": reading the disc` });
-      const imageId = await runMaster(cmd, {
-        redis: this.#redis, library: this.#o.library as ImageLibrary, agentId: this.#o.agentId, signal: this.#stop.signal,
-        // A stdio: pseudo drive is read as the file it is, not as the blank disc it poses as for copies.
-        drive: slot.d.masterDrive ?? slot.d.drive,
-      });
-      this.#log(`${slot.d.id}: mastered "${cmd.name}" as ${imageId}`);
-    } catch (err) {
-      this.#log(`${slot.d.id}: master "${cmd.name}" failed: ${(err as Error).message}`);
-    } finally {
-      await publisher.flush();
-      publisher.close();
-      slot.busy = null;
-      await this.#startWorker(slot);
-    }
-  }
-
-  async #failMaster(cmd: MasterCommand, error: { code: string; message: string }): Promise<void> {
-    await this.#redis.multi()
-      .hset(new ControllerKeys().master(cmd.masterId), { status: 'failed', error: JSON.stringify(error), endedAt: String(Date.now()) })
-      .publish(MASTER_EVENTS_CHANNEL, JSON.stringify({ masterId: cmd.masterId }))
-      .exec()
-      .catch(() => undefined);
-  }
-
-  async #reply(reply: AgentReply): Promise<void> {
-    await this.#redis.publish(AGENT_REPLIES_CHANNEL, JSON.stringify(reply)).catch(() => undefined);
-  }
-
   #track(p: Promise<unknown>): void {
     this.#background.add(p);
     void p.finally(() => this.#background.delete(p));
@@ -400,11 +313,6 @@ export class TowerAgent {
 
 function holderName(h: LeaseHolder | null): string {
   return h === null ? 'another process' : `${h.host} (pid ${h.pid})`;
-}
-
-function errorOf(err: unknown): { code: string; message: string } {
-  const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : 'INTERNAL';
-  return { code, message: err instanceof Error ? err.message : String(err) };
 }
 
 /** Drives that report their media changes (simulated ones) wake their worker at once instead of at its next poll. */

@@ -2,6 +2,9 @@
  * Commands from the controller to a tower agent, and the agent's replies,
  * over Redis pub/sub. The agent side subscribes to its own command channel.
  *
+ * Channels and keys come from `RedisSchema` (shown here with the default
+ * prefix `tower`).
+ *
  * - Controller → agent: PUBLISH `tower:agent:{agentId}:commands` with JSON
  *   {@link AgentCommand}.
  * - Agent → controller: PUBLISH `tower:agent-replies` with JSON
@@ -14,17 +17,6 @@
  *   `tower:master-events` after each change (at most a few per second).
  *   When done it adds the image to the library and sets `imageId`.
  */
-
-/** Channel an agent listens to for its commands. */
-export function agentCommandsChannel(agentId: string): string {
-  return `tower:agent:${agentId}:commands`;
-}
-
-/** Channel on which agents answer commands. */
-export const AGENT_REPLIES_CHANNEL = 'tower:agent-replies';
-
-/** Channel on which agents announce a change of a master read (JSON {@link MasterEventMessage}). */
-export const MASTER_EVENTS_CHANNEL = 'tower:master-events';
 
 /** Open the tray of a drive the agent owns. */
 export interface EjectCommand {

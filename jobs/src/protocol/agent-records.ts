@@ -1,6 +1,7 @@
 /**
- * Where tower agents announce themselves in Redis. The one place this key
- * layout is defined: the agent writes it, the controller reads it.
+ * Where tower agents announce themselves in Redis: the agent writes these
+ * records, the controller reads them. Keys come from `RedisSchema` (shown
+ * with the default prefix `tower`).
  *
  * - `tower:agent:{agentId}` (hash): `lastHeartbeat` (epoch ms), `host`
  *   (host name), `driveIds` (JSON array of drive ids), optionally
@@ -19,32 +20,23 @@
  * host changes nothing.
  */
 import type { Redis } from 'ioredis';
-import type { AgentView } from '../shared/api-types.js';
+import { RedisSchema } from './redis-schema.js';
 
-/** Default key prefix (the same as the jobs package's `KeySpace`). */
-export const AGENT_KEY_PREFIX = 'tower';
+const DEFAULT_SCHEMA = new RedisSchema();
 
-/** Hash of one agent: `tower:agent:{agentId}`. */
-export function agentKey(agentId: string, prefix = AGENT_KEY_PREFIX): string {
-  return `${prefix}:agent:${agentId}`;
-}
-
-/** Set of every agent id: `tower:agents`. */
-export function agentsSetKey(prefix = AGENT_KEY_PREFIX): string {
-  return `${prefix}:agents`;
-}
-
-/**
- * Hash of drive id → when an agent last reported the drive in a heartbeat,
- * ms on Redis's own clock (`TIME`), so its age is read on that one clock.
- */
-export function driveSeenKey(prefix = AGENT_KEY_PREFIX): string {
-  return `${prefix}:drive-seen`;
+/** What the API shows of an agent (the controller's `AgentView`). */
+export interface AgentPresence {
+  readonly id: string;
+  readonly host: string;
+  readonly online: boolean;
+  /** Epoch ms of the agent's clock at its last beat: for display only. */
+  readonly lastHeartbeat: number;
+  readonly driveIds: string[];
 }
 
 /** Age of each drive's last report by an agent, ms on Redis's clock; a drive never reported is absent. */
-export async function readDriveSeenAges(redis: Redis, prefix?: string): Promise<Map<string, number>> {
-  const [seen, time] = await Promise.all([redis.hgetall(driveSeenKey(prefix)), redis.time()]);
+export async function readDriveSeenAges(redis: Redis, schema = DEFAULT_SCHEMA): Promise<Map<string, number>> {
+  const [seen, time] = await Promise.all([redis.hgetall(schema.driveSeen()), redis.time()]);
   const now = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
   return new Map(Object.entries(seen).map(([id, at]) => [id, Math.max(0, now - Number(at))]));
 }
@@ -94,27 +86,28 @@ export interface HeartbeatReply {
  * the agents set, in one transaction. For the agent side; the controller
  * only reads (and marks an agent it declared dead, {@link markDeclaredDead}).
  */
-export async function writeAgentHeartbeat(redis: Redis, hb: AgentHeartbeat, options: { prefix?: string; ttlSeconds?: number } = {}): Promise<HeartbeatReply> {
-  const key = agentKey(hb.agentId, options.prefix);
+export async function writeAgentHeartbeat(redis: Redis, hb: AgentHeartbeat, options: { schema?: RedisSchema; ttlSeconds?: number } = {}): Promise<HeartbeatReply> {
+  const schema = options.schema ?? DEFAULT_SCHEMA;
+  const key = schema.agent(hb.agentId);
   const fields: string[] = ['lastHeartbeat', String(hb.at), 'host', hb.host, 'driveIds', JSON.stringify(hb.driveIds)];
   if (hb.startedAt !== undefined) fields.push('startedAt', String(hb.startedAt));
   if (hb.version !== undefined) fields.push('version', hb.version);
   // One script, not MULTI: a MULTI on an auto-pipelined connection can lose its replies (seen with ioredis).
-  const dead = await redis.eval(HEARTBEAT_SCRIPT, 3, key, agentsSetKey(options.prefix), driveSeenKey(options.prefix),
+  const dead = await redis.eval(HEARTBEAT_SCRIPT, 3, key, schema.agents(), schema.driveSeen(),
     String(options.ttlSeconds ?? 600), hb.agentId, String(hb.driveIds.length), ...hb.driveIds, ...fields);
   return { declaredDead: dead === 1 };
 }
 
 /** Mark a stopped agent's record: it is offline at once (not after the timeout), until it beats again. */
-export async function markAgentStopped(redis: Redis, agentId: string, options: { prefix?: string; ttlSeconds?: number } = {}): Promise<void> {
-  const key = agentKey(agentId, options.prefix);
+export async function markAgentStopped(redis: Redis, agentId: string, options: { schema?: RedisSchema; ttlSeconds?: number } = {}): Promise<void> {
+  const key = (options.schema ?? DEFAULT_SCHEMA).agent(agentId);
   await redis.eval("redis.call('HSET', KEYS[1], 'stopped', '1') redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1]))", 1, key, String(options.ttlSeconds ?? 600));
 }
 
 /** The controller declared the agent dead: its next heartbeat tells it so (it then publishes its drives again). */
-export async function markDeclaredDead(redis: Redis, agentId: string, prefix?: string): Promise<void> {
+export async function markDeclaredDead(redis: Redis, agentId: string, schema = DEFAULT_SCHEMA): Promise<void> {
   // Only on a record that exists: HSET on a missing key would leave a record without a TTL.
-  const key = agentKey(agentId, prefix);
+  const key = schema.agent(agentId);
   await redis.eval("redis.call('HSETNX', KEYS[1], 'declaredDead', '1') redis.call('EXPIRE', KEYS[1], 600)", 1, key);
 }
 
@@ -152,7 +145,7 @@ export function agentRecord(agentId: string, h: Record<string, string>): AgentRe
 }
 
 /** The view of an agent record, judged by `isOnline`. */
-export function agentView(r: AgentRecord, isOnline: LivenessJudge): AgentView {
+export function agentView(r: AgentRecord, isOnline: LivenessJudge): AgentPresence {
   return { id: r.id, host: r.host, online: isOnline(r), lastHeartbeat: r.lastHeartbeat, driveIds: r.driveIds };
 }
 
@@ -161,13 +154,13 @@ export function agentView(r: AgentRecord, isOnline: LivenessJudge): AgentView {
  * agent ids of published drive states), judged by `isOnline`. An id without
  * a hash has `lastHeartbeat: 0`.
  */
-export async function readAllAgents(redis: Redis, isOnline: LivenessJudge, extraIds: Iterable<string> = [], prefix?: string): Promise<AgentView[]> {
-  const ids = new Set(await redis.smembers(agentsSetKey(prefix)));
+export async function readAllAgents(redis: Redis, isOnline: LivenessJudge, extraIds: Iterable<string> = [], schema = DEFAULT_SCHEMA): Promise<AgentPresence[]> {
+  const ids = new Set(await redis.smembers(schema.agents()));
   for (const id of extraIds) if (id !== '') ids.add(id);
   const sorted = [...ids].sort();
   if (sorted.length === 0) return [];
   const pipe = redis.pipeline();
-  for (const id of sorted) pipe.hgetall(agentKey(id, prefix));
+  for (const id of sorted) pipe.hgetall(schema.agent(id));
   const replies = (await pipe.exec()) ?? [];
   return sorted.map((id, i) => agentView(agentRecord(id, (replies[i]?.[1] ?? {}) as Record<string, string>), isOnline));
 }

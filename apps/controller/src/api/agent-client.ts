@@ -1,11 +1,11 @@
 /**
- * Sends commands to agents and waits for their replies (see agent-commands.ts).
+ * Sends commands to agents and waits for their replies (the protocol: @tower/jobs's protocol/agent-commands.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ApiError } from './api-error.js';
-import { AGENT_REPLIES_CHANNEL, agentCommandsChannel, parseAgentReply } from './agent-commands.js';
-import type { AgentCommand, AgentReply, EjectCommand, MasterCommand } from './agent-commands.js';
+import { parseAgentReply } from '@tower/jobs';
+import type { AgentCommand, AgentReply, EjectCommand, MasterCommand, RedisSchema } from '@tower/jobs';
 import type { RedisSubscriber } from './redis-subscriber.js';
 
 type Omit2<T> = T extends unknown ? Omit<T, 'requestId'> : never;
@@ -17,11 +17,13 @@ export class AgentClient {
   constructor(
     private readonly redis: Redis,
     private readonly timeoutMs: number,
+    /** Names of the agents' channels. */
+    private readonly schema: RedisSchema,
   ) {}
 
   /** Listen for replies on the shared subscriber. */
   async attach(sub: RedisSubscriber): Promise<void> {
-    await sub.on(AGENT_REPLIES_CHANNEL, (text) => {
+    await sub.on(this.schema.agentReplies(), (text) => {
       const reply = parseAgentReply(text);
       if (reply === null) return;
       this.#pending.get(reply.requestId)?.(reply);
@@ -32,7 +34,7 @@ export class AgentClient {
   async send(agentId: string, command: Omit2<AgentCommand>): Promise<{ requestId: string; receivers: number }> {
     const requestId = randomUUID();
     const full = { ...command, requestId } as EjectCommand | MasterCommand;
-    const receivers = await this.redis.publish(agentCommandsChannel(agentId), JSON.stringify(full));
+    const receivers = await this.redis.publish(this.schema.agentCommands(agentId), JSON.stringify(full));
     return { requestId, receivers };
   }
 
@@ -56,7 +58,7 @@ export class AgentClient {
       });
     });
     reply.catch(() => undefined);
-    const receivers = await this.redis.publish(agentCommandsChannel(agentId), JSON.stringify(full));
+    const receivers = await this.redis.publish(this.schema.agentCommands(agentId), JSON.stringify(full));
     if (receivers === 0) {
       this.#pending.get(requestId)?.({ requestId, ok: false, error: { code: 'AGENT_OFFLINE', message: `agent ${agentId} is not listening` } });
     }

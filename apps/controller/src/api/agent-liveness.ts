@@ -13,7 +13,7 @@
  * An agent first seen with a record is given the benefit of the doubt for
  * one timeout: the reader cannot tell how old that beat is.
  */
-import type { AgentRecord, LivenessJudge } from './agent-keys.js';
+import type { AgentRecord, LivenessJudge } from '@tower/jobs';
 
 /** Options of an {@link AgentLiveness}. */
 export interface AgentLivenessOptions {

@@ -4,12 +4,11 @@
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { RedisConnectivity } from '@tower/jobs';
-import type { KeySpace } from '@tower/jobs';
+import type { RedisSchema } from '@tower/jobs';
 import { AgentClient } from './agent-client.js';
 import type { AppDeps } from './app-deps.js';
 import { AppEvents } from './app-events.js';
 import { AuditLog } from './audit-log.js';
-import { ControllerKeys } from './controller-keys.js';
 import { CopyQueues } from './copy-queues.js';
 import { QuarantineLog } from './quarantine-log.js';
 import { RedisGuard } from './redis-guard.js';
@@ -29,8 +28,8 @@ export interface ApiServices {
   readonly deps: AppDeps;
   readonly now: () => number;
   readonly startedAt: number;
-  readonly keys: ControllerKeys;
-  readonly jobKeys: KeySpace;
+  /** Names of every key, channel and queue of this tower. */
+  readonly keys: RedisSchema;
   readonly audit: AuditLog;
   readonly runMeta: RunMetaStore;
   readonly quarantineLog: QuarantineLog;
@@ -49,16 +48,16 @@ export interface ApiServices {
 /** Build the services of an app. */
 export function createServices(deps: AppDeps): ApiServices {
   const now = deps.now ?? Date.now;
-  const jobKeys = deps.runStore.keys;
-  const keys = new ControllerKeys(jobKeys.prefix);
+  // One schema for the whole app: the run store's, so every name carries the tower's prefix.
+  const keys = deps.runStore.keys;
   const runMeta = new RunMetaStore(deps.redis, keys);
-  const queues = new CopyQueues(deps.redis);
+  const queues = new CopyQueues(deps.redis, keys);
   const events = new AppEvents();
   const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const connectivity = deps.connectivity ?? new RedisConnectivity({ url: deps.redisUrl, log, commandTimeoutMs: deps.requestDeadlineMs });
   connectivity.watch(deps.redis, 'api');
   const drives = new DriveViews({
-    redis: deps.redis, keys: jobKeys, runStore: deps.runStore, layout: deps.driveLayout ?? {},
+    redis: deps.redis, keys, runStore: deps.runStore, layout: deps.driveLayout ?? {},
     agentTimeoutMs: deps.agentTimeoutMs ?? 15_000,
     ...(deps.driveForgetMs === undefined ? {} : { forgetAfterMs: deps.driveForgetMs }),
   });
@@ -67,15 +66,14 @@ export function createServices(deps: AppDeps): ApiServices {
     now,
     startedAt: now(),
     keys,
-    jobKeys,
     audit: new AuditLog(deps.redis, keys, now),
     runMeta,
     quarantineLog: new QuarantineLog(deps.redis, keys),
     drives,
-    runs: new RunViews(deps.runStore, runMeta, deps.library, now, new RunCoverage({ redis: deps.redis, keys: jobKeys, agents: () => drives.agents(false) })),
+    runs: new RunViews(deps.runStore, runMeta, deps.library, now, new RunCoverage({ redis: deps.redis, keys, agents: () => drives.agents(false) })),
     runControl: new RunControl(deps.planner),
     queues,
-    agents: new AgentClient(deps.redis, deps.commandTimeoutMs ?? 30_000),
+    agents: new AgentClient(deps.redis, deps.commandTimeoutMs ?? 30_000, keys),
     events,
     connectivity,
     redisGuard: new RedisGuard({ redis: deps.redis, connectivity, ...(deps.requestDeadlineMs === undefined ? {} : { deadlineMs: deps.requestDeadlineMs }) }),

@@ -5,7 +5,7 @@
 import type { Redis } from 'ioredis';
 import type { AuditEntry } from '../shared/api-types.js';
 import type { Principal } from './auth.js';
-import type { ControllerKeys } from './controller-keys.js';
+import type { RedisSchema } from '@tower/jobs';
 
 /** Most entries kept. */
 export const AUDIT_MAX_ENTRIES = 100_000;
@@ -14,7 +14,7 @@ export const AUDIT_MAX_ENTRIES = 100_000;
 export class AuditLog {
   constructor(
     private readonly redis: Redis,
-    private readonly keys: ControllerKeys,
+    private readonly keys: RedisSchema,
     private readonly now: () => number,
   ) {}
 

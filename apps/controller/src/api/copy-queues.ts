@@ -5,15 +5,19 @@
  */
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { copyQueueName, RedisUnavailableError } from '@tower/jobs';
-import type { CopyJob } from '@tower/jobs';
+import { RedisUnavailableError } from '@tower/jobs';
+import type { CopyJob, RedisSchema } from '@tower/jobs';
 import type { MediaClass } from 'node-cdrecord-wrapper';
 
 /** Lazily opened copy queues. */
 export class CopyQueues {
   readonly #queues = new Map<MediaClass, Queue>();
 
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    /** Names of the queues. */
+    private readonly schema: RedisSchema,
+  ) {}
 
   /** Remove a run's jobs no drive holds (waiting, prioritized, delayed). Returns how many. */
   async removeQueued(runId: string, mediaClass: MediaClass): Promise<number> {
@@ -37,7 +41,7 @@ export class CopyQueues {
     if (q === undefined) {
       // Made only while connected: a BullMQ queue made while Redis is away waits for it at its first use.
       if (this.redis.status !== 'ready') throw new RedisUnavailableError('not connected');
-      q = new Queue(copyQueueName(cls), { connection: this.redis, skipVersionCheck: true });
+      q = new Queue(this.schema.copyQueue(cls), { connection: this.redis, skipVersionCheck: true });
       q.on('error', () => undefined);
       this.#queues.set(cls, q);
     }

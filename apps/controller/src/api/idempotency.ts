@@ -23,7 +23,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import { Type } from '@fastify/type-provider-typebox';
 import type { Redis } from 'ioredis';
 import { ApiError } from './api-error.js';
-import type { ControllerKeys } from './controller-keys.js';
+import type { RedisSchema } from '@tower/jobs';
 import type { RedisGuard } from './redis-guard.js';
 import { ErrorBody } from './schemas.js';
 
@@ -102,7 +102,7 @@ return 1`;
 /** Options of {@link registerIdempotency}. */
 export interface IdempotencyOptions {
   readonly redis: Redis;
-  readonly keys: ControllerKeys;
+  readonly keys: RedisSchema;
   readonly guard: RedisGuard;
   /** How long answers are kept, ms. Default 24 h. */
   readonly ttlMs?: number;

@@ -14,12 +14,12 @@ import type { Redis } from 'ioredis';
 import type { RunStore } from '@tower/jobs';
 import { ImageInUseError } from '../library/index.js';
 import { conflict } from './api-error.js';
-import { ControllerKeys } from './controller-keys.js';
+import { RedisSchema } from '@tower/jobs';
 import { RunMetaStore } from './run-meta.js';
 import { isRunActive } from './views/run-view.js';
 
 /** The ids of images used by unfinished runs (by the run's meta, or its image file name `{imageId}.iso|.cue`). */
-export async function imagesInUse(runStore: RunStore, redis: Redis, keys = new ControllerKeys(runStore.keys.prefix)): Promise<Set<string>> {
+export async function imagesInUse(runStore: RunStore, redis: Redis, keys = new RedisSchema(runStore.keys.prefix)): Promise<Set<string>> {
   const ids = await runStore.listRunIds();
   const runs = await Promise.all(ids.map((id) => runStore.getRun(id)));
   const active = runs.filter((r): r is NonNullable<typeof r> => r !== null && isRunActive(r));

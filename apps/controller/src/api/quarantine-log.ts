@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { DriveStats } from '../shared/api-types.js';
-import type { ControllerKeys } from './controller-keys.js';
+import type { RedisSchema } from '@tower/jobs';
 
 /** Most events kept. */
 export const QUARANTINE_HISTORY_MAX = 10_000;
@@ -25,7 +25,7 @@ type HistoryEntry = DriveStats['quarantineHistory'][number];
 export class QuarantineLog {
   constructor(
     private readonly redis: Redis,
-    private readonly keys: ControllerKeys,
+    private readonly keys: RedisSchema,
   ) {}
 
   /** Append one event. */

@@ -6,7 +6,7 @@
  * ignored.)
  */
 import type { Redis } from 'ioredis';
-import type { ControllerKeys } from './controller-keys.js';
+import type { RedisSchema } from '@tower/jobs';
 
 /** The controller's notes on a run. */
 export interface RunMeta {
@@ -20,7 +20,7 @@ export interface RunMeta {
 export class RunMetaStore {
   constructor(
     private readonly redis: Redis,
-    private readonly keys: ControllerKeys,
+    private readonly keys: RedisSchema,
   ) {}
 
   /** Write a run's meta. */

@@ -5,7 +5,7 @@
  * viewer), which it keeps in the browser's storage. A screen is revoked by
  * its id: its token stops working at once, on the API and on the feed.
  *
- * In Redis (keys of `ControllerKeys`): a sorted set of screen ids, a hash per
+ * In Redis (keys of `RedisSchema`): a sorted set of screen ids, a hash per
  * screen, and for a pending screen its code's key, which expires with the
  * code. Codes and tokens are kept only as SHA-256 digests. Every controller
  * keeps the digests of the paired screens' tokens in memory, loaded at start
@@ -17,7 +17,7 @@ import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { ScreenClaim, ScreenPairing, ScreenView } from '../shared/api-types.js';
 import type { Principal, TokenSource } from './auth.js';
-import type { ControllerKeys } from './controller-keys.js';
+import type { RedisSchema } from '@tower/jobs';
 import { newPairingCode, normalisePairingCode } from './pairing-code.js';
 
 /** How long a pairing code can be used: 10 minutes. */
@@ -49,7 +49,7 @@ const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8
 /** What a {@link ScreenRegistry} works with. */
 export interface ScreenRegistryDeps {
   readonly redis: Redis;
-  readonly keys: ControllerKeys;
+  readonly keys: RedisSchema;
   /** Clock (epoch ms). */
   readonly now: () => number;
   /** How long a pairing code can be used. Default {@link SCREEN_PAIRING_TTL_MS}. */
@@ -76,7 +76,7 @@ function viewOf(h: ScreenHash): ScreenView | null {
 /** The wall screens: pairing, claiming, listing, revoking, and their tokens for the auth layer. */
 export class ScreenRegistry implements TokenSource {
   readonly #redis: Redis;
-  readonly #keys: ControllerKeys;
+  readonly #keys: RedisSchema;
   readonly #now: () => number;
   readonly #ttlMs: number;
   /** Token digest (hex) → the screen's principal. */

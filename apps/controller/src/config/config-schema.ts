@@ -72,6 +72,8 @@ export const ConfigFileSchema = Type.Object({
   }, Strict)),
   redis: Type.Optional(Type.Object({
     url: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+    /** Prefix of every key, channel and queue of this tower: towers sharing one Redis each need their own. */
+    prefix: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })),
   }, Strict)),
   dataDir: Type.Optional(Type.String({ minLength: 1 })),
   library: Type.Optional(Type.Object({

@@ -5,7 +5,7 @@
  *
  * Environment overrides: `REDIS_URL`, `TOWER_PORT`, `TOWER_BIND`,
  * `TOWER_DATA_DIR`, `TOWER_LIBRARY_DIR`, `TOWER_OPERATOR_TOKEN`,
- * `TOWER_VIEWER_TOKEN`, `TOWER_AGENT_ID`, `TOWER_METRICS_FILE` (benchmarks). Relative paths in the file are
+ * `TOWER_VIEWER_TOKEN`, `TOWER_AGENT_ID`, `TOWER_REDIS_PREFIX`, `TOWER_METRICS_FILE` (benchmarks). Relative paths in the file are
  * taken from the file's folder; relative paths from the environment and the
  * defaults from the working directory.
  */
@@ -13,6 +13,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Value } from '@sinclair/typebox/value';
+import { DEFAULT_KEY_PREFIX } from '@tower/jobs/protocol';
 import type { ValueError } from '@sinclair/typebox/value';
 import { DEFAULT_MAX_UPLOAD_BYTES } from '../library/index.js';
 import { ConfigFileSchema } from './config-schema.js';
@@ -86,6 +87,10 @@ export function resolveConfig(
   const dataDir = fromEnv(nonEmpty(env.TOWER_DATA_DIR)) ?? fromFile(file.dataDir) ?? path.resolve(cwd, DEFAULT_DATA_DIR);
   const redisUrl = nonEmpty(env.REDIS_URL) ?? file.redis?.url ?? null;
   if (redisUrl !== null && !/^rediss?:\/\/\S+$/.test(redisUrl)) throw new ConfigError('REDIS_URL', `'${redisUrl}' is not a redis:// URL`);
+  const redisPrefix = nonEmpty(env.TOWER_REDIS_PREFIX) ?? file.redis?.prefix ?? DEFAULT_KEY_PREFIX;
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(redisPrefix)) {
+    throw new ConfigError('TOWER_REDIS_PREFIX', `'${redisPrefix}' is not a Redis prefix (1..64 letters, digits, _ -)`);
+  }
   const port = envInt(env, 'TOWER_PORT', 0, 65535) ?? file.http?.port ?? 8080;
   const bind = nonEmpty(env.TOWER_BIND) ?? file.http?.bind ?? '127.0.0.1';
   const heartbeatMs = file.agent?.heartbeatMs ?? 2000;
@@ -97,6 +102,7 @@ export function resolveConfig(
     file: filePath,
     http: { bind, port },
     redisUrl,
+    redisPrefix,
     dataDir,
     metricsFile: fromEnv(nonEmpty(env.TOWER_METRICS_FILE)) ?? null,
     library: {

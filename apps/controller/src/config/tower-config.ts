@@ -2,7 +2,9 @@
  * The resolved configuration every process works from: all defaults filled
  * in, every path absolute.
  */
-import type { MediaType } from 'node-cdrecord-wrapper';
+import type { ChangerSpec, DriveSource, DriveSpec } from '@tower/agent';
+
+export type { ChangerSpec, DriveSource, DriveSpec };
 
 /** An API token. */
 export interface TokenEntry {
@@ -11,36 +13,6 @@ export interface TokenEntry {
   readonly role: 'operator' | 'viewer';
 }
 
-/** A drive the agent opens. */
-export interface DriveSpec {
-  /** Device string for `openDrive` (sim settings included). */
-  readonly device: string;
-  /** Stable id the drive is known by (`sim:N`, the stdio path, `/dev/srN` or its by-path link for `auto`). */
-  readonly id: string;
-  readonly label: string;
-  readonly position: number;
-  readonly group?: string;
-  /** For `stdio:` pseudo drives: the blank media type the file stands for. */
-  readonly stdioMedia?: MediaType;
-  readonly simulated: boolean;
-}
-
-/** A jukebox's changer and the drives of this agent it feeds (see `ChangerEntrySchema`). */
-export interface ChangerSpec {
-  /** The changer's SCSI generic node (`/dev/sgN`). */
-  readonly device: string;
-  readonly label: string;
-  /** Each drive it feeds (a drive's device or id as configured) with its data transfer element number. */
-  readonly drives: readonly { readonly drive: string; readonly element: number }[];
-  /** Slot numbers by role, shared by its drives. */
-  readonly slots: { readonly input: readonly number[]; readonly output: readonly number[]; readonly reject: readonly number[] };
-}
-
-/** Where the drives come from: a list, or discovery of this host's real drives. */
-export type DriveSource =
-  | { readonly kind: 'list'; readonly drives: readonly DriveSpec[] }
-  | { readonly kind: 'auto'; readonly extra: readonly DriveSpec[] };
-
 /** The resolved configuration. */
 export interface TowerConfig {
   /** The file it came from, or null for defaults only. */
@@ -48,6 +20,8 @@ export interface TowerConfig {
   readonly http: { readonly bind: string; readonly port: number };
   /** null: start an embedded redis-server (in `tower start`). */
   readonly redisUrl: string | null;
+  /** Prefix of every Redis key, channel and queue name of this tower (`redis.prefix`, `TOWER_REDIS_PREFIX`); default `tower`. */
+  readonly redisPrefix: string;
   readonly dataDir: string;
   /** `TOWER_METRICS_FILE`: append process metrics (event-loop lag, RSS, CPU) as JSON lines every second; null: off. */
   readonly metricsFile?: string | null;

@@ -12,10 +12,10 @@
  * `run:update` is sent at most once per run each `runIntervalMs` (default
  * 200), the last change always sent.
  */
-import { DRIVE_EVENTS_CHANNEL, isNotOlder, parseDriveStatuses, parseMessage, RUN_EVENTS_CHANNEL } from '@tower/jobs';
+import { isNotOlder, parseDriveStatuses, parseMessage } from '@tower/jobs';
 import type { DriveStatus, RunEvent, RunRecord } from '@tower/jobs';
 import type { DriveDelta, ServerToClientEvents, DriveView } from '../shared/api-types.js';
-import { MASTER_EVENTS_CHANNEL, parseMasterEvent } from '../api/agent-commands.js';
+import { parseMasterEvent } from '@tower/jobs';
 import type { ApiServices } from '../api/api-services.js';
 import type { RedisSubscriber } from '../api/redis-subscriber.js';
 import { readMaster } from '../api/routes/master-routes.js';
@@ -92,12 +92,12 @@ export class FeedRelay {
   /** Subscribe and start watching. */
   async start(): Promise<void> {
     const { subscriber, services: s } = this.#o;
-    await subscriber.on(DRIVE_EVENTS_CHANNEL, (text) => this.#queueStatuses(text));
-    await subscriber.on(RUN_EVENTS_CHANNEL, (text) => {
+    await subscriber.on(s.keys.driveEvents(), (text) => this.#queueStatuses(text));
+    await subscriber.on(s.keys.runEvents(), (text) => {
       const event = parseMessage<RunEvent>(text, 'kind');
       if (event !== null) this.#task(() => this.#onRunEvent(event));
     });
-    await subscriber.on(MASTER_EVENTS_CHANNEL, (text) => {
+    await subscriber.on(s.keys.masterEvents(), (text) => {
       const event = parseMasterEvent(text);
       if (event !== null) this.#task(() => this.#emitMaster(event.masterId));
     });

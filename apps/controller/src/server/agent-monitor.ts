@@ -10,16 +10,17 @@
  * the fallback if the controller is down too.
  */
 import type { Redis } from 'ioredis';
-import { DriveStatePublisher, KeySpace, readAllDriveStatuses } from '@tower/jobs';
+import { DriveStatePublisher, readAllDriveStatuses } from '@tower/jobs';
 import type { RunStore } from '@tower/jobs';
-import { markDeclaredDead, readAllAgents } from '../api/agent-keys.js';
+import { markDeclaredDead, readAllAgents } from '@tower/jobs';
 import { AgentLiveness } from '../api/agent-liveness.js';
-import { reclaimInterruptedJobs } from '../agent/job-reclaim.js';
+import { reclaimInterruptedJobs } from '@tower/jobs';
 
 /** Options of an {@link AgentMonitor}. */
 export interface AgentMonitorOptions {
   readonly redis: Redis;
   readonly redisUrl: string;
+  /** The run store; its schema names every key the monitor reads and writes. */
   readonly store: RunStore;
   /** An agent silent this long is dead. */
   readonly timeoutMs: number;
@@ -33,7 +34,6 @@ export interface AgentMonitorOptions {
 /** Declares silent agents dead and cleans up after them. */
 export class AgentMonitor {
   readonly #o: AgentMonitorOptions;
-  readonly #keys = new KeySpace();
   readonly #liveness: AgentLiveness;
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> = Promise.resolve();
@@ -64,12 +64,12 @@ export class AgentMonitor {
   /** One look at every agent; returns the ids of the agents found dead with something to clean up. */
   async check(): Promise<string[]> {
     const { redis, store } = this.#o;
-    const drives = await readAllDriveStatuses(redis, this.#keys);
-    const agents = await readAllAgents(redis, this.#liveness.isOnline, drives.map((d) => d.agentId));
+    const drives = await readAllDriveStatuses(redis, this.#o.store.keys);
+    const agents = await readAllAgents(redis, this.#liveness.isOnline, drives.map((d) => d.agentId), store.keys);
     const silent = agents.filter((a) => !a.online);
     if (silent.length === 0) return [];
     const pipe = redis.pipeline();
-    for (const a of silent) pipe.exists(this.#keys.agentLease(a.id));
+    for (const a of silent) pipe.exists(this.#o.store.keys.agentLease(a.id));
     const leased = ((await pipe.exec()) ?? []).map(([err, n]) => err !== null || n === 1);
     const acted: string[] = [];
     for (const [i, agent] of silent.entries()) {
@@ -92,14 +92,14 @@ export class AgentMonitor {
         const message = interruptedDrives.has(d.driveId)
           ? `agent ${agent.id} is not answering; the disc of the interrupted burn is a coaster: take it out`
           : `agent ${agent.id} is not answering: check the agent process and its host`;
-        const publisher = new DriveStatePublisher({ driveId: d.driveId, agentId: agent.id, redis, keys: this.#keys });
+        const publisher = new DriveStatePublisher({ driveId: d.driveId, agentId: agent.id, redis, keys: this.#o.store.keys });
         publisher.update({ state: 'offline', message });
         await publisher.flush();
         publisher.close();
       }
       if (closed.length > 0 || stale.length > 0) {
         // If it was alive after all (its beats held up), its next beat learns this and publishes its drives again.
-        await markDeclaredDead(redis, agent.id);
+        await markDeclaredDead(redis, agent.id, store.keys);
         acted.push(agent.id);
       }
     }

@@ -78,7 +78,7 @@ export async function startController(o: ControllerStartOptions): Promise<Runnin
   };
   try {
     await readyWithin(redis, o.redisConnectMs ?? 10_000, connectivity.target);
-    const runStore = new RunStore(redis);
+    const runStore = new RunStore(redis, { prefix: config.redisPrefix });
     const library = await ImageLibrary.open({
       dir: config.library.dir,
       importRoots: config.library.importRoots,
@@ -89,7 +89,7 @@ export async function startController(o: ControllerStartOptions): Promise<Runnin
     const firstStart = await prepareFirstStart(config.dataDir, library, config.library.sampleImage);
     if (firstStart.sample !== null) o.log(`first start: the sample image is in the library as ${firstStart.sample.id}`);
     const planner = new RunPlanner({
-      redisUrl: o.redisUrl, retryBackoffMs: config.controller.retryBackoffMs, redisOptions: failFastRedisOptions(timeoutMs), connectivity,
+      redisUrl: o.redisUrl, prefix: config.redisPrefix, retryBackoffMs: config.controller.retryBackoffMs, redisOptions: failFastRedisOptions(timeoutMs), connectivity,
     });
     planner.on('error', (e) => log(`planner: ${e.message}`));
     await planner.start();
@@ -123,7 +123,7 @@ export async function startController(o: ControllerStartOptions): Promise<Runnin
     const monitor = new AgentMonitor({ redis, redisUrl: o.redisUrl, store: runStore, timeoutMs: config.controller.agentTimeoutMs, log });
     monitor.start();
     closers.push(() => monitor.stop());
-    closers.push(await watchMasteredImages(o.redisUrl, redis, library, log, connectivity));
+    closers.push(await watchMasteredImages(o.redisUrl, redis, runStore.keys, library, log, connectivity));
     return {
       url: `http://${host}:${port}`,
       port,

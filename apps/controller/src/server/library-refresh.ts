@@ -5,8 +5,8 @@
  */
 import { Redis } from 'ioredis';
 import type { RedisConnectivity } from '@tower/jobs';
-import { MASTER_EVENTS_CHANNEL, parseMasterEvent } from '../api/agent-commands.js';
-import { ControllerKeys } from '../api/controller-keys.js';
+import { parseMasterEvent } from '@tower/jobs';
+import type { RedisSchema } from '@tower/jobs';
 import type { ImageLibrary } from '../library/index.js';
 
 /**
@@ -15,11 +15,10 @@ import type { ImageLibrary } from '../library/index.js';
  * the subscriber connection (once, with the controller's other connections).
  */
 export async function watchMasteredImages(
-  redisUrl: string, redis: Redis, library: ImageLibrary, log: (line: string) => void, connectivity?: RedisConnectivity,
+  redisUrl: string, redis: Redis, keys: RedisSchema, library: ImageLibrary, log: (line: string) => void, connectivity?: RedisConnectivity,
 ): Promise<() => Promise<void>> {
   const sub = new Redis(redisUrl, { maxRetriesPerRequest: null });
   connectivity?.watch(sub, 'library refresh');
-  const keys = new ControllerKeys();
   let chain: Promise<void> = Promise.resolve();
   sub.on('error', () => undefined);
   sub.on('message', (_channel: string, text: string) => {
@@ -32,7 +31,7 @@ export async function watchMasteredImages(
       log(`library re-read for mastered image ${imageId}${library.get(imageId) === undefined ? ' (not found in the folder: is it shared with the agent?)' : ''}`);
     }).catch((err: unknown) => log(`library refresh: ${(err as Error).message}`));
   });
-  await sub.subscribe(MASTER_EVENTS_CHANNEL);
+  await sub.subscribe(keys.masterEvents());
   return async () => {
     await chain;
     await sub.quit().catch(() => undefined);

@@ -12,13 +12,11 @@
  * start at once.
  */
 import { readFileSync } from 'node:fs';
-import { REDIS_DEBIAN_PACKAGE, redactRedisUrl, startEmbeddedRedis } from '@tower/jobs';
+import { REDIS_DEBIAN_PACKAGE, redactRedisUrl, RedisSchema, startEmbeddedRedis } from '@tower/jobs';
 import { ToolMissingError } from 'node-cdrecord-wrapper';
 import type { EmbeddedRedis } from '@tower/jobs';
-import { attachChangers } from '../agent/agent-changers.js';
-import { openAgentDrives } from '../agent/agent-drives.js';
-import type { AgentDrive } from '../agent/agent-drives.js';
-import { TowerAgent } from '../agent/tower-agent.js';
+import { attachChangers, openAgentDrives, TowerAgent } from '@tower/agent';
+import type { AgentDrive } from '@tower/agent';
 import { ConfigError } from '../config/config.js';
 import type { DriveSpec, TowerConfig } from '../config/config.js';
 import { embeddedRedisFiles } from '../config/embedded-redis-files.js';
@@ -130,7 +128,7 @@ export async function runStart(config: TowerConfig, io: ProcessIo): Promise<void
 async function startAgent(config: TowerConfig, redisUrl: string, drives: AgentDrive[], library: ImageLibrary, io: ProcessIo): Promise<TowerAgent | null> {
   const a = config.agent;
   const agent = new TowerAgent({
-    agentId: a.id, redisUrl, drives, library,
+    agentId: a.id, redisUrl, schema: new RedisSchema(config.redisPrefix), drives, library,
     quarantineAfter: a.quarantineAfter, heartbeatMs: a.heartbeatMs, heartbeatTtlMs: a.heartbeatTtlMs,
     lockDurationMs: a.lockDurationMs, pollIntervalMs: a.pollIntervalMs, sameDriveRetryDelayMs: a.sameDriveRetryDelayMs,
     version: towerVersion(), log: io.log,

@@ -4,7 +4,7 @@
  * record's lastHeartbeat) never enters into it.
  */
 import { describe, expect, it } from 'vitest';
-import { agentRecord } from '../../src/api/agent-keys.js';
+import { agentRecord } from '@tower/jobs';
 import { AgentLiveness } from '../../src/api/agent-liveness.js';
 
 const hour = 3_600_000;

@@ -1,11 +1,13 @@
 import { Redis } from 'ioredis';
-import { RUN_CONTROL_CHANNEL } from '@tower/jobs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { agentCommandsChannel, AGENT_REPLIES_CHANNEL, MASTER_EVENTS_CHANNEL } from '../../src/api/agent-commands.js';
-import type { AgentCommand } from '../../src/api/agent-commands.js';
-import { markAgentStopped } from '../../src/api/agent-keys.js';
+import type { AgentCommand } from '@tower/jobs';
+import { markAgentStopped } from '@tower/jobs';
 import { call, heartbeat, publishState, startEnv, VIEWER, waitFor } from './support.js';
 import type { Env, Json } from './support.js';
+import { RedisSchema } from '@tower/jobs';
+
+/** Names of the default tower's keys, channels and queues. */
+const SCHEMA = new RedisSchema();
 
 let env: Env;
 let agentConn: Redis;
@@ -23,12 +25,12 @@ beforeAll(async () => {
   // A fake agent: answers commands on its channel.
   agentConn = new Redis(env.redisServer.url);
   agentSub = new Redis(env.redisServer.url);
-  await agentSub.subscribe(agentCommandsChannel('agent-a'));
+  await agentSub.subscribe(SCHEMA.agentCommands('agent-a'));
   agentSub.on('message', (_channel: string, text: string) => {
     const cmd = JSON.parse(text) as AgentCommand;
     commands.push(cmd);
     const reply = replyWith(cmd);
-    if (reply !== null) void agentConn.publish(AGENT_REPLIES_CHANNEL, JSON.stringify({ requestId: cmd.requestId, ...reply }));
+    if (reply !== null) void agentConn.publish(SCHEMA.agentReplies(), JSON.stringify({ requestId: cmd.requestId, ...reply }));
   });
 });
 afterAll(async () => {
@@ -178,7 +180,7 @@ describe('quarantine', () => {
     // This agent looks when told to (the run-control "work" message naming the drive) and finds a blank.
     const looks: string[] = [];
     const sub = env.redis.duplicate();
-    await sub.subscribe(RUN_CONTROL_CHANNEL);
+    await sub.subscribe(SCHEMA.runControl());
     sub.on('message', (_c: string, text: string) => {
       const msg = JSON.parse(text) as { action: string; drives?: string[] };
       if (msg.action === 'work' && msg.drives?.includes('sim:1')) {
@@ -247,7 +249,7 @@ describe('masters', () => {
     expect(commands[0]).toEqual({ type: 'master', masterId: id, driveId: 'sim:1', name: 'Customer master', allowDamaged: true, retries: 3, requestId: expect.any(String) });
     // The agent's side: progress in the hash, then an event.
     await agentConn.hset(`tower:master:${id}`, 'status', 'reading', 'bytesRead', '1000', 'bytesTotal', '4000', 'speedMBps', '2.5');
-    await agentConn.publish(MASTER_EVENTS_CHANNEL, JSON.stringify({ masterId: id }));
+    await agentConn.publish(SCHEMA.masterEvents(), JSON.stringify({ masterId: id }));
     const got = await call(env, 'GET', `/api/masters/${id}`, { token: VIEWER });
     expect(got.body).toMatchObject({ id, status: 'reading', bytesRead: 1000, bytesTotal: 4000, speedMBps: 2.5 });
     expect((await call(env, 'GET', '/api/masters')).body.map((m: { id: string }) => m.id)).toContain(id);

@@ -6,7 +6,7 @@
  */
 import { RunStore } from '@tower/jobs';
 import type { RunStatus } from '@tower/jobs';
-import { ControllerKeys } from '../../src/api/controller-keys.js';
+import { RedisSchema } from '@tower/jobs';
 import { RunMetaStore } from '../../src/api/run-meta.js';
 import type { Env } from './support.js';
 
@@ -16,7 +16,7 @@ const ENDINGS: readonly RunStatus[] = ['completed', 'cancelled', 'failed'];
 export async function seedRunHistory(env: Env, options: { prefix: string; finished: number; active: number; base: number }): Promise<string[]> {
   let t = options.base;
   const store = new RunStore(env.redis, { now: () => t });
-  const meta = new RunMetaStore(env.redis, new ControllerKeys());
+  const meta = new RunMetaStore(env.redis, new RedisSchema());
   const ids: string[] = [];
   const total = options.finished + options.active;
   for (let i = 0; i < total; i++) {

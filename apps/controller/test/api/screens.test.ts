@@ -7,7 +7,7 @@
 import { io as connect } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ControllerKeys } from '../../src/api/controller-keys.js';
+import { RedisSchema } from '@tower/jobs';
 import { newPairingCode, normalisePairingCode, PAIRING_ALPHABET } from '../../src/api/pairing-code.js';
 import { ScreenRegistry } from '../../src/api/screen-registry.js';
 import type { ClientToServerEvents, FeedError, ScreenClaim, ScreenPairing, ServerToClientEvents } from '../../src/shared/api-types.js';
@@ -164,7 +164,7 @@ describe('wall screens', () => {
 
     const expired = await pair('wall-5');
     // Expire it as Redis would after 10 minutes.
-    const keys = new ControllerKeys();
+    const keys = new RedisSchema();
     await env.redis.pexpire(keys.screen(expired.screen.id), 1);
     for (const key of await env.redis.keys(`${keys.screenCode('')}*`)) await env.redis.pexpire(key, 1);
     await new Promise((r) => setTimeout(r, 20));
@@ -178,7 +178,7 @@ describe('wall screens', () => {
 
 describe('screen tokens across controllers and restarts', () => {
   it('a second registry on the same Redis knows paired tokens once loaded or told, and forgets revoked ones', async () => {
-    const keys = new ControllerKeys();
+    const keys = new RedisSchema();
     const a = new ScreenRegistry({ redis: env.redis, keys, now: Date.now });
     const b = new ScreenRegistry({ redis: env.redis, keys, now: Date.now });
     await a.load();
@@ -229,6 +229,6 @@ describe('wrong pairing codes', () => {
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(lines.join('\n')).toMatch(/10 failed authentications .*unknown pairing code on POST \/api\/screens\/claim/);
     // The refused request did not use the code up (the operator is refused too from this address now: ask Redis).
-    expect(await fresh.redis.hget(new ControllerKeys().screen(pairing.screen.id), 'status')).toBe('pending');
+    expect(await fresh.redis.hget(new RedisSchema().screen(pairing.screen.id), 'status')).toBe('pending');
   });
 });

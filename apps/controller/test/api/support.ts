@@ -14,7 +14,7 @@ import { makeIso, makeTempDir } from '../../../../drivers/test/support/test-imag
 import { createApp } from '../../src/app.js';
 import type { App } from '../../src/app.js';
 import type { AppDeps } from '../../src/api/app-deps.js';
-import { writeAgentHeartbeat } from '../../src/api/agent-keys.js';
+import { writeAgentHeartbeat } from '@tower/jobs';
 import { claimImageForDelete, imageInUse } from '../../src/api/image-in-use.js';
 import { ImageLibrary } from '../../src/library/index.js';
 import type { ImageRecord } from '../../src/library/index.js';

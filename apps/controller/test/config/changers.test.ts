@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ChangerLoader, SimulatedDrive } from 'node-cdrecord-wrapper';
-import { attachChangers } from '../../src/agent/agent-changers.js';
-import type { AgentDrive } from '../../src/agent/agent-drives.js';
+import { attachChangers } from '@tower/agent';
+import type { AgentDrive } from '@tower/agent';
 import { ConfigError, parseConfigText, resolveConfig } from '../../src/config/config.js';
 
 const JUKEBOX = {

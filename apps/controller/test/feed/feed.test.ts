@@ -1,12 +1,14 @@
 import { io as connect } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DRIVE_EVENTS_CHANNEL, RUN_EVENTS_CHANNEL } from '@tower/jobs';
 import type { AttemptEndEvent } from '@tower/jobs';
 import type { ClientToServerEvents, DriveDelta, FeedSnapshot, ServerToClientEvents } from '../../src/shared/api-types.js';
-import { MASTER_EVENTS_CHANNEL } from '../../src/api/agent-commands.js';
 import { call, heartbeat, OPERATOR, publisher, publishState, startEnv, VIEWER, waitFor } from '../api/support.js';
 import type { Env, Json } from '../api/support.js';
+import { RedisSchema } from '@tower/jobs';
+
+/** Names of the default tower's keys, channels and queues. */
+const SCHEMA = new RedisSchema();
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -74,7 +76,7 @@ describe('live feed', () => {
     const { events } = await client();
     const now = Date.now();
     // One agent batch: both drives change state in the same message.
-    await env.redis.publish(DRIVE_EVENTS_CHANNEL, JSON.stringify([
+    await env.redis.publish(SCHEMA.driveEvents(), JSON.stringify([
       { driveId: 'sim:0', agentId: 'agent-a', state: 'done', mediaType: 'CD-R', updatedAt: now },
       { driveId: 'sim:1', agentId: 'agent-a', state: 'wrong-media', mediaType: 'DVD+R', updatedAt: now },
     ]));
@@ -101,7 +103,7 @@ describe('live feed', () => {
     }));
     // As the outbox does: the drive's key holds the last status before the message goes out.
     await env.redis.set(env.runStore.keys.driveState('sim:1'), JSON.stringify(burst.at(-1)));
-    await env.redis.publish(DRIVE_EVENTS_CHANNEL, JSON.stringify(burst));
+    await env.redis.publish(SCHEMA.driveEvents(), JSON.stringify(burst));
     await waitFor(() => driveUpdates(events, 'sim:1').slice(before).at(-1)?.percent === 100, 3000, 'the last tick');
     const ticksBefore = driveUpdates(events, 'sim:1').slice(before);
     await new Promise((r) => setTimeout(r, 300));
@@ -134,8 +136,8 @@ describe('live feed', () => {
       { state: 'blank' },
       { driveId: 'sim:1', agentId: 'agent-a', state: 'burning', mediaType: 'CD-R', runId: 'run-b', copy: 4, percent: 34, updatedAt: now },
     ];
-    await env.redis.publish(DRIVE_EVENTS_CHANNEL, JSON.stringify(batch));
-    await env.redis.publish(DRIVE_EVENTS_CHANNEL, '[{"driveId": "sim:0", "state": "burn');
+    await env.redis.publish(SCHEMA.driveEvents(), JSON.stringify(batch));
+    await env.redis.publish(SCHEMA.driveEvents(), '[{"driveId": "sim:0", "state": "burn');
     const a = await waitFor(() => driveUpdates(events, 'sim:0').find((d) => d.copy === 3), 3000, 'sim:0 from the batch');
     const b = await waitFor(() => driveUpdates(events, 'sim:1').find((d) => d.copy === 4), 3000, 'sim:1 from the batch');
     expect(a).toMatchObject({ percent: 12, runId: 'run-b' });
@@ -152,7 +154,7 @@ describe('live feed', () => {
     await env.runStore.beginAttempt({ ...start, id: 'feed-att', copy: 1, driveId: 'sim:0', startedAt: Date.now() });
     const end = await env.runStore.endAttempt('feed-att', { outcome: 'passed', endedAt: Date.now(), bytes: 10, verifyResult: 'passed' });
     const event: AttemptEndEvent = { kind: 'attempt-end', runId, copy: 1, attemptId: 'feed-att', driveId: 'sim:0', outcome: 'passed', counted: end.counted, surplus: end.surplus, runCompleted: end.runCompleted };
-    await env.redis.publish(RUN_EVENTS_CHANNEL, JSON.stringify(event));
+    await env.redis.publish(SCHEMA.runEvents(), JSON.stringify(event));
     const att = await waitFor(() => events.find((e) => e.name === 'attempt:end'), 3000, 'attempt:end');
     expect(att.data).toMatchObject({ id: 'feed-att', runId, outcome: 'passed', counted: true });
     await waitFor(() => events.find((e) => e.name === 'run:update' && e.data.id === runId && e.data.passed === 1), 3000, 'run passed 1');
@@ -161,7 +163,7 @@ describe('live feed', () => {
     await waitFor(() => events.find((e) => e.name === 'run:update' && e.data.id === runId && e.data.status === 'cancelled'), 3000, 'run cancelled');
 
     await env.redis.hset('tower:master:m-1', { id: 'm-1', driveId: 'sim:1', name: 'M', status: 'reading', bytesRead: '5', bytesTotal: '10', startedAt: String(Date.now()) });
-    await env.redis.publish(MASTER_EVENTS_CHANNEL, JSON.stringify({ masterId: 'm-1' }));
+    await env.redis.publish(SCHEMA.masterEvents(), JSON.stringify({ masterId: 'm-1' }));
     const m = await waitFor(() => events.find((e) => e.name === 'master:update'), 3000, 'master:update');
     expect(m.data).toMatchObject({ id: 'm-1', status: 'reading', bytesRead: 5 });
   });
@@ -180,7 +182,7 @@ describe('live feed', () => {
       driveId: 'sim:1', agentId: 'agent-a', state: i % 2 === 0 ? 'burning' : 'done', mediaType: 'CD-R', runId, copy: 1, percent: 0, updatedAt: Date.now(),
     }));
     await env.redis.set(env.runStore.keys.driveState('sim:1'), JSON.stringify(flips.at(-1)));
-    await env.redis.publish(DRIVE_EVENTS_CHANNEL, JSON.stringify(flips));
+    await env.redis.publish(SCHEMA.driveEvents(), JSON.stringify(flips));
     await new Promise((r) => setTimeout(r, 500));
     const sent = runUpdates() - before;
     expect(sent).toBeGreaterThanOrEqual(1);

@@ -12,16 +12,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DriveStatePublisher, KeySpace, readAllDriveStatuses, RunStore, startEmbeddedRedis } from '@tower/jobs';
+import { DriveStatePublisher, RedisSchema, readAllDriveStatuses, RunStore, startEmbeddedRedis } from '@tower/jobs';
 import type { EmbeddedRedis } from '@tower/jobs';
-import { writeAgentHeartbeat } from '../../src/api/agent-keys.js';
+import { writeAgentHeartbeat } from '@tower/jobs';
 import { AgentMonitor } from '../../src/server/agent-monitor.js';
 
 let dir: string;
 let server: EmbeddedRedis;
 let redis: Redis;
 let store: RunStore;
-const keys = new KeySpace();
+const keys = new RedisSchema();
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'tower-monitor-'));

@@ -2,7 +2,7 @@
  * Drives: list, detail, eject (through the owning agent), quarantine, release; drive stats.
  */
 import { Type } from '@fastify/type-provider-typebox';
-import { getQuarantine, quarantineDrive, readDriveStatus, releaseDrive, RUN_CONTROL_CHANNEL } from '@tower/jobs';
+import { getQuarantine, quarantineDrive, readDriveStatus, releaseDrive } from '@tower/jobs';
 import type { RunControlMessage } from '@tower/jobs';
 import type { DriveDetail, DriveStats, DriveView } from '../../shared/api-types.js';
 import { ApiError, conflict, notFound } from '../api-error.js';
@@ -37,14 +37,14 @@ export function registerDriveRoutes(app: TypedApp, s: ApiServices): void {
    * "quarantined" of a drive just put back in service.
    */
   const lookAgain = async (driveId: string): Promise<void> => {
-    const before = await readDriveStatus(redis, s.jobKeys, driveId);
+    const before = await readDriveStatus(redis, s.keys, driveId);
     const msg: RunControlMessage = { action: 'work', runId: '', drives: [driveId] };
-    await redis.publish(RUN_CONTROL_CHANNEL, JSON.stringify(msg));
+    await redis.publish(s.keys.runControl(), JSON.stringify(msg));
     if (before?.state !== 'quarantined') return;
     const until = performance.now() + RELEASE_LOOK_MS;
     while (performance.now() < until) {
       await new Promise((r) => setTimeout(r, 50));
-      const now = await readDriveStatus(redis, s.jobKeys, driveId);
+      const now = await readDriveStatus(redis, s.keys, driveId);
       if (now !== null && now.state !== 'quarantined') return;
     }
   };
@@ -52,7 +52,7 @@ export function registerDriveRoutes(app: TypedApp, s: ApiServices): void {
     const [attempts, evs, current] = await Promise.all([
       s.deps.runStore.listAttemptsByDrive(driveId),
       events ?? s.quarantineLog.events(),
-      getQuarantine(redis, s.jobKeys, driveId),
+      getQuarantine(redis, s.keys, driveId),
     ]);
     return computeDriveStats(driveId, attempts, QuarantineLog.historyOf(driveId, evs, current));
   };
@@ -91,7 +91,7 @@ export function registerDriveRoutes(app: TypedApp, s: ApiServices): void {
     const view = await requireDrive(request.params.id);
     const at = s.now();
     const info = { reason: request.body.reason, failures: 0, at, by: who.name };
-    await quarantineDrive(redis, s.jobKeys, view.id, info);
+    await quarantineDrive(redis, s.keys, view.id, info);
     await s.quarantineLog.record({ driveId: view.id, kind: 'quarantine', at, by: who.name, reason: request.body.reason });
     await s.audit.append(who, 'drive.quarantine', view.id, request.body.reason);
     s.drives.invalidate();
@@ -104,7 +104,7 @@ export function registerDriveRoutes(app: TypedApp, s: ApiServices): void {
   }, async (request) => {
     const who = principalOf(request);
     const view = await requireDrive(request.params.id);
-    if (!(await releaseDrive(redis, s.jobKeys, view.id))) throw new ApiError(409, 'NOT_QUARANTINED', `drive ${view.id} is not quarantined`);
+    if (!(await releaseDrive(redis, s.keys, view.id))) throw new ApiError(409, 'NOT_QUARANTINED', `drive ${view.id} is not quarantined`);
     await s.quarantineLog.record({ driveId: view.id, kind: 'release', at: s.now(), by: who.name });
     await s.audit.append(who, 'drive.release', view.id);
     await lookAgain(view.id);

@@ -126,13 +126,13 @@ export function isActiveStatus(status: string | null): boolean {
  * with its status when `withStatus`: two Redis round trips, no run read whole.
  */
 export async function runIndex(s: ApiServices, withStatus: boolean): Promise<IndexedRun[]> {
-  const flat = await s.deps.redis.zrange(s.jobKeys.runs(), '0', '-1', 'WITHSCORES');
+  const flat = await s.deps.redis.zrange(s.keys.runs(), '0', '-1', 'WITHSCORES');
   const entries: { id: string; at: number }[] = [];
   for (let i = 0; i + 1 < flat.length; i += 2) entries.push({ id: flat[i] ?? '', at: Number(flat[i + 1]) });
   entries.sort((a, b) => b.at - a.at || a.id.localeCompare(b.id));
   if (!withStatus || entries.length === 0) return entries.map((e) => ({ id: e.id, status: null }));
   const pipe = s.deps.redis.pipeline();
-  for (const e of entries) pipe.hget(s.jobKeys.run(e.id), 'status');
+  for (const e of entries) pipe.hget(s.keys.run(e.id), 'status');
   const replies = (await pipe.exec()) ?? [];
   return entries.map((e, i) => {
     const v = replies[i]?.[1];

@@ -7,7 +7,7 @@
  * not say which classes they take count as able to serve.
  */
 import { readAllDriveStatuses } from '@tower/jobs';
-import type { DriveStatus, KeySpace, RunRecord } from '@tower/jobs';
+import type { DriveStatus, RedisSchema, RunRecord } from '@tower/jobs';
 import type { Redis } from 'ioredis';
 import type { AgentView } from '../../shared/api-types.js';
 import { CLASS_NAMES } from './drive-words.js';
@@ -15,7 +15,7 @@ import { CLASS_NAMES } from './drive-words.js';
 /** What a coverage check reads: the published drive states and the agents (with liveness). */
 export interface CoverageSources {
   readonly redis: Redis;
-  readonly keys: KeySpace;
+  readonly keys: RedisSchema;
   readonly agents: () => Promise<readonly AgentView[]>;
   /** How long a reading serves, ms; default 1000. */
   readonly maxAgeMs?: number;
