@@ -17,8 +17,8 @@ import { connectionSettings, processCliEnv } from './config.js';
 import type { FeedOpener } from './feed-client.js';
 import { readTokenFile } from './token-file.js';
 
-/** An output stream; `isTTY` and `columns` decide how live views draw. */
-export type OutputStream = Writable & { isTTY?: boolean; columns?: number };
+/** An output stream; `isTTY`, `columns` and `rows` decide how live views draw (a terminal's stream also emits 'resize'). */
+export type OutputStream = Writable & { isTTY?: boolean; columns?: number; rows?: number };
 
 /** The process a controller command runs in, and what tests may replace. */
 export interface ControllerCliContext {

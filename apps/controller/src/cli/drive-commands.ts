@@ -15,6 +15,7 @@ import { SECTOR_BYTES, mediaSizesFor } from 'node-cdrecord-wrapper/media';
 import { formatBytes, formatBytesPerSecond, formatDuration, formatMBps, formatSpeedX } from '../shared/units.js';
 import { positiveNumber, UsageError } from './cli-output.js';
 import { ProgressBar } from './progress-bar.js';
+import { STDIO_SPEED_WARNING, isStdioAddress } from './stdio-speed-warning.js';
 
 /** What each command needs from the process it runs in. */
 export interface CliContext {
@@ -79,6 +80,7 @@ interface BurnCommandOptions {
 }
 
 async function burnCommand(ctx: CliContext, device: string, imagePath: string, opts: BurnCommandOptions): Promise<void> {
+  if (opts.speed !== undefined && isStdioAddress(device)) ctx.stderr.write(`${STDIO_SPEED_WARNING}\n`);
   const image = await (await drives()).probeImage(imagePath);
   if (opts.verify && image.format !== 'iso') {
     throw new UsageError('--verify compares data discs with their ISO; a CUE/BIN disc is checked by mastering it back');
@@ -185,7 +187,7 @@ export function registerDriveCommands(program: Command, ctx: CliContext): void {
     .command('burn <device> <image>')
     .description('burn an ISO or CUE/BIN image, with a progress bar')
     .option('--verify', 'read the disc back and compare it with the image')
-    .option('--speed <x>', 'write speed in x (default: the drive maximum)', positiveNumber('--speed', 100))
+    .option('--speed <x>', 'write speed in x (default: the drive maximum; stdio: drives write at file speed)', positiveNumber('--speed', 100))
     .option('--dummy', 'test burn: the laser stays off')
     .option('--tao', 'track-at-once instead of disc-at-once')
     .option('--eject', 'eject when done')

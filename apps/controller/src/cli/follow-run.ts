@@ -12,7 +12,7 @@ import type { ControllerCliContext, OutputStream } from './controller-context.js
 import { sleep } from './controller-context.js';
 import { LiveRegion } from './live-region.js';
 import { ProgressBar } from './progress-bar.js';
-import { renderDriveLines, runLine } from './views.js';
+import { fittedRunLine, renderDriveLines } from './live-lines.js';
 
 /** Run statuses after which nothing more happens. */
 export const FINAL_RUN_STATUSES: readonly RunStatusName[] = ['completed', 'cancelled', 'failed'];
@@ -56,11 +56,11 @@ async function poll<T>(ctx: ControllerCliContext, read: () => Promise<T>, show: 
   }
 }
 
-/** The live lines for a run: its active drives, then its counts. */
-export function runProgressLines(run: RunView, drives: Awaited<ReturnType<ApiClient['listDrives']>>): string[] {
+/** The live lines for a run: its active drives, then its counts; each at most `width` characters. */
+export function runProgressLines(run: RunView, drives: Awaited<ReturnType<ApiClient['listDrives']>>, width = Number.POSITIVE_INFINITY): string[] {
   const mine = drives.filter((d) => d.runId === run.id);
-  const lines = mine.length > 0 ? renderDriveLines(mine).split('\n') : [];
-  return [...lines, runLine(run)];
+  const lines = mine.length > 0 ? renderDriveLines(mine, width) : [];
+  return [...lines, fittedRunLine(run, width)];
 }
 
 /**
@@ -77,7 +77,7 @@ export async function followRun(ctx: ControllerCliContext, client: ApiClient, ru
       if (transient(err)) return [];
       throw err;
     });
-    return { run, lines: runProgressLines(run, drives) };
+    return { run, lines: runProgressLines(run, drives, region.width) };
   };
   try {
     const { run } = await poll(

@@ -5,11 +5,13 @@
  */
 import type { Command } from 'commander';
 import type { CreateRunRequest, RunView, VerifyPolicyInput } from '../shared/api-types.js';
+import type { ApiClient } from './api-client.js';
 import { parseCopies, parseDriveList, parseLabel, parsePriority, parseVerify, requireId } from './cli-arguments.js';
 import { positiveNumber, UsageError } from './cli-output.js';
 import type { ConnectionOptions, ControllerCliContext } from './controller-context.js';
 import { clientFor, printResult, withConnectionOptions } from './controller-context.js';
 import { assertRunSucceeded, followRun } from './follow-run.js';
+import { runSpeedWarning, stdioDrivesOfRun } from './stdio-speed-warning.js';
 import { renderRun, renderRuns, runLine } from './views.js';
 
 /** Options of `tower run`. */
@@ -46,6 +48,7 @@ async function runCommand(ctx: ControllerCliContext, imageId: string, opts: RunO
   const run = await client.createRun(request);
   // A run no drive in service can serve is created, and waits: say so at once (with --json it is the run's statusReason).
   if (!opts.json && run.statusReason !== null && run.statusReason.startsWith('needs a person')) ctx.stderr.write(`warning: ${run.statusReason}\n`);
+  if (!opts.json && opts.speed !== undefined) await warnStdioSpeed(ctx, client, opts.drives);
   if (!opts.wait) {
     printResult(ctx, opts, run, `created run ${run.id}: ${run.copies} copies of '${run.imageName}' (${run.mediaClass}, verify ${run.verify}, priority ${run.priority})\nfollow it with: tower runs show ${run.id}  or  tower watch`);
     return;
@@ -54,6 +57,13 @@ async function runCommand(ctx: ControllerCliContext, imageId: string, opts: RunO
   const final = await followRun(ctx, client, run.id, opts.json ? null : ctx.stderr);
   assertRunSucceeded(final);
   printResult(ctx, opts, final, runLine(final));
+}
+
+/** Say so when a run given a speed may go to stdio: pseudo drives, which ignore it. Advisory: a failed look at the drives says nothing. */
+async function warnStdioSpeed(ctx: ControllerCliContext, client: ApiClient, names: readonly string[] | undefined): Promise<void> {
+  const drives = await client.listDrives().catch(() => []);
+  const stdio = stdioDrivesOfRun(drives, names);
+  if (stdio.length > 0) ctx.stderr.write(`${runSpeedWarning(stdio)}\n`);
 }
 
 type RunAction = 'pause' | 'resume' | 'cancel';
@@ -89,7 +99,7 @@ export function registerRunCommands(program: Command, ctx: ControllerCliContext)
       .description('duplicate an image: exactly N good copies across the tower (operator)')
       .requiredOption('--copies <n>', 'good copies wanted (1..10000)', parseCopies)
       .option('--verify <policy>', 'all (default), first-per-drive, off or every-nth:N', parseVerify)
-      .option('--speed <x>', 'write speed in x (default: each drive\'s maximum)', positiveNumber('--speed', 100))
+      .option('--speed <x>', 'write speed in x (default: each drive\'s maximum; stdio: drives write at file speed)', positiveNumber('--speed', 100))
       .option('--dummy-first', 'test burn before each real one')
       .option('--drives <ids>', 'only these drives or groups, comma-separated', parseDriveList)
       .option('--priority <p>', '1 (first) .. 1000 (default 100)', parsePriority)

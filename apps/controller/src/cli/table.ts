@@ -15,7 +15,8 @@ export interface Column {
 /** Cells that are null or undefined print as `-`. */
 export type Cell = string | number | null | undefined;
 
-function cellText(cell: Cell): string {
+/** A cell's text: `-` for an empty one, line breaks and tabs as spaces. */
+export function cellText(cell: Cell): string {
   if (cell === null || cell === undefined || cell === '') return '-';
   return String(cell).replace(/[\r\n\t]+/g, ' ');
 }

@@ -3,9 +3,10 @@
  * kept current by deltas, rendered as a drive table and a runs summary.
  */
 import type { DriveDelta, DriveView, FeedSnapshot, RunView } from '../shared/api-types.js';
-import { formatDateTime } from '../shared/units.js';
+import { formatDateTime, formatTime } from '../shared/units.js';
+import { ellipsize } from './fitted-table.js';
 import { FINAL_RUN_STATUSES } from './follow-run.js';
-import { renderDriveLines, runLine } from './views.js';
+import { fittedRunLine, renderDriveLines } from './live-lines.js';
 
 /** Drives and runs of the tower, updated from the live feed. */
 export class TowerState {
@@ -45,17 +46,28 @@ export class TowerState {
     return { drives: [...this.drives.values()], runs: [...this.runs.values()], at: this.at };
   }
 
-  /** The tower view as lines: a header, one line per drive, then the active runs. */
-  render(): string[] {
+  /**
+   * The tower view as lines: a header (the time local, its zone named), one
+   * line per drive, then the active runs; each line at most `width`
+   * characters (live-lines.ts says what gives way first).
+   */
+  render(width = Number.POSITIVE_INFINITY): string[] {
     const drives = [...this.drives.values()];
-    const busy = drives.filter((d) => d.state === 'burning' || d.state === 'verifying' || d.state === 'busy').length;
-    const attention = drives.filter((d) => d.needsAttention).length;
-    const status = this.connected ? '' : '  (disconnected, reconnecting...)';
-    const header = `tower: ${drives.length} drives, ${busy} busy, ${attention} need attention; at ${formatDateTime(this.at, { zone: true })}${status}`;
     const active = [...this.runs.values()]
       .filter((r) => !FINAL_RUN_STATUSES.includes(r.status))
       .sort((a, b) => a.priority - b.priority || a.createdAt - b.createdAt);
-    const runs = active.length > 0 ? active.map(runLine) : ['No active runs.'];
-    return [header, '', ...renderDriveLines(drives).split('\n'), '', ...runs];
+    const runs = active.length > 0 ? active.map((r) => fittedRunLine(r, width)) : ['No active runs.'];
+    return [this.header(width), '', ...renderDriveLines(drives, width), '', ...runs];
+  }
+
+  /** The counts, the time of the last news and the connection; short of room, the time of day only and the connection first, then cut. */
+  private header(width: number): string {
+    const drives = [...this.drives.values()];
+    const busy = drives.filter((d) => d.state === 'burning' || d.state === 'verifying' || d.state === 'busy').length;
+    const attention = drives.filter((d) => d.needsAttention).length;
+    const counts = `${drives.length} drives, ${busy} busy, ${attention} need attention`;
+    const full = `tower: ${counts}; at ${formatDateTime(this.at, { zone: true })}${this.connected ? '' : '  (disconnected, reconnecting...)'}`;
+    if (full.length <= width) return full;
+    return ellipsize(`tower${this.connected ? '' : ' (disconnected)'}: ${counts}; ${formatTime(this.at, { zone: true })}`, width);
   }
 }

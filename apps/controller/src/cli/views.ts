@@ -4,7 +4,6 @@
  */
 import type { AttemptView, DriveStats, DriveView, ImageView, MasterView, RunView } from '../shared/api-types.js';
 import { formatByteCount, formatBytes, formatCount, formatDateTime, formatDuration, formatPercent, formatRate, formatRatioPercent, formatSpeedX } from '../shared/units.js';
-import { progressBar } from './format.js';
 import { renderFields, renderTable } from './table.js';
 
 /** Drives in tower order: by agent, then position, then id. */
@@ -24,13 +23,14 @@ export function shortId(id: string): string {
 }
 
 /** What a person should know about a drive; `! ` marks one that needs a person. */
-function driveNote(d: DriveView): string | null {
+export function driveNote(d: DriveView): string | null {
   const note = d.quarantine ? `quarantined: ${d.quarantine.reason}` : d.message;
   if (d.needsAttention) return `! ${note ?? 'needs attention'}`;
   return note ?? null;
 }
 
-function driveName(d: DriveView): string {
+/** `Label (id)`, or the id when the label is the id. */
+export function driveName(d: DriveView): string {
   return d.label && d.label !== d.id ? `${d.label} (${d.id})` : d.id;
 }
 
@@ -50,30 +50,6 @@ export function renderDrives(drives: readonly DriveView[]): string {
       driveNote(d),
     ]),
     'No drives. Is an agent running? (tower start)',
-  );
-}
-
-/** One live line for a drive: name, state, bar, percent, speed, ETA, run/copy, note. */
-export function renderDriveLines(drives: readonly DriveView[], barWidth = 20): string {
-  return renderTable(
-    [
-      'DRIVE', { header: 'STATE', minWidth: 11 }, { header: 'PROGRESS', minWidth: barWidth + 2 }, { header: '%', align: 'right', minWidth: 4 },
-      { header: 'SPEED', align: 'right', minWidth: 6 }, { header: 'ETA', align: 'right', minWidth: 5 }, { header: 'RUN/COPY', minWidth: 12 }, 'NOTE',
-    ],
-    sortDrives(drives).map((d) => {
-      const active = d.percent !== null && (d.state === 'burning' || d.state === 'verifying' || d.state === 'busy');
-      return [
-        driveName(d),
-        d.state,
-        active ? progressBar(d.percent, barWidth) : '',
-        active ? formatPercent(d.percent) : '',
-        active ? formatSpeedX(d.speedX) : '',
-        active ? formatDuration(d.etaSeconds) : '',
-        runCopy(d),
-        driveNote(d),
-      ];
-    }),
-    'No drives.',
   );
 }
 

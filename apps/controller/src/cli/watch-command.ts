@@ -1,7 +1,10 @@
 /**
  * `tower watch`: the tower live in the terminal from the controller's feed,
  * a line per drive (state, progress, speed, run/copy) and the active runs,
- * until Ctrl-C. `--once` prints one snapshot and exits.
+ * until Ctrl-C. `--once` prints one snapshot and exits. On a terminal every
+ * line fits its width (live-lines.ts says what gives way first), a resize
+ * redraws the whole frame at once at the new width, and the header's time is
+ * local (TZ), its zone named.
  */
 import type { Command } from 'commander';
 import { ApiCallError } from './api-call-error.js';
@@ -10,7 +13,7 @@ import type { ConnectionOptions, ControllerCliContext } from './controller-conte
 import { resolveConnection, withConnectionOptions } from './controller-context.js';
 import type { FeedConnection, FeedHandlers } from './feed-client.js';
 import { openSocketFeed } from './feed-client.js';
-import { LiveRegion } from './live-region.js';
+import { LiveRegion, lineWidth } from './live-region.js';
 import { TowerState } from './tower-view.js';
 
 /** Options of `tower watch`. */
@@ -46,14 +49,13 @@ async function watchOnce(ctx: ControllerCliContext, opts: WatchOptions, open: ()
     feed.close();
   }
   if (state.at === 0 && ctx.signal.aborted) return;
-  ctx.stdout.write(opts.json ? `${JSON.stringify(state.toJSON(), null, 2)}\n` : `${state.render().join('\n')}\n`);
+  ctx.stdout.write(opts.json ? `${JSON.stringify(state.toJSON(), null, 2)}\n` : `${state.render(lineWidth(ctx.stdout)).join('\n')}\n`);
 }
 
 async function watchCommand(ctx: ControllerCliContext, opts: WatchOptions): Promise<void> {
   const settings = resolveConnection(ctx, opts);
   parseBaseUrl(settings.url);
   const state = new TowerState();
-  const region = new LiveRegion({ stream: ctx.stdout });
   let feed: FeedConnection | null = null;
   let seen!: () => void;
   const snapshotSeen = new Promise<void>((resolve) => (seen = resolve));
@@ -65,14 +67,16 @@ async function watchCommand(ctx: ControllerCliContext, opts: WatchOptions): Prom
   const redraw = (force = false): void => {
     if (!live || opts.json || state.at === 0) return;
     if (force) {
-      region.render(state.render(), true);
+      region.render(state.render(region.width), true);
       return;
     }
     redrawTimer ??= setTimeout(() => {
       redrawTimer = null;
-      region.render(state.render());
+      region.render(state.render(region.width));
     }, REDRAW_MS);
   };
+  // A resize (SIGWINCH) redraws at once: the old frame may have been rewrapped, the region clears the screen.
+  const region = new LiveRegion({ stream: ctx.stdout, onResize: () => redraw(true) });
   const handlers: FeedHandlers = {
     snapshot: (s) => {
       state.applySnapshot(s);
@@ -100,15 +104,16 @@ async function watchCommand(ctx: ControllerCliContext, opts: WatchOptions): Prom
   };
   const open = (): Promise<FeedConnection> => (ctx.openFeed ?? openSocketFeed)(settings, handlers);
   if (opts.once) {
+    region.done();
     await watchOnce(ctx, opts, open, state, snapshotSeen);
     return;
   }
-  feed = await open();
   try {
+    feed = await open();
     await untilAborted(ctx.signal);
   } finally {
     if (redrawTimer) clearTimeout(redrawTimer);
-    feed.close();
+    feed?.close();
     region.done();
   }
 }

@@ -149,16 +149,16 @@ export function formatEta(seconds: number | null | undefined): string {
 
 const dateFormats = new Map<string, Intl.DateTimeFormat>();
 
-function dateFormat(kind: 'datetime' | 'datetime-zone' | 'clock', options: UnitOptions = {}): Intl.DateTimeFormat {
+function dateFormat(kind: 'datetime' | 'datetime-zone' | 'clock' | 'time' | 'time-zone', options: UnitOptions = {}): Intl.DateTimeFormat {
   const locale = options.locale ?? defaults.locale;
   const timeZone = options.timeZone ?? defaults.timeZone;
   const key = `${kind}|${locale ?? ''}|${timeZone ?? ''}`;
   let f = dateFormats.get(key);
   if (!f) {
     const time: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', ...(timeZone ? { timeZone } : {}) };
-    f = new Intl.DateTimeFormat(locale, kind === 'clock' ? time : {
-      year: 'numeric', month: '2-digit', day: '2-digit', second: '2-digit', ...time,
-      ...(kind === 'datetime-zone' ? { timeZoneName: 'short' } : {}),
+    const zoneName: Intl.DateTimeFormatOptions = kind.endsWith('-zone') ? { timeZoneName: 'short' } : {};
+    f = new Intl.DateTimeFormat(locale, kind === 'clock' ? time : kind.startsWith('time') ? { ...time, second: '2-digit', ...zoneName } : {
+      year: 'numeric', month: '2-digit', day: '2-digit', second: '2-digit', ...time, ...zoneName,
     });
     dateFormats.set(key, f);
   }
@@ -180,6 +180,12 @@ export interface DateTimeOptions extends UnitOptions {
 export function formatDateTime(at: number | string | null | undefined, options: DateTimeOptions = {}): string {
   const d = toDate(at);
   return d ? dateFormat(options.zone ? 'datetime-zone' : 'datetime', options).format(d) : UNKNOWN;
+}
+
+/** The time of day with seconds, 24-hour, local zone, for a line short of room: `22:13:20`, `22:13:20 CET` with `zone`. */
+export function formatTime(at: number | string | null | undefined, options: DateTimeOptions = {}): string {
+  const d = toDate(at);
+  return d ? dateFormat(options.zone ? 'time-zone' : 'time', options).format(d) : UNKNOWN;
 }
 
 /** The time of day for a clock, 24-hour, local zone: `22:13`. */

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   UNKNOWN, clampPercent, formatAgo, formatByteCount, formatBytes, formatBytesPerSecond, formatClock, formatCount, formatDateTime, formatDuration,
-  formatEta, formatFileStamp, formatLogTime, formatMBps, formatPercent, formatRate, formatRatioPercent, formatSpeedX, setUnitDefaults,
+  formatEta, formatFileStamp, formatLogTime, formatMBps, formatPercent, formatRate, formatRatioPercent, formatSpeedX, formatTime, setUnitDefaults,
 } from '../../src/shared/units.js';
 
 const GB = { locale: 'en-GB', timeZone: 'UTC' } as const;
@@ -113,6 +113,13 @@ describe('date-times and the clock', () => {
     expect(formatDateTime(T, { ...GB, zone: true })).toBe('14/11/2023, 22:13:20 UTC');
     expect(formatDateTime(T, { ...US, zone: true })).toBe('11/14/2023, 17:13:20 EST');
     expect(formatClock(T, US)).toBe('17:13');
+  });
+  it('give the time of day with seconds, the zone named when asked (a line short of room)', () => {
+    expect(formatTime(T, GB)).toBe('22:13:20');
+    expect(formatTime(T, { ...DE, zone: true })).toBe('23:13:20 MEZ');
+    expect(formatTime(T, { ...US, zone: true })).toBe('17:13:20 EST');
+    expect(formatTime(Date.UTC(2024, 0, 1, 0, 5, 9), { locale: 'en-US', timeZone: 'UTC' })).toBe('00:05:09');
+    expect(formatTime(null, GB)).toBe(UNKNOWN);
   });
   it('takes ISO strings as well as epoch milliseconds', () => {
     expect(formatDateTime('2024-05-01T08:00:00.000Z', GB)).toBe('01/05/2024, 08:00:00');
