@@ -26,6 +26,8 @@ import type { DriveWorkerEvents } from './drive-worker-options.js';
 import type { FaultTracker } from './fault-tracker.js';
 import { JobLease } from './job-lease.js';
 import type { CopyJobResult } from './job-types.js';
+import { PhaseReporter } from './phase-progress.js';
+import type { PhaseFigures } from './phase-progress.js';
 import { RUN_EVENTS_CHANNEL } from './queue-names.js';
 import type { RunEvent } from './run-events.js';
 import type { RunStore } from './run-store.js';
@@ -48,6 +50,10 @@ export class CopyHandler {
   readonly #ctx: DriveContext;
   readonly #facts: RoutingFacts;
   #lease: JobLease | null = null;
+  /** The phase of the copy in flight, with its own percent, speed and ETA, published as the drive's state. */
+  readonly #phases = new PhaseReporter((f) => this.#publishPhase(f));
+  /** The words beside the phase of the copy in flight (a test burn's). */
+  #stageWords: string | undefined;
   /** The burn in flight was aborted because the worker stops: its job goes back to the queue. */
   #stopping = false;
 
@@ -100,6 +106,7 @@ export class CopyHandler {
       return true;
     } finally {
       lease.end();
+      this.#phases.end(false);
       this.#lease = null;
     }
   }
@@ -129,7 +136,8 @@ export class CopyHandler {
         signal: lease.signal,
         media,
         onAttemptBegin: (a) => {
-          ctx.set({ state: 'burning', mediaType: a.mediaType, percent: 0, runId: a.runId, copy: a.copy, attemptId: a.id });
+          // Preparing from the start: no "0% 0×" before the drive's first report.
+          ctx.set({ state: 'burning', mediaType: a.mediaType, phase: 'preparing', phaseSeconds: 0, runId: a.runId, copy: a.copy, attemptId: a.id });
           this.#o.emit('attempt-begin', a);
         },
         onProgress: (p) => this.#progress(p),
@@ -137,10 +145,12 @@ export class CopyHandler {
         ...(ctx.loader === null ? {} : { afterDisc: ctx.loader.afterDisc.bind(ctx.loader) }),
       });
     } catch (err) {
+      this.#phases.end(false);
       if (!(err instanceof CopyFailedError)) throw err;
       await this.#onFailure(lease, err, media);
       return true;
     }
+    this.#phases.end(outcome.kind === 'passed');
     if (outcome.kind === 'skipped') {
       if (outcome.reason === 'run-paused') await ctx.putBack(job, token, 'run-paused');
       else await job.moveToCompleted({ kind: 'skipped', reason: outcome.reason } satisfies CopyJobResult, token, false);
@@ -205,14 +215,23 @@ export class CopyHandler {
   }
 
   #progress(p: CopyProgress): void {
-    const s = this.#ctx.status();
-    const message = stageMessage(p);
-    this.#ctx.set({
-      state: p.phase === 'verifying' ? 'verifying' : 'burning',
-      mediaType: s?.mediaType ?? null,
-      percent: p.percent,
+    this.#stageWords = stageMessage(p);
+    const phase = p.phase === 'verifying' ? 'verifying' : (p.stage ?? 'writing');
+    // Without byte counts the percent stands in: the phase's rate, and so its ETA, come out the same.
+    this.#phases.report({
+      phase, bytesDone: p.bytesDone ?? p.percent, bytesTotal: p.bytesTotal ?? 100,
       ...(p.speedX === undefined ? {} : { speedX: p.speedX }),
       ...(p.speedMBps === undefined ? {} : { speedMBps: p.speedMBps }),
+    }, this.#ctx.status()?.mediaType ?? null);
+  }
+
+  #publishPhase(f: PhaseFigures): void {
+    const s = this.#ctx.status();
+    const message = this.#stageWords;
+    this.#ctx.set({
+      state: f.phase === 'verifying' ? 'verifying' : 'burning',
+      mediaType: s?.mediaType ?? null,
+      ...f,
       ...(s?.runId === undefined ? {} : { runId: s.runId }),
       ...(s?.copy === undefined ? {} : { copy: s.copy }),
       ...(s?.attemptId === undefined ? {} : { attemptId: s.attemptId }),

@@ -24,6 +24,9 @@ export interface CopyProgress {
   readonly stage?: BurnProgress['phase'];
   /** 0..100 of the current phase. */
   readonly percent: number;
+  /** Bytes written (burning) or read back (verifying) so far, of `bytesTotal`. */
+  readonly bytesDone?: number;
+  readonly bytesTotal?: number;
   readonly speedX?: number;
   readonly speedMBps?: number;
 }
@@ -179,7 +182,7 @@ export async function processCopy(job: CopyJob, drive: Drive, ctx: CopyContext):
     let discSha256: string | undefined;
     if (verify) {
       const onProgress = (p: VerifyProgress): void =>
-        ctx.onProgress?.({ phase: 'verifying', percent: pct(p.bytesRead, p.bytesTotal), speedMBps: p.speedMBps });
+        ctx.onProgress?.({ phase: 'verifying', percent: pct(p.bytesRead, p.bytesTotal), bytesDone: p.bytesRead, bytesTotal: p.bytesTotal, speedMBps: p.speedMBps });
       const checked = await verifyDisc(
         drive,
         { path: job.imagePath, sizeBytes: job.imageBytes, sha256: job.imageSha256, ...(job.imageIdentity === undefined ? {} : { identity: job.imageIdentity }) },
@@ -225,6 +228,8 @@ function burnProgress(ctx: CopyContext, phase: 'burning' | 'test-burning'): (p: 
     phase,
     stage: p.phase,
     percent: pct(p.bytesWritten, p.bytesTotal),
+    bytesDone: p.bytesWritten,
+    bytesTotal: p.bytesTotal,
     ...(p.phase === 'writing' ? { speedX: p.speedX, speedMBps: p.speedMBps } : {}),
   });
 }

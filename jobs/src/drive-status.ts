@@ -18,16 +18,38 @@ export const DRIVE_STATES = ['offline', 'empty', 'blank', 'burning', 'verifying'
 /** What the UI shows for a drive. */
 export type DriveState = (typeof DRIVE_STATES)[number];
 
+/**
+ * The phases of a copy in a drive, in order: preparing (the tool starts, the
+ * drive calibrates and writes its lead-in: no data yet), writing, fixating
+ * (closing the track or disc: no data moves), verifying (reading it back).
+ * A test burn goes through the first three before the real burn.
+ */
+export const DRIVE_PHASES = ['preparing', 'writing', 'fixating', 'verifying'] as const;
+
+/** One of {@link DRIVE_PHASES}. */
+export type DrivePhase = (typeof DRIVE_PHASES)[number];
+
 /** One drive's published state. */
 export interface DriveStatus {
   readonly driveId: string;
   readonly agentId: string;
   readonly state: DriveState;
   readonly mediaType?: MediaType | null;
-  /** 0..100 of the current burn or verify. */
+  /** The phase of the copy in the drive (burning: preparing, writing, fixating; verifying: verifying). */
+  readonly phase?: DrivePhase;
+  /** Whole seconds the drive has been in `phase`. */
+  readonly phaseSeconds?: number;
+  /**
+   * 0..100 of the current phase: of its bytes (writing, verifying), or of
+   * the time the phase took last time on this drive (preparing, fixating;
+   * absent when not known).
+   */
   readonly percent?: number;
+  /** Speed in the phase, x of the media: the drive's while writing, the measured read rate while verifying; absent when no data moves. */
   readonly speedX?: number;
   readonly speedMBps?: number;
+  /** Seconds left in the phase, to a tenth (from the phase's own rate, or its expected duration); absent when not known. */
+  readonly etaSeconds?: number;
   readonly runId?: string;
   readonly copy?: number;
   readonly attemptId?: string;
@@ -53,12 +75,13 @@ export interface DriveStatus {
 export type DriveStatusUpdate = Omit<DriveStatus, 'driveId' | 'agentId' | 'updatedAt' | 'seq' | 'classes'>;
 
 /** Fields whose change alone makes a status a progress update. */
-export const PROGRESS_FIELDS: ReadonlySet<string> = new Set(['percent', 'speedX', 'speedMBps', 'updatedAt', 'seq']);
+export const PROGRESS_FIELDS: ReadonlySet<string> = new Set(['percent', 'speedX', 'speedMBps', 'etaSeconds', 'phaseSeconds', 'updatedAt', 'seq']);
 
 /** Fields that only date a status: two statuses differing in these alone say the same. */
 export const STAMP_FIELDS: ReadonlySet<string> = new Set(['updatedAt', 'seq']);
 
 const STATE_SET: ReadonlySet<string> = new Set(DRIVE_STATES);
+const PHASE_SET: ReadonlySet<string> = new Set(DRIVE_PHASES);
 
 /** True when `s` is one of {@link DRIVE_STATES}. */
 export function isDriveState(s: unknown): s is DriveState {
@@ -87,6 +110,7 @@ export function toDriveStatus(v: unknown): DriveStatus | null {
   const r = { ...(v as Record<string, unknown>) };
   if (typeof r.driveId !== 'string' || r.driveId === '' || !isDriveState(r.state)) return null;
   if (!optNumber(r.percent) || !optNumber(r.speedX) || !optNumber(r.speedMBps) || !optNumber(r.copy) || !optNumber(r.seq)) return null;
+  if (!optNumber(r.etaSeconds) || !optNumber(r.phaseSeconds) || !(r.phase === undefined || r.phase === null || PHASE_SET.has(r.phase as string))) return null;
   if (!optString(r.runId) || !optString(r.message) || !optString(r.mediaType) || !optString(r.agentId)) return null;
   if (r.classes !== undefined && r.classes !== null && !(Array.isArray(r.classes) && r.classes.every((c) => typeof c === 'string'))) return null;
   if (r.loader !== undefined && r.loader !== null && (typeof r.loader !== 'object' || Array.isArray(r.loader))) return null;

@@ -54,6 +54,16 @@ const driveViewProps = {
   state: DriveStateName,
   mediaType: Nullable(Type.String()), percent: Nullable(Type.Number()), speedX: Nullable(Type.Number()), speedMBps: Nullable(Type.Number()),
   etaSeconds: Nullable(Type.Number()), bufferPercent: Nullable(Type.Number()), runId: Nullable(Type.String()), copy: Nullable(Type.Integer()),
+  /**
+   * The phase of the copy in a burning or verifying drive (null otherwise):
+   * preparing and fixating (closing the disc) move no data, so they have no
+   * speed; `percent`, `speedX`, `speedMBps` and `etaSeconds` are the phase's own.
+   */
+  phase: Nullable(Type.Union([Type.Literal('preparing'), Type.Literal('writing'), Type.Literal('fixating'), Type.Literal('verifying')])),
+  /** The phase in words: Preparing, Writing, Closing disc, Verifying. */
+  activity: Nullable(Type.String()),
+  /** Whole seconds the drive has been in `phase`. */
+  phaseSeconds: Nullable(Type.Number()),
   /** What a person must do, in words, for states that need one. */
   message: Nullable(Type.String()),
   needsAttention: Type.Boolean(), passed: Type.Integer(), failed: Type.Integer(),

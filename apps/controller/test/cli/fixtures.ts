@@ -5,7 +5,7 @@ export function makeDrive(over: Partial<DriveView> = {}): DriveView {
   return {
     id: 'sim:0', agentId: 'host-a', label: 'Top left', position: 0, state: 'blank', mediaType: 'CD-R',
     percent: null, speedX: null, speedMBps: null, etaSeconds: null, bufferPercent: null, runId: null, copy: null,
-    message: null, needsAttention: false, passed: 0, failed: 0, quarantine: null, updatedAt: 1_700_000_000_000,
+    phase: null, activity: null, phaseSeconds: null, message: null, needsAttention: false, passed: 0, failed: 0, quarantine: null, updatedAt: 1_700_000_000_000,
     ...over,
   };
 }

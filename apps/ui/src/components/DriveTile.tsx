@@ -13,8 +13,8 @@ import { memo } from 'react';
 import type { ReactNode } from 'react';
 import type { DriveView } from '../lib/contract';
 import { useFitText } from '../lib/fit-text';
-import { clampPercent, formatEta, formatPercent, formatSpeedX } from '../lib/units';
-import { errorCodeIn, instructionFor, isActive, needsPerson, presentState, tileLabel } from '../lib/states';
+import { clampPercent, formatDuration, formatEta, formatPercent, formatSpeedX } from '../lib/units';
+import { errorCodeIn, instructionFor, isActive, isTimedPhase, needsPerson, presentState, tileLabel } from '../lib/states';
 import { Icon } from './Icon';
 
 export interface DriveTileProps {
@@ -34,10 +34,12 @@ function TileBody({ drive: d, runName, attention }: { readonly drive: DriveView;
   const instruction = said !== null && d.state === 'quarantined' ? said.replace(/^quarantined:\s*/i, '') : said;
   const showProgress = isActive(d.state) || (d.percent !== null && d.state !== 'done' && d.state !== 'failed');
   const pct = clampPercent(d.percent);
+  // Preparing and closing the disc move no data: their time in the phase, never "0%"/"100% 0×"; an ETA only when known.
+  const timed = isTimedPhase(d);
   const word = label.length >= 10 ? 'tile-word long' : 'tile-word';
   const media = d.mediaType ?? (d.state === 'empty' ? 'no disc' : '');
   // What takes room in the tile: the name, word and instruction are fitted again when it changes (not with every tick).
-  const shape = [d.label, media, label, instruction ?? '', showProgress, d.speedX !== null, d.bufferPercent !== null, d.runId ?? ''].join('\n');
+  const shape = [d.label, media, label, instruction ?? '', showProgress, d.speedX !== null, d.etaSeconds !== null, d.bufferPercent !== null, d.runId ?? ''].join('\n');
   const nameRef = useFitText<HTMLSpanElement>(shape);
   const wordRef = useFitText<HTMLSpanElement>(shape);
   const instructionRef = useFitText<HTMLParagraphElement>(shape);
@@ -62,11 +64,11 @@ function TileBody({ drive: d, runName, attention }: { readonly drive: DriveView;
             <div className="bar" role="progressbar" aria-label={`${d.label} progress`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.floor(pct)}>
               <span className="bar-fill" style={{ transform: `scaleX(${pct / 100})` }} />
             </div>
-            <span className="tile-pct"><span className="tile-fix">{formatPercent(d.percent)}</span></span>
+            <span className="tile-pct" title={timed ? 'Time in this phase' : undefined}><span className="tile-fix">{timed ? formatDuration(d.phaseSeconds) : formatPercent(d.percent)}</span></span>
           </div>
           <div className="tile-metrics">
             {d.speedX !== null ? <span title="Current speed"><span className="tile-fix tile-fix-speed">{formatSpeedX(d.speedX)}</span></span> : null}
-            <span title="Time left">ETA <span className="tile-fix tile-fix-eta">{formatEta(d.etaSeconds)}</span></span>
+            {!timed || d.etaSeconds !== null ? <span title="Time left">ETA <span className="tile-fix tile-fix-eta">{formatEta(d.etaSeconds)}</span></span> : null}
             {d.bufferPercent !== null ? <span className="tile-buffer" title="Drive buffer fill">buf {formatPercent(d.bufferPercent)}</span> : null}
           </div>
         </>

@@ -56,12 +56,22 @@ export function instructionFor(d: Pick<DriveView, 'state' | 'needsAttention' | '
   return presentState(d.state).instruction ?? 'Needs a person';
 }
 
-/** The label shown for a drive that needs a person (the issue's "needs attention"). */
-export function tileLabel(d: Pick<DriveView, 'state' | 'needsAttention'>): string {
+/**
+ * The tile's word: "Needs attention" / "Needs blank disc" for a drive that
+ * needs a person, the phase of a copy in a burning or verifying drive
+ * (Preparing, Writing, Closing disc, Verifying), else the state's word.
+ */
+export function tileLabel(d: Pick<DriveView, 'state' | 'needsAttention'> & Partial<Pick<DriveView, 'activity'>>): string {
   const p = presentState(d.state);
   if (d.state === 'empty' && d.needsAttention) return 'Needs blank disc';
   if (d.needsAttention && (p.tone === 'idle' || p.tone === 'busy' || p.tone === 'active' || p.tone === 'verify')) return 'Needs attention';
+  if ((d.state === 'burning' || d.state === 'verifying') && d.activity) return d.activity;
   return p.label;
+}
+
+/** A phase in which no data moves (preparing, closing the disc): its time is shown, not a percent or a speed. */
+export function isTimedPhase(d: Pick<DriveView, 'phase'>): boolean {
+  return d.phase === 'preparing' || d.phase === 'fixating';
 }
 
 /** The error code a reason names (`WRITE_ERROR` in "3 failed attempts in a row, the last WRITE_ERROR"), the last if several. */

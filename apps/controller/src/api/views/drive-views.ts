@@ -20,6 +20,7 @@ import { AgentLiveness } from '../agent-liveness.js';
 import type { DriveLayoutEntry } from '../app-deps.js';
 import { attention, CLASS_NAMES } from './drive-words.js';
 import type { StoredQuarantine } from './drive-words.js';
+import { phaseFields } from './drive-phase.js';
 import { loaderAttention, loaderView } from './loader-words.js';
 import { isRunActive } from './run-view.js';
 
@@ -274,13 +275,7 @@ export class DriveViews {
       && (r.allowedDrives === undefined || r.allowedDrives.includes(s.driveId)));
     const classes = [...new Set(waiting.map((r) => CLASS_NAMES[r.mediaClass] ?? r.mediaClass))];
     const { message, needsAttention } = loaderAttention(state, s) ?? attention(state, s, q, classes, s.agentId, agent);
-    const run = s.runId === undefined ? undefined : ctx.runs.find((r) => r.id === s.runId);
     const busy = state === 'burning' || state === 'verifying';
-    const percent = busy || state === 'busy' ? (s.percent ?? null) : null;
-    const speedMBps = busy || state === 'busy' ? (s.speedMBps ?? null) : null;
-    const etaSeconds = run !== undefined && percent !== null && speedMBps !== null && speedMBps > 0
-      ? Math.round((run.image.bytes * (100 - percent)) / 100 / (speedMBps * 1e6))
-      : null;
     return {
       id: s.driveId,
       agentId: s.agentId,
@@ -288,10 +283,7 @@ export class DriveViews {
       position: layout.position ?? (positions ?? this.#positions).get(s.driveId) ?? 0,
       state,
       mediaType: s.mediaType ?? null,
-      percent,
-      speedX: busy ? (s.speedX ?? null) : null,
-      speedMBps,
-      etaSeconds,
+      ...phaseFields(state, s),
       bufferPercent: null,
       runId: busy || state === 'done' || state === 'failed' ? (s.runId ?? null) : null,
       copy: busy || state === 'done' || state === 'failed' ? (s.copy ?? null) : null,
