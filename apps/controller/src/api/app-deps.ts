@@ -56,8 +56,6 @@ export interface AppDeps {
   readonly driveForgetMs?: number;
   /** How long an eject waits for the agent's reply. Default 30000. */
   readonly commandTimeoutMs?: number;
-  /** Minimum ms between two progress deltas of one drive on the feed. Default 250. */
-  readonly feedIntervalMs?: number;
   /** Clock (epoch ms). Default `Date.now`. */
   readonly now?: () => number;
   /** Reported by `/api/health`. */

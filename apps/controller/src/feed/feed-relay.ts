@@ -21,8 +21,9 @@ import type { RedisSubscriber } from '../api/redis-subscriber.js';
 import { readMaster } from '../api/routes/master-routes.js';
 import { toAttemptView } from '../api/views/attempt-view.js';
 import { AgentWatch } from './agent-watch.js';
-import { FeedCoalescer, systemClock } from './feed-coalescer.js';
-import type { CoalescerClock } from './feed-coalescer.js';
+import { systemClock } from './feed-clock.js';
+import type { FeedClock } from './feed-clock.js';
+import { FeedCoalescer } from './feed-coalescer.js';
 
 /** Longest stretch, ms, of drive events handled without letting other I/O in. */
 const DRAIN_SLICE_MS = 8;
@@ -35,10 +36,9 @@ export interface FeedRelayOptions {
   readonly services: ApiServices;
   readonly subscriber: RedisSubscriber;
   readonly broadcast: Broadcast;
-  readonly intervalMs?: number;
   /** Minimum ms between two `run:update` of one run (the last one is always sent). Default 200. */
   readonly runIntervalMs?: number;
-  readonly clock?: CoalescerClock;
+  readonly clock?: FeedClock;
   readonly agentPollMs?: number;
   readonly onError?: (err: Error) => void;
 }
@@ -51,7 +51,7 @@ export class FeedRelay {
   /** The last status received of each drive. */
   readonly #last = new Map<string, DriveStatus>();
   readonly #runEmits = new Map<string, { at: number; timer: unknown }>();
-  readonly #clock: CoalescerClock;
+  readonly #clock: FeedClock;
   readonly #runInterval: number;
   readonly #watch: AgentWatch;
   #refreshAllTimer: NodeJS.Timeout | null = null;
@@ -69,10 +69,7 @@ export class FeedRelay {
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
     this.#runInterval = options.runIntervalMs ?? 200;
-    this.#coalescer = new FeedCoalescer<DriveView>((d) => this.#sendDelta(d), {
-      ...(options.intervalMs === undefined ? {} : { intervalMs: options.intervalMs }),
-      ...(options.clock === undefined ? {} : { clock: options.clock }),
-    });
+    this.#coalescer = new FeedCoalescer<DriveView>((d) => this.#sendDelta(d));
     const s = options.services;
     this.#watch = new AgentWatch(
       () => s.drives.agents(false),

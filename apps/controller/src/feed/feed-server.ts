@@ -121,7 +121,6 @@ export async function createFeed(options: {
     broadcast: (event, ...args) => {
       if ((io.of('/').adapter.rooms.get('live')?.size ?? 0) > 0) io.to('live').emit(event, ...args);
     },
-    ...(s.deps.feedIntervalMs === undefined ? {} : { intervalMs: s.deps.feedIntervalMs }),
     ...(options.onError === undefined ? {} : { onError: options.onError }),
   });
   await relay.start();
