@@ -258,6 +258,14 @@ export interface DriveFeatures {
   readonly autoLoader: boolean;
   /** `watch()` reports media and tray changes as they happen (else callers poll `media()`). */
   readonly watchesMedia: boolean;
+  /**
+   * The CUE track modes (as a sheet writes them: `AUDIO`, `MODE1/2048`...)
+   * this backend can burn; absent: every mode the CUE reader accepts. A
+   * `stdio:` pseudo drive takes `MODE1/2048` only (cdrskin writes no audio
+   * there); a scheduler offers it no other CUE image. Its `burn` refuses
+   * other modes with `WrongMediaError`, before anything is written.
+   */
+  readonly cueTrackModes?: readonly string[];
 }
 
 /** A change a backend reports through `watch()`: the disc or tray changed; `media` is what is in the drive now. */

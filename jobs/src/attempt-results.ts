@@ -17,7 +17,7 @@ export type BeginResult =
 /** A drive's attempt outcomes so far. */
 export interface DriveCounts {
   readonly passed: number;
-  /** Failed or interrupted (coasters). */
+  /** Failed or interrupted (coasters); a copy refused for its media (`isMediaRefusal`) is none. */
   readonly failed: number;
 }
 

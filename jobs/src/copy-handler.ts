@@ -12,14 +12,21 @@
  *   (paused run, refused disc, a stopping worker, an error);
  * - reports the attempt's end and an exhausted copy on the run events
  *   channel, and counts the drive's faults ({@link FaultTracker}), which
- *   quarantine it at K in a row.
+ *   quarantine it at K in a row;
+ * - a copy the burn refused for its media or the drive's capabilities
+ *   (`WRONG_MEDIA`, `MEDIA_TOO_SMALL`: nothing written) is no drive fault and
+ *   no failure of the copy: its attempt is closed failed (the drive counts
+ *   leave it out), the drive takes no more copies of that run, and the copy
+ *   goes on to another drive, its BullMQ attempts untouched.
  */
 import { UnrecoverableError } from 'bullmq';
 import type { Job } from 'bullmq';
 import type { MediaClass, MediaStatus } from 'node-cdrecord-wrapper';
 import { CopyFailedError, processCopy } from './copy-processor.js';
 import type { CopyOutcome, CopyProgress } from './copy-processor.js';
+import { routedCopyOf } from './copy-routing.js';
 import type { CopyRoute, CopyRouting, RoutingFacts } from './copy-routing.js';
+import { isMediaRefusal } from './copy-suitability.js';
 import type { DriveContext } from './drive-context.js';
 import { readAllDriveStatuses } from './drive-state.js';
 import type { DriveWorkerEvents } from './drive-worker-options.js';
@@ -92,11 +99,8 @@ export class CopyHandler {
       runStatus: (runId) => this.#o.store.getRunStatus(runId), onError: (e) => ctx.error(e),
     });
     this.#lease = lease;
-    const { data } = lease;
     try {
-      const route = await this.#o.routing.route({
-        jobId: lease.jobId, attemptsMade: job.attemptsMade, runId: data.runId, copy: data.copy, allowedDrives: data.allowedDrives,
-      }, this.#facts);
+      const route = await this.#route(lease);
       if (route.kind === 'elsewhere') return await this.#elsewhere(lease, cls, route);
       return await this.#burn(lease, cls, media);
     } catch (err) {
@@ -114,6 +118,7 @@ export class CopyHandler {
   /** A copy this drive will not burn: to a waiting drive of the agent that may (true), else back to the queue (false). */
   async #elsewhere(lease: JobLease, cls: MediaClass, route: Extract<CopyRoute, { kind: 'elsewhere' }>): Promise<boolean> {
     const { pool } = this.#ctx;
+    this.#o.emit('passed-on', { runId: lease.data.runId, copy: lease.data.copy, jobId: lease.jobId, why: route.why });
     if (pool.waiting.handOff(cls, lease.job, lease.token, route.handOffTo) !== null) return true;
     await this.#ctx.putBack(lease.job, lease.token, route.why);
     if (route.callDrives !== null) {
@@ -147,7 +152,7 @@ export class CopyHandler {
     } catch (err) {
       this.#phases.end(false);
       if (!(err instanceof CopyFailedError)) throw err;
-      await this.#onFailure(lease, err, media);
+      await this.#onFailure(lease, err, media, cls);
       return true;
     }
     this.#phases.end(outcome.kind === 'passed');
@@ -172,7 +177,7 @@ export class CopyHandler {
     return true;
   }
 
-  async #onFailure(lease: JobLease, failure: CopyFailedError, media: MediaStatus): Promise<void> {
+  async #onFailure(lease: JobLease, failure: CopyFailedError, media: MediaStatus, cls: MediaClass): Promise<void> {
     const ctx = this.#ctx;
     const { job, token, data } = lease;
     const { attempt, error } = failure;
@@ -194,6 +199,10 @@ export class CopyHandler {
       else await job.moveToCompleted({ kind: 'cancelled', attemptId: attempt.id } satisfies CopyJobResult, token, false);
       return;
     }
+    if (isMediaRefusal(error)) {
+      await this.#refused(lease, cls, failure);
+      return;
+    }
     ctx.set({ ...base, state: 'failed', message: `${error.code}: ${error.message}. The disc is a coaster: take it out` });
     const reason = `${error.code}: ${error.message}`;
     await job.moveToFailed(error.retryable ? new Error(reason) : new UnrecoverableError(reason), token, false);
@@ -212,6 +221,31 @@ export class CopyHandler {
     ctx.pool.invalidateQuarantine();
     ctx.set({ state: 'quarantined', message: `${quarantined.reason}. Check the drive and its discs, then release it.` });
     this.#o.emit('quarantined', quarantined);
+  }
+
+  /**
+   * The burn refused the copy for its media or the drive's capabilities after
+   * its attempt was recorded (a race: a disc swapped, a capability nobody
+   * declared). Nothing was written. Not a drive fault, not a failure of the
+   * copy: the drive takes no more copies of the run and the copy goes on, to
+   * a waiting drive of the agent that can take it, else back to the queue.
+   */
+  async #refused(lease: JobLease, cls: MediaClass, failure: CopyFailedError): Promise<void> {
+    const { data } = lease;
+    const { attempt, error } = failure;
+    this.#o.routing.refused(data.runId);
+    this.#ctx.set({
+      state: 'wrong-media', mediaType: attempt?.mediaType ?? null, runId: data.runId, copy: data.copy,
+      message: `${error.code}: ${error.message}. Nothing was written: this drive takes no more copies of this run, other drives burn them`,
+    });
+    const route = await this.#route(lease);
+    if (route.kind === 'elsewhere') await this.#elsewhere(lease, cls, route);
+    else await this.#ctx.putBack(lease.job, lease.token, 'unsuitable');
+  }
+
+  /** Where the copy a lease holds goes ({@link CopyRouting.route}). */
+  #route(lease: JobLease): Promise<CopyRoute> {
+    return this.#o.routing.route({ ...routedCopyOf(lease.job), jobId: lease.jobId }, this.#facts);
   }
 
   #progress(p: CopyProgress): void {

@@ -5,6 +5,10 @@
  *
  * - Allowed drives: a run may be restricted to some drives (`allowedDrives`);
  *   a drive outside them never burns its copies.
+ * - Capabilities: a drive that cannot take a copy (a CUE track mode it does
+ *   not burn, see copy-suitability.ts), or that refused one of the run's
+ *   copies for its media already, never attempts it: the copy goes on to a
+ *   drive that can. Such a refusal is never the drive's fault.
  * - Retry steering: a retry fetched by the very drive its slot last failed
  *   on is steered away once per attempt, when another usable drive exists
  *   (one not offline nor quarantined).
@@ -15,12 +19,17 @@
  * - Put-back: otherwise the copy goes back to the queue, after a delay that
  *   depends on why ({@link putBackDelayMs}).
  */
+import { driveTakes } from './copy-suitability.js';
+import type { DriveCapabilities } from './copy-suitability.js';
 import type { DriveState } from './drive-state.js';
+import type { CopyJob } from './job-types.js';
 
 /** Why a copy job goes back to the queue. */
 export type PutBackReason =
   /** The drive is not among the run's allowed drives. */
   | 'not-allowed'
+  /** The drive cannot take the copy (its capabilities), or refused one of the run's copies for its media. */
+  | 'unsuitable'
   /** A retry fetched by the drive it last failed on, steered away. */
   | 'same-drive-retry'
   /** The run is paused. */
@@ -46,7 +55,8 @@ export interface PutBackDelays {
 export function putBackDelayMs(reason: PutBackReason, delays: PutBackDelays): number {
   switch (reason) {
     // Back almost at once: the drives that may take it are not kept waiting.
-    case 'not-allowed': return Math.min(delays.putBackDelayMs, 50);
+    case 'not-allowed':
+    case 'unsuitable': return Math.min(delays.putBackDelayMs, 50);
     case 'same-drive-retry': return delays.sameDriveRetryDelayMs;
     case 'stopping':
     case 'not-taken': return 0;
@@ -77,6 +87,20 @@ export interface RoutedCopy {
   readonly runId: string;
   readonly copy: number;
   readonly allowedDrives?: readonly string[];
+  /** The image's format and, for CUE, its track modes (see `CopyJob`). */
+  readonly imageFormat?: 'iso' | 'cue';
+  readonly trackModes?: readonly string[];
+}
+
+/** The part of a copy job (as BullMQ holds it: `job.id`, `job.data`) that routing reads. */
+export function routedCopyOf(job: { readonly id?: string | undefined; readonly attemptsMade: number; readonly data: CopyJob }): RoutedCopy {
+  const d = job.data;
+  return {
+    jobId: job.id ?? '', attemptsMade: job.attemptsMade, runId: d.runId, copy: d.copy,
+    ...(d.allowedDrives === undefined ? {} : { allowedDrives: d.allowedDrives }),
+    ...(d.imageFormat === undefined ? {} : { imageFormat: d.imageFormat }),
+    ...(d.imageTrackModes === undefined ? {} : { trackModes: d.imageTrackModes }),
+  };
 }
 
 /** The facts routing may need; each costs a read, so routing asks only when it must. */
@@ -92,7 +116,7 @@ export type CopyRoute =
   | { readonly kind: 'burn' }
   | {
     readonly kind: 'elsewhere';
-    readonly why: 'not-allowed' | 'same-drive-retry';
+    readonly why: 'not-allowed' | 'unsuitable' | 'same-drive-retry';
     /** The waiting drives of the agent it may be handed to. */
     readonly handOffTo: (driveId: string) => boolean;
     /** When no drive takes it: back to the queue after this long, ms. */
@@ -101,19 +125,39 @@ export type CopyRoute =
     readonly callDrives: readonly string[] | null;
   };
 
-/** Most steered attempts remembered before the memory is cleared. */
+/** Most steered attempts (and most refused runs) remembered before the memory is cleared. */
 const MAX_STEERED = 1000;
 
-/** The routing policy of one drive. Its only memory: which retries it steered away already. */
+/** The routing policy of one drive. Its memory: which retries it steered away already, which runs it refused. */
 export class CopyRouting {
   readonly #driveId: string;
   readonly #delays: PutBackDelays;
+  readonly #caps: DriveCapabilities;
   /** Attempts (`jobId#attemptsMade`) already steered away from this drive once. */
   readonly #steered = new Set<string>();
+  /** Runs one of whose copies this drive refused for its media: their copies go to other drives. */
+  readonly #refusedRuns = new Set<string>();
 
-  constructor(driveId: string, delays: PutBackDelays) {
+  /** `caps`: what the drive declares it takes (its CUE track modes; its classes are the queues it reads). */
+  constructor(driveId: string, delays: PutBackDelays, caps: DriveCapabilities = {}) {
     this.#driveId = driveId;
     this.#delays = delays;
+    this.#caps = caps;
+  }
+
+  /** Whether this drive may take a copy as far as the copy's needs go (its capabilities, the runs it refused); allowed drives aside. */
+  takes(copy: Pick<RoutedCopy, 'runId' | 'imageFormat' | 'trackModes'>): boolean {
+    if (this.#refusedRuns.has(copy.runId)) return false;
+    return driveTakes(this.#caps, {
+      ...(copy.imageFormat === undefined ? {} : { format: copy.imageFormat }),
+      ...(copy.trackModes === undefined ? {} : { trackModes: copy.trackModes }),
+    });
+  }
+
+  /** The drive refused a copy of `runId` for its media after all (it burned nothing): the run's copies go to other drives from now on. */
+  refused(runId: string): void {
+    if (this.#refusedRuns.size > MAX_STEERED) this.#refusedRuns.clear();
+    this.#refusedRuns.add(runId);
   }
 
   /** Decide where a fetched copy goes. */
@@ -125,6 +169,9 @@ export class CopyRouting {
         kind: 'elsewhere', why: 'not-allowed', handOffTo,
         putBackDelayMs: putBackDelayMs('not-allowed', this.#delays), callDrives: copy.allowedDrives ?? null,
       };
+    }
+    if (!this.takes(copy)) {
+      return { kind: 'elsewhere', why: 'unsuitable', handOffTo, putBackDelayMs: putBackDelayMs('unsuitable', this.#delays), callDrives: null };
     }
     if (await this.#steerAway(copy, facts)) {
       return { kind: 'elsewhere', why: 'same-drive-retry', handOffTo, putBackDelayMs: putBackDelayMs('same-drive-retry', this.#delays), callDrives: null };

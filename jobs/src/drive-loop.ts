@@ -30,6 +30,8 @@ export interface DriveLoopOptions {
   readonly handle: (job: Job, token: string, cls: MediaClass, media: MediaStatus) => Promise<boolean>;
   /** Whether the drive is working on a copy now. */
   readonly busy: () => boolean;
+  /** Whether the drive can take a copy at all (its capabilities, the runs it refused): it is handed no other. */
+  readonly takes: (job: Job) => boolean;
   /** The drive was seen quarantined and then not: someone released it. */
   readonly onReleased: () => void;
 }
@@ -209,7 +211,7 @@ export class DriveLoop {
 
   /** Until its next look, this idle drive with a blank of `cls` takes copies other drives of the agent hand it. */
   #waitForHandOff(cls: MediaClass): void {
-    if (!this.#stopping) this.#withdraw = this.#ctx.pool.waiting.wait(cls, this.#ctx.driveId, (j, t) => this.#receive(j, t, cls));
+    if (!this.#stopping) this.#withdraw = this.#ctx.pool.waiting.wait(cls, this.#ctx.driveId, (j, t) => this.#receive(j, t, cls), this.#o.takes);
   }
 
   /** Take a copy another drive of the agent drew; false when this drive cannot now. */

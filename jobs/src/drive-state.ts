@@ -39,6 +39,8 @@ export interface DriveStatePublisherOptions {
   readonly keys?: KeySpace;
   /** The media classes the drive takes copies for, published with every status (so the controller can tell a run no drive serves). */
   readonly classes?: readonly MediaClass[];
+  /** The CUE track modes the drive burns (`DriveFeatures.cueTrackModes`), published with every status; absent: every mode. */
+  readonly cueTrackModes?: readonly string[];
   /** Minimum ms between two progress-only publications. Default 250 (4/s). */
   readonly minIntervalMs?: number;
   /** Receives every published status, in order, at once (not delayed by the outbox). */
@@ -87,7 +89,8 @@ export class DriveStatePublisher {
   update(update: DriveStatusUpdate): void {
     const now = this.#now();
     const status: DriveStatus = {
-      ...update, driveId: this.#o.driveId, agentId: this.#o.agentId, ...(this.#o.classes === undefined ? {} : { classes: this.#o.classes }), updatedAt: this.#wall(),
+      ...update, driveId: this.#o.driveId, agentId: this.#o.agentId, ...(this.#o.classes === undefined ? {} : { classes: this.#o.classes }),
+      ...(this.#o.cueTrackModes === undefined ? {} : { cueTrackModes: this.#o.cueTrackModes }), updatedAt: this.#wall(),
     };
     const base = this.#pending ?? this.#last;
     if (base !== null && sameExcept(base, status, PROGRESS_FIELDS)) {

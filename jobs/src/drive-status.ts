@@ -61,6 +61,8 @@ export interface DriveStatus {
   readonly loader?: LoaderFacts;
   /** The media classes the drive takes copies for (absent: not said). */
   readonly classes?: readonly MediaClass[];
+  /** The CUE track modes the drive burns (absent: every mode); with `classes`, what the drive takes (copy-suitability.ts). */
+  readonly cueTrackModes?: readonly string[];
   /** When the publisher published it, epoch ms of the publisher's clock: for display, never for ordering. */
   readonly updatedAt: number;
   /**
@@ -72,7 +74,7 @@ export interface DriveStatus {
 }
 
 /** The fields a worker sets; ids and time are filled in. */
-export type DriveStatusUpdate = Omit<DriveStatus, 'driveId' | 'agentId' | 'updatedAt' | 'seq' | 'classes'>;
+export type DriveStatusUpdate = Omit<DriveStatus, 'driveId' | 'agentId' | 'updatedAt' | 'seq' | 'classes' | 'cueTrackModes'>;
 
 /** Fields whose change alone makes a status a progress update. */
 export const PROGRESS_FIELDS: ReadonlySet<string> = new Set(['percent', 'speedX', 'speedMBps', 'etaSeconds', 'phaseSeconds', 'updatedAt', 'seq']);
@@ -99,6 +101,7 @@ export function isNotOlder(last: Pick<DriveStatus, 'seq'> | undefined, next: Pic
 
 const optNumber = (x: unknown): boolean => x === undefined || x === null || (typeof x === 'number' && Number.isFinite(x));
 const optString = (x: unknown): boolean => x === undefined || x === null || typeof x === 'string';
+const optStrings = (x: unknown): boolean => x === undefined || x === null || (Array.isArray(x) && x.every((c) => typeof c === 'string'));
 
 /**
  * A status from its decoded JSON, or null when it is not one (no drive id,
@@ -112,7 +115,7 @@ export function toDriveStatus(v: unknown): DriveStatus | null {
   if (!optNumber(r.percent) || !optNumber(r.speedX) || !optNumber(r.speedMBps) || !optNumber(r.copy) || !optNumber(r.seq)) return null;
   if (!optNumber(r.etaSeconds) || !optNumber(r.phaseSeconds) || !(r.phase === undefined || r.phase === null || PHASE_SET.has(r.phase as string))) return null;
   if (!optString(r.runId) || !optString(r.message) || !optString(r.mediaType) || !optString(r.agentId)) return null;
-  if (r.classes !== undefined && r.classes !== null && !(Array.isArray(r.classes) && r.classes.every((c) => typeof c === 'string'))) return null;
+  if (!optStrings(r.classes) || !optStrings(r.cueTrackModes)) return null;
   if (r.loader !== undefined && r.loader !== null && (typeof r.loader !== 'object' || Array.isArray(r.loader))) return null;
   for (const k of Object.keys(r)) if (r[k] === null) delete r[k];
   if (typeof r.agentId !== 'string') r.agentId = '';

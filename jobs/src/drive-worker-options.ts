@@ -145,6 +145,12 @@ export interface DriveWorkerListener {
   'attempt-begin': (attempt: AttemptRecord) => void;
   /** An attempt was closed. */
   'attempt-end': (event: AttemptEndEvent) => void;
+  /**
+   * A copy this drive will not burn went on to another drive (handed over, or
+   * back to the queue), nothing recorded: `why` is the routing's reason
+   * (`not-allowed`, `unsuitable`, `same-drive-retry`).
+   */
+  'passed-on': (copy: { readonly runId: string; readonly copy: number; readonly jobId: string; readonly why: string }) => void;
   /** The drive was quarantined. */
   quarantined: (info: QuarantineInfo) => void;
   /** Something went wrong outside a copy (Redis, BullMQ); the worker goes on. */

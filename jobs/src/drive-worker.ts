@@ -30,7 +30,7 @@ import type { Job } from 'bullmq';
 import { TypedEmitter } from 'node-cdrecord-wrapper';
 import { AgentConnections } from './agent-connections.js';
 import { CopyHandler } from './copy-handler.js';
-import { CopyRouting } from './copy-routing.js';
+import { CopyRouting, routedCopyOf } from './copy-routing.js';
 import type { DriveContext } from './drive-context.js';
 import { DriveLoop } from './drive-loop.js';
 import type { QuarantineInfo } from './drive-quarantine.js';
@@ -165,16 +165,19 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
   #makeParts(driveId: string): Parts {
     const o = this.#o;
     const pool = this.#pool;
+    // What the drive declares it burns: copies it cannot take never reach it (copy-suitability.ts).
+    const cueTrackModes = o.drive.features?.cueTrackModes;
     const publisher = new DriveStatePublisher({
       driveId,
       agentId: o.agentId,
       outbox: pool.outbox,
       minIntervalMs: o.progressIntervalMs,
       classes: o.classes,
+      ...(cueTrackModes === undefined ? {} : { cueTrackModes }),
       onStatus: (s) => this.emit('state', s),
       onError: (e) => this.#error(e),
     });
-    const routing = new CopyRouting(driveId, o);
+    const routing = new CopyRouting(driveId, o, { classes: o.classes, ...(cueTrackModes === undefined ? {} : { cueTrackModes }) });
     const loader = o.loader === undefined ? null : new LoaderLink(o.loader, (e) => this.#error(e));
     const ctx: DriveContext = {
       driveId,
@@ -197,6 +200,7 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
       ctx,
       handle: (job, token, cls, media) => handler.handle(job, token, cls, media),
       busy: () => handler.busy,
+      takes: (job) => routing.takes(routedCopyOf(job)),
       onReleased: () => faults.released(),
     });
     return { publisher, faults, handler, loop };

@@ -31,6 +31,8 @@ export interface CopyJob {
   readonly imageFormat?: 'iso' | 'cue';
   /** The image file's identity when `imageSha256` was computed (see `RunImage.identity`). */
   readonly imageIdentity?: string;
+  /** A CUE image's track modes (see `RunImage.trackModes`): a drive that cannot burn one of them does not take the copy. */
+  readonly imageTrackModes?: readonly string[];
   readonly verify: VerifyPolicy;
   /** Write speed in x; omitted: the drive's maximum. */
   readonly speed?: number;

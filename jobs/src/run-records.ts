@@ -3,6 +3,7 @@
  * the flat string hashes Redis holds.
  */
 import type { MediaClass, MediaType } from 'node-cdrecord-wrapper';
+import { isMediaRefusal } from './copy-suitability.js';
 import type { VerifyPolicy } from './job-types.js';
 import { parseVerifyPolicy } from './job-types.js';
 
@@ -24,6 +25,8 @@ export interface RunImage {
   readonly format: 'iso' | 'cue';
   /** The image file's identity when its SHA-256 was computed (see `identityText`); lets verification skip re-hashing. */
   readonly identity?: string;
+  /** A CUE image's track modes (`AUDIO`, `MODE1/2048`...): a drive that cannot burn one of them is not offered the copies. */
+  readonly trackModes?: readonly string[];
 }
 
 /** Counters of a run; `passed` is the number of distinct copy slots with a counted passed attempt. */
@@ -153,6 +156,7 @@ export function runToHash(run: NewRun, now: number): Hash {
     updatedAt: String(now),
   };
   if (run.image.identity !== undefined) h.imageIdentity = run.image.identity;
+  if (run.image.trackModes !== undefined) h.imageTrackModes = JSON.stringify(run.image.trackModes);
   if (run.speed !== undefined) h.speed = String(run.speed);
   if (run.allowedDrives !== undefined) h.allowedDrives = JSON.stringify(run.allowedDrives);
   if (run.imageId !== undefined) h.imageId = run.imageId;
@@ -173,6 +177,7 @@ export function runFromHash(h: Hash): RunRecord | null {
       sectors: int0(h.imageSectors),
       format: h.imageFormat === 'cue' ? 'cue' : 'iso',
       ...(h.imageIdentity === undefined ? {} : { identity: h.imageIdentity }),
+      ...trackModesOf(h.imageTrackModes),
     },
     mediaClass: (h.mediaClass ?? 'cd') as MediaClass,
     copies: int0(h.copies),
@@ -226,6 +231,8 @@ export function attemptEndToFields(e: AttemptEnd): string[] {
   put('verifyResult', e.verifyResult);
   put('discSha256', e.discSha256);
   if (e.error !== undefined) f.push('error', JSON.stringify(e.error));
+  // A copy refused for its media: the drive counts scripts leave it out of the drive's failed discs.
+  if (e.outcome === 'failed' && isMediaRefusal(e.error)) f.push('refusal', '1');
   return f;
 }
 
@@ -261,6 +268,12 @@ export function attemptFromHash(h: Hash): AttemptRecord | null {
     ...opt('discSha256', h.discSha256),
     ...opt('error', error),
   };
+}
+
+/** The `trackModes` of a stored run image, when its field holds a list of strings. */
+function trackModesOf(text: string | undefined): { trackModes?: readonly string[] } {
+  const v = parseJson<unknown>(text);
+  return Array.isArray(v) && v.every((m) => typeof m === 'string') ? { trackModes: v as string[] } : {};
 }
 
 function parseJson<T>(text: string | undefined): T | undefined {

@@ -23,6 +23,8 @@ export interface CreateRunInput {
     readonly format?: 'iso' | 'cue';
     /** The file's identity when `sha256` was computed (`identityText` of node-cdrecord-wrapper); lets verification skip re-hashing. */
     readonly identity?: string;
+    /** A CUE image's track modes (`AUDIO`, `MODE1/2048`...): the copies go only to drives that burn them all. */
+    readonly trackModes?: readonly string[];
   };
   /** Good discs wanted, 1..10000. */
   readonly copies: number;
@@ -70,6 +72,7 @@ export function jobOf(run: NewRun): Omit<CopyJob, 'copy'> {
     imageSectors: run.image.sectors,
     imageFormat: run.image.format,
     ...(run.image.identity === undefined ? {} : { imageIdentity: run.image.identity }),
+    ...(run.image.trackModes === undefined ? {} : { imageTrackModes: run.image.trackModes }),
     verify: run.verify,
     ...(run.speed === undefined ? {} : { speed: run.speed }),
     ...(run.dummyFirst ? { dummyFirst: true } : {}),
@@ -92,6 +95,10 @@ export function validateRun(input: CreateRunInput): PlannedRun {
   const format = image.format ?? 'iso';
   if (format === 'cue' && image.sectors === undefined) bad('image.sectors', 'a CUE image needs its sectors');
   const sectors = image.sectors ?? Math.ceil(image.bytes / 2048);
+  const modes = image.trackModes;
+  if (modes !== undefined && (format !== 'cue' || !Array.isArray(modes) || modes.length > 99 || !modes.every((m) => typeof m === 'string' && m.length > 0 && m.length <= 32))) {
+    bad('image.trackModes', 'trackModes are a CUE image\'s track modes (AUDIO, MODE1/2048...), at most 99');
+  }
   if (!Number.isSafeInteger(sectors) || sectors <= 0) bad('image.sectors', 'image sectors must be a positive integer');
   const fits: MediaClass[] = format === 'iso'
     ? mediaClassesFor({ format: 'iso', sizeBytes: sectors * 2048 })
@@ -120,7 +127,11 @@ export function validateRun(input: CreateRunInput): PlannedRun {
   if (input.imageId !== undefined && !/^[A-Za-z0-9_.-]{1,100}$/.test(input.imageId)) bad('imageId', 'an image id is 1..100 letters, digits, _ . -');
   const run = {
     id,
-    image: { path: image.path, sha256: image.sha256.toLowerCase(), bytes: image.bytes, sectors, format, ...(typeof image.identity === 'string' && image.identity !== '' ? { identity: image.identity } : {}) },
+    image: {
+      path: image.path, sha256: image.sha256.toLowerCase(), bytes: image.bytes, sectors, format,
+      ...(typeof image.identity === 'string' && image.identity !== '' ? { identity: image.identity } : {}),
+      ...(modes === undefined ? {} : { trackModes: [...modes] }),
+    },
     mediaClass: mediaClass as MediaClass,
     copies: input.copies,
     verify,

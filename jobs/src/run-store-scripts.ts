@@ -100,7 +100,9 @@ return {'ok', ordinal}
  * A passed attempt counts only when its slot is not yet in the passed set and
  * the set holds fewer than N slots; otherwise it is surplus.
  * The drive's counts in the drive counts hash go up too, when the drive has
- * its pair there already (else DRIVE_COUNTS counts this attempt from history).
+ * its pair there already (else DRIVE_COUNTS counts this attempt from history);
+ * a failed attempt marked `refusal` (the copy refused for its media, nothing
+ * written: see copy-suitability.ts) is not the drive's failed disc.
  * KEYS: attempt, run, passed set, agent open set, run last-failure hash,
  * drive counts hash.
  * ARGV: outcome, endedAt, then extra attempt field/value pairs.
@@ -153,7 +155,9 @@ redis.call('SREM', KEYS[4], id)
 local driveId = redis.call('HGET', KEYS[1], 'driveId') or ''
 if redis.call('HEXISTS', KEYS[6], 'passed:' .. driveId) == 1 then
   if outcome == 'passed' then redis.call('HINCRBY', KEYS[6], 'passed:' .. driveId, 1)
-  elseif outcome == 'failed' or outcome == 'interrupted' then redis.call('HINCRBY', KEYS[6], 'failed:' .. driveId, 1) end
+  elseif (outcome == 'failed' and redis.call('HGET', KEYS[1], 'refusal') ~= '1') or outcome == 'interrupted' then
+    redis.call('HINCRBY', KEYS[6], 'failed:' .. driveId, 1)
+  end
 end
 if redis.call('EXISTS', KEYS[2]) == 1 then
   redis.call('HINCRBY', KEYS[2], 'open', -1)
@@ -188,7 +192,7 @@ end
 ${END_ATTEMPT_BODY}`;
 
 /**
- * A drive's pass and fail counts: from the drive counts hash, or, the first
+ * A drive's pass and fail counts (a `refusal` is no failed disc): from the drive counts hash, or, the first
  * time, counted from the drive's attempt history and stored there (in one
  * script, so no attempt ending meanwhile is counted twice or missed).
  * The attempt keys are built from ARGV[2] (the key prefix): one Redis, no cluster.
@@ -203,7 +207,8 @@ if have[1] and have[2] then return {tonumber(have[1]), tonumber(have[2])} end
 local passed, failed = 0, 0
 for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
   local o = redis.call('HGET', ARGV[2] .. id, 'outcome')
-  if o == 'passed' then passed = passed + 1 elseif o == 'failed' or o == 'interrupted' then failed = failed + 1 end
+  if o == 'passed' then passed = passed + 1
+  elseif (o == 'failed' and redis.call('HGET', ARGV[2] .. id, 'refusal') ~= '1') or o == 'interrupted' then failed = failed + 1 end
 end
 redis.call('HSET', KEYS[1], p, passed, f, failed)
 return {passed, failed}

@@ -11,10 +11,11 @@
  * for a retry steered away from the drive it failed on.
  *
  * A drive registers with `wait()` after a fetch found nothing and withdraws
- * before it looks again. `handOff()` offers a job (with the lock token it was
- * fetched with) to the waiting drives that the caller allows, longest waiting
- * first; the first receiver that accepts owns the job and its lock from then
- * on. Plain in-process bookkeeping: no Redis.
+ * before it looks again, saying which jobs it can take (its capabilities:
+ * see copy-suitability.ts). `handOff()` offers a job (with the lock token it
+ * was fetched with) to the waiting drives that the caller allows and that
+ * can take it, longest waiting first; the first receiver that accepts owns
+ * the job and its lock from then on. Plain in-process bookkeeping: no Redis.
  */
 import type { Job } from 'bullmq';
 import type { MediaClass } from 'node-cdrecord-wrapper';
@@ -25,42 +26,50 @@ import type { MediaClass } from 'node-cdrecord-wrapper';
  */
 export type JobReceiver = (job: Job, token: string) => boolean;
 
+/** A waiting drive: its receiver, and which jobs it can take at all. */
+interface Waiter {
+  readonly receiver: JobReceiver;
+  readonly takes: (job: Job) => boolean;
+}
+
 /** Idle drives with a blank, by media class, that will take a job handed to them. */
 export class WaitingDrives {
-  readonly #byClass = new Map<MediaClass, Map<string, JobReceiver>>();
+  readonly #byClass = new Map<MediaClass, Map<string, Waiter>>();
 
   /**
    * Register a drive as waiting for work of a class; returns the function that
    * withdraws it. A drive waits for one class at a time: registering again
-   * replaces its earlier registration.
+   * replaces its earlier registration. `takes` says which jobs the drive can
+   * take at all (default: every job of the class); it is offered no other.
    */
-  wait(cls: MediaClass, driveId: string, receiver: JobReceiver): () => void {
+  wait(cls: MediaClass, driveId: string, receiver: JobReceiver, takes: (job: Job) => boolean = () => true): () => void {
     for (const drives of this.#byClass.values()) drives.delete(driveId);
     let drives = this.#byClass.get(cls);
     if (drives === undefined) {
       drives = new Map();
       this.#byClass.set(cls, drives);
     }
-    drives.set(driveId, receiver);
+    drives.set(driveId, { receiver, takes });
     const registered = drives;
     return () => {
-      if (registered.get(driveId) === receiver) registered.delete(driveId);
+      if (registered.get(driveId)?.receiver === receiver) registered.delete(driveId);
     };
   }
 
   /**
    * Offer a fetched job to the drives waiting for its class that `allowed`
-   * accepts, longest waiting first. Returns the id of the drive that took it
+   * accepts and that can take it, longest waiting first (a drive that cannot
+   * take it keeps waiting). Returns the id of the drive that took it
    * (it is no longer waiting), or null when none did: the caller still holds
    * the job.
    */
   handOff(cls: MediaClass, job: Job, token: string, allowed: (driveId: string) => boolean): string | null {
     const drives = this.#byClass.get(cls);
     if (drives === undefined) return null;
-    for (const [driveId, receiver] of drives) {
-      if (!allowed(driveId)) continue;
+    for (const [driveId, waiter] of drives) {
+      if (!allowed(driveId) || !waiter.takes(job)) continue;
       drives.delete(driveId);
-      if (receiver(job, token)) return driveId;
+      if (waiter.receiver(job, token)) return driveId;
     }
     return null;
   }

@@ -12,6 +12,7 @@ import type {
   CapabilitySource,
   DeviceAddress,
   Drive,
+  DriveFeatures,
   DriveInfo,
   DriveKind,
   MediaStatus,
@@ -38,7 +39,7 @@ import { deviceRecheck } from './media-recheck.js';
 import type { MediaRecheckOptions } from './media-recheck.js';
 import { procCapabilities, sysfsDriveFacts } from './real-drive-facts.js';
 import { queryRealMedia } from './real-media.js';
-import { isStdioAddress, stdioMediaStatus, stdioTargetPath } from './stdio-target.js';
+import { cdrecordFeatures, isStdioAddress, stdioMediaStatus, stdioTargetPath } from './stdio-target.js';
 import { acquireTargetLock } from './target-lock.js';
 import { findOnPath, pickBurner } from './tool-locator.js';
 import { probeDriveGone } from './unit-presence.js';
@@ -96,6 +97,9 @@ export class CdrecordDrive implements Drive {
     }
     this.mediaMemory = new MediaMemory(options.mediaReuseMs ?? DEFAULT_MEDIA_REUSE_MS, Date.now, options.mediaRecheck?.withinMs ?? DEFAULT_MEDIA_RECHECK_MS);
   }
+
+  /** No auto-loader, no media events; a `stdio:` target burns only MODE1/2048 CUE tracks (cdrskin writes no audio there). */
+  get features(): DriveFeatures { return cdrecordFeatures(this.kind); }
 
   /**
    * What this drive object has learnt about write modes: SAO burns run in
@@ -317,14 +321,10 @@ export class CdrecordDrive implements Drive {
   }
 
   /** Open the tray (`eject DEV`, else the burner's -eject); nothing for stdio. */
-  async eject(signal?: AbortSignal): Promise<void> {
-    await this.tray('eject', signal);
-  }
+  async eject(signal?: AbortSignal): Promise<void> { await this.tray('eject', signal); }
 
   /** Close the tray (`eject -t DEV`, else the burner's -load); nothing for stdio. */
-  async load(signal?: AbortSignal): Promise<void> {
-    await this.tray('load', signal);
-  }
+  async load(signal?: AbortSignal): Promise<void> { await this.tray('load', signal); }
 
   /** Tray control: the `eject` program, else the burner's -eject/-load. A pseudo drive has no tray. */
   private async tray(action: 'eject' | 'load', signal?: AbortSignal): Promise<void> {

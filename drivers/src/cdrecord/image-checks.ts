@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { BurnImage } from '../drive-contract.js';
 import { ImageError, WrongMediaError } from '../errors.js';
 import { probeImage } from '../image/image-probe.js';
+import { STDIO_CUE_TRACK_MODES } from './stdio-target.js';
 
 /** Throw `ImageError` unless the image (ISO, or CUE sheet) is a readable regular file. */
 export async function assertImageReadable(image: BurnImage, device: string): Promise<void> {
@@ -35,18 +36,20 @@ export async function cueTrackModes(cuePath: string, device: string): Promise<st
   return probed.shape.tracks.map((t) => t.mode);
 }
 
-/**
- * cdrskin writes only MODE1/2048 tracks to a stdio pseudo drive (its cue
- * support is AUDIO and MODE1/2048, and audio needs CD media).
- */
-export function assertStdioCueModes(modes: readonly string[], device: string): void {
-  const unsuitable = [...new Set(modes.filter((m) => m !== 'MODE1/2048'))];
+/** `WrongMediaError` when a sheet has track modes outside `writable`; `target` names who refuses them. */
+export function assertCueModesWritable(modes: readonly string[], writable: readonly string[], device: string, target: string): void {
+  const unsuitable = [...new Set(modes.filter((m) => !writable.includes(m)))];
   if (unsuitable.length > 0) {
     throw new WrongMediaError(
-      `${device}: a stdio: target takes only MODE1/2048 CUE tracks, this sheet has ${unsuitable.join(', ')} (burn it to a CD)`,
+      `${device}: ${target} takes only ${writable.join(', ')} CUE tracks, this sheet has ${unsuitable.join(', ')} (burn it to a CD)`,
       { device },
     );
   }
+}
+
+/** cdrskin writes only {@link STDIO_CUE_TRACK_MODES} to a stdio pseudo drive. */
+export function assertStdioCueModes(modes: readonly string[], device: string): void {
+  assertCueModesWritable(modes, STDIO_CUE_TRACK_MODES, device, 'a stdio: target');
 }
 
 /**

@@ -5,9 +5,21 @@
  */
 import { open, readFile, realpath, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
-import type { MediaStatus } from '../drive-contract.js';
+import type { DriveFeatures, DriveKind, MediaStatus } from '../drive-contract.js';
 import { DriveGoneError, InvalidDeviceError } from '../errors.js';
 import { SECTOR_BYTES } from '../media.js';
+
+/**
+ * The CUE track modes cdrskin burns to a `stdio:` pseudo drive (its cue
+ * support is AUDIO and MODE1/2048, and audio needs CD media): what such a
+ * drive declares in `DriveFeatures.cueTrackModes`.
+ */
+export const STDIO_CUE_TRACK_MODES: readonly string[] = ['MODE1/2048'];
+
+/** What a cdrecord-family drive declares: no auto-loader, no media events; a `stdio:` target burns only {@link STDIO_CUE_TRACK_MODES}. */
+export function cdrecordFeatures(kind: DriveKind): DriveFeatures {
+  return { autoLoader: false, watchesMedia: false, ...(kind === 'stdio' ? { cueTrackModes: STDIO_CUE_TRACK_MODES } : {}) };
+}
 
 const STDIO_PREFIX = 'stdio:';
 

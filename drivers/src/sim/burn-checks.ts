@@ -4,6 +4,7 @@
  */
 import { constants as fsConstants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
+import { assertCueModesWritable, cueTrackModes } from '../cdrecord/image-checks.js';
 import type { BurnImage } from '../drive-contract.js';
 import { ImageError, MediaTooSmallError, WrongMediaError } from '../errors.js';
 import { isRewritable, mediaClassOf, SECTOR_BYTES } from '../media.js';
@@ -56,4 +57,10 @@ export async function checkImage(image: BurnImage, device: string): Promise<void
       throw new ImageError(`image ${image.path}: ${image.sizeBytes} bytes do not fit ${image.sectors} sectors`, { device });
     }
   }
+}
+
+/** For a drive that burns only some CUE track modes (`writable`): WrongMediaError when the sheet has others. */
+export async function checkCueModes(image: BurnImage, writable: readonly string[] | undefined, device: string): Promise<void> {
+  if (image.format !== 'cue' || writable === undefined) return;
+  assertCueModesWritable(await cueTrackModes(image.path, device), writable, device, 'this drive');
 }

@@ -17,6 +17,13 @@ export interface SimulatedDriveOptions {
   readonly address?: DeviceAddress;
   /** Drive capability. Default `bd`: writes CD-R/RW, DVD±R/RW/DL and BD-R/RE (DL too). */
   readonly writer?: WriterClass;
+  /**
+   * The CUE track modes the drive burns (see `DriveFeatures.cueTrackModes`);
+   * a sheet with another mode is refused with `WrongMediaError` before
+   * anything is written. Default: every mode. `['MODE1/2048']` plays a
+   * `stdio:` pseudo drive, which cannot write audio.
+   */
+  readonly cueTrackModes?: readonly string[];
   /** Disc in the drive at start. Default: the auto-loader's first blank, else none. */
   readonly media?: MediaType | DiscSpec | null;
   /** Wall milliseconds per model millisecond (0.01: 100 times faster). Default 1. */

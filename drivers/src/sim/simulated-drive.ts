@@ -13,7 +13,7 @@ import type {
 import { DriveGoneError, NoMediaError, WriteError, WrongMediaError } from '../errors.js';
 import { isRewritable, mediaClassOf, SECTOR_BYTES } from '../media.js';
 import { AutoLoader } from './auto-loader.js';
-import { checkImage, checkWritable } from './burn-checks.js';
+import { checkCueModes, checkImage, checkWritable } from './burn-checks.js';
 import { runBurn } from './burn-run.js';
 import { DiscBay } from './disc-bay.js';
 import { createDiscReadStream, failedStream } from './disc-reader.js';
@@ -42,6 +42,8 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
   readonly kind = 'sim' as const;
   readonly index: number;
   readonly writer: WriterClass;
+  /** It reports its media changes; it has an auto-loader when given one, and the CUE track modes it was given. */
+  readonly features: DriveFeatures;
   /** The auto-loader, when one is attached. */
   readonly autoLoader: AutoLoader | null;
   readonly #clock: ScaledClock;
@@ -66,6 +68,8 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
     this.#faults = new FaultPlan(options.faults, this.#random);
     this.#progressIntervalMs = Math.max(1, options.progressIntervalMs ?? 250);
     this.autoLoader = options.autoLoader === undefined ? null : new AutoLoader(options.autoLoader);
+    const modes = options.cueTrackModes;
+    this.features = { autoLoader: this.autoLoader !== null, watchesMedia: true, ...(modes === undefined ? {} : { cueTrackModes: [...modes] }) };
     const initial = options.media !== undefined ? options.media : (this.autoLoader?.takeBlank() ?? null);
     this.#bay = new DiscBay(this.autoLoader, initial === null ? null : createDisc(initial), {
       wallMs: (ms) => this.#clock.wallMs(ms),
@@ -121,6 +125,7 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
       const disc = this.#requireDisc();
       const mediaClass = checkWritable(disc, image, this.writer, this.address);
       await checkImage(image, this.address);
+      await checkCueModes(image, this.features.cueTrackModes, this.address);
       if (op.controller.signal.aborted) throw abortReason(op.controller.signal);
       const dummy = options.dummy === true;
       const startSector = disc.status === 'appendable' ? disc.usedSectors : 0;
@@ -258,11 +263,6 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
     this.#connected = true;
     this.#notify('connection', { connected: true });
     if (this.#bay.disc === null && this.#bay.trayOpen) this.#bay.scheduleLoad();
-  }
-
-  /** A simulated drive reports its media changes; it has an auto-loader when given one. */
-  get features(): DriveFeatures {
-    return { autoLoader: this.autoLoader !== null, watchesMedia: true };
   }
 
   /** Media changes (a disc loaded, taken out, burned) as they happen. */

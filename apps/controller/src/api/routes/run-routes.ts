@@ -204,7 +204,12 @@ async function createRun(s: ApiServices, body: Static<typeof CreateRunRequest>, 
     const run = await planner.createRun({
       id,
       imageId: image.id,
-      image: { path: imagePath, sha256: image.sha256, bytes: image.sizeBytes, sectors: image.sectors, format: image.format, ...(image.fileIdentity === undefined ? {} : { identity: image.fileIdentity }) },
+      image: {
+        path: imagePath, sha256: image.sha256, bytes: image.sizeBytes, sectors: image.sectors, format: image.format,
+        ...(image.fileIdentity === undefined ? {} : { identity: image.fileIdentity }),
+        // Its copies go only to drives that burn every track mode (a stdio: drive burns no audio).
+        ...(image.format === 'cue' ? { trackModes: image.tracks.map((t) => t.mode) } : {}),
+      },
       copies: body.copies,
       verify: toVerifyPolicy(body.verify),
       mediaClass,
