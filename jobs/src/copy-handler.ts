@@ -35,7 +35,6 @@ import { JobLease } from './job-lease.js';
 import type { CopyJobResult } from './job-types.js';
 import { PhaseReporter } from './phase-progress.js';
 import type { PhaseFigures } from './phase-progress.js';
-import { RUN_EVENTS_CHANNEL } from './queue-names.js';
 import type { RunEvent } from './run-events.js';
 import type { RunStore } from './run-store.js';
 
@@ -276,7 +275,7 @@ export class CopyHandler {
   async #announce(event: RunEvent): Promise<void> {
     if (event.kind === 'attempt-end') this.#o.emit('attempt-end', event);
     try {
-      await this.#ctx.pool.redis.publish(RUN_EVENTS_CHANNEL, JSON.stringify(event));
+      await this.#ctx.pool.redis.publish(this.#ctx.pool.keys.runEvents(), JSON.stringify(event));
     } catch (err) {
       this.#ctx.error(err);
     }

@@ -18,7 +18,7 @@ import type { MediaClass } from 'node-cdrecord-wrapper';
 import { DriveStateOutbox } from './drive-state-outbox.js';
 import { PROGRESS_FIELDS, STAMP_FIELDS, parseDriveStatus, sameExcept } from './drive-status.js';
 import type { DriveStatus, DriveStatusUpdate } from './drive-status.js';
-import { KeySpace } from './queue-names.js';
+import { RedisSchema } from './protocol/redis-schema.js';
 
 export * from './drive-status.js';
 
@@ -36,7 +36,7 @@ export interface DriveStatePublisherOptions {
   /** Connection for a private outbox (ignored when `outbox` is given). */
   readonly redis?: Redis;
   /** Key names for a private outbox; default prefix `tower`. */
-  readonly keys?: KeySpace;
+  readonly keys?: RedisSchema;
   /** The media classes the drive takes copies for, published with every status (so the controller can tell a run no drive serves). */
   readonly classes?: readonly MediaClass[];
   /** The CUE track modes the drive burns (`DriveFeatures.cueTrackModes`), published with every status; absent: every mode. */
@@ -73,7 +73,7 @@ export class DriveStatePublisher {
     this.#wall = options.wallClock ?? Date.now;
     this.#outbox = options.outbox ?? (options.redis === undefined ? null : new DriveStateOutbox({
       redis: options.redis,
-      keys: options.keys ?? new KeySpace(),
+      keys: options.keys ?? new RedisSchema(),
       windowMs: 0,
       announceOnce: false,
       ...(options.onError === undefined ? {} : { onError: options.onError }),
@@ -156,7 +156,7 @@ export class DriveStatePublisher {
 }
 
 /** Read one drive's published state, or null. */
-export async function readDriveStatus(redis: Redis, keys: KeySpace, driveId: string): Promise<DriveStatus | null> {
+export async function readDriveStatus(redis: Redis, keys: RedisSchema, driveId: string): Promise<DriveStatus | null> {
   const key = keys.driveState(driveId);
   try {
     return parseDriveStatus(await redis.get(key));
@@ -168,7 +168,7 @@ export async function readDriveStatus(redis: Redis, keys: KeySpace, driveId: str
 }
 
 /** Published states of every known drive, by drive id. */
-export async function readAllDriveStatuses(redis: Redis, keys: KeySpace): Promise<DriveStatus[]> {
+export async function readAllDriveStatuses(redis: Redis, keys: RedisSchema): Promise<DriveStatus[]> {
   const ids = (await redis.smembers(keys.drives())).sort();
   if (ids.length === 0) return [];
   const values = await redis.mget(ids.map((id) => keys.driveState(id)));

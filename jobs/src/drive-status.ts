@@ -67,7 +67,7 @@ export interface DriveStatus {
   readonly updatedAt: number;
   /**
    * The drive's sequence number, given by Redis as the status is stored (see
-   * `KeySpace.driveSeqs`): of two statuses of one drive the higher is the
+   * `RedisSchema.driveSeqs`): of two statuses of one drive the higher is the
    * newer, whichever host published them. Absent before it reached Redis.
    */
   readonly seq?: number;

@@ -22,12 +22,12 @@ import {
   clearDriveFaults, getDriveFaults, quarantineDrive, recordDriveFault, releaseDrive,
 } from './drive-quarantine.js';
 import type { QuarantineInfo } from './drive-quarantine.js';
-import type { KeySpace } from './queue-names.js';
+import type { RedisSchema } from './protocol/redis-schema.js';
 
 /** Options of a {@link FaultTracker}. */
 export interface FaultTrackerOptions {
   readonly redis: Redis;
-  readonly keys: KeySpace;
+  readonly keys: RedisSchema;
   readonly driveId: string;
   /** K: drive-fault failures in a row that quarantine the drive. */
   readonly quarantineAfter: number;
