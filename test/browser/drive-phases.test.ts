@@ -4,11 +4,8 @@
  * "Closing disc" with its time, never "BURNING 100% 0×"; a preparing tile
  * never says "0×"; a verifying tile shows its read speed.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { OPERATOR_TOKEN, TowerProcess, launchBrowser, missingPrerequisite, signedInPage, uiOrigin } from './harness.js';
-
-const missing = missingPrerequisite();
+import { describe, expect, it } from 'vitest';
+import { OPERATOR_TOKEN, signedInPage, useSimTower } from './harness.js';
 
 /** Notes every distinct (state, word, figures) a tile shows, whatever the frame rate. */
 const WATCH_PHASES = `(() => {
@@ -27,34 +24,17 @@ const WATCH_PHASES = `(() => {
 interface Row { id: string; state: string; word: string; pct: string; metrics: string }
 
 describe('burn phases on the tower screen', () => {
-  let tower: TowerProcess;
-  let browser: Browser;
-  let origin: { url: string; close: () => Promise<void>; servedByController: boolean };
-
-  beforeAll(async () => {
-    // Chromium, the UI's export and the built controller are part of the test setup: fail, never skip.
-    if (missing !== null) throw new Error(missing);
-    // Half speed: the sim's 6 s of preparing and 9 s of closing a CD last 3 s and 4.5 s, long enough to be seen.
-    tower = await TowerProcess.create({ drives: 2, timeScale: 0.5 });
-    await tower.start();
-    origin = await uiOrigin(tower);
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await origin?.close();
-    await tower?.dispose();
-  }, 60_000);
+  // Half speed: the sim's 6 s of preparing and 9 s of closing a CD last 3 s and 4.5 s, long enough to be seen.
+  const sim = useSimTower({ drives: 2, timeScale: 0.5 });
 
   it('shows Preparing, Closing disc (not "100% 0×") and a verifying drive\'s speed', async () => {
-    const { context, page } = await signedInPage(browser, origin.url, OPERATOR_TOKEN, '/');
+    const { context, page } = await signedInPage(sim.browser, sim.origin.url, OPERATOR_TOKEN, '/');
     try {
       await page.locator('[data-drive-id="sim:0"]').waitFor();
       await page.evaluate(WATCH_PHASES);
-      const image = (await tower.api<{ id: string }[]>('/images'))[0];
+      const image = (await sim.tower.api<{ id: string }[]>('/images'))[0];
       if (!image) throw new Error('no sample image');
-      await tower.api('/runs', { method: 'POST', body: { imageId: image.id, copies: 1, drives: ['sim:0'], label: 'phases', verify: 'all' } });
+      await sim.tower.api('/runs', { method: 'POST', body: { imageId: image.id, copies: 1, drives: ['sim:0'], label: 'phases', verify: 'all' } });
       const log = async (): Promise<Row[]> => (await page.evaluate('window.__phaseLog')) as Row[];
       // Until the copy has been verified and the auto-loader took the disc out.
       await expect.poll(async () => (await log()).some((r) => r.id === 'sim:0' && r.state === 'verifying'), { timeout: 60_000 }).toBe(true);

@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { REPO_ROOT, TOWER_CLI } from '../support/repo-paths.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -247,8 +248,16 @@ async function serveStatic(url: string, res: http.ServerResponse): Promise<void>
   }
 }
 
+/** Where the browser finds the UI. */
+export interface UiOrigin {
+  readonly url: string;
+  close(): Promise<void>;
+  /** The controller serves the UI's export itself (else a front door here does). */
+  readonly servedByController: boolean;
+}
+
 /** The UI's origin: the controller itself if it serves the UI, else a front door here. */
-export async function uiOrigin(tower: TowerProcess): Promise<{ url: string; close: () => Promise<void>; servedByController: boolean }> {
+export async function uiOrigin(tower: TowerProcess): Promise<UiOrigin> {
   const res = await fetch(`${tower.url}/`).catch(() => null);
   const html = res?.ok === true && (res.headers.get('content-type') ?? '').includes('text/html');
   if (html) return { url: tower.url, close: async () => undefined, servedByController: true };
@@ -273,4 +282,45 @@ export async function signedInPage(browser: Browser, origin: string, token: stri
   const sep = pathName.includes('?') ? '&' : '?';
   await page.goto(`${origin}${pathName}${sep}token=${encodeURIComponent(token)}`);
   return { context, page };
+}
+
+/** A simulated tower, its UI and Chromium, as {@link useSimTower} gives them to a describe block. */
+export interface BrowserTower {
+  readonly tower: TowerProcess;
+  readonly origin: UiOrigin;
+  readonly browser: Browser;
+}
+
+/**
+ * A simulated tower, the UI's origin and Chromium for one describe block:
+ * started in its `beforeAll` and closed in its `afterAll`; the fields are
+ * set from its first test on. The prerequisites are part of the setup: a
+ * missing one fails the block, never skips it. `prepare` may rewrite the
+ * tower's configuration before it starts.
+ */
+export function useSimTower(options: SimTowerOptions, prepare?: (tower: TowerProcess) => Promise<void>): BrowserTower {
+  const t: { tower?: TowerProcess; origin?: UiOrigin; browser?: Browser } = {};
+  beforeAll(async () => {
+    const missing = missingPrerequisite();
+    if (missing !== null) throw new Error(missing);
+    t.tower = await TowerProcess.create(options);
+    await prepare?.(t.tower);
+    await t.tower.start();
+    t.origin = await uiOrigin(t.tower);
+    t.browser = await launchBrowser();
+  }, 120_000);
+  afterAll(async () => {
+    await t.browser?.close();
+    await t.origin?.close();
+    await t.tower?.dispose();
+  }, 60_000);
+  const need = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new Error(`the ${what} is not up: use it inside a test`);
+    return v;
+  };
+  return {
+    get tower() { return need(t.tower, 'tower'); },
+    get origin() { return need(t.origin, 'UI origin'); },
+    get browser() { return need(t.browser, 'browser'); },
+  };
 }

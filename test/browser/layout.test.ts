@@ -9,12 +9,11 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { OPERATOR_TOKEN, TowerProcess, VIEWER_TOKEN, launchBrowser, missingPrerequisite, uiOrigin } from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { OPERATOR_TOKEN, useSimTower, VIEWER_TOKEN } from './harness.js';
 import { layoutProblems } from './layout-check.js';
 
-const missing = missingPrerequisite();
 const SHOTS = process.env.LAYOUT_SHOTS ?? '';
 
 const SLOW = 'media=CD-R&autoload=1&timeScale=0.3&progressMs=200';
@@ -39,30 +38,24 @@ const WIDTHS = [
 ] as const;
 
 describe('layouts from a phone to a 4K wall', () => {
-  let tower: TowerProcess;
-  let browser: Browser;
-  let origin: { url: string; close: () => Promise<void> };
-  let imageId = '';
-
-  beforeAll(async () => {
-    if (missing !== null) throw new Error(missing);
-    tower = await TowerProcess.create({ drives: 1, quarantineAfter: 2 });
+  const sim = useSimTower({ drives: 1, quarantineAfter: 2 }, async (tower) => {
     const config = JSON.parse(await readFile(tower.configFile, 'utf8')) as { agent: Record<string, unknown> };
     delete config.agent.simulated;
     config.agent.drives = DRIVES;
     await writeFile(tower.configFile, JSON.stringify(config, null, 2));
-    await tower.start();
-    origin = await uiOrigin(tower);
-    browser = await launchBrowser();
-    const image = (await tower.api<{ id: string }[]>('/images'))[0];
+  });
+  let imageId = '';
+
+  beforeAll(async () => {
+    const image = (await sim.tower.api<{ id: string }[]>('/images'))[0];
     if (!image) throw new Error('no sample image');
     imageId = image.id;
-    await tower.api('/runs', { method: 'POST', body: { imageId, copies: 300, label: 'Product X v2.1 installer' } });
-    await tower.api('/runs', { method: 'POST', body: { imageId, copies: 5, label: 'Manual — print run', drives: ['sim:2', 'sim:3'] } });
+    await sim.tower.api('/runs', { method: 'POST', body: { imageId, copies: 300, label: 'Product X v2.1 installer' } });
+    await sim.tower.api('/runs', { method: 'POST', body: { imageId, copies: 5, label: 'Manual — print run', drives: ['sim:2', 'sim:3'] } });
     // Wait for the long words: a quarantine with its error code, a drive needing a blank, one waiting for its loader, one burning.
     const deadline = Date.now() + 90_000;
     for (;;) {
-      const drives = await tower.api<{ id: string; state: string; needsAttention: boolean; passed: number }[]>('/drives');
+      const drives = await sim.tower.api<{ id: string; state: string; needsAttention: boolean; passed: number }[]>('/drives');
       const by = new Map(drives.map((d) => [d.id, d]));
       const ready = by.get('sim:1')?.state === 'quarantined' && by.get('sim:2')?.needsAttention === true
         && by.get('sim:3')?.state === 'empty' && drives.some((d) => d.state === 'burning') && drives.some((d) => d.passed > 0);
@@ -71,12 +64,6 @@ describe('layouts from a phone to a 4K wall', () => {
       await new Promise((r) => setTimeout(r, 500));
     }
   }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await origin?.close();
-    await tower?.dispose();
-  }, 60_000);
 
   async function check(page: Page, what: string, width: number): Promise<string[]> {
     if (SHOTS) {
@@ -88,10 +75,10 @@ describe('layouts from a phone to a 4K wall', () => {
 
   it.each(WIDTHS)('nothing is wider than the screen or cut at $width px', async (viewport) => {
     const problems: string[] = [];
-    const wall = await browser.newContext({ viewport, reducedMotion: 'reduce' });
+    const wall = await sim.browser.newContext({ viewport, reducedMotion: 'reduce' });
     try {
       const page = await wall.newPage();
-      await page.goto(`${origin.url}/shopfloor/?token=${VIEWER_TOKEN}`);
+      await page.goto(`${sim.origin.url}/shopfloor/?token=${VIEWER_TOKEN}`);
       await page.locator('[data-drive-id]').nth(7).waitFor();
       await page.locator('.wall-run').first().waitFor();
       await page.locator('[data-drive-id="sim:1"][data-state="quarantined"]').waitFor();
@@ -101,10 +88,10 @@ describe('layouts from a phone to a 4K wall', () => {
       await wall.close();
     }
 
-    const op = await browser.newContext({ viewport, reducedMotion: 'reduce' });
+    const op = await sim.browser.newContext({ viewport, reducedMotion: 'reduce' });
     try {
       const page = await op.newPage();
-      await page.goto(`${origin.url}/?token=${OPERATOR_TOKEN}`);
+      await page.goto(`${sim.origin.url}/?token=${OPERATOR_TOKEN}`);
       await page.locator('[data-drive-id]').nth(7).waitFor();
       await page.locator('.run-chip').first().waitFor();
       problems.push(...(await check(page, 'tower', viewport.width)));
@@ -116,7 +103,7 @@ describe('layouts from a phone to a 4K wall', () => {
         ['mastering', '/mastering/', 'form[aria-labelledby="new-master"]'],
       ];
       for (const [what, url, ready] of pages) {
-        await page.goto(`${origin.url}${url}`);
+        await page.goto(`${sim.origin.url}${url}`);
         await page.locator(ready).first().waitFor();
         problems.push(...(await check(page, what, viewport.width)));
       }

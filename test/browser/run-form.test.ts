@@ -5,45 +5,26 @@
  * Create; the run card shows the speed the run asked for; a cancelled run no
  * longer shows copies "to do".
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { OPERATOR_TOKEN, TowerProcess, launchBrowser, missingPrerequisite, signedInPage, uiOrigin } from './harness.js';
-
-const missing = missingPrerequisite();
+import { describe, expect, it } from 'vitest';
+import { OPERATOR_TOKEN, signedInPage, useSimTower } from './harness.js';
 
 describe('run form, run card and favicon', () => {
-  let tower: TowerProcess;
-  let browser: Browser;
-  let origin: { url: string; close: () => Promise<void> };
-
-  beforeAll(async () => {
-    if (missing !== null) throw new Error(missing);
-    tower = await TowerProcess.create({ drives: 2, timeScale: 0.5 });
-    await tower.start();
-    origin = await uiOrigin(tower);
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await origin?.close();
-    await tower?.dispose();
-  }, 60_000);
+  const sim = useSimTower({ drives: 2, timeScale: 0.5 });
 
   it('asks for nothing that is missing on any page: the favicon is there', async () => {
-    const { context, page } = await signedInPage(browser, origin.url, OPERATOR_TOKEN, '/');
+    const { context, page } = await signedInPage(sim.browser, sim.origin.url, OPERATOR_TOKEN, '/');
     const missed: string[] = [];
     page.on('response', (res) => {
       if (res.status() >= 400) missed.push(`${res.status()} ${res.url()}`);
     });
     try {
       for (const path of ['/', '/runs/', '/history/', '/images/', '/mastering/', '/shopfloor/']) {
-        await page.goto(`${origin.url}${path}`);
+        await page.goto(`${sim.origin.url}${path}`);
         await page.waitForLoadState('networkidle').catch(() => undefined);
       }
       const icon = await page.locator('link[rel="icon"]').first().getAttribute('href');
       expect(icon).toBeTruthy();
-      const res = await page.request.get(new URL(icon ?? '', origin.url).href);
+      const res = await page.request.get(new URL(icon ?? '', sim.origin.url).href);
       expect(res.status()).toBe(200);
       expect(res.headers()['content-type']).toMatch(/image\//);
       expect(missed).toEqual([]);
@@ -53,7 +34,7 @@ describe('run form, run card and favicon', () => {
   }, 90_000);
 
   it('empties the form after Create, shows the run’s speed, and a cancelled run has nothing to do', async () => {
-    const { context, page } = await signedInPage(browser, origin.url, OPERATOR_TOKEN, '/runs/');
+    const { context, page } = await signedInPage(sim.browser, sim.origin.url, OPERATOR_TOKEN, '/runs/');
     try {
       const form = page.getByRole('form', { name: 'New run' });
       await form.getByLabel('Image').selectOption({ index: 0 });

@@ -6,40 +6,20 @@
  * screen brings the pairing form back at once. A `?token=` URL still works
  * and leaves the address bar.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { ScreenPairing, ScreenView } from '../../apps/controller/src/shared/api-types.js';
-import { TowerProcess, VIEWER_TOKEN, launchBrowser, missingPrerequisite, uiOrigin } from './harness.js';
-
-const missing = missingPrerequisite();
+import { useSimTower, VIEWER_TOKEN } from './harness.js';
 
 describe('wall screen pairing in a browser', () => {
-  let tower: TowerProcess;
-  let browser: Browser;
-  let origin: { url: string; close: () => Promise<void> };
-
-  beforeAll(async () => {
-    // Chromium, the UI's export and the built controller are part of the test setup (.ci/run, npm test): fail, never skip.
-    if (missing !== null) throw new Error(missing);
-    tower = await TowerProcess.create({ drives: 2, timeScale: 0.1 });
-    await tower.start();
-    origin = await uiOrigin(tower);
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await origin?.close();
-    await tower?.dispose();
-  }, 60_000);
+  const sim = useSimTower({ drives: 2, timeScale: 0.1 });
 
   it('pairs with a code, keeps its own token out of every URL, and shows the pairing form again once revoked', async () => {
-    const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+    const context = await sim.browser.newContext({ viewport: { width: 1600, height: 1000 } });
     const page = await context.newPage();
     const urls: string[] = [];
     page.on('request', (r) => urls.push(r.url()));
     try {
-      await page.goto(`${origin.url}/shopfloor/`);
+      await page.goto(`${sim.origin.url}/shopfloor/`);
       const form = page.getByTestId('pair-screen');
       await form.waitFor();
       // No token: the wall screen pairs right here, it is not sent to sign in.
@@ -49,7 +29,7 @@ describe('wall screen pairing in a browser', () => {
       await page.getByRole('button', { name: 'Pair this screen' }).click();
       await page.getByRole('alert').filter({ hasText: /Pairing failed: unknown, expired or already used pairing code/ }).waitFor();
 
-      const pairing = await tower.api<ScreenPairing>('/screens/pairing', { method: 'POST', body: { name: 'wall-e2e' } });
+      const pairing = await sim.tower.api<ScreenPairing>('/screens/pairing', { method: 'POST', body: { name: 'wall-e2e' } });
       await page.getByLabel('Pairing code').fill(pairing.code.toLowerCase());
       await page.getByRole('button', { name: 'Pair this screen' }).click();
       await page.getByTestId('live-indicator').filter({ hasText: 'LIVE' }).waitFor({ timeout: 20_000 });
@@ -58,7 +38,7 @@ describe('wall screen pairing in a browser', () => {
 
       const token = (await page.evaluate("localStorage.getItem('tower.token')")) as string | null;
       expect(token).toMatch(/^[A-Za-z0-9_-]{40,}$/);
-      const screens = await tower.api<ScreenView[]>('/screens');
+      const screens = await sim.tower.api<ScreenView[]>('/screens');
       const screen = screens.find((s) => s.id === pairing.screen.id);
       expect(screen).toMatchObject({ name: 'wall-e2e', status: 'paired' });
 
@@ -73,7 +53,7 @@ describe('wall screen pairing in a browser', () => {
       }
 
       // Revoked: the controller closes the feed, the page asks who it is, and shows the form again.
-      await tower.api(`/screens/${pairing.screen.id}`, { method: 'DELETE' });
+      await sim.tower.api(`/screens/${pairing.screen.id}`, { method: 'DELETE' });
       await page.getByTestId('pair-screen').waitFor({ timeout: 10_000 });
       await page.getByText(/no longer accepted/).waitFor();
     } finally {
@@ -82,10 +62,10 @@ describe('wall screen pairing in a browser', () => {
   }, 90_000);
 
   it('still takes a ?token= URL, into storage and out of the address bar', async () => {
-    const context = await browser.newContext();
+    const context = await sim.browser.newContext();
     const page = await context.newPage();
     try {
-      await page.goto(`${origin.url}/shopfloor/?token=${VIEWER_TOKEN}&sound=1`);
+      await page.goto(`${sim.origin.url}/shopfloor/?token=${VIEWER_TOKEN}&sound=1`);
       await page.getByTestId('live-indicator').filter({ hasText: 'LIVE' }).waitFor({ timeout: 20_000 });
       expect(page.url()).not.toContain('token=');
       expect(new URL(page.url()).searchParams.get('sound')).toBe('1');

@@ -3,42 +3,23 @@
  * frames keep coming (requestAnimationFrame gaps) and the main thread is not
  * held by long tasks, in Debian's Chromium against a real `tower start`.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { OPERATOR_TOKEN, TowerProcess, launchBrowser, missingPrerequisite, signedInPage, uiOrigin } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { OPERATOR_TOKEN, signedInPage, useSimTower } from './harness.js';
 
-/** The feed's progress throttle per drive (FeedCoalescer's interval). */
+/** The progress throttle per drive (the agent publisher's interval, the only one). */
 const PROGRESS_INTERVAL_MS = 250;
 
-const missing = missingPrerequisite();
-
 describe('tower page with 64 busy drives', () => {
-  let tower: TowerProcess;
-  let browser: Browser;
-  let origin: { url: string; close: () => Promise<void> };
-
-  beforeAll(async () => {
-    if (missing !== null) throw new Error(missing);
-    // Real speed model at a tenth of real time; the harness has every drive report progress about 7 times a second.
-    tower = await TowerProcess.create({ drives: 64, timeScale: 0.1 });
-    await tower.start();
-    origin = await uiOrigin(tower);
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await origin?.close();
-    await tower?.dispose();
-  }, 60_000);
+  // Real speed model at a tenth of real time; the harness has every drive report progress about 7 times a second.
+  const sim = useSimTower({ drives: 64, timeScale: 0.1 });
 
   it('keeps drawing frames while every drive is burning', async () => {
-    const { context, page } = await signedInPage(browser, origin.url, OPERATOR_TOKEN, '/', { width: 1920, height: 1080 });
+    const { context, page } = await signedInPage(sim.browser, sim.origin.url, OPERATOR_TOKEN, '/', { width: 1920, height: 1080 });
     try {
       await page.locator('[data-drive-id]').nth(63).waitFor({ timeout: 30_000 });
-      const image = (await tower.api<{ id: string }[]>('/images'))[0];
+      const image = (await sim.tower.api<{ id: string }[]>('/images'))[0];
       if (!image) throw new Error('no sample image');
-      await tower.api('/runs', { method: 'POST', body: { imageId: image.id, copies: 640, verify: 'off', label: 'smoothness' } });
+      await sim.tower.api('/runs', { method: 'POST', body: { imageId: image.id, copies: 640, verify: 'off', label: 'smoothness' } });
       await page.locator('[data-state="burning"]').nth(48).waitFor({ timeout: 30_000 });
       const sample = (await page.evaluate(`new Promise((resolve) => {
         const gaps = []; let longTasks = 0; let longest = 0; let last = performance.now();
