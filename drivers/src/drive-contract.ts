@@ -306,6 +306,17 @@ export interface Drive {
    */
   read(length: number, options?: ReadOptions): Readable;
 
+  /**
+   * Stream exactly `frames` CD-DA frames (2352 bytes each: 588 stereo 16-bit
+   * samples) from disc frame (LBA) `startFrame`, as READ CD returns audio:
+   * shifted by the drive's read offset, so read-back sample i is the disc's
+   * sample i + offset (verification finds the offset). Fails like `read`.
+   * Only backends that can read audio back have it: the simulated drive
+   * today; a `stdio:` target holds no audio, and a real drive's reads here
+   * are 2048-byte data reads (see `readsAudioBack`).
+   */
+  readAudio?(startFrame: number, frames: number, options?: { readonly signal?: AbortSignal }): Readable;
+
   /** Open the tray (or its equivalent). */
   eject(signal?: AbortSignal): Promise<void>;
 

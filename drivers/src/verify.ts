@@ -23,12 +23,20 @@ import type { Drive } from './drive-contract.js';
 import { CancelledError, ImageError, ReadError, VerifyMismatchError } from './errors.js';
 import { SECTOR_BYTES } from './media.js';
 import { identityText, imageFileIdentity, sameIdentity, verifiedImages } from './verified-images.js';
+import { verifyCueDisc } from './verify-cue.js';
 import type { VerifiedImages } from './verified-images.js';
 
 /** The image a disc is compared against. */
 export interface VerifyImage {
+  /** The ISO file, or the CUE sheet. */
   readonly path: string;
-  /** Bytes to compare: the image's full length. */
+  /**
+   * Default `iso`. A `cue` image is verified track by track against its BIN
+   * files (verify-cue.ts): data tracks byte-exact on their user data, audio
+   * tracks at the drive's read offset.
+   */
+  readonly format?: 'iso' | 'cue';
+  /** Bytes to compare: the image's full length (a CUE image: all its BIN files). */
   readonly sizeBytes: number;
   /** The digest stored when the image entered the library; when given, the image file must still match it. */
   readonly sha256?: string;
@@ -69,6 +77,12 @@ export interface VerifyResult {
   readonly durationMs: number;
   /** Average read speed, MB/s. */
   readonly speedMBps: number;
+  /**
+   * CUE images with audio: the drive's read offset found, in samples
+   * (read-back sample i is the image's sample i + offset). Absent when the
+   * image has no audio, or only digital silence.
+   */
+  readonly audioReadOffsetSamples?: number;
 }
 
 function firstDifference(a: Buffer, b: Buffer, length: number): number {
@@ -86,10 +100,14 @@ function firstDifference(a: Buffer, b: Buffer, length: number): number {
  * Memory stays flat: a few 1 MiB chunks on each side.
  */
 export async function verifyDisc(
-  drive: Pick<Drive, 'read' | 'address'>,
+  drive: Pick<Drive, 'read' | 'address'> & Partial<Pick<Drive, 'kind' | 'readAudio'>>,
   image: VerifyImage,
   options: VerifyOptions = {},
 ): Promise<VerifyResult> {
+  if (image.format === 'cue') {
+    const readAudio = drive.readAudio?.bind(drive);
+    return verifyCueDisc({ address: drive.address, kind: drive.kind ?? 'optical', read: drive.read.bind(drive), ...(readAudio === undefined ? {} : { readAudio }) }, image, options);
+  }
   const started = Date.now();
   const statImage = (): Promise<BigIntStats> => stat(image.path, { bigint: true }).catch((err: unknown) => {
     throw new ImageError(`cannot open image ${image.path}: ${(err as Error).message}`, { cause: err });

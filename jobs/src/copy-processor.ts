@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  CancelledError, isDriveError, MediaTooSmallError, mediaClassOf, NoMediaError, verifyDisc, WrongMediaError,
+  CancelledError, cueVerifyRefusal, isDriveError, MediaTooSmallError, mediaClassOf, NoMediaError, verifyDisc, WrongMediaError,
 } from 'node-cdrecord-wrapper';
 import type { BurnProgress, DiscVerdict, Drive, DriveError, MediaClass, MediaStatus, VerifyProgress } from 'node-cdrecord-wrapper';
 import type { CopyJob } from './job-types.js';
@@ -143,6 +143,7 @@ export async function processCopy(job: CopyJob, drive: Drive, ctx: CopyContext):
   const media = ctx.media ?? await drive.media(signal);
   try {
     checkMediaFits(job, media, ctx.mediaClass ?? null, drive.address);
+    await checkVerifiable(job, drive);
   } catch (err) {
     throw new CopyFailedError(err, null, attemptErrorOf(err));
   }
@@ -180,16 +181,18 @@ export async function processCopy(job: CopyJob, drive: Drive, ctx: CopyContext):
     const result = await drive.burn(image, { ...speedOf(job), onProgress: burnProgress(ctx, 'burning') }, signal);
     burned = { bytes: result.bytesWritten, durationMs: result.durationMs, averageSpeedX: result.averageSpeedX };
     let discSha256: string | undefined;
+    let audioReadOffsetSamples: number | undefined;
     if (verify) {
       const onProgress = (p: VerifyProgress): void =>
         ctx.onProgress?.({ phase: 'verifying', percent: pct(p.bytesRead, p.bytesTotal), bytesDone: p.bytesRead, bytesTotal: p.bytesTotal, speedMBps: p.speedMBps });
       const checked = await verifyDisc(
         drive,
-        { path: job.imagePath, sizeBytes: job.imageBytes, sha256: job.imageSha256, ...(job.imageIdentity === undefined ? {} : { identity: job.imageIdentity }) },
+        { path: job.imagePath, format: job.imageFormat ?? 'iso', sizeBytes: job.imageBytes, sha256: job.imageSha256, ...(job.imageIdentity === undefined ? {} : { identity: job.imageIdentity }) },
         signal === undefined ? { onProgress } : { onProgress, signal },
       );
       verifyResult = 'passed';
       discSha256 = checked.sha256;
+      audioReadOffsetSamples = checked.audioReadOffsetSamples;
     }
     await releaseDisc(drive, ctx, 'passed', signal);
     const end = await ctx.store.endAttempt(attempt.id, {
@@ -199,6 +202,7 @@ export async function processCopy(job: CopyJob, drive: Drive, ctx: CopyContext):
       averageSpeedMBps: burned.durationMs > 0 ? round2(burned.bytes / 1e6 / (burned.durationMs / 1000)) : 0,
       verifyResult,
       ...(discSha256 === undefined ? {} : { discSha256 }),
+      ...(audioReadOffsetSamples === undefined ? {} : { audioReadOffsetSamples }),
     });
     return { kind: 'passed', attempt, end, verified: verify };
   } catch (err) {
@@ -217,6 +221,19 @@ export async function processCopy(job: CopyJob, drive: Drive, ctx: CopyContext):
     });
     throw new CopyFailedError(err, attempt, error);
   }
+}
+
+/**
+ * Refuse, before anything is burned, a copy to be verified that this drive
+ * cannot read back (a CUE image with audio on a drive that reads no audio,
+ * Mode 2 Form 2 sectors): a refusal for its media, never a drive fault. A
+ * run is refused such a verify when it is created; this holds for drives
+ * that joined later.
+ */
+async function checkVerifiable(job: CopyJob, drive: Drive): Promise<void> {
+  if (job.imageFormat !== 'cue' || job.verify.mode === 'off') return;
+  const problem = await cueVerifyRefusal(job.imagePath, drive.kind);
+  if (problem !== null) throw new WrongMediaError(`this drive cannot verify the copy: ${problem}`, { device: drive.address });
 }
 
 function speedOf(job: CopyJob): { speed?: number } {

@@ -115,6 +115,8 @@ export interface AttemptEnd {
   readonly averageSpeedMBps?: number;
   readonly verifyResult?: VerifyResultKind;
   readonly discSha256?: string;
+  /** A verified CUE image with audio: the drive's read offset, samples, as the verify found it. */
+  readonly audioReadOffsetSamples?: number;
   readonly error?: AttemptError;
 }
 
@@ -230,6 +232,7 @@ export function attemptEndToFields(e: AttemptEnd): string[] {
   put('averageSpeedMBps', e.averageSpeedMBps);
   put('verifyResult', e.verifyResult);
   put('discSha256', e.discSha256);
+  put('audioReadOffsetSamples', e.audioReadOffsetSamples);
   if (e.error !== undefined) f.push('error', JSON.stringify(e.error));
   // A copy refused for its media: the drive counts scripts leave it out of the drive's failed discs.
   if (e.outcome === 'failed' && isMediaRefusal(e.error)) f.push('refusal', '1');
@@ -266,6 +269,7 @@ export function attemptFromHash(h: Hash): AttemptRecord | null {
     ...opt('averageSpeedMBps', num(h.averageSpeedMBps)),
     ...opt('verifyResult', h.verifyResult as VerifyResultKind | undefined),
     ...opt('discSha256', h.discSha256),
+    ...opt('audioReadOffsetSamples', num(h.audioReadOffsetSamples)),
     ...opt('error', error),
   };
 }

@@ -117,7 +117,7 @@ export async function runBurn(run: BurnRun): Promise<BurnResult> {
     if (writing && !dummy) {
       disc.status = 'complete';
       disc.usedSectors = endSector;
-      disc.content = { ...contentOf(image, startSector, bytesWritten, undefined), damagedFromByte: startSector * SECTOR_BYTES + bytesWritten };
+      disc.content = { ...contentOf(image, startSector, bytesWritten, undefined, false), damagedFromByte: startSector * SECTOR_BYTES + bytesWritten };
     }
     throw err;
   }
@@ -134,10 +134,11 @@ async function phase(run: BurnRun, modelMs: number, tick: () => void): Promise<v
   }
 }
 
-function contentOf(image: BurnImage, startSector: number, recordedBytes: number, flipSector: number | undefined): DiscContent {
+/** What a burn leaves on the disc; a CUE image only when it was `complete` (its coaster reads as zeros). */
+function contentOf(image: BurnImage, startSector: number, recordedBytes: number, flipSector: number | undefined, complete = true): DiscContent {
   return {
     format: image.format,
-    path: image.format === 'iso' ? image.path : null,
+    path: image.format === 'iso' || complete ? image.path : null,
     startSector,
     recordedBytes,
     ...(flipSector === undefined ? {} : { flippedSector: flipSector }),

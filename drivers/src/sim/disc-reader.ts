@@ -4,6 +4,8 @@
  * recorded data, garbage in damaged areas, a flipped sector for the
  * verify-mismatch fault), paced by the CAV read speed model.
  *
+ * A disc holding a CUE image reads as a CD would (cue-disc-reader.ts).
+ *
  * Images small enough for the process-wide image cache are read from memory:
  * a chunk that is image bytes only is a view of the cached file (no copy);
  * read-back chunks must not be written to.
@@ -16,6 +18,7 @@ import { SECTOR_BYTES } from '../media.js';
 import type { MediaClass } from '../media.js';
 import type { ScaledClock } from './scaled-clock.js';
 import { abortReason } from './scaled-clock.js';
+import { cueDataChunks } from './cue-disc-reader.js';
 import { simImageCache } from './image-cache.js';
 import { overlayDiscBytes } from './sim-disc.js';
 import type { SimDisc } from './sim-disc.js';
@@ -39,7 +42,8 @@ export interface DiscReadRequest {
 
 /** A stream of `length` disc bytes from `offset`; fails with ReadError past the end of the disc. */
 export function createDiscReadStream(req: DiscReadRequest): Readable {
-  const stream = Readable.from(readChunks(req), { objectMode: false, highWaterMark: CHUNK_BYTES });
+  const chunks = req.disc.content?.format === 'cue' && req.disc.content.path != null ? cueDataChunks(req) : readChunks(req);
+  const stream = Readable.from(chunks, { objectMode: false, highWaterMark: CHUNK_BYTES });
   const onAbort = (): void => {
     stream.destroy(abortReason(req.signal));
   };
@@ -57,6 +61,15 @@ function overlaysDisc(disc: SimDisc, pos: number, size: number): boolean {
   if (content.damagedFromByte !== undefined && content.damagedFromByte < end) return true;
   const flipped = content.flippedSector;
   return flipped !== undefined && flipped * SECTOR_BYTES < end && (flipped + 1) * SECTOR_BYTES > pos;
+}
+
+/** Why `read(length, { offset })` is out of range (a RangeError), or null. */
+export function readRangeError(length: number, offset: number): RangeError | null {
+  if (!(Number.isSafeInteger(length) && length >= 0)) return new RangeError(`bad read length ${length}`);
+  if (!(Number.isSafeInteger(offset) && offset >= 0 && offset % SECTOR_BYTES === 0)) {
+    return new RangeError(`read offset must be a non-negative multiple of ${SECTOR_BYTES}, got ${offset}`);
+  }
+  return null;
 }
 
 /** A stream that fails with `error` as soon as it is read or listened to. */

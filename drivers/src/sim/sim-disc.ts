@@ -13,9 +13,9 @@ import type { MediaClass, MediaSize } from '../media.js';
 export interface DiscContent {
   readonly format: 'iso' | 'cue';
   /**
-   * File whose bytes are the recorded data (an ISO image). Null for CUE
-   * images, whose tracks the simulation does not reproduce (they read back as
-   * zeros).
+   * File whose bytes are the recorded data: the ISO image, or the CUE sheet
+   * whose tracks read back as a CD's (sim/cue-disc-reader.ts). Null: nothing
+   * to read (a CUE burn that failed reads back as zeros).
    */
   readonly path: string | null;
   /** Disc sector where the recorded image starts (a later session); default 0. Earlier sessions read as zeros. */

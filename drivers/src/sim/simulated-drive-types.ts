@@ -24,6 +24,12 @@ export interface SimulatedDriveOptions {
    * `stdio:` pseudo drive, which cannot write audio.
    */
   readonly cueTrackModes?: readonly string[];
+  /**
+   * The drive's audio read offset in samples (`readAudio`: read-back sample
+   * i is the disc's sample i + offset), within ±5000. Default +6, a common
+   * offset of real drives.
+   */
+  readonly audioReadOffsetSamples?: number;
   /** Disc in the drive at start. Default: the auto-loader's first blank, else none. */
   readonly media?: MediaType | DiscSpec | null;
   /** Wall milliseconds per model millisecond (0.01: 100 times faster). Default 1. */

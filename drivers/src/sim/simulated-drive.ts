@@ -11,12 +11,14 @@ import type {
   BurnImage, BurnOptions, BurnResult, DeviceAddress, Drive, DriveInfo, MediaStatus, MediaType, ReadOptions, DriveFeatures, DriveEvent,
 } from '../drive-contract.js';
 import { DriveGoneError, NoMediaError, WriteError, WrongMediaError } from '../errors.js';
-import { isRewritable, mediaClassOf, SECTOR_BYTES } from '../media.js';
+import { isRewritable, mediaClassOf } from '../media.js';
+import type { MediaClass } from '../media.js';
 import { AutoLoader } from './auto-loader.js';
 import { checkCueModes, checkImage, checkWritable } from './burn-checks.js';
 import { runBurn } from './burn-run.js';
 import { DiscBay } from './disc-bay.js';
-import { createDiscReadStream, failedStream } from './disc-reader.js';
+import { createAudioReadStream } from './cue-disc-reader.js';
+import { createDiscReadStream, failedStream, readRangeError } from './disc-reader.js';
 import { OperationSlot } from './drive-operation.js';
 import type { Operation } from './drive-operation.js';
 import { abortReason, ScaledClock } from './scaled-clock.js';
@@ -46,6 +48,7 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
   readonly features: DriveFeatures;
   /** The auto-loader, when one is attached. */
   readonly autoLoader: AutoLoader | null;
+  /** Read offset of `readAudio`, samples (option `audioReadOffsetSamples`, default +6). */ readonly audioReadOffsetSamples: number;
   readonly #clock: ScaledClock;
   readonly #faults: FaultPlan;
   readonly #random: () => number;
@@ -68,6 +71,7 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
     this.#faults = new FaultPlan(options.faults, this.#random);
     this.#progressIntervalMs = Math.max(1, options.progressIntervalMs ?? 250);
     this.autoLoader = options.autoLoader === undefined ? null : new AutoLoader(options.autoLoader);
+    this.audioReadOffsetSamples = options.audioReadOffsetSamples ?? 6;
     const modes = options.cueTrackModes;
     this.features = { autoLoader: this.autoLoader !== null, watchesMedia: true, ...(modes === undefined ? {} : { cueTrackModes: [...modes] }) };
     const initial = options.media !== undefined ? options.media : (this.autoLoader?.takeBlank() ?? null);
@@ -165,33 +169,31 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
 
   read(length: number, options: ReadOptions = {}): Readable {
     const offset = options.offset ?? 0;
-    if (!(Number.isSafeInteger(length) && length >= 0)) return failedStream(new RangeError(`bad read length ${length}`));
-    if (!(Number.isSafeInteger(offset) && offset >= 0 && offset % SECTOR_BYTES === 0)) {
-      return failedStream(new RangeError(`read offset must be a non-negative multiple of ${SECTOR_BYTES}, got ${offset}`));
-    }
-    let op: Operation;
+    const bad = readRangeError(length, offset);
+    if (bad !== null) return failedStream(bad);
+    return this.#readStream(options.signal, (disc, mediaClass, signal) => createDiscReadStream({ device: this.address, disc, mediaClass, offset, length, clock: this.#clock, signal }));
+  }
+
+  /** CD-DA frames of a burned CUE disc, shifted by this drive's read offset (`audioReadOffsetSamples`). */
+  readAudio(startFrame: number, frames: number, options: { readonly signal?: AbortSignal } = {}): Readable {
+    const readOffsetSamples = this.audioReadOffsetSamples;
+    return this.#readStream(options.signal, (disc, mediaClass, signal) => createAudioReadStream({ device: this.address, disc, mediaClass, startFrame, frames, readOffsetSamples, clock: this.#clock, signal }));
+  }
+
+  /** A read as the drive's one operation: the stream `open` makes, or a failed one (busy, no disc). */
+  #readStream(signal: AbortSignal | undefined, open: (disc: SimDisc, mediaClass: MediaClass, signal: AbortSignal) => Readable): Readable {
+    let op: Operation | undefined;
     try {
-      op = this.#begin('read', options.signal);
-    } catch (err) {
-      return failedStream(err as Error);
-    }
-    try {
+      op = this.#begin('read', signal);
       this.#takeNoMedia();
+      const disc = this.#requireDisc();
+      const stream = open(disc, mediaClassOf(disc.type) ?? 'cd', op.controller.signal);
+      stream.once('close', () => this.#ops.end(op as Operation));
+      return stream;
     } catch (err) {
-      this.#ops.end(op);
+      if (op !== undefined) this.#ops.end(op);
       return failedStream(err as Error);
     }
-    const disc = this.#bay.disc;
-    const mediaClass = disc === null ? null : mediaClassOf(disc.type);
-    if (disc === null || mediaClass === null) {
-      this.#ops.end(op);
-      return failedStream(new NoMediaError('no disc in the drive', { device: this.address }));
-    }
-    const stream = createDiscReadStream({
-      device: this.address, disc, mediaClass, offset, length, clock: this.#clock, signal: op.controller.signal,
-    });
-    stream.once('close', () => this.#ops.end(op));
-    return stream;
   }
 
   async eject(signal?: AbortSignal): Promise<void> {

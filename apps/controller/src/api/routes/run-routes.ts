@@ -14,6 +14,7 @@ import { ApiError, invalidInput, notFound } from '../api-error.js';
 import type { ApiServices, TypedApp } from '../api-services.js';
 import { principalOf } from '../auth.js';
 import { chooseMediaClass } from '../run-media-class.js';
+import { refuseImpossibleVerify } from '../run-verify-check.js';
 import { attemptsCsv } from '../csv.js';
 import {
   CancelRunRequest, CreateRunRequest, doc, IdParams, ReportQuery, RunId, RunReport as RunReportSchema, RunsQuery, RunView as RunSchema,
@@ -196,6 +197,9 @@ async function createRun(s: ApiServices, body: Static<typeof CreateRunRequest>, 
       else throw invalidInput(`drives[${i}]`, `drives[${i}]: no drive or group named "${d}"`);
     });
     allowedDrives = [...ids].sort();
+  }
+  if (image.format === 'cue' && toVerifyPolicy(body.verify).mode !== 'off') {
+    await refuseImpossibleVerify(image.id, imagePath, allowedDrives ?? (await s.drives.list()).map((d) => d.id));
   }
   const id = randomUUID();
   await s.runMeta.put(id, { imageId: image.id, imageName: image.name, label: body.label ?? null, createdBy });
