@@ -124,10 +124,10 @@ export function checkMediaFits(job: CopyJob, media: MediaStatus, expectedClass: 
   if (cls === null || (expectedClass !== null && cls !== expectedClass)) {
     throw new WrongMediaError(`a ${media.type} cannot take a copy from the ${expectedClass ?? '?'} queue`, { device });
   }
-  if (media.freeSectors < job.imageSectors) {
+  if (media.freeSectors < job.image.sectors) {
     throw new MediaTooSmallError(
-      `the image needs ${job.imageSectors} sectors, the ${media.type} has ${media.freeSectors}`,
-      job.imageSectors, media.freeSectors, { device },
+      `the image needs ${job.image.sectors} sectors, the ${media.type} has ${media.freeSectors}`,
+      job.image.sectors, media.freeSectors, { device },
     );
   }
 }
@@ -161,7 +161,7 @@ export async function processCopy(job: CopyJob, drive: Drive, ctx: CopyContext):
     ...(ctx.driveLabel === undefined ? {} : { driveLabel: ctx.driveLabel }),
     agentId: ctx.agentId,
     mediaType: media.type,
-    imageSha256: job.imageSha256,
+    imageSha256: job.image.sha256,
     verifyPolicy: verifyPolicyText(job.verify),
     startedAt,
     dummyFirst: job.dummyFirst === true,
@@ -170,7 +170,8 @@ export async function processCopy(job: CopyJob, drive: Drive, ctx: CopyContext):
   const attempt = begun.attempt;
   ctx.onAttemptBegin?.(attempt);
 
-  const image = { format: job.imageFormat ?? 'iso', path: job.imagePath, sizeBytes: job.imageBytes, sectors: job.imageSectors } as const;
+  // The run's image as it is: a BurnImage and a VerifyImage both.
+  const image = job.image;
   const verify = shouldVerify(job.verify, begun.driveOrdinal);
   let verifyResult: VerifyResultKind = verify ? 'not-reached' : 'skipped';
   let burned: { bytes: number; durationMs: number; averageSpeedX: number } | null = null;
@@ -187,7 +188,7 @@ export async function processCopy(job: CopyJob, drive: Drive, ctx: CopyContext):
         ctx.onProgress?.({ phase: 'verifying', percent: pct(p.bytesRead, p.bytesTotal), bytesDone: p.bytesRead, bytesTotal: p.bytesTotal, speedMBps: p.speedMBps });
       const checked = await verifyDisc(
         drive,
-        { path: job.imagePath, format: job.imageFormat ?? 'iso', sizeBytes: job.imageBytes, sha256: job.imageSha256, ...(job.imageIdentity === undefined ? {} : { identity: job.imageIdentity }) },
+        image,
         signal === undefined ? { onProgress } : { onProgress, signal },
       );
       verifyResult = 'passed';
@@ -231,8 +232,8 @@ export async function processCopy(job: CopyJob, drive: Drive, ctx: CopyContext):
  * that joined later.
  */
 async function checkVerifiable(job: CopyJob, drive: Drive): Promise<void> {
-  if (job.imageFormat !== 'cue' || job.verify.mode === 'off') return;
-  const problem = await cueVerifyRefusal(job.imagePath, drive.kind);
+  if (job.image.format !== 'cue' || job.verify.mode === 'off') return;
+  const problem = await cueVerifyRefusal(job.image.path, drive.kind);
   if (problem !== null) throw new WrongMediaError(`this drive cannot verify the copy: ${problem}`, { device: drive.address });
 }
 

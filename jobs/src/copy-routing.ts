@@ -22,6 +22,7 @@
 import { driveTakes } from './copy-suitability.js';
 import type { DriveCapabilities } from './copy-suitability.js';
 import type { DriveState } from './drive-state.js';
+import { copyJobOf } from './job-types.js';
 import type { CopyJob } from './job-types.js';
 
 /** Why a copy job goes back to the queue. */
@@ -94,12 +95,12 @@ export interface RoutedCopy {
 
 /** The part of a copy job (as BullMQ holds it: `job.id`, `job.data`) that routing reads. */
 export function routedCopyOf(job: { readonly id?: string | undefined; readonly attemptsMade: number; readonly data: CopyJob }): RoutedCopy {
-  const d = job.data;
+  const d = copyJobOf(job.data);
   return {
     jobId: job.id ?? '', attemptsMade: job.attemptsMade, runId: d.runId, copy: d.copy,
     ...(d.allowedDrives === undefined ? {} : { allowedDrives: d.allowedDrives }),
-    ...(d.imageFormat === undefined ? {} : { imageFormat: d.imageFormat }),
-    ...(d.imageTrackModes === undefined ? {} : { trackModes: d.imageTrackModes }),
+    imageFormat: d.image.format,
+    ...(d.image.trackModes === undefined ? {} : { trackModes: d.image.trackModes }),
   };
 }
 

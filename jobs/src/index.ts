@@ -7,6 +7,7 @@ export * from './queue-names.js';
 export * from './protocol/index.js';
 export * from './job-types.js';
 export * from './run-records.js';
+export type { RunImage } from './run-image.js';
 export * from './run-store.js';
 export { RUN_TRANSITIONS } from './run-control.js';
 export type { RunControlAction, RunControlResult, RunControlState } from './run-control.js';

@@ -8,6 +8,7 @@
  */
 import type { Job } from 'bullmq';
 import { CancelledError } from 'node-cdrecord-wrapper';
+import { copyJobOf } from './job-types.js';
 import type { CopyJob } from './job-types.js';
 import type { RunStatus } from './run-records.js';
 
@@ -39,7 +40,7 @@ export class JobLease {
   constructor(options: JobLeaseOptions) {
     this.#o = options;
     this.job = options.job;
-    this.data = options.job.data as CopyJob;
+    this.data = copyJobOf(options.job.data);
     this.token = options.token;
     const lockMs = options.lockDurationMs;
     this.#timer = setInterval(() => void this.#renew(lockMs), Math.max(50, lockMs / 2));

@@ -2,6 +2,7 @@
  * Payloads and results of the copy jobs. Everything here is JSON: it travels
  * through BullMQ and Redis.
  */
+import type { RunImage } from './run-image.js';
 
 /**
  * Which discs are read back and compared with the image.
@@ -21,18 +22,8 @@ export interface CopyJob {
   readonly runId: string;
   /** Copy slot, 1..N. A replacement job carries the slot it replaces. */
   readonly copy: number;
-  readonly imagePath: string;
-  /** SHA-256 (hex) stored when the image entered the library. */
-  readonly imageSha256: string;
-  readonly imageBytes: number;
-  /** Sectors the image occupies on disc. */
-  readonly imageSectors: number;
-  /** Default `iso`. */
-  readonly imageFormat?: 'iso' | 'cue';
-  /** The image file's identity when `imageSha256` was computed (see `RunImage.identity`). */
-  readonly imageIdentity?: string;
-  /** A CUE image's track modes (see `RunImage.trackModes`): a drive that cannot burn one of them does not take the copy. */
-  readonly imageTrackModes?: readonly string[];
+  /** The run's image, as the run holds it (never reshaped on the way to the burn). */
+  readonly image: RunImage;
   readonly verify: VerifyPolicy;
   /** Write speed in x; omitted: the drive's maximum. */
   readonly speed?: number;
@@ -42,6 +33,34 @@ export interface CopyJob {
   readonly allowedDrives?: readonly string[];
   /** 0 for the slot's first job, k for its k-th replacement (job id `${runId}/${copy}/r${k}`). */
   readonly replacement?: number;
+}
+
+/** How a copy job queued by an earlier version carried its image: flat fields. */
+interface FlatImageFields {
+  readonly imagePath?: string;
+  readonly imageSha256?: string;
+  readonly imageBytes?: number;
+  readonly imageSectors?: number;
+  readonly imageFormat?: 'iso' | 'cue';
+  readonly imageIdentity?: string;
+  readonly imageTrackModes?: readonly string[];
+}
+
+/**
+ * A copy job's payload as a worker reads it from the queue: as it is, or,
+ * for a job an earlier version queued (its image in flat fields), with the
+ * image made whole, so jobs waiting in Redis across an upgrade still burn.
+ */
+export function copyJobOf(data: unknown): CopyJob {
+  const d = data as CopyJob & FlatImageFields;
+  if (d.image !== undefined || d.imagePath === undefined) return d;
+  const { imagePath, imageSha256, imageBytes, imageSectors, imageFormat, imageIdentity, imageTrackModes, ...rest } = d;
+  const image: RunImage = {
+    path: imagePath, format: imageFormat ?? 'iso', sha256: imageSha256 ?? '', sizeBytes: imageBytes ?? 0, sectors: imageSectors ?? 0,
+    ...(imageIdentity === undefined ? {} : { identity: imageIdentity }),
+    ...(imageTrackModes === undefined ? {} : { trackModes: imageTrackModes }),
+  };
+  return { ...rest, image };
 }
 
 /** What a copy job completes with. */

@@ -5,6 +5,7 @@
 import type { MediaClass, MediaType } from 'node-cdrecord-wrapper';
 import { isMediaRefusal } from './copy-suitability.js';
 import type { VerifyPolicy } from './job-types.js';
+import type { RunImage } from './run-image.js';
 import { parseVerifyPolicy } from './job-types.js';
 
 /** Where a run is in its life. */
@@ -15,19 +16,6 @@ export type AttemptOutcome = 'passed' | 'failed' | 'cancelled' | 'interrupted';
 
 /** What verification found: `skipped` by policy, `not-reached` when the burn failed first. */
 export type VerifyResultKind = 'passed' | 'failed' | 'skipped' | 'not-reached';
-
-/** The image of a run. */
-export interface RunImage {
-  readonly path: string;
-  readonly sha256: string;
-  readonly bytes: number;
-  readonly sectors: number;
-  readonly format: 'iso' | 'cue';
-  /** The image file's identity when its SHA-256 was computed (see `identityText`); lets verification skip re-hashing. */
-  readonly identity?: string;
-  /** A CUE image's track modes (`AUDIO`, `MODE1/2048`...): a drive that cannot burn one of them is not offered the copies. */
-  readonly trackModes?: readonly string[];
-}
 
 /** Counters of a run; `passed` is the number of distinct copy slots with a counted passed attempt. */
 export interface RunCounters {
@@ -143,7 +131,7 @@ export function runToHash(run: NewRun, now: number): Hash {
     id: run.id,
     imagePath: run.image.path,
     imageSha256: run.image.sha256,
-    imageBytes: String(run.image.bytes),
+    imageBytes: String(run.image.sizeBytes),
     imageSectors: String(run.image.sectors),
     imageFormat: run.image.format,
     mediaClass: run.mediaClass,
@@ -175,7 +163,7 @@ export function runFromHash(h: Hash): RunRecord | null {
     image: {
       path: h.imagePath ?? '',
       sha256: h.imageSha256 ?? '',
-      bytes: int0(h.imageBytes),
+      sizeBytes: int0(h.imageBytes),
       sectors: int0(h.imageSectors),
       format: h.imageFormat === 'cue' ? 'cue' : 'iso',
       ...(h.imageIdentity === undefined ? {} : { identity: h.imageIdentity }),

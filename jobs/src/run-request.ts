@@ -8,24 +8,19 @@ import { MEDIA_SIZES, mediaClassesFor } from 'node-cdrecord-wrapper';
 import type { MediaClass } from 'node-cdrecord-wrapper';
 import type { CopyJob, VerifyPolicy } from './job-types.js';
 import type { NewRun } from './run-records.js';
+import type { RunImage } from './run-image.js';
 
 /** Largest run the planner accepts. */
 export const MAX_COPIES = 10_000;
 
 /** What an operator asks for. */
 export interface CreateRunInput {
-  readonly image: {
-    readonly path: string;
-    readonly sha256: string;
-    readonly bytes: number;
-    /** Sectors on disc; default: bytes rounded up to 2048-byte sectors (required for CUE images). */
-    readonly sectors?: number;
-    readonly format?: 'iso' | 'cue';
-    /** The file's identity when `sha256` was computed (`identityText` of node-cdrecord-wrapper); lets verification skip re-hashing. */
-    readonly identity?: string;
-    /** A CUE image's track modes (`AUDIO`, `MODE1/2048`...): the copies go only to drives that burn them all. */
-    readonly trackModes?: readonly string[];
-  };
+  /**
+   * The run's image (the controller makes it from the library's record:
+   * `runImageOf`). `sectors` defaults to `sizeBytes` in 2048-byte sectors
+   * (a CUE image needs it given), `format` to `iso`.
+   */
+  readonly image: Omit<RunImage, 'sectors' | 'format'> & Partial<Pick<RunImage, 'sectors' | 'format'>>;
   /** Good discs wanted, 1..10000. */
   readonly copies: number;
   /** Default `{ mode: 'all' }`. */
@@ -66,13 +61,7 @@ export interface PlannedRun {
 export function jobOf(run: NewRun): Omit<CopyJob, 'copy'> {
   return {
     runId: run.id,
-    imagePath: run.image.path,
-    imageSha256: run.image.sha256,
-    imageBytes: run.image.bytes,
-    imageSectors: run.image.sectors,
-    imageFormat: run.image.format,
-    ...(run.image.identity === undefined ? {} : { imageIdentity: run.image.identity }),
-    ...(run.image.trackModes === undefined ? {} : { imageTrackModes: run.image.trackModes }),
+    image: run.image,
     verify: run.verify,
     ...(run.speed === undefined ? {} : { speed: run.speed }),
     ...(run.dummyFirst ? { dummyFirst: true } : {}),
@@ -91,10 +80,10 @@ export function validateRun(input: CreateRunInput): PlannedRun {
   }
   if (typeof image.path !== 'string' || image.path === '') bad('image.path', 'the image path is empty');
   if (!/^[0-9a-f]{64}$/i.test(image.sha256)) bad('image.sha256', 'the image SHA-256 must be 64 hex digits');
-  if (!Number.isSafeInteger(image.bytes) || image.bytes <= 0) bad('image.bytes', 'the image size must be a positive integer');
+  if (!Number.isSafeInteger(image.sizeBytes) || image.sizeBytes <= 0) bad('image.sizeBytes', 'the image size must be a positive integer');
   const format = image.format ?? 'iso';
   if (format === 'cue' && image.sectors === undefined) bad('image.sectors', 'a CUE image needs its sectors');
-  const sectors = image.sectors ?? Math.ceil(image.bytes / 2048);
+  const sectors = image.sectors ?? Math.ceil(image.sizeBytes / 2048);
   const modes = image.trackModes;
   if (modes !== undefined && (format !== 'cue' || !Array.isArray(modes) || modes.length > 99 || !modes.every((m) => typeof m === 'string' && m.length > 0 && m.length <= 32))) {
     bad('image.trackModes', 'trackModes are a CUE image\'s track modes (AUDIO, MODE1/2048...), at most 99');
@@ -128,7 +117,7 @@ export function validateRun(input: CreateRunInput): PlannedRun {
   const run = {
     id,
     image: {
-      path: image.path, sha256: image.sha256.toLowerCase(), bytes: image.bytes, sectors, format,
+      path: image.path, sha256: image.sha256.toLowerCase(), sizeBytes: image.sizeBytes, sectors, format,
       ...(typeof image.identity === 'string' && image.identity !== '' ? { identity: image.identity } : {}),
       ...(modes === undefined ? {} : { trackModes: [...modes] }),
     },

@@ -35,7 +35,7 @@ function cueImage(name: string, mode: 'MODE1/2048' | 'AUDIO', bin: Buffer, frame
   writeFileSync(path.join(env.dir, `${name}.bin`), bin);
   const sheet = path.join(env.dir, `${name}.cue`);
   writeFileSync(sheet, `FILE "${name}.bin" BINARY\n  TRACK 01 ${mode}\n    INDEX 01 00:00:00\n`);
-  return { path: sheet, sha256: createHash('sha256').update(bin).digest('hex'), bytes: bin.length, sectors: frames, format: 'cue' };
+  return { path: sheet, sha256: createHash('sha256').update(bin).digest('hex'), sizeBytes: bin.length, sectors: frames, format: 'cue' };
 }
 
 function noise(bytes: number): Buffer {

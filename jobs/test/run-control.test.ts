@@ -27,7 +27,7 @@ beforeEach(async () => {
 function newRun(extra: Partial<NewRun> = {}): NewRun {
   return {
     id: randomUUID(),
-    image: { path: env.image.path, sha256: env.image.sha256, bytes: env.image.bytes, sectors: Math.ceil(env.image.bytes / 2048), format: 'iso' },
+    image: { path: env.image.path, sha256: env.image.sha256, sizeBytes: env.image.bytes, sectors: Math.ceil(env.image.bytes / 2048), format: 'iso' },
     mediaClass: 'cd', copies: 2, verify: { mode: 'all' }, priority: 100, dummyFirst: false, maxAttemptsPerCopy: 3, failureBudget: 3, ...extra,
   };
 }

@@ -4,6 +4,7 @@ import { RedisSchema } from '../src/protocol/redis-schema.js';
 import { RunPlanner } from '../src/run-planner.js';
 import { RunValidationError, validateRun } from '../src/run-request.js';
 import { runFromHash, runToHash } from '../src/run-records.js';
+import { copyJobOf } from '../src/job-types.js';
 import { runInput, startRedisEnv, startTower, waitFor } from './support/tower-harness.js';
 import type { RedisEnv, Tower } from './support/tower-harness.js';
 
@@ -27,9 +28,9 @@ afterEach(async () => {
 
 describe('validateRun', () => {
   it('accepts a plan for the smallest media class and refuses bad requests', () => {
-    const image = { path: '/img.iso', sha256: 'a'.repeat(64), bytes: 5_000_000_000 };
+    const image = { path: '/img.iso', sha256: 'a'.repeat(64), sizeBytes: 5_000_000_000 };
     expect(validateRun({ image, copies: 2 }).run.mediaClass).toBe('dvd-dl');
-    expect(validateRun({ image: { ...image, bytes: 1 << 20 }, copies: 10_000 }).run.mediaClass).toBe('cd');
+    expect(validateRun({ image: { ...image, sizeBytes: 1 << 20 }, copies: 10_000 }).run.mediaClass).toBe('cd');
     const reject = (input: Parameters<typeof validateRun>[0], field: string): void => {
       expect(() => validateRun(input)).toThrow(RunValidationError);
       try {
@@ -41,28 +42,52 @@ describe('validateRun', () => {
     reject({ image, copies: 0 }, 'copies');
     reject({ image, copies: 10_001 }, 'copies');
     reject({ image, copies: 1.5 }, 'copies');
-    reject({ image: { ...image, bytes: 60e9 }, copies: 1 }, 'image');
+    reject({ image: { ...image, sizeBytes: 60e9 }, copies: 1 }, 'image');
     reject({ image: { ...image, sha256: 'xyz' }, copies: 1 }, 'image.sha256');
     reject({ image: { ...image, format: 'cue', sectors: 1_000_000 }, copies: 1 }, 'image');
   });
 
   it('puts the copies on the media class asked for, when the image fits it', () => {
-    const image = { path: '/img.iso', sha256: 'a'.repeat(64), bytes: 4_000_000 };
+    const image = { path: '/img.iso', sha256: 'a'.repeat(64), sizeBytes: 4_000_000 };
     expect(validateRun({ image, copies: 1, mediaClass: 'dvd' }).run.mediaClass).toBe('dvd');
-    expect(() => validateRun({ image: { ...image, bytes: 5_000_000_000 }, copies: 1, mediaClass: 'dvd' })).toThrow(/does not go on dvd media; it fits dvd-dl/);
+    expect(() => validateRun({ image: { ...image, sizeBytes: 5_000_000_000 }, copies: 1, mediaClass: 'dvd' })).toThrow(/does not go on dvd media; it fits dvd-dl/);
     expect(() => validateRun({ image: { ...image, format: 'cue', sectors: 2000 }, copies: 1, mediaClass: 'dvd' })).toThrow(/does not go on dvd/);
+  });
+});
+
+describe('the run image', () => {
+  it('goes whole, as the same value, from the run into every copy job', () => {
+    const image = { path: '/img.cue', sha256: 'b'.repeat(64), sizeBytes: 2352 * 300, sectors: 300, format: 'cue' as const, identity: '1:2:3:4:5', trackModes: ['AUDIO'] };
+    const plan = validateRun({ image, copies: 2 });
+    expect(plan.job.image).toBe(plan.run.image);
+    expect(plan.run.image).toEqual(image);
+    expect(runFromHash(runToHash(plan.run, 0))?.image).toEqual(image);
+  });
+
+  it('reads a job an earlier version queued with its image in flat fields, whole', () => {
+    const legacy = {
+      runId: 'r1', copy: 2, verify: { mode: 'all' }, imagePath: '/img.cue', imageSha256: 'c'.repeat(64), imageBytes: 705600,
+      imageSectors: 300, imageFormat: 'cue', imageIdentity: '1:2:3:4:5', imageTrackModes: ['AUDIO'],
+    };
+    const job = copyJobOf(legacy);
+    expect(job).toEqual({
+      runId: 'r1', copy: 2, verify: { mode: 'all' },
+      image: { path: '/img.cue', sha256: 'c'.repeat(64), sizeBytes: 705600, sectors: 300, format: 'cue', identity: '1:2:3:4:5', trackModes: ['AUDIO'] },
+    });
+    const current = { runId: 'r1', copy: 1, verify: { mode: 'off' }, image: job.image };
+    expect(copyJobOf(current)).toBe(current);
   });
 });
 
 describe('the image file identity', () => {
   it('goes from the request to the run record and every copy job', () => {
     const identity = '65024:2146375:1048576:1795304010612367261:1795304010652367259';
-    const plan = validateRun({ image: { path: '/img.iso', sha256: 'a'.repeat(64), bytes: 1 << 20, identity }, copies: 1 });
+    const plan = validateRun({ image: { path: '/img.iso', sha256: 'a'.repeat(64), sizeBytes: 1 << 20, identity }, copies: 1 });
     expect(plan.run.image.identity).toBe(identity);
-    expect(plan.job.imageIdentity).toBe(identity);
+    expect(plan.job.image.identity).toBe(identity);
     expect(runFromHash(runToHash(plan.run, 0))?.image.identity).toBe(identity);
-    const without = validateRun({ image: { path: '/img.iso', sha256: 'a'.repeat(64), bytes: 1 << 20 }, copies: 1 });
-    expect(without.job.imageIdentity).toBeUndefined();
+    const without = validateRun({ image: { path: '/img.iso', sha256: 'a'.repeat(64), sizeBytes: 1 << 20 }, copies: 1 });
+    expect(without.job.image.identity).toBeUndefined();
     expect(runFromHash(runToHash(without.run, 0))?.image.identity).toBeUndefined();
   });
 });

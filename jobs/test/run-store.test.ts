@@ -19,7 +19,7 @@ beforeEach(async () => {
 function newRun(copies: number): NewRun {
   return {
     id: randomUUID(),
-    image: { path: env.image.path, sha256: env.image.sha256, bytes: env.image.bytes, sectors: Math.ceil(env.image.bytes / 2048), format: 'iso' },
+    image: { path: env.image.path, sha256: env.image.sha256, sizeBytes: env.image.bytes, sectors: Math.ceil(env.image.bytes / 2048), format: 'iso' },
     mediaClass: 'cd', copies, verify: { mode: 'all' }, priority: 100, dummyFirst: false, maxAttemptsPerCopy: 3, failureBudget: 3,
   };
 }

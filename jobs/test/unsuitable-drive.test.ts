@@ -43,7 +43,7 @@ beforeAll(async () => {
   writeFileSync(path.join(env.dir, 'audio.bin'), bin);
   const sheet = path.join(env.dir, 'audio.cue');
   writeFileSync(sheet, 'FILE "audio.bin" BINARY\n  TRACK 01 AUDIO\n    INDEX 01 00:00:00\n');
-  audio = { path: sheet, sha256: createHash('sha256').update(bin).digest('hex'), bytes: bin.length, sectors: 300, format: 'cue' };
+  audio = { path: sheet, sha256: createHash('sha256').update(bin).digest('hex'), sizeBytes: bin.length, sectors: 300, format: 'cue' };
 });
 afterAll(async () => env?.stop());
 beforeEach(async () => {

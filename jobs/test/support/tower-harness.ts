@@ -50,7 +50,7 @@ export async function startRedisEnv(): Promise<RedisEnv> {
 
 /** Run input for the test image. */
 export function runInput(image: TestImage, extra: Partial<CreateRunInput> = {}): CreateRunInput {
-  return { image: { path: image.path, sha256: image.sha256, bytes: image.bytes }, copies: 3, ...extra };
+  return { image: { path: image.path, sha256: image.sha256, sizeBytes: image.bytes }, copies: 3, ...extra };
 }
 
 export interface Tower {

@@ -12,3 +12,4 @@ export type { RebuildReport } from './library-scan.js';
 export type { CueTrackInfo, CueLayout, CueSheet, CueTrack, CueFile, CueIndex, CdTextField, IsoInfo, ElToritoInfo } from 'node-cdrecord-wrapper';
 export type { ImageFormat, ValidatedImage } from './image-validator.js';
 export { validateImageFile, sniffImageFormat, parseCueSheet } from './image-validator.js';
+export { runImageOf } from './run-image.js';

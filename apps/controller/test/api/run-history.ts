@@ -8,6 +8,7 @@ import { RunStore } from '@tower/jobs';
 import type { RunStatus } from '@tower/jobs';
 import { RedisSchema } from '@tower/jobs';
 import { RunMetaStore } from '../../src/api/run-meta.js';
+import { runImageOf } from '../../src/library/index.js';
 import type { Env } from './support.js';
 
 const ENDINGS: readonly RunStatus[] = ['completed', 'cancelled', 'failed'];
@@ -24,7 +25,7 @@ export async function seedRunHistory(env: Env, options: { prefix: string; finish
     const id = `${options.prefix}-${String(i).padStart(4, '0')}`;
     const created = await store.createRun({
       id,
-      image: { path: env.library.imagePath(env.image.id), sha256: env.image.sha256, bytes: env.image.sizeBytes, sectors: env.image.sectors, format: 'iso' },
+      image: runImageOf(env.image, env.library.imagePath(env.image.id)),
       mediaClass: 'cd', copies: 40, verify: { mode: 'all' }, priority: 100, dummyFirst: false, maxAttemptsPerCopy: 3, failureBudget: 10,
     });
     if (!created) throw new Error(`run ${id} exists`);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, queuedCopies, startEnv, VIEWER } from './support.js';
 import type { Env } from './support.js';
+import type { CopyJob } from '@tower/jobs';
 
 let env: Env;
 beforeAll(async () => {
@@ -43,7 +44,7 @@ describe('runs', () => {
     expect(identity).toMatch(/^\d+:\d+:\d+:\d+:\d+$/);
     expect((await env.runStore.getRun(runId))?.image.identity).toBe(identity);
     const jobs = await env.cdQueue.getJobs(['waiting', 'prioritized', 'delayed']);
-    expect(jobs.map((j) => (j.data as { imageIdentity?: string }).imageIdentity)).toEqual([identity, identity, identity]);
+    expect(jobs.map((j) => (j.data as CopyJob).image.identity)).toEqual([identity, identity, identity]);
     const list = await call(env, 'GET', '/api/runs', { token: VIEWER });
     expect(list.body.map((r: { id: string }) => r.id)).toEqual([runId]);
     expect((await call(env, 'GET', `/api/runs/${runId}`)).body.id).toBe(runId);

@@ -43,7 +43,7 @@ async function silentAgentBurning(): Promise<string> {
   const runId = randomUUID();
   await store.createRun({
     id: runId,
-    image: { path: '/nowhere.iso', sha256: 'a'.repeat(64), bytes: 2048, sectors: 1, format: 'iso' },
+    image: { path: '/nowhere.iso', sha256: 'a'.repeat(64), sizeBytes: 2048, sectors: 1, format: 'iso' },
     mediaClass: 'cd', copies: 1, verify: { mode: 'all' }, priority: 100, dummyFirst: false, maxAttemptsPerCopy: 3, failureBudget: 3,
   });
   const begun = await store.beginAttempt({

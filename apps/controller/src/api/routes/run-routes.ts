@@ -16,6 +16,7 @@ import { principalOf } from '../auth.js';
 import { chooseMediaClass } from '../run-media-class.js';
 import { refuseImpossibleVerify } from '../run-verify-check.js';
 import { attemptsCsv } from '../csv.js';
+import { runImageOf } from '../../library/index.js';
 import {
   CancelRunRequest, CreateRunRequest, doc, IdParams, ReportQuery, RunId, RunReport as RunReportSchema, RunsQuery, RunView as RunSchema,
 } from '../schemas.js';
@@ -208,12 +209,7 @@ async function createRun(s: ApiServices, body: Static<typeof CreateRunRequest>, 
     const run = await planner.createRun({
       id,
       imageId: image.id,
-      image: {
-        path: imagePath, sha256: image.sha256, bytes: image.sizeBytes, sectors: image.sectors, format: image.format,
-        ...(image.fileIdentity === undefined ? {} : { identity: image.fileIdentity }),
-        // Its copies go only to drives that burn every track mode (a stdio: drive burns no audio).
-        ...(image.format === 'cue' ? { trackModes: image.tracks.map((t) => t.mode) } : {}),
-      },
+      image: runImageOf(image, imagePath),
       copies: body.copies,
       verify: toVerifyPolicy(body.verify),
       mediaClass,

@@ -1,0 +1,17 @@
+/**
+ * A library image as a run carries it: the one place a record becomes the
+ * `RunImage` that goes, unchanged, into the run, each copy job, the burn and
+ * the verify.
+ */
+import type { RunImage } from '@tower/jobs';
+import type { ImageRecord } from './image-record.js';
+
+/** The run image of `record`, whose file (the ISO or the CUE sheet) is at `path`. */
+export function runImageOf(record: ImageRecord, path: string): RunImage {
+  return {
+    path, format: record.format, sha256: record.sha256, sizeBytes: record.sizeBytes, sectors: record.sectors,
+    ...(record.fileIdentity === undefined ? {} : { identity: record.fileIdentity }),
+    // Its copies go only to drives that burn every track mode (a stdio: drive burns no audio).
+    ...(record.format === 'cue' ? { trackModes: record.tracks.map((t) => t.mode) } : {}),
+  };
+}

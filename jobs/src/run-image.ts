@@ -1,0 +1,23 @@
+/**
+ * The image of a run: one value, made once from the library's record (the
+ * controller's `runImageOf`), stored with the run, carried whole in each copy
+ * job, and handed as it is to `Drive.burn` (a `BurnImage`) and to
+ * `verifyDisc` (a `VerifyImage`). Nothing reshapes it on the way.
+ */
+
+/** The image of a run, as the drive burns it and verification compares it. */
+export interface RunImage {
+  /** The ISO, or the CUE sheet (its BIN files beside it). */
+  readonly path: string;
+  readonly format: 'iso' | 'cue';
+  /** SHA-256 (hex) stored when the image entered the library. */
+  readonly sha256: string;
+  /** Bytes that land on disc (for a CUE image: its BIN files together). */
+  readonly sizeBytes: number;
+  /** Sectors the image occupies on disc. */
+  readonly sectors: number;
+  /** The image file's identity when its SHA-256 was computed (see `identityText`); lets verification skip re-hashing. */
+  readonly identity?: string;
+  /** A CUE image's track modes (`AUDIO`, `MODE1/2048`...): a drive that cannot burn one of them is not offered the copies. */
+  readonly trackModes?: readonly string[];
+}
