@@ -18,6 +18,14 @@ export type ImageProblemWithDetail =
   | 'cue-structure'
   /** INDEX positions outside their file or not increasing. */
   | 'cue-index'
+  /** A pure UDF volume whose recognition sequence, anchor or descriptors are missing or insane, or of an unsupported revision or block size. */
+  | 'udf-descriptor'
+  /** A file that is a container or compressed image (gzip, xz, NRG, ...) the library converts; burned as it is it would be wrong. */
+  | 'needs-conversion'
+  /** A compressed or container image whose conversion failed or whose proof (checksum, round trip) did not hold. */
+  | 'conversion-failed'
+  /** A container's file reference (MDS, CCD, TOC) naming something outside its folder. */
+  | 'container-path-traversal'
   /** A FILE type that is not raw sector data (WAVE, AIFF, MP3). */
   | 'cue-unsupported-file-type';
 
@@ -26,6 +34,10 @@ export type ImageProblem =
   | { readonly kind: ImageProblemWithDetail; readonly detail: string }
   /** The file is shorter than the ISO 9660 volume its primary descriptor declares. */
   | { readonly kind: 'iso-truncated'; readonly expectedBytes: number; readonly actualBytes: number }
+  /** The file is shorter than the volume or container it describes (`what`: e.g. `UDF volume`, `NRG image`). */
+  | { readonly kind: 'image-truncated'; readonly what: string; readonly expectedBytes: number; readonly actualBytes: number }
+  /** Decompressed or converted output larger than the library's limit (a decompression bomb): stopped, nothing kept. */
+  | { readonly kind: 'conversion-too-large'; readonly what: string; readonly limitBytes: number }
   /** A CUE sheet line that cannot be parsed. */
   | { readonly kind: 'cue-syntax'; readonly line: number; readonly detail: string }
   /** A TRACK with a mode the reader does not know. */
@@ -48,6 +60,10 @@ export function describeImageProblem(problem: ImageProblem): string {
   switch (problem.kind) {
     case 'iso-truncated':
       return `image is truncated: its ISO 9660 volume needs ${problem.expectedBytes} bytes, the file has ${problem.actualBytes}`;
+    case 'image-truncated':
+      return `image is truncated: its ${problem.what} needs ${problem.expectedBytes} bytes, the file has ${problem.actualBytes}`;
+    case 'conversion-too-large':
+      return `${problem.what} gives more than ${problem.limitBytes} bytes, the library's limit: refused (a decompression bomb, or an image larger than any disc)`;
     case 'cue-syntax':
       return `CUE sheet line ${problem.line}: ${problem.detail}`;
     case 'cue-unknown-mode':

@@ -2,7 +2,8 @@
  * The image reader: recognise an image by its structure (never its name) and
  * read what a burn, a fit check or a library record needs from it. An ISO
  * 9660 image (sane primary volume descriptor, not truncated; Joliet, Rock
- * Ridge, UDF and El Torito detected) or a CUE sheet whose BIN files exist
+ * Ridge, UDF and El Torito detected), a pure UDF image (format `iso` too: a
+ * data image of 2048-byte sectors, `iso.iso9660` false) or a CUE sheet whose BIN files exist
  * inside its folder and match its modes. Every refusal is an
  * `ImageReadError` naming the problem; I/O errors pass through.
  */
@@ -17,7 +18,7 @@ import { parseCueSheet } from './cue-sheet.js';
 import { decodeCueText } from './cue-text.js';
 import { cuePathTraversal, imageProblem, ImageReadError } from './image-read-error.js';
 import type { IsoInfo } from './iso9660.js';
-import { analyseIso, hasIsoSignature, hasUdfOnlySignature } from './iso9660.js';
+import { analyseIso, analyseUdfOnly, hasIsoSignature, hasUdfOnlySignature } from './iso9660.js';
 
 /** CUE sheets larger than this are not CUE sheets. */
 export const MAX_CUE_BYTES = 1024 * 1024;
@@ -88,14 +89,13 @@ const unrecognised = (detail: string): ImageReadError => imageProblem('unrecogni
 
 /**
  * Which format a file is, by structure. Throws `ImageReadError`
- * (`unrecognised`) with the reason for anything else (empty, raw BIN, UDF
- * without ISO 9660, text that is no CUE sheet, unknown binary).
+ * (`unrecognised`) with the reason for anything else (empty, raw BIN, text
+ * that is no CUE sheet, unknown binary). ISO 9660 and pure UDF are `iso`.
  */
 export async function sniffImageFormat(file: string): Promise<ImageFormat> {
   const { head, size } = await readHead(file);
   if (size === 0) throw unrecognised('the file is empty');
-  if (hasIsoSignature(head)) return 'iso';
-  if (hasUdfOnlySignature(head)) throw unrecognised('UDF image without an ISO 9660 bridge; only ISO 9660 (optionally with UDF) is supported');
+  if (hasIsoSignature(head) || hasUdfOnlySignature(head)) return 'iso';
   if (head.subarray(0, 12).equals(RAW_SYNC)) throw unrecognised('raw CD sectors (a BIN file): import its CUE sheet instead');
   if (size <= MAX_CUE_BYTES && looksLikeText(head) && CUE_COMMAND_LINE.test(decodeCueText(head))) return 'cue';
   if (size < 17 * SECTOR_BYTES && head.length > 0) {
@@ -108,7 +108,9 @@ async function readIso(file: string): Promise<IsoImageInfo> {
   const handle = await open(file, 'r');
   try {
     const { size } = await handle.stat();
-    const iso = await analyseIso(handle, size);
+    const head = Buffer.alloc(Math.min(17 * SECTOR_BYTES, size));
+    await handle.read(head, 0, head.length, 0);
+    const iso = hasIsoSignature(head) ? await analyseIso(handle, size) : await analyseUdfOnly(handle, size);
     const shape: ImageShape = { format: 'iso', sizeBytes: size };
     const sectors = imageSectors(shape);
     return {

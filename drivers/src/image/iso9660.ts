@@ -10,6 +10,8 @@ import { imageProblem, ImageReadError } from './image-read-error.js';
 import type { ElToritoInfo } from './iso-extensions.js';
 import { detectRockRidge, readElTorito, readUdfAnchor } from './iso-extensions.js';
 import { FIRST_DESCRIPTOR, ISO_SECTOR, readSector } from './iso-sectors.js';
+import type { UdfVolumeInfo } from './udf-volume.js';
+import { analyseUdf } from './udf-volume.js';
 
 export { ISO_SECTOR } from './iso-sectors.js';
 
@@ -17,8 +19,14 @@ export { ISO_SECTOR } from './iso-sectors.js';
 const MAX_DESCRIPTORS = 64;
 const VRS_IDS = new Set(['BEA01', 'NSR02', 'NSR03', 'TEA01', 'BOOT2', 'CDW02']);
 
-/** File systems and volume facts found in an ISO 9660 image. */
+/**
+ * File systems and volume facts found in a data image of 2048-byte sectors:
+ * ISO 9660 (with Joliet, Rock Ridge, El Torito, a UDF bridge), or pure UDF
+ * (`iso9660: false`, its label and size from the UDF volume).
+ */
 export interface IsoInfo {
+  /** False for a pure UDF image (no ISO 9660 volume descriptor set). */
+  readonly iso9660: boolean;
   /** Volume identifier of the primary volume descriptor (trimmed). */
   readonly volumeLabel: string;
   /** Joliet volume identifier, when it differs from the primary one. */
@@ -36,6 +44,8 @@ export interface IsoInfo {
   readonly udf: boolean;
   /** Highest UDF NSR descriptor found (NSR02 = UDF 1.x, NSR03 = UDF 2.x). */
   readonly udfRevision?: string;
+  /** The UDF volume's own descriptors (pure UDF; a bridge image's when they are sound). */
+  readonly udfVolume?: UdfVolumeInfo;
   readonly elTorito?: ElToritoInfo;
 }
 
@@ -147,7 +157,12 @@ export async function analyseIso(handle: FileHandle, fileBytes: number): Promise
   const rockRidge = await detectRockRidge(handle, pvd, volumeSectors, fileBytes);
   const elTorito = bootRecord ? await readElTorito(handle, bootRecord, volumeSectors, fileBytes) : undefined;
   const udf = udfRevision !== undefined && (await readUdfAnchor(handle, fileBytes));
+  const udfVolume = udf ? await analyseUdf(handle, fileBytes).catch((err: unknown) => {
+    if (err instanceof ImageReadError) return undefined;
+    throw err;
+  }) : undefined;
   return {
+    iso9660: true,
     volumeLabel,
     ...(joliet && joliet.label && joliet.label !== volumeLabel ? { jolietLabel: joliet.label } : {}),
     systemId: text(pvd, 8, 40),
@@ -159,7 +174,30 @@ export async function analyseIso(handle: FileHandle, fileBytes: number): Promise
     rockRidge,
     udf,
     ...(udf ? { udfRevision } : {}),
+    ...(udfVolume ? { udfVolume } : {}),
     ...(elTorito ? { elTorito } : {}),
+  };
+}
+
+/**
+ * Analyse a pure UDF image (no ISO 9660 descriptors) open in `handle`, in
+ * the shape of an ISO image's facts: label and size from the UDF volume.
+ * Throws `ImageReadError` (`udf-descriptor`, `image-truncated`).
+ */
+export async function analyseUdfOnly(handle: FileHandle, fileBytes: number): Promise<IsoInfo> {
+  const udf = await analyseUdf(handle, fileBytes);
+  return {
+    iso9660: false,
+    volumeLabel: udf.label || udf.volumeId,
+    systemId: '',
+    publisherId: '',
+    applicationId: '',
+    volumeSectors: udf.volumeSectors,
+    joliet: false,
+    rockRidge: false,
+    udf: true,
+    udfRevision: udf.nsr,
+    udfVolume: udf,
   };
 }
 

@@ -10,7 +10,7 @@
  * Images are read by the drivers' image reader; `fromImageReadError` turns
  * its refusals into these classes, with the same message.
  */
-import { isImageReadError } from 'node-cdrecord-wrapper';
+import { describeImageProblem, isImageReadError } from 'node-cdrecord-wrapper';
 
 /** Base class of every library error. */
 export abstract class LibraryError extends Error {
@@ -50,6 +50,31 @@ export class IsoTruncatedError extends ImageValidationError {
   ) {
     super(`image is truncated: its ISO 9660 volume needs ${expectedBytes} bytes, the file has ${actualBytes}`);
   }
+}
+
+/** A pure UDF volume that is not sane (recognition sequence, anchor, descriptors), or of an unsupported revision or block size. */
+export class UdfDescriptorError extends ImageValidationError {
+  readonly code = 'UDF_BAD_DESCRIPTOR';
+}
+
+/** The file is shorter than the volume or container it describes (a UDF volume, an NRG image...). */
+export class ImageTruncatedError extends ImageValidationError {
+  readonly code = 'IMAGE_TRUNCATED';
+}
+
+/** A compressed or container image (gzip, xz, bzip2, zstd, TOC, NRG, CCD, MDS...) whose conversion or proof failed. */
+export class ImageConversionError extends ImageValidationError {
+  readonly code = 'IMAGE_CONVERSION_FAILED';
+}
+
+/** A decompressed or converted image larger than the library's limit (a decompression bomb); nothing was kept. */
+export class ConversionTooLargeError extends ImageValidationError {
+  readonly code = 'CONVERSION_TOO_LARGE';
+}
+
+/** A container's file reference (MDS, CCD, TOC) that names something outside its folder. */
+export class ContainerPathTraversalError extends ImageValidationError {
+  readonly code = 'CONTAINER_PATH_TRAVERSAL';
 }
 
 /** A CUE sheet line that cannot be parsed. */
@@ -229,6 +254,12 @@ export function fromImageReadError(err: unknown): unknown {
     case 'unrecognised': return new UnrecognisedImageError(p.detail);
     case 'iso-descriptor': return new IsoDescriptorError(p.detail);
     case 'iso-truncated': return new IsoTruncatedError(p.expectedBytes, p.actualBytes);
+    case 'udf-descriptor': return new UdfDescriptorError(p.detail);
+    case 'image-truncated': return new ImageTruncatedError(describeImageProblem(p));
+    case 'needs-conversion': return new UnrecognisedImageError(p.detail);
+    case 'conversion-failed': return new ImageConversionError(p.detail);
+    case 'conversion-too-large': return new ConversionTooLargeError(describeImageProblem(p));
+    case 'container-path-traversal': return new ContainerPathTraversalError(p.detail);
     case 'cue-syntax': return new CueSyntaxError(p.line, p.detail);
     case 'cue-unknown-mode': return new CueUnknownModeError(p.line, p.mode);
     case 'cue-structure': return new CueStructureError(p.detail);

@@ -13,7 +13,7 @@ export const SIDECAR_SCHEMA = 1;
 /** Suffix of sidecar files. */
 export const SIDECAR_SUFFIX = '.image.json';
 
-/** File systems and boot records found on an ISO image. */
+/** File systems and boot records found on an ISO image (`iso9660` false: a pure UDF image). */
 export interface ImageFilesystems {
   readonly iso9660: boolean;
   readonly joliet: boolean;
@@ -21,7 +21,10 @@ export interface ImageFilesystems {
   readonly udf: boolean;
   readonly elTorito: boolean;
   readonly jolietLevel?: number;
+  /** NSR02 (UDF 1.x) or NSR03 (UDF 2.x), from the recognition sequence. */
   readonly udfRevision?: string;
+  /** The UDF revision its logical volume declares, e.g. `2.50`. */
+  readonly udfVersion?: string;
   readonly bootPlatformId?: number;
   readonly bootEmulation?: string;
 }

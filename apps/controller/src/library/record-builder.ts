@@ -25,13 +25,14 @@ function filesystemsOf(v: ValidatedImage): ImageFilesystems | undefined {
   if (v.format !== 'iso') return undefined;
   const iso = v.iso;
   return {
-    iso9660: true,
+    iso9660: iso.iso9660,
     joliet: iso.joliet,
     rockRidge: iso.rockRidge,
     udf: iso.udf,
     elTorito: iso.elTorito !== undefined,
     ...(iso.jolietLevel !== undefined ? { jolietLevel: iso.jolietLevel } : {}),
     ...(iso.udfRevision !== undefined ? { udfRevision: iso.udfRevision } : {}),
+    ...(iso.udfVolume ? { udfVersion: iso.udfVolume.revision } : {}),
     ...(iso.elTorito?.platformId !== undefined ? { bootPlatformId: iso.elTorito.platformId } : {}),
     ...(iso.elTorito?.emulation !== undefined ? { bootEmulation: iso.elTorito.emulation } : {}),
   };
