@@ -23,7 +23,7 @@ import { CancelledError, ImageError, ReadError, VerifyMismatchError } from './er
 import { ImageReadError } from './image/image-read-error.js';
 import type { CueImageInfo } from './image/image-reader.js';
 import { readImage } from './image/image-reader.js';
-import type { VerifyImage, VerifyOptions, VerifyResult } from './verify.js';
+import type { VerifyImage, VerifyOptions, VerifyResult } from './verify-types.js';
 import type { ImageFileIdentity } from './verified-images.js';
 import { imageFileIdentity, sameIdentity, verifiedImages } from './verified-images.js';
 

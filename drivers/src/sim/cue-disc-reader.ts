@@ -12,7 +12,7 @@ import { CueDiscImage, UnreadableSector } from '../cue-disc-image.js';
 import { ReadError } from '../errors.js';
 import { readImage } from '../image/image-reader.js';
 import type { MediaClass } from '../media.js';
-import type { DiscReadRequest } from './disc-reader.js';
+import type { DiscReadRequest } from './disc-read-request.js';
 import type { ScaledClock } from './scaled-clock.js';
 import { abortReason } from './scaled-clock.js';
 import type { SimDisc } from './sim-disc.js';

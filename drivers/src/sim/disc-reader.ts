@@ -15,13 +15,12 @@ import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { ReadError } from '../errors.js';
 import { SECTOR_BYTES } from '../media.js';
-import type { MediaClass } from '../media.js';
-import type { ScaledClock } from './scaled-clock.js';
 import { abortReason } from './scaled-clock.js';
 import { cueDataChunks } from './cue-disc-reader.js';
 import { simImageCache } from './image-cache.js';
 import { overlayDiscBytes } from './sim-disc.js';
 import type { SimDisc } from './sim-disc.js';
+import type { DiscReadRequest } from './disc-read-request.js';
 import { readDurationMs, SPEED_PROFILES } from './speed-model.js';
 
 /** Bytes per chunk: bounded memory per reading drive. */
@@ -29,16 +28,7 @@ const CHUNK_BYTES = 256 * 1024;
 /** Sleep only when this far ahead of the model, so a fast read does not wake for every chunk. */
 const MIN_SLEEP_WALL_MS = 10;
 
-export interface DiscReadRequest {
-  readonly device: string;
-  readonly disc: SimDisc;
-  readonly mediaClass: MediaClass;
-  readonly offset: number;
-  readonly length: number;
-  readonly clock: ScaledClock;
-  /** Aborts the read; its reason is the stream's error. */
-  readonly signal: AbortSignal;
-}
+export type { DiscReadRequest } from './disc-read-request.js';
 
 /** A stream of `length` disc bytes from `offset`; fails with ReadError past the end of the disc. */
 export function createDiscReadStream(req: DiscReadRequest): Readable {
