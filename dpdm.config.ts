@@ -7,6 +7,7 @@ export default {
   files: [
     'drivers/src/**/*.ts',
     'jobs/src/**/*.ts',
+    'apps/agent/src/**/*.ts',
     'apps/controller/src/**/*.ts',
     'apps/ui/src/**/*.{ts,tsx}',
   ],
