@@ -15,7 +15,8 @@
  * the code resolves from its own URL (../../package.json, ../../assets)
  * still land in this package.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { builtinModules } from 'node:module';
 import { defineConfig } from 'rolldown';
 
@@ -48,14 +49,34 @@ function cliCommon(id) {
   return /[\\/]apps[\\/]controller[\\/]dist[\\/]shared[\\/]units\.js$/.test(id) || /[\\/]drivers[\\/]dist[\\/]errors\.js$/.test(id);
 }
 
+/** How long a chunk of an earlier build is kept, ms. */
+const STALE_MS = 24 * 3600_000;
+
+/**
+ * A rebuild leaves the chunks of the build before it for a day: a `tower`
+ * process started before it (a `tower start` during development) imports
+ * its chunks lazily, and finds them unchanged. Chunk names carry a hash of
+ * their content, so what a new build writes never replaces one of them.
+ */
+const pruneStaleChunks = {
+  name: 'prune-stale-chunks',
+  writeBundle(options, bundle) {
+    const now = Date.now();
+    for (const file of readdirSync(options.dir)) {
+      const full = path.join(options.dir, file);
+      if (!(file in bundle) && now - statSync(full).mtimeMs > STALE_MS) rmSync(full, { force: true });
+    }
+  },
+};
+
 export default defineConfig({
   input: { tower: 'dist/cli/tower.js' },
   platform: 'node',
   external,
+  plugins: [pruneStaleChunks],
   output: {
     dir: 'dist/bundle',
     format: 'esm',
-    cleanDir: true,
     entryFileNames: '[name].js',
     chunkFileNames: '[name]-[hash].js',
     codeSplitting: { groups: [{ name: 'cli-common', test: cliCommon }] },

@@ -170,7 +170,7 @@ const CHANGING: { method: string; label: string; route: () => string; body?: () 
   { method: 'POST', label: '/api/screens/pairing', route: () => '/api/screens/pairing', body: () => ({ name: 'wall-9' }) },
   { method: 'DELETE', label: '/api/screens/:screen', route: () => `/api/screens/${screenId}` },
 ];
-const READING = ['/api/runs', '/api/images', '/api/drives', '/api/history', '/api/audit', '/api/masters', '/api/agents', '/api/stats/drives', '/api/whoami', '/api/screens'];
+const READING = ['/api/runs', '/api/runs/run-nope?waitFor=final&timeoutMs=60000', '/api/images', '/api/drives', '/api/history', '/api/audit', '/api/masters', '/api/agents', '/api/stats/drives', '/api/whoami', '/api/screens'];
 
 const authCases: Case[] = [
   ...CHANGING.flatMap((r): Case[] => [
@@ -236,6 +236,9 @@ const typeCases: Case[] = [
   { name: 'master allowDamaged a string', method: 'POST', route: () => '/api/masters', body: () => ({ driveId: 'sim:0', name: 'm', allowDamaged: 'yes' }), status: 400, code: 'INVALID_INPUT' },
   { name: 'history limit not a number', method: 'GET', route: () => '/api/history?limit=lots', status: 400, code: 'INVALID_INPUT' },
   { name: 'history from not a number', method: 'GET', route: () => '/api/history?from=yesterday', status: 400, code: 'INVALID_INPUT' },
+  { name: 'run waitFor not final', method: 'GET', route: () => '/api/runs/run-nope?waitFor=done', status: 400, code: 'INVALID_INPUT', message: /waitFor/ },
+  { name: 'run waitFor twice', method: 'GET', route: () => '/api/runs/run-nope?waitFor=final&waitFor=final', status: 400, code: 'INVALID_INPUT' },
+  { name: 'run timeoutMs not a number', method: 'GET', route: () => '/api/runs/run-nope?waitFor=final&timeoutMs=soon', status: 400, code: 'INVALID_INPUT', message: /timeoutMs/ },
   { name: 'malformed JSON: trailing comma', method: 'POST', route: () => '/api/runs', body: () => '{"imageId":"x","copies":2,}', status: 400, code: 'INVALID_INPUT' },
   { name: 'malformed JSON: single quotes', method: 'POST', route: () => '/api/images/import', body: () => "{'path':'/etc/passwd'}", status: 400, code: 'INVALID_INPUT' },
   { name: 'JSON null body', method: 'POST', route: () => '/api/runs', body: () => 'null', status: 400, code: 'INVALID_INPUT' },
@@ -258,6 +261,9 @@ const rangeCases: Case[] = [
   { name: 'master retries -1', method: 'POST', route: () => '/api/masters', body: () => ({ driveId: 'sim:0', name: 'm', retries: -1 }), status: 400, code: 'INVALID_INPUT' },
   { name: 'history limit 1000000', method: 'GET', route: () => '/api/history?limit=1000000', status: 400, code: 'INVALID_INPUT' },
   { name: 'history limit -1', method: 'GET', route: () => '/api/history?limit=-1', status: 400, code: 'INVALID_INPUT' },
+  { name: 'run timeoutMs 60001', method: 'GET', route: () => '/api/runs/run-nope?waitFor=final&timeoutMs=60001', status: 400, code: 'INVALID_INPUT', message: /timeoutMs must be <= 60000/ },
+  { name: 'run timeoutMs -1', method: 'GET', route: () => '/api/runs/run-nope?waitFor=final&timeoutMs=-1', status: 400, code: 'INVALID_INPUT', message: /timeoutMs/ },
+  { name: 'run timeoutMs without waitFor', method: 'GET', route: () => '/api/runs/run-nope?timeoutMs=100', status: 400, code: 'INVALID_INPUT', message: /only with waitFor=final/ },
   { name: 'rename to 10 000 characters', method: 'PATCH', route: () => `/api/images/${env.image.id}`, body: () => ({ name: 'n'.repeat(10_000) }), status: 400, code: 'INVALID_INPUT' },
   { name: 'quarantine reason of 100 000 characters', method: 'POST', route: () => '/api/drives/sim:0/quarantine', body: () => ({ reason: 'r'.repeat(100_000) }), status: 400, code: 'INVALID_INPUT' },
 ];

@@ -22,6 +22,11 @@ import type {
   WhoAmI,
 } from '../shared/api-types.js';
 
+/** A long poll of one run: the controller holds its answer until the run is final or `timeoutMs` passes. */
+export interface RunWait {
+  readonly timeoutMs: number;
+}
+
 /** A file body to upload: any async source of bytes, and its length when known. */
 export interface UploadBody {
   readonly data: AsyncIterable<Uint8Array>;
@@ -49,7 +54,8 @@ export interface ApiClient {
   createMaster(request: MasterRequest): Promise<MasterView>;
   getMaster(id: string): Promise<MasterView>;
   listRuns(): Promise<RunView[]>;
-  getRun(id: string): Promise<RunView>;
+  /** One run; with `wait`, as soon as it is completed, cancelled or failed, or after `wait.timeoutMs` as it is then. */
+  getRun(id: string, wait?: RunWait): Promise<RunView>;
   createRun(request: CreateRunRequest): Promise<RunView>;
   pauseRun(id: string): Promise<RunView>;
   resumeRun(id: string): Promise<RunView>;

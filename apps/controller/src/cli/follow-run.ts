@@ -1,7 +1,16 @@
 /**
- * `--wait` for runs and masters: poll the controller every second and draw
- * progress (one line per active drive, plus the run's counts) until the work
- * ends. Ctrl-C stops waiting; the work goes on on the controller.
+ * `--wait` for runs and masters: poll the controller (every 250 ms by
+ * default) and draw progress (one line per active drive, plus the run's
+ * counts) until the work ends. Ctrl-C stops waiting; the work goes on on the
+ * controller.
+ *
+ * A run is read by long poll (`GET /api/runs/:id?waitFor=final`): the
+ * controller answers as soon as the run is completed, cancelled or failed,
+ * so `--wait` learns of the end when the controller does, not at its next
+ * poll. While progress is drawn each hold lasts one poll period (the drives'
+ * lines are read after it); with nothing drawn (`--json`) it lasts up to
+ * `QUIET_WAIT_MS`, one request instead of eighty: on a slow host each
+ * request costs the CPU that the burns need too.
  */
 import { CancelledError } from 'node-cdrecord-wrapper/errors';
 import type { MasterView, RunStatusName, RunView } from '../shared/api-types.js';
@@ -16,6 +25,9 @@ import { fittedRunLine, renderDriveLines } from './live-lines.js';
 
 /** Run statuses after which nothing more happens. */
 export const FINAL_RUN_STATUSES: readonly RunStatusName[] = ['completed', 'cancelled', 'failed'];
+
+/** Longest hold of a run's long poll when no progress is drawn, ms. */
+export const QUIET_WAIT_MS = 20_000;
 
 /** Consecutive failed polls (no answer, 5xx) tolerated before giving up. */
 const MAX_POLL_FAILURES = 30;
@@ -33,23 +45,31 @@ function transient(err: unknown): boolean {
 }
 
 /**
- * Poll `read` until `finished` says so. Transient failures (controller
- * unreachable, 5xx) are retried; Ctrl-C rejects with `CancelledError(stopMessage)`.
+ * Poll `read` until `finished` says so, starting a read at most once per poll
+ * period (a read the controller held for a period, a long poll, is followed
+ * by the next at once). Transient failures (controller unreachable, 5xx) are
+ * retried a period later; Ctrl-C rejects with `CancelledError(stopMessage)`.
  */
 async function poll<T>(ctx: ControllerCliContext, read: () => Promise<T>, show: (value: T) => void, finished: (value: T) => boolean, stopMessage: string): Promise<T> {
+  const period = ctx.pollIntervalMs ?? 250;
   let failures = 0;
   for (;;) {
+    const began = Date.now();
+    let rest: number;
     try {
       const value = await read();
       failures = 0;
       show(value);
       if (finished(value)) return value;
+      rest = period - (Date.now() - began);
     } catch (err) {
       if (ctx.signal.aborted || err instanceof CancelledError) throw new CancelledError(stopMessage);
       if (!transient(err) || ++failures >= MAX_POLL_FAILURES) throw err;
+      rest = period;
     }
+    if (rest <= 0) continue;
     try {
-      await sleep(ctx.pollIntervalMs ?? 250, ctx.signal);
+      await sleep(rest, ctx.signal);
     } catch {
       throw new CancelledError(stopMessage);
     }
@@ -70,8 +90,9 @@ export function runProgressLines(run: RunView, drives: Awaited<ReturnType<ApiCli
 export async function followRun(ctx: ControllerCliContext, client: ApiClient, runId: string, stream: OutputStream | null): Promise<RunView> {
   const region = stream ? new LiveRegion({ stream }) : null;
   let lastStatus: RunStatusName | null = null;
+  const wait = { timeoutMs: region === null ? QUIET_WAIT_MS : (ctx.pollIntervalMs ?? 250) };
   const read = async (): Promise<{ run: RunView; lines: string[] }> => {
-    const run = await client.getRun(runId);
+    const run = await client.getRun(runId, wait);
     if (region === null) return { run, lines: [] };
     const drives = await client.listDrives().catch((err: unknown) => {
       if (transient(err)) return [];

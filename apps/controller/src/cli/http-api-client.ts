@@ -31,7 +31,7 @@ import type {
   WhoAmI,
 } from '../shared/api-types.js';
 import { ApiCallError, errorFromResponse } from './api-call-error.js';
-import type { ApiClient, HistoryFilter, UploadBody } from './api-client.js';
+import type { ApiClient, HistoryFilter, RunWait, UploadBody } from './api-client.js';
 import { parseBaseUrl } from './controller-url.js';
 import { nodeHttpFetch } from './node-http-fetch.js';
 import type { HttpFetch, HttpFetchInit, HttpFetchResponse } from './node-http-fetch.js';
@@ -234,8 +234,9 @@ export class HttpApiClient implements ApiClient {
     return this.request('GET', '/runs', { expect: 'json' });
   }
 
-  getRun(id: string): Promise<RunView> {
-    return this.request('GET', `/runs/${segment(id)}`, { expect: 'json' });
+  getRun(id: string, wait?: RunWait): Promise<RunView> {
+    const query = wait === undefined ? {} : { query: { waitFor: 'final', timeoutMs: Math.max(0, Math.round(wait.timeoutMs)) } };
+    return this.request('GET', `/runs/${segment(id)}`, { expect: 'json', ...query });
   }
 
   createRun(request: CreateRunRequest): Promise<RunView> {

@@ -33,7 +33,7 @@
  * | GET    /api/masters/:id               | viewer   |                         | MasterView            |
  * | GET    /api/runs                      | viewer   | RunsQuery               | RunView[]             |
  * | POST   /api/runs                      | operator | CreateRunRequest        | RunView (201)         |
- * | GET    /api/runs/:id                  | viewer   |                         | RunView               |
+ * | GET    /api/runs/:id                  | viewer   | RunQuery (long poll)    | RunView               |
  * | POST   /api/runs/:id/pause            | operator |                         | RunView               |
  * | POST   /api/runs/:id/resume           | operator |                         | RunView               |
  * | POST   /api/runs/:id/cancel           | operator | CancelRunRequest        | RunView               |
@@ -98,6 +98,7 @@ export type CreateRunRequest = ApiType<typeof Req.CreateRunRequest>;
 export type CancelRunRequest = ApiType<typeof Req.CancelRunRequest>;
 export type HistoryQuery = ApiType<typeof Req.HistoryQuery>;
 export type RunsQuery = ApiType<typeof Req.RunsQuery>;
+export type RunQuery = ApiType<typeof Req.RunQuery>;
 export type PairScreenRequest = ApiType<typeof Req.PairScreenRequest>;
 export type ClaimScreenRequest = ApiType<typeof Req.ClaimScreenRequest>;
 

@@ -105,6 +105,16 @@ export const ReportQuery = Type.Object({
   format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
 }, obj);
 
+/**
+ * `GET /api/runs/:id` query: with `waitFor=final` the answer is held until
+ * the run is completed, cancelled or failed, or `timeoutMs` passes (default
+ * 20000, at most 60000), and then the run is sent as it is.
+ */
+export const RunQuery = Type.Object({
+  waitFor: Type.Optional(Type.Literal('final', { description: 'hold the answer until the run reaches a final status (completed, cancelled, failed)' })),
+  timeoutMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000, description: 'with waitFor: longest hold, ms; default 20000' })),
+}, { ...obj, title: 'RunQuery' });
+
 /** How an attempt ended. */
 export const AttemptOutcomeName = Type.Union([
   Type.Literal('passed'), Type.Literal('failed'), Type.Literal('cancelled'), Type.Literal('interrupted'),

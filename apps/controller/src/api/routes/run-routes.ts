@@ -18,9 +18,10 @@ import { refuseImpossibleVerify } from '../run-verify-check.js';
 import { attemptsCsv } from '../csv.js';
 import { runImageOf } from '../../library/index.js';
 import {
-  CancelRunRequest, CreateRunRequest, doc, IdParams, ReportQuery, RunId, RunReport as RunReportSchema, RunsQuery, RunView as RunSchema,
+  CancelRunRequest, CreateRunRequest, doc, IdParams, ReportQuery, RunId, RunQuery, RunReport as RunReportSchema, RunsQuery, RunView as RunSchema,
 } from '../schemas.js';
 import { toAttemptView } from '../views/attempt-view.js';
+import { DEFAULT_WAIT_MS, FINAL_STATUSES, RunFinalWaits } from '../run-final-wait.js';
 
 /** The jobs' verify policy of an API verify input. */
 export function toVerifyPolicy(v: VerifyPolicyInput | undefined): VerifyPolicy {
@@ -54,9 +55,32 @@ export function registerRunRoutes(app: TypedApp, s: ApiServices): void {
     return reply.status(201).send(view);
   });
 
+  const waits = new RunFinalWaits(s);
+  app.addHook('preClose', async () => waits.releaseAll());
   app.get('/api/runs/:id', {
-    schema: { tags: ['runs'], summary: 'One run', params, response: doc({ 200: RunSchema }, 400, 401, 404) },
-  }, async (request) => requireRun(s, request.params.id));
+    schema: {
+      tags: ['runs'],
+      summary: 'One run; with `waitFor=final` the answer is held until the run is completed, cancelled or failed, or `timeoutMs` passes (a long poll)',
+      params,
+      querystring: RunQuery,
+      response: doc({ 200: RunSchema }, 400, 401, 404),
+    },
+  }, async (request, reply) => {
+    const { waitFor, timeoutMs } = request.query;
+    if (waitFor === undefined && timeoutMs !== undefined) throw invalidInput('timeoutMs', 'timeoutMs: only with waitFor=final');
+    const run = await requireRun(s, request.params.id);
+    if (waitFor === undefined || FINAL_STATUSES.has(run.status)) return run;
+    // The hold ends early when the client goes away.
+    const left = new AbortController();
+    const onClose = (): void => left.abort();
+    reply.raw.once('close', onClose);
+    try {
+      await waits.wait(run.id, timeoutMs ?? DEFAULT_WAIT_MS, left.signal);
+    } finally {
+      reply.raw.off('close', onClose);
+    }
+    return requireRun(s, request.params.id);
+  });
 
   app.post('/api/runs/:id/pause', {
     schema: { tags: ['runs'], summary: 'Pause a run (burns in flight finish)', params, response: doc({ 200: RunSchema }, 400, 401, 403, 404, 409) },
