@@ -20,7 +20,7 @@ const timeScale = Number(args.get('--time-scale') ?? 0.0005);
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tower-bench-dispatch-'));
 const iso = makeIso(dir, 2);
-const image = { ...iso, sha256: createHash('sha256').update(readFileSync(iso.path)).digest('hex') };
+const image = { path: iso.path, sizeBytes: iso.bytes, sha256: createHash('sha256').update(readFileSync(iso.path)).digest('hex') };
 
 const redis = await startEmbeddedRedis({ dataDir: path.join(dir, 'redis') });
 const planner = new RunPlanner({ redisUrl: redis.url, retryBackoffMs: 50 });

@@ -26,7 +26,7 @@ const LOAD_DELAY_MS = 6_000;
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tower-bench-throughput-'));
 const iso = makeIso(dir, megabytes);
-const image = { ...iso, sha256: createHash('sha256').update(readFileSync(iso.path)).digest('hex') };
+const image = { path: iso.path, sizeBytes: iso.bytes, sha256: createHash('sha256').update(readFileSync(iso.path)).digest('hex') };
 const bytes = iso.bytes;
 
 // The ideal: each disc costs exactly what the drive physically takes: its
