@@ -54,6 +54,19 @@ export const DEBIAN_PACKAGE: Readonly<Record<string, string>> = {
   growisofs: 'growisofs',
   sg_dd: 'sg3-utils',
   sg_turs: 'sg3-utils',
+  gzip: 'gzip',
+  xz: 'xz-utils',
+  bzip2: 'bzip2',
+  zstd: 'zstd',
+  mkudffs: 'udftools',
+  udfinfo: 'udftools',
+  nrg2iso: 'nrg2iso',
+  ccd2iso: 'ccd2iso',
+  mdf2iso: 'mdf2iso',
+  bchunk: 'bchunk',
+  iat: 'iat',
+  chdman: 'mame-tools',
+  dmg2img: 'dmg2img',
 };
 
 export interface RunToolOptions {
@@ -76,6 +89,12 @@ export interface RunToolOptions {
   readonly killGraceMs?: number;
   /** Characters of each stream to keep (the tail). Default 256 KiB. */
   readonly keepChars?: number;
+  /**
+   * Take stdout raw instead of capturing it (a decompressor's output): called
+   * once with the stream, which the caller must read (backpressure holds the
+   * tool); `ToolRun.stdout` is then empty.
+   */
+  readonly takeStdout?: (stdout: Readable) => void;
 }
 
 export interface ToolRun {
@@ -151,12 +170,16 @@ export function runTool(options: RunToolOptions): Promise<ToolRun> {
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
-    child.stdout?.setEncoding('latin1');
     child.stderr?.setEncoding('latin1');
-    child.stdout?.on('data', (chunk: string) => {
-      stdout = appendTail(stdout, chunk, keep);
-      options.onStdout?.(chunk);
-    });
+    if (options.takeStdout && child.stdout) {
+      options.takeStdout(child.stdout);
+    } else {
+      child.stdout?.setEncoding('latin1');
+      child.stdout?.on('data', (chunk: string) => {
+        stdout = appendTail(stdout, chunk, keep);
+        options.onStdout?.(chunk);
+      });
+    }
     child.stderr?.on('data', (chunk: string) => {
       stderr = appendTail(stderr, chunk, keep);
       options.onStderr?.(chunk);

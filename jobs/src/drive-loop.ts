@@ -161,7 +161,7 @@ export class DriveLoop {
       // A done disc the loader keeps in the drive for want of room: once a person made room, it moves it on.
       if (await this.#heldMoved()) return 0;
       const what = media.status !== 'blank' ? `the ${media.type} is not blank` : `this drive takes no ${media.type} copies`;
-      if (last !== 'done' && last !== 'failed') ctx.set({ state: 'wrong-media', mediaType: media.type, message: `${what}: take it out and insert a blank disc` });
+      if (last !== 'done' && last !== 'failed') ctx.set({ state: 'wrong-media', mediaType: media.type, written: media.status !== 'blank', message: `${what}: take it out and insert a blank disc` });
       return poll;
     }
     if (this.#refusedMedia === mediaKey(media)) return poll;

@@ -1,15 +1,17 @@
 /**
  * The agent's side of the command protocol: a command for one of its drives
- * (eject, master) is checked against what the drive is doing, carried out,
+ * (eject, master, a disc put into a simulated drive: sim-disc-insert.ts) is
+ * checked against what the drive is doing, carried out,
  * and answered on the replies channel. A master read stops the drive's
  * worker for its length and starts it again afterwards.
  */
 import type { Redis } from 'ioredis';
 import { DriveStatePublisher } from '@tower/jobs';
-import type { AgentCommand, AgentReply, DriveStateOutbox, DriveWorker, MasterCommand, RedisSchema } from '@tower/jobs';
+import type { AgentCommand, AgentReply, DriveStateOutbox, DriveWorker, InsertDiscCommand, MasterCommand, RedisSchema } from '@tower/jobs';
 import type { AgentDrive } from './agent-drives.js';
 import type { MasterLibrary } from './master-library.js';
 import { runMaster } from './master-runner.js';
+import { insertSimDisc } from './sim-disc-insert.js';
 
 /** One drive of the agent, with its worker and what holds it besides copies. */
 export interface DriveSlot {
@@ -82,6 +84,21 @@ export class AgentCommandHandler {
       return;
     }
     if (cmd.type === 'master') await this.#master(slot, cmd);
+    if (cmd.type === 'insert') await this.#insert(slot, cmd);
+  }
+
+  /** A disc into a simulated drive (sim-disc-insert.ts): its worker stops meanwhile, so its next look sees the disc afresh. */
+  async #insert(slot: DriveSlot, cmd: InsertDiscCommand): Promise<void> {
+    slot.busy = 'inserting a disc';
+    let stopped = false;
+    const error = await insertSimDisc(slot.d.drive, slot.d.id, cmd.disc, async () => {
+      stopped = true;
+      await slot.worker?.close();
+      slot.worker = null;
+    }).catch(errorOf);
+    slot.busy = null;
+    if (stopped) await this.ctx.startWorker(slot);
+    await this.#reply(error === null ? { requestId: cmd.requestId, ok: true } : { requestId: cmd.requestId, ok: false, error });
   }
 
   /** Why the drive cannot take a command now, or null. */

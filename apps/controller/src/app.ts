@@ -25,6 +25,7 @@ import { recordApiRoutes } from './api/route-table.js';
 import type { ApiRoute } from './api/route-table.js';
 import { ScreenRegistry } from './api/screen-registry.js';
 import { OPTIONAL_BODY, RAW_BODY } from './api/schemas.js';
+import { registerDriveInsertRoutes } from './api/routes/drive-insert-routes.js';
 import { registerDriveRoutes } from './api/routes/drive-routes.js';
 import { registerHistoryRoutes } from './api/routes/history-routes.js';
 import { registerImageRoutes } from './api/routes/image-routes.js';
@@ -109,6 +110,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   registerIdPrefixes(fastify, services);
   registerSystemRoutes(fastify, services);
   registerDriveRoutes(fastify, services);
+  registerDriveInsertRoutes(fastify, services);
   registerImageRoutes(fastify, services);
   registerRunRoutes(fastify, services);
   registerHistoryRoutes(fastify, services);

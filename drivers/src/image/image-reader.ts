@@ -16,6 +16,7 @@ import { layoutCue } from './cue-layout.js';
 import type { CueSheet } from './cue-sheet.js';
 import { parseCueSheet } from './cue-sheet.js';
 import { decodeCueText } from './cue-text.js';
+import { detectCompression } from './compressed-image.js';
 import { cuePathTraversal, imageProblem, ImageReadError } from './image-read-error.js';
 import type { IsoInfo } from './iso9660.js';
 import { analyseIso, analyseUdfOnly, hasIsoSignature, hasUdfOnlySignature } from './iso9660.js';
@@ -96,6 +97,8 @@ export async function sniffImageFormat(file: string): Promise<ImageFormat> {
   const { head, size } = await readHead(file);
   if (size === 0) throw unrecognised('the file is empty');
   if (hasIsoSignature(head) || hasUdfOnlySignature(head)) return 'iso';
+  const compressed = detectCompression(head);
+  if (compressed) throw imageProblem('needs-conversion', `a ${compressed.compression}-compressed image: import it into the library, which decompresses and checks it`);
   if (head.subarray(0, 12).equals(RAW_SYNC)) throw unrecognised('raw CD sectors (a BIN file): import its CUE sheet instead');
   if (size <= MAX_CUE_BYTES && looksLikeText(head) && CUE_COMMAND_LINE.test(decodeCueText(head))) return 'cue';
   if (size < 17 * SECTOR_BYTES && head.length > 0) {

@@ -17,3 +17,7 @@ export { parseCueSheet } from './cue-sheet.js';
 export { checkCueFileName, CUE_MODE_BYTES, decodeCueText, FRAMES_PER_SECOND, parseMsf, rewriteCueSheet } from './cue-text.js';
 export type { CueFileSize, CueLayout, CueTrackInfo } from './cue-layout.js';
 export { layoutCue } from './cue-layout.js';
+export type { UdfVolumeInfo } from './udf-volume.js';
+export { analyseUdf } from './udf-volume.js';
+export type { Compression, CompressionInfo, Decompression, StreamChecksum } from './compressed-image.js';
+export { decompressImage, detectCompression } from './compressed-image.js';

@@ -42,8 +42,30 @@ export interface MasterCommand {
   readonly retries: number;
 }
 
+/**
+ * What an operator puts into a simulated drive: a blank of a media type, or
+ * a pressed disc (CD-ROM, DVD-ROM, BD-ROM by `mediaClass`) of a library ISO
+ * image, to master or copy from. The image is referenced by its path and
+ * size, never copied.
+ */
+export type InsertedDisc =
+  | { readonly kind: 'blank'; readonly mediaType: string }
+  | { readonly kind: 'image'; readonly imageId: string; readonly path: string; readonly sizeBytes: number; readonly mediaClass: string };
+
+/**
+ * Put a disc into a simulated drive (replacing any, closing the tray). The
+ * agent refuses a drive that is not simulated (`NOT_SIMULATED`) or is busy
+ * (`DRIVE_BUSY`), and replies once the disc is in.
+ */
+export interface InsertDiscCommand {
+  readonly type: 'insert';
+  readonly requestId: string;
+  readonly driveId: string;
+  readonly disc: InsertedDisc;
+}
+
 /** Everything the controller sends to an agent. */
-export type AgentCommand = EjectCommand | MasterCommand;
+export type AgentCommand = EjectCommand | MasterCommand | InsertDiscCommand;
 
 /** An agent's answer to a command. */
 export interface AgentReply {

@@ -14,6 +14,7 @@ import type {
   HistoryQuery,
   ImageView,
   ImportRequest,
+  InsertDiscRequest,
   MasterRequest,
   MasterView,
   RunView,
@@ -45,6 +46,8 @@ export interface ApiClient {
   ejectDrive(id: string): Promise<DriveView>;
   quarantineDrive(id: string, reason: string): Promise<DriveView>;
   releaseDrive(id: string): Promise<DriveView>;
+  /** Put a disc into a simulated drive: a blank of a media type, or a pressed disc of a library ISO image. */
+  insertDisc(id: string, disc: InsertDiscRequest): Promise<DriveView>;
   listImages(): Promise<ImageView[]>;
   getImage(id: string): Promise<ImageView>;
   importImage(request: ImportRequest): Promise<ImageView>;

@@ -23,6 +23,7 @@ import type {
   DriveView,
   ImageView,
   ImportRequest,
+  InsertDiscRequest,
   MasterRequest,
   MasterView,
   RunView,
@@ -196,6 +197,10 @@ export class HttpApiClient implements ApiClient {
 
   releaseDrive(id: string): Promise<DriveView> {
     return this.request('POST', `/drives/${segment(id)}/release`, { expect: 'json' });
+  }
+
+  insertDisc(id: string, disc: InsertDiscRequest): Promise<DriveView> {
+    return this.request('POST', `/drives/${segment(id)}/insert`, { body: disc, expect: 'json' });
   }
 
   listImages(): Promise<ImageView[]> {

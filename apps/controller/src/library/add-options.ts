@@ -16,6 +16,8 @@ export interface AddOptions {
   readonly damage?: DamageReport;
   /** Accept an image with a non-empty damage report (refused with `DamagedImageError` otherwise). */
   readonly allowDamaged?: boolean;
+  /** A compressed or container image: keep the original beside the converted one (default: the library's `keepOriginals`). */
+  readonly keepOriginal?: boolean;
 }
 
 /** Options of `importUpload`. */

@@ -18,12 +18,13 @@ import type { ImageFormat, ValidatedImage } from './image-validator.js';
 import { sniffImageFormat, validateImageFile } from './image-validator.js';
 import { CueMissingFileError } from './errors.js';
 import { tempPath } from './atomic-file.js';
+import type { ConversionProof } from './image-record.js';
 
 /** One staged file and the name it gets in the library. */
 export interface StagedFile {
   readonly staged: string;
   readonly finalName: string;
-  readonly role: 'iso' | 'cue' | 'bin';
+  readonly role: 'iso' | 'cue' | 'bin' | 'source';
   readonly bytes: number;
   readonly sha256: string;
 }
@@ -38,6 +39,8 @@ export interface StagedImage {
   readonly sha256: string;
   /** CDTEXTFILE the original sheet named; dropped from the library's copy. */
   readonly droppedCdTextFile?: string;
+  /** What the given file was converted from (compressed, a container), with its proof (image-conversion.ts). */
+  readonly conversion?: ConversionProof;
 }
 
 /** A check run on the source's validation before anything is copied or moved (throws to refuse). */
@@ -149,12 +152,16 @@ export async function stageUpload(
   main: Readable,
   companions: ReadonlyMap<string, Readable>,
   limit: number | ByteBudget,
+  /** Converts the staged upload when it is compressed or a container (image-conversion.ts); null: it is not. */
+  convert?: (uploaded: string) => Promise<StagedImage | null>,
 ): Promise<StagedImage> {
   const budget: ByteBudget = typeof limit === 'number' ? { limitBytes: limit, usedBytes: 0 } : limit;
   const used = new Set<Readable>();
   try {
     const first = staging.file('upload');
     const copy = await copyAndHash(main, first, { budget });
+    const converted = convert ? await convert(first) : null;
+    if (converted) return converted;
     const format = await sniffImageFormat(first);
     const names = finalNames(id);
     if (format === 'iso') {

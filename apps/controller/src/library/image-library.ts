@@ -26,6 +26,8 @@ import { checkImageName, isImageId, sidecarName } from './image-record.js';
 import type { StagedImage } from './image-intake.js';
 import { Staging, stageFromPath, stageMastered, stageUpload } from './image-intake.js';
 import { commitStagedImage, writeSidecar } from './image-commit.js';
+import type { ConversionOptions } from './image-conversion.js';
+import { detectConvertible, stageConverted } from './image-conversion.js';
 import type { ImageFormat, ValidatedImage } from './image-validator.js';
 import { imageTooLarge, MAX_IMAGE_BYTES } from './image-validator.js';
 import { ImportRoots } from './import-roots.js';
@@ -54,6 +56,8 @@ export interface ImageLibraryOptions {
    * (`ImageInUseError` while an unfinished run uses the image). Default: no claim.
    */
   readonly claimForDelete?: (imageId: string) => Promise<() => Promise<void>>;
+  /** Keep the original of a compressed or container image beside the converted one (role `source`, never burned). Default false. */
+  readonly keepOriginals?: boolean;
   /** Clock, for tests. */
   readonly now?: () => Date;
 }
@@ -73,6 +77,7 @@ export class ImageLibrary {
   private readonly isInUse: (imageId: string) => Promise<boolean>;
   private readonly claimForDelete: (imageId: string) => Promise<() => Promise<void>>;
   private readonly clock: () => Date;
+  private readonly keepOriginals: boolean;
   private index = new Map<string, ImageRecord>();
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -83,6 +88,7 @@ export class ImageLibrary {
     this.isInUse = options.isInUse ?? (() => Promise.resolve(false));
     this.claimForDelete = options.claimForDelete ?? (() => Promise.resolve(() => Promise.resolve()));
     this.clock = options.now ?? (() => new Date());
+    this.keepOriginals = options.keepOriginals ?? false;
   }
 
   /** Create the folder if needed and index it (`rebuild()`). */
@@ -152,11 +158,15 @@ export class ImageLibrary {
     const source = await this.roots.resolveFile(requested);
     const binRoots = await this.roots.realRoots();
     const need: Need = { bytes: 0, atLeast: true };
+    const precheck = (v: ValidatedImage): void => {
+      Object.assign(need, { bytes: v.sizeBytes, atLeast: false });
+      this.checkDamage(v, options);
+    };
+    const convertible = await detectConvertible(source);
     return this.add(
-      (staging, id) => stageFromPath(staging, id, source, binRoots, (v) => {
-        Object.assign(need, { bytes: v.sizeBytes, atLeast: false });
-        this.checkDamage(v, options);
-      }),
+      (staging, id) => convertible
+        ? stageConverted(staging, id, source, convertible, this.conversionOptions(options, Infinity, false, precheck))
+        : stageFromPath(staging, id, source, binRoots, precheck),
       { kind: 'imported', path: source, at: this.now() },
       options,
       path.basename(source),
@@ -186,7 +196,12 @@ export class ImageLibrary {
       ...(options.uploadedBy ? { by: options.uploadedBy } : {}),
     };
     try {
-      return await this.add((staging, id) => stageUpload(staging, id, stream, companions, budget), provenance, options, options.fileName, need);
+      const convert = (staging: Staging, id: string) => async (uploaded: string): Promise<StagedImage | null> => {
+        const convertible = await detectConvertible(uploaded);
+        const how = { ...this.conversionOptions(options, limit, true), sourceName: path.basename(options.fileName ?? 'upload') };
+        return convertible ? stageConverted(staging, id, uploaded, convertible, how) : null;
+      };
+      return await this.add((staging, id) => stageUpload(staging, id, stream, companions, budget, convert(staging, id)), provenance, options, options.fileName, need);
     } catch (err) {
       stream.destroy();
       for (const companion of companions.values()) companion.destroy();
@@ -251,6 +266,12 @@ export class ImageLibrary {
     });
   }
 
+  /** How a compressed or container image is converted: output capped by the library's limits, the original kept or not. */
+  private conversionOptions(options: AddOptions, limit: number, movable: boolean, precheck?: (v: ValidatedImage) => void): ConversionOptions {
+    const limitBytes = Math.min(limit, this.maxUploadBytes, MAX_IMAGE_BYTES);
+    return { limitBytes, keepOriginal: options.keepOriginal ?? this.keepOriginals, movable, ...(precheck ? { precheck } : {}) };
+  }
+
   private checkDamage(v: ValidatedImage, options: AddOptions): void {
     const damage = normaliseDamage(options.damage, v.sectors);
     if (damage && !options.allowDamaged) {
@@ -305,7 +326,7 @@ export class ImageLibrary {
         imageFile: staged.imageFile,
         files: staged.files.map((f) => ({ path: f.finalName, role: f.role, bytes: f.bytes, sha256: f.sha256 })),
         sha256: staged.sha256,
-        provenance,
+        provenance: staged.conversion ? { ...provenance, conversion: staged.conversion } : provenance,
         damage,
         now: this.now(),
         ...(staged.droppedCdTextFile ? { droppedCdTextFile: staged.droppedCdTextFile } : {}),

@@ -29,18 +29,40 @@ export interface ImageFilesystems {
   readonly bootEmulation?: string;
 }
 
-/** Where an image came from. Times are ISO 8601. */
-export type Provenance =
+/**
+ * How an image given in another form (compressed, a container, a cdrdao TOC)
+ * became what the library burns, and what proves the conversion.
+ */
+export interface ConversionProof {
+  /** The source's format: gzip, xz, bzip2, zstd, toc, nrg... */
+  readonly from: string;
+  /** The source's SHA-256 and size, as it was given. */
+  readonly sourceSha256: string;
+  readonly sourceBytes: number;
+  /** The command that converted it (argument array). */
+  readonly command: readonly string[];
+  /** What was checked, in words (e.g. `the zstd frame's XXH64 content checksum, checked by zstd -d`). */
+  readonly proof: string;
+  /** The source's own checksum kind, when it has one (CRC-32, CRC-64, XXH64...). */
+  readonly checksum?: string;
+  /** The source kept in the library beside the converted image (never burned), when asked for. */
+  readonly keptSource?: string;
+}
+
+/** Where an image came from. Times are ISO 8601. `conversion`: what the given file was converted from. */
+export type Provenance = (
   | { readonly kind: 'mastered'; readonly drive: string; readonly at: string; readonly agent?: string; readonly note?: string }
   | { readonly kind: 'imported'; readonly path: string; readonly at: string }
   | { readonly kind: 'uploaded'; readonly at: string; readonly fileName?: string; readonly by?: string }
   /** Found in the library folder without a sidecar by `rebuild()`. */
-  | { readonly kind: 'adopted'; readonly fileName: string; readonly at: string };
+  | { readonly kind: 'adopted'; readonly fileName: string; readonly at: string }
+) & { readonly conversion?: ConversionProof };
 
 /** One file of an image, relative to the library folder. */
 export interface ImageFile {
   readonly path: string;
-  readonly role: 'iso' | 'cue' | 'bin';
+  /** `source`: a converted image's original, kept beside it and never burned. */
+  readonly role: 'iso' | 'cue' | 'bin' | 'source';
   readonly bytes: number;
   readonly sha256: string;
 }

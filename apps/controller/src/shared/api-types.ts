@@ -21,6 +21,7 @@
  * | POST   /api/drives/:id/eject          | operator |                         | DriveView             |
  * | POST   /api/drives/:id/quarantine     | operator | QuarantineRequest       | DriveView             |
  * | POST   /api/drives/:id/release        | operator |                         | DriveView             |
+ * | POST   /api/drives/:id/insert         | operator | InsertDiscRequest       | DriveView             |
  * | GET    /api/agents                    | viewer   |                         | AgentView[]           |
  * | GET    /api/images                    | viewer   |                         | ImageView[]           |
  * | GET    /api/images/:id                | viewer   |                         | ImageView             |
@@ -93,6 +94,7 @@ export type QuarantineRequest = ApiType<typeof Req.QuarantineRequest>;
 export type ImportRequest = ApiType<typeof Req.ImportRequest>;
 export type RenameRequest = ApiType<typeof Req.RenameRequest>;
 export type MasterRequest = ApiType<typeof Req.MasterRequest>;
+export type InsertDiscRequest = ApiType<typeof Req.InsertDiscRequest>;
 export type VerifyPolicyInput = ApiType<typeof Req.VerifyPolicyInput>;
 export type CreateRunRequest = ApiType<typeof Req.CreateRunRequest>;
 export type CancelRunRequest = ApiType<typeof Req.CancelRunRequest>;

@@ -69,6 +69,26 @@ export const QuarantineRequest = Type.Object({
   reason: Type.String({ minLength: 1, maxLength: 500 }),
 }, { ...obj, title: 'QuarantineRequest' });
 
+/** The media types a blank disc put into a simulated drive can be (recordable optical media). */
+export const BLANK_MEDIA_TYPES = ['CD-R', 'CD-RW', 'DVD-R', 'DVD-RW', 'DVD+R', 'DVD+RW', 'DVD-R DL', 'DVD+R DL', 'DVD-RAM', 'BD-R', 'BD-RE', 'BD-R DL', 'BD-RE DL'] as const;
+
+/**
+ * `POST /api/drives/:id/insert`: put a disc into a simulated drive (the
+ * demo's stand-in for a person at the tower): a blank of a recordable media
+ * type, or a pressed disc (CD-ROM, DVD-ROM, BD-ROM by the image's media
+ * class) of a library ISO image, to master or copy from.
+ */
+export const InsertDiscRequest = Type.Union([
+  Type.Object({
+    kind: Type.Literal('blank'),
+    mediaType: Type.Union([
+      Type.Literal('CD-R'), Type.Literal('CD-RW'), Type.Literal('DVD-R'), Type.Literal('DVD-RW'), Type.Literal('DVD+R'), Type.Literal('DVD+RW'),
+      Type.Literal('DVD-R DL'), Type.Literal('DVD+R DL'), Type.Literal('DVD-RAM'), Type.Literal('BD-R'), Type.Literal('BD-RE'), Type.Literal('BD-R DL'), Type.Literal('BD-RE DL'),
+    ], { description: `one of ${BLANK_MEDIA_TYPES.join(', ')}` }),
+  }, obj),
+  Type.Object({ kind: Type.Literal('image'), imageId: ImageId }, obj),
+], { title: 'InsertDiscRequest' });
+
 /** `POST /api/images/import`: a server-side path, inside a configured import root. */
 export const ImportRequest = Type.Object({
   path: Type.String({ minLength: 1, maxLength: 4096, description: 'server-side path inside an import root' }),

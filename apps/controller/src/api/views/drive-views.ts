@@ -22,6 +22,7 @@ import { attention, CLASS_NAMES } from './drive-words.js';
 import type { StoredQuarantine } from './drive-words.js';
 import { phaseFields } from './drive-phase.js';
 import { loaderAttention, loaderView } from './loader-words.js';
+import { isSimulatedDrive, masterReadiness } from './master-readiness.js';
 import { isRunActive } from './run-view.js';
 
 /** Options of {@link DriveViews}. */
@@ -293,6 +294,8 @@ export class DriveViews {
       failed: counts.failed,
       quarantine: q === null ? null : { reason: q.reason, at: q.at, by: q.by ?? 'system' },
       ...(s.loader === undefined ? {} : { loader: loaderView(s.loader) }),
+      simulated: isSimulatedDrive(s.driveId),
+      ...masterReadiness(state, s),
       updatedAt: s.updatedAt,
     };
   }

@@ -1,0 +1,110 @@
+/**
+ * Images given in a form the burners do not take, converted on their way
+ * into the library: an ISO compressed with gzip, xz, bzip2 or zstd
+ * (recognised by its magic bytes, decompressed by the real tool, its output
+ * streamed into the staging folder under the library's size limit). The
+ * converted image is then validated like any other, and the conversion's
+ * proof goes into its provenance. Optionally the original is kept beside it
+ * (role `source`, never burned). A refusal at any step leaves only the
+ * staging folder, which the library removes.
+ */
+import { open, rename } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import type { CompressionInfo } from 'node-cdrecord-wrapper';
+import { decompressImage, describeImageProblem, detectCompression } from 'node-cdrecord-wrapper';
+import { ConversionTooLargeError, fromImageReadError } from './errors.js';
+import type { ByteBudget } from './hashing-copy.js';
+import { copyAndHash, hashFile } from './hashing-copy.js';
+import type { Precheck, StagedFile, StagedImage, Staging } from './image-intake.js';
+import { finalNames } from './image-intake.js';
+import type { ConversionProof } from './image-record.js';
+import { validateImageFile } from './image-validator.js';
+
+/** A file the library converts before it validates it. */
+export type Convertible = { readonly kind: 'compressed'; readonly info: CompressionInfo };
+
+const SUFFIX: Record<CompressionInfo['compression'], string> = { gzip: 'gz', xz: 'xz', bzip2: 'bz2', zstd: 'zst' };
+
+/** How the conversion goes: the output limit, whether to keep the original, a cancel signal. */
+export interface ConversionOptions {
+  /** Bytes the converted image may have at most (the library's size limit): more is a decompression bomb. */
+  readonly limitBytes: number;
+  /** Keep the original beside the converted image (copied from a path, moved from an upload). */
+  readonly keepOriginal: boolean;
+  /** The original may be moved rather than copied (it is the library's own staged upload). */
+  readonly movable?: boolean;
+  readonly precheck?: Precheck;
+  readonly signal?: AbortSignal;
+  /** The source's name for messages and the record (an upload's file name); default its base name. */
+  readonly sourceName?: string;
+}
+
+/** What kind of convertible file `file` is, by its first bytes; null for anything else (ISO, CUE, noise). */
+export async function detectConvertible(file: string): Promise<Convertible | null> {
+  const handle = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(64);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    const info = detectCompression(head.subarray(0, bytesRead));
+    return info ? { kind: 'compressed', info } : null;
+  } finally {
+    await handle.close();
+  }
+}
+
+function tooLarge(what: string, limitBytes: number): ConversionTooLargeError {
+  return new ConversionTooLargeError(describeImageProblem({ kind: 'conversion-too-large', what, limitBytes }));
+}
+
+/** The original, kept in the staging folder under its final name. */
+async function keepSource(staging: Staging, source: string, name: string, movable: boolean): Promise<StagedFile> {
+  const staged = staging.file(name);
+  if (movable) await rename(source, staged);
+  else await copyAndHash(createReadStream(source), staged);
+  const { bytes, sha256 } = await hashFile(staged);
+  return { staged, finalName: name, role: 'source', bytes, sha256 };
+}
+
+/**
+ * Stage a compressed ISO: decompressed by its tool into the staging folder
+ * (at most `limitBytes`, else `ConversionTooLargeError` and the tool
+ * stopped), validated as an ISO (or pure UDF) image, with the proof of the
+ * decompression. Refusals: `ImageConversionError` (no checksum, a corrupt
+ * stream), the validation errors of what came out.
+ */
+export async function stageDecompressed(
+  staging: Staging,
+  id: string,
+  source: string,
+  info: CompressionInfo,
+  options: ConversionOptions,
+): Promise<StagedImage> {
+  const names = finalNames(id);
+  const dest = staging.file(names.iso);
+  const sourceName = options.sourceName ?? path.basename(source);
+  const what = `${info.compression} decompression of ${sourceName}`;
+  const budget: ByteBudget = { limitBytes: Infinity, usedBytes: 0, cap: { bytes: options.limitBytes, error: () => tooLarge(what, options.limitBytes) } };
+  const done = await decompressImage(source, info, (output) => copyAndHash(output, dest, { budget }), options.signal).catch((err: unknown) => {
+    throw fromImageReadError(err);
+  });
+  const validated = await validateImageFile(dest, { expectFormat: 'iso' });
+  options.precheck?.(validated);
+  const kept = options.keepOriginal ? await keepSource(staging, source, `${names.iso}.${SUFFIX[info.compression]}`, options.movable === true) : undefined;
+  const conversion: ConversionProof = {
+    from: info.compression,
+    sourceSha256: done.sourceSha256,
+    sourceBytes: done.sourceBytes,
+    command: [...done.command.slice(0, -1), sourceName],
+    checksum: info.checksum,
+    proof: `the ${info.compression} stream's ${info.checksum} checksum, checked by ${info.compression} -d as it decompressed (exit 0), then the image read and validated`,
+    ...(kept ? { keptSource: kept.finalName } : {}),
+  };
+  const iso: StagedFile = { staged: dest, finalName: names.iso, role: 'iso', bytes: done.output.bytes, sha256: done.output.sha256 };
+  return { files: kept ? [iso, kept] : [iso], imageFile: names.iso, validated, sha256: done.output.sha256, conversion };
+}
+
+/** Stage a convertible file (`detectConvertible`) by what it is. */
+export async function stageConverted(staging: Staging, id: string, source: string, convertible: Convertible, options: ConversionOptions): Promise<StagedImage> {
+  return stageDecompressed(staging, id, source, convertible.info, options);
+}

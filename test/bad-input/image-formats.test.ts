@@ -1,0 +1,126 @@
+/**
+ * Bad input to the image formats issue 14 brought in, through
+ * ImageLibrary.importFromPath and importUpload: broken pure UDF volumes
+ * (no anchor, no TEA01, a partition past the end, block size 512, a
+ * revision above 2.60), compressed images without a checksum, corrupt or
+ * cut short, a decompression bomb over the library's limit, compressed
+ * noise and compressed nothing. Each is refused with a typed LibraryError
+ * (the class named), and the library folder (hidden staging files too) and
+ * index are left as they were.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { udfCrc } from '../../drivers/src/image/udf-volume.js';
+import { makeIso, makeTempDir } from '../../drivers/test/support/test-images.js';
+import { makeUdf } from '../../drivers/test/support/udf-images.js';
+import type { LibraryError } from '../../apps/controller/src/library/errors.js';
+import {
+  ConversionTooLargeError, ImageConversionError, ImageTruncatedError, ImageValidationError, UdfDescriptorError, UnrecognisedImageError,
+} from '../../apps/controller/src/library/errors.js';
+import { ImageLibrary } from '../../apps/controller/src/library/index.js';
+
+type ErrorClass = abstract new (...args: never[]) => LibraryError;
+
+let tmp: { dir: string; cleanup: () => void };
+let root = '';
+let library: ImageLibrary;
+let iso: Buffer;
+let udf: Buffer;
+
+beforeAll(async () => {
+  tmp = makeTempDir('tower-bad-formats-');
+  root = path.join(tmp.dir, 'import');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(root);
+  iso = readFileSync(makeIso(root, { name: 'good.iso', payloadBytes: 64 * 1024, label: 'GOOD' }));
+  udf = readFileSync(makeUdf(tmp.dir, { name: 'good-udf.img', revision: '2.01', label: 'GOOD UDF', bytes: 1024 * 1024 }));
+  library = await ImageLibrary.open({ dir: path.join(tmp.dir, 'library'), importRoots: [root], maxUploadBytes: 2 * 1024 * 1024 });
+  await library.importFromPath(path.join(root, 'good.iso'), { name: 'the one good image' });
+});
+afterAll(() => tmp?.cleanup());
+
+function put(name: string, content: Buffer): string {
+  const p = path.join(root, name);
+  writeFileSync(p, content);
+  return p;
+}
+
+function compress(tool: string, args: string[], input: Buffer): Buffer {
+  return spawnSync(tool, [...args, '-c'], { input, maxBuffer: 64 * 1024 * 1024 }).stdout;
+}
+
+/** The UDF image with its descriptors of tag `tag` edited by `edit` in both sequences and re-sealed. */
+function udfWith(tag: number, edit: (b: Buffer, at: number) => void): Buffer {
+  const b = Buffer.from(udf);
+  for (const base of [b.readUInt32LE(256 * 2048 + 20), b.readUInt32LE(256 * 2048 + 28)]) {
+    for (let s = base; s < base + 16; s++) {
+      const at = s * 2048;
+      if (b.readUInt16LE(at) !== tag) continue;
+      edit(b, at);
+      b.writeUInt16LE(udfCrc(b.subarray(at + 16, at + 16 + b.readUInt16LE(at + 10))), at + 8);
+      let sum = 0;
+      for (let i = 0; i < 16; i++) if (i !== 4) sum = (sum + (b[at + i] ?? 0)) & 0xff;
+      b[at + 4] = sum;
+    }
+  }
+  return b;
+}
+
+interface Case {
+  readonly name: string;
+  readonly bytes: () => Buffer;
+  readonly error: ErrorClass;
+  readonly message?: RegExp;
+}
+
+const cases: Case[] = [
+  { name: 'UDF: BEA01 without NSR or TEA01', bytes: () => Buffer.concat([Buffer.alloc(16 * 2048), Buffer.from('\0BEA01'), Buffer.alloc(2042 + 300 * 2048)]), error: UdfDescriptorError },
+  { name: 'UDF: no anchor anywhere', bytes: () => { const b = Buffer.from(udf); const last = b.length / 2048; for (const s of [256, last - 1, last - 257]) b.fill(0, s * 2048, s * 2048 + 16); return b; }, error: UdfDescriptorError, message: /no UDF anchor/ },
+  { name: 'UDF: a partition past the end of the file', bytes: () => udfWith(5, (b, at) => b.writeUInt32LE(0x7fffffff, at + 192)), error: ImageTruncatedError, message: /^image is truncated: its UDF volume needs/ },
+  { name: 'UDF: logical block size 512', bytes: () => udfWith(6, (b, at) => b.writeUInt32LE(512, at + 212)), error: UdfDescriptorError, message: /block size is 512/ },
+  { name: 'UDF: revision 3.00', bytes: () => udfWith(6, (b, at) => b.writeUInt16LE(0x0300, at + 240)), error: UdfDescriptorError, message: /revision 3\.00 is not supported/ },
+  { name: 'UDF: not the OSTA domain', bytes: () => udfWith(6, (b, at) => b.write('*EVIL', at + 217, 'latin1')), error: UdfDescriptorError },
+  { name: 'UDF: cut to 300 sectors', bytes: () => udf.subarray(0, 300 * 2048), error: ImageValidationError },
+  { name: 'xz without a check', bytes: () => compress('xz', ['--check=none'], iso), error: ImageConversionError, message: /carries no checksum/ },
+  { name: 'zstd without a checksum', bytes: () => compress('zstd', ['-q', '--no-check'], iso), error: ImageConversionError },
+  { name: 'gzip cut in half', bytes: () => { const b = compress('gzip', [], iso); return b.subarray(0, b.length >> 1); }, error: ImageConversionError },
+  { name: 'xz with a flipped byte', bytes: () => { const b = compress('xz', [], iso); b.writeUInt8(b.readUInt8(100) ^ 0xff, 100); return b; }, error: ImageConversionError },
+  { name: 'bzip2 header then garbage', bytes: () => Buffer.concat([compress('bzip2', [], iso).subarray(0, 10), Buffer.alloc(5000, 0x41)]), error: ImageConversionError },
+  { name: 'zstd bomb: 256 MiB of zeros, over the 2 MiB limit', bytes: () => compress('zstd', ['-q', '-19'], Buffer.alloc(256 * 1024 * 1024)), error: ConversionTooLargeError },
+  { name: 'gzip bomb of a real ISO padded to 64 MiB', bytes: () => compress('gzip', ['-9'], Buffer.concat([iso, Buffer.alloc(64 * 1024 * 1024)])), error: ConversionTooLargeError },
+  { name: 'gzip of noise', bytes: () => compress('gzip', [], Buffer.alloc(100 * 1024, 0x33)), error: UnrecognisedImageError },
+  { name: 'gzip of nothing', bytes: () => compress('gzip', [], Buffer.alloc(0)), error: ImageValidationError },
+  { name: 'zstd of a CUE sheet (only ISO images are decompressed)', bytes: () => compress('zstd', ['-q'], Buffer.from('FILE "a.bin" BINARY\n  TRACK 01 MODE1/2048\n    INDEX 01 00:00:00\n')), error: ImageValidationError },
+];
+
+function snapshot(): unknown {
+  const files = readdirSync(library.dir, { recursive: true, encoding: 'utf8' }).sort();
+  return { files, index: library.list().map((r) => `${r.id}:${r.name}:${r.sha256}`) };
+}
+
+async function expectRefused(action: () => Promise<unknown>, error: ErrorClass, message?: RegExp): Promise<void> {
+  const before = snapshot();
+  const outcome = await Promise.race([
+    action().then(() => 'imported', (err: unknown) => err),
+    new Promise((resolve) => setTimeout(() => resolve('hung'), 20_000)),
+  ]);
+  expect(outcome).toBeInstanceOf(error);
+  expect((outcome as LibraryError).code).toMatch(/^[A-Z_]+$/);
+  if (message !== undefined) expect((outcome as Error).message).toMatch(message);
+  expect(snapshot()).toEqual(before);
+}
+
+describe('importFromPath refuses broken UDF and compressed images with a typed error and changes nothing', () => {
+  it.each(cases)('$name', async (c) => {
+    await expectRefused(() => library.importFromPath(put(`case-${c.name.replace(/\W+/g, '-')}.img`, c.bytes())), c.error, c.message);
+  });
+});
+
+describe('importUpload refuses them too', () => {
+  it.each(cases)('$name (uploaded)', async (c) => {
+    await expectRefused(() => library.importUpload(Readable.from([c.bytes()]), { fileName: 'x.img' }), c.error, c.message);
+  });
+});

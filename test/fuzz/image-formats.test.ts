@@ -1,0 +1,136 @@
+/**
+ * Property-based fuzzing (fast-check, fixed seeds) of the readers issue 14
+ * added to drivers/src/image/: the pure UDF reader (udf-volume.ts) on
+ * mutations of a real mkudffs volume (descriptor bytes, the 32-bit fields
+ * that point at sequences and partitions, re-sealed tags so the checks past
+ * the tag are reached, truncation), and the compression sniffer plus the
+ * real decompressors (compressed-image.ts) on mutated gzip/xz/bzip2/zstd
+ * streams with a tight output cap. Each may succeed or throw its documented
+ * typed error (ImageReadError, mapped by the library to a LibraryError with
+ * the same message); nothing else, and never hang or leave output behind.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decompressImage, detectCompression } from '../../drivers/src/image/compressed-image.js';
+import { ImageReadError } from '../../drivers/src/image/image-read-error.js';
+import { readImage } from '../../drivers/src/image/image-reader.js';
+import { analyseUdf, udfCrc } from '../../drivers/src/image/udf-volume.js';
+import { makeIso, makeTempDir } from '../../drivers/test/support/test-images.js';
+import { makeUdf } from '../../drivers/test/support/udf-images.js';
+import { fromImageReadError, LibraryError } from '../../apps/controller/src/library/errors.js';
+
+const SEED = 20_261_203;
+let seedNo = 0;
+const params = (numRuns: number): fc.Parameters<unknown> => ({ seed: SEED + ++seedNo, numRuns, endOnFailure: true });
+
+function typedRefusal(err: unknown): void {
+  if (!(err instanceof ImageReadError)) throw err;
+  const mapped = fromImageReadError(err);
+  expect(mapped).toBeInstanceOf(LibraryError);
+  expect((mapped as LibraryError).message).toBe(err.message);
+}
+
+const tmp = makeTempDir('tower-fuzz-formats-');
+afterAll(() => tmp.cleanup());
+
+// ---- pure UDF ------------------------------------------------------------------------------
+
+const REAL_UDF = readFileSync(makeUdf(tmp.dir, { name: 'real.img', revision: '2.01', label: 'FUZZ UDF', bytes: 2 * 1024 * 1024 }));
+const MAIN_VDS = REAL_UDF.readUInt32LE(256 * 2048 + 20);
+
+function reseal(b: Buffer, sector: number): void {
+  const at = sector * 2048;
+  if (at + 2048 > b.length) return;
+  const crcLength = Math.min(b.readUInt16LE(at + 10), 2048 - 16);
+  b.writeUInt16LE(udfCrc(b.subarray(at + 16, at + 16 + crcLength)), at + 8);
+  let sum = 0;
+  for (let i = 0; i < 16; i++) if (i !== 4) sum = (sum + (b[at + i] ?? 0)) & 0xff;
+  b[at + 4] = sum;
+}
+
+const udfMutation = fc.tuple(
+  // Sector (recognition sequence 16-18, main sequence, anchor 256), byte offset, value.
+  fc.array(fc.tuple(fc.constantFrom(16, 17, 18, 256, MAIN_VDS, MAIN_VDS + 1, MAIN_VDS + 2, MAIN_VDS + 3, MAIN_VDS + 5), fc.nat(511), fc.nat(255)), { maxLength: 12 }),
+  fc.array(fc.tuple(fc.constantFrom(256, MAIN_VDS + 1, MAIN_VDS + 2), fc.constantFrom(16, 20, 24, 28, 188, 192, 212, 240, 264, 268), fc.constantFrom(0, 1, 16, 255, 256, 2048, 0x0102, 0x0260, 0x0300, 0x7fffffff, 0xffffffff)), { maxLength: 4 }),
+  fc.boolean(),
+  fc.option(fc.nat()),
+);
+
+describe('fuzz: pure UDF volumes', () => {
+  it('analyseUdf + readImage on mutations of a real mkudffs volume (600 runs)', { timeout: 120_000 }, async () => {
+    let n = 0;
+    await fc.assert(fc.asyncProperty(udfMutation, async ([bytes, fields, sealed, cut]) => {
+      const img = Buffer.from(REAL_UDF);
+      for (const [sector, at, v] of bytes) img[sector * 2048 + at] = v;
+      for (const [sector, at, v] of fields) img.writeUInt32LE(v >>> 0, sector * 2048 + at);
+      if (sealed) for (const [sector] of [...bytes, ...fields]) if (sector >= 256) reseal(img, sector);
+      const data = cut === null ? img : img.subarray(0, cut % (img.length + 1));
+      const file = path.join(tmp.dir, `udf-${n++ % 4}.img`);
+      writeFileSync(file, data);
+      const handle = await open(file, 'r');
+      try {
+        const info = await analyseUdf(handle, data.length);
+        expect(info.volumeSectors * 2048).toBeLessThanOrEqual(data.length);
+        expect(info.blockSize).toBe(2048);
+      } catch (err) {
+        typedRefusal(err);
+      } finally {
+        await handle.close();
+      }
+      await readImage(file).catch(typedRefusal);
+    }), params(600));
+    console.log('fuzz analyseUdf mutations: 600 runs');
+  });
+});
+
+// ---- compressed images ---------------------------------------------------------------------
+
+const ISO = readFileSync(makeIso(tmp.dir, { name: 'small.iso', payloadBytes: 8 * 1024, label: 'Z' }));
+const packed = (tool: string): Buffer => spawnSync(tool, ['-c', ...(tool === 'zstd' ? ['-q'] : [])], { input: ISO }).stdout;
+const STREAMS = { gzip: packed('gzip'), xz: packed('xz'), bzip2: packed('bzip2'), zstd: packed('zstd') };
+
+describe('fuzz: compressed images', () => {
+  it('detectCompression on random heads never throws (2000 runs)', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), fc.constantFrom(...Object.values(STREAMS)), fc.nat(16), (bytes, real, keep) => {
+      const head = Buffer.concat([real.subarray(0, keep), Buffer.from(bytes)]);
+      const info = detectCompression(head);
+      if (info) expect(['gzip', 'xz', 'bzip2', 'zstd']).toContain(info.compression);
+    }), params(2000));
+    console.log('fuzz detectCompression: 2000 runs');
+  });
+
+  it('decompressImage on mutated and cut gzip/xz/bzip2/zstd streams, 64 KiB cap (120 runs)', { timeout: 120_000 }, async () => {
+    let n = 0;
+    await fc.assert(fc.asyncProperty(
+      fc.constantFrom('gzip', 'xz', 'bzip2', 'zstd') as fc.Arbitrary<keyof typeof STREAMS>,
+      fc.array(fc.tuple(fc.nat(), fc.nat(255)), { maxLength: 4 }),
+      fc.option(fc.nat()),
+      async (tool, flips, cut) => {
+        const b = Buffer.from(STREAMS[tool]);
+        for (const [at, v] of flips) b[at % b.length] = v;
+        const data = cut === null ? b : b.subarray(0, cut % (b.length + 1));
+        const file = path.join(tmp.dir, `z-${n++ % 4}`);
+        writeFileSync(file, data);
+        const info = detectCompression(data.subarray(0, 64));
+        if (!info) return;
+        try {
+          await decompressImage(file, info, async (stream) => {
+            let bytes = 0;
+            for await (const chunk of stream as AsyncIterable<Buffer>) {
+              bytes += chunk.length;
+              if (bytes > 64 * 1024) throw new ImageReadError({ kind: 'conversion-too-large', what: tool, limitBytes: 64 * 1024 });
+            }
+            return bytes;
+          });
+        } catch (err) {
+          typedRefusal(err);
+        }
+      },
+    ), params(120));
+    console.log('fuzz decompressImage: 120 runs');
+  });
+});
