@@ -55,6 +55,8 @@ export interface DriveStatus {
   readonly attemptId?: string;
   /** For states that need a person: what to do, in words. */
   readonly message?: string;
+  /** `wrong-media`: the disc holds data (not blank), so it can be mastered; absent: not known. */
+  readonly written?: boolean;
   /** The drive has an auto-loader: it takes discs out and puts blanks in by itself. */
   readonly autoLoader?: boolean;
   /** The drive's disc loader: its stock (blanks, good discs, coasters, room) and what it needs of a person. */

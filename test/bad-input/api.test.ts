@@ -167,6 +167,7 @@ const CHANGING: { method: string; label: string; route: () => string; body?: () 
   { method: 'POST', label: '/api/drives/sim:0/quarantine', route: () => '/api/drives/sim:0/quarantine', body: () => ({ reason: 'x' }) },
   { method: 'POST', label: '/api/drives/sim:0/release', route: () => '/api/drives/sim:0/release' },
   { method: 'POST', label: '/api/masters', route: () => '/api/masters', body: () => ({ driveId: 'sim:0', name: 'm' }) },
+  { method: 'POST', label: '/api/drives/sim:0/insert', route: () => '/api/drives/sim:0/insert', body: () => ({ kind: 'blank', mediaType: 'CD-R' }) },
   { method: 'POST', label: '/api/screens/pairing', route: () => '/api/screens/pairing', body: () => ({ name: 'wall-9' }) },
   { method: 'DELETE', label: '/api/screens/:screen', route: () => `/api/screens/${screenId}` },
 ];
@@ -321,6 +322,22 @@ const idempotencyCases: Case[] = [
   { name: 'a used Idempotency-Key for another run', method: 'POST', route: () => '/api/runs/run-other/cancel', body: () => ({}), headers: () => ({ 'idempotency-key': REUSED_KEY }), status: 422, code: 'IDEMPOTENCY_KEY_REUSED' },
 ];
 
+const insert = (body: unknown): Pick<Case, 'method' | 'route' | 'body'> => ({ method: 'POST', route: () => '/api/drives/sim:0/insert', body: () => body });
+const insertCases: Case[] = [
+  { name: 'insert without a body', method: 'POST', route: () => '/api/drives/sim:0/insert', status: 400, code: 'INVALID_INPUT' },
+  { name: 'insert a disc of no kind', ...insert({ mediaType: 'CD-R' }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'insert a disc of an unknown kind', ...insert({ kind: 'floppy', mediaType: 'CD-R' }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'insert a blank of a pressed type (DVD-ROM)', ...insert({ kind: 'blank', mediaType: 'DVD-ROM' }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'insert a blank of a made-up type', ...insert({ kind: 'blank', mediaType: 'HD-DVD' }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'insert a blank of no type', ...insert({ kind: 'blank' }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'insert a blank with an image id too', ...insert({ kind: 'blank', mediaType: 'CD-R', imageId: 'img-000000000000' }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'insert an image by a traversal id', ...insert({ kind: 'image', imageId: '../../etc/passwd' }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'insert an image by a path', ...insert({ kind: 'image', path: '/etc/passwd' }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'insert an image id that is a number', ...insert({ kind: 'image', imageId: 42 }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'insert into a drive with shell metacharacters', method: 'POST', route: () => `/api/drives/${enc('sim:0;reboot')}/insert`, body: () => ({ kind: 'blank', mediaType: 'CD-R' }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'insert into an unknown drive', method: 'POST', route: () => '/api/drives/sim:77/insert', body: () => ({ kind: 'blank', mediaType: 'CD-R' }), status: 404, code: 'NOT_FOUND' },
+];
+
 const tables: Record<string, Case[]> = {
   'shell metacharacters in device strings': shellCases,
   'path traversal in import paths': traversalCases,
@@ -332,6 +349,7 @@ const tables: Record<string, Case[]> = {
   'unknown ids': unknownCases,
   'wall-screen pairing codes and screen tokens': screenCases,
   'malformed and reused Idempotency-Keys': idempotencyCases,
+  'a disc put into a simulated drive': insertCases,
 };
 
 /** Send a request with `target` as its request target, byte for byte (fetch would normalise it). */

@@ -126,6 +126,12 @@ const cases: Case[] = [
   c("eject '$(reboot)'", () => ['eject', '$(reboot)'], 1, /not allowed|no drive/),
   c("quarantine 'sim:0;reboot'", () => ['quarantine', 'sim:0;reboot', '--reason', 'x'], 1, /not allowed|no drive/),
   c('master from an unknown drive', () => ['master', 'sim:77', '--name', 'm'], 1, /no drive with id sim:77/),
+  // A disc put into a simulated drive.
+  c('drive insert with neither --blank nor --image', () => ['drive', 'insert', 'sim:0'], 2, /give --blank <media type> or --image <id>, one of them/),
+  c('drive insert with both --blank and --image', () => ['drive', 'insert', 'sim:0', '--blank', 'CD-R', '--image', env.image.id], 2, /one of them/),
+  c('drive insert --blank DVD-ROM', () => ['drive', 'insert', 'sim:0', '--blank', 'DVD-ROM'], 2, /--blank must be one of CD-R, .*got 'DVD-ROM'/),
+  c('drive insert into an unknown drive', () => ['drive', 'insert', 'sim:77', '--blank', 'CD-R'], 1, /no drive with id sim:77/),
+  c('drive insert an unknown image', () => ['drive', 'insert', 'sim:77', '--image', '../etc'], 1, /not allowed|image/),
   // Path traversal in import paths.
   c('images import ../../etc/passwd', () => ['images', 'import', '../../etc/passwd'], 2, /must be absolute/),
   c('images import /etc/passwd', () => ['images', 'import', '/etc/passwd'], 1, /cannot import \/etc\/passwd/),

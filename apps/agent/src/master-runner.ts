@@ -26,7 +26,7 @@ export interface MasterContext {
   readonly signal: AbortSignal;
 }
 
-/** Read the disc into the library; resolves with the image id. Progress and the outcome are written to Redis. */
+/** Read the disc into the library (an open tray is closed on its disc first); resolves with the image id. Progress and the outcome are written to Redis. */
 export async function runMaster(cmd: MasterCommand, ctx: MasterContext): Promise<string> {
   const { keys } = ctx;
   const key = keys.master(cmd.masterId);
@@ -51,7 +51,12 @@ export async function runMaster(cmd: MasterCommand, ctx: MasterContext): Promise
   };
   try {
     await mkdir(workDir, { recursive: true });
-    const media = await ctx.drive.media(ctx.signal);
+    let media = await ctx.drive.media(ctx.signal);
+    // A disc on an open tray (the copy just burned and ejected, a master put on it by hand): close the tray on it first.
+    if (media.status === 'none' && media.trayOpen === true) {
+      await ctx.drive.load(ctx.signal);
+      media = await ctx.drive.media(ctx.signal);
+    }
     const format = cmd.format ?? chooseMasterFormat(media);
     const at = new Date(started).toISOString();
     const provenance = { kind: 'mastered' as const, drive: cmd.driveId, agent: ctx.agentId, at };

@@ -35,6 +35,23 @@ export class DiscBay {
     return this.#trayOpen;
   }
 
+  /** The disc the drive reads: null while the tray is open (a disc may wait on it, see `afterEject`). */
+  get loaded(): SimDisc | null {
+    return this.#trayOpen ? null : this.disc;
+  }
+
+  /**
+   * The tray opened for an eject: an auto-loader takes the disc (to its bin)
+   * and puts the next blank in after its delay; without one the disc stays
+   * on the open tray, as on a real drive, until a person takes it or
+   * `load()` closes the tray on it again (so a burned copy can be mastered).
+   */
+  afterEject(): void {
+    if (this.autoLoader === null) return;
+    this.autoLoader.takeOut(this.takeOut());
+    this.scheduleLoad();
+  }
+
   /** An operator puts a disc in: a pending load is forgotten, the tray closes. */
   insert(disc: SimDisc): void {
     this.cancelLoad();

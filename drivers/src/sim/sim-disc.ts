@@ -66,6 +66,26 @@ export function isRomType(type: MediaType): boolean {
   return type === 'CD-ROM' || type === 'DVD-ROM' || type === 'BD-ROM';
 }
 
+const PRESSED: Readonly<Record<MediaClass, MediaType>> = {
+  cd: 'CD-ROM', dvd: 'DVD-ROM', 'dvd-dl': 'DVD-ROM', bd: 'BD-ROM', 'bd-dl': 'BD-ROM',
+};
+
+/**
+ * A pressed (ROM) disc of an ISO image, as an operator puts a master into a
+ * simulated drive: it references the file and its size (nothing is copied)
+ * and reads back as the image's bytes, zero-padded to whole sectors. The
+ * class (`cd`... `bd-dl`) picks CD-ROM, DVD-ROM or BD-ROM; the disc is as
+ * big as the image.
+ */
+export function pressedDisc(imagePath: string, sizeBytes: number, mediaClass: MediaClass): DiscSpec {
+  if (!(Number.isSafeInteger(sizeBytes) && sizeBytes > 0)) throw new RangeError(`sizeBytes must be a positive integer, got ${sizeBytes}`);
+  const sectors = Math.ceil(sizeBytes / SECTOR_BYTES);
+  return {
+    type: PRESSED[mediaClass], status: 'complete', capacitySectors: sectors,
+    content: { format: 'iso', path: imagePath, recordedBytes: sizeBytes },
+  };
+}
+
 /** Make a disc from a type or a spec. */
 export function createDisc(spec: MediaType | DiscSpec): SimDisc {
   const s: DiscSpec = typeof spec === 'string' ? { type: spec } : spec;

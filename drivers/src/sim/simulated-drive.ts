@@ -88,8 +88,8 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
     return this.#clock.timeScale;
   }
 
-  /** The disc in the drive (live object; do not modify), or null. */
-  get disc(): Readonly<SimDisc> | null { return this.#bay.disc; }
+  /** The disc in the drive (live object; do not modify), or null; one on the open tray is not in it. */
+  get disc(): Readonly<SimDisc> | null { return this.#bay.loaded; }
 
   /** True while the tray is open (after an eject, until a load or a new disc). */
   get trayOpen(): boolean { return this.#bay.trayOpen; }
@@ -108,7 +108,7 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
 
   async info(_signal?: AbortSignal): Promise<DriveInfo> {
     this.#checkConnected();
-    return simulatedDriveInfo(this, this.#bay.disc);
+    return simulatedDriveInfo(this, this.#bay.loaded);
   }
 
   async media(_signal?: AbortSignal): Promise<MediaStatus> {
@@ -121,7 +121,7 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
     try {
       this.#takeNoMedia();
       const wrong = this.#faults.take('wrongMedia');
-      if (wrong !== undefined && this.#bay.disc !== null) {
+      if (wrong !== undefined && this.#bay.loaded !== null) {
         this.#bay.disc = createDisc(wrong.type);
         this.#notify('fault', { kind: 'wrongMedia' });
         this.#notify('media-change', this.#status());
@@ -198,11 +198,7 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
 
   async eject(signal?: AbortSignal): Promise<void> {
     const op = this.#begin('eject', signal);
-    try {
-      await this.#eject(op.controller.signal);
-    } finally {
-      this.#ops.end(op);
-    }
+    await this.#eject(op.controller.signal).finally(() => this.#ops.end(op));
   }
 
   async load(signal?: AbortSignal): Promise<void> {
@@ -211,6 +207,7 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
       if (!this.#bay.trayOpen) return;
       await this.#clock.sleep(TRAY_MS, op.controller.signal);
       this.#bay.setTray(false);
+      if (this.#bay.disc !== null) this.#notify('media-change', this.#status()); // the disc left on the tray is back in
     } finally {
       this.#ops.end(op);
     }
@@ -285,7 +282,7 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
 
   #status(): MediaStatus {
     const hidden = this.#faults.certain('noMedia');
-    return mediaStatusOf(hidden ? null : this.#bay.disc, this.#bay.trayOpen);
+    return mediaStatusOf(hidden ? null : this.#bay.loaded, this.#bay.trayOpen);
   }
 
   #writes(type: MediaType): boolean { return writerWrites(this.writer, type); }
@@ -313,8 +310,9 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
   }
 
   #requireDisc(): SimDisc {
-    if (this.#bay.disc === null) throw new NoMediaError('no disc in the drive', { device: this.address });
-    return this.#bay.disc;
+    const disc = this.#bay.loaded;
+    if (disc === null) throw new NoMediaError(this.#bay.trayOpen ? 'the tray is open' : 'no disc in the drive', { device: this.address });
+    return disc;
   }
 
   #onBurnFailure(err: unknown): void {
@@ -329,14 +327,13 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
   }
 
   async #eject(signal: AbortSignal): Promise<void> {
+    const held = this.#bay.loaded;
     if (!this.#bay.trayOpen) {
       await this.#clock.sleep(TRAY_MS, signal);
       this.#bay.setTray(true);
     }
-    const disc = this.#bay.takeOut();
-    if (disc !== null) this.#notify('media-change', this.#status());
-    this.autoLoader?.takeOut(disc);
-    this.#bay.scheduleLoad();
+    this.#bay.afterEject();
+    if (held !== null) this.#notify('media-change', this.#status());
   }
 
   /** Emit without letting a throwing listener break the drive. */

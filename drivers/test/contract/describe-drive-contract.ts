@@ -37,9 +37,9 @@ export interface DriveContractHarness {
   /** Whether eject takes the disc away (a tray), so media() then says `none`. */
   readonly ejectRemovesDisc: boolean;
   /**
-   * Whether load brings the ejected disc back (a real tray closing on it). A
-   * simulated drive hands an ejected disc to the operator or its loader, so
-   * its tray closes empty. Ignored unless `ejectRemovesDisc`.
+   * Whether load brings the ejected disc back (a tray closing on it: a real
+   * drive, a simulated one without an auto-loader). A drive whose loader
+   * takes the ejected disc closes empty. Ignored unless `ejectRemovesDisc`.
    */
   readonly loadReturnsDisc?: boolean;
   /** Whether a burn may corrupt data in flight and verification be forced to fail (fault injection). */

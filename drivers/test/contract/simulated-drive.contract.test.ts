@@ -20,6 +20,8 @@ describeDriveContract('simulated drive', {
   },
   slowBurn: { speed: 4 },
   ejectRemovesDisc: true,
+  // Without an auto-loader the ejected disc waits on the open tray, and closing it brings the disc back.
+  loadReturnsDisc: true,
   corruptNextBurn: (drive: Drive, sector: number) =>
     (drive as SimulatedDrive).setFaults({ verifyMismatch: { sector } }),
 });

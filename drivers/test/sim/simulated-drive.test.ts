@@ -58,15 +58,16 @@ describe('SimulatedDrive basics', () => {
     expect(changes).toEqual(['blank', 'blank', 'none']);
   });
 
-  it('opens the tray and takes the disc out on eject; load closes the tray', async () => {
+  it('opens the tray on eject, the disc left on it; load closes the tray on the disc', async () => {
     const d = drive();
     d.insertDisc('BD-R');
     const tray: boolean[] = [];
     d.on('tray', (t) => tray.push(t.open));
     await d.eject();
     expect(await d.media()).toMatchObject({ status: 'none', trayOpen: true });
+    expect(d.disc).toBeNull();
     await d.load();
-    expect(await d.media()).toMatchObject({ status: 'none', trayOpen: false });
+    expect(await d.media()).toMatchObject({ status: 'blank', type: 'BD-R', trayOpen: false });
     expect(tray).toEqual([true, false]);
   });
 });

@@ -1,6 +1,8 @@
 /**
  * `tower drive …`: direct drive mode. Acts on one drive with no controller
- * running, for a technician checking a burner or burning a single disc.
+ * running, for a technician checking a burner or burning a single disc;
+ * except `tower drive insert`, which puts a disc into a simulated drive of a
+ * running tower through its controller (`POST /api/drives/:id/insert`).
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -13,7 +15,12 @@ import type { Drive } from 'node-cdrecord-wrapper';
 import type * as DriveLayer from 'node-cdrecord-wrapper';
 import { SECTOR_BYTES, mediaSizesFor } from 'node-cdrecord-wrapper/media';
 import { formatBytes, formatBytesPerSecond, formatDuration, formatMBps, formatSpeedX } from '../shared/units.js';
+import type { InsertDiscRequest } from '../shared/api-types.js';
+import { BLANK_MEDIA_TYPES } from '../shared/request-schemas.js';
+import { requireId } from './cli-arguments.js';
 import { positiveNumber, UsageError } from './cli-output.js';
+import type { ConnectionOptions } from './controller-context.js';
+import { clientFor, printResult, withConnectionOptions } from './controller-context.js';
 import { ProgressBar } from './progress-bar.js';
 import { STDIO_SPEED_WARNING, isStdioAddress } from './stdio-speed-warning.js';
 
@@ -168,6 +175,29 @@ async function ejectCommand(ctx: CliContext, device: string, opts: { json?: bool
   print(ctx, opts.json === true, { ok: true, device }, `ejected ${device}`);
 }
 
+/** Options of `tower drive insert`. */
+interface InsertOptions extends ConnectionOptions {
+  readonly blank?: string;
+  readonly image?: string;
+}
+
+/** The API request of `tower drive insert`'s options: exactly one of `--blank <type>` and `--image <id>`. */
+export function insertRequest(opts: InsertOptions): InsertDiscRequest {
+  if ((opts.blank === undefined) === (opts.image === undefined)) throw new UsageError('give --blank <media type> or --image <id>, one of them');
+  if (opts.image !== undefined) return { kind: 'image', imageId: requireId('image', opts.image) };
+  const type = BLANK_MEDIA_TYPES.find((t) => t.toLowerCase() === opts.blank?.trim().toLowerCase());
+  if (type === undefined) throw new UsageError(`--blank must be one of ${BLANK_MEDIA_TYPES.join(', ')}; got '${opts.blank ?? ''}'`);
+  return { kind: 'blank', mediaType: type };
+}
+
+/** `tower drive insert`: through the controller, as the drive belongs to a running tower's agent. */
+async function insertCommand(ctx: CliContext, driveId: string, opts: InsertOptions): Promise<void> {
+  const request = insertRequest(opts);
+  const drive = await clientFor(ctx, opts).insertDisc(requireId('drive', driveId), request);
+  const what = request.kind === 'blank' ? `a blank ${request.mediaType}` : `a pressed disc of image ${request.imageId}`;
+  printResult(ctx, opts, drive, `put ${what} into ${drive.label} (now ${drive.state}${drive.canMaster === true ? ', ready to master' : ''})`);
+}
+
 /** Register `tower drive …` on the program. */
 export function registerDriveCommands(program: Command, ctx: CliContext): void {
   const drive = program
@@ -205,6 +235,13 @@ export function registerDriveCommands(program: Command, ctx: CliContext): void {
     .description('open the tray')
     .option('--json', 'machine-readable output')
     .action((device: string, opts: { json?: boolean }) => ejectCommand(ctx, device, opts));
+  withConnectionOptions(
+    drive
+      .command('insert <driveId>')
+      .description('put a disc into a simulated drive of a running tower, through its controller (operator)')
+      .option('--blank <type>', `a blank disc: ${BLANK_MEDIA_TYPES.join(', ')}`)
+      .option('--image <id>', 'a pressed disc of a library ISO image, to master or copy from'),
+  ).action((driveId: string, opts: InsertOptions) => insertCommand(ctx, driveId, opts));
 }
 
 /** Run `work`; when it fails, clear the progress bar's line first, so the error line stands alone. */

@@ -83,6 +83,12 @@ const driveViewProps = {
     /** The loader's last failure (code and words), while it lasts. */
     error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
   })),
+  /** A simulated drive (`sim:N`): an operator can put a disc into it (`POST /api/drives/:id/insert`). */
+  simulated: Type.Optional(Type.Boolean()),
+  /** It can be mastered from now: a readable disc with data, idle, not quarantined. */
+  canMaster: Type.Optional(Type.Boolean()),
+  /** Why it cannot be mastered from now, in words (null when it can). */
+  cannotMasterReason: Type.Optional(Nullable(Type.String())),
   updatedAt: Type.Number(),
 };
 /** One drive on the tower screen. */

@@ -20,6 +20,7 @@ export type {
   HistoryQuery,
   ImageView,
   ImportRequest,
+  InsertDiscRequest,
   MasterRequest,
   MasterView,
   QuarantineRequest,

@@ -5,6 +5,7 @@ import type { FormEvent, ReactNode } from 'react';
 import { Suspense, useState } from 'react';
 import { DriveTile } from '../../components/DriveTile';
 import { ErrorBox } from '../../components/ErrorBox';
+import { InsertDisc } from '../../components/InsertDisc';
 import { apiRequest, describeError } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
 import type { DriveDetail, DriveView } from '../../lib/contract';
@@ -102,6 +103,7 @@ function DriveInner(): ReactNode {
         </dl>
       </div>
       {isOperator ? <DriveActions drive={view} onDone={detail.reload} /> : null}
+      {isOperator && view.simulated === true ? <InsertDisc drive={view} onDone={detail.reload} /> : null}
       <ErrorBox error={detail.error ? `Could not load the drive’s details: ${detail.error}` : null} />
       {d ? (
         <>

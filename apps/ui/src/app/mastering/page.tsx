@@ -5,7 +5,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { ErrorBox } from '../../components/ErrorBox';
 import { apiRequest, describeError } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
-import type { MasterRequest, MasterView } from '../../lib/contract';
+import type { DriveView, MasterRequest, MasterView } from '../../lib/contract';
 import { clampPercent, formatBytes, formatDateTime, formatEta, formatMBps } from '../../lib/units';
 import { useLive, useLiveActions } from '../../lib/live';
 import { useApi } from '../../lib/use-api';
@@ -21,12 +21,17 @@ function MasterForm(): ReactNode {
   const [retries, setRetries] = useState('3');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const listed = driveOrder.map((id) => drives[id]).filter((d): d is DriveView => d !== undefined);
+  const ready = listed.filter((d) => d.canMaster === true);
+  const notReady = listed.filter((d) => d.canMaster !== true);
+  // A chosen drive that can no longer be mastered from (it started burning, say) is not sent.
+  const chosen = ready.some((d) => d.id === driveId) ? driveId : '';
 
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
     setBusy(true);
     setError(null);
-    const body: MasterRequest = { driveId, name: name.trim(), allowDamaged, retries: Number(retries), ...(format ? { format } : {}) };
+    const body: MasterRequest = { driveId: chosen, name: name.trim(), allowDamaged, retries: Number(retries), ...(format ? { format } : {}) };
     try {
       const m = await apiRequest<MasterView>(token, '/masters', { method: 'POST', body });
       mergeMasters([m]);
@@ -42,18 +47,18 @@ function MasterForm(): ReactNode {
       <h2 id="new-master">Read a master disc</h2>
       <div className="form-grid">
         <label htmlFor="m-drive">Source drive</label>
-        <select id="m-drive" value={driveId} onChange={(e) => setDriveId(e.target.value)} required>
-          <option value="">choose a drive holding the master…</option>
-          {driveOrder.map((id) => {
-            const d = drives[id];
-            if (!d) return null;
-            return (
-              <option key={id} value={id}>
-                {d.label} — {d.state}{d.mediaType ? `, ${d.mediaType}` : ''}
-              </option>
-            );
-          })}
+        <select id="m-drive" value={chosen} onChange={(e) => setDriveId(e.target.value)} required>
+          <option value="">{ready.length > 0 ? 'choose a drive holding the master…' : 'no drive holds a disc to master'}</option>
+          {/* Drives that can be mastered from now first; the others disabled, with the reason. */}
+          {[...ready, ...notReady].map((d) => (
+            <option key={d.id} value={d.id} disabled={d.canMaster !== true}>
+              {d.label} — {d.canMaster === true ? `${d.mediaType ?? 'disc'} ready to master` : `cannot master: ${d.cannotMasterReason ?? d.state}`}
+            </option>
+          ))}
         </select>
+        {ready.length === 0 ? (
+          <p className="muted form-wide">Put a disc into a drive first; on a simulated drive, use Insert disc on its page.</p>
+        ) : null}
         <label htmlFor="m-name">Image name</label>
         <input id="m-name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} placeholder="product-v2" />
         <label htmlFor="m-format">Format</label>
@@ -69,7 +74,7 @@ function MasterForm(): ReactNode {
           <input type="checkbox" checked={allowDamaged} onChange={(e) => setAllowDamaged(e.target.checked)} /> Accept a master with unreadable sectors (marked damaged)
         </label>
       </div>
-      <button type="submit" className="btn btn-primary" disabled={busy || !driveId || name.trim() === ''}>{busy ? 'Starting…' : 'Start reading'}</button>
+      <button type="submit" className="btn btn-primary" disabled={busy || !chosen || name.trim() === ''}>{busy ? 'Starting…' : 'Start reading'}</button>
       <ErrorBox error={error} onDismiss={() => setError(null)} />
     </form>
   );
