@@ -57,6 +57,8 @@ export class DriveLoop {
   /** Withdraws this drive from the agent's waiting drives. */
   #withdraw: (() => void) | null = null;
   #quarantined = false;
+  /** Aborted by stop(): cuts short a loader's move the loop waits for. */
+  readonly #halt = new AbortController();
 
   constructor(options: DriveLoopOptions) {
     this.#o = options;
@@ -81,6 +83,7 @@ export class DriveLoop {
   /** Stop after the current look (a copy in flight is let finish), then give back a copy handed meanwhile. */
   async stop(): Promise<void> {
     this.#stopping = true;
+    this.#halt.abort();
     this.#wake?.();
     await this.#running;
     this.#withdraw?.();
@@ -188,7 +191,9 @@ export class DriveLoop {
     const loader = ctx.loader;
     if (loader === null) return poll;
     const wasLoaded = loader.facts?.driveLoaded === true;
-    const facts = await loader.fill();
+    // The load may take a while (a robot's move, a simulated loader's delay): say so first, unless a person was called.
+    if (loader.facts?.needsPerson !== 'input-empty' && loader.facts?.error === undefined) ctx.set({ state: 'empty', message: 'the disc loader is putting in a blank disc' });
+    const facts = await loader.fill(this.#halt.signal);
     const message = facts?.error !== undefined ? `the disc loader failed: ${facts.error.message}`
       : facts?.needsPerson === 'input-empty' ? 'the disc loader has no blank disc left: load blank discs into its input'
         : 'the disc loader is putting in a blank disc';
@@ -205,7 +210,7 @@ export class DriveLoop {
     const loader = this.#ctx.loader;
     const held = loader?.facts?.needsPerson;
     if (loader === null || (held !== 'output-full' && held !== 'reject-full')) return false;
-    const after = await loader.fill();
+    const after = await loader.fill(this.#halt.signal);
     return after?.needsPerson !== held && after?.error === undefined;
   }
 

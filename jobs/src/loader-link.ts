@@ -42,23 +42,25 @@ export class LoaderLink {
 
   /** Ask the loader for its stock. Resolves with the facts (never rejects). */
   refresh(signal?: AbortSignal): Promise<LoaderFacts | null> {
-    return this.#call(() => this.#loader.stock(signal));
+    return this.#call(() => this.#loader.stock(signal), signal);
   }
 
   /** Have the loader fill an empty drive (and finish a held move). Resolves with the facts (never rejects). */
   fill(signal?: AbortSignal): Promise<LoaderFacts | null> {
-    return this.#call(() => this.#loader.fill(signal));
+    return this.#call(() => this.#loader.fill(signal), signal);
   }
 
   /** The disc in the drive is done: have the loader sort it and load the next. Never rejects. */
   async afterDisc(verdict: DiscVerdict, signal?: AbortSignal): Promise<void> {
-    await this.#call(() => this.#loader.afterDisc(verdict, signal));
+    await this.#call(() => this.#loader.afterDisc(verdict, signal), signal);
   }
 
-  async #call(work: () => Promise<LoaderStock>): Promise<LoaderFacts | null> {
+  /** Run a loader call; a failure becomes the facts' error, unless `signal` cut it short (the worker stopping): then the facts stay. */
+  async #call(work: () => Promise<LoaderStock>, signal?: AbortSignal): Promise<LoaderFacts | null> {
     try {
       this.#keep(await work());
     } catch (err) {
+      if (signal?.aborted === true) return this.#facts;
       this.#onError(err);
       const code = isDriveError(err) ? err.code : 'LOADER_FAILED';
       const message = err instanceof Error ? err.message : String(err);

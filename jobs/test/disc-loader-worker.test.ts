@@ -68,8 +68,9 @@ describe('a drive worker with a disc loader', () => {
     expect(last.loader).toEqual({ blanks: 0, driveLoaded: false, passed: 3, rejected: 0, outputFree: null, rejectFree: null, needsPerson: 'input-empty' });
     // Each disc was sorted by its verdict: none left the drive unsorted, as a plain eject would leave it.
     expect(drive?.autoLoader?.bins).toEqual({ passed: 3, failed: 0, unsorted: 0 });
-    // The stock went out with the states on the way: 2 blanks left after the first fill (the drive's first state), then 1, then 0.
-    expect([...new Set(states.map((s) => s.loader?.blanks))]).toEqual([2, 1, 0]);
+    // The stock went out with the states on the way: 3 blanks while the first is put in (the drive's first state), 2 left after it, then 1, then 0.
+    expect(states[0]).toMatchObject({ state: 'empty', message: 'the disc loader is putting in a blank disc', loader: { blanks: 3 } });
+    expect([...new Set(states.map((s) => s.loader?.blanks))]).toEqual([3, 2, 1, 0]);
     expect(errors).toEqual([]);
   });
 
@@ -142,5 +143,22 @@ describe('a drive worker with a disc loader', () => {
     expect(s?.message).toMatch(/^the disc loader failed: /);
     expect(errors.length).toBeGreaterThan(0);
     expect(errors.every((e) => e instanceof ChangerError)).toBe(true);
+  });
+
+  it('a worker stopped while its loader puts a blank in stops at once, with no loader error', async () => {
+    // The blank takes 10 s of wall time to come in (plus the loader's 5 s slack): the stop must not wait for it.
+    drive = new SimulatedDrive({ index: 0, media: null, timeScale: 0.001, autoLoader: { media: 'CD-R', stack: 3, loadDelayMs: 10_000_000 } });
+    worker = new DriveWorker({ drive, agentId: 'agent-test', redisUrl: env.server.url, pollIntervalMs: 15, lockDurationMs: 5000, loader: new SimDiscLoader(drive) });
+    const states: DriveStatus[] = [];
+    worker.on('state', (s) => states.push(s));
+    worker.on('error', (e) => errors.push(e));
+    await worker.start();
+    await waitFor(() => states.some((s) => s.message === 'the disc loader is putting in a blank disc'), 5_000, 'the loader to be putting a blank in');
+    const began = performance.now();
+    await worker.close();
+    worker = null;
+    expect(performance.now() - began).toBeLessThan(2_000);
+    expect(errors).toEqual([]);
+    expect(states.every((s) => s.loader?.error === undefined)).toBe(true);
   });
 });

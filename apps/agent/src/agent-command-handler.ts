@@ -3,7 +3,8 @@
  * (eject, master, a disc put into a simulated drive: sim-disc-insert.ts) is
  * checked against what the drive is doing, carried out,
  * and answered on the replies channel. A master read stops the drive's
- * worker for its length and starts it again afterwards.
+ * worker for its length and starts it again afterwards. A person's hand at
+ * a drive's loader (loader-hands.ts) is carried out whatever the drive does.
  */
 import type { Redis } from 'ioredis';
 import { DriveStatePublisher } from '@tower/jobs';
@@ -11,6 +12,7 @@ import type { AgentCommand, AgentReply, DriveStateOutbox, DriveWorker, InsertDis
 import type { AgentDrive } from './agent-drives.js';
 import type { MasterLibrary } from './master-library.js';
 import { runMaster } from './master-runner.js';
+import { handLoader } from './loader-hands.js';
 import { insertSimDisc } from './sim-disc-insert.js';
 
 /** One drive of the agent, with its worker and what holds it besides copies. */
@@ -58,6 +60,11 @@ export class AgentCommandHandler {
 
   async #handle(cmd: AgentCommand): Promise<void> {
     const slot = this.ctx.slots.find((s) => s.d.id === cmd.driveId);
+    // A person's hand at the loader: whatever the drive is doing (its worker moves the discs at its next look).
+    if (cmd.type === 'loader') {
+      await this.#reply(await handLoader(cmd, slot?.d, this.ctx.agentId));
+      return;
+    }
     const refusal = slot === undefined
       ? { code: 'NOT_FOUND', message: `agent ${this.ctx.agentId} has no drive ${cmd.driveId}` }
       : this.#busyReason(slot);

@@ -1,9 +1,12 @@
 /**
  * Opening the drives of an agent from its configured drive source: listed
  * devices (`stdio:` ones wrapped as always-blank discs), or this host's real
- * drives found by discovery (`auto`) plus any simulated ones.
+ * drives found by discovery (`auto`) plus any simulated ones. A simulated
+ * drive with an auto-loader is fed by it through the disc loader contract
+ * (`SimDiscLoader`), as a jukebox's changer feeds a real drive: its stock
+ * (blanks left, coasters in the reject bin) goes out with the drive's state.
  */
-import { discoverDrives, openDrive } from 'node-cdrecord-wrapper';
+import { discoverDrives, openDrive, SimDiscLoader, SimulatedDrive } from 'node-cdrecord-wrapper';
 import type { DiscLoader, Drive } from 'node-cdrecord-wrapper';
 import type { DriveSource, DriveSpec } from './drive-specs.js';
 import { StdioBlankDrive } from './stdio-blank-drive.js';
@@ -16,7 +19,7 @@ export interface AgentDrive {
   readonly drive: Drive;
   /** The drive a master reads from when it is not `drive` (a `stdio:` pseudo drive's file, which `drive` poses as blank). */
   readonly masterDrive?: Drive;
-  /** The disc loader feeding it (a jukebox's changer, see agent-changers.ts), when it has one. */
+  /** The disc loader feeding it (a simulated auto-loader, or a jukebox's changer: see agent-changers.ts), when it has one. */
   readonly loader?: DiscLoader;
 }
 
@@ -25,6 +28,7 @@ export async function openAgentDrives(source: DriveSource): Promise<AgentDrive[]
   const specs = source.kind === 'list' ? source.drives : [...(await discoveredSpecs()), ...source.extra];
   return specs.map((spec) => {
     const raw = openDrive(spec.device);
+    if (raw instanceof SimulatedDrive && raw.autoLoader !== null) return { spec, id: spec.id, drive: raw, loader: new SimDiscLoader(raw) };
     if (spec.stdioMedia === undefined) return { spec, id: spec.id, drive: raw };
     return { spec, id: spec.id, drive: new StdioBlankDrive(raw, spec.stdioMedia), masterDrive: raw };
   });

@@ -27,6 +27,7 @@ import { ScreenRegistry } from './api/screen-registry.js';
 import { OPTIONAL_BODY, RAW_BODY } from './api/schemas.js';
 import { registerDriveInsertRoutes } from './api/routes/drive-insert-routes.js';
 import { registerDriveRoutes } from './api/routes/drive-routes.js';
+import { registerDriveLoaderRoutes } from './api/routes/drive-loader-routes.js';
 import { registerHistoryRoutes } from './api/routes/history-routes.js';
 import { registerImageRoutes } from './api/routes/image-routes.js';
 import { registerMasterRoutes } from './api/routes/master-routes.js';
@@ -111,6 +112,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   registerSystemRoutes(fastify, services);
   registerDriveRoutes(fastify, services);
   registerDriveInsertRoutes(fastify, services);
+  registerDriveLoaderRoutes(fastify, services);
   registerImageRoutes(fastify, services);
   registerRunRoutes(fastify, services);
   registerHistoryRoutes(fastify, services);

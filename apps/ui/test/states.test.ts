@@ -49,6 +49,17 @@ describe('drive state presentation', () => {
     expect(tileLabel(drive({ id: 'a', state: 'failed', needsAttention: true }))).toBe('Failed');
   });
 
+  it('labels a drive whose loader needs a person by what it needs', () => {
+    const loader = (needsPerson: 'input-empty' | 'output-full' | 'reject-full' | null) => ({
+      blanks: 0, passed: 3, rejected: 1, outputFree: null, rejectFree: 0, needsPerson, slots: null, error: null,
+    });
+    expect(tileLabel(drive({ id: 'a', state: 'empty', needsAttention: true, loader: loader('input-empty') }))).toBe('Needs blanks');
+    expect(tileLabel(drive({ id: 'a', state: 'failed', needsAttention: true, loader: loader('reject-full') }))).toBe('Reject bin full');
+    expect(tileLabel(drive({ id: 'a', state: 'done', needsAttention: true, loader: loader('output-full') }))).toBe('Output full');
+    // A loader still at work calls nobody.
+    expect(tileLabel(drive({ id: 'a', state: 'empty', needsAttention: false, loader: loader(null) }))).toBe('Waiting for disc');
+  });
+
   it('finds the error code in a quarantine reason, for a tile too small for the whole reason', () => {
     expect(errorCodeIn('3 failed attempts in a row, the last WRITE_ERROR')).toBe('WRITE_ERROR');
     expect(errorCodeIn('MEDIA_MISMATCH then NO_MEDIA_FOUND')).toBe('NO_MEDIA_FOUND');

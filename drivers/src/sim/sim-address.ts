@@ -15,6 +15,7 @@
  * | `autoload`       | `1`/`0`/`true`/`false`                    | attach an auto-loader                               |
  * | `stack`          | integer ≥ 0                               | blanks on the loader's stack (default endless); implies `autoload` |
  * | `loadDelayMs`    | number ≥ 0                                | model ms from eject to the next blank (default 6000) |
+ * | `rejectBin`      | integer ≥ 0                               | coasters the loader's reject bin holds (default no limit); implies `autoload` |
  * | `writeErrorAt`   | percent 0..100                            | WriteError at this point of the burn                |
  * | `goneAt`         | percent 0..100                            | drive disappears at this point of the burn          |
  * | `mismatchSector` | integer ≥ 0 or `random`                   | a good burn records this sector wrong               |
@@ -45,7 +46,7 @@ export interface SimAddress {
 }
 
 const KEYS = new Set([
-  'media', 'writer', 'timeScale', 'progressMs', 'seed', 'autoload', 'stack', 'loadDelayMs', 'writeErrorAt', 'goneAt',
+  'media', 'writer', 'timeScale', 'progressMs', 'seed', 'autoload', 'stack', 'loadDelayMs', 'rejectBin', 'writeErrorAt', 'goneAt',
   'mismatchSector', 'slow', 'noMedia', 'wrongMedia', 'sticky', 'faultProbability',
 ]);
 const DEFAULT_BLANK: Readonly<Record<WriterClass, MediaType>> = { cd: 'CD-R', dvd: 'DVD-R', bd: 'BD-R' };
@@ -111,7 +112,8 @@ export function parseSimAddress(address: string): SimAddress {
   const initial = media('media', true);
   const stack = num('stack', (n) => Number.isSafeInteger(n) && n >= 0, 'a non-negative integer');
   const loadDelayMs = num('loadDelayMs', (n) => n >= 0, 'a number >= 0');
-  const autoload = bool('autoload') ?? (stack !== undefined || loadDelayMs !== undefined);
+  const rejectBin = num('rejectBin', (n) => Number.isSafeInteger(n) && n >= 0, 'a non-negative integer');
+  const autoload = bool('autoload') ?? (stack !== undefined || loadDelayMs !== undefined || rejectBin !== undefined);
 
   const trigger: FaultTrigger = {
     ...(bool('sticky') === true ? { sticky: true } : {}),
@@ -153,6 +155,7 @@ export function parseSimAddress(address: string): SimAddress {
           media: initial ?? DEFAULT_BLANK[writer ?? 'bd'],
           ...optional('stack', stack),
           ...optional('loadDelayMs', loadDelayMs),
+          ...(rejectBin === undefined ? {} : { binCapacity: { failed: rejectBin } }),
         },
       }
       : {}),

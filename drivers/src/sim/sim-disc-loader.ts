@@ -9,6 +9,10 @@
  * Bins are unbounded unless `AutoLoaderOptions.binCapacity` says otherwise;
  * a disc whose bin is full stays in the drive, remembered with its verdict,
  * until a person empties the bin (`AutoLoader.emptyBin`) and `fill()` runs.
+ *
+ * What a person does at a real loader by hand (put blanks in, empty a bin)
+ * is done here by `loadBlanks` and `emptyBin`: they change the counts only;
+ * the drive's worker sees the new stock at its next `fill()`.
  */
 import type { DiscLoader, DiscVerdict, LoaderStock } from '../disc-loader-contract.js';
 import { CancelledError } from '../errors.js';
@@ -52,6 +56,18 @@ export class SimDiscLoader implements DiscLoader {
       rejectFree,
       needsPerson,
     };
+  }
+
+  /** A person puts `count` more blanks into the input (an endless input stays endless). Moves nothing; resolves with the stock. */
+  async loadBlanks(count: number): Promise<LoaderStock> {
+    this.#loader.refill(count);
+    return this.stock();
+  }
+
+  /** A person takes every disc out of a bin: `failed` the reject bin, `passed` the output. Moves nothing; resolves with the stock. */
+  async emptyBin(verdict: DiscVerdict): Promise<LoaderStock> {
+    this.#loader.emptyBin(verdict);
+    return this.stock();
   }
 
   async fill(signal?: AbortSignal): Promise<LoaderStock> {

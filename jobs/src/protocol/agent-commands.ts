@@ -16,6 +16,9 @@
  *   `master-records.ts`) and PUBLISHes {@link MasterEventMessage} on
  *   `tower:master-events` after each change (at most a few per second).
  *   When done it adds the image to the library and sets `imageId`.
+ * - A loader command (blanks put into a simulated auto-loader, its reject
+ *   bin emptied) is answered once the loader's counts have changed; the
+ *   drive's worker moves discs at its next look.
  */
 
 /** Open the tray of a drive the agent owns. */
@@ -42,6 +45,23 @@ export interface MasterCommand {
   readonly retries: number;
 }
 
+/** What a person does at a drive's loader by hand: put blanks into its input, or take the coasters out of its reject bin. */
+export type LoaderAction = 'load-blanks' | 'empty-rejects';
+
+/**
+ * A person's hand at a simulated drive's auto-loader (the demo's stand-in
+ * for walking up to the tower). A real loader counts what a person puts in
+ * by itself: the agent refuses the command for it (`NOT_SIMULATED`).
+ */
+export interface LoaderCommand {
+  readonly type: 'loader';
+  readonly requestId: string;
+  readonly driveId: string;
+  readonly action: LoaderAction;
+  /** Blanks put in (`load-blanks`), 1..100000. */
+  readonly count?: number;
+}
+
 /**
  * What an operator puts into a simulated drive: a blank of a media type, or
  * a pressed disc (CD-ROM, DVD-ROM, BD-ROM by `mediaClass`) of a library ISO
@@ -65,7 +85,7 @@ export interface InsertDiscCommand {
 }
 
 /** Everything the controller sends to an agent. */
-export type AgentCommand = EjectCommand | MasterCommand | InsertDiscCommand;
+export type AgentCommand = EjectCommand | MasterCommand | LoaderCommand | InsertDiscCommand;
 
 /** An agent's answer to a command. */
 export interface AgentReply {

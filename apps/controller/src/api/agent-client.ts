@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ApiError } from './api-error.js';
 import { parseAgentReply } from '@tower/jobs';
-import type { AgentCommand, AgentReply, EjectCommand, MasterCommand, RedisSchema } from '@tower/jobs';
+import type { AgentCommand, AgentReply, RedisSchema } from '@tower/jobs';
 import type { RedisSubscriber } from './redis-subscriber.js';
 
 type Omit2<T> = T extends unknown ? Omit<T, 'requestId'> : never;
@@ -33,7 +33,7 @@ export class AgentClient {
   /** Publish a command without waiting; returns its request id and how many agents listen. */
   async send(agentId: string, command: Omit2<AgentCommand>): Promise<{ requestId: string; receivers: number }> {
     const requestId = randomUUID();
-    const full = { ...command, requestId } as EjectCommand | MasterCommand;
+    const full = { ...command, requestId } as AgentCommand;
     const receivers = await this.redis.publish(this.schema.agentCommands(agentId), JSON.stringify(full));
     return { requestId, receivers };
   }
@@ -45,7 +45,7 @@ export class AgentClient {
    */
   async call(agentId: string, command: Omit2<AgentCommand>): Promise<AgentReply> {
     const requestId = randomUUID();
-    const full = { ...command, requestId } as EjectCommand | MasterCommand;
+    const full = { ...command, requestId } as AgentCommand;
     const reply = new Promise<AgentReply>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(requestId);

@@ -46,6 +46,10 @@ export interface ApiClient {
   ejectDrive(id: string): Promise<DriveView>;
   quarantineDrive(id: string, reason: string): Promise<DriveView>;
   releaseDrive(id: string): Promise<DriveView>;
+  /** A person put `count` blanks into a simulated drive's auto-loader. */
+  loadBlanks(id: string, count: number): Promise<DriveView>;
+  /** A person took the coasters out of a simulated drive's reject bin. */
+  emptyRejects(id: string): Promise<DriveView>;
   /** Put a disc into a simulated drive: a blank of a media type, or a pressed disc of a library ISO image. */
   insertDisc(id: string, disc: InsertDiscRequest): Promise<DriveView>;
   listImages(): Promise<ImageView[]>;

@@ -31,7 +31,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ['demo'], load: async () => (await import('./demo-command.js')).registerDemoCommand },
   { names: ['start', 'serve', 'agent'], load: async () => (await import('./process-commands.js')).registerProcessCommands },
   // The controller commands, as controller-commands.ts registers them.
-  { names: ['drives', 'eject', 'quarantine', 'release', 'stats'], load: async () => (await import('./fleet-commands.js')).registerFleetCommands },
+  { names: ['drives', 'eject', 'quarantine', 'release', 'load-blanks', 'empty-rejects', 'stats'], load: async () => (await import('./fleet-commands.js')).registerFleetCommands },
   { names: ['images'], load: async () => (await import('./image-commands.js')).registerImageCommands },
   { names: ['master'], load: async () => (await import('./master-command.js')).registerMasterCommand },
   { names: ['run', 'runs'], load: async () => (await import('./run-commands.js')).registerRunCommands },

@@ -1,9 +1,10 @@
 /**
  * Drive commands through the controller: `tower drives`, `tower eject`,
- * `tower quarantine`, `tower release` and `tower stats`.
+ * `tower quarantine`, `tower release`, `tower stats`, and a person's hand at
+ * a simulated auto-loader: `tower load-blanks` and `tower empty-rejects`.
  */
 import type { Command } from 'commander';
-import { parseReason, requireId } from './cli-arguments.js';
+import { integerIn, parseReason, requireId } from './cli-arguments.js';
 import type { ConnectionOptions, ControllerCliContext } from './controller-context.js';
 import { clientFor, printResult, withConnectionOptions } from './controller-context.js';
 import { renderDrives, renderStats } from './views.js';
@@ -39,6 +40,24 @@ export function registerFleetCommands(program: Command, ctx: ControllerCliContex
       const id = requireId('drive', driveId);
       const drive = await clientFor(ctx, opts).releaseDrive(id);
       printResult(ctx, opts, drive, `released ${drive.id} (now ${drive.state})`);
+    });
+
+  withConnectionOptions(
+    program
+      .command('load-blanks <driveId> [count]')
+      .description('put blanks into a simulated drive\'s auto-loader (operator; default 50)'),
+  ).action(async (driveId: string, count: string | undefined, opts: ConnectionOptions) => {
+    const id = requireId('drive', driveId);
+    const n = count === undefined ? 50 : integerIn('count', 1, 100_000)(count);
+    const drive = await clientFor(ctx, opts).loadBlanks(id, n);
+    printResult(ctx, opts, drive, `loaded ${n} blank${n === 1 ? '' : 's'} into ${drive.label} (now ${drive.state}, ${drive.loader?.blanks ?? '?'} in its input)`);
+  });
+
+  withConnectionOptions(program.command('empty-rejects <driveId>').description('take the coasters out of a simulated drive\'s reject bin (operator)'))
+    .action(async (driveId: string, opts: ConnectionOptions) => {
+      const id = requireId('drive', driveId);
+      const drive = await clientFor(ctx, opts).emptyRejects(id);
+      printResult(ctx, opts, drive, `emptied the reject bin of ${drive.label} (now ${drive.state})`);
     });
 
   withConnectionOptions(program.command('stats').description('per-drive statistics: discs, failure rate, last error, quarantines'))

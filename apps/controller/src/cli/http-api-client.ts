@@ -199,6 +199,14 @@ export class HttpApiClient implements ApiClient {
     return this.request('POST', `/drives/${segment(id)}/release`, { expect: 'json' });
   }
 
+  loadBlanks(id: string, count: number): Promise<DriveView> {
+    return this.request('POST', `/drives/${segment(id)}/loader/blanks`, { body: { count }, expect: 'json' });
+  }
+
+  emptyRejects(id: string): Promise<DriveView> {
+    return this.request('POST', `/drives/${segment(id)}/loader/empty-rejects`, { expect: 'json' });
+  }
+
   insertDisc(id: string, disc: InsertDiscRequest): Promise<DriveView> {
     return this.request('POST', `/drives/${segment(id)}/insert`, { body: disc, expect: 'json' });
   }

@@ -5,6 +5,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
+import { HotFolderListSchema } from './hot-folder-config.js';
 
 const Strict = { additionalProperties: false } as const;
 
@@ -52,6 +53,15 @@ export const SimulatedSchema = Type.Object({
   media: Type.Optional(Type.String({ minLength: 1, maxLength: 20 })),
   timeScale: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
   autoLoader: Type.Optional(Type.Boolean()),
+  /**
+   * Each auto-loader's stock at start (with `autoLoader`): `blanks` on its input
+   * stack, `rejectBin` the coasters its reject bin holds. Defaults in
+   * drive-specs.ts (`DEFAULT_SIM_LOADER`).
+   */
+  loader: Type.Optional(Type.Object({
+    blanks: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+    rejectBin: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  }, Strict)),
   /** Wall ms between progress reports of each simulated drive. */
   progressMs: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
   /** Faults by drive number (`"2": { "writeErrorAt": 40, "sticky": true }`). */
@@ -84,6 +94,8 @@ export const ConfigFileSchema = Type.Object({
     sampleImage: Type.Optional(Type.Boolean()),
   }, Strict)),
   tokens: Type.Optional(Type.Array(TokenSchema)),
+  /** Folders watched for job files (hot-folder-config.ts). */
+  hotFolders: Type.Optional(HotFolderListSchema),
   controller: Type.Optional(Type.Object({
     /** An agent silent this long is declared dead (drives offline, open attempts interrupted). Default 10 000. */
     agentTimeoutMs: Type.Optional(PositiveMs),

@@ -15,6 +15,14 @@ type Simulated = NonNullable<AgentSection['simulated']>;
 /** The simulated tower used when the configuration names no drives: 8 CD-R drives with auto-loaders. */
 export const DEFAULT_SIMULATED: Simulated = { count: 8, media: 'CD-R', timeScale: 0.25, autoLoader: true };
 
+/**
+ * Each simulated auto-loader's stock when `agent.simulated.loader` does not
+ * say: 10,000 blanks, so the default demo never runs dry (its 1,001 runs of
+ * 40 copies on 8 drives take about 5,000 blanks per drive, some eight
+ * hours), and a reject bin of 100 coasters.
+ */
+export const DEFAULT_SIM_LOADER = { blanks: 10_000, rejectBin: 100 } as const;
+
 /** Resolve the drives of `agent` (relative stdio paths against `baseDir`). Throws `ConfigError`. */
 export function resolveDriveSource(agent: AgentSection | undefined, baseDir: string): DriveSource {
   const listed = agent?.drives;
@@ -56,6 +64,9 @@ function listedDrive(entry: NonNullable<Exclude<AgentSection['drives'], 'auto'>>
 function simulatedDrives(sim: Simulated): DriveSpec[] {
   const media = blankMediaType(sim.media ?? 'CD-R', 'agent.simulated.media');
   const first = sim.firstIndex ?? 0;
+  if (sim.loader !== undefined && sim.autoLoader === false) {
+    throw new ConfigError('agent.simulated.loader', 'is the stock of the auto-loaders, and autoLoader is false');
+  }
   for (const key of Object.keys(sim.faults ?? {})) {
     const n = Number(key);
     if (n < first || n >= first + sim.count) {
@@ -66,7 +77,11 @@ function simulatedDrives(sim: Simulated): DriveSpec[] {
     const index = first + k;
     const query = new URLSearchParams();
     query.set('media', media.replace(/ /g, '_'));
-    if (sim.autoLoader ?? true) query.set('autoload', '1');
+    if (sim.autoLoader ?? true) {
+      query.set('autoload', '1');
+      query.set('stack', String(sim.loader?.blanks ?? DEFAULT_SIM_LOADER.blanks));
+      query.set('rejectBin', String(sim.loader?.rejectBin ?? DEFAULT_SIM_LOADER.rejectBin));
+    }
     query.set('timeScale', String(sim.timeScale ?? 0.25));
     if (sim.progressMs !== undefined) query.set('progressMs', String(sim.progressMs));
     for (const [key, value] of Object.entries(sim.faults?.[String(index)] ?? {})) {

@@ -22,6 +22,8 @@
  * | POST   /api/drives/:id/quarantine     | operator | QuarantineRequest       | DriveView             |
  * | POST   /api/drives/:id/release        | operator |                         | DriveView             |
  * | POST   /api/drives/:id/insert         | operator | InsertDiscRequest       | DriveView             |
+ * | POST   /api/drives/:id/loader/blanks  | operator | LoadBlanksRequest       | DriveView             |
+ * | POST   /api/drives/:id/loader/empty-rejects | operator |                   | DriveView             |
  * | GET    /api/agents                    | viewer   |                         | AgentView[]           |
  * | GET    /api/images                    | viewer   |                         | ImageView[]           |
  * | GET    /api/images/:id                | viewer   |                         | ImageView             |
@@ -91,6 +93,7 @@ export type ScreenClaim = ApiType<typeof View.ScreenClaim>;
 export type AuditEntry = ApiType<typeof View.AuditEntry>;
 
 export type QuarantineRequest = ApiType<typeof Req.QuarantineRequest>;
+export type LoadBlanksRequest = ApiType<typeof Req.LoadBlanksRequest>;
 export type ImportRequest = ApiType<typeof Req.ImportRequest>;
 export type RenameRequest = ApiType<typeof Req.RenameRequest>;
 export type MasterRequest = ApiType<typeof Req.MasterRequest>;

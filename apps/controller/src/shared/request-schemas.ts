@@ -69,6 +69,11 @@ export const QuarantineRequest = Type.Object({
   reason: Type.String({ minLength: 1, maxLength: 500 }),
 }, { ...obj, title: 'QuarantineRequest' });
 
+/** `POST /api/drives/:id/loader/blanks`: how many blanks a person put into a simulated drive's auto-loader (1..100000). */
+export const LoadBlanksRequest = Type.Object({
+  count: Type.Integer({ minimum: 1, maximum: 100_000 }),
+}, { ...obj, title: 'LoadBlanksRequest' });
+
 /** The media types a blank disc put into a simulated drive can be (recordable optical media). */
 export const BLANK_MEDIA_TYPES = ['CD-R', 'CD-RW', 'DVD-R', 'DVD-RW', 'DVD+R', 'DVD+RW', 'DVD-R DL', 'DVD+R DL', 'DVD-RAM', 'BD-R', 'BD-RE', 'BD-R DL', 'BD-RE DL'] as const;
 

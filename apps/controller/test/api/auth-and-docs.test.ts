@@ -23,7 +23,7 @@ describe('health and OpenAPI', () => {
     const paths = Object.keys(res.body.paths);
     for (const p of [
       '/api/health', '/api/whoami', '/api/drives', '/api/drives/{id}', '/api/drives/{id}/eject', '/api/drives/{id}/quarantine',
-      '/api/drives/{id}/release', '/api/agents', '/api/images', '/api/images/{id}', '/api/images/import', '/api/images/upload',
+      '/api/drives/{id}/release', '/api/drives/{id}/loader/blanks', '/api/drives/{id}/loader/empty-rejects', '/api/agents', '/api/images', '/api/images/{id}', '/api/images/import', '/api/images/upload',
       '/api/masters', '/api/masters/{id}', '/api/runs', '/api/runs/{id}', '/api/runs/{id}/pause', '/api/runs/{id}/resume',
       '/api/runs/{id}/cancel', '/api/runs/{id}/report', '/api/history', '/api/stats/drives', '/api/audit',
     ]) expect(paths).toContain(p);

@@ -3,7 +3,8 @@
  * stock the agent published comes back as the view's `loader` (checked
  * against the DriveView schema by `call`), and a loader that cannot go on
  * says what a person must do, with the slot numbers: an empty input, full
- * output or reject slots, a failing changer.
+ * output or reject slots, a failing changer. A drive's own auto-loader (no
+ * slot numbers) is named by its drive's label.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LoaderFacts } from '@tower/jobs';
@@ -14,7 +15,7 @@ import type { Env, Json } from './support.js';
 let env: Env;
 
 beforeAll(async () => {
-  env = await startEnv();
+  env = await startEnv({ deps: { driveLayout: { '/dev/sr0': { label: 'Loader A' } } } });
 });
 afterAll(async () => env?.stop());
 beforeEach(async () => {
@@ -68,9 +69,18 @@ describe('drive views with a disc loader', () => {
     const error = { code: 'CHANGER_GONE', message: "/dev/sg1: mtx status: cannot open SCSI device '/dev/sg1' - No such file or directory" };
     await publishState(env, '/dev/sr0', { state: 'empty', autoLoader: true, loader: { ...stock({ driveLoaded: false }), error } });
     expect(await view()).toMatchObject({ needsAttention: true, message: `The disc loader failed: ${error.message}`, loader: { error } });
+  });
+
+  it('a loader without slot numbers (a drive\'s own auto-loader) is worded by its drive: load blanks into it, empty its reject bin', async () => {
     const { slots: _slots, ...bare } = stock({ blanks: 0, driveLoaded: false, needsPerson: 'input-empty' });
-    await publishState(env, '/dev/sr0', { state: 'empty', autoLoader: true, loader: bare });
-    expect(await view()).toMatchObject({ message: 'Needs a person: no blank disc left in the loader: load blank discs into its input', loader: { slots: null } });
+    await publishState(env, '/dev/sr0', { state: 'empty', autoLoader: true, message: 'the disc loader has no blank disc left: load blank discs into its input', loader: bare });
+    expect(await view()).toMatchObject({
+      state: 'empty', needsAttention: true, message: 'Load blanks into Loader A: its loader has no blank disc left', loader: { blanks: 0, slots: null, needsPerson: 'input-empty' },
+    });
+    await publishState(env, '/dev/sr0', { state: 'failed', mediaType: 'CD-R', autoLoader: true, loader: { ...bare, driveLoaded: true, blanks: 4, rejected: 1, rejectFree: 0, needsPerson: 'reject-full' } });
+    expect(await view()).toMatchObject({ state: 'failed', needsAttention: true, message: 'Empty the reject bin of Loader A: it is full of coasters' });
+    await publishState(env, '/dev/sr0', { state: 'done', mediaType: 'CD-R', autoLoader: true, loader: { ...bare, driveLoaded: true, blanks: 4, outputFree: 0, needsPerson: 'output-full' } });
+    expect(await view()).toMatchObject({ state: 'done', needsAttention: true, message: 'Empty the output bin of Loader A: it is full of good discs' });
   });
 
   it('a burn in progress is never covered by the loader\'s words', async () => {

@@ -41,7 +41,7 @@ describe('command registry', () => {
     const only = (argv: string[]): string[] => groupsFor(argv).flatMap((g) => g.names);
     expect(only(['run', 'img', '--copies', '2', '--wait'])).toEqual(['run', 'runs']);
     expect(only(['runs', '--json'])).toEqual(['run', 'runs']);
-    expect(only(['release', 'd1'])).toEqual(['drives', 'eject', 'quarantine', 'release', 'stats']);
+    expect(only(['release', 'd1'])).toEqual(['drives', 'eject', 'quarantine', 'release', 'load-blanks', 'empty-rejects', 'stats']);
     expect(only(['start', '--config', 'x'])).toEqual(['start', 'serve', 'agent']);
     const all = COMMAND_GROUPS.flatMap((g) => g.names);
     for (const argv of [[], ['--help'], ['-h'], ['help', 'run'], ['rnu'], ['--json', 'runs'], ['list']]) expect(only(argv), argv.join(' ')).toEqual(all);

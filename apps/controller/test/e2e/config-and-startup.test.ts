@@ -23,7 +23,22 @@ describe('configuration', () => {
     expect(c.agent.quarantineAfter).toBe(3);
     const drives = c.agent.drives.kind === 'list' ? c.agent.drives.drives : [];
     expect(drives.map((d) => d.id)).toEqual(['sim:0', 'sim:1', 'sim:2', 'sim:3', 'sim:4', 'sim:5', 'sim:6', 'sim:7']);
-    expect(drives[0]?.device).toMatch(/^sim:0\?media=CD-R&autoload=1&timeScale=0\.25$/);
+    // Each auto-loader starts with 10,000 blanks (the default demo takes about 5,000 a drive) and a reject bin of 100.
+    expect(drives[0]?.device).toMatch(/^sim:0\?media=CD-R&autoload=1&stack=10000&rejectBin=100&timeScale=0\.25$/);
+  });
+
+  it('sets the simulated auto-loaders\' stock from agent.simulated.loader, a drive\'s own stack from its faults', () => {
+    const c = resolveConfig(parseConfigText(JSON.stringify({
+      agent: { simulated: { count: 2, autoLoader: true, loader: { blanks: 3, rejectBin: 2 }, faults: { 1: { stack: 0 } } } },
+    })));
+    const drives = c.agent.drives.kind === 'list' ? c.agent.drives.drives : [];
+    expect(drives.map((d) => d.device)).toEqual([
+      'sim:0?media=CD-R&autoload=1&stack=3&rejectBin=2&timeScale=0.25',
+      'sim:1?media=CD-R&autoload=1&stack=0&rejectBin=2&timeScale=0.25',
+    ]);
+    expect(() => resolveConfig(parseConfigText('{"agent":{"simulated":{"count":1,"autoLoader":false,"loader":{"blanks":3}}}}')))
+      .toThrow(/config agent\.simulated\.loader: .*autoLoader is false/);
+    expect(() => parseConfigText('{"agent":{"simulated":{"count":1,"loader":{"blanks":-1}}}}')).toThrow(/config agent\.simulated\.loader\.blanks/);
   });
 
   it('applies environment overrides over the file; relative file paths are taken from the file', async () => {

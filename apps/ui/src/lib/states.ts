@@ -56,13 +56,20 @@ export function instructionFor(d: Pick<DriveView, 'state' | 'needsAttention' | '
   return presentState(d.state).instruction ?? 'Needs a person';
 }
 
+/** The tile's word for what a drive's loader needs of a person. */
+const LOADER_NEEDS: Readonly<Record<string, string>> = { 'input-empty': 'Needs blanks', 'reject-full': 'Reject bin full', 'output-full': 'Output full' };
+
 /**
- * The tile's word: "Needs attention" / "Needs blank disc" for a drive that
- * needs a person, the phase of a copy in a burning or verifying drive
- * (Preparing, Writing, Closing disc, Verifying), else the state's word.
+ * The tile's word: "Needs blanks" / "Reject bin full" / "Output full" for a
+ * drive whose loader needs a person, "Needs attention" / "Needs blank disc"
+ * for another drive that needs one, the phase of a copy in a burning or
+ * verifying drive (Preparing, Writing, Closing disc, Verifying), else the
+ * state's word.
  */
-export function tileLabel(d: Pick<DriveView, 'state' | 'needsAttention'> & Partial<Pick<DriveView, 'activity'>>): string {
+export function tileLabel(d: Pick<DriveView, 'state' | 'needsAttention'> & Partial<Pick<DriveView, 'activity' | 'loader'>>): string {
   const p = presentState(d.state);
+  const loaderNeed = d.needsAttention && d.loader?.needsPerson ? LOADER_NEEDS[d.loader.needsPerson] : undefined;
+  if (loaderNeed !== undefined) return loaderNeed;
   if (d.state === 'empty' && d.needsAttention) return 'Needs blank disc';
   if (d.needsAttention && (p.tone === 'idle' || p.tone === 'busy' || p.tone === 'active' || p.tone === 'verify')) return 'Needs attention';
   if ((d.state === 'burning' || d.state === 'verifying') && d.activity) return d.activity;

@@ -275,7 +275,7 @@ export class DriveViews {
     const waiting = ctx.runs.filter((r) => r.status !== 'paused' && r.copies - r.counters.passed - r.counters.open > 0
       && (r.allowedDrives === undefined || r.allowedDrives.includes(s.driveId)));
     const classes = [...new Set(waiting.map((r) => CLASS_NAMES[r.mediaClass] ?? r.mediaClass))];
-    const { message, needsAttention } = loaderAttention(state, s) ?? attention(state, s, q, classes, s.agentId, agent);
+    const { message, needsAttention } = loaderAttention(state, s, layout.label ?? s.driveId) ?? attention(state, s, q, classes, s.agentId, agent);
     const busy = state === 'burning' || state === 'verifying';
     return {
       id: s.driveId,

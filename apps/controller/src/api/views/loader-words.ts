@@ -46,11 +46,17 @@ const WAITING_ON_LOADER: ReadonlySet<string> = new Set(['empty', 'done', 'failed
 
 /**
  * What a person must do for the drive's loader, or null when the loader
- * needs nobody (or the drive's state says something more pressing).
+ * needs nobody (or the drive's state says something more pressing). A
+ * loader with numbered slots (a changer) is told by its slots; one without
+ * (a drive's own auto-loader) by the drive's `label`: "Load blanks into Sim 3".
  */
-export function loaderAttention(state: DriveView['state'], s: DriveStatus): { message: string; needsAttention: true } | null {
+export function loaderAttention(state: DriveView['state'], s: DriveStatus, label: string): { message: string; needsAttention: true } | null {
   if (s.loader === undefined || !WAITING_ON_LOADER.has(state)) return null;
   const v = loaderView(s.loader);
+  if (v.slots === null) {
+    const need = unslottedWords(v.needsPerson, label);
+    if (need !== null) return { message: need, needsAttention: true };
+  }
   const where = (list: readonly number[] | undefined, fallback: string): string => (list !== undefined && list.length > 0 ? slotWords(list) : fallback);
   switch (v.needsPerson) {
     case 'input-empty':
@@ -64,4 +70,18 @@ export function loaderAttention(state: DriveView['state'], s: DriveStatus): { me
   }
   if (v.error !== null) return { message: `The disc loader failed: ${v.error.message}`, needsAttention: true };
   return null;
+}
+
+/** The words for a loader without slot numbers (a drive's own auto-loader), named by its drive. */
+function unslottedWords(need: LoaderView['needsPerson'], label: string): string | null {
+  switch (need) {
+    case 'input-empty':
+      return `Load blanks into ${label}: its loader has no blank disc left`;
+    case 'output-full':
+      return `Empty the output bin of ${label}: it is full of good discs`;
+    case 'reject-full':
+      return `Empty the reject bin of ${label}: it is full of coasters`;
+    default:
+      return null;
+  }
 }
