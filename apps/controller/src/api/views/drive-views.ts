@@ -13,9 +13,9 @@
  */
 import type { Redis } from 'ioredis';
 import { readAllDriveStatuses, readDriveStatus } from '@tower/jobs';
-import type { DriveStatus, KeySpace, RunRecord, RunStore } from '@tower/jobs';
+import type { DriveStatus, RedisSchema, RunRecord, RunStore } from '@tower/jobs';
 import type { AgentView, DriveView } from '../../shared/api-types.js';
-import { readAllAgents, readDriveSeenAges } from '../agent-keys.js';
+import { readAllAgents, readDriveSeenAges } from '@tower/jobs';
 import { AgentLiveness } from '../agent-liveness.js';
 import type { DriveLayoutEntry } from '../app-deps.js';
 import { attention, CLASS_NAMES } from './drive-words.js';
@@ -28,7 +28,7 @@ import { isRunActive } from './run-view.js';
 /** Options of {@link DriveViews}. */
 export interface DriveViewsOptions {
   readonly redis: Redis;
-  readonly keys: KeySpace;
+  readonly keys: RedisSchema;
   readonly runStore: RunStore;
   readonly layout: Readonly<Record<string, DriveLayoutEntry>>;
   /** An agent whose heartbeat number has not changed this long is offline. */
@@ -104,7 +104,7 @@ export class DriveViews {
   async list(): Promise<DriveView[]> {
     const [statuses, seenAges] = await Promise.all([
       readAllDriveStatuses(this.#o.redis, this.#o.keys),
-      readDriveSeenAges(this.#o.redis, this.#o.keys.prefix),
+      readDriveSeenAges(this.#o.redis, this.#o.keys),
     ]);
     const ctx = await this.#context(statuses.map((s) => s.agentId), true);
     const forgetAfter = this.#o.forgetAfterMs ?? 3_600_000;
@@ -205,7 +205,7 @@ export class DriveViews {
     const { redis, keys, runStore } = this.#o;
     const now = this.#now();
     const [agents, rawQ, runIds] = await Promise.all([
-      readAllAgents(redis, this.#liveness.isOnline, agentIds, keys.prefix),
+      readAllAgents(redis, this.#liveness.isOnline, agentIds, keys),
       redis.hgetall(keys.quarantine()),
       runStore.listRunIds(),
     ]);
