@@ -4,7 +4,8 @@
  * (no anchor, no TEA01, a partition past the end, block size 512, a
  * revision above 2.60), compressed images without a checksum, corrupt or
  * cut short, a decompression bomb over the library's limit, compressed
- * noise and compressed nothing. Each is refused with a typed LibraryError
+ * noise and compressed nothing; cdrdao TOC files naming files outside their
+ * folder, standard input, huge track counts. Each is refused with a typed LibraryError
  * (the class named), and the library folder (hidden staging files too) and
  * index are left as they were.
  */
@@ -18,7 +19,8 @@ import { makeIso, makeTempDir } from '../../drivers/test/support/test-images.js'
 import { makeUdf } from '../../drivers/test/support/udf-images.js';
 import type { LibraryError } from '../../apps/controller/src/library/errors.js';
 import {
-  ConversionTooLargeError, ImageConversionError, ImageTruncatedError, ImageValidationError, UdfDescriptorError, UnrecognisedImageError,
+  ContainerPathTraversalError, ConversionTooLargeError, CueStructureError, ImageConversionError, ImageTruncatedError, ImageValidationError,
+  UdfDescriptorError, UnrecognisedImageError,
 } from '../../apps/controller/src/library/errors.js';
 import { ImageLibrary } from '../../apps/controller/src/library/index.js';
 
@@ -122,5 +124,24 @@ describe('importFromPath refuses broken UDF and compressed images with a typed e
 describe('importUpload refuses them too', () => {
   it.each(cases)('$name (uploaded)', async (c) => {
     await expectRefused(() => library.importUpload(Readable.from([c.bytes()]), { fileName: 'x.img' }), c.error, c.message);
+  });
+});
+
+const tocCases: Case[] = [
+  { name: 'TOC FILE "../../etc/passwd"', bytes: () => Buffer.from('CD_DA\nTRACK AUDIO\nFILE "../../etc/passwd" 0\n'), error: ContainerPathTraversalError },
+  { name: 'TOC DATAFILE "/etc/shadow"', bytes: () => Buffer.from('CD_ROM\nTRACK MODE1\nDATAFILE "/etc/shadow"\n'), error: ContainerPathTraversalError },
+  { name: 'TOC AUDIOFILE "C:\\x.bin"', bytes: () => Buffer.from('CD_DA\nTRACK AUDIO\nAUDIOFILE "C:\\\\x.bin" 0\n'), error: ContainerPathTraversalError },
+  { name: 'TOC FILE "sub/../../x.bin"', bytes: () => Buffer.from('CD_DA\nTRACK AUDIO\nFILE "sub/../../x.bin" 0\n'), error: ContainerPathTraversalError },
+  { name: 'TOC DATAFILE "-" (standard input)', bytes: () => Buffer.from('CD_ROM\nTRACK MODE1\nDATAFILE "-"\n'), error: ContainerPathTraversalError },
+  { name: 'TOC reading a FIFO', bytes: () => Buffer.from('CD_DA\nTRACK AUDIO\nFIFO "/tmp/f" 100\n'), error: ContainerPathTraversalError },
+  { name: 'TOC with 500 tracks', bytes: () => Buffer.from(`CD_DA\n${'TRACK AUDIO\nFILE "good.iso" 0 00:00:01\n'.repeat(500)}`), error: CueStructureError },
+  { name: 'TOC with no file', bytes: () => Buffer.from('CD_DA\nTRACK AUDIO\nSILENCE 00:02:00\n'), error: CueStructureError },
+  { name: 'TOC naming a missing file', bytes: () => Buffer.from('CD_DA\nTRACK AUDIO\nFILE "nowhere.bin" 0\n'), error: ImageConversionError },
+  { name: 'TOC whose data file toc2cue finds too short', bytes: () => Buffer.from('CD_ROM\nTRACK MODE1\nDATAFILE "good.iso" 99:00:00\n'), error: ImageConversionError },
+];
+
+describe('importFromPath refuses bad cdrdao TOC files with a typed error and changes nothing', () => {
+  it.each(tocCases)('$name', async (c) => {
+    await expectRefused(() => library.importFromPath(put(`toc-${c.name.replace(/\W+/g, '-')}.toc`, c.bytes())), c.error, c.message);
   });
 });

@@ -18,6 +18,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decompressImage, detectCompression } from '../../drivers/src/image/compressed-image.js';
 import { ImageReadError } from '../../drivers/src/image/image-read-error.js';
 import { readImage } from '../../drivers/src/image/image-reader.js';
+import { checkTocFileName, looksLikeToc, parseTocFile } from '../../drivers/src/image/toc-file.js';
 import { analyseUdf, udfCrc } from '../../drivers/src/image/udf-volume.js';
 import { makeIso, makeTempDir } from '../../drivers/test/support/test-images.js';
 import { makeUdf } from '../../drivers/test/support/udf-images.js';
@@ -132,5 +133,34 @@ describe('fuzz: compressed images', () => {
       },
     ), params(120));
     console.log('fuzz decompressImage: 120 runs');
+  });
+});
+
+// ---- cdrdao TOC files ----------------------------------------------------------------------
+
+const tocName = fc.oneof(fc.constantFrom('a.bin', '../a.bin', '/etc/passwd', 'C:\\a', '\\\\h\\s', '-', '', 'a/../../b', 'x\0y', 'ok dir/a.bin'), fc.string({ maxLength: 16 }));
+const tocLine = fc.oneof(
+  fc.constantFrom('CD_DA', 'CD_ROM', 'CD_ROM_XA', 'CD_I', 'COPY', 'NO COPY', 'SWAP', 'PREGAP 00:02:00', 'START', '{', '}', 'CD_TEXT {', 'ISRC "USABC2612345"', 'CATALOG "0123456789012"', '// comment "FILE', 'TRACK 01 AUDIO'),
+  fc.tuple(fc.constantFrom('AUDIO', 'MODE1', 'MODE1_RAW', 'MODE2', 'MODE2_FORM_MIX', 'MODE2_RAW', 'MODE9', '', '"AUDIO"'), fc.constantFrom('', ' RW', ' RW_RAW')).map(([m, sub]) => `TRACK ${m}${sub}`),
+  fc.tuple(fc.constantFrom('FILE', 'AUDIOFILE', 'DATAFILE', 'FIFO'), tocName, fc.constantFrom('', ' 0', ' 00:02:00 00:01:00', ' #10')).map(([k, n, rest]) => `${k} "${n.replace(/"/g, '\\"')}"${rest}`),
+  fc.string({ maxLength: 30 }),
+);
+
+describe('fuzz: cdrdao TOC files', () => {
+  it('looksLikeToc + parseTocFile on TOC files from grammar fragments (2000 runs)', () => {
+    fc.assert(fc.property(fc.array(tocLine, { maxLength: 30 }), (lines) => {
+      const text = lines.join('\n');
+      looksLikeToc(text);
+      try {
+        const toc = parseTocFile(text);
+        expect(toc.trackModes.length).toBeGreaterThan(0);
+        expect(toc.trackModes.length).toBeLessThanOrEqual(99);
+        // Whatever parsed names no file outside the TOC's folder.
+        for (const f of toc.files) checkTocFileName(f);
+      } catch (err) {
+        typedRefusal(err);
+      }
+    }), params(2000));
+    console.log('fuzz parseTocFile: 2000 runs');
   });
 });

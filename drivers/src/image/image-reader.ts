@@ -17,6 +17,7 @@ import type { CueSheet } from './cue-sheet.js';
 import { parseCueSheet } from './cue-sheet.js';
 import { decodeCueText } from './cue-text.js';
 import { detectCompression } from './compressed-image.js';
+import { looksLikeToc } from './toc-file.js';
 import { cuePathTraversal, imageProblem, ImageReadError } from './image-read-error.js';
 import type { IsoInfo } from './iso9660.js';
 import { analyseIso, analyseUdfOnly, hasIsoSignature, hasUdfOnlySignature } from './iso9660.js';
@@ -100,6 +101,9 @@ export async function sniffImageFormat(file: string): Promise<ImageFormat> {
   const compressed = detectCompression(head);
   if (compressed) throw imageProblem('needs-conversion', `a ${compressed.compression}-compressed image: import it into the library, which decompresses and checks it`);
   if (head.subarray(0, 12).equals(RAW_SYNC)) throw unrecognised('raw CD sectors (a BIN file): import its CUE sheet instead');
+  if (size <= MAX_CUE_BYTES && looksLikeText(head) && looksLikeToc(decodeCueText(head))) {
+    throw imageProblem('needs-conversion', 'a cdrdao TOC file, not a CUE sheet: import it into the library by path (its data files beside it), which converts it with toc2cue');
+  }
   if (size <= MAX_CUE_BYTES && looksLikeText(head) && CUE_COMMAND_LINE.test(decodeCueText(head))) return 'cue';
   if (size < 17 * SECTOR_BYTES && head.length > 0) {
     throw unrecognised(`the file is ${size} bytes: too short for an ISO 9660 image and not a CUE sheet`);

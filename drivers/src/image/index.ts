@@ -21,3 +21,5 @@ export type { UdfVolumeInfo } from './udf-volume.js';
 export { analyseUdf } from './udf-volume.js';
 export type { Compression, CompressionInfo, Decompression, StreamChecksum } from './compressed-image.js';
 export { decompressImage, detectCompression } from './compressed-image.js';
+export type { TocConversion, TocFile } from './toc-file.js';
+export { checkTocFileName, convertTocFile, looksLikeToc, MAX_TOC_BYTES, parseTocFile, TOC_MODES } from './toc-file.js';

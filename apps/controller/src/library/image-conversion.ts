@@ -2,7 +2,8 @@
  * Images given in a form the burners do not take, converted on their way
  * into the library: an ISO compressed with gzip, xz, bzip2 or zstd
  * (recognised by its magic bytes, decompressed by the real tool, its output
- * streamed into the staging folder under the library's size limit). The
+ * streamed into the staging folder under the library's size limit), a
+ * cdrdao TOC file (toc2cue, then the CUE path: toc-import.ts). The
  * converted image is then validated like any other, and the conversion's
  * proof goes into its provenance. Optionally the original is kept beside it
  * (role `source`, never burned). A refusal at any step leaves only the
@@ -12,8 +13,9 @@ import { open, rename } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import type { CompressionInfo } from 'node-cdrecord-wrapper';
-import { decompressImage, describeImageProblem, detectCompression } from 'node-cdrecord-wrapper';
-import { ConversionTooLargeError, fromImageReadError } from './errors.js';
+import { decompressImage, describeImageProblem, detectCompression, looksLikeToc, MAX_TOC_BYTES } from 'node-cdrecord-wrapper';
+import { ConversionTooLargeError, fromImageReadError, ImageConversionError } from './errors.js';
+import { stageToc } from './toc-import.js';
 import type { ByteBudget } from './hashing-copy.js';
 import { copyAndHash, hashFile } from './hashing-copy.js';
 import type { Precheck, StagedFile, StagedImage, Staging } from './image-intake.js';
@@ -22,7 +24,7 @@ import type { ConversionProof } from './image-record.js';
 import { validateImageFile } from './image-validator.js';
 
 /** A file the library converts before it validates it. */
-export type Convertible = { readonly kind: 'compressed'; readonly info: CompressionInfo };
+export type Convertible = { readonly kind: 'compressed'; readonly info: CompressionInfo } | { readonly kind: 'toc' };
 
 const SUFFIX: Record<CompressionInfo['compression'], string> = { gzip: 'gz', xz: 'xz', bzip2: 'bz2', zstd: 'zst' };
 
@@ -44,10 +46,14 @@ export interface ConversionOptions {
 export async function detectConvertible(file: string): Promise<Convertible | null> {
   const handle = await open(file, 'r');
   try {
-    const head = Buffer.alloc(64);
+    const head = Buffer.alloc(64 * 1024);
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
     const info = detectCompression(head.subarray(0, bytesRead));
-    return info ? { kind: 'compressed', info } : null;
+    if (info) return { kind: 'compressed', info };
+    const text = head.subarray(0, bytesRead);
+    const plain = bytesRead > 0 && !text.subarray(0, 4096).some((b) => b === 0 || (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d));
+    if (plain && (await handle.stat()).size <= MAX_TOC_BYTES && looksLikeToc(text.toString('latin1'))) return { kind: 'toc' };
+    return null;
   } finally {
     await handle.close();
   }
@@ -58,7 +64,7 @@ function tooLarge(what: string, limitBytes: number): ConversionTooLargeError {
 }
 
 /** The original, kept in the staging folder under its final name. */
-async function keepSource(staging: Staging, source: string, name: string, movable: boolean): Promise<StagedFile> {
+export async function keepSource(staging: Staging, source: string, name: string, movable: boolean): Promise<StagedFile> {
   const staged = staging.file(name);
   if (movable) await rename(source, staged);
   else await copyAndHash(createReadStream(source), staged);
@@ -104,7 +110,21 @@ export async function stageDecompressed(
   return { files: kept ? [iso, kept] : [iso], imageFile: names.iso, validated, sha256: done.output.sha256, conversion };
 }
 
-/** Stage a convertible file (`detectConvertible`) by what it is. */
-export async function stageConverted(staging: Staging, id: string, source: string, convertible: Convertible, options: ConversionOptions): Promise<StagedImage> {
-  return stageDecompressed(staging, id, source, convertible.info, options);
+/**
+ * Stage a convertible file (`detectConvertible`) by what it is. A TOC file
+ * needs `binRoots` (its data files are read from beside it): an upload has
+ * none, and is refused.
+ */
+export async function stageConverted(
+  staging: Staging,
+  id: string,
+  source: string,
+  convertible: Convertible,
+  options: ConversionOptions & { readonly binRoots?: readonly string[] },
+): Promise<StagedImage> {
+  if (convertible.kind === 'compressed') return stageDecompressed(staging, id, source, convertible.info, options);
+  if (!options.binRoots) {
+    throw new ImageConversionError('a cdrdao TOC file cannot bring its data files in an upload: import it by path, with its data files beside it');
+  }
+  return stageToc(staging, id, source, options.binRoots, options);
 }

@@ -165,7 +165,7 @@ export class ImageLibrary {
     const convertible = await detectConvertible(source);
     return this.add(
       (staging, id) => convertible
-        ? stageConverted(staging, id, source, convertible, this.conversionOptions(options, Infinity, false, precheck))
+        ? stageConverted(staging, id, source, convertible, { ...this.conversionOptions(options, Infinity, false, precheck), binRoots })
         : stageFromPath(staging, id, source, binRoots, precheck),
       { kind: 'imported', path: source, at: this.now() },
       options,
