@@ -5,7 +5,8 @@
  * revision above 2.60), compressed images without a checksum, corrupt or
  * cut short, a decompression bomb over the library's limit, compressed
  * noise and compressed nothing; cdrdao TOC files naming files outside their
- * folder, standard input, huge track counts. Each is refused with a typed LibraryError
+ * folder, standard input, huge track counts; NRG images whose footer or
+ * chunks point past the end or claim 255 tracks. Each is refused with a typed LibraryError
  * (the class named), and the library folder (hidden staging files too) and
  * index are left as they were.
  */
@@ -16,6 +17,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { udfCrc } from '../../drivers/src/image/udf-volume.js';
 import { makeIso, makeTempDir } from '../../drivers/test/support/test-images.js';
+import { makeNrg } from '../../drivers/test/support/nrg-images.js';
 import { makeUdf } from '../../drivers/test/support/udf-images.js';
 import type { LibraryError } from '../../apps/controller/src/library/errors.js';
 import {
@@ -143,5 +145,21 @@ const tocCases: Case[] = [
 describe('importFromPath refuses bad cdrdao TOC files with a typed error and changes nothing', () => {
   it.each(tocCases)('$name', async (c) => {
     await expectRefused(() => library.importFromPath(put(`toc-${c.name.replace(/\W+/g, '-')}.toc`, c.bytes())), c.error, c.message);
+  });
+});
+
+const nrg = (): Buffer => makeNrg([{ data: iso }], { version: 2, writing: 'dao' });
+const nrgCases: Case[] = [
+  { name: 'NRG footer pointing past the end', bytes: () => { const b = nrg(); b.writeBigUInt64BE(0xffffffffffffn, b.length - 8); return b; }, error: ImageConversionError, message: /footer points at byte/ },
+  { name: 'NRG v1 footer at offset 0 (the data read as chunks)', bytes: () => { const b = makeNrg([{ data: iso }], { version: 1, writing: 'tao' }); b.writeUInt32BE(0, b.length - 4); return b; }, error: ImageConversionError },
+  { name: 'NRG chunk of 4 GiB', bytes: () => { const b = nrg(); b.writeUInt32BE(0xffffffff, b.lastIndexOf('DAOX', undefined, 'latin1') + 4); return b; }, error: ImageConversionError },
+  { name: 'NRG DAO chunk claiming tracks 1 to 255', bytes: () => { const b = nrg(); const at = b.lastIndexOf('DAOX', undefined, 'latin1'); b[at + 8 + 21] = 255; return b; }, error: ImageConversionError, message: /tracks 1 to 255/ },
+  { name: 'NRG with its chunks cut off (footer only)', bytes: () => Buffer.concat([iso, nrg().subarray(-12)]), error: ImageConversionError },
+  { name: 'NRG footer alone', bytes: () => nrg().subarray(-12), error: ImageConversionError },
+];
+
+describe('importFromPath refuses bad NRG images with a typed error and changes nothing', () => {
+  it.each(nrgCases)('$name', async (c) => {
+    await expectRefused(() => library.importFromPath(put(`nrg-${c.name.replace(/\W+/g, '-')}.nrg`, c.bytes())), c.error, c.message);
   });
 });

@@ -18,9 +18,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decompressImage, detectCompression } from '../../drivers/src/image/compressed-image.js';
 import { ImageReadError } from '../../drivers/src/image/image-read-error.js';
 import { readImage } from '../../drivers/src/image/image-reader.js';
+import { readNrg } from '../../drivers/src/image/nrg-image.js';
 import { checkTocFileName, looksLikeToc, parseTocFile } from '../../drivers/src/image/toc-file.js';
 import { analyseUdf, udfCrc } from '../../drivers/src/image/udf-volume.js';
 import { makeIso, makeTempDir } from '../../drivers/test/support/test-images.js';
+import { makeNrg } from '../../drivers/test/support/nrg-images.js';
 import { makeUdf } from '../../drivers/test/support/udf-images.js';
 import { fromImageReadError, LibraryError } from '../../apps/controller/src/library/errors.js';
 
@@ -162,5 +164,37 @@ describe('fuzz: cdrdao TOC files', () => {
       }
     }), params(2000));
     console.log('fuzz parseTocFile: 2000 runs');
+  });
+});
+
+// ---- Nero NRG ------------------------------------------------------------------------------
+
+describe('fuzz: NRG footers and chunks', () => {
+  it('readNrg + readImage on mutated chunk areas and footers of v1/v2, DAO/TAO images (1000 runs)', { timeout: 120_000 }, async () => {
+    const data = Buffer.alloc(2048 * 20, 7);
+    const bases = [makeNrg([{ data }], { version: 2, writing: 'dao' }), makeNrg([{ data }], { version: 1, writing: 'dao' }), makeNrg([{ data }, { data }], { version: 2, writing: 'tao' }), makeNrg([{ data }], { version: 1, writing: 'tao' })];
+    let n = 0;
+    await fc.assert(fc.asyncProperty(
+      fc.nat(bases.length - 1),
+      fc.array(fc.tuple(fc.nat(200), fc.nat(255)), { maxLength: 10 }),
+      fc.option(fc.tuple(fc.nat(40), fc.constantFrom(0, 1, 99, 100, 255, 0x7fffffff, 0xffffffff))),
+      async (which, flips, field) => {
+        const b = Buffer.from(bases[which] ?? Buffer.alloc(0));
+        // The chunk area and footer are the last few hundred bytes.
+        for (const [back, v] of flips) b[Math.max(0, b.length - 1 - back)] = v;
+        if (field) b.writeUInt32BE(field[1] >>> 0, Math.max(0, b.length - 4 - field[0] * 4));
+        const file = path.join(tmp.dir, `nrg-${n++ % 4}.nrg`);
+        writeFileSync(file, b);
+        try {
+          const nrg = await readNrg(file);
+          for (const t of nrg.tracks) expect(t.end).toBeLessThanOrEqual(nrg.chunkOffset);
+          expect(nrg.tracks.length).toBeLessThanOrEqual(99);
+        } catch (err) {
+          typedRefusal(err);
+        }
+        await readImage(file).catch(typedRefusal);
+      },
+    ), params(1000));
+    console.log('fuzz readNrg: 1000 runs');
   });
 });

@@ -17,6 +17,7 @@ import type { CueSheet } from './cue-sheet.js';
 import { parseCueSheet } from './cue-sheet.js';
 import { decodeCueText } from './cue-text.js';
 import { detectCompression } from './compressed-image.js';
+import { hasNrgFooter } from './nrg-image.js';
 import { looksLikeToc } from './toc-file.js';
 import { cuePathTraversal, imageProblem, ImageReadError } from './image-read-error.js';
 import type { IsoInfo } from './iso9660.js';
@@ -97,6 +98,7 @@ const unrecognised = (detail: string): ImageReadError => imageProblem('unrecogni
 export async function sniffImageFormat(file: string): Promise<ImageFormat> {
   const { head, size } = await readHead(file);
   if (size === 0) throw unrecognised('the file is empty');
+  if (await hasNrgFooter(file)) throw imageProblem('needs-conversion', 'a Nero NRG image: import it into the library, which converts it');
   if (hasIsoSignature(head) || hasUdfOnlySignature(head)) return 'iso';
   const compressed = detectCompression(head);
   if (compressed) throw imageProblem('needs-conversion', `a ${compressed.compression}-compressed image: import it into the library, which decompresses and checks it`);

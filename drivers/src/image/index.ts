@@ -23,3 +23,5 @@ export type { Compression, CompressionInfo, Decompression, StreamChecksum } from
 export { decompressImage, detectCompression } from './compressed-image.js';
 export type { TocConversion, TocFile } from './toc-file.js';
 export { checkTocFileName, convertTocFile, looksLikeToc, MAX_TOC_BYTES, parseTocFile, TOC_MODES } from './toc-file.js';
+export type { NrgImage, NrgTrack } from './nrg-image.js';
+export { hasNrgFooter, nrgFooter, readNrg } from './nrg-image.js';

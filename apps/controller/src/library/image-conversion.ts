@@ -3,7 +3,8 @@
  * into the library: an ISO compressed with gzip, xz, bzip2 or zstd
  * (recognised by its magic bytes, decompressed by the real tool, its output
  * streamed into the staging folder under the library's size limit), a
- * cdrdao TOC file (toc2cue, then the CUE path: toc-import.ts). The
+ * cdrdao TOC file (toc2cue, then the CUE path: toc-import.ts), a Nero NRG
+ * image (its data track, confirmed by iat: nrg-import.ts). The
  * converted image is then validated like any other, and the conversion's
  * proof goes into its provenance. Optionally the original is kept beside it
  * (role `source`, never burned). A refusal at any step leaves only the
@@ -13,8 +14,9 @@ import { open, rename } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import type { CompressionInfo } from 'node-cdrecord-wrapper';
-import { decompressImage, describeImageProblem, detectCompression, looksLikeToc, MAX_TOC_BYTES } from 'node-cdrecord-wrapper';
+import { decompressImage, describeImageProblem, detectCompression, hasNrgFooter, looksLikeToc, MAX_TOC_BYTES } from 'node-cdrecord-wrapper';
 import { ConversionTooLargeError, fromImageReadError, ImageConversionError } from './errors.js';
+import { stageNrg } from './nrg-import.js';
 import { stageToc } from './toc-import.js';
 import type { ByteBudget } from './hashing-copy.js';
 import { copyAndHash, hashFile } from './hashing-copy.js';
@@ -24,7 +26,7 @@ import type { ConversionProof } from './image-record.js';
 import { validateImageFile } from './image-validator.js';
 
 /** A file the library converts before it validates it. */
-export type Convertible = { readonly kind: 'compressed'; readonly info: CompressionInfo } | { readonly kind: 'toc' };
+export type Convertible = { readonly kind: 'compressed'; readonly info: CompressionInfo } | { readonly kind: 'toc' } | { readonly kind: 'nrg' };
 
 const SUFFIX: Record<CompressionInfo['compression'], string> = { gzip: 'gz', xz: 'xz', bzip2: 'bz2', zstd: 'zst' };
 
@@ -50,6 +52,7 @@ export async function detectConvertible(file: string): Promise<Convertible | nul
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
     const info = detectCompression(head.subarray(0, bytesRead));
     if (info) return { kind: 'compressed', info };
+    if (await hasNrgFooter(file)) return { kind: 'nrg' };
     const text = head.subarray(0, bytesRead);
     const plain = bytesRead > 0 && !text.subarray(0, 4096).some((b) => b === 0 || (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d));
     if (plain && (await handle.stat()).size <= MAX_TOC_BYTES && looksLikeToc(text.toString('latin1'))) return { kind: 'toc' };
@@ -123,6 +126,7 @@ export async function stageConverted(
   options: ConversionOptions & { readonly binRoots?: readonly string[] },
 ): Promise<StagedImage> {
   if (convertible.kind === 'compressed') return stageDecompressed(staging, id, source, convertible.info, options);
+  if (convertible.kind === 'nrg') return stageNrg(staging, id, source, options);
   if (!options.binRoots) {
     throw new ImageConversionError('a cdrdao TOC file cannot bring its data files in an upload: import it by path, with its data files beside it');
   }

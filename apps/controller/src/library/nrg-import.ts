@@ -1,0 +1,72 @@
+/**
+ * A Nero NRG image into the library: its footer and chunks read by the
+ * drivers' `readNrg`, the one 2048-byte data track's bytes copied out of it
+ * (its extent per the DAO or track-at-once chunk) into the staging folder
+ * under the library's size limit, validated as an ISO (or pure UDF) image,
+ * and held against iat's own conversion of the same file: the two must have
+ * the same SHA-256, or the image is refused. Images with audio, raw or
+ * several tracks are refused for now, saying so.
+ */
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { readNrg, runTool, toolFailure } from 'node-cdrecord-wrapper';
+import { ConversionTooLargeError, fromImageReadError, ImageConversionError } from './errors.js';
+import type { ByteBudget } from './hashing-copy.js';
+import { copyAndHash, hashFile } from './hashing-copy.js';
+import type { ConversionOptions } from './image-conversion.js';
+import { keepSource } from './image-conversion.js';
+import type { StagedFile, StagedImage, Staging } from './image-intake.js';
+import { finalNames } from './image-intake.js';
+import type { ConversionProof } from './image-record.js';
+import { validateImageFile } from './image-validator.js';
+
+/**
+ * Stage the NRG image `source` as an ISO. Refusals: `ImageConversionError`
+ * for a broken footer or chunk chain, a track table the library does not
+ * convert, or iat disagreeing; `ConversionTooLargeError` over the limit;
+ * then the ISO's own validation.
+ */
+export async function stageNrg(staging: Staging, id: string, source: string, options: ConversionOptions): Promise<StagedImage> {
+  const nrg = await readNrg(source).catch((err: unknown) => {
+    throw fromImageReadError(err);
+  });
+  const track = nrg.tracks[0];
+  if (nrg.tracks.length !== 1 || !track || track.sectorBytes !== 2048 || (track.modeCode !== 0x00 && track.modeCode !== 0x02)) {
+    const list = nrg.tracks.map((t) => `${t.number} ${t.mode}`).join(', ');
+    throw new ImageConversionError(`NRG image with ${nrg.tracks.length} track(s) (${list}): only a single 2048-byte data track is converted so far`);
+  }
+  const sourceName = options.sourceName ?? path.basename(source);
+  const bytes = track.end - track.start;
+  if (bytes > options.limitBytes) {
+    throw new ConversionTooLargeError(`NRG image ${sourceName}: its data track is ${bytes} bytes, more than the library's limit of ${options.limitBytes}`);
+  }
+  const names = finalNames(id);
+  const dest = staging.file(names.iso);
+  const budget: ByteBudget = { limitBytes: options.limitBytes, usedBytes: 0 };
+  const copy = await copyAndHash(createReadStream(source, { start: track.start, end: track.end - 1 }), dest, { budget });
+  const validated = await validateImageFile(dest, { expectFormat: 'iso' });
+  options.precheck?.(validated);
+  // iat's reading of the same file, for the proof.
+  const second = staging.file('iat.iso');
+  const run = await runTool({ program: 'iat', args: [source, second], ...(options.signal ? { signal: options.signal } : {}), keepChars: 4096 });
+  const other = run.exitCode === 0 ? await hashFile(second).catch(() => null) : null;
+  await rm(second, { force: true });
+  if (!other || other.sha256 !== copy.sha256) {
+    const why = other ? `its ISO (${other.bytes} bytes) differs from the track's (${copy.bytes} bytes)` : `it failed (exit ${run.exitCode ?? run.signal}): ${toolFailure(run, 2).output.slice(-200)}`;
+    throw new ImageConversionError(`NRG image ${sourceName}: iat does not confirm the conversion: ${why}`);
+  }
+  const kept = options.keepOriginal ? await keepSource(staging, source, `${names.iso.replace(/\.iso$/, '')}.nrg`, options.movable === true) : undefined;
+  const whole = kept ?? (await hashFile(source));
+  const chunk = nrg.writing === 'dao' ? (nrg.version === 2 ? 'DAOX' : 'DAOI') : (nrg.version === 2 ? 'ETN2' : 'ETNF');
+  const conversion: ConversionProof = {
+    from: 'nrg',
+    sourceSha256: whole.sha256,
+    sourceBytes: whole.bytes,
+    command: ['iat', sourceName, 'iat.iso'],
+    proof: `NRG v${nrg.version} ${chunk} chunk: track 1 (${track.mode}) at bytes ${track.start} to ${track.end}, copied out by the library; iat's own conversion has the same SHA-256; then the image read and validated`,
+    ...(kept ? { keptSource: kept.finalName } : {}),
+  };
+  const iso: StagedFile = { staged: dest, finalName: names.iso, role: 'iso', bytes: copy.bytes, sha256: copy.sha256 };
+  return { files: kept ? [iso, kept] : [iso], imageFile: names.iso, validated, sha256: copy.sha256, conversion };
+}

@@ -1,0 +1,76 @@
+/**
+ * Nero NRG test images, written here by the format's layout (no Debian tool
+ * writes NRG): image data, then the chunks (CUEX/CUES, DAOX/DAOI or
+ * ETN2/ETNF, SINF, MTYP, END!), then the footer (v2: NER5 + 64-bit offset;
+ * v1: NERO + 32-bit offset), all big-endian, as Nero writes them.
+ */
+
+/** One track to write: its bytes and NRG mode code (0x00 Mode 1/2048, 0x07 audio...). */
+export interface NrgTrackSpec {
+  readonly data: Buffer;
+  readonly modeCode?: number;
+  readonly sectorBytes?: number;
+}
+
+const chunk = (id: string, body: Buffer): Buffer => {
+  const head = Buffer.alloc(8);
+  head.write(id, 0, 'latin1');
+  head.writeUInt32BE(body.length, 4);
+  return Buffer.concat([head, body]);
+};
+
+const u32 = (v: number): Buffer => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(v >>> 0);
+  return b;
+};
+
+const u64 = (v: number): Buffer => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(BigInt(v));
+  return b;
+};
+
+/** An NRG image of `tracks`: disc-at-once (with the 150-sector pregap before track 1) or track-at-once. */
+export function makeNrg(tracks: readonly NrgTrackSpec[], options: { version: 1 | 2; writing: 'dao' | 'tao' }): Buffer {
+  const v2 = options.version === 2;
+  const pregap = options.writing === 'dao' ? 150 * (tracks[0]?.sectorBytes ?? 2048) : 0;
+  const parts: Buffer[] = [Buffer.alloc(pregap)];
+  const extents: [number, number][] = [];
+  let at = pregap;
+  for (const t of tracks) {
+    extents.push([at, at + t.data.length]);
+    parts.push(t.data);
+    at += t.data.length;
+  }
+  const chunkOffset = at;
+  const chunks: Buffer[] = [];
+  if (options.writing === 'dao') {
+    const entries = tracks.map((t, i) => {
+      const [start, end] = extents[i] ?? [0, 0];
+      const e = Buffer.alloc(v2 ? 42 : 30);
+      e.writeUInt16BE(t.sectorBytes ?? 2048, 12);
+      e[14] = t.modeCode ?? 0;
+      const offsets = [i === 0 ? 0 : start, start, end];
+      offsets.forEach((o, k) => (v2 ? e.writeBigUInt64BE(BigInt(o), 18 + k * 8) : e.writeUInt32BE(o, 18 + k * 4)));
+      return e;
+    });
+    const header = Buffer.alloc(22);
+    header.writeUInt32BE(22 + entries.length * (v2 ? 42 : 30), 0);
+    header[20] = 1;
+    header[21] = tracks.length;
+    chunks.push(chunk(v2 ? 'CUEX' : 'CUES', Buffer.alloc(8 * (tracks.length + 2))));
+    chunks.push(chunk(v2 ? 'DAOX' : 'DAOI', Buffer.concat([header, ...entries])));
+  } else {
+    const entries = tracks.map((t, i) => {
+      const [start, end] = extents[i] ?? [0, 0];
+      return v2
+        ? Buffer.concat([u64(start), u64(end - start), u32(t.modeCode ?? 0), u32(start / (t.sectorBytes ?? 2048)), u64(0)])
+        : Buffer.concat([u32(start), u32(end - start), u32(t.modeCode ?? 0), u32(start / (t.sectorBytes ?? 2048)), u32(0)]);
+    });
+    chunks.push(chunk(v2 ? 'ETN2' : 'ETNF', Buffer.concat(entries)));
+  }
+  chunks.push(chunk('SINF', u32(tracks.length)), chunk('MTYP', u32(1)), chunk('END!', Buffer.alloc(0)));
+  const footer = v2 ? Buffer.concat([Buffer.from('NER5', 'latin1'), u64(chunkOffset)]) : Buffer.concat([Buffer.from('NERO', 'latin1'), u32(chunkOffset)]);
+  return Buffer.concat([...parts, ...chunks, footer]);
+}
