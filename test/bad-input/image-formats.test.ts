@@ -6,7 +6,8 @@
  * cut short, a decompression bomb over the library's limit, compressed
  * noise and compressed nothing; cdrdao TOC files naming files outside their
  * folder, standard input, huge track counts; NRG images whose footer or
- * chunks point past the end or claim 255 tracks. Each is refused with a typed LibraryError
+ * chunks point past the end or claim 255 tracks; CloneCD control files with
+ * an escaping .img, insane counts, garbage. Each is refused with a typed LibraryError
  * (the class named), and the library folder (hidden staging files too) and
  * index are left as they were.
  */
@@ -161,5 +162,27 @@ const nrgCases: Case[] = [
 describe('importFromPath refuses bad NRG images with a typed error and changes nothing', () => {
   it.each(nrgCases)('$name', async (c) => {
     await expectRefused(() => library.importFromPath(put(`nrg-${c.name.replace(/\W+/g, '-')}.nrg`, c.bytes())), c.error, c.message);
+  });
+});
+
+const ccd = (extra = ''): Buffer => Buffer.from(`[CloneCD]\r\nVersion=3\r\n[Disc]\r\nTocEntries=4\r\nSessions=1\r\n[TRACK 1]\r\nMODE=1\r\nINDEX 1=0\r\n${extra}`);
+const ccdCases: (Case & { readonly img?: 'outside' | Buffer })[] = [
+  { name: 'CCD whose .img is a symlink to /etc/passwd', bytes: () => ccd(), img: 'outside', error: ContainerPathTraversalError },
+  { name: 'CCD whose .img is 2351 bytes', bytes: () => ccd(), img: Buffer.alloc(2351), error: ImageConversionError },
+  { name: 'CCD whose .img is noise', bytes: () => ccd(), img: Buffer.alloc(2352 * 4, 0x61), error: ImageConversionError, message: /no sync pattern/ },
+  { name: 'CCD with Sessions=1e9', bytes: () => Buffer.from(ccd().toString().replace('Sessions=1', 'Sessions=1e9')), img: Buffer.alloc(0), error: ImageConversionError },
+  { name: 'CCD with the same section twice', bytes: () => ccd('[TRACK 1]\r\nMODE=1\r\n'), img: Buffer.alloc(0), error: ImageConversionError, message: /appears twice/ },
+];
+
+describe('importFromPath refuses bad CloneCD images with a typed error and changes nothing', () => {
+  it.each(ccdCases)('$name', async (c) => {
+    const stem = `ccd-${c.name.replace(/\W+/g, '-')}`;
+    if (c.img === 'outside') {
+      const { symlinkSync } = await import('node:fs');
+      symlinkSync('/etc/passwd', path.join(root, `${stem}.img`));
+    } else if (c.img) {
+      put(`${stem}.img`, c.img);
+    }
+    await expectRefused(() => library.importFromPath(put(`${stem}.ccd`, c.bytes())), c.error, c.message);
   });
 });

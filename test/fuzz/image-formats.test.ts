@@ -18,6 +18,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decompressImage, detectCompression } from '../../drivers/src/image/compressed-image.js';
 import { ImageReadError } from '../../drivers/src/image/image-read-error.js';
 import { readImage } from '../../drivers/src/image/image-reader.js';
+import { checkRawMode1, looksLikeCcd, parseCcd } from '../../drivers/src/image/ccd-image.js';
 import { readNrg } from '../../drivers/src/image/nrg-image.js';
 import { checkTocFileName, looksLikeToc, parseTocFile } from '../../drivers/src/image/toc-file.js';
 import { analyseUdf, udfCrc } from '../../drivers/src/image/udf-volume.js';
@@ -196,5 +197,59 @@ describe('fuzz: NRG footers and chunks', () => {
       },
     ), params(1000));
     console.log('fuzz readNrg: 1000 runs');
+  });
+});
+
+// ---- CloneCD ---------------------------------------------------------------------------------
+
+const ccdLine = fc.oneof(
+  fc.constantFrom('[CloneCD]', '[Disc]', '[Session 1]', '[TRACK 1]', '[TRACK 0]', '[TRACK 999]', '[Entry 0]', '[', ']', 'Version=3', 'TocEntries=4', 'TocEntries=-1', 'TocEntries=0x7fffffff', 'Sessions=1', 'Sessions=0', 'DataTracksScrambled=1', 'MODE=1', 'MODE=2', 'MODE=7', 'INDEX 1=0', 'INDEX 1=99999999', '; comment', '=x', ''),
+  fc.tuple(fc.string({ maxLength: 10 }), fc.string({ maxLength: 10 })).map(([k, v]) => `${k}=${v}`),
+  fc.string({ maxLength: 20 }),
+);
+
+describe('fuzz: CloneCD control files and raw sectors', () => {
+  it('looksLikeCcd + parseCcd on control files from grammar fragments (2000 runs)', () => {
+    fc.assert(fc.property(fc.array(ccdLine, { maxLength: 30 }), fc.constantFrom('\r\n', '\n'), (lines, eol) => {
+      const text = ['[CloneCD]', ...lines].join(eol);
+      expect(looksLikeCcd(text)).toBe(true);
+      try {
+        const ccd = parseCcd(text);
+        expect(ccd.tracks.length).toBeGreaterThan(0);
+        expect(ccd.tracks.every((t) => t.number >= 1 && t.number <= 99 && t.mode >= 0 && t.mode <= 2)).toBe(true);
+      } catch (err) {
+        typedRefusal(err);
+      }
+    }), params(2000));
+    console.log('fuzz parseCcd: 2000 runs');
+  });
+
+  it('checkRawMode1 on mutated and cut raw sectors (300 runs)', { timeout: 60_000 }, async () => {
+    const raw = Buffer.alloc(2352 * 12);
+    for (let i = 0; i < 12; i++) {
+      const at = i * 2352;
+      raw.fill(0xff, at + 1, at + 11);
+      const msf = i + 150;
+      const bcd = (n: number): number => ((n / 10) | 0) * 16 + (n % 10);
+      raw[at + 12] = bcd(Math.floor(msf / 4500));
+      raw[at + 13] = bcd(Math.floor(msf / 75) % 60);
+      raw[at + 14] = bcd(msf % 75);
+      raw[at + 15] = 1;
+    }
+    let n = 0;
+    await fc.assert(fc.asyncProperty(fc.array(fc.tuple(fc.nat(raw.length - 1), fc.nat(255)), { maxLength: 4 }), fc.option(fc.nat(raw.length)), async (flips, cut) => {
+      const b = Buffer.from(raw);
+      for (const [at, v] of flips) b[at] = v;
+      const data = cut === null ? b : b.subarray(0, cut);
+      const file = path.join(tmp.dir, `raw-${n++ % 4}.img`);
+      writeFileSync(file, data);
+      try {
+        const check = await checkRawMode1(file, data.length, 10);
+        expect(check.sectors).toBeLessThanOrEqual(10);
+      } catch (err) {
+        typedRefusal(err);
+      }
+    }), params(300));
+    console.log('fuzz checkRawMode1: 300 runs');
   });
 });

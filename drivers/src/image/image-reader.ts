@@ -16,6 +16,7 @@ import { layoutCue } from './cue-layout.js';
 import type { CueSheet } from './cue-sheet.js';
 import { parseCueSheet } from './cue-sheet.js';
 import { decodeCueText } from './cue-text.js';
+import { looksLikeCcd } from './ccd-image.js';
 import { detectCompression } from './compressed-image.js';
 import { hasNrgFooter } from './nrg-image.js';
 import { looksLikeToc } from './toc-file.js';
@@ -103,6 +104,9 @@ export async function sniffImageFormat(file: string): Promise<ImageFormat> {
   const compressed = detectCompression(head);
   if (compressed) throw imageProblem('needs-conversion', `a ${compressed.compression}-compressed image: import it into the library, which decompresses and checks it`);
   if (head.subarray(0, 12).equals(RAW_SYNC)) throw unrecognised('raw CD sectors (a BIN file): import its CUE sheet instead');
+  if (size <= MAX_CUE_BYTES && looksLikeText(head) && looksLikeCcd(decodeCueText(head))) {
+    throw imageProblem('needs-conversion', 'a CloneCD control file (.ccd): import it into the library by path (its .img beside it), which converts it');
+  }
   if (size <= MAX_CUE_BYTES && looksLikeText(head) && looksLikeToc(decodeCueText(head))) {
     throw imageProblem('needs-conversion', 'a cdrdao TOC file, not a CUE sheet: import it into the library by path (its data files beside it), which converts it with toc2cue');
   }

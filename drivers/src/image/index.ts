@@ -25,3 +25,5 @@ export type { TocConversion, TocFile } from './toc-file.js';
 export { checkTocFileName, convertTocFile, looksLikeToc, MAX_TOC_BYTES, parseTocFile, TOC_MODES } from './toc-file.js';
 export type { NrgImage, NrgTrack } from './nrg-image.js';
 export { hasNrgFooter, nrgFooter, readNrg } from './nrg-image.js';
+export type { CcdFile, RawMode1Check } from './ccd-image.js';
+export { checkRawMode1, looksLikeCcd, parseCcd, RAW_SECTOR } from './ccd-image.js';
