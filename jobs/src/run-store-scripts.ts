@@ -104,7 +104,9 @@ return {'ok', ordinal}
  * a failed attempt marked `refusal` (the copy refused for its media, nothing
  * written: see copy-suitability.ts) is not the drive's failed disc.
  * KEYS: attempt, run, passed set, agent open set, run last-failure hash,
- * drive counts hash.
+ * drive counts hash, blank stock hash (`used:<type>`, `wasted:<type>`: each
+ * attempt is closed once, so each disc is counted once, across retries and
+ * restarts alike).
  * ARGV: outcome, endedAt, then extra attempt field/value pairs.
  * Returns {status, counted, surplus, runCompleted, passed}; status is
  * 'ok', 'missing' or 'closed'.
@@ -159,6 +161,12 @@ if redis.call('HEXISTS', KEYS[6], 'passed:' .. driveId) == 1 then
     redis.call('HINCRBY', KEYS[6], 'failed:' .. driveId, 1)
   end
 end
+-- Blank stock: every attempt that wrote a disc used one blank of its type, a coaster (not passed) is wasted too.
+local mediaType = redis.call('HGET', KEYS[1], 'mediaType') or ''
+if mediaType ~= '' and not (outcome == 'failed' and redis.call('HGET', KEYS[1], 'refusal') == '1') then
+  redis.call('HINCRBY', KEYS[7], 'used:' .. mediaType, 1)
+  if outcome ~= 'passed' then redis.call('HINCRBY', KEYS[7], 'wasted:' .. mediaType, 1) end
+end
 if redis.call('EXISTS', KEYS[2]) == 1 then
   redis.call('HINCRBY', KEYS[2], 'open', -1)
   redis.call('HSET', KEYS[2], 'updatedAt', endedAt)
@@ -183,7 +191,7 @@ ${END_ATTEMPT_BODY}`;
 export const END_INTERRUPTED = `
 local last = #ARGV - 2
 local mode, want = ARGV[#ARGV - 1], ARGV[#ARGV]
-local lease = redis.call('GET', KEYS[7])
+local lease = redis.call('GET', KEYS[8])
 if mode == 'owner' then
   if lease ~= want then return {'not-owner', 0, 0, 0, 0} end
 elseif lease then

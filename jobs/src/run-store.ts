@@ -186,6 +186,7 @@ export class RunStore {
     const k = this.keys;
     const reply = (await this.#eval(END_ATTEMPT, [
       k.attempt(attemptId), k.run(runId), k.runPassed(runId), k.agentOpenAttempts(agentId), k.runLastFailure(runId), k.driveCounts(),
+      k.blankStock(),
     ], [end.outcome, String(end.endedAt), ...attemptEndToFields(end)])) as [string, number, number, number, number];
     const [status, counted, surplus, completed, passed] = reply;
     if (status !== 'ok') throw new AttemptClosedError(attemptId, status === 'closed' ? 'closed' : 'missing');
@@ -225,7 +226,7 @@ export class RunStore {
       }
       const [status] = (await this.#eval(END_INTERRUPTED, [
         k.attempt(id), k.run(runId), k.runPassed(runId), k.agentOpenAttempts(agentId), k.runLastFailure(runId), k.driveCounts(),
-        k.agentLease(agentId),
+        k.blankStock(), k.agentLease(agentId),
       ], ['interrupted', String(end.endedAt), ...attemptEndToFields(end), ...guardArgs])) as [string];
       if (status === 'ok') closed.push(id);
       else if (status === 'closed' || status === 'missing') await this.#redis.srem(k.agentOpenAttempts(agentId), id);

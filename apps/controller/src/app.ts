@@ -34,6 +34,7 @@ import { registerMasterRoutes } from './api/routes/master-routes.js';
 import { registerRunRoutes } from './api/routes/run-routes.js';
 import { registerIdPrefixes } from './api/id-prefixes.js';
 import { registerScreenRoutes } from './api/routes/screen-routes.js';
+import { registerTemplateRoutes } from './api/routes/template-routes.js';
 import { registerSystemRoutes } from './api/routes/system-routes.js';
 import { createFeed } from './feed/feed-server.js';
 import type { FeedServer } from './feed/feed-server.js';
@@ -115,6 +116,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   registerDriveLoaderRoutes(fastify, services);
   registerImageRoutes(fastify, services);
   registerRunRoutes(fastify, services);
+  registerTemplateRoutes(fastify, services);
   registerHistoryRoutes(fastify, services);
   registerMasterRoutes(fastify, services);
   registerScreenRoutes(fastify, services, screens, auth);

@@ -198,6 +198,23 @@ export class RedisSchema {
   idempotency(sha256: string): string {
     return `${this.prefix}:idempotency:${sha256}`;
   }
+  /** Hash: run template name → JSON `RunTemplate` (template-store.ts). */
+  templates(): string {
+    return `${this.prefix}:templates`;
+  }
+  /**
+   * String (JSON, expiring): a hot-folder job file's claim, by the SHA-256 of
+   * its folder, name and content, with the run it started (hot-folder
+   * claims): a job file seen again, by this controller or after a restart,
+   * never starts a second run.
+   */
+  hotFolderJob(sha256: string): string {
+    return `${this.prefix}:hot-folder:job:${sha256}`;
+  }
+  /** Set: the claim keys' SHA-256s of hot-folder jobs whose run is not final yet (their status files are kept up to date). */
+  hotFolderActive(): string {
+    return `${this.prefix}:hot-folder:active`;
+  }
   /** Pub/sub channel: a screen was paired or revoked (`{ "event": "paired" | "revoked", "id": … }`). */
   screensChannel(): string {
     return `${this.prefix}:screens:changed`;

@@ -14,6 +14,7 @@ import { QuarantineLog } from './quarantine-log.js';
 import { RedisGuard } from './redis-guard.js';
 import { RunControl } from './run-control.js';
 import { RunMetaStore } from './run-meta.js';
+import { StockStore } from '../stock/stock-store.js';
 import { DriveViews } from './views/drive-views.js';
 import { RunCoverage } from './views/run-coverage.js';
 import { RunViews } from './views/run-views.js';
@@ -32,6 +33,8 @@ export interface ApiServices {
   readonly keys: RedisSchema;
   readonly audit: AuditLog;
   readonly runMeta: RunMetaStore;
+  /** The blank stock per media type. */
+  readonly stock: StockStore;
   readonly quarantineLog: QuarantineLog;
   readonly drives: DriveViews;
   readonly runs: RunViews;
@@ -68,6 +71,7 @@ export function createServices(deps: AppDeps): ApiServices {
     keys,
     audit: new AuditLog(deps.redis, keys, now),
     runMeta,
+    stock: new StockStore(deps.redis, keys),
     quarantineLog: new QuarantineLog(deps.redis, keys),
     drives,
     runs: new RunViews(deps.runStore, runMeta, deps.library, now, new RunCoverage({ redis: deps.redis, keys, agents: () => drives.agents(false) })),

@@ -7,6 +7,7 @@ import type { RedisConnectivity, RunPlanner, RunStore } from '@tower/jobs';
 import type { ImageLibrary } from '../library/index.js';
 import type { Role } from '../shared/api-types.js';
 import type { AuthThrottleOptions } from './auth-throttle.js';
+import type { AlertsConfig } from '../config/alerts-config.js';
 
 /** One API token. */
 export interface ApiToken {
@@ -64,6 +65,10 @@ export interface AppDeps {
   readonly uiDir?: string;
   /** Limits of the per-client failed-authentication throttle (API and feed). Default: 10 failures a minute, then 429 for a minute. */
   readonly authThrottle?: AuthThrottleOptions;
+  /** Where alerts go (tower.json `alerts`); default: the screen only. */
+  readonly alerts?: AlertsConfig;
+  /** Between two looks of the alert engine, ms. Default 1000. */
+  readonly alertTickMs?: number;
   /** Where the app writes its event lines (failed authentications). Default: a line on stderr. */
   readonly log?: (line: string) => void;
 }

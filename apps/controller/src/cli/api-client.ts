@@ -22,6 +22,7 @@ import type {
   ScreenView,
   WhoAmI,
 } from '../shared/api-types.js';
+import type { TemplateRequest, TemplateRunRequest, TemplateView } from '../shared/template-schemas.js';
 
 /** A long poll of one run: the controller holds its answer until the run is final or `timeoutMs` passes. */
 export interface RunWait {
@@ -67,6 +68,15 @@ export interface ApiClient {
   pauseRun(id: string): Promise<RunView>;
   resumeRun(id: string): Promise<RunView>;
   cancelRun(id: string, request?: CancelRunRequest): Promise<RunView>;
+  /** A new run with a finished run's settings. */
+  runAgain(id: string): Promise<RunView>;
+  listTemplates(): Promise<TemplateView[]>;
+  getTemplate(name: string): Promise<TemplateView>;
+  /** Save (create or replace) a run template. */
+  saveTemplate(name: string, request: TemplateRequest): Promise<TemplateView>;
+  deleteTemplate(name: string): Promise<void>;
+  /** Start a run of a template, with overrides of its settings. */
+  runTemplate(name: string, overrides: TemplateRunRequest): Promise<RunView>;
   history(filter: HistoryFilter): Promise<AttemptView[]>;
   /** The history as the API's CSV text, unchanged. */
   historyCsv(filter: HistoryFilter): Promise<string>;

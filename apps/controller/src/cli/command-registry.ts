@@ -35,6 +35,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ['images'], load: async () => (await import('./image-commands.js')).registerImageCommands },
   { names: ['master'], load: async () => (await import('./master-command.js')).registerMasterCommand },
   { names: ['run', 'runs'], load: async () => (await import('./run-commands.js')).registerRunCommands },
+  { names: ['template'], load: async () => (await import('./template-commands.js')).registerTemplateCommands },
   { names: ['watch'], load: async () => (await import('./watch-command.js')).registerWatchCommand },
   { names: ['history'], load: async () => (await import('./history-command.js')).registerHistoryCommand },
   { names: ['screens'], load: async () => (await import('./screen-commands.js')).registerScreenCommands },

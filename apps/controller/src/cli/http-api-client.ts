@@ -31,6 +31,7 @@ import type {
   ScreenView,
   WhoAmI,
 } from '../shared/api-types.js';
+import type { TemplateRequest, TemplateRunRequest, TemplateView } from '../shared/template-schemas.js';
 import { ApiCallError, errorFromResponse } from './api-call-error.js';
 import type { ApiClient, HistoryFilter, RunWait, UploadBody } from './api-client.js';
 import { parseBaseUrl } from './controller-url.js';
@@ -266,6 +267,30 @@ export class HttpApiClient implements ApiClient {
 
   cancelRun(id: string, request: CancelRunRequest = {}): Promise<RunView> {
     return this.request('POST', `/runs/${segment(id)}/cancel`, { body: request, expect: 'json' });
+  }
+
+  runAgain(id: string): Promise<RunView> {
+    return this.request('POST', `/runs/${segment(id)}/again`, { expect: 'json' });
+  }
+
+  listTemplates(): Promise<TemplateView[]> {
+    return this.request('GET', '/templates', { expect: 'json' });
+  }
+
+  getTemplate(name: string): Promise<TemplateView> {
+    return this.request('GET', `/templates/${segment(name)}`, { expect: 'json' });
+  }
+
+  saveTemplate(name: string, request: TemplateRequest): Promise<TemplateView> {
+    return this.request('PUT', `/templates/${segment(name)}`, { body: request, expect: 'json' });
+  }
+
+  deleteTemplate(name: string): Promise<void> {
+    return this.request('DELETE', `/templates/${segment(name)}`, { expect: 'none' });
+  }
+
+  runTemplate(name: string, overrides: TemplateRunRequest): Promise<RunView> {
+    return this.request('POST', `/templates/${segment(name)}/run`, { body: overrides, expect: 'json' });
   }
 
   history(filter: HistoryFilter): Promise<AttemptView[]> {

@@ -12,11 +12,15 @@ import type { ConnectionOptions, ControllerCliContext } from './controller-conte
 import { clientFor, printResult, withConnectionOptions } from './controller-context.js';
 import { assertRunSucceeded, followRun } from './follow-run.js';
 import { runSpeedWarning, stdioDrivesOfRun } from './stdio-speed-warning.js';
+import { parseTemplateName, runSettings } from './template-commands.js';
 import { renderRun, renderRuns, runLine } from './views.js';
 
 /** Options of `tower run`. */
 export interface RunOptions extends ConnectionOptions {
-  readonly copies: number;
+  /** Required unless `template` gives it. */
+  readonly copies?: number;
+  /** Start a saved template's run; the other settings given override its own. */
+  readonly template?: string;
   readonly verify?: VerifyPolicyInput;
   readonly speed?: number;
   readonly dummyFirst?: boolean;
@@ -29,6 +33,7 @@ export interface RunOptions extends ConnectionOptions {
 
 /** The API request for `tower run`'s arguments (already checked by their parsers). */
 export function createRunRequest(imageId: string, opts: RunOptions): CreateRunRequest {
+  if (opts.copies === undefined) throw new UsageError("required option '--copies <n>' not specified (or give --template NAME)");
   return {
     imageId: requireId('image', imageId),
     copies: opts.copies,
@@ -42,10 +47,13 @@ export function createRunRequest(imageId: string, opts: RunOptions): CreateRunRe
   };
 }
 
-async function runCommand(ctx: ControllerCliContext, imageId: string, opts: RunOptions): Promise<void> {
-  const request = createRunRequest(imageId, opts);
+async function runCommand(ctx: ControllerCliContext, imageId: string | undefined, opts: RunOptions): Promise<void> {
+  if (imageId !== undefined && opts.template !== undefined) throw new UsageError('give an image id or --template NAME, not both');
+  if (imageId === undefined && opts.template === undefined) throw new UsageError("missing required argument 'imageId' (or give --template NAME)");
   const client = clientFor(ctx, opts);
-  const run = await client.createRun(request);
+  const run = opts.template === undefined
+    ? await client.createRun(createRunRequest(imageId ?? '', opts))
+    : await client.runTemplate(parseTemplateName(opts.template), runSettings(opts));
   // A run no drive in service can serve is created, and waits: say so at once (with --json it is the run's statusReason).
   if (!opts.json && run.statusReason !== null && run.statusReason.startsWith('needs a person')) ctx.stderr.write(`warning: ${run.statusReason}\n`);
   if (!opts.json && opts.speed !== undefined) await warnStdioSpeed(ctx, client, opts.drives);
@@ -95,9 +103,10 @@ function parseInFlight(value: string): 'cancel' | 'finish' {
 export function registerRunCommands(program: Command, ctx: ControllerCliContext): void {
   withConnectionOptions(
     program
-      .command('run <imageId>')
-      .description('duplicate an image: exactly N good copies across the tower (operator)')
-      .requiredOption('--copies <n>', 'good copies wanted (1..10000)', parseCopies)
+      .command('run [imageId]')
+      .description('duplicate an image: exactly N good copies across the tower, or a saved template\'s run (operator)')
+      .option('--copies <n>', 'good copies wanted (1..10000); required unless --template gives it', parseCopies)
+      .option('--template <name>', 'start a saved template\'s run (tower template list); the options given override its settings')
       .option('--verify <policy>', 'all (default), first-per-drive, off or every-nth:N', parseVerify)
       .option('--speed <x>', 'write speed in x (default: each drive\'s maximum; stdio: drives write at file speed)', positiveNumber('--speed', 100))
       .option('--dummy-first', 'test burn before each real one')
@@ -106,9 +115,9 @@ export function registerRunCommands(program: Command, ctx: ControllerCliContext)
       .option('--label <text>', 'label text for the report (up to 200 characters)', parseLabel)
       .option('--media <class>', 'blank media: cd, dvd, dvd-dl, bd or bd-dl (default: the smallest the image fits that the drives hold)', parseMediaClass)
       .option('--wait', 'follow the run live; exit 0 only when exactly N copies passed'),
-  ).action((imageId: string, opts: RunOptions) => runCommand(ctx, imageId, opts));
+  ).action((imageId: string | undefined, opts: RunOptions) => runCommand(ctx, imageId, opts));
 
-  const runs = program.command('runs').description('duplication runs: list, show, pause, resume, cancel');
+  const runs = program.command('runs').description('duplication runs: list, show, again, pause, resume, cancel');
   withConnectionOptions(runs.command('list', { isDefault: true }).description('list the runs (default)'))
     .action(async (opts: ConnectionOptions) => {
       const list = await clientFor(ctx, opts).listRuns();
@@ -118,6 +127,11 @@ export function registerRunCommands(program: Command, ctx: ControllerCliContext)
     .action(async (runId: string, opts: ConnectionOptions) => {
       const run = await clientFor(ctx, opts).getRun(requireId('run', runId));
       printResult(ctx, opts, run, renderRun(run));
+    });
+  withConnectionOptions(runs.command('again <runId>').description('run a finished run again: a new run with its settings (operator)'))
+    .action(async (runId: string, opts: ConnectionOptions) => {
+      const run = await clientFor(ctx, opts).runAgain(requireId('run', runId));
+      printResult(ctx, opts, run, `created run ${run.id}: ${run.copies} copies of '${run.imageName}' again (${run.mediaClass}, verify ${run.verify}, priority ${run.priority})\nfollow it with: tower runs show ${run.id}  or  tower watch`);
     });
   withConnectionOptions(runs.command('pause <runId>').description('stop starting new copies; burns in flight finish (operator)'))
     .action((runId: string, opts: ConnectionOptions) => controlRun(ctx, 'pause', runId, opts));

@@ -6,6 +6,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { HotFolderListSchema } from './hot-folder-config.js';
+import { AlertsConfigSchema } from './alerts-config.js';
 
 const Strict = { additionalProperties: false } as const;
 
@@ -94,6 +95,8 @@ export const ConfigFileSchema = Type.Object({
     sampleImage: Type.Optional(Type.Boolean()),
   }, Strict)),
   tokens: Type.Optional(Type.Array(TokenSchema)),
+  /** Where alerts go: webhooks, email, the screen (alerts-config.ts). */
+  alerts: Type.Optional(AlertsConfigSchema),
   /** Folders watched for job files (hot-folder-config.ts). */
   hotFolders: Type.Optional(HotFolderListSchema),
   controller: Type.Optional(Type.Object({

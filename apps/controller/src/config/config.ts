@@ -20,6 +20,7 @@ import { ConfigFileSchema } from './config-schema.js';
 import type { ConfigFile } from './config-schema.js';
 import { resolveChangers } from './changer-specs.js';
 import { resolveDriveSource } from './drive-specs.js';
+import { resolveHotFolders } from './hot-folder-config.js';
 import { ConfigError } from './tower-config.js';
 import type { TokenEntry, TowerConfig } from './tower-config.js';
 
@@ -98,6 +99,7 @@ export function resolveConfig(
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(agentId)) {
     throw new ConfigError('TOWER_AGENT_ID', `'${agentId}' is not an agent id (1..64 letters, digits, _ . -)`);
   }
+  const libraryDir = fromEnv(nonEmpty(env.TOWER_LIBRARY_DIR)) ?? fromFile(file.library?.dir) ?? path.join(dataDir, 'library');
   return {
     file: filePath,
     http: { bind, port },
@@ -106,11 +108,12 @@ export function resolveConfig(
     dataDir,
     metricsFile: fromEnv(nonEmpty(env.TOWER_METRICS_FILE)) ?? null,
     library: {
-      dir: fromEnv(nonEmpty(env.TOWER_LIBRARY_DIR)) ?? fromFile(file.library?.dir) ?? path.join(dataDir, 'library'),
+      dir: libraryDir,
       importRoots: (file.library?.importRoots ?? []).map((r) => path.resolve(fileDir, r)),
       maxUploadBytes: file.library?.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
       sampleImage: file.library?.sampleImage ?? true,
     },
+    hotFolders: resolveHotFolders(file.hotFolders, fileDir, { dataDir, libraryDir }),
     tokens: [...(file.tokens ?? []), ...envTokens(env)],
     controller: {
       agentTimeoutMs: file.controller?.agentTimeoutMs ?? 10_000,

@@ -3,6 +3,7 @@
  * in, every path absolute.
  */
 import type { ChangerSpec, DriveSource, DriveSpec } from '@tower/agent';
+import type { HotFolderSpec } from './hot-folder-config.js';
 
 export type { ChangerSpec, DriveSource, DriveSpec };
 
@@ -31,6 +32,8 @@ export interface TowerConfig {
     readonly maxUploadBytes: number;
     readonly sampleImage: boolean;
   };
+  /** Folders watched for job files (`hotFolders`); absent or empty: none. */
+  readonly hotFolders?: readonly HotFolderSpec[];
   /** Tokens from the file and the environment; empty: generated into `dataDir/tokens.json`. */
   readonly tokens: readonly TokenEntry[];
   readonly controller: {

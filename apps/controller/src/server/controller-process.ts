@@ -20,6 +20,7 @@ import { createApp } from '../app.js';
 import type { DriveLayoutEntry } from '../api/app-deps.js';
 import { claimImageForDelete, imageInUse } from '../api/image-in-use.js';
 import type { DriveSpec, TokenEntry, TowerConfig } from '../config/config.js';
+import { startHotFolders } from '../hot-folder/hot-folders.js';
 import { ImageLibrary } from '../library/index.js';
 import { AgentMonitor } from './agent-monitor.js';
 import { prepareFirstStart } from './first-start.js';
@@ -124,6 +125,8 @@ export async function startController(o: ControllerStartOptions): Promise<Runnin
     monitor.start();
     closers.push(() => monitor.stop());
     closers.push(await watchMasteredImages(o.redisUrl, redis, runStore.keys, library, log, connectivity));
+    // Job files dropped into the configured hot folders become runs.
+    if ((config.hotFolders ?? []).length > 0) closers.push(await startHotFolders(config.hotFolders ?? [], app.services, log));
     return {
       url: `http://${host}:${port}`,
       port,

@@ -158,6 +158,8 @@ export const RunView = Type.Object({
   discsPerHour: Nullable(Type.Number()),
   etaSeconds: Nullable(Type.Number()), createdAt: Type.Number(), completedAt: Nullable(Type.Number()),
   createdBy: Type.String(),
+  /** On a create's answer only: what the operator should know, the run being made all the same (blank stock that cannot cover it). */
+  warnings: Type.Optional(Type.Array(Type.String())),
 }, { title: 'RunView' });
 
 export const RunReport = Type.Object({ run: RunView, attempts: Type.Array(AttemptView), generatedAt: Type.Number() }, { title: 'RunReport' });

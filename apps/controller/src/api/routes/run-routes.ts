@@ -199,9 +199,10 @@ async function requireRun(s: ApiServices, runId: string): Promise<RunView> {
  * script, refused while a delete of the image holds it), and its jobs are
  * queued only once the image is seen still there: a delete racing it either
  * finds the run and answers 409, or wins and this answers 404/409 with
- * nothing left behind.
+ * nothing left behind. `id`: the new run's id (a hot-folder job's, chosen
+ * when it was claimed); default a fresh UUID.
  */
-async function createRun(s: ApiServices, body: Static<typeof CreateRunRequest>, createdBy: string): Promise<RunView> {
+export async function createRun(s: ApiServices, body: Static<typeof CreateRunRequest>, createdBy: string, id: string = randomUUID()): Promise<RunView> {
   const { library, planner } = s.deps;
   const image = library.get(body.imageId);
   if (image === undefined) throw notFound('image', body.imageId, 'imageId');
@@ -226,7 +227,6 @@ async function createRun(s: ApiServices, body: Static<typeof CreateRunRequest>, 
   if (image.format === 'cue' && toVerifyPolicy(body.verify).mode !== 'off') {
     await refuseImpossibleVerify(image.id, imagePath, allowedDrives ?? (await s.drives.list()).map((d) => d.id));
   }
-  const id = randomUUID();
   await s.runMeta.put(id, { imageId: image.id, imageName: image.name, label: body.label ?? null, createdBy });
   const imageStillThere = async (): Promise<boolean> => library.get(image.id) !== undefined && (await access(imagePath).then(() => true, () => false));
   try {
