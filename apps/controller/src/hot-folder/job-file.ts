@@ -1,0 +1,113 @@
+/**
+ * Job files of a hot folder, parsed as untrusted input into a `JobRequest`:
+ * which image (a library id, a path inside the import roots, or a saved
+ * template) and the run's settings. Two formats, by the file's extension:
+ *
+ * - `.json`: one object, `HotFolderJob` below (unknown fields refused);
+ * - `.jrq`: PTBurn-style `Key=Value` lines (jrq-format.ts).
+ *
+ * Anything wrong throws `JobFileError` with the reason, in words.
+ */
+import { Type } from 'typebox';
+import type { Static } from 'typebox';
+import { Value } from 'typebox/value';
+import { DriveId, ImageId, MediaClassInput, VerifyPolicyInput } from '../shared/request-schemas.js';
+import { TemplateName } from '../shared/template-schemas.js';
+import type { CreateRunBody } from '../api/template-store.js';
+import { parseJrq } from './jrq-format.js';
+
+/** The largest job file read, bytes (a job file is a few lines). */
+export const MAX_JOB_FILE_BYTES = 64 * 1024;
+
+/** A job file that cannot become a run; `message` says why. */
+export class JobFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JobFileError';
+  }
+}
+
+/** What a job file asks for. */
+export interface JobRequest {
+  /** Exactly one of these names the image. */
+  readonly source: { readonly imageId: string } | { readonly imagePath: string } | { readonly template: string };
+  /** The run's settings (for a template: its overrides); no `imageId`. */
+  readonly settings: Partial<Omit<CreateRunBody, 'imageId'>>;
+  /** What of the file was read but not acted on (keys of features not built yet), for the status file. */
+  readonly notes: readonly string[];
+}
+
+/**
+ * A `.json` job: exactly one of `imageId`, `imagePath` (inside the library's
+ * import roots; imported into the library first) or `template`; `copies`
+ * (required unless a template gives it) and the other settings as in
+ * `POST /api/runs`.
+ */
+export const HotFolderJob = Type.Object({
+  imageId: Type.Optional(ImageId),
+  imagePath: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+  template: Type.Optional(TemplateName),
+  copies: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
+  verify: Type.Optional(VerifyPolicyInput),
+  speed: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  dummyFirst: Type.Optional(Type.Boolean()),
+  drives: Type.Optional(Type.Array(DriveId, { minItems: 1, maxItems: 1000 })),
+  priority: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  label: Type.Optional(Type.String({ maxLength: 200 })),
+  maxAttemptsPerCopy: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
+  media: Type.Optional(MediaClassInput),
+}, { additionalProperties: false });
+
+/** The job formats, by extension (lower case). */
+export const JOB_EXTENSIONS = ['.json', '.jrq'] as const;
+
+/** Parse a job file's text; `name` gives its format by extension. Throws `JobFileError`. */
+export function parseJobFile(name: string, text: string): JobRequest {
+  const lower = name.toLowerCase();
+  if (lower.endsWith('.jrq')) return parseJrq(text);
+  if (lower.endsWith('.json')) return parseJsonJob(text);
+  throw new JobFileError(`${name}: not a job file (${JOB_EXTENSIONS.join(' or ')})`);
+}
+
+/** What the fields that take one of several forms must be, in words. */
+const UNION_WORDS: Record<string, string> = {
+  verify: "'all', 'first-per-drive', 'off' or { \"everyNth\": n } (n 1..1000)",
+  media: "'cd', 'dvd', 'dvd-dl', 'bd' or 'bd-dl'",
+};
+
+/** Parse a `.json` job. Throws `JobFileError`. */
+export function parseJsonJob(text: string): JobRequest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new JobFileError(`not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new JobFileError('a JSON job file must hold one object');
+  const errors = Value.Errors(HotFolderJob, raw);
+  const extra = errors.map((e) => (e.params as { additionalProperties?: string[] }).additionalProperties).find((a) => a !== undefined);
+  if (extra !== undefined) throw new JobFileError(`unknown field ${extra.map((f) => `'${f}'`).join(', ')}`);
+  const first = errors.find((e) => e.keyword !== 'boolean');
+  if (first !== undefined) {
+    const field = first.instancePath.slice(1).split('/')[0] ?? '';
+    const where = first.instancePath === '' ? '(top level)' : first.instancePath.slice(1).replaceAll('/', '.');
+    throw new JobFileError(field in UNION_WORDS ? `${field}: must be ${UNION_WORDS[field]}` : `${where}: ${first.message}`);
+  }
+  const { imageId, imagePath, template, ...settings } = raw as Static<typeof HotFolderJob>;
+  return checkedJob({ imageId, imagePath, template }, settings, []);
+}
+
+/** A job's image source and settings, checked: one source, and copies unless a template gives them. */
+export function checkedJob(
+  given: { readonly imageId?: string | undefined; readonly imagePath?: string | undefined; readonly template?: string | undefined },
+  settings: JobRequest['settings'],
+  notes: readonly string[],
+): JobRequest {
+  const named = (['imageId', 'imagePath', 'template'] as const).filter((k) => given[k] !== undefined);
+  if (named.length !== 1) {
+    throw new JobFileError(named.length === 0 ? 'no image: give imageId, imagePath or template' : `give one of ${named.join(', ')}, not ${named.length}`);
+  }
+  if (given.template === undefined && settings.copies === undefined) throw new JobFileError('copies: required (1..10000) unless a template gives it');
+  const source = given.imageId !== undefined ? { imageId: given.imageId } : given.imagePath !== undefined ? { imagePath: given.imagePath } : { template: given.template as string };
+  return { source, settings, notes };
+}

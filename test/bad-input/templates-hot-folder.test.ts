@@ -1,0 +1,152 @@
+/**
+ * Bad input to run templates, "run again" and hot-folder job files, on the
+ * real app (apps/controller/test/api/support.ts: Redis, library, planner).
+ *
+ * - Over the API: every template route and `POST /api/runs/:id/again` with
+ *   malformed names, bodies, unknown ids, wrong roles, a run still active:
+ *   each a clear 4xx in the API's error format, nothing changed (templates,
+ *   runs, audit log).
+ * - Job files dropped into a hot folder: malformed JSON or `.jrq`, unknown
+ *   keys and fields, out-of-range values, merge (not built yet), paths out
+ *   of the import roots, unknown images, templates and drives, a file too
+ *   large: each moved to the error folder with its reason beside it, no run.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, startEnv, VIEWER, waitFor } from '../../apps/controller/test/api/support.js';
+import type { Env } from '../../apps/controller/test/api/support.js';
+import { startHotFolders } from '../../apps/controller/src/hot-folder/hot-folders.js';
+
+let env: Env;
+let activeRun = '';
+let stopHot: () => Promise<void> = async () => undefined;
+const hot = { dir: '', errorDir: '' };
+beforeAll(async () => {
+  env = await startEnv({ deps: { log: () => undefined } });
+  expect((await call(env, 'PUT', '/api/templates/std', { body: { imageId: env.image.id, copies: 2 } })).status).toBe(201);
+  activeRun = (await call(env, 'POST', '/api/runs', { body: { imageId: env.image.id, copies: 1 } })).body.id;
+  hot.dir = path.join(env.dir, 'hot');
+  hot.errorDir = path.join(hot.dir, 'errors');
+  stopHot = await startHotFolders([{ dir: hot.dir, errorDir: hot.errorDir, settleMs: 200, pollMs: 50 }], env.app.services, () => undefined, 100);
+});
+afterAll(async () => {
+  await stopHot();
+  await env?.stop();
+});
+
+async function state(): Promise<unknown> {
+  return {
+    templates: await env.redis.hgetall(env.runStore.keys.templates()),
+    runs: (await env.runStore.listRunIds()).sort(),
+    audit: await env.redis.llen(env.runStore.keys.audit()),
+  };
+}
+
+interface ApiCase {
+  readonly label: string;
+  readonly method: 'GET' | 'PUT' | 'POST' | 'DELETE';
+  readonly route: () => string;
+  readonly body?: unknown;
+  readonly token?: string | null;
+  readonly status: number;
+  readonly message: RegExp;
+}
+
+/** Stands for the library image's id in the cases (known only once the app runs). */
+const IMAGE = '$image';
+const good = (): Record<string, unknown> => ({ imageId: IMAGE, copies: 2 });
+/** A case's body with the image's id in place. */
+function bodyOf(body: unknown): unknown {
+  return typeof body === 'string' ? body : JSON.parse(JSON.stringify(body).replaceAll(JSON.stringify(IMAGE), JSON.stringify(env.image.id))) as unknown;
+}
+const apiCases: ApiCase[] = [
+  { label: 'template name with a space', method: 'PUT', route: () => '/api/templates/bad%20name', body: { copies: 1 }, status: 400, message: /name/ },
+  { label: 'template name of 65 characters', method: 'PUT', route: () => `/api/templates/${'a'.repeat(65)}`, body: { copies: 1 }, status: 400, message: /name/ },
+  { label: 'template name starting with a dot', method: 'PUT', route: () => '/api/templates/.hidden', body: { copies: 1 }, status: 400, message: /name/ },
+  { label: 'template without imageId', method: 'PUT', route: () => '/api/templates/t1', body: { copies: 1 }, status: 400, message: /imageId/ },
+  { label: 'template with copies 0', method: 'PUT', route: () => '/api/templates/t1', body: { ...good(), copies: 0 }, status: 400, message: /copies/ },
+  { label: 'template with copies as a string', method: 'PUT', route: () => '/api/templates/t1', body: { ...good(), copies: '2' }, status: 400, message: /copies/ },
+  { label: 'template with copies 10001', method: 'PUT', route: () => '/api/templates/t1', body: { ...good(), copies: 10001 }, status: 400, message: /copies/ },
+  { label: 'template of an unknown image', method: 'PUT', route: () => '/api/templates/t1', body: { imageId: 'no-such-image', copies: 1 }, status: 404, message: /no-such-image/ },
+  { label: 'template with merge (not built)', method: 'PUT', route: () => '/api/templates/t1', body: { ...good(), merge: { serials: '1-10' } }, status: 400, message: /merge/ },
+  { label: 'template with an unknown drive', method: 'PUT', route: () => '/api/templates/t1', body: { ...good(), drives: ['sim:99'] }, status: 400, message: /sim:99/ },
+  { label: 'template with a bad verify', method: 'PUT', route: () => '/api/templates/t1', body: { ...good(), verify: 'sometimes' }, status: 400, message: /verify/ },
+  { label: 'template with speed 101', method: 'PUT', route: () => '/api/templates/t1', body: { ...good(), speed: 101 }, status: 400, message: /speed/ },
+  { label: 'template with priority 0', method: 'PUT', route: () => '/api/templates/t1', body: { ...good(), priority: 0 }, status: 400, message: /priority/ },
+  { label: 'template with a label of 201 characters', method: 'PUT', route: () => '/api/templates/t1', body: { ...good(), label: 'x'.repeat(201) }, status: 400, message: /label/ },
+  { label: 'template body not JSON', method: 'PUT', route: () => '/api/templates/t1', body: '{"copies": ', status: 400, message: /JSON/ },
+  { label: 'template body an array', method: 'PUT', route: () => '/api/templates/t1', body: [good()], status: 400, message: /object/ },
+  { label: 'template saved by a viewer', method: 'PUT', route: () => '/api/templates/t1', body: good(), token: VIEWER, status: 403, message: /viewer/ },
+  { label: 'template saved without a token', method: 'PUT', route: () => '/api/templates/t1', body: good(), token: null, status: 401, message: /token/ },
+  { label: 'delete of an unknown template', method: 'DELETE', route: () => '/api/templates/nope', status: 404, message: /nope/ },
+  { label: 'delete of a template by a viewer', method: 'DELETE', route: () => '/api/templates/std', token: VIEWER, status: 403, message: /viewer/ },
+  { label: 'template read with a bad name', method: 'GET', route: () => '/api/templates/a%2Fb', status: 400, message: /name/ },
+  { label: 'run of an unknown template', method: 'POST', route: () => '/api/templates/nope/run', status: 404, message: /nope/ },
+  { label: 'template run with copies 0', method: 'POST', route: () => '/api/templates/std/run', body: { copies: 0 }, status: 400, message: /copies/ },
+  { label: 'template run changing the image', method: 'POST', route: () => '/api/templates/std/run', body: { imageId: 'other-image' }, status: 400, message: /imageId/ },
+  { label: 'template run with an unknown drive', method: 'POST', route: () => '/api/templates/std/run', body: { drives: ['sim:99'] }, status: 400, message: /sim:99/ },
+  { label: 'template run by a viewer', method: 'POST', route: () => '/api/templates/std/run', token: VIEWER, status: 403, message: /viewer/ },
+  { label: 'run again of an unknown run', method: 'POST', route: () => '/api/runs/no-such-run/again', status: 404, message: /no-such-run/ },
+  { label: 'run again of a run still active', method: 'POST', route: () => `/api/runs/${activeRun}/again`, status: 409, message: /only a completed, cancelled or failed run/ },
+  { label: 'run again with a bad run id', method: 'POST', route: () => '/api/runs/bad%20id/again', status: 400, message: /id/ },
+  { label: 'run again by a viewer', method: 'POST', route: () => `/api/runs/${activeRun}/again`, token: VIEWER, status: 403, message: /viewer/ },
+];
+
+describe('templates and run again: bad input over the API', () => {
+  it.each(apiCases)('$label → $status', async (k) => {
+    const before = await state();
+    const res = await call(env, k.method, k.route(), { ...(k.body === undefined ? {} : { body: bodyOf(k.body) }), ...(k.token === undefined ? {} : { token: k.token }) });
+    expect(res.status, res.text).toBe(k.status);
+    expect(res.body.error.message).toMatch(k.message);
+    expect(await state()).toEqual(before);
+  });
+});
+
+interface JobCase {
+  readonly name: string;
+  readonly content: () => string | Buffer;
+  readonly reason: RegExp;
+}
+
+const jobCases: JobCase[] = [
+  { name: 'not-json.json', content: () => '{ "copies": 2, ', reason: /not valid JSON/ },
+  { name: 'array.json', content: () => '[]', reason: /one object/ },
+  { name: 'unknown-field.json', content: () => JSON.stringify({ ...good(), merge: 'serials' }), reason: /unknown field 'merge'/ },
+  { name: 'copies-zero.json', content: () => JSON.stringify({ ...good(), copies: 0 }), reason: /copies/ },
+  { name: 'no-image.json', content: () => JSON.stringify({ copies: 2 }), reason: /no image: give imageId, imagePath or template/ },
+  { name: 'two-sources.json', content: () => JSON.stringify({ ...good(), template: 'std' }), reason: /give one of imageId, template/ },
+  { name: 'no-copies.json', content: () => JSON.stringify({ imageId: env.image.id }), reason: /copies: required/ },
+  { name: 'bad-verify.json', content: () => JSON.stringify({ ...good(), verify: 'maybe' }), reason: /verify: must be/ },
+  { name: 'traversal.json', content: () => JSON.stringify({ imagePath: '../secret.iso', copies: 1 }), reason: /'\.\.'/ },
+  { name: 'outside.json', content: () => JSON.stringify({ imagePath: '/etc/passwd', copies: 1 }), reason: /import root/ },
+  { name: 'unknown-image.json', content: () => JSON.stringify({ imageId: 'no-such-image', copies: 1 }), reason: /NOT_FOUND: .*no-such-image/ },
+  { name: 'unknown-template.json', content: () => JSON.stringify({ template: 'nope' }), reason: /no template named 'nope'/ },
+  { name: 'unknown-drive.json', content: () => JSON.stringify({ ...good(), drives: ['sim:99'] }), reason: /INVALID_INPUT: drives\[0\]: no drive or group named "sim:99"/ },
+  { name: 'too-large.json', content: () => Buffer.alloc(65 * 1024, 0x20), reason: /at most 65536/ },
+  { name: 'no-equals.jrq', content: () => `ImageId=${env.image.id}\nCopies 2\n`, reason: /line 2: not Key=Value/ },
+  { name: 'unknown-key.jrq', content: () => `ImageId=${env.image.id}\nCopies=2\nRejectIfNotBlank=YES\n`, reason: /unknown key 'RejectIfNotBlank'/ },
+  { name: 'merge.jrq', content: () => `ImageId=${env.image.id}\nCopies=2\nMergeField=serial\n`, reason: /per-disc merge is not supported yet/ },
+  { name: 'data.jrq', content: () => 'Data=/srv/files\nCopies=2\n', reason: /a folder of files to master is not supported/ },
+  { name: 'copies-word.jrq', content: () => `ImageId=${env.image.id}\nCopies=many\n`, reason: /Copies: a whole number 1\.\.10000/ },
+  { name: 'verify-maybe.jrq', content: () => `ImageId=${env.image.id}\nCopies=2\nVerifyDisc=MAYBE\n`, reason: /VerifyDisc: YES or NO/ },
+  { name: 'twice.jrq', content: () => `ImageId=${env.image.id}\nCopies=2\ncopies=3\n`, reason: /copies given twice/ },
+  { name: 'speed.jrq', content: () => `ImageId=${env.image.id}\nCopies=2\nBurnSpeed=500\n`, reason: /BurnSpeed: a whole number 1\.\.100/ },
+  { name: 'no-copies.jrq', content: () => `ImageId=${env.image.id}\n`, reason: /Copies: required/ },
+  { name: 'bad-media.jrq', content: () => `ImageId=${env.image.id}\nCopies=1\nMedia=floppy\n`, reason: /Media: one of cd, dvd/ },
+];
+
+describe('hot-folder job files: bad input lands in the error folder with its reason', () => {
+  it.each(jobCases)('$name', async (k) => {
+    const runs = (await env.runStore.listRunIds()).sort();
+    const content = k.content();
+    writeFileSync(path.join(hot.dir, k.name), typeof content === 'string' ? content.replaceAll(IMAGE, env.image.id) : content);
+    const reasonFile = path.join(hot.errorDir, `${k.name}.reason`);
+    // The reason is written first, then the job file moved beside it.
+    await waitFor(() => existsSync(path.join(hot.errorDir, k.name)), 10_000, 'the job file in the error folder');
+    expect(readFileSync(reasonFile, 'utf8')).toMatch(k.reason);
+    expect(existsSync(path.join(hot.dir, k.name))).toBe(false);
+    expect(existsSync(path.join(hot.dir, `${k.name}.status`))).toBe(false);
+    expect((await env.runStore.listRunIds()).sort()).toEqual(runs);
+  });
+});
