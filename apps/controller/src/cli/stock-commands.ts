@@ -66,13 +66,15 @@ export function registerStockCommands(program: Command, ctx: ControllerCliContex
       .requiredOption('--by <n>', 'blanks added (+n) or taken away (-n)', parseDelta)
       .requiredOption('--reason <text>', 'why (3 to 200 characters), for the audit log', textOf('--reason', 3, 200)),
   ).action(async (type: string, opts: ConnectionOptions & { by: number; reason: string }) => {
-    const level = await clientFor(ctx, opts).changeStock('adjust', { mediaType: parseStockType(type), delta: opts.by, reason: opts.reason });
+    const body = { mediaType: parseStockType(type), delta: opts.by, reason: opts.reason };
+    const level = await clientFor(ctx, opts).changeStock('adjust', body);
     printResult(ctx, opts, level, levelLine(level));
   });
 
   withConnectionOptions(stock.command('threshold <type> <level>').description("set the level at which the stock-low alert fires, or 'off' (operator)"))
     .action(async (type: string, level: string, opts: ConnectionOptions) => {
-      const got = await clientFor(ctx, opts).changeStock('threshold', { mediaType: parseStockType(type), threshold: parseThreshold(level) });
+      const body = { mediaType: parseStockType(type), threshold: parseThreshold(level) };
+      const got = await clientFor(ctx, opts).changeStock('threshold', body);
       printResult(ctx, opts, got, `${got.mediaType}: ${got.threshold === null ? 'no low-stock alert' : `low-stock alert at ${got.threshold}`}; ${levelLine(got)}`);
     });
 }
