@@ -64,7 +64,7 @@ async function runCommand(ctx: ControllerCliContext, imageId: string | undefined
   if (!opts.json) ctx.stderr.write(`created run ${run.id}: ${run.copies} copies of '${run.imageName}'; waiting (Ctrl-C stops waiting, the run goes on)\n`);
   const final = await followRun(ctx, client, run.id, opts.json ? null : ctx.stderr);
   assertRunSucceeded(final);
-  printResult(ctx, opts, final, runLine(final));
+  printResult(ctx, opts, final, () => runLine(final));
 }
 
 /** Say so when a run given a speed may go to stdio: pseudo drives, which ignore it. Advisory: a failed look at the drives says nothing. */

@@ -4,8 +4,15 @@
  * the controller does, by the run's long poll, not at its next poll: with
  * the poll period set to 10 s, the command ends well inside a second of the
  * run's last attempt closing (closed as an agent closes it), with progress
- * drawn and with `--json`.
+ * drawn and with `--json`. And the built `tower` prints `--json` without
+ * formatting a number or a date: a process's first Intl formatter costs a
+ * quarter of a second in the rig's guest.
  */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AttemptEndEvent } from '@tower/jobs';
 import { RedisSchema } from '@tower/jobs';
@@ -21,6 +28,8 @@ const POLL_PERIOD_MS = 10_000;
 const ENDED_WITHIN_MS = 1000;
 
 const SCHEMA = new RedisSchema();
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.join(ROOT, 'bin', 'tower.js');
 let env: Env;
 
 beforeAll(async () => {
@@ -74,4 +83,33 @@ describe('tower run --wait', () => {
       expect(result.at - endedAt).toBeLessThan(ENDED_WITHIN_MS);
     });
   }
+});
+
+describe.skipIf(!existsSync(path.join(ROOT, 'dist', 'bundle', 'tower.js')))('the built tower run --wait', () => {
+  it('makes no Intl formatter for --json, and does for the text', async () => {
+    // Loaded before the CLI: says so on stderr whenever an Intl number or date formatter is made.
+    const preload = path.join(env.dir, 'intl-probe.mjs');
+    await writeFile(preload, [
+      'for (const name of ["NumberFormat", "DateTimeFormat"]) {',
+      '  const Real = Intl[name];',
+      '  Intl[name] = new Proxy(Real, { construct(target, args) { process.stderr.write(`intl ${name}\\n`); return Reflect.construct(target, args); } });',
+      '}',
+    ].join('\n'));
+    for (const json of [true, false]) {
+      const known = new Set(await env.runStore.listRunIds());
+      const argv = ['--import', preload, BIN, 'run', env.image.id, '--copies', '1', '--wait', ...(json ? ['--json'] : [])];
+      const cli = new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, argv, { env: { ...process.env, TOWER_URL: env.url, TOWER_TOKEN: OPERATOR } }, (err, stdout, stderr) => {
+          resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr });
+        });
+      });
+      const runId = await newRun(known);
+      await sleep(300);
+      await passOnlyCopy(runId);
+      const result = await cli;
+      expect(result.code, result.stderr).toBe(EXIT.ok);
+      if (json) expect(result.stderr).not.toMatch(/^intl /m);
+      else expect(result.stderr).toMatch(/^intl NumberFormat$/m);
+    }
+  });
 });
