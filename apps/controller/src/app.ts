@@ -36,6 +36,10 @@ import { registerIdPrefixes } from './api/id-prefixes.js';
 import { registerScreenRoutes } from './api/routes/screen-routes.js';
 import { registerTemplateRoutes } from './api/routes/template-routes.js';
 import { registerSystemRoutes } from './api/routes/system-routes.js';
+import { registerAlertRoutes } from './api/routes/alert-routes.js';
+import { registerStockRoutes } from './api/routes/stock-routes.js';
+import { AlertEngine } from './alerts/alert-engine.js';
+import { resolveAlerts } from './config/alerts-config.js';
 import { createFeed } from './feed/feed-server.js';
 import type { FeedServer } from './feed/feed-server.js';
 
@@ -120,6 +124,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
   registerHistoryRoutes(fastify, services);
   registerMasterRoutes(fastify, services);
   registerScreenRoutes(fastify, services, screens, auth);
+  const alerts = new AlertEngine({
+    services, config: deps.alerts ?? resolveAlerts(undefined), line: log, ...(deps.alertTickMs === undefined ? {} : { tickMs: deps.alertTickMs }),
+  });
+  registerAlertRoutes(fastify, alerts);
+  registerStockRoutes(fastify, services);
   if (deps.uiDir !== undefined) ui = await registerUi(fastify, deps.uiDir);
   await fastify.ready();
 
@@ -130,6 +139,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   // Screens paired or revoked on another controller.
   await subscriber.on(services.keys.screensChannel(), (message) => void screens.applyMessage(message).catch(onError));
   const feed = await createFeed({ server: fastify.server, services, auth, subscriber, screens, onError });
+  alerts.start();
 
   let closing: Promise<void> | null = null;
   return {
@@ -142,6 +152,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     close() {
       closing ??= (async () => {
         services.agents.close();
+        await alerts.close();
         auth.throttle.close();
         await feed.close();
         await fastify.close();

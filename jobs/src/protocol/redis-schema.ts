@@ -125,6 +125,35 @@ export class RedisSchema {
   driveCounts(): string {
     return `${this.prefix}:drive-counts`;
   }
+  /**
+   * Hash: the blank stock, per media type (`CD-R`, `DVD+R`, …): `received:<type>`
+   * and `adjusted:<type>` kept by the controller (stock-store.ts),
+   * `used:<type>` and `wasted:<type>` by the attempt-end scripts (one per
+   * written disc, a coaster wasted too), `threshold:<type>` the low-stock level.
+   */
+  blankStock(): string {
+    return `${this.prefix}:stock`;
+  }
+  /** Hash: alert key (`<condition>:<subject>`) → JSON of the alert raised while the condition holds (alert-state.ts). */
+  alertsActive(): string {
+    return `${this.prefix}:alerts:active`;
+  }
+  /** List: alerts raised and cleared, JSON, newest first (capped). */
+  alertsHistory(): string {
+    return `${this.prefix}:alerts:history`;
+  }
+  /** List: webhook and email deliveries of alerts (each try), JSON, newest first (capped). */
+  alertDeliveries(): string {
+    return `${this.prefix}:alerts:deliveries`;
+  }
+  /** Set: run ids whose end (completed, failed) has been alerted. */
+  alertedRuns(): string {
+    return `${this.prefix}:alerts:runs`;
+  }
+  /** String: when the alerts were first switched on (ms); runs that ended before are never alerted. */
+  alertsSince(): string {
+    return `${this.prefix}:alerts:since`;
+  }
   /** Set: open attempt ids of an agent. */
   agentOpenAttempts(agentId: string): string {
     return `${this.prefix}:agent:${agentId}:open`;

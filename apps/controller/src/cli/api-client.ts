@@ -23,6 +23,8 @@ import type {
   WhoAmI,
 } from '../shared/api-types.js';
 import type { TemplateRequest, TemplateRunRequest, TemplateView } from '../shared/template-schemas.js';
+import type { StockLevelView } from '../shared/stock-schemas.js';
+import type { AlertDelivery, AlertsOverviewView } from '../shared/alert-schemas.js';
 
 /** A long poll of one run: the controller holds its answer until the run is final or `timeoutMs` passes. */
 export interface RunWait {
@@ -84,4 +86,10 @@ export interface ApiClient {
   listScreens(): Promise<ScreenView[]>;
   pairScreen(name: string): Promise<ScreenPairing>;
   revokeScreen(id: string): Promise<void>;
+  /** The blank stock per media type. */
+  stock(): Promise<StockLevelView[]>;
+  /** Blanks received, a hand adjustment or a low-stock level: `POST /api/stock/<action>` with its body. */
+  changeStock(action: 'received' | 'adjust' | 'threshold', body: Record<string, unknown>): Promise<StockLevelView>;
+  alerts(): Promise<AlertsOverviewView>;
+  alertDeliveries(limit?: number): Promise<AlertDelivery[]>;
 }

@@ -39,6 +39,8 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ['watch'], load: async () => (await import('./watch-command.js')).registerWatchCommand },
   { names: ['history'], load: async () => (await import('./history-command.js')).registerHistoryCommand },
   { names: ['screens'], load: async () => (await import('./screen-commands.js')).registerScreenCommands },
+  { names: ['stock'], load: async () => (await import('./stock-commands.js')).registerStockCommands },
+  { names: ['alerts'], load: async () => (await import('./alert-commands.js')).registerAlertCommands },
 ];
 
 /** The groups to load for `argv`: the first argument's own, else all of them. */

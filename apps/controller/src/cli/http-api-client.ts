@@ -32,6 +32,8 @@ import type {
   WhoAmI,
 } from '../shared/api-types.js';
 import type { TemplateRequest, TemplateRunRequest, TemplateView } from '../shared/template-schemas.js';
+import type { StockLevelView } from '../shared/stock-schemas.js';
+import type { AlertDelivery, AlertsOverviewView } from '../shared/alert-schemas.js';
 import { ApiCallError, errorFromResponse } from './api-call-error.js';
 import type { ApiClient, HistoryFilter, RunWait, UploadBody } from './api-client.js';
 import { parseBaseUrl } from './controller-url.js';
@@ -315,5 +317,21 @@ export class HttpApiClient implements ApiClient {
 
   revokeScreen(id: string): Promise<void> {
     return this.request('DELETE', `/screens/${segment(id)}`, { expect: 'none' });
+  }
+
+  stock(): Promise<StockLevelView[]> {
+    return this.request('GET', '/stock', { expect: 'json' });
+  }
+
+  changeStock(action: 'received' | 'adjust' | 'threshold', body: Record<string, unknown>): Promise<StockLevelView> {
+    return this.request('POST', `/stock/${action}`, { body, expect: 'json' });
+  }
+
+  alerts(): Promise<AlertsOverviewView> {
+    return this.request('GET', '/alerts', { expect: 'json' });
+  }
+
+  alertDeliveries(limit?: number): Promise<AlertDelivery[]> {
+    return this.request('GET', '/alerts/deliveries', { ...(limit === undefined ? {} : { query: { limit } }), expect: 'json' });
   }
 }

@@ -56,6 +56,8 @@ async function runCommand(ctx: ControllerCliContext, imageId: string | undefined
     : await client.runTemplate(parseTemplateName(opts.template), runSettings(opts));
   // A run no drive in service can serve is created, and waits: say so at once (with --json it is the run's statusReason).
   if (!opts.json && run.statusReason !== null && run.statusReason.startsWith('needs a person')) ctx.stderr.write(`warning: ${run.statusReason}\n`);
+  // Blank stock that cannot cover the run (the API's `warnings`; with --json they are in the run printed).
+  if (!opts.json) for (const w of run.warnings ?? []) ctx.stderr.write(`warning: ${w}\n`);
   if (!opts.json && opts.speed !== undefined) await warnStdioSpeed(ctx, client, opts.drives);
   if (!opts.wait) {
     printResult(ctx, opts, run, `created run ${run.id}: ${run.copies} copies of '${run.imageName}' (${run.mediaClass}, verify ${run.verify}, priority ${run.priority})\nfollow it with: tower runs show ${run.id}  or  tower watch`);

@@ -21,6 +21,7 @@ import type { ConfigFile } from './config-schema.js';
 import { resolveChangers } from './changer-specs.js';
 import { resolveDriveSource } from './drive-specs.js';
 import { resolveHotFolders } from './hot-folder-config.js';
+import { resolveAlerts } from './alerts-config.js';
 import { ConfigError } from './tower-config.js';
 import type { TokenEntry, TowerConfig } from './tower-config.js';
 
@@ -113,6 +114,7 @@ export function resolveConfig(
       maxUploadBytes: file.library?.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
       sampleImage: file.library?.sampleImage ?? true,
     },
+    alerts: resolveAlerts(file.alerts),
     hotFolders: resolveHotFolders(file.hotFolders, fileDir, { dataDir, libraryDir }),
     tokens: [...(file.tokens ?? []), ...envTokens(env)],
     controller: {

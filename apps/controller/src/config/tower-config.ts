@@ -4,6 +4,7 @@
  */
 import type { ChangerSpec, DriveSource, DriveSpec } from '@tower/agent';
 import type { HotFolderSpec } from './hot-folder-config.js';
+import type { AlertsConfig } from './alerts-config.js';
 
 export type { ChangerSpec, DriveSource, DriveSpec };
 
@@ -32,6 +33,8 @@ export interface TowerConfig {
     readonly maxUploadBytes: number;
     readonly sampleImage: boolean;
   };
+  /** Where alerts go (`alerts`); absent: the screen only. */
+  readonly alerts?: AlertsConfig;
   /** Folders watched for job files (`hotFolders`); absent or empty: none. */
   readonly hotFolders?: readonly HotFolderSpec[];
   /** Tokens from the file and the environment; empty: generated into `dataDir/tokens.json`. */

@@ -109,6 +109,7 @@ export async function startController(o: ControllerStartOptions): Promise<Runnin
       log: o.log,
       connectivity,
       requestDeadlineMs: timeoutMs,
+      ...(config.alerts === undefined ? {} : { alerts: config.alerts }),
       ...uiDirOption(),
     });
     closers.push(() => app.close());

@@ -52,7 +52,9 @@ export function registerRunRoutes(app: TypedApp, s: ApiServices): void {
     const who = principalOf(request);
     const view = await createRun(s, request.body, who.name);
     await s.audit.append(who, 'run.create', view.id, { imageId: view.imageId, copies: view.copies, verify: view.verify, priority: view.priority, label: view.label });
-    return reply.status(201).send(view);
+    // A run the blank stock cannot cover is made all the same, with a warning (stock-store.ts).
+    const short = await s.stock.coverageWarning(view.mediaClass, view.copies);
+    return reply.status(201).send(short === null ? view : { ...view, warnings: [short] });
   });
 
   const waits = new RunFinalWaits(s);
