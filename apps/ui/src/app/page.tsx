@@ -3,6 +3,7 @@ import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { AttentionSummary } from '../components/AttentionSummary';
 import { RunProgress } from '../components/RunCard';
+import { StockPanel } from '../components/StockPanel';
 import { TowerGrid } from '../components/TowerGrid';
 import { formatEta, formatRate } from '../lib/units';
 import { useLive } from '../lib/live';
@@ -43,6 +44,7 @@ export default function TowerPage(): ReactNode {
       <AttentionSummary />
       <ActiveRunsStrip />
       <TowerGrid />
+      <StockPanel />
     </>
   );
 }

@@ -22,6 +22,7 @@ const LINKS: readonly { readonly href: string; readonly label: string }[] = [
   { href: '/mastering/', label: 'Mastering' },
   { href: '/images/', label: 'Images' },
   { href: '/history/', label: 'History' },
+  { href: '/alerts/', label: 'Alerts' },
   { href: '/shopfloor/', label: 'Shop floor' },
 ];
 

@@ -33,3 +33,5 @@ export type {
   VerifyPolicyInput,
   WhoAmI,
 } from '../../../controller/src/shared/api-types';
+export type { StockLevelView } from '../../../controller/src/shared/stock-schemas';
+export type { AlertDelivery, AlertsOverviewView, AlertViewType } from '../../../controller/src/shared/alert-schemas';
