@@ -1,7 +1,7 @@
 /**
  * Every `tower` command that talks to a running controller over its HTTP
  * API and live feed: drives, images, masters, runs, watch, history, stats,
- * wall screens.
+ * wall screens, blank stock, alerts.
  * Each takes `--url`/`--token` (or TOWER_URL/TOWER_TOKEN) and `--json`.
  */
 import type { Command } from 'commander';
@@ -12,6 +12,8 @@ import { registerImageCommands } from './image-commands.js';
 import { registerMasterCommand } from './master-command.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerScreenCommands } from './screen-commands.js';
+import { registerStockCommands } from './stock-commands.js';
+import { registerAlertCommands } from './alert-commands.js';
 import { registerWatchCommand } from './watch-command.js';
 
 export type { ControllerCliContext } from './controller-context.js';
@@ -25,4 +27,6 @@ export function registerControllerCommands(program: Command, ctx: ControllerCliC
   registerWatchCommand(program, ctx);
   registerHistoryCommand(program, ctx);
   registerScreenCommands(program, ctx);
+  registerStockCommands(program, ctx);
+  registerAlertCommands(program, ctx);
 }
