@@ -7,7 +7,8 @@
  * noise and compressed nothing; cdrdao TOC files naming files outside their
  * folder, standard input, huge track counts; NRG images whose footer or
  * chunks point past the end or claim 255 tracks; CloneCD control files with
- * an escaping .img, insane counts, garbage. Each is refused with a typed LibraryError
+ * an escaping .img, insane counts, garbage; MDS descriptors naming data
+ * files outside their folder or pointing past their end. Each is refused with a typed LibraryError
  * (the class named), and the library folder (hidden staging files too) and
  * index are left as they were.
  */
@@ -18,6 +19,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { udfCrc } from '../../drivers/src/image/udf-volume.js';
 import { makeIso, makeTempDir } from '../../drivers/test/support/test-images.js';
+import { makeMds } from '../../drivers/test/support/mds-images.js';
 import { makeNrg } from '../../drivers/test/support/nrg-images.js';
 import { makeUdf } from '../../drivers/test/support/udf-images.js';
 import type { LibraryError } from '../../apps/controller/src/library/errors.js';
@@ -184,5 +186,19 @@ describe('importFromPath refuses bad CloneCD images with a typed error and chang
       put(`${stem}.img`, c.img);
     }
     await expectRefused(() => library.importFromPath(put(`${stem}.ccd`, c.bytes())), c.error, c.message);
+  });
+});
+
+const mdsCases: Case[] = [
+  { name: 'MDS naming ../../etc/passwd', bytes: () => makeMds({ sectors: 10, fileName: '../../etc/passwd' }), error: ContainerPathTraversalError },
+  { name: 'MDS naming \\\\server\\share\\x.mdf (UTF-16)', bytes: () => makeMds({ sectors: 10, fileName: '\\\\server\\share\\x.mdf', wide: true }), error: ContainerPathTraversalError },
+  { name: 'MDS naming a NUL-split name', bytes: () => makeMds({ sectors: 10, fileName: 'a.mdf\u0000../../x' }), error: ImageConversionError },
+  { name: 'MDS with 65535 sessions', bytes: () => { const b = makeMds({ sectors: 10 }); b.writeUInt16LE(0xffff, 20); return b; }, error: ImageConversionError, message: /65535 sessions/ },
+  { name: 'MDS header only', bytes: () => makeMds({ sectors: 10 }).subarray(0, 40), error: ImageConversionError },
+];
+
+describe('importFromPath refuses bad MDS descriptors with a typed error and changes nothing', () => {
+  it.each(mdsCases)('$name', async (c) => {
+    await expectRefused(() => library.importFromPath(put(`mds-${c.name.replace(/\W+/g, '-')}.mds`, c.bytes())), c.error, c.message);
   });
 });

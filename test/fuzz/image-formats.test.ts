@@ -19,10 +19,12 @@ import { decompressImage, detectCompression } from '../../drivers/src/image/comp
 import { ImageReadError } from '../../drivers/src/image/image-read-error.js';
 import { readImage } from '../../drivers/src/image/image-reader.js';
 import { checkRawMode1, looksLikeCcd, parseCcd } from '../../drivers/src/image/ccd-image.js';
+import { checkMdsFileName, parseMds } from '../../drivers/src/image/mds-image.js';
 import { readNrg } from '../../drivers/src/image/nrg-image.js';
 import { checkTocFileName, looksLikeToc, parseTocFile } from '../../drivers/src/image/toc-file.js';
 import { analyseUdf, udfCrc } from '../../drivers/src/image/udf-volume.js';
 import { makeIso, makeTempDir } from '../../drivers/test/support/test-images.js';
+import { makeMds } from '../../drivers/test/support/mds-images.js';
 import { makeNrg } from '../../drivers/test/support/nrg-images.js';
 import { makeUdf } from '../../drivers/test/support/udf-images.js';
 import { fromImageReadError, LibraryError } from '../../apps/controller/src/library/errors.js';
@@ -251,5 +253,32 @@ describe('fuzz: CloneCD control files and raw sectors', () => {
       }
     }), params(300));
     console.log('fuzz checkRawMode1: 300 runs');
+  });
+});
+
+// ---- Alcohol MDS -----------------------------------------------------------------------------
+
+describe('fuzz: MDS descriptors', () => {
+  it('parseMds on mutated descriptors (offsets, counts, names) (2000 runs)', () => {
+    const bases = [makeMds({ sectors: 100 }), makeMds({ sectors: 100, sectorBytes: 2352, fileName: 'a b.mdf', wide: true })];
+    const fields = [18, 20, 80, 98, 99, 108, 112 + 240, 112 + 240 + 12, 112 + 240 + 16, 112 + 240 + 40, 112 + 240 + 48, 112 + 240 + 52, 436, 440, 444];
+    fc.assert(fc.property(
+      fc.nat(bases.length - 1),
+      fc.array(fc.tuple(fc.nat(500), fc.nat(255)), { maxLength: 8 }),
+      fc.array(fc.tuple(fc.constantFrom(...fields), fc.constantFrom(0, 1, 2, 255, 0xffff, 0x7fffffff, 0xffffffff, 456, 1 << 20)), { maxLength: 3 }),
+      fc.option(fc.nat(500)),
+      (which, flips, writes, cut) => {
+        const b = Buffer.from(bases[which] ?? Buffer.alloc(0));
+        for (const [at, v] of flips) if (at < b.length) b[at] = v;
+        for (const [at, v] of writes) if (at + 4 <= b.length) b.writeUInt32LE(v >>> 0, at);
+        try {
+          const mds = parseMds(cut === null ? b : b.subarray(0, cut));
+          for (const t of mds.tracks) checkMdsFileName(t.fileName);
+        } catch (err) {
+          typedRefusal(err);
+        }
+      },
+    ), params(2000));
+    console.log('fuzz parseMds: 2000 runs');
   });
 });

@@ -27,3 +27,5 @@ export type { NrgImage, NrgTrack } from './nrg-image.js';
 export { hasNrgFooter, nrgFooter, readNrg } from './nrg-image.js';
 export type { CcdFile, RawMode1Check } from './ccd-image.js';
 export { checkRawMode1, looksLikeCcd, parseCcd, RAW_SECTOR } from './ccd-image.js';
+export type { MdsFile, MdsTrack } from './mds-image.js';
+export { checkMdsFileName, isMds, MAX_MDS_BYTES, parseMds } from './mds-image.js';
