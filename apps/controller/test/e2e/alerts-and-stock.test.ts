@@ -132,4 +132,43 @@ describe('alerts and blank stock on simulated drives', () => {
     expect((await api.get<{ active: AlertViewType[] }>('/api/alerts')).active.map((a) => a.key)).toEqual(['stock-low:CD-R']);
     expect(alertsOf(hook.received.slice(before))).toEqual([]);
   });
+
+  it('a loader out of blanks is one webhook and one email, its refill one clearing each; the run done one more', { timeout: 90_000 }, async () => {
+    const hook = await startWebhookReceiver();
+    cleanups.push(hook.close);
+    const smtp = await startSmtpServer();
+    cleanups.push(smtp.close);
+    const tmp = tempDir('tower-e2e-alerts-loader-');
+    cleanups.push(tmp.cleanup);
+    const config = writeConfig(tmp.dir, 'tower.json', {
+      dataDir: 'data', http: FAST.http, tokens: FAST.tokens, controller: FAST.controller,
+      alerts: {
+        webhooks: [{ url: hook.url, secret: SECRET, conditions: ['loader-input-empty', 'run-completed'] }],
+        email: { smtp: { host: '127.0.0.1', port: smtp.port }, from: 'tower@example.com', to: ['floor@example.com'], conditions: ['loader-input-empty'] },
+      },
+      agent: { id: 'e2e-alerts-loader', ...FAST.agentTiming, simulated: { count: 1, media: 'CD-R', timeScale: 0.01, autoLoader: true, loader: { blanks: 2, rejectBin: 20 } } },
+    });
+    const tower = new TowerProcess(['start', '--config', config]);
+    cleanups.push(() => tower.stop('SIGTERM'));
+    const api = new Api(await tower.url());
+    const [image] = await api.images();
+    const created = await api.createRun({ imageId: image?.id, copies: 4, verify: 'all' });
+    const key = 'loader-input-empty:sim:0';
+    await waitFor(() => count(alertsOf(hook.received), 'raised', key) === 1, 45_000, 'the loader-input-empty webhook');
+    await sleep(1500); // the drive keeps publishing while it waits: still one alert
+    expect(count(alertsOf(hook.received), 'raised', key)).toBe(1);
+    expect(alertsOf(hook.received).find((a) => a.key === key)?.message).toMatch(/Load blanks into Sim 0/);
+    await api.post('/api/drives/sim:0/loader/blanks', { count: 5 });
+    await waitForRun(api, created.id, 'completed', 45_000);
+    await waitFor(() => count(alertsOf(hook.received), 'event', `run-completed:${created.id}`) === 1, 10_000, 'the run-completed webhook');
+    await waitFor(() => count(alertsOf(hook.received), 'cleared', key) === 1, 10_000, 'the cleared webhook');
+    await sleep(1000);
+    expect(count(alertsOf(hook.received), 'raised', key)).toBe(1);
+    expect(count(alertsOf(hook.received), 'cleared', key)).toBe(1);
+    await waitFor(() => smtp.messages.length === 2, 10_000, 'two emails');
+    expect(smtp.messages.map((m) => /Kind: (raised|cleared)/.exec(m)?.[1])).toEqual(['raised', 'cleared']);
+    for (const r of hook.received) {
+      expect(verifyWebhook(SECRET, { timestamp: r.headers['x-tower-timestamp'] as string, signature: r.headers['x-tower-signature'] as string }, r.body)).toBe(true);
+    }
+  });
 });
