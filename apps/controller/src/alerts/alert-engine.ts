@@ -8,9 +8,10 @@
  * dispatcher, which sends it in the background: a slow or unreachable
  * receiver never holds up a look, let alone a run.
  *
- * For one agent timeout after the start nothing is cleared: a fresh reader
- * cannot tell a silent agent yet (it gives each one timeout's benefit of
- * the doubt), and would clear its alert only to raise it again.
+ * For one agent timeout after the start nothing is cleared and no agent is
+ * called silent: a fresh reader cannot tell a silent agent yet (it gives
+ * each one timeout's benefit of the doubt), and an agent restarted with the
+ * controller has not beaten yet; either would be an alert sent for nothing.
  */
 import type { RunRecord } from '@tower/jobs';
 import type { ApiServices } from '../api/api-services.js';
@@ -77,13 +78,15 @@ export class AlertEngine {
     if (this.#failing) this.#o.line('alerts: looking at the tower again');
     this.#failing = false;
     const now = new Set(held.map((c) => c.key));
+    const grace = this.#o.clearGraceMs ?? (s.deps.agentTimeoutMs ?? 15_000) + 2 * (this.#o.tickMs ?? 1000);
+    const early = performance.now() - this.#startedAt < grace;
     for (const c of held) {
-      if (active.has(c.key)) continue;
+      // An agent gets one timeout after the start to show it is alive (a restart of `tower start` restarts its agent too).
+      if (active.has(c.key) || (early && c.condition === 'agent-silent')) continue;
       const alert = await this.state.raise(c);
       if (alert !== null) this.#send(alert);
     }
-    const grace = this.#o.clearGraceMs ?? (s.deps.agentTimeoutMs ?? 15_000) + 2 * (this.#o.tickMs ?? 1000);
-    if (performance.now() - this.#startedAt < grace) return;
+    if (early) return;
     for (const [key, raised] of active) {
       if (now.has(key)) continue;
       const alert = await this.state.clear(raised);

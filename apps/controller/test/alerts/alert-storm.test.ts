@@ -39,7 +39,7 @@ afterAll(async () => {
 });
 
 const stock = (extra: Partial<LoaderFacts> = {}): LoaderFacts => ({
-  blanks: 5, driveLoaded: true, passed: 0, rejected: 0, outputFree: null, rejectFree: 10, needsPerson: null, slots: null, ...extra,
+  blanks: 5, driveLoaded: true, passed: 0, rejected: 0, outputFree: null, rejectFree: 10, needsPerson: null, ...extra,
 });
 const sent = (kind: string, key: string): number =>
   hook.received.map((r) => JSON.parse(r.body) as AlertViewType).filter((a) => a.kind === kind && a.key === key).length;
