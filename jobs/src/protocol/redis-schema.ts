@@ -240,7 +240,7 @@ export class RedisSchema {
   hotFolderJob(sha256: string): string {
     return `${this.prefix}:hot-folder:job:${sha256}`;
   }
-  /** Set: the claim keys' SHA-256s of hot-folder jobs whose run is not final yet (their status files are kept up to date). */
+  /** Hash: claim SHA-256 → JSON claim of each hot-folder job whose run is not final yet (its status file is kept up to date). */
   hotFolderActive(): string {
     return `${this.prefix}:hot-folder:active`;
   }

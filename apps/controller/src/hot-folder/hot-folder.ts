@@ -13,7 +13,8 @@
  * - **Never twice**: before anything is done the job is claimed in Redis by
  *   the SHA-256 of folder, name and content (job-claims.ts), with its run id
  *   chosen then; a job whose claim exists is left as it is (a claim whose run
- *   a crash kept from being created is created now, with that id).
+ *   a crash kept from being created is created now, with that id), and so is
+ *   one whose status file names a run that exists (its claim expired).
  * - **A bad job file** (unreadable, over 64 KiB, malformed, or refused by
  *   the run's checks: unknown image or template, a path outside the import
  *   roots, no drive for its media…) is moved into the error folder with
@@ -38,6 +39,7 @@ import type { JobClaim, JobClaims } from './job-claims.js';
 import { jobKey } from './job-claims.js';
 import type { JobRequest } from './job-file.js';
 import { JobFileError, MAX_JOB_FILE_BYTES, parseJobFile } from './job-file.js';
+import { statusPath } from './job-status.js';
 
 /** The name runs of hot-folder jobs are created by (and audited as). */
 export const HOT_FOLDER_PRINCIPAL = { name: 'hot-folder', role: 'operator' } as const;
@@ -178,6 +180,9 @@ export class HotFolder {
       return true;
     }
     if (claim === null) {
+      // A claim gone (expired) while the job file stayed: its status file still names the run it started.
+      const known = await this.#statusRun(name);
+      if (known !== null && (await this.deps.services.deps.runStore.getRun(known)) !== null) return true;
       claim = { runId: randomUUID(), dir: this.#realDir, job: name, state: 'claimed', at: Date.now(), notes: request.notes };
       if (!(await claims.claim(key, claim))) return true;
     }
@@ -222,6 +227,16 @@ export class HotFolder {
     const image = await this.deps.services.deps.library.importFromPath(source.imagePath);
     this.deps.log(`hot folder ${this.spec.dir}: imported ${source.imagePath} as image ${image.id}`);
     return { ...settings, copies: settings.copies, imageId: image.id };
+  }
+
+  /** The run id the job's status file names, or null (none, or unreadable). */
+  async #statusRun(name: string): Promise<string | null> {
+    try {
+      const status = JSON.parse(await readFile(statusPath(this.spec.dir, name), 'utf8')) as { runId?: unknown };
+      return typeof status.runId === 'string' ? status.runId : null;
+    } catch {
+      return null;
+    }
   }
 
   /** Move a bad job file into the error folder, its reason beside it; true (dealt with). */

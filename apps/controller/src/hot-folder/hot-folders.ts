@@ -2,7 +2,7 @@
  * The controller's hot folders (`hotFolders` in tower.json): one `HotFolder`
  * per configured folder, and one loop that keeps the status file of every
  * started job up to date. The jobs followed are those in Redis's
- * `hotFolderActive` set, so after a controller restart the status files of
+ * `hotFolderActive` hash, so after a controller restart the status files of
  * jobs picked up before it keep being updated. Each status is written when
  * what it says changed (looked at every `statusMs`, and at once when a job
  * starts), and a last time, `final`, when the run is completed, cancelled
@@ -14,6 +14,7 @@ import type { HotFolderSpec } from '../config/hot-folder-config.js';
 import { toAttemptView } from '../api/views/attempt-view.js';
 import { HotFolder } from './hot-folder.js';
 import { JobClaims } from './job-claims.js';
+import type { JobClaim } from './job-claims.js';
 import { jobStatus, statusFingerprint, writeJobStatus } from './job-status.js';
 
 /** How often the status files are brought up to date, ms. */
@@ -32,8 +33,7 @@ export async function startHotFolders(
   let closed = false;
 
   /** Bring one job's status file up to date; false when it is final (or its run is gone). */
-  const update = async (key: string): Promise<boolean> => {
-    const claim = await claims.get(key);
+  const update = async (key: string, claim: JobClaim | null): Promise<boolean> => {
     const run = claim === null ? null : await services.runs.get(claim.runId);
     if (claim === null || run === null) return false;
     const attempts = run.failed + run.interrupted > 0 ? (await services.deps.runStore.listAttempts(run.id)).map(toAttemptView) : [];
@@ -48,9 +48,10 @@ export async function startHotFolders(
   let updating: Promise<void> = Promise.resolve();
   const updateAll = (only?: string): Promise<void> => {
     updating = updating.then(async () => {
-      for (const key of only === undefined ? await claims.active() : [only]) {
+      const jobs = only === undefined ? await claims.active() : new Map([[only, await claims.activeOne(only)]]);
+      for (const [key, claim] of jobs) {
         if (closed) return;
-        const goesOn = await update(key).catch((err: unknown) => {
+        const goesOn = await update(key, claim).catch((err: unknown) => {
           log(`hot folder status: ${(err as Error).message}`);
           return true;
         });

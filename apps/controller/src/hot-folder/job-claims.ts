@@ -5,7 +5,7 @@
  * the same file, or after a controller restart) finds its claim. The claim
  * (`RedisSchema.hotFolderJob`) is taken with SET NX before anything is done,
  * with the run id chosen then, and says `started` once that run exists; the
- * set `hotFolderActive` holds the jobs whose status file is still followed.
+ * hash `hotFolderActive` holds the jobs whose status file is still followed.
  * Claims expire after {@link CLAIM_TTL_MS} (30 days): to run one job file
  * again, change its name or content.
  */
@@ -58,11 +58,12 @@ export class JobClaims {
     }
   }
 
-  /** The job's run exists: mark it started and follow its status. */
+  /** The job's run exists: mark it started and follow its status (until its run is final, whether its claim expires or not). */
   async started(key: string, claim: JobClaim): Promise<void> {
+    const text = JSON.stringify({ ...claim, state: 'started' });
     await this.redis.multi()
-      .set(this.keys.hotFolderJob(key), JSON.stringify({ ...claim, state: 'started' }), 'PX', CLAIM_TTL_MS)
-      .sadd(this.keys.hotFolderActive(), key)
+      .set(this.keys.hotFolderJob(key), text, 'PX', CLAIM_TTL_MS)
+      .hset(this.keys.hotFolderActive(), key, text)
       .exec();
   }
 
@@ -71,13 +72,28 @@ export class JobClaims {
     await this.redis.del(this.keys.hotFolderJob(key));
   }
 
-  /** The jobs whose status is still followed. */
-  async active(): Promise<string[]> {
-    return this.redis.smembers(this.keys.hotFolderActive());
+  /** The jobs whose status is still followed, by key. */
+  async active(): Promise<Map<string, JobClaim>> {
+    const all = await this.redis.hgetall(this.keys.hotFolderActive());
+    const out = new Map<string, JobClaim>();
+    for (const [key, text] of Object.entries(all)) {
+      try {
+        out.set(key, JSON.parse(text) as JobClaim);
+      } catch {
+        // Not a claim: never followed.
+      }
+    }
+    return out;
+  }
+
+  /** One followed job's claim, or null. */
+  async activeOne(key: string): Promise<JobClaim | null> {
+    const text = await this.redis.hget(this.keys.hotFolderActive(), key);
+    return text === null ? null : JSON.parse(text) as JobClaim;
   }
 
   /** Stop following a job's status (its run is final, or gone). */
   async finished(key: string): Promise<void> {
-    await this.redis.srem(this.keys.hotFolderActive(), key);
+    await this.redis.hdel(this.keys.hotFolderActive(), key);
   }
 }

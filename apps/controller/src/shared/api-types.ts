@@ -41,6 +41,12 @@
  * | POST   /api/runs/:id/resume           | operator |                         | RunView               |
  * | POST   /api/runs/:id/cancel           | operator | CancelRunRequest        | RunView               |
  * | GET    /api/runs/:id/report           | viewer   | ?format=json|csv        | RunReport or CSV      |
+ * | POST   /api/runs/:id/again            | operator |                         | RunView (201)         |
+ * | GET    /api/templates                 | viewer   |                         | TemplateView[]        |
+ * | GET    /api/templates/:name           | viewer   |                         | TemplateView          |
+ * | PUT    /api/templates/:name           | operator | TemplateRequest         | TemplateView (201/200)|
+ * | DELETE /api/templates/:name           | operator |                         | 204                   |
+ * | POST   /api/templates/:name/run       | operator | TemplateRunRequest      | RunView (201)         |
  * | GET    /api/history                   | viewer   | HistoryQuery            | AttemptView[] or CSV  |
  * | GET    /api/stats/drives              | viewer   |                         | DriveStats[]          |
  * | GET    /api/audit                     | operator | ?limit=                 | AuditEntry[]          |

@@ -3,8 +3,8 @@
  * the e2e test burns them): job files become runs with their settings and
  * status files; bad ones go to the error folder with their reason; a file
  * still being written, or under a temp name, is never taken; a job seen
- * again, re-dropped or after a restart, never starts a second run, and its
- * status keeps being updated after the restart.
+ * again, re-dropped, after a restart or after its claim expired, never
+ * starts a second run, and its status keeps being updated after the restart.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -124,6 +124,13 @@ describe('hot folders', () => {
     writeFileSync(file, text);
     await sleep(3 * SETTLE_MS);
     await hot.restart();
+    await sleep(3 * SETTLE_MS);
+    expect((await hotRuns('twice')).map((r) => r.id)).toEqual([first.runId]);
+    // Its claim gone (expired after 30 days) while the file stayed: the status file still names its run.
+    const claims = await env.redis.keys(`${env.runStore.keys.prefix}:hot-folder:job:*`);
+    expect(claims.length).toBeGreaterThan(0);
+    await env.redis.del(...claims);
+    writeFileSync(file, text);
     await sleep(3 * SETTLE_MS);
     expect((await hotRuns('twice')).map((r) => r.id)).toEqual([first.runId]);
     expect((await call(env, 'POST', `/api/runs/${first.runId}/cancel`)).status).toBe(200);

@@ -9,6 +9,7 @@ import { formatDateTime, formatEta, formatRate, formatSpeedX } from '../lib/unit
 import { useLiveActions } from '../lib/live';
 import { RUN_STATUS_LABEL, isRunFinished } from '../lib/states';
 import { ErrorBox } from './ErrorBox';
+import { RunAgain } from './RunAgain';
 
 function pct(n: number, total: number): string {
   return `${total > 0 ? Math.min(100, (n / total) * 100) : 0}%`;
@@ -111,6 +112,7 @@ export function RunCard({ run, controls }: { readonly run: RunView; readonly con
           </dialog>
         </div>
       ) : null}
+      {controls && isOperator && finished ? <RunAgain run={run} /> : null}
       <ErrorBox error={error} onDismiss={() => setError(null)} />
     </article>
   );

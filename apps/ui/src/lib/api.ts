@@ -36,7 +36,7 @@ export function describeError(err: unknown): string {
 }
 
 export interface RequestOptions {
-  readonly method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly body?: unknown;
   /** Raw body (upload); sent as application/octet-stream. */
   readonly raw?: Blob | ArrayBuffer;

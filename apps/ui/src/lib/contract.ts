@@ -35,3 +35,4 @@ export type {
 } from '../../../controller/src/shared/api-types';
 export type { StockLevelView } from '../../../controller/src/shared/stock-schemas';
 export type { AlertDelivery, AlertsOverviewView, AlertViewType } from '../../../controller/src/shared/alert-schemas';
+export type { TemplateRequest, TemplateRunRequest, TemplateView } from '../../../controller/src/shared/template-schemas';

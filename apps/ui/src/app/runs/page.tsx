@@ -3,6 +3,7 @@ import type { FormEvent, ReactNode } from 'react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ErrorBox } from '../../components/ErrorBox';
 import { RunCard } from '../../components/RunCard';
+import { TemplatesPanel } from '../../components/TemplatesPanel';
 import { apiRequest, describeError } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
 import type { CreateRunRequest, ImageView, RunView, VerifyPolicyInput } from '../../lib/contract';
@@ -14,7 +15,12 @@ import { useApi } from '../../lib/use-api';
 
 type VerifyChoice = 'all' | 'first-per-drive' | 'off' | 'every-nth';
 
-function CreateRunForm({ images, imagesError }: { readonly images: readonly ImageView[]; readonly imagesError: string | null }): ReactNode {
+function CreateRunForm({ images, imagesError, onTemplateSaved }: {
+  readonly images: readonly ImageView[];
+  readonly imagesError: string | null;
+  /** A template was saved from the form. */
+  readonly onTemplateSaved: () => void;
+}): ReactNode {
   const { token } = useAuth();
   const { drives, driveOrder } = useLive();
   const { putRun } = useLiveActions();
@@ -50,10 +56,9 @@ function CreateRunForm({ images, imagesError }: { readonly images: readonly Imag
     if (imageId === '' && usable[0]) setImageId(usable[0].id);
   }, [imageId, usable]);
 
-  const submit = async (e: FormEvent): Promise<void> => {
-    e.preventDefault();
-    setError(null);
-    setDone(null);
+  const [templateName, setTemplateName] = useState('');
+  /** The form's run settings as the API takes them. */
+  const settings = (): CreateRunRequest => {
     const verifyInput: VerifyPolicyInput = verify === 'every-nth' ? { everyNth: Number(nth) } : verify;
     const body: CreateRunRequest = {
       imageId,
@@ -65,6 +70,32 @@ function CreateRunForm({ images, imagesError }: { readonly images: readonly Imag
       ...(label.trim() !== '' ? { label: label.trim() } : {}),
       ...(allDrives ? {} : { drives: [...picked] }),
     };
+    return body;
+  };
+  const saveTemplate = async (): Promise<void> => {
+    setError(null);
+    setDone(null);
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(templateName)) {
+      setError('A template name is a letter or digit, then up to 63 letters, digits, “.”, “_” or “-”.');
+      return;
+    }
+    setBusy(true);
+    try {
+      await apiRequest(token, `/templates/${encodeURIComponent(templateName)}`, { method: 'PUT', body: settings() });
+      setDone(`Saved as template “${templateName}”.`);
+      setTemplateName('');
+      onTemplateSaved();
+    } catch (err) {
+      setError(`Could not save the template: ${describeError(err)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const submit = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    setError(null);
+    setDone(null);
+    const body = settings();
     if (!allDrives && picked.size === 0) {
       setError('Pick at least one drive, or allow all drives.');
       return;
@@ -163,6 +194,10 @@ function CreateRunForm({ images, imagesError }: { readonly images: readonly Imag
         </button>
         {done ? <span role="status" className="ok-note">{done}</span> : null}
       </div>
+      <div className="row">
+        <input aria-label="Template name" type="text" maxLength={64} placeholder="template name" value={templateName} onChange={(e) => setTemplateName(e.target.value)} />
+        <button type="button" className="btn" disabled={busy || imageId === '' || templateName === ''} onClick={() => void saveTemplate()}>Save as template</button>
+      </div>
       <ErrorBox error={error} onDismiss={() => setError(null)} />
     </form>
   );
@@ -203,6 +238,7 @@ export default function RunsPage(): ReactNode {
   const { isOperator } = useAuth();
   const live = useLive();
   const older = useOlderRuns(live.olderRuns);
+  const [templates, setTemplates] = useState(0);
   const images = useApi<ImageView[]>(isOperator ? '/images' : null);
   const runs = useMemo(() => allRuns(live.runs), [live.runs]);
   const active = runs.filter((r) => !isRunFinished(r.status));
@@ -236,9 +272,10 @@ export default function RunsPage(): ReactNode {
         </div>
         {isOperator ? (
           <aside className="runs-side">
-            <CreateRunForm images={images.data ?? []} imagesError={images.error} />
+            <CreateRunForm images={images.data ?? []} imagesError={images.error} onTemplateSaved={() => setTemplates((n) => n + 1)} />
+            <TemplatesPanel version={templates} />
           </aside>
-        ) : null}
+        ) : <TemplatesPanel version={templates} />}
       </div>
     </div>
   );
