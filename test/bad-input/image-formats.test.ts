@@ -8,7 +8,8 @@
  * folder, standard input, huge track counts; NRG images whose footer or
  * chunks point past the end or claim 255 tracks; CloneCD control files with
  * an escaping .img, insane counts, garbage; MDS descriptors naming data
- * files outside their folder or pointing past their end. Each is refused with a typed LibraryError
+ * files outside their folder or pointing past their end; CHD headers of
+ * the wrong version, sizes past any limit. Each is refused with a typed LibraryError
  * (the class named), and the library folder (hidden staging files too) and
  * index are left as they were.
  */
@@ -200,5 +201,30 @@ const mdsCases: Case[] = [
 describe('importFromPath refuses bad MDS descriptors with a typed error and changes nothing', () => {
   it.each(mdsCases)('$name', async (c) => {
     await expectRefused(() => library.importFromPath(put(`mds-${c.name.replace(/\W+/g, '-')}.mds`, c.bytes())), c.error, c.message);
+  });
+});
+
+const chdHeader = (edit: (b: Buffer) => void): Buffer => {
+  const b = Buffer.alloc(4096);
+  b.write('MComprHD', 0, 'latin1');
+  b.writeUInt32BE(124, 8);
+  b.writeUInt32BE(5, 12);
+  b.writeBigUInt64BE(614_400n, 32);
+  b.writeBigUInt64BE(124n, 40);
+  b.writeUInt32BE(8192, 56);
+  b.writeUInt32BE(2048, 60);
+  edit(b);
+  return b;
+};
+const chdCases: Case[] = [
+  { name: 'CHD header only (no hunks)', bytes: () => chdHeader(() => undefined), error: ImageConversionError },
+  { name: 'CHD claiming 2^50 bytes (a bomb)', bytes: () => chdHeader((b) => b.writeBigUInt64BE(1n << 50n, 32)), error: ConversionTooLargeError },
+  { name: 'CHD claiming 2^62 bytes (past any safe size)', bytes: () => chdHeader((b) => b.writeBigUInt64BE(1n << 62n, 32)), error: ImageConversionError },
+  { name: 'CHD version 3', bytes: () => chdHeader((b) => { b.writeUInt32BE(3, 12); b.writeUInt32BE(120, 8); }), error: ImageConversionError, message: /CHD version 3/ },
+];
+
+describe('importFromPath refuses bad CHD images with a typed error and changes nothing', () => {
+  it.each(chdCases)('$name', async (c) => {
+    await expectRefused(() => library.importFromPath(put(`chd-${c.name.replace(/\W+/g, '-')}.chd`, c.bytes())), c.error, c.message);
   });
 });

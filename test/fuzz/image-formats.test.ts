@@ -19,6 +19,7 @@ import { decompressImage, detectCompression } from '../../drivers/src/image/comp
 import { ImageReadError } from '../../drivers/src/image/image-read-error.js';
 import { readImage } from '../../drivers/src/image/image-reader.js';
 import { checkRawMode1, looksLikeCcd, parseCcd } from '../../drivers/src/image/ccd-image.js';
+import { readChdHeader } from '../../drivers/src/image/chd-image.js';
 import { checkMdsFileName, parseMds } from '../../drivers/src/image/mds-image.js';
 import { readNrg } from '../../drivers/src/image/nrg-image.js';
 import { checkTocFileName, looksLikeToc, parseTocFile } from '../../drivers/src/image/toc-file.js';
@@ -280,5 +281,33 @@ describe('fuzz: MDS descriptors', () => {
       },
     ), params(2000));
     console.log('fuzz parseMds: 2000 runs');
+  });
+});
+
+// ---- MAME CHD headers ------------------------------------------------------------------------
+
+describe('fuzz: CHD headers', () => {
+  it('readChdHeader on mutated v5 headers and file sizes (1000 runs)', () => {
+    const head = Buffer.alloc(124);
+    head.write('MComprHD', 0, 'latin1');
+    head.writeUInt32BE(124, 8);
+    head.writeUInt32BE(5, 12);
+    head.writeBigUInt64BE(614_400n, 32);
+    head.writeBigUInt64BE(124n, 40);
+    head.writeUInt32BE(8192, 56);
+    head.writeUInt32BE(2048, 60);
+    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(123), fc.nat(255)), { maxLength: 8 }), fc.nat(), fc.nat(124), (flips, size, cut) => {
+      const b = Buffer.from(head);
+      for (const [at, v] of flips) b[at] = v;
+      try {
+        const h = readChdHeader(b.subarray(0, cut), size);
+        expect(h.version).toBe(5);
+        expect(Number.isSafeInteger(h.logicalBytes)).toBe(true);
+        expect(h.hunkBytes % h.unitBytes).toBe(0);
+      } catch (err) {
+        typedRefusal(err);
+      }
+    }), params(1000));
+    console.log('fuzz readChdHeader: 1000 runs');
   });
 });

@@ -18,6 +18,7 @@ import { parseCueSheet } from './cue-sheet.js';
 import { decodeCueText } from './cue-text.js';
 import { looksLikeCcd } from './ccd-image.js';
 import { detectCompression } from './compressed-image.js';
+import { isChd } from './chd-image.js';
 import { isMds } from './mds-image.js';
 import { hasNrgFooter } from './nrg-image.js';
 import { looksLikeToc } from './toc-file.js';
@@ -101,6 +102,7 @@ export async function sniffImageFormat(file: string): Promise<ImageFormat> {
   const { head, size } = await readHead(file);
   if (size === 0) throw unrecognised('the file is empty');
   if (await hasNrgFooter(file)) throw imageProblem('needs-conversion', 'a Nero NRG image: import it into the library, which converts it');
+  if (isChd(head)) throw imageProblem('needs-conversion', 'a MAME CHD image: import it into the library, which verifies and extracts it with chdman');
   if (isMds(head)) throw imageProblem('needs-conversion', 'an Alcohol 120% descriptor (.mds): import it into the library by path (its .mdf beside it), which converts it');
   if (hasIsoSignature(head) || hasUdfOnlySignature(head)) return 'iso';
   const compressed = detectCompression(head);

@@ -29,3 +29,5 @@ export type { CcdFile, RawMode1Check } from './ccd-image.js';
 export { checkRawMode1, looksLikeCcd, parseCcd, RAW_SECTOR } from './ccd-image.js';
 export type { MdsFile, MdsTrack } from './mds-image.js';
 export { checkMdsFileName, isMds, MAX_MDS_BYTES, parseMds } from './mds-image.js';
+export type { ChdContent, ChdHeader } from './chd-image.js';
+export { chdContent, isChd, readChdHeader, verifyChd } from './chd-image.js';

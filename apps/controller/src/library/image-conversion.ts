@@ -6,7 +6,8 @@
  * cdrdao TOC file (toc2cue, then the CUE path: toc-import.ts), a Nero NRG
  * image (its data track, confirmed by iat: nrg-import.ts), a CloneCD image
  * (ccd2iso, held against the raw sectors' user data: ccd-import.ts), an
- * Alcohol MDS/MDF image (mds-import.ts). The
+ * Alcohol MDS/MDF image (mds-import.ts), a MAME CHD (chdman, its SHA-1s
+ * verified: chd-import.ts). The
  * converted image is then validated like any other, and the conversion's
  * proof goes into its provenance. Optionally the original is kept beside it
  * (role `source`, never burned). A refusal at any step leaves only the
@@ -16,9 +17,10 @@ import { open, rename } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import type { CompressionInfo } from 'node-cdrecord-wrapper';
-import { decompressImage, describeImageProblem, detectCompression, hasNrgFooter, isMds, looksLikeCcd, looksLikeToc, MAX_TOC_BYTES } from 'node-cdrecord-wrapper';
+import { decompressImage, describeImageProblem, detectCompression, hasNrgFooter, isChd, isMds, looksLikeCcd, looksLikeToc, MAX_TOC_BYTES } from 'node-cdrecord-wrapper';
 import { ConversionTooLargeError, fromImageReadError, ImageConversionError } from './errors.js';
 import { stageCcd } from './ccd-import.js';
+import { stageChd } from './chd-import.js';
 import { stageMds } from './mds-import.js';
 import { stageNrg } from './nrg-import.js';
 import { stageToc } from './toc-import.js';
@@ -30,7 +32,7 @@ import type { ConversionProof } from './image-record.js';
 import { validateImageFile } from './image-validator.js';
 
 /** A file the library converts before it validates it. */
-export type Convertible = { readonly kind: 'compressed'; readonly info: CompressionInfo } | { readonly kind: 'toc' } | { readonly kind: 'nrg' } | { readonly kind: 'ccd' } | { readonly kind: 'mds' };
+export type Convertible = { readonly kind: 'compressed'; readonly info: CompressionInfo } | { readonly kind: 'toc' } | { readonly kind: 'nrg' } | { readonly kind: 'ccd' } | { readonly kind: 'mds' } | { readonly kind: 'chd' };
 
 const SUFFIX: Record<CompressionInfo['compression'], string> = { gzip: 'gz', xz: 'xz', bzip2: 'bz2', zstd: 'zst' };
 
@@ -58,6 +60,7 @@ export async function detectConvertible(file: string): Promise<Convertible | nul
     if (info) return { kind: 'compressed', info };
     if (await hasNrgFooter(file)) return { kind: 'nrg' };
     if (isMds(head.subarray(0, bytesRead))) return { kind: 'mds' };
+    if (isChd(head.subarray(0, bytesRead))) return { kind: 'chd' };
     const text = head.subarray(0, bytesRead);
     const plain = bytesRead > 0 && !text.subarray(0, 4096).some((b) => b === 0 || (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d));
     if (plain && (await handle.stat()).size <= MAX_TOC_BYTES && looksLikeCcd(text.toString('latin1'))) return { kind: 'ccd' };
@@ -133,6 +136,7 @@ export async function stageConverted(
 ): Promise<StagedImage> {
   if (convertible.kind === 'compressed') return stageDecompressed(staging, id, source, convertible.info, options);
   if (convertible.kind === 'nrg') return stageNrg(staging, id, source, options);
+  if (convertible.kind === 'chd') return stageChd(staging, id, source, options);
   const what = { toc: 'a cdrdao TOC file', ccd: 'a CloneCD control file', mds: 'an MDS descriptor' }[convertible.kind];
   if (!options.binRoots) throw new ImageConversionError(`${what} cannot bring its data files in an upload: import it by path, with its data files beside it`);
   if (convertible.kind === 'ccd') return stageCcd(staging, id, source, options.binRoots, options);
