@@ -58,6 +58,8 @@ function tokenize(text: string): Token[] {
 
 /** True when `text` is a cdrdao TOC file rather than a CUE sheet (see the module comment). */
 export function looksLikeToc(text: string): boolean {
+  // A CUE sheet's `TRACK 01 MODE1/2048` settles it, whatever its REM lines say.
+  if (/^\s*TRACK\s+\d+\s/m.test(text.slice(0, 64 * 1024))) return false;
   const tokens = tokenize(text.slice(0, 64 * 1024));
   const first = tokens[0];
   if (first && !first.quoted && SESSION_TYPES.has(first.text)) return true;

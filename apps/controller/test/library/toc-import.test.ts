@@ -77,6 +77,13 @@ describe('cdrdao TOC files in the library', () => {
     expect(record.files.map((f) => f.role)).toEqual(['cue', 'bin']);
   });
 
+  it('a CUE sheet whose REM lines read like a TOC is still a CUE sheet', async () => {
+    put('data.bin', data);
+    const record = await library.importFromPath(put('rem.cue', 'REM CD_ROM\nREM TRACK MODE1\nFILE "data.bin" BINARY\n  TRACK 01 MODE1/2048\n    INDEX 01 00:00:00\n'));
+    expect(record).toMatchObject({ format: 'cue', sha256: sha256(data) });
+    expect(record.provenance.conversion).toBeUndefined();
+  });
+
   it('probeImage (tower drive burn) names a TOC file as one, not as a broken CUE sheet', async () => {
     await expect(probeImage(path.join(roots, 'data.toc'))).rejects.toThrow(/a cdrdao TOC file, not a CUE sheet: import it into the library by path/);
   });
