@@ -91,7 +91,8 @@ export class AlertDispatcher {
         status: result.ok ? 'delivered' : again ? 'retrying' : 'failed',
         httpStatus: result.httpStatus, error: result.error, at: now, nextAt: again ? now + wait : null,
       };
-      await this.#o.log.append(entry).catch((err: unknown) => this.#o.line(`alerts: delivery log: ${(err as Error).message}`));
+      // A log entry lost to a Redis outage is not worth a line of its own: the outage has its own.
+      await this.#o.log.append(entry).catch(() => undefined);
       if (result.ok) return;
       this.#o.line(`alerts: ${channel.name} ${channel.target} did not take ${alert.kind} ${alert.key} (try ${attempt} of ${attempts}): ${result.error ?? 'failed'}${again ? `; again in ${wait} ms` : '; given up'}`);
       if (!again) return;

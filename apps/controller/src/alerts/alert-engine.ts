@@ -75,7 +75,6 @@ export class AlertEngine {
     const drives = await s.drives.list();
     const [agents, stock, active] = await Promise.all([s.drives.agents(false), s.stock.levels(), this.state.active()]);
     const held = deriveConditions({ drives, agents, stock });
-    if (this.#failing) this.#o.line('alerts: looking at the tower again');
     this.#failing = false;
     const now = new Set(held.map((c) => c.key));
     const grace = this.#o.clearGraceMs ?? (s.deps.agentTimeoutMs ?? 15_000) + 2 * (this.#o.tickMs ?? 1000);
@@ -150,8 +149,13 @@ export class AlertEngine {
     this.#dispatcher.dispatch(alert);
   }
 
+  /** One line when looking first fails, none while Redis is away (the outage is logged once by its own watcher). */
   #fail(err: unknown): void {
-    if (!this.#failing) this.#o.line(`alerts: ${(err as Error).message}`);
+    if (this.#failing) return;
     this.#failing = true;
+    // Asked a moment later: the watcher may learn of the outage from the same timeout a little after this failure.
+    setTimeout(() => {
+      if (!this.#closed && !this.#o.services.connectivity.down) this.#o.line(`alerts: ${(err as Error).message}`);
+    }, 1000).unref();
   }
 }
