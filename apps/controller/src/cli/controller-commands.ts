@@ -1,7 +1,7 @@
 /**
  * Every `tower` command that talks to a running controller over its HTTP
  * API and live feed: drives, images, masters, runs, watch, history, stats,
- * wall screens, blank stock, alerts.
+ * wall screens, blank stock, alerts, run templates.
  * Each takes `--url`/`--token` (or TOWER_URL/TOWER_TOKEN) and `--json`.
  */
 import type { Command } from 'commander';
@@ -13,6 +13,7 @@ import { registerMasterCommand } from './master-command.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerScreenCommands } from './screen-commands.js';
 import { registerStockCommands } from './stock-commands.js';
+import { registerTemplateCommands } from './template-commands.js';
 import { registerAlertCommands } from './alert-commands.js';
 import { registerWatchCommand } from './watch-command.js';
 
@@ -24,6 +25,7 @@ export function registerControllerCommands(program: Command, ctx: ControllerCliC
   registerImageCommands(program, ctx);
   registerMasterCommand(program, ctx);
   registerRunCommands(program, ctx);
+  registerTemplateCommands(program, ctx);
   registerWatchCommand(program, ctx);
   registerHistoryCommand(program, ctx);
   registerScreenCommands(program, ctx);
