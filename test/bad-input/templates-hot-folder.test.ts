@@ -10,6 +10,8 @@
  *   keys and fields, out-of-range values, merge (not built yet), paths out
  *   of the import roots, unknown images, templates and drives, a file too
  *   large: each moved to the error folder with its reason beside it, no run.
+ * - `hotFolders` in tower.json: folders that cannot be hot folders, bad
+ *   settle and poll periods, unknown fields: each refused naming the entry.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, startEnv, VIEWER, waitFor } from '../../apps/controller/test/api/support.js';
 import type { Env } from '../../apps/controller/test/api/support.js';
 import { startHotFolders } from '../../apps/controller/src/hot-folder/hot-folders.js';
+import { parseConfigText, resolveConfig } from '../../apps/controller/src/config/config.js';
 
 let env: Env;
 let activeRun = '';
@@ -148,5 +151,31 @@ describe('hot-folder job files: bad input lands in the error folder with its rea
     expect(existsSync(path.join(hot.dir, k.name))).toBe(false);
     expect(existsSync(path.join(hot.dir, `${k.name}.status`))).toBe(false);
     expect((await env.runStore.listRunIds()).sort()).toEqual(runs);
+  });
+});
+
+interface ConfigCase {
+  readonly label: string;
+  readonly hotFolders: unknown;
+  readonly message: RegExp;
+}
+
+const configCases: ConfigCase[] = [
+  { label: 'the root folder', hotFolders: [{ dir: '/' }], message: /hotFolders\[0\]\.dir: '\/' is the root folder/ },
+  { label: 'inside the library', hotFolders: [{ dir: 'data/library/hot' }], message: /hotFolders\[0\]\.dir: .* is the image library's folder or inside it/ },
+  { label: 'the data folder itself', hotFolders: [{ dir: 'data' }], message: /hotFolders\[0\]\.dir: .* is the data folder itself/ },
+  { label: 'its error folder the hot folder', hotFolders: [{ dir: 'hot', errorDir: 'hot' }], message: /hotFolders\[0\]\.errorDir: the error folder must not be the hot folder itself/ },
+  { label: 'one inside another', hotFolders: [{ dir: 'hot' }, { dir: 'hot/inner' }], message: /hotFolders\[1\]\.dir: .* is hotFolders\[0\]'s folder or inside it/ },
+  { label: 'settleMs 0', hotFolders: [{ dir: 'hot', settleMs: 0 }], message: /settleMs/ },
+  { label: 'pollMs as a string', hotFolders: [{ dir: 'hot', pollMs: '100' }], message: /pollMs/ },
+  { label: 'an unknown field', hotFolders: [{ dir: 'hot', watch: true }], message: /hotFolders/ },
+  { label: 'an empty dir', hotFolders: [{ dir: '' }], message: /dir/ },
+  { label: 'not a list', hotFolders: { dir: 'hot' }, message: /hotFolders/ },
+];
+
+describe('hotFolders in tower.json: bad entries are refused, naming the entry', () => {
+  it.each(configCases)('$label', (k) => {
+    const file = '/srv/tower/tower.json';
+    expect(() => resolveConfig(parseConfigText(JSON.stringify({ dataDir: 'data', hotFolders: k.hotFolders })), { filePath: file, cwd: '/srv/tower' })).toThrow(k.message);
   });
 });
