@@ -3,8 +3,9 @@
  * image's id, and every route taking one accepts any unique prefix of at
  * least {@link MIN_PREFIX} characters. A hook (after authentication) puts the
  * whole id in place of the prefix before the handler runs: in `:id` of the
- * run and image routes, `imageId` of a new run, `runId` of the history. A
- * prefix that names several is refused with the ids it could mean.
+ * run and image routes, `imageId` of a new run and of a template, `runId`
+ * of the history. A prefix that names several is refused with the ids it
+ * could mean.
  */
 import type { FastifyInstance } from 'fastify';
 import { invalidInput } from './api-error.js';
@@ -40,6 +41,7 @@ function slotsOf(method: string, url: string): Slot[] {
   if (url.startsWith('/api/runs/:id')) return [{ in: 'params', key: 'id', what: 'run' }];
   if (url.startsWith('/api/images/:id')) return [{ in: 'params', key: 'id', what: 'image' }];
   if (method === 'POST' && url === '/api/runs') return [{ in: 'body', key: 'imageId', what: 'image' }];
+  if (method === 'PUT' && url === '/api/templates/:name') return [{ in: 'body', key: 'imageId', what: 'image' }];
   if (url === '/api/history') return [{ in: 'query', key: 'runId', what: 'run' }];
   return [];
 }

@@ -38,6 +38,10 @@ describe('run templates', () => {
     expect(replaced.status, replaced.text).toBe(200);
     expect(replaced.body.createdAt).toBe(saved.body.createdAt);
     expect((await call(env, 'GET', '/api/templates/order-17', { token: VIEWER })).body.copies).toBe(8);
+    // The image may be named by a unique prefix of its id, as for a run.
+    const short = await call(env, 'PUT', '/api/templates/short-id', { body: { imageId: env.image.id.slice(0, 8), copies: 1 } });
+    expect(short.status, short.text).toBe(201);
+    expect(short.body.imageId).toBe(env.image.id);
     expect((await call(env, 'GET', '/api/templates', { token: VIEWER })).body.map((t: { name: string }) => t.name)).toContain('order-17');
     expect((await call(env, 'PUT', '/api/templates/x1', { token: VIEWER, body: { imageId: env.image.id, copies: 1 } })).status).toBe(403);
     expect((await call(env, 'DELETE', '/api/templates/order-17', { token: VIEWER })).status).toBe(403);
