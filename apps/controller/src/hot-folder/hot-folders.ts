@@ -67,7 +67,13 @@ export async function startHotFolders(
   const folders = specs.map((spec) => new HotFolder(spec, { services, claims, templates, log, onStarted: (key) => updateAll(key) }));
   for (const f of folders) await f.start();
   for (const spec of specs) log(`hot folder: watching ${spec.dir} (errors to ${spec.errorDir})`);
-  const timer = setInterval(() => void updateAll().catch(() => undefined), statusMs);
+  // A look still going when the next is due: the next is left out, never queued behind it.
+  let looking = false;
+  const timer = setInterval(() => {
+    if (looking) return;
+    looking = true;
+    void updateAll().catch(() => undefined).finally(() => (looking = false));
+  }, statusMs);
   timer.unref();
   return async () => {
     closed = true;
