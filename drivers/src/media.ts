@@ -48,6 +48,14 @@ export function mediaClassOf(type: MediaType): MediaClass | null {
   }
 }
 
+/**
+ * Every recordable media type (write-once and rewritable), smallest first: what
+ * a blank disc can be, what a shop keeps in stock.
+ */
+export const RECORDABLE_MEDIA_TYPES = [
+  'CD-R', 'CD-RW', 'DVD-R', 'DVD-RW', 'DVD+R', 'DVD+RW', 'DVD-RAM', 'DVD-R DL', 'DVD+R DL', 'BD-R', 'BD-RE', 'BD-R DL', 'BD-RE DL',
+] as const satisfies readonly MediaType[];
+
 /** True for media that can be blanked/overwritten. */
 export function isRewritable(type: MediaType): boolean {
   return ['CD-RW', 'DVD-RW', 'DVD+RW', 'DVD-RAM', 'BD-RE', 'BD-RE DL', 'file'].includes(type);

@@ -13,10 +13,9 @@ import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import type { Drive } from 'node-cdrecord-wrapper';
 import type * as DriveLayer from 'node-cdrecord-wrapper';
-import { SECTOR_BYTES, mediaSizesFor } from 'node-cdrecord-wrapper/media';
+import { RECORDABLE_MEDIA_TYPES, SECTOR_BYTES, mediaSizesFor } from 'node-cdrecord-wrapper/media';
 import { formatBytes, formatBytesPerSecond, formatDuration, formatMBps, formatSpeedX } from '../shared/units.js';
 import type { InsertDiscRequest } from '../shared/api-types.js';
-import { BLANK_MEDIA_TYPES } from '../shared/request-schemas.js';
 import { requireId } from './cli-arguments.js';
 import { positiveNumber, UsageError } from './cli-output.js';
 import type { ConnectionOptions } from './controller-context.js';
@@ -185,8 +184,8 @@ interface InsertOptions extends ConnectionOptions {
 export function insertRequest(opts: InsertOptions): InsertDiscRequest {
   if ((opts.blank === undefined) === (opts.image === undefined)) throw new UsageError('give --blank <media type> or --image <id>, one of them');
   if (opts.image !== undefined) return { kind: 'image', imageId: requireId('image', opts.image) };
-  const type = BLANK_MEDIA_TYPES.find((t) => t.toLowerCase() === opts.blank?.trim().toLowerCase());
-  if (type === undefined) throw new UsageError(`--blank must be one of ${BLANK_MEDIA_TYPES.join(', ')}; got '${opts.blank ?? ''}'`);
+  const type = RECORDABLE_MEDIA_TYPES.find((t) => t.toLowerCase() === opts.blank?.trim().toLowerCase());
+  if (type === undefined) throw new UsageError(`--blank must be one of ${RECORDABLE_MEDIA_TYPES.join(', ')}; got '${opts.blank ?? ''}'`);
   return { kind: 'blank', mediaType: type };
 }
 
@@ -239,7 +238,7 @@ export function registerDriveCommands(program: Command, ctx: CliContext): void {
     drive
       .command('insert <driveId>')
       .description('put a disc into a simulated drive of a running tower, through its controller (operator)')
-      .option('--blank <type>', `a blank disc: ${BLANK_MEDIA_TYPES.join(', ')}`)
+      .option('--blank <type>', `a blank disc: ${RECORDABLE_MEDIA_TYPES.join(', ')}`)
       .option('--image <id>', 'a pressed disc of a library ISO image, to master or copy from'),
   ).action((driveId: string, opts: InsertOptions) => insertCommand(ctx, driveId, opts));
 }

@@ -7,7 +7,8 @@
  * which the stock-low alert fires. Used and wasted blanks count themselves.
  */
 import type { Command } from 'commander';
-import { MAX_STOCK_CHANGE, STOCK_MEDIA_TYPES } from '../shared/stock-schemas.js';
+import { RECORDABLE_MEDIA_TYPES } from 'node-cdrecord-wrapper/media';
+import { MAX_STOCK_CHANGE } from '../shared/stock-limits.js';
 import type { StockLevelView } from '../shared/stock-schemas.js';
 import { integerIn, textOf } from './cli-arguments.js';
 import { UsageError } from './cli-output.js';
@@ -18,8 +19,8 @@ import { renderTable } from './table.js';
 /** A media type as the stock names it (`dvd+r` → `DVD+R`), or a usage error listing them. */
 export function parseStockType(value: string): string {
   const want = value.trim().toUpperCase().replace(/\s+/g, ' ');
-  const found = STOCK_MEDIA_TYPES.find((t) => t === want);
-  if (found === undefined) throw new UsageError(`unknown media type '${value}': use one of ${STOCK_MEDIA_TYPES.join(', ')}`);
+  const found = RECORDABLE_MEDIA_TYPES.find((t) => t === want);
+  if (found === undefined) throw new UsageError(`unknown media type '${value}': use one of ${RECORDABLE_MEDIA_TYPES.join(', ')}`);
   return found;
 }
 

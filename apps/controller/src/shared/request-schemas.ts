@@ -5,6 +5,7 @@
  * them (`Static`), so they are the one definition of each request.
  */
 import { Type } from 'typebox';
+import { RECORDABLE_MEDIA_TYPES } from 'node-cdrecord-wrapper/media';
 
 const obj = { additionalProperties: false } as const;
 
@@ -74,9 +75,6 @@ export const LoadBlanksRequest = Type.Object({
   count: Type.Integer({ minimum: 1, maximum: 100_000 }),
 }, { ...obj, title: 'LoadBlanksRequest' });
 
-/** The media types a blank disc put into a simulated drive can be (recordable optical media). */
-export const BLANK_MEDIA_TYPES = ['CD-R', 'CD-RW', 'DVD-R', 'DVD-RW', 'DVD+R', 'DVD+RW', 'DVD-R DL', 'DVD+R DL', 'DVD-RAM', 'BD-R', 'BD-RE', 'BD-R DL', 'BD-RE DL'] as const;
-
 /**
  * `POST /api/drives/:id/insert`: put a disc into a simulated drive (the
  * demo's stand-in for a person at the tower): a blank of a recordable media
@@ -86,10 +84,7 @@ export const BLANK_MEDIA_TYPES = ['CD-R', 'CD-RW', 'DVD-R', 'DVD-RW', 'DVD+R', '
 export const InsertDiscRequest = Type.Union([
   Type.Object({
     kind: Type.Literal('blank'),
-    mediaType: Type.Union([
-      Type.Literal('CD-R'), Type.Literal('CD-RW'), Type.Literal('DVD-R'), Type.Literal('DVD-RW'), Type.Literal('DVD+R'), Type.Literal('DVD+RW'),
-      Type.Literal('DVD-R DL'), Type.Literal('DVD+R DL'), Type.Literal('DVD-RAM'), Type.Literal('BD-R'), Type.Literal('BD-RE'), Type.Literal('BD-R DL'), Type.Literal('BD-RE DL'),
-    ], { description: `one of ${BLANK_MEDIA_TYPES.join(', ')}` }),
+    mediaType: Type.Enum(RECORDABLE_MEDIA_TYPES, { description: `one of ${RECORDABLE_MEDIA_TYPES.join(', ')}` }),
   }, obj),
   Type.Object({ kind: Type.Literal('image'), imageId: ImageId }, obj),
 ], { title: 'InsertDiscRequest' });

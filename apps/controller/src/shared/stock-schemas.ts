@@ -7,22 +7,15 @@
  */
 import { Type } from 'typebox';
 import type { ApiType } from './api-types.js';
+import { RECORDABLE_MEDIA_TYPES } from 'node-cdrecord-wrapper/media';
+import { MAX_STOCK_CHANGE } from './stock-limits.js';
 
 const obj = { additionalProperties: false } as const;
 const Nullable = <T extends ReturnType<typeof Type.Integer>>(t: T) => Type.Union([t, Type.Null()]);
 
-/** The blank media types a tower counts (write-once and rewritable). */
-export const STOCK_MEDIA_TYPES = [
-  'CD-R', 'CD-RW', 'DVD-R', 'DVD-RW', 'DVD+R', 'DVD+RW', 'DVD-RAM', 'DVD-R DL', 'DVD+R DL', 'BD-R', 'BD-RE', 'BD-R DL', 'BD-RE DL',
-] as const;
+/** One of the recordable media types (`RECORDABLE_MEDIA_TYPES`). */
+export const StockMediaType = Type.Enum(RECORDABLE_MEDIA_TYPES, { description: 'blank media type, e.g. DVD-R' });
 
-/** One of {@link STOCK_MEDIA_TYPES}. */
-export const StockMediaType = Type.Union([
-  Type.Literal('CD-R'), Type.Literal('CD-RW'), Type.Literal('DVD-R'), Type.Literal('DVD-RW'), Type.Literal('DVD+R'), Type.Literal('DVD+RW'), Type.Literal('DVD-RAM'), Type.Literal('DVD-R DL'), Type.Literal('DVD+R DL'), Type.Literal('BD-R'), Type.Literal('BD-RE'), Type.Literal('BD-R DL'), Type.Literal('BD-RE DL'),
-], { description: 'blank media type, e.g. DVD-R' });
-
-/** Most blanks one request may receive or adjust by (a pallet is some ten thousand). */
-export const MAX_STOCK_CHANGE = 1_000_000;
 
 /** `POST /api/stock/received`: blanks put on the shelf. */
 export const StockReceivedRequest = Type.Object({
