@@ -17,7 +17,7 @@ import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { ALERT_CONDITIONS } from '../shared/alert-schemas.js';
 import type { AlertConditionName } from '../shared/alert-schemas.js';
-import { ConfigError } from './tower-config.js';
+import { ConfigError } from './config-error.js';
 
 const Strict = { additionalProperties: false } as const;
 const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@<>,;"]+@[^\\s@<>,;"]+\\.[^\\s@<>,;"]+$' });

@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
-import { ConfigError } from './tower-config.js';
+import { ConfigError } from './config-error.js';
 
 /** One hot folder as the file gives it. */
 export const HotFolderEntrySchema = Type.Object({

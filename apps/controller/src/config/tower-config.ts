@@ -60,11 +60,4 @@ export interface TowerConfig {
   };
 }
 
-/** A configuration that cannot be used; `field` is its path (`agent.drives[2].device`). */
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
-  constructor(readonly field: string, message: string, options?: { cause?: unknown }) {
-    super(field === '' ? message : `config ${field}: ${message}`, options);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError } from './config-error.js';

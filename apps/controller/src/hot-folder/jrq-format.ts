@@ -21,8 +21,8 @@
  * not supported: give an image), `Merge…` (per-disc merge is not built yet),
  * any other key, a key given twice, a line without `=`.
  */
-import type { JobRequest } from './job-file.js';
-import { checkedJob, JobFileError } from './job-file.js';
+import type { JobRequest } from './job-request.js';
+import { checkedJob, JobFileError } from './job-request.js';
 
 type Settings = { -readonly [K in keyof JobRequest['settings']]: JobRequest['settings'][K] };
 

@@ -13,8 +13,7 @@
  * (role `source`, never burned). A refusal at any step leaves only the
  * staging folder, which the library removes.
  */
-import { open, rename } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { CompressionInfo } from 'node-cdrecord-wrapper';
 import { decompressImage, describeImageProblem, detectCompression, hasNrgFooter, isChd, isMds, looksLikeCcd, looksLikeToc, MAX_TOC_BYTES } from 'node-cdrecord-wrapper';
@@ -25,8 +24,10 @@ import { stageMds } from './mds-import.js';
 import { stageNrg } from './nrg-import.js';
 import { stageToc } from './toc-import.js';
 import type { ByteBudget } from './hashing-copy.js';
-import { copyAndHash, hashFile } from './hashing-copy.js';
-import type { Precheck, StagedFile, StagedImage, Staging } from './image-intake.js';
+import { copyAndHash } from './hashing-copy.js';
+import { keepSource } from './conversion-source.js';
+import type { ConversionOptions } from './conversion-source.js';
+import type { StagedFile, StagedImage, Staging } from './image-intake.js';
 import { finalNames } from './image-intake.js';
 import type { ConversionProof } from './image-record.js';
 import { validateImageFile } from './image-validator.js';
@@ -35,20 +36,6 @@ import { validateImageFile } from './image-validator.js';
 export type Convertible = { readonly kind: 'compressed'; readonly info: CompressionInfo } | { readonly kind: 'toc' } | { readonly kind: 'nrg' } | { readonly kind: 'ccd' } | { readonly kind: 'mds' } | { readonly kind: 'chd' };
 
 const SUFFIX: Record<CompressionInfo['compression'], string> = { gzip: 'gz', xz: 'xz', bzip2: 'bz2', zstd: 'zst' };
-
-/** How the conversion goes: the output limit, whether to keep the original, a cancel signal. */
-export interface ConversionOptions {
-  /** Bytes the converted image may have at most (the library's size limit): more is a decompression bomb. */
-  readonly limitBytes: number;
-  /** Keep the original beside the converted image (copied from a path, moved from an upload). */
-  readonly keepOriginal: boolean;
-  /** The original may be moved rather than copied (it is the library's own staged upload). */
-  readonly movable?: boolean;
-  readonly precheck?: Precheck;
-  readonly signal?: AbortSignal;
-  /** The source's name for messages and the record (an upload's file name); default its base name. */
-  readonly sourceName?: string;
-}
 
 /** What kind of convertible file `file` is, by its first bytes; null for anything else (ISO, CUE, noise). */
 export async function detectConvertible(file: string): Promise<Convertible | null> {
@@ -73,15 +60,6 @@ export async function detectConvertible(file: string): Promise<Convertible | nul
 
 function tooLarge(what: string, limitBytes: number): ConversionTooLargeError {
   return new ConversionTooLargeError(describeImageProblem({ kind: 'conversion-too-large', what, limitBytes }));
-}
-
-/** The original, kept in the staging folder under its final name. */
-export async function keepSource(staging: Staging, source: string, name: string, movable: boolean): Promise<StagedFile> {
-  const staged = staging.file(name);
-  if (movable) await rename(source, staged);
-  else await copyAndHash(createReadStream(source), staged);
-  const { bytes, sha256 } = await hashFile(staged);
-  return { staged, finalName: name, role: 'source', bytes, sha256 };
 }
 
 /**

@@ -26,7 +26,7 @@ import { checkImageName, isImageId, sidecarName } from './image-record.js';
 import type { StagedImage } from './image-intake.js';
 import { Staging, stageFromPath, stageMastered, stageUpload } from './image-intake.js';
 import { commitStagedImage, writeSidecar } from './image-commit.js';
-import type { ConversionOptions } from './image-conversion.js';
+import type { ConversionOptions } from './conversion-source.js';
 import { detectConvertible, stageConverted } from './image-conversion.js';
 import type { ImageFormat, ValidatedImage } from './image-validator.js';
 import { imageTooLarge, MAX_IMAGE_BYTES } from './image-validator.js';
