@@ -101,6 +101,7 @@ describe('layouts from a phone to a 4K wall', () => {
         ['images', `/images/?id=${encodeURIComponent(imageId)}`, '[data-testid="image-added"]'],
         ['drive', `/drive/?id=${encodeURIComponent('sim:1')}`, '#drive-stats'],
         ['mastering', '/mastering/', 'form[aria-labelledby="new-master"]'],
+        ['alerts', '/alerts/', '#alerts-now'],
       ];
       for (const [what, url, ready] of pages) {
         await page.goto(`${sim.origin.url}${url}`);

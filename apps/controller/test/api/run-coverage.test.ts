@@ -61,7 +61,7 @@ describe('a run nobody can serve', () => {
     );
     // The copy job carries the modes, so the drive worker passes it on before any attempt.
     const jobs = await env.cdQueue.getJobs(['waiting', 'prioritized', 'delayed']);
-    expect(jobs.find((j) => j.data.runId === created.body.id)?.data.imageTrackModes).toEqual(['AUDIO']);
+    expect(jobs.find((j) => j.data.runId === created.body.id)?.data.image?.trackModes).toEqual(['AUDIO']);
     // A drive that burns every mode among its drives: the run is served.
     await drive('cd-3', ['cd']);
     await new Promise((r) => setTimeout(r, 1100));

@@ -68,7 +68,7 @@ export function StockPanel(): ReactNode {
       {levels.length === 0 ? (
         <p className="muted">No blank stock counted yet{isOperator ? ': record a delivery below.' : '.'}</p>
       ) : (
-        <table className="table" data-testid="stock-table">
+        <div className="table-scroll"><table className="table" data-testid="stock-table">
           <thead>
             <tr><th>Type</th><th>On hand</th><th>Received</th><th>Used</th><th>Wasted</th><th>Adjusted</th><th>Low at</th></tr>
           </thead>
@@ -81,7 +81,7 @@ export function StockPanel(): ReactNode {
               </tr>
             ))}
           </tbody>
-        </table>
+        </table></div>
       )}
       {isOperator ? (
         <form className="row" onSubmit={(e) => void submit(e)} aria-label="Change the blank stock">

@@ -35,30 +35,30 @@ export default function AlertsPage(): ReactNode {
       <section className="card" aria-labelledby="alerts-now">
         <h2 id="alerts-now">Needs attention now</h2>
         {active.length === 0 ? <p className="muted">Nothing needs a person now.</p> : (
-          <table className="table" data-testid="alerts-active">
+          <div className="table-scroll"><table className="table" data-testid="alerts-active">
             <thead><tr><th>Since</th><th>Condition</th><th>What</th></tr></thead>
             <tbody>
               {active.map((a) => <tr key={a.key}><td>{formatDateTime(a.at)}</td><td>{a.condition}</td><td>{a.message}</td></tr>)}
             </tbody>
-          </table>
+          </table></div>
         )}
       </section>
       <section className="card" aria-labelledby="alerts-recent">
         <h2 id="alerts-recent">Latest alerts</h2>
         {recent.length === 0 ? <p className="muted">No alert yet.</p> : (
-          <table className="table" data-testid="alerts-recent">
+          <div className="table-scroll"><table className="table" data-testid="alerts-recent">
             <thead><tr><th>At</th><th>Kind</th><th>Condition</th><th>What</th></tr></thead>
             <tbody>
               {recent.map((a) => <tr key={a.id}><td>{formatDateTime(a.at)}</td><td>{KIND_WORDS[a.kind]}</td><td>{a.condition}</td><td>{a.message}</td></tr>)}
             </tbody>
-          </table>
+          </table></div>
         )}
       </section>
       <section className="card" aria-labelledby="alerts-deliveries">
         <h2 id="alerts-deliveries">Delivery log</h2>
         <p className="muted">Each try at sending an alert by webhook or email. A receiver that fails is tried again after a growing wait, then given up; runs go on regardless.</p>
         {tries.length === 0 ? <p className="muted">No delivery yet (no webhook or email configured, or nothing alerted).</p> : (
-          <table className="table" data-testid="alerts-deliveries">
+          <div className="table-scroll"><table className="table" data-testid="alerts-deliveries">
             <thead><tr><th>At</th><th>Channel</th><th>To</th><th>Alert</th><th>Try</th><th>Result</th></tr></thead>
             <tbody>
               {tries.map((d) => (
@@ -71,7 +71,7 @@ export default function AlertsPage(): ReactNode {
                 </tr>
               ))}
             </tbody>
-          </table>
+          </table></div>
         )}
       </section>
       <ErrorBox error={overview.error ?? deliveries.error} />
