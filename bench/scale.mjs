@@ -47,9 +47,12 @@ const write = (name, config) => {
 };
 
 function redisInfo(url) {
-  const r = spawnSync('redis-cli', ['-u', url, 'INFO', 'all'], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`redis-cli: ${r.stderr}`);
-  return Object.fromEntries(r.stdout.split('\r\n').filter((l) => l.includes(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]));
+  // The password through REDISCLI_AUTH, decoded: redis-cli -u does not decode a percent-encoded one.
+  const u = new URL(url);
+  const env = { ...process.env, REDISCLI_AUTH: decodeURIComponent(u.password) };
+  const r = spawnSync('redis-cli', ['-h', u.hostname, '-p', u.port || '6379', 'INFO', 'all'], { encoding: 'utf8', env });
+  if (r.status !== 0 || !r.stdout.includes('redis_version:')) throw new Error(`redis-cli INFO: ${r.stderr}${r.stdout.slice(0, 200)}`);
+  return Object.fromEntries(r.stdout.split(/\r?\n/).filter((l) => l.includes(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]));
 }
 
 const children = [];
