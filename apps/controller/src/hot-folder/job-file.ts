@@ -11,7 +11,7 @@
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
 import { Value } from 'typebox/value';
-import { DriveId, ImageId, MediaClassInput, VerifyPolicyInput } from '../shared/request-schemas.js';
+import { ImageId, RUN_SETTINGS } from '../shared/request-schemas.js';
 import { TemplateName } from '../shared/template-schemas.js';
 import { checkedJob, JobFileError } from './job-request.js';
 import type { JobRequest } from './job-request.js';
@@ -34,14 +34,7 @@ export const HotFolderJob = Type.Object({
   imagePath: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
   template: Type.Optional(TemplateName),
   copies: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
-  verify: Type.Optional(VerifyPolicyInput),
-  speed: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-  dummyFirst: Type.Optional(Type.Boolean()),
-  drives: Type.Optional(Type.Array(DriveId, { minItems: 1, maxItems: 1000 })),
-  priority: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-  label: Type.Optional(Type.String({ maxLength: 200 })),
-  maxAttemptsPerCopy: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
-  media: Type.Optional(MediaClassInput),
+  ...RUN_SETTINGS,
 }, { additionalProperties: false });
 
 /** The job formats, by extension (lower case). */

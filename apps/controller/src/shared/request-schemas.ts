@@ -37,6 +37,21 @@ export const MediaClassInput = Type.Union([
 ], { description: 'blank media class the copies go on; default the smallest class the image fits that the tower\'s drives hold' });
 
 /**
+ * The settings of a run besides its image and copies, each optional: one
+ * definition for a new run, a template and a hot folder's job file.
+ */
+export const RUN_SETTINGS = {
+  verify: Type.Optional(VerifyPolicyInput),
+  speed: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'write speed in x' })),
+  dummyFirst: Type.Optional(Type.Boolean()),
+  drives: Type.Optional(Type.Array(DriveId, { minItems: 1, maxItems: 1000, description: 'drive ids or group names' })),
+  priority: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: '1 runs first; default 100' })),
+  label: Type.Optional(Type.String({ maxLength: 200 })),
+  maxAttemptsPerCopy: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
+  media: Type.Optional(MediaClassInput),
+};
+
+/**
  * `POST /api/runs`. `copies`: good copies wanted (1..10000); `verify`
  * default 'all'; `speed` in x (1..100), default the drives' maximum;
  * `dummyFirst`: a test burn before each real one (default false); `drives`:
@@ -50,14 +65,7 @@ export const MediaClassInput = Type.Union([
 export const CreateRunRequest = Type.Object({
   imageId: ImageId,
   copies: Type.Integer({ minimum: 1, maximum: 10000, description: 'good copies wanted' }),
-  verify: Type.Optional(VerifyPolicyInput),
-  speed: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'write speed in x' })),
-  dummyFirst: Type.Optional(Type.Boolean()),
-  drives: Type.Optional(Type.Array(DriveId, { minItems: 1, maxItems: 1000, description: 'drive ids or group names' })),
-  priority: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: '1 runs first; default 100' })),
-  label: Type.Optional(Type.String({ maxLength: 200 })),
-  maxAttemptsPerCopy: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
-  media: Type.Optional(MediaClassInput),
+  ...RUN_SETTINGS,
 }, { ...obj, title: 'CreateRunRequest' });
 
 /** `POST /api/runs/:id/cancel`: burns in flight finish (reported as cancelled or surplus) or stop now; default 'cancel'. */

@@ -8,7 +8,7 @@
  */
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
-import { DriveId, ImageId, MediaClassInput, OPTIONAL_BODY, VerifyPolicyInput } from './request-schemas.js';
+import { ImageId, OPTIONAL_BODY, RUN_SETTINGS } from './request-schemas.js';
 
 const obj = { additionalProperties: false } as const;
 
@@ -18,18 +18,6 @@ export const TemplateName = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0
 /** `{ name }` path parameters. */
 export const TemplateParams = Type.Object({ name: TemplateName }, obj);
 
-/** The run settings a template may hold besides its image (each as in `CreateRunRequest`). */
-const settings = {
-  verify: Type.Optional(VerifyPolicyInput),
-  speed: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'write speed in x' })),
-  dummyFirst: Type.Optional(Type.Boolean()),
-  drives: Type.Optional(Type.Array(DriveId, { minItems: 1, maxItems: 1000, description: 'drive ids or group names' })),
-  priority: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: '1 runs first; default 100' })),
-  label: Type.Optional(Type.String({ maxLength: 200 })),
-  maxAttemptsPerCopy: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
-  media: Type.Optional(MediaClassInput),
-};
-
 /**
  * `PUT /api/templates/:name`: the settings of the runs started from it
  * (`imageId` and `copies` required; the rest as in `CreateRunRequest`).
@@ -38,7 +26,7 @@ const settings = {
 export const TemplateRequest = Type.Object({
   imageId: ImageId,
   copies: Type.Integer({ minimum: 1, maximum: 10000, description: 'good copies wanted' }),
-  ...settings,
+  ...RUN_SETTINGS,
 }, { ...obj, title: 'TemplateRequest' });
 
 /**
@@ -47,7 +35,7 @@ export const TemplateRequest = Type.Object({
  */
 export const TemplateRunRequest = Type.Object({
   copies: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, description: 'good copies wanted' })),
-  ...settings,
+  ...RUN_SETTINGS,
 }, { ...obj, title: 'TemplateRunRequest', [OPTIONAL_BODY]: true, description: 'optional body: overrides of the template\'s settings' });
 
 /** A saved template: its settings, who saved it and when. */
@@ -57,7 +45,7 @@ export const TemplateView = Type.Object({
   /** The image's name now, or null when the image has left the library (runs from it are then refused 404). */
   imageName: Type.Union([Type.String(), Type.Null()]),
   copies: Type.Integer(),
-  ...settings,
+  ...RUN_SETTINGS,
   createdAt: Type.Number(),
   updatedAt: Type.Number(),
   /** The operator who saved it last. */
