@@ -4,7 +4,7 @@
  * that names the option and what it accepts.
  */
 import path from 'node:path';
-import type { AttemptOutcomeName, VerifyPolicyInput } from '../shared/api-types.js';
+import type { AttemptOutcomeName, CreateRunRequest, VerifyPolicyInput } from '../shared/api-types.js';
 import { UsageError } from './cli-output.js';
 
 /** Largest run a controller accepts (copies). */
@@ -49,6 +49,15 @@ export function parseVerify(value: string): VerifyPolicyInput {
 /** The `--verify` value as the CLI writes it. */
 export function verifyText(verify: VerifyPolicyInput): string {
   return typeof verify === 'string' ? verify : `every-nth:${verify.everyNth}`;
+}
+
+const MEDIA_CLASSES = ['cd', 'dvd', 'dvd-dl', 'bd', 'bd-dl'] as const;
+
+/** `--media cd|dvd|dvd-dl|bd|bd-dl`: the blank media class of a run or a template. */
+export function parseMediaClass(value: string): NonNullable<CreateRunRequest['media']> {
+  const found = MEDIA_CLASSES.find((c) => c === value);
+  if (found === undefined) throw new UsageError(`--media must be one of ${MEDIA_CLASSES.join(', ')}, got '${value}'`);
+  return found;
 }
 
 /** `--drives a,b`: drive ids or group names, at least one. */

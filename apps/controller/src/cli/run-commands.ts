@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import type { CreateRunRequest, RunView, VerifyPolicyInput } from '../shared/api-types.js';
 import type { ApiClient } from './api-client.js';
-import { parseCopies, parseDriveList, parseLabel, parsePriority, parseVerify, requireId } from './cli-arguments.js';
+import { parseCopies, parseDriveList, parseLabel, parseMediaClass, parsePriority, parseVerify, requireId } from './cli-arguments.js';
 import { positiveNumber, UsageError } from './cli-output.js';
 import type { ConnectionOptions, ControllerCliContext } from './controller-context.js';
 import { clientFor, printResult, withConnectionOptions } from './controller-context.js';
@@ -86,14 +86,6 @@ async function controlRun(ctx: ControllerCliContext, action: RunAction, runId: s
   else if (action === 'resume') run = await client.resumeRun(id);
   else run = await client.cancelRun(id, opts.inFlight === undefined ? {} : { inFlight: opts.inFlight });
   printResult(ctx, opts, run, runLine(run));
-}
-
-const MEDIA_CLASSES = ['cd', 'dvd', 'dvd-dl', 'bd', 'bd-dl'] as const;
-
-function parseMediaClass(value: string): NonNullable<CreateRunRequest['media']> {
-  const found = MEDIA_CLASSES.find((c) => c === value);
-  if (found === undefined) throw new UsageError(`--media must be one of ${MEDIA_CLASSES.join(', ')}, got '${value}'`);
-  return found;
 }
 
 function parseInFlight(value: string): 'cancel' | 'finish' {

@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import type { TemplateRequest, TemplateView } from '../shared/template-schemas.js';
-import { parseCopies, parseDriveList, parseLabel, parsePriority, parseVerify, requireId, verifyText } from './cli-arguments.js';
+import { parseCopies, parseDriveList, parseLabel, parseMediaClass, parsePriority, parseVerify, requireId, verifyText } from './cli-arguments.js';
 import { positiveNumber, UsageError } from './cli-output.js';
 import type { ConnectionOptions, ControllerCliContext } from './controller-context.js';
 import { clientFor, printResult, withConnectionOptions } from './controller-context.js';
@@ -23,15 +23,6 @@ export interface RunSettingOptions {
   readonly label?: string;
   readonly media?: TemplateRequest['media'];
   readonly maxAttempts?: number;
-}
-
-const MEDIA_CLASSES = ['cd', 'dvd', 'dvd-dl', 'bd', 'bd-dl'] as const;
-
-/** `--media cd|dvd|dvd-dl|bd|bd-dl`. */
-export function parseMedia(value: string): NonNullable<TemplateRequest['media']> {
-  const found = MEDIA_CLASSES.find((c) => c === value);
-  if (found === undefined) throw new UsageError(`--media must be one of ${MEDIA_CLASSES.join(', ')}, got '${value}'`);
-  return found;
 }
 
 /** A template name: a letter or digit, then up to 63 letters, digits, `.`, `_` or `-`. */
@@ -58,7 +49,7 @@ export function withRunSettings(command: Command): Command {
     .option('--drives <ids>', 'only these drives or groups, comma-separated', parseDriveList)
     .option('--priority <p>', '1 (first) .. 1000 (default 100)', parsePriority)
     .option('--label <text>', 'label text for the report (up to 200 characters)', parseLabel)
-    .option('--media <class>', 'blank media: cd, dvd, dvd-dl, bd or bd-dl', parseMedia)
+    .option('--media <class>', 'blank media: cd, dvd, dvd-dl, bd or bd-dl', parseMediaClass)
     .option('--max-attempts <n>', 'attempts per copy before it is replaced (1..10, default 3)', parseMaxAttempts);
 }
 
