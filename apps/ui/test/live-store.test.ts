@@ -13,7 +13,7 @@ describe('live store reducer', () => {
       drive({ id: 'b:0', agentId: 'agent-b', position: 0 }),
     ],
     runs: [run({ id: 'r1' })],
-    agents: [{ id: 'agent-a', host: 'host-a', online: true, lastHeartbeat: 1, driveIds: ['sim:1', 'sim:2'] }],
+    agents: [{ id: 'agent-a', host: 'host-a', online: true, lastHeartbeat: 1, driveIds: ['sim:1', 'sim:2'], state: 'serving', heartbeatAgeMs: 0 }],
   });
 
   it('applies a snapshot in tower order (agent, then position)', () => {

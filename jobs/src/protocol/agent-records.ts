@@ -32,6 +32,10 @@ export interface AgentPresence {
   /** Epoch ms of the agent's clock at its last beat: for display only. */
   readonly lastHeartbeat: number;
   readonly driveIds: string[];
+  /** The agent's version, when its heartbeat names one. */
+  readonly version?: string;
+  /** The agent stopped cleanly (and has not beaten since). */
+  readonly stopped: boolean;
 }
 
 /** Age of each drive's last report by an agent, ms on Redis's clock; a drive never reported is absent. */
@@ -122,6 +126,8 @@ export interface AgentRecord {
   readonly beat: string | null;
   /** The agent stopped cleanly. */
   readonly stopped: boolean;
+  /** The agent's version, when its heartbeat names one. */
+  readonly version?: string;
 }
 
 /** Judges from an agent's record whether it is alive (see `AgentLiveness`). */
@@ -141,12 +147,14 @@ export function agentRecord(agentId: string, h: Record<string, string>): AgentRe
     driveIds = [];
   }
   const present = h.lastHeartbeat !== undefined;
-  return { id: agentId, host: h.host ?? '', lastHeartbeat, driveIds, beat: present ? (h.beat ?? h.lastHeartbeat ?? '') : null, stopped: h.stopped === '1' };
+  const version = h.version === undefined || h.version === '' ? {} : { version: h.version };
+  return { id: agentId, host: h.host ?? '', lastHeartbeat, driveIds, beat: present ? (h.beat ?? h.lastHeartbeat ?? '') : null, stopped: h.stopped === '1', ...version };
 }
 
 /** The view of an agent record, judged by `isOnline`. */
 export function agentView(r: AgentRecord, isOnline: LivenessJudge): AgentPresence {
-  return { id: r.id, host: r.host, online: isOnline(r), lastHeartbeat: r.lastHeartbeat, driveIds: r.driveIds };
+  const version = r.version === undefined ? {} : { version: r.version };
+  return { id: r.id, host: r.host, online: isOnline(r), lastHeartbeat: r.lastHeartbeat, driveIds: r.driveIds, stopped: r.stopped, ...version };
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import type { AgentView } from '../shared/api-types.js';
 
-/** Polls a list of agents and reports changes of `online`, `host` or `driveIds`. */
+/** Polls a list of agents and reports changes of `online`, `state`, `host`, `version` or `driveIds`. */
 export class AgentWatch {
   readonly #known = new Map<string, AgentView>();
   #timer: NodeJS.Timeout | null = null;
@@ -37,7 +37,8 @@ export class AgentWatch {
           continue;
         }
         const onlineChanged = before.online !== a.online;
-        if (onlineChanged || before.host !== a.host || before.driveIds.join('\n') !== a.driveIds.join('\n')) this.onChange(a, onlineChanged);
+        const changed = onlineChanged || before.state !== a.state || before.host !== a.host || before.version !== a.version;
+        if (changed || before.driveIds.join('\n') !== a.driveIds.join('\n')) this.onChange(a, onlineChanged);
       }
     } catch (err) {
       this.onError(err as Error);

@@ -49,7 +49,7 @@
  * | POST   /api/templates/:name/run       | operator | TemplateRunRequest      | RunView (201)         |
  * | GET    /api/history                   | viewer   | HistoryQuery            | AttemptView[] or CSV  |
  * | GET    /api/stats/drives              | viewer   |                         | DriveStats[]          |
- * | GET    /api/audit                     | operator | ?limit=                 | AuditEntry[]          |
+ * | GET    /api/audit                     | operator | AuditQuery              | AuditEntry[]          |
  * | GET    /api/screens                   | operator |                         | ScreenView[]          |
  * | POST   /api/screens/pairing           | operator | PairScreenRequest       | ScreenPairing (201)   |
  * | POST   /api/screens/claim             | none     | ClaimScreenRequest      | ScreenClaim (201)     |

@@ -178,10 +178,22 @@ export const RunsQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: RUNS_MAX_LIMIT, description: 'largest page; default no limit' })),
 }, { ...obj, title: 'RunsQuery' });
 
-/** `GET /api/audit` query. */
+/**
+ * `GET /api/audit` query: a page of the audit log, newest first, filtered.
+ * Page on with `offset` and a fixed `to` (the newest entry of the first
+ * page), so entries added meanwhile do not shift the pages.
+ */
 export const AuditQuery = Type.Object({
+  action: Type.Optional(Type.String({
+    maxLength: 64, pattern: '^[a-z][a-z0-9-]*(\\.[a-z0-9-]+)*$',
+    description: 'an action (run.create) or its first words up to a dot (run: run.create, run.cancel...)',
+  })),
+  who: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'who did it, exactly as the entries name them' })),
+  from: Type.Optional(Type.Integer({ minimum: 0, description: 'epoch ms, inclusive' })),
+  to: Type.Optional(Type.Integer({ minimum: 0, description: 'epoch ms, inclusive' })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 100000, description: 'matching entries to skip, newest first; default 0' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, description: 'default 100' })),
-}, obj);
+}, { ...obj, title: 'AuditQuery' });
 
 /** `POST /api/screens/pairing`: the screen's name, 1..64 letters, digits, spaces and . _ - (starting with a letter or digit). */
 export const PairScreenRequest = Type.Object({

@@ -120,8 +120,14 @@ export const DriveDetail = Type.Object({
   ...driveViewProps, stats: DriveStats, recentAttempts: Type.Array(AttemptView),
 }, { title: 'DriveDetail' });
 
+/** serving: beating; silent: no new beat within the agent timeout; stopped: it said goodbye (a clean stop). */
+export const AgentStateName = Type.Union([Type.Literal('serving'), Type.Literal('silent'), Type.Literal('stopped')], { title: 'AgentStateName' });
+
 export const AgentView = Type.Object({
   id: Type.String(), host: Type.String(), online: Type.Boolean(), lastHeartbeat: Type.Number(), driveIds: Type.Array(Type.String()),
+  state: AgentStateName,
+  heartbeatAgeMs: Nullable(Type.Number({ description: 'ms since the controller last saw a new beat (on its own clock); null when it saw none since it started, or the agent stopped' })),
+  version: Type.Optional(Type.String({ description: 'version of the agent, when its heartbeat names one' })),
 }, { title: 'AgentView' });
 
 export const ImageView = Type.Object({

@@ -18,7 +18,9 @@ const drive = (id: string, extra: Partial<DriveView> = {}): DriveView => ({
 const loader = (needsPerson: 'input-empty' | 'reject-full' | 'output-full' | null): NonNullable<DriveView['loader']> => ({
   blanks: 0, passed: 0, rejected: 0, outputFree: null, rejectFree: 0, needsPerson, slots: null, error: null,
 });
-const agent = (id: string, online: boolean): AgentView => ({ id, host: `${id}.local`, online, lastHeartbeat: 0, driveIds: ['x', 'y'] });
+const agent = (id: string, online: boolean): AgentView => ({
+  id, host: `${id}.local`, online, lastHeartbeat: 0, driveIds: ['x', 'y'], state: online ? 'serving' : 'silent', heartbeatAgeMs: null,
+});
 const level = (mediaType: string, onHand: number, threshold: number | null): StockLevelView => ({
   mediaType, received: onHand, used: 0, wasted: 0, adjusted: 0, onHand, threshold, low: threshold !== null && onHand <= threshold,
 });

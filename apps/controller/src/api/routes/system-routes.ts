@@ -4,6 +4,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { HealthView } from '../../shared/api-types.js';
 import type { ApiServices, TypedApp } from '../api-services.js';
+import { invalidInput } from '../api-error.js';
 import { principalOf } from '../auth.js';
 import { AgentView, AuditEntry, AuditQuery, doc, HealthView as HealthSchema, WhoAmI } from '../schemas.js';
 
@@ -38,6 +39,10 @@ export function registerSystemRoutes(app: TypedApp, s: ApiServices): void {
 
   app.get('/api/audit', {
     config: { access: 'operator' },
-    schema: { tags: ['system'], summary: 'Audit log, newest first', querystring: AuditQuery, response: doc({ 200: Type.Array(AuditEntry) }, 400, 401, 403) },
-  }, async (request) => s.audit.list(request.query.limit ?? 100));
+    schema: { tags: ['system'], summary: 'Audit log, newest first, filtered and paged', querystring: AuditQuery, response: doc({ 200: Type.Array(AuditEntry) }, 400, 401, 403) },
+  }, async (request) => {
+    const q = request.query;
+    if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw invalidInput('from', `from (${q.from}) is after to (${q.to})`);
+    return s.audit.list(q);
+  });
 }

@@ -13,7 +13,7 @@
  */
 import type { Redis } from 'ioredis';
 import { readAllDriveStatuses, readDriveStatus } from '@tower/jobs';
-import type { DriveStatus, RedisSchema, RunRecord, RunStore } from '@tower/jobs';
+import type { AgentPresence, DriveStatus, RedisSchema, RunRecord, RunStore } from '@tower/jobs';
 import type { AgentView, DriveView } from '../../shared/api-types.js';
 import { readAllAgents, readDriveSeenAges } from '@tower/jobs';
 import { AgentLiveness } from '../agent-liveness.js';
@@ -170,7 +170,18 @@ export class DriveViews {
   async agents(fresh = true): Promise<AgentView[]> {
     const ids = fresh ? (await readAllDriveStatuses(this.#o.redis, this.#o.keys)).map((s) => s.agentId) : [];
     const ctx = await this.#context(ids, fresh);
-    return [...ctx.agents.values()].sort((a, b) => a.id.localeCompare(b.id));
+    // The heartbeat age as of now, not as of the cached read.
+    return [...ctx.agents.values()].map((a) => ({ ...a, heartbeatAgeMs: this.#heartbeatAge(a.id) })).sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  #heartbeatAge(agentId: string): number | null {
+    const ms = this.#liveness.silentForMs(agentId);
+    return ms === null ? null : Math.round(ms);
+  }
+
+  #agentView(p: AgentPresence): AgentView {
+    const { stopped, ...rest } = p;
+    return { ...rest, state: p.online ? 'serving' : stopped ? 'stopped' : 'silent', heartbeatAgeMs: this.#heartbeatAge(p.id) };
   }
 
   /** Drive ids of every known drive. */
@@ -218,7 +229,7 @@ export class DriveViews {
       }
     }
     const runs = (await Promise.all(runIds.map((id) => runStore.getRun(id)))).filter((r): r is RunRecord => r !== null && isRunActive(r));
-    const ctx: Context = { at: now, agents: new Map(agents.map((a) => [a.id, a])), quarantine, runs };
+    const ctx: Context = { at: now, agents: new Map(agents.map((a) => [a.id, this.#agentView(a)])), quarantine, runs };
     // Not when an invalidate() came meanwhile, nor over a context loaded later.
     if (gen === this.#ctxGen && (this.#ctx === null || this.#ctx.at <= ctx.at)) this.#ctx = ctx;
     return ctx;
