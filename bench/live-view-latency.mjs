@@ -26,6 +26,7 @@
 //
 //   npm run build && node bench/live-view-latency.mjs [--drives 256] [--seconds 30] [--time-scale 0.25] [--warmup 8]
 //       [--verify all|off] [--split 1] [--image-mb 600 (0: the small sample image)]
+//       [--cpu-profile page.cpuprofile (diagnostics: the page's JavaScript over the window, for DevTools)]
 /* global document, window, MutationObserver, Node -- the page-side code runs in Chromium */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -47,6 +48,7 @@ const verify = args.get('--verify') ?? 'all';
 // --split 1: the controller (`tower serve`) and the agent (`tower agent`) in their own processes, as on a real tower.
 const split = args.get('--split') === '1';
 const imageMb = Number(args.get('--image-mb') ?? 600);
+const cpuProfile = args.get('--cpu-profile') ?? null;
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -202,6 +204,11 @@ try {
   await cdp.send('Performance.enable');
   const perf = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((x) => [x.name, x.value]));
   const perfBefore = await perf();
+  if (cpuProfile) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+    await cdp.send('Profiler.start');
+  }
   const from = Date.now();
   const pubsBefore = pubCount;
   const messagesBefore = messageCount;
@@ -210,6 +217,7 @@ try {
   const pubsInWindow = pubCount - pubsBefore;
   const messagesInWindow = messageCount - messagesBefore;
   const perfAfter = await perf();
+  if (cpuProfile) writeFileSync(cpuProfile, JSON.stringify((await cdp.send('Profiler.stop')).profile));
   const busy = (k) => (100 * ((perfAfter[k] ?? 0) - (perfBefore[k] ?? 0))) / ((to - from) / 1000);
   const seen = await page.evaluate(() => window.__towerBench.slice());
   const arrivals = await page.evaluate(() => window.__towerWs.slice());

@@ -14,10 +14,19 @@ export const WORDS = [
 ] as const;
 
 const CHECK = `(async (selectors) => {
-  // Texts fitted to their boxes are fitted before a paint: let two frames pass.
-  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const frames = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  // Texts are fitted to their boxes before a paint, those off screen when they come on screen:
+  // scroll through the page as a reader would, letting two frames pass at each screen.
+  const start = window.scrollY;
+  await frames();
+  for (let y = 0; y < document.documentElement.scrollHeight; y += window.innerHeight) {
+    window.scrollTo(0, y);
+    await frames();
+  }
+  window.scrollTo(0, start);
+  await frames();
   const style = document.createElement('style');
-  // Tiles off screen are not laid out (content-visibility: auto): lay every one out to measure it.
+  // Tiles off screen are not laid out (content-visibility: auto): lay every one out to measure it (each was on screen above).
   style.textContent = '.tile { content-visibility: visible !important; }';
   document.head.appendChild(style);
   try {

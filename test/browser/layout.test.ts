@@ -4,7 +4,8 @@
  * is cut (its text measured against its own box, every clipping ancestor and
  * the viewport). The tower holds the long words: NEEDS BLANK DISC, WAITING
  * FOR DISC, WRONG MEDIA, QUARANTINED with a reason ending in its error code,
- * a drive named "Loader B (2 blanks)", a run of 300 copies.
+ * a drive named "Loader B (2 blanks)", a run of 300 copies. A drive with a
+ * long name sits last, off a phone's screen until the page is scrolled to it.
  * LAYOUT_SHOTS=<dir> also saves a screenshot of every page and width there.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -26,7 +27,8 @@ const DRIVES = [
   { device: `sim:4?${SLOW}&wrongMedia=DVD-R`, label: 'Sim 4' },
   { device: `sim:5?${SLOW}`, label: 'Sim 5' },
   { device: `sim:6?${SLOW}`, label: 'Sim 6' },
-  { device: `sim:7?${SLOW}`, label: 'Sim 7' },
+  // Last: off screen on a phone, so its name is fitted when it is scrolled to (lib/fit-text.ts).
+  { device: `sim:7?${SLOW}`, label: 'Shelf 3 loader (50 blanks)' },
 ];
 
 const WIDTHS = [
@@ -102,6 +104,8 @@ describe('layouts from a phone to a 4K wall', () => {
         ['drive', `/drive/?id=${encodeURIComponent('sim:1')}`, '#drive-stats'],
         ['mastering', '/mastering/', 'form[aria-labelledby="new-master"]'],
         ['alerts', '/alerts/', '#alerts-now'],
+        ['agents', '/agents/', '[data-testid="agent-card"]'],
+        ['audit', '/audit/', '[data-testid="audit-table"] tbody tr'],
       ];
       for (const [what, url, ready] of pages) {
         await page.goto(`${sim.origin.url}${url}`);
