@@ -38,8 +38,8 @@ export interface UploadOptions extends AddOptions {
 export interface MasteredOptions extends AddOptions {
   /** Format the mastering code wrote (`bin-cue` is the mastering code's name for `cue`); the file is checked to be one. */
   readonly format: ImageFormat | 'bin-cue';
-  /** Drive, agent and time of the read. */
-  readonly provenance: Extract<Provenance, { kind: 'mastered' }>;
+  /** Drive, agent and time of the read; or the folder an image was built from (folder-image-builder.ts). */
+  readonly provenance: Extract<Provenance, { kind: 'mastered' | 'built' }>;
   readonly allowDamaged: boolean;
   /** SHA-256 computed while the master was read (ISO): stored as is, not computed again. */
   readonly sha256?: string;

@@ -72,7 +72,8 @@ interface Need {
 /** The image library. Create with `ImageLibrary.open()` (or the constructor, then `rebuild()`). */
 export class ImageLibrary {
   readonly dir: string;
-  private readonly roots: ImportRoots;
+  /** Folders imports and builds may read from. */
+  readonly roots: ImportRoots;
   private readonly maxUploadBytes: number;
   private readonly isInUse: (imageId: string) => Promise<boolean>;
   private readonly claimForDelete: (imageId: string) => Promise<() => Promise<void>>;

@@ -49,11 +49,21 @@ export interface ConversionProof {
   readonly keptSource?: string;
 }
 
+/** How an image built from a folder was made. */
+export interface BuildProvenanceOptions {
+  readonly joliet: boolean;
+  readonly rockRidge: boolean;
+  readonly udf: boolean;
+  readonly boot?: string;
+}
+
 /** Where an image came from. Times are ISO 8601. `conversion`: what the given file was converted from. */
 export type Provenance = (
   | { readonly kind: 'mastered'; readonly drive: string; readonly at: string; readonly agent?: string; readonly note?: string }
   | { readonly kind: 'imported'; readonly path: string; readonly at: string }
   | { readonly kind: 'uploaded'; readonly at: string; readonly fileName?: string; readonly by?: string }
+  /** Built from a folder (folder-image-builder.ts): the folder's real path, the options and the tool's command. */
+  | { readonly kind: 'built'; readonly folder: string; readonly at: string; readonly by?: string; readonly command: readonly string[]; readonly options: BuildProvenanceOptions }
   /** Found in the library folder without a sidecar by `rebuild()`. */
   | { readonly kind: 'adopted'; readonly fileName: string; readonly at: string }
 ) & { readonly conversion?: ConversionProof };

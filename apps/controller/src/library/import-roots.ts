@@ -33,6 +33,18 @@ export class ImportRoots {
    * root, or throw `ImportPathError` saying why not.
    */
   async resolveFile(requested: string): Promise<string> {
+    const real = await this.resolve(requested);
+    const info = await stat(real);
+    if (!info.isFile()) throw new ImportPathError(requested, 'not a regular file');
+    return real;
+  }
+
+  /**
+   * Resolve a requested path to the real path of anything inside a root (the
+   * same checks as `resolveFile`, whatever kind of file it is), or throw
+   * `ImportPathError` saying why not.
+   */
+  async resolve(requested: string): Promise<string> {
     if (requested.length === 0 || requested.includes('\0')) throw new ImportPathError(requested, 'invalid path');
     if (hasDotDot(requested)) throw new ImportPathError(requested, "the path contains '..'");
     const roots = await this.realRoots();
@@ -47,8 +59,6 @@ export class ImportRoots {
       throw new ImportPathError(requested, err.code === 'ENOENT' ? 'no such file' : err.message);
     });
     if (!roots.some((r) => isInside(r, real))) throw new ImportPathError(requested, 'the path leads (through a link) outside the import roots');
-    const info = await stat(real);
-    if (!info.isFile()) throw new ImportPathError(requested, 'not a regular file');
     return real;
   }
 }

@@ -13,3 +13,6 @@ export type { CueTrackInfo, CueLayout, CueSheet, CueTrack, CueFile, CueIndex, Cd
 export type { ImageFormat, ValidatedImage } from './image-validator.js';
 export { validateImageFile, sniffImageFormat, parseCueSheet } from './image-validator.js';
 export { runImageOf } from './run-image.js';
+export * from './build-errors.js';
+export { FolderImageBuilder, capacityOf } from './folder-image-builder.js';
+export type { FolderBuildRequest, PreparedBuild, BuildHooks } from './folder-image-builder.js';

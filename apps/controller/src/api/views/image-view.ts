@@ -15,7 +15,7 @@ export function toImageView(r: ImageRecord, inUse: boolean, library?: { list(): 
     ? []
     : (['iso9660', 'joliet', 'rockRidge', 'udf', 'elTorito'] as const).filter((k) => fs[k]);
   const p = r.provenance;
-  const detail = p.kind === 'mastered' ? p.drive : p.kind === 'imported' ? p.path : p.kind === 'uploaded' ? (p.fileName ?? '') : p.fileName;
+  const detail = p.kind === 'mastered' ? p.drive : p.kind === 'imported' ? p.path : p.kind === 'built' ? p.folder : p.kind === 'uploaded' ? (p.fileName ?? '') : p.fileName;
   return {
     id: r.id,
     name: r.name,
