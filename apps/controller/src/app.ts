@@ -38,6 +38,7 @@ import { registerTemplateRoutes } from './api/routes/template-routes.js';
 import { registerSystemRoutes } from './api/routes/system-routes.js';
 import { registerAlertRoutes } from './api/routes/alert-routes.js';
 import { registerStockRoutes } from './api/routes/stock-routes.js';
+import { registerReportRoutes } from './api/routes/report-routes.js';
 import { AlertEngine } from './alerts/alert-engine.js';
 import { resolveAlerts } from './config/alerts-config.js';
 import { createFeed } from './feed/feed-server.js';
@@ -129,6 +130,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   registerAlertRoutes(fastify, alerts);
   registerStockRoutes(fastify, services);
+  registerReportRoutes(fastify, services);
   if (deps.uiDir !== undefined) ui = await registerUi(fastify, deps.uiDir);
   await fastify.ready();
 

@@ -57,6 +57,13 @@ export function emailSubject(alert: AlertViewType, tower: string): string {
   return `[${tower}] ${what}: ${alert.condition} ${alert.subject}`;
 }
 
+/** A file sent with an alert's email. */
+export interface EmailAttachment {
+  readonly filename: string;
+  readonly content: Buffer;
+  readonly contentType: string;
+}
+
 /** Sends alerts by SMTP through one transport. */
 export class EmailChannel {
   readonly #transport: Transporter;
@@ -74,8 +81,8 @@ export class EmailChannel {
     });
   }
 
-  /** Send one alert, once. */
-  async send(alert: AlertViewType, tower: string): Promise<TryResult> {
+  /** Send one alert, once, with the files given. */
+  async send(alert: AlertViewType, tower: string, attachments: readonly EmailAttachment[] = []): Promise<TryResult> {
     try {
       await this.#transport.sendMail({
         from: this.spec.from,
@@ -83,6 +90,7 @@ export class EmailChannel {
         subject: emailSubject(alert, tower),
         text: `${alert.message}\n\nCondition: ${alert.condition}\nSubject: ${alert.subject}\nKind: ${alert.kind}\nAt: ${new Date(alert.at).toISOString()}\nAlert id: ${alert.id}\n`,
         headers: { 'X-Tower-Alert': alert.id },
+        ...(attachments.length === 0 ? {} : { attachments: attachments.map((a) => ({ ...a })) }),
       });
       return { ok: true, httpStatus: null, error: null };
     } catch (err) {

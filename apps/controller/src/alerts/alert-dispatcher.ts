@@ -11,7 +11,7 @@
 import type { AlertsConfig, WebhookSpec } from '../config/alerts-config.js';
 import type { AlertDelivery, AlertViewType } from '../shared/alert-schemas.js';
 import { EmailChannel, postWebhook } from './alert-channels.js';
-import type { TryResult } from './alert-channels.js';
+import type { EmailAttachment, TryResult } from './alert-channels.js';
 import type { DeliveryLog } from './delivery-log.js';
 
 /** Longest wait between two tries, ms. */
@@ -25,6 +25,12 @@ export interface AlertDispatcherOptions {
   readonly tower: string;
   readonly line: (text: string) => void;
   readonly now?: () => number;
+  /**
+   * A run's certificate, for the email of a run's end when the email channel
+   * asks for it (`attachCertificate`); null: none. A certificate that cannot
+   * be made is left out with a line, and the email goes all the same.
+   */
+  readonly certificate?: (runId: string) => Promise<EmailAttachment | null>;
 }
 
 /** Where an alert goes, one try at a time. */
@@ -74,9 +80,22 @@ export class AlertDispatcher {
       .map((w) => ({ name: 'webhook' as const, target: targetOf(w), send: (a: AlertViewType) => postWebhook(w, a, tower) }));
     const email = this.#email;
     if (email !== null && email.spec.conditions.includes(alert.condition)) {
-      out.push({ name: 'email', target: email.spec.to.join(', '), send: (a) => email.send(a, tower) });
+      out.push({ name: 'email', target: email.spec.to.join(', '), send: async (a) => email.send(a, tower, await this.#attachments(email, a)) });
     }
     return out;
+  }
+
+  /** The certificate of a run's end, when asked for and it can be made. */
+  async #attachments(email: EmailChannel, alert: AlertViewType): Promise<EmailAttachment[]> {
+    const make = this.#o.certificate;
+    if (email.spec.attachCertificate !== true || make === undefined || (alert.condition !== 'run-completed' && alert.condition !== 'run-failed')) return [];
+    try {
+      const file = await make(alert.subject);
+      return file === null ? [] : [file];
+    } catch (err) {
+      this.#o.line(`alerts: the certificate of run ${alert.subject} could not be made, the email goes without it: ${(err as Error).message}`);
+      return [];
+    }
   }
 
   #try(channel: Channel, alert: AlertViewType, attempt: number): void {

@@ -21,6 +21,7 @@ import { deriveConditions, runEndAlert } from './alert-conditions.js';
 import { AlertDispatcher } from './alert-dispatcher.js';
 import { AlertState } from './alert-state.js';
 import { DeliveryLog } from './delivery-log.js';
+import { certificateAttachment } from '../reports/run-certificate.js';
 
 /** Runs looked at for ends missed while no controller ran: those created this recently. */
 const CATCH_UP_MS = 7 * 86_400_000;
@@ -53,7 +54,10 @@ export class AlertEngine {
     const s = options.services;
     this.state = new AlertState(s.deps.redis, s.keys, s.now);
     this.deliveries = new DeliveryLog(s.deps.redis, s.keys);
-    this.#dispatcher = new AlertDispatcher({ config: options.config, log: this.deliveries, tower: s.keys.prefix, line: options.line, now: s.now });
+    this.#dispatcher = new AlertDispatcher({
+      config: options.config, log: this.deliveries, tower: s.keys.prefix, line: options.line, now: s.now,
+      certificate: (runId) => certificateAttachment(s, runId, { timeZone: s.deps.reports?.timeZone }),
+    });
   }
 
   /** Start looking and listening. */

@@ -18,7 +18,7 @@ export function toCsv(header: readonly string[], rows: readonly (readonly (strin
 
 /** Columns of the attempt CSV. */
 export const ATTEMPT_CSV_HEADER = [
-  'attemptId', 'runId', 'copy', 'driveId', 'driveLabel', 'agentId', 'mediaType', 'imageSha256', 'startedAt', 'endedAt', 'durationSeconds',
+  'attemptId', 'runId', 'runLabel', 'copy', 'driveId', 'driveLabel', 'agentId', 'mediaType', 'imageSha256', 'startedAt', 'endedAt', 'durationSeconds',
   'bytes', 'averageSpeedX', 'verifyPolicy', 'verifyResult', 'outcome', 'counted', 'surplus', 'errorCode', 'errorMessage', 'errorOutput',
 ] as const;
 
@@ -27,7 +27,7 @@ const iso = (ms: number | null): string => (ms === null ? '' : new Date(ms).toIS
 /** Attempts as CSV, every attempt, the full error text. */
 export function attemptsCsv(attempts: readonly AttemptView[]): string {
   return toCsv(ATTEMPT_CSV_HEADER, attempts.map((a) => [
-    a.id, a.runId, a.copy, a.driveId, a.driveLabel, a.agentId, a.mediaType, a.imageSha256, iso(a.startedAt), iso(a.endedAt),
+    a.id, a.runId, a.runLabel, a.copy, a.driveId, a.driveLabel, a.agentId, a.mediaType, a.imageSha256, iso(a.startedAt), iso(a.endedAt),
     a.endedAt === null ? null : (a.endedAt - a.startedAt) / 1000,
     a.bytes, a.averageSpeedX, a.verifyPolicy, a.verifyResult, a.outcome, a.counted, a.surplus,
     a.error?.code, a.error?.message, a.error?.output,

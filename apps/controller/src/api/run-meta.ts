@@ -1,6 +1,6 @@
 /**
  * What the controller keeps beside a run in `tower:run:{id}:meta` (hash):
- * `imageId`, `imageName`, `label`, `createdBy`. (A cancel waiting for its
+ * `imageId`, `imageName`, `label`, `createdBy`, `customer` (JSON). (A cancel waiting for its
  * burns in flight is the run's own state now, in the run hash: see the run
  * control of @tower/jobs; a `finishing` field an earlier version wrote here is
  * ignored.)
@@ -8,12 +8,21 @@
 import type { Redis } from 'ioredis';
 import type { RedisSchema } from '@tower/jobs';
 
+/** Who a run is made for (`RunCustomerInput`). */
+export interface RunCustomer {
+  readonly name?: string;
+  readonly order?: string;
+  readonly reference?: string;
+}
+
 /** The controller's notes on a run. */
 export interface RunMeta {
   readonly imageId: string;
   readonly imageName: string;
   readonly label: string | null;
+  /** The API token's name that started the run. */
   readonly createdBy: string;
+  readonly customer?: RunCustomer;
 }
 
 /** Reads and writes run meta hashes. */
@@ -27,6 +36,7 @@ export class RunMetaStore {
   async put(runId: string, meta: RunMeta): Promise<void> {
     const fields: string[] = ['imageId', meta.imageId, 'imageName', meta.imageName, 'createdBy', meta.createdBy];
     if (meta.label !== null) fields.push('label', meta.label);
+    if (meta.customer !== undefined && Object.keys(meta.customer).length > 0) fields.push('customer', JSON.stringify(meta.customer));
     await this.redis.hset(this.keys.runMeta(runId), ...fields);
   }
 
@@ -53,10 +63,25 @@ export class RunMetaStore {
 }
 
 function metaFromHash(h: Record<string, string>): RunMeta {
+  const customer = customerOf(h.customer);
   return {
     imageId: h.imageId ?? '',
     imageName: h.imageName ?? '',
     label: h.label ?? null,
     createdBy: h.createdBy ?? '',
+    ...(customer === undefined ? {} : { customer }),
   };
+}
+
+/** The stored customer fields, strings only; a damaged field is none. */
+function customerOf(text: string | undefined): RunCustomer | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const v = JSON.parse(text) as Record<string, unknown>;
+    const out: Record<string, string> = {};
+    for (const k of ['name', 'order', 'reference'] as const) if (typeof v[k] === 'string') out[k] = v[k];
+    return Object.keys(out).length === 0 ? undefined : out;
+  } catch {
+    return undefined;
+  }
 }

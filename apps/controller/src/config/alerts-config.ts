@@ -45,6 +45,8 @@ export const AlertsConfigSchema = Type.Object({
     from: Email,
     to: Type.Array(Email, { minItems: 1, maxItems: 50 }),
     conditions: Type.Optional(Conditions),
+    /** Attach the run's certificate (PDF) to the email of a run's end (run-completed, run-failed). Default false. */
+    attachCertificate: Type.Optional(Type.Boolean()),
   }, Strict)),
   screen: Type.Optional(Type.Object({ conditions: Type.Optional(Conditions) }, Strict)),
   retry: Type.Optional(Type.Object({
@@ -70,6 +72,8 @@ export interface EmailSpec {
   readonly from: string;
   readonly to: readonly string[];
   readonly conditions: readonly AlertConditionName[];
+  /** Attach the run's certificate to the email of a run's end. */
+  readonly attachCertificate?: boolean;
 }
 
 /** The resolved `alerts` section. */
@@ -108,6 +112,7 @@ export function resolveAlerts(file: AlertsConfigFile | undefined): AlertsConfig 
       from: file.email.from,
       to: file.email.to,
       conditions: file.email.conditions ?? all,
+      attachCertificate: file.email.attachCertificate ?? false,
     };
   }
   return {

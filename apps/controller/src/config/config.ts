@@ -22,6 +22,7 @@ import { resolveChangers } from './changer-specs.js';
 import { resolveDriveSource } from './drive-specs.js';
 import { resolveHotFolders } from './hot-folder-config.js';
 import { resolveAlerts } from './alerts-config.js';
+import { resolveReports } from './reports-config.js';
 import { ConfigError } from './tower-config.js';
 import type { TokenEntry, TowerConfig } from './tower-config.js';
 
@@ -115,6 +116,7 @@ export function resolveConfig(
       sampleImage: file.library?.sampleImage ?? true,
     },
     alerts: resolveAlerts(file.alerts),
+    reports: resolveReports(file.reports),
     hotFolders: resolveHotFolders(file.hotFolders, fileDir, { dataDir, libraryDir }),
     tokens: [...(file.tokens ?? []), ...envTokens(env)],
     controller: {

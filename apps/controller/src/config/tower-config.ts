@@ -5,6 +5,7 @@
 import type { ChangerSpec, DriveSource, DriveSpec } from '@tower/agent';
 import type { HotFolderSpec } from './hot-folder-config.js';
 import type { AlertsConfig } from './alerts-config.js';
+import type { ReportsConfig } from './reports-config.js';
 
 export type { ChangerSpec, DriveSource, DriveSpec };
 
@@ -35,6 +36,8 @@ export interface TowerConfig {
   };
   /** Where alerts go (`alerts`); absent: the screen only. */
   readonly alerts?: AlertsConfig;
+  /** Shifts and time zone of the production report (`reports`); absent: the default shifts. */
+  readonly reports?: ReportsConfig;
   /** Folders watched for job files (`hotFolders`); absent or empty: none. */
   readonly hotFolders?: readonly HotFolderSpec[];
   /** Tokens from the file and the environment; empty: generated into `dataDir/tokens.json`. */

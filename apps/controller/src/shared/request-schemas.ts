@@ -36,6 +36,13 @@ export const MediaClassInput = Type.Union([
   Type.Literal('cd'), Type.Literal('dvd'), Type.Literal('dvd-dl'), Type.Literal('bd'), Type.Literal('bd-dl'),
 ], { description: 'blank media class the copies go on; default the smallest class the image fits that the tower\'s drives hold' });
 
+/** Who a run is made for, printed on its certificate: each field optional. */
+export const RunCustomerInput = Type.Object({
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'customer name' })),
+  order: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'order or job number' })),
+  reference: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'the customer\'s reference, a contact' })),
+}, { ...obj, title: 'RunCustomer' });
+
 /**
  * The settings of a run besides its image and copies, each optional: one
  * definition for a new run, a template and a hot folder's job file.
@@ -47,6 +54,7 @@ export const RUN_SETTINGS = {
   drives: Type.Optional(Type.Array(DriveId, { minItems: 1, maxItems: 1000, description: 'drive ids or group names' })),
   priority: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: '1 runs first; default 100' })),
   label: Type.Optional(Type.String({ maxLength: 200 })),
+  customer: Type.Optional(RunCustomerInput),
   maxAttemptsPerCopy: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
   media: Type.Optional(MediaClassInput),
 };

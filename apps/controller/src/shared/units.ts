@@ -215,3 +215,53 @@ export function formatFileStamp(at: number | Date): string {
   const p = (n: number): string => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}-${p(d.getHours())}-${p(d.getMinutes())}-${p(d.getSeconds())}`;
 }
+
+/** A moment's calendar fields in a time zone (the runtime's when absent): reports split days and shifts by them. */
+export interface ZonedParts {
+  readonly year: number;
+  readonly month: number;
+  readonly day: number;
+  readonly hour: number;
+  readonly minute: number;
+}
+
+const zonedFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The calendar date and clock time of `at` (epoch ms) in `timeZone`. */
+export function zonedParts(at: number, timeZone?: string): ZonedParts {
+  const key = timeZone ?? '';
+  let f = zonedFormats.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', hourCycle: 'h23', ...(timeZone ? { timeZone } : {}),
+    });
+    zonedFormats.set(key, f);
+  }
+  const parts = f.formatToParts(at);
+  const pick = (type: string): number => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  return { year: pick('year'), month: pick('month'), day: pick('day'), hour: pick('hour'), minute: pick('minute') };
+}
+
+/** A calendar date as `2024-05-06`. */
+export function formatIsoDay(p: Pick<ZonedParts, 'year' | 'month' | 'day'>): string {
+  return `${String(p.year).padStart(4, '0')}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+}
+
+/**
+ * The epoch ms at which the clocks of `timeZone` show `minuteOfDay` on the
+ * date `isoDay` (`2024-05-06`). Around a daylight-saving change (a time
+ * skipped or shown twice) it is one of the moments nearest to it.
+ */
+export function zonedTimeToEpoch(isoDay: string, minuteOfDay: number, timeZone?: string): number {
+  const [y, m, d] = isoDay.split('-').map(Number) as [number, number, number];
+  const wall = Date.UTC(y, m - 1, d) + minuteOfDay * 60_000;
+  let at = wall;
+  for (let i = 0; i < 3; i++) {
+    const p = zonedParts(at, timeZone);
+    const shown = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute);
+    const next = at + (wall - shown);
+    if (next === at) break;
+    at = next;
+  }
+  return at;
+}

@@ -7,7 +7,7 @@
  */
 import { Type } from 'typebox';
 import type { TSchema } from 'typebox';
-import { AttemptOutcomeName } from './request-schemas.js';
+import { AttemptOutcomeName, RunCustomerInput } from './request-schemas.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -107,6 +107,8 @@ export const AttemptView = Type.Object({
   id: Type.String(), runId: Type.String(), copy: Type.Integer(), driveId: Type.String(),
   /** What the operator called the drive when the attempt began (for a real drive: kernel name, vendor and model); null in older history. */
   driveLabel: Nullable(Type.String()),
+  /** The label of the attempt's run, where the answer looks it up (history, run reports); null: the run has none. */
+  runLabel: Type.Optional(Nullable(Type.String())),
   agentId: Type.String(),
   mediaType: Nullable(Type.String()), imageSha256: Type.String(), startedAt: Type.Number(), endedAt: Nullable(Type.Number()), bytes: Nullable(Type.Number()),
   averageSpeedX: Nullable(Type.Number()), verifyPolicy: Type.String(), verifyResult: Nullable(Type.String()),
@@ -164,6 +166,8 @@ export const RunView = Type.Object({
   discsPerHour: Nullable(Type.Number()),
   etaSeconds: Nullable(Type.Number()), createdAt: Type.Number(), completedAt: Nullable(Type.Number()),
   createdBy: Type.String(),
+  /** Who the run is made for (customer name, order, reference), when given. */
+  customer: Type.Optional(RunCustomerInput),
   /** On a create's answer only: what the operator should know, the run being made all the same (blank stock that cannot cover it). */
   warnings: Type.Optional(Type.Array(Type.String())),
 }, { title: 'RunView' });

@@ -82,10 +82,13 @@ describe('runs', () => {
     const csv = await call(env, 'GET', `/api/runs/${runId}/report?format=csv`, { token: VIEWER });
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
     const lines = csv.text.split('\r\n');
-    expect(lines[0]).toBe('attemptId,runId,copy,driveId,driveLabel,agentId,mediaType,imageSha256,startedAt,endedAt,durationSeconds,bytes,averageSpeedX,verifyPolicy,verifyResult,outcome,counted,surplus,errorCode,errorMessage,errorOutput');
+    expect(lines[0]).toBe('attemptId,runId,runLabel,copy,driveId,driveLabel,agentId,mediaType,imageSha256,startedAt,endedAt,durationSeconds,bytes,averageSpeedX,verifyPolicy,verifyResult,outcome,counted,surplus,errorCode,errorMessage,errorOutput');
     expect(csv.text).toContain('"write failed at 42%, ""medium error"", sector 8000"');
     expect(csv.text).toContain(`"${LONG_OUTPUT.replace(/"/g, '""')}"`);
     expect(csv.text.endsWith('\r\n')).toBe(true);
+    // The run's label on every line, quoted as RFC 4180 asks.
+    expect(lines[1]?.startsWith(`att-1,${runId},"Batch ""A"", 2024",1,sim:0,,agent-a,CD-R,`), lines[1]).toBe(true);
+    expect(json.body.attempts[1].runLabel).toBe('Batch "A", 2024');
   });
 
   it('serves history with filters as JSON and CSV', async () => {
@@ -105,10 +108,12 @@ describe('runs', () => {
     expect((await call(env, 'GET', `/api/history?to=${att2Start - 1}`)).body.map((a: { id: string }) => a.id)).toEqual(['att-1']);
     const csv = await call(env, 'GET', '/api/history?format=csv');
     const rows = csv.text.trimEnd().split('\r\n');
-    expect(rows[0]?.startsWith('attemptId,runId,copy,driveId')).toBe(true);
+    expect(rows[0]?.startsWith('attemptId,runId,runLabel,copy,driveId,driveLabel')).toBe(true);
+    expect(all.body[1].runLabel).toBe('Batch "A", 2024');
     expect(csv.text).toContain('att-1,');
     expect(csv.text).toContain('att-2,');
-    expect(csv.text).toMatch(/\r\natt-2,[^,]+,1,sim:1,sr1 IET VIRTUAL-CDROM,agent-a,/);
+    // Run label and drive label on the line.
+    expect(csv.text).toContain(`\r\natt-2,${runId},"Batch ""A"", 2024",1,sim:1,sr1 IET VIRTUAL-CDROM,agent-a,`);
     expect(csv.text.match(/\r\natt-/g)).toHaveLength(2);
   });
 

@@ -136,7 +136,7 @@ describe('tower CLI against a running controller', () => {
   it('history --csv prints the header; --output writes the file', async () => {
     const result = await runCli(['history', '--csv'], as(VIEWER));
     expect(result.code).toBe(EXIT.ok);
-    expect(result.stdout.split('\r\n')[0]).toMatch(/^attemptId,runId,copy,driveId,/);
+    expect(result.stdout.split('\r\n')[0]).toMatch(/^attemptId,runId,runLabel,copy,driveId,/);
     const file = path.join(temp.dir, 'history.csv');
     await runCli(['history', '--csv', '--output', file], as(VIEWER));
     expect(await readFile(file, 'utf8')).toBe(result.stdout);

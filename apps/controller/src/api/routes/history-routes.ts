@@ -34,7 +34,9 @@ export function registerHistoryRoutes(app: TypedApp, s: ApiServices): void {
       && (q.outcome === undefined || a.outcome === q.outcome)
       && a.startedAt >= from && a.startedAt <= to);
     const limit = q.limit ?? HISTORY_DEFAULT_LIMIT;
-    const views = filtered.slice(Math.max(0, filtered.length - limit)).map(toAttemptView);
+    const page = filtered.slice(Math.max(0, filtered.length - limit));
+    const meta = await s.runMeta.getMany([...new Set(page.map((a) => a.runId))]);
+    const views = page.map((a) => ({ ...toAttemptView(a), runLabel: meta.get(a.runId)?.label ?? null }));
     if (q.format === 'csv') {
       return reply
         .type('text/csv; charset=utf-8')

@@ -123,7 +123,7 @@ export function registerRunRoutes(app: TypedApp, s: ApiServices): void {
     },
   }, async (request, reply) => {
     const run = await requireRun(s, request.params.id);
-    const attempts = (await s.deps.runStore.listAttempts(run.id)).map(toAttemptView);
+    const attempts = (await s.deps.runStore.listAttempts(run.id)).map((a) => ({ ...toAttemptView(a), runLabel: run.label }));
     if (request.query.format === 'csv') {
       return reply
         .type('text/csv; charset=utf-8')
@@ -229,7 +229,7 @@ export async function createRun(s: ApiServices, body: Static<typeof CreateRunReq
   if (image.format === 'cue' && toVerifyPolicy(body.verify).mode !== 'off') {
     await refuseImpossibleVerify(image.id, imagePath, allowedDrives ?? (await s.drives.list()).map((d) => d.id));
   }
-  await s.runMeta.put(id, { imageId: image.id, imageName: image.name, label: body.label ?? null, createdBy });
+  await s.runMeta.put(id, { imageId: image.id, imageName: image.name, label: body.label ?? null, createdBy, ...(body.customer === undefined ? {} : { customer: body.customer }) });
   const imageStillThere = async (): Promise<boolean> => library.get(image.id) !== undefined && (await access(imagePath).then(() => true, () => false));
   try {
     const run = await planner.createRun({

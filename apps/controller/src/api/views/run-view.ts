@@ -52,6 +52,7 @@ export function toRunView(run: RunRecord, meta: RunMeta, now: number, imageName?
     createdAt: run.createdAt,
     completedAt: run.completedAt ?? null,
     createdBy: meta.createdBy,
+    ...(meta.customer === undefined ? {} : { customer: meta.customer }),
   };
 }
 
