@@ -183,7 +183,9 @@ export async function processCopy(job: CopyJob, drive: Drive, ctx: CopyContext):
     burned = { bytes: result.bytesWritten, durationMs: result.durationMs, averageSpeedX: result.averageSpeedX };
     let discSha256: string | undefined;
     let audioReadOffsetSamples: number | undefined;
+    let verifyDurationMs: number | undefined;
     if (verify) {
+      const verifyStart = performance.now();
       const onProgress = (p: VerifyProgress): void =>
         ctx.onProgress?.({ phase: 'verifying', percent: pct(p.bytesRead, p.bytesTotal), bytesDone: p.bytesRead, bytesTotal: p.bytesTotal, speedMBps: p.speedMBps });
       const checked = await verifyDisc(
@@ -192,6 +194,7 @@ export async function processCopy(job: CopyJob, drive: Drive, ctx: CopyContext):
         signal === undefined ? { onProgress } : { onProgress, signal },
       );
       verifyResult = 'passed';
+      verifyDurationMs = Math.round(performance.now() - verifyStart);
       discSha256 = checked.sha256;
       audioReadOffsetSamples = checked.audioReadOffsetSamples;
     }
@@ -202,6 +205,7 @@ export async function processCopy(job: CopyJob, drive: Drive, ctx: CopyContext):
       ...burned,
       averageSpeedMBps: burned.durationMs > 0 ? round2(burned.bytes / 1e6 / (burned.durationMs / 1000)) : 0,
       verifyResult,
+      ...(verifyDurationMs === undefined ? {} : { verifyDurationMs }),
       ...(discSha256 === undefined ? {} : { discSha256 }),
       ...(audioReadOffsetSamples === undefined ? {} : { audioReadOffsetSamples }),
     });

@@ -15,6 +15,8 @@
  *   at once, instead of after the sleep.
  * - The sleep is the poll interval ±10 %, cut short by `wake()` (new work, a
  *   disc inserted, a release).
+ * - `hold()` gives the drive to someone else between two looks (an
+ *   operator's eject): no look of the loop opens the device meanwhile.
  */
 import { randomUUID } from 'node:crypto';
 import type { Job } from 'bullmq';
@@ -59,6 +61,10 @@ export class DriveLoop {
   #quarantined = false;
   /** Aborted by stop(): cuts short a loader's move the loop waits for. */
   readonly #halt = new AbortController();
+  /** Set while someone holds the drive ({@link hold}): the loop starts no look and fetches no copy until it settles. */
+  #held: Promise<void> | null = null;
+  /** Settles when the current look ends; null between looks. */
+  #looking: Promise<void> | null = null;
 
   constructor(options: DriveLoopOptions) {
     this.#o = options;
@@ -80,6 +86,29 @@ export class DriveLoop {
     this.#refusedMedia = media === null ? null : mediaKey(media);
   }
 
+  /**
+   * Run `fn` with the drive to itself: after the current look, before the
+   * next, which comes at once after `fn` settles. A look that would fetch a
+   * copy meanwhile does not (a copy it just drew goes back to the queue), so
+   * a hold waits for a burn only when one had begun (check `busy` first).
+   * Holds run one at a time.
+   */
+  async hold<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.#held !== null) await this.#held;
+    let release: () => void = () => undefined;
+    this.#held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    try {
+      await this.#looking;
+      return await fn();
+    } finally {
+      this.#held = null;
+      release();
+      this.wake();
+    }
+  }
+
   /** Stop after the current look (a copy in flight is let finish), then give back a copy handed meanwhile. */
   async stop(): Promise<void> {
     this.#stopping = true;
@@ -96,15 +125,26 @@ export class DriveLoop {
   async #run(): Promise<void> {
     const poll = this.#ctx.options.pollIntervalMs;
     while (!this.#stopping) {
+      if (this.#held !== null) {
+        await this.#held;
+        continue;
+      }
       let wait = poll;
+      let lookEnded: () => void = () => undefined;
+      this.#looking = new Promise<void>((resolve) => {
+        lookEnded = resolve;
+      });
       try {
         wait = await this.#tick(poll);
       } catch (err) {
         this.#ctx.error(err);
+      } finally {
+        this.#looking = null;
+        lookEnded();
       }
       // ±10 % so the drives of an agent, woken together, drift apart again: their looks
       // at Redis spread out (and share readings), and no drive always asks first.
-      if (wait > 0 && !this.#stopping) await this.#sleep(wait * (0.9 + 0.2 * Math.random()));
+      if (wait > 0 && !this.#stopping && this.#held === null) await this.#sleep(wait * (0.9 + 0.2 * Math.random()));
     }
   }
 
@@ -169,6 +209,8 @@ export class DriveLoop {
     }
     if (this.#refusedMedia === mediaKey(media)) return poll;
     ctx.set({ state: 'blank', mediaType: media.type });
+    // Someone holds the drive (an eject): no copy now; a handed one goes back (#tick).
+    if (this.#held !== null) return 0;
     const handed = take?.(cls) ?? null;
     const token = handed?.token ?? randomUUID();
     // When another drive of this agent just found the queue empty, this asks nobody (see AgentConnections.fetchCopy).
@@ -176,6 +218,11 @@ export class DriveLoop {
     if (job === undefined) {
       this.#waitForHandOff(cls);
       return poll;
+    }
+    if (this.#held !== null && handed === null) {
+      // Held while the fetch waited: the copy goes back for another drive, untouched.
+      await ctx.putBack(job, token, 'not-taken');
+      return 0;
     }
     if (await this.#o.handle(job, token, cls, media)) return 0;
     // A copy this drive may not take went back to the queue: step aside for a
@@ -221,7 +268,7 @@ export class DriveLoop {
 
   /** Take a copy another drive of the agent drew; false when this drive cannot now. */
   #receive(job: Job, token: string, cls: MediaClass): boolean {
-    if (this.#stopping || this.#o.busy() || this.#handed !== null) return false;
+    if (this.#stopping || this.#held !== null || this.#o.busy() || this.#handed !== null) return false;
     this.#handed = { job, token, cls };
     this.#withdraw = null;
     this.#wake?.();

@@ -138,6 +138,16 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
   }
 
   /**
+   * Run `fn` with the drive to the caller (an operator's eject): between two
+   * looks of the worker, which opens the device for none meanwhile and looks
+   * again at once after. Before `start()` or after `close()`, `fn` just runs.
+   */
+  async hold<T>(fn: () => Promise<T>): Promise<T> {
+    const parts = this.#parts;
+    return parts === null || this.#closing ? fn() : parts.loop.hold(fn);
+  }
+
+  /**
    * Stop fetching and close the connections. By default the copy in flight is
    * let finish; with `cancelInFlight` its burn is aborted (attempt recorded
    * `cancelled`) and the job goes back to the queue for another drive.

@@ -98,7 +98,10 @@ export interface AttemptEnd {
   readonly outcome: AttemptOutcome;
   readonly endedAt: number;
   readonly bytes?: number;
+  /** How long the burn took (the test burn before it left out), ms. */
   readonly durationMs?: number;
+  /** How long the read-back verify took, ms: a verify that passed (a mismatch stops it early). */
+  readonly verifyDurationMs?: number;
   readonly averageSpeedX?: number;
   readonly averageSpeedMBps?: number;
   readonly verifyResult?: VerifyResultKind;
@@ -216,6 +219,7 @@ export function attemptEndToFields(e: AttemptEnd): string[] {
   };
   put('bytes', e.bytes);
   put('durationMs', e.durationMs);
+  put('verifyDurationMs', e.verifyDurationMs);
   put('averageSpeedX', e.averageSpeedX);
   put('averageSpeedMBps', e.averageSpeedMBps);
   put('verifyResult', e.verifyResult);
@@ -253,6 +257,7 @@ export function attemptFromHash(h: Hash): AttemptRecord | null {
     ...opt('surplus', h.surplus === undefined ? undefined : h.surplus === '1'),
     ...opt('bytes', num(h.bytes)),
     ...opt('durationMs', num(h.durationMs)),
+    ...opt('verifyDurationMs', num(h.verifyDurationMs)),
     ...opt('averageSpeedX', num(h.averageSpeedX)),
     ...opt('averageSpeedMBps', num(h.averageSpeedMBps)),
     ...opt('verifyResult', h.verifyResult as VerifyResultKind | undefined),

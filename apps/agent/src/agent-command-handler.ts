@@ -81,7 +81,9 @@ export class AgentCommandHandler {
     if (cmd.type === 'eject') {
       slot.busy = 'ejecting';
       try {
-        await slot.d.drive.eject(this.ctx.signal);
+        // Between two of the worker's looks: the kernel refuses to move a tray the worker has open.
+        const eject = (): Promise<void> => slot.d.drive.eject(this.ctx.signal);
+        await (slot.worker?.hold(eject) ?? eject());
         await this.#reply({ requestId: cmd.requestId, ok: true });
       } catch (err) {
         await this.#reply({ requestId: cmd.requestId, ok: false, error: errorOf(err) });

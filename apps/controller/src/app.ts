@@ -38,6 +38,8 @@ import { registerTemplateRoutes } from './api/routes/template-routes.js';
 import { registerSystemRoutes } from './api/routes/system-routes.js';
 import { registerAlertRoutes } from './api/routes/alert-routes.js';
 import { registerStockRoutes } from './api/routes/stock-routes.js';
+import { registerMetricsRoute } from './api/routes/metrics-routes.js';
+import { TowerMetrics } from './metrics/tower-metrics.js';
 import { registerReportRoutes } from './api/routes/report-routes.js';
 import { AlertEngine } from './alerts/alert-engine.js';
 import { resolveAlerts } from './config/alerts-config.js';
@@ -130,6 +132,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   registerAlertRoutes(fastify, alerts);
   registerStockRoutes(fastify, services);
+  // Prometheus: a registry of this app's own; outside the API's roles (its own optional scrape token).
+  if (deps.metrics?.enabled !== false) {
+    registerMetricsRoute(fastify, new TowerMetrics(services), { token: deps.metrics?.token ?? null, throttle: auth.throttle });
+  }
   registerReportRoutes(fastify, services);
   if (deps.uiDir !== undefined) ui = await registerUi(fastify, deps.uiDir);
   await fastify.ready();

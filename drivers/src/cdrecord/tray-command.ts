@@ -1,9 +1,9 @@
 /**
  * A tray command (`eject`, `eject -t`, the burner's -eject/-load) run to the
  * end. The kernel refuses to move a tray while anyone else has the device
- * open, even for an instant (a media look: the agent's own, or another
- * program's), so a refusal as busy is tried again a few times before it is
- * reported.
+ * open, even for an instant (another program's media look: the agent's own
+ * drive worker is held off by `DriveWorker.hold`), so a refusal as busy is
+ * tried again a few times before it is reported.
  */
 import { DriveBusyError } from '../errors.js';
 import { classifyBurnFailure } from '../parse/burn-failure.js';

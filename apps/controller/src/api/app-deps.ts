@@ -8,6 +8,7 @@ import type { ImageLibrary } from '../library/index.js';
 import type { Role } from '../shared/api-types.js';
 import type { AuthThrottleOptions } from './auth-throttle.js';
 import type { AlertsConfig } from '../config/alerts-config.js';
+import type { MetricsConfig } from '../config/metrics-config.js';
 import type { ReportsConfig } from '../config/reports-config.js';
 
 /** One API token. */
@@ -70,6 +71,8 @@ export interface AppDeps {
   readonly alerts?: AlertsConfig;
   /** Between two looks of the alert engine, ms. Default 1000. */
   readonly alertTickMs?: number;
+  /** `GET /metrics` (tower.json `metrics`); default: served, no token needed. */
+  readonly metrics?: MetricsConfig;
   /** Shifts and time zone of the production report (tower.json `reports`); default: the default shifts, the controller's zone. */
   readonly reports?: ReportsConfig;
   /** Where the app writes its event lines (failed authentications). Default: a line on stderr. */

@@ -30,6 +30,15 @@ export class CopyQueues {
     return removed;
   }
 
+  /**
+   * A media class's copy jobs: `queued` waits for a drive (waiting,
+   * prioritized, delayed: a retry's backoff), `active` is held by a drive.
+   */
+  async depth(mediaClass: MediaClass): Promise<{ readonly queued: number; readonly active: number }> {
+    const c = await this.#queue(mediaClass).getJobCounts('waiting', 'prioritized', 'delayed', 'active');
+    return { queued: (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0), active: c.active ?? 0 };
+  }
+
   /** Close every queue opened. */
   async close(): Promise<void> {
     await Promise.all([...this.#queues.values()].map((q) => q.close().catch(() => undefined)));

@@ -5,7 +5,7 @@
  *
  * Environment overrides: `REDIS_URL`, `TOWER_PORT`, `TOWER_BIND`,
  * `TOWER_DATA_DIR`, `TOWER_LIBRARY_DIR`, `TOWER_OPERATOR_TOKEN`,
- * `TOWER_VIEWER_TOKEN`, `TOWER_AGENT_ID`, `TOWER_REDIS_PREFIX`, `TOWER_METRICS_FILE` (benchmarks). Relative paths in the file are
+ * `TOWER_VIEWER_TOKEN`, `TOWER_METRICS_TOKEN` (the `/metrics` scrape token), `TOWER_AGENT_ID`, `TOWER_REDIS_PREFIX`, `TOWER_METRICS_FILE` (benchmarks). Relative paths in the file are
  * taken from the file's folder; relative paths from the environment and the
  * defaults from the working directory.
  */
@@ -22,6 +22,7 @@ import { resolveChangers } from './changer-specs.js';
 import { resolveDriveSource } from './drive-specs.js';
 import { resolveHotFolders } from './hot-folder-config.js';
 import { resolveAlerts } from './alerts-config.js';
+import { resolveMetrics } from './metrics-config.js';
 import { resolveReports } from './reports-config.js';
 import { ConfigError } from './tower-config.js';
 import type { TokenEntry, TowerConfig } from './tower-config.js';
@@ -101,6 +102,7 @@ export function resolveConfig(
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(agentId)) {
     throw new ConfigError('TOWER_AGENT_ID', `'${agentId}' is not an agent id (1..64 letters, digits, _ . -)`);
   }
+  const tokens = [...(file.tokens ?? []), ...envTokens(env)];
   const libraryDir = fromEnv(nonEmpty(env.TOWER_LIBRARY_DIR)) ?? fromFile(file.library?.dir) ?? path.join(dataDir, 'library');
   return {
     file: filePath,
@@ -118,7 +120,8 @@ export function resolveConfig(
     alerts: resolveAlerts(file.alerts),
     reports: resolveReports(file.reports),
     hotFolders: resolveHotFolders(file.hotFolders, fileDir, { dataDir, libraryDir }),
-    tokens: [...(file.tokens ?? []), ...envTokens(env)],
+    tokens,
+    metrics: resolveMetrics(file.metrics, nonEmpty(env.TOWER_METRICS_TOKEN), tokens.map((t) => t.token)),
     controller: {
       agentTimeoutMs: file.controller?.agentTimeoutMs ?? 10_000,
       retryBackoffMs: file.controller?.retryBackoffMs ?? 5000,

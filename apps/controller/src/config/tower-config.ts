@@ -5,6 +5,7 @@
 import type { ChangerSpec, DriveSource, DriveSpec } from '@tower/agent';
 import type { HotFolderSpec } from './hot-folder-config.js';
 import type { AlertsConfig } from './alerts-config.js';
+import type { MetricsConfig } from './metrics-config.js';
 import type { ReportsConfig } from './reports-config.js';
 
 export type { ChangerSpec, DriveSource, DriveSpec };
@@ -40,6 +41,8 @@ export interface TowerConfig {
   readonly reports?: ReportsConfig;
   /** Folders watched for job files (`hotFolders`); absent or empty: none. */
   readonly hotFolders?: readonly HotFolderSpec[];
+  /** `GET /metrics` (`metrics`, `TOWER_METRICS_TOKEN`); absent: served, no token needed. */
+  readonly metrics?: MetricsConfig;
   /** Tokens from the file and the environment; empty: generated into `dataDir/tokens.json`. */
   readonly tokens: readonly TokenEntry[];
   readonly controller: {
