@@ -17,7 +17,7 @@
  * images, masters, quarantine, screens and pairing codes, and the audit log.
  */
 import http from 'node:http';
-import { readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, queuedCopies, startEnv, VIEWER } from '../../apps/controller/test/api/support.js';
@@ -49,6 +49,12 @@ beforeAll(async () => {
   writeFileSync(path.join(env.importRoot, 'truncated.iso'), readFileSync(env.isoSmall).subarray(0, 40 * 1024));
   writeFileSync(path.join(env.importRoot, 'garbage.iso'), Buffer.alloc(200 * 1024, 0x5a));
   writeFileSync(path.join(env.importRoot, 'empty.iso'), Buffer.alloc(0));
+  // A folder to build images from, and one too large for a CD (sparse).
+  mkdirSync(path.join(env.importRoot, 'build-src'));
+  writeFileSync(path.join(env.importRoot, 'build-src', 'a.txt'), 'a');
+  mkdirSync(path.join(env.importRoot, 'build-big'));
+  writeFileSync(path.join(env.importRoot, 'build-big', 'big.bin'), '');
+  truncateSync(path.join(env.importRoot, 'build-big', 'big.bin'), 900 * 1000 ** 2);
   // A paired screen (its code used), a code whose screen was revoked, and an expired code.
   const pair = async (name: string): Promise<{ code: string; screen: { id: string } }> => (await call(env, 'POST', '/api/screens/pairing', { body: { name } })).body;
   const used = await pair('wall-used');
@@ -152,6 +158,27 @@ const imageCases: Case[] = [
   { name: 'upload declaring a huge Content-Length', method: 'POST', route: () => '/api/images/upload', body: () => Buffer.alloc(2 * 1024 * 1024, 0), contentType: 'application/octet-stream', status: 413, code: 'UPLOAD_TOO_LARGE' },
   { name: 'upload as JSON', method: 'POST', route: () => '/api/images/upload', body: () => ({ image: 'AAAA' }), status: 415, code: /MEDIA_TYPE|UNSUPPORTED/ },
   { name: 'upload as text/plain', method: 'POST', route: () => '/api/images/upload', body: () => 'CD001', contentType: 'text/plain', status: 415, code: /MEDIA_TYPE|UNSUPPORTED/ },
+  ...([
+    ['a folder outside the roots', () => ({ folder: env.dir, name: 'x' }), 'BUILD_FOLDER_REFUSED'],
+    ['root/.. (traversal)', () => ({ folder: `${env.importRoot}/..`, name: 'x' }), 'BUILD_FOLDER_REFUSED'],
+    ['build-src/../../ (traversal)', () => ({ folder: 'build-src/../..', name: 'x' }), 'BUILD_FOLDER_REFUSED'],
+    ['a symlinked folder out of the root', () => ({ folder: path.join(env.importRoot, 'dir-out'), name: 'x' }), 'BUILD_FOLDER_REFUSED'],
+    ['the import root (it holds a link out of the root)', () => ({ folder: env.importRoot, name: 'x' }), 'BUILD_FOLDER_REFUSED'],
+    ['a missing folder', () => ({ folder: 'no-such-folder', name: 'x' }), 'BUILD_FOLDER_REFUSED'],
+    ['a file, not a folder', () => ({ folder: env.isoSmall, name: 'x' }), 'BUILD_FOLDER_REFUSED'],
+    ['a folder with a NUL byte', () => ({ folder: 'build-src\0x', name: 'x' }), 'BUILD_FOLDER_REFUSED'],
+    ['a boot image outside the folder', () => ({ folder: 'build-src', name: 'x', boot: '../small.iso' }), 'BUILD_OPTIONS_REFUSED'],
+    ['a boot image that is an option', () => ({ folder: 'build-src', name: 'x', boot: '-o/etc/passwd' }), 'BUILD_OPTIONS_REFUSED'],
+    ['a missing boot image', () => ({ folder: 'build-src', name: 'x', boot: 'nope.img' }), 'BUILD_OPTIONS_REFUSED'],
+    ['unknown media', () => ({ folder: 'build-src', name: 'x', media: 'floppy' }), 'INVALID_INPUT'],
+    ['an unknown field', () => ({ folder: 'build-src', name: 'x', shell: 'rm -rf /' }), 'INVALID_INPUT'],
+    ['no name', () => ({ folder: 'build-src' }), 'INVALID_INPUT'],
+    ['a blank name', () => ({ folder: 'build-src', name: '   ' }), 'INVALID_IMAGE_NAME'],
+    ['joliet as a string', () => ({ folder: 'build-src', name: 'x', joliet: 'yes' }), 'INVALID_INPUT'],
+  ] as const).map(([what, body, code]): Case => ({ name: `build from ${what}`, method: 'POST', route: () => '/api/images/build', body, status: 400, code })),
+  { name: 'build a folder too large for a CD', method: 'POST', route: () => '/api/images/build', body: () => ({ folder: 'build-big', name: 'x', media: 'cd' }), status: 422, code: 'BUILD_TOO_LARGE_FOR_MEDIA' },
+  { name: 'an unknown build', method: 'GET', route: () => '/api/image-builds/bld-0123456789ab', status: 404, code: 'NOT_FOUND' },
+  { name: 'a malformed build id', method: 'GET', route: () => '/api/image-builds/..%2f..%2fetc', status: 400, code: 'INVALID_INPUT' },
 ];
 
 const CHANGING: { method: string; label: string; route: () => string; body?: () => unknown }[] = [
@@ -161,6 +188,7 @@ const CHANGING: { method: string; label: string; route: () => string; body?: () 
   { method: 'POST', label: '/api/runs/x/cancel', route: () => '/api/runs/x/cancel', body: () => ({}) },
   { method: 'POST', label: '/api/images/import', route: () => '/api/images/import', body: () => ({ path: env.isoSmall }) },
   { method: 'POST', label: '/api/images/upload', route: () => '/api/images/upload' },
+  { method: 'POST', label: '/api/images/build', route: () => '/api/images/build', body: () => ({ folder: 'build-src', name: 'x' }) },
   { method: 'PATCH', label: '/api/images/:image', route: () => `/api/images/${env.image.id}`, body: () => ({ name: 'renamed' }) },
   { method: 'DELETE', label: '/api/images/:image', route: () => `/api/images/${env.image.id}` },
   { method: 'POST', label: '/api/drives/sim:0/eject', route: () => '/api/drives/sim:0/eject' },

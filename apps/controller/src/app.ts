@@ -30,6 +30,7 @@ import { registerDriveRoutes } from './api/routes/drive-routes.js';
 import { registerDriveLoaderRoutes } from './api/routes/drive-loader-routes.js';
 import { registerHistoryRoutes } from './api/routes/history-routes.js';
 import { registerImageRoutes } from './api/routes/image-routes.js';
+import { registerImageBuildRoutes } from './api/routes/image-build-routes.js';
 import { registerMasterRoutes } from './api/routes/master-routes.js';
 import { registerRunRoutes } from './api/routes/run-routes.js';
 import { registerIdPrefixes } from './api/id-prefixes.js';
@@ -122,6 +123,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   registerDriveInsertRoutes(fastify, services);
   registerDriveLoaderRoutes(fastify, services);
   registerImageRoutes(fastify, services);
+  registerImageBuildRoutes(fastify, services);
   registerRunRoutes(fastify, services);
   registerTemplateRoutes(fastify, services);
   registerHistoryRoutes(fastify, services);

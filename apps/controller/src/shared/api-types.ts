@@ -31,6 +31,9 @@
  * | POST   /api/images/upload?name=       | operator | raw bytes (octet-stream)| ImageView (201)       |
  * | PATCH  /api/images/:id                | operator | RenameRequest           | ImageView             |
  * | DELETE /api/images/:id                | operator |                         | 204                   |
+ * | POST   /api/images/build              | operator | ImageBuildRequest       | ImageBuildView (202)  |
+ * | GET    /api/image-builds              | viewer   |                         | ImageBuildView[]      |
+ * | GET    /api/image-builds/:id          | viewer   |                         | ImageBuildView        |
  * | POST   /api/masters                   | operator | MasterRequest           | MasterView (202)      |
  * | GET    /api/masters                   | viewer   |                         | MasterView[]          |
  * | GET    /api/masters/:id               | viewer   |                         | MasterView            |
