@@ -24,6 +24,7 @@ import type {
 } from '../shared/api-types.js';
 import type { TemplateRequest, TemplateRunRequest, TemplateView } from '../shared/template-schemas.js';
 import type { StockLevelView } from '../shared/stock-schemas.js';
+import type { ProductionReportQueryInput, ProductionReportView } from '../shared/report-schemas.js';
 import type { AlertDelivery, AlertsOverviewView } from '../shared/alert-schemas.js';
 
 /** A long poll of one run: the controller holds its answer until the run is final or `timeoutMs` passes. */
@@ -82,6 +83,11 @@ export interface ApiClient {
   history(filter: HistoryFilter): Promise<AttemptView[]>;
   /** The history as the API's CSV text, unchanged. */
   historyCsv(filter: HistoryFilter): Promise<string>;
+  /** The production report (`format` left to the method: JSON here, the API's CSV text from `productionReportCsv`). */
+  productionReport(query: Omit<ProductionReportQueryInput, 'format'>): Promise<ProductionReportView>;
+  productionReportCsv(query: Omit<ProductionReportQueryInput, 'format'>): Promise<string>;
+  /** A run's certificate: the PDF's bytes. */
+  runCertificate(id: string): Promise<Uint8Array>;
   driveStats(): Promise<DriveStats[]>;
   listScreens(): Promise<ScreenView[]>;
   pairScreen(name: string): Promise<ScreenPairing>;

@@ -38,6 +38,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ['template'], load: async () => (await import('./template-commands.js')).registerTemplateCommands },
   { names: ['watch'], load: async () => (await import('./watch-command.js')).registerWatchCommand },
   { names: ['history'], load: async () => (await import('./history-command.js')).registerHistoryCommand },
+  { names: ['report'], load: async () => (await import('./report-commands.js')).registerReportCommands },
   { names: ['screens'], load: async () => (await import('./screen-commands.js')).registerScreenCommands },
   { names: ['stock'], load: async () => (await import('./stock-commands.js')).registerStockCommands },
   { names: ['alerts'], load: async () => (await import('./alert-commands.js')).registerAlertCommands },

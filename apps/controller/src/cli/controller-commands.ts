@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import type { ControllerCliContext } from './controller-context.js';
 import { registerFleetCommands } from './fleet-commands.js';
 import { registerHistoryCommand } from './history-command.js';
+import { registerReportCommands } from './report-commands.js';
 import { registerImageCommands } from './image-commands.js';
 import { registerMasterCommand } from './master-command.js';
 import { registerRunCommands } from './run-commands.js';
@@ -28,6 +29,7 @@ export function registerControllerCommands(program: Command, ctx: ControllerCliC
   registerTemplateCommands(program, ctx);
   registerWatchCommand(program, ctx);
   registerHistoryCommand(program, ctx);
+  registerReportCommands(program, ctx);
   registerScreenCommands(program, ctx);
   registerStockCommands(program, ctx);
   registerAlertCommands(program, ctx);

@@ -33,6 +33,7 @@ import type {
 } from '../shared/api-types.js';
 import type { TemplateRequest, TemplateRunRequest, TemplateView } from '../shared/template-schemas.js';
 import type { StockLevelView } from '../shared/stock-schemas.js';
+import type { ProductionReportQueryInput, ProductionReportView } from '../shared/report-schemas.js';
 import type { AlertDelivery, AlertsOverviewView } from '../shared/alert-schemas.js';
 import { ApiCallError, errorFromResponse } from './api-call-error.js';
 import type { ApiClient, HistoryFilter, RunWait, UploadBody } from './api-client.js';
@@ -64,7 +65,7 @@ interface RequestSpec {
   readonly body?: unknown;
   readonly query?: Query;
   readonly upload?: UploadBody;
-  readonly expect: 'json' | 'text' | 'none';
+  readonly expect: 'json' | 'text' | 'bytes' | 'none';
 }
 
 function causeText(err: unknown): string {
@@ -169,6 +170,7 @@ export class HttpApiClient implements ApiClient {
       await response.body?.cancel().catch(() => undefined);
       return undefined as T;
     }
+    if (spec.expect === 'bytes') return new Uint8Array(await response.arrayBuffer()) as T;
     const text = await response.text();
     if (spec.expect === 'text') return text as T;
     try {
@@ -301,6 +303,16 @@ export class HttpApiClient implements ApiClient {
 
   historyCsv(filter: HistoryFilter): Promise<string> {
     return this.request('GET', '/history', { query: { ...filter, format: 'csv' }, expect: 'text' });
+  }
+
+  productionReport(query: Omit<ProductionReportQueryInput, 'format'>): Promise<ProductionReportView> {
+    return this.request('GET', '/reports/production', { query: { ...query }, expect: 'json' });
+  }
+  productionReportCsv(query: Omit<ProductionReportQueryInput, 'format'>): Promise<string> {
+    return this.request('GET', '/reports/production', { query: { ...query, format: 'csv' }, expect: 'text' });
+  }
+  runCertificate(id: string): Promise<Uint8Array> {
+    return this.request('GET', `/runs/${segment(id)}/certificate.pdf`, { expect: 'bytes' });
   }
 
   driveStats(): Promise<DriveStats[]> {

@@ -42,6 +42,8 @@ export interface HttpFetchResponse {
   readonly status: number;
   readonly statusText: string;
   text(): Promise<string>;
+  /** The whole answer's bytes (a PDF). */
+  arrayBuffer(): Promise<ArrayBuffer>;
   readonly body: { cancel(): Promise<void> } | null;
 }
 
@@ -101,8 +103,8 @@ async function exchange(url: URL, method: string, headers: Record<string, string
   });
 }
 
-/** Read a whole answer as fetch's `text()` does (UTF-8, byte order mark dropped). */
-async function readText(res: IncomingMessage, signal: AbortSignal | undefined): Promise<string> {
+/** Read a whole answer's bytes. */
+async function readBytes(res: IncomingMessage, signal: AbortSignal | undefined): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let timer: NodeJS.Timeout | undefined;
   const arm = (): void => {
@@ -122,7 +124,12 @@ async function readText(res: IncomingMessage, signal: AbortSignal | undefined): 
   } finally {
     clearTimeout(timer);
   }
-  return new TextDecoder().decode(Buffer.concat(chunks));
+  return Buffer.concat(chunks);
+}
+
+/** Read a whole answer as fetch's `text()` does (UTF-8, byte order mark dropped). */
+async function readText(res: IncomingMessage, signal: AbortSignal | undefined): Promise<string> {
+  return new TextDecoder().decode(await readBytes(res, signal));
 }
 
 /** Throw an answer's body away (the connection goes back to the agent); a failure of it then matters to nobody. */
@@ -138,6 +145,10 @@ function answer(res: IncomingMessage, signal: AbortSignal | undefined): HttpFetc
     status,
     statusText: res.statusMessage ?? '',
     text: () => readText(res, signal),
+    arrayBuffer: async () => {
+      const b = await readBytes(res, signal);
+      return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+    },
     body: {
       cancel: async () => discard(res),
     },

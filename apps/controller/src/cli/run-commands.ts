@@ -14,6 +14,7 @@ import { assertRunSucceeded, followRun } from './follow-run.js';
 import { runSpeedWarning, stdioDrivesOfRun } from './stdio-speed-warning.js';
 import { parseTemplateName, runSettings } from './template-commands.js';
 import { renderRun, renderRuns, runLine } from './views.js';
+import { registerRunCertificateCommand } from './report-commands.js';
 
 /** Options of `tower run`. */
 export interface RunOptions extends ConnectionOptions {
@@ -137,4 +138,5 @@ export function registerRunCommands(program: Command, ctx: ControllerCliContext)
       .description('cancel a run (operator)')
       .option('--in-flight <what>', "burns in flight: 'cancel' them now (default) or let them 'finish'", parseInFlight),
   ).action((runId: string, opts: ConnectionOptions & { inFlight?: 'cancel' | 'finish' }) => controlRun(ctx, 'cancel', runId, opts));
+  registerRunCertificateCommand(runs, ctx);
 }

@@ -73,6 +73,9 @@ describe('production report', () => {
     const res = await fetch(`${env.url}/api/reports/production?${range}&by=day`, { headers: { authorization: `Bearer ${OPERATOR}`, accept: 'text/csv' } });
     expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
     expect((await res.text()).split('\r\n')[1]).toBe('day,2026-03-02,2026-03-02,,,2,0,1,0.6667,CD-R 3,Order 4711 – Spring fair');
+    // JSON ranked first (as the CLI asks): JSON.
+    const json = await fetch(`${env.url}/api/reports/production?${range}`, { headers: { authorization: `Bearer ${OPERATOR}`, accept: 'application/json, text/csv;q=0.9' } });
+    expect(json.headers.get('content-type')).toMatch(/^application\/json/);
   });
 
   it('refuses bad queries with 400 naming the field', async () => {

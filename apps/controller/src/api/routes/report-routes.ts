@@ -43,6 +43,18 @@ export function reportRange(q: ProductionReportQueryInput, now: number, timeZone
   return { from, to };
 }
 
+/** True when an Accept header ranks `text/csv` first (by its q, then its place). */
+export function prefersCsv(accept: string): boolean {
+  let best = { type: '', q: 0 };
+  for (const part of accept.split(',')) {
+    const [type = '', ...params] = part.split(';').map((p) => p.trim().toLowerCase());
+    const qParam = params.find((p) => p.startsWith('q='));
+    const q = qParam === undefined ? 1 : Number(qParam.slice(2));
+    if (Number.isFinite(q) && q > best.q) best = { type, q };
+  }
+  return best.type === 'text/csv';
+}
+
 /** Add the report routes. */
 export function registerReportRoutes(app: TypedApp, s: ApiServices): void {
   const config: ReportsConfig = s.deps.reports ?? { timeZone: undefined, shifts: DEFAULT_SHIFTS };
@@ -64,7 +76,7 @@ export function registerReportRoutes(app: TypedApp, s: ApiServices): void {
     const report = buildProductionReport({
       attempts, runs, by: q.by ?? 'day', from, to, timeZone: config.timeZone, shifts: config.shifts, now: s.now(),
     });
-    const csv = q.format === 'csv' || (q.format === undefined && /\btext\/csv\b/.test(request.headers.accept ?? ''));
+    const csv = q.format === 'csv' || (q.format === undefined && prefersCsv(request.headers.accept ?? ''));
     if (csv) {
       return reply
         .type('text/csv; charset=utf-8')
