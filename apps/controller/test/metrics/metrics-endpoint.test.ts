@@ -7,7 +7,8 @@
  * records and the API's own views: discs per drive, media type and outcome,
  * burn and verify duration counts, queue depth per media class, drive
  * states, agent heartbeats and stock. The scrape token is required (401
- * without it, with a wrong one, or with an API token); a new app on the
+ * without it, with a wrong one, or with an API token; wrong ones are
+ * throttled like API tokens, 429); a new app on the
  * same Redis (a controller restart) shows the same counts, and scraping
  * again counts nothing twice. The Grafana dashboard queries only metrics
  * the endpoint exposes.
@@ -240,6 +241,24 @@ describe('the metrics option', () => {
     } finally {
       await open.close();
       await off.close();
+    }
+  });
+
+  it('counts wrong scrape tokens as failed authentications: 429 with Retry-After once the client is refused', async () => {
+    const app = await createApp({
+      redis: env.redis, redisUrl: env.redisServer.url, library: env.library, runStore: env.runStore, planner: env.planner,
+      tokens: [], metrics: { enabled: true, token: SCRAPE }, authThrottle: { maxFailures: 2 },
+    });
+    try {
+      expect((await scrape({ app }, null)).status).toBe(401); // a missing token is no guess
+      expect((await scrape({ app }, 'wrong-token-0123456789abcdef')).status).toBe(401);
+      expect((await scrape({ app }, 'wrong-token-0123456789abcdef')).status).toBe(401);
+      const refused = await scrape({ app });
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(JSON.parse(refused.text).error.code).toBe('TOO_MANY_ATTEMPTS');
+    } finally {
+      await app.close();
     }
   });
 });
