@@ -136,6 +136,12 @@ const cases: Case[] = [
   c('images import ../../etc/passwd', () => ['images', 'import', '../../etc/passwd'], 2, /must be absolute/),
   c('images import /etc/passwd', () => ['images', 'import', '/etc/passwd'], 1, /cannot import \/etc\/passwd/),
   c('images import root/../../etc/passwd', () => ['images', 'import', `${env.importRoot}/../../etc/passwd`], 1, /cannot import/),
+  c('images build a relative folder', () => ['images', 'build', 'some/folder', '--name', 'x'], 2, /must be absolute/),
+  c('images build /etc', () => ['images', 'build', '/etc', '--name', 'x'], 1, /cannot build an image from \/etc: the path is outside the import roots \[BUILD_FOLDER_REFUSED\]$/),
+  c('images build root/..', () => ['images', 'build', `${env.importRoot}/..`, '--name', 'x'], 1, /contains '\.\.' \[BUILD_FOLDER_REFUSED\]$/),
+  c('images build --media floppy', () => ['images', 'build', env.importRoot, '--name', 'x', '--media', 'floppy'], 2, /--media must be one of/),
+  c('images build without --name', () => ['images', 'build', env.importRoot], 2, /--name/),
+  c('images build as a viewer', () => ['images', 'build', env.importRoot, '--name', 'x'], 1, /operator|forbidden|not allowed/i, VIEWER),
   c('images upload garbage.iso', () => ['images', 'upload', 'garbage.iso'], 1, /IMAGE_UNRECOGNISED|not an? (ISO|image)|neither/i),
   // Missing tokens and wrong roles.
   c('run without a token', () => ['run', env.image.id, '--copies', '2'], 2, /no API token/, null),

@@ -9,7 +9,11 @@
  * chunks point past the end or claim 255 tracks; CloneCD control files with
  * an escaping .img, insane counts, garbage; MDS descriptors naming data
  * files outside their folder or pointing past their end; CHD headers of
- * the wrong version, sizes past any limit. Each is refused with a typed LibraryError
+ * the wrong version, sizes past any limit; DMG images whose trailer points
+ * past the end, claim 2^40 sectors or a million chunks, hold chunks out of
+ * order, a zlib bomb, a checksum that does not hold, an HFS+ volume alone;
+ * CDI images whose footer points past either end, claiming 65535 sessions
+ * or 60000 tracks, with no start mark or a cut descriptor. Each is refused with a typed LibraryError
  * (the class named), and the library folder (hidden staging files too) and
  * index are left as they were.
  */
@@ -20,13 +24,15 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { udfCrc } from '../../drivers/src/image/udf-volume.js';
 import { makeIso, makeTempDir } from '../../drivers/test/support/test-images.js';
+import { makeCdi } from '../../drivers/test/support/cdi-images.js';
+import { makeDmg } from '../../drivers/test/support/dmg-images.js';
 import { makeMds } from '../../drivers/test/support/mds-images.js';
 import { makeNrg } from '../../drivers/test/support/nrg-images.js';
 import { makeUdf } from '../../drivers/test/support/udf-images.js';
 import type { LibraryError } from '../../apps/controller/src/library/errors.js';
 import {
   ContainerPathTraversalError, ConversionTooLargeError, CueStructureError, ImageConversionError, ImageTruncatedError, ImageValidationError,
-  UdfDescriptorError, UnrecognisedImageError,
+  UdfDescriptorError, UnburnableVolumeError, UnrecognisedImageError,
 } from '../../apps/controller/src/library/errors.js';
 import { ImageLibrary } from '../../apps/controller/src/library/index.js';
 
@@ -226,5 +232,58 @@ const chdCases: Case[] = [
 describe('importFromPath refuses bad CHD images with a typed error and changes nothing', () => {
   it.each(chdCases)('$name', async (c) => {
     await expectRefused(() => library.importFromPath(put(`chd-${c.name.replace(/\W+/g, '-')}.chd`, c.bytes())), c.error, c.message);
+  });
+});
+
+/** The DMG of the good ISO (chunks of 16 sectors) with its only block table edited by `edit`. */
+const dmgWithTable = (edit: (table: Buffer) => void): Buffer => {
+  const b = makeDmg([{ data: iso, chunkSectors: 16 }]);
+  const plist = Number(b.readBigUInt64BE(b.length - 512 + 216));
+  const xml = b.toString('latin1', plist, b.length - 512);
+  const data = /<data>([^<]*)<\/data>/.exec(xml)?.[1] ?? '';
+  const table = Buffer.from(data.replace(/\s+/g, ''), 'base64');
+  edit(table);
+  const rebuilt = xml.replace(data, table.toString('base64'));
+  const koly = Buffer.from(b.subarray(b.length - 512));
+  koly.writeBigUInt64BE(BigInt(rebuilt.length), 224);
+  return Buffer.concat([b.subarray(0, plist), Buffer.from(rebuilt, 'latin1'), koly]);
+};
+const dmgCases: Case[] = [
+  { name: 'DMG trailer alone', bytes: () => makeDmg([{ data: iso }]).subarray(-512), error: ImageConversionError, message: /its (data fork|property list) .* runs past the end/ },
+  { name: 'DMG data fork of 2^50 bytes', bytes: () => { const b = makeDmg([{ data: iso }]); b.writeBigUInt64BE(1n << 50n, b.length - 512 + 32); return b; }, error: ImageConversionError, message: /runs past the end/ },
+  { name: 'DMG offset past any safe integer', bytes: () => { const b = makeDmg([{ data: iso }]); b.writeBigUInt64BE(0xffffffffffffffffn, b.length - 512 + 24); return b; }, error: ImageConversionError, message: /past any file/ },
+  { name: 'DMG property list of 4 GiB', bytes: () => { const b = makeDmg([{ data: iso }]); b.writeBigUInt64BE(0xffffffffn, b.length - 512 + 224); return b; }, error: ImageConversionError },
+  { name: 'DMG claiming a million chunks', bytes: () => dmgWithTable((t) => t.writeUInt32BE(1_000_000, 200)), error: ImageConversionError, message: /claims 1000000 chunks, its table holds/ },
+  { name: 'DMG claiming 2^40 sectors', bytes: () => dmgWithTable((t) => t.writeBigUInt64BE(1n << 40n, 16)), error: ImageConversionError, message: /chunks cover \d+ sectors, the partition has 1099511627776/ },
+  { name: 'DMG partition starting at sector 7', bytes: () => dmgWithTable((t) => t.writeBigUInt64BE(7n, 8)), error: ImageConversionError, message: /starts at sector 7, not 0/ },
+  { name: 'DMG chunk past the data fork', bytes: () => dmgWithTable((t) => t.writeBigUInt64BE(1n << 40n, 204 + 4 * 40 + 24)), error: ImageConversionError, message: /runs past the data fork/ },
+  { name: 'DMG chunks out of order', bytes: () => dmgWithTable((t) => t.writeBigUInt64BE(999n, 204 + 40 + 8)), error: ImageConversionError, message: /chunks out of order or with gaps/ },
+  { name: 'DMG LZFSE chunk', bytes: () => dmgWithTable((t) => t.writeUInt32BE(0x80000007, 204)), error: ImageConversionError, message: /has lzfse chunks: only zlib, bzip2, raw and zero chunks are converted/ },
+  { name: 'DMG zlib bomb: 64 MiB in a chunk claiming 8 sectors, over the 2 MiB limit', bytes: () => makeDmg([{ data: Buffer.alloc(64 * 1024 * 1024, 1), claimedSectors: 8 }]), error: ConversionTooLargeError, message: /stopped/ },
+  { name: 'DMG with a wrong partition CRC-32', bytes: () => makeDmg([{ data: iso }], { partition: 'wrong', master: 'none' }), error: ImageConversionError, message: /its block table records/ },
+  { name: 'DMG of an HFS+ volume alone', bytes: () => { const h = Buffer.alloc(64 * 1024); h.write('H+', 1024, 'latin1'); return makeDmg([{ data: h }]); }, error: UnburnableVolumeError },
+];
+
+describe('importFromPath refuses bad DMG images with a typed error and changes nothing', () => {
+  it.each(dmgCases)('$name', async (c) => {
+    await expectRefused(() => library.importFromPath(put(`dmg-${c.name.replace(/\W+/g, '-')}.dmg`, c.bytes())), c.error, c.message);
+  });
+});
+
+const cdi = (): Buffer => makeCdi([{ data: iso }], '3.5');
+const cdiDescriptor = (b: Buffer): number => b.length - b.readUInt32LE(b.length - 4);
+const cdiCases: Case[] = [
+  { name: 'CDI footer alone', bytes: () => cdi().subarray(-8), error: ImageConversionError, message: /its footer points at byte/ },
+  { name: 'CDI v2 footer pointing at 4 GiB', bytes: () => { const b = makeCdi([{ data: iso }], '2'); b.writeUInt32LE(0xffffffff, b.length - 4); return b; }, error: ImageConversionError, message: /4294967295/ },
+  { name: 'CDI with 65535 sessions', bytes: () => { const b = cdi(); b.writeUInt16LE(0xffff, cdiDescriptor(b)); return b; }, error: ImageConversionError, message: /65535 sessions/ },
+  { name: 'CDI with 60000 tracks', bytes: () => { const b = cdi(); b.writeUInt16LE(60000, cdiDescriptor(b) + 2); return b; }, error: ImageConversionError, message: /60000 tracks/ },
+  { name: 'CDI without a track start mark', bytes: () => { const b = cdi(); b.fill(0x41, cdiDescriptor(b) + 8, cdiDescriptor(b) + 28); return b; }, error: ImageConversionError, message: /no track start mark/ },
+  { name: 'CDI track of 2^31 sectors', bytes: () => { const b = cdi(); const at = cdiDescriptor(b) + 4 + 68; b.writeUInt32LE(0x7fffffff, at); b.writeUInt32LE(0xffffffff, at + 30); return b; }, error: ImageConversionError, message: /runs into the descriptor/ },
+  { name: 'CDI with its data cut off (descriptor and footer only)', bytes: () => cdi().subarray(cdiDescriptor(cdi())), error: ImageConversionError, message: /runs into the descriptor at byte 0/ },
+];
+
+describe('importFromPath refuses bad CDI images with a typed error and changes nothing', () => {
+  it.each(cdiCases)('$name', async (c) => {
+    await expectRefused(() => library.importFromPath(put(`cdi-${c.name.replace(/\W+/g, '-')}.cdi`, c.bytes())), c.error, c.message);
   });
 });

@@ -5,7 +5,10 @@
  * that point at sequences and partitions, re-sealed tags so the checks past
  * the tag are reached, truncation), and the compression sniffer plus the
  * real decompressors (compressed-image.ts) on mutated gzip/xz/bzip2/zstd
- * streams with a tight output cap. Each may succeed or throw its documented
+ * streams with a tight output cap; the DMG reader (dmg-image.ts) on mutated
+ * trailers, block tables and plists, and dmg2img on mutated data forks and
+ * a zlib bomb with a tight cap; the CDI reader (cdi-image.ts) on mutated
+ * descriptors and footers. Each may succeed or throw its documented
  * typed error (ImageReadError, mapped by the library to a LibraryError with
  * the same message); nothing else, and never hang or leave output behind.
  */
@@ -22,9 +25,13 @@ import { checkRawMode1, looksLikeCcd, parseCcd } from '../../drivers/src/image/c
 import { readChdHeader } from '../../drivers/src/image/chd-image.js';
 import { checkMdsFileName, parseMds } from '../../drivers/src/image/mds-image.js';
 import { readNrg } from '../../drivers/src/image/nrg-image.js';
+import { readCdi } from '../../drivers/src/image/cdi-image.js';
+import { readDmg, runDmg2img } from '../../drivers/src/image/dmg-image.js';
 import { checkTocFileName, looksLikeToc, parseTocFile } from '../../drivers/src/image/toc-file.js';
 import { analyseUdf, udfCrc } from '../../drivers/src/image/udf-volume.js';
 import { makeIso, makeTempDir } from '../../drivers/test/support/test-images.js';
+import { makeCdi } from '../../drivers/test/support/cdi-images.js';
+import { makeDmg } from '../../drivers/test/support/dmg-images.js';
 import { makeMds } from '../../drivers/test/support/mds-images.js';
 import { makeNrg } from '../../drivers/test/support/nrg-images.js';
 import { makeUdf } from '../../drivers/test/support/udf-images.js';
@@ -309,5 +316,128 @@ describe('fuzz: CHD headers', () => {
       }
     }), params(1000));
     console.log('fuzz readChdHeader: 1000 runs');
+  });
+});
+
+// ---- Apple UDIF (DMG) ------------------------------------------------------------------------
+
+/** `arb` one time in five, else null: a mutation that ends every reading early (a cut, a footer) must leave room for the others. */
+const rarely = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | null> => fc.oneof({ arbitrary: fc.constant(null), weight: 4 }, { arbitrary: arb, weight: 1 });
+
+/** A DMG with its first block table edited by `edit` (re-encoded into the plist, the trailer's plist length fixed). */
+function withTable(dmg: Buffer, edit: (table: Buffer) => void): Buffer {
+  const koly = Buffer.from(dmg.subarray(dmg.length - 512));
+  const plist = Number(koly.readBigUInt64BE(216));
+  const xml = dmg.toString('latin1', plist, dmg.length - 512);
+  const data = /<data>([^<]*)<\/data>/.exec(xml)?.[1] ?? '';
+  const table = Buffer.from(data.replace(/\s+/g, ''), 'base64');
+  edit(table);
+  const rebuilt = Buffer.from(xml.replace(data, table.toString('base64')), 'latin1');
+  koly.writeBigUInt64BE(BigInt(rebuilt.length), 224);
+  return Buffer.concat([dmg.subarray(0, plist), rebuilt, koly]);
+}
+
+describe('fuzz: DMG trailers and block tables', () => {
+  const data = Buffer.alloc(512 * 40);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 0xff;
+  const bases = [makeDmg([{ data, chunkSectors: 8 }]), makeDmg([{ data, codec: 'bzip2', chunkSectors: 16 }, { data: Buffer.alloc(4096), codec: 'raw' }]), makeDmg([{ data, codec: 'raw' }])];
+  const u64s = [8, 16, 24, 204 + 8, 204 + 16, 204 + 24, 204 + 32, 244 + 8, 244 + 16, 244 + 24, 244 + 32];
+  const kolyU64 = [24, 32, 216, 224, 492];
+  const big = fc.constantFrom(0n, 1n, 7n, 40n, 512n, 4096n, 1n << 31n, 1n << 40n, 1n << 53n, 0xffffffffffffffffn);
+
+  it('readDmg + readImage on mutated trailers, block tables and plists (800 runs)', { timeout: 120_000 }, async () => {
+    let n = 0;
+    await fc.assert(fc.asyncProperty(
+      fc.nat(bases.length - 1),
+      fc.array(fc.tuple(fc.constantFrom(...u64s), big), { maxLength: 3 }),
+      fc.array(fc.tuple(fc.constantFrom(0, 4, 64, 200, 204, 244, 284), fc.constantFrom(0, 1, 2, 0x80000005, 0x80000006, 0x80000007, 0x7ffffffe, 0xffffffff, 1_000_000)), { maxLength: 2 }),
+      rarely(fc.tuple(fc.constantFrom(...kolyU64), big)),
+      fc.array(fc.tuple(fc.nat(1500), fc.nat(255)), { maxLength: 3 }),
+      rarely(fc.nat()),
+      async (which, tableU64, tableU32, kolyField, flips, cut) => {
+        let b = withTable(Buffer.from(bases[which] ?? Buffer.alloc(0)), (t) => {
+          for (const [at, v] of tableU64) if (at + 8 <= t.length) t.writeBigUInt64BE(v, at);
+          for (const [at, v] of tableU32) if (at + 4 <= t.length) t.writeUInt32BE(v >>> 0, at);
+        });
+        if (kolyField) b.writeBigUInt64BE(kolyField[1], b.length - 512 + kolyField[0]);
+        for (const [back, v] of flips) b[Math.max(0, b.length - 1 - back)] = v;
+        if (cut !== null) b = b.subarray(cut % (b.length + 1));
+        const file = path.join(tmp.dir, `dmg-${n++ % 4}.dmg`);
+        writeFileSync(file, b);
+        try {
+          const dmg = await readDmg(file);
+          expect(dmg.partitions.reduce((s, p) => s + p.sectors, 0)).toBe(dmg.sectors);
+          expect(dmg.partitions.length).toBeLessThanOrEqual(64);
+          expect(dmg.dataForkOffset + dmg.dataForkLength).toBeLessThanOrEqual(b.length - 512);
+        } catch (err) {
+          typedRefusal(err);
+        }
+        await readImage(file).catch(typedRefusal);
+      },
+    ), params(800));
+    console.log('fuzz readDmg: 800 runs');
+  });
+
+  it('dmg2img on mutated data forks of sound tables, 64 KiB cap (60 runs)', { timeout: 180_000 }, async () => {
+    let n = 0;
+    const bomb = makeDmg([{ data: Buffer.alloc(4 * 1024 * 1024, 3), claimedSectors: 8 }]);
+    await fc.assert(fc.asyncProperty(fc.nat(bases.length), fc.array(fc.tuple(fc.nat(), fc.nat(255)), { maxLength: 4 }), async (which, flips) => {
+      const b = Buffer.from(which === bases.length ? bomb : bases[which] ?? bomb);
+      const fork = Number(b.readBigUInt64BE(b.length - 512 + 32));
+      for (const [at, v] of flips) if (fork > 0) b[at % fork] = v;
+      const file = path.join(tmp.dir, `dmg2img-${n % 4}.dmg`);
+      writeFileSync(file, b);
+      try {
+        await runDmg2img(file, path.join(tmp.dir, `fifo-${n++}`), async (stream) => {
+          let bytes = 0;
+          for await (const chunk of stream as AsyncIterable<Buffer>) {
+            bytes += chunk.length;
+            if (bytes > 64 * 1024) throw new ImageReadError({ kind: 'conversion-too-large', what: 'dmg2img', limitBytes: 64 * 1024 });
+          }
+          return bytes;
+        });
+      } catch (err) {
+        typedRefusal(err);
+      }
+    }), params(60));
+    console.log('fuzz runDmg2img: 60 runs');
+  });
+});
+
+// ---- DiscJuggler CDI -------------------------------------------------------------------------
+
+describe('fuzz: CDI footers and descriptors', () => {
+  it('readCdi + readImage on mutated descriptors and footers of v2/v3/v3.5 images (1500 runs)', { timeout: 120_000 }, async () => {
+    const user = Buffer.alloc(2048 * 20, 9);
+    const bases = [makeCdi([{ data: user }], '3.5'), makeCdi([{ data: user, sectorBytes: 2352 }], '3'), makeCdi([{ data: user, mode: 2, sectorBytes: 2336 }], '2'), makeCdi([{ data: Buffer.alloc(2352 * 10, 1), mode: 0, sectorBytes: 2352 }, { data: user, mode: 2, sectorBytes: 2352, session: 2 }], '3.5')];
+    const fields = [0, 2, 4, 8, 28, 48, 64, 68, 78, 94, 98, 118, 160, 164];
+    let n = 0;
+    await fc.assert(fc.asyncProperty(
+      fc.nat(bases.length - 1),
+      fc.array(fc.tuple(fc.nat(400), fc.nat(255)), { maxLength: 8 }),
+      fc.array(fc.tuple(fc.constantFrom(...fields), fc.constantFrom(0, 1, 2, 7, 99, 100, 150, 0xffff, 0x7fffffff, 0x80000000, 0xffffffff)), { maxLength: 3 }),
+      rarely(fc.tuple(fc.constantFrom(0x80000004, 0x80000005, 0x80000006, 0), fc.nat())),
+      rarely(fc.nat()),
+      async (which, flips, writes, footer, cut) => {
+        let b = Buffer.from(bases[which] ?? Buffer.alloc(0));
+        const descriptor = b.length - b.readUInt32LE(b.length - 4);
+        for (const [at, v] of flips) if (descriptor + at < b.length) b[descriptor + at] = v;
+        for (const [at, v] of writes) if (descriptor + at + 4 <= b.length) b.writeUInt32LE(v >>> 0, descriptor + at);
+        if (footer) { b.writeUInt32LE(footer[0] >>> 0, b.length - 8); b.writeUInt32LE(footer[1] >>> 0, b.length - 4); }
+        if (cut !== null) b = b.subarray(cut % (b.length + 1));
+        const file = path.join(tmp.dir, `cdi-${n++ % 4}.cdi`);
+        writeFileSync(file, b);
+        try {
+          const cdi = await readCdi(file);
+          expect(cdi.tracks.length).toBeGreaterThan(0);
+          expect(cdi.tracks.length).toBeLessThanOrEqual(99);
+          for (const t of cdi.tracks) expect(t.dataStart + t.sectors * t.sectorBytes).toBeLessThanOrEqual(cdi.descriptorOffset);
+        } catch (err) {
+          typedRefusal(err);
+        }
+        await readImage(file).catch(typedRefusal);
+      },
+    ), params(1500));
+    console.log('fuzz readCdi: 1500 runs');
   });
 });

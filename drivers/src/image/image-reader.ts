@@ -21,6 +21,8 @@ import { detectCompression } from './compressed-image.js';
 import { isChd } from './chd-image.js';
 import { isMds } from './mds-image.js';
 import { hasNrgFooter } from './nrg-image.js';
+import { hasDmgTrailer } from './dmg-image.js';
+import { hasCdiFooter } from './cdi-image.js';
 import { looksLikeToc } from './toc-file.js';
 import { cuePathTraversal, imageProblem, ImageReadError } from './image-read-error.js';
 import type { IsoInfo } from './iso9660.js';
@@ -103,6 +105,8 @@ export async function sniffImageFormat(file: string): Promise<ImageFormat> {
   if (size === 0) throw unrecognised('the file is empty');
   if (await hasNrgFooter(file)) throw imageProblem('needs-conversion', 'a Nero NRG image: import it into the library, which converts it');
   if (isChd(head)) throw imageProblem('needs-conversion', 'a MAME CHD image: import it into the library, which verifies and extracts it with chdman');
+  if (await hasDmgTrailer(file)) throw imageProblem('needs-conversion', 'an Apple disk image (DMG): import it into the library, which converts it with dmg2img and checks its checksums');
+  if (await hasCdiFooter(file)) throw imageProblem('needs-conversion', 'a DiscJuggler CDI image: import it into the library, which converts it');
   if (isMds(head)) throw imageProblem('needs-conversion', 'an Alcohol 120% descriptor (.mds): import it into the library by path (its .mdf beside it), which converts it');
   if (hasIsoSignature(head) || hasUdfOnlySignature(head)) return 'iso';
   const compressed = detectCompression(head);

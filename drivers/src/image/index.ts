@@ -31,3 +31,7 @@ export type { MdsFile, MdsTrack } from './mds-image.js';
 export { checkMdsFileName, isMds, MAX_MDS_BYTES, parseMds } from './mds-image.js';
 export type { ChdContent, ChdHeader } from './chd-image.js';
 export { chdContent, isChd, readChdHeader, verifyChd } from './chd-image.js';
+export type { DmgImage, DmgPartition } from './dmg-image.js';
+export { DMG_CHUNK_TYPES, DMG_SECTOR, hasDmgTrailer, isDmgTrailer, readDmg, runDmg2img, verifyDmgOutput } from './dmg-image.js';
+export type { CdiImage, CdiTrack } from './cdi-image.js';
+export { cdiFooter, cdiUserDataOffset, hasCdiFooter, readCdi } from './cdi-image.js';

@@ -33,6 +33,7 @@ import type {
 } from '../shared/api-types.js';
 import type { TemplateRequest, TemplateRunRequest, TemplateView } from '../shared/template-schemas.js';
 import type { StockLevelView } from '../shared/stock-schemas.js';
+import type { ImageBuildRequestBody, ImageBuildViewBody } from '../shared/image-build-schemas.js';
 import type { ProductionReportQueryInput, ProductionReportView } from '../shared/report-schemas.js';
 import type { AlertDelivery, AlertsOverviewView } from '../shared/alert-schemas.js';
 import { ApiCallError, errorFromResponse } from './api-call-error.js';
@@ -238,6 +239,14 @@ export class HttpApiClient implements ApiClient {
 
   deleteImage(id: string): Promise<void> {
     return this.request('DELETE', `/images/${segment(id)}`, { expect: 'none' });
+  }
+
+  buildImage(request: ImageBuildRequestBody): Promise<ImageBuildViewBody> {
+    return this.request('POST', '/images/build', { body: request, expect: 'json' });
+  }
+
+  getImageBuild(id: string): Promise<ImageBuildViewBody> {
+    return this.request('GET', `/image-builds/${segment(id)}`, { expect: 'json' });
   }
 
   createMaster(request: MasterRequest): Promise<MasterView> {

@@ -14,6 +14,7 @@ import { UsageError } from './cli-output.js';
 import type { ConnectionOptions, ControllerCliContext } from './controller-context.js';
 import { clientFor, printResult, withConnectionOptions } from './controller-context.js';
 import { ProgressBar } from './progress-bar.js';
+import { registerImageBuildCommand } from './image-build-command.js';
 import { renderImage, renderImages } from './views.js';
 
 type NameOptions = ConnectionOptions & { name?: string };
@@ -92,6 +93,8 @@ export function registerImageCommands(program: Command, ctx: ControllerCliContex
       .description('send a local ISO to the controller, streamed (operator)')
       .option('--name <name>', 'name in the library (default: the file name)', parseImageName),
   ).action((file: string, opts: NameOptions) => uploadCommand(ctx, file, opts));
+
+  registerImageBuildCommand(images, ctx);
 
   withConnectionOptions(images.command('rename <imageId> <name>').description('rename an image (operator)'))
     .action(async (imageId: string, name: string, opts: ConnectionOptions) => {

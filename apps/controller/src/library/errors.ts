@@ -72,6 +72,11 @@ export class ConversionTooLargeError extends ImageValidationError {
   readonly code = 'CONVERSION_TOO_LARGE';
 }
 
+/** A converted image whose volume the tower cannot burn and verify (a DMG holding HFS+ or APFS alone, no ISO 9660 or UDF). */
+export class UnburnableVolumeError extends ImageValidationError {
+  readonly code = 'IMAGE_NOT_BURNABLE';
+}
+
 /** A container's file reference (MDS, CCD, TOC) that names something outside its folder. */
 export class ContainerPathTraversalError extends ImageValidationError {
   readonly code = 'CONTAINER_PATH_TRAVERSAL';

@@ -7,7 +7,9 @@
  * image (its data track, confirmed by iat: nrg-import.ts), a CloneCD image
  * (ccd2iso, held against the raw sectors' user data: ccd-import.ts), an
  * Alcohol MDS/MDF image (mds-import.ts), a MAME CHD (chdman, its SHA-1s
- * verified: chd-import.ts). The
+ * verified: chd-import.ts), an Apple DMG (dmg2img, its CRC-32s verified:
+ * dmg-import.ts), a DiscJuggler CDI (its data track, confirmed by iat:
+ * cdi-import.ts). The
  * converted image is then validated like any other, and the conversion's
  * proof goes into its provenance. Optionally the original is kept beside it
  * (role `source`, never burned). A refusal at any step leaves only the
@@ -16,10 +18,12 @@
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { CompressionInfo } from 'node-cdrecord-wrapper';
-import { decompressImage, describeImageProblem, detectCompression, hasNrgFooter, isChd, isMds, looksLikeCcd, looksLikeToc, MAX_TOC_BYTES } from 'node-cdrecord-wrapper';
+import { decompressImage, describeImageProblem, detectCompression, hasCdiFooter, hasDmgTrailer, hasNrgFooter, isChd, isMds, looksLikeCcd, looksLikeToc, MAX_TOC_BYTES } from 'node-cdrecord-wrapper';
 import { ConversionTooLargeError, fromImageReadError, ImageConversionError } from './errors.js';
 import { stageCcd } from './ccd-import.js';
+import { stageCdi } from './cdi-import.js';
 import { stageChd } from './chd-import.js';
+import { stageDmg } from './dmg-import.js';
 import { stageMds } from './mds-import.js';
 import { stageNrg } from './nrg-import.js';
 import { stageToc } from './toc-import.js';
@@ -33,7 +37,7 @@ import type { ConversionProof } from './image-record.js';
 import { validateImageFile } from './image-validator.js';
 
 /** A file the library converts before it validates it. */
-export type Convertible = { readonly kind: 'compressed'; readonly info: CompressionInfo } | { readonly kind: 'toc' } | { readonly kind: 'nrg' } | { readonly kind: 'ccd' } | { readonly kind: 'mds' } | { readonly kind: 'chd' };
+export type Convertible = { readonly kind: 'compressed'; readonly info: CompressionInfo } | { readonly kind: 'toc' } | { readonly kind: 'nrg' } | { readonly kind: 'ccd' } | { readonly kind: 'mds' } | { readonly kind: 'chd' } | { readonly kind: 'dmg' } | { readonly kind: 'cdi' };
 
 const SUFFIX: Record<CompressionInfo['compression'], string> = { gzip: 'gz', xz: 'xz', bzip2: 'bz2', zstd: 'zst' };
 
@@ -43,6 +47,9 @@ export async function detectConvertible(file: string): Promise<Convertible | nul
   try {
     const head = Buffer.alloc(64 * 1024);
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    // Before the magic bytes: a bzip2 DMG's data fork starts with BZh.
+    if (await hasDmgTrailer(file)) return { kind: 'dmg' };
+    if (await hasCdiFooter(file)) return { kind: 'cdi' };
     const info = detectCompression(head.subarray(0, bytesRead));
     if (info) return { kind: 'compressed', info };
     if (await hasNrgFooter(file)) return { kind: 'nrg' };
@@ -115,6 +122,8 @@ export async function stageConverted(
   if (convertible.kind === 'compressed') return stageDecompressed(staging, id, source, convertible.info, options);
   if (convertible.kind === 'nrg') return stageNrg(staging, id, source, options);
   if (convertible.kind === 'chd') return stageChd(staging, id, source, options);
+  if (convertible.kind === 'dmg') return stageDmg(staging, id, source, options);
+  if (convertible.kind === 'cdi') return stageCdi(staging, id, source, options);
   const what = { toc: 'a cdrdao TOC file', ccd: 'a CloneCD control file', mds: 'an MDS descriptor' }[convertible.kind];
   if (!options.binRoots) throw new ImageConversionError(`${what} cannot bring its data files in an upload: import it by path, with its data files beside it`);
   if (convertible.kind === 'ccd') return stageCcd(staging, id, source, options.binRoots, options);

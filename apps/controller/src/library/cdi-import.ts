@@ -1,0 +1,100 @@
+/**
+ * A DiscJuggler CDI image into the library: its footer and descriptor read
+ * by the drivers' `readCdi`, the one data track's user data (2048 bytes of
+ * each sector: all of a 2048-byte sector, after the sync and header of a
+ * raw Mode 1 sector, after the subheader of a Mode 2 one) copied out of
+ * it, past its pregap, into the staging folder under the library's size
+ * limit, validated as an ISO (or pure UDF) image, and held against iat's
+ * own conversion of the same file: the two must have the same SHA-256, or
+ * the image is refused. Images with audio or several tracks or sessions
+ * (a Dreamcast's audio session and data session) are refused for now,
+ * saying so.
+ */
+import { createReadStream } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import type { CdiTrack } from 'node-cdrecord-wrapper';
+import { cdiUserDataOffset, readCdi, runTool, toolFailure } from 'node-cdrecord-wrapper';
+import { ConversionTooLargeError, fromImageReadError, ImageConversionError } from './errors.js';
+import type { ByteBudget } from './hashing-copy.js';
+import { copyAndHash, hashFile } from './hashing-copy.js';
+import type { ConversionOptions } from './conversion-source.js';
+import { keepSource } from './conversion-source.js';
+import type { StagedFile, StagedImage, Staging } from './image-intake.js';
+import { finalNames } from './image-intake.js';
+import type { ConversionProof } from './image-record.js';
+import { validateImageFile } from './image-validator.js';
+
+/** The user data of `track`'s sectors, 2048 bytes of each, read 256 sectors at a time. */
+function userData(file: string, track: CdiTrack, skip: number): Readable {
+  if (track.sectorBytes === 2048) return createReadStream(file, { start: track.dataStart, end: track.dataStart + track.sectors * 2048 - 1 });
+  return Readable.from((async function* sectors(): AsyncGenerator<Buffer> {
+    const handle = await open(file, 'r');
+    try {
+      const batch = 256;
+      const raw = Buffer.alloc(batch * track.sectorBytes);
+      for (let s = 0; s < track.sectors; s += batch) {
+        const n = Math.min(batch, track.sectors - s);
+        const { bytesRead } = await handle.read(raw, 0, n * track.sectorBytes, track.dataStart + s * track.sectorBytes);
+        if (bytesRead !== n * track.sectorBytes) throw new ImageConversionError(`CDI track ${track.number} ends early, at sector ${s}`);
+        const out = Buffer.alloc(n * 2048);
+        for (let i = 0; i < n; i++) raw.copy(out, i * 2048, i * track.sectorBytes + skip, i * track.sectorBytes + skip + 2048);
+        yield out;
+      }
+    } finally {
+      await handle.close();
+    }
+  })());
+}
+
+/**
+ * Stage the CDI image `source` as an ISO. Refusals: `ImageConversionError`
+ * for a broken footer or descriptor, a track table the library does not
+ * convert, or iat disagreeing; `ConversionTooLargeError` over the limit;
+ * then the ISO's own validation.
+ */
+export async function stageCdi(staging: Staging, id: string, source: string, options: ConversionOptions): Promise<StagedImage> {
+  const cdi = await readCdi(source).catch((err: unknown) => {
+    throw fromImageReadError(err);
+  });
+  const track = cdi.tracks[0];
+  const skip = track ? cdiUserDataOffset(track) : null;
+  if (cdi.tracks.length !== 1 || !track || skip === null || track.sectors === 0) {
+    const list = cdi.tracks.map((t) => `${t.number} ${t.mode === 0 ? 'audio' : `Mode ${t.mode}`}/${t.sectorBytes} (session ${t.session})`).join(', ');
+    throw new ImageConversionError(`CDI image with ${cdi.sessions} session(s), track(s) ${list}: only a single Mode 1 or Mode 2 data track is converted so far`);
+  }
+  const sourceName = options.sourceName ?? path.basename(source);
+  const bytes = track.sectors * 2048;
+  if (bytes > options.limitBytes) {
+    throw new ConversionTooLargeError(`CDI image ${sourceName}: its data track holds ${bytes} bytes, more than the library's limit of ${options.limitBytes}`);
+  }
+  const names = finalNames(id);
+  const dest = staging.file(names.iso);
+  const budget: ByteBudget = { limitBytes: options.limitBytes, usedBytes: 0 };
+  const copy = await copyAndHash(userData(source, track, skip), dest, { budget });
+  const validated = await validateImageFile(dest, { expectFormat: 'iso' });
+  options.precheck?.(validated);
+  // iat's reading of the same file, for the proof.
+  const second = staging.file('iat.iso');
+  const run = await runTool({ program: 'iat', args: [source, second], ...(options.signal ? { signal: options.signal } : {}), keepChars: 4096 });
+  const other = run.exitCode === 0 ? await hashFile(second).catch(() => null) : null;
+  await rm(second, { force: true });
+  if (!other || other.sha256 !== copy.sha256) {
+    const why = other ? `its ISO (${other.bytes} bytes) differs from the track's (${copy.bytes} bytes)` : `it failed (exit ${run.exitCode ?? run.signal}): ${toolFailure(run, 2).output.slice(-200)}`;
+    throw new ImageConversionError(`CDI image ${sourceName}: iat does not confirm the conversion: ${why}`);
+  }
+  const kept = options.keepOriginal ? await keepSource(staging, source, `${names.iso.replace(/\.iso$/, '')}.cdi`, options.movable === true) : undefined;
+  const whole = kept ?? (await hashFile(source));
+  const mode = `Mode ${track.mode}/${track.sectorBytes}`;
+  const conversion: ConversionProof = {
+    from: 'cdi',
+    sourceSha256: whole.sha256,
+    sourceBytes: whole.bytes,
+    command: ['iat', sourceName, 'iat.iso'],
+    proof: `DiscJuggler CDI v${cdi.version}: track 1 (${mode}, ${track.sectors} sectors after a pregap of ${track.pregapSectors}) at byte ${track.dataStart}, its user data copied out by the library; iat's own conversion has the same SHA-256; then the image read and validated`,
+    ...(kept ? { keptSource: kept.finalName } : {}),
+  };
+  const iso: StagedFile = { staged: dest, finalName: names.iso, role: 'iso', bytes: copy.bytes, sha256: copy.sha256 };
+  return { files: kept ? [iso, kept] : [iso], imageFile: names.iso, validated, sha256: copy.sha256, conversion };
+}
