@@ -106,6 +106,8 @@ describe('layouts from a phone to a 4K wall', () => {
         ['alerts', '/alerts/', '#alerts-now'],
         ['agents', '/agents/', '[data-testid="agent-card"]'],
         ['audit', '/audit/', '[data-testid="audit-table"] tbody tr'],
+        ['agents', '/agents/', '[data-testid="agent-card"]'],
+        ['audit', '/audit/', '[data-testid="audit-table"] tbody tr'],
       ];
       for (const [what, url, ready] of pages) {
         await page.goto(`${sim.origin.url}${url}`);

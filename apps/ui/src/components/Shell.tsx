@@ -23,6 +23,8 @@ const LINKS: readonly { readonly href: string; readonly label: string }[] = [
   { href: '/images/', label: 'Images' },
   { href: '/history/', label: 'History' },
   { href: '/alerts/', label: 'Alerts' },
+  { href: '/agents/', label: 'Agents' },
+  { href: '/audit/', label: 'Audit' },
   { href: '/shopfloor/', label: 'Shop floor' },
 ];
 

@@ -8,6 +8,7 @@ export type {
   ApiErrorBody,
   AttemptOutcomeName,
   AttemptView,
+  AuditEntry,
   CancelRunRequest,
   ClientToServerEvents,
   CreateRunRequest,
