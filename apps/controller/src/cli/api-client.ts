@@ -24,7 +24,6 @@ import type {
 } from '../shared/api-types.js';
 import type { TemplateRequest, TemplateRunRequest, TemplateView } from '../shared/template-schemas.js';
 import type { StockLevelView } from '../shared/stock-schemas.js';
-import type { ImageBuildRequestBody, ImageBuildViewBody } from '../shared/image-build-schemas.js';
 import type { ProductionReportQueryInput, ProductionReportView } from '../shared/report-schemas.js';
 import type { AlertDelivery, AlertsOverviewView } from '../shared/alert-schemas.js';
 
@@ -63,9 +62,6 @@ export interface ApiClient {
   uploadImage(body: UploadBody): Promise<ImageView>;
   renameImage(id: string, name: string): Promise<ImageView>;
   deleteImage(id: string): Promise<void>;
-  /** Start building an image from a folder on the controller's host (refusals come back at once). */
-  buildImage(request: ImageBuildRequestBody): Promise<ImageBuildViewBody>;
-  getImageBuild(id: string): Promise<ImageBuildViewBody>;
   createMaster(request: MasterRequest): Promise<MasterView>;
   getMaster(id: string): Promise<MasterView>;
   listRuns(): Promise<RunView[]>;

@@ -33,7 +33,6 @@ import type {
 } from '../shared/api-types.js';
 import type { TemplateRequest, TemplateRunRequest, TemplateView } from '../shared/template-schemas.js';
 import type { StockLevelView } from '../shared/stock-schemas.js';
-import type { ImageBuildRequestBody, ImageBuildViewBody } from '../shared/image-build-schemas.js';
 import type { ProductionReportQueryInput, ProductionReportView } from '../shared/report-schemas.js';
 import type { AlertDelivery, AlertsOverviewView } from '../shared/alert-schemas.js';
 import { ApiCallError, errorFromResponse } from './api-call-error.js';
@@ -62,7 +61,7 @@ const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREAC
 
 type Query = Readonly<Record<string, string | number | undefined>>;
 
-interface RequestSpec {
+export interface RequestSpec {
   readonly body?: unknown;
   readonly query?: Query;
   readonly upload?: UploadBody;
@@ -102,7 +101,7 @@ export class HttpApiClient implements ApiClient {
    * was lost or Redis was away: see the module comment); resolves with the
    * parsed body or rejects with `ApiCallError`/`CancelledError`.
    */
-  private async request<T>(method: string, path: string, spec: RequestSpec): Promise<T> {
+  protected async request<T>(method: string, path: string, spec: RequestSpec): Promise<T> {
     const key = CHANGING.has(method) ? randomUUID() : undefined;
     const delays = spec.upload ? [] : (this.options.retryDelaysMs ?? [1000, 2000]);
     for (let attempt = 0; ; attempt++) {
@@ -239,14 +238,6 @@ export class HttpApiClient implements ApiClient {
 
   deleteImage(id: string): Promise<void> {
     return this.request('DELETE', `/images/${segment(id)}`, { expect: 'none' });
-  }
-
-  buildImage(request: ImageBuildRequestBody): Promise<ImageBuildViewBody> {
-    return this.request('POST', '/images/build', { body: request, expect: 'json' });
-  }
-
-  getImageBuild(id: string): Promise<ImageBuildViewBody> {
-    return this.request('GET', `/image-builds/${segment(id)}`, { expect: 'json' });
   }
 
   createMaster(request: MasterRequest): Promise<MasterView> {

@@ -13,6 +13,7 @@ import { parseImageName, parseMediaClass, parseServerPath, textOf } from './cli-
 import type { ConnectionOptions, ControllerCliContext } from './controller-context.js';
 import { clientFor, printResult, sleep, withConnectionOptions } from './controller-context.js';
 import { WorkFailedError } from './follow-run.js';
+import { imageBuildClientFor } from './image-build-client.js';
 import { ProgressBar } from './progress-bar.js';
 
 /** Options of `tower images build`. */
@@ -39,7 +40,7 @@ export function buildRequest(folder: string, opts: BuildOptions): ImageBuildRequ
 }
 
 async function buildCommand(ctx: ControllerCliContext, folder: string, opts: BuildOptions): Promise<void> {
-  const client = clientFor(ctx, opts);
+  const client = imageBuildClientFor(ctx, opts);
   let build: ImageBuildViewBody = await client.buildImage(buildRequest(folder, opts));
   const bar = opts.json ? null : new ProgressBar({ stream: ctx.stderr, label: 'build' });
   try {
@@ -58,7 +59,7 @@ async function buildCommand(ctx: ControllerCliContext, folder: string, opts: Bui
   if (build.status !== 'done' || build.imageId === null) {
     throw new WorkFailedError(`build ${build.id} failed: ${build.error?.message ?? 'no reason given'}`, build.error?.code ?? 'IMAGE_BUILD_FAILED');
   }
-  const image = await client.getImage(build.imageId);
+  const image = await clientFor(ctx, opts).getImage(build.imageId);
   printResult(ctx, opts, image, `built image ${image.id} '${image.name}' (${formatBytes(image.sizeBytes)}, ${image.filesystems.join(', ')}, fits ${image.mediaClass ?? '-'}, sha256 ${image.sha256})`);
 }
 

@@ -3,6 +3,7 @@
 import type { ReactNode } from 'react';
 import { useRef, useState } from 'react';
 import { apiRequest, describeError } from '../lib/api';
+import { downloadCertificate } from '../lib/certificate';
 import { useAuth } from '../lib/auth';
 import type { CancelRunRequest, RunView } from '../lib/contract';
 import { formatDateTime, formatEta, formatRate, formatSpeedX } from '../lib/units';
@@ -89,6 +90,8 @@ export function RunCard({ run, controls }: { readonly run: RunView; readonly con
         <p className="run-meta">
           Created {formatDateTime(run.createdAt)} by {run.createdBy}
           {run.completedAt ? ` · ended ${formatDateTime(run.completedAt)}` : ''} · <a href={`/api/runs/${encodeURIComponent(run.id)}/report?format=csv`} onClick={(e) => { e.preventDefault(); void downloadReport(token, run.id); }}>report (CSV)</a>
+          {' · '}<a href={`/api/runs/${encodeURIComponent(run.id)}/certificate.pdf`} onClick={(e) => { e.preventDefault(); void downloadCertificate(token, run.id); }}>certificate (PDF)</a>
+          {run.customer?.name !== undefined ? ` · for ${run.customer.name}${run.customer.order === undefined ? '' : `, order ${run.customer.order}`}` : ''}
         </p>
       ) : null}
       {controls && isOperator && !finished ? (

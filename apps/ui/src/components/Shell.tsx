@@ -22,6 +22,7 @@ const LINKS: readonly { readonly href: string; readonly label: string }[] = [
   { href: '/mastering/', label: 'Mastering' },
   { href: '/images/', label: 'Images' },
   { href: '/history/', label: 'History' },
+  { href: '/reports/', label: 'Reports' },
   { href: '/alerts/', label: 'Alerts' },
   { href: '/agents/', label: 'Agents' },
   { href: '/audit/', label: 'Audit' },

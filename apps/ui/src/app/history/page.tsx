@@ -160,9 +160,9 @@ function HistoryInner(): ReactNode {
             {attempts.map((a) => (
               <tr key={a.id} className={`outcome-${a.outcome ?? 'open'}`}>
                 <td>{formatDateTime(a.endedAt ?? a.startedAt)}</td>
-                <td>{live.runs[a.runId]?.label ?? live.runs[a.runId]?.imageName ?? a.runId.slice(0, 8)}</td>
+                <td>{a.runLabel ?? live.runs[a.runId]?.label ?? live.runs[a.runId]?.imageName ?? a.runId.slice(0, 8)}</td>
                 <td>{a.copy}</td>
-                <td>{label(a.driveId)}</td>
+                <td>{live.drives[a.driveId]?.label ?? a.driveLabel ?? a.driveId}</td>
                 <td>{a.mediaType ?? '—'}</td>
                 <td>
                   <span className={`pill pill-${a.outcome ?? 'open'}`}>{a.outcome ?? 'open'}</span>

@@ -32,6 +32,8 @@ function CreateRunForm({ images, imagesError, onTemplateSaved }: {
   const [speed, setSpeed] = useState('');
   const [priority, setPriority] = useState('100');
   const [label, setLabel] = useState('');
+  const [customer, setCustomer] = useState('');
+  const [order, setOrder] = useState('');
   const [dummyFirst, setDummyFirst] = useState(false);
   const [allDrives, setAllDrives] = useState(true);
   const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
@@ -44,6 +46,8 @@ function CreateRunForm({ images, imagesError, onTemplateSaved }: {
     setSpeed('');
     setPriority('100');
     setLabel('');
+    setCustomer('');
+    setOrder('');
     setDummyFirst(false);
     setAllDrives(true);
     setPicked(new Set());
@@ -68,6 +72,9 @@ function CreateRunForm({ images, imagesError, onTemplateSaved }: {
       dummyFirst,
       ...(speed.trim() !== '' ? { speed: Number(speed) } : {}),
       ...(label.trim() !== '' ? { label: label.trim() } : {}),
+      ...(customer.trim() !== '' || order.trim() !== ''
+        ? { customer: { ...(customer.trim() !== '' ? { name: customer.trim() } : {}), ...(order.trim() !== '' ? { order: order.trim() } : {}) } }
+        : {}),
       ...(allDrives ? {} : { drives: [...picked] }),
     };
     return body;
@@ -151,7 +158,13 @@ function CreateRunForm({ images, imagesError, onTemplateSaved }: {
         <input id="run-priority" type="number" min={1} max={1000} value={priority} onChange={(e) => setPriority(e.target.value)} aria-describedby="prio-help" />
 
         <label htmlFor="run-label">Label</label>
-        <input id="run-label" type="text" maxLength={200} value={label} onChange={(e) => setLabel(e.target.value)} placeholder="printed on the report" />
+        <input id="run-label" type="text" maxLength={200} value={label} onChange={(e) => setLabel(e.target.value)} placeholder="on the certificate, history and reports" />
+
+        <label htmlFor="run-customer">Customer</label>
+        <div className="row">
+          <input id="run-customer" type="text" maxLength={200} value={customer} onChange={(e) => setCustomer(e.target.value)} placeholder="name, on the certificate" />
+          <input aria-label="Order number" type="text" maxLength={100} value={order} onChange={(e) => setOrder(e.target.value)} placeholder="order no." className="narrow" />
+        </div>
 
         <span className="form-label">Options</span>
         <label className="check">
