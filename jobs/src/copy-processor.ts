@@ -8,12 +8,15 @@
  * and BullMQ retries it.
  */
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import {
   CancelledError, cueVerifyRefusal, isDriveError, MediaTooSmallError, mediaClassOf, NoMediaError, verifyDisc, WrongMediaError,
 } from 'node-cdrecord-wrapper';
 import type { BurnProgress, DiscVerdict, Drive, DriveError, MediaClass, MediaStatus, VerifyProgress } from 'node-cdrecord-wrapper';
 import type { CopyJob } from './job-types.js';
 import { shouldVerify, verifyPolicyText } from './job-types.js';
+import { buildDiscImage } from './merged-disc-image.js';
+import type { RunImage } from './run-image.js';
 import type { AttemptError, AttemptRecord, VerifyResultKind } from './run-records.js';
 import type { BeginRefusal, EndResult, RunStore } from './run-store.js';
 
@@ -62,6 +65,8 @@ export interface CopyContext {
    * and loads the next blank. Must not reject (the copy's result is not its).
    */
   readonly afterDisc?: (verdict: DiscVerdict, signal?: AbortSignal) => Promise<void>;
+  /** Where a merged copy's disc image is built; default the system's temporary directory. */
+  readonly stagingDir?: string;
 }
 
 /** How `processCopy` ended without throwing. */
@@ -138,6 +143,22 @@ export function checkMediaFits(job: CopyJob, media: MediaStatus, expectedClass: 
  * attempt), a failed attempt or a cancelled one.
  */
 export async function processCopy(job: CopyJob, drive: Drive, ctx: CopyContext): Promise<CopyOutcome> {
+  if (job.merge === undefined) return processImageCopy(job, drive, ctx);
+  // A merged copy: its disc's own image (the run's plus its row's files), built first, gone when the disc is done.
+  let image: RunImage;
+  try {
+    image = await buildDiscImage(job, ctx.stagingDir, ctx.signal);
+  } catch (err) {
+    throw new CopyFailedError(err, null, attemptErrorOf(err));
+  }
+  try {
+    return await processImageCopy({ ...job, image }, drive, ctx);
+  } finally {
+    await rm(image.path, { force: true });
+  }
+}
+
+async function processImageCopy(job: CopyJob, drive: Drive, ctx: CopyContext): Promise<CopyOutcome> {
   const now = ctx.now ?? Date.now;
   const signal = ctx.signal;
   const media = ctx.media ?? await drive.media(signal);
@@ -162,6 +183,7 @@ export async function processCopy(job: CopyJob, drive: Drive, ctx: CopyContext):
     agentId: ctx.agentId,
     mediaType: media.type,
     imageSha256: job.image.sha256,
+    ...(job.merge === undefined ? {} : { merge: { row: job.merge.row, label: job.merge.label } }),
     verifyPolicy: verifyPolicyText(job.verify),
     startedAt,
     dummyFirst: job.dummyFirst === true,

@@ -12,7 +12,7 @@ import { copyJobId } from './queue-names.js';
 import type { RunCopyQueues } from './run-copy-queues.js';
 import type { CopyExhaustedEvent } from './run-events.js';
 import type { RunRecord } from './run-records.js';
-import { jobOf } from './run-request.js';
+import { slotJob } from './run-request.js';
 import type { RunStore } from './run-store.js';
 
 /** A run that may still burn discs. */
@@ -114,7 +114,7 @@ export class CopySlotUpkeep {
     const queue = this.#o.queues.queue(run.mediaClass);
     if ((await queue.getJob(jobId)) !== undefined) return;
     await this.#o.store.nextReplacement(run.id);
-    await queue.add('copy', { ...jobOf(run), copy: event.copy, replacement: k }, this.#o.queues.jobOptions(run, event.copy, k));
+    await queue.add('copy', slotJob(run, event.copy, k), this.#o.queues.jobOptions(run, event.copy, k));
     await this.#o.signalWork(run.id);
     this.#o.replaced({ runId: run.id, copy: event.copy, jobId });
   }

@@ -104,6 +104,13 @@ export interface DriveWorkerOptions {
    * @defaultValue none: the worker only polls
    */
   readonly watchMedia?: (onChange: () => void) => () => void;
+  /**
+   * Where a merged run's disc images are built, one at a time per drive, each
+   * removed when its disc is done (a local disk: the image is read twice, by
+   * the burn and the verify).
+   * @defaultValue the system's temporary directory
+   */
+  readonly stagingDir?: string;
 }
 
 /** The worker's own defaults (the connection options' are `AgentConnections`'). */

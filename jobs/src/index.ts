@@ -29,3 +29,4 @@ export * from './run-planner.js';
 export * from './run-request.js';
 export * from './redis-connectivity.js';
 export * from './job-reclaim.js';
+export * from './disc-merge.js';

@@ -2,6 +2,7 @@
  * Payloads and results of the copy jobs. Everything here is JSON: it travels
  * through BullMQ and Redis.
  */
+import type { DiscMerge } from './disc-merge.js';
 import type { RunImage } from './run-image.js';
 
 /**
@@ -33,6 +34,8 @@ export interface CopyJob {
   readonly allowedDrives?: readonly string[];
   /** 0 for the slot's first job, k for its k-th replacement (job id `${runId}/${copy}/r${k}`). */
   readonly replacement?: number;
+  /** A merged run: what this slot's disc carries of its own (its image is the run's plus these files, built before the burn). */
+  readonly merge?: DiscMerge;
 }
 
 /** How a copy job queued by an earlier version carried its image: flat fields. */

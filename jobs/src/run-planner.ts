@@ -21,14 +21,13 @@ import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import { TypedEmitter } from 'node-cdrecord-wrapper';
 import { CopySlotUpkeep, isRunActive } from './copy-slot-upkeep.js';
-import type { CopyJob } from './job-types.js';
 import { RedisConnectivity } from './redis-connectivity.js';
 import { RunCopyQueues } from './run-copy-queues.js';
 import type { RunRecord } from './run-records.js';
 import { parseMessage } from './run-events.js';
 import type { RunControlMessage, RunEvent } from './run-events.js';
 import type { RunControlAction, RunControlResult } from './run-control.js';
-import { validateRun } from './run-request.js';
+import { slotJob, validateRun } from './run-request.js';
 import type { CreateRunInput } from './run-request.js';
 import { RunImageGoneError, RunStore } from './run-store.js';
 
@@ -171,7 +170,7 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
       await queue.addBulk(
         Array.from({ length: last - first + 1 }, (_, i) => ({
           name: 'copy',
-          data: { ...plan.job, copy: first + i, replacement: 0 } satisfies CopyJob,
+          data: slotJob(plan.run, first + i, 0),
           opts: this.#queues.jobOptions(plan.run, first + i, 0),
         })),
       );

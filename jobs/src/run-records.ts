@@ -7,6 +7,7 @@ import { isMediaRefusal } from './copy-suitability.js';
 import type { VerifyPolicy } from './job-types.js';
 import type { RunImage } from './run-image.js';
 import { parseVerifyPolicy } from './job-types.js';
+import type { RunMerge } from './disc-merge.js';
 
 /** Where a run is in its life. */
 export type RunStatus = 'queued' | 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
@@ -49,6 +50,8 @@ export interface NewRun {
   readonly failureBudget: number;
   /** The library image the run burns, when it came from the library: the image cannot be deleted while the run is unfinished. */
   readonly imageId?: string;
+  /** Per-disc data: each copy slot's disc gets its own row (disc-merge.ts). */
+  readonly merge?: RunMerge;
 }
 
 /** A run as stored. */
@@ -91,6 +94,8 @@ export interface AttemptStart {
   readonly startedAt: number;
   /** A test burn precedes the real one. */
   readonly dummyFirst: boolean;
+  /** A merged run: the row the disc carries (its slot's) and what the operator reads for it; `imageSha256` is then the disc's own image's. */
+  readonly merge?: { readonly row: number; readonly label: string };
 }
 
 /** What `endAttempt` is given. */
@@ -153,6 +158,7 @@ export function runToHash(run: NewRun, now: number): Hash {
   if (run.speed !== undefined) h.speed = String(run.speed);
   if (run.allowedDrives !== undefined) h.allowedDrives = JSON.stringify(run.allowedDrives);
   if (run.imageId !== undefined) h.imageId = run.imageId;
+  if (run.merge !== undefined) h.merge = JSON.stringify(run.merge);
   return h;
 }
 
@@ -182,6 +188,7 @@ export function runFromHash(h: Hash): RunRecord | null {
     maxAttemptsPerCopy: int0(h.maxAttemptsPerCopy),
     failureBudget: int0(h.failureBudget),
     ...(h.imageId === undefined ? {} : { imageId: h.imageId }),
+    ...mergeOf(h.merge),
     status: (h.status ?? 'queued') as RunStatus,
     ...(h.statusReason === undefined ? {} : { statusReason: h.statusReason }),
     ...(h.status === 'paused' && h.finishing === '1' ? { finishing: true as const } : {}),
@@ -208,6 +215,7 @@ export function attemptStartToFields(a: AttemptStart): string[] {
     'mediaType', a.mediaType ?? '', 'imageSha256', a.imageSha256, 'verifyPolicy', a.verifyPolicy,
     'startedAt', String(a.startedAt), 'dummyFirst', a.dummyFirst ? '1' : '0',
     ...(a.driveLabel === undefined ? [] : ['driveLabel', a.driveLabel]),
+    ...(a.merge === undefined ? [] : ['mergeRow', String(a.merge.row), 'mergeLabel', a.merge.label]),
   ];
 }
 
@@ -250,6 +258,7 @@ export function attemptFromHash(h: Hash): AttemptRecord | null {
     verifyPolicy: h.verifyPolicy ?? '',
     startedAt: int0(h.startedAt),
     dummyFirst: h.dummyFirst === '1',
+    ...(h.mergeRow === undefined ? {} : { merge: { row: int0(h.mergeRow), label: h.mergeLabel ?? '' } }),
     driveOrdinal: int0(h.driveOrdinal),
     ...opt('endedAt', num(h.endedAt)),
     ...opt('outcome', h.outcome as AttemptOutcome | undefined),
@@ -265,6 +274,12 @@ export function attemptFromHash(h: Hash): AttemptRecord | null {
     ...opt('audioReadOffsetSamples', num(h.audioReadOffsetSamples)),
     ...opt('error', error),
   };
+}
+
+/** A stored run's merge, when its field holds one. */
+function mergeOf(text: string | undefined): { merge?: RunMerge } {
+  const v = parseJson<RunMerge>(text);
+  return v !== undefined && v.kind === 'serials' ? { merge: v } : {};
 }
 
 /** The `trackModes` of a stored run image, when its field holds a list of strings. */

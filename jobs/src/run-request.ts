@@ -6,6 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { MEDIA_SIZES, mediaClassesFor } from 'node-cdrecord-wrapper';
 import type { MediaClass } from 'node-cdrecord-wrapper';
+import { discMergeOf, isMergeProblem, planMerge } from './disc-merge.js';
+import type { MergeRequest, RunMerge } from './disc-merge.js';
 import type { CopyJob, VerifyPolicy } from './job-types.js';
 import type { NewRun } from './run-records.js';
 import type { RunImage } from './run-image.js';
@@ -40,6 +42,8 @@ export interface CreateRunInput {
   readonly id?: string;
   /** The library image of `image`: the run and the image's reference are written in one step, and a claimed delete refuses the run. */
   readonly imageId?: string;
+  /** Per-disc data (an ISO image only): each copy's disc gets its own serial. */
+  readonly merge?: MergeRequest;
 }
 
 /** A run request that cannot be planned. */
@@ -66,6 +70,16 @@ export function jobOf(run: NewRun): Omit<CopyJob, 'copy'> {
     ...(run.speed === undefined ? {} : { speed: run.speed }),
     ...(run.dummyFirst ? { dummyFirst: true } : {}),
     ...(run.allowedDrives === undefined ? {} : { allowedDrives: run.allowedDrives }),
+  };
+}
+
+/** The job of copy slot `copy` of a stored run (its `replacement`-th), with the slot's merge row. */
+export function slotJob(run: NewRun, copy: number, replacement: number): CopyJob {
+  return {
+    ...jobOf(run),
+    copy,
+    replacement,
+    ...(run.merge === undefined ? {} : { merge: discMergeOf(run.merge, copy) }),
   };
 }
 
@@ -111,6 +125,13 @@ export function validateRun(input: CreateRunInput): PlannedRun {
   if (input.allowedDrives !== undefined && (input.allowedDrives.length === 0 || input.allowedDrives.some((d) => typeof d !== 'string' || d === ''))) {
     bad('allowedDrives', 'allowedDrives must name at least one drive');
   }
+  let merge: RunMerge | undefined;
+  if (input.merge !== undefined) {
+    if (format !== 'iso') bad('merge', 'per-disc data goes on an ISO 9660 image, not a CUE image');
+    const planned = planMerge(input.merge, input.copies);
+    if (isMergeProblem(planned)) bad(planned.field, planned.message);
+    else merge = planned;
+  }
   const id = input.id ?? randomUUID();
   if (!/^[A-Za-z0-9_.-]{1,100}$/.test(id)) bad('id', 'a run id is 1..100 letters, digits, _ . -');
   if (input.imageId !== undefined && !/^[A-Za-z0-9_.-]{1,100}$/.test(input.imageId)) bad('imageId', 'an image id is 1..100 letters, digits, _ . -');
@@ -131,6 +152,7 @@ export function validateRun(input: CreateRunInput): PlannedRun {
     maxAttemptsPerCopy,
     failureBudget,
     ...(input.imageId === undefined ? {} : { imageId: input.imageId }),
+    ...(merge === undefined ? {} : { merge }),
   };
   return { run, job: jobOf(run) };
 }
