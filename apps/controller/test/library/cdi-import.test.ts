@@ -77,6 +77,13 @@ describe('CDI images in the library', () => {
     ['a track whose length runs into the descriptor', () => { const b = cdi(); const at = descriptor(b) + 4 + 54 + 10; b.writeUInt32LE(0x7fffffff, at + 4); b.writeUInt32LE(0x7fffffff, at + 34); return b; }, ImageConversionError, /runs into the descriptor|more than its total/],
     ['a sector size code 7', () => { const b = cdi(); b.writeUInt32LE(7, descriptor(b) + 4 + 108 + 10); return b; }, ImageConversionError, /sector size code 7/],
     ['a descriptor cut short', () => { const b = cdi(); const d = descriptor(b); return Buffer.concat([b.subarray(0, d + 40), (() => { const f = Buffer.alloc(8); f.writeUInt32LE(0x80000006, 0); f.writeUInt32LE(48, 4); return f; })()]); }, ImageConversionError, /its descriptor ends inside track 1/],
+    ['10 sectors between the track and the descriptor that it does not account for (iat reads them, so the proof fails)', () => {
+      const b = makeCdi([{ data: Buffer.concat([iso, Buffer.alloc(10 * 2048, 0x55)]) }]);
+      const block = descriptor(b) + 4;
+      b.writeUInt32LE(iso.length / 2048, block + 68);
+      b.writeUInt32LE(150 + iso.length / 2048, block + 98);
+      return b;
+    }, ImageConversionError, /iat does not confirm the conversion: its ISO \(\d+ bytes\) differs from the track's \(\d+ bytes\)/],
     ['a data track of 4 MiB + 2 KiB (over the limit)', () => makeCdi([{ data: Buffer.concat([iso, Buffer.alloc(4 * 1024 * 1024 + 2048 - iso.length)]) }]), ConversionTooLargeError, /its data track holds 4196352 bytes, more than the library's limit of 4194304/],
   ];
 
