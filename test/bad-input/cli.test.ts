@@ -123,6 +123,7 @@ const cases: Case[] = [
   c('runs show an unknown run', () => ['runs', 'show', 'run-nope'], 1, /no run with id run-nope/),
   c('images show an unknown image', () => ['images', 'show', 'img-000000000000'], 1, /no image/),
   c('images delete an unknown image', () => ['images', 'delete', 'img-000000000000'], 1, /no image/),
+  c('images scan an unknown image', () => ['images', 'scan', 'img-000000000000'], 1, /no image/),
   c("eject '$(reboot)'", () => ['eject', '$(reboot)'], 1, /not allowed|no drive/),
   c("quarantine 'sim:0;reboot'", () => ['quarantine', 'sim:0;reboot', '--reason', 'x'], 1, /not allowed|no drive/),
   c('master from an unknown drive', () => ['master', 'sim:77', '--name', 'm'], 1, /no drive with id sim:77/),
@@ -147,6 +148,7 @@ const cases: Case[] = [
   c('run without a token', () => ['run', env.image.id, '--copies', '2'], 2, /no API token/, null),
   c('run as a viewer', () => ['run', env.image.id, '--copies', '2'], 1, /operator|forbidden|not allowed/i, VIEWER),
   c('images delete as a viewer', () => ['images', 'delete', env.image.id], 1, /operator|forbidden|not allowed/i, VIEWER),
+  c('images scan as a viewer', () => ['images', 'scan', env.image.id], 1, /operator|forbidden|not allowed/i, VIEWER),
   c('quarantine with a wrong token', () => ['quarantine', 'sim:0', '--reason', 'x'], 1, /token/i, 'wrong-token-0123456789'),
   // Token files that cannot be used (no TOWER_TOKEN to fall back on).
   c('run with a missing --token-file', () => ['run', env.image.id, '--copies', '2', '--token-file', 'no-such-token'], 2, /cannot read the token file no-such-token: no such file/, null),

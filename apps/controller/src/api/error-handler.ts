@@ -9,7 +9,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, Route
 import { RunImageGoneError, RunValidationError } from '@tower/jobs';
 import {
   ImageInUseError, ImageNotFoundError, ImageValidationError, ImportPathError, InsufficientStorageError, InvalidImageNameError,
-  LibraryError, LibraryRequestError, UploadTooLargeError,
+  LibraryError, LibraryRequestError, MalwareScanError, UploadTooLargeError,
 } from '../library/index.js';
 import type { ApiErrorBody } from '../shared/api-types.js';
 import { ApiError } from './api-error.js';
@@ -58,6 +58,8 @@ function libraryError(err: LibraryError): ApiError {
   if (err instanceof InvalidImageNameError) return new ApiError(400, err.code, err.message, 'name');
   if (err instanceof ImageValidationError) return new ApiError(422, err.code, err.message);
   if (err instanceof LibraryRequestError) return new ApiError(400, err.code, err.message);
+  // The scanner (clamscan, its signatures) is what is missing, not anything of the request.
+  if (err instanceof MalwareScanError) return new ApiError(503, err.code, err.message, 'id');
   return new ApiError(400, err.code, err.message);
 }
 

@@ -62,6 +62,8 @@ export interface ApiClient {
   uploadImage(body: UploadBody): Promise<ImageView>;
   renameImage(id: string, name: string): Promise<ImageView>;
   deleteImage(id: string): Promise<void>;
+  /** Scan an image for malware now; the image with its new scan. */
+  scanImage(id: string): Promise<ImageView>;
   createMaster(request: MasterRequest): Promise<MasterView>;
   getMaster(id: string): Promise<MasterView>;
   listRuns(): Promise<RunView[]>;

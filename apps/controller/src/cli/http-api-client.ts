@@ -240,6 +240,10 @@ export class HttpApiClient implements ApiClient {
     return this.request('DELETE', `/images/${segment(id)}`, { expect: 'none' });
   }
 
+  scanImage(id: string): Promise<ImageView> {
+    return this.request('POST', `/images/${segment(id)}/scan`, { expect: 'json' });
+  }
+
   createMaster(request: MasterRequest): Promise<MasterView> {
     return this.request('POST', '/masters', { body: request, expect: 'json' });
   }

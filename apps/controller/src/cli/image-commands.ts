@@ -1,7 +1,7 @@
 /**
  * `tower images …`: the controller's image library. List, show, import a
  * file already on the controller's host, upload a local file (streamed, with
- * a progress bar), rename and delete.
+ * a progress bar), scan for malware, rename and delete.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -14,6 +14,7 @@ import { UsageError } from './cli-output.js';
 import type { ConnectionOptions, ControllerCliContext } from './controller-context.js';
 import { clientFor, printResult, withConnectionOptions } from './controller-context.js';
 import { ProgressBar } from './progress-bar.js';
+import { malwareScanText } from './malware-scan-text.js';
 import { registerImageBuildCommand } from './image-build-command.js';
 import { renderImage, renderImages } from './views.js';
 
@@ -61,7 +62,7 @@ async function uploadCommand(ctx: ControllerCliContext, file: string, opts: Name
 
 /** Register `tower images …`. */
 export function registerImageCommands(program: Command, ctx: ControllerCliContext): void {
-  const images = program.command('images').description('the image library: list, show, import, upload, rename, delete');
+  const images = program.command('images').description('the image library: list, show, import, upload, scan, rename, delete');
 
   withConnectionOptions(images.command('list', { isDefault: true }).description('list the images (default)'))
     .action(async (opts: ConnectionOptions) => {
@@ -95,6 +96,12 @@ export function registerImageCommands(program: Command, ctx: ControllerCliContex
   ).action((file: string, opts: NameOptions) => uploadCommand(ctx, file, opts));
 
   registerImageBuildCommand(images, ctx);
+
+  withConnectionOptions(images.command('scan <imageId>').description('scan an image for malware now, with the controller\'s clamscan (operator)'))
+    .action(async (imageId: string, opts: ConnectionOptions) => {
+      const image = await clientFor(ctx, opts).scanImage(requireId('image', imageId));
+      printResult(ctx, opts, image, `image ${image.id} '${image.name}': ${malwareScanText(image)}`);
+    });
 
   withConnectionOptions(images.command('rename <imageId> <name>').description('rename an image (operator)'))
     .action(async (imageId: string, name: string, opts: ConnectionOptions) => {

@@ -5,6 +5,7 @@
 import type { AttemptView, DriveStats, DriveView, ImageView, MasterView, RunView } from '../shared/api-types.js';
 import { formatByteCount, formatBytes, formatCount, formatDateTime, formatDuration, formatPercent, formatRate, formatRatioPercent, formatSpeedX } from '../shared/units.js';
 import { renderFields, renderTable } from './table.js';
+import { malwareScanText } from './malware-scan-text.js';
 
 /** Drives in tower order: by agent, then position, then id. */
 export function sortDrives(drives: readonly DriveView[]): DriveView[] {
@@ -115,7 +116,7 @@ export function renderImage(i: ImageView): string {
     ['SHA-256', i.sha256], ['Volume', i.volumeLabel], ['Filesystems', i.filesystems.join(', ')], ['Fits', i.mediaSizes.join(', ')],
     ['Media class', i.mediaClass], ['Tracks', i.tracks.map((t) => `${t.number}:${t.mode}`).join(' ')],
     ['Source', `${i.provenance.kind} ${i.provenance.detail}`], ['Damaged', i.damaged ? `yes: ${damage}` : 'no'],
-    ['In use', i.inUse ? 'yes' : 'no'], ['Created', formatDateTime(i.createdAt, { zone: true })],
+    ['In use', i.inUse ? 'yes' : 'no'], ['Malware scan', malwareScanText(i)], ['Created', formatDateTime(i.createdAt, { zone: true })],
   ]);
 }
 

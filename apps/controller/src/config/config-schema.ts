@@ -7,6 +7,7 @@ import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { HotFolderListSchema } from './hot-folder-config.js';
 import { AlertsConfigSchema } from './alerts-config.js';
+import { MalwareScanConfigSchema } from './malware-scan-config.js';
 import { MetricsConfigSchema } from './metrics-config.js';
 import { ReportsConfigSchema } from './reports-config.js';
 
@@ -95,6 +96,8 @@ export const ConfigFileSchema = Type.Object({
     maxUploadBytes: Type.Optional(Type.Integer({ minimum: 1 })),
     /** Import the bundled sample image when the library is first created. Default true. */
     sampleImage: Type.Optional(Type.Boolean()),
+    /** Malware scans of images and the run policy (malware-scan-config.ts). */
+    malwareScan: Type.Optional(MalwareScanConfigSchema),
   }, Strict)),
   tokens: Type.Optional(Type.Array(TokenSchema)),
   /** Where alerts go: webhooks, email, the screen (alerts-config.ts). */

@@ -22,6 +22,7 @@ import { resolveChangers } from './changer-specs.js';
 import { resolveDriveSource } from './drive-specs.js';
 import { resolveHotFolders } from './hot-folder-config.js';
 import { resolveAlerts } from './alerts-config.js';
+import { resolveMalwareScan } from './malware-scan-config.js';
 import { resolveMetrics } from './metrics-config.js';
 import { resolveReports } from './reports-config.js';
 import { ConfigError } from './tower-config.js';
@@ -116,6 +117,7 @@ export function resolveConfig(
       importRoots: (file.library?.importRoots ?? []).map((r) => path.resolve(fileDir, r)),
       maxUploadBytes: file.library?.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
       sampleImage: file.library?.sampleImage ?? true,
+      malwareScan: resolveMalwareScan(file.library?.malwareScan, fileDir),
     },
     alerts: resolveAlerts(file.alerts),
     reports: resolveReports(file.reports),

@@ -5,6 +5,7 @@
 import type { ChangerSpec, DriveSource, DriveSpec } from '@tower/agent';
 import type { HotFolderSpec } from './hot-folder-config.js';
 import type { AlertsConfig } from './alerts-config.js';
+import type { MalwareScanSettings } from '../library/index.js';
 import type { MetricsConfig } from './metrics-config.js';
 import type { ReportsConfig } from './reports-config.js';
 
@@ -34,6 +35,8 @@ export interface TowerConfig {
     readonly importRoots: readonly string[];
     readonly maxUploadBytes: number;
     readonly sampleImage: boolean;
+    /** Malware scans and the run policy (`library.malwareScan`); default policy off. */
+    readonly malwareScan: MalwareScanSettings;
   };
   /** Where alerts go (`alerts`); absent: the screen only. */
   readonly alerts?: AlertsConfig;

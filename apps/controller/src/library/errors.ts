@@ -280,3 +280,8 @@ export function fromImageReadError(err: unknown): unknown {
 export function isLibraryError(value: unknown): value is LibraryError {
   return value instanceof LibraryError;
 }
+
+/** A malware scan that could not be done (no signature database, no clamscan, a timeout): the message says why and what to do. */
+export class MalwareScanError extends LibraryError {
+  readonly code = 'MALWARE_SCAN_FAILED';
+}

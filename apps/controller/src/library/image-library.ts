@@ -18,7 +18,7 @@ import type { AddOptions, MasteredOptions, UploadOptions } from './add-options.j
 import { syncDir } from './atomic-file.js';
 import { damagedSectors, normaliseDamage } from './damage-report.js';
 import {
-  DamagedImageError, ImageInUseError, ImageNotFoundError, InsufficientStorageError, InvalidImageNameError, isNoSpaceError, UploadTooLargeError,
+  DamagedImageError, ImageInUseError, ImageNotFoundError, InsufficientStorageError, InvalidImageNameError, isNoSpaceError, MalwareScanError, UploadTooLargeError,
 } from './errors.js';
 import type { ByteBudget } from './hashing-copy.js';
 import type { ImageRecord, Provenance } from './image-record.js';
@@ -34,33 +34,10 @@ import { ImportRoots } from './import-roots.js';
 import type { RebuildReport } from './library-scan.js';
 import { scanLibrary } from './library-scan.js';
 import { buildRecord } from './record-builder.js';
-
-/** Default upload limit: a BD DL plus slack. */
-export const DEFAULT_MAX_UPLOAD_BYTES = 51 * 1000 ** 3;
-
-/** Options of the library. */
-export interface ImageLibraryOptions {
-  /** The library folder (created when missing). Images and sidecars live here. */
-  readonly dir: string;
-  /** Folders `importFromPath` may read from. Relative import paths are taken from the first. */
-  readonly importRoots?: readonly string[];
-  /** Upload size limit in bytes, all streams of one upload together. */
-  readonly maxUploadBytes?: number;
-  /** True when an unfinished run uses the image (then it cannot be deleted). Default: never. */
-  readonly isInUse?: (imageId: string) => Promise<boolean>;
-  /**
-   * Claim an image for deletion, atomically with the creation of runs (the
-   * controller's claim is a Redis-side fact no run creation gets past; see
-   * `claimImageForDelete`): resolves with the function that gives the claim
-   * back, called once the delete is done or failed; throws to refuse
-   * (`ImageInUseError` while an unfinished run uses the image). Default: no claim.
-   */
-  readonly claimForDelete?: (imageId: string) => Promise<() => Promise<void>>;
-  /** Keep the original of a compressed or container image beside the converted one (role `source`, never burned). Default false. */
-  readonly keepOriginals?: boolean;
-  /** Clock, for tests. */
-  readonly now?: () => Date;
-}
+import type { ImageLibraryOptions } from './library-options.js';
+import { DEFAULT_MAX_UPLOAD_BYTES } from './library-options.js';
+import { DEFAULT_MALWARE_SCAN } from './malware-scan.js';
+import { MalwareScanner } from './malware-scanner.js';
 
 /** What an image being added needs on the volume, for the message when it does not fit. */
 interface Need {
@@ -79,6 +56,8 @@ export class ImageLibrary {
   private readonly claimForDelete: (imageId: string) => Promise<() => Promise<void>>;
   private readonly clock: () => Date;
   private readonly keepOriginals: boolean;
+  /** Its malware scanner, with the library's policy (`scanner.settings.policy`). */
+  readonly scanner: MalwareScanner;
   private index = new Map<string, ImageRecord>();
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -90,6 +69,7 @@ export class ImageLibrary {
     this.claimForDelete = options.claimForDelete ?? (() => Promise.resolve(() => Promise.resolve()));
     this.clock = options.now ?? (() => new Date());
     this.keepOriginals = options.keepOriginals ?? false;
+    this.scanner = new MalwareScanner(options.malwareScan ?? DEFAULT_MALWARE_SCAN, { now: this.clock });
   }
 
   /** Create the folder if needed and index it (`rebuild()`). */
@@ -232,6 +212,24 @@ export class ImageLibrary {
     );
   }
 
+  /**
+   * Scan an image's files for malware now (after any scan under way; the
+   * library is not held meanwhile) and keep the result in its provenance.
+   * A scan that could not be done is `MalwareScanError`, the last result kept.
+   */
+  async scanForMalware(id: string): Promise<ImageRecord> {
+    const files = this.require(id).files.map((f) => ({ path: path.join(this.dir, f.path), name: f.path }));
+    const scan = await this.scanner.scan(files);
+    return this.exclusive(async () => {
+      const current = this.require(id);
+      if (scan.result === 'error') throw new MalwareScanError(`image ${id} could not be scanned: ${scan.error ?? 'unknown error'}`);
+      const record = { ...current, provenance: { ...current.provenance, malwareScan: scan }, updatedAt: this.now() };
+      await writeSidecar(this.dir, record);
+      this.index.set(id, record);
+      return record;
+    });
+  }
+
   /** Change an image's display name (sidecar rewritten atomically). */
   rename(id: string, name: string): Promise<ImageRecord> {
     const checked = checkImageName(name);
@@ -319,6 +317,7 @@ export class ImageLibrary {
       this.checkDamage(staged.validated, options);
       const damage = normaliseDamage(options.damage, staged.validated.sectors);
       const v = staged.validated;
+      const scan = this.scanner.scansOnImport ? await this.scanner.scan(staged.files.map((f) => ({ path: f.staged, name: f.finalName }))) : null;
       const label = v.format === 'iso' ? v.iso.volumeLabel : v.sheet.cdText.TITLE;
       const name = options.name?.trim() || fallbackName || label || id;
       const record = buildRecord(v, {
@@ -327,7 +326,7 @@ export class ImageLibrary {
         imageFile: staged.imageFile,
         files: staged.files.map((f) => ({ path: f.finalName, role: f.role, bytes: f.bytes, sha256: f.sha256 })),
         sha256: staged.sha256,
-        provenance: staged.conversion ? { ...provenance, conversion: staged.conversion } : provenance,
+        provenance: { ...provenance, ...(staged.conversion ? { conversion: staged.conversion } : {}), ...(scan ? { malwareScan: scan } : {}) },
         damage,
         now: this.now(),
         ...(staged.droppedCdTextFile ? { droppedCdTextFile: staged.droppedCdTextFile } : {}),

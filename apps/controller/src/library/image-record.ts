@@ -6,6 +6,7 @@
 import type { CdTextField, CueTrackInfo, MediaClass, MediaSize } from 'node-cdrecord-wrapper';
 import type { DamageReport } from './damage-report.js';
 import type { ImageFormat } from './image-validator.js';
+import type { MalwareScan } from './malware-scan.js';
 import { hasDotDot } from './paths.js';
 
 /** Version of the sidecar layout. */
@@ -57,7 +58,10 @@ export interface BuildProvenanceOptions {
   readonly boot?: string;
 }
 
-/** Where an image came from. Times are ISO 8601. `conversion`: what the given file was converted from. */
+/**
+ * Where an image came from. Times are ISO 8601. `conversion`: what the given
+ * file was converted from; `malwareScan`: its last malware scan (malware-scan.ts).
+ */
 export type Provenance = (
   | { readonly kind: 'mastered'; readonly drive: string; readonly at: string; readonly agent?: string; readonly note?: string }
   | { readonly kind: 'imported'; readonly path: string; readonly at: string }
@@ -66,7 +70,7 @@ export type Provenance = (
   | { readonly kind: 'built'; readonly folder: string; readonly at: string; readonly by?: string; readonly command: readonly string[]; readonly options: BuildProvenanceOptions }
   /** Found in the library folder without a sidecar by `rebuild()`. */
   | { readonly kind: 'adopted'; readonly fileName: string; readonly at: string }
-) & { readonly conversion?: ConversionProof };
+) & { readonly conversion?: ConversionProof; readonly malwareScan?: MalwareScan };
 
 /** One file of an image, relative to the library folder. */
 export interface ImageFile {

@@ -3,6 +3,10 @@
  */
 export * from './errors.js';
 export * from './image-library.js';
+export * from './library-options.js';
+export * from './malware-scan.js';
+export { MalwareScanner, CLAMSCAN_MAX_FILE_BYTES } from './malware-scanner.js';
+export type { ScannedFile, ScannerOptions } from './malware-scanner.js';
 export type { AddOptions, MasteredOptions, UploadOptions } from './add-options.js';
 export type { ImageRecord, ImageFile, ImageFilesystems, Provenance, CueDiscInfo } from './image-record.js';
 export { SIDECAR_SUFFIX, isImageId } from './image-record.js';

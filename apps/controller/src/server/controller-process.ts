@@ -84,6 +84,7 @@ export async function startController(o: ControllerStartOptions): Promise<Runnin
       dir: config.library.dir,
       importRoots: config.library.importRoots,
       maxUploadBytes: config.library.maxUploadBytes,
+      malwareScan: config.library.malwareScan,
       isInUse: imageInUse(runStore, redis),
       claimForDelete: claimImageForDelete(runStore),
     });

@@ -79,7 +79,7 @@ export async function runAgent(config: TowerConfig, io: ProcessIo): Promise<void
   try {
     if (config.metricsFile) await stack.add(startProcessMetrics(config.metricsFile, `agent:${config.agent.id}`));
     const drives = attachChangers(await openAgentDrives(config.agent.drives), config.agent.changers);
-    const library = await ImageLibrary.open({ dir: config.library.dir, importRoots: config.library.importRoots });
+    const library = await ImageLibrary.open({ dir: config.library.dir, importRoots: config.library.importRoots, malwareScan: config.library.malwareScan });
     const agent = await startAgent(config, config.redisUrl, drives, library, io);
     if (agent === null) return;
     await stack.add(agent);

@@ -29,6 +29,7 @@
  * | GET    /api/images/:id                | viewer   |                         | ImageView             |
  * | POST   /api/images/import             | operator | ImportRequest           | ImageView (201)       |
  * | POST   /api/images/upload?name=       | operator | raw bytes (octet-stream)| ImageView (201)       |
+ * | POST   /api/images/:id/scan           | operator |                         | ImageView             |
  * | PATCH  /api/images/:id                | operator | RenameRequest           | ImageView             |
  * | DELETE /api/images/:id                | operator |                         | 204                   |
  * | POST   /api/images/build              | operator | ImageBuildRequest       | ImageBuildView (202)  |

@@ -139,6 +139,17 @@ export const ImageView = Type.Object({
   tracks: Type.Array(Type.Object({ number: Type.Integer(), mode: Type.String(), startSector: Type.Integer(), sectors: Type.Integer() })),
   provenance: Type.Object({ kind: Type.String(), detail: Type.String(), at: Type.String() }),
   damaged: Type.Boolean(), damage: Type.Array(Range), inUse: Type.Boolean(), createdAt: Type.String(),
+  /**
+   * The image's last malware scan (clamscan), null when never scanned. `result`: clean, infected (`signatures`
+   * found, `found` by file), incomplete (a limit stopped the read: counts as unscanned) or error (`error`).
+   * `databaseVersion`: the signature database's (null for a hand-made one); `databaseSignatures`: how many were loaded.
+   */
+  malwareScan: Nullable(Type.Object({
+    at: Type.String(),
+    result: Type.Union([Type.Literal('clean'), Type.Literal('infected'), Type.Literal('incomplete'), Type.Literal('error')]),
+    signatures: Type.Array(Type.String()), found: Type.Array(Type.Object({ file: Type.String(), signature: Type.String() })),
+    engine: Nullable(Type.String()), databaseVersion: Nullable(Type.Integer()), databaseSignatures: Nullable(Type.Integer()), error: Nullable(Type.String()),
+  })),
   /** On an import's answer: the images the library already held with the same content (SHA-256), to use instead. */
   sameContentAs: Type.Optional(Type.Array(Type.Object({ id: Type.String(), name: Type.String() }))),
 }, { title: 'ImageView' });

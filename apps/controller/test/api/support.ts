@@ -17,7 +17,7 @@ import type { AppDeps } from '../../src/api/app-deps.js';
 import { writeAgentHeartbeat } from '@tower/jobs';
 import { claimImageForDelete, imageInUse } from '../../src/api/image-in-use.js';
 import { ImageLibrary } from '../../src/library/index.js';
-import type { ImageRecord } from '../../src/library/index.js';
+import type { ImageLibraryOptions, ImageRecord } from '../../src/library/index.js';
 import { assertDeclaredResponse } from './response-check.js';
 
 export const OPERATOR = 'op-secret-token';
@@ -47,6 +47,8 @@ export interface Env {
 /** Options of {@link startEnv}. */
 export interface EnvOptions {
   readonly deps?: Partial<AppDeps>;
+  /** Library options besides its folder, import root and in-use checks (e.g. `malwareScan`). */
+  readonly library?: Partial<ImageLibraryOptions>;
 }
 
 /** Start everything. */
@@ -59,7 +61,7 @@ export async function startEnv(options: EnvOptions = {}): Promise<Env> {
   const isoSmall = makeIso(importRoot, { name: 'small.iso', payloadBytes: 64 * 1024, label: 'SMALL' });
   const isoBig = makeIso(importRoot, { name: 'big.iso', payloadBytes: 3 * 1024 * 1024, label: 'BIG' });
   const runStore = new RunStore(redis);
-  const library = await ImageLibrary.open({ dir: path.join(dir, 'library'), importRoots: [importRoot], isInUse: imageInUse(runStore, redis), claimForDelete: claimImageForDelete(runStore) });
+  const library = await ImageLibrary.open({ dir: path.join(dir, 'library'), importRoots: [importRoot], isInUse: imageInUse(runStore, redis), claimForDelete: claimImageForDelete(runStore), ...options.library });
   const image = await library.importFromPath(isoSmall, { name: 'Test image' });
   const planner = new RunPlanner({ redisUrl: redisServer.url, retryBackoffMs: 50 });
   await planner.start();

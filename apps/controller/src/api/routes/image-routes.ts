@@ -1,6 +1,6 @@
 /**
  * The image library: list, get, import from a server path, streamed upload,
- * rename, delete.
+ * rename, delete, malware scan.
  */
 import { PassThrough } from 'node:stream';
 import type { Readable } from 'node:stream';
@@ -90,6 +90,22 @@ export function registerImageRoutes(app: TypedApp, s: ApiServices): void {
       raw.resume();
       throw err;
     }
+  });
+
+  app.post('/api/images/:id/scan', {
+    schema: {
+      tags: ['images'],
+      summary: 'Scan an image for malware now (clamscan); the result is kept in its provenance. 503 MALWARE_SCAN_FAILED: no scan could be done (no signatures, no clamscan), the last result kept',
+      params,
+      response: doc({ 200: ImageSchema }, 400, 401, 403, 404, 503),
+    },
+  }, async (request): Promise<ImageView> => {
+    const who = principalOf(request);
+    if (library.get(request.params.id) === undefined) throw notFound('image', request.params.id, 'id');
+    const record = await library.scanForMalware(request.params.id);
+    const scan = record.provenance.malwareScan;
+    await s.audit.append(who, 'image.scan', record.id, { result: scan?.result, signatures: scan?.signatures, database: scan?.database?.version ?? null });
+    return toImageView(record, (await inUse()).has(record.id));
   });
 
   app.patch('/api/images/:id', {

@@ -15,6 +15,7 @@ import type { ApiServices, TypedApp } from '../api-services.js';
 import { principalOf } from '../auth.js';
 import { chooseMediaClass } from '../run-media-class.js';
 import { refuseImpossibleVerify } from '../run-verify-check.js';
+import { malwareWarning, refuseUnsafeImage } from '../run-malware-check.js';
 import { attemptsCsv } from '../csv.js';
 import { runImageOf } from '../../library/index.js';
 import {
@@ -52,9 +53,10 @@ export function registerRunRoutes(app: TypedApp, s: ApiServices): void {
     const who = principalOf(request);
     const view = await createRun(s, request.body, who.name);
     await s.audit.append(who, 'run.create', view.id, { imageId: view.imageId, copies: view.copies, verify: view.verify, priority: view.priority, label: view.label });
-    // A run the blank stock cannot cover is made all the same, with a warning (stock-store.ts).
+    // A run the blank stock cannot cover is made all the same, with a warning (stock-store.ts); so is an unsafe image's under the malware policy warn.
     const short = await s.stock.coverageWarning(view.mediaClass, view.copies);
-    return reply.status(201).send(short === null ? view : { ...view, warnings: [short] });
+    const warnings = [malwareWarning(s.deps.library.get(view.imageId), s.deps.library.scanner.settings.policy), short].filter((w): w is string => w !== null);
+    return reply.status(201).send(warnings.length === 0 ? view : { ...view, warnings });
   });
 
   const waits = new RunFinalWaits(s);
@@ -208,6 +210,7 @@ export async function createRun(s: ApiServices, body: Static<typeof CreateRunReq
   const { library, planner } = s.deps;
   const image = library.get(body.imageId);
   if (image === undefined) throw notFound('image', body.imageId, 'imageId');
+  refuseUnsafeImage(image, library.scanner.settings.policy);
   const imagePath = library.imagePath(image.id);
   if (image.mediaClass === undefined || image.mediaSizes.length === 0) {
     throw new ApiError(422, 'IMAGE_TOO_LARGE', `image ${image.id} fits no media class`, 'imageId');

@@ -3,6 +3,7 @@
  */
 import type { ImageRecord } from '../../library/index.js';
 import type { ImageView } from '../../shared/api-types.js';
+import { toMalwareScanView } from './malware-scan-view.js';
 
 /**
  * The API view of an image; with `library`, the view an import answers
@@ -33,6 +34,7 @@ export function toImageView(r: ImageRecord, inUse: boolean, library?: { list(): 
     damage: (r.damage?.unreadable ?? []).map((d) => ({ startSector: d.startSector, sectors: d.sectors })),
     inUse,
     createdAt: r.createdAt,
+    malwareScan: toMalwareScanView(p.malwareScan),
     ...(same.length === 0 ? {} : { sameContentAs: same.map((o) => ({ id: o.id, name: o.name })) }),
   };
 }

@@ -10,6 +10,17 @@ import { shortHash } from '../../lib/format';
 import { formatByteCount, formatBytes, formatCount, formatDateTime } from '../../lib/units';
 import { useApi } from '../../lib/use-api';
 
+/** The image's last malware scan in words (the library scans with clamscan; `tower images scan` scans again). */
+function malwareScanText(scan: ImageView['malwareScan']): string {
+  if (scan === null) return 'never scanned';
+  const db = scan.databaseVersion === null ? `hand-made database, ${scan.databaseSignatures ?? '?'} signature(s)` : `signatures ${scan.databaseVersion}`;
+  const when = `${formatDateTime(scan.at)}, ${scan.engine ?? 'clamscan'}, ${db}`;
+  if (scan.result === 'infected') return `INFECTED: ${scan.signatures.join(', ')} (${when})`;
+  if (scan.result === 'incomplete') return `not fully read, counts as unscanned: ${scan.signatures.join(', ')} (${when})`;
+  if (scan.result === 'error') return `scan failed: ${scan.error ?? 'unknown error'} (${formatDateTime(scan.at)})`;
+  return `clean (${when})`;
+}
+
 function ImageDetail({ image, onChanged }: { readonly image: ImageView; readonly onChanged: () => void }): ReactNode {
   const { token, isOperator } = useAuth();
   const router = useRouter();
@@ -60,6 +71,7 @@ function ImageDetail({ image, onChanged }: { readonly image: ImageView; readonly
         <dt>Provenance</dt><dd>{image.provenance.kind}: {image.provenance.detail} ({formatDateTime(image.provenance.at)})</dd>
         <dt>Added</dt><dd data-testid="image-added">{formatDateTime(image.createdAt)}</dd>
         <dt>In use</dt><dd>{image.inUse ? 'yes, by a run' : 'no'}</dd>
+        <dt>Malware scan</dt><dd data-testid="image-malware" className={image.malwareScan?.result === 'infected' ? 'warn-note' : undefined}>{malwareScanText(image.malwareScan)}</dd>
       </dl>
       <h3>Tracks</h3>
       <div className="table-scroll">
@@ -197,7 +209,7 @@ function ImagesInner(): ReactNode {
                 <td>{i.mediaClass?.toUpperCase() ?? <span className="warn-note">fits none</span>}</td>
                 <td><code title={i.sha256}>{shortHash(i.sha256)}</code></td>
                 <td>{i.provenance.kind}</td>
-                <td>{i.damaged ? <span className="warn-note">damaged</span> : 'ok'}{i.inUse ? ' · in use' : ''}</td>
+                <td>{i.damaged ? <span className="warn-note">damaged</span> : 'ok'}{i.malwareScan?.result === 'infected' ? <span className="warn-note"> · infected</span> : ''}{i.inUse ? ' · in use' : ''}</td>
               </tr>
             ))}
             {images.length === 0 && !list.loading ? <tr><td colSpan={7} className="muted">The library is empty.</td></tr> : null}
