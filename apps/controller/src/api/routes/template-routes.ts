@@ -26,6 +26,7 @@ import type { RunTemplate } from '../template-store.js';
 import { runAgainRequest, templateRunRequest, TemplateStore } from '../template-store.js';
 import { FINAL_STATUSES } from '../run-final-wait.js';
 import { createRun } from './run-routes.js';
+import { malwareWarning } from '../run-malware-check.js';
 
 /** Add the template and run-again routes. */
 export function registerTemplateRoutes(app: TypedApp, s: ApiServices): void {
@@ -108,7 +109,9 @@ export function registerTemplateRoutes(app: TypedApp, s: ApiServices): void {
 async function startRun(s: ApiServices, who: Principal, body: Parameters<typeof createRun>[1], from: Record<string, string>): Promise<RunView> {
   const view = await createRun(s, body, who.name);
   await s.audit.append(who, 'run.create', view.id, { imageId: view.imageId, copies: view.copies, verify: view.verify, priority: view.priority, label: view.label, ...from });
-  return view;
+  // An infected or unscanned image's run under the malware policy warn is made with a warning, as POST /api/runs makes it.
+  const warning = malwareWarning(s.deps.library.get(view.imageId), s.deps.library.scanner.settings.policy);
+  return warning === null ? view : { ...view, warnings: [warning] };
 }
 
 async function requireTemplate(store: TemplateStore, name: string): Promise<RunTemplate> {
