@@ -39,6 +39,8 @@ import { registerTemplateRoutes } from './api/routes/template-routes.js';
 import { registerSystemRoutes } from './api/routes/system-routes.js';
 import { registerAlertRoutes } from './api/routes/alert-routes.js';
 import { registerStockRoutes } from './api/routes/stock-routes.js';
+import { registerLabelRoutes } from './api/routes/label-routes.js';
+import { LabelPrinting } from './labels/label-printing.js';
 import { registerMetricsRoute } from './api/routes/metrics-routes.js';
 import { TowerMetrics } from './metrics/tower-metrics.js';
 import { registerReportRoutes } from './api/routes/report-routes.js';
@@ -134,6 +136,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   registerAlertRoutes(fastify, alerts);
   registerStockRoutes(fastify, services);
+  const printing = deps.printing === undefined || deps.printing === null ? null : new LabelPrinting({
+    services, config: deps.printing, alert: (c, set, key) => alerts.report(c, set, key), line: log,
+  });
+  registerLabelRoutes(fastify, services, printing);
   // Prometheus: a registry of this app's own; outside the API's roles (its own optional scrape token).
   if (deps.metrics?.enabled !== false) {
     registerMetricsRoute(fastify, new TowerMetrics(services), { token: deps.metrics?.token ?? null, throttle: auth.throttle });
@@ -150,6 +156,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   await subscriber.on(services.keys.screensChannel(), (message) => void screens.applyMessage(message).catch(onError));
   const feed = await createFeed({ server: fastify.server, services, auth, subscriber, screens, onError });
   alerts.start();
+  await printing?.start(subscriber);
 
   let closing: Promise<void> | null = null;
   return {
@@ -162,6 +169,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     close() {
       closing ??= (async () => {
         services.agents.close();
+        printing?.close();
         await alerts.close();
         auth.throttle.close();
         await feed.close();

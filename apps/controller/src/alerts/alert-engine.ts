@@ -18,6 +18,7 @@ import type { ApiServices } from '../api/api-services.js';
 import type { AlertsConfig } from '../config/alerts-config.js';
 import type { AlertsOverviewView, AlertViewType } from '../shared/alert-schemas.js';
 import { deriveConditions, runEndAlert } from './alert-conditions.js';
+import type { HeldCondition } from './alert-conditions.js';
 import { AlertDispatcher } from './alert-dispatcher.js';
 import { AlertState } from './alert-state.js';
 import { DeliveryLog } from './delivery-log.js';
@@ -95,6 +96,13 @@ export class AlertEngine {
       const alert = await this.state.clear(raised);
       if (alert !== null) this.#send(alert);
     }
+  }
+
+  /** A one-off event of another part of the controller (a label print given up), sent once per `claimKey` in the set `claimSet`. */
+  async report(c: HeldCondition, claimSet: string, claimKey: string): Promise<void> {
+    if (this.#closed) return;
+    const alert = await this.state.event(c, claimSet, claimKey);
+    if (alert !== null) this.#send(alert);
   }
 
   /** What the screen lists: the conditions that hold and the latest alerts, of the conditions it shows. */

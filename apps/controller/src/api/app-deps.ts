@@ -8,6 +8,7 @@ import type { ImageLibrary } from '../library/index.js';
 import type { Role } from '../shared/api-types.js';
 import type { AuthThrottleOptions } from './auth-throttle.js';
 import type { AlertsConfig } from '../config/alerts-config.js';
+import type { PrintingConfig } from '../config/printing-config.js';
 import type { MetricsConfig } from '../config/metrics-config.js';
 import type { ReportsConfig } from '../config/reports-config.js';
 
@@ -75,6 +76,8 @@ export interface AppDeps {
   readonly metrics?: MetricsConfig;
   /** Shifts and time zone of the production report (tower.json `reports`); default: the default shifts, the controller's zone. */
   readonly reports?: ReportsConfig;
+  /** The CUPS queue disc labels go to (tower.json `printing`); absent or null: no printing. */
+  readonly printing?: PrintingConfig | null;
   /** Where the app writes its event lines (failed authentications). Default: a line on stderr. */
   readonly log?: (line: string) => void;
 }

@@ -128,3 +128,11 @@ export function requireId(kind: string, value: string): string {
   if (text === '' || text.length > 500) throw new UsageError(`${kind} id must be 1 to 500 characters`);
   return text;
 }
+
+/** A label template name (`--print-labels`, `tower label`): a letter or digit, then up to 63 letters, digits, `.`, `_` or `-`. */
+export function parseLabelName(value: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(value)) {
+    throw new UsageError(`label template name must be a letter or digit then up to 63 letters, digits, '.', '_' or '-', got '${value.slice(0, 80)}'`);
+  }
+  return value;
+}

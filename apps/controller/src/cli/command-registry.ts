@@ -42,6 +42,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ['screens'], load: async () => (await import('./screen-commands.js')).registerScreenCommands },
   { names: ['stock'], load: async () => (await import('./stock-commands.js')).registerStockCommands },
   { names: ['alerts'], load: async () => (await import('./alert-commands.js')).registerAlertCommands },
+  { names: ['label'], load: async () => (await import('./label-commands.js')).registerLabelCommands },
 ];
 
 /** The groups to load for `argv`: the first argument's own, else all of them. */

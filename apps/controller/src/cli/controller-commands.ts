@@ -1,7 +1,7 @@
 /**
  * Every `tower` command that talks to a running controller over its HTTP
  * API and live feed: drives, images, masters, runs, watch, history, stats,
- * wall screens, blank stock, alerts, run templates.
+ * wall screens, blank stock, alerts, run templates, disc labels.
  * Each takes `--url`/`--token` (or TOWER_URL/TOWER_TOKEN) and `--json`.
  */
 import type { Command } from 'commander';
@@ -16,6 +16,7 @@ import { registerScreenCommands } from './screen-commands.js';
 import { registerStockCommands } from './stock-commands.js';
 import { registerTemplateCommands } from './template-commands.js';
 import { registerAlertCommands } from './alert-commands.js';
+import { registerLabelCommands } from './label-commands.js';
 import { registerWatchCommand } from './watch-command.js';
 
 export type { ControllerCliContext } from './controller-context.js';
@@ -33,4 +34,5 @@ export function registerControllerCommands(program: Command, ctx: ControllerCliC
   registerScreenCommands(program, ctx);
   registerStockCommands(program, ctx);
   registerAlertCommands(program, ctx);
+  registerLabelCommands(program, ctx);
 }

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import type { CreateRunRequest, RunView, VerifyPolicyInput } from '../shared/api-types.js';
 import type { ApiClient } from './api-client.js';
-import { parseCopies, parseDriveList, parseLabel, parseMediaClass, parsePriority, parseVerify, requireId } from './cli-arguments.js';
+import { parseCopies, parseDriveList, parseLabel, parseLabelName, parseMediaClass, parsePriority, parseVerify, requireId } from './cli-arguments.js';
 import { positiveNumber, UsageError } from './cli-output.js';
 import type { ConnectionOptions, ControllerCliContext } from './controller-context.js';
 import { clientFor, printResult, withConnectionOptions } from './controller-context.js';
@@ -29,6 +29,8 @@ export interface RunOptions extends ConnectionOptions {
   readonly priority?: number;
   readonly label?: string;
   readonly media?: CreateRunRequest['media'];
+  /** Print a label for each good disc with this label template. */
+  readonly printLabels?: string;
   readonly wait?: boolean;
 }
 
@@ -45,6 +47,7 @@ export function createRunRequest(imageId: string, opts: RunOptions): CreateRunRe
     ...(opts.priority === undefined ? {} : { priority: opts.priority }),
     ...(opts.label === undefined ? {} : { label: opts.label }),
     ...(opts.media === undefined ? {} : { media: opts.media }),
+    ...(opts.printLabels === undefined ? {} : { printLabels: true, labelTemplate: parseLabelName(opts.printLabels) }),
   };
 }
 
@@ -109,6 +112,7 @@ export function registerRunCommands(program: Command, ctx: ControllerCliContext)
       .option('--priority <p>', '1 (first) .. 1000 (default 100)', parsePriority)
       .option('--label <text>', 'label text for the report (up to 200 characters)', parseLabel)
       .option('--media <class>', 'blank media: cd, dvd, dvd-dl, bd or bd-dl (default: the smallest the image fits that the drives hold)', parseMediaClass)
+      .option('--print-labels <template>', 'print a label for each good disc with this label template (tower label list)')
       .option('--wait', 'follow the run live; exit 0 only when exactly N copies passed'),
   ).action((imageId: string | undefined, opts: RunOptions) => runCommand(ctx, imageId, opts));
 

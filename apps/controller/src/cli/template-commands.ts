@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import type { TemplateRequest, TemplateView } from '../shared/template-schemas.js';
-import { parseCopies, parseDriveList, parseLabel, parseMediaClass, parsePriority, parseVerify, requireId, verifyText } from './cli-arguments.js';
+import { parseCopies, parseDriveList, parseLabel, parseLabelName, parseMediaClass, parsePriority, parseVerify, requireId, verifyText } from './cli-arguments.js';
 import { positiveNumber, UsageError } from './cli-output.js';
 import type { ConnectionOptions, ControllerCliContext } from './controller-context.js';
 import { clientFor, printResult, withConnectionOptions } from './controller-context.js';
@@ -23,6 +23,7 @@ export interface RunSettingOptions {
   readonly label?: string;
   readonly media?: TemplateRequest['media'];
   readonly maxAttempts?: number;
+  readonly printLabels?: string;
 }
 
 /** A template name: a letter or digit, then up to 63 letters, digits, `.`, `_` or `-`. */
@@ -50,7 +51,8 @@ export function withRunSettings(command: Command): Command {
     .option('--priority <p>', '1 (first) .. 1000 (default 100)', parsePriority)
     .option('--label <text>', 'label text for the report (up to 200 characters)', parseLabel)
     .option('--media <class>', 'blank media: cd, dvd, dvd-dl, bd or bd-dl', parseMediaClass)
-    .option('--max-attempts <n>', 'attempts per copy before it is replaced (1..10, default 3)', parseMaxAttempts);
+    .option('--max-attempts <n>', 'attempts per copy before it is replaced (1..10, default 3)', parseMaxAttempts)
+    .option('--print-labels <template>', 'print a label for each good disc with this label template (tower label list)');
 }
 
 /** The settings given on the command line, as the API takes them (only those given). */
@@ -66,6 +68,7 @@ export function runSettings(opts: RunSettingOptions): Omit<TemplateRequest, 'ima
     ...(opts.label === undefined ? {} : { label: opts.label }),
     ...(opts.media === undefined ? {} : { media: opts.media }),
     ...(opts.maxAttempts === undefined ? {} : { maxAttemptsPerCopy: opts.maxAttempts }),
+    ...(opts.printLabels === undefined ? {} : { printLabels: true, labelTemplate: parseLabelName(opts.printLabels) }),
   };
 }
 

@@ -22,7 +22,7 @@ import { ConfigError } from './config-error.js';
 const Strict = { additionalProperties: false } as const;
 const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@<>,;"]+@[^\\s@<>,;"]+\\.[^\\s@<>,;"]+$' });
 const Condition = Type.Union([
-  Type.Literal('drive-needs-person'), Type.Literal('loader-input-empty'), Type.Literal('loader-reject-full'), Type.Literal('drive-quarantined'), Type.Literal('run-completed'), Type.Literal('run-failed'), Type.Literal('agent-silent'), Type.Literal('stock-low'),
+  Type.Literal('drive-needs-person'), Type.Literal('loader-input-empty'), Type.Literal('loader-reject-full'), Type.Literal('drive-quarantined'), Type.Literal('run-completed'), Type.Literal('run-failed'), Type.Literal('agent-silent'), Type.Literal('stock-low'), Type.Literal('label-print-failed'),
 ]);
 const Conditions = Type.Array(Condition, { minItems: 1, maxItems: ALERT_CONDITIONS.length, uniqueItems: true });
 

@@ -7,6 +7,7 @@ import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { HotFolderListSchema } from './hot-folder-config.js';
 import { AlertsConfigSchema } from './alerts-config.js';
+import { PrintingConfigSchema } from './printing-config.js';
 import { MalwareScanConfigSchema } from './malware-scan-config.js';
 import { MetricsConfigSchema } from './metrics-config.js';
 import { ReportsConfigSchema } from './reports-config.js';
@@ -104,6 +105,8 @@ export const ConfigFileSchema = Type.Object({
   alerts: Type.Optional(AlertsConfigSchema),
   /** Folders watched for job files (hot-folder-config.ts). */
   hotFolders: Type.Optional(HotFolderListSchema),
+  /** The CUPS queue disc labels go to (printing-config.ts). */
+  printing: Type.Optional(PrintingConfigSchema),
   /** The Prometheus endpoint `GET /metrics` and its scrape token (metrics-config.ts). */
   metrics: Type.Optional(MetricsConfigSchema),
   /** Shifts and time zone of the production report (reports-config.ts). */

@@ -22,6 +22,7 @@ import { resolveChangers } from './changer-specs.js';
 import { resolveDriveSource } from './drive-specs.js';
 import { resolveHotFolders } from './hot-folder-config.js';
 import { resolveAlerts } from './alerts-config.js';
+import { resolvePrinting } from './printing-config.js';
 import { resolveMalwareScan } from './malware-scan-config.js';
 import { resolveMetrics } from './metrics-config.js';
 import { resolveReports } from './reports-config.js';
@@ -120,6 +121,7 @@ export function resolveConfig(
       malwareScan: resolveMalwareScan(file.library?.malwareScan, fileDir),
     },
     alerts: resolveAlerts(file.alerts),
+    printing: resolvePrinting(file.printing),
     reports: resolveReports(file.reports),
     hotFolders: resolveHotFolders(file.hotFolders, fileDir, { dataDir, libraryDir }),
     tokens,

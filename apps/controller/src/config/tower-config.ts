@@ -5,6 +5,7 @@
 import type { ChangerSpec, DriveSource, DriveSpec } from '@tower/agent';
 import type { HotFolderSpec } from './hot-folder-config.js';
 import type { AlertsConfig } from './alerts-config.js';
+import type { PrintingConfig } from './printing-config.js';
 import type { MalwareScanSettings } from '../library/index.js';
 import type { MetricsConfig } from './metrics-config.js';
 import type { ReportsConfig } from './reports-config.js';
@@ -42,6 +43,8 @@ export interface TowerConfig {
   readonly alerts?: AlertsConfig;
   /** Shifts and time zone of the production report (`reports`); absent: the default shifts. */
   readonly reports?: ReportsConfig;
+  /** The CUPS queue disc labels go to (`printing`); absent or null: no printing. */
+  readonly printing?: PrintingConfig | null;
   /** Folders watched for job files (`hotFolders`); absent or empty: none. */
   readonly hotFolders?: readonly HotFolderSpec[];
   /** `GET /metrics` (`metrics`, `TOWER_METRICS_TOKEN`); absent: served, no token needed. */

@@ -111,6 +111,7 @@ export async function startController(o: ControllerStartOptions): Promise<Runnin
       connectivity,
       requestDeadlineMs: timeoutMs,
       ...(config.alerts === undefined ? {} : { alerts: config.alerts }),
+      ...(config.printing === undefined ? {} : { printing: config.printing }),
       ...(config.metrics === undefined ? {} : { metrics: config.metrics }),
       ...(config.reports === undefined ? {} : { reports: config.reports }),
       ...uiDirOption(),

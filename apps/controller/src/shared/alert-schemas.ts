@@ -14,15 +14,16 @@ const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union(
  * once and cleared once (`drive-needs-person`: take a disc out, put one in,
  * wrong media; `loader-input-empty`; `loader-reject-full`;
  * `drive-quarantined`; `agent-silent`; `stock-low`); a run's end is one
- * event (`run-completed`, `run-failed`).
+ * event (`run-completed`, `run-failed`), and so is a disc label given up
+ * (`label-print-failed`).
  */
 export const ALERT_CONDITIONS = [
-  'drive-needs-person', 'loader-input-empty', 'loader-reject-full', 'drive-quarantined', 'run-completed', 'run-failed', 'agent-silent', 'stock-low',
+  'drive-needs-person', 'loader-input-empty', 'loader-reject-full', 'drive-quarantined', 'run-completed', 'run-failed', 'agent-silent', 'stock-low', 'label-print-failed',
 ] as const;
 export type AlertConditionName = typeof ALERT_CONDITIONS[number];
 
 export const AlertCondition = Type.Union([
-  Type.Literal('drive-needs-person'), Type.Literal('loader-input-empty'), Type.Literal('loader-reject-full'), Type.Literal('drive-quarantined'), Type.Literal('run-completed'), Type.Literal('run-failed'), Type.Literal('agent-silent'), Type.Literal('stock-low'),
+  Type.Literal('drive-needs-person'), Type.Literal('loader-input-empty'), Type.Literal('loader-reject-full'), Type.Literal('drive-quarantined'), Type.Literal('run-completed'), Type.Literal('run-failed'), Type.Literal('agent-silent'), Type.Literal('stock-low'), Type.Literal('label-print-failed'),
 ], { description: 'alert condition' });
 
 /** One alert: a condition of a subject raised, cleared, or a one-off event (a run's end). */

@@ -4,11 +4,13 @@
  * loader out of blanks or with a full reject bin, a quarantine, a silent
  * agent, low blank stock), the latest alerts raised, cleared and sent (a
  * run's end), and the delivery log: each try at delivering an alert by
- * webhook or email (`GET /api/alerts`, `GET /api/alerts/deliveries`).
+ * webhook or email (`GET /api/alerts`, `GET /api/alerts/deliveries`), and
+ * the label print log (LabelPrintsPanel).
  */
 import type { ReactNode } from 'react';
 import { useEffect, useState } from 'react';
 import { ErrorBox } from '../../components/ErrorBox';
+import { LabelPrintsPanel } from '../../components/LabelPrintsPanel';
 import type { AlertDelivery, AlertsOverviewView } from '../../lib/contract';
 import { formatDateTime } from '../../lib/units';
 import { useApi } from '../../lib/use-api';
@@ -74,6 +76,7 @@ export default function AlertsPage(): ReactNode {
           </table></div>
         )}
       </section>
+      <LabelPrintsPanel tick={tick} />
       <ErrorBox error={overview.error ?? deliveries.error} />
     </>
   );

@@ -1,0 +1,56 @@
+/**
+ * A run's label printing (`printLabels`, `labelTemplate` of its create
+ * request): checked before anything of the run is written, and kept in the
+ * run's meta hash beside its label (so a run that could not be created
+ * takes them with it when its meta is removed).
+ */
+import type { Redis } from 'ioredis';
+import type { RedisSchema } from '@tower/jobs';
+import { ApiError, invalidInput, notFound } from '../api/api-error.js';
+import type { PrintingConfig } from '../config/printing-config.js';
+import { LabelKeys } from './label-keys.js';
+import { LabelTemplateStore } from './label-template-store.js';
+
+/** What a run asked of label printing. */
+export interface RunLabelRequest {
+  readonly printLabels?: boolean;
+  readonly labelTemplate?: string;
+}
+
+/** A run's printing, as kept. */
+export interface RunLabelSettings {
+  readonly printLabels: boolean;
+  readonly labelTemplate: string | null;
+  /** The run's label (`{{runLabel}}`). */
+  readonly label: string | null;
+}
+
+/**
+ * Check a run's printing request: with `printLabels`, printing must be
+ * configured (else 422 PRINTING_NOT_CONFIGURED) and `labelTemplate` must
+ * name a saved label template (400 when left out, 404 when there is none).
+ * Returns what to keep, or null for a run without labels.
+ */
+export async function checkRunLabels(redis: Redis, keys: RedisSchema, printing: PrintingConfig | null | undefined, body: RunLabelRequest): Promise<RunLabelRequest | null> {
+  if (body.printLabels !== true) return null;
+  if (printing === null || printing === undefined) {
+    throw new ApiError(422, 'PRINTING_NOT_CONFIGURED', 'printLabels: no label printer is configured (tower.json printing.queue)', 'printLabels');
+  }
+  if (body.labelTemplate === undefined) throw invalidInput('labelTemplate', 'labelTemplate: name the label template to print with printLabels');
+  if (await new LabelTemplateStore(redis, new LabelKeys(keys)).get(body.labelTemplate) === null) {
+    throw notFound('label template', body.labelTemplate, 'labelTemplate');
+  }
+  return { printLabels: true, labelTemplate: body.labelTemplate };
+}
+
+/** Keep a checked printing request beside the run's meta (after `RunMetaStore.put`). */
+export async function saveRunLabels(redis: Redis, keys: RedisSchema, runId: string, checked: RunLabelRequest | null): Promise<void> {
+  if (checked === null || checked.labelTemplate === undefined) return;
+  await redis.hset(keys.runMeta(runId), 'printLabels', '1', 'labelTemplate', checked.labelTemplate);
+}
+
+/** A run's printing as kept. */
+export async function readRunLabels(redis: Redis, keys: RedisSchema, runId: string): Promise<RunLabelSettings> {
+  const [print, template, label] = await redis.hmget(keys.runMeta(runId), 'printLabels', 'labelTemplate', 'label');
+  return { printLabels: print === '1', labelTemplate: template ?? null, label: label ?? null };
+}
