@@ -2,6 +2,7 @@
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import type { FormEvent, ReactNode } from 'react';
 import { Suspense, useState } from 'react';
+import { BuildImageForm } from '../../components/BuildImageForm';
 import { ErrorBox } from '../../components/ErrorBox';
 import { apiRequest, describeError } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
@@ -218,6 +219,7 @@ function ImagesInner(): ReactNode {
       </div>
       {current ? <ImageDetail key={current.id} image={current} onChanged={list.reload} /> : null}
       {isOperator ? <AddImage onAdded={list.reload} /> : null}
+      {isOperator ? <BuildImageForm onBuilt={list.reload} /> : null}
     </div>
   );
 }
