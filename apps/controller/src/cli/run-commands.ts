@@ -6,13 +6,15 @@
 import type { Command } from 'commander';
 import type { CreateRunRequest, RunView, VerifyPolicyInput } from '../shared/api-types.js';
 import type { ApiClient } from './api-client.js';
-import { parseCopies, parseDriveList, parseLabel, parseLabelName, parseMediaClass, parsePriority, parseVerify, requireId } from './cli-arguments.js';
+import { parseCopies, parseDriveList, parseLabel, parseMediaClass, parsePriority, parseVerify, requireId } from './cli-arguments.js';
 import { positiveNumber, UsageError } from './cli-output.js';
 import type { ConnectionOptions, ControllerCliContext } from './controller-context.js';
 import { clientFor, printResult, withConnectionOptions } from './controller-context.js';
 import { assertRunSucceeded, followRun } from './follow-run.js';
 import { runSpeedWarning, stdioDrivesOfRun } from './stdio-speed-warning.js';
 import { parseTemplateName, runSettings } from './template-commands.js';
+import { copiesOfSerials, parseSerials } from './serial-range.js';
+import type { SerialsInput } from './serial-range.js';
 import { renderRun, renderRuns, runLine } from './views.js';
 import { registerRunCertificateCommand } from './report-commands.js';
 
@@ -29,17 +31,21 @@ export interface RunOptions extends ConnectionOptions {
   readonly priority?: number;
   readonly label?: string;
   readonly media?: CreateRunRequest['media'];
-  /** Print a label for each good disc with this label template. */
-  readonly printLabels?: string;
+  /** Per-disc serial numbers (`--serials 1001-1500`); the range gives the copies when `--copies` does not. */
+  readonly serials?: SerialsInput;
+  /** Where the serial goes on each disc (default /SERIAL.TXT). */
+  readonly serialFile?: string;
   readonly wait?: boolean;
 }
 
 /** The API request for `tower run`'s arguments (already checked by their parsers). */
 export function createRunRequest(imageId: string, opts: RunOptions): CreateRunRequest {
-  if (opts.copies === undefined) throw new UsageError("required option '--copies <n>' not specified (or give --template NAME)");
+  const copies = opts.copies ?? (opts.serials === undefined ? undefined : copiesOfSerials(opts.serials));
+  if (copies === undefined) throw new UsageError("required option '--copies <n>' not specified (or give --template NAME, or --serials FIRST-LAST)");
+  if (opts.serialFile !== undefined && opts.serials === undefined) throw new UsageError('--serial-file needs --serials');
   return {
     imageId: requireId('image', imageId),
-    copies: opts.copies,
+    copies,
     ...(opts.verify === undefined ? {} : { verify: opts.verify }),
     ...(opts.speed === undefined ? {} : { speed: opts.speed }),
     ...(opts.dummyFirst ? { dummyFirst: true } : {}),
@@ -47,7 +53,7 @@ export function createRunRequest(imageId: string, opts: RunOptions): CreateRunRe
     ...(opts.priority === undefined ? {} : { priority: opts.priority }),
     ...(opts.label === undefined ? {} : { label: opts.label }),
     ...(opts.media === undefined ? {} : { media: opts.media }),
-    ...(opts.printLabels === undefined ? {} : { printLabels: true, labelTemplate: parseLabelName(opts.printLabels) }),
+    ...(opts.serials === undefined ? {} : { merge: { serials: { ...opts.serials, ...(opts.serialFile === undefined ? {} : { file: opts.serialFile }) } } }),
   };
 }
 
@@ -112,7 +118,8 @@ export function registerRunCommands(program: Command, ctx: ControllerCliContext)
       .option('--priority <p>', '1 (first) .. 1000 (default 100)', parsePriority)
       .option('--label <text>', 'label text for the report (up to 200 characters)', parseLabel)
       .option('--media <class>', 'blank media: cd, dvd, dvd-dl, bd or bd-dl (default: the smallest the image fits that the drives hold)', parseMediaClass)
-      .option('--print-labels <template>', 'print a label for each good disc with this label template (tower label list)')
+      .option('--serials <range>', 'a serial number on each disc, one per copy: FIRST-LAST, zero-padded as written, an optional prefix (SN-00001-00500)', parseSerials)
+      .option('--serial-file <path>', 'where the serial goes on each disc (default /SERIAL.TXT)')
       .option('--wait', 'follow the run live; exit 0 only when exactly N copies passed'),
   ).action((imageId: string | undefined, opts: RunOptions) => runCommand(ctx, imageId, opts));
 

@@ -44,6 +44,20 @@ export const RunCustomerInput = Type.Object({
 }, { ...obj, title: 'RunCustomer' });
 
 /**
+ * Per-disc data: serial numbers, one per copy (copy k gets `first + k - 1`),
+ * written on each disc as a file of its own (default `/SERIAL.TXT`).
+ */
+export const MergeInput = Type.Object({
+  serials: Type.Object({
+    first: Type.Integer({ minimum: 0, maximum: 999_999_999_999, description: 'serial of copy 1' }),
+    last: Type.Optional(Type.Integer({ minimum: 0, maximum: 999_999_999_999, description: 'serial of the last copy: must be first + copies - 1' })),
+    pad: Type.Optional(Type.Integer({ minimum: 0, maximum: 12, description: 'zero-padded to this many digits' })),
+    prefix: Type.Optional(Type.String({ maxLength: 32, description: 'text before the number, e.g. SN-' })),
+    file: Type.Optional(Type.String({ minLength: 1, maxLength: 240, description: 'path on the disc; default /SERIAL.TXT' })),
+  }, obj),
+}, { ...obj, title: 'MergeInput' });
+
+/**
  * The settings of a run besides its image and copies, each optional: one
  * definition for a new run, a template and a hot folder's job file.
  */
@@ -57,8 +71,7 @@ export const RUN_SETTINGS = {
   customer: Type.Optional(RunCustomerInput),
   maxAttemptsPerCopy: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
   media: Type.Optional(MediaClassInput),
-  printLabels: Type.Optional(Type.Boolean({ description: 'print a label for each good disc (needs tower.json printing and labelTemplate); default false' })),
-  labelTemplate: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'label template name' })),
+  merge: Type.Optional(MergeInput),
 };
 
 /**

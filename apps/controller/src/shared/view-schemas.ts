@@ -110,6 +110,8 @@ export const AttemptView = Type.Object({
   /** The label of the attempt's run, where the answer looks it up (history, run reports); null: the run has none. */
   runLabel: Type.Optional(Nullable(Type.String())),
   agentId: Type.String(),
+  /** A merged run: the row this disc carries (its copy's) and what an operator reads for it; `imageSha256` is the disc's own image's. */
+  merge: Type.Optional(Type.Object({ row: Type.Integer(), label: Type.String() })),
   mediaType: Nullable(Type.String()), imageSha256: Type.String(), startedAt: Type.Number(), endedAt: Nullable(Type.Number()), bytes: Nullable(Type.Number()),
   averageSpeedX: Nullable(Type.Number()), verifyPolicy: Type.String(), verifyResult: Nullable(Type.String()),
   /** null while open. */

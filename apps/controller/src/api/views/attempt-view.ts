@@ -13,6 +13,7 @@ export function toAttemptView(a: AttemptRecord): AttemptView {
     copy: a.copy,
     driveId: a.driveId,
     driveLabel: a.driveLabel ?? null,
+    ...(a.merge === undefined ? {} : { merge: a.merge }),
     agentId: a.agentId,
     mediaType: a.mediaType ?? null,
     imageSha256: a.imageSha256,
