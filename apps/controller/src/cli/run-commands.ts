@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import type { CreateRunRequest, RunView, VerifyPolicyInput } from '../shared/api-types.js';
 import type { ApiClient } from './api-client.js';
-import { parseCopies, parseDriveList, parseLabel, parseMediaClass, parsePriority, parseVerify, requireId } from './cli-arguments.js';
+import { parseCopies, parseDriveList, parseLabel, parseLabelName, parseMediaClass, parsePriority, parseVerify, requireId } from './cli-arguments.js';
 import { positiveNumber, UsageError } from './cli-output.js';
 import type { ConnectionOptions, ControllerCliContext } from './controller-context.js';
 import { clientFor, printResult, withConnectionOptions } from './controller-context.js';
@@ -35,6 +35,8 @@ export interface RunOptions extends ConnectionOptions {
   readonly serials?: SerialsInput;
   /** Where the serial goes on each disc (default /SERIAL.TXT). */
   readonly serialFile?: string;
+  /** Print a label for each good disc with this label template. */
+  readonly printLabels?: string;
   readonly wait?: boolean;
 }
 
@@ -54,6 +56,7 @@ export function createRunRequest(imageId: string, opts: RunOptions): CreateRunRe
     ...(opts.label === undefined ? {} : { label: opts.label }),
     ...(opts.media === undefined ? {} : { media: opts.media }),
     ...(opts.serials === undefined ? {} : { merge: { serials: { ...opts.serials, ...(opts.serialFile === undefined ? {} : { file: opts.serialFile }) } } }),
+    ...(opts.printLabels === undefined ? {} : { printLabels: true, labelTemplate: parseLabelName(opts.printLabels) }),
   };
 }
 
@@ -118,6 +121,7 @@ export function registerRunCommands(program: Command, ctx: ControllerCliContext)
       .option('--priority <p>', '1 (first) .. 1000 (default 100)', parsePriority)
       .option('--label <text>', 'label text for the report (up to 200 characters)', parseLabel)
       .option('--media <class>', 'blank media: cd, dvd, dvd-dl, bd or bd-dl (default: the smallest the image fits that the drives hold)', parseMediaClass)
+      .option('--print-labels <template>', 'print a label for each good disc with this label template (tower label list)')
       .option('--serials <range>', 'a serial number on each disc, one per copy: FIRST-LAST, zero-padded as written, an optional prefix (SN-00001-00500)', parseSerials)
       .option('--serial-file <path>', 'where the serial goes on each disc (default /SERIAL.TXT)')
       .option('--wait', 'follow the run live; exit 0 only when exactly N copies passed'),

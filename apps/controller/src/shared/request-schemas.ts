@@ -72,6 +72,8 @@ export const RUN_SETTINGS = {
   maxAttemptsPerCopy: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
   media: Type.Optional(MediaClassInput),
   merge: Type.Optional(MergeInput),
+  printLabels: Type.Optional(Type.Boolean({ description: 'print a label for each good disc (needs tower.json printing and labelTemplate); default false' })),
+  labelTemplate: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'label template name' })),
 };
 
 /**

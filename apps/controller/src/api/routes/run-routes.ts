@@ -18,6 +18,7 @@ import { refuseImpossibleVerify } from '../run-verify-check.js';
 import { malwareWarning, refuseUnsafeImage } from '../run-malware-check.js';
 import { attemptsCsv } from '../csv.js';
 import { runImageOf } from '../../library/index.js';
+import { checkRunLabels, saveRunLabels } from '../../labels/run-labels.js';
 import {
   CancelRunRequest, CreateRunRequest, doc, IdParams, ReportQuery, RunId, RunQuery, RunReport as RunReportSchema, RunsQuery, RunView as RunSchema,
 } from '../schemas.js';
@@ -232,7 +233,9 @@ export async function createRun(s: ApiServices, body: Static<typeof CreateRunReq
   if (image.format === 'cue' && toVerifyPolicy(body.verify).mode !== 'off') {
     await refuseImpossibleVerify(image.id, imagePath, allowedDrives ?? (await s.drives.list()).map((d) => d.id));
   }
+  const labels = await checkRunLabels(s.deps.redis, s.keys, s.deps.printing, body);
   await s.runMeta.put(id, { imageId: image.id, imageName: image.name, label: body.label ?? null, createdBy, ...(body.customer === undefined ? {} : { customer: body.customer }) });
+  await saveRunLabels(s.deps.redis, s.keys, id, labels);
   const imageStillThere = async (): Promise<boolean> => library.get(image.id) !== undefined && (await access(imagePath).then(() => true, () => false));
   try {
     const run = await planner.createRun({
