@@ -74,7 +74,7 @@ export function planMerge(req: MergeRequest, copies: number): MergeProblem | Run
   const pad = s.pad ?? 0;
   if (!Number.isSafeInteger(pad) || pad < 0 || pad > 12) return { field: 'merge.serials.pad', message: 'pad is 0..12 digits' };
   const prefix = s.prefix ?? '';
-  if (typeof prefix !== 'string' || prefix.length > 32 || /[\0-\x1f]/.test(prefix)) {
+  if (typeof prefix !== 'string' || prefix.length > 32 || /\p{Cc}/u.test(prefix)) {
     return { field: 'merge.serials.prefix', message: 'a prefix is at most 32 printable characters' };
   }
   const file = s.file === undefined ? '/SERIAL.TXT' : s.file.startsWith('/') ? s.file : `/${s.file}`;

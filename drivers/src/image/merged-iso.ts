@@ -46,7 +46,7 @@ export interface MergedIso {
 
 /** Whether a path on the disc is one a merge may write: absolute, no `.`/`..` parts, no control characters. */
 export function isSafeDiscPath(p: string): boolean {
-  if (!p.startsWith('/') || p.length > 240 || /[\0-\x1f\\]/.test(p)) return false;
+  if (!p.startsWith('/') || p.length > 240 || /[\p{Cc}\\]/u.test(p)) return false;
   const parts = p.slice(1).split('/');
   return parts.every((s) => s !== '' && s !== '.' && s !== '..' && s.length <= 200);
 }
