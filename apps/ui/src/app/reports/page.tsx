@@ -36,7 +36,7 @@ export function ProductionChart({ rows }: { readonly rows: readonly ProductionRe
   const max = Math.max(1, ...rows.map((r) => r.passed + r.coasters));
   const y = (n: number): number => (n / max) * (h - top);
   return (
-    <svg className="report-chart" viewBox={`0 0 ${w} ${h + 34}`} width={w} height={h + 34} role="img" aria-label={`Good discs and coasters by ${rows.length} groups`} data-testid="report-chart">
+    <svg className="report-chart" viewBox={`0 0 ${w} ${h + 34}`} width={w} height={h + 34} role="img" aria-label={`Chart: good discs and coasters, ${rows.length} bar${rows.length === 1 ? '' : 's'}`} data-testid="report-chart">
       <line x1="0" y1={h + 0.5} x2={w} y2={h + 0.5} stroke="var(--line)" />
       {rows.map((r, i) => {
         const x = gap + i * (barW + gap);
@@ -81,7 +81,7 @@ export default function ReportsPage(): ReactNode {
       <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Report settings">
         <label>
           By
-          <select value={by} onChange={(e) => setBy(e.target.value as ReportGroupingName)}>
+          <select id="report-by" value={by} onChange={(e) => setBy(e.target.value as ReportGroupingName)}>
             {GROUPINGS.map((g) => <option key={g.value} value={g.value}>{g.label}</option>)}
           </select>
         </label>
