@@ -36,7 +36,6 @@ export type {
 } from '../../../controller/src/shared/api-types';
 export type { StockLevelView } from '../../../controller/src/shared/stock-schemas';
 export type { ImageBuildViewBody } from '../../../controller/src/shared/image-build-schemas';
-export type { ImageBuildViewBody } from '../../../controller/src/shared/image-build-schemas';
 export type { ProductionReportRowView, ProductionReportView, ReportGroupingName } from '../../../controller/src/shared/report-schemas';
 export type { AlertDelivery, AlertsOverviewView, AlertViewType } from '../../../controller/src/shared/alert-schemas';
 export type { TemplateRequest, TemplateRunRequest, TemplateView } from '../../../controller/src/shared/template-schemas';
