@@ -16,7 +16,7 @@
  * are lost (see the README).
  */
 import type { AttemptEndEvent, RunEvent } from '@tower/jobs';
-import { parseMessage } from '@tower/jobs';
+import { discMergeOf, parseMessage } from '@tower/jobs';
 import type { ApiServices } from '../api/api-services.js';
 import type { RedisSubscriber } from '../api/redis-subscriber.js';
 import type { HeldCondition } from '../alerts/alert-conditions.js';
@@ -105,12 +105,15 @@ export class LabelPrinting {
     const copy = kind === 'label' ? await redis.hincrby(this.#keys.run(e.runId), 'n', 1) : null;
     const run = await s.deps.runStore.getRun(e.runId);
     const copies = run?.copies ?? 0;
+    // A merged run's disc carries its copy slot's row (its serial), a failed one too.
+    const row = run?.merge === undefined ? {} : discMergeOf(run.merge, e.copy).fields;
     const values: LabelValues = {
       runLabel: settings.label ?? '',
+      serial: row.serial ?? '',
       copy: copy === null ? '' : String(copy),
       copies: String(copies),
       date: labelDate(s.now()),
-      ...(kind === 'reject' ? { row: { drive: e.driveId, reason: e.errorCode ?? 'failed' } } : {}),
+      row: kind === 'reject' ? { ...row, drive: e.driveId, reason: e.errorCode ?? 'failed' } : row,
     };
     this.#queue.push({ runId: e.runId, attemptId: e.attemptId, kind, copy, copies, template: kind === 'reject' ? 'REJECT' : settings.labelTemplate, values, attempt: 1, dueAt: 0 });
     this.#kick();

@@ -95,7 +95,7 @@ export function rejectLabelSvg(): string {
     '<circle cx="60" cy="60" r="59" fill="none" stroke="black" stroke-width="1"/>',
     '<text x="60" y="56" font-family="sans-serif" font-size="18" font-weight="bold" text-anchor="middle">REJECT</text>',
     '<text x="60" y="70" font-family="sans-serif" font-size="5" text-anchor="middle">{{runLabel}}</text>',
-    '<text x="60" y="78" font-family="sans-serif" font-size="4" text-anchor="middle">{{row.drive}} {{row.reason}}</text>',
+    '<text x="60" y="78" font-family="sans-serif" font-size="4" text-anchor="middle">{{serial}} {{row.drive}} {{row.reason}}</text>',
     '<text x="60" y="86" font-family="sans-serif" font-size="4" text-anchor="middle">{{date}}</text>',
     '</svg>',
   ].join('\n');

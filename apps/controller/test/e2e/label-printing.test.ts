@@ -3,9 +3,9 @@
  * one-shot write fault, so one disc fails) and `printing` on a real, private
  * cupsd with the cups-pdf virtual printer (../labels/cups-server.ts). A
  * label template saved with `tower label save` (a broken one refused in one
- * line), a run of 3 copies with `printLabels`: cups-pdf writes 3 label PDFs,
- * whose text (pdftotext) is the run's label and copy 1, 2 and 3 of 3, and a
- * REJECT PDF for the failed disc. A run whose template was deleted, and then
+ * line), a run of 3 copies with serials and `printLabels`: cups-pdf writes 3
+ * label PDFs, whose text (pdftotext) is the run's label, copy 1, 2 and 3 of 3
+ * and the disc's serial, and a REJECT PDF for the failed disc. A run whose template was deleted, and then
  * a run while the printer is gone (cupsd stopped), complete all the same:
  * their prints are logged as failed (after the bounded retries for the
  * printer) and alerted.
@@ -87,8 +87,8 @@ describe('disc labels on CUPS (cups-pdf) with simulated drives', () => {
     expect(await call(url, 'POST', '/api/runs', { ...base, printLabels: true })).toMatchObject({ status: 400, body: { error: { field: 'labelTemplate' } } });
     expect(await call(url, 'POST', '/api/runs', { ...base, printLabels: true, labelTemplate: 'nope' })).toMatchObject({ status: 404, body: { error: { field: 'labelTemplate' } } });
 
-    // A run of 3 with labels: 3 label PDFs, copy 1, 2 and 3 of 3, and one REJECT per failed disc.
-    const run = await api.createRun({ ...base, printLabels: true, labelTemplate: 'disc' });
+    // A run of 3 with labels and serials: 3 label PDFs, copy 1, 2 and 3 of 3, each with its disc's serial, and one REJECT per failed disc.
+    const run = await api.createRun({ ...base, printLabels: true, labelTemplate: 'disc', merge: { serials: { first: 1001, pad: 5, prefix: 'SN-' } } });
     await waitForRun(api, run.id, 'completed', 60_000);
     const failed = (await api.history(run.id)).filter((a) => a.outcome === 'failed');
     expect(failed.length).toBeGreaterThanOrEqual(1);
@@ -103,10 +103,12 @@ describe('disc labels on CUPS (cups-pdf) with simulated drives', () => {
     const labels = texts.filter((t) => !t.includes('REJECT'));
     expect(labels).toHaveLength(3);
     for (const n of [1, 2, 3]) expect(labels.filter((t) => t.includes('Order 4711 & Sons') && t.includes(`Copy ${n} of 3`))).toHaveLength(1);
+    expect(labels.map((t) => /SN-\d{5}/.exec(t)?.[0]).sort()).toEqual(['SN-01001', 'SN-01002', 'SN-01003']);
     const rejects = texts.filter((t) => t.includes('REJECT'));
     expect(rejects).toHaveLength(failed.length);
     for (const r of rejects) expect(r).toContain('Order 4711 & Sons');
     expect(rejects.some((r) => r.includes('sim:0'))).toBe(true);
+    for (const r of rejects) expect(r).toMatch(/SN-0100[123]/);
 
     // The CLI lists the run's prints.
     const listed = await cli(url, ['label', 'prints', '--run', run.id]);
