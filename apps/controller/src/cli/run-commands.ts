@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import type { CreateRunRequest, RunView, VerifyPolicyInput } from '../shared/api-types.js';
 import type { ApiClient } from './api-client.js';
-import { parseCopies, parseDriveList, parseLabel, parseLabelName, parseMediaClass, parsePriority, parseVerify, requireId } from './cli-arguments.js';
+import { parseCopies, parseDriveList, parseLabel, textOf, parseLabelName, parseMediaClass, parsePriority, parseVerify, requireId } from './cli-arguments.js';
 import { positiveNumber, UsageError } from './cli-output.js';
 import type { ConnectionOptions, ControllerCliContext } from './controller-context.js';
 import { clientFor, printResult, withConnectionOptions } from './controller-context.js';
@@ -30,6 +30,9 @@ export interface RunOptions extends ConnectionOptions {
   readonly drives?: string[];
   readonly priority?: number;
   readonly label?: string;
+  /** Customer name and order number, for the certificate. */
+  readonly customer?: string;
+  readonly order?: string;
   readonly media?: CreateRunRequest['media'];
   /** Per-disc serial numbers (`--serials 1001-1500`); the range gives the copies when `--copies` does not. */
   readonly serials?: SerialsInput;
@@ -54,6 +57,9 @@ export function createRunRequest(imageId: string, opts: RunOptions): CreateRunRe
     ...(opts.drives === undefined ? {} : { drives: opts.drives }),
     ...(opts.priority === undefined ? {} : { priority: opts.priority }),
     ...(opts.label === undefined ? {} : { label: opts.label }),
+    ...(opts.customer === undefined && opts.order === undefined ? {} : {
+      customer: { ...(opts.customer === undefined ? {} : { name: opts.customer }), ...(opts.order === undefined ? {} : { order: opts.order }) },
+    }),
     ...(opts.media === undefined ? {} : { media: opts.media }),
     ...(opts.serials === undefined ? {} : { merge: { serials: { ...opts.serials, ...(opts.serialFile === undefined ? {} : { file: opts.serialFile }) } } }),
     ...(opts.printLabels === undefined ? {} : { printLabels: true, labelTemplate: parseLabelName(opts.printLabels) }),
@@ -119,7 +125,9 @@ export function registerRunCommands(program: Command, ctx: ControllerCliContext)
       .option('--dummy-first', 'test burn before each real one')
       .option('--drives <ids>', 'only these drives or groups, comma-separated', parseDriveList)
       .option('--priority <p>', '1 (first) .. 1000 (default 100)', parsePriority)
-      .option('--label <text>', 'label text for the report (up to 200 characters)', parseLabel)
+      .option('--label <text>', 'label text for the certificate, history and reports (up to 200 characters)', parseLabel)
+      .option('--customer <name>', 'customer name for the certificate (1..200 characters)', textOf('--customer', 1, 200))
+      .option('--order <number>', 'customer order number for the certificate (1..100 characters)', textOf('--order', 1, 100))
       .option('--media <class>', 'blank media: cd, dvd, dvd-dl, bd or bd-dl (default: the smallest the image fits that the drives hold)', parseMediaClass)
       .option('--print-labels <template>', 'print a label for each good disc with this label template (tower label list)')
       .option('--serials <range>', 'a serial number on each disc, one per copy: FIRST-LAST, zero-padded as written, an optional prefix (SN-00001-00500)', parseSerials)

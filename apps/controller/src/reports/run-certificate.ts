@@ -1,7 +1,8 @@
 /**
  * A run's certificate as a PDF (pdfkit, built-in Helvetica): the run's label
  * and customer, the image's name and SHA-256, the verify policy, the counts,
- * who started the run, and every disc (copy slot, drive, times, result).
+ * who started the run, and every disc (copy slot or its serial, drive,
+ * times, result).
  * Served by `GET /api/runs/:id/certificate.pdf` and attached to the
  * run-done email when the email channel asks for it.
  */
@@ -79,8 +80,16 @@ const WIDTH = 495;
 
 /** Columns of the disc list: header, x, width. */
 const COLUMNS: readonly (readonly [string, number, number])[] = [
-  ['Copy', LEFT, 40], ['Drive', LEFT + 40, 150], ['Started', LEFT + 190, 110], ['Took', LEFT + 300, 45], ['Result', LEFT + 345, 150],
+  ['Copy / serial', LEFT, 80], ['Drive', LEFT + 80, 125], ['Started', LEFT + 205, 105], ['Took', LEFT + 310, 40], ['Result', LEFT + 350, 145],
 ];
+
+/** A merged run's serials in words: `SN-01001 to SN-01100 in /SERIAL.TXT`. */
+export function serialsWords(record: RunRecord): string | null {
+  const m = record.merge;
+  if (m === undefined) return null;
+  const serial = (n: number): string => `${m.prefix}${String(n).padStart(m.pad, '0')}`;
+  return `${serial(m.first)} to ${serial(m.first + record.copies - 1)} in ${m.file} (each disc's own image is checked against its serial)`;
+}
 
 /** Render the certificate; resolves to the PDF's bytes. */
 export function renderRunCertificate(data: CertificateData, options: CertificateOptions = {}): Promise<Buffer> {
@@ -118,6 +127,8 @@ export function renderRunCertificate(data: CertificateData, options: Certificate
   field('Image SHA-256', record.image.sha256);
   field('Media', run.mediaClass.toUpperCase());
   field('Verify policy', verifyPolicyWords(record));
+  const serials = serialsWords(record);
+  if (serials !== null) field('Serials', serials);
   field('Started by', run.createdBy || UNKNOWN);
   field('Created', when(run.createdAt));
   field('Ended', run.completedAt === null ? (run.status === 'completed' ? when(record.updatedAt) : `not completed (${run.status})`) : when(run.completedAt));
@@ -145,7 +156,7 @@ export function renderRunCertificate(data: CertificateData, options: Certificate
     }
     const y = doc.y;
     const took = a.endedAt === undefined ? UNKNOWN : formatDuration((a.endedAt - a.startedAt) / 1000);
-    const cells = [String(a.copy), a.driveLabel ?? a.driveId, when(a.startedAt), took, discResult(a)];
+    const cells = [a.merge === undefined ? String(a.copy) : `${a.copy}: ${a.merge.label}`, a.driveLabel ?? a.driveId, when(a.startedAt), took, discResult(a)];
     doc.font(FONT).fontSize(8);
     let next = y;
     COLUMNS.forEach(([, x, w], i) => {

@@ -97,6 +97,18 @@ describe('production report', () => {
   });
 });
 
+describe('customer fields', () => {
+  it('are kept on the run, and refused when empty, too long or unknown', async () => {
+    expect((await call(env, 'GET', `/api/runs/${runId}`, { token: VIEWER })).body.customer).toEqual({ name: 'ACME Records', order: 'PO-2026-17' });
+    for (const customer of [{ name: '' }, { order: 'x'.repeat(101) }, { phone: '555' }, 'ACME']) {
+      const res = await call(env, 'POST', '/api/runs', { body: { imageId: env.image.id, copies: 1, customer } });
+      expect(res.status, JSON.stringify(customer)).toBe(400);
+      expect(res.body.error.field, JSON.stringify(customer)).toMatch(/^customer/);
+    }
+    expect((await call(env, 'GET', '/api/runs', { token: VIEWER })).body).toHaveLength(1);
+  });
+});
+
 describe('run certificate', () => {
   it('renders the finished run as a PDF whose text names label, customer, image, hash, policy, counts, discs and who', async () => {
     expect((await call(env, 'GET', `/api/runs/${runId}`)).body.status).toBe('completed');

@@ -87,6 +87,15 @@ describe('tower runs certificate', () => {
     expect(readFileSync(file).subarray(0, 5).toString('latin1')).toBe('%PDF-');
   });
 
+  it('tower run takes the customer and order for the certificate', async () => {
+    const r = await tower(['run', env.image.id, '--copies', '1', '--customer', 'Initech', '--order', 'TPS-42', '--json']);
+    expect(r.code, r.stderr).toBe(EXIT.ok);
+    expect(JSON.parse(r.stdout)).toMatchObject({ customer: { name: 'Initech', order: 'TPS-42' } });
+    const bad = await tower(['run', env.image.id, '--copies', '1', '--customer', ' ']);
+    expect(bad.code).toBe(EXIT.usage);
+    expect(bad.stderr).toMatch(/--customer must be 1 to 200 characters, got 0/);
+  });
+
   it('says so when the run does not exist, and writes nothing', async () => {
     const file = path.join(env.dir, 'none.pdf');
     const r = await tower(['runs', 'certificate', 'no-such-run', '-o', file]);

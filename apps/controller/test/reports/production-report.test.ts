@@ -95,6 +95,9 @@ describe('production report', () => {
     expect(zonedTimeToEpoch('2026-03-02', 0, 'UTC')).toBe(at('2026-03-02T00:00:00Z'));
     expect(zonedTimeToEpoch('2026-03-02', 0, 'Europe/Berlin')).toBe(at('2026-03-01T23:00:00Z'));
     expect(zonedTimeToEpoch('2026-07-02', 6 * 60, 'Europe/Berlin')).toBe(at('2026-07-02T04:00:00Z'));
+    // The day clocks go forward is 23 hours long, the day they go back 25.
+    expect(zonedTimeToEpoch('2026-03-30', 0, 'Europe/Berlin') - zonedTimeToEpoch('2026-03-29', 0, 'Europe/Berlin')).toBe(23 * 3_600_000);
+    expect(zonedTimeToEpoch('2026-10-26', 0, 'Europe/Berlin') - zonedTimeToEpoch('2026-10-25', 0, 'Europe/Berlin')).toBe(25 * 3_600_000);
   });
 });
 

@@ -47,7 +47,7 @@ describe('run certificate PDF', () => {
     const pages = text.split('\f').filter((p) => p.trim() !== '');
     expect(pages.length).toBeGreaterThan(2);
     pages.forEach((p, i) => {
-      expect(p).toMatch(/Copy\s+Drive\s+Started\s+Took\s+Result/);
+      expect(p).toMatch(/Copy \/ serial\s+Drive\s+Started\s+Took\s+Result/);
       expect(p).toContain(`page ${i + 1} of ${pages.length}`);
     });
     const copies = text.split('\n').map((l) => /^\s*(\d+)\s+Tray \d/.exec(l)?.[1]).filter((c): c is string => c !== undefined).map(Number);
@@ -56,6 +56,14 @@ describe('run certificate PDF', () => {
     expect(text).toContain('one disc in every 10 read back and compared byte for byte with the image');
     expect(text).toContain('good, verify skipped by policy');
     expect(text).toMatch(/Started by:\s+night shift token/);
+  });
+
+  it('names each disc of a merged run by its serial, and the run by its range', async () => {
+    const merged = { ...record, copies: 3, merge: { kind: 'serials', first: 1001, pad: 5, prefix: 'SN-', file: '/SERIAL.TXT' } } as RunRecord;
+    const attempts = [1, 2, 3].map((copy) => ({ ...attempt(copy), merge: { row: copy, label: `serial SN-0${1000 + copy}` } }));
+    const text = await textOf({ run: { ...view, copies: 3, passed: 3 }, record: merged, attempts, generatedAt: T }, 'merged.pdf');
+    expect(text).toMatch(/Serials:\s+SN-01001 to SN-01003 in \/SERIAL\.TXT/);
+    for (const copy of [1, 2, 3]) expect(text).toMatch(new RegExp(`^\\s*${copy}: serial SN-0${1000 + copy}\\s+Tray`, 'm'));
   });
 
   it('says so when no disc was burned', async () => {
