@@ -67,8 +67,8 @@ export interface AgentConnectionsOptions {
   readonly connectTimeoutMs?: number;
   /** How long `close` waits for a clean close before closing the connections hard, ms; default 5000. */
   readonly closeTimeoutMs?: number;
-  /** Receives connection and BullMQ errors; default: ignored. */
-  readonly onError?: (err: Error) => void;
+  /** Receives connection and BullMQ errors (a BullMQ worker's with its queue's name); default: ignored. */
+  readonly onError?: (err: Error, queue?: string) => void;
 }
 
 type Handler = (text: string) => void;
@@ -217,7 +217,8 @@ export class AgentConnections {
     let w = this.#bull.get(cls);
     if (w === undefined) {
       if (this.#closing !== null) throw new Error('the agent connections are closed');
-      w = new Worker(this.keys.copyQueue(cls), null, {
+      const queue = this.keys.copyQueue(cls);
+      w = new Worker(queue, null, {
         connection: this.redis,
         autorun: false,
         concurrency: 1,
@@ -226,11 +227,11 @@ export class AgentConnections {
         stalledInterval: this.#o.stalledIntervalMs ?? this.lockDurationMs,
         ...(this.#o.bullPrefix === undefined ? {} : { prefix: this.#o.bullPrefix }),
       });
-      w.on('error', (e) => this.#error(e));
+      w.on('error', (e) => this.#error(e, queue));
       // The stalled-job checker put a crashed worker's job back: there is work to fetch.
       w.on('stalled', () => this.reopen(cls));
       // Manual fetching: the stalled-job checker must be started by hand, once per class.
-      w.startStalledCheckTimer().catch((e: unknown) => this.#error(e));
+      w.startStalledCheckTimer().catch((e: unknown) => this.#error(e, queue));
       this.#bull.set(cls, w);
     }
     return w;
@@ -325,10 +326,10 @@ export class AgentConnections {
     this.redis.disconnect();
   }
 
-  #error(err: unknown): void {
+  #error(err: unknown, queue?: string): void {
     // Redis being away (a BullMQ worker's connection, say) is the connectivity's one line.
     if (this.#connectivity.failed(this.redis, err)) return;
-    this.#o.onError?.(err instanceof Error ? err : new Error(String(err)));
+    this.#o.onError?.(err instanceof Error ? err : new Error(String(err)), queue);
   }
 }
 

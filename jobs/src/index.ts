@@ -29,4 +29,6 @@ export * from './run-planner.js';
 export * from './run-request.js';
 export * from './redis-connectivity.js';
 export * from './job-reclaim.js';
+export * from './logger.js';
+export * from './bullmq-error-line.js';
 export * from './disc-merge.js';

@@ -24,6 +24,8 @@
 import { Command } from 'ioredis';
 import type { Redis, RedisOptions } from 'ioredis';
 import { TypedEmitter } from 'node-cdrecord-wrapper';
+import { toLogger } from './logger.js';
+import type { LogSink } from './logger.js';
 
 /** Default deadline of one command on a fail-fast connection, ms. */
 export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 3000;
@@ -119,8 +121,8 @@ export function readyWithin(conn: Redis, ms: number, target: string): Promise<vo
 export interface RedisConnectivityOptions {
   /** The Redis URL (only its host and port are ever shown). */
   readonly url: string;
-  /** Where the two lines of an outage go. */
-  readonly log: (line: string) => void;
+  /** Where the two lines of an outage go: its start a warning, its end an info line. */
+  readonly log: LogSink;
   /** Prefix of the log lines (`<name>: …`); default `redis`, '' for none. */
   readonly name?: string;
   /** While a connection counts as down without an event to say when it is back, it is pinged this often, ms. Default 1000. */
@@ -300,7 +302,7 @@ export class RedisConnectivity extends TypedEmitter<RedisConnectivityEvents> {
     if (this.#downSince !== null) return;
     this.#downSince = this.#now();
     this.#reason = reason;
-    this.#o.log(`${this.#prefix()}cannot reach Redis at ${this.target} (${w.name}: ${reason})`);
+    toLogger(this.#o.log).warn(`${this.#prefix()}cannot reach Redis at ${this.target} (${w.name}: ${reason})`);
     this.emit('down', reason);
   }
 
@@ -324,7 +326,7 @@ export class RedisConnectivity extends TypedEmitter<RedisConnectivityEvents> {
     this.#downSince = null;
     this.#reason = '';
     if (this.#closed) return;
-    this.#o.log(`${this.#prefix()}Redis at ${this.target} is reachable again (away ${(downMs / 1000).toFixed(1)} s)`);
+    toLogger(this.#o.log).info(`${this.#prefix()}Redis at ${this.target} is reachable again (away ${(downMs / 1000).toFixed(1)} s)`);
     this.emit('up', downMs);
   }
 }

@@ -8,8 +8,9 @@
  */
 import type { Redis } from 'ioredis';
 import { DriveStatePublisher } from '@tower/jobs';
-import type { AgentCommand, AgentReply, DriveStateOutbox, DriveWorker, InsertDiscCommand, MasterCommand, RedisSchema } from '@tower/jobs';
+import type { AgentCommand, AgentReply, DriveStateOutbox, DriveWorker, InsertDiscCommand, Logger, MasterCommand, RedisSchema } from '@tower/jobs';
 import type { AgentDrive } from './agent-drives.js';
+import { driveLogger } from './agent-log.js';
 import type { MasterLibrary } from './master-library.js';
 import { runMaster } from './master-runner.js';
 import { handLoader } from './loader-hands.js';
@@ -37,7 +38,8 @@ export interface AgentCommandContext {
   readonly signal: AbortSignal;
   /** Start a slot's drive worker again (after a master read). */
   readonly startWorker: (slot: DriveSlot) => Promise<void>;
-  readonly log: (line: string) => void;
+  /** The agent's logger (a drive's lines go to its child with `drive`). */
+  readonly log: Logger;
 }
 
 type Refusal = { code: string; message: string };
@@ -55,7 +57,7 @@ export class AgentCommandHandler {
       return;
     }
     if (typeof cmd !== 'object' || cmd === null || typeof cmd.requestId !== 'string') return;
-    await this.#handle(cmd).catch((err: unknown) => this.ctx.log(`command ${cmd.type} failed: ${(err as Error).message}`));
+    await this.#handle(cmd).catch((err: unknown) => this.ctx.log.error({ command: cmd.type }, `command ${cmd.type} failed: ${(err as Error).message}`));
   }
 
   async #handle(cmd: AgentCommand): Promise<void> {
@@ -135,9 +137,9 @@ export class AgentCommandHandler {
         // A stdio: pseudo drive is read as the file it is, not as the blank disc it poses as for copies.
         drive: slot.d.masterDrive ?? slot.d.drive,
       });
-      ctx.log(`${slot.d.id}: mastered "${cmd.name}" as ${imageId}`);
+      driveLogger(ctx.log, slot.d.id).info({ imageId }, `mastered "${cmd.name}" as ${imageId}`);
     } catch (err) {
-      ctx.log(`${slot.d.id}: master "${cmd.name}" failed: ${(err as Error).message}`);
+      driveLogger(ctx.log, slot.d.id).error(`master "${cmd.name}" failed: ${(err as Error).message}`);
     } finally {
       await publisher.flush();
       publisher.close();

@@ -18,15 +18,16 @@
 import os from 'node:os';
 import type { Redis } from 'ioredis';
 import {
-  AgentConnections, AgentLease, AgentLeaseLostError, DriveWorker, readAllAgents, reclaimInterruptedJobs, recordPresent, RunStore,
+  AgentConnections, AgentLease, AgentLeaseLostError, DriveWorker, logBullmqError, readAllAgents, reclaimInterruptedJobs, recordPresent, RunStore,
   settlesWithin, withDeadline,
 } from '@tower/jobs';
-import type { AttemptRecord, DriveWorkerOptions, LeaseHolder, RedisSchema } from '@tower/jobs';
+import type { AttemptRecord, DriveWorkerOptions, LeaseHolder, Logger, LogSink, RedisSchema } from '@tower/jobs';
 import type { Drive } from 'node-cdrecord-wrapper';
 import { AgentCommandHandler } from './agent-command-handler.js';
 import type { DriveSlot } from './agent-command-handler.js';
 import { disposeAgentDrive } from './agent-drives.js';
 import type { AgentDrive } from './agent-drives.js';
+import { agentLogger, connectivityLevel, driveLogger } from './agent-log.js';
 import { AgentHeartbeatLoop } from './agent-heartbeat.js';
 import { holdCoaster } from './coaster-hold.js';
 import type { MasterLibrary } from './master-library.js';
@@ -56,8 +57,12 @@ export interface TowerAgentOptions {
   readonly pollIntervalMs: number;
   readonly sameDriveRetryDelayMs: number;
   readonly version?: string;
-  /** One line per notable event; default none. */
-  readonly log?: (line: string) => void;
+  /**
+   * Where the agent logs, one line per notable event: every line carries
+   * `agent`, a drive worker's `drive` too (a line function gets them as a
+   * `[agent a1, drive sim:0]` prefix). Default none.
+   */
+  readonly log?: LogSink;
 }
 
 /** A drive is claimed by another online agent. */
@@ -82,6 +87,7 @@ export class TowerAgent {
   readonly #lease: AgentLease;
   readonly #commands: AgentCommandHandler;
   readonly #redisTimeoutMs: number;
+  readonly #logger: Logger;
   /** This process took the lease (it may have lost it since). */
   #leaseHeld = false;
   #serving = false;
@@ -94,6 +100,7 @@ export class TowerAgent {
 
   constructor(options: TowerAgentOptions) {
     this.#o = options;
+    this.#logger = agentLogger(options.log, options.agentId);
     let lastError = '';
     this.#redisTimeoutMs = options.redisTimeoutMs ?? 10_000;
     this.leaseLost = new Promise((resolve) => {
@@ -105,9 +112,12 @@ export class TowerAgent {
       ...(options.schema === undefined ? {} : { prefix: options.schema.prefix }),
       lockDurationMs: options.lockDurationMs,
       connectTimeoutMs: this.#redisTimeoutMs,
-      onError: (e) => {
-        if (e.message !== lastError) this.#log(`redis: ${e.message}`);
+      onError: (e, queue) => {
+        if (e.message === lastError) return;
         lastError = e.message;
+        const level = connectivityLevel(e.message);
+        if (level !== null) this.#logger[level](e.message);
+        else logBullmqError(this.#logger, e, queue);
       },
     });
     this.#redis = this.#pool.redis;
@@ -115,7 +125,7 @@ export class TowerAgent {
     this.#slots = options.drives.map((d) => ({ d, worker: null, busy: null }));
     this.#commands = new AgentCommandHandler({
       agentId: options.agentId, redis: this.#redis, keys: this.#pool.keys, outbox: this.#pool.outbox, library: options.library,
-      slots: this.#slots, signal: this.#stop.signal, startWorker: (slot) => this.#startWorker(slot), log: (line) => this.#log(line),
+      slots: this.#slots, signal: this.#stop.signal, startWorker: (slot) => this.#startWorker(slot), log: this.#logger,
     });
     const host = options.host ?? os.hostname();
     this.#lease = new AgentLease({
@@ -136,13 +146,13 @@ export class TowerAgent {
       ttlMs: options.heartbeatTtlMs,
       lease: this.#lease,
       onLeaseLost: (holder) => this.#leaseWasLost(holder),
-      onLeaseRetaken: () => this.#log('the lease on this agent id had expired (Redis out of reach?); nobody else took it: taken again'),
+      onLeaseRetaken: () => this.#logger.warn('the lease on this agent id had expired (Redis out of reach?); nobody else took it: taken again'),
       onDeclaredDead: () => {
-        this.#log('the controller had declared this agent dead (its heartbeats did not get through): publishing the drives again');
+        this.#logger.warn('the controller had declared this agent dead (its heartbeats did not get through): publishing the drives again');
         this.#pool.outbox.republishAll();
       },
       ...(options.version === undefined ? {} : { version: options.version }),
-      onError: (e) => this.#log(`heartbeat failed: ${e.message}`),
+      onError: (e) => this.#logger.error(`heartbeat failed: ${e.message}`),
     });
   }
 
@@ -167,11 +177,11 @@ export class TowerAgent {
     await this.#pool.start(signal === undefined ? {} : { signal });
     const tookOver = await this.#lease.acquire({
       ...(signal === undefined ? {} : { signal }),
-      onWait: (h, ms) => this.#log(`the lease on agent id ${id} is held by ${holderName(h)}; waiting up to ${Math.ceil(ms / 1000)} s: `
+      onWait: (h, ms) => this.#logger.warn(`the lease on agent id ${id} is held by ${holderName(h)}; waiting up to ${Math.ceil(ms / 1000)} s: `
         + 'an agent that is running renews it (then this one refuses to start), a stopped one lets it expire'),
     });
     this.#leaseHeld = true;
-    if (tookOver !== null) this.#log(`took over agent id ${id} from ${holderName(tookOver)}, whose lease expired`);
+    if (tookOver !== null) this.#logger.warn(`took over agent id ${id} from ${holderName(tookOver)}, whose lease expired`);
     await step(this.#checkClaims(), 'reading the other agents');
     await step(this.#heartbeat.start(), 'writing the first heartbeat');
     if (this.#heartbeat.leaseLost) throw new AgentLeaseLostError(id, null);
@@ -184,7 +194,7 @@ export class TowerAgent {
     }
     if (closed.length > 0) {
       const moved = await step(reclaimInterruptedJobs({ store: this.#store, redisUrl: this.#o.redisUrl }, closed), 'giving interrupted jobs back');
-      this.#log(`closed ${closed.length} interrupted attempt(s) (coasters); ${moved.length} job(s) back in the queue`);
+      this.#logger.warn(`closed ${closed.length} interrupted attempt(s) (coasters); ${moved.length} job(s) back in the queue`);
     }
     this.#unsubscribeCommands = await step(this.#pool.subscribe(this.#pool.keys.agentCommands(id), (text) => this.#track(this.#commands.onMessage(text))), 'subscribing to commands');
     for (const slot of this.#slots) {
@@ -205,7 +215,7 @@ export class TowerAgent {
       })());
     }
     this.#serving = true;
-    this.#log(`agent ${id} serving ${this.#slots.length} drive(s): ${this.driveIds.join(', ')}`);
+    this.#logger.info(`agent ${id} serving ${this.#slots.length} drive(s): ${this.driveIds.join(', ')}`);
   }
 
   /**
@@ -223,7 +233,7 @@ export class TowerAgent {
       const limit = this.#o.stopTimeoutMs ?? 5000;
       const clean = this.#stopCleanly(options.cancelInFlight ?? true);
       if (!(await settlesWithin(clean, limit))) {
-        this.#log(`stopping: not done within ${limit / 1000} s (Redis not answering?): closing the Redis connections`);
+        this.#logger.warn(`stopping: not done within ${limit / 1000} s (Redis not answering?): closing the Redis connections`);
         this.#pool.disconnect();
         await settlesWithin(clean, 1000);
       }
@@ -253,7 +263,7 @@ export class TowerAgent {
 
   #leaseWasLost(holder: LeaseHolder | null): void {
     const err = new AgentLeaseLostError(this.#o.agentId, holder);
-    this.#log(err.message);
+    this.#logger.error(err.message);
     this.#onLost(err);
     // While starting, start() fails with it and its caller stops the agent.
     if (this.#serving) void this.stop({ cancelInFlight: true });
@@ -287,16 +297,17 @@ export class TowerAgent {
       ...(slot.d.drive.features?.autoLoader === true ? { autoLoader: true } : {}),
       ...(slot.d.loader === undefined ? {} : { loader: slot.d.loader }),
     });
+    const log = driveLogger(this.#logger, slot.d.id);
     let lastError = '';
     worker.on('error', (e) => {
-      if (e.message !== lastError) this.#log(`${slot.d.id}: ${e.message}`);
+      if (e.message !== lastError) logBullmqError(log, e);
       lastError = e.message;
     });
     worker.on('attempt-end', (e) => {
       const extra = e.errorCode === undefined ? (e.surplus ? ' (surplus)' : '') : ` ${e.errorCode}`;
-      this.#log(`${slot.d.id}: run ${e.runId} copy ${e.copy} ${e.outcome}${extra}`);
+      log[e.outcome === 'passed' ? 'info' : 'warn']({ runId: e.runId, copy: e.copy, outcome: e.outcome }, `run ${e.runId} copy ${e.copy} ${e.outcome}${extra}`);
     });
-    worker.on('quarantined', (q) => this.#log(`${slot.d.id}: quarantined: ${q.reason}`));
+    worker.on('quarantined', (q) => log.warn(`quarantined: ${q.reason}`));
     slot.worker = worker;
     await worker.start();
   }
@@ -304,10 +315,6 @@ export class TowerAgent {
   #track(p: Promise<unknown>): void {
     this.#background.add(p);
     void p.finally(() => this.#background.delete(p));
-  }
-
-  #log(line: string): void {
-    this.#o.log?.(`[agent ${this.#o.agentId}] ${line}`);
   }
 }
 

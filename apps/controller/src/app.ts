@@ -44,6 +44,7 @@ import { LabelPrinting } from './labels/label-printing.js';
 import { registerMetricsRoute } from './api/routes/metrics-routes.js';
 import { TowerMetrics } from './metrics/tower-metrics.js';
 import { registerReportRoutes } from './api/routes/report-routes.js';
+import { RequestLog } from './api/request-log.js';
 import { AlertEngine } from './alerts/alert-engine.js';
 import { resolveAlerts } from './config/alerts-config.js';
 import { createFeed } from './feed/feed-server.js';
@@ -69,12 +70,14 @@ export interface App {
 /** Build the API and the feed. */
 export async function createApp(deps: AppDeps): Promise<App> {
   const services = createServices(deps);
-  const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const logger = deps.logger;
+  const log = deps.log ?? (logger === undefined ? (line: string) => process.stderr.write(`${line}\n`) : (line: string) => logger.warn(line));
   // The wall screens' tokens count beside the configured ones; a revoked one fails at once.
   const screens = new ScreenRegistry({ redis: deps.redis, keys: services.keys, now: services.now });
   await screens.load();
   const auth = new Authenticator(new TokenTable(deps.tokens, screens), new AuthThrottle(deps.authThrottle ?? {}, { log }));
-  const fastify = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true }).withTypeProvider<TypeBoxTypeProvider>();
+  const logging = logger === undefined ? { logger: false } : { loggerInstance: logger, logController: new RequestLog() };
+  const fastify = Fastify({ ...logging, bodyLimit: 1024 * 1024, forceCloseConnections: true }).withTypeProvider<TypeBoxTypeProvider>();
   // Schemas marked `x-raw-body` only document a streamed body (uploads); `x-optional-body` bodies may be left out.
   fastify.setValidatorCompiler((route) => {
     const marks = route.schema as Record<string, unknown>;

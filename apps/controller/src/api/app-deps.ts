@@ -2,6 +2,7 @@
  * What the controller's HTTP API and feed are built from. The caller (main.ts,
  * tests) owns every connection passed in and closes it after `app.close()`.
  */
+import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { RedisConnectivity, RunPlanner, RunStore } from '@tower/jobs';
 import type { ImageLibrary } from '../library/index.js';
@@ -78,6 +79,8 @@ export interface AppDeps {
   readonly reports?: ReportsConfig;
   /** The CUPS queue disc labels go to (tower.json `printing`); absent or null: no printing. */
   readonly printing?: PrintingConfig | null;
-  /** Where the app writes its event lines (failed authentications). Default: a line on stderr. */
+  /** Where the app writes its event lines (failed authentications). Default: warnings on `logger`, else a line on stderr. */
   readonly log?: (line: string) => void;
+  /** The process's logger (pino): Fastify's, one line per request without tokens (api/request-log.ts). Default: no request lines. */
+  readonly logger?: FastifyBaseLogger;
 }

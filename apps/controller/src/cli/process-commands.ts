@@ -12,7 +12,6 @@
 import type { Command } from 'commander';
 import type { TowerConfig } from '../config/config.js';
 import type { ProcessIo } from '../server/tower-processes.js';
-import { formatLogTime } from '../shared/units.js';
 import type { CliContext } from './drive-commands.js';
 
 /** After SIGINT/SIGTERM, how long the clean shutdown may take before the process exits by force, ms. */
@@ -24,11 +23,6 @@ interface ProcessOptions {
 
 /** Register `serve`, `agent` and `start`. */
 export function registerProcessCommands(program: Command, ctx: CliContext): void {
-  const io: ProcessIo = {
-    out: (line) => ctx.stdout.write(`${line}\n`),
-    log: (line) => ctx.stderr.write(`${formatLogTime(Date.now())} ${line}\n`),
-    signal: ctx.signal,
-  };
   type Role = 'runStart' | 'runServe' | 'runAgent';
   const role = (name: string, description: string, entry: Role): void => {
     program
@@ -41,6 +35,13 @@ export function registerProcessCommands(program: Command, ctx: CliContext): void
         const config = await loadConfig(opts.config === undefined ? {} : { file: opts.config });
         // The server side (Fastify, BullMQ, socket.io) loads only for these commands, so the other commands start fast.
         const processes = await import('../server/tower-processes.js');
+        // Log lines on stderr: readable on a terminal, JSON lines otherwise (process-logger.ts).
+        const { createProcessLogger } = await import('../server/process-logger.js');
+        const io: ProcessIo = {
+          out: (line) => ctx.stdout.write(`${line}\n`),
+          log: createProcessLogger({ level: config.log?.level ?? 'info', stream: ctx.stderr }),
+          signal: ctx.signal,
+        };
         const run: (config: TowerConfig, io: ProcessIo) => Promise<void> = processes[entry];
         try {
           await run(config, io);

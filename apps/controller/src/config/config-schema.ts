@@ -14,6 +14,9 @@ import { ReportsConfigSchema } from './reports-config.js';
 
 const Strict = { additionalProperties: false } as const;
 
+/** The log levels, most severe first (`log.level`, `TOWER_LOG_LEVEL`). */
+export const LOG_LEVEL_NAMES = ['error', 'warn', 'info', 'debug'] as const;
+
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 const PositiveMs = Type.Integer({ minimum: 1, maximum: 86_400_000 });
 
@@ -105,6 +108,11 @@ export const ConfigFileSchema = Type.Object({
   alerts: Type.Optional(AlertsConfigSchema),
   /** Folders watched for job files (hot-folder-config.ts). */
   hotFolders: Type.Optional(HotFolderListSchema),
+  /** Log lines (server/process-logger.ts). */
+  log: Type.Optional(Type.Object({
+    /** The least severe level written: error, warn, info (default) or debug. `TOWER_LOG_LEVEL` wins. */
+    level: Type.Optional(Type.Union(LOG_LEVEL_NAMES.map((l) => Type.Literal(l)))),
+  }, Strict)),
   /** The CUPS queue disc labels go to (printing-config.ts). */
   printing: Type.Optional(PrintingConfigSchema),
   /** The Prometheus endpoint `GET /metrics` and its scrape token (metrics-config.ts). */

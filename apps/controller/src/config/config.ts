@@ -7,7 +7,7 @@
  * `TOWER_DATA_DIR`, `TOWER_LIBRARY_DIR`, `TOWER_OPERATOR_TOKEN`,
  * `TOWER_VIEWER_TOKEN`, `TOWER_METRICS_TOKEN` (the `/metrics` scrape token), `TOWER_AGENT_ID`, `TOWER_REDIS_PREFIX`, `TOWER_METRICS_FILE` (benchmarks). Relative paths in the file are
  * taken from the file's folder; relative paths from the environment and the
- * defaults from the working directory.
+ * defaults from the working directory. `TOWER_LOG_LEVEL` sets `log.level`.
  */
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -16,7 +16,7 @@ import { Value } from '@sinclair/typebox/value';
 import { DEFAULT_KEY_PREFIX } from '@tower/jobs/protocol';
 import type { ValueError } from '@sinclair/typebox/value';
 import { DEFAULT_MAX_UPLOAD_BYTES } from '../library/index.js';
-import { ConfigFileSchema } from './config-schema.js';
+import { ConfigFileSchema, LOG_LEVEL_NAMES } from './config-schema.js';
 import type { ConfigFile } from './config-schema.js';
 import { resolveChangers } from './changer-specs.js';
 import { resolveDriveSource } from './drive-specs.js';
@@ -113,6 +113,7 @@ export function resolveConfig(
     redisPrefix,
     dataDir,
     metricsFile: fromEnv(nonEmpty(env.TOWER_METRICS_FILE)) ?? null,
+    log: { level: logLevel(nonEmpty(env.TOWER_LOG_LEVEL), file.log?.level) },
     library: {
       dir: libraryDir,
       importRoots: (file.library?.importRoots ?? []).map((r) => path.resolve(fileDir, r)),
@@ -175,6 +176,14 @@ function envInt(env: Readonly<Record<string, string | undefined>>, name: string,
   const n = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) throw new ConfigError(name, `'${text}' is not an integer ${min}..${max}`);
   return n;
+}
+
+/** `TOWER_LOG_LEVEL` (any case), else the file's `log.level`, else info. */
+function logLevel(fromEnv: string | undefined, fromFile: (typeof LOG_LEVEL_NAMES)[number] | undefined): (typeof LOG_LEVEL_NAMES)[number] {
+  if (fromEnv === undefined) return fromFile ?? 'info';
+  const level = LOG_LEVEL_NAMES.find((l) => l === fromEnv.toLowerCase());
+  if (level === undefined) throw new ConfigError('TOWER_LOG_LEVEL', `'${fromEnv}' is not a log level (${LOG_LEVEL_NAMES.join(', ')})`);
+  return level;
 }
 
 function nonEmpty(v: string | undefined): string | undefined {

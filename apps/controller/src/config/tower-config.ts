@@ -3,6 +3,7 @@
  * in, every path absolute.
  */
 import type { ChangerSpec, DriveSource, DriveSpec } from '@tower/agent';
+import type { LogLevel } from '@tower/jobs';
 import type { HotFolderSpec } from './hot-folder-config.js';
 import type { AlertsConfig } from './alerts-config.js';
 import type { PrintingConfig } from './printing-config.js';
@@ -31,6 +32,8 @@ export interface TowerConfig {
   readonly dataDir: string;
   /** `TOWER_METRICS_FILE`: append process metrics (event-loop lag, RSS, CPU) as JSON lines every second; null: off. */
   readonly metricsFile?: string | null;
+  /** Log lines: the least severe level written (`log.level`, `TOWER_LOG_LEVEL`); absent: info. */
+  readonly log?: { readonly level: LogLevel };
   readonly library: {
     readonly dir: string;
     readonly importRoots: readonly string[];

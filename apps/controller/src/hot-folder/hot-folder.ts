@@ -28,6 +28,7 @@ import { watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { copyFile, lstat, mkdir, readdir, readFile, realpath, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import type { Logger } from '@tower/jobs';
 import type { HotFolderSpec } from '../config/hot-folder-config.js';
 import type { ApiServices } from '../api/api-services.js';
 import { toApiError } from '../api/error-handler.js';
@@ -58,7 +59,7 @@ export interface HotFolderDeps {
   readonly templates: TemplateStore;
   /** A job's run started: write its first status now. */
   readonly onStarted: (key: string) => Promise<void>;
-  readonly log: (line: string) => void;
+  readonly log: Logger;
 }
 
 interface Seen {
@@ -120,7 +121,7 @@ export class HotFolder {
     if (this.#scanning !== null) return;
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#scanning = this.#scan()
-      .catch((err: unknown) => this.deps.log(`hot folder ${this.spec.dir}: ${(err as Error).message}`))
+      .catch((err: unknown) => this.deps.log.error(`hot folder ${this.spec.dir}: ${(err as Error).message}`))
       .finally(() => {
         this.#scanning = null;
         this.#schedule();
@@ -198,7 +199,7 @@ export class HotFolder {
       await s.audit.append(HOT_FOLDER_PRINCIPAL, 'run.create', view.id, {
         imageId: view.imageId, copies: view.copies, verify: view.verify, priority: view.priority, label: view.label, hotFolder: this.spec.dir, job: claim.job,
       });
-      this.deps.log(`hot folder ${this.spec.dir}: ${claim.job} started run ${view.id} (${view.copies} copies of '${view.imageName}')`);
+      this.deps.log.info(`hot folder ${this.spec.dir}: ${claim.job} started run ${view.id} (${view.copies} copies of '${view.imageName}')`);
       await this.deps.onStarted(key);
       return true;
     } catch (err) {
@@ -206,7 +207,7 @@ export class HotFolder {
       if (api !== null && api.statusCode >= 500) {
         // May pass (Redis away): give the claim back and try at the next look.
         await claims.release(key).catch(() => undefined);
-        this.deps.log(`hot folder ${this.spec.dir}: ${claim.job}: not started now, tried again later: ${(err as Error).message}`);
+        this.deps.log.warn(`hot folder ${this.spec.dir}: ${claim.job}: not started now, tried again later: ${(err as Error).message}`);
         return false;
       }
       await claims.release(key);
@@ -225,7 +226,7 @@ export class HotFolder {
     if (settings.copies === undefined) throw new JobFileError('copies: required');
     if ('imageId' in source) return { ...settings, copies: settings.copies, imageId: source.imageId };
     const image = await this.deps.services.deps.library.importFromPath(source.imagePath);
-    this.deps.log(`hot folder ${this.spec.dir}: imported ${source.imagePath} as image ${image.id}`);
+    this.deps.log.info(`hot folder ${this.spec.dir}: imported ${source.imagePath} as image ${image.id}`);
     return { ...settings, copies: settings.copies, imageId: image.id };
   }
 
@@ -258,7 +259,7 @@ export class HotFolder {
       await rm(from, { force: true });
     }
     this.#seen.delete(name);
-    this.deps.log(`hot folder ${this.spec.dir}: ${name} refused, moved to ${to}: ${reason}`);
+    this.deps.log.warn(`hot folder ${this.spec.dir}: ${name} refused, moved to ${to}: ${reason}`);
     return true;
   }
 }

@@ -8,6 +8,8 @@
  * starts), and a last time, `final`, when the run is completed, cancelled
  * or failed; the job then leaves the set.
  */
+import { toLogger } from '@tower/jobs';
+import type { LogSink } from '@tower/jobs';
 import type { ApiServices } from '../api/api-services.js';
 import { TemplateStore } from '../api/template-store.js';
 import type { HotFolderSpec } from '../config/hot-folder-config.js';
@@ -24,9 +26,10 @@ export const DEFAULT_STATUS_MS = 1000;
 export async function startHotFolders(
   specs: readonly HotFolderSpec[],
   services: ApiServices,
-  log: (line: string) => void,
+  sink: LogSink,
   statusMs = DEFAULT_STATUS_MS,
 ): Promise<() => Promise<void>> {
+  const log = toLogger(sink);
   const claims = new JobClaims(services.deps.redis, services.keys);
   const templates = new TemplateStore(services.deps.redis, services.keys, services.now);
   const written = new Map<string, string>();
@@ -52,7 +55,7 @@ export async function startHotFolders(
       for (const [key, claim] of jobs) {
         if (closed) return;
         const goesOn = await update(key, claim).catch((err: unknown) => {
-          log(`hot folder status: ${(err as Error).message}`);
+          log.error(`hot folder status: ${(err as Error).message}`);
           return true;
         });
         if (!goesOn) {
@@ -66,7 +69,7 @@ export async function startHotFolders(
 
   const folders = specs.map((spec) => new HotFolder(spec, { services, claims, templates, log, onStarted: (key) => updateAll(key) }));
   for (const f of folders) await f.start();
-  for (const spec of specs) log(`hot folder: watching ${spec.dir} (errors to ${spec.errorDir})`);
+  for (const spec of specs) log.info(`hot folder: watching ${spec.dir} (errors to ${spec.errorDir})`);
   // A look still going when the next is due: the next is left out, never queued behind it.
   let looking = false;
   const timer = setInterval(() => {

@@ -11,8 +11,8 @@
  */
 import type { Redis } from 'ioredis';
 import { DriveStatePublisher, readAllDriveStatuses } from '@tower/jobs';
-import type { RunStore } from '@tower/jobs';
-import { markDeclaredDead, readAllAgents } from '@tower/jobs';
+import type { LogSink, RunStore } from '@tower/jobs';
+import { markDeclaredDead, readAllAgents, toLogger } from '@tower/jobs';
 import { AgentLiveness } from '../api/agent-liveness.js';
 import { reclaimInterruptedJobs } from '@tower/jobs';
 
@@ -26,7 +26,7 @@ export interface AgentMonitorOptions {
   readonly timeoutMs: number;
   /** How often to look; default a quarter of the timeout, 250..2000 ms. */
   readonly intervalMs?: number;
-  readonly log?: (line: string) => void;
+  readonly log?: LogSink;
   /** Monotonic clock of the liveness judgement, ms; default `performance.now`. */
   readonly now?: () => number;
 }
@@ -48,7 +48,7 @@ export class AgentMonitor {
     if (this.#timer !== null) return;
     const interval = this.#o.intervalMs ?? Math.max(250, Math.min(2000, this.#o.timeoutMs / 4));
     const tick = (): void => {
-      this.#running = this.check().then(() => undefined, (err: unknown) => this.#o.log?.(`agent monitor: ${(err as Error).message}`));
+      this.#running = this.check().then(() => undefined, (err: unknown) => toLogger(this.#o.log).error(`agent monitor: ${(err as Error).message}`));
     };
     tick();
     this.#timer = setInterval(tick, interval);
@@ -85,7 +85,7 @@ export class AgentMonitor {
           if (a !== null) interruptedDrives.add(a.driveId);
         }
         const moved = await reclaimInterruptedJobs({ store, redisUrl: this.#o.redisUrl }, closed);
-        this.#o.log?.(`agent ${agent.id} is not answering: ${closed.length} attempt(s) interrupted, ${moved.length} job(s) back in the queue`);
+        toLogger(this.#o.log).warn(`agent ${agent.id} is not answering: ${closed.length} attempt(s) interrupted, ${moved.length} job(s) back in the queue`);
       }
       const stale = drives.filter((d) => d.agentId === agent.id && d.state !== 'offline');
       for (const d of stale) {

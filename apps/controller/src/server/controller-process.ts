@@ -15,9 +15,11 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { DEFAULT_REDIS_COMMAND_TIMEOUT_MS, failFastRedisOptions, readyWithin, RedisConnectivity, RunPlanner, RunStore } from '@tower/jobs';
+import { DEFAULT_REDIS_COMMAND_TIMEOUT_MS, failFastRedisOptions, logBullmqError, readyWithin, RedisConnectivity, RunPlanner, RunStore, toLogger } from '@tower/jobs';
+import type { Logger, LogSink } from '@tower/jobs';
 import { createApp } from '../app.js';
 import type { DriveLayoutEntry } from '../api/app-deps.js';
+import { isFastifyLogger } from '../api/request-log.js';
 import { claimImageForDelete, imageInUse } from '../api/image-in-use.js';
 import type { DriveSpec, TokenEntry, TowerConfig } from '../config/config.js';
 import { startHotFolders } from '../hot-folder/hot-folders.js';
@@ -35,7 +37,8 @@ export interface ControllerStartOptions {
   /** Drives known from the configuration (labels, positions, groups). */
   readonly drives: readonly DriveSpec[];
   readonly version: string;
-  readonly log: (line: string) => void;
+  /** Where it logs: the process's pino logger (then also Fastify's: a line per request) or a line function. */
+  readonly log: LogSink;
   /** Deadline of one Redis command of a request, ms; default 3000. */
   readonly redisTimeoutMs?: number;
   /** How long the start waits for Redis, ms; default 10 000. */
@@ -62,11 +65,10 @@ export interface RunningController {
 export async function startController(o: ControllerStartOptions): Promise<RunningController> {
   const { config } = o;
   const timeoutMs = o.redisTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS;
-  const connectivity = new RedisConnectivity({ url: o.redisUrl, log: o.log, commandTimeoutMs: timeoutMs });
-  // While Redis is away, the failures of background work (agent monitor, library refresh) are the outage's one line.
-  const log = (line: string): void => {
-    if (!(connectivity.down && /^(agent monitor|library refresh|planner): /.test(line))) o.log(line);
-  };
+  const logger = toLogger(o.log);
+  const connectivity = new RedisConnectivity({ url: o.redisUrl, log: logger, commandTimeoutMs: timeoutMs });
+  // While Redis is away, the failures of background work (agent monitor, library refresh, planner) are the outage's one line.
+  const log = errorsUnlessDown(logger, connectivity);
   // Auto-pipelining: the commands of one tick go out in one write (a burst of attempt ends issues thousands).
   const redis = new Redis(o.redisUrl, { lazyConnect: true, enableAutoPipelining: true, ...failFastRedisOptions(timeoutMs) });
   connectivity.watch(redis, 'controller');
@@ -75,7 +77,7 @@ export async function startController(o: ControllerStartOptions): Promise<Runnin
     () => redis.quit().catch(() => redis.disconnect()),
   ];
   const closeAll = async (): Promise<void> => {
-    for (const close of closers.reverse()) await close().catch((err: unknown) => o.log(`shutdown: ${(err as Error).message}`));
+    for (const close of closers.reverse()) await close().catch((err: unknown) => logger.warn(`shutdown: ${(err as Error).message}`));
   };
   try {
     await readyWithin(redis, o.redisConnectMs ?? 10_000, connectivity.target);
@@ -89,11 +91,11 @@ export async function startController(o: ControllerStartOptions): Promise<Runnin
       claimForDelete: claimImageForDelete(runStore),
     });
     const firstStart = await prepareFirstStart(config.dataDir, library, config.library.sampleImage);
-    if (firstStart.sample !== null) o.log(`first start: the sample image is in the library as ${firstStart.sample.id}`);
+    if (firstStart.sample !== null) logger.info(`first start: the sample image is in the library as ${firstStart.sample.id}`);
     const planner = new RunPlanner({
       redisUrl: o.redisUrl, prefix: config.redisPrefix, retryBackoffMs: config.controller.retryBackoffMs, redisOptions: failFastRedisOptions(timeoutMs), connectivity,
     });
-    planner.on('error', (e) => log(`planner: ${e.message}`));
+    planner.on('error', (e) => logBullmqError(log.child({ component: 'planner' }), e));
     await planner.start();
     closers.push(() => planner.close());
     const app = await createApp({
@@ -107,7 +109,8 @@ export async function startController(o: ControllerStartOptions): Promise<Runnin
       maxUploadBytes: config.library.maxUploadBytes,
       agentTimeoutMs: config.controller.agentTimeoutMs,
       version: o.version,
-      log: o.log,
+      log: (line) => logger.warn(line),
+      ...(isFastifyLogger(o.log) ? { logger: o.log } : {}),
       connectivity,
       requestDeadlineMs: timeoutMs,
       ...(config.alerts === undefined ? {} : { alerts: config.alerts }),
@@ -163,6 +166,20 @@ function layoutOf(drives: readonly DriveSpec[]): Record<string, DriveLayoutEntry
   const out: Record<string, DriveLayoutEntry> = {};
   for (const d of drives) out[d.id] = { label: d.label, position: d.position, ...(d.group === undefined ? {} : { group: d.group }) };
   return out;
+}
+
+/** A logger that leaves its error lines out while Redis is away (the outage's own line says why work fails then). */
+function errorsUnlessDown(logger: Logger, connectivity: RedisConnectivity): Logger {
+  const pass = (level: 'warn' | 'info' | 'debug') => (...args: unknown[]): void => (logger[level] as (...a: unknown[]) => void)(...args);
+  return {
+    error: (...args: unknown[]): void => {
+      if (!connectivity.down) (logger.error as (...a: unknown[]) => void)(...args);
+    },
+    warn: pass('warn'),
+    info: pass('info'),
+    debug: pass('debug'),
+    child: (bindings) => errorsUnlessDown(logger.child(bindings), connectivity),
+  };
 }
 
 /** The UI's static export beside this package (apps/ui/out), when it has been built. */

@@ -12,6 +12,8 @@
  * in progress finishes and no demo run follows. At most `repeats` runs
  * follow the first (each is kept in the history like any run).
  */
+import { toLogger } from '@tower/jobs';
+import type { LogSink } from '@tower/jobs';
 import type { AuditEntry, RunView } from '../shared/api-types.js';
 
 /** One API request as the demo's operator (no network); its status and body. */
@@ -28,7 +30,7 @@ export interface DemoRunsOptions {
   /** For the user (the first run's line). */
   readonly out: (line: string) => void;
   /** Events (a run started again, the end of the demo). */
-  readonly log: (line: string) => void;
+  readonly log: LogSink;
   /** How often the last demo run is looked at, ms. Default 1000. */
   readonly pollMs?: number;
   /** The audit log's clock. Default Date.now. */
@@ -86,19 +88,19 @@ export class DemoRuns {
       const acted = await this.#operatorAction();
       if (this.#stopped) return;
       if (acted !== null) {
-        this.o.log(`demo: ${acted.who} acted (${acted.action} ${acted.target}); no more demo runs`);
+        toLogger(this.o.log).info(`demo: ${acted.who} acted (${acted.action} ${acted.target}); no more demo runs`);
         return;
       }
       if (this.#ids.length > this.o.repeats) {
-        this.o.log(`demo: ${this.#ids.length} demo runs done; no more`);
+        toLogger(this.o.log).info(`demo: ${this.#ids.length} demo runs done; no more`);
         return;
       }
       const id = await this.#create();
-      this.o.log(`demo: run ${last} ${run.status} and nobody has acted: demo run ${id} (${this.#ids.length - 1} of at most ${this.o.repeats} more)`);
+      toLogger(this.o.log).info(`demo: run ${last} ${run.status} and nobody has acted: demo run ${id} (${this.#ids.length - 1} of at most ${this.o.repeats} more)`);
       this.#schedule();
     } catch (err) {
       // Redis away, say: look again later, and say so once.
-      if (!this.#failing) this.o.log(`demo: ${(err as Error).message}; trying again`);
+      if (!this.#failing) toLogger(this.o.log).warn(`demo: ${(err as Error).message}; trying again`);
       this.#failing = true;
       this.#schedule();
     }

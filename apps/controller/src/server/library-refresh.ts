@@ -5,8 +5,8 @@
  */
 import { Redis } from 'ioredis';
 import type { RedisConnectivity } from '@tower/jobs';
-import { parseMasterEvent } from '@tower/jobs';
-import type { RedisSchema } from '@tower/jobs';
+import { parseMasterEvent, toLogger } from '@tower/jobs';
+import type { LogSink, RedisSchema } from '@tower/jobs';
 import type { ImageLibrary } from '../library/index.js';
 
 /**
@@ -15,8 +15,9 @@ import type { ImageLibrary } from '../library/index.js';
  * the subscriber connection (once, with the controller's other connections).
  */
 export async function watchMasteredImages(
-  redisUrl: string, redis: Redis, keys: RedisSchema, library: ImageLibrary, log: (line: string) => void, connectivity?: RedisConnectivity,
+  redisUrl: string, redis: Redis, keys: RedisSchema, library: ImageLibrary, sink: LogSink, connectivity?: RedisConnectivity,
 ): Promise<() => Promise<void>> {
+  const log = toLogger(sink);
   const sub = new Redis(redisUrl, { maxRetriesPerRequest: null });
   connectivity?.watch(sub, 'library refresh');
   let chain: Promise<void> = Promise.resolve();
@@ -28,8 +29,8 @@ export async function watchMasteredImages(
       const imageId = await redis.hget(keys.master(event.masterId), 'imageId');
       if (imageId === null || imageId === '' || library.get(imageId) !== undefined) return;
       await library.rebuild();
-      log(`library re-read for mastered image ${imageId}${library.get(imageId) === undefined ? ' (not found in the folder: is it shared with the agent?)' : ''}`);
-    }).catch((err: unknown) => log(`library refresh: ${(err as Error).message}`));
+      log.info(`library re-read for mastered image ${imageId}${library.get(imageId) === undefined ? ' (not found in the folder: is it shared with the agent?)' : ''}`);
+    }).catch((err: unknown) => log.error(`library refresh: ${(err as Error).message}`));
   });
   await sub.subscribe(keys.masterEvents());
   return async () => {

@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { REDIS_DEBIAN_PACKAGE, redactRedisUrl, RedisSchema, startEmbeddedRedis } from '@tower/jobs';
 import { ToolMissingError } from 'node-cdrecord-wrapper';
-import type { EmbeddedRedis } from '@tower/jobs';
+import type { EmbeddedRedis, Logger } from '@tower/jobs';
 import { attachChangers, openAgentDrives, TowerAgent } from '@tower/agent';
 import type { AgentDrive } from '@tower/agent';
 import { ConfigError } from '../config/config.js';
@@ -32,10 +32,10 @@ import type { RunningController } from './controller-process.js';
 /** How long the ordered shutdown of a role may take in all, ms; a step still running then is left behind. */
 export const SHUTDOWN_BUDGET_MS = 9000;
 
-/** Where a role writes: `out` for what the user must see (URL, tokens), `log` for events. */
+/** Where a role writes: `out` for what the user must see (URL, tokens), `log` for events (the process logger). */
 export interface ProcessIo {
   readonly out: (line: string) => void;
-  readonly log: (line: string) => void;
+  readonly log: Logger;
   /** Aborted on SIGINT/SIGTERM. */
   readonly signal: AbortSignal;
 }
@@ -64,7 +64,7 @@ export async function runServe(config: TowerConfig, io: ProcessIo): Promise<void
     printTokens(tokens, io);
     printPairing(controller.url, io);
     await untilAborted(io.signal);
-    io.log('stopping…');
+    io.log.info('stopping…');
   } finally {
     await stack.close();
   }
@@ -87,7 +87,7 @@ export async function runAgent(config: TowerConfig, io: ProcessIo): Promise<void
     const lost = await Promise.race([untilAborted(io.signal).then(() => null), agent.leaseLost]);
     // Another process took this agent id: nothing left to serve here; say so and exit non-zero.
     if (lost !== null) throw lost;
-    io.log('stopping…');
+    io.log.info('stopping…');
   } finally {
     await stack.close();
   }
@@ -118,7 +118,7 @@ export async function runStart(config: TowerConfig, io: ProcessIo): Promise<void
     if (demo !== null) await stack.add(demo);
     io.out('tower: press Ctrl-C to stop');
     await untilAborted(io.signal);
-    io.log('stopping…');
+    io.log.info('stopping…');
   } finally {
     await stack.close();
   }
@@ -138,7 +138,7 @@ async function startAgent(config: TowerConfig, redisUrl: string, drives: AgentDr
   } catch (err) {
     await agent.stop().catch(() => undefined);
     if (io.signal.aborted) {
-      io.log('stopped while starting');
+      io.log.info('stopped while starting');
       return null;
     }
     throw err;
@@ -164,7 +164,7 @@ async function maybeDemoRuns(config: TowerConfig, controller: RunningController,
     await demo.start();
     return demo;
   } catch (err) {
-    io.log(`the demo run could not be created: ${(err as Error).message}`);
+    io.log.warn(`the demo run could not be created: ${(err as Error).message}`);
     return null;
   }
 }
@@ -199,7 +199,7 @@ function untilAborted(signal: AbortSignal): Promise<void> {
 /** Things to stop in reverse order of start, within SHUTDOWN_BUDGET_MS in all, so a dead Redis cannot hang the shutdown. */
 class ShutdownStack {
   readonly #steps: { name: string; stop: () => Promise<unknown> }[] = [];
-  constructor(readonly log: (line: string) => void) {}
+  constructor(readonly log: Logger) {}
 
   async add<T extends { close?: () => Promise<unknown>; stop?: () => Promise<unknown> }>(thing: T): Promise<T> {
     const stop = thing.stop?.bind(thing) ?? thing.close?.bind(thing);
@@ -211,7 +211,7 @@ class ShutdownStack {
     if ((await findProgram('redis-server')) === null) throw new ToolMissingError('redis-server', REDIS_DEBIAN_PACKAGE);
     const files = embeddedRedisFiles(config);
     // A server a crashed start left on the folder is stopped first; a folder another tower serves is refused.
-    const redis = await startEmbeddedRedis({ ...files, log: io.log });
+    const redis = await startEmbeddedRedis({ ...files, log: (line) => io.log.warn(line) });
     // Never outlives this process: SIGTERM on a normal exit, even by force (a shutdown past its time, a
     // second signal); on SIGKILL or a crash the kernel sends it (its parent-death signal, see @tower/jobs).
     const killOnExit = (): void => {
@@ -246,8 +246,8 @@ class ShutdownStack {
       });
       const result = await Promise.race([step.stop().then(() => 'ok' as const, (e: unknown) => e), timeout]);
       clearTimeout(timer);
-      if (result === 'timeout') this.log(`shutdown: ${step.name} did not stop within ${Math.round(limit / 100) / 10} s`);
-      else if (result !== 'ok') this.log(`shutdown: ${step.name}: ${(result as Error).message}`);
+      if (result === 'timeout') this.log.warn(`shutdown: ${step.name} did not stop within ${Math.round(limit / 100) / 10} s`);
+      else if (result !== 'ok') this.log.warn(`shutdown: ${step.name}: ${(result as Error).message}`);
     }
     this.#steps.length = 0;
   }
