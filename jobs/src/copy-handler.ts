@@ -36,6 +36,7 @@ import type { CopyJobResult } from './job-types.js';
 import { PhaseReporter } from './phase-progress.js';
 import type { PhaseFigures } from './phase-progress.js';
 import type { RunEvent } from './run-events.js';
+import type { AttemptRecord } from './run-records.js';
 import type { RunStore } from './run-store.js';
 
 /** Options of a {@link CopyHandler}. */
@@ -141,7 +142,7 @@ export class CopyHandler {
         media,
         onAttemptBegin: (a) => {
           // Preparing from the start: no "0% 0×" before the drive's first report.
-          ctx.set({ state: 'burning', mediaType: a.mediaType, phase: 'preparing', phaseSeconds: 0, runId: a.runId, copy: a.copy, attemptId: a.id });
+          ctx.set({ state: 'burning', mediaType: a.mediaType, phase: 'preparing', phaseSeconds: 0, runId: a.runId, copy: a.copy, attemptId: a.id, ...discLabelOf(a) });
           this.#o.emit('attempt-begin', a);
         },
         onProgress: (p) => this.#progress(p),
@@ -165,7 +166,7 @@ export class CopyHandler {
     await this.#o.faults.success().catch((e: unknown) => ctx.error(e));
     const { attempt, end } = outcome;
     ctx.set({
-      state: 'done', mediaType: attempt.mediaType, runId: attempt.runId, copy: attempt.copy, attemptId: attempt.id,
+      state: 'done', mediaType: attempt.mediaType, runId: attempt.runId, copy: attempt.copy, attemptId: attempt.id, ...discLabelOf(attempt),
       message: end.counted ? 'good disc: take it out' : 'good disc beyond the run\'s count (surplus): take it out',
     });
     await this.#announce({
@@ -181,6 +182,19 @@ export class CopyHandler {
     const ctx = this.#ctx;
     const { job, token, data } = lease;
     const { attempt, error } = failure;
+    if (attempt === null && !isMediaRefusal(error)) {
+      // Nothing was burned and the disc is fine: the copy itself could not be made (a merged disc's image failed to build).
+      ctx.set({ state: 'blank', mediaType: media.type });
+      const reason = `${error.code}: ${error.message}`;
+      await job.moveToFailed(error.retryable ? new Error(reason) : new UnrecoverableError(reason), token, false);
+      if ((await job.getState()) === 'failed') {
+        await this.#announce({
+          kind: 'copy-exhausted', runId: data.runId, copy: data.copy, jobId: lease.jobId, replacement: data.replacement ?? 0,
+          errorCode: error.code, errorMessage: error.message, retryable: error.retryable,
+        });
+      }
+      return;
+    }
     if (attempt === null) {
       // The disc was refused before anything was recorded (the disc the look found): wait for another disc, let another drive take the job.
       this.#o.onMediaRefused(media);
@@ -188,7 +202,7 @@ export class CopyHandler {
       await ctx.putBack(job, token, 'media-refused');
       return;
     }
-    const base = { runId: data.runId, copy: data.copy, attemptId: attempt.id, mediaType: attempt.mediaType };
+    const base = { runId: data.runId, copy: data.copy, attemptId: attempt.id, mediaType: attempt.mediaType, ...discLabelOf(attempt) };
     await this.#announce({
       kind: 'attempt-end', runId: data.runId, copy: data.copy, attemptId: attempt.id, driveId: ctx.driveId,
       outcome: failure.cancelled ? 'cancelled' : 'failed', counted: false, surplus: false, runCompleted: false, errorCode: error.code,
@@ -269,6 +283,7 @@ export class CopyHandler {
       ...(s?.runId === undefined ? {} : { runId: s.runId }),
       ...(s?.copy === undefined ? {} : { copy: s.copy }),
       ...(s?.attemptId === undefined ? {} : { attemptId: s.attemptId }),
+      ...(s?.discLabel === undefined ? {} : { discLabel: s.discLabel }),
       ...(message === undefined ? {} : { message }),
     });
   }
@@ -289,4 +304,9 @@ function stageMessage(p: CopyProgress): string | undefined {
   if (p.stage === 'preparing') return test === undefined ? 'preparing the drive' : `${test}: preparing the drive`;
   if (p.stage === 'fixating') return test === undefined ? 'closing the disc' : `${test}: closing the disc`;
   return test;
+}
+
+/** A merged copy's disc label (`serial 01003`) for the drive's status. */
+function discLabelOf(a: AttemptRecord): { discLabel?: string } {
+  return a.merge === undefined ? {} : { discLabel: a.merge.label };
 }

@@ -53,6 +53,8 @@ export interface DriveStatus {
   readonly runId?: string;
   readonly copy?: number;
   readonly attemptId?: string;
+  /** What this copy's disc carries of its own: a merged run's row (`serial 01003`). */
+  readonly discLabel?: string;
   /** For states that need a person: what to do, in words. */
   readonly message?: string;
   /** `wrong-media`: the disc holds data (not blank), so it can be mastered; absent: not known. */
@@ -116,7 +118,7 @@ export function toDriveStatus(v: unknown): DriveStatus | null {
   if (typeof r.driveId !== 'string' || r.driveId === '' || !isDriveState(r.state)) return null;
   if (!optNumber(r.percent) || !optNumber(r.speedX) || !optNumber(r.speedMBps) || !optNumber(r.copy) || !optNumber(r.seq)) return null;
   if (!optNumber(r.etaSeconds) || !optNumber(r.phaseSeconds) || !(r.phase === undefined || r.phase === null || PHASE_SET.has(r.phase as string))) return null;
-  if (!optString(r.runId) || !optString(r.message) || !optString(r.mediaType) || !optString(r.agentId)) return null;
+  if (!optString(r.runId) || !optString(r.discLabel) || !optString(r.message) || !optString(r.mediaType) || !optString(r.agentId)) return null;
   if (!optStrings(r.classes) || !optStrings(r.cueTrackModes)) return null;
   if (r.loader !== undefined && r.loader !== null && (typeof r.loader !== 'object' || Array.isArray(r.loader))) return null;
   for (const k of Object.keys(r)) if (r[k] === null) delete r[k];

@@ -6,7 +6,7 @@
  * ends on exactly one counted disc.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { RunValidationError, validateRun } from '../src/index.js';
 import { runInput, startRedisEnv, startTower, waitFor } from './support/tower-harness.js';
@@ -34,6 +34,10 @@ describe('a merged run', () => {
     tower = await startTower(env.server.url, 2, { worker: { stagingDir: staging } });
     // The first drive's next burn fails halfway: that disc's serial must come round again.
     tower.drives[0]!.setFaults({ writeError: { atPercent: 50 } });
+    const shown: string[] = [];
+    for (const w of tower.workers) w.on('state', (s) => {
+      if ((s.state === 'burning' || s.state === 'done') && s.discLabel !== undefined) shown.push(`${s.copy ?? 0}:${s.discLabel}`);
+    });
     const run = await tower.planner.createRun(runInput(env.image, { copies: 8, merge: { serials: { first: 1001, pad: 5, prefix: 'SN-' } } }));
     await waitFor(async () => (await tower!.planner.store.getRun(run.id))?.status === 'completed', 60_000, 'the run completed');
 
@@ -51,8 +55,27 @@ describe('a merged run', () => {
     const failed = attempts.filter((a) => a.outcome === 'failed');
     expect(failed).toHaveLength(1);
     expect(counted.some((a) => a.copy === failed[0]!.copy && a.startedAt > failed[0]!.startedAt)).toBe(true);
+    // The drive's status names the disc's serial beside its copy, while it burns and once it is done.
+    for (let copy = 1; copy <= 8; copy++) expect(shown).toContain(`${copy}:serial SN-${String(1000 + copy).padStart(5, '0')}`);
     // Every disc's image is gone from the staging folder once its disc was done.
     expect(readdirSync(staging)).toEqual([]);
+  });
+
+  it('fails the run, not the drive or its disc, when a disc\'s image cannot be built', async () => {
+    tower = await startTower(env.server.url, 1, { worker: { stagingDir: path.join(env.dir, 'staging-bad') } });
+    const notAnIso = path.join(env.dir, 'not-an-iso.iso');
+    writeFileSync(notAnIso, Buffer.alloc(64 * 1024, 7));
+    const worker = tower.workers[0]!;
+    const run = await tower.planner.createRun({ ...runInput(env.image, { copies: 2, merge: { serials: { first: 1 } } }), image: { path: notAnIso, sha256: env.image.sha256, sizeBytes: 64 * 1024 } });
+    const failed = await waitFor(async () => {
+      const r = await tower!.planner.store.getRun(run.id);
+      return r?.status === 'failed' ? r : null;
+    }, 20_000, 'the run failed');
+    expect(failed.statusReason).toMatch(/IMAGE_ERROR/);
+    // Nothing was burned or recorded, and the drive still holds its blank, ready for other work.
+    expect(await tower.planner.store.listAttempts(run.id)).toEqual([]);
+    expect(worker.status?.state).toBe('blank');
+    expect(worker.consecutiveFailures).toBe(0);
   });
 
   it('is refused when its serials are not one per copy, or the image is not an ISO', () => {

@@ -18,6 +18,12 @@ function text(d: DriveView): string {
 const burning = (over: Partial<DriveView>): DriveView => drive({ id: 'sim:0', state: 'burning', runId: 'run-1', copy: 3, ...over });
 
 describe('a drive tile through the phases of a copy', () => {
+  it('names the disc\'s own row of a merged run beside its copy', () => {
+    const t = text(burning({ phase: 'writing', activity: 'Burning', percent: 40, speedX: 16, etaSeconds: 30, discLabel: 'serial SN-01003' }));
+    expect(t).toContain('copy 3 · serial SN-01003 · Install disc');
+    expect(text(burning({ phase: 'writing', activity: 'Burning', percent: 40, speedX: 16, etaSeconds: 30 }))).toContain('copy 3 · Install disc');
+  });
+
   it('says Closing disc with its time while the disc is closed, not "100% 0×"', () => {
     const t = text(burning({ phase: 'fixating', activity: 'Closing disc', phaseSeconds: 4, percent: null, speedX: null, etaSeconds: null }));
     expect(t).toContain('Closing disc');

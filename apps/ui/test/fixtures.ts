@@ -17,6 +17,7 @@ export function drive(over: Partial<DriveView> & Pick<DriveView, 'id'>): DriveVi
     bufferPercent: null,
     runId: null,
     copy: null,
+    discLabel: null,
     message: null,
     needsAttention: false,
     passed: 0,

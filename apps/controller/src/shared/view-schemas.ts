@@ -54,6 +54,8 @@ const driveViewProps = {
   state: DriveStateName,
   mediaType: Nullable(Type.String()), percent: Nullable(Type.Number()), speedX: Nullable(Type.Number()), speedMBps: Nullable(Type.Number()),
   etaSeconds: Nullable(Type.Number()), bufferPercent: Nullable(Type.Number()), runId: Nullable(Type.String()), copy: Nullable(Type.Integer()),
+  /** What the copy's disc carries of its own (a merged run: `serial 01003`), while a copy is in the drive or just done; else null. */
+  discLabel: Nullable(Type.String()),
   /**
    * The phase of the copy in a burning or verifying drive (null otherwise):
    * preparing and fixating (closing the disc) move no data, so they have no

@@ -12,7 +12,7 @@ import type { StockLevelView } from '../../src/shared/stock-schemas.js';
 
 const drive = (id: string, extra: Partial<DriveView> = {}): DriveView => ({
   id, agentId: 'a', label: `Drive ${id}`, position: 0, state: 'blank', mediaType: 'DVD-R', percent: null, speedX: null, speedMBps: null,
-  etaSeconds: null, bufferPercent: null, runId: null, copy: null, phase: null, activity: null, phaseSeconds: null, message: null,
+  etaSeconds: null, bufferPercent: null, runId: null, copy: null, discLabel: null, phase: null, activity: null, phaseSeconds: null, message: null,
   needsAttention: false, passed: 0, failed: 0, quarantine: null, updatedAt: 0, ...extra,
 });
 const loader = (needsPerson: 'input-empty' | 'reject-full' | 'output-full' | null): NonNullable<DriveView['loader']> => ({

@@ -4,7 +4,7 @@ import type { AttemptView, DriveStats, DriveView, FeedSnapshot, ImageView, RunVi
 export function makeDrive(over: Partial<DriveView> = {}): DriveView {
   return {
     id: 'sim:0', agentId: 'host-a', label: 'Top left', position: 0, state: 'blank', mediaType: 'CD-R',
-    percent: null, speedX: null, speedMBps: null, etaSeconds: null, bufferPercent: null, runId: null, copy: null,
+    percent: null, speedX: null, speedMBps: null, etaSeconds: null, bufferPercent: null, runId: null, copy: null, discLabel: null,
     phase: null, activity: null, phaseSeconds: null, message: null, needsAttention: false, passed: 0, failed: 0, quarantine: null, updatedAt: 1_700_000_000_000,
     ...over,
   };

@@ -39,7 +39,7 @@ function TileBody({ drive: d, runName, attention }: { readonly drive: DriveView;
   const word = label.length >= 10 ? 'tile-word long' : 'tile-word';
   const media = d.mediaType ?? (d.state === 'empty' ? 'no disc' : '');
   // What takes room in the tile: the name, word and instruction are fitted again when it changes (not with every tick).
-  const shape = [d.label, media, label, instruction ?? '', showProgress, d.speedX !== null, d.etaSeconds !== null, d.bufferPercent !== null, d.runId ?? ''].join('\n');
+  const shape = [d.label, media, label, instruction ?? '', showProgress, d.speedX !== null, d.etaSeconds !== null, d.bufferPercent !== null, d.runId ?? '', d.discLabel ?? ''].join('\n');
   const nameRef = useFitText<HTMLSpanElement>(shape);
   const wordRef = useFitText<HTMLSpanElement>(shape);
   const instructionRef = useFitText<HTMLParagraphElement>(shape);
@@ -74,8 +74,8 @@ function TileBody({ drive: d, runName, attention }: { readonly drive: DriveView;
         </>
       ) : null}
       <div className="tile-foot">
-        <span className="tile-run" title={d.runId ? `Run ${runName ?? d.runId}${d.copy !== null ? `, copy ${d.copy}` : ''}` : undefined}>
-          {d.runId ? `${d.copy !== null ? `copy ${d.copy} · ` : ''}${runName ?? d.runId.slice(0, 8)}` : ''}
+        <span className="tile-run" title={d.runId ? `Run ${runName ?? d.runId}${d.copy !== null ? `, copy ${d.copy}` : ''}${d.discLabel !== null ? `, ${d.discLabel}` : ''}` : undefined}>
+          {d.runId ? `${d.copy !== null ? `copy ${d.copy} · ` : ''}${d.discLabel !== null ? `${d.discLabel} · ` : ''}${runName ?? d.runId.slice(0, 8)}` : ''}
         </span>
         <span className="tile-counts" title={`${d.passed} passed, ${d.failed} failed on this drive`}>
           <span className="count-ok">✓{d.passed}</span> <span className="count-bad">✗{d.failed}</span>

@@ -70,7 +70,7 @@ export type LiveAction =
 
 const DRIVE_FIELDS: readonly (keyof DriveView)[] = [
   'id', 'agentId', 'label', 'position', 'state', 'mediaType', 'percent', 'speedX', 'speedMBps', 'etaSeconds',
-  'bufferPercent', 'runId', 'copy', 'message', 'needsAttention', 'passed', 'failed', 'quarantine', 'updatedAt',
+  'bufferPercent', 'runId', 'copy', 'discLabel', 'message', 'needsAttention', 'passed', 'failed', 'quarantine', 'updatedAt',
 ];
 
 /** A delta that carries every field can stand for a drive the store has not seen. */

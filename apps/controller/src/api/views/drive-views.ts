@@ -299,6 +299,7 @@ export class DriveViews {
       bufferPercent: null,
       runId: busy || state === 'done' || state === 'failed' ? (s.runId ?? null) : null,
       copy: busy || state === 'done' || state === 'failed' ? (s.copy ?? null) : null,
+      discLabel: busy || state === 'done' || state === 'failed' ? (s.discLabel ?? null) : null,
       message,
       needsAttention,
       passed: counts.passed,
