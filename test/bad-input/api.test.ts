@@ -200,7 +200,7 @@ const CHANGING: { method: string; label: string; route: () => string; body?: () 
   { method: 'POST', label: '/api/screens/pairing', route: () => '/api/screens/pairing', body: () => ({ name: 'wall-9' }) },
   { method: 'DELETE', label: '/api/screens/:screen', route: () => `/api/screens/${screenId}` },
 ];
-const READING = ['/api/runs', '/api/runs/run-nope?waitFor=final&timeoutMs=60000', '/api/images', '/api/drives', '/api/history', '/api/audit', '/api/masters', '/api/agents', '/api/stats/drives', '/api/whoami', '/api/screens'];
+const READING = ['/api/runs', '/api/runs/run-nope?waitFor=final&timeoutMs=60000', '/api/images', '/api/drives', '/api/history', '/api/audit', '/api/masters', '/api/agents', '/api/stats/drives', '/api/whoami', '/api/screens', '/api/reports/production', '/api/runs/run-nope/certificate.pdf'];
 
 const authCases: Case[] = [
   ...CHANGING.flatMap((r): Case[] => [
@@ -291,6 +291,14 @@ const rangeCases: Case[] = [
   { name: 'master retries -1', method: 'POST', route: () => '/api/masters', body: () => ({ driveId: 'sim:0', name: 'm', retries: -1 }), status: 400, code: 'INVALID_INPUT' },
   { name: 'history limit 1000000', method: 'GET', route: () => '/api/history?limit=1000000', status: 400, code: 'INVALID_INPUT' },
   { name: 'history limit -1', method: 'GET', route: () => '/api/history?limit=-1', status: 400, code: 'INVALID_INPUT' },
+  { name: 'production report by week', method: 'GET', route: () => '/api/reports/production?by=week', status: 400, code: 'INVALID_INPUT' },
+  { name: 'production report from 30 February', method: 'GET', route: () => '/api/reports/production?from=2026-02-30', status: 400, code: 'INVALID_INPUT', message: /not a date/ },
+  { name: 'production report from after to', method: 'GET', route: () => '/api/reports/production?from=2026-03-02&to=2026-03-01', status: 400, code: 'INVALID_INPUT', message: /after to/ },
+  { name: 'production report over 401 days', method: 'GET', route: () => '/api/reports/production?from=2025-01-01&to=2026-02-05', status: 400, code: 'INVALID_INPUT', message: /at most 400 days/ },
+  { name: 'production report from 10^20', method: 'GET', route: () => '/api/reports/production?from=100000000000000000000', status: 400, code: 'INVALID_INPUT' },
+  { name: 'certificate of an unknown run', method: 'GET', route: () => '/api/runs/run-nope/certificate.pdf', status: 404, code: 'NOT_FOUND' },
+  { name: 'customer name of 10 000 characters', method: 'POST', route: () => '/api/runs', body: () => run({ customer: { name: 'c'.repeat(10_000) } }), status: 400, code: 'INVALID_INPUT' },
+  { name: 'customer with an unknown field', method: 'POST', route: () => '/api/runs', body: () => run({ customer: { name: 'x', vat: 'DE1' } }), status: 400, code: 'INVALID_INPUT' },
   { name: 'run timeoutMs 60001', method: 'GET', route: () => '/api/runs/run-nope?waitFor=final&timeoutMs=60001', status: 400, code: 'INVALID_INPUT', message: /timeoutMs must be <= 60000/ },
   { name: 'run timeoutMs -1', method: 'GET', route: () => '/api/runs/run-nope?waitFor=final&timeoutMs=-1', status: 400, code: 'INVALID_INPUT', message: /timeoutMs/ },
   { name: 'run timeoutMs without waitFor', method: 'GET', route: () => '/api/runs/run-nope?timeoutMs=100', status: 400, code: 'INVALID_INPUT', message: /only with waitFor=final/ },

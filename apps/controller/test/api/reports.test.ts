@@ -107,6 +107,14 @@ describe('customer fields', () => {
     }
     expect((await call(env, 'GET', '/api/runs', { token: VIEWER })).body).toHaveLength(1);
   });
+
+  it('travel through a template to its run', async () => {
+    const saved = await call(env, 'PUT', '/api/templates/for-globex', { body: { imageId: env.image.id, copies: 1, customer: { name: 'Globex', reference: 'Hank' } } });
+    expect(saved.status, saved.text).toBeLessThan(300);
+    const run = await call(env, 'POST', '/api/templates/for-globex/run', { body: {} });
+    expect(run.status, run.text).toBe(201);
+    expect(run.body.customer).toEqual({ name: 'Globex', reference: 'Hank' });
+  });
 });
 
 describe('run certificate', () => {
