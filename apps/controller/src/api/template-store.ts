@@ -95,5 +95,9 @@ export function runAgainRequest(run: RunRecord, imageId: string, label: string |
     maxAttemptsPerCopy: run.maxAttemptsPerCopy,
     media: run.mediaClass,
     ...(label === null ? {} : { label }),
+    // The same serials again (a lost batch burned anew): the operator gives others with a new run.
+    ...(run.merge === undefined ? {} : {
+      merge: { serials: { first: run.merge.first, last: run.merge.first + run.copies - 1, pad: run.merge.pad, prefix: run.merge.prefix, file: run.merge.file } },
+    }),
   };
 }
