@@ -85,7 +85,7 @@ export class AgentMonitor {
           if (a !== null) interruptedDrives.add(a.driveId);
         }
         const moved = await reclaimInterruptedJobs({ store, redisUrl: this.#o.redisUrl }, closed);
-        toLogger(this.#o.log).warn(`agent ${agent.id} is not answering: ${closed.length} attempt(s) interrupted, ${moved.length} job(s) back in the queue`);
+        toLogger(this.#o.log).warn({ agent: agent.id }, `agent ${agent.id} is not answering: ${closed.length} attempt(s) interrupted, ${moved.length} job(s) back in the queue`);
       }
       const stale = drives.filter((d) => d.agentId === agent.id && d.state !== 'offline');
       for (const d of stale) {
