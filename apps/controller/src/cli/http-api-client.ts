@@ -15,21 +15,8 @@
 import { randomUUID } from 'node:crypto';
 import { CancelledError } from 'node-cdrecord-wrapper/errors';
 import type {
-  AttemptView,
-  CancelRunRequest,
-  CreateRunRequest,
-  DriveDetail,
-  DriveStats,
-  DriveView,
-  ImageView,
-  ImportRequest,
-  InsertDiscRequest,
-  MasterRequest,
-  MasterView,
-  RunView,
-  ScreenPairing,
-  ScreenView,
-  WhoAmI,
+  AttemptView, CancelRunRequest, CreateRunRequest, DriveDetail, DriveStats, DriveView, ImageView, ImportRequest,
+  InsertDiscRequest, MasterRequest, MasterView, RunView, ScreenPairing, ScreenView, WhoAmI,
 } from '../shared/api-types.js';
 import type { TemplateRequest, TemplateRunRequest, TemplateView } from '../shared/template-schemas.js';
 import type { StockLevelView } from '../shared/stock-schemas.js';
