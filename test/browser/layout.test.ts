@@ -106,8 +106,6 @@ describe('layouts from a phone to a 4K wall', () => {
         ['alerts', '/alerts/', '#alerts-now'],
         ['agents', '/agents/', '[data-testid="agent-card"]'],
         ['audit', '/audit/', '[data-testid="audit-table"] tbody tr'],
-        ['agents', '/agents/', '[data-testid="agent-card"]'],
-        ['audit', '/audit/', '[data-testid="audit-table"] tbody tr'],
         ['reports', '/reports/', '[data-testid="report-table"]'],
       ];
       for (const [what, url, ready] of pages) {
