@@ -94,7 +94,8 @@ async function reportCommand(ctx: ControllerCliContext, opts: ReportOptions): Pr
   ctx.stderr.write(`wrote the production report to ${file}\n`);
 }
 
-async function certificateCommand(ctx: ControllerCliContext, runId: string, opts: ConnectionOptions & { output?: string; force?: boolean }): Promise<void> {
+/** `tower runs certificate <runId> -o file.pdf [--force]`: the run's certificate, written whole or not at all. */
+export async function certificateCommand(ctx: ControllerCliContext, runId: string, opts: ConnectionOptions & { output?: string; force?: boolean }): Promise<void> {
   if (opts.output === undefined) throw new UsageError("required option '-o, --output <file>' not specified");
   const file = await refuseExisting(opts.output, opts.force);
   const pdf = await clientFor(ctx, opts).runCertificate(requireId('run', runId));
@@ -119,13 +120,3 @@ export function registerReportCommands(program: Command, ctx: ControllerCliConte
   ).action((opts: ReportOptions) => reportCommand(ctx, opts));
 }
 
-/** Register `tower runs certificate` on the `runs` command. */
-export function registerRunCertificateCommand(runs: Command, ctx: ControllerCliContext): void {
-  withConnectionOptions(
-    runs
-      .command('certificate <runId>')
-      .description("save a run's certificate (PDF): label, customer, image and SHA-256, verify policy, counts, every disc, who started it")
-      .option('-o, --output <file>', 'the PDF file to write (whole or not at all)')
-      .option('--force', 'replace the file if it exists'),
-  ).action((runId: string, opts: ConnectionOptions & { output?: string; force?: boolean }) => certificateCommand(ctx, runId, opts));
-}

@@ -16,7 +16,6 @@ import { parseTemplateName, runSettings } from './template-commands.js';
 import { copiesOfSerials, parseSerials } from './serial-range.js';
 import type { SerialsInput } from './serial-range.js';
 import { renderRun, renderRuns, runLine } from './views.js';
-import { registerRunCertificateCommand } from './report-commands.js';
 
 /** Options of `tower run`. */
 export interface RunOptions extends ConnectionOptions {
@@ -161,5 +160,15 @@ export function registerRunCommands(program: Command, ctx: ControllerCliContext)
       .description('cancel a run (operator)')
       .option('--in-flight <what>', "burns in flight: 'cancel' them now (default) or let them 'finish'", parseInFlight),
   ).action((runId: string, opts: ConnectionOptions & { inFlight?: 'cancel' | 'finish' }) => controlRun(ctx, 'cancel', runId, opts));
-  registerRunCertificateCommand(runs, ctx);
+  withConnectionOptions(
+    runs
+      .command('certificate <runId>')
+      .description("save a run's certificate (PDF): label, customer, image and SHA-256, verify policy, counts, every disc, who started it")
+      .option('-o, --output <file>', 'the PDF file to write (whole or not at all)')
+      .option('--force', 'replace the file if it exists'),
+  // Loaded when given: `tower run` and `tower runs` read no more of the CLI than they need (cli-bundle.test.ts).
+  ).action(async (runId: string, opts: CertificateOptions) => (await import('./report-commands.js')).certificateCommand(ctx, runId, opts));
 }
+
+/** Options of `tower runs certificate`. */
+type CertificateOptions = ConnectionOptions & { output?: string; force?: boolean };
