@@ -115,7 +115,7 @@ interface JobCase {
 const jobCases: JobCase[] = [
   { name: 'not-json.json', content: () => '{ "copies": 2, ', reason: /not valid JSON/ },
   { name: 'array.json', content: () => '[]', reason: /one object/ },
-  { name: 'unknown-field.json', content: () => JSON.stringify({ ...good(), merge: 'serials' }), reason: /unknown field 'merge'/ },
+  { name: 'unknown-field.json', content: () => JSON.stringify({ ...good(), colour: 'red' }), reason: /unknown field 'colour'/ },
   { name: 'copies-zero.json', content: () => JSON.stringify({ ...good(), copies: 0 }), reason: /copies/ },
   { name: 'no-image.json', content: () => JSON.stringify({ copies: 2 }), reason: /no image: give imageId, imagePath or template/ },
   { name: 'two-sources.json', content: () => JSON.stringify({ ...good(), template: 'std' }), reason: /give one of imageId, template/ },
