@@ -227,6 +227,7 @@ try {
   const latencies = [];
   const redisHop = [];
   const stateLatencies = [];
+  const stateRedisHop = [];
   let unmatched = 0;
   let observed = 0;
   const lastState = new Map();
@@ -250,7 +251,10 @@ try {
     }
     while (i > 0 && matches(list[i - 1])) i--;
     latencies.push(t - list[i].updatedAt);
-    if (stateChanged) stateLatencies.push(t - list[i].updatedAt);
+    if (stateChanged) {
+      stateLatencies.push(t - list[i].updatedAt);
+      stateRedisHop.push(list[i].at - list[i].updatedAt);
+    }
     redisHop.push(list[i].at - list[i].updatedAt);
   }
   const feedHop = arrivals.filter(([t, , u]) => t >= from && t <= to && typeof u === 'number').map(([t, , u]) => t - u).sort((a, b) => a - b);
@@ -260,6 +264,7 @@ try {
   latencies.sort((a, b) => a - b);
   stateLatencies.sort((a, b) => a - b);
   redisHop.sort((a, b) => a - b);
+  stateRedisHop.sort((a, b) => a - b);
   // Publications of a drive in the window: every one, and those that change what its tile shows (state or whole percent).
   let visiblePubs = 0;
   for (const list of pubs.values()) {
@@ -280,7 +285,7 @@ try {
   console.log([driveCount, (pubsInWindow / seconds).toFixed(0), (pubsInWindow / seconds / driveCount).toFixed(2), (visiblePubs / seconds / driveCount).toFixed(2), (messagesInWindow / seconds).toFixed(0),
     observed, latencies.length, unmatched,
     percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99), latencies.at(-1),
-    stateLatencies.length, stateLatencies.length > 0 ? `${percentile(stateLatencies, 95)} (node ws ${hops(nodeHop(true))}, page ws ${hops(stateFeedHop)})` : '-',
+    stateLatencies.length, stateLatencies.length > 0 ? `${percentile(stateLatencies, 95)} (redis sub ${hops(stateRedisHop)}, node ws ${hops(nodeHop(true))}, page ws ${hops(stateFeedHop)})` : '-',
     hops(redisHop), hops(nodeHop(false)), hops(feedHop)].join('\t'));
   console.log(`# load average at the end: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
   if (m) console.log(`# ${split ? 'tower serve' : 'tower start'} process in the window: lag p99 ${m.lagP99Ms.toFixed(1)} ms (median second ${m.lagP50OfP99Ms.toFixed(1)}), max ${m.lagMaxMs.toFixed(1)} ms, RSS max ${m.rssMaxMB.toFixed(0)} MB, CPU ${m.cpuPercent.toFixed(1)}% of a core`);

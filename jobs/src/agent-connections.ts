@@ -17,7 +17,8 @@
  *   a short while (`fetchCopy`, copy-fetch-gate.ts), until new work is
  *   announced, a job of this agent goes back to the queue, or the next
  *   delayed job falls due;
- * - the outbox that batches every drive's state into one pipeline per window;
+ * - the outbox that batches every drive's state into one pipeline per window,
+ *   on a connection of its own so a burst of other commands never holds it;
  * - the drives waiting with a blank (`waiting`), to which a drive hands a
  *   copy it drew but may not burn.
  *
@@ -25,7 +26,7 @@
  * `connections`), and `close()` it after the workers: a worker's `close()`
  * leaves shared connections open.
  *
- * Redis settings: both connections queue commands while Redis is away and
+ * Redis settings: the connections queue commands while Redis is away and
  * retry them until it is back (`maxRetriesPerRequest: null`, the offline
  * queue on), which BullMQ's workers need and which lets burns in flight ride
  * out a Redis restart; connecting retries every 50 ms..2 s for ever. So the
@@ -63,7 +64,7 @@ export interface AgentConnectionsOptions {
   readonly stalledIntervalMs?: number;
   /** Minimum ms between two flushes of the drive state outbox. Default 20. */
   readonly stateWindowMs?: number;
-  /** How long `start` waits for Redis to answer (both connections ready), ms; default 10 000. */
+  /** How long `start` waits for Redis to answer (every connection ready), ms; default 10 000. */
   readonly connectTimeoutMs?: number;
   /** How long `close` waits for a clean close before closing the connections hard, ms; default 5000. */
   readonly closeTimeoutMs?: number;
@@ -91,6 +92,8 @@ export class AgentConnections {
   readonly lockDurationMs: number;
   readonly #o: AgentConnectionsOptions;
   readonly #sub: Redis;
+  /** The outbox's own connection: a flush never queues behind the drives' other commands (a burst's BullMQ moves and scripts). */
+  readonly #state: Redis;
   readonly #channels = new Map<string, Channel>();
   readonly #runControl = new Set<(msg: RunControlMessage) => void>();
   readonly #bull = new Map<MediaClass, Worker>();
@@ -115,11 +118,13 @@ export class AgentConnections {
     const common = { maxRetriesPerRequest: null, lazyConnect: true, connectTimeout: 5000, disconnectTimeout: 500 } as const;
     this.redis = new Redis(options.redisUrl, { ...common, enableAutoPipelining: true, connectionName: `${name}:cmd` });
     this.#sub = new Redis(options.redisUrl, { ...common, connectionName: `${name}:sub` });
+    this.#state = new Redis(options.redisUrl, { ...common, connectionName: `${name}:state` });
     // ioredis emits connection errors as events; without a listener they would crash the process. They reach
     // `onError` as one line when Redis becomes unreachable and one when it is back, not one per reconnection.
     this.#connectivity = new RedisConnectivity({ url: options.redisUrl, name: '', log: (line) => this.#o.onError?.(new Error(line)) });
     this.#connectivity.watch(this.redis, 'agent');
     this.#connectivity.watch(this.#sub, 'agent events');
+    this.#connectivity.watch(this.#state, 'agent drive states');
     this.#sub.on('message', (channel: string, text: string) => {
       for (const h of this.#channels.get(channel)?.handlers ?? []) {
         try {
@@ -131,7 +136,7 @@ export class AgentConnections {
     });
     this.#quarantine = new QuarantineSnapshot(this.redis, this.keys);
     this.outbox = new DriveStateOutbox({
-      redis: this.redis,
+      redis: this.#state,
       keys: this.keys,
       ...(options.stateWindowMs === undefined ? {} : { windowMs: options.stateWindowMs }),
       onError: (e) => this.#error(e),
@@ -139,7 +144,7 @@ export class AgentConnections {
   }
 
   /**
-   * Connect both connections (once; later calls wait for the first). Fails
+   * Connect the connections (once; later calls wait for the first). Fails
    * with a `RedisTimeoutError` when Redis has not answered within
    * `connectTimeoutMs` (refused, unreachable, or a server that accepts and
    * stays silent), or with the signal's reason once it is aborted.
@@ -150,6 +155,7 @@ export class AgentConnections {
     this.#starting ??= Promise.all([
       connectWithin(this.redis, ms, where, options.signal),
       connectWithin(this.#sub, ms, where, options.signal),
+      connectWithin(this.#state, ms, where, options.signal),
     ]).then(() => undefined);
     return this.#starting;
   }
@@ -284,14 +290,14 @@ export class AgentConnections {
   }
 
   /**
-   * Flush the outbox, close the BullMQ workers and both connections. Close
+   * Flush the outbox, close the BullMQ workers and the connections. Close
    * the drive workers first. Bounded: what has not closed cleanly within
    * `closeTimeoutMs` (Redis down or not answering) is closed hard
    * (`disconnect`), and the state not yet flushed is lost.
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      if (this.redis.status !== 'ready' || this.#sub.status !== 'ready') {
+      if (this.redis.status !== 'ready' || this.#sub.status !== 'ready' || this.#state.status !== 'ready') {
         // Redis is away (or never answered): nothing can be flushed or closed cleanly; do not wait for it.
         this.disconnect();
       }
@@ -299,7 +305,7 @@ export class AgentConnections {
         await this.#starting?.catch(() => undefined);
         await this.outbox.close();
         await Promise.all([...this.#bull.values()].map((w) => w.close().catch((e: unknown) => this.#error(e))));
-        await Promise.all([this.#sub.quit().catch(() => undefined), this.redis.quit().catch(() => undefined)]);
+        await Promise.all([this.#sub, this.redis, this.#state].map((c) => c.quit().catch(() => undefined)));
       })();
       const closed = await settlesWithin(clean, this.#o.closeTimeoutMs ?? 5000);
       this.#channels.clear();
@@ -324,6 +330,7 @@ export class AgentConnections {
     for (const w of this.#bull.values()) w.disconnect().catch(() => undefined);
     this.#sub.disconnect();
     this.redis.disconnect();
+    this.#state.disconnect();
   }
 
   #error(err: unknown, queue?: string): void {

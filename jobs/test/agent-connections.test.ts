@@ -149,7 +149,7 @@ describe('AgentConnections', () => {
     await pool.close();
   });
 
-  it('runs 8 drives on 3 Redis clients, finishes a run with exactly N, and outlives the workers it serves', async () => {
+  it('runs 8 drives on 4 Redis clients, finishes a run with exactly N, and outlives the workers it serves', async () => {
     const planner = new RunPlanner({ redisUrl: env.server.url, retryBackoffMs: 30 });
     await planner.start();
     const errors: Error[] = [];
@@ -168,10 +168,10 @@ describe('AgentConnections', () => {
       const run = await planner.createRun(runInput(env.image, { copies: 16 }));
       await waitFor(async () => (await planner.store.getRun(run.id))?.status === 'completed', 30_000, 'run completed');
       expect(await planner.store.passedSlots(run.id)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
-      // Command, subscriber, and the BullMQ worker's own connection for the cd queue (plus the planner's queue of cd).
-      expect(await clientCount('tower-agent:pool-test:')).toBe(2);
+      // Command, subscriber, drive states, and the BullMQ worker's own connection for the cd queue (plus the planner's queue of cd).
+      expect(await clientCount('tower-agent:pool-test:')).toBe(3);
       expect(await clientCount(`bull:${Buffer.from(SCHEMA.copyQueue('cd')).toString('base64')}`)).toBe(1);
-      expect((await clientCount()) - before).toBeLessThanOrEqual(4);
+      expect((await clientCount()) - before).toBeLessThanOrEqual(5);
 
       // Closing some workers leaves the shared connections to the others.
       await Promise.all(workers.slice(0, 4).map((w) => w.close()));
