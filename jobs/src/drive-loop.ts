@@ -65,6 +65,8 @@ export class DriveLoop {
   #held: Promise<void> | null = null;
   /** Settles when the current look ends; null between looks. */
   #looking: Promise<void> | null = null;
+  /** No look before this (`performance.now()`): a tray an operator opened is left alone ({@link hold}'s `quietMs`). */
+  #quietUntil = 0;
 
   constructor(options: DriveLoopOptions) {
     this.#o = options;
@@ -88,12 +90,14 @@ export class DriveLoop {
 
   /**
    * Run `fn` with the drive to itself: after the current look, before the
-   * next, which comes at once after `fn` settles. A look that would fetch a
-   * copy meanwhile does not (a copy it just drew goes back to the queue), so
-   * a hold waits for a burn only when one had begun (check `busy` first).
-   * Holds run one at a time.
+   * next, which comes at once after `fn` settles, or `quietMs` after it (an
+   * operator's eject: a real drive's media query closes an open tray, so the
+   * drive is not looked at while the person takes the disc or puts one in).
+   * A look that would fetch a copy meanwhile does not (a copy it just drew
+   * goes back to the queue), so a hold waits for a burn only when one had
+   * begun (check `busy` first). Holds run one at a time.
    */
-  async hold<T>(fn: () => Promise<T>): Promise<T> {
+  async hold<T>(fn: () => Promise<T>, options: { readonly quietMs?: number } = {}): Promise<T> {
     while (this.#held !== null) await this.#held;
     let release: () => void = () => undefined;
     this.#held = new Promise<void>((resolve) => {
@@ -104,6 +108,7 @@ export class DriveLoop {
       return await fn();
     } finally {
       this.#held = null;
+      if (options.quietMs !== undefined && options.quietMs > 0) this.#quietUntil = performance.now() + options.quietMs;
       release();
       this.wake();
     }
@@ -127,6 +132,11 @@ export class DriveLoop {
     while (!this.#stopping) {
       if (this.#held !== null) {
         await this.#held;
+        continue;
+      }
+      const quiet = this.#quietUntil - performance.now();
+      if (quiet > 0) {
+        await this.#sleep(quiet);
         continue;
       }
       let wait = poll;
@@ -268,7 +278,7 @@ export class DriveLoop {
 
   /** Take a copy another drive of the agent drew; false when this drive cannot now. */
   #receive(job: Job, token: string, cls: MediaClass): boolean {
-    if (this.#stopping || this.#held !== null || this.#o.busy() || this.#handed !== null) return false;
+    if (this.#stopping || this.#held !== null || performance.now() < this.#quietUntil || this.#o.busy() || this.#handed !== null) return false;
     this.#handed = { job, token, cls };
     this.#withdraw = null;
     this.#wake?.();

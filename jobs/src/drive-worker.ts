@@ -140,11 +140,12 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
   /**
    * Run `fn` with the drive to the caller (an operator's eject): between two
    * looks of the worker, which opens the device for none meanwhile and looks
-   * again at once after. Before `start()` or after `close()`, `fn` just runs.
+   * again at once after (or `quietMs` after: see `DriveLoop.hold`). Before
+   * `start()` or after `close()`, `fn` just runs.
    */
-  async hold<T>(fn: () => Promise<T>): Promise<T> {
+  async hold<T>(fn: () => Promise<T>, options: { readonly quietMs?: number } = {}): Promise<T> {
     const parts = this.#parts;
-    return parts === null || this.#closing ? fn() : parts.loop.hold(fn);
+    return parts === null || this.#closing ? fn() : parts.loop.hold(fn, options);
   }
 
   /**

@@ -80,6 +80,23 @@ describe('holding a drive', () => {
     await waitFor(() => after.log.includes('look'), 10_000, 'a look after the hold');
   });
 
+  it('after a hold with quietMs, leaves the drive alone that long (an eject: a media query would close the tray)', async () => {
+    tower = await startTower(env.server.url, 1, { worker: { pollIntervalMs: 20 } });
+    const worker = tower.workers[0]!;
+    await waitFor(() => worker.status?.state === 'blank', 10_000, 'the drive idle with a blank');
+    const looks = slowLooks(tower.drives[0]!, 0);
+    let heldAt = 0;
+    await worker.hold(async () => {
+      looks.log.length = 0;
+      heldAt = performance.now();
+    }, { quietMs: 600 });
+    // Polled every 20 ms, the drive would look about 30 times in the quiet time; new work does not wake it either.
+    const run = await tower.planner.createRun(runInput(env.image, { copies: 1 }));
+    await waitFor(() => looks.log.includes('look'), 10_000, 'a look after the quiet time');
+    expect(performance.now() - heldAt).toBeGreaterThanOrEqual(600);
+    await waitFor(async () => (await tower!.planner.store.getRun(run.id))?.status === 'completed', 20_000, 'the run completed after it');
+  });
+
   it('starts no burn while held: a copy queued meanwhile waits, and the run completes after', async () => {
     tower = await startTower(env.server.url, 1, { worker: { pollIntervalMs: 20 } });
     const worker = tower.workers[0]!;

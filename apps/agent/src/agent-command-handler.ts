@@ -44,6 +44,9 @@ export interface AgentCommandContext {
 
 type Refusal = { code: string; message: string };
 
+/** After an operator's eject, how long the drive's worker leaves the open tray alone, ms. */
+export const EJECT_QUIET_MS = 15_000;
+
 /** Carries out the commands sent to one agent. */
 export class AgentCommandHandler {
   constructor(private readonly ctx: AgentCommandContext) {}
@@ -83,9 +86,10 @@ export class AgentCommandHandler {
     if (cmd.type === 'eject') {
       slot.busy = 'ejecting';
       try {
-        // Between two of the worker's looks: the kernel refuses to move a tray the worker has open.
+        // Between two of the worker's looks (the kernel refuses to move a tray the worker has open), and then
+        // the drive is left alone a while: a real drive's media query closes an open tray.
         const eject = (): Promise<void> => slot.d.drive.eject(this.ctx.signal);
-        await (slot.worker?.hold(eject) ?? eject());
+        await (slot.worker?.hold(eject, { quietMs: EJECT_QUIET_MS }) ?? eject());
         await this.#reply({ requestId: cmd.requestId, ok: true });
       } catch (err) {
         await this.#reply({ requestId: cmd.requestId, ok: false, error: errorOf(err) });
