@@ -16,6 +16,7 @@ import type { BurnProgress, DiscVerdict, Drive, DriveError, MediaClass, MediaSta
 import type { CopyJob } from './job-types.js';
 import { shouldVerify, verifyPolicyText } from './job-types.js';
 import { buildDiscImage } from './merged-disc-image.js';
+import type { DiscImageSource } from './merge-staging.js';
 import type { RunImage } from './run-image.js';
 import type { AttemptError, AttemptRecord, VerifyResultKind } from './run-records.js';
 import type { BeginRefusal, EndResult, RunStore } from './run-store.js';
@@ -65,6 +66,8 @@ export interface CopyContext {
    * and loads the next blank. Must not reject (the copy's result is not its).
    */
   readonly afterDisc?: (verdict: DiscVerdict, signal?: AbortSignal) => Promise<void>;
+  /** The agent's merged disc images, built ahead (`MergeStaging`); default: built here, in `stagingDir`, just in time. */
+  readonly discImages?: DiscImageSource;
   /** Where a merged copy's disc image is built; default the system's temporary directory. */
   readonly stagingDir?: string;
 }
@@ -147,7 +150,7 @@ export async function processCopy(job: CopyJob, drive: Drive, ctx: CopyContext):
   // A merged copy: its disc's own image (the run's plus its row's files), built first, gone when the disc is done.
   let image: RunImage;
   try {
-    image = await buildDiscImage(job, ctx.stagingDir, ctx.signal);
+    image = await (ctx.discImages?.take(job, ctx.mediaClass, ctx.signal) ?? buildDiscImage(job, ctx.stagingDir, ctx.signal));
   } catch (err) {
     throw new CopyFailedError(err, null, attemptErrorOf(err));
   }

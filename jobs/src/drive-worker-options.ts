@@ -6,6 +6,7 @@
 import type { DiscLoader, Drive, MediaClass } from 'node-cdrecord-wrapper';
 import type { AgentConnections } from './agent-connections.js';
 import type { QuarantineInfo } from './drive-quarantine.js';
+import type { DiscImageSource } from './merge-staging.js';
 import type { DriveStatus } from './drive-state.js';
 import { MEDIA_CLASSES } from './queue-names.js';
 import type { AttemptRecord } from './run-records.js';
@@ -111,6 +112,13 @@ export interface DriveWorkerOptions {
    * @defaultValue the system's temporary directory
    */
   readonly stagingDir?: string;
+  /**
+   * The agent's merged disc images (a `MergeStaging` shared by its workers):
+   * a merged copy takes its disc's image from there, built ahead while the
+   * drives burn, instead of building it in `stagingDir`.
+   * @defaultValue none: each merged copy's image is built just in time
+   */
+  readonly mergeStaging?: DiscImageSource;
 }
 
 /** The worker's own defaults (the connection options' are `AgentConnections`'). */

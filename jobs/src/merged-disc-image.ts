@@ -12,6 +12,9 @@ import { buildMergedIso } from 'node-cdrecord-wrapper';
 import type { CopyJob } from './job-types.js';
 import type { RunImage } from './run-image.js';
 
+/** The file name of a disc's image built here (`<run>-copy<k>-<8 hex>.iso`): what a staging folder's clean-up removes. */
+export const STAGED_IMAGE_NAME = /^[A-Za-z0-9_.-]+-copy\d+-[0-9a-f]{8}\.iso$/;
+
 /** Build copy `job`'s own image in `stagingDir` (default the system's temporary directory). */
 export async function buildDiscImage(job: CopyJob, stagingDir: string | undefined, signal: AbortSignal | undefined): Promise<RunImage> {
   if (job.merge === undefined) return job.image;

@@ -29,6 +29,8 @@ import { disposeAgentDrive } from './agent-drives.js';
 import type { AgentDrive } from './agent-drives.js';
 import { agentLogger, connectivityLevel, driveLogger } from './agent-log.js';
 import { AgentHeartbeatLoop } from './agent-heartbeat.js';
+import { AgentMergeStaging } from './agent-merge-staging.js';
+import type { MergeStagingSettings } from './agent-merge-staging.js';
 import { holdCoaster } from './coaster-hold.js';
 import type { MasterLibrary } from './master-library.js';
 
@@ -56,6 +58,8 @@ export interface TowerAgentOptions {
   readonly lockDurationMs: number;
   readonly pollIntervalMs: number;
   readonly sameDriveRetryDelayMs: number;
+  /** Where merged discs' images are built, and how many ahead; default none: each built just in time in the system's temporary folder. */
+  readonly mergeStaging?: MergeStagingSettings;
   readonly version?: string;
   /**
    * Where the agent logs, one line per notable event: every line carries
@@ -88,6 +92,7 @@ export class TowerAgent {
   readonly #commands: AgentCommandHandler;
   readonly #redisTimeoutMs: number;
   readonly #logger: Logger;
+  readonly #merge: AgentMergeStaging | null;
   /** This process took the lease (it may have lost it since). */
   #leaseHeld = false;
   #serving = false;
@@ -121,6 +126,7 @@ export class TowerAgent {
       },
     });
     this.#redis = this.#pool.redis;
+    this.#merge = options.mergeStaging === undefined ? null : new AgentMergeStaging(options.mergeStaging, this.#pool, options.agentId, options.drives.length, this.#logger);
     this.#store = new RunStore(this.#redis, { prefix: this.#pool.keys.prefix });
     this.#slots = options.drives.map((d) => ({ d, worker: null, busy: null }));
     this.#commands = new AgentCommandHandler({
@@ -196,6 +202,7 @@ export class TowerAgent {
       const moved = await step(reclaimInterruptedJobs({ store: this.#store, redisUrl: this.#o.redisUrl }, closed), 'giving interrupted jobs back');
       this.#logger.warn(`closed ${closed.length} interrupted attempt(s) (coasters); ${moved.length} job(s) back in the queue`);
     }
+    await this.#merge?.start();
     this.#unsubscribeCommands = await step(this.#pool.subscribe(this.#pool.keys.agentCommands(id), (text) => this.#track(this.#commands.onMessage(text))), 'subscribing to commands');
     for (const slot of this.#slots) {
       const attempt = interrupted.get(slot.d.id);
@@ -257,6 +264,7 @@ export class TowerAgent {
       // After every worker: no attempt of this process is left open without the lease.
       await this.#lease.release().catch(() => undefined);
     }
+    await this.#merge?.close().catch(() => undefined);
     // After every worker: the shared connections and the state outbox go last.
     await this.#pool.close().catch(() => undefined);
   }
@@ -292,6 +300,7 @@ export class TowerAgent {
       pollIntervalMs: o.pollIntervalMs,
       lockDurationMs: o.lockDurationMs,
       sameDriveRetryDelayMs: o.sameDriveRetryDelayMs,
+      ...(this.#merge === null ? {} : { mergeStaging: this.#merge.staging }),
       putBackDelayMs: Math.min(2000, o.pollIntervalMs * 2),
       ...watchMediaOf(slot.d.drive),
       ...(slot.d.drive.features?.autoLoader === true ? { autoLoader: true } : {}),

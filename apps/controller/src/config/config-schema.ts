@@ -145,6 +145,12 @@ export const ConfigFileSchema = Type.Object({
     simulated: Type.Optional(SimulatedSchema),
     /** Jukeboxes whose changers feed this agent's drives. */
     changers: Type.Optional(Type.Array(ChangerEntrySchema, { maxItems: 64 })),
+    /** Merged discs (per-disc serials): where their images are built, how many ahead of the drives, and their bytes at most. */
+    mergeStaging: Type.Optional(Type.Object({
+      dir: Type.Optional(Type.String({ minLength: 1 })),
+      window: Type.Optional(Type.Integer({ minimum: 0, maximum: 64 })),
+      maxBytes: Type.Optional(Type.Integer({ minimum: 1 })),
+    }, Strict)),
   }, Strict)),
 }, Strict);
 

@@ -143,6 +143,11 @@ export function resolveConfig(
       sameDriveRetryDelayMs: file.agent?.sameDriveRetryDelayMs ?? 5000,
       drives: resolveDriveSource(file.agent, fileDir),
       changers: resolveChangers(file.agent?.changers),
+      mergeStaging: {
+        dir: fromFile(file.agent?.mergeStaging?.dir) ?? path.join(dataDir, 'staging', 'merged'),
+        ...(file.agent?.mergeStaging?.window === undefined ? {} : { window: file.agent.mergeStaging.window }),
+        ...(file.agent?.mergeStaging?.maxBytes === undefined ? {} : { maxBytes: file.agent.mergeStaging.maxBytes }),
+      },
     },
   };
 }

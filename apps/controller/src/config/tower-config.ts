@@ -72,6 +72,11 @@ export interface TowerConfig {
     readonly drives: DriveSource;
     /** Jukeboxes feeding this agent's drives (none: every drive is loaded by hand or by its own auto-loader). */
     readonly changers: readonly ChangerSpec[];
+    /**
+     * Merged discs (`agent.mergeStaging`): their images are built in `dir` (default `<dataDir>/staging/merged`),
+     * up to `window` ahead of the drives (default the agent's drive count), at most `maxBytes` (default 8 GiB).
+     */
+    readonly mergeStaging?: { readonly dir: string; readonly window?: number; readonly maxBytes?: number };
   };
 }
 

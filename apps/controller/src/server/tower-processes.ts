@@ -131,6 +131,7 @@ async function startAgent(config: TowerConfig, redisUrl: string, drives: AgentDr
     agentId: a.id, redisUrl, schema: new RedisSchema(config.redisPrefix), drives, library,
     quarantineAfter: a.quarantineAfter, heartbeatMs: a.heartbeatMs, heartbeatTtlMs: a.heartbeatTtlMs,
     lockDurationMs: a.lockDurationMs, pollIntervalMs: a.pollIntervalMs, sameDriveRetryDelayMs: a.sameDriveRetryDelayMs,
+    ...(a.mergeStaging === undefined ? {} : { mergeStaging: a.mergeStaging }),
     version: towerVersion(), log: io.log,
   });
   try {
