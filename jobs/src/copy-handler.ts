@@ -148,6 +148,7 @@ export class CopyHandler {
         onProgress: (p) => this.#progress(p),
         mediaClass: cls,
         ...(ctx.options.stagingDir === undefined ? {} : { stagingDir: ctx.options.stagingDir }),
+        ...(ctx.options.imageStaging === undefined ? {} : { imageStaging: ctx.options.imageStaging }),
         ...(ctx.options.mergeStaging === undefined ? {} : { discImages: ctx.options.mergeStaging }),
         ...(ctx.loader === null ? {} : { afterDisc: ctx.loader.afterDisc.bind(ctx.loader) }),
       });

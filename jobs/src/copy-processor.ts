@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import {
-  CancelledError, cueVerifyRefusal, isDriveError, MediaTooSmallError, mediaClassOf, NoMediaError, verifyDisc, WrongMediaError,
+  CancelledError, cueVerifyRefusal, ImageError, isDriveError, MediaTooSmallError, mediaClassOf, NoMediaError, verifyDisc, WrongMediaError,
 } from 'node-cdrecord-wrapper';
 import type { BurnProgress, DiscVerdict, Drive, DriveError, MediaClass, MediaStatus, VerifyProgress } from 'node-cdrecord-wrapper';
 import type { CopyJob } from './job-types.js';
@@ -18,6 +18,7 @@ import { shouldVerify, verifyPolicyText } from './job-types.js';
 import { buildDiscImage } from './merged-disc-image.js';
 import type { DiscImageSource } from './merge-staging.js';
 import type { RunImage } from './run-image.js';
+import type { ImageStagingCache, StagedLease } from './staging/image-staging-cache.js';
 import type { AttemptError, AttemptRecord, VerifyResultKind } from './run-records.js';
 import type { BeginRefusal, EndResult, RunStore } from './run-store.js';
 
@@ -70,6 +71,8 @@ export interface CopyContext {
   readonly discImages?: DiscImageSource;
   /** Where a merged copy's disc image is built; default the system's temporary directory. */
   readonly stagingDir?: string;
+  /** The agent's staging cache: where an image the library stores compressed is decompressed once for all drives. */
+  readonly imageStaging?: ImageStagingCache;
 }
 
 /** How `processCopy` ended without throwing. */
@@ -146,6 +149,23 @@ export function checkMediaFits(job: CopyJob, media: MediaStatus, expectedClass: 
  * attempt), a failed attempt or a cancelled one.
  */
 export async function processCopy(job: CopyJob, drive: Drive, ctx: CopyContext): Promise<CopyOutcome> {
+  // Before anything else, a stored (compressed) image becomes its staged local file: burn, verify and a merge all read that.
+  if (job.image.stored === undefined) return processLocalCopy(job, drive, ctx);
+  let lease: StagedLease;
+  try {
+    if (ctx.imageStaging === undefined) throw new ImageError('the image is stored compressed and this agent has no staging cache');
+    lease = await ctx.imageStaging.acquire(job.image, ctx.signal);
+  } catch (err) {
+    throw new CopyFailedError(err, null, attemptErrorOf(err));
+  }
+  try {
+    return await processLocalCopy({ ...job, image: lease.image }, drive, ctx);
+  } finally {
+    lease.release();
+  }
+}
+
+async function processLocalCopy(job: CopyJob, drive: Drive, ctx: CopyContext): Promise<CopyOutcome> {
   if (job.merge === undefined) return processImageCopy(job, drive, ctx);
   // A merged copy: its disc's own image (the run's plus its row's files), built first, gone when the disc is done.
   let image: RunImage;

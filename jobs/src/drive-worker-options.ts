@@ -7,6 +7,7 @@ import type { DiscLoader, Drive, MediaClass } from 'node-cdrecord-wrapper';
 import type { AgentConnections } from './agent-connections.js';
 import type { QuarantineInfo } from './drive-quarantine.js';
 import type { DiscImageSource } from './merge-staging.js';
+import type { ImageStagingCache } from './staging/image-staging-cache.js';
 import type { DriveStatus } from './drive-state.js';
 import { MEDIA_CLASSES } from './queue-names.js';
 import type { AttemptRecord } from './run-records.js';
@@ -119,6 +120,12 @@ export interface DriveWorkerOptions {
    * @defaultValue none: each merged copy's image is built just in time
    */
   readonly mergeStaging?: DiscImageSource;
+  /**
+   * The agent's staging cache (shared by its workers): images the library
+   * stores compressed are decompressed there once, then burned from it.
+   * @defaultValue none: a copy of a stored image fails as an image error
+   */
+  readonly imageStaging?: ImageStagingCache;
 }
 
 /** The worker's own defaults (the connection options' are `AgentConnections`'). */

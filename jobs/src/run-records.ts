@@ -5,7 +5,7 @@
 import type { MediaClass, MediaType } from 'node-cdrecord-wrapper';
 import { isMediaRefusal } from './copy-suitability.js';
 import type { VerifyPolicy } from './job-types.js';
-import type { RunImage } from './run-image.js';
+import type { RunImage, StoredImage } from './run-image.js';
 import { parseVerifyPolicy } from './job-types.js';
 import type { RunMerge } from './disc-merge.js';
 
@@ -155,6 +155,7 @@ export function runToHash(run: NewRun, now: number): Hash {
   };
   if (run.image.identity !== undefined) h.imageIdentity = run.image.identity;
   if (run.image.trackModes !== undefined) h.imageTrackModes = JSON.stringify(run.image.trackModes);
+  if (run.image.stored !== undefined) h.imageStored = JSON.stringify(run.image.stored);
   if (run.speed !== undefined) h.speed = String(run.speed);
   if (run.allowedDrives !== undefined) h.allowedDrives = JSON.stringify(run.allowedDrives);
   if (run.imageId !== undefined) h.imageId = run.imageId;
@@ -177,6 +178,7 @@ export function runFromHash(h: Hash): RunRecord | null {
       format: h.imageFormat === 'cue' ? 'cue' : 'iso',
       ...(h.imageIdentity === undefined ? {} : { identity: h.imageIdentity }),
       ...trackModesOf(h.imageTrackModes),
+      ...storedOf(h.imageStored),
     },
     mediaClass: (h.mediaClass ?? 'cd') as MediaClass,
     copies: int0(h.copies),
@@ -286,6 +288,12 @@ function mergeOf(text: string | undefined): { merge?: RunMerge } {
 function trackModesOf(text: string | undefined): { trackModes?: readonly string[] } {
   const v = parseJson<unknown>(text);
   return Array.isArray(v) && v.every((m) => typeof m === 'string') ? { trackModes: v as string[] } : {};
+}
+
+/** The `stored` form of a stored run image (absent for a plain image and for runs of earlier versions). */
+function storedOf(text: string | undefined): { stored?: StoredImage } {
+  const v = parseJson<StoredImage>(text);
+  return v !== undefined && typeof v.path === 'string' && v.compression === 'zstd' && typeof v.bytes === 'number' ? { stored: v } : {};
 }
 
 function parseJson<T>(text: string | undefined): T | undefined {

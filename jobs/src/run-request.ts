@@ -103,6 +103,10 @@ export function validateRun(input: CreateRunInput): PlannedRun {
     bad('image.trackModes', 'trackModes are a CUE image\'s track modes (AUDIO, MODE1/2048...), at most 99');
   }
   if (!Number.isSafeInteger(sectors) || sectors <= 0) bad('image.sectors', 'image sectors must be a positive integer');
+  const stored = image.stored;
+  if (stored !== undefined && (typeof stored.path !== 'string' || stored.path === '' || stored.compression !== 'zstd' || !Number.isSafeInteger(stored.bytes) || stored.bytes <= 0)) {
+    bad('image.stored', 'a stored image is the path, compression (zstd) and size of its compressed file');
+  }
   const fits: MediaClass[] = format === 'iso'
     ? mediaClassesFor({ format: 'iso', sizeBytes: sectors * 2048 })
     : (MEDIA_SIZES.some((m) => m.mediaClass === 'cd' && sectors <= m.sectors) ? ['cd'] : []);
@@ -141,6 +145,7 @@ export function validateRun(input: CreateRunInput): PlannedRun {
       path: image.path, sha256: image.sha256.toLowerCase(), sizeBytes: image.sizeBytes, sectors, format,
       ...(typeof image.identity === 'string' && image.identity !== '' ? { identity: image.identity } : {}),
       ...(modes === undefined ? {} : { trackModes: [...modes] }),
+      ...(stored === undefined ? {} : { stored: { path: stored.path, compression: stored.compression, bytes: stored.bytes } }),
     },
     mediaClass: mediaClass as MediaClass,
     copies: input.copies,

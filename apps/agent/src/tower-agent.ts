@@ -18,10 +18,10 @@
 import os from 'node:os';
 import type { Redis } from 'ioredis';
 import {
-  AgentConnections, AgentLease, AgentLeaseLostError, DriveWorker, logBullmqError, readAllAgents, reclaimInterruptedJobs, recordPresent, RunStore,
+  AgentConnections, AgentLease, AgentLeaseLostError, DriveWorker, ImageStagingCache, logBullmqError, readAllAgents, reclaimInterruptedJobs, recordPresent, RunStore,
   settlesWithin, withDeadline,
 } from '@tower/jobs';
-import type { AttemptRecord, DriveWorkerOptions, LeaseHolder, Logger, LogSink, RedisSchema } from '@tower/jobs';
+import type { AttemptRecord, DriveWorkerOptions, ImageStagingOptions, LeaseHolder, Logger, LogSink, RedisSchema } from '@tower/jobs';
 import type { Drive } from 'node-cdrecord-wrapper';
 import { AgentCommandHandler } from './agent-command-handler.js';
 import type { DriveSlot } from './agent-command-handler.js';
@@ -60,6 +60,8 @@ export interface TowerAgentOptions {
   readonly sameDriveRetryDelayMs: number;
   /** Where merged discs' images are built, and how many ahead; default none: each built just in time in the system's temporary folder. */
   readonly mergeStaging?: MergeStagingSettings;
+  /** The staging cache its drives burn images the library stores compressed from (one per agent); default none: such copies fail as image errors. */
+  readonly imageStaging?: ImageStagingOptions;
   readonly version?: string;
   /**
    * Where the agent logs, one line per notable event: every line carries
@@ -92,6 +94,7 @@ export class TowerAgent {
   readonly #commands: AgentCommandHandler;
   readonly #redisTimeoutMs: number;
   readonly #logger: Logger;
+  readonly #staging: ImageStagingCache | null;
   readonly #merge: AgentMergeStaging | null;
   /** This process took the lease (it may have lost it since). */
   #leaseHeld = false;
@@ -105,6 +108,7 @@ export class TowerAgent {
 
   constructor(options: TowerAgentOptions) {
     this.#o = options;
+    this.#staging = options.imageStaging === undefined ? null : new ImageStagingCache(options.imageStaging);
     this.#logger = agentLogger(options.log, options.agentId);
     let lastError = '';
     this.#redisTimeoutMs = options.redisTimeoutMs ?? 10_000;
@@ -237,6 +241,7 @@ export class TowerAgent {
   stop(options: { cancelInFlight?: boolean } = {}): Promise<void> {
     this.#stopping ??= (async () => {
       this.#stop.abort();
+      this.#staging?.close();
       const limit = this.#o.stopTimeoutMs ?? 5000;
       const clean = this.#stopCleanly(options.cancelInFlight ?? true);
       if (!(await settlesWithin(clean, limit))) {
@@ -301,6 +306,7 @@ export class TowerAgent {
       lockDurationMs: o.lockDurationMs,
       sameDriveRetryDelayMs: o.sameDriveRetryDelayMs,
       ...(this.#merge === null ? {} : { mergeStaging: this.#merge.staging }),
+      ...(this.#staging === null ? {} : { imageStaging: this.#staging }),
       putBackDelayMs: Math.min(2000, o.pollIntervalMs * 2),
       ...watchMediaOf(slot.d.drive),
       ...(slot.d.drive.features?.autoLoader === true ? { autoLoader: true } : {}),

@@ -64,6 +64,8 @@ export interface ApiClient {
   deleteImage(id: string): Promise<void>;
   /** Scan an image for malware now; the image with its new scan. */
   scanImage(id: string): Promise<ImageView>;
+  /** Store an image compressed, or plain again; the image as it is then stored. */
+  changeImageStorage(id: string, action: 'compress' | 'decompress'): Promise<ImageView>;
   createMaster(request: MasterRequest): Promise<MasterView>;
   getMaster(id: string): Promise<MasterView>;
   listRuns(): Promise<RunView[]>;

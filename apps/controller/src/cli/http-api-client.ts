@@ -231,6 +231,10 @@ export class HttpApiClient implements ApiClient {
     return this.request('POST', `/images/${segment(id)}/scan`, { expect: 'json' });
   }
 
+  changeImageStorage(id: string, action: 'compress' | 'decompress'): Promise<ImageView> {
+    return this.request('POST', `/images/${segment(id)}/${action}`, { expect: 'json' });
+  }
+
   createMaster(request: MasterRequest): Promise<MasterView> {
     return this.request('POST', '/masters', { body: request, expect: 'json' });
   }

@@ -16,7 +16,7 @@ import { clientFor, printResult, withConnectionOptions } from './controller-cont
 import { ProgressBar } from './progress-bar.js';
 import { malwareScanText } from './malware-scan-text.js';
 import { registerImageBuildCommand } from './image-build-command.js';
-import { renderImage, renderImages } from './views.js';
+import { imageStorageText, renderImage, renderImages } from './views.js';
 
 type NameOptions = ConnectionOptions & { name?: string };
 
@@ -102,6 +102,14 @@ export function registerImageCommands(program: Command, ctx: ControllerCliContex
       const image = await clientFor(ctx, opts).scanImage(requireId('image', imageId));
       printResult(ctx, opts, image, `image ${image.id} '${image.name}': ${malwareScanText(image)}`);
     });
+
+  for (const [action, what] of [['compress', 'store an ISO image compressed with zstd, proven by decompressing it'], ['decompress', 'store a compressed image plain again']] as const) {
+    withConnectionOptions(images.command(`${action} <imageId>`).description(`${what}; refused while an unfinished run uses it (operator)`))
+      .action(async (imageId: string, opts: ConnectionOptions) => {
+        const image = await clientFor(ctx, opts).changeImageStorage(requireId('image', imageId), action);
+        printResult(ctx, opts, image, `image ${image.id} '${image.name}' stored ${imageStorageText(image)}`);
+      });
+  }
 
   withConnectionOptions(images.command('rename <imageId> <name>').description('rename an image (operator)'))
     .action(async (imageId: string, name: string, opts: ConnectionOptions) => {

@@ -108,6 +108,13 @@ export function renderImages(images: readonly ImageView[]): string {
   );
 }
 
+/** How the library keeps an image: plain, or compressed with the bytes it takes and saves. */
+export function imageStorageText(i: ImageView): string {
+  const s = i.storage;
+  if (s.compression === 'plain') return 'plain';
+  return `${s.compression}, ${formatBytes(s.storedBytes)} (saves ${formatBytes(s.savedBytes)}, ${i.sizeBytes > 0 ? Math.round((s.savedBytes / i.sizeBytes) * 100) : 0}%)`;
+}
+
 /** The detail block of `tower images show`. */
 export function renderImage(i: ImageView): string {
   const damage = i.damage.map((d) => `${d.startSector}+${d.sectors}`).join(', ');
@@ -116,7 +123,7 @@ export function renderImage(i: ImageView): string {
     ['SHA-256', i.sha256], ['Volume', i.volumeLabel], ['Filesystems', i.filesystems.join(', ')], ['Fits', i.mediaSizes.join(', ')],
     ['Media class', i.mediaClass], ['Tracks', i.tracks.map((t) => `${t.number}:${t.mode}`).join(' ')],
     ['Source', `${i.provenance.kind} ${i.provenance.detail}`], ['Damaged', i.damaged ? `yes: ${damage}` : 'no'],
-    ['In use', i.inUse ? 'yes' : 'no'], ['Malware scan', malwareScanText(i)], ['Created', formatDateTime(i.createdAt, { zone: true })],
+    ['Stored', imageStorageText(i)], ['In use', i.inUse ? 'yes' : 'no'], ['Malware scan', malwareScanText(i)], ['Created', formatDateTime(i.createdAt, { zone: true })],
   ]);
 }
 

@@ -102,6 +102,8 @@ export const ConfigFileSchema = Type.Object({
     sampleImage: Type.Optional(Type.Boolean()),
     /** Malware scans of images and the run policy (malware-scan-config.ts). */
     malwareScan: Type.Optional(MalwareScanConfigSchema),
+    /** How new ISO images are kept: `plain` (default) or `zstd` (compressed, staged by each agent before its burns). */
+    storage: Type.Optional(Type.Union([Type.Literal('plain'), Type.Literal('zstd')])),
   }, Strict)),
   tokens: Type.Optional(Type.Array(TokenSchema)),
   /** Where alerts go: webhooks, email, the screen (alerts-config.ts). */
@@ -145,6 +147,11 @@ export const ConfigFileSchema = Type.Object({
     simulated: Type.Optional(SimulatedSchema),
     /** Jukeboxes whose changers feed this agent's drives. */
     changers: Type.Optional(Type.Array(ChangerEntrySchema, { maxItems: 64 })),
+    /** The staging cache images stored compressed are decompressed into: a local folder (a tmpfs for RAM) and its cap. */
+    staging: Type.Optional(Type.Object({
+      dir: Type.Optional(Type.String({ minLength: 1 })),
+      maxBytes: Type.Optional(Type.Integer({ minimum: 1 })),
+    }, Strict)),
     /** Merged discs (per-disc serials): where their images are built, how many ahead of the drives, and their bytes at most. */
     mergeStaging: Type.Optional(Type.Object({
       dir: Type.Optional(Type.String({ minLength: 1 })),

@@ -78,6 +78,9 @@ export function parseConfigText(text: string, where = 'the configuration'): Conf
   return raw as ConfigFile;
 }
 
+/** Default cap of an agent's staging cache: a BD DL image and slack. */
+const DEFAULT_STAGING_BYTES = 60 * 1000 ** 3;
+
 /** Fill in the defaults of a parsed file and apply the environment. Throws `ConfigError`. */
 export function resolveConfig(
   file: ConfigFile,
@@ -120,6 +123,7 @@ export function resolveConfig(
       maxUploadBytes: file.library?.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
       sampleImage: file.library?.sampleImage ?? true,
       malwareScan: resolveMalwareScan(file.library?.malwareScan, fileDir),
+      storage: file.library?.storage ?? 'plain',
     },
     alerts: resolveAlerts(file.alerts),
     printing: resolvePrinting(file.printing),
@@ -147,6 +151,10 @@ export function resolveConfig(
         dir: fromFile(file.agent?.mergeStaging?.dir) ?? path.join(dataDir, 'staging', 'merged'),
         ...(file.agent?.mergeStaging?.window === undefined ? {} : { window: file.agent.mergeStaging.window }),
         ...(file.agent?.mergeStaging?.maxBytes === undefined ? {} : { maxBytes: file.agent.mergeStaging.maxBytes }),
+      },
+      staging: {
+        dir: fromFile(file.agent?.staging?.dir) ?? path.join(dataDir, 'staging', 'images'),
+        maxBytes: file.agent?.staging?.maxBytes ?? DEFAULT_STAGING_BYTES,
       },
     },
   };

@@ -41,6 +41,8 @@ export interface TowerConfig {
     readonly sampleImage: boolean;
     /** Malware scans and the run policy (`library.malwareScan`); default policy off. */
     readonly malwareScan: MalwareScanSettings;
+    /** How new ISO images are kept (`library.storage`): plain, or compressed with zstd. Default plain. */
+    readonly storage?: 'plain' | 'zstd';
   };
   /** Where alerts go (`alerts`); absent: the screen only. */
   readonly alerts?: AlertsConfig;
@@ -77,6 +79,8 @@ export interface TowerConfig {
      * up to `window` ahead of the drives (default the agent's drive count), at most `maxBytes` (default 8 GiB).
      */
     readonly mergeStaging?: { readonly dir: string; readonly window?: number; readonly maxBytes?: number };
+    /** The staging cache of images stored compressed (`agent.staging`): default `<dataDir>/staging/images`, at most 60 GB. */
+    readonly staging?: { readonly dir: string; readonly maxBytes: number };
   };
 }
 

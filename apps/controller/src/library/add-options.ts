@@ -44,3 +44,10 @@ export interface MasteredOptions extends AddOptions {
   /** SHA-256 computed while the master was read (ISO): stored as is, not computed again. */
   readonly sha256?: string;
 }
+
+/** What an image being added needs on the volume, for the message when it does not fit. */
+export interface Need {
+  bytes: number;
+  /** Only what had arrived is known. */
+  atLeast: boolean;
+}

@@ -5,8 +5,10 @@
  */
 import { createReadStream } from 'node:fs';
 import { rename } from 'node:fs/promises';
+import type { AddOptions } from './add-options.js';
 import { copyAndHash, hashFile } from './hashing-copy.js';
 import type { Precheck, StagedFile, Staging } from './image-intake.js';
+import { MAX_IMAGE_BYTES } from './image-validator.js';
 
 /** How the conversion goes: the output limit, whether to keep the original, a cancel signal. */
 export interface ConversionOptions {
@@ -29,4 +31,12 @@ export async function keepSource(staging: Staging, source: string, name: string,
   else await copyAndHash(createReadStream(source), staged);
   const { bytes, sha256 } = await hashFile(staged);
   return { staged, finalName: name, role: 'source', bytes, sha256 };
+}
+
+/** How the library converts an image: output capped by its limits (`limit`, its upload limit, the largest disc), the original kept or not. */
+export function conversionOptionsOf(
+  maxUploadBytes: number, keepOriginals: boolean, options: AddOptions, limit: number, movable: boolean, precheck?: Precheck,
+): ConversionOptions {
+  const limitBytes = Math.min(limit, maxUploadBytes, MAX_IMAGE_BYTES);
+  return { limitBytes, keepOriginal: options.keepOriginal ?? keepOriginals, movable, ...(precheck ? { precheck } : {}) };
 }

@@ -2,7 +2,7 @@
  * Damage reports: the sectors of a mastered image that could not be read
  * from the source disc (filled in by the mastering code), as ranges.
  */
-import { InvalidDamageReportError } from './errors.js';
+import { DamagedImageError, InvalidDamageReportError } from './errors.js';
 
 /**
  * A run of unreadable sectors; the same shape as the mastering code's
@@ -53,4 +53,13 @@ export function normaliseDamage(report: DamageReport | undefined, sectors: numbe
 /** Total unreadable sectors of a report. */
 export function damagedSectors(report: DamageReport): number {
   return report.unreadable.reduce((sum, r) => sum + r.sectors, 0);
+}
+
+/** Refuse an image of `sectors` whose damage report (`damage`) is not empty, unless `allowDamaged`. */
+export function refuseDamage(sectors: number, options: { readonly damage?: DamageReport; readonly allowDamaged?: boolean }): void {
+  const damage = normaliseDamage(options.damage, sectors);
+  if (damage && !options.allowDamaged) {
+    const count = damagedSectors(damage);
+    throw new DamagedImageError(`image has ${count} unreadable sectors in ${damage.unreadable.length} ranges; accept it explicitly to keep it`);
+  }
 }

@@ -14,11 +14,11 @@ import { mkdir, realpath, rm, statfs } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { AddOptions, MasteredOptions, UploadOptions } from './add-options.js';
+import type { AddOptions, MasteredOptions, Need, UploadOptions } from './add-options.js';
 import { syncDir } from './atomic-file.js';
-import { damagedSectors, normaliseDamage } from './damage-report.js';
+import { normaliseDamage, refuseDamage } from './damage-report.js';
 import {
-  DamagedImageError, ImageInUseError, ImageNotFoundError, InsufficientStorageError, InvalidImageNameError, isNoSpaceError, MalwareScanError, UploadTooLargeError,
+  ImageInUseError, ImageNotFoundError, InsufficientStorageError, InvalidImageNameError, isNoSpaceError, LibraryRequestError, MalwareScanError, UploadTooLargeError,
 } from './errors.js';
 import type { ByteBudget } from './hashing-copy.js';
 import type { ImageRecord, Provenance } from './image-record.js';
@@ -26,7 +26,9 @@ import { checkImageName, isImageId, sidecarName } from './image-record.js';
 import type { StagedImage } from './image-intake.js';
 import { Staging, stageFromPath, stageMastered, stageUpload } from './image-intake.js';
 import { commitStagedImage, writeSidecar } from './image-commit.js';
-import type { ConversionOptions } from './conversion-source.js';
+import type { StorageChange } from './image-storage.js';
+import { compressStored } from './image-storage.js';
+import { conversionOptionsOf } from './conversion-source.js';
 import { detectConvertible, stageConverted } from './image-conversion.js';
 import type { ImageFormat, ValidatedImage } from './image-validator.js';
 import { imageTooLarge, MAX_IMAGE_BYTES } from './image-validator.js';
@@ -39,12 +41,8 @@ import { DEFAULT_MAX_UPLOAD_BYTES } from './library-options.js';
 import { DEFAULT_MALWARE_SCAN } from './malware-scan.js';
 import { MalwareScanner } from './malware-scanner.js';
 
-/** What an image being added needs on the volume, for the message when it does not fit. */
-interface Need {
-  bytes: number;
-  /** Only what had arrived is known. */
-  atLeast: boolean;
-}
+/** One way in: the image staged into the staging folder under its new id. */
+type StageStep = (staging: Staging, id: string) => Promise<StagedImage>;
 
 /** The image library. Create with `ImageLibrary.open()` (or the constructor, then `rebuild()`). */
 export class ImageLibrary {
@@ -56,6 +54,7 @@ export class ImageLibrary {
   private readonly claimForDelete: (imageId: string) => Promise<() => Promise<void>>;
   private readonly clock: () => Date;
   private readonly keepOriginals: boolean;
+  private readonly storage: ImageLibraryOptions['storage'];
   /** Its malware scanner, with the library's policy (`scanner.settings.policy`). */
   readonly scanner: MalwareScanner;
   private index = new Map<string, ImageRecord>();
@@ -69,6 +68,7 @@ export class ImageLibrary {
     this.claimForDelete = options.claimForDelete ?? (() => Promise.resolve(() => Promise.resolve()));
     this.clock = options.now ?? (() => new Date());
     this.keepOriginals = options.keepOriginals ?? false;
+    this.storage = options.storage;
     this.scanner = new MalwareScanner(options.malwareScan ?? DEFAULT_MALWARE_SCAN, { now: this.clock });
   }
 
@@ -114,7 +114,7 @@ export class ImageLibrary {
     return record;
   }
 
-  /** Absolute path of the file to burn (ISO or CUE sheet). */
+  /** Absolute path of the file to burn (ISO or CUE sheet); not there while the image is stored compressed (`storage`). */
   imagePath(id: string): string {
     return path.join(this.dir, this.require(id).imageFile);
   }
@@ -141,12 +141,12 @@ export class ImageLibrary {
     const need: Need = { bytes: 0, atLeast: true };
     const precheck = (v: ValidatedImage): void => {
       Object.assign(need, { bytes: v.sizeBytes, atLeast: false });
-      this.checkDamage(v, options);
+      refuseDamage(v.sectors, options);
     };
     const convertible = await detectConvertible(source);
     return this.add(
       (staging, id) => convertible
-        ? stageConverted(staging, id, source, convertible, { ...this.conversionOptions(options, Infinity, false, precheck), binRoots })
+        ? stageConverted(staging, id, source, convertible, { ...conversionOptionsOf(this.maxUploadBytes, this.keepOriginals, options, Infinity, false, precheck), binRoots })
         : stageFromPath(staging, id, source, binRoots, precheck),
       { kind: 'imported', path: source, at: this.now() },
       options,
@@ -179,7 +179,7 @@ export class ImageLibrary {
     try {
       const convert = (staging: Staging, id: string) => async (uploaded: string): Promise<StagedImage | null> => {
         const convertible = await detectConvertible(uploaded);
-        const how = { ...this.conversionOptions(options, limit, true), sourceName: path.basename(options.fileName ?? 'upload') };
+        const how = { ...conversionOptionsOf(this.maxUploadBytes, this.keepOriginals, options, limit, true), sourceName: path.basename(options.fileName ?? 'upload') };
         return convertible ? stageConverted(staging, id, uploaded, convertible, how) : null;
       };
       return await this.add((staging, id) => stageUpload(staging, id, stream, companions, budget, convert(staging, id)), provenance, options, options.fileName, need);
@@ -203,7 +203,7 @@ export class ImageLibrary {
     return this.add(
       (staging, id) => stageMastered(staging, id, source, format, (v) => {
         Object.assign(need, { bytes: v.sizeBytes, atLeast: false });
-        this.checkDamage(v, options);
+        refuseDamage(v.sectors, options);
       }, options.sha256),
       options.provenance,
       options,
@@ -218,6 +218,7 @@ export class ImageLibrary {
    * A scan that could not be done is `MalwareScanError`, the last result kept.
    */
   async scanForMalware(id: string): Promise<ImageRecord> {
+    if (this.require(id).storage !== undefined) throw new LibraryRequestError(`image ${id} is stored compressed, which clamscan does not read inside: decompress it to scan it`);
     const files = this.require(id).files.map((f) => ({ path: path.join(this.dir, f.path), name: f.path }));
     const scan = await this.scanner.scan(files);
     return this.exclusive(async () => {
@@ -250,33 +251,40 @@ export class ImageLibrary {
    * an image without a record.
    */
   delete(id: string): Promise<void> {
+    return this.whileUnused(id, async (record) => {
+      for (const f of record.files) await rm(path.join(this.dir, f.path), { force: true });
+      await rm(path.join(this.dir, sidecarName(id)), { force: true });
+      await syncDir(this.dir);
+      this.index.delete(id);
+    });
+  }
+
+  /**
+   * Store an image another way (image-storage.ts: `compressStored`, `decompressStored`), refused with
+   * `ImageInUseError` while an unfinished run uses it: the new record is written, then the files it no longer has go.
+   */
+  changeStorage(id: string, change: (dir: string, record: ImageRecord, at: string) => Promise<StorageChange>): Promise<ImageRecord> {
+    return this.whileUnused(id, async (before) => {
+      const { record, obsolete } = await change(this.dir, before, this.now());
+      await writeSidecar(this.dir, record);
+      this.index.set(id, record);
+      for (const f of obsolete) await rm(path.join(this.dir, f), { force: true });
+      return record;
+    });
+  }
+
+  /** Run `task` on the image while no run can start on it: claimed like a delete, refused while an unfinished run uses it. */
+  private whileUnused<T>(id: string, task: (record: ImageRecord) => Promise<T>): Promise<T> {
     return this.exclusive(async () => {
       const record = this.require(id);
       const release = await this.claimForDelete(id);
       try {
         if (await this.isInUse(id)) throw new ImageInUseError(id);
-        for (const f of record.files) await rm(path.join(this.dir, f.path), { force: true });
-        await rm(path.join(this.dir, sidecarName(id)), { force: true });
-        await syncDir(this.dir);
-        this.index.delete(id);
+        return await task(record);
       } finally {
         await release();
       }
     });
-  }
-
-  /** How a compressed or container image is converted: output capped by the library's limits, the original kept or not. */
-  private conversionOptions(options: AddOptions, limit: number, movable: boolean, precheck?: (v: ValidatedImage) => void): ConversionOptions {
-    const limitBytes = Math.min(limit, this.maxUploadBytes, MAX_IMAGE_BYTES);
-    return { limitBytes, keepOriginal: options.keepOriginal ?? this.keepOriginals, movable, ...(precheck ? { precheck } : {}) };
-  }
-
-  private checkDamage(v: ValidatedImage, options: AddOptions): void {
-    const damage = normaliseDamage(options.damage, v.sectors);
-    if (damage && !options.allowDamaged) {
-      const count = damagedSectors(damage);
-      throw new DamagedImageError(`image has ${count} unreadable sectors in ${damage.unreadable.length} ranges; accept it explicitly to keep it`);
-    }
   }
 
   /**
@@ -284,18 +292,14 @@ export class ImageLibrary {
    * any step is an `InsufficientStorageError` naming the free bytes (once the
    * staging folder is gone) and what the image needs (`need`).
    */
-  private async add(
-    stage: (staging: Staging, id: string) => Promise<StagedImage>,
-    provenance: Provenance,
-    options: AddOptions,
-    fallbackName: string | undefined,
-    need: Need,
-  ): Promise<ImageRecord> {
+  private async add(stage: StageStep, provenance: Provenance, options: AddOptions, fallbackName: string | undefined, need: Need): Promise<ImageRecord> {
     if (options.name !== undefined && !checkImageName(options.name).ok) {
       throw new InvalidImageNameError(`bad name: ${(checkImageName(options.name) as { reason: string }).reason}`);
     }
     try {
-      return await this.addStaged(stage, provenance, options, fallbackName);
+      const record = await this.addStaged(stage, provenance, options, fallbackName);
+      // Kept compressed by the library's choice; one that cannot be stays plain (`tower images compress` says why).
+      return this.storage === 'zstd' && record.format === 'iso' ? await this.changeStorage(record.id, compressStored).catch(() => record) : record;
     } catch (err) {
       if (!isNoSpaceError(err)) throw err;
       const fs = await statfs(this.dir).catch(() => null);
@@ -303,18 +307,13 @@ export class ImageLibrary {
     }
   }
 
-  private async addStaged(
-    stage: (staging: Staging, id: string) => Promise<StagedImage>,
-    provenance: Provenance,
-    options: AddOptions,
-    fallbackName: string | undefined,
-  ): Promise<ImageRecord> {
+  private async addStaged(stage: StageStep, provenance: Provenance, options: AddOptions, fallbackName: string | undefined): Promise<ImageRecord> {
     await mkdir(this.dir, { recursive: true });
     const staging = await Staging.create(this.dir);
     try {
       const id = this.newId();
       const staged = await stage(staging, id);
-      this.checkDamage(staged.validated, options);
+      refuseDamage(staged.validated.sectors, options);
       const damage = normaliseDamage(options.damage, staged.validated.sectors);
       const v = staged.validated;
       const scan = this.scanner.scansOnImport ? await this.scanner.scan(staged.files.map((f) => ({ path: f.staged, name: f.finalName }))) : null;

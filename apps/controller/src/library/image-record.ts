@@ -72,11 +72,28 @@ export type Provenance = (
   | { readonly kind: 'adopted'; readonly fileName: string; readonly at: string }
 ) & { readonly conversion?: ConversionProof; readonly malwareScan?: MalwareScan };
 
+/**
+ * How an image stored compressed is kept (image-storage.ts): its file
+ * (also among `files`, role `stored`) instead of the ISO. The record's
+ * `sha256`, `sizeBytes` and `imageFile` stay the image's own.
+ */
+export interface ImageStorage {
+  /** Independent zstd frames, one per `frameBytes` of the image (the last shorter), each with its XXH64 checksum. */
+  readonly compression: 'zstd';
+  /** The compressed file, relative to the library folder. */
+  readonly file: string;
+  readonly bytes: number;
+  readonly frameBytes: number;
+  /** The command each frame was made with (argument array; stdin is the frame's bytes of the image). */
+  readonly command: readonly string[];
+  readonly at: string;
+}
+
 /** One file of an image, relative to the library folder. */
 export interface ImageFile {
   readonly path: string;
-  /** `source`: a converted image's original, kept beside it and never burned. */
-  readonly role: 'iso' | 'cue' | 'bin' | 'source';
+  /** `source`: a converted image's original, kept beside it and never burned; `stored`: the compressed image (`ImageRecord.storage`). */
+  readonly role: 'iso' | 'cue' | 'bin' | 'source' | 'stored';
   readonly bytes: number;
   readonly sha256: string;
 }
@@ -123,6 +140,8 @@ export interface ImageRecord {
   /** Smallest media class it fits (the queue its copies go to). */
   readonly mediaClass: MediaClass;
   readonly provenance: Provenance;
+  /** Set while the image is stored compressed (its `imageFile` is then not in the library); absent: stored plain. */
+  readonly storage?: ImageStorage;
   readonly damaged: boolean;
   readonly damage?: DamageReport;
   readonly createdAt: string;
@@ -162,7 +181,9 @@ export function sidecarProblem(value: unknown, expectedId: string): string | nul
     const file = f as Record<string, unknown> | null;
     if (!file || !isRelativeSafe(file.path) || typeof file.bytes !== 'number') return 'bad file entry';
   }
-  if (!(r.files as { path: string }[]).some((f) => f.path === r.imageFile)) return 'imageFile is not among files';
+  if (r.storage !== undefined && !isRelativeSafe((r.storage as { file?: unknown } | null)?.file)) return 'bad storage file';
+  const kept = (r.storage as { file?: unknown } | undefined)?.file ?? r.imageFile;
+  if (!(r.files as { path: string }[]).some((f) => f.path === kept)) return r.storage === undefined ? 'imageFile is not among files' : 'the stored file is not among files';
   if (typeof r.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(r.sha256)) return 'bad sha256';
   if (typeof r.sizeBytes !== 'number' || typeof r.sectors !== 'number' || !Array.isArray(r.tracks)) return 'bad sizes';
   return null;

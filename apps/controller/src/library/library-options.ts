@@ -28,6 +28,8 @@ export interface ImageLibraryOptions {
   readonly keepOriginals?: boolean;
   /** The malware scanner and policy (malware-scan.ts); default: policy off, Debian's clamscan and database. */
   readonly malwareScan?: MalwareScanSettings;
+  /** How new ISO images are kept: `plain` (default), or `zstd` (compressed after they are added; image-storage.ts). */
+  readonly storage?: 'plain' | 'zstd';
   /** Clock, for tests. */
   readonly now?: () => Date;
 }

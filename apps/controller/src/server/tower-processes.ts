@@ -79,7 +79,10 @@ export async function runAgent(config: TowerConfig, io: ProcessIo): Promise<void
   try {
     if (config.metricsFile) await stack.add(startProcessMetrics(config.metricsFile, `agent:${config.agent.id}`));
     const drives = attachChangers(await openAgentDrives(config.agent.drives), config.agent.changers);
-    const library = await ImageLibrary.open({ dir: config.library.dir, importRoots: config.library.importRoots, malwareScan: config.library.malwareScan });
+    const library = await ImageLibrary.open({
+      dir: config.library.dir, importRoots: config.library.importRoots, malwareScan: config.library.malwareScan,
+      ...(config.library.storage === undefined ? {} : { storage: config.library.storage }),
+    });
     const agent = await startAgent(config, config.redisUrl, drives, library, io);
     if (agent === null) return;
     await stack.add(agent);
@@ -132,6 +135,7 @@ async function startAgent(config: TowerConfig, redisUrl: string, drives: AgentDr
     quarantineAfter: a.quarantineAfter, heartbeatMs: a.heartbeatMs, heartbeatTtlMs: a.heartbeatTtlMs,
     lockDurationMs: a.lockDurationMs, pollIntervalMs: a.pollIntervalMs, sameDriveRetryDelayMs: a.sameDriveRetryDelayMs,
     ...(a.mergeStaging === undefined ? {} : { mergeStaging: a.mergeStaging }),
+    ...(a.staging === undefined ? {} : { imageStaging: a.staging }),
     version: towerVersion(), log: io.log,
   });
   try {

@@ -30,6 +30,8 @@
  * | POST   /api/images/import             | operator | ImportRequest           | ImageView (201)       |
  * | POST   /api/images/upload?name=       | operator | raw bytes (octet-stream)| ImageView (201)       |
  * | POST   /api/images/:id/scan           | operator |                         | ImageView             |
+ * | POST   /api/images/:id/compress       | operator |                         | ImageView             |
+ * | POST   /api/images/:id/decompress     | operator |                         | ImageView             |
  * | PATCH  /api/images/:id                | operator | RenameRequest           | ImageView             |
  * | DELETE /api/images/:id                | operator |                         | 204                   |
  * | POST   /api/images/build              | operator | ImageBuildRequest       | ImageBuildView (202)  |

@@ -156,6 +156,13 @@ export const ImageView = Type.Object({
   })),
   /** On an import's answer: the images the library already held with the same content (SHA-256), to use instead. */
   sameContentAs: Type.Optional(Type.Array(Type.Object({ id: Type.String(), name: Type.String() }))),
+  /**
+   * How the library keeps it: `plain`, or `zstd` (compressed; each agent stages it before its burns). `storedBytes`: the
+   * bytes it takes in the library; `savedBytes`: `sizeBytes - storedBytes` (0 when plain).
+   */
+  storage: Type.Object({
+    compression: Type.Union([Type.Literal('plain'), Type.Literal('zstd')]), storedBytes: Type.Number(), savedBytes: Type.Number(),
+  }),
 }, { title: 'ImageView' });
 
 export const MasterView = Type.Object({

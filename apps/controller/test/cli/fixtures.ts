@@ -27,6 +27,7 @@ export function makeImage(over: Partial<ImageView> = {}): ImageView {
     mediaClass: 'cd', tracks: [{ number: 1, mode: 'MODE1', startSector: 0, sectors: 358_400 }],
     provenance: { kind: 'upload', detail: 'install.iso', at: '2024-05-01T08:00:00.000Z' },
     damaged: false, damage: [], inUse: false, createdAt: '2024-05-01T08:00:00.000Z', malwareScan: null,
+    storage: { compression: 'plain', storedBytes: 734_003_200, savedBytes: 0 },
     ...over,
   };
 }

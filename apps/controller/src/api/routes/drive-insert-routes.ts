@@ -31,6 +31,9 @@ export function registerDriveInsertRoutes(app: TypedApp, s: ApiServices): void {
     if (image.format !== 'iso') {
       throw new ApiError(422, 'IMAGE_NOT_ISO', `image ${image.id} is ${image.format.toUpperCase()}: only an ISO image can be put into a simulated drive as a pressed disc`, 'imageId');
     }
+    if (image.storage !== undefined) {
+      throw new ApiError(422, 'IMAGE_COMPRESSED', `image ${image.id} is stored compressed: store it plain first (tower images decompress ${image.id})`, 'imageId');
+    }
     return { kind: 'image', imageId: image.id, path: s.deps.library.imagePath(image.id), sizeBytes: image.sizeBytes, mediaClass: image.mediaClass };
   };
 

@@ -5,7 +5,7 @@
 import { PassThrough } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { Type } from '@fastify/type-provider-typebox';
-import { UploadTooLargeError } from '../../library/index.js';
+import { compressStored, decompressStored, UploadTooLargeError } from '../../library/index.js';
 import type { ImageView } from '../../shared/api-types.js';
 import { notFound } from '../api-error.js';
 import type { ApiServices, TypedApp } from '../api-services.js';
@@ -107,6 +107,21 @@ export function registerImageRoutes(app: TypedApp, s: ApiServices): void {
     await s.audit.append(who, 'image.scan', record.id, { result: scan?.result, signatures: scan?.signatures, database: scan?.database?.version ?? null });
     return toImageView(record, (await inUse()).has(record.id));
   });
+
+  for (const [action, change, summary] of [
+    ['compress', compressStored, 'Store an ISO image compressed (zstd frames, proven by decompressing them) instead of plain; 409 while an unfinished run uses it'],
+    ['decompress', decompressStored, 'Store a compressed image plain again (its SHA-256 checked); 409 while an unfinished run uses it'],
+  ] as const) {
+    app.post(`/api/images/:id/${action}`, {
+      schema: { tags: ['images'], summary, params, response: doc({ 200: ImageSchema }, 400, 401, 403, 404, 409, 422, 507) },
+    }, async (request): Promise<ImageView> => {
+      const who = principalOf(request);
+      if (library.get(request.params.id) === undefined) throw notFound('image', request.params.id, 'id');
+      const record = await library.changeStorage(request.params.id, change);
+      await s.audit.append(who, `image.${action}`, record.id, { storedBytes: record.storage?.bytes ?? record.sizeBytes, sha256: record.sha256 });
+      return toImageView(record, false);
+    });
+  }
 
   app.patch('/api/images/:id', {
     schema: { tags: ['images'], summary: 'Rename an image', params, body: RenameRequest, response: doc({ 200: ImageSchema }, 400, 401, 403, 404) },

@@ -236,12 +236,13 @@ export async function createRun(s: ApiServices, body: Static<typeof CreateRunReq
   const labels = await checkRunLabels(s.deps.redis, s.keys, s.deps.printing, body);
   await s.runMeta.put(id, { imageId: image.id, imageName: image.name, label: body.label ?? null, createdBy, ...(body.customer === undefined ? {} : { customer: body.customer }) });
   await saveRunLabels(s.deps.redis, s.keys, id, labels);
-  const imageStillThere = async (): Promise<boolean> => library.get(image.id) !== undefined && (await access(imagePath).then(() => true, () => false));
+  const runImage = runImageOf(image, imagePath);
+  const imageStillThere = async (): Promise<boolean> => library.get(image.id) !== undefined && (await access(runImage.stored?.path ?? imagePath).then(() => true, () => false));
   try {
     const run = await planner.createRun({
       id,
       imageId: image.id,
-      image: runImageOf(image, imagePath),
+      image: runImage,
       copies: body.copies,
       verify: toVerifyPolicy(body.verify),
       mediaClass,

@@ -35,6 +35,9 @@ export function toImageView(r: ImageRecord, inUse: boolean, library?: { list(): 
     inUse,
     createdAt: r.createdAt,
     malwareScan: toMalwareScanView(p.malwareScan),
+    storage: r.storage === undefined
+      ? { compression: 'plain', storedBytes: r.sizeBytes, savedBytes: 0 }
+      : { compression: r.storage.compression, storedBytes: r.storage.bytes, savedBytes: r.sizeBytes - r.storage.bytes },
     ...(same.length === 0 ? {} : { sameContentAs: same.map((o) => ({ id: o.id, name: o.name })) }),
   };
 }

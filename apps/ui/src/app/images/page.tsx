@@ -22,6 +22,14 @@ function malwareScanText(scan: ImageView['malwareScan']): string {
   return `clean (${when})`;
 }
 
+/** How the library keeps the image: plain, or compressed with the space it saves. */
+function storageText(image: ImageView): string {
+  const s = image.storage;
+  if (s.compression === 'plain') return 'plain (tower images compress stores it compressed)';
+  const pct = image.sizeBytes > 0 ? Math.round((s.savedBytes / image.sizeBytes) * 100) : 0;
+  return `${s.compression}: ${formatBytes(s.storedBytes)} in the library, ${formatBytes(s.savedBytes)} saved (${pct}%)`;
+}
+
 function ImageDetail({ image, onChanged }: { readonly image: ImageView; readonly onChanged: () => void }): ReactNode {
   const { token, isOperator } = useAuth();
   const router = useRouter();
@@ -64,6 +72,7 @@ function ImageDetail({ image, onChanged }: { readonly image: ImageView; readonly
       <dl className="kv">
         <dt>Format</dt><dd>{image.format.toUpperCase()}</dd>
         <dt>Size</dt><dd>{formatBytes(image.sizeBytes)} ({formatByteCount(image.sizeBytes)}, {formatCount(image.sectors)} sectors)</dd>
+        <dt>Stored</dt><dd>{storageText(image)}</dd>
         <dt>Media class</dt><dd>{image.mediaClass?.toUpperCase() ?? 'fits no media'}</dd>
         <dt>Fits</dt><dd>{image.mediaSizes.join(', ') || '—'}</dd>
         <dt>SHA-256</dt><dd><code className="hash">{image.sha256}</code></dd>
@@ -206,7 +215,7 @@ function ImagesInner(): ReactNode {
                   </a>
                 </td>
                 <td>{i.format.toUpperCase()}</td>
-                <td>{formatBytes(i.sizeBytes)}</td>
+                <td>{formatBytes(i.sizeBytes)}{i.storage.compression === 'plain' ? null : <span className="muted" title={storageText(i)}> · {formatBytes(i.storage.storedBytes)} stored</span>}</td>
                 <td>{i.mediaClass?.toUpperCase() ?? <span className="warn-note">fits none</span>}</td>
                 <td><code title={i.sha256}>{shortHash(i.sha256)}</code></td>
                 <td>{i.provenance.kind}</td>

@@ -1,0 +1,169 @@
+#!/usr/bin/env node
+// Benchmark: images stored compressed (issue 14).
+//  1. Staging throughput: the agent's staging cache decompressing a stored
+//     image (zstd frames of 64 MiB, SHA-256 proven while writing) against
+//     `zstd -d` of the same file to a file, rounds alternating which goes first.
+//  2. Tower throughput: a verified run on simulated drives (real speed models,
+//     auto-loaders, real BullMQ workers and redis-server) from the image stored
+//     compressed (staged once, in the run's time) against the same run from it plain.
+//
+//   npm run build --workspace node-cdrecord-wrapper --workspace @tower/jobs
+//   node bench/staging-throughput.mjs [--mb 256] [--rounds 3] [--drives 4] [--copies 8] [--run-mb 64] [--time-scale 1]
+//
+// Targets: staging ≥ 0.9× `zstd -d`'s throughput; the compressed run ≥ 98 % of the plain run's throughput.
+// Run times are model times (real time / time scale); the staging is host work, so below a time scale of 1 it
+// weighs 1/scale times what it would in a real tower.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { SimulatedDrive } from '../drivers/dist/index.js';
+import { AgentConnections, DriveWorker, ImageStagingCache, RunPlanner, startEmbeddedRedis } from '../jobs/dist/index.js';
+import { machineLine, makeIso, parseArgs } from './lib/tower.mjs';
+
+const args = parseArgs();
+const megabytes = Number(args.get('--mb') ?? 256);
+const rounds = Number(args.get('--rounds') ?? 3);
+const driveCount = Number(args.get('--drives') ?? 4);
+const copies = Number(args.get('--copies') ?? 8);
+const runMegabytes = Number(args.get('--run-mb') ?? 64);
+const timeScale = Number(args.get('--time-scale') ?? 1);
+const FRAME_BYTES = 64 * 1024 * 1024;
+const LOAD_DELAY_MS = 6_000;
+
+const dir = mkdtempSync(path.join(tmpdir(), 'tower-bench-staging-'));
+
+/** The image stored as the library stores it: independent `zstd -3 --check` frames of 64 MiB, one after the other. */
+function storeCompressed(iso, dest) {
+  const size = statSync(iso).size;
+  const input = openSync(iso, 'r');
+  const output = openSync(dest, 'w');
+  const hash = createHash('sha256');
+  const chunk = Buffer.alloc(FRAME_BYTES);
+  for (let start = 0; start < size; start += FRAME_BYTES) {
+    const n = readSync(input, chunk, 0, Math.min(FRAME_BYTES, size - start), start);
+    hash.update(chunk.subarray(0, n));
+    const z = spawnSync('zstd', ['-q', '-c', '-3', '--check'], { input: chunk.subarray(0, n), maxBuffer: 2 * FRAME_BYTES });
+    if (z.status !== 0) throw new Error(`zstd failed: ${z.stderr}`);
+    writeSync(output, z.stdout);
+  }
+  closeSync(input);
+  closeSync(output);
+  return { sha256: hash.digest('hex'), sizeBytes: size, storedBytes: statSync(dest).size };
+}
+
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+// 1. Staging against zstd -d.
+const isoDir = path.join(dir, 'iso');
+const iso = makeIso(isoDir, megabytes);
+const stored = path.join(dir, 'image.iso.zst');
+const facts = storeCompressed(iso.path, stored);
+const image = {
+  path: iso.path, format: 'iso', sha256: facts.sha256, sizeBytes: facts.sizeBytes, sectors: facts.sizeBytes / 2048,
+  stored: { path: stored, compression: 'zstd', bytes: facts.storedBytes },
+};
+const zstdTimes = [];
+const stagingTimes = [];
+const timeZstd = () => {
+  const out = path.join(dir, 'zstd-out.iso');
+  const t = performance.now();
+  const r = spawnSync('zstd', ['-d', '-q', '-f', stored, '-o', out]);
+  const ms = performance.now() - t;
+  if (r.status !== 0) throw new Error(`zstd -d failed: ${r.stderr}`);
+  rmSync(out, { force: true });
+  zstdTimes.push(ms);
+};
+const timeStaging = async () => {
+  const cacheDir = path.join(dir, 'cache');
+  const cache = new ImageStagingCache({ dir: cacheDir, maxBytes: 4 * facts.sizeBytes });
+  const t = performance.now();
+  const lease = await cache.acquire(image);
+  const ms = performance.now() - t;
+  lease.release();
+  rmSync(cacheDir, { recursive: true, force: true });
+  stagingTimes.push(ms);
+};
+const load1 = loadavg()[0];
+for (let round = 0; round < rounds; round++) {
+  if (round % 2 === 0) {
+    timeZstd();
+    await timeStaging();
+  } else {
+    await timeStaging();
+    timeZstd();
+  }
+}
+const mbps = (ms) => facts.sizeBytes / 1e6 / (ms / 1000);
+const zstdMs = median(zstdTimes);
+const stagingMs = median(stagingTimes);
+
+// 2. The tower's throughput on a run from the compressed image against the same run from the plain one.
+const runDir = path.join(dir, 'run');
+const runIso = makeIso(runDir, runMegabytes);
+const runStored = path.join(dir, 'run.iso.zst');
+const runFacts = storeCompressed(runIso.path, runStored);
+const plainImage = { path: runIso.path, format: 'iso', sha256: runFacts.sha256, sizeBytes: runFacts.sizeBytes, sectors: runFacts.sizeBytes / 2048 };
+const storedImage = { ...plainImage, stored: { path: runStored, compression: 'zstd', bytes: runFacts.storedBytes } };
+const redis = await startEmbeddedRedis({ dataDir: path.join(dir, 'redis') });
+
+async function timedRun(runImage, label) {
+  const planner = new RunPlanner({ redisUrl: redis.url });
+  await planner.start();
+  const connections = new AgentConnections({ redisUrl: redis.url, name: `bench-${label}` });
+  await connections.start();
+  const cache = new ImageStagingCache({ dir: path.join(dir, `cache-${label}`), maxBytes: 4 * runFacts.sizeBytes });
+  const drives = [];
+  const workers = [];
+  for (let index = 0; index < driveCount; index++) {
+    const drive = new SimulatedDrive({ index, timeScale, autoLoader: { media: 'CD-R', loadDelayMs: LOAD_DELAY_MS } });
+    drives.push(drive);
+    workers.push(new DriveWorker({
+      drive, agentId: `bench-${label}`, connections, imageStaging: cache,
+      watchMedia: (onChange) => {
+        drive.on('media-change', onChange);
+        return () => drive.off('media-change', onChange);
+      },
+    }));
+  }
+  await Promise.all(workers.map((w) => w.start()));
+  const started = performance.now();
+  const run = await planner.createRun({ image: runImage, copies, verify: { mode: 'all' } });
+  let record;
+  for (;;) {
+    record = await planner.store.getRun(run.id);
+    if (record?.status === 'completed') break;
+    if (record?.status === 'failed' || record?.status === 'cancelled') throw new Error(`${label} run ${record.status}: ${record.statusReason ?? ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const ms = (performance.now() - started) / timeScale;
+  if (record.counters.passed !== copies) throw new Error(`${label}: passed ${record.counters.passed}, wanted ${copies}`);
+  await Promise.all(workers.map((w) => w.close()));
+  await connections.close();
+  await planner.close();
+  for (const d of drives) d.dispose();
+  return { ms, stagings: cache.stagings };
+}
+
+const plainRun = await timedRun(plainImage, 'plain');
+const storedRun = await timedRun(storedImage, 'zstd');
+await redis.stop();
+rmSync(dir, { recursive: true, force: true });
+const load2 = loadavg()[0];
+
+console.log(machineLine());
+console.log(`load average (1 min) ${load1.toFixed(2)} at the start, ${load2.toFixed(2)} at the end`);
+console.log('image_MB\tstored_MB\trounds\tzstd_d_MBps\tstaging_MBps\tratio');
+console.log([
+  (facts.sizeBytes / 1e6).toFixed(0), (facts.storedBytes / 1e6).toFixed(0), rounds, mbps(zstdMs).toFixed(0), mbps(stagingMs).toFixed(0),
+  (zstdMs / stagingMs).toFixed(3),
+].join('\t'));
+console.log('drives\tcopies\trun_image_MB\ttime_scale\tplain_makespan_s\tzstd_makespan_s\tstagings\tthroughput_ratio');
+console.log([
+  driveCount, copies, (runFacts.sizeBytes / 1e6).toFixed(0), timeScale, (plainRun.ms / 1000).toFixed(1), (storedRun.ms / 1000).toFixed(1),
+  storedRun.stagings, (plainRun.ms / storedRun.ms).toFixed(3),
+].join('\t'));

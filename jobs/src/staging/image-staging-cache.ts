@@ -1,0 +1,207 @@
+/**
+ * The agent's staging cache: images the library stores compressed, each
+ * decompressed once into a local folder (a local SSD, or RAM when the folder
+ * is a tmpdfs), keyed by the image's SHA-256, and burned and verified by every
+ * drive of the agent from there.
+ *
+ * The first copy that needs an image stages it; copies that need it
+ * meanwhile wait for that one staging (never a second decompression). The
+ * folder holds at most `maxBytes`: room for a new image is made by removing
+ * the least recently used images no copy holds; while the images held leave
+ * no room, the staging waits for a copy to let one go. An image larger than
+ * the cap is refused (`ImageError`). Plain images are not staged: their run
+ * image is handed back as it is.
+ */
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { CancelledError, ImageError } from 'node-cdrecord-wrapper';
+import type { RunImage } from '../run-image.js';
+import type { StagedFile } from './stage-stored-image.js';
+import { stageStoredImage } from './stage-stored-image.js';
+
+/** Where the cache lives and how much it may hold. */
+export interface ImageStagingOptions {
+  /** The staging folder (created when missing). Files it finds there from an earlier start are removed. */
+  readonly dir: string;
+  /** Bytes of staged images it holds at most. */
+  readonly maxBytes: number;
+  /** Clock in ms, for the least-recently-used order; default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** A run image ready to burn from a local file, held until `release` is called (once). */
+export interface StagedLease {
+  /** The run image to burn and verify: the staged file's, or the plain image as it was. */
+  readonly image: RunImage;
+  /** True when this call decompressed the image (false: it was staged already, or another copy staged it). */
+  readonly staged: boolean;
+  release(): void;
+}
+
+interface Entry {
+  readonly sha256: string;
+  readonly path: string;
+  readonly bytes: number;
+  users: number;
+  lastUsed: number;
+  /** Counted against the cap: its room was made. */
+  reserved: boolean;
+  file: Promise<StagedFile>;
+  done: boolean;
+}
+
+const STAGED_NAME = /^[0-9a-f]{64}\.staged\.iso(\.part)?$/;
+
+/** The cache. One per agent, shared by all its drive workers. */
+export class ImageStagingCache {
+  readonly dir: string;
+  readonly maxBytes: number;
+  readonly #now: () => number;
+  readonly #entries = new Map<string, Entry>();
+  readonly #stop = new AbortController();
+  #ready: Promise<void> | null = null;
+  #released: (() => void)[] = [];
+  #stagings = 0;
+
+  constructor(options: ImageStagingOptions) {
+    this.dir = path.resolve(options.dir);
+    this.maxBytes = options.maxBytes;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** How many images this cache has decompressed since it was made. */
+  get stagings(): number {
+    return this.#stagings;
+  }
+
+  /** Bytes of the images staged or being staged. */
+  get usedBytes(): number {
+    let used = 0;
+    for (const e of this.#entries.values()) if (e.reserved) used += e.bytes;
+    return used;
+  }
+
+  /** SHA-256s of the images in the cache (staged or being staged), least recently used first. */
+  held(): string[] {
+    return [...this.#entries.values()].sort((a, b) => a.lastUsed - b.lastUsed).map((e) => e.sha256);
+  }
+
+  /**
+   * The local run image of `image`: a plain image as it is; a stored one
+   * staged (by this call, or by the copy that staged it first). Rejects with
+   * `ImageError` when it cannot be staged, `CancelledError` when `signal`
+   * aborts the wait.
+   */
+  async acquire(image: RunImage, signal?: AbortSignal): Promise<StagedLease> {
+    const stored = image.stored;
+    if (stored === undefined) return { image, staged: false, release: () => undefined };
+    this.#ready ??= this.#clearLeftovers().catch((err: unknown) => {
+      this.#ready = null;
+      throw new ImageError(`the staging folder ${this.dir} cannot be used: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    });
+    await this.#ready;
+    let entry = this.#entries.get(image.sha256);
+    let staged = false;
+    if (entry === undefined) {
+      const fresh: Entry = {
+        sha256: image.sha256, path: path.join(this.dir, `${image.sha256}.staged.iso`), bytes: image.sizeBytes,
+        // `file` is set right below, once the entry exists for `#makeRoom` to reserve.
+        users: 0, lastUsed: this.#now(), reserved: false, file: new Promise<StagedFile>(() => undefined), done: false,
+      };
+      fresh.file = this.#makeRoom(fresh).then(() => {
+        this.#stagings++;
+        return stageStoredImage(image, stored, fresh.path, this.#stop.signal);
+      });
+      fresh.file.then(() => { fresh.done = true; }, () => this.#drop(fresh));
+      this.#entries.set(image.sha256, fresh);
+      entry = fresh;
+      staged = true;
+    }
+    entry.users++;
+    const held = entry;
+    let file: StagedFile;
+    try {
+      file = await untilAborted(held.file, signal);
+    } catch (err) {
+      this.#let(held);
+      throw err;
+    }
+    held.lastUsed = this.#now();
+    const { stored: _stored, ...plain } = image;
+    let released = false;
+    return {
+      image: { ...plain, path: file.path, identity: file.identity },
+      staged,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.#let(held);
+      },
+    };
+  }
+
+  /** Stop every staging under way (the agent stops). Staged files stay until the next start clears them. */
+  close(): void {
+    this.#stop.abort();
+    this.#wake();
+  }
+
+  #let(entry: Entry): void {
+    entry.users--;
+    entry.lastUsed = this.#now();
+    this.#wake();
+  }
+
+  #drop(entry: Entry): void {
+    if (this.#entries.get(entry.sha256) === entry) this.#entries.delete(entry.sha256);
+    entry.reserved = false;
+    this.#wake();
+  }
+
+  /** Wake the stagings waiting for room. */
+  #wake(): void {
+    const waiting = this.#released;
+    this.#released = [];
+    for (const wake of waiting) wake();
+  }
+
+  /** Reserve `entry`'s bytes: evict the least recently used images no copy holds, or wait for a copy to let one go. */
+  async #makeRoom(entry: Entry): Promise<void> {
+    if (entry.bytes > this.maxBytes) {
+      throw new ImageError(`the image (${entry.bytes} bytes) is larger than the staging cache (${this.maxBytes} bytes, agent.staging.maxBytes)`);
+    }
+    for (;;) {
+      if (this.#stop.signal.aborted) throw new CancelledError('the agent is stopping');
+      const evictable = [...this.#entries.values()].filter((e) => e !== entry && e.reserved && e.done && e.users === 0).sort((a, b) => a.lastUsed - b.lastUsed);
+      while (this.usedBytes + entry.bytes > this.maxBytes && evictable.length > 0) {
+        const victim = evictable.shift()!;
+        // Taken again by a copy while an earlier file was removed: not evicted.
+        if (victim.users > 0 || this.#entries.get(victim.sha256) !== victim) continue;
+        this.#entries.delete(victim.sha256);
+        victim.reserved = false;
+        await rm(victim.path, { force: true });
+      }
+      if (this.usedBytes + entry.bytes <= this.maxBytes) {
+        entry.reserved = true;
+        return;
+      }
+      await new Promise<void>((resolve) => this.#released.push(resolve));
+    }
+  }
+
+  async #clearLeftovers(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    for (const name of await readdir(this.dir)) if (STAGED_NAME.test(name)) await rm(path.join(this.dir, name), { force: true });
+  }
+}
+
+/** `promise`, or a `CancelledError` as soon as `signal` aborts (the promise goes on for whoever else waits on it). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(new CancelledError('cancelled while the image was staged'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new CancelledError('cancelled while the image was staged'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

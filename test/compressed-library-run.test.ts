@@ -1,0 +1,78 @@
+/**
+ * A run from an image the library stores compressed (issue 14), end to end
+ * with real parts: the library compresses an ISO into zstd frames, the run
+ * image carries the stored file, and two cdrskin `stdio:` pseudo drives burn
+ * it from one staging in the agents' cache, each disc verified against the
+ * staged bytes (the image's SHA-256).
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CdrecordDrive } from 'node-cdrecord-wrapper';
+import { compressStored, ImageLibrary, runImageOf } from '../apps/controller/src/library/index.js';
+import { StdioBlankDrive } from '../apps/agent/src/stdio-blank-drive.js';
+import { DriveWorker, ImageStagingCache, RunPlanner } from '../jobs/src/index.js';
+import { startRedisEnv, waitFor } from '../jobs/test/support/tower-harness.js';
+import type { RedisEnv } from '../jobs/test/support/tower-harness.js';
+import { cdrskinEnv, makeCdrskinHome, makeIso } from '../drivers/test/support/test-images.js';
+
+/** SHA-256 of the first `bytes` bytes of `file` (a stdio: drive's file holds the disc, maybe padded). */
+function sha256Head(file: string, bytes: number): string {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    const read = readSync(fd, buf, 0, bytes, 0);
+    return createHash('sha256').update(buf.subarray(0, read)).digest('hex');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+let env: RedisEnv;
+beforeAll(async () => {
+  env = await startRedisEnv();
+});
+afterAll(async () => env?.stop());
+
+describe('a run from a compressed library image on cdrskin stdio drives', () => {
+  it('stages the image once and burns and verifies every disc from the staged bytes', async () => {
+    const incoming = path.join(env.dir, 'incoming');
+    const iso = makeIso(incoming, { name: 'stored.iso', payloadBytes: 1536 * 1024, label: 'STAGED' });
+    const library = await ImageLibrary.open({ dir: path.join(env.dir, 'library'), importRoots: [incoming] });
+    const plain = await library.importFromPath(iso);
+    const record = await library.changeStorage(plain.id, (dir, r, at) => compressStored(dir, r, at, 256 * 1024));
+    const image = runImageOf(record, library.imagePath(record.id));
+    expect(image.stored?.compression).toBe('zstd');
+
+    const cdrskin = cdrskinEnv(makeCdrskinHome(env.dir));
+    const targets = [0, 1].map((i) => path.join(env.dir, `stdio-${i}.disc`));
+    const cache = new ImageStagingCache({ dir: path.join(env.dir, 'staging'), maxBytes: 64 * 1024 * 1024 });
+    const planner = new RunPlanner({ redisUrl: env.server.url, retryBackoffMs: 30 });
+    await planner.start();
+    const workers = targets.map((target) => new DriveWorker({
+      drive: new StdioBlankDrive(new CdrecordDrive({ address: `stdio:${target}`, env: cdrskin }), 'CD-R'),
+      agentId: 'agent-stdio', redisUrl: env.server.url, pollIntervalMs: 20, sameDriveRetryDelayMs: 100, putBackDelayMs: 30, lockDurationMs: 10_000,
+      imageStaging: cache,
+    }));
+    const errors: Error[] = [];
+    for (const w of workers) w.on('error', (e) => errors.push(e));
+    try {
+      await Promise.all(workers.map((w) => w.start()));
+      const run = await planner.createRun({ image, copies: 4, verify: { mode: 'all' } });
+      await waitFor(async () => (await planner.store.getRun(run.id))?.status === 'completed', 120_000, 'the run completed');
+      const counted = (await planner.store.listAttempts(run.id)).filter((a) => a.counted === true);
+      expect(counted).toHaveLength(4);
+      expect(counted.every((a) => a.outcome === 'passed' && a.verifyResult === 'passed' && a.discSha256 === record.sha256)).toBe(true);
+      // One decompression for all the discs; each drive's file holds the image's bytes.
+      expect(cache.stagings).toBe(1);
+      const burned = targets.filter((f) => existsSync(f));
+      expect(burned.length).toBeGreaterThan(0);
+      for (const t of burned) expect(sha256Head(t, record.sizeBytes)).toBe(record.sha256);
+      expect(errors).toEqual([]);
+    } finally {
+      await Promise.all(workers.map((w) => w.close({ cancelInFlight: true })));
+      await planner.close();
+    }
+  });
+});
