@@ -114,7 +114,10 @@ export class CopySlotUpkeep {
     const queue = this.#o.queues.queue(run.mediaClass);
     if ((await queue.getJob(jobId)) !== undefined) return;
     await this.#o.store.nextReplacement(run.id);
-    await queue.add('copy', slotJob(run, event.copy, k), this.#o.queues.jobOptions(run, event.copy, k));
+    // Slot k always carries row k: a run of rows reads the slot's row back (its replacement burns the same row).
+    const row = await this.#o.store.slotMerge(run, event.copy);
+    if (run.merge !== undefined && row === undefined) throw new Error(`run ${run.id}: copy ${event.copy} has no merge row to burn again`);
+    await queue.add('copy', slotJob(run, event.copy, k, row), this.#o.queues.jobOptions(run, event.copy, k));
     await this.#o.signalWork(run.id);
     this.#o.replaced({ runId: run.id, copy: event.copy, jobId });
   }

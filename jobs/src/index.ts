@@ -34,5 +34,6 @@ export * from './job-reclaim.js';
 export * from './logger.js';
 export * from './bullmq-error-line.js';
 export * from './disc-merge.js';
+export * from './merge-rows.js';
 export * from './merge-staging.js';
 export * from './copy-queue-peek.js';

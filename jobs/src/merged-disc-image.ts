@@ -23,6 +23,7 @@ export async function buildDiscImage(job: CopyJob, stagingDir: string | undefine
     master: job.image.path,
     out: path.join(stagingDir ?? path.join(tmpdir(), 'tower-staging'), name),
     files: job.merge.files,
+    ...(job.merge.sources === undefined ? {} : { sources: job.merge.sources }),
     ...(signal === undefined ? {} : { signal }),
   });
   return { path: built.path, format: 'iso', sha256: built.sha256, sizeBytes: built.sizeBytes, sectors: built.sectors };

@@ -21,6 +21,7 @@ import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import { TypedEmitter } from 'node-cdrecord-wrapper';
 import { CopySlotUpkeep, isRunActive } from './copy-slot-upkeep.js';
+import { removeMergeRows, writeMergeRows } from './merge-rows.js';
 import { RedisConnectivity } from './redis-connectivity.js';
 import { RunCopyQueues } from './run-copy-queues.js';
 import type { RunRecord } from './run-records.js';
@@ -156,9 +157,12 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
    */
   async createRun(input: CreateRunInput, options: CreateRunOptions = {}): Promise<RunRecord> {
     const plan = validateRun(input);
+    // A run of rows: its rows first, in their own key, so every job made for the run finds its slot's.
+    if (plan.rows !== undefined) await writeMergeRows(this.#redis, this.store.keys, plan.run.id, plan.rows);
     await this.store.createRun(plan.run);
     if (options.imageStillThere !== undefined && !(await options.imageStillThere())) {
       await this.store.discardRun(plan.run.id);
+      if (plan.rows !== undefined) await removeMergeRows(this.#redis, this.store.keys, plan.run.id);
       throw new RunImageGoneError(plan.run.imageId ?? plan.run.image.path, 'deleted');
     }
     const queue = this.#queues.queue(plan.run.mediaClass);
@@ -170,7 +174,7 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
       await queue.addBulk(
         Array.from({ length: last - first + 1 }, (_, i) => ({
           name: 'copy',
-          data: slotJob(plan.run, first + i, 0),
+          data: slotJob(plan.run, first + i, 0, plan.rows?.[first + i - 1]),
           opts: this.#queues.jobOptions(plan.run, first + i, 0),
         })),
       );

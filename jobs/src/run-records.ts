@@ -281,7 +281,7 @@ export function attemptFromHash(h: Hash): AttemptRecord | null {
 /** A stored run's merge, when its field holds one. */
 function mergeOf(text: string | undefined): { merge?: RunMerge } {
   const v = parseJson<RunMerge>(text);
-  return v !== undefined && v.kind === 'serials' ? { merge: v } : {};
+  return v !== undefined && (v.kind === 'serials' || v.kind === 'rows') ? { merge: v } : {};
 }
 
 /** The `trackModes` of a stored run image, when its field holds a list of strings. */

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { MEDIA_SIZES, mediaClassesFor } from 'node-cdrecord-wrapper';
 import type { MediaClass } from 'node-cdrecord-wrapper';
 import { discMergeOf, isMergeProblem, planMerge } from './disc-merge.js';
-import type { MergeRequest, RunMerge } from './disc-merge.js';
+import type { DiscMerge, MergeRequest, RunMerge } from './disc-merge.js';
 import type { CopyJob, VerifyPolicy } from './job-types.js';
 import type { NewRun } from './run-records.js';
 import type { RunImage } from './run-image.js';
@@ -59,6 +59,8 @@ export class RunValidationError extends Error {
 export interface PlannedRun {
   readonly run: NewRun;
   readonly job: Omit<CopyJob, 'copy'>;
+  /** A run of rows (a CSV merge): its rows, stored apart from the run (slot k = `rows[k - 1]`). */
+  readonly rows?: readonly DiscMerge[];
 }
 
 /** The job payload of a stored run (without the slot). */
@@ -73,13 +75,13 @@ export function jobOf(run: NewRun): Omit<CopyJob, 'copy'> {
   };
 }
 
-/** The job of copy slot `copy` of a stored run (its `replacement`-th), with the slot's merge row. */
-export function slotJob(run: NewRun, copy: number, replacement: number): CopyJob {
+/** The job of copy slot `copy` of a stored run (its `replacement`-th), with the slot's merge row (`row`: read with `RunStore.slotMerge`; a run of serials works it out). */
+export function slotJob(run: NewRun, copy: number, replacement: number, row?: DiscMerge): CopyJob {
   return {
     ...jobOf(run),
     copy,
     replacement,
-    ...(run.merge === undefined ? {} : { merge: discMergeOf(run.merge, copy) }),
+    ...(run.merge === undefined ? {} : { merge: row ?? discMergeOf(run.merge, copy) }),
   };
 }
 
@@ -130,11 +132,12 @@ export function validateRun(input: CreateRunInput): PlannedRun {
     bad('allowedDrives', 'allowedDrives must name at least one drive');
   }
   let merge: RunMerge | undefined;
+  let rows: readonly DiscMerge[] | undefined;
   if (input.merge !== undefined) {
     if (format !== 'iso') bad('merge', 'per-disc data goes on an ISO 9660 image, not a CUE image');
     const planned = planMerge(input.merge, input.copies);
     if (isMergeProblem(planned)) bad(planned.field, planned.message);
-    else merge = planned;
+    else ({ merge, rows } = planned);
   }
   const id = input.id ?? randomUUID();
   if (!/^[A-Za-z0-9_.-]{1,100}$/.test(id)) bad('id', 'a run id is 1..100 letters, digits, _ . -');
@@ -159,5 +162,5 @@ export function validateRun(input: CreateRunInput): PlannedRun {
     ...(input.imageId === undefined ? {} : { imageId: input.imageId }),
     ...(merge === undefined ? {} : { merge }),
   };
-  return { run, job: jobOf(run) };
+  return { run, job: jobOf(run), ...(rows === undefined ? {} : { rows }) };
 }

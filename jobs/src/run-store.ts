@@ -16,6 +16,8 @@ import type { BeginRefusal, BeginResult, DriveCounts, EndResult, LeaseGuard } fr
 import { AttemptClosedError } from './attempt-results.js';
 import { IMAGE_DELETE_CLAIM_TTL_MS, RunImageGoneError } from './image-delete-claim.js';
 import type { ImageDeleteClaim } from './image-delete-claim.js';
+import type { DiscMerge } from './disc-merge.js';
+import { slotMergeOf } from './merge-rows.js';
 import { RedisSchema } from './protocol/redis-schema.js';
 import { evalScript } from './redis-script.js';
 import {
@@ -243,6 +245,11 @@ export class RunStore {
   /** Drive id of the last failed attempt of a copy slot, or null. */
   async lastFailedDrive(runId: string, copy: number): Promise<string | null> {
     return this.#redis.hget(this.keys.runLastFailure(runId), String(copy));
+  }
+
+  /** What copy slot `copy` of `run` carries of its own (merge-rows.ts): its serial, or its row read back. */
+  async slotMerge(run: Pick<NewRun, 'id' | 'merge'>, copy: number): Promise<DiscMerge | undefined> {
+    return slotMergeOf(this.#redis, this.keys, run, copy);
   }
 
   /** One attempt, or null. */

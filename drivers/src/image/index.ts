@@ -35,5 +35,5 @@ export type { DmgImage, DmgPartition } from './dmg-image.js';
 export { DMG_CHUNK_TYPES, DMG_SECTOR, hasDmgTrailer, isDmgTrailer, readDmg, runDmg2img, verifyDmgOutput } from './dmg-image.js';
 export type { CdiImage, CdiTrack } from './cdi-image.js';
 export { cdiFooter, cdiUserDataOffset, hasCdiFooter, readCdi } from './cdi-image.js';
-export type { MergedFile, MergedIso, MergedIsoRequest } from './merged-iso.js';
+export type { MergedFile, MergedIso, MergedIsoRequest, SourcedFile } from './merged-iso.js';
 export { buildMergedIso, isSafeDiscPath } from './merged-iso.js';

@@ -1,6 +1,7 @@
 /**
  * One disc's own image for a merged run: the master ISO plus files of its
- * own (a `SERIAL.TXT`, a recipient's folder), built with xorriso. The
+ * own (a `SERIAL.TXT`, a recipient's folder), built with xorriso. A file is
+ * given as its text or as a local file (`sources`) that xorriso reads. The
  * master's tree is loaded and written out whole with the new files mapped
  * in, so its volume label, file dates, Rock Ridge and (when the master has
  * them) Joliet names and boot records are kept: `-boot_image any replay`
@@ -8,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CancelledError, ImageError } from '../errors.js';
 import { runTool, toolFailure } from '../tool-process.js';
@@ -23,6 +24,14 @@ export interface MergedFile {
   readonly text: string;
 }
 
+/** A file a disc gets beside the master's, copied from a local file. */
+export interface SourcedFile {
+  /** Absolute path on the disc, e.g. `/RECIPIENT/letter.pdf` (as for {@link MergedFile}). */
+  readonly discPath: string;
+  /** Absolute local path of a regular file (not a link) whose bytes the disc gets. */
+  readonly source: string;
+}
+
 /** What {@link buildMergedIso} is asked for. */
 export interface MergedIsoRequest {
   /** The master ISO. */
@@ -30,6 +39,8 @@ export interface MergedIsoRequest {
   /** Where the disc's image is written (replaced when there). */
   readonly out: string;
   readonly files: readonly MergedFile[];
+  /** Files copied from local files, beside `files`; no disc path may be given twice. */
+  readonly sources?: readonly SourcedFile[];
   readonly signal?: AbortSignal;
   /** xorriso's path; default `xorriso`. */
   readonly xorriso?: string;
@@ -53,9 +64,13 @@ export function isSafeDiscPath(p: string): boolean {
 
 /** Build one disc's image; throws `ImageError` (xorriso's output in `tool`) or `CancelledError`. */
 export async function buildMergedIso(req: MergedIsoRequest): Promise<MergedIso> {
-  for (const f of req.files) {
+  const seen = new Set<string>();
+  for (const f of [...req.files, ...(req.sources ?? [])]) {
     if (!isSafeDiscPath(f.discPath)) throw new ImageError(`a merged file's path on the disc is not allowed: ${JSON.stringify(f.discPath)}`);
+    if (seen.has(f.discPath)) throw new ImageError(`a merged file's path on the disc is given twice: ${f.discPath}`);
+    seen.add(f.discPath);
   }
+  for (const f of req.sources ?? []) await checkSource(f);
   const master = await readImage(req.master);
   if (master.format !== 'iso') throw new ImageError(`a merged run needs an ISO 9660 master; ${req.master} is a CUE image`);
   await mkdir(path.dirname(req.out), { recursive: true });
@@ -67,6 +82,7 @@ export async function buildMergedIso(req: MergedIsoRequest): Promise<MergedIso> 
       await writeFile(local, f.text);
       maps.push('-map', local, f.discPath);
     }
+    for (const f of req.sources ?? []) maps.push('-map', f.source, f.discPath);
     await rm(req.out, { force: true });
     const run = await runTool({
       program: req.xorriso ?? 'xorriso',
@@ -93,6 +109,15 @@ export async function buildMergedIso(req: MergedIsoRequest): Promise<MergedIso> 
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** A source must be an absolute path to a regular file: a link or a folder would map more (or other) than one file's bytes. */
+async function checkSource(f: SourcedFile): Promise<void> {
+  if (!path.isAbsolute(f.source) || /\p{Cc}/u.test(f.source)) throw new ImageError(`the source of ${f.discPath} is not an absolute local path: ${JSON.stringify(f.source)}`);
+  const info = await lstat(f.source).catch((err: NodeJS.ErrnoException) => {
+    throw new ImageError(`the source of ${f.discPath} cannot be read: ${f.source} (${err.code ?? err.message})`);
+  });
+  if (!info.isFile()) throw new ImageError(`the source of ${f.discPath} is not a regular file: ${f.source}`);
 }
 
 async function sha256Of(file: string, signal: AbortSignal | undefined): Promise<string> {

@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildMergedIso, ImageError, isSafeDiscPath, readImage } from '../../src/index.js';
@@ -79,6 +79,38 @@ describe('buildMergedIso', () => {
     const other = await buildMergedIso({ master, out: path.join(tmp.dir, 'staging', 'disc-2.iso'), files: [{ discPath: '/SERIAL.TXT', text: '01002\n' }] });
     expect(other.sha256).not.toBe(built.sha256);
     expect(extract(other.path, '/SERIAL.TXT', tmp.dir)).toBe('01002\n');
+  });
+
+  it('adds files copied from local files beside text, refusing links, folders, relative and doubled paths', async () => {
+    const tmp = makeTempDir('merged-iso-');
+    cleanup = tmp.cleanup;
+    const master = makeMaster(tmp.dir);
+    const pdf = path.join(tmp.dir, 'letter.pdf');
+    const bytes = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 31) % 256));
+    writeFileSync(pdf, bytes);
+    const built = await buildMergedIso({
+      master,
+      out: path.join(tmp.dir, 'staging', 'disc-1.iso'),
+      files: [{ discPath: '/RECIPIENT/NAME.TXT', text: 'Ada\n' }],
+      sources: [{ discPath: '/RECIPIENT/letter.pdf', source: pdf }],
+    });
+    const back = path.join(tmp.dir, 'letter-back.pdf');
+    tool('xorriso', ['-osirrox', 'on', '-indev', built.path, '-extract', '/RECIPIENT/letter.pdf', back]);
+    expect(readFileSync(back).equals(bytes)).toBe(true);
+    expect(extract(built.path, '/RECIPIENT/NAME.TXT', tmp.dir)).toBe('Ada\n');
+
+    const link = path.join(tmp.dir, 'link.pdf');
+    symlinkSync(pdf, link);
+    const bad = path.join(tmp.dir, 'staging', 'bad.iso');
+    const refused = (sources: { discPath: string; source: string }[], files: { discPath: string; text: string }[] = []): Promise<unknown> =>
+      buildMergedIso({ master, out: bad, files, sources });
+    await expect(refused([{ discPath: '/a.pdf', source: link }])).rejects.toThrow(/not a regular file/);
+    await expect(refused([{ discPath: '/a.pdf', source: tmp.dir }])).rejects.toThrow(/not a regular file/);
+    await expect(refused([{ discPath: '/a.pdf', source: 'letter.pdf' }])).rejects.toThrow(/not an absolute local path/);
+    await expect(refused([{ discPath: '/a.pdf', source: path.join(tmp.dir, 'missing.pdf') }])).rejects.toThrow(/cannot be read/);
+    await expect(refused([{ discPath: '/a.pdf', source: pdf }], [{ discPath: '/a.pdf', text: 'x' }])).rejects.toThrow(/given twice/);
+    await expect(refused([{ discPath: '/../a.pdf', source: pdf }])).rejects.toBeInstanceOf(ImageError);
+    expect(spawnSync('ls', ['-A', path.join(tmp.dir, 'staging')], { encoding: 'utf8' }).stdout.trim().split('\n')).toEqual(['disc-1.iso']);
   });
 
   it('refuses a path off the disc\'s root and leaves nothing behind', async () => {

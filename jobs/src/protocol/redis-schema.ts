@@ -85,6 +85,10 @@ export class RedisSchema {
   runAttempts(runId: string): string {
     return `${this.prefix}:run:${runId}:attempts`;
   }
+  /** Hash: copy slot → that slot's merge row (JSON `DiscMerge`) of a run of rows (a CSV merge); apart from the run's hash, which is read often. */
+  runMergeRows(runId: string): string {
+    return `${this.prefix}:run:${runId}:merge-rows`;
+  }
   /** Hash: copy slot → drive id of the slot's last failed attempt. */
   runLastFailure(runId: string): string {
     return `${this.prefix}:run:${runId}:last-failure`;

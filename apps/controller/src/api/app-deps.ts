@@ -47,6 +47,8 @@ export interface AppDeps {
   /** For the connections the app creates (the feed's subscriber, BullMQ queues). */
   readonly redisUrl: string;
   readonly library: ImageLibrary;
+  /** Where runs of a merge CSV keep the files their rows name, copied when each run is made; default `merge-runs` beside the library's folder. */
+  readonly mergeDir?: string;
   readonly runStore: RunStore;
   /** Started by the caller. */
   readonly planner: RunPlanner;

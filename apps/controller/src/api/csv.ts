@@ -20,6 +20,7 @@ export function toCsv(header: readonly string[], rows: readonly (readonly (strin
 export const ATTEMPT_CSV_HEADER = [
   'attemptId', 'runId', 'runLabel', 'copy', 'driveId', 'driveLabel', 'agentId', 'mediaType', 'imageSha256', 'startedAt', 'endedAt', 'durationSeconds',
   'bytes', 'averageSpeedX', 'verifyPolicy', 'verifyResult', 'outcome', 'counted', 'surplus', 'errorCode', 'errorMessage', 'errorOutput',
+  'mergeRow', 'mergeLabel',
 ] as const;
 
 const iso = (ms: number | null): string => (ms === null ? '' : new Date(ms).toISOString());
@@ -31,5 +32,6 @@ export function attemptsCsv(attempts: readonly AttemptView[]): string {
     a.endedAt === null ? null : (a.endedAt - a.startedAt) / 1000,
     a.bytes, a.averageSpeedX, a.verifyPolicy, a.verifyResult, a.outcome, a.counted, a.surplus,
     a.error?.code, a.error?.message, a.error?.output,
+    a.merge?.row, a.merge?.label,
   ]));
 }

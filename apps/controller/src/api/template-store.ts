@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { RedisSchema, RunRecord, VerifyPolicy } from '@tower/jobs';
 import type { Static } from 'typebox';
 import type { VerifyPolicyInput } from '../shared/api-types.js';
+import { ApiError } from './api-error.js';
 import type { CreateRunRequest as CreateRunSchema } from '../shared/request-schemas.js';
 import type { TemplateRequest, TemplateRunRequest } from '../shared/template-schemas.js';
 
@@ -84,6 +85,8 @@ export function verifyInputOf(v: VerifyPolicy): VerifyPolicyInput {
  * drives of then).
  */
 export function runAgainRequest(run: RunRecord, imageId: string, label: string | null): CreateRunBody {
+  // Its CSV's text is not kept (its rows are, with files copied for that run only): the operator gives the CSV again.
+  if (run.merge?.kind === 'rows') throw new ApiError(422, 'MERGE_CSV_NEEDED', `run ${run.id} took its discs' rows from a CSV: create a run with the CSV again (merge.csv, tower run --merge-csv)`, 'id');
   return {
     imageId,
     copies: run.copies,
@@ -96,7 +99,7 @@ export function runAgainRequest(run: RunRecord, imageId: string, label: string |
     media: run.mediaClass,
     ...(label === null ? {} : { label }),
     // The same serials again (a lost batch burned anew): the operator gives others with a new run.
-    ...(run.merge === undefined ? {} : {
+    ...(run.merge?.kind !== 'serials' ? {} : {
       merge: { serials: { first: run.merge.first, last: run.merge.first + run.copies - 1, pad: run.merge.pad, prefix: run.merge.prefix, file: run.merge.file } },
     }),
   };

@@ -13,6 +13,7 @@ import { clientFor, printResult, withConnectionOptions } from './controller-cont
 import { assertRunSucceeded, followRun } from './follow-run.js';
 import { runSpeedWarning, stdioDrivesOfRun } from './stdio-speed-warning.js';
 import { parseTemplateName, runSettings } from './template-commands.js';
+import type { MergeCsvFile } from './merge-csv-option.js';
 import { copiesOfSerials, parseSerials } from './serial-range.js';
 import type { SerialsInput } from './serial-range.js';
 import { renderRun, renderRuns, runLine } from './views.js';
@@ -37,15 +38,21 @@ export interface RunOptions extends ConnectionOptions {
   readonly serials?: SerialsInput;
   /** Where the serial goes on each disc (default /SERIAL.TXT). */
   readonly serialFile?: string;
+  /** A CSV file of one row per disc (files and fields of its own); its rows give the copies when `--copies` does not. */
+  readonly mergeCsv?: string;
   /** Print a label for each good disc with this label template. */
   readonly printLabels?: string;
   readonly wait?: boolean;
 }
 
-/** The API request for `tower run`'s arguments (already checked by their parsers). */
-export function createRunRequest(imageId: string, opts: RunOptions): CreateRunRequest {
-  const copies = opts.copies ?? (opts.serials === undefined ? undefined : copiesOfSerials(opts.serials));
-  if (copies === undefined) throw new UsageError("required option '--copies <n>' not specified (or give --template NAME, or --serials FIRST-LAST)");
+/** The API request for `tower run`'s arguments (already checked by their parsers); `csv`: `--merge-csv`'s file, read. */
+export function createRunRequest(imageId: string, opts: RunOptions, csv?: MergeCsvFile): CreateRunRequest {
+  if (csv !== undefined && opts.serials !== undefined) throw new UsageError('give --serials or --merge-csv, not both');
+  if (csv !== undefined && opts.copies !== undefined && opts.copies !== csv.rows) {
+    throw new UsageError(`--merge-csv has ${csv.rows} rows, one per disc, but --copies is ${opts.copies}`);
+  }
+  const copies = opts.copies ?? (opts.serials === undefined ? csv?.rows : copiesOfSerials(opts.serials));
+  if (copies === undefined) throw new UsageError("required option '--copies <n>' not specified (or give --template NAME, --serials FIRST-LAST or --merge-csv FILE)");
   if (opts.serialFile !== undefined && opts.serials === undefined) throw new UsageError('--serial-file needs --serials');
   return {
     imageId: requireId('image', imageId),
@@ -61,6 +68,7 @@ export function createRunRequest(imageId: string, opts: RunOptions): CreateRunRe
     }),
     ...(opts.media === undefined ? {} : { media: opts.media }),
     ...(opts.serials === undefined ? {} : { merge: { serials: { ...opts.serials, ...(opts.serialFile === undefined ? {} : { file: opts.serialFile }) } } }),
+    ...(csv === undefined ? {} : { merge: { csv: csv.text } }),
     ...(opts.printLabels === undefined ? {} : { printLabels: true, labelTemplate: parseLabelName(opts.printLabels) }),
   };
 }
@@ -68,9 +76,12 @@ export function createRunRequest(imageId: string, opts: RunOptions): CreateRunRe
 async function runCommand(ctx: ControllerCliContext, imageId: string | undefined, opts: RunOptions): Promise<void> {
   if (imageId !== undefined && opts.template !== undefined) throw new UsageError('give an image id or --template NAME, not both');
   if (imageId === undefined && opts.template === undefined) throw new UsageError("missing required argument 'imageId' (or give --template NAME)");
+  if (opts.mergeCsv !== undefined && opts.template !== undefined) throw new UsageError('give --template NAME or --merge-csv FILE, not both');
+  // Loaded when given: `tower run` reads no more of the CLI than it needs (cli-bundle.test.ts).
+  const csv = opts.mergeCsv === undefined ? undefined : await (await import('./merge-csv-option.js')).readMergeCsv(opts.mergeCsv);
   const client = clientFor(ctx, opts);
   const run = opts.template === undefined
-    ? await client.createRun(createRunRequest(imageId ?? '', opts))
+    ? await client.createRun(createRunRequest(imageId ?? '', opts, csv))
     : await client.runTemplate(parseTemplateName(opts.template), runSettings(opts));
   // A run no drive in service can serve is created, and waits: say so at once (with --json it is the run's statusReason).
   if (!opts.json && run.statusReason !== null && run.statusReason.startsWith('needs a person')) ctx.stderr.write(`warning: ${run.statusReason}\n`);
@@ -131,6 +142,7 @@ export function registerRunCommands(program: Command, ctx: ControllerCliContext)
       .option('--print-labels <template>', 'print a label for each good disc with this label template (tower label list)')
       .option('--serials <range>', 'a serial number on each disc, one per copy: FIRST-LAST, zero-padded as written, an optional prefix (SN-00001-00500)', parseSerials)
       .option('--serial-file <path>', 'where the serial goes on each disc (default /SERIAL.TXT)')
+      .option('--merge-csv <file>', 'a CSV of one row per disc (header: file:/PATH with source paths inside the controller\'s import roots, text:/PATH, field names); its rows give the copies')
       .option('--wait', 'follow the run live; exit 0 only when exactly N copies passed'),
   ).action((imageId: string | undefined, opts: RunOptions) => runCommand(ctx, imageId, opts));
 

@@ -8,7 +8,7 @@ import type { CreateRunRequest } from '../shared/api-types.js';
 import { UsageError } from './cli-output.js';
 
 /** The API's serials of a run, from `--serials` (and `--serial-file`). */
-export type SerialsInput = NonNullable<CreateRunRequest['merge']>['serials'];
+export type SerialsInput = NonNullable<NonNullable<CreateRunRequest['merge']>['serials']>;
 
 const RANGE = /^(.{0,32}?)(\d{1,12})(?:-(\d{1,12}))?$/;
 

@@ -89,6 +89,7 @@ export function renderRun(r: RunView): string {
     ['Status', r.statusReason ? `${r.status} (${r.statusReason})` : r.status], ['Copies', r.copies], ['Passed', r.passed],
     ['Failed', r.failed], ['In progress', r.inProgress], ['Remaining', r.remaining], ['Surplus', r.surplus],
     ['Cancelled', r.cancelled], ['Interrupted', r.interrupted], ['Verify', r.verify], ['Priority', r.priority],
+    ...(r.merge === undefined ? [] : [['Per disc', r.merge] as const]),
     ['Speed', r.speed === undefined ? 'each drive’s maximum' : formatSpeedX(r.speed)],
     ['Discs/hour', r.discsPerHour === null ? null : formatRate(r.discsPerHour, true)], ['ETA', r.etaSeconds === null ? null : formatDuration(r.etaSeconds)],
     ['Created', `${formatDateTime(r.createdAt, { zone: true })} by ${r.createdBy}`], ['Completed', r.completedAt === null ? null : formatDateTime(r.completedAt, { zone: true })],

@@ -16,7 +16,7 @@
  * are lost (see the README).
  */
 import type { AttemptEndEvent, RunEvent } from '@tower/jobs';
-import { discMergeOf, parseMessage } from '@tower/jobs';
+import { parseMessage } from '@tower/jobs';
 import type { ApiServices } from '../api/api-services.js';
 import type { RedisSubscriber } from '../api/redis-subscriber.js';
 import type { HeldCondition } from '../alerts/alert-conditions.js';
@@ -105,8 +105,8 @@ export class LabelPrinting {
     const copy = kind === 'label' ? await redis.hincrby(this.#keys.run(e.runId), 'n', 1) : null;
     const run = await s.deps.runStore.getRun(e.runId);
     const copies = run?.copies ?? 0;
-    // A merged run's disc carries its copy slot's row (its serial), a failed one too.
-    const row = run?.merge === undefined ? {} : discMergeOf(run.merge, e.copy).fields;
+    // A merged run's disc carries its copy slot's row (its serial, or a CSV row's fields), a failed one too.
+    const row = run === null ? {} : ((await s.deps.runStore.slotMerge(run, e.copy))?.fields ?? {});
     const values: LabelValues = {
       runLabel: settings.label ?? '',
       serial: row.serial ?? '',

@@ -83,10 +83,11 @@ const COLUMNS: readonly (readonly [string, number, number])[] = [
   ['Copy / serial', LEFT, 80], ['Drive', LEFT + 80, 125], ['Started', LEFT + 205, 105], ['Took', LEFT + 310, 40], ['Result', LEFT + 350, 145],
 ];
 
-/** A merged run's serials in words: `SN-01001 to SN-01100 in /SERIAL.TXT`. */
+/** A merged run's serials in words: `SN-01001 to SN-01100 in /SERIAL.TXT`; a run of CSV rows: its rows and columns. */
 export function serialsWords(record: RunRecord): string | null {
   const m = record.merge;
   if (m === undefined) return null;
+  if (m.kind === 'rows') return `${m.rows} rows of a CSV, one per disc (${m.columns.join(', ')}); each disc's own image is checked against its row`;
   const serial = (n: number): string => `${m.prefix}${String(n).padStart(m.pad, '0')}`;
   return `${serial(m.first)} to ${serial(m.first + record.copies - 1)} in ${m.file} (each disc's own image is checked against its serial)`;
 }
@@ -128,7 +129,7 @@ export function renderRunCertificate(data: CertificateData, options: Certificate
   field('Media', run.mediaClass.toUpperCase());
   field('Verify policy', verifyPolicyWords(record));
   const serials = serialsWords(record);
-  if (serials !== null) field('Serials', serials);
+  if (serials !== null) field(record.merge?.kind === 'rows' ? 'Per-disc rows' : 'Serials', serials);
   field('Started by', run.createdBy || UNKNOWN);
   field('Created', when(run.createdAt));
   field('Ended', run.completedAt === null ? (run.status === 'completed' ? when(record.updatedAt) : `not completed (${run.status})`) : when(run.completedAt));

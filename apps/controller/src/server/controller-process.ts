@@ -103,6 +103,7 @@ export async function startController(o: ControllerStartOptions): Promise<Runnin
       redis,
       redisUrl: o.redisUrl,
       library,
+      mergeDir: path.join(config.dataDir, 'merge-runs'),
       runStore,
       planner,
       tokens: o.tokens,

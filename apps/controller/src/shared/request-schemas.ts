@@ -6,6 +6,7 @@
  */
 import { Type } from 'typebox';
 import { RECORDABLE_MEDIA_TYPES } from 'node-cdrecord-wrapper/media';
+import { MERGE_CSV_MAX_BYTES } from './merge-csv.js';
 
 const obj = { additionalProperties: false } as const;
 
@@ -44,18 +45,25 @@ export const RunCustomerInput = Type.Object({
 }, { ...obj, title: 'RunCustomer' });
 
 /**
- * Per-disc data: serial numbers, one per copy (copy k gets `first + k - 1`),
- * written on each disc as a file of its own (default `/SERIAL.TXT`).
+ * Per-disc data, `serials` or `csv`: serial numbers, one per copy (copy k
+ * gets `first + k - 1`), written on each disc as a file of its own (default
+ * `/SERIAL.TXT`); or a CSV's text, one row per copy (row k on copy k;
+ * shared/merge-csv.ts), whose `file:/PATH` cells name source files inside
+ * the library's import roots (copied when the run is made).
  */
 export const MergeInput = Type.Object({
-  serials: Type.Object({
+  csv: Type.Optional(Type.String({
+    minLength: 1, maxLength: MERGE_CSV_MAX_BYTES,
+    description: 'the CSV itself (RFC 4180, at most 512 KiB, one row per copy after its header): columns file:/PATH (a source file inside the import roots), text:/PATH (the cell as a file) and field names ({{row.<name>}} on labels)',
+  })),
+  serials: Type.Optional(Type.Object({
     first: Type.Integer({ minimum: 0, maximum: 999_999_999_999, description: 'serial of copy 1' }),
     last: Type.Optional(Type.Integer({ minimum: 0, maximum: 999_999_999_999, description: 'serial of the last copy: must be first + copies - 1' })),
     pad: Type.Optional(Type.Integer({ minimum: 0, maximum: 12, description: 'zero-padded to this many digits' })),
     prefix: Type.Optional(Type.String({ maxLength: 32, description: 'text before the number, e.g. SN-' })),
     file: Type.Optional(Type.String({ minLength: 1, maxLength: 240, description: 'path on the disc; default /SERIAL.TXT' })),
-  }, obj),
-}, { ...obj, title: 'MergeInput' });
+  }, obj)),
+}, { ...obj, title: 'MergeInput', description: 'serials or csv, one of them' });
 
 /**
  * The settings of a run besides its image and copies, each optional: one

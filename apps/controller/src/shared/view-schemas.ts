@@ -192,6 +192,8 @@ export const RunView = Type.Object({
   customer: Type.Optional(RunCustomerInput),
   /** On a create's answer only: what the operator should know, the run being made all the same (blank stock that cannot cover it). */
   warnings: Type.Optional(Type.Array(Type.String())),
+  /** A merged run: what its discs carry of their own, in words (`serials SN-01001 to SN-01100 in /SERIAL.TXT`, `12 CSV rows (name, file:/RECIPIENT/letter.pdf)`). */
+  merge: Type.Optional(Type.String()),
 }, { title: 'RunView' });
 
 export const RunReport = Type.Object({ run: RunView, attempts: Type.Array(AttemptView), generatedAt: Type.Number() }, { title: 'RunReport' });

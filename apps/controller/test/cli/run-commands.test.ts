@@ -25,7 +25,7 @@ describe('tower run: local validation', () => {
     const { fetch, sent } = fakeFetch(() => json(201, makeRun()));
     const result = await runCli(['run', 'img-1'], { fetch });
     expect(result.code).toBe(EXIT.usage);
-    expect(result.stderr).toBe("tower: required option '--copies <n>' not specified (or give --template NAME, or --serials FIRST-LAST)\n");
+    expect(result.stderr).toBe("tower: required option '--copies <n>' not specified (or give --template NAME, --serials FIRST-LAST or --merge-csv FILE)\n");
     expect(sent).toHaveLength(0);
   });
 

@@ -84,6 +84,7 @@ export function RunCard({ run, controls }: { readonly run: RunView; readonly con
         {run.cancelled > 0 ? ` · ${run.cancelled} cancelled` : ''}
       </p>
       {run.statusReason ? <p className="run-reason">{run.statusReason}</p> : null}
+      {run.merge ? <p className="run-meta" data-testid="run-merge">Per disc: {run.merge}</p> : null}
       <RunProgress run={run} />
       <RunCounts run={run} />
       {controls ? (

@@ -19,6 +19,7 @@ import { malwareWarning, refuseUnsafeImage } from '../run-malware-check.js';
 import { attemptsCsv } from '../csv.js';
 import { runImageOf } from '../../library/index.js';
 import { checkRunLabels, saveRunLabels } from '../../labels/run-labels.js';
+import { dropRunMerge, runMergeOf } from '../run-merge-csv.js';
 import {
   CancelRunRequest, CreateRunRequest, doc, IdParams, ReportQuery, RunId, RunQuery, RunReport as RunReportSchema, RunsQuery, RunView as RunSchema,
 } from '../schemas.js';
@@ -234,6 +235,8 @@ export async function createRun(s: ApiServices, body: Static<typeof CreateRunReq
     await refuseImpossibleVerify(image.id, imagePath, allowedDrives ?? (await s.drives.list()).map((d) => d.id));
   }
   const labels = await checkRunLabels(s.deps.redis, s.keys, s.deps.printing, body);
+  // Checked (and a CSV's files copied into the run's folder) before anything of the run is written.
+  const merge = await runMergeOf(s, body.merge, id, body.copies, { sizeBytes: image.sizeBytes, mediaClass });
   await s.runMeta.put(id, { imageId: image.id, imageName: image.name, label: body.label ?? null, createdBy, ...(body.customer === undefined ? {} : { customer: body.customer }) });
   await saveRunLabels(s.deps.redis, s.keys, id, labels);
   const runImage = runImageOf(image, imagePath);
@@ -251,7 +254,7 @@ export async function createRun(s: ApiServices, body: Static<typeof CreateRunReq
       ...(body.dummyFirst === undefined ? {} : { dummyFirst: body.dummyFirst }),
       ...(allowedDrives === undefined ? {} : { allowedDrives }),
       ...(body.maxAttemptsPerCopy === undefined ? {} : { maxAttemptsPerCopy: body.maxAttemptsPerCopy }),
-      ...(body.merge === undefined ? {} : { merge: body.merge }),
+      ...(merge === undefined ? {} : { merge }),
     }, { imageStillThere });
     return await s.runs.view(run);
   } catch (err) {
@@ -259,7 +262,10 @@ export async function createRun(s: ApiServices, body: Static<typeof CreateRunReq
       abandonRun(s, id, err);
       throw err;
     }
-    if ((await s.deps.runStore.getRun(id)) === null) await s.runMeta.remove(id);
+    if ((await s.deps.runStore.getRun(id)) === null) {
+      await s.runMeta.remove(id);
+      if (merge?.rows !== undefined) await dropRunMerge(s, id);
+    }
     throw err;
   }
 }

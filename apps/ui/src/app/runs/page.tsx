@@ -2,6 +2,8 @@
 import type { FormEvent, ReactNode } from 'react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ErrorBox } from '../../components/ErrorBox';
+import { MergeFields, mergeRequestOf } from '../../components/MergeFields';
+import type { MergeChoice } from '../../components/MergeFields';
 import { RunCard } from '../../components/RunCard';
 import { TemplatesPanel } from '../../components/TemplatesPanel';
 import { apiRequest, describeError } from '../../lib/api';
@@ -37,6 +39,9 @@ function CreateRunForm({ images, imagesError, onTemplateSaved }: {
   const [dummyFirst, setDummyFirst] = useState(false);
   const [allDrives, setAllDrives] = useState(true);
   const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
+  const [merge, setMerge] = useState<MergeChoice>({ kind: 'none' });
+  /** Bumped to start the per-disc data fields again empty. */
+  const [mergeKey, setMergeKey] = useState(0);
   /** Back to a blank form after a run is created, so the same run is not created twice by accident. */
   const reset = (): void => {
     setImageId('');
@@ -51,6 +56,8 @@ function CreateRunForm({ images, imagesError, onTemplateSaved }: {
     setDummyFirst(false);
     setAllDrives(true);
     setPicked(new Set());
+    setMerge({ kind: 'none' });
+    setMergeKey((k) => k + 1);
   };
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -76,6 +83,7 @@ function CreateRunForm({ images, imagesError, onTemplateSaved }: {
         ? { customer: { ...(customer.trim() !== '' ? { name: customer.trim() } : {}), ...(order.trim() !== '' ? { order: order.trim() } : {}) } }
         : {}),
       ...(allDrives ? {} : { drives: [...picked] }),
+      ...(mergeRequestOf(merge).merge === undefined ? {} : { merge: mergeRequestOf(merge).merge }),
     };
     return body;
   };
@@ -105,6 +113,11 @@ function CreateRunForm({ images, imagesError, onTemplateSaved }: {
     const body = settings();
     if (!allDrives && picked.size === 0) {
       setError('Pick at least one drive, or allow all drives.');
+      return;
+    }
+    const mergeProblem = mergeRequestOf(merge).problem;
+    if (mergeProblem !== undefined) {
+      setError(mergeProblem);
       return;
     }
     setBusy(true);
@@ -137,6 +150,11 @@ function CreateRunForm({ images, imagesError, onTemplateSaved }: {
 
         <label htmlFor="run-copies">Good copies</label>
         <input id="run-copies" type="number" min={1} max={10000} value={copies} onChange={(e) => setCopies(e.target.value)} required />
+
+        <MergeFields key={mergeKey} choice={merge} onChange={(choice, rows) => {
+          setMerge(choice);
+          if (rows !== undefined) setCopies(String(rows));
+        }} />
 
         <label htmlFor="run-verify">Verify</label>
         <div className="row">
