@@ -25,8 +25,8 @@ export interface CcdFile {
   readonly sessions: number;
   readonly tocEntries: number;
   readonly scrambled: boolean;
-  /** Tracks: number, CloneCD mode (0 audio, 1 Mode 1, 2 Mode 2) and INDEX 1 sector. */
-  readonly tracks: readonly { readonly number: number; readonly mode: number; readonly index1: number }[];
+  /** Tracks: number, CloneCD mode (0 audio, 1 Mode 1, 2 Mode 2), INDEX 1 sector and INDEX 0 sector (its pregap) when given. */
+  readonly tracks: readonly { readonly number: number; readonly mode: number; readonly index1: number; readonly index0?: number }[];
 }
 
 const bad = (detail: string): ImageReadError => imageProblem('conversion-failed', `CloneCD control file: ${detail}`);
@@ -76,7 +76,8 @@ export function parseCcd(text: string): CcdFile {
     const m = /^TRACK (\d{1,3})$/.exec(name);
     if (!m) continue;
     const number = int(m[1], 'a track number', 1, MAX_TRACKS);
-    tracks.push({ number, mode: int(keys.get('MODE'), `track ${number} MODE`, 0, 2), index1: int(keys.get('INDEX 1'), `track ${number} INDEX 1`, 0, 450_000) });
+    const index0 = keys.has('INDEX 0') ? { index0: int(keys.get('INDEX 0'), `track ${number} INDEX 0`, 0, 450_000) } : {};
+    tracks.push({ number, mode: int(keys.get('MODE'), `track ${number} MODE`, 0, 2), index1: int(keys.get('INDEX 1'), `track ${number} INDEX 1`, 0, 450_000), ...index0 });
   }
   if (tracks.length === 0) throw bad('no [TRACK n] section');
   tracks.sort((a, b) => a.number - b.number);

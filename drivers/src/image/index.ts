@@ -37,3 +37,5 @@ export type { CdiImage, CdiTrack } from './cdi-image.js';
 export { cdiFooter, cdiUserDataOffset, hasCdiFooter, readCdi } from './cdi-image.js';
 export type { MergedFile, MergedIso, MergedIsoRequest, SourcedFile } from './merged-iso.js';
 export { buildMergedIso, isSafeDiscPath } from './merged-iso.js';
+export type { PlannedTrack } from './track-plan.js';
+export { checkPlan, checkPlanLayout, planCueText } from './track-plan.js';

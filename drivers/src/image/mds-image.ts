@@ -30,6 +30,8 @@ export interface MdsTrack {
   readonly startOffset: number;
   /** Sectors in the track. */
   readonly sectors: number;
+  /** Pregap sectors (the extra block's first word; track 1's is the lead-in's 150). */
+  readonly pregapSectors: number;
   /** The data file as the descriptor names it (`*.mdf` resolved to the descriptor's base name by the caller). */
   readonly fileName: string;
 }
@@ -76,8 +78,10 @@ function readTrack(mds: Buffer, at: number): MdsTrack {
   const modeCode = mds[at] ?? 0;
   const extra = mds.readUInt32LE(at + 12);
   let sectors = 0;
+  let pregapSectors = 0;
   if (extra !== 0) {
     if (extra + 8 > mds.length) throw bad(`extra block at byte ${extra} lies past its end`);
+    pregapSectors = mds.readUInt32LE(extra);
     sectors = mds.readUInt32LE(extra + 4);
   }
   const files = mds.readUInt32LE(at + 48);
@@ -92,6 +96,7 @@ function readTrack(mds: Buffer, at: number): MdsTrack {
     startSector: mds.readUInt32LE(at + 36),
     startOffset: Number(mds.readBigUInt64LE(at + 40)),
     sectors,
+    pregapSectors,
     fileName,
   };
 }

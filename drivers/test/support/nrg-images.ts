@@ -10,6 +10,8 @@ export interface NrgTrackSpec {
   readonly data: Buffer;
   readonly modeCode?: number;
   readonly sectorBytes?: number;
+  /** A later track's pregap (whole sectors), written before its data: the DAO entry's pregap offset points at it. */
+  readonly pregap?: Buffer;
 }
 
 const chunk = (id: string, body: Buffer): Buffer => {
@@ -36,22 +38,23 @@ export function makeNrg(tracks: readonly NrgTrackSpec[], options: { version: 1 |
   const v2 = options.version === 2;
   const pregap = options.writing === 'dao' ? 150 * (tracks[0]?.sectorBytes ?? 2048) : 0;
   const parts: Buffer[] = [Buffer.alloc(pregap)];
-  const extents: [number, number][] = [];
+  const extents: [number, number, number][] = [];
   let at = pregap;
   for (const t of tracks) {
-    extents.push([at, at + t.data.length]);
-    parts.push(t.data);
-    at += t.data.length;
+    const gap = t.pregap ?? Buffer.alloc(0);
+    extents.push([at, at + gap.length, at + gap.length + t.data.length]);
+    parts.push(gap, t.data);
+    at += gap.length + t.data.length;
   }
   const chunkOffset = at;
   const chunks: Buffer[] = [];
   if (options.writing === 'dao') {
     const entries = tracks.map((t, i) => {
-      const [start, end] = extents[i] ?? [0, 0];
+      const [gap, start, end] = extents[i] ?? [0, 0, 0];
       const e = Buffer.alloc(v2 ? 42 : 30);
       e.writeUInt16BE(t.sectorBytes ?? 2048, 12);
       e[14] = t.modeCode ?? 0;
-      const offsets = [i === 0 ? 0 : start, start, end];
+      const offsets = [i === 0 ? 0 : gap, start, end];
       offsets.forEach((o, k) => (v2 ? e.writeBigUInt64BE(BigInt(o), 18 + k * 8) : e.writeUInt32BE(o, 18 + k * 4)));
       return e;
     });
@@ -63,7 +66,7 @@ export function makeNrg(tracks: readonly NrgTrackSpec[], options: { version: 1 |
     chunks.push(chunk(v2 ? 'DAOX' : 'DAOI', Buffer.concat([header, ...entries])));
   } else {
     const entries = tracks.map((t, i) => {
-      const [start, end] = extents[i] ?? [0, 0];
+      const [, start, end] = extents[i] ?? [0, 0, 0];
       return v2
         ? Buffer.concat([u64(start), u64(end - start), u32(t.modeCode ?? 0), u32(start / (t.sectorBytes ?? 2048)), u64(0)])
         : Buffer.concat([u32(start), u32(end - start), u32(t.modeCode ?? 0), u32(start / (t.sectorBytes ?? 2048)), u32(0)]);

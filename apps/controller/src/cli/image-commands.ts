@@ -19,6 +19,7 @@ import { registerImageBuildCommand } from './image-build-command.js';
 import { imageStorageText, renderImage, renderImages } from './views.js';
 
 type NameOptions = ConnectionOptions & { name?: string };
+type ImportOptions = NameOptions & { keepOriginal?: boolean };
 
 /** Size of a local file to upload; `UsageError` when it is missing or not a file. */
 export async function uploadSize(file: string): Promise<number> {
@@ -80,11 +81,15 @@ export function registerImageCommands(program: Command, ctx: ControllerCliContex
     images
       .command('import <path>')
       .description("add an image file that is already on the controller's host, inside an import root (operator)")
-      .option('--name <name>', 'name in the library (default: from the file)', parseImageName),
-  ).action(async (serverPath: string, opts: NameOptions) => {
+      .option('--name <name>', 'name in the library (default: from the file)', parseImageName)
+      .option('--keep-original', 'a converted image (compressed, NRG, CloneCD, MDS, CDI, CHD, DMG, TOC): keep the original beside it, never burned')
+      .option('--no-keep-original', 'do not keep the original (default: the library\'s library.keepOriginals)'),
+  ).action(async (serverPath: string, opts: ImportOptions) => {
     const checked = parseServerPath(serverPath);
-    const image = await clientFor(ctx, opts).importImage({ path: checked, ...(opts.name === undefined ? {} : { name: opts.name }) });
-    printResult(ctx, opts, image, `added image ${image.id} '${image.name}' (${image.format}, ${formatBytes(image.sizeBytes)}, sha256 ${image.sha256})`);
+    const keep = opts.keepOriginal === undefined ? {} : { keepOriginal: opts.keepOriginal };
+    const image = await clientFor(ctx, opts).importImage({ path: checked, ...(opts.name === undefined ? {} : { name: opts.name }), ...keep });
+    const burns = image.conversion ? `; converted from ${image.conversion.from}, burns ${image.burnFile ?? image.id}${(image.keptOriginals ?? []).length > 0 ? `, original kept as ${(image.keptOriginals ?? []).join(', ')}` : ''}` : '';
+    printResult(ctx, opts, image, `added image ${image.id} '${image.name}' (${image.format}, ${formatBytes(image.sizeBytes)}, sha256 ${image.sha256})${burns}`);
     if (!opts.json) noteSameContent(ctx, image);
   });
 

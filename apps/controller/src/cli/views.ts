@@ -125,7 +125,17 @@ export function renderImage(i: ImageView): string {
     ['Media class', i.mediaClass], ['Tracks', i.tracks.map((t) => `${t.number}:${t.mode}`).join(' ')],
     ['Source', `${i.provenance.kind} ${i.provenance.detail}`], ['Damaged', i.damaged ? `yes: ${damage}` : 'no'],
     ['Stored', imageStorageText(i)], ['In use', i.inUse ? 'yes' : 'no'], ['Malware scan', malwareScanText(i)], ['Created', formatDateTime(i.createdAt, { zone: true })],
+    ...conversionFields(i),
   ]);
+}
+
+/** What a burn of `i` writes, and for a converted image what it came from and the original kept (never burned). */
+function conversionFields(i: ImageView): [string, string | null][] {
+  if (i.burnFile === undefined) return [];
+  const fields: [string, string | null][] = [['Burns', i.burnFile]];
+  if (i.conversion) fields.push(['Converted', `from ${i.conversion.from}: ${i.conversion.proof}`]);
+  if (i.conversion && i.keptOriginals !== undefined) fields.push(['Original', i.keptOriginals.length > 0 ? `${i.keptOriginals.join(', ')} (kept, never burned)` : 'not kept']);
+  return fields;
 }
 
 /** One line for a master read. */

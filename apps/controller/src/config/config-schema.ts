@@ -100,6 +100,8 @@ export const ConfigFileSchema = Type.Object({
     maxUploadBytes: Type.Optional(Type.Integer({ minimum: 1 })),
     /** Import the bundled sample image when the library is first created. Default true. */
     sampleImage: Type.Optional(Type.Boolean()),
+    /** Keep the original of a converted image (compressed, NRG, CloneCD, MDS, CDI, CHD, DMG, TOC) beside it, never burned. Default false. */
+    keepOriginals: Type.Optional(Type.Boolean()),
     /** Malware scans of images and the run policy (malware-scan-config.ts). */
     malwareScan: Type.Optional(MalwareScanConfigSchema),
     /** How new ISO images are kept: `plain` (default) or `zstd` (compressed, staged by each agent before its burns). */

@@ -122,6 +122,7 @@ export function resolveConfig(
       importRoots: (file.library?.importRoots ?? []).map((r) => path.resolve(fileDir, r)),
       maxUploadBytes: file.library?.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
       sampleImage: file.library?.sampleImage ?? true,
+      keepOriginals: file.library?.keepOriginals ?? false,
       malwareScan: resolveMalwareScan(file.library?.malwareScan, fileDir),
       storage: file.library?.storage ?? 'plain',
     },

@@ -39,6 +39,8 @@ export interface TowerConfig {
     readonly importRoots: readonly string[];
     readonly maxUploadBytes: number;
     readonly sampleImage: boolean;
+    /** Keep a converted image's original beside it (`library.keepOriginals`); an import's keepOriginal wins. Default false. */
+    readonly keepOriginals?: boolean;
     /** Malware scans and the run policy (`library.malwareScan`); default policy off. */
     readonly malwareScan: MalwareScanSettings;
     /** How new ISO images are kept (`library.storage`): plain, or compressed with zstd. Default plain. */

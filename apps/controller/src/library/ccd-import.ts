@@ -1,7 +1,8 @@
 /**
  * A CloneCD image (`.ccd` + `.img` [+ `.sub`]) into the library: the control
- * file parsed by the drivers' `parseCcd` (one session, unscrambled, Mode 1
- * data tracks only, for now), the `.img` found beside it by its base name
+ * file parsed by the drivers' `parseCcd` (one session, unscrambled; audio
+ * or Mode 2 tracks make a CUE image: ccd-tracks-import.ts), the `.img`
+ * found beside it by its base name
  * (inside its folder, and after symlinks inside the import roots), every raw
  * sector checked (sync, address, mode) while its user data is hashed, then
  * converted by ccd2iso; the ISO must hash to that user data, or it is
@@ -19,6 +20,7 @@ import type { StagedFile, StagedImage, Staging } from './image-intake.js';
 import { finalNames } from './image-intake.js';
 import type { ConversionProof } from './image-record.js';
 import { validateImageFile } from './image-validator.js';
+import { stageCcdTracks } from './ccd-tracks-import.js';
 
 function isInside(parent: string, child: string): boolean {
   const rel = path.relative(parent, child);
@@ -51,13 +53,14 @@ export async function stageCcd(staging: Staging, id: string, source: string, bin
       throw fromImageReadError(err);
     }
   })();
-  if (ccd.sessions !== 1 || ccd.scrambled || ccd.tracks.some((t) => t.mode !== 1)) {
-    throw new ImageConversionError(`CloneCD image with ${ccd.sessions} session(s), tracks of modes ${ccd.tracks.map((t) => t.mode).join(', ')}${ccd.scrambled ? ', scrambled' : ''}: only one session of unscrambled Mode 1 data tracks is converted so far`);
+  if (ccd.sessions !== 1 || ccd.scrambled) {
+    throw new ImageConversionError(`CloneCD image with ${ccd.sessions} session(s), tracks of modes ${ccd.tracks.map((t) => t.mode).join(', ')}${ccd.scrambled ? ', scrambled' : ''}: only one session of unscrambled tracks is converted`);
   }
   const img = await companion(source, 'img', binRoots);
   if (!img) throw new ImageConversionError(`CloneCD control file ${path.basename(source)} has no .img beside it`);
   const sub = await companion(source, 'sub', binRoots);
   const imgBytes = (await stat(img)).size;
+  if (ccd.tracks.some((t) => t.mode !== 1)) return stageCcdTracks(staging, id, { source, img, imgBytes, ...(sub ? { sub } : {}) }, ccd, options);
   const check = await checkRawMode1(img, imgBytes, Math.floor(options.limitBytes / 2048)).catch((err: unknown) => {
     throw fromImageReadError(err);
   });

@@ -6,15 +6,15 @@
  * it, past its pregap, into the staging folder under the library's size
  * limit, validated as an ISO (or pure UDF) image, and held against iat's
  * own conversion of the same file: the two must have the same SHA-256, or
- * the image is refused. Images with audio or several tracks or sessions
- * (a Dreamcast's audio session and data session) are refused for now,
- * saying so.
+ * the image is refused. A single session with audio or several tracks
+ * becomes a CUE image (track-plan-import.ts); several sessions (a
+ * Dreamcast's audio session and data session) are refused, saying so.
  */
 import { createReadStream } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import type { CdiTrack } from 'node-cdrecord-wrapper';
+import type { CdiImage, CdiTrack, PlannedTrack } from 'node-cdrecord-wrapper';
 import { cdiUserDataOffset, readCdi, runTool, toolFailure } from 'node-cdrecord-wrapper';
 import { ConversionTooLargeError, fromImageReadError, ImageConversionError } from './errors.js';
 import type { ByteBudget } from './hashing-copy.js';
@@ -25,6 +25,37 @@ import type { StagedFile, StagedImage, Staging } from './image-intake.js';
 import { finalNames } from './image-intake.js';
 import type { ConversionProof } from './image-record.js';
 import { validateImageFile } from './image-validator.js';
+import { stagePlannedCue } from './track-plan-import.js';
+
+const CUE_MODE: Readonly<Record<string, string>> = { '0/2352': 'AUDIO', '1/2048': 'MODE1/2048', '1/2352': 'MODE1/2352', '2/2048': 'MODE2/2048', '2/2336': 'MODE2/2336', '2/2352': 'MODE2/2352' };
+
+/**
+ * Several tracks or audio in one session: a CUE image of one BIN per track
+ * (track-plan-import.ts), each track's sectors as the CDI holds them, a
+ * later track's pregap as its INDEX 00.
+ */
+async function stageCdiTracks(staging: Staging, id: string, source: string, cdi: CdiImage, sourceName: string, options: ConversionOptions): Promise<StagedImage> {
+  const tracks: PlannedTrack[] = cdi.tracks.map((t, i) => ({
+    number: i + 1,
+    mode: CUE_MODE[`${t.mode}/${t.sectorBytes}`] ?? `Mode ${t.mode}/${t.sectorBytes}`,
+    source,
+    pregapOffset: i === 0 ? t.dataStart : t.fileOffset,
+    start: t.dataStart,
+    end: t.dataStart + t.sectors * t.sectorBytes,
+  }));
+  const { staged, proof } = await stagePlannedCue(staging, id, `CDI image ${sourceName}`, tracks, options);
+  const kept = options.keepOriginal ? await keepSource(staging, source, `${finalNames(id).cue.replace(/\.cue$/, '')}.cdi`, options.movable === true) : undefined;
+  const whole = kept ?? (await hashFile(source));
+  const conversion: ConversionProof = {
+    from: 'cdi',
+    sourceSha256: whole.sha256,
+    sourceBytes: whole.bytes,
+    command: ['copy', sourceName, `${tracks.length} track(s)`],
+    proof: `DiscJuggler CDI v${cdi.version}: ${proof}`,
+    ...(kept ? { keptSource: kept.finalName } : {}),
+  };
+  return { ...staged, files: kept ? [...staged.files, kept] : staged.files, conversion };
+}
 
 /** The user data of `track`'s sectors, 2048 bytes of each, read 256 sectors at a time. */
 function userData(file: string, track: CdiTrack, skip: number): Readable {
@@ -60,11 +91,14 @@ export async function stageCdi(staging: Staging, id: string, source: string, opt
   });
   const track = cdi.tracks[0];
   const skip = track ? cdiUserDataOffset(track) : null;
+  const sourceName = options.sourceName ?? path.basename(source);
   if (cdi.tracks.length !== 1 || !track || skip === null || track.sectors === 0) {
     const list = cdi.tracks.map((t) => `${t.number} ${t.mode === 0 ? 'audio' : `Mode ${t.mode}`}/${t.sectorBytes} (session ${t.session})`).join(', ');
-    throw new ImageConversionError(`CDI image with ${cdi.sessions} session(s), track(s) ${list}: only a single Mode 1 or Mode 2 data track is converted so far`);
+    if (cdi.sessions !== 1 || cdi.tracks.some((t) => t.sectors === 0)) {
+      throw new ImageConversionError(`CDI image with ${cdi.sessions} session(s), track(s) ${list}: a CUE sheet holds one session, so only single-session images (one data track, or several tracks) are converted`);
+    }
+    return stageCdiTracks(staging, id, source, cdi, sourceName, options);
   }
-  const sourceName = options.sourceName ?? path.basename(source);
   const bytes = track.sectors * 2048;
   if (bytes > options.limitBytes) {
     throw new ConversionTooLargeError(`CDI image ${sourceName}: its data track holds ${bytes} bytes, more than the library's limit of ${options.limitBytes}`);

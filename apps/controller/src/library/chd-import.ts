@@ -2,14 +2,15 @@
  * A MAME CHD into the library: its v5 header read (the logical size must fit
  * the library's limit before anything is extracted), its SHA-1s checked by
  * `chdman verify` (the format's own proof), then extracted by chdman: a CD
- * CHD (`extractcd`) becomes a CUE image staged like any other, a raw CHD
+ * CHD (`extractcd`) becomes a CUE image staged like any other (with tracks
+ * of different frame sizes, one BIN per track: chd-tracks-import.ts), a raw CHD
  * (`extractraw`) an ISO whose SHA-1 must be the raw SHA-1 of the header.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { chdContent, readChdHeader, runTool, toolFailure, verifyChd } from 'node-cdrecord-wrapper';
+import { chdContent, parseCueSheet, readChdHeader, runTool, toolFailure, verifyChd } from 'node-cdrecord-wrapper';
 import { ConversionTooLargeError, fromImageReadError, ImageConversionError } from './errors.js';
 import { hashFile } from './hashing-copy.js';
 import type { ConversionOptions } from './conversion-source.js';
@@ -18,6 +19,15 @@ import type { StagedImage, Staging } from './image-intake.js';
 import { finalNames, stageCue } from './image-intake.js';
 import type { ConversionProof } from './image-record.js';
 import { validateImageFile } from './image-validator.js';
+import { stageChdTracks } from './chd-tracks-import.js';
+
+function wrapSync<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    throw fromImageReadError(err);
+  }
+}
 
 async function sha1Of(file: string): Promise<string> {
   const hash = createHash('sha1');
@@ -54,12 +64,21 @@ export async function stageChd(staging: Staging, id: string, source: string, opt
     const bin = staging.file('chd.bin');
     await extract(['extractcd', '-i', source, '-o', cue, '-ob', bin], options.signal);
     if ((await stat(bin)).size > options.limitBytes) throw new ConversionTooLargeError(`CHD ${sourceName} extracts to more than the library's limit of ${options.limitBytes} bytes`);
-    staged = await stageCue(staging, id, (await readFile(cue)).toString('latin1'), async (name) => {
-      if (name !== 'chd.bin') throw new ImageConversionError(`chdman's CUE sheet names ${name}, not the BIN it was told to write`);
-      return createReadStream(bin);
-    });
+    const cueText = (await readFile(cue)).toString('latin1');
     command = ['chdman', 'extractcd', '-i', sourceName, '-o', 'chd.cue', '-ob', 'chd.bin'];
-    proof = `${verified}; ${content.tracks.length} CD track(s) (${content.tracks.join('; ')}) extracted by chdman and read as a CUE image`;
+    if (new Set(wrapSync(() => parseCueSheet(cueText)).tracks.map((t) => t.frameBytes)).size > 1) {
+      // Tracks of different frame sizes in chdman's one BIN: one BIN per track, laid out by chdman's TOC (chd-tracks-import.ts).
+      const planned = await stageChdTracks(staging, id, source, bin, `CHD ${sourceName}`, (args) => extract(args, options.signal), options);
+      staged = planned.staged;
+      command = [...command, '+', 'chdman', 'extractcd', '-i', sourceName, '-o', 'chd.toc', '-ob', 'chd-toc.bin'];
+      proof = `${verified}; ${planned.proof}`;
+    } else {
+      staged = await stageCue(staging, id, cueText, async (name) => {
+        if (name !== 'chd.bin') throw new ImageConversionError(`chdman's CUE sheet names ${name}, not the BIN it was told to write`);
+        return createReadStream(bin);
+      });
+      proof = `${verified}; ${content.tracks.length} CD track(s) (${content.tracks.join('; ')}) extracted by chdman and read as a CUE image`;
+    }
   } else {
     const dest = staging.file(names.iso);
     await extract(['extractraw', '-i', source, '-o', dest], options.signal);

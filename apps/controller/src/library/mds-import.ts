@@ -1,16 +1,19 @@
 /**
  * An Alcohol 120% image (`.mds` descriptor + `.mdf` data) into the library:
- * the descriptor parsed by the drivers' `parseMds` (one session, one Mode 1
- * or DVD data track without subchannel, for now), the data file found
+ * the descriptor parsed by the drivers' `parseMds` (one session, no
+ * subchannel; several tracks or audio become a CUE image in
+ * mds-tracks-import.ts), the data file found
  * beside it (`*.mdf`: the descriptor's base name; never outside its folder
  * or the import roots). A 2048-byte track is copied out by its extent (its
  * bytes are the ISO: mdf2iso calls such a file ISO 9660 already); a
  * 2352-byte track has every raw sector checked and is converted by mdf2iso,
  * whose ISO must hash to the sectors' user data.
  */
+import type { Stats } from 'node:fs';
 import { createReadStream, readFileSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { MdsTrack } from 'node-cdrecord-wrapper';
 import { checkRawMode1, parseMds, runTool, toolFailure } from 'node-cdrecord-wrapper';
 import { ContainerPathTraversalError, ConversionTooLargeError, fromImageReadError, ImageConversionError } from './errors.js';
 import { copyAndHash, hashFile } from './hashing-copy.js';
@@ -20,10 +23,23 @@ import type { StagedFile, StagedImage, Staging } from './image-intake.js';
 import { finalNames } from './image-intake.js';
 import type { ConversionProof } from './image-record.js';
 import { validateImageFile } from './image-validator.js';
+import { stageMdsTracks } from './mds-tracks-import.js';
 
 function isInside(parent: string, child: string): boolean {
   const rel = path.relative(parent, child);
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+}
+
+/** The data file a track names, beside the descriptor (`*.mdf`: its base name), resolved inside the import roots. */
+export async function mdsDataFile(source: string, track: MdsTrack, binRoots: readonly string[]): Promise<{ name: string; info: Stats; mdf: string }> {
+  const folder = await realpath(path.dirname(source));
+  const name = track.fileName.toLowerCase() === '*.mdf' ? `${path.basename(source).replace(/\.[^.]*$/, '')}.mdf` : track.fileName;
+  const lexical = path.join(folder, name);
+  const info = await stat(lexical).catch(() => null);
+  if (!info?.isFile()) throw new ImageConversionError(`MDS descriptor names a missing data file: ${name}`);
+  const mdf = await realpath(lexical);
+  if (!binRoots.some((root) => isInside(root, mdf))) throw new ContainerPathTraversalError(`MDS data file ${name} resolves outside its folder`);
+  return { name, info, mdf };
 }
 
 /** Stage the MDS descriptor `source` (with its data file) as an ISO. */
@@ -38,15 +54,12 @@ export async function stageMds(staging: Staging, id: string, source: string, bin
   const track = mds.tracks[0];
   if (mds.sessions !== 1 || mds.tracks.length !== 1 || !track || !['MODE1', 'DVD'].includes(track.mode) || track.subchannel !== 0 || ![2048, 2352].includes(track.sectorBytes)) {
     const list = mds.tracks.map((t) => `${t.number} ${t.mode}/${t.sectorBytes}${t.subchannel ? '+sub' : ''}`).join(', ');
-    throw new ImageConversionError(`MDS image with ${mds.sessions} session(s), tracks ${list}: only one Mode 1 or DVD data track without subchannel is converted so far`);
+    if (mds.sessions !== 1 || mds.tracks.some((t) => t.subchannel !== 0)) {
+      throw new ImageConversionError(`MDS image with ${mds.sessions} session(s), tracks ${list}: only one session without subchannel data is converted`);
+    }
+    return stageMdsTracks(staging, id, source, mds, (t) => mdsDataFile(source, t, binRoots), options);
   }
-  const folder = await realpath(path.dirname(source));
-  const name = track.fileName.toLowerCase() === '*.mdf' ? `${path.basename(source).replace(/\.[^.]*$/, '')}.mdf` : track.fileName;
-  const lexical = path.join(folder, name);
-  const info = await stat(lexical).catch(() => null);
-  if (!info?.isFile()) throw new ImageConversionError(`MDS descriptor names a missing data file: ${name}`);
-  const mdf = await realpath(lexical);
-  if (!binRoots.some((root) => isInside(root, mdf))) throw new ContainerPathTraversalError(`MDS data file ${name} resolves outside its folder`);
+  const { name, info, mdf } = await mdsDataFile(source, track, binRoots);
   const sectors = track.sectors > 0 ? track.sectors : Math.floor((info.size - track.startOffset) / track.sectorBytes);
   const end = track.startOffset + sectors * track.sectorBytes;
   if (sectors === 0 || end > info.size) throw new ImageConversionError(`MDS track 1 (${sectors} sectors from byte ${track.startOffset}) runs past the end of ${name} (${info.size} bytes)`);

@@ -5,11 +5,13 @@
  * under the library's size limit, validated as an ISO (or pure UDF) image,
  * and held against iat's own conversion of the same file: the two must have
  * the same SHA-256, or the image is refused. Images with audio, raw or
- * several tracks are refused for now, saying so.
+ * several tracks become a CUE image (track-plan-import.ts); tracks with
+ * subchannel data are refused, saying so.
  */
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import type { NrgImage, PlannedTrack } from 'node-cdrecord-wrapper';
 import { readNrg, runTool, toolFailure } from 'node-cdrecord-wrapper';
 import { ConversionTooLargeError, fromImageReadError, ImageConversionError } from './errors.js';
 import type { ByteBudget } from './hashing-copy.js';
@@ -20,6 +22,33 @@ import type { StagedFile, StagedImage, Staging } from './image-intake.js';
 import { finalNames } from './image-intake.js';
 import type { ConversionProof } from './image-record.js';
 import { validateImageFile } from './image-validator.js';
+import { stagePlannedCue } from './track-plan-import.js';
+
+const chunkOf = (nrg: NrgImage): string => (nrg.writing === 'dao' ? (nrg.version === 2 ? 'DAOX' : 'DAOI') : (nrg.version === 2 ? 'ETN2' : 'ETNF'));
+
+/**
+ * Several tracks, audio or raw sectors: a CUE image of one BIN per track
+ * (track-plan-import.ts). Track 1's pregap is the disc's lead-in and is not
+ * copied; a later track's pregap (DAO `pregapOffset` to `start`) is its
+ * INDEX 00. Tracks with subchannel data (+SUB modes) are refused.
+ */
+async function stageNrgTracks(staging: Staging, id: string, source: string, nrg: NrgImage, sourceName: string, options: ConversionOptions): Promise<StagedImage> {
+  const sub = nrg.tracks.find((t) => t.sectorBytes === 2448 || t.mode.startsWith('unknown'));
+  if (sub) throw new ImageConversionError(`NRG image ${sourceName}: track ${sub.number} is ${sub.mode}; tracks with subchannel data or unknown modes are not converted`);
+  const tracks: PlannedTrack[] = nrg.tracks.map((t, i) => ({ number: i + 1, mode: t.mode, source, pregapOffset: i === 0 ? t.start : t.pregapOffset, start: t.start, end: t.end }));
+  const { staged, proof } = await stagePlannedCue(staging, id, `NRG image ${sourceName}`, tracks, options);
+  const kept = options.keepOriginal ? await keepSource(staging, source, `${finalNames(id).cue.replace(/\.cue$/, '')}.nrg`, options.movable === true) : undefined;
+  const whole = kept ?? (await hashFile(source));
+  const conversion: ConversionProof = {
+    from: 'nrg',
+    sourceSha256: whole.sha256,
+    sourceBytes: whole.bytes,
+    command: ['copy', sourceName, `${tracks.length} track(s)`],
+    proof: `NRG v${nrg.version} ${chunkOf(nrg)} chunk: ${proof}`,
+    ...(kept ? { keptSource: kept.finalName } : {}),
+  };
+  return { ...staged, files: kept ? [...staged.files, kept] : staged.files, conversion };
+}
 
 /**
  * Stage the NRG image `source` as an ISO. Refusals: `ImageConversionError`
@@ -32,11 +61,10 @@ export async function stageNrg(staging: Staging, id: string, source: string, opt
     throw fromImageReadError(err);
   });
   const track = nrg.tracks[0];
-  if (nrg.tracks.length !== 1 || !track || track.sectorBytes !== 2048 || (track.modeCode !== 0x00 && track.modeCode !== 0x02)) {
-    const list = nrg.tracks.map((t) => `${t.number} ${t.mode}`).join(', ');
-    throw new ImageConversionError(`NRG image with ${nrg.tracks.length} track(s) (${list}): only a single 2048-byte data track is converted so far`);
-  }
   const sourceName = options.sourceName ?? path.basename(source);
+  if (nrg.tracks.length !== 1 || !track || track.sectorBytes !== 2048 || (track.modeCode !== 0x00 && track.modeCode !== 0x02)) {
+    return stageNrgTracks(staging, id, source, nrg, sourceName, options);
+  }
   const bytes = track.end - track.start;
   if (bytes > options.limitBytes) {
     throw new ConversionTooLargeError(`NRG image ${sourceName}: its data track is ${bytes} bytes, more than the library's limit of ${options.limitBytes}`);
@@ -58,7 +86,7 @@ export async function stageNrg(staging: Staging, id: string, source: string, opt
   }
   const kept = options.keepOriginal ? await keepSource(staging, source, `${names.iso.replace(/\.iso$/, '')}.nrg`, options.movable === true) : undefined;
   const whole = kept ?? (await hashFile(source));
-  const chunk = nrg.writing === 'dao' ? (nrg.version === 2 ? 'DAOX' : 'DAOI') : (nrg.version === 2 ? 'ETN2' : 'ETNF');
+  const chunk = chunkOf(nrg);
   const conversion: ConversionProof = {
     from: 'nrg',
     sourceSha256: whole.sha256,

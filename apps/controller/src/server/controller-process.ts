@@ -87,6 +87,7 @@ export async function startController(o: ControllerStartOptions): Promise<Runnin
       importRoots: config.library.importRoots,
       maxUploadBytes: config.library.maxUploadBytes,
       malwareScan: config.library.malwareScan,
+      ...(config.library.keepOriginals === undefined ? {} : { keepOriginals: config.library.keepOriginals }),
       ...(config.library.storage === undefined ? {} : { storage: config.library.storage }),
       isInUse: imageInUse(runStore, redis),
       claimForDelete: claimImageForDelete(runStore),

@@ -134,12 +134,16 @@ export const InsertDiscRequest = Type.Union([
 export const ImportRequest = Type.Object({
   path: Type.String({ minLength: 1, maxLength: 4096, description: 'server-side path inside an import root' }),
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  /** A converted image (compressed, NRG, CloneCD, MDS, CDI, CHD, DMG, TOC): keep the original beside it, never burned. Default: the library's keepOriginals. */
+  keepOriginal: Type.Optional(Type.Boolean()),
 }, { ...obj, title: 'ImportRequest' });
 
 /** `POST /api/images/upload` query. */
 export const UploadQuery = Type.Object({
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   fileName: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  /** A converted upload: keep the original beside it (`true` or `false`); default: the library's keepOriginals. */
+  keepOriginal: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
 }, obj);
 
 /** `PATCH /api/images/:id`. */

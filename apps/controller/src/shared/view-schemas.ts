@@ -156,6 +156,12 @@ export const ImageView = Type.Object({
   })),
   /** On an import's answer: the images the library already held with the same content (SHA-256), to use instead. */
   sameContentAs: Type.Optional(Type.Array(Type.Object({ id: Type.String(), name: Type.String() }))),
+  /** The file a burn writes (the ISO, or the CUE sheet of a CUE image), relative to the library folder. */
+  burnFile: Type.Optional(Type.String()),
+  /** A converted image's originals kept beside it (role source, never burned); empty when none were kept. */
+  keptOriginals: Type.Optional(Type.Array(Type.String())),
+  /** What the image was converted from (nrg, ccd, mds, cdi, chd, toc, gzip...) and the proof of the conversion; null when it was not converted. */
+  conversion: Type.Optional(Nullable(Type.Object({ from: Type.String(), proof: Type.String() }))),
   /**
    * How the library keeps it: `plain`, or `zstd` (compressed; each agent stages it before its burns). `storedBytes`: the
    * bytes it takes in the library; `savedBytes`: `sizeBytes - storedBytes` (0 when plain).

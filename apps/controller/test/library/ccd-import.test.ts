@@ -82,7 +82,7 @@ describe('CloneCD images in the library', () => {
     return b;
   };
   it.each([
-    ['an audio track', () => ccdText(img.length / 2352, { mode: 0 }), () => img, ImageConversionError, /only one session of unscrambled Mode 1 data tracks/],
+    ['two sessions', () => ccdText(img.length / 2352, { sessions: 2 }), () => img, ImageConversionError, /only one session of unscrambled tracks is converted/],
     ['scrambled data', () => ccdText(img.length / 2352, { scrambled: 1 }), () => img, ImageConversionError, /scrambled/],
     ['no .img beside it', () => ccdText(10), null, ImageConversionError, /has no \.img beside it/],
     ['an .img that is a symlink out of the folder', () => ccdText(10), 'link', ContainerPathTraversalError, /resolves outside its folder/],

@@ -65,7 +65,6 @@ describe('MDS/MDF images in the library', () => {
     ['a data file that is a symlink out', () => makeMds({ sectors: 60, fileName: 'link.mdf' }), ContainerPathTraversalError, /resolves outside its folder/],
     ['a missing data file', () => makeMds({ sectors: 60, fileName: 'gone.mdf' }), ImageConversionError, /names a missing data file: gone\.mdf/],
     ['a track longer than its data file', () => makeMds({ sectors: 1_000_000, fileName: 'cd.mdf' }), ImageConversionError, /runs past the end of cd\.mdf/],
-    ['an audio track', () => makeMds({ sectors: 60, mode: 0xa9, fileName: 'cd.mdf' }), ImageConversionError, /only one Mode 1 or DVD data track without subchannel/],
     ['a track with subchannel', () => makeMds({ sectors: 60, subchannel: 8, fileName: 'cd.mdf' }), ImageConversionError, /\+sub/],
     ['sessions pointing past the end', () => { const b = makeMds({ sectors: 60 }); b.writeUInt32LE(0x7fffffff, 80); return b; }, ImageConversionError, /session blocks at byte 2147483647 run past its end/],
     ['255 track blocks', () => { const b = makeMds({ sectors: 60 }); b[98] = 255; return b; }, ImageConversionError, /255 track blocks/],

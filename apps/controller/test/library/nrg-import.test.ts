@@ -56,8 +56,8 @@ describe('NRG images in the library', () => {
 
   const audio = Buffer.alloc(2352 * 100, 1);
   it.each([
-    ['an audio track', () => makeNrg([{ data: audio, modeCode: 0x07, sectorBytes: 2352 }], { version: 2, writing: 'dao' }), /only a single 2048-byte data track is converted so far/],
-    ['two tracks', () => makeNrg([{ data: iso }, { data: iso }], { version: 2, writing: 'dao' }), /NRG image with 2 track\(s\)/],
+    ['an audio track with subchannel data', () => makeNrg([{ data: Buffer.alloc(2448 * 10), modeCode: 0x10, sectorBytes: 2448 }], { version: 2, writing: 'dao' }), /track 1 is AUDIO\+SUB; tracks with subchannel data or unknown modes are not converted/],
+    ['two tracks, the second of an unknown mode', () => makeNrg([{ data: iso }, { data: audio, modeCode: 0x42, sectorBytes: 2352 }], { version: 2, writing: 'dao' }), /track 2 is unknown-0x42/],
     ['a footer pointing past the end', () => { const b = makeNrg([{ data: iso }], { version: 2, writing: 'dao' }); b.writeBigUInt64BE(1n << 40n, b.length - 8); return b; }, /its footer points at byte 1099511627776, past the end/],
     ['a v1 footer pointing into itself', () => { const b = makeNrg([{ data: iso }], { version: 1, writing: 'dao' }); b.writeUInt32BE(b.length - 8, b.length - 4); return b; }, /past the end/],
     ['a chunk longer than the chunk area', () => { const b = makeNrg([{ data: iso }], { version: 2, writing: 'dao' }); b.writeUInt32BE(0x7fffffff, 307200 + iso.length + 4); return b; }, /runs past the chunk area/],

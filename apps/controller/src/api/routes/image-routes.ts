@@ -42,7 +42,8 @@ export function registerImageRoutes(app: TypedApp, s: ApiServices): void {
     schema: { tags: ['images'], summary: 'Import a file inside an import root', body: ImportRequest, response: doc({ 201: ImageSchema }, 400, 401, 403, 422, 507) },
   }, async (request, reply) => {
     const who = principalOf(request);
-    const record = await library.importFromPath(request.body.path, request.body.name === undefined ? {} : { name: request.body.name });
+    const { name, keepOriginal } = request.body;
+    const record = await library.importFromPath(request.body.path, { ...(name === undefined ? {} : { name }), ...(keepOriginal === undefined ? {} : { keepOriginal }) });
     await s.audit.append(who, 'image.import', record.id, { path: request.body.path, name: record.name, sha256: record.sha256 });
     return reply.status(201).send(toImageView(record, false, library));
   });
@@ -75,9 +76,10 @@ export function registerImageRoutes(app: TypedApp, s: ApiServices): void {
     const pass = new PassThrough();
     raw.pipe(pass);
     try {
-      const { name, fileName } = request.query;
+      const { name, fileName, keepOriginal } = request.query;
       const record = await library.importUpload(pass, {
         ...(name === undefined ? {} : { name }),
+        ...(keepOriginal === undefined ? {} : { keepOriginal: keepOriginal === 'true' }),
         ...(fileName === undefined ? {} : { fileName }),
         uploadedBy: who.name,
         ...(limit === undefined ? {} : { maxBytes: limit }),

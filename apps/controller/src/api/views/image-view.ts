@@ -35,6 +35,9 @@ export function toImageView(r: ImageRecord, inUse: boolean, library?: { list(): 
     inUse,
     createdAt: r.createdAt,
     malwareScan: toMalwareScanView(p.malwareScan),
+    burnFile: r.imageFile,
+    keptOriginals: r.files.filter((f) => f.role === 'source').map((f) => f.path),
+    conversion: p.conversion ? { from: p.conversion.from, proof: p.conversion.proof } : null,
     storage: r.storage === undefined
       ? { compression: 'plain', storedBytes: r.sizeBytes, savedBytes: 0 }
       : { compression: r.storage.compression, storedBytes: r.storage.bytes, savedBytes: r.sizeBytes - r.storage.bytes },

@@ -79,6 +79,9 @@ function ImageDetail({ image, onChanged }: { readonly image: ImageView; readonly
         <dt>Volume label</dt><dd>{image.volumeLabel ?? '—'}</dd>
         <dt>Filesystems</dt><dd>{image.filesystems.join(', ') || '—'}</dd>
         <dt>Provenance</dt><dd>{image.provenance.kind}: {image.provenance.detail} ({formatDateTime(image.provenance.at)})</dd>
+        {image.burnFile === undefined ? null : <><dt>Burns</dt><dd data-testid="image-burn-file"><code>{image.burnFile}</code></dd></>}
+        {image.conversion ? <><dt>Converted</dt><dd data-testid="image-conversion">from {image.conversion.from}: {image.conversion.proof}</dd></> : null}
+        {image.conversion && image.keptOriginals ? <><dt>Original</dt><dd data-testid="image-original">{image.keptOriginals.length > 0 ? `${image.keptOriginals.join(', ')} (kept, never burned)` : 'not kept'}</dd></> : null}
         <dt>Added</dt><dd data-testid="image-added">{formatDateTime(image.createdAt)}</dd>
         <dt>In use</dt><dd>{image.inUse ? 'yes, by a run' : 'no'}</dd>
         <dt>Malware scan</dt><dd data-testid="image-malware" className={image.malwareScan?.result === 'infected' ? 'warn-note' : undefined}>{malwareScanText(image.malwareScan)}</dd>

@@ -1,0 +1,74 @@
+/**
+ * A CloneCD image with audio or Mode 2 tracks (one session, unscrambled)
+ * into the library as a CUE image: the `.img`'s raw 2352-byte sectors split
+ * at the control file's INDEX 1 (and INDEX 0, a track's pregap) into one BIN
+ * per track (track-plan-import.ts), whose proof goes into the provenance.
+ * A CUE sheet cannot carry the `.sub` subchannel: when there is one, the
+ * control file and the `.sub` are kept beside the image (role `source`,
+ * never burned) whatever the caller asked, and the provenance says so.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { CcdFile, PlannedTrack } from 'node-cdrecord-wrapper';
+import { RAW_SECTOR } from 'node-cdrecord-wrapper';
+import { ImageConversionError } from './errors.js';
+import { hashFile } from './hashing-copy.js';
+import type { ConversionOptions } from './conversion-source.js';
+import { keepSource } from './conversion-source.js';
+import type { StagedFile, StagedImage, Staging } from './image-intake.js';
+import { finalNames } from './image-intake.js';
+import type { ConversionProof } from './image-record.js';
+import { stagePlannedCue } from './track-plan-import.js';
+
+const CUE_MODE: Readonly<Record<number, string>> = { 0: 'AUDIO', 1: 'MODE1/2352', 2: 'MODE2/2352' };
+
+/** The files of a CloneCD image, resolved inside its folder and the import roots. */
+export interface CcdFiles {
+  readonly source: string;
+  readonly img: string;
+  readonly imgBytes: number;
+  readonly sub?: string;
+}
+
+/** The tracks of `ccd` as byte ranges of its `.img`; throws `ImageConversionError` when they do not fit it. */
+export function ccdPlan(ccd: CcdFile, img: string, imgBytes: number): PlannedTrack[] {
+  const name = path.basename(img);
+  if (imgBytes === 0 || imgBytes % RAW_SECTOR !== 0) throw new ImageConversionError(`CloneCD image ${name} is ${imgBytes} bytes, not a whole number of ${RAW_SECTOR}-byte sectors`);
+  const sectors = imgBytes / RAW_SECTOR;
+  const first = ccd.tracks[0];
+  if (first?.index1 !== 0) throw new ImageConversionError(`CloneCD track ${first?.number ?? 1} starts at sector ${first?.index1 ?? '?'}, not at the start of ${name}`);
+  return ccd.tracks.map((t, i) => {
+    const next = ccd.tracks[i + 1];
+    const endSector = next ? (next.index0 ?? next.index1) : sectors;
+    const pregapSector = i === 0 ? t.index1 : (t.index0 ?? t.index1);
+    if (!(pregapSector <= t.index1 && t.index1 < endSector && endSector <= sectors)) {
+      throw new ImageConversionError(`CloneCD track ${t.number} lies at sectors ${pregapSector}/${t.index1} to ${endSector}, outside ${name} (${sectors} sectors) or out of order`);
+    }
+    return { number: i + 1, mode: CUE_MODE[t.mode] ?? `mode ${t.mode}`, source: img, pregapOffset: pregapSector * RAW_SECTOR, start: t.index1 * RAW_SECTOR, end: endSector * RAW_SECTOR };
+  });
+}
+
+/** Stage a CloneCD image with audio or Mode 2 tracks as a CUE image (see the module comment). */
+export async function stageCcdTracks(staging: Staging, id: string, files: CcdFiles, ccd: CcdFile, options: ConversionOptions): Promise<StagedImage> {
+  const tracks = ccdPlan(ccd, files.img, files.imgBytes);
+  if (files.sub && (await stat(files.sub)).size !== (files.imgBytes / RAW_SECTOR) * 96) {
+    throw new ImageConversionError(`CloneCD subchannel ${path.basename(files.sub)} is not ${files.imgBytes / RAW_SECTOR} records of 96 bytes`);
+  }
+  const sourceName = options.sourceName ?? path.basename(files.source);
+  const { staged, proof } = await stagePlannedCue(staging, id, `CloneCD image ${sourceName}`, tracks, options);
+  const stem = finalNames(id).cue.replace(/\.cue$/, '');
+  const kept: StagedFile[] = [];
+  if (options.keepOriginal || files.sub) kept.push(await keepSource(staging, files.source, `${stem}.ccd`, false));
+  if (options.keepOriginal) kept.push(await keepSource(staging, files.img, `${stem}.img`, false));
+  if (files.sub) kept.push(await keepSource(staging, files.sub, `${stem}.sub`, false));
+  const control = kept[0] ?? (await hashFile(files.source));
+  const conversion: ConversionProof = {
+    from: 'ccd',
+    sourceSha256: control.sha256,
+    sourceBytes: control.bytes,
+    command: ['copy', path.basename(files.img), `${tracks.length} track(s)`],
+    proof: `CloneCD v${ccd.version}: ${proof}${files.sub ? '; a CUE sheet carries no subchannel, so the control file and the .sub are kept beside the image' : ''}`,
+    ...(kept[0] ? { keptSource: kept.map((k) => k.finalName).join(', ') } : {}),
+  };
+  return { ...staged, files: [...staged.files, ...kept], conversion };
+}
