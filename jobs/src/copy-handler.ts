@@ -27,6 +27,8 @@ import type { CopyOutcome, CopyProgress } from './copy-processor.js';
 import { routedCopyOf } from './copy-routing.js';
 import type { CopyRoute, CopyRouting, RoutingFacts } from './copy-routing.js';
 import { isMediaRefusal } from './copy-suitability.js';
+import { setLabel } from './disc-set.js';
+import { claimSet, readSetFacts } from './set-owners.js';
 import type { DriveContext } from './drive-context.js';
 import { readAllDriveStatuses } from './drive-state.js';
 import type { DriveWorkerEvents } from './drive-worker-options.js';
@@ -71,6 +73,8 @@ export class CopyHandler {
     this.#facts = {
       lastFailedDrive: (runId, copy) => options.store.lastFailedDrive(runId, copy),
       drives: () => readAllDriveStatuses(pool.redis, pool.keys),
+      setFacts: (runId) => readSetFacts(pool.redis, pool.keys, runId),
+      claimSet: (runId, set, driveId, previous) => claimSet(pool.redis, pool.keys, runId, set, driveId, previous),
     };
   }
 
@@ -308,7 +312,8 @@ function stageMessage(p: CopyProgress): string | undefined {
   return test;
 }
 
-/** A merged copy's disc label (`serial 01003`) for the drive's status. */
+/** A merged copy's disc label (`serial 01003`), a set run's disc's (`set 2 · disc 1/3`), for the drive's status. */
 function discLabelOf(a: AttemptRecord): { discLabel?: string } {
+  if (a.set !== undefined) return { discLabel: setLabel(a.set) };
   return a.merge === undefined ? {} : { discLabel: a.merge.label };
 }

@@ -207,6 +207,7 @@ async function processImageCopy(job: CopyJob, drive: Drive, ctx: CopyContext): P
     mediaType: media.type,
     imageSha256: job.image.sha256,
     ...(job.merge === undefined ? {} : { merge: { row: job.merge.row, label: job.merge.label } }),
+    ...(job.set === undefined ? {} : { set: job.set }),
     verifyPolicy: verifyPolicyText(job.verify),
     startedAt,
     dummyFirst: job.dummyFirst === true,

@@ -16,10 +16,15 @@
  *   the same agent that may burn it and waits with a blank (see
  *   waiting-drives.ts): put back to the queue, it would be drawn again by
  *   whichever drive looks next.
+ * - Set affinity: a disc of a collated set run goes to the drive that holds
+ *   its set, in set order (set-routing.ts); such a drive redoes its set's
+ *   failed disc itself (no retry steering).
  * - Put-back: otherwise the copy goes back to the queue, after a delay that
  *   depends on why ({@link putBackDelayMs}).
  */
 import { driveTakes } from './copy-suitability.js';
+import type { SetPosition } from './disc-set.js';
+import { decideSetDisc } from './set-routing.js';
 import type { DriveCapabilities } from './copy-suitability.js';
 import type { DriveState } from './drive-state.js';
 import { copyJobOf } from './job-types.js';
@@ -42,7 +47,10 @@ export type PutBackReason =
   /** The drive stops and cancelled the copy's burn. */
   | 'stopping'
   /** A copy handed to this drive that it could not take after all. */
-  | 'not-taken';
+  | 'not-taken'
+  /** A set run's disc whose set another drive holds, or whose turn has not come (set-routing.ts). */
+  | 'set-elsewhere'
+  | 'set-order';
 
 /** The delays of a drive worker's put-backs. */
 export interface PutBackDelays {
@@ -57,6 +65,8 @@ export function putBackDelayMs(reason: PutBackReason, delays: PutBackDelays): nu
   switch (reason) {
     // Back almost at once: the drives that may take it are not kept waiting.
     case 'not-allowed':
+    case 'set-elsewhere':
+    case 'set-order':
     case 'unsuitable': return Math.min(delays.putBackDelayMs, 50);
     case 'same-drive-retry': return delays.sameDriveRetryDelayMs;
     case 'stopping':
@@ -91,6 +101,8 @@ export interface RoutedCopy {
   /** The image's format and, for CUE, its track modes (see `CopyJob`). */
   readonly imageFormat?: 'iso' | 'cue';
   readonly trackModes?: readonly string[];
+  /** A set run's disc: its set and disc. */
+  readonly set?: SetPosition;
 }
 
 /** The part of a copy job (as BullMQ holds it: `job.id`, `job.data`) that routing reads. */
@@ -101,6 +113,7 @@ export function routedCopyOf(job: { readonly id?: string | undefined; readonly a
     ...(d.allowedDrives === undefined ? {} : { allowedDrives: d.allowedDrives }),
     imageFormat: d.image.format,
     ...(d.image.trackModes === undefined ? {} : { trackModes: d.image.trackModes }),
+    ...(d.set === undefined ? {} : { set: d.set }),
   };
 }
 
@@ -110,6 +123,10 @@ export interface RoutingFacts {
   lastFailedDrive(runId: string, copy: number): Promise<string | null>;
   /** Every drive's published state. */
   drives(): Promise<readonly { readonly driveId: string; readonly state: DriveState }[]>;
+  /** A set run's owners (set → drive) and passed slots; absent: set runs are routed as plain runs. */
+  setFacts?(runId: string): Promise<{ readonly owners: ReadonlyMap<number, string>; readonly passed: ReadonlySet<number> }>;
+  /** Record `driveId` as the owner of a set, if its owner is still `previous` (null: none); false when another drive won it. */
+  claimSet?(runId: string, set: number, driveId: string, previous: string | null): Promise<boolean>;
 }
 
 /** Where a fetched copy goes. */
@@ -117,7 +134,7 @@ export type CopyRoute =
   | { readonly kind: 'burn' }
   | {
     readonly kind: 'elsewhere';
-    readonly why: 'not-allowed' | 'unsuitable' | 'same-drive-retry';
+    readonly why: 'not-allowed' | 'unsuitable' | 'same-drive-retry' | 'set-elsewhere' | 'set-order';
     /** The waiting drives of the agent it may be handed to. */
     readonly handOffTo: (driveId: string) => boolean;
     /** When no drive takes it: back to the queue after this long, ms. */
@@ -138,12 +155,18 @@ export class CopyRouting {
   readonly #steered = new Set<string>();
   /** Runs one of whose copies this drive refused for its media: their copies go to other drives. */
   readonly #refusedRuns = new Set<string>();
+  /** The drive has an auto-loader: it keeps a set run's discs together (set-routing.ts). */
+  readonly #collates: boolean;
 
-  /** `caps`: what the drive declares it takes (its CUE track modes; its classes are the queues it reads). */
-  constructor(driveId: string, delays: PutBackDelays, caps: DriveCapabilities = {}) {
+  /**
+   * `caps`: what the drive declares it takes (its CUE track modes; its classes are the queues it reads).
+   * `collates`: the drive has an auto-loader, so it claims sets of set runs.
+   */
+  constructor(driveId: string, delays: PutBackDelays, caps: DriveCapabilities = {}, collates = false) {
     this.#driveId = driveId;
     this.#delays = delays;
     this.#caps = caps;
+    this.#collates = collates;
   }
 
   /** Whether this drive may take a copy as far as the copy's needs go (its capabilities, the runs it refused); allowed drives aside. */
@@ -174,10 +197,44 @@ export class CopyRouting {
     if (!this.takes(copy)) {
       return { kind: 'elsewhere', why: 'unsuitable', handOffTo, putBackDelayMs: putBackDelayMs('unsuitable', this.#delays), callDrives: null };
     }
+    if (copy.set !== undefined && facts.setFacts !== undefined) {
+      const set = await this.#setRoute(copy, copy.set, await facts.setFacts(copy.runId), facts, handOffTo);
+      if (set !== null) return set;
+    }
     if (await this.#steerAway(copy, facts)) {
       return { kind: 'elsewhere', why: 'same-drive-retry', handOffTo, putBackDelayMs: putBackDelayMs('same-drive-retry', this.#delays), callDrives: null };
     }
     return { kind: 'burn' };
+  }
+
+  /** A set run's disc: where set affinity sends it; null to route it on as a plain copy (a drive without a loader). */
+  async #setRoute(
+    copy: RoutedCopy, position: SetPosition, run: Awaited<ReturnType<NonNullable<RoutingFacts['setFacts']>>>,
+    facts: RoutingFacts, handOffTo: (driveId: string) => boolean,
+  ): Promise<CopyRoute | null> {
+    const self = this.#driveId;
+    const { owners, passed } = run;
+    let states: Map<string, DriveState> | null = null;
+    const owner = owners.get(position.set);
+    if (owner !== undefined && owner !== self) states = new Map((await facts.drives()).map((d) => [d.driveId, d.state]));
+    const usable = (id: string): boolean => {
+      const st = states?.get(id);
+      return st !== undefined && st !== 'offline' && st !== 'quarantined';
+    };
+    const decision = decideSetDisc({ self, collates: this.#collates, copy: copy.copy, position, owners, passed, usable });
+    if (decision.kind === 'burn') {
+      if (decision.claim && facts.claimSet !== undefined && !(await facts.claimSet(copy.runId, position.set, self, decision.previous))) {
+        return { kind: 'elsewhere', why: 'set-order', handOffTo, putBackDelayMs: putBackDelayMs('set-order', this.#delays), callDrives: null };
+      }
+      // A drive that keeps sets together redoes its set's failed disc itself.
+      return this.#collates ? { kind: 'burn' } : null;
+    }
+    const to = decision.owner;
+    return {
+      kind: 'elsewhere', why: decision.why,
+      handOffTo: to === null ? handOffTo : (id) => id === to && handOffTo(id),
+      putBackDelayMs: putBackDelayMs(decision.why, this.#delays), callDrives: to === null ? null : [to],
+    };
   }
 
   /** How long a copy put back for `reason` waits, ms. */

@@ -188,7 +188,7 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
       onStatus: (s) => this.emit('state', s),
       onError: (e) => this.#error(e),
     });
-    const routing = new CopyRouting(driveId, o, { classes: o.classes, ...(cueTrackModes === undefined ? {} : { cueTrackModes }) });
+    const routing = new CopyRouting(driveId, o, { classes: o.classes, ...(cueTrackModes === undefined ? {} : { cueTrackModes }) }, o.autoLoader);
     const loader = o.loader === undefined ? null : new LoaderLink(o.loader, (e) => this.#error(e));
     const ctx: DriveContext = {
       driveId,

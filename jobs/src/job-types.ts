@@ -3,6 +3,7 @@
  * through BullMQ and Redis.
  */
 import type { DiscMerge } from './disc-merge.js';
+import type { SetPosition } from './disc-set.js';
 import type { RunImage } from './run-image.js';
 
 /**
@@ -36,6 +37,8 @@ export interface CopyJob {
   readonly replacement?: number;
   /** A merged run: what this slot's disc carries of its own (its image is the run's plus these files, built before the burn). */
   readonly merge?: DiscMerge;
+  /** A collated set run: the set and disc this slot is (its `image` is that disc's). */
+  readonly set?: SetPosition;
 }
 
 /** How a copy job queued by an earlier version carried its image: flat fields. */

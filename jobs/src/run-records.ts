@@ -8,6 +8,8 @@ import type { VerifyPolicy } from './job-types.js';
 import type { RunImage, StoredImage } from './run-image.js';
 import { parseVerifyPolicy } from './job-types.js';
 import type { RunMerge } from './disc-merge.js';
+import { parseRunSet } from './disc-set.js';
+import type { RunSet, SetPosition } from './disc-set.js';
 
 /** Where a run is in its life. */
 export type RunStatus = 'queued' | 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
@@ -52,6 +54,8 @@ export interface NewRun {
   readonly imageId?: string;
   /** Per-disc data: each copy slot's disc gets its own row (disc-merge.ts). */
   readonly merge?: RunMerge;
+  /** A collated set run: `copies` is sets × discs, slot s burns its disc's image (disc-set.ts); `image` is disc 1's. */
+  readonly set?: RunSet;
 }
 
 /** A run as stored. */
@@ -96,6 +100,8 @@ export interface AttemptStart {
   readonly dummyFirst: boolean;
   /** A merged run: the row the disc carries (its slot's) and what the operator reads for it; `imageSha256` is then the disc's own image's. */
   readonly merge?: { readonly row: number; readonly label: string };
+  /** A set run: the set and disc the attempt's slot is. */
+  readonly set?: SetPosition;
 }
 
 /** What `endAttempt` is given. */
@@ -160,6 +166,7 @@ export function runToHash(run: NewRun, now: number): Hash {
   if (run.allowedDrives !== undefined) h.allowedDrives = JSON.stringify(run.allowedDrives);
   if (run.imageId !== undefined) h.imageId = run.imageId;
   if (run.merge !== undefined) h.merge = JSON.stringify(run.merge);
+  if (run.set !== undefined) h.set = JSON.stringify(run.set);
   return h;
 }
 
@@ -191,6 +198,7 @@ export function runFromHash(h: Hash): RunRecord | null {
     failureBudget: int0(h.failureBudget),
     ...(h.imageId === undefined ? {} : { imageId: h.imageId }),
     ...mergeOf(h.merge),
+    ...setOf(h.set),
     status: (h.status ?? 'queued') as RunStatus,
     ...(h.statusReason === undefined ? {} : { statusReason: h.statusReason }),
     ...(h.status === 'paused' && h.finishing === '1' ? { finishing: true as const } : {}),
@@ -218,6 +226,7 @@ export function attemptStartToFields(a: AttemptStart): string[] {
     'startedAt', String(a.startedAt), 'dummyFirst', a.dummyFirst ? '1' : '0',
     ...(a.driveLabel === undefined ? [] : ['driveLabel', a.driveLabel]),
     ...(a.merge === undefined ? [] : ['mergeRow', String(a.merge.row), 'mergeLabel', a.merge.label]),
+    ...(a.set === undefined ? [] : ['setNo', String(a.set.set), 'setDisc', String(a.set.disc), 'setDiscs', String(a.set.discs)]),
   ];
 }
 
@@ -261,6 +270,7 @@ export function attemptFromHash(h: Hash): AttemptRecord | null {
     startedAt: int0(h.startedAt),
     dummyFirst: h.dummyFirst === '1',
     ...(h.mergeRow === undefined ? {} : { merge: { row: int0(h.mergeRow), label: h.mergeLabel ?? '' } }),
+    ...(h.setNo === undefined ? {} : { set: { set: int0(h.setNo), disc: int0(h.setDisc), discs: int0(h.setDiscs) } }),
     driveOrdinal: int0(h.driveOrdinal),
     ...opt('endedAt', num(h.endedAt)),
     ...opt('outcome', h.outcome as AttemptOutcome | undefined),
@@ -282,6 +292,12 @@ export function attemptFromHash(h: Hash): AttemptRecord | null {
 function mergeOf(text: string | undefined): { merge?: RunMerge } {
   const v = parseJson<RunMerge>(text);
   return v !== undefined && (v.kind === 'serials' || v.kind === 'rows') ? { merge: v } : {};
+}
+
+/** A stored run's set, when its field holds one. */
+function setOf(text: string | undefined): { set?: RunSet } {
+  const v = parseRunSet(parseJson<unknown>(text));
+  return v === undefined ? {} : { set: v };
 }
 
 /** The `trackModes` of a stored run image, when its field holds a list of strings. */

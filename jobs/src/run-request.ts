@@ -8,6 +8,8 @@ import { MEDIA_SIZES, mediaClassesFor } from 'node-cdrecord-wrapper';
 import type { MediaClass } from 'node-cdrecord-wrapper';
 import { discMergeOf, isMergeProblem, planMerge } from './disc-merge.js';
 import type { DiscMerge, MergeRequest, RunMerge } from './disc-merge.js';
+import { planSet, SetProblem, setSlotOf } from './disc-set.js';
+import type { RunSet, SetRequest } from './disc-set.js';
 import type { CopyJob, VerifyPolicy } from './job-types.js';
 import type { NewRun } from './run-records.js';
 import type { RunImage } from './run-image.js';
@@ -44,6 +46,8 @@ export interface CreateRunInput {
   readonly imageId?: string;
   /** Per-disc data (an ISO image only): each copy's disc gets its own serial. */
   readonly merge?: MergeRequest;
+  /** A collated set run (disc-set.ts): its discs' images in order, disc 1 being `image`; `copies` then counts sets. */
+  readonly set?: SetRequest<CreateRunInput['image']>;
 }
 
 /** A run request that cannot be planned. */
@@ -82,6 +86,7 @@ export function slotJob(run: NewRun, copy: number, replacement: number, row?: Di
     copy,
     replacement,
     ...(run.merge === undefined ? {} : { merge: row ?? discMergeOf(run.merge, copy) }),
+    ...(run.set === undefined ? {} : setSlotOf(run.set, copy)),
   };
 }
 
@@ -117,6 +122,9 @@ export function validateRun(input: CreateRunInput): PlannedRun {
     bad('mediaClass', `the image (${sectors} sectors${format === 'cue' ? ', CD audio/raw' : ''}) does not go on ${input.mediaClass} media; it fits ${fits.join(', ')}`);
   }
   const mediaClass = input.mediaClass ?? fits[0];
+  if (input.set !== undefined && input.merge !== undefined) bad('set', 'a set run with per-disc serials is not supported yet');
+  const set = input.set === undefined ? undefined : planSetOf(input.set, input.copies, image, mediaClass as MediaClass);
+  const slots = set === undefined ? input.copies : input.copies * set.discs;
   const verify = input.verify ?? { mode: 'all' };
   if (verify.mode === 'every-nth' && !(Number.isSafeInteger(verify.n) && verify.n >= 1)) bad('verify.n', 'every-nth needs n >= 1');
   const priority = input.priority ?? 100;
@@ -125,7 +133,7 @@ export function validateRun(input: CreateRunInput): PlannedRun {
   if (!Number.isSafeInteger(maxAttemptsPerCopy) || maxAttemptsPerCopy < 1 || maxAttemptsPerCopy > 100) {
     bad('maxAttemptsPerCopy', 'maxAttemptsPerCopy must be an integer 1..100');
   }
-  const failureBudget = input.failureBudget ?? Math.max(3, input.copies);
+  const failureBudget = input.failureBudget ?? Math.max(3, slots);
   if (!Number.isSafeInteger(failureBudget) || failureBudget < 0) bad('failureBudget', 'failureBudget must be an integer >= 0');
   if (input.speed !== undefined && !(Number.isFinite(input.speed) && input.speed > 0)) bad('speed', 'speed must be > 0');
   if (input.allowedDrives !== undefined && (input.allowedDrives.length === 0 || input.allowedDrives.some((d) => typeof d !== 'string' || d === ''))) {
@@ -151,7 +159,7 @@ export function validateRun(input: CreateRunInput): PlannedRun {
       ...(stored === undefined ? {} : { stored: { path: stored.path, compression: stored.compression, bytes: stored.bytes } }),
     },
     mediaClass: mediaClass as MediaClass,
-    copies: input.copies,
+    copies: slots,
     verify,
     ...(input.speed === undefined ? {} : { speed: input.speed }),
     priority,
@@ -161,6 +169,24 @@ export function validateRun(input: CreateRunInput): PlannedRun {
     failureBudget,
     ...(input.imageId === undefined ? {} : { imageId: input.imageId }),
     ...(merge === undefined ? {} : { merge }),
+    ...(set === undefined ? {} : { set }),
   };
   return { run, job: jobOf(run), ...(rows === undefined ? {} : { rows }) };
+}
+
+/** A set request's set, each disc's image validated as a run's of the same media class; throws `RunValidationError`. */
+function planSetOf(req: SetRequest<CreateRunInput['image']>, sets: number, first: CreateRunInput['image'], mediaClass: MediaClass): RunSet {
+  try {
+    return planSet(req, sets, MAX_COPIES, { path: first.path, sha256: first.sha256.toLowerCase() }, (image, i) => {
+      try {
+        return validateRun({ image, copies: 1, mediaClass }).run.image;
+      } catch (err) {
+        if (err instanceof RunValidationError) throw new SetProblem(`set.images[${i}]`, `disc ${i + 1}: ${err.message}`);
+        throw err;
+      }
+    });
+  } catch (err) {
+    if (err instanceof SetProblem) throw new RunValidationError(err.field, err.message);
+    throw err;
+  }
 }

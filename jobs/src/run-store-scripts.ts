@@ -9,23 +9,26 @@
  * image's run set in the same step, and is refused while the image is being
  * deleted (its deleting key exists): a delete and a run creation never both
  * go ahead (CLAIM_IMAGE_DELETE).
- * KEYS: run hash, runs index[, image runs set, image deleting key].
+ * KEYS: run hash, runs index[, image runs set, image deleting key]... (one pair per
+ * library image: a set run holds each of its discs' images).
  * ARGV: run id, createdAt, then field/value pairs.
- * Returns 1 when created, 0 when the run already existed, -1 when the image is being deleted.
+ * Returns 1 when created, 0 when the run already existed, -k when the k-th image is being deleted.
  */
 export const CREATE_RUN = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-if #KEYS >= 4 and redis.call('EXISTS', KEYS[4]) == 1 then return -1 end
+for i = 4, #KEYS, 2 do
+  if redis.call('EXISTS', KEYS[i]) == 1 then return -((i - 2) / 2) end
+end
 redis.call('HSET', KEYS[1], unpack(ARGV, 3))
 redis.call('ZADD', KEYS[2], tonumber(ARGV[2]), ARGV[1])
-if #KEYS >= 3 then redis.call('SADD', KEYS[3], ARGV[1]) end
+for i = 3, #KEYS, 2 do redis.call('SADD', KEYS[i], ARGV[1]) end
 return 1
 `;
 
 /**
  * Take back a run just created, before any of its jobs were queued (its
  * image went away meanwhile): only a `queued` run with no attempt.
- * KEYS: run hash, runs index, image runs set. ARGV: run id.
+ * KEYS: run hash, runs index, image runs set(s). ARGV: run id.
  * Returns 1 when removed, 0 otherwise.
  */
 export const DISCARD_RUN = `
@@ -33,7 +36,7 @@ local h = redis.call('HMGET', KEYS[1], 'status', 'attempts')
 if h[1] ~= 'queued' or (tonumber(h[2] or '0') or 0) > 0 then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('SREM', KEYS[3], ARGV[1])
+for i = 3, #KEYS do redis.call('SREM', KEYS[i], ARGV[1]) end
 return 1
 `;
 

@@ -63,9 +63,10 @@ export class RunStore {
     const now = this.#now();
     const fields = Object.entries(runToHash(run, now)).flat();
     const keys = [this.keys.run(run.id), this.keys.runs()];
-    if (run.imageId !== undefined) keys.push(this.keys.imageRuns(run.imageId), this.keys.imageDeleting(run.imageId));
-    const created = await this.#eval(CREATE_RUN, keys, [run.id, String(now), ...fields]);
-    if (created === -1) throw new RunImageGoneError(run.imageId ?? '', 'deleting');
+    const imageIds = runImageIds(run);
+    for (const id of imageIds) keys.push(this.keys.imageRuns(id), this.keys.imageDeleting(id));
+    const created = Number(await this.#eval(CREATE_RUN, keys, [run.id, String(now), ...fields]));
+    if (created < 0) throw new RunImageGoneError(imageIds[-created - 1] ?? run.imageId ?? '', 'deleting');
     return created === 1;
   }
 
@@ -75,8 +76,9 @@ export class RunStore {
    * Returns true when removed.
    */
   async discardRun(runId: string): Promise<boolean> {
-    const imageId = await this.#redis.hget(this.keys.run(runId), 'imageId');
-    const removed = await this.#eval(DISCARD_RUN, [this.keys.run(runId), this.keys.runs(), this.keys.imageRuns(imageId ?? '')], [runId]);
+    const run = await this.getRun(runId);
+    const images = run === null ? [''] : runImageIds(run);
+    const removed = await this.#eval(DISCARD_RUN, [this.keys.run(runId), this.keys.runs(), ...(images.length === 0 ? [''] : images).map((id) => this.keys.imageRuns(id))], [runId]);
     return removed === 1;
   }
 
@@ -136,6 +138,11 @@ export class RunStore {
   /** A run's status, or null when there is no such run. */
   async getRunStatus(runId: string): Promise<RunStatus | null> {
     return (await this.#redis.hget(this.keys.run(runId), 'status')) as RunStatus | null;
+  }
+
+  /** The copy slots that had a failed attempt, ascending. */
+  async failedSlots(runId: string): Promise<number[]> {
+    return (await this.#redis.hkeys(this.keys.runLastFailure(runId))).map(Number).sort((a, b) => a - b);
   }
 
   /** The copy slots with a counted passed attempt, ascending. */
@@ -319,4 +326,10 @@ export class RunStore {
 
 function bound(v: number): string {
   return v === -Infinity ? '-inf' : v === Infinity ? '+inf' : String(v);
+}
+
+/** The library images a run holds: its image's, and a set run's discs' (each once, in order). */
+function runImageIds(run: Pick<NewRun, 'imageId' | 'set'>): string[] {
+  const ids = [...(run.imageId === undefined ? [] : [run.imageId]), ...(run.set?.imageIds ?? [])];
+  return [...new Set(ids)];
 }

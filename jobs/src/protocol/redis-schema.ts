@@ -93,6 +93,10 @@ export class RedisSchema {
   runLastFailure(runId: string): string {
     return `${this.prefix}:run:${runId}:last-failure`;
   }
+  /** Hash: a set run's set number → the drive that holds the set (set-routing.ts). */
+  runSetOwners(runId: string): string {
+    return `${this.prefix}:run:${runId}:set-owners`;
+  }
   /** Hash: drive id → attempts begun for this run on that drive (for the verify policy). */
   runDriveOrdinals(runId: string): string {
     return `${this.prefix}:run:${runId}:drive-ordinals`;

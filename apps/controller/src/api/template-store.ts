@@ -89,7 +89,9 @@ export function runAgainRequest(run: RunRecord, imageId: string, label: string |
   if (run.merge?.kind === 'rows') throw new ApiError(422, 'MERGE_CSV_NEEDED', `run ${run.id} took its discs' rows from a CSV: create a run with the CSV again (merge.csv, tower run --merge-csv)`, 'id');
   return {
     imageId,
-    copies: run.copies,
+    // A set run again: the same discs, as many sets.
+    copies: run.set === undefined ? run.copies : Math.floor(run.copies / run.set.discs),
+    ...(run.set?.imageIds === undefined ? {} : { set: { imageIds: [...run.set.imageIds] } }),
     verify: verifyInputOf(run.verify),
     ...(run.speed === undefined ? {} : { speed: run.speed }),
     priority: run.priority,

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import type { CreateRunRequest, RunView, VerifyPolicyInput } from '../shared/api-types.js';
 import type { ApiClient } from './api-client.js';
-import { parseCopies, parseDriveList, parseLabel, textOf, parseLabelName, parseMediaClass, parsePriority, parseVerify, requireId } from './cli-arguments.js';
+import { integerIn, parseCopies, parseDriveList, parseLabel, textOf, parseLabelName, parseMediaClass, parsePriority, parseVerify, requireId } from './cli-arguments.js';
 import { positiveNumber, UsageError } from './cli-output.js';
 import type { ConnectionOptions, ControllerCliContext } from './controller-context.js';
 import { clientFor, printResult, withConnectionOptions } from './controller-context.js';
@@ -15,6 +15,7 @@ import { runSpeedWarning, stdioDrivesOfRun } from './stdio-speed-warning.js';
 import { parseTemplateName, runSettings } from './template-commands.js';
 import type { MergeCsvFile } from './merge-csv-option.js';
 import { copiesOfSerials, parseSerials } from './serial-range.js';
+import { parseSetImages, withSetRun } from './set-run-text.js';
 import type { SerialsInput } from './serial-range.js';
 import { renderRun, renderRuns, runLine } from './views.js';
 
@@ -42,6 +43,9 @@ export interface RunOptions extends ConnectionOptions {
   readonly mergeCsv?: string;
   /** Print a label for each good disc with this label template. */
   readonly printLabels?: string;
+  /** A collated set run: the discs' image ids in order (`--set a,b,c`); the count is then of sets (`--sets`). */
+  readonly set?: string[];
+  readonly sets?: number;
   readonly wait?: boolean;
 }
 
@@ -70,10 +74,13 @@ export function createRunRequest(imageId: string, opts: RunOptions, csv?: MergeC
     ...(opts.serials === undefined ? {} : { merge: { serials: { ...opts.serials, ...(opts.serialFile === undefined ? {} : { file: opts.serialFile }) } } }),
     ...(csv === undefined ? {} : { merge: { csv: csv.text } }),
     ...(opts.printLabels === undefined ? {} : { printLabels: true, labelTemplate: parseLabelName(opts.printLabels) }),
+    ...(opts.set === undefined ? {} : { set: { imageIds: opts.set.map((id) => requireId('image', id)) } }),
   };
 }
 
-async function runCommand(ctx: ControllerCliContext, imageId: string | undefined, opts: RunOptions): Promise<void> {
+async function runCommand(ctx: ControllerCliContext, givenImageId: string | undefined, given: RunOptions): Promise<void> {
+  // A set run (--set a,b,c --sets K): disc 1 is the run's image, and the count is of sets.
+  const { imageId, opts } = withSetRun(givenImageId, given);
   if (imageId !== undefined && opts.template !== undefined) throw new UsageError('give an image id or --template NAME, not both');
   if (imageId === undefined && opts.template === undefined) throw new UsageError("missing required argument 'imageId' (or give --template NAME)");
   if (opts.mergeCsv !== undefined && opts.template !== undefined) throw new UsageError('give --template NAME or --merge-csv FILE, not both');
@@ -88,11 +95,12 @@ async function runCommand(ctx: ControllerCliContext, imageId: string | undefined
   // Blank stock that cannot cover the run (the API's `warnings`; with --json they are in the run printed).
   if (!opts.json) for (const w of run.warnings ?? []) ctx.stderr.write(`warning: ${w}\n`);
   if (!opts.json && opts.speed !== undefined) await warnStdioSpeed(ctx, client, opts.drives);
+  const what = run.set === undefined ? `${run.copies} copies of '${run.imageName}'` : `${run.set.sets} sets of ${run.set.discs} discs (${run.set.imageIds.join(', ')})`;
   if (!opts.wait) {
-    printResult(ctx, opts, run, `created run ${run.id}: ${run.copies} copies of '${run.imageName}' (${run.mediaClass}, verify ${run.verify}, priority ${run.priority})\nfollow it with: tower runs show ${run.id}  or  tower watch`);
+    printResult(ctx, opts, run, `created run ${run.id}: ${what} (${run.mediaClass}, verify ${run.verify}, priority ${run.priority})\nfollow it with: tower runs show ${run.id}  or  tower watch`);
     return;
   }
-  if (!opts.json) ctx.stderr.write(`created run ${run.id}: ${run.copies} copies of '${run.imageName}'; waiting (Ctrl-C stops waiting, the run goes on)\n`);
+  if (!opts.json) ctx.stderr.write(`created run ${run.id}: ${what}; waiting (Ctrl-C stops waiting, the run goes on)\n`);
   const final = await followRun(ctx, client, run.id, opts.json ? null : ctx.stderr);
   assertRunSucceeded(final);
   printResult(ctx, opts, final, () => runLine(final));
@@ -142,6 +150,8 @@ export function registerRunCommands(program: Command, ctx: ControllerCliContext)
       .option('--print-labels <template>', 'print a label for each good disc with this label template (tower label list)')
       .option('--serials <range>', 'a serial number on each disc, one per copy: FIRST-LAST, zero-padded as written, an optional prefix (SN-00001-00500)', parseSerials)
       .option('--serial-file <path>', 'where the serial goes on each disc (default /SERIAL.TXT)')
+      .option('--set <ids>', 'a collated set run: the discs\' image ids in order, comma-separated (no image id then)', parseSetImages)
+      .option('--sets <n>', 'complete sets wanted, with --set (sets × discs at most 10000)', integerIn('--sets', 1, 10_000))
       .option('--merge-csv <file>', 'a CSV of one row per disc (header: file:/PATH with source paths inside the controller\'s import roots, text:/PATH, field names); its rows give the copies')
       .option('--wait', 'follow the run live; exit 0 only when exactly N copies passed'),
   ).action((imageId: string | undefined, opts: RunOptions) => runCommand(ctx, imageId, opts));

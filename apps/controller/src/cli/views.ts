@@ -6,6 +6,7 @@ import type { AttemptView, DriveStats, DriveView, ImageView, MasterView, RunView
 import { formatByteCount, formatBytes, formatCount, formatDateTime, formatDuration, formatPercent, formatRate, formatRatioPercent, formatSpeedX } from '../shared/units.js';
 import { renderFields, renderTable } from './table.js';
 import { malwareScanText } from './malware-scan-text.js';
+import { setCounts, setFields } from './set-run-text.js';
 
 /** Drives in tower order: by agent, then position, then id. */
 export function sortDrives(drives: readonly DriveView[]): DriveView[] {
@@ -56,7 +57,7 @@ export function renderDrives(drives: readonly DriveView[]): string {
 
 /** `7/10 passed, 1 failed, 2 in progress`. */
 export function runCounts(run: RunView): string {
-  const parts = [`${run.passed}/${run.copies} passed`, `${run.failed} failed`, `${run.inProgress} in progress`];
+  const parts = [`${setCounts(run)}${run.passed}/${run.copies} passed`, `${run.failed} failed`, `${run.inProgress} in progress`];
   if (run.surplus > 0) parts.push(`${run.surplus} surplus`);
   if (run.interrupted > 0) parts.push(`${run.interrupted} interrupted`);
   return parts.join(', ');
@@ -93,6 +94,7 @@ export function renderRun(r: RunView): string {
     ['Speed', r.speed === undefined ? 'each drive’s maximum' : formatSpeedX(r.speed)],
     ['Discs/hour', r.discsPerHour === null ? null : formatRate(r.discsPerHour, true)], ['ETA', r.etaSeconds === null ? null : formatDuration(r.etaSeconds)],
     ['Created', `${formatDateTime(r.createdAt, { zone: true })} by ${r.createdBy}`], ['Completed', r.completedAt === null ? null : formatDateTime(r.completedAt, { zone: true })],
+    ...setFields(r),
   ]);
 }
 
@@ -151,7 +153,7 @@ export function renderHistory(attempts: readonly AttemptView[]): string {
   return renderTable(
     ['STARTED', 'RUN', { header: 'COPY', align: 'right' }, 'DRIVE', 'MEDIA', { header: 'TIME', align: 'right' }, { header: 'SPEED', align: 'right' }, 'VERIFY', 'OUTCOME', 'ERROR'],
     attempts.map((a) => [
-      formatDateTime(a.startedAt), shortId(a.runId), a.copy, a.driveId, a.mediaType,
+      formatDateTime(a.startedAt), shortId(a.runId), a.set === undefined ? a.copy : `${a.copy} (${a.set.label})`, a.driveId, a.mediaType,
       a.endedAt === null ? null : formatDuration((a.endedAt - a.startedAt) / 1000), a.averageSpeedX === null ? null : formatSpeedX(a.averageSpeedX),
       a.verifyResult ?? a.verifyPolicy, `${a.outcome ?? 'open'}${a.surplus ? ' (surplus)' : ''}`,
       a.error ? `${a.error.message} [${a.error.code}]` : null,

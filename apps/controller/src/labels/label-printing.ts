@@ -16,6 +16,7 @@
  * are lost (see the README).
  */
 import type { AttemptEndEvent, RunEvent } from '@tower/jobs';
+import { setLabel, setPositionOf } from '@tower/jobs';
 import { parseMessage } from '@tower/jobs';
 import type { ApiServices } from '../api/api-services.js';
 import type { RedisSubscriber } from '../api/redis-subscriber.js';
@@ -113,6 +114,8 @@ export class LabelPrinting {
       copy: copy === null ? '' : String(copy),
       copies: String(copies),
       date: labelDate(s.now()),
+      // A set run's disc: which set and disc it is (`set 2 · disc 1/3`), for collating.
+      ...(run?.set === undefined ? {} : { setPosition: setLabel(setPositionOf(run.set.discs, e.copy)) }),
       row: kind === 'reject' ? { ...row, drive: e.driveId, reason: e.errorCode ?? 'failed' } : row,
     };
     this.#queue.push({ runId: e.runId, attemptId: e.attemptId, kind, copy, copies, template: kind === 'reject' ? 'REJECT' : settings.labelTemplate, values, attempt: 1, dueAt: 0 });

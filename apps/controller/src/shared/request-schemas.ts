@@ -97,8 +97,15 @@ export const RUN_SETTINGS = {
  */
 export const CreateRunRequest = Type.Object({
   imageId: ImageId,
-  copies: Type.Integer({ minimum: 1, maximum: 10000, description: 'good copies wanted' }),
+  copies: Type.Integer({ minimum: 1, maximum: 10000, description: 'good copies wanted (a set run: complete sets wanted)' }),
   ...RUN_SETTINGS,
+  /**
+   * A collated set run: its discs' images in order (disc 1 is `imageId`); `copies` then counts sets, and the
+   * run completes when that many complete sets passed (sets × discs at most 10000). Not with `merge`.
+   */
+  set: Type.Optional(Type.Object({
+    imageIds: Type.Array(ImageId, { minItems: 1, maxItems: 99, description: 'the discs\' library images in order; the first is imageId' }),
+  }, obj)),
 }, { ...obj, title: 'CreateRunRequest' });
 
 /** `POST /api/runs/:id/cancel`: burns in flight finish (reported as cancelled or surplus) or stop now; default 'cancel'. */

@@ -114,6 +114,8 @@ export const AttemptView = Type.Object({
   agentId: Type.String(),
   /** A merged run: the row this disc carries (its copy's) and what an operator reads for it; `imageSha256` is the disc's own image's. */
   merge: Type.Optional(Type.Object({ row: Type.Integer(), label: Type.String() })),
+  /** A set run: the set and disc of the attempt's copy slot, and what an operator reads for it (`set 2 · disc 1/3`). */
+  set: Type.Optional(Type.Object({ set: Type.Integer(), disc: Type.Integer(), discs: Type.Integer(), label: Type.String() })),
   mediaType: Nullable(Type.String()), imageSha256: Type.String(), startedAt: Type.Number(), endedAt: Nullable(Type.Number()), bytes: Nullable(Type.Number()),
   averageSpeedX: Nullable(Type.Number()), verifyPolicy: Type.String(), verifyResult: Nullable(Type.String()),
   /** null while open. */
@@ -200,6 +202,14 @@ export const RunView = Type.Object({
   warnings: Type.Optional(Type.Array(Type.String())),
   /** A merged run: what its discs carry of their own, in words (`serials SN-01001 to SN-01100 in /SERIAL.TXT`, `12 CSV rows (name, file:/RECIPIENT/letter.pdf)`). */
   merge: Type.Optional(Type.String()),
+  /**
+   * A collated set run (`copies` is then sets × discs, `passed` discs): its discs' images, the sets wanted and done
+   * (all their discs passed), and each disc that failed at least once (`redone`: it has passed since).
+   */
+  set: Type.Optional(Type.Object({
+    discs: Type.Integer(), sets: Type.Integer(), setsDone: Type.Integer(), imageIds: Type.Array(Type.String()),
+    failedDiscs: Type.Array(Type.Object({ set: Type.Integer(), disc: Type.Integer(), redone: Type.Boolean() })),
+  })),
 }, { title: 'RunView' });
 
 export const RunReport = Type.Object({ run: RunView, attempts: Type.Array(AttemptView), generatedAt: Type.Number() }, { title: 'RunReport' });

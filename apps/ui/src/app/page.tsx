@@ -27,7 +27,7 @@ function ActiveRunsStrip(): ReactNode {
           <Link href="/runs/">
             <strong>{r.label ?? r.imageName}</strong> <span className={`run-status status-${r.status}`}>{RUN_STATUS_LABEL[r.status]}</span>
             <span className="chip-counts">
-              {r.passed}/{r.copies} passed · {r.failed} failed · {r.inProgress} burning · {formatRate(r.discsPerHour)} · ETA {formatEta(r.etaSeconds)}
+              {r.set ? `${r.set.setsDone}/${r.set.sets} sets · ` : ''}{r.passed}/{r.copies} passed · {r.failed} failed · {r.inProgress} burning · {formatRate(r.discsPerHour)} · ETA {formatEta(r.etaSeconds)}
             </span>
           </Link>
           <RunProgress run={r} />

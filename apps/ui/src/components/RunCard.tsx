@@ -39,6 +39,7 @@ export function speedWords(run: Pick<RunView, 'speed'>): string {
 export function RunCounts({ run }: { readonly run: RunView }): ReactNode {
   return (
     <dl className="run-counts">
+      {run.set ? <div className="c-ok"><dt>Sets done</dt><dd data-testid="run-sets">{run.set.setsDone}<small> / {run.set.sets}</small></dd></div> : null}
       <div className="c-ok"><dt>Passed</dt><dd data-testid="run-passed">{run.passed}<small> / {run.copies}</small></dd></div>
       <div className="c-bad"><dt>Failed</dt><dd data-testid="run-failed">{run.failed}</dd></div>
       <div className="c-busy"><dt>Burning</dt><dd data-testid="run-inprogress">{run.inProgress}</dd></div>
@@ -87,6 +88,7 @@ export function RunCard({ run, controls }: { readonly run: RunView; readonly con
       {run.merge ? <p className="run-meta" data-testid="run-merge">Per disc: {run.merge}</p> : null}
       <RunProgress run={run} />
       <RunCounts run={run} />
+      <SetFailures run={run} />
       {controls ? (
         <p className="run-meta">
           Created {formatDateTime(run.createdAt)} by {run.createdBy}
@@ -119,6 +121,18 @@ export function RunCard({ run, controls }: { readonly run: RunView; readonly con
       {controls && isOperator && finished ? <RunAgain run={run} /> : null}
       <ErrorBox error={error} onDismiss={() => setError(null)} />
     </article>
+  );
+}
+
+/** A set run: its discs per set, and which disc of which set failed and whether it was redone. */
+export function SetFailures({ run }: { readonly run: RunView }): ReactNode {
+  if (!run.set) return null;
+  const failed = run.set.failedDiscs;
+  return (
+    <p className="run-meta" data-testid="run-set-failures">
+      Sets of {run.set.discs} discs
+      {failed.length === 0 ? ' · no disc failed' : ` · failed: ${failed.map((f) => `set ${f.set} disc ${f.disc} (${f.redone ? 'redone' : 'not redone yet'})`).join(', ')}`}
+    </p>
   );
 }
 

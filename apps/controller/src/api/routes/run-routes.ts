@@ -15,6 +15,7 @@ import type { ApiServices, TypedApp } from '../api-services.js';
 import { principalOf } from '../auth.js';
 import { chooseMediaClass } from '../run-media-class.js';
 import { refuseImpossibleVerify } from '../run-verify-check.js';
+import { refuseImpossibleSetVerify, setImagesOf, setImagesStillThere } from '../run-set-images.js';
 import { malwareWarning, refuseUnsafeImage } from '../run-malware-check.js';
 import { attemptsCsv } from '../csv.js';
 import { runImageOf } from '../../library/index.js';
@@ -50,7 +51,7 @@ export function registerRunRoutes(app: TypedApp, s: ApiServices): void {
   });
 
   app.post('/api/runs', {
-    schema: { tags: ['runs'], summary: 'Create a run: N good copies of an image', body: CreateRunRequest, response: doc({ 201: RunSchema }, 400, 401, 403, 404, 409, 422) },
+    schema: { tags: ['runs'], summary: 'Create a run: N good copies of an image, or N complete collated sets of several images (`set`)', body: CreateRunRequest, response: doc({ 201: RunSchema }, 400, 401, 403, 404, 409, 422) },
   }, async (request, reply) => {
     const who = principalOf(request);
     const view = await createRun(s, request.body, who.name);
@@ -219,6 +220,8 @@ export async function createRun(s: ApiServices, body: Static<typeof CreateRunReq
   }
   const held = body.media === undefined ? (await s.drives.list()).map((d) => d.mediaType) : [];
   const mediaClass = chooseMediaClass(image.id, image.format === 'cue' ? image.mediaSizes.filter((m) => m.startsWith('cd')) : image.mediaSizes, body.media, held);
+  if (body.set !== undefined && body.merge !== undefined) throw invalidInput('set', 'set: a set run with per-disc serials (merge) is not supported yet');
+  const set = body.set === undefined ? undefined : setImagesOf(library, body.set.imageIds, body.copies, image.id, mediaClass, library.scanner.settings.policy);
   let allowedDrives: string[] | undefined;
   if (body.drives !== undefined) {
     const known = await s.drives.knownDriveIds();
@@ -233,6 +236,9 @@ export async function createRun(s: ApiServices, body: Static<typeof CreateRunReq
   }
   if (image.format === 'cue' && toVerifyPolicy(body.verify).mode !== 'off') {
     await refuseImpossibleVerify(image.id, imagePath, allowedDrives ?? (await s.drives.list()).map((d) => d.id));
+  }
+  if (set !== undefined && toVerifyPolicy(body.verify).mode !== 'off') {
+    await refuseImpossibleSetVerify(set, library, allowedDrives ?? (await s.drives.list()).map((d) => d.id));
   }
   const labels = await checkRunLabels(s.deps.redis, s.keys, s.deps.printing, body);
   // Checked (and a CSV's files copied into the run's folder) before anything of the run is written.
@@ -255,7 +261,8 @@ export async function createRun(s: ApiServices, body: Static<typeof CreateRunReq
       ...(allowedDrives === undefined ? {} : { allowedDrives }),
       ...(body.maxAttemptsPerCopy === undefined ? {} : { maxAttemptsPerCopy: body.maxAttemptsPerCopy }),
       ...(merge === undefined ? {} : { merge }),
-    }, { imageStillThere });
+      ...(set === undefined ? {} : { set: { images: set.images, imageIds: set.imageIds } }),
+    }, { imageStillThere: async () => (await imageStillThere()) && (set === undefined || (await setImagesStillThere(set, library))) });
     return await s.runs.view(run);
   } catch (err) {
     if (isRedisUnavailableError(err)) {

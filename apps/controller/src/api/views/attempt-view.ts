@@ -1,6 +1,7 @@
 /**
  * AttemptView from the run store's attempt records.
  */
+import { setLabel } from '@tower/jobs';
 import type { AttemptRecord } from '@tower/jobs';
 import type { AttemptView } from '../../shared/api-types.js';
 
@@ -14,6 +15,7 @@ export function toAttemptView(a: AttemptRecord): AttemptView {
     driveId: a.driveId,
     driveLabel: a.driveLabel ?? null,
     ...(a.merge === undefined ? {} : { merge: a.merge }),
+    ...(a.set === undefined ? {} : { set: { ...a.set, label: setLabel(a.set) } }),
     agentId: a.agentId,
     mediaType: a.mediaType ?? null,
     imageSha256: a.imageSha256,

@@ -6,6 +6,7 @@ import type { ImageLibrary } from '../../library/index.js';
 import type { RunView } from '../../shared/api-types.js';
 import type { RunMetaStore } from '../run-meta.js';
 import type { RunCoverage } from './run-coverage.js';
+import { setViewOf } from './run-set-view.js';
 import { toRunView } from './run-view.js';
 
 /** Builds RunViews. */
@@ -24,7 +25,7 @@ export class RunViews {
     const ids = await this.runStore.listRunIds();
     const runs = (await Promise.all(ids.map((id) => this.runStore.getRun(id)))).filter((r): r is RunRecord => r !== null);
     const metas = await this.meta.getMany(runs.map((r) => r.id));
-    const views = await Promise.all(runs.map(async (r) => this.#view(r, metas.get(r.id), await this.#unserved(r))));
+    const views = await Promise.all(runs.map(async (r) => this.#view(r, metas.get(r.id), await this.#unserved(r), await this.#set(r))));
     return views.sort((a, b) => b.createdAt - a.createdAt || a.id.localeCompare(b.id));
   }
 
@@ -36,17 +37,25 @@ export class RunViews {
 
   /** The view of a record. */
   async view(run: RunRecord): Promise<RunView> {
-    const [meta, unserved] = await Promise.all([this.meta.get(run.id), this.#unserved(run)]);
-    return this.#view(run, meta, unserved);
+    const [meta, unserved, set] = await Promise.all([this.meta.get(run.id), this.#unserved(run), this.#set(run)]);
+    return this.#view(run, meta, unserved, set);
+  }
+
+  /** A set run's sets done and failed discs (two reads, for set runs only). */
+  async #set(run: RunRecord): Promise<RunView['set']> {
+    if (run.set === undefined) return undefined;
+    const [passed, failed] = await Promise.all([this.runStore.passedSlots(run.id), this.runStore.failedSlots(run.id)]);
+    return setViewOf(run, passed, failed);
   }
 
   #unserved(run: RunRecord): Promise<string | null> {
     return this.coverage?.unservedReason(run) ?? Promise.resolve(null);
   }
 
-  #view(run: RunRecord, meta: Awaited<ReturnType<RunMetaStore['get']>> | undefined, unserved: string | null): RunView {
+  #view(run: RunRecord, meta: Awaited<ReturnType<RunMetaStore['get']>> | undefined, unserved: string | null, set?: RunView['set']): RunView {
     const m = meta ?? { imageId: '', imageName: '', label: null, createdBy: '' };
     const name = m.imageId === '' ? undefined : this.library.get(m.imageId)?.name;
-    return toRunView(run, m, this.now(), name, unserved);
+    const view = toRunView(run, m, this.now(), name, unserved);
+    return set === undefined ? view : { ...view, set };
   }
 }

@@ -161,7 +161,7 @@ function HistoryInner(): ReactNode {
               <tr key={a.id} className={`outcome-${a.outcome ?? 'open'}`}>
                 <td>{formatDateTime(a.endedAt ?? a.startedAt)}</td>
                 <td>{a.runLabel ?? live.runs[a.runId]?.label ?? live.runs[a.runId]?.imageName ?? a.runId.slice(0, 8)}</td>
-                <td>{a.copy}{a.merge ? <span className="muted"> · {a.merge.label}</span> : null}</td>
+                <td>{a.copy}{a.merge ? <span className="muted"> · {a.merge.label}</span> : null}{a.set ? <span className="muted"> · {a.set.label}</span> : null}</td>
                 <td>{live.drives[a.driveId]?.label ?? a.driveLabel ?? a.driveId}</td>
                 <td>{a.mediaType ?? '—'}</td>
                 <td>

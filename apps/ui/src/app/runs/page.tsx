@@ -5,6 +5,7 @@ import { ErrorBox } from '../../components/ErrorBox';
 import { MergeFields, mergeRequestOf } from '../../components/MergeFields';
 import type { MergeChoice } from '../../components/MergeFields';
 import { RunCard } from '../../components/RunCard';
+import { SetFields } from '../../components/SetFields';
 import { TemplatesPanel } from '../../components/TemplatesPanel';
 import { apiRequest, describeError } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
@@ -39,6 +40,8 @@ function CreateRunForm({ images, imagesError, onTemplateSaved }: {
   const [dummyFirst, setDummyFirst] = useState(false);
   const [allDrives, setAllDrives] = useState(true);
   const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
+  /** A set run: the image ids of discs 2, 3... (disc 1 is `imageId`). */
+  const [setDiscs, setSetDiscs] = useState<readonly string[]>([]);
   const [merge, setMerge] = useState<MergeChoice>({ kind: 'none' });
   /** Bumped to start the per-disc data fields again empty. */
   const [mergeKey, setMergeKey] = useState(0);
@@ -56,6 +59,7 @@ function CreateRunForm({ images, imagesError, onTemplateSaved }: {
     setDummyFirst(false);
     setAllDrives(true);
     setPicked(new Set());
+    setSetDiscs([]);
     setMerge({ kind: 'none' });
     setMergeKey((k) => k + 1);
   };
@@ -83,6 +87,7 @@ function CreateRunForm({ images, imagesError, onTemplateSaved }: {
         ? { customer: { ...(customer.trim() !== '' ? { name: customer.trim() } : {}), ...(order.trim() !== '' ? { order: order.trim() } : {}) } }
         : {}),
       ...(allDrives ? {} : { drives: [...picked] }),
+      ...(setDiscs.length === 0 ? {} : { set: { imageIds: [imageId, ...setDiscs] } }),
       ...(mergeRequestOf(merge).merge === undefined ? {} : { merge: mergeRequestOf(merge).merge }),
     };
     return body;
@@ -148,8 +153,10 @@ function CreateRunForm({ images, imagesError, onTemplateSaved }: {
           ))}
         </select>
 
-        <label htmlFor="run-copies">Good copies</label>
+        <label htmlFor="run-copies">{setDiscs.length === 0 ? 'Good copies' : 'Complete sets'}</label>
         <input id="run-copies" type="number" min={1} max={10000} value={copies} onChange={(e) => setCopies(e.target.value)} required />
+
+        <SetFields images={usable} discs={setDiscs} onChange={setSetDiscs} />
 
         <MergeFields key={mergeKey} choice={merge} onChange={(choice, rows) => {
           setMerge(choice);
