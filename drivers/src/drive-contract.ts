@@ -165,6 +165,13 @@ export interface BurnImage {
   readonly sizeBytes: number;
   /** Size on disc in 2048-byte sectors (for CUE: frames, pregaps included). */
   readonly sectors: number;
+  /**
+   * A CUE image's cdrdao TOC file (beside the sheet, naming the same BIN
+   * files): a real drive then burns with `cdrdao write` from the TOC, which
+   * carries CD-TEXT, ISRC, the catalog number and the pregaps the CUE sheet
+   * lost. A `stdio:` pseudo drive ignores it (it takes no audio, no CD-TEXT).
+   */
+  readonly tocPath?: string;
 }
 
 /**

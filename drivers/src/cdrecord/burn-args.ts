@@ -50,9 +50,12 @@ export function burnerBurnCommand(program: BurnerProgram, address: string, sourc
   return { program, args };
 }
 
-/** cdrdao burn of a CUE sheet on a real drive; cwd = the CUE's folder. */
-export function cdrdaoWriteCommand(device: string, cuePath: string, options: BurnOptions): ToolCommand {
-  const cue = path.resolve(cuePath);
+/**
+ * cdrdao burn of a CUE sheet or a TOC file (`sheetPath`) on a real drive;
+ * cwd = the sheet's folder, where the TOC's relative data file names lie.
+ */
+export function cdrdaoWriteCommand(device: string, sheetPath: string, options: BurnOptions): ToolCommand {
+  const cue = path.resolve(sheetPath);
   // -n: skip cdrdao's 10 s "hit CTRL-C to abort" pause.
   const args = ['write', '--device', device, '-n'];
   if (options.speed !== undefined) args.push('--speed', String(options.speed));

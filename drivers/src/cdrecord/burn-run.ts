@@ -14,7 +14,7 @@ import { summarizeBurnOutput } from '../parse/burn-progress.js';
 import type { ToolRun } from '../tool-process.js';
 import { burnerBurnCommand, cdrdaoWriteCommand } from './burn-args.js';
 import type { ToolCommand } from './burn-args.js';
-import { assertCdrdaoBinBeside, assertImageReadable, assertStdioCueModes, cueTrackModes } from './image-checks.js';
+import { assertCdrdaoBinBeside, assertImageReadable, assertStdioCueModes, assertTocBurnable, cueTrackModes } from './image-checks.js';
 import { BurnProgressReporter } from './progress-reporter.js';
 import { stdioTargetPath } from './stdio-target.js';
 import type { BurnerProgram } from './tool-locator.js';
@@ -135,7 +135,10 @@ async function burnOnce(ctx: BurnRunContext): Promise<BurnResult> {
   assertMediaTakes(media, image, kind, device);
   if (options.dummy === true && kind === 'optical') assertMediaTestWrites(media, device);
   const useCdrdao = image.format === 'cue' && kind === 'optical';
-  if (useCdrdao) await assertCdrdaoBinBeside(image.path, device);
+  // A TOC beside the sheet (a mastered disc's): cdrdao burns from it, CD-TEXT, ISRC and catalog included.
+  const toc = useCdrdao && image.tocPath !== undefined ? image.tocPath : undefined;
+  if (toc !== undefined) await assertTocBurnable(toc, image.path, device);
+  else if (useCdrdao) await assertCdrdaoBinBeside(image.path, device);
 
   // CUE images are written SAO (cuefile= and cdrdao know no other mode).
   const requested: WriteMode = image.format === 'cue' ? 'sao' : (options.mode ?? 'sao');
@@ -152,7 +155,7 @@ async function burnOnce(ctx: BurnRunContext): Promise<BurnResult> {
   reporter.start();
   for (let attempt = 1; ; attempt++) {
     const command = useCdrdao
-      ? cdrdaoWriteCommand(ctx.toolAddress, image.path, options)
+      ? cdrdaoWriteCommand(ctx.toolAddress, toc ?? image.path, options)
       : burnerBurnCommand(ctx.program, ctx.toolAddress, image, { ...options, mode });
     let run: ToolRun;
     try {

@@ -1,7 +1,7 @@
 /**
  * The cdrecord-family backend: real drives (`/dev/srN`) through cdrskin,
- * wodim or cdrecord (cdrdao for CUE images), and `stdio:` pseudo drives
- * (a file or block device) through cdrskin.
+ * wodim or cdrecord (cdrdao for CUE images, from their TOC file when they
+ * have one), and `stdio:` pseudo drives (a file or block device) through cdrskin.
  */
 import path from 'node:path';
 import type { Readable } from 'node:stream';

@@ -3,11 +3,12 @@
  * readable, and a CUE sheet's track types suit the target.
  */
 import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { access, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { BurnImage } from '../drive-contract.js';
 import { ImageError, WrongMediaError } from '../errors.js';
 import { probeImage } from '../image/image-probe.js';
+import { MAX_TOC_BYTES, parseTocFile, TOC_MODES } from '../image/toc-file.js';
 import { STDIO_CUE_TRACK_MODES } from './stdio-target.js';
 
 /** Throw `ImageError` unless the image (ISO, or CUE sheet) is a readable regular file. */
@@ -61,5 +62,33 @@ export async function assertCdrdaoBinBeside(cuePath: string, device: string): Pr
   const info = await stat(bin).catch(() => null);
   if (!info?.isFile()) {
     throw new ImageError(`${device}: cdrdao reads the data of ${path.basename(cuePath)} from ${path.basename(bin)}, which is missing`, { device });
+  }
+}
+
+/**
+ * A CUE image's TOC file fit for `cdrdao write`: a readable TOC file whose
+ * data files exist beside it and whose tracks have the sheet's modes (a TOC
+ * of another disc is refused, not burned). Throws `ImageError`.
+ */
+export async function assertTocBurnable(tocPath: string, cuePath: string, device: string): Promise<void> {
+  const toc = path.resolve(tocPath);
+  const bytes = await readFile(toc).catch((err: NodeJS.ErrnoException) => {
+    throw new ImageError(`${device}: cannot burn from the TOC file ${toc}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`, { device, cause: err });
+  });
+  if (bytes.length > MAX_TOC_BYTES) throw new ImageError(`${device}: ${toc} is ${bytes.length} bytes, no TOC file`, { device });
+  let parsed;
+  try {
+    parsed = parseTocFile(bytes.toString('latin1'));
+  } catch (err) {
+    throw new ImageError(`${device}: the TOC file ${path.basename(toc)} is refused: ${(err as Error).message}`, { device, cause: err });
+  }
+  for (const name of parsed.files) {
+    const info = await stat(path.resolve(path.dirname(toc), name)).catch(() => null);
+    if (!info?.isFile()) throw new ImageError(`${device}: the TOC file ${path.basename(toc)} names ${name}, which is missing`, { device });
+  }
+  const modes = await cueTrackModes(cuePath, device);
+  const tocModes = parsed.trackModes.map((m) => TOC_MODES[m]);
+  if (modes.length !== tocModes.length || modes.some((m, i) => m !== tocModes[i])) {
+    throw new ImageError(`${device}: the TOC file has tracks ${tocModes.join(', ')}, the CUE sheet ${modes.join(', ')}: not the same disc`, { device });
   }
 }

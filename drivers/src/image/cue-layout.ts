@@ -148,3 +148,24 @@ export function layoutCue(sheet: CueSheet, sizes: readonly CueFileSize[]): CueLa
     dataBytes: sizes.reduce((sum, s) => sum + s.bytes, 0),
   };
 }
+
+/** A track's place on disc as a listing shows it: from INDEX 01, its pregap apart. */
+export interface TrackExtent {
+  /** Disc position (LBA) of INDEX 01. */
+  readonly startSector: number;
+  /** Frames from INDEX 01 to the start of the next track's pregap (or the end of the disc), its POSTGAP included. */
+  readonly sectors: number;
+  /** Frames before INDEX 01 (PREGAP plus INDEX 00..01), ending where `startSector` begins. */
+  readonly pregapSectors: number;
+}
+
+/**
+ * The extent of a laid-out track: `startSector` and `sectors` both count
+ * from INDEX 01, so `startSector + sectors` is where the next track's pregap
+ * begins and, for the last track, the layout's `totalFrames`; the pregap is
+ * listed apart (`startSector - pregapSectors` is where the track begins).
+ */
+export function trackExtent(track: Pick<CueTrackInfo, 'startFrame' | 'frames' | 'pregapFrames'>): TrackExtent {
+  const pregap = track.pregapFrames ?? 0;
+  return { startSector: track.startFrame, sectors: track.frames - pregap, pregapSectors: pregap };
+}

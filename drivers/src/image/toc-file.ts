@@ -40,13 +40,15 @@ export interface TocFile {
   readonly hasCdText: boolean;
 }
 
-interface Token {
+/** One word of a TOC file: a bare word or brace, or a quoted string (escapes undone). */
+export interface TocToken {
   readonly text: string;
   readonly quoted: boolean;
 }
+type Token = TocToken;
 
 /** Words, quoted strings (with cdrdao's backslash escapes) and braces; `//` comments dropped. */
-function tokenize(text: string): Token[] {
+export function tokenizeToc(text: string): TocToken[] {
   const tokens: Token[] = [];
   const re = /"((?:[^"\\]|\\.)*)"|\/\/[^\n]*|([{}])|([^\s{}"]+)/g;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
@@ -60,7 +62,7 @@ function tokenize(text: string): Token[] {
 export function looksLikeToc(text: string): boolean {
   // A CUE sheet's `TRACK 01 MODE1/2048` settles it, whatever its REM lines say.
   if (/^\s*TRACK\s+\d+\s/m.test(text.slice(0, 64 * 1024))) return false;
-  const tokens = tokenize(text.slice(0, 64 * 1024));
+  const tokens = tokenizeToc(text.slice(0, 64 * 1024));
   const first = tokens[0];
   if (first && !first.quoted && SESSION_TYPES.has(first.text)) return true;
   return tokens.some((t, i) => !t.quoted && t.text === 'TRACK' && TOC_MODES[tokens[i + 1]?.text ?? ''] !== undefined);
@@ -75,7 +77,7 @@ export function checkTocFileName(name: string): void {
 
 /** Parse a TOC file's tracks and file references. Throws `ImageReadError` (`cue-structure`, `container-path-traversal`). */
 export function parseTocFile(text: string): TocFile {
-  const tokens = tokenize(text);
+  const tokens = tokenizeToc(text);
   const trackModes: string[] = [];
   const files: string[] = [];
   let hasCdText = false;
@@ -110,7 +112,7 @@ export function parseTocFile(text: string): TocFile {
  * track against its data file): the disc's length in frames. cdrdao exits 0
  * even for a TOC it calls inconsistent, so its ERROR lines are what count.
  */
-async function showTocFrames(tocPath: string, tracks: number, signal?: AbortSignal): Promise<number> {
+export async function showTocFrames(tocPath: string, tracks: number, signal?: AbortSignal): Promise<number> {
   const run = await runTool({ program: 'cdrdao', args: ['show-toc', tocPath], cwd: path.dirname(tocPath), ...(signal ? { signal } : {}) });
   const errors = `${run.stdout}\n${run.stderr}`.split('\n').filter((l) => l.startsWith('ERROR:')).map((l) => l.slice(6).trim());
   if (run.exitCode !== 0 || errors.length > 0) {
