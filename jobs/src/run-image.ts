@@ -32,6 +32,8 @@ export interface RunImage {
   readonly identity?: string;
   /** A CUE image's track modes (`AUDIO`, `MODE1/2048`...): a drive that cannot burn one of them is not offered the copies. */
   readonly trackModes?: readonly string[];
+  /** A CUE image's cdrdao TOC file beside it (CD-TEXT, ISRC, catalog, pregaps): real drives burn from it with cdrdao. */
+  readonly tocPath?: string;
   /** Set when the library stores the image compressed: `path` is then not there to burn, the staged file is. Absent: a plain image. */
   readonly stored?: StoredImage;
 }

@@ -161,6 +161,7 @@ export function runToHash(run: NewRun, now: number): Hash {
   };
   if (run.image.identity !== undefined) h.imageIdentity = run.image.identity;
   if (run.image.trackModes !== undefined) h.imageTrackModes = JSON.stringify(run.image.trackModes);
+  if (run.image.tocPath !== undefined) h.imageTocPath = run.image.tocPath;
   if (run.image.stored !== undefined) h.imageStored = JSON.stringify(run.image.stored);
   if (run.speed !== undefined) h.speed = String(run.speed);
   if (run.allowedDrives !== undefined) h.allowedDrives = JSON.stringify(run.allowedDrives);
@@ -185,6 +186,7 @@ export function runFromHash(h: Hash): RunRecord | null {
       format: h.imageFormat === 'cue' ? 'cue' : 'iso',
       ...(h.imageIdentity === undefined ? {} : { identity: h.imageIdentity }),
       ...trackModesOf(h.imageTrackModes),
+      ...(h.imageTocPath === undefined || h.imageFormat !== 'cue' ? {} : { tocPath: h.imageTocPath }),
       ...storedOf(h.imageStored),
     },
     mediaClass: (h.mediaClass ?? 'cd') as MediaClass,

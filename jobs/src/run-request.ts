@@ -110,6 +110,10 @@ export function validateRun(input: CreateRunInput): PlannedRun {
     bad('image.trackModes', 'trackModes are a CUE image\'s track modes (AUDIO, MODE1/2048...), at most 99');
   }
   if (!Number.isSafeInteger(sectors) || sectors <= 0) bad('image.sectors', 'image sectors must be a positive integer');
+  const toc = image.tocPath;
+  if (toc !== undefined && (format !== 'cue' || typeof toc !== 'string' || !toc.startsWith('/') || !toc.endsWith('.toc') || toc.includes('\0'))) {
+    bad('image.tocPath', 'tocPath is the absolute path of a CUE image\'s cdrdao TOC file (.toc)');
+  }
   const stored = image.stored;
   if (stored !== undefined && (typeof stored.path !== 'string' || stored.path === '' || stored.compression !== 'zstd' || !Number.isSafeInteger(stored.bytes) || stored.bytes <= 0)) {
     bad('image.stored', 'a stored image is the path, compression (zstd) and size of its compressed file');
@@ -156,6 +160,7 @@ export function validateRun(input: CreateRunInput): PlannedRun {
       path: image.path, sha256: image.sha256.toLowerCase(), sizeBytes: image.sizeBytes, sectors, format,
       ...(typeof image.identity === 'string' && image.identity !== '' ? { identity: image.identity } : {}),
       ...(modes === undefined ? {} : { trackModes: [...modes] }),
+      ...(toc === undefined ? {} : { tocPath: toc }),
       ...(stored === undefined ? {} : { stored: { path: stored.path, compression: stored.compression, bytes: stored.bytes } }),
     },
     mediaClass: mediaClass as MediaClass,

@@ -24,6 +24,8 @@ export interface MasteredImage {
   /** SHA-256 computed while the disc was read (ISO), so the library need not read it again. */
   readonly sha256?: string;
   readonly damage?: { readonly unreadable: readonly { readonly startSector: number; readonly sectors: number }[] };
+  /** `bin-cue`: cdrdao's TOC file beside the sheet (CD-TEXT, ISRC, catalog, pregaps), kept in the library with the image. */
+  readonly tocFile?: string;
 }
 
 /** An image library that takes masters. */

@@ -1,7 +1,8 @@
 /**
  * One master read on an agent: the disc in a drive → an image in the
  * library. Data discs (ISO) through `masterDataDisc` on any backend; audio
- * and multi-track discs (BIN/CUE) through `masterAudioDisc` on real drives.
+ * and multi-track discs (BIN/CUE, with cdrdao's TOC file: CD-TEXT, ISRC,
+ * catalog) through `masterAudioDisc` on real drives.
  * The image is written under the library folder (`.mastering/`, same
  * volume) and handed to `library.addMasteredImage`; progress goes to the
  * hash `master(id)` and a `masterEvents()` message per change (`RedisSchema`).
@@ -79,7 +80,7 @@ export async function runMaster(cmd: MasterCommand, ctx: MasterContext): Promise
       }
       const result = await masterAudioDisc(ctx.drive.address, workDir, 'master', { signal: ctx.signal, onProgress });
       const record = await ctx.library.addMasteredImage(result.cuePath, {
-        format: 'bin-cue', name: cmd.name, provenance, allowDamaged: cmd.allowDamaged,
+        format: 'bin-cue', name: cmd.name, provenance, allowDamaged: cmd.allowDamaged, tocFile: result.tocPath,
       });
       imageId = record.id;
     }

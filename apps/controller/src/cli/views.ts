@@ -5,6 +5,7 @@
 import type { AttemptView, DriveStats, DriveView, ImageView, MasterView, RunView } from '../shared/api-types.js';
 import { formatByteCount, formatBytes, formatCount, formatDateTime, formatDuration, formatPercent, formatRate, formatRatioPercent, formatSpeedX } from '../shared/units.js';
 import { renderFields, renderTable } from './table.js';
+import { discTextFields } from './disc-text-fields.js';
 import { malwareScanText } from './malware-scan-text.js';
 import { setCounts, setFields } from './set-run-text.js';
 
@@ -124,7 +125,7 @@ export function renderImage(i: ImageView): string {
   return renderFields([
     ['Image', i.id], ['Name', i.name], ['Format', i.format], ['Size', `${formatBytes(i.sizeBytes)} (${formatByteCount(i.sizeBytes)}, ${formatCount(i.sectors)} sectors)`],
     ['SHA-256', i.sha256], ['Volume', i.volumeLabel], ['Filesystems', i.filesystems.join(', ')], ['Fits', i.mediaSizes.join(', ')],
-    ['Media class', i.mediaClass], ['Tracks', i.tracks.map((t) => `${t.number}:${t.mode}`).join(' ')],
+    ['Media class', i.mediaClass], ['Tracks', i.tracks.map((t) => `${t.number}:${t.mode}`).join(' ')], ...discTextFields(i),
     ['Source', `${i.provenance.kind} ${i.provenance.detail}`], ['Damaged', i.damaged ? `yes: ${damage}` : 'no'],
     ['Stored', imageStorageText(i)], ['In use', i.inUse ? 'yes' : 'no'], ['Malware scan', malwareScanText(i)], ['Created', formatDateTime(i.createdAt, { zone: true })],
     ...conversionFields(i),

@@ -43,6 +43,8 @@ export interface MasteredOptions extends AddOptions {
   readonly allowDamaged: boolean;
   /** SHA-256 computed while the master was read (ISO): stored as is, not computed again. */
   readonly sha256?: string;
+  /** A BIN/CUE master's cdrdao TOC file (CD-TEXT, ISRC, catalog, pregaps): kept beside the image (mastered-toc.ts). */
+  readonly tocFile?: string;
 }
 
 /** What an image being added needs on the volume, for the message when it does not fit. */

@@ -25,6 +25,7 @@ import type { ImageRecord, Provenance } from './image-record.js';
 import { checkImageName, isImageId, sidecarName } from './image-record.js';
 import type { StagedImage } from './image-intake.js';
 import { Staging, stageFromPath, stageMastered, stageUpload } from './image-intake.js';
+import { keepMasteredToc } from './mastered-toc.js';
 import { commitStagedImage, writeSidecar } from './image-commit.js';
 import type { StorageChange } from './image-storage.js';
 import { compressStored } from './image-storage.js';
@@ -204,7 +205,7 @@ export class ImageLibrary {
       (staging, id) => stageMastered(staging, id, source, format, (v) => {
         Object.assign(need, { bytes: v.sizeBytes, atLeast: false });
         refuseDamage(v.sectors, options);
-      }, options.sha256),
+      }, options.sha256).then((staged) => (options.tocFile === undefined ? staged : keepMasteredToc(staging, id, staged, path.resolve(options.tocFile)))),
       options.provenance,
       options,
       undefined,

@@ -7,6 +7,7 @@ import type { CdTextField, CueTrackInfo, MediaClass, MediaSize } from 'node-cdre
 import type { DamageReport } from './damage-report.js';
 import type { ImageFormat } from './image-validator.js';
 import type { MalwareScan } from './malware-scan.js';
+import path from 'node:path';
 import { hasDotDot } from './paths.js';
 
 /** Version of the sidecar layout. */
@@ -92,8 +93,8 @@ export interface ImageStorage {
 /** One file of an image, relative to the library folder. */
 export interface ImageFile {
   readonly path: string;
-  /** `source`: a converted image's original, kept beside it and never burned; `stored`: the compressed image (`ImageRecord.storage`). */
-  readonly role: 'iso' | 'cue' | 'bin' | 'source' | 'stored';
+  /** `source`: a converted image's original, kept beside it and never burned; `stored`: the compressed image (`ImageRecord.storage`); `toc`: see `tocOf`. */
+  readonly role: 'iso' | 'cue' | 'bin' | 'source' | 'stored' | 'toc';
   readonly bytes: number;
   readonly sha256: string;
 }
@@ -187,6 +188,21 @@ export function sidecarProblem(value: unknown, expectedId: string): string | nul
   if (typeof r.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(r.sha256)) return 'bad sha256';
   if (typeof r.sizeBytes !== 'number' || typeof r.sectors !== 'number' || !Array.isArray(r.tracks)) return 'bad sizes';
   return null;
+}
+
+/**
+ * The record's cdrdao TOC file, relative to the library folder: role `toc`,
+ * a mastered disc's (CD-TEXT, ISRC, catalog, pregaps), naming the image's
+ * BIN files beside it; burned by cdrdao on real drives.
+ */
+export function tocOf(record: Pick<ImageRecord, 'files'>): string | undefined {
+  return record.files.find((f) => f.role === 'toc')?.path;
+}
+
+/** `{ tocPath }`: the record's TOC file beside the image file at `imagePath`, or nothing. */
+export function tocPathOf(record: Pick<ImageRecord, 'files'>, imagePath: string): { tocPath?: string } {
+  const toc = tocOf(record);
+  return toc === undefined ? {} : { tocPath: path.join(path.dirname(imagePath), toc) };
 }
 
 /** Check a display name; returns the cleaned name or the reason it is refused. */

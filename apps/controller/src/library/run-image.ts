@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { RunImage } from '@tower/jobs';
 import type { ImageRecord } from './image-record.js';
+import { tocPathOf } from './image-record.js';
 
 /**
  * The run image of `record`, whose file (the ISO or the CUE sheet) is at
@@ -19,6 +20,7 @@ export function runImageOf(record: ImageRecord, file: string): RunImage {
     ...(record.fileIdentity === undefined ? {} : { identity: record.fileIdentity }),
     // Its copies go only to drives that burn every track mode (a stdio: drive burns no audio).
     ...(record.format === 'cue' ? { trackModes: record.tracks.map((t) => t.mode) } : {}),
+    ...tocPathOf(record, file),
     ...(storage === undefined ? {} : { stored: { path: path.join(path.dirname(file), storage.file), compression: storage.compression, bytes: storage.bytes } }),
   };
 }

@@ -142,7 +142,21 @@ export const ImageView = Type.Object({
   id: Type.String(), name: Type.String(), format: Type.Union([Type.Literal('iso'), Type.Literal('cue')]), sizeBytes: Type.Number(),
   sectors: Type.Integer(), sha256: Type.String(), volumeLabel: Nullable(Type.String()), filesystems: Type.Array(Type.String()),
   mediaSizes: Type.Array(Type.String()), mediaClass: Nullable(Type.String()),
-  tracks: Type.Array(Type.Object({ number: Type.Integer(), mode: Type.String(), startSector: Type.Integer(), sectors: Type.Integer() })),
+  /**
+   * `startSector` (LBA of INDEX 01) and `sectors` both count from INDEX 01: `startSector + sectors` is where the next
+   * track's pregap starts (the last track's: the disc's end); `pregapSectors` lie before `startSector`. ISRC and
+   * CD-TEXT title/performer when the image has them (a mastered audio CD's TOC file).
+   */
+  tracks: Type.Array(Type.Object({
+    number: Type.Integer(), mode: Type.String(), startSector: Type.Integer(), sectors: Type.Integer(), pregapSectors: Type.Integer(),
+    isrc: Type.Optional(Type.String()), title: Type.Optional(Type.String()), performer: Type.Optional(Type.String()),
+  })),
+  /** The disc's catalog number (MCN, the UPC/EAN), when the image has one. */
+  catalog: Type.Optional(Type.String()),
+  /** The disc's CD-TEXT title and performer, when present. */
+  cdText: Type.Optional(Type.Object({ title: Type.Optional(Type.String()), performer: Type.Optional(Type.String()) })),
+  /** The cdrdao TOC file kept beside a mastered CUE image (CD-TEXT, ISRC, catalog, pregaps), relative to the library folder; real drives burn from it. */
+  tocFile: Type.Optional(Type.String()),
   provenance: Type.Object({ kind: Type.String(), detail: Type.String(), at: Type.String() }),
   damaged: Type.Boolean(), damage: Type.Array(Range), inUse: Type.Boolean(), createdAt: Type.String(),
   /**

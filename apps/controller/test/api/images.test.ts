@@ -19,7 +19,7 @@ describe('images', () => {
       inUse: false, damaged: false, damage: [], provenance: { kind: 'imported' },
     });
     expect(list.body[0].filesystems).toContain('iso9660');
-    expect(list.body[0].tracks).toEqual([{ number: 1, mode: 'MODE1/2048', startSector: 0, sectors: expect.any(Number) }]);
+    expect(list.body[0].tracks).toEqual([{ number: 1, mode: 'MODE1/2048', startSector: 0, sectors: expect.any(Number), pregapSectors: 0 }]);
     expect((await call(env, 'GET', `/api/images/${env.image.id}`)).body.id).toBe(env.image.id);
   });
 

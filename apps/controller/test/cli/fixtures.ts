@@ -24,7 +24,7 @@ export function makeImage(over: Partial<ImageView> = {}): ImageView {
   return {
     id: 'img-1', name: 'Install disc', format: 'iso', sizeBytes: 734_003_200, sectors: 358_400,
     sha256: 'a'.repeat(64), volumeLabel: 'INSTALL', filesystems: ['iso9660'], mediaSizes: ['CD-R 700MB'],
-    mediaClass: 'cd', tracks: [{ number: 1, mode: 'MODE1', startSector: 0, sectors: 358_400 }],
+    mediaClass: 'cd', tracks: [{ number: 1, mode: 'MODE1', startSector: 0, sectors: 358_400, pregapSectors: 0 }],
     provenance: { kind: 'upload', detail: 'install.iso', at: '2024-05-01T08:00:00.000Z' },
     damaged: false, damage: [], inUse: false, createdAt: '2024-05-01T08:00:00.000Z', malwareScan: null,
     storage: { compression: 'plain', storedBytes: 734_003_200, savedBytes: 0 },

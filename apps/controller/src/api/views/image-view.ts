@@ -3,6 +3,7 @@
  */
 import type { ImageRecord } from '../../library/index.js';
 import type { ImageView } from '../../shared/api-types.js';
+import { toDiscTextView, toTrackViews } from './disc-text-view.js';
 import { toMalwareScanView } from './malware-scan-view.js';
 
 /**
@@ -28,7 +29,8 @@ export function toImageView(r: ImageRecord, inUse: boolean, library?: { list(): 
     filesystems,
     mediaSizes: [...r.mediaSizes],
     mediaClass: r.mediaClass ?? null,
-    tracks: r.tracks.map((t) => ({ number: t.number, mode: t.mode, startSector: t.startFrame, sectors: t.frames })),
+    tracks: toTrackViews(r),
+    ...toDiscTextView(r),
     provenance: { kind: p.kind, detail, at: p.at },
     damaged: r.damaged,
     damage: (r.damage?.unreadable ?? []).map((d) => ({ startSector: d.startSector, sectors: d.sectors })),

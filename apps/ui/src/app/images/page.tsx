@@ -77,6 +77,9 @@ function ImageDetail({ image, onChanged }: { readonly image: ImageView; readonly
         <dt>Fits</dt><dd>{image.mediaSizes.join(', ') || '—'}</dd>
         <dt>SHA-256</dt><dd><code className="hash">{image.sha256}</code></dd>
         <dt>Volume label</dt><dd>{image.volumeLabel ?? '—'}</dd>
+        {image.cdText ? <><dt>CD-TEXT</dt><dd data-testid="image-cdtext">{[image.cdText.title, image.cdText.performer].filter(Boolean).join(' — ')}</dd></> : null}
+        {image.catalog ? <><dt>MCN</dt><dd data-testid="image-mcn"><code>{image.catalog}</code></dd></> : null}
+        {image.tocFile ? <><dt>TOC file</dt><dd data-testid="image-toc"><code>{image.tocFile}</code> (CD-TEXT, ISRC, MCN, pregaps: real drives burn from it with cdrdao)</dd></> : null}
         <dt>Filesystems</dt><dd>{image.filesystems.join(', ') || '—'}</dd>
         <dt>Provenance</dt><dd>{image.provenance.kind}: {image.provenance.detail} ({formatDateTime(image.provenance.at)})</dd>
         {image.burnFile === undefined ? null : <><dt>Burns</dt><dd data-testid="image-burn-file"><code>{image.burnFile}</code></dd></>}
@@ -89,10 +92,13 @@ function ImageDetail({ image, onChanged }: { readonly image: ImageView; readonly
       <h3>Tracks</h3>
       <div className="table-scroll">
         <table className="table">
-          <thead><tr><th scope="col">#</th><th scope="col">Mode</th><th scope="col">Start sector</th><th scope="col">Sectors</th></tr></thead>
+          <thead><tr><th scope="col">#</th><th scope="col">Mode</th><th scope="col" title="INDEX 01">Start sector</th><th scope="col" title="from INDEX 01">Sectors</th><th scope="col" title="before INDEX 01">Pregap</th><th scope="col">ISRC</th><th scope="col">CD-TEXT</th></tr></thead>
           <tbody>
             {image.tracks.map((t) => (
-              <tr key={t.number}><td>{t.number}</td><td>{t.mode}</td><td>{t.startSector}</td><td>{t.sectors}</td></tr>
+              <tr key={t.number}>
+                <td>{t.number}</td><td>{t.mode}</td><td>{t.startSector}</td><td>{t.sectors}</td><td>{t.pregapSectors}</td>
+                <td>{t.isrc ?? '—'}</td><td>{[t.title, t.performer].filter(Boolean).join(' — ') || '—'}</td>
+              </tr>
             ))}
           </tbody>
         </table>
