@@ -125,7 +125,8 @@ export class FeedRelay {
    */
   #queueStatuses(text: string): void {
     this.#pending.push(text);
-    if (this.#pending.length === 1) setImmediate(() => this.#drain());
+    // The first slice at once: in a burst the turn of the event loop it waited for came after the Redis replies of every attempt's end.
+    if (this.#pending.length === 1) this.#drain();
   }
 
   #drain(): void {
