@@ -150,19 +150,24 @@ export function documentAuthResponses(app: FastifyInstance): void {
   });
 }
 
+/** The token of an `Authorization: Bearer <token>` header, or null when there is none. */
+export function bearerToken(header: string | undefined): string | null {
+  const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  return m?.[1] ?? null;
+}
+
 /**
  * Authenticate a request by its `Authorization: Bearer` header: sets
  * `request.principal` and returns it, or throws the refusal (401, or 429
  * with a `Retry-After` header).
  */
 export function authenticateRequest(request: FastifyRequest, reply: FastifyReply, auth: Authenticator): Principal {
-  const header = request.headers.authorization;
-  const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  const token = bearerToken(request.headers.authorization);
   const where = `${request.method} ${request.routeOptions.url ?? '(no route)'}`;
-  const result = auth.authenticate(request.ip, m?.[1] ?? null, where);
+  const result = auth.authenticate(request.ip, token, where);
   if (result instanceof ApiError) {
     if ('retryAfterSeconds' in result) void reply.header('retry-after', String(result.retryAfterSeconds));
-    if (result.statusCode === 401 && m === null) throw new ApiError(401, 'UNAUTHENTICATED', 'missing API token: send "Authorization: Bearer <token>"');
+    if (result.statusCode === 401 && token === null) throw new ApiError(401, 'UNAUTHENTICATED', 'missing API token: send "Authorization: Bearer <token>"');
     throw result;
   }
   request.principal = result;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../library/atomic-file.js';
 import type { ProductionReportView, ReportGroupingName } from '../shared/report-schemas.js';
-import { formatCount, formatRatioPercent, UNKNOWN } from '../shared/units.js';
+import { formatCount, formatRatioPercent, isIsoDay, UNKNOWN } from '../shared/units.js';
 import { requireId } from './cli-arguments.js';
 import { UsageError } from './cli-output.js';
 import type { ConnectionOptions, ControllerCliContext } from './controller-context.js';
@@ -39,9 +39,7 @@ export function parseGrouping(value: string): ReportGroupingName {
 /** `--from`/`--to`: a day `YYYY-MM-DD` in the report's time zone. */
 export function reportDay(name: string): (value: string) => string {
   return (value) => {
-    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-    const d = m === null ? null : new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-    if (m === null || d === null || d.toISOString().slice(0, 10) !== value) throw new UsageError(`${name} must be a day YYYY-MM-DD, got '${value}'`);
+    if (!isIsoDay(value)) throw new UsageError(`${name} must be a day YYYY-MM-DD, got '${value}'`);
     return value;
   };
 }

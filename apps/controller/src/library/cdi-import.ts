@@ -11,11 +11,11 @@
  * Dreamcast's audio session and data session) are refused, saying so.
  */
 import { createReadStream } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { CdiImage, CdiTrack, PlannedTrack } from 'node-cdrecord-wrapper';
-import { cdiUserDataOffset, readCdi, runTool, toolFailure } from 'node-cdrecord-wrapper';
+import { cdiUserDataOffset, readCdi } from 'node-cdrecord-wrapper';
 import { ConversionTooLargeError, fromImageReadError, ImageConversionError } from './errors.js';
 import type { ByteBudget } from './hashing-copy.js';
 import { copyAndHash, hashFile } from './hashing-copy.js';
@@ -24,6 +24,7 @@ import { keepSource } from './conversion-source.js';
 import type { StagedFile, StagedImage, Staging } from './image-intake.js';
 import { finalNames } from './image-intake.js';
 import type { ConversionProof } from './image-record.js';
+import { confirmWithIat } from './iat-proof.js';
 import { validateImageFile } from './image-validator.js';
 import { stagePlannedCue } from './track-plan-import.js';
 
@@ -110,14 +111,7 @@ export async function stageCdi(staging: Staging, id: string, source: string, opt
   const validated = await validateImageFile(dest, { expectFormat: 'iso' });
   options.precheck?.(validated);
   // iat's reading of the same file, for the proof.
-  const second = staging.file('iat.iso');
-  const run = await runTool({ program: 'iat', args: [source, second], ...(options.signal ? { signal: options.signal } : {}), keepChars: 4096 });
-  const other = run.exitCode === 0 ? await hashFile(second).catch(() => null) : null;
-  await rm(second, { force: true });
-  if (!other || other.sha256 !== copy.sha256) {
-    const why = other ? `its ISO (${other.bytes} bytes) differs from the track's (${copy.bytes} bytes)` : `it failed (exit ${run.exitCode ?? run.signal}): ${toolFailure(run, 2).output.slice(-200)}`;
-    throw new ImageConversionError(`CDI image ${sourceName}: iat does not confirm the conversion: ${why}`);
-  }
+  await confirmWithIat(staging, source, copy, `CDI image ${sourceName}`, options.signal);
   const kept = options.keepOriginal ? await keepSource(staging, source, `${names.iso.replace(/\.iso$/, '')}.cdi`, options.movable === true) : undefined;
   const whole = kept ?? (await hashFile(source));
   const mode = `Mode ${track.mode}/${track.sectorBytes}`;

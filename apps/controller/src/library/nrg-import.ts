@@ -9,10 +9,9 @@
  * subchannel data are refused, saying so.
  */
 import { createReadStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { NrgImage, PlannedTrack } from 'node-cdrecord-wrapper';
-import { readNrg, runTool, toolFailure } from 'node-cdrecord-wrapper';
+import { readNrg } from 'node-cdrecord-wrapper';
 import { ConversionTooLargeError, fromImageReadError, ImageConversionError } from './errors.js';
 import type { ByteBudget } from './hashing-copy.js';
 import { copyAndHash, hashFile } from './hashing-copy.js';
@@ -21,6 +20,7 @@ import { keepSource } from './conversion-source.js';
 import type { StagedFile, StagedImage, Staging } from './image-intake.js';
 import { finalNames } from './image-intake.js';
 import type { ConversionProof } from './image-record.js';
+import { confirmWithIat } from './iat-proof.js';
 import { validateImageFile } from './image-validator.js';
 import { stagePlannedCue } from './track-plan-import.js';
 
@@ -76,14 +76,7 @@ export async function stageNrg(staging: Staging, id: string, source: string, opt
   const validated = await validateImageFile(dest, { expectFormat: 'iso' });
   options.precheck?.(validated);
   // iat's reading of the same file, for the proof.
-  const second = staging.file('iat.iso');
-  const run = await runTool({ program: 'iat', args: [source, second], ...(options.signal ? { signal: options.signal } : {}), keepChars: 4096 });
-  const other = run.exitCode === 0 ? await hashFile(second).catch(() => null) : null;
-  await rm(second, { force: true });
-  if (!other || other.sha256 !== copy.sha256) {
-    const why = other ? `its ISO (${other.bytes} bytes) differs from the track's (${copy.bytes} bytes)` : `it failed (exit ${run.exitCode ?? run.signal}): ${toolFailure(run, 2).output.slice(-200)}`;
-    throw new ImageConversionError(`NRG image ${sourceName}: iat does not confirm the conversion: ${why}`);
-  }
+  await confirmWithIat(staging, source, copy, `NRG image ${sourceName}`, options.signal);
   const kept = options.keepOriginal ? await keepSource(staging, source, `${names.iso.replace(/\.iso$/, '')}.nrg`, options.movable === true) : undefined;
   const whole = kept ?? (await hashFile(source));
   const chunk = chunkOf(nrg);

@@ -247,6 +247,12 @@ export function formatIsoDay(p: Pick<ZonedParts, 'year' | 'month' | 'day'>): str
   return `${String(p.year).padStart(4, '0')}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
 }
 
+/** Whether `text` is a calendar date written `YYYY-MM-DD` (`2024-02-30` is not). */
+export function isIsoDay(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  return m !== null && new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))).toISOString().slice(0, 10) === text;
+}
+
 /**
  * The epoch ms at which the clocks of `timeZone` show `minuteOfDay` on the
  * date `isoDay` (`2024-05-06`). Around a daylight-saving change (a time

@@ -13,7 +13,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@fastify/type-provider-typebox';
 import { ApiError } from '../api-error.js';
 import type { TypedApp } from '../api-services.js';
-import { tooManyAttempts } from '../auth.js';
+import { bearerToken, tooManyAttempts } from '../auth.js';
 import type { AuthThrottle } from '../auth-throttle.js';
 import { ErrorBody } from '../schemas.js';
 import type { TowerMetrics } from '../../metrics/tower-metrics.js';
@@ -60,10 +60,9 @@ function checkScrapeToken(request: FastifyRequest, reply: FastifyReply, want: Bu
     void reply.header('retry-after', String(refused.retryAfterSeconds));
     throw refused;
   }
-  const header = request.headers.authorization;
-  const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-  if (m?.[1] === undefined) throw new ApiError(401, 'UNAUTHENTICATED', 'missing metrics token: send "Authorization: Bearer <metrics token>"');
-  if (!timingSafeEqual(digest(m[1]), want)) {
+  const token = bearerToken(request.headers.authorization);
+  if (token === null) throw new ApiError(401, 'UNAUTHENTICATED', 'missing metrics token: send "Authorization: Bearer <metrics token>"');
+  if (!timingSafeEqual(digest(token), want)) {
     throttle.failed(request.ip, 'wrong metrics token on GET /metrics');
     throw new ApiError(401, 'UNAUTHENTICATED', 'wrong metrics token (an API token does not open /metrics)');
   }

@@ -11,7 +11,7 @@ import type { ReportRunInfo } from '../../reports/production-report.js';
 import { certificateFileName, loadCertificateData, renderRunCertificate } from '../../reports/run-certificate.js';
 import { ProductionReport, ProductionReportQuery } from '../../shared/report-schemas.js';
 import type { ProductionReportQueryInput } from '../../shared/report-schemas.js';
-import { zonedTimeToEpoch } from '../../shared/units.js';
+import { isIsoDay, zonedTimeToEpoch } from '../../shared/units.js';
 import { invalidInput, notFound } from '../api-error.js';
 import type { ApiServices, TypedApp } from '../api-services.js';
 import { doc, IdParams, RunId } from '../schemas.js';
@@ -24,12 +24,9 @@ const DAY_MS = 86_400_000;
 /** One bound of the query as epoch ms: a day is its first moment (`end`: its last) in the report's zone. */
 function boundOf(field: 'from' | 'to', text: string, timeZone: string | undefined, end: boolean): number {
   if (/^\d+$/.test(text)) return Number(text);
-  const [y, m, d] = text.split('-').map(Number) as [number, number, number];
-  const check = new Date(Date.UTC(y, m - 1, d));
-  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== m - 1 || check.getUTCDate() !== d) {
-    throw invalidInput(field, `${field}: '${text}' is not a date (YYYY-MM-DD)`);
-  }
+  if (!isIsoDay(text)) throw invalidInput(field, `${field}: '${text}' is not a date (YYYY-MM-DD)`);
   if (!end) return zonedTimeToEpoch(text, 0, timeZone);
+  const [y, m, d] = text.split('-').map(Number) as [number, number, number];
   const next = new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10);
   return zonedTimeToEpoch(next, 0, timeZone) - 1;
 }
