@@ -27,6 +27,8 @@ export interface CcdFile {
   readonly scrambled: boolean;
   /** Tracks: number, CloneCD mode (0 audio, 1 Mode 1, 2 Mode 2), INDEX 1 sector and INDEX 0 sector (its pregap) when given. */
   readonly tracks: readonly { readonly number: number; readonly mode: number; readonly index1: number; readonly index0?: number }[];
+  /** The `[CDText]` section's packs (`Entry N=` hex bytes, in order): 16 bytes each as CloneCD writes them (no CRC), or 18 with a CRC. */
+  readonly cdText?: { readonly packs: Buffer; readonly packBytes: number };
 }
 
 const bad = (detail: string): ImageReadError => imageProblem('conversion-failed', `CloneCD control file: ${detail}`);
@@ -64,6 +66,23 @@ function int(value: string | undefined, what: string, min: number, max: number):
   return n;
 }
 
+/** The packs of a `[CDText]` section: `Entries=N`, then `Entry 0` to `Entry N-1`, each 16 or 18 hex bytes (all alike). */
+function cdTextEntries(keys: Map<string, string>): { packs: Buffer; packBytes: number } {
+  const count = int(keys.get('ENTRIES'), 'CDText Entries', 1, 8 * 256);
+  const packs: Buffer[] = [];
+  for (let i = 0; i < count; i++) {
+    const value = keys.get(`ENTRY ${i}`);
+    if (value === undefined) throw bad(`[CDText] has no Entry ${i} of its ${count}`);
+    const words = value.split(/\s+/);
+    if (!words.every((w) => /^[0-9a-f]{2}$/i.test(w)) || (words.length !== 16 && words.length !== 18) || (packs[0] !== undefined && words.length !== packs[0].length)) {
+      throw bad(`[CDText] Entry ${i} is not 16 (or 18) hex bytes like the others`);
+    }
+    packs.push(Buffer.from(words.join(''), 'hex'));
+  }
+  if (keys.size !== count + 1) throw bad(`[CDText] has ${keys.size - 1} entries, it says ${count}`);
+  return { packs: Buffer.concat(packs), packBytes: packs[0]?.length ?? 16 };
+}
+
 /** Parse a CloneCD control file. Throws `ImageReadError` (`conversion-failed`) for anything malformed or out of range. */
 export function parseCcd(text: string): CcdFile {
   const all = sections(text);
@@ -87,6 +106,7 @@ export function parseCcd(text: string): CcdFile {
     tocEntries,
     scrambled: int(disc.get('DATATRACKSSCRAMBLED') ?? '0', 'DataTracksScrambled', 0, 1) === 1,
     tracks,
+    ...(all.has('CDTEXT') ? { cdText: cdTextEntries(all.get('CDTEXT') as Map<string, string>) } : {}),
   };
 }
 

@@ -42,6 +42,8 @@ export interface NrgImage {
   /** `dao` when the track table came from DAOX/DAOI, `tao` from ETN2/ETNF. */
   readonly writing: 'dao' | 'tao';
   readonly tracks: readonly NrgTrack[];
+  /** The `CDTX` chunk (v2): raw 18-byte CD-TEXT packs with their CRCs, undecoded. */
+  readonly cdText?: Buffer;
 }
 
 const MAX_CHUNKS = 256;
@@ -131,6 +133,7 @@ async function readChunks(handle: FileHandle, size: number, version: 1 | 2, offs
   const chunks: string[] = [];
   let tracks: NrgTrack[] | undefined;
   let writing: NrgImage['writing'] = 'dao';
+  let cdText: Buffer | undefined;
   let at = offset;
   for (;;) {
     if (chunks.length >= MAX_CHUNKS) throw bad(`more than ${MAX_CHUNKS} chunks`);
@@ -150,11 +153,15 @@ async function readChunks(handle: FileHandle, size: number, version: 1 | 2, offs
       if (tracks) throw bad(`a second track table (${id})`);
       tracks = id.startsWith('DAO') ? daoTracks(data, id === 'DAOX', offset) : taoTracks(data, id === 'ETN2', offset);
       writing = id.startsWith('DAO') ? 'dao' : 'tao';
+    } else if (id === 'CDTX') {
+      if (cdText || length > 8 * 256 * 18) throw bad(`a second CDTX chunk, or one of ${length} bytes (more than 8 blocks of 256 packs)`);
+      cdText = Buffer.alloc(length);
+      await handle.read(cdText, 0, length, at + 8);
     }
     at += 8 + length;
   }
   if (!tracks) throw bad('no track table (DAOX, DAOI, ETN2 or ETNF chunk)');
-  return { version, chunkOffset: offset, chunks, writing, tracks };
+  return { version, chunkOffset: offset, chunks, writing, tracks, ...(cdText ? { cdText } : {}) };
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Nero NRG test images, written here by the format's layout (no Debian tool
  * writes NRG): image data, then the chunks (CUEX/CUES, DAOX/DAOI or
- * ETN2/ETNF, SINF, MTYP, END!), then the footer (v2: NER5 + 64-bit offset;
+ * ETN2/ETNF, CDTX when given CD-TEXT packs, SINF, MTYP, END!), then the footer (v2: NER5 + 64-bit offset;
  * v1: NERO + 32-bit offset), all big-endian, as Nero writes them.
  */
 
@@ -34,7 +34,7 @@ const u64 = (v: number): Buffer => {
 };
 
 /** An NRG image of `tracks`: disc-at-once (with the 150-sector pregap before track 1) or track-at-once. */
-export function makeNrg(tracks: readonly NrgTrackSpec[], options: { version: 1 | 2; writing: 'dao' | 'tao' }): Buffer {
+export function makeNrg(tracks: readonly NrgTrackSpec[], options: { version: 1 | 2; writing: 'dao' | 'tao'; cdText?: Buffer }): Buffer {
   const v2 = options.version === 2;
   const pregap = options.writing === 'dao' ? 150 * (tracks[0]?.sectorBytes ?? 2048) : 0;
   const parts: Buffer[] = [Buffer.alloc(pregap)];
@@ -73,6 +73,7 @@ export function makeNrg(tracks: readonly NrgTrackSpec[], options: { version: 1 |
     });
     chunks.push(chunk(v2 ? 'ETN2' : 'ETNF', Buffer.concat(entries)));
   }
+  if (options.cdText) chunks.push(chunk('CDTX', options.cdText));
   chunks.push(chunk('SINF', u32(tracks.length)), chunk('MTYP', u32(1)), chunk('END!', Buffer.alloc(0)));
   const footer = v2 ? Buffer.concat([Buffer.from('NER5', 'latin1'), u64(chunkOffset)]) : Buffer.concat([Buffer.from('NERO', 'latin1'), u32(chunkOffset)]);
   return Buffer.concat([...parts, ...chunks, footer]);
