@@ -97,17 +97,21 @@ export interface MergeProblem {
   readonly message: string;
 }
 
-/** Validate a merge request for a run of `copies`; a problem, or the merge to store. */
-export function planMerge(req: MergeRequest, copies: number): MergeProblem | PlannedMerge {
+/**
+ * Validate a merge request for a run of `copies` (rows: one per copy, or with
+ * `per` 'set' one per set of a set run); a problem, or the merge to store.
+ */
+export function planMerge(req: MergeRequest, copies: number, per: 'copy' | 'set' = 'copy'): MergeProblem | PlannedMerge {
+  const count = `${copies} ${per === 'copy' ? 'copies' : `set${copies === 1 ? '' : 's'}`}`;
   if (req.rows !== undefined && req.serials !== undefined) return { field: 'merge', message: 'a merge has serials or rows, not both' };
-  if (req.rows !== undefined) return planRows(req, copies);
+  if (req.rows !== undefined) return planRows(req, copies, `one per ${per} (${count})`);
   const s = req.serials;
   if (s === undefined) return { field: 'merge', message: 'a merge needs serials or rows' };
   if (!Number.isSafeInteger(s.first) || s.first < 0 || s.first > MAX_SERIAL) {
     return { field: 'merge.serials.first', message: `the first serial must be an integer 0..${MAX_SERIAL}` };
   }
   if (s.last !== undefined && (!Number.isSafeInteger(s.last) || s.last - s.first + 1 !== copies)) {
-    return { field: 'merge.serials.last', message: `serials ${s.first}-${String(s.last)} are not one per copy (${copies} copies)` };
+    return { field: 'merge.serials.last', message: `serials ${s.first}-${String(s.last)} are not one per ${per} (${count})` };
   }
   if (s.first + copies - 1 > MAX_SERIAL) return { field: 'merge.serials', message: `the last serial would pass ${MAX_SERIAL}` };
   const pad = s.pad ?? 0;
@@ -131,9 +135,9 @@ export const MERGE_FIELD_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** Longest text of one field or text file of a row. */
 export const MAX_MERGE_TEXT = 64 * 1024;
 
-function planRows(req: MergeRequest, copies: number): MergeProblem | PlannedMerge {
+function planRows(req: MergeRequest, copies: number, onePer: string): MergeProblem | PlannedMerge {
   const rows = req.rows ?? [];
-  if (!Array.isArray(rows) || rows.length !== copies) return { field: 'merge.rows', message: `${rows.length} rows are not one per copy (${copies} copies)` };
+  if (!Array.isArray(rows) || rows.length !== copies) return { field: 'merge.rows', message: `${rows.length} rows are not ${onePer}` };
   if (req.dir !== undefined && (typeof req.dir !== 'string' || !req.dir.startsWith('/'))) return { field: 'merge.dir', message: 'the rows\' folder is an absolute path' };
   const planned: DiscMerge[] = [];
   for (const [i, r] of rows.entries()) {

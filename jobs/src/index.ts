@@ -35,6 +35,7 @@ export * from './logger.js';
 export * from './bullmq-error-line.js';
 export * from './disc-merge.js';
 export * from './disc-set.js';
+export * from './set-merge.js';
 export { decideSetDisc } from './set-routing.js';
 export type { SetDecision, SetRoutingInput } from './set-routing.js';
 export * from './merge-rows.js';

@@ -10,6 +10,7 @@ import { discMergeOf } from './disc-merge.js';
 import type { DiscMerge } from './disc-merge.js';
 import type { RedisSchema } from './protocol/redis-schema.js';
 import type { NewRun } from './run-records.js';
+import { mergeRowOf } from './set-merge.js';
 
 /** Rows written per HSET. */
 const BATCH = 200;
@@ -31,15 +32,17 @@ export async function removeMergeRows(redis: Redis, keys: RedisSchema, runId: st
 /**
  * What copy slot `copy` of `run` carries: its serial (worked out), or its
  * row (read back); undefined for a run without merge, or a row not found.
+ * In a set run the row is the slot's set's (set-merge.ts).
  */
-export async function slotMergeOf(redis: Redis, keys: RedisSchema, run: Pick<NewRun, 'id' | 'merge'>, copy: number): Promise<DiscMerge | undefined> {
+export async function slotMergeOf(redis: Redis, keys: RedisSchema, run: Pick<NewRun, 'id' | 'merge' | 'set'>, copy: number): Promise<DiscMerge | undefined> {
   if (run.merge === undefined) return undefined;
-  if (run.merge.kind === 'serials') return discMergeOf(run.merge, copy);
-  const text = await redis.hget(keys.runMergeRows(run.id), String(copy));
+  const want = mergeRowOf(run, copy);
+  if (run.merge.kind === 'serials') return discMergeOf(run.merge, want);
+  const text = await redis.hget(keys.runMergeRows(run.id), String(want));
   if (text === null) return undefined;
   try {
     const row = JSON.parse(text) as DiscMerge;
-    return row.row === copy && Array.isArray(row.files) ? row : undefined;
+    return row.row === want && Array.isArray(row.files) ? row : undefined;
   } catch {
     return undefined;
   }

@@ -31,6 +31,7 @@ import type { RunControlAction, RunControlResult } from './run-control.js';
 import { slotJob, validateRun } from './run-request.js';
 import type { CreateRunInput } from './run-request.js';
 import { RunImageGoneError, RunStore } from './run-store.js';
+import { mergeRowOf } from './set-merge.js';
 
 /** Options of `RunPlanner.createRun`. */
 export interface CreateRunOptions {
@@ -174,7 +175,7 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
       await queue.addBulk(
         Array.from({ length: last - first + 1 }, (_, i) => ({
           name: 'copy',
-          data: slotJob(plan.run, first + i, 0, plan.rows?.[first + i - 1]),
+          data: slotJob(plan.run, first + i, 0, plan.rows?.[mergeRowOf(plan.run, first + i) - 1]),
           opts: this.#queues.jobOptions(plan.run, first + i, 0),
         })),
       );

@@ -13,6 +13,7 @@ import type { RunSet, SetRequest } from './disc-set.js';
 import type { CopyJob, VerifyPolicy } from './job-types.js';
 import type { NewRun } from './run-records.js';
 import type { RunImage } from './run-image.js';
+import { mergeRowOf } from './set-merge.js';
 
 /** Largest run the planner accepts. */
 export const MAX_COPIES = 10_000;
@@ -79,13 +80,17 @@ export function jobOf(run: NewRun): Omit<CopyJob, 'copy'> {
   };
 }
 
-/** The job of copy slot `copy` of a stored run (its `replacement`-th), with the slot's merge row (`row`: read with `RunStore.slotMerge`; a run of serials works it out). */
+/**
+ * The job of copy slot `copy` of a stored run (its `replacement`-th), with the
+ * slot's merge row (`row`: read with `RunStore.slotMerge`; a run of serials
+ * works it out). In a set run the row is the slot's set's (set-merge.ts).
+ */
 export function slotJob(run: NewRun, copy: number, replacement: number, row?: DiscMerge): CopyJob {
   return {
     ...jobOf(run),
     copy,
     replacement,
-    ...(run.merge === undefined ? {} : { merge: row ?? discMergeOf(run.merge, copy) }),
+    ...(run.merge === undefined ? {} : { merge: row ?? discMergeOf(run.merge, mergeRowOf(run, copy)) }),
     ...(run.set === undefined ? {} : setSlotOf(run.set, copy)),
   };
 }
@@ -126,7 +131,6 @@ export function validateRun(input: CreateRunInput): PlannedRun {
     bad('mediaClass', `the image (${sectors} sectors${format === 'cue' ? ', CD audio/raw' : ''}) does not go on ${input.mediaClass} media; it fits ${fits.join(', ')}`);
   }
   const mediaClass = input.mediaClass ?? fits[0];
-  if (input.set !== undefined && input.merge !== undefined) bad('set', 'a set run with per-disc serials is not supported yet');
   const set = input.set === undefined ? undefined : planSetOf(input.set, input.copies, image, mediaClass as MediaClass);
   const slots = set === undefined ? input.copies : input.copies * set.discs;
   const verify = input.verify ?? { mode: 'all' };
@@ -147,7 +151,11 @@ export function validateRun(input: CreateRunInput): PlannedRun {
   let rows: readonly DiscMerge[] | undefined;
   if (input.merge !== undefined) {
     if (format !== 'iso') bad('merge', 'per-disc data goes on an ISO 9660 image, not a CUE image');
-    const planned = planMerge(input.merge, input.copies);
+    set?.images.forEach((disc, i) => {
+      if (disc.format !== 'iso') bad(`set.images[${i}]`, `disc ${i + 1}: per-disc data goes on an ISO 9660 image, not a CUE image`);
+    });
+    // A set run's rows are one per set (`copies` counts sets): set k carries row k on every disc.
+    const planned = planMerge(input.merge, input.copies, set === undefined ? 'copy' : 'set');
     if (isMergeProblem(planned)) bad(planned.field, planned.message);
     else ({ merge, rows } = planned);
   }

@@ -255,7 +255,7 @@ export class RunStore {
   }
 
   /** What copy slot `copy` of `run` carries of its own (merge-rows.ts): its serial, or its row read back. */
-  async slotMerge(run: Pick<NewRun, 'id' | 'merge'>, copy: number): Promise<DiscMerge | undefined> {
+  async slotMerge(run: Pick<NewRun, 'id' | 'merge' | 'set'>, copy: number): Promise<DiscMerge | undefined> {
     return slotMergeOf(this.#redis, this.keys, run, copy);
   }
 

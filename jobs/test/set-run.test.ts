@@ -108,7 +108,7 @@ describe('a set run', () => {
     expect(await env.client.hgetall(`tower:run:${run.id}:set-owners`)).toEqual({});
   });
 
-  it('is refused for an empty set, a disc of another media class, a disc 1 that is not the run\'s image, serials, or too many discs', () => {
+  it('is refused for an empty set, a disc of another media class, a disc 1 that is not the run\'s image, serials not one per set, or too many discs', () => {
     const bad = (input: CreateRunInput): string => {
       try {
         validateRun(input);
@@ -121,7 +121,8 @@ describe('a set run', () => {
     expect(bad(setRun(4, { set: { images: [discs[0]!, { ...discs[1]!, sizeBytes: 4_000_000_000 }] } }))).toBe('set.images[1]');
     expect(bad(setRun(4, { set: { images: [discs[0]!, { ...discs[1]!, sha256: 'xyz' }] } }))).toBe('set.images[1]');
     expect(bad(setRun(4, { set: { images: [discs[1]!, discs[0]!] } }))).toBe('set.images');
-    expect(bad(setRun(4, { merge: { serials: { first: 1 } } }))).toBe('set');
+    expect(bad(setRun(4, { merge: { serials: { first: 1, last: 5 } } }))).toBe('merge.serials.last');
+    expect(bad(setRun(4, { merge: { serials: { first: 1 } } }))).toBe('accepted');
     expect(bad(setRun(5000))).toBe('copies');
     expect(bad(setRun(4, { set: { images: discs, imageIds: ['a'] } }))).toBe('set.imageIds');
     expect(bad(setRun(4))).toBe('accepted');

@@ -1,9 +1,9 @@
 /**
  * Bad input to collated set runs (`POST /api/runs` with `set.imageIds`,
  * issue 15): an empty set, unknown or malformed image ids, disc 1 not the
- * run's image, discs of different media classes, too many discs, a set with
- * serials, a viewer. Each gets a clear 4xx in the API's error format and
- * changes nothing: runs, run meta, queues, the images' run references,
+ * run's image, discs of different media classes, too many discs, serials or
+ * CSV rows that are not one per set, serials on a CUE disc, a viewer. Each
+ * gets a clear 4xx in the API's error format and changes nothing: runs, run meta, queues, the images' run references,
  * the audit log. A good set run is then accepted, holding every disc's image.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -65,7 +65,18 @@ const cases: Case[] = [
   },
   { name: '100 discs', body: () => run({ set: { imageIds: Array.from({ length: 100 }, () => env.image.id) } }), status: 400, code: 'INVALID_INPUT' },
   { name: '4000 sets of 3 discs', body: () => run({ copies: 4000, set: { imageIds: [env.image.id, disc2, env.image.id] } }), status: 400, code: 'INVALID_INPUT', message: /12000 discs/, field: 'copies' },
-  { name: 'a set with serials', body: () => run({ set: { imageIds: [env.image.id, disc2] }, merge: { serials: { first: 1 } } }), status: 400, code: 'INVALID_INPUT', field: 'set' },
+  {
+    name: 'serials not one per set (4 sets, serials 1-8)', body: () => run({ set: { imageIds: [env.image.id, disc2] }, merge: { serials: { first: 1, last: 8 } } }),
+    status: 400, code: 'INVALID_INPUT', message: /serials 1-8 are not one per set \(4 sets\)/, field: 'merge.serials.last',
+  },
+  {
+    name: 'CSV rows not one per set (4 sets, 8 rows)', body: () => run({ set: { imageIds: [env.image.id, disc2] }, merge: { csv: `name,text:/NOTE.TXT\n${Array.from({ length: 8 }, (_, i) => `n${i},t${i}`).join('\n')}\n` } }),
+    status: 400, code: 'INVALID_INPUT', message: /the merge CSV has 8 rows, one per set .*: copies \(sets\) must be 8, not 4/, field: 'copies',
+  },
+  {
+    name: 'serials on a set with a CUE disc', body: () => run({ media: 'cd', set: { imageIds: [env.image.id, cue] }, merge: { serials: { first: 1 } } }),
+    status: 400, code: 'INVALID_INPUT', message: /disc 2 .* is a CUE image: per-disc data \(merge\) goes on ISO 9660 images only/, field: 'set.imageIds[1]',
+  },
   { name: 'a viewer', body: () => run({ set: { imageIds: [env.image.id, disc2] } }), token: VIEWER, status: 403, code: 'FORBIDDEN' },
 ];
 
@@ -90,5 +101,11 @@ describe('set run bad input: a clear 4xx, nothing changed', () => {
     expect(await env.redis.smembers(`tower:image:${disc2}:runs`)).toEqual([res.body.id]);
     const del = await call(env, 'DELETE', `/api/images/${disc2}`);
     expect(del.status).toBe(409);
+  });
+
+  it('accepts a set run with serials one per set: 3 sets of 2 discs, serials 7-9', async () => {
+    const res = await call(env, 'POST', '/api/runs', { body: run({ copies: 3, set: { imageIds: [env.image.id, disc2] }, merge: { serials: { first: 7, last: 9 } } }) });
+    expect(res.status, res.text.slice(0, 500)).toBe(201);
+    expect(res.body).toMatchObject({ copies: 6, merge: 'serials 7 to 9 in /SERIAL.TXT', set: { discs: 2, sets: 3 } });
   });
 });

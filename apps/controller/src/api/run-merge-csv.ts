@@ -40,8 +40,14 @@ export function mergeRunsDir(s: ApiServices): string {
   return s.deps.mergeDir ?? path.join(path.dirname(s.deps.library.dir), 'merge-runs');
 }
 
-/** The planner's merge of a run request's `merge` (undefined: none); throws `ApiError` 400. Copies a CSV's files into the run's folder. */
-export async function runMergeOf(s: ApiServices, input: CreateRunRequest['merge'], runId: string, copies: number, image: MergeImage): Promise<MergeRequest | undefined> {
+/**
+ * The planner's merge of a run request's `merge` (undefined: none); throws
+ * `ApiError` 400. Copies a CSV's files into the run's folder. Its rows are
+ * one per copy, or with `per` 'set' one per set of a set run (`copies` sets).
+ */
+export async function runMergeOf(
+  s: ApiServices, input: CreateRunRequest['merge'], runId: string, copies: number, image: MergeImage, per: 'copy' | 'set' = 'copy',
+): Promise<MergeRequest | undefined> {
   if (input === undefined) return undefined;
   if (input.csv !== undefined && input.serials !== undefined) throw invalidInput('merge', 'a merge has serials or a csv, not both');
   if (input.csv === undefined) {
@@ -50,7 +56,10 @@ export async function runMergeOf(s: ApiServices, input: CreateRunRequest['merge'
   }
   const csv = readCsv(input.csv);
   const n = csv.rows.length;
-  if (n !== copies) throw invalidInput('copies', `the merge CSV has ${n} row${n === 1 ? '' : 's'}, one per disc: copies must be ${n}, not ${copies}`);
+  if (n !== copies) {
+    const what = per === 'copy' ? 'one per disc: copies must be' : 'one per set (set k carries row k on every disc): copies (sets) must be';
+    throw invalidInput('copies', `the merge CSV has ${n} row${n === 1 ? '' : 's'}, ${what} ${n}, not ${copies}`);
+  }
   // A run id is letters, digits, _ . - (validated before): only these two would not name a folder of its own.
   if (runId === '.' || runId === '..') throw invalidInput('id', `a run of a merge CSV cannot have the id ${runId}`);
   const dir = path.join(mergeRunsDir(s), runId);

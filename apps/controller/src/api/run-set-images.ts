@@ -47,6 +47,13 @@ export function setImagesOf(
   return { imageIds: [...imageIds], records, images: records.map((r) => runImageOf(r, library.imagePath(r.id))) };
 }
 
+/** A set run with per-disc data (`merge`): every disc is an ISO 9660 image (the row's files are added to each); else 400 naming the disc. */
+export function refuseSetMerge(set: SetImages): void {
+  set.records.forEach((r, i) => {
+    if (r.format !== 'iso') throw invalidInput(`set.imageIds[${i}]`, `set.imageIds[${i}]: disc ${i + 1} (image ${r.id}) is a ${r.format.toUpperCase()} image: per-disc data (merge) goes on ISO 9660 images only`);
+  });
+}
+
 /** A CUE disc of the set whose verify no drive can do: refused as for a plain run. */
 export async function refuseImpossibleSetVerify(set: SetImages, library: ImageLibrary, driveIds: readonly string[]): Promise<void> {
   for (const r of set.records) if (r.format === 'cue') await refuseImpossibleVerify(r.id, library.imagePath(r.id), driveIds);

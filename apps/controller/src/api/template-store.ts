@@ -5,6 +5,7 @@
  * again": a finished run's own settings as a create request.
  */
 import type { Redis } from 'ioredis';
+import { mergeRowCount } from '@tower/jobs';
 import type { RedisSchema, RunRecord, VerifyPolicy } from '@tower/jobs';
 import type { Static } from 'typebox';
 import type { VerifyPolicyInput } from '../shared/api-types.js';
@@ -102,7 +103,7 @@ export function runAgainRequest(run: RunRecord, imageId: string, label: string |
     ...(label === null ? {} : { label }),
     // The same serials again (a lost batch burned anew): the operator gives others with a new run.
     ...(run.merge?.kind !== 'serials' ? {} : {
-      merge: { serials: { first: run.merge.first, last: run.merge.first + run.copies - 1, pad: run.merge.pad, prefix: run.merge.prefix, file: run.merge.file } },
+      merge: { serials: { first: run.merge.first, last: run.merge.first + mergeRowCount(run) - 1, pad: run.merge.pad, prefix: run.merge.prefix, file: run.merge.file } },
     }),
   };
 }

@@ -43,6 +43,7 @@ interface SetRunOptions {
   readonly copies?: number;
   readonly template?: string;
   readonly serials?: unknown;
+  readonly mergeCsv?: string;
   readonly set?: string[];
   readonly sets?: number;
 }
@@ -57,9 +58,9 @@ export function withSetRun<O extends SetRunOptions>(imageId: string | undefined,
     return { imageId, opts };
   }
   if (imageId !== undefined || opts.template !== undefined) throw new UsageError('--set names the set\'s images: give no image id or --template with it');
-  if (opts.serials !== undefined) throw new UsageError('a set run with --serials is not supported yet');
   if (opts.sets !== undefined && opts.copies !== undefined) throw new UsageError('give --sets or --copies, not both');
   const sets = opts.sets ?? opts.copies;
-  if (sets === undefined) throw new UsageError("required option '--sets <n>' not specified: how many complete sets");
-  return { imageId: opts.set[0], opts: { ...opts, copies: sets } };
+  // With --serials FIRST-LAST (or --merge-csv) the range (the rows) gives the sets: one serial (row) per set, on each of its discs.
+  if (sets === undefined && opts.serials === undefined && opts.mergeCsv === undefined) throw new UsageError("required option '--sets <n>' not specified: how many complete sets");
+  return { imageId: opts.set[0], opts: sets === undefined ? opts : { ...opts, copies: sets } };
 }

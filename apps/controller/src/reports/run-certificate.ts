@@ -7,6 +7,7 @@
  * run-done email when the email channel asks for it.
  */
 import PDFDocument from 'pdfkit';
+import { mergeRowCount } from '@tower/jobs';
 import type { AttemptRecord, RunRecord } from '@tower/jobs';
 import type { ApiServices } from '../api/api-services.js';
 import type { RunView } from '../shared/api-types.js';
@@ -89,7 +90,7 @@ export function serialsWords(record: RunRecord): string | null {
   if (m === undefined) return null;
   if (m.kind === 'rows') return `${m.rows} rows of a CSV, one per disc (${m.columns.join(', ')}); each disc's own image is checked against its row`;
   const serial = (n: number): string => `${m.prefix}${String(n).padStart(m.pad, '0')}`;
-  return `${serial(m.first)} to ${serial(m.first + record.copies - 1)} in ${m.file} (each disc's own image is checked against its serial)`;
+  return `${serial(m.first)} to ${serial(m.first + mergeRowCount(record) - 1)} in ${m.file} (each disc's own image is checked against its serial)`;
 }
 
 /** Render the certificate; resolves to the PDF's bytes. */

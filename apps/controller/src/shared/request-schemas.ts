@@ -7,6 +7,7 @@
 import { Type } from 'typebox';
 import { RECORDABLE_MEDIA_TYPES } from 'node-cdrecord-wrapper/media';
 import { MERGE_CSV_MAX_BYTES } from './merge-csv.js';
+import { LabelMergeInput, RunCdTextInput } from './run-text-schemas.js';
 
 const obj = { additionalProperties: false } as const;
 
@@ -49,7 +50,8 @@ export const RunCustomerInput = Type.Object({
  * gets `first + k - 1`), written on each disc as a file of its own (default
  * `/SERIAL.TXT`); or a CSV's text, one row per copy (row k on copy k;
  * shared/merge-csv.ts), whose `file:/PATH` cells name source files inside
- * the library's import roots (copied when the run is made).
+ * the library's import roots (copied when the run is made). In a set run
+ * (`set`) they are one per set: every disc of set k carries row k.
  */
 export const MergeInput = Type.Object({
   csv: Type.Optional(Type.String({
@@ -63,7 +65,7 @@ export const MergeInput = Type.Object({
     prefix: Type.Optional(Type.String({ maxLength: 32, description: 'text before the number, e.g. SN-' })),
     file: Type.Optional(Type.String({ minLength: 1, maxLength: 240, description: 'path on the disc; default /SERIAL.TXT' })),
   }, obj)),
-}, { ...obj, title: 'MergeInput', description: 'serials or csv, one of them' });
+}, { ...obj, title: 'MergeInput', description: 'serials or csv, one of them; one per copy, or in a set run one per set (every disc of set k carries row k)' });
 
 /**
  * The settings of a run besides its image and copies, each optional: one
@@ -82,6 +84,10 @@ export const RUN_SETTINGS = {
   merge: Type.Optional(MergeInput),
   printLabels: Type.Optional(Type.Boolean({ description: 'print a label for each good disc (needs tower.json printing and labelTemplate); default false' })),
   labelTemplate: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'label template name' })),
+  /** `{{merge.1}}`..`{{merge.N}}` on the run's labels (a PTBurn job's `MergeField=` lines). */
+  labelMerge: Type.Optional(LabelMergeInput),
+  /** CD-TEXT replacing an audio image's own on the run's discs (shared/run-text-schemas.ts). */
+  cdText: Type.Optional(RunCdTextInput),
 };
 
 /**
@@ -101,7 +107,8 @@ export const CreateRunRequest = Type.Object({
   ...RUN_SETTINGS,
   /**
    * A collated set run: its discs' images in order (disc 1 is `imageId`); `copies` then counts sets, and the
-   * run completes when that many complete sets passed (sets × discs at most 10000). Not with `merge`.
+   * run completes when that many complete sets passed (sets × discs at most 10000). With `merge`, the serials or
+   * CSV rows are one per set: set k carries row k on every disc (disc j of set k = image j plus row k's files).
    */
   set: Type.Optional(Type.Object({
     imageIds: Type.Array(ImageId, { minItems: 1, maxItems: 99, description: 'the discs\' library images in order; the first is imageId' }),

@@ -15,7 +15,7 @@ import type { ApiServices, TypedApp } from '../api-services.js';
 import { principalOf } from '../auth.js';
 import { chooseMediaClass } from '../run-media-class.js';
 import { refuseImpossibleVerify } from '../run-verify-check.js';
-import { refuseImpossibleSetVerify, setImagesOf, setImagesStillThere } from '../run-set-images.js';
+import { refuseImpossibleSetVerify, refuseSetMerge, setImagesOf, setImagesStillThere } from '../run-set-images.js';
 import { malwareWarning, refuseUnsafeImage } from '../run-malware-check.js';
 import { attemptsCsv } from '../csv.js';
 import { runImageOf } from '../../library/index.js';
@@ -220,8 +220,8 @@ export async function createRun(s: ApiServices, body: Static<typeof CreateRunReq
   }
   const held = body.media === undefined ? (await s.drives.list()).map((d) => d.mediaType) : [];
   const mediaClass = chooseMediaClass(image.id, image.format === 'cue' ? image.mediaSizes.filter((m) => m.startsWith('cd')) : image.mediaSizes, body.media, held);
-  if (body.set !== undefined && body.merge !== undefined) throw invalidInput('set', 'set: a set run with per-disc serials (merge) is not supported yet');
   const set = body.set === undefined ? undefined : setImagesOf(library, body.set.imageIds, body.copies, image.id, mediaClass, library.scanner.settings.policy);
+  if (set !== undefined && body.merge !== undefined) refuseSetMerge(set);
   let allowedDrives: string[] | undefined;
   if (body.drives !== undefined) {
     const known = await s.drives.knownDriveIds();
@@ -242,7 +242,9 @@ export async function createRun(s: ApiServices, body: Static<typeof CreateRunReq
   }
   const labels = await checkRunLabels(s.deps.redis, s.keys, s.deps.printing, body);
   // Checked (and a CSV's files copied into the run's folder) before anything of the run is written.
-  const merge = await runMergeOf(s, body.merge, id, body.copies, { sizeBytes: image.sizeBytes, mediaClass });
+  // A set run's rows are one per set (set k carries row k on every disc): each must fit with the set's largest disc.
+  const largest = Math.max(image.sizeBytes, ...(set?.records.map((r) => r.sizeBytes) ?? []));
+  const merge = await runMergeOf(s, body.merge, id, body.copies, { sizeBytes: largest, mediaClass }, set === undefined ? 'copy' : 'set');
   await s.runMeta.put(id, { imageId: image.id, imageName: image.name, label: body.label ?? null, createdBy, ...(body.customer === undefined ? {} : { customer: body.customer }) });
   await saveRunLabels(s.deps.redis, s.keys, id, labels);
   const runImage = runImageOf(image, imagePath);

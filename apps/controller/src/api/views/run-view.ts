@@ -1,7 +1,7 @@
 /**
  * RunView from a run record and the controller's meta.
  */
-import { mergeSummary, verifyPolicyText } from '@tower/jobs';
+import { mergeRowCount, mergeSummary, verifyPolicyText } from '@tower/jobs';
 import type { RunRecord } from '@tower/jobs';
 import type { RunView } from '../../shared/api-types.js';
 import type { RunMeta } from '../run-meta.js';
@@ -53,7 +53,7 @@ export function toRunView(run: RunRecord, meta: RunMeta, now: number, imageName?
     completedAt: run.completedAt ?? null,
     createdBy: meta.createdBy,
     ...(meta.customer === undefined ? {} : { customer: meta.customer }),
-    ...(run.merge === undefined ? {} : { merge: mergeSummary(run.merge, run.copies) }),
+    ...(run.merge === undefined ? {} : { merge: mergeSummary(run.merge, mergeRowCount(run)) }),
   };
 }
 
