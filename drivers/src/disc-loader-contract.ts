@@ -85,8 +85,20 @@ export interface DiscLoader {
    * output slot (`passed`) or a reject slot (`failed`), then `fill()`. When
    * no slot has room the disc stays in the drive and the stock says so
    * (`output-full` / `reject-full`). Resolves with the stock after the move.
+   * `disc` says which disc it is, when the tower knows (a loader that names
+   * what it keeps uses it; a robot's slots need not).
    */
-  afterDisc(verdict: DiscVerdict, signal?: AbortSignal): Promise<LoaderStock>;
+  afterDisc(verdict: DiscVerdict, signal?: AbortSignal, disc?: LeavingDisc): Promise<LoaderStock>;
+}
+
+/** The disc leaving a drive, as the tower recorded it: its attempt, run and copy slot. */
+export interface LeavingDisc {
+  readonly runId: string;
+  /** The copy slot (1..N, replacements beyond). */
+  readonly copy: number;
+  readonly attemptId: string;
+  /** What the operator reads for the disc: a merged disc's (`serial 01003`) or a set's; absent for a plain copy. */
+  readonly label?: string;
 }
 
 /** True when two stocks say the same (for publishing a change only when there is one). */

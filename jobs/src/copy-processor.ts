@@ -12,9 +12,10 @@ import { rm } from 'node:fs/promises';
 import {
   CancelledError, cueVerifyRefusal, ImageError, isDriveError, MediaTooSmallError, mediaClassOf, NoMediaError, verifyDisc, WrongMediaError,
 } from 'node-cdrecord-wrapper';
-import type { BurnProgress, DiscVerdict, Drive, DriveError, MediaClass, MediaStatus, VerifyProgress } from 'node-cdrecord-wrapper';
+import type { BurnProgress, DiscVerdict, Drive, DriveError, LeavingDisc, MediaClass, MediaStatus, VerifyProgress } from 'node-cdrecord-wrapper';
 import type { CopyJob } from './job-types.js';
 import { shouldVerify, verifyPolicyText } from './job-types.js';
+import { setLabel } from './disc-set.js';
 import { buildDiscImage } from './merged-disc-image.js';
 import type { DiscImageSource } from './merge-staging.js';
 import type { RunImage } from './run-image.js';
@@ -64,9 +65,10 @@ export interface CopyContext {
   /**
    * The drive's disc loader, called with the disc's verdict (passed; failed
    * or cancelled: a coaster) instead of opening the tray: it sorts the disc
-   * and loads the next blank. Must not reject (the copy's result is not its).
+   * and loads the next blank; `disc` is the attempt's disc. Must not reject
+   * (the copy's result is not its).
    */
-  readonly afterDisc?: (verdict: DiscVerdict, signal?: AbortSignal) => Promise<void>;
+  readonly afterDisc?: (verdict: DiscVerdict, signal?: AbortSignal, disc?: LeavingDisc) => Promise<void>;
   /** The agent's merged disc images, built ahead (`MergeStaging`); default: built here, in `stagingDir`, just in time. */
   readonly discImages?: DiscImageSource;
   /** Where a merged copy's disc image is built; default the system's temporary directory. */
@@ -244,7 +246,7 @@ async function processImageCopy(job: CopyJob, drive: Drive, ctx: CopyContext): P
       discSha256 = checked.sha256;
       audioReadOffsetSamples = checked.audioReadOffsetSamples;
     }
-    await releaseDisc(drive, ctx, 'passed', signal);
+    await releaseDisc(drive, ctx, 'passed', signal, leavingDiscOf(attempt));
     const end = await ctx.store.endAttempt(attempt.id, {
       outcome: 'passed',
       endedAt: endedAt(),
@@ -262,7 +264,7 @@ async function processImageCopy(job: CopyJob, drive: Drive, ctx: CopyContext): P
       ? attemptErrorOf(new CancelledError(`cancelled: ${attemptErrorOf(err).message}`, { device: drive.address, cause: err }))
       : attemptErrorOf(err);
     if (verify && burned !== null && error.code === 'VERIFY_MISMATCH') verifyResult = 'failed';
-    await releaseDisc(drive, ctx, 'failed', undefined);
+    await releaseDisc(drive, ctx, 'failed', undefined, leavingDiscOf(attempt));
     await ctx.store.endAttempt(attempt.id, {
       outcome: cancelled ? 'cancelled' : 'failed',
       endedAt: endedAt(),
@@ -303,9 +305,15 @@ function burnProgress(ctx: CopyContext, phase: 'burning' | 'test-burning'): (p: 
 }
 
 /** The disc is done: the loader sorts it and loads the next blank, or the tray opens for a person. */
-async function releaseDisc(drive: Drive, ctx: CopyContext, verdict: DiscVerdict, signal: AbortSignal | undefined): Promise<void> {
+async function releaseDisc(drive: Drive, ctx: CopyContext, verdict: DiscVerdict, signal: AbortSignal | undefined, disc: LeavingDisc): Promise<void> {
   if (ctx.afterDisc === undefined) return ejectQuietly(drive, signal);
-  await ctx.afterDisc(verdict, signal?.aborted === true ? undefined : signal).catch(() => undefined);
+  await ctx.afterDisc(verdict, signal?.aborted === true ? undefined : signal, disc).catch(() => undefined);
+}
+
+/** Which disc an attempt's is, for the loader sorting it. */
+function leavingDiscOf(a: AttemptRecord): LeavingDisc {
+  const label = a.set !== undefined ? setLabel(a.set) : a.merge?.label;
+  return { runId: a.runId, copy: a.copy, attemptId: a.id, ...(label === undefined || label === '' ? {} : { label }) };
 }
 
 /** Open the tray so the disc can be taken out (or the auto-loader swaps it); errors are not the copy's. */

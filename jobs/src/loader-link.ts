@@ -10,7 +10,7 @@
  * field by field, by identity).
  */
 import { isDriveError, sameStock } from 'node-cdrecord-wrapper';
-import type { DiscLoader, DiscVerdict, LoaderStock } from 'node-cdrecord-wrapper';
+import type { DiscLoader, DiscVerdict, LeavingDisc, LoaderStock } from 'node-cdrecord-wrapper';
 
 /** A status update with the loader's facts added, when the drive has a loader and it has been asked. */
 export function withLoader<T extends object>(update: T, link: LoaderLink | null): T & { loader?: LoaderFacts } {
@@ -51,8 +51,8 @@ export class LoaderLink {
   }
 
   /** The disc in the drive is done: have the loader sort it and load the next. Never rejects. */
-  async afterDisc(verdict: DiscVerdict, signal?: AbortSignal): Promise<void> {
-    await this.#call(() => this.#loader.afterDisc(verdict, signal), signal);
+  async afterDisc(verdict: DiscVerdict, signal?: AbortSignal, disc?: LeavingDisc): Promise<void> {
+    await this.#call(() => this.#loader.afterDisc(verdict, signal, disc), signal);
   }
 
   /** Run a loader call; a failure becomes the facts' error, unless `signal` cut it short (the worker stopping): then the facts stay. */

@@ -1,15 +1,18 @@
 /**
  * Opening the drives of an agent from its configured drive source: listed
- * devices (`stdio:` ones wrapped as always-blank discs), or this host's real
+ * devices (`stdio:` ones wrapped as always-blank discs, with an output bin
+ * keeping each disc when configured), or this host's real
  * drives found by discovery (`auto`) plus any simulated ones. A simulated
  * drive with an auto-loader is fed by it through the disc loader contract
  * (`SimDiscLoader`), as a jukebox's changer feeds a real drive: its stock
  * (blanks left, coasters in the reject bin) goes out with the drive's state.
  */
+import path from 'node:path';
 import { discoverDrives, openDrive, SimDiscLoader, SimulatedDrive } from 'node-cdrecord-wrapper';
 import type { DiscLoader, Drive } from 'node-cdrecord-wrapper';
 import type { DriveSource, DriveSpec } from './drive-specs.js';
 import { StdioBlankDrive } from './stdio-blank-drive.js';
+import { StdioOutputBin } from './stdio-output-bin.js';
 
 /** A configured drive, opened. */
 export interface AgentDrive {
@@ -30,7 +33,11 @@ export async function openAgentDrives(source: DriveSource): Promise<AgentDrive[]
     const raw = openDrive(spec.device);
     if (raw instanceof SimulatedDrive && raw.autoLoader !== null) return { spec, id: spec.id, drive: raw, loader: new SimDiscLoader(raw) };
     if (spec.stdioMedia === undefined) return { spec, id: spec.id, drive: raw };
-    return { spec, id: spec.id, drive: new StdioBlankDrive(raw, spec.stdioMedia), masterDrive: raw };
+    const drive = new StdioBlankDrive(raw, spec.stdioMedia);
+    if (spec.stdioOutputDir === undefined) return { spec, id: spec.id, drive, masterDrive: raw };
+    // Its output bin keeps each disc, as an auto-loader's bins do.
+    const loader = new StdioOutputBin({ drive: raw.address, target: path.resolve(spec.device.slice('stdio:'.length)), outputDir: spec.stdioOutputDir });
+    return { spec, id: spec.id, drive, masterDrive: raw, loader };
   });
 }
 

@@ -5,10 +5,10 @@
  * disc in its bin), and the hold lasts until the drive holds a blank disc.
  */
 import type { Redis } from 'ioredis';
-import { DriveStatePublisher } from '@tower/jobs';
+import { DriveStatePublisher, setLabel } from '@tower/jobs';
 import type { RedisSchema } from '@tower/jobs';
 import type { AttemptRecord } from '@tower/jobs';
-import type { DiscLoader, Drive } from 'node-cdrecord-wrapper';
+import type { DiscLoader, Drive, LeavingDisc } from 'node-cdrecord-wrapper';
 
 /** Options of {@link holdCoaster}. */
 export interface CoasterHoldOptions {
@@ -34,7 +34,7 @@ export async function holdCoaster(o: CoasterHoldOptions): Promise<void> {
   publisher.update({ ...base, message: what });
   try {
     if (o.loader === undefined) await o.drive.eject(o.signal).catch(() => undefined);
-    else await o.loader.afterDisc('failed', o.signal).catch(() => undefined);
+    else await o.loader.afterDisc('failed', o.signal, leavingDisc(o.attempt)).catch(() => undefined);
     while (!o.signal.aborted) {
       const media = await o.drive.media(o.signal).catch(() => null);
       if (media?.status === 'blank') break;
@@ -53,4 +53,10 @@ export async function holdCoaster(o: CoasterHoldOptions): Promise<void> {
     await publisher.flush();
     publisher.close();
   }
+}
+
+/** The interrupted attempt's disc, for the loader keeping it as a reject. */
+function leavingDisc(a: AttemptRecord): LeavingDisc {
+  const label = a.set !== undefined ? setLabel(a.set) : a.merge?.label;
+  return { runId: a.runId, copy: a.copy, attemptId: a.id, ...(label === undefined || label === '' ? {} : { label }) };
 }

@@ -16,6 +16,8 @@ export interface DriveSpec {
   readonly group?: string;
   /** For `stdio:` pseudo drives: the blank media type the file stands for. */
   readonly stdioMedia?: MediaType;
+  /** For `stdio:` pseudo drives: the folder each burned disc is kept in (`StdioOutputBin`); absent: the next burn overwrites the file. */
+  readonly stdioOutputDir?: string;
   readonly simulated: boolean;
 }
 

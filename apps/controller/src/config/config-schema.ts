@@ -28,6 +28,13 @@ export const DriveEntrySchema = Type.Object({
   group: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   /** For `stdio:` pseudo drives: the blank media type the file stands for (default CD-R). */
   media: Type.Optional(Type.String({ minLength: 1, maxLength: 20 })),
+  /**
+   * For `stdio:` pseudo drives: a folder (on the drive file's filesystem,
+   * writable) each burned disc is moved into, passed ones at its top, failed
+   * ones in its `rejects/`, before the next burn. Default none: each burn
+   * overwrites the drive file.
+   */
+  outputDir: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
 }, Strict);
 
 /** Slot numbers of a changer, as `mtx status` numbers them (from 1). */

@@ -3,6 +3,7 @@
  * `agent.simulated`: checked device strings, stable ids, labels, positions.
  */
 import path from 'node:path';
+import { checkedOutputDir } from './stdio-output-dir.js';
 import { InvalidDeviceError, MEDIA_TYPES, mediaClassOf, normaliseDeviceAddress, parseSimAddress } from 'node-cdrecord-wrapper';
 import type { MediaType } from 'node-cdrecord-wrapper';
 import type { ConfigFile } from './config-schema.js';
@@ -49,7 +50,11 @@ function listedDrive(entry: NonNullable<Exclude<AgentSection['drives'], 'auto'>>
   if (entry.media !== undefined && kind !== 'stdio') {
     throw new ConfigError(`${field}.media`, 'is only for stdio: pseudo drives (a real or simulated drive reports its own disc)');
   }
+  if (entry.outputDir !== undefined && kind !== 'stdio') {
+    throw new ConfigError(`${field}.outputDir`, 'is only for stdio: pseudo drives (a real drive\'s discs are taken out by hand or by its changer)');
+  }
   const id = kind === 'sim' ? parseSimAddress(device).stableId : kind === 'stdio' ? device.slice('stdio:'.length) : device;
+  const outputDir = entry.outputDir === undefined ? undefined : checkedOutputDir(path.resolve(baseDir, entry.outputDir), id, `${field}.outputDir`);
   return {
     device,
     id,
@@ -57,6 +62,7 @@ function listedDrive(entry: NonNullable<Exclude<AgentSection['drives'], 'auto'>>
     position: entry.position ?? i,
     ...(entry.group === undefined ? {} : { group: entry.group }),
     ...(kind === 'stdio' ? { stdioMedia: blankMediaType(entry.media ?? 'CD-R', `${field}.media`) } : {}),
+    ...(outputDir === undefined ? {} : { stdioOutputDir: outputDir }),
     simulated: kind === 'sim',
   };
 }
