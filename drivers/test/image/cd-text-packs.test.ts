@@ -50,7 +50,7 @@ describe('decodeCdTextPacks', () => {
 
   it('refuses a pack with a bad CRC, naming it', () => {
     const packs = encodeCdText(spec, true);
-    packs[18 * 2 + 6] ^= 0x20;
+    packs.writeUInt8((packs[18 * 2 + 6] ?? 0) ^ 0x20, 18 * 2 + 6);
     expect(refused(packs, 18, 3)).toMatch(/^CD-TEXT: pack 2 has CRC 0x[0-9a-f]{4}, its bytes give 0x[0-9a-f]{4}/);
   });
 

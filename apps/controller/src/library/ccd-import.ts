@@ -60,7 +60,8 @@ export async function stageCcd(staging: Staging, id: string, source: string, bin
   if (!img) throw new ImageConversionError(`CloneCD control file ${path.basename(source)} has no .img beside it`);
   const sub = await companion(source, 'sub', binRoots);
   const imgBytes = (await stat(img)).size;
-  if (ccd.tracks.some((t) => t.mode !== 1)) return stageCcdTracks(staging, id, { source, img, imgBytes, ...(sub ? { sub } : {}) }, ccd, options);
+  // CD-TEXT needs a TOC file beside a BIN/CUE, so such an image is converted track by track even when all Mode 1.
+  if (ccd.tracks.some((t) => t.mode !== 1) || ccd.cdText) return stageCcdTracks(staging, id, { source, img, imgBytes, ...(sub ? { sub } : {}) }, ccd, options);
   const check = await checkRawMode1(img, imgBytes, Math.floor(options.limitBytes / 2048)).catch((err: unknown) => {
     throw fromImageReadError(err);
   });

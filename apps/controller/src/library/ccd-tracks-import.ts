@@ -6,6 +6,8 @@
  * A CUE sheet cannot carry the `.sub` subchannel: when there is one, the
  * control file and the `.sub` are kept beside the image (role `source`,
  * never burned) whatever the caller asked, and the provenance says so.
+ * A `[CDText]` section is decoded and written into a cdrdao TOC file
+ * beside the BIN/CUE (source-cd-text.ts), which burns then use.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -18,6 +20,7 @@ import { keepSource } from './conversion-source.js';
 import type { StagedFile, StagedImage, Staging } from './image-intake.js';
 import { finalNames } from './image-intake.js';
 import type { ConversionProof } from './image-record.js';
+import { addCdTextToc, decodeSourceCdText } from './source-cd-text.js';
 import { stagePlannedCue } from './track-plan-import.js';
 
 const CUE_MODE: Readonly<Record<number, string>> = { 0: 'AUDIO', 1: 'MODE1/2352', 2: 'MODE2/2352' };
@@ -51,11 +54,15 @@ export function ccdPlan(ccd: CcdFile, img: string, imgBytes: number): PlannedTra
 /** Stage a CloneCD image with audio or Mode 2 tracks as a CUE image (see the module comment). */
 export async function stageCcdTracks(staging: Staging, id: string, files: CcdFiles, ccd: CcdFile, options: ConversionOptions): Promise<StagedImage> {
   const tracks = ccdPlan(ccd, files.img, files.imgBytes);
+  const sourceName = options.sourceName ?? path.basename(files.source);
+  const text = ccd.cdText ? decodeSourceCdText(ccd.cdText, tracks.length) : undefined;
   if (files.sub && (await stat(files.sub)).size !== (files.imgBytes / RAW_SECTOR) * 96) {
     throw new ImageConversionError(`CloneCD subchannel ${path.basename(files.sub)} is not ${files.imgBytes / RAW_SECTOR} records of 96 bytes`);
   }
-  const sourceName = options.sourceName ?? path.basename(files.source);
-  const { staged, proof } = await stagePlannedCue(staging, id, `CloneCD image ${sourceName}`, tracks, options);
+  const planned = await stagePlannedCue(staging, id, `CloneCD image ${sourceName}`, tracks, options);
+  const withText = text ? await addCdTextToc(staging, id, planned.staged, text, `CloneCD image ${sourceName}`, options.signal) : undefined;
+  const staged = withText?.staged ?? planned.staged;
+  const proof = withText ? `${planned.proof}; ${withText.proof}` : planned.proof;
   const stem = finalNames(id).cue.replace(/\.cue$/, '');
   const kept: StagedFile[] = [];
   if (options.keepOriginal || files.sub) kept.push(await keepSource(staging, files.source, `${stem}.ccd`, false));

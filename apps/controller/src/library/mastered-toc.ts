@@ -19,7 +19,7 @@ import { finalNames } from './image-intake.js';
 import type { ValidatedImage } from './image-validator.js';
 
 /** The validated CUE image with the TOC's ISRC, CD-TEXT and catalog where the sheet has none. */
-function withTocFacts(v: ValidatedImage, toc: TocContent): ValidatedImage {
+export function withTocFacts(v: ValidatedImage, toc: TocContent): ValidatedImage {
   if (v.format !== 'cue') return v;
   const tracks = v.tracks.map((t: CueTrackInfo, i): CueTrackInfo => {
     const from = toc.tracks[i];

@@ -5,13 +5,13 @@
  * under the library's size limit, validated as an ISO (or pure UDF) image,
  * and held against iat's own conversion of the same file: the two must have
  * the same SHA-256, or the image is refused. Images with audio, raw or
- * several tracks become a CUE image (track-plan-import.ts); tracks with
- * subchannel data are refused, saying so.
+ * several tracks, or with CD-TEXT, become a CUE image (track-plan-import.ts);
+ * tracks with subchannel data are refused, saying so.
  */
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import type { NrgImage, PlannedTrack } from 'node-cdrecord-wrapper';
-import { readNrg } from 'node-cdrecord-wrapper';
+import { CD_TEXT_PACK, readNrg } from 'node-cdrecord-wrapper';
 import { ConversionTooLargeError, fromImageReadError, ImageConversionError } from './errors.js';
 import type { ByteBudget } from './hashing-copy.js';
 import { copyAndHash, hashFile } from './hashing-copy.js';
@@ -22,6 +22,7 @@ import { finalNames } from './image-intake.js';
 import type { ConversionProof } from './image-record.js';
 import { confirmWithIat } from './iat-proof.js';
 import { validateImageFile } from './image-validator.js';
+import { addCdTextToc, decodeSourceCdText } from './source-cd-text.js';
 import { stagePlannedCue } from './track-plan-import.js';
 
 const chunkOf = (nrg: NrgImage): string => (nrg.writing === 'dao' ? (nrg.version === 2 ? 'DAOX' : 'DAOI') : (nrg.version === 2 ? 'ETN2' : 'ETNF'));
@@ -30,13 +31,19 @@ const chunkOf = (nrg: NrgImage): string => (nrg.writing === 'dao' ? (nrg.version
  * Several tracks, audio or raw sectors: a CUE image of one BIN per track
  * (track-plan-import.ts). Track 1's pregap is the disc's lead-in and is not
  * copied; a later track's pregap (DAO `pregapOffset` to `start`) is its
- * INDEX 00. Tracks with subchannel data (+SUB modes) are refused.
+ * INDEX 00. Tracks with subchannel data (+SUB modes) are refused. A CDTX
+ * chunk's CD-TEXT goes into a cdrdao TOC file beside the BIN/CUE
+ * (source-cd-text.ts).
  */
 async function stageNrgTracks(staging: Staging, id: string, source: string, nrg: NrgImage, sourceName: string, options: ConversionOptions): Promise<StagedImage> {
   const sub = nrg.tracks.find((t) => t.sectorBytes === 2448 || t.mode.startsWith('unknown'));
   if (sub) throw new ImageConversionError(`NRG image ${sourceName}: track ${sub.number} is ${sub.mode}; tracks with subchannel data or unknown modes are not converted`);
   const tracks: PlannedTrack[] = nrg.tracks.map((t, i) => ({ number: i + 1, mode: t.mode, source, pregapOffset: i === 0 ? t.start : t.pregapOffset, start: t.start, end: t.end }));
-  const { staged, proof } = await stagePlannedCue(staging, id, `NRG image ${sourceName}`, tracks, options);
+  const text = nrg.cdText ? decodeSourceCdText({ packs: nrg.cdText, packBytes: CD_TEXT_PACK }, tracks.length) : undefined;
+  const planned = await stagePlannedCue(staging, id, `NRG image ${sourceName}`, tracks, options);
+  const withText = text ? await addCdTextToc(staging, id, planned.staged, text, `NRG image ${sourceName}`, options.signal) : undefined;
+  const staged = withText?.staged ?? planned.staged;
+  const proof = withText ? `${planned.proof}; CDTX chunk's ${withText.proof} (each pack's CRC checked)` : planned.proof;
   const kept = options.keepOriginal ? await keepSource(staging, source, `${finalNames(id).cue.replace(/\.cue$/, '')}.nrg`, options.movable === true) : undefined;
   const whole = kept ?? (await hashFile(source));
   const conversion: ConversionProof = {
@@ -62,7 +69,7 @@ export async function stageNrg(staging: Staging, id: string, source: string, opt
   });
   const track = nrg.tracks[0];
   const sourceName = options.sourceName ?? path.basename(source);
-  if (nrg.tracks.length !== 1 || !track || track.sectorBytes !== 2048 || (track.modeCode !== 0x00 && track.modeCode !== 0x02)) {
+  if (nrg.cdText || nrg.tracks.length !== 1 || !track || track.sectorBytes !== 2048 || (track.modeCode !== 0x00 && track.modeCode !== 0x02)) {
     return stageNrgTracks(staging, id, source, nrg, sourceName, options);
   }
   const bytes = track.end - track.start;

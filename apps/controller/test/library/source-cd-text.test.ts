@@ -1,0 +1,142 @@
+/**
+ * CD-TEXT a source image carries kept through its conversion: a CloneCD
+ * `[CDText]` section (16-byte packs, no CRC) and an NRG v2 `CDTX` chunk
+ * (18-byte packs, CRCs checked) become a cdrdao TOC file beside the
+ * BIN/CUE (role `toc`), naming the library's BINs, which cdrdao reads
+ * (show-toc, toc2cue) and the project's TOC parser reads back with the
+ * decoded CD-TEXT; the record carries the CD-TEXT, the run image the TOC
+ * (burns go through cdrdao). A bad CRC or text for tracks the disc lacks
+ * is refused and leaves the library as it was.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseTocFile, readTocContent } from 'node-cdrecord-wrapper';
+import { ImageConversionError } from '../../src/library/errors.js';
+import { toImageView } from '../../src/api/views/image-view.js';
+import { ImageLibrary } from '../../src/library/image-library.js';
+import { runImageOf } from '../../src/library/run-image.js';
+import { ccdCdTextSection, encodeCdText } from '../../../../drivers/test/support/cd-text-packs.js';
+import { makeNrg } from '../../../../drivers/test/support/nrg-images.js';
+import { audioFrames, makeIso, makeTempDir, mode1RawFromIso, sha256 } from './support.js';
+
+const TEXT = {
+  disc: { TITLE: 'Kept Through Conversion', PERFORMER: 'The Tower Ensemble', MESSAGE: 'CD-TEXT from the source' },
+  tracks: [{ TITLE: 'Opening', PERFORMER: 'The Tower Ensemble', COMPOSER: 'Anna Björk' }, { TITLE: 'Second Piece', ARRANGER: 'Someone' }],
+};
+
+function ccdControl(tracks: readonly { mode: number; index0?: number; index1: number }[], cdText: string): string {
+  return [
+    '[CloneCD]', 'Version=3', '[Disc]', `TocEntries=${tracks.length + 3}`, 'Sessions=1', 'DataTracksScrambled=0', 'CDTextLength=0',
+    cdText,
+    ...tracks.flatMap((t, i) => [`[TRACK ${i + 1}]`, `MODE=${t.mode}`, ...(t.index0 === undefined ? [] : [`INDEX 0=${t.index0}`]), `INDEX 1=${t.index1}`]),
+    '',
+  ].join('\r\n');
+}
+
+describe('CD-TEXT of a source image kept as a TOC file beside its BIN/CUE', () => {
+  let work: ReturnType<typeof makeTempDir>;
+  let roots: string;
+  let library: ImageLibrary;
+  const audio = audioFrames(320);
+  const put = (name: string, bytes: Buffer | string): string => {
+    const p = path.join(roots, name);
+    writeFileSync(p, bytes);
+    return p;
+  };
+  const listing = (): string[] => readdirSync(library.dir, { recursive: true, encoding: 'utf8' }).sort();
+
+  beforeAll(async () => {
+    work = makeTempDir('lib-cdtext-');
+    roots = path.join(work.dir, 'incoming');
+    mkdirSync(roots);
+    library = await ImageLibrary.open({ dir: path.join(work.dir, 'library'), importRoots: [roots] });
+  });
+  afterAll(() => work.cleanup());
+
+  /** The record's TOC file: role toc, hashed, naming its BINs; cdrdao and toc2cue read it. */
+  function checkToc(record: Awaited<ReturnType<ImageLibrary['importFromPath']>>, modes: readonly string[]): ReturnType<typeof readTocContent> {
+    const entry = record.files.find((f) => f.role === 'toc');
+    expect(entry?.path).toBe(`${record.id}.toc`);
+    const tocPath = path.join(library.dir, `${record.id}.toc`);
+    const bytes = readFileSync(tocPath);
+    expect(entry).toMatchObject({ bytes: bytes.length, sha256: sha256(bytes) });
+    const text = bytes.toString('latin1');
+    expect(parseTocFile(text).files).toEqual(record.files.filter((f) => f.role === 'bin').map((f) => f.path));
+    const content = readTocContent(text);
+    expect(content.tracks.map((t) => t.mode)).toEqual(modes);
+    const info = spawnSync('cdrdao', ['toc-info', tocPath], { cwd: library.dir, encoding: 'utf8' });
+    expect({ status: info.status, said: info.stderr }).toMatchObject({ status: 0 });
+    // cdrdao prints no CD-TEXT; it parses the blocks and counts tracks and blocks against the BINs.
+    expect(`${info.stdout}${info.stderr}`).toMatch(new RegExp(`${record.id}\\.toc: ${modes.length} tracks, length \\d+:\\d+:\\d+, ${record.sectors} blocks`));
+    if (modes.length === 1) {
+      // toc2cue converts only a TOC of one data file (it says so for more).
+      const cue = path.join(work.dir, `${record.id}-back.cue`);
+      expect(spawnSync('toc2cue', [tocPath, cue], { cwd: library.dir }).status).toBe(0);
+      expect(readFileSync(cue, 'latin1').match(/TRACK \d+ \S+/g)).toHaveLength(1);
+    }
+    expect(runImageOf(record, path.join(library.dir, record.imageFile)).tocPath).toBe(tocPath);
+    return content;
+  }
+
+  it('CloneCD [CDText], two audio tracks with a pregap: the TOC carries the disc and track CD-TEXT, the record too', async () => {
+    put('text.img', Buffer.concat([audio, audio, audio]));
+    const control = ccdControl([{ mode: 0, index1: 0 }, { mode: 0, index0: 320, index1: 470 }], ccdCdTextSection(encodeCdText(TEXT, false)));
+    const record = await library.importFromPath(put('text.ccd', control));
+    expect(record.format).toBe('cue');
+    const content = checkToc(record, ['AUDIO', 'AUDIO']);
+    expect(content.cdText).toEqual(TEXT.disc);
+    expect(content.tracks.map((t) => t.cdText)).toEqual(TEXT.tracks);
+    expect(content.tracks.map((t) => t.pregapFrames)).toEqual([0, 150]);
+    expect(content.cdTextLanguage).toBe('EN');
+    expect(record.cue?.cdText).toMatchObject(TEXT.disc);
+    expect(toImageView(record, false)).toMatchObject({ burnFile: `${record.id}.cue`, tocFile: `${record.id}.toc`, cdText: { title: TEXT.disc.TITLE, performer: TEXT.disc.PERFORMER } });
+    expect(record.tracks.map((t) => [t.title, t.performer, t.cdText?.COMPOSER])).toEqual([['Opening', 'The Tower Ensemble', 'Anna Björk'], ['Second Piece', undefined, undefined]]);
+    expect(record.provenance.conversion?.proof).toMatch(/CD-TEXT: \d+ pack\(s\) of block 0 \(language EN, ISO-8859-1, tracks 1 to 2\).* cdrdao show-toc reads it against the BINs as 960 frames/);
+  });
+
+  it('CloneCD of one Mode 1 track with CD-TEXT: a BIN/CUE with a MODE1_RAW TOC instead of an ISO', async () => {
+    const raw = mode1RawFromIso(readFileSync(makeIso(work.dir, { name: 'data.iso', payloadBytes: 700 * 1024, label: 'TEXTDATA' })));
+    put('data.img', raw);
+    const one = { disc: { TITLE: 'Data Disc' }, tracks: [{ TITLE: 'Files' }] };
+    const record = await library.importFromPath(put('data.ccd', ccdControl([{ mode: 1, index1: 0 }], ccdCdTextSection(encodeCdText(one, true), 18))));
+    expect(record.format).toBe('cue');
+    const content = checkToc(record, ['MODE1_RAW']);
+    expect([content.cdText, content.tracks[0]?.cdText]).toEqual([one.disc, one.tracks[0]]);
+  });
+
+  it('NRG v2 with a CDTX chunk, a data track and an audio track: the TOC carries the CD-TEXT', async () => {
+    const iso = readFileSync(makeIso(work.dir, { name: 'mixed.iso', payloadBytes: 700 * 1024, label: 'NRGTEXT' }));
+    const nrg = makeNrg([{ data: iso }, { data: audio, modeCode: 0x07, sectorBytes: 2352, pregap: Buffer.alloc(150 * 2352) }], { version: 2, writing: 'dao', cdText: encodeCdText(TEXT, true) });
+    const record = await library.importFromPath(put('text.nrg', nrg));
+    const content = checkToc(record, ['MODE1', 'AUDIO']);
+    expect(content.cdText).toEqual(TEXT.disc);
+    expect(content.tracks.map((t) => t.cdText)).toEqual(TEXT.tracks);
+    expect(record.provenance.conversion?.proof).toMatch(/CDTX chunk's CD-TEXT: .*\(each pack's CRC checked\)$/);
+  });
+
+  it.each([
+    ['an NRG CDTX pack with a bad CRC', (): string => {
+      const packs = encodeCdText(TEXT, true);
+      packs.writeUInt8((packs[18 + 5] ?? 0) ^ 1, 18 + 5);
+      return put('badcrc.nrg', makeNrg([{ data: audio, modeCode: 0x07, sectorBytes: 2352 }, { data: audio, modeCode: 0x07, sectorBytes: 2352 }], { version: 2, writing: 'dao', cdText: packs }));
+    }, /CD-TEXT: pack 1 has CRC/],
+    ['a CloneCD [CDText] naming a third track on a two-track disc', (): string => {
+      put('beyond.img', Buffer.concat([audio, audio]));
+      const three = { disc: {}, tracks: [{ TITLE: 'a' }, { TITLE: 'b' }, { TITLE: 'c' }] };
+      return put('beyond.ccd', ccdControl([{ mode: 0, index1: 0 }, { mode: 0, index1: 320 }], ccdCdTextSection(encodeCdText(three, false))));
+    }, /the size packs name tracks 1 to 3, the disc has 2/],
+    ['a CloneCD [CDText] with an entry missing', (): string => {
+      put('missing.img', audio);
+      const section = ccdCdTextSection(encodeCdText({ disc: { TITLE: 'x' }, tracks: [{}] }, false)).replace(/\r\nEntry 1=[^\r]*/, '');
+      return put('missing.ccd', ccdControl([{ mode: 0, index1: 0 }], section));
+    }, /\[CDText\] has no Entry 1/],
+  ])('refuses %s and changes nothing', async (_name, file, message) => {
+    const before = listing();
+    const outcome = await library.importFromPath(file()).then(() => 'imported', (err: unknown) => err);
+    expect(outcome).toBeInstanceOf(ImageConversionError);
+    expect((outcome as Error).message).toMatch(message);
+    expect(listing()).toEqual(before);
+  });
+});
