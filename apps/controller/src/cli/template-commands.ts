@@ -1,6 +1,7 @@
 /**
  * Run templates through the controller: `tower template save <name> --image
- * <id> --copies N [settings]`, `tower template list`, `tower template show
+ * <id> --copies N [settings]` (or `--set a,b,c --copies SETS`, and
+ * `--serials FIRST-LAST`), `tower template list`, `tower template show
  * <name>`, `tower template delete <name>`. Starting one is `tower run
  * --template <name>` (run-commands.ts). Every argument is checked here
  * before anything is sent; a bad one is one line on stderr and exit 2.
@@ -11,6 +12,9 @@ import { parseCopies, parseDriveList, parseLabel, parseLabelName, parseMediaClas
 import { positiveNumber, UsageError } from './cli-output.js';
 import type { ConnectionOptions, ControllerCliContext } from './controller-context.js';
 import { clientFor, printResult, withConnectionOptions } from './controller-context.js';
+import { parseSerials } from './serial-range.js';
+import type { SerialsInput } from './serial-range.js';
+import { parseSetImages } from './set-run-text.js';
 
 /** The run settings a template or a template's run takes on the command line. */
 export interface RunSettingOptions {
@@ -76,7 +80,8 @@ export function runSettings(opts: RunSettingOptions): Omit<TemplateRequest, 'ima
 export function renderTemplate(t: TemplateView): string {
   const image = t.imageName === null ? `${t.imageId} (no longer in the library)` : `'${t.imageName}' (${t.imageId})`;
   const parts = [
-    `template ${t.name}: ${t.copies} copies of ${image}`,
+    t.set === undefined ? `template ${t.name}: ${t.copies} copies of ${image}` : `template ${t.name}: ${t.copies} sets of ${t.set.imageIds.length} discs (${t.set.imageIds.join(', ')})`,
+    ...(t.merge?.serials === undefined ? [] : [`  serials from ${t.merge.serials.first}${t.merge.serials.last === undefined ? '' : ` to ${t.merge.serials.last}`}, one per ${t.set === undefined ? 'copy' : 'set'}`]),
     `  verify ${verifyText(t.verify ?? 'all')}, speed ${t.speed === undefined ? 'max' : `${t.speed}x`}, priority ${t.priority ?? 100}`
       + `${t.media === undefined ? '' : `, media ${t.media}`}${t.dummyFirst ? ', test burn first' : ''}${t.maxAttemptsPerCopy === undefined ? '' : `, ${t.maxAttemptsPerCopy} attempts per copy`}`,
     `  drives ${t.drives === undefined ? 'all' : t.drives.join(', ')}${t.label === undefined ? '' : `, label '${t.label}'`}`,
@@ -94,7 +99,21 @@ function renderTemplates(list: readonly TemplateView[]): string {
   ].join('\n');
 }
 
-type SaveOptions = ConnectionOptions & RunSettingOptions & { image: string; copies: number };
+type SaveOptions = ConnectionOptions & RunSettingOptions & { image?: string; copies: number; set?: string[]; serials?: SerialsInput };
+
+/** `tower template save`'s request: `--image`, or `--set a,b,c` (disc 1 is the image; the copies are sets), and `--serials`. */
+function saveRequest(opts: SaveOptions): TemplateRequest {
+  if (opts.image !== undefined && opts.set !== undefined) throw new UsageError('--set names the set\'s images: give --image or --set, not both');
+  const imageId = opts.image ?? opts.set?.[0];
+  if (imageId === undefined) throw new UsageError("required option '--image <imageId>' not specified (or --set IMG1,IMG2,...)");
+  return {
+    ...runSettings(opts),
+    imageId: requireId('image', imageId),
+    copies: opts.copies,
+    ...(opts.set === undefined ? {} : { set: { imageIds: opts.set.map((id) => requireId('image', id)) } }),
+    ...(opts.serials === undefined ? {} : { merge: { serials: opts.serials } }),
+  };
+}
 
 /** Register `tower template …`. */
 export function registerTemplateCommands(program: Command, ctx: ControllerCliContext): void {
@@ -104,11 +123,13 @@ export function registerTemplateCommands(program: Command, ctx: ControllerCliCon
       template
         .command('save <name>')
         .description('save a run\'s settings under a name, replacing a template of that name (operator)')
-        .requiredOption('--image <imageId>', 'the library image its runs burn')
-        .requiredOption('--copies <n>', 'good copies wanted (1..10000)', parseCopies),
+        .option('--image <imageId>', 'the library image its runs burn')
+        .option('--set <ids>', 'a collated set run: the discs\' image ids in order, comma-separated (instead of --image; --copies then counts sets)', parseSetImages)
+        .option('--serials <range>', 'a serial number on each disc, one per copy (one per set with --set): FIRST-LAST', parseSerials)
+        .requiredOption('--copies <n>', 'good copies wanted (1..10000; with --set: complete sets)', parseCopies),
     ),
   ).action(async (name: string, opts: SaveOptions) => {
-    const request: TemplateRequest = { ...runSettings(opts), imageId: requireId('image', opts.image), copies: opts.copies };
+    const request = saveRequest(opts);
     const saved = await clientFor(ctx, opts).saveTemplate(parseTemplateName(name), request);
     printResult(ctx, opts, saved, `saved ${renderTemplate(saved)}\nstart it with: tower run --template ${saved.name}`);
   });

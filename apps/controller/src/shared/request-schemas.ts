@@ -90,6 +90,11 @@ export const RUN_SETTINGS = {
   cdText: Type.Optional(RunCdTextInput),
 };
 
+/** A collated set: its discs' library images in order (disc 1 is the run's `imageId`); `copies` then counts sets. */
+export const SetInput = Type.Object({
+  imageIds: Type.Array(ImageId, { minItems: 1, maxItems: 99, description: 'the discs\' library images in order; the first is imageId' }),
+}, { ...obj, title: 'SetInput' });
+
 /**
  * `POST /api/runs`. `copies`: good copies wanted (1..10000); `verify`
  * default 'all'; `speed` in x (1..100), default the drives' maximum;
@@ -110,9 +115,7 @@ export const CreateRunRequest = Type.Object({
    * run completes when that many complete sets passed (sets × discs at most 10000). With `merge`, the serials or
    * CSV rows are one per set: set k carries row k on every disc (disc j of set k = image j plus row k's files).
    */
-  set: Type.Optional(Type.Object({
-    imageIds: Type.Array(ImageId, { minItems: 1, maxItems: 99, description: 'the discs\' library images in order; the first is imageId' }),
-  }, obj)),
+  set: Type.Optional(SetInput),
 }, { ...obj, title: 'CreateRunRequest' });
 
 /** `POST /api/runs/:id/cancel`: burns in flight finish (reported as cancelled or surplus) or stop now; default 'cancel'. */

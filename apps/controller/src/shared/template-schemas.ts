@@ -2,13 +2,13 @@
  * TypeBox schemas of run templates and "run again": what a client sends
  * (`PUT /api/templates/:name`, `POST /api/templates/:name/run`) and what it
  * gets back (`TemplateView`). A template is a run's settings saved under a
- * name: image, copies, verify, speed, drives, label and the rest of
- * `CreateRunRequest` but per-disc merge (not built yet: a `merge` field is
- * refused as an unknown field).
+ * name: image, copies, verify, speed, drives, label, per-disc merge
+ * (`merge`: serials or a CSV, checked again when a run starts) and the rest
+ * of `CreateRunRequest`, a collated set (`set`) included.
  */
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
-import { ImageId, OPTIONAL_BODY, RUN_SETTINGS } from './request-schemas.js';
+import { ImageId, OPTIONAL_BODY, RUN_SETTINGS, SetInput } from './request-schemas.js';
 
 const obj = { additionalProperties: false } as const;
 
@@ -25,8 +25,10 @@ export const TemplateParams = Type.Object({ name: TemplateName }, obj);
  */
 export const TemplateRequest = Type.Object({
   imageId: ImageId,
-  copies: Type.Integer({ minimum: 1, maximum: 10000, description: 'good copies wanted' }),
+  copies: Type.Integer({ minimum: 1, maximum: 10000, description: 'good copies wanted (with `set`: complete sets wanted)' }),
   ...RUN_SETTINGS,
+  /** A collated set run: its discs' images in order (disc 1 is `imageId`), checked when saved as for a run. */
+  set: Type.Optional(SetInput),
 }, { ...obj, title: 'TemplateRequest' });
 
 /**
@@ -46,6 +48,7 @@ export const TemplateView = Type.Object({
   imageName: Type.Union([Type.String(), Type.Null()]),
   copies: Type.Integer(),
   ...RUN_SETTINGS,
+  set: Type.Optional(SetInput),
   createdAt: Type.Number(),
   updatedAt: Type.Number(),
   /** The operator who saved it last. */

@@ -17,7 +17,11 @@ import { ErrorBox } from './ErrorBox';
 export function templateWords(t: TemplateView): string {
   const verify = t.verify === undefined ? 'all' : typeof t.verify === 'string' ? t.verify : `every ${t.verify.everyNth}th`;
   return [
-    `${t.copies} × ${t.imageName ?? `${t.imageId} (no longer in the library)`}`,
+    t.set === undefined
+      ? `${t.copies} × ${t.imageName ?? `${t.imageId} (no longer in the library)`}`
+      : `${t.copies} sets of ${t.set.imageIds.length} discs (${t.set.imageIds.join(', ')})`,
+    ...(t.merge?.serials === undefined ? [] : [`serials from ${t.merge.serials.first}${t.set === undefined ? '' : ', one per set'}`]),
+    ...(t.merge?.csv === undefined ? [] : [`CSV rows${t.set === undefined ? '' : ', one per set'}`]),
     `verify ${verify}`,
     t.speed === undefined ? 'drive maximum' : `${t.speed}×`,
     `priority ${t.priority ?? 100}`,
@@ -42,7 +46,7 @@ function TemplateRow({ t, onChanged }: { readonly t: TemplateView; readonly onCh
       const body = Number(copies) === t.copies ? {} : { copies: Number(copies) };
       const run = await apiRequest<RunView>(token, `${path}/run`, { method: 'POST', body });
       putRun(run);
-      setMade(`Run started: ${run.copies} copies.`);
+      setMade(run.set === undefined ? `Run started: ${run.copies} copies.` : `Run started: ${run.set.sets} sets of ${run.set.discs} discs.`);
     } catch (err) {
       setError(`Could not start “${t.name}”: ${describeError(err)}`);
     } finally {

@@ -2,13 +2,14 @@
  * Run templates and "run again":
  * - `GET /api/templates`, `GET /api/templates/:name` (viewer);
  * - `PUT /api/templates/:name` (operator): save a run's settings under a name
- *   (its image must be in the library, its drives known);
+ *   (its image must be in the library, its drives known, a set's images and a
+ *   merge's serials or rows checked as for a run: template-checks.ts);
  * - `DELETE /api/templates/:name` (operator);
  * - `POST /api/templates/:name/run` (operator): a run of the template, with
  *   overrides of its settings;
  * - `POST /api/runs/:id/again` (operator): a new run with a finished run's
  *   settings (image, copies, verify, speed, drives, priority, test burns,
- *   attempts per copy, media class, label).
+ *   attempts per copy, media class, label, its set and its serials).
  * Each run starts through the same `createRun` as `POST /api/runs`, so it is
  * validated and planned the same way, and audited as `run.create` with where
  * its settings came from.
@@ -17,7 +18,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { RunView } from '../../shared/api-types.js';
 import type { TemplateView as TemplateViewType } from '../../shared/template-schemas.js';
 import { TemplateParams, TemplateRequest, TemplateRunRequest, TemplateView } from '../../shared/template-schemas.js';
-import { ApiError, invalidInput, notFound } from '../api-error.js';
+import { ApiError, notFound } from '../api-error.js';
 import type { ApiServices, TypedApp } from '../api-services.js';
 import { principalOf } from '../auth.js';
 import type { Principal } from '../auth.js';
@@ -26,6 +27,7 @@ import type { RunTemplate } from '../template-store.js';
 import { runAgainRequest, templateRunRequest, TemplateStore } from '../template-store.js';
 import { FINAL_STATUSES } from '../run-final-wait.js';
 import { createRun } from './run-routes.js';
+import { checkTemplate } from '../template-checks.js';
 import { malwareWarning } from '../run-malware-check.js';
 
 /** Add the template and run-again routes. */
@@ -44,16 +46,15 @@ export function registerTemplateRoutes(app: TypedApp, s: ApiServices): void {
   app.put('/api/templates/:name', {
     schema: {
       tags: ['templates'],
-      summary: 'Save a run template (create, or replace the one of that name): 201 created, 200 replaced',
+      summary: 'Save a run template (create, or replace the one of that name; a `set` and a `merge` checked as for a run): 201 created, 200 replaced',
       params,
       body: TemplateRequest,
-      response: doc({ 200: TemplateView, 201: TemplateView }, 400, 401, 403, 404),
+      response: doc({ 200: TemplateView, 201: TemplateView }, 400, 401, 403, 404, 422),
     },
   }, async (request, reply) => {
     const who = principalOf(request);
     const body = request.body;
-    if (s.deps.library.get(body.imageId) === undefined) throw notFound('image', body.imageId, 'imageId');
-    if (body.drives !== undefined) await checkDrives(s, body.drives);
+    await checkTemplate(s, body);
     const { template, created } = await store.save(request.params.name, body, who.name);
     await s.audit.append(who, created ? 'template.create' : 'template.update', template.name, { imageId: template.imageId, copies: template.copies });
     return reply.status(created ? 201 : 200).send(templateView(s, template));
@@ -118,14 +119,6 @@ async function requireTemplate(store: TemplateStore, name: string): Promise<RunT
   const template = await store.get(name);
   if (template === null) throw notFound('template', name, 'name');
   return template;
-}
-
-/** Every drive id or group name must name a drive or group now (as `createRun` checks them). */
-async function checkDrives(s: ApiServices, drives: readonly string[]): Promise<void> {
-  const known = await s.drives.knownDriveIds();
-  drives.forEach((d, i) => {
-    if (!known.has(d) && s.drives.group(d).length === 0) throw invalidInput(`drives[${i}]`, `drives[${i}]: no drive or group named "${d}"`);
-  });
 }
 
 function templateView(s: ApiServices, t: RunTemplate): TemplateViewType {
