@@ -40,7 +40,8 @@ import type { JobClaim, JobClaims } from './job-claims.js';
 import { jobKey } from './job-claims.js';
 import type { JobRequest } from './job-file.js';
 import { JobFileError, MAX_JOB_FILE_BYTES, parseJobFile } from './job-file.js';
-import { statusPath } from './job-status.js';
+import { buildingStatus, statusPath, writeJobStatus } from './job-status.js';
+import { buildDataImage } from './data-job.js';
 
 /** The name runs of hot-folder jobs are created by (and audited as). */
 export const HOT_FOLDER_PRINCIPAL = { name: 'hot-folder', role: 'operator' } as const;
@@ -193,9 +194,10 @@ export class HotFolder {
   async #start(key: string, claim: JobClaim, request: JobRequest): Promise<boolean> {
     const { services: s, claims } = this.deps;
     try {
-      const body = await this.#body(request);
+      const built: string[] = [];
+      const body = await this.#body(request, claim, built);
       const view = await createRun(s, body, HOT_FOLDER_PRINCIPAL.name, claim.runId);
-      await claims.started(key, claim);
+      await claims.started(key, built.length === 0 ? claim : { ...claim, notes: [...(claim.notes ?? []), ...built] });
       await s.audit.append(HOT_FOLDER_PRINCIPAL, 'run.create', view.id, {
         imageId: view.imageId, copies: view.copies, verify: view.verify, priority: view.priority, label: view.label, hotFolder: this.spec.dir, job: claim.job,
       });
@@ -215,8 +217,8 @@ export class HotFolder {
     }
   }
 
-  /** The create request of a job: its image (imported from its path, or the template's) and settings. */
-  async #body(request: JobRequest): Promise<CreateRunBody> {
+  /** The create request of a job: its image (imported from its path, built from its Data, or the template's) and settings. */
+  async #body(request: JobRequest, claim: JobClaim, built: string[]): Promise<CreateRunBody> {
     const { source, settings } = request;
     if ('template' in source) {
       const template = await this.deps.templates.get(source.template);
@@ -225,6 +227,28 @@ export class HotFolder {
     }
     if (settings.copies === undefined) throw new JobFileError('copies: required');
     if ('imageId' in source) return { ...settings, copies: settings.copies, imageId: source.imageId };
+    if ('data' in source) {
+      const { copies } = settings;
+      let last = -1;
+      // One status write at a time, all done before the run's own status is written.
+      let writing = Promise.resolve();
+      const image = await buildDataImage(this.deps.services.deps.library, { sources: source.data, volumeName: source.volumeName, media: settings.media, by: HOT_FOLDER_PRINCIPAL.name }, (percent, estimatedBytes) => {
+        // A status each whole 10 % (and the first): the file is rewritten, not appended to.
+        if (percent !== 0 && Math.floor(percent / 10) === Math.floor(last / 10)) return;
+        last = percent;
+        const status = buildingStatus(claim.job, claim.runId, copies, claim.notes ?? [], { percent, estimatedBytes }, Date.now());
+        writing = writing.then(() => writeJobStatus(this.spec.dir, status)).catch(() => undefined);
+      }).catch(async (err: unknown) => {
+        // The job goes to the error folder with the reason: no status of a build that is not going on.
+        await writing;
+        if (last !== -1) await rm(statusPath(this.spec.dir, claim.job), { force: true });
+        throw err;
+      });
+      await writing;
+      built.push(`built image ${image.id} '${image.name}' from ${source.data.map((d) => d.source).join(', ')}`);
+      this.deps.log.info(`hot folder ${this.spec.dir}: built image ${image.id} from ${source.data.map((d) => d.source).join(', ')}`);
+      return { ...settings, copies, imageId: image.id };
+    }
     const image = await this.deps.services.deps.library.importFromPath(source.imagePath);
     this.deps.log.info(`hot folder ${this.spec.dir}: imported ${source.imagePath} as image ${image.id}`);
     return { ...settings, copies: settings.copies, imageId: image.id };

@@ -12,10 +12,23 @@ export class JobFileError extends Error {
   }
 }
 
+/** One source of an image the hot folder builds (a `.jrq`'s `Data=` line). */
+export interface DataSource {
+  /** The file or folder, as given (resolved inside the import roots when the job is taken). */
+  readonly source: string;
+  /** Where on the disc, `/`-separated and relative (`''`: a folder's contents at the root, a file under its own name). */
+  readonly discPath: string;
+}
+
 /** What a job file asks for. */
 export interface JobRequest {
-  /** Exactly one of these names the image. */
-  readonly source: { readonly imageId: string } | { readonly imagePath: string } | { readonly template: string };
+  /**
+   * Exactly one of these names the image; `data`: files and folders inside
+   * the import roots the hot folder builds an image of first (a `.jrq`'s
+   * `Data=` lines), named `volumeName`.
+   */
+  readonly source: { readonly imageId: string } | { readonly imagePath: string } | { readonly template: string }
+    | { readonly data: readonly DataSource[]; readonly volumeName: string };
   /** The run's settings (for a template: its overrides); no `imageId`. */
   readonly settings: Partial<Omit<CreateRunBody, 'imageId'>>;
   /** What of the file was read but not acted on (keys of features not built yet), for the status file. */
@@ -24,15 +37,19 @@ export interface JobRequest {
 
 /** A job's image source and settings, checked: one source, and copies unless a template gives them. */
 export function checkedJob(
-  given: { readonly imageId?: string | undefined; readonly imagePath?: string | undefined; readonly template?: string | undefined },
+  given: {
+    readonly imageId?: string | undefined; readonly imagePath?: string | undefined; readonly template?: string | undefined;
+    readonly data?: { readonly sources: readonly DataSource[]; readonly volumeName: string } | undefined;
+  },
   settings: JobRequest['settings'],
   notes: readonly string[],
 ): JobRequest {
-  const named = (['imageId', 'imagePath', 'template'] as const).filter((k) => given[k] !== undefined);
+  const named = (['imageId', 'imagePath', 'template', 'data'] as const).filter((k) => given[k] !== undefined);
   if (named.length !== 1) {
     throw new JobFileError(named.length === 0 ? 'no image: give imageId, imagePath or template' : `give one of ${named.join(', ')}, not ${named.length}`);
   }
   if (given.template === undefined && settings.copies === undefined) throw new JobFileError('copies: required (1..10000) unless a template gives it');
-  const source = given.imageId !== undefined ? { imageId: given.imageId } : given.imagePath !== undefined ? { imagePath: given.imagePath } : { template: given.template as string };
+  const source: JobRequest['source'] = given.imageId !== undefined ? { imageId: given.imageId } : given.imagePath !== undefined ? { imagePath: given.imagePath }
+    : given.data !== undefined ? { data: given.data.sources, volumeName: given.data.volumeName } : { template: given.template as string };
   return { source, settings, notes };
 }

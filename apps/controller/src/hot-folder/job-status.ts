@@ -10,7 +10,9 @@
  * ```
  *
  * `state` is the run's status (queued, running, paused, cancelling,
- * completed, cancelled, failed), `final` true once it is completed,
+ * completed, cancelled, failed), or `building` while the image of a `Data=`
+ * job is built (then `build` says how far: `{ "percent": 40,
+ * "estimatedBytes": … }`, the counts are 0), `final` true once it is completed,
  * cancelled or failed (the file is then not written again); `errors` the
  * last 20 failed attempts, oldest first; `notes` what of the job file was
  * read but not acted on. Written atomically (a temp file renamed into
@@ -27,8 +29,10 @@ export const STATUS_ERRORS = 20;
 export interface JobStatus {
   readonly job: string;
   readonly runId: string;
-  readonly state: RunView['status'];
+  readonly state: RunView['status'] | 'building';
   readonly final: boolean;
+  /** While a `Data=` job's image is built: how far. */
+  readonly build?: { readonly percent: number; readonly estimatedBytes: number };
   readonly copies: number;
   readonly passed: number;
   readonly failed: number;
@@ -71,6 +75,14 @@ export function jobStatus(job: string, run: RunView, attempts: readonly AttemptV
     errors,
     notes,
     updatedAt: new Date(now).toISOString(),
+  };
+}
+
+/** A `Data=` job's status while its image is built (its run, `runId`, not made yet). */
+export function buildingStatus(job: string, runId: string, copies: number, notes: readonly string[], build: { percent: number; estimatedBytes: number }, now: number): JobStatus {
+  return {
+    job, runId, state: 'building', final: false, build, copies, passed: 0, failed: 0, inProgress: 0, remaining: copies,
+    surplus: 0, cancelled: 0, interrupted: 0, statusReason: null, errors: [], notes, updatedAt: new Date(now).toISOString(),
   };
 }
 

@@ -15,14 +15,20 @@
  * | `JobID`/`Label`| the run's label (Label wins when both are given)               |
  * | `Drives`       | drive ids or group names, comma-separated                      |
  * | `Media`        | `cd`, `dvd`, `dvd-dl`, `bd` or `bd-dl`                         |
+ * | `Data`         | a file or folder inside the import roots, `>\path` on the disc; repeatable (jrq-lists.ts): the image is built first |
+ * | `VolumeName`   | the built image's name and volume label (default JobID, else `NewDisc`) |
+ * | `PrintLabel`   | a saved label template's name: print each good disc's label    |
+ * | `MergeField`   | repeatable, in order: `{{merge.1}}`, `{{merge.2}}`… on the labels |
+ * | `CDTextDisc…`  | `Title`, `Performer`, `Composer`: the disc's CD-TEXT (audio images with a TOC) |
+ * | `CDTextTrack…` | `Title`, `Performer`, `Composer`, in track order or numbered (`CDTextTrackTitle2`) |
  *
- * Read but not acted on: `CDText…` keys (CD-TEXT is not written yet; the
- * status file notes them). Refused: `Data` (a folder of files to master is
- * not supported: give an image), `Merge…` (per-disc merge is not built yet),
- * any other key, a key given twice, a line without `=`.
+ * Refused: `Merge…` keys other than `MergeField`, any other key, a
+ * single-valued key given twice, a line without `=`, `Data` with
+ * `ImageFile`/`ImageId`/`Template`.
  */
 import type { JobRequest } from './job-request.js';
 import { checkedJob, JobFileError } from './job-request.js';
+import { JrqLists } from './jrq-lists.js';
 
 type Settings = { -readonly [K in keyof JobRequest['settings']]: JobRequest['settings'][K] };
 
@@ -32,7 +38,7 @@ const MEDIA = ['cd', 'dvd', 'dvd-dl', 'bd', 'bd-dl'] as const;
 export function parseJrq(text: string): JobRequest {
   const seen = new Map<string, string>();
   const notes: string[] = [];
-  const ignoredCdText: string[] = [];
+  const lists = new JrqLists();
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();
     if (line === '' || line.startsWith('#') || line.startsWith(';')) return;
@@ -41,18 +47,22 @@ export function parseJrq(text: string): JobRequest {
     const key = line.slice(0, eq).trim();
     const value = line.slice(eq + 1).trim();
     const lower = key.toLowerCase();
-    if (lower.startsWith('cdtext')) {
-      ignoredCdText.push(key);
-      return;
-    }
-    if (lower.startsWith('merge')) throw new JobFileError(`line ${i + 1}: ${key}: per-disc merge is not supported yet`);
-    if (lower === 'data') throw new JobFileError(`line ${i + 1}: Data: a folder of files to master is not supported; give ImageFile= with a disc image`);
+    if (lists.take(key, value, i + 1)) return;
+    if (lower.startsWith('merge')) throw new JobFileError(`line ${i + 1}: ${key}: not a PTBurn key this tower honours (MergeField= lines fill the label's {{merge.1}}, {{merge.2}}…)`);
     if (!KEYS.has(lower)) throw new JobFileError(`line ${i + 1}: unknown key '${key}' (honoured: ${[...KEYS.values()].join(', ')})`);
     if (seen.has(lower)) throw new JobFileError(`line ${i + 1}: ${key} given twice`);
     seen.set(lower, value);
   });
-  if (ignoredCdText.length > 0) notes.push(`ignored (CD-TEXT is not written yet): ${ignoredCdText.join(', ')}`);
   const settings: Settings = {};
+  const printLabel = seen.get('printlabel');
+  if (printLabel !== undefined) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(printLabel)) throw new JobFileError(`PrintLabel: not a label template name: '${printLabel.slice(0, 80)}'`);
+    settings.printLabels = true;
+    settings.labelTemplate = printLabel;
+  }
+  if (lists.merge.length > 0) settings.labelMerge = [...lists.merge];
+  const cdText = lists.cdText();
+  if (cdText !== undefined) settings.cdText = cdText;
   const copies = seen.get('copies');
   if (copies !== undefined) settings.copies = intIn('Copies', copies, 1, 10000);
   const speed = seen.get('burnspeed');
@@ -80,11 +90,16 @@ export function parseJrq(text: string): JobRequest {
   if (template !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(template)) throw new JobFileError(`Template: not a template name: '${template.slice(0, 80)}'`);
   const imagePath = seen.get('imagefile');
   if (imagePath !== undefined && (imagePath === '' || imagePath.length > 4096)) throw new JobFileError('ImageFile: a path of 1..4096 characters');
+  const volumeName = seen.get('volumename');
+  if (volumeName !== undefined && lists.data.length === 0) throw new JobFileError('VolumeName: only with Data= lines (an image built by the hot folder)');
+  if (volumeName !== undefined && (volumeName === '' || volumeName.length > 32)) throw new JobFileError('VolumeName: 1..32 characters');
+  const data = lists.data.length === 0 ? undefined : { sources: [...lists.data], volumeName: volumeName ?? label ?? 'NewDisc' };
   try {
-    return checkedJob({ imageId, imagePath, template }, settings, notes);
+    return checkedJob({ imageId, imagePath, template, data }, settings, notes);
   } catch (err) {
     // The JSON words, in the JRQ's keys.
-    throw new JobFileError((err as Error).message.replace('imageId, imagePath or template', 'ImageFile, ImageId or Template').replace(/^copies:/, 'Copies:'));
+    throw new JobFileError((err as Error).message.replace('imageId, imagePath or template', 'ImageFile, ImageId, Template or Data')
+      .replace(/\b(imageId|imagePath|template|data)\b/g, (k) => JSON_TO_JRQ[k] ?? k).replace(/^copies:/, 'Copies:'));
   }
 }
 
@@ -92,7 +107,11 @@ export function parseJrq(text: string): JobRequest {
 const KEYS = new Map([
   ['imagefile', 'ImageFile'], ['imageid', 'ImageId'], ['template', 'Template'], ['copies', 'Copies'], ['burnspeed', 'BurnSpeed'],
   ['verifydisc', 'VerifyDisc'], ['priority', 'Priority'], ['jobid', 'JobID'], ['label', 'Label'], ['drives', 'Drives'], ['media', 'Media'],
+  ['volumename', 'VolumeName'], ['printlabel', 'PrintLabel'],
 ]);
+
+/** The JSON job's source names as the JRQ keys, for the messages of `checkedJob`. */
+const JSON_TO_JRQ: Record<string, string> = { imageId: 'ImageId', imagePath: 'ImageFile', template: 'Template', data: 'Data' };
 
 function intIn(key: string, value: string, min: number, max: number): number {
   if (!/^\d{1,6}$/.test(value) || Number(value) < min || Number(value) > max) throw new JobFileError(`${key}: a whole number ${min}..${max}, got '${value.slice(0, 40)}'`);

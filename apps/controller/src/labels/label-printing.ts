@@ -117,6 +117,7 @@ export class LabelPrinting {
       // A set run's disc: which set and disc it is (`set 2 · disc 1/3`), for collating.
       ...(run?.set === undefined ? {} : { setPosition: setLabel(setPositionOf(run.set.discs, e.copy)) }),
       row: kind === 'reject' ? { ...row, drive: e.driveId, reason: e.errorCode ?? 'failed' } : row,
+      merge: settings.labelMerge,
     };
     this.#queue.push({ runId: e.runId, attemptId: e.attemptId, kind, copy, copies, template: kind === 'reject' ? 'REJECT' : settings.labelTemplate, values, attempt: 1, dueAt: 0 });
     this.#kick();

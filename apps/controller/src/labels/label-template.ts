@@ -20,6 +20,8 @@ export interface LabelValues {
   readonly date?: string;
   /** Merge-row values, `{{row.<name>}}`. */
   readonly row?: Readonly<Record<string, string>>;
+  /** The run's numbered merge values, `{{merge.1}}`..`{{merge.99}}` (a PTBurn job's `MergeField=` lines, in order). */
+  readonly merge?: readonly string[];
 }
 
 /** Why a template was refused, with where in the SVG. */
@@ -32,6 +34,7 @@ export class LabelTemplateError extends Error {
 
 const FIELD = /\{\{\s*([^{}]*?)\s*\}\}/g;
 const ROW_FIELD = /^row\.([A-Za-z0-9_-]{1,64})$/;
+const MERGE_FIELD = /^merge\.([1-9][0-9]?)$/;
 const KNOWN = new Set<string>(LABEL_FIELDS);
 
 /** Line and column (1-based) of `index` in `text`. */
@@ -55,8 +58,8 @@ export function checkLabelTemplate(svg: string): string[] {
   const fields: string[] = [];
   for (const m of svg.matchAll(FIELD)) {
     const name = m[1] ?? '';
-    if (!KNOWN.has(name) && !ROW_FIELD.test(name)) {
-      throw new LabelTemplateError(`unknown merge field {{${name.slice(0, 60)}}} at ${where(svg, m.index)}: use ${LABEL_FIELDS.map((f) => `{{${f}}}`).join(', ')} or {{row.<name>}}`);
+    if (!KNOWN.has(name) && !ROW_FIELD.test(name) && !MERGE_FIELD.test(name)) {
+      throw new LabelTemplateError(`unknown merge field {{${name.slice(0, 60)}}} at ${where(svg, m.index)}: use ${LABEL_FIELDS.map((f) => `{{${f}}}`).join(', ')}, {{row.<name>}} or {{merge.<n>}} (n 1..99)`);
     }
     if (!fields.includes(name)) fields.push(name);
   }
@@ -78,7 +81,8 @@ export function fillLabelTemplate(svg: string, values: LabelValues): string {
   return svg.replace(FIELD, (_all, raw: string) => {
     const name = raw.trim();
     const row = ROW_FIELD.exec(name);
-    const value = row !== null ? values.row?.[row[1] ?? ''] : (values as Record<string, string | undefined>)[name];
+    const merge = MERGE_FIELD.exec(name);
+    const value = row !== null ? values.row?.[row[1] ?? ''] : merge !== null ? values.merge?.[Number(merge[1]) - 1] : (values as Record<string, string | undefined>)[name];
     return xmlEscape(value ?? '');
   });
 }

@@ -70,15 +70,15 @@ describe('hot folders', () => {
     expect(readdirSync(hot.dir).filter((n) => n.startsWith('.'))).toEqual([]);
   });
 
-  it('a JRQ job by path inside the import roots imports the image; CD-TEXT is noted, merge and bad files are refused with a reason', async () => {
+  it('a JRQ job by path inside the import roots imports the image; CD-TEXT for an ISO and bad files are refused with a reason', async () => {
     const hot = await hotFolder();
-    writeFileSync(path.join(hot.dir, 'press.JRQ'), `ImageFile=${env.isoSmall}\r\nCopies=2\r\nVerifyDisc=NO\r\nBurnSpeed=8\r\nJobID=press\r\nCDTextDiscTitle=Hits\r\n`);
-    writeFileSync(path.join(hot.dir, 'merge.jrq'), `ImageFile=${env.isoSmall}\nCopies=2\nMergeField=serial\n`);
+    writeFileSync(path.join(hot.dir, 'press.JRQ'), `ImageFile=${env.isoSmall}\r\nCopies=2\r\nVerifyDisc=NO\r\nBurnSpeed=8\r\nJobID=press\r\n`);
+    writeFileSync(path.join(hot.dir, 'merge.jrq'), `ImageFile=${env.isoSmall}\nCopies=2\nCDTextDiscTitle=Hits\n`);
     writeFileSync(path.join(hot.dir, 'broken.json'), '{ "imageId": ');
     writeFileSync(path.join(hot.dir, 'unknown.json'), JSON.stringify({ imageId: 'no-such-image', copies: 1 }));
     writeFileSync(path.join(hot.dir, 'outside.jrq'), 'ImageFile=/etc/passwd\nCopies=1\n');
     const status = await waitFor(() => readStatus(hot.dir, 'press.JRQ'), 10_000, 'the status file');
-    expect(status.notes).toEqual(['ignored (CD-TEXT is not written yet): CDTextDiscTitle']);
+    expect(status.notes).toEqual([]);
     const [run] = await hotRuns('press');
     expect(run).toMatchObject({ copies: 2, verify: 'off', speed: 8 });
     expect(env.library.get(run?.imageId ?? '')?.sha256).toBe(env.image.sha256);
@@ -86,11 +86,34 @@ describe('hot folders', () => {
     // Each reason is written first, then its job file moved beside it.
     await waitFor(() => refused.every((n) => existsSync(path.join(hot.errorDir, n))), 10_000, 'four refused files');
     const reason = (name: string): string => readFileSync(path.join(hot.errorDir, `${name}.reason`), 'utf8');
-    expect(reason('merge.jrq')).toMatch(/MergeField: per-disc merge is not supported yet/);
+    expect(reason('merge.jrq')).toMatch(/CD_TEXT_NEEDS_TOC: cdText: image .* is an ISO image; CD-TEXT is burned only from an audio \(CUE\) image with a TOC file/);
     expect(reason('broken.json')).toMatch(/not valid JSON/);
     expect(reason('unknown.json')).toMatch(/NOT_FOUND: .*no-such-image/);
     expect(reason('outside.jrq')).toMatch(/import root/);
     expect(readdirSync(hot.dir).sort()).toEqual(['errors', 'press.JRQ', 'press.JRQ.status']);
+  });
+
+  it('a JRQ job of Data= builds its image into the library and starts the run; MergeField values are the run\'s; a bad Data= job goes to the error folder', async () => {
+    const hot = await hotFolder();
+    const src = path.join(env.importRoot, 'press-data');
+    mkdirSync(path.join(src, 'docs'), { recursive: true });
+    writeFileSync(path.join(src, 'README.TXT'), 'read me\n');
+    writeFileSync(path.join(src, 'docs', 'a.txt'), 'x'.repeat(100_000));
+    writeFileSync(path.join(hot.dir, 'data.jrq'), `Data=${src}\nVolumeName=Press Data\nCopies=2\nJobID=data-job\nMergeField=Ada & Co\nMergeField=Order 17\n`);
+    writeFileSync(path.join(hot.dir, 'outside.jrq'), 'Data=/etc\nCopies=1\n');
+    writeFileSync(path.join(hot.dir, 'two.jrq'), `Data=${src}\nData=${src}/docs\nCopies=1\n`);
+    const status = await waitFor(() => (readStatus(hot.dir, 'data.jrq')?.state === 'queued' ? readStatus(hot.dir, 'data.jrq') : null), 30_000, 'the run\'s status');
+    const [run] = await hotRuns('data-job');
+    expect(run?.id).toBe(status.runId);
+    const image = env.library.get(run?.imageId ?? '');
+    expect(image).toMatchObject({ name: 'Press Data', format: 'iso', provenance: { kind: 'built' } });
+    expect(status.notes).toEqual([`built image ${image?.id ?? ''} 'Press Data' from ${src}`]);
+    const meta = await env.redis.hget(env.app.services.keys.runMeta(status.runId), 'labelMerge');
+    expect(JSON.parse(meta ?? 'null')).toEqual(['Ada & Co', 'Order 17']);
+    await waitFor(() => ['outside.jrq', 'two.jrq'].every((n) => existsSync(path.join(hot.errorDir, n))), 30_000, 'the refused jobs');
+    expect(readFileSync(path.join(hot.errorDir, 'outside.jrq.reason'), 'utf8')).toMatch(/BUILD_FOLDER_REFUSED: .*\/etc.*import root/);
+    expect(readFileSync(path.join(hot.errorDir, 'two.jrq.reason'), 'utf8')).toMatch(/Data: 2 lines: this tower builds one Data= folder per job so far/);
+    expect(existsSync(path.join(hot.dir, 'outside.jrq.status'))).toBe(false);
   });
 
   it('a job file written in chunks over 2.4 s, or under a temp name, is taken once, complete, after it settled', async () => {

@@ -19,6 +19,7 @@ import { refuseImpossibleSetVerify, refuseSetMerge, setImagesOf, setImagesStillT
 import { malwareWarning, refuseUnsafeImage } from '../run-malware-check.js';
 import { attemptsCsv } from '../csv.js';
 import { runImageOf } from '../../library/index.js';
+import { runCdTextToc } from '../run-cd-text.js';
 import { checkRunLabels, saveRunLabels } from '../../labels/run-labels.js';
 import { dropRunMerge, runMergeOf } from '../run-merge-csv.js';
 import {
@@ -245,9 +246,11 @@ export async function createRun(s: ApiServices, body: Static<typeof CreateRunReq
   // A set run's rows are one per set (set k carries row k on every disc): each must fit with the set's largest disc.
   const largest = Math.max(image.sizeBytes, ...(set?.records.map((r) => r.sizeBytes) ?? []));
   const merge = await runMergeOf(s, body.merge, id, body.copies, { sizeBytes: largest, mediaClass }, set === undefined ? 'copy' : 'set');
+  // The run's own CD-TEXT: checked, and the image's TOC written with it into the run's folder.
+  const cdTextToc = await runCdTextToc(s, id, image, imagePath, body.cdText, body.set !== undefined);
   await s.runMeta.put(id, { imageId: image.id, imageName: image.name, label: body.label ?? null, createdBy, ...(body.customer === undefined ? {} : { customer: body.customer }) });
   await saveRunLabels(s.deps.redis, s.keys, id, labels);
-  const runImage = runImageOf(image, imagePath);
+  const runImage = { ...runImageOf(image, imagePath), ...cdTextToc };
   const imageStillThere = async (): Promise<boolean> => library.get(image.id) !== undefined && (await access(runImage.stored?.path ?? imagePath).then(() => true, () => false));
   try {
     const run = await planner.createRun({
