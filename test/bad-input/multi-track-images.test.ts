@@ -4,7 +4,9 @@
  * cut short, tracks pointing past the end or into each other, huge track
  * counts, subchannel tracks, several sessions, MDS data files named outside
  * their folder (.., absolute, a drive letter, a symlink out) on a later
- * track, a CloneCD .sub of the wrong size, and a mixed image over the
+ * track, a CloneCD .sub of the wrong size, CD-TEXT packs (CloneCD
+ * [CDText], NRG CDTX) with a bad CRC, cut short, out of sequence or naming
+ * tracks the disc lacks, and a mixed image over the
  * library's limit (a bomb of tracks). Each is refused with a typed
  * LibraryError (the class named), and the library folder (hidden staging
  * files too) and index are left as they were.
@@ -17,6 +19,7 @@ import { makeCdi } from '../../drivers/test/support/cdi-images.js';
 import { makeMdsTracks } from '../../drivers/test/support/mds-images.js';
 import type { MdsTrackSpec } from '../../drivers/test/support/mds-images.js';
 import { makeNrg } from '../../drivers/test/support/nrg-images.js';
+import { ccdCdTextSection, crc16, encodeCdText } from '../../drivers/test/support/cd-text-packs.js';
 import type { LibraryError } from '../../apps/controller/src/library/errors.js';
 import { ContainerPathTraversalError, ConversionTooLargeError, ImageConversionError } from '../../apps/controller/src/library/errors.js';
 import { ImageLibrary } from '../../apps/controller/src/library/index.js';
@@ -75,7 +78,28 @@ const ccd = (tracks: string): string => `[CloneCD]\r\nVersion=3\r\n[Disc]\r\nToc
 const mds = (name: string, tracks: MdsTrackSpec[]): string => put(name, makeMdsTracks(tracks));
 const audioTrack = (over: Partial<MdsTrackSpec> = {}): MdsTrackSpec => ({ sectors: 60, startOffset: 0, sectorBytes: 2352, mode: 0xa9, fileName: 'audio.mdf', ...over });
 
+const twoText = { disc: { TITLE: 'Disc' }, tracks: [{ TITLE: 'One' }, { TITLE: 'Two' }] };
+const flip = (b: Buffer, at: number): Buffer => {
+  b.writeUInt8((b[at] ?? 0) ^ 0x01, at);
+  return b;
+};
+const textCcd = (name: string, section: string): string => {
+  put(`${name}.img`, Buffer.concat([audio, audio]));
+  return put(`${name}.ccd`, ccd(`${section}\r\n[TRACK 1]\r\nMODE=0\r\nINDEX 1=0\r\n[TRACK 2]\r\nMODE=0\r\nINDEX 1=60\r\n`));
+};
+const textNrg = (name: string, packs: Buffer): string => put(name, makeNrg([{ data: audio, modeCode: 0x07, sectorBytes: 2352 }, { data: audio, modeCode: 0x07, sectorBytes: 2352 }], { version: 2, writing: 'dao', cdText: packs }));
+
 const cases: Case[] = [
+  { name: 'CCD [CDText] of 18-byte packs, one with a bad CRC', file: () => textCcd('crc', ccdCdTextSection(flip(encodeCdText(twoText, true), 18 + 7), 18)), error: ImageConversionError, message: /CD-TEXT: pack 1 has CRC/ },
+  { name: 'CCD [CDText] with an entry of 15 bytes', file: () => textCcd('short', ccdCdTextSection(encodeCdText(twoText, false)).replace(/(Entry 2=(?: [0-9a-f]{2}|[0-9a-f]{2}){15}) [0-9a-f]{2}/, '$1')), error: ImageConversionError, message: /Entry 2 is not 16 \(or 18\) hex bytes/ },
+  { name: 'CCD [CDText] saying 40 entries and holding fewer', file: () => textCcd('fewer', ccdCdTextSection(encodeCdText(twoText, false)).replace(/Entries=\d+/, 'Entries=40')), error: ImageConversionError, message: /has no Entry/ },
+  { name: 'CCD [CDText] naming track 3 on a two-track disc', file: () => textCcd('beyond', ccdCdTextSection(encodeCdText({ disc: {}, tracks: [{}, {}, { TITLE: 'Three' }] }, false))), error: ImageConversionError, message: /the size packs name tracks 1 to 3, the disc has 2/ },
+  { name: 'CCD [CDText] with its title pack dropped (sequence broken)', file: () => textCcd('seq', ccdCdTextSection(encodeCdText(twoText, false).subarray(16))), error: ImageConversionError, message: /sequence number/ },
+  { name: 'CCD [CDText] whose size packs count other packs', file: () => { const p = encodeCdText(twoText, false); p.writeUInt8(9, p.length - 48 + 8); return textCcd('count', ccdCdTextSection(p)); }, error: ImageConversionError, message: /the size packs count 9 packs of type 0x80/ },
+  { name: 'NRG CDTX chunk with a bad CRC', file: () => textNrg('crc.nrg', flip(encodeCdText(twoText, true), 10)), error: ImageConversionError, message: /CD-TEXT: pack 0 has CRC/ },
+  { name: 'NRG CDTX chunk cut 5 bytes short', file: () => { const p = encodeCdText(twoText, true); return textNrg('cut.nrg', p.subarray(0, p.length - 5)); }, error: ImageConversionError, message: /not a whole number of 18-byte packs \(truncated\)/ },
+  { name: 'NRG CDTX chunk with a title left unterminated', file: () => { const p = encodeCdText({ disc: { TITLE: 'ABCDEFGHIJK' }, tracks: [{}, {}] }, true); p.fill(0x41, 4, 16); p.writeUInt16BE(crc16(p.subarray(0, 16)), 16); return textNrg('unterminated.nrg', p); }, error: ImageConversionError, message: /CD-TEXT: (the last string|pack 1 .* says track)/ },
+  { name: 'NRG with two CDTX chunks', file: () => { const b = readFileSync(textNrg('two.nrg', encodeCdText(twoText, true))); b.write('CDTX', b.lastIndexOf('SINF', undefined, 'latin1'), 'latin1'); return put('two.nrg', b); }, error: ImageConversionError, message: /a second CDTX chunk/ },
   { name: 'NRG mixed, cut before its audio track ends', file: () => { const b = mixedNrg(); return put('cut.nrg', Buffer.concat([b.subarray(0, iso.length + 307200 + 1000), b.subarray(-12)])); }, error: ImageConversionError },
   { name: 'NRG mixed, track 2 ending past the image data', file: () => { const b = mixedNrg(); b.writeBigUInt64BE(1n << 40n, daoEntry(b, 2) + 34); return put('past.nrg', b); }, error: ImageConversionError, message: /track 2 lies at bytes .* outside the image data/ },
   { name: 'NRG mixed, track 2 pregap after its start', file: () => { const b = mixedNrg(); b.writeBigUInt64BE(BigInt(b.readBigUInt64BE(daoEntry(b, 2) + 26)) + 2352n, daoEntry(b, 2) + 18); return put('gap.nrg', b); }, error: ImageConversionError, message: /track 2 lies at bytes/ },
