@@ -7,13 +7,16 @@
  *   each a clear 4xx in the API's error format, nothing changed (templates,
  *   runs, audit log).
  * - Job files dropped into a hot folder: malformed JSON or `.jrq`, unknown
- *   keys and fields, out-of-range values, merge (not built yet), paths out
- *   of the import roots, unknown images, templates and drives, a file too
- *   large: each moved to the error folder with its reason beside it, no run.
+ *   keys and fields, out-of-range values, paths out of the import roots,
+ *   unknown images, templates and drives, a file too large; `Data=` jobs
+ *   whose folder is outside the roots, climbs out with `..`, holds a link
+ *   out or is too large for the media; MergeField, PrintLabel and CDText
+ *   lines that are too long, unknown, mixed or for an ISO: each moved to the
+ *   error folder with its reason beside it, no run, no image, no status.
  * - `hotFolders` in tower.json: folders that cannot be hot folders, bad
  *   settle and poll periods, unknown fields: each refused naming the entry.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, startEnv, VIEWER, waitFor } from '../../apps/controller/test/api/support.js';
@@ -129,8 +132,25 @@ const jobCases: JobCase[] = [
   { name: 'too-large.json', content: () => Buffer.alloc(65 * 1024, 0x20), reason: /at most 65536/ },
   { name: 'no-equals.jrq', content: () => `ImageId=${env.image.id}\nCopies 2\n`, reason: /line 2: not Key=Value/ },
   { name: 'unknown-key.jrq', content: () => `ImageId=${env.image.id}\nCopies=2\nRejectIfNotBlank=YES\n`, reason: /unknown key 'RejectIfNotBlank'/ },
-  { name: 'merge.jrq', content: () => `ImageId=${env.image.id}\nCopies=2\nMergeField=serial\n`, reason: /per-disc merge is not supported yet/ },
-  { name: 'data.jrq', content: () => 'Data=/srv/files\nCopies=2\n', reason: /a folder of files to master is not supported/ },
+  { name: 'merge-file.jrq', content: () => `ImageId=${env.image.id}\nCopies=2\nMergeFile=fields.txt\n`, reason: /line 3: MergeFile: not a PTBurn key this tower honours/ },
+  { name: 'merge-long.jrq', content: () => `ImageId=${env.image.id}\nCopies=2\nMergeField=${'m'.repeat(201)}\n`, reason: /line 3: MergeField: at most 200 characters/ },
+  { name: 'merge-many.jrq', content: () => `ImageId=${env.image.id}\nCopies=2\n${'MergeField=x\n'.repeat(100)}`, reason: /at most 99 MergeField lines/ },
+  { name: 'print-label-path.jrq', content: () => `ImageId=${env.image.id}\nCopies=2\nPrintLabel=C:\\labels\\disc.std\n`, reason: /PrintLabel: not a label template name/ },
+  { name: 'print-label-unconfigured.jrq', content: () => `ImageId=${env.image.id}\nCopies=2\nPrintLabel=disc\n`, reason: /PRINTING_NOT_CONFIGURED/ },
+  { name: 'data-outside.jrq', content: () => 'Data=/srv/files\nCopies=2\n', reason: /BUILD_FOLDER_REFUSED: .*import root/ },
+  { name: 'data-traversal.jrq', content: () => 'Data=../secret\nCopies=2\n', reason: /BUILD_FOLDER_REFUSED: .*'\.\.'/ },
+  { name: 'data-link-out.jrq', content: () => `Data=${dataFolder('link-out', (d) => symlinkSync('/etc', path.join(d, 'etc')))}\nCopies=2\n`, reason: /the link etc leads outside the import roots/ },
+  { name: 'data-empty.jrq', content: () => `Data=${dataFolder('empty', () => undefined)}\nCopies=2\n`, reason: /the folder holds no files/ },
+  { name: 'data-too-big.jrq', content: () => `Data=${dataFolder('big', (d) => sparse(path.join(d, 'big.bin'), 800 * 1024 * 1024))}\nCopies=2\nMedia=cd\n`, reason: /BUILD_TOO_LARGE_FOR_MEDIA: the image would take \d+ sectors .* cd holds/ },
+  { name: 'data-session.jrq', content: () => 'Data=/srv/files,Session2\nCopies=2\n', reason: /line 1: Data: SessionX is not supported/ },
+  { name: 'data-disc-path-up.jrq', content: () => 'Data=/srv/files>\\..\\..\\x\nCopies=2\n', reason: /line 1: Data: .* is not a path on the disc/ },
+  { name: 'data-and-image.jrq', content: () => `ImageId=${env.image.id}\nData=/srv/files\nCopies=2\n`, reason: /give one of ImageId, Data, not 2/ },
+  { name: 'volume-alone.jrq', content: () => `ImageId=${env.image.id}\nCopies=2\nVolumeName=DISC\n`, reason: /VolumeName: only with Data= lines/ },
+  { name: 'cdtext-iso.jrq', content: () => `ImageId=${env.image.id}\nCopies=2\nCDTextDiscTitle=Hits\n`, reason: /CD_TEXT_NEEDS_TOC: cdText: image .* is an ISO image/ },
+  { name: 'cdtext-unknown.jrq', content: () => `ImageId=${env.image.id}\nCopies=2\nCDTextDiscGenre=Pop\n`, reason: /line 3: unknown CD-TEXT key 'CDTextDiscGenre'/ },
+  { name: 'cdtext-mixed.jrq', content: () => `ImageId=${env.image.id}\nCopies=2\nCDTextTrackTitle2=B\nCDTextTrackTitle=A\n`, reason: /line 4: .*numbered or every one in order, not both/ },
+  { name: 'cdtext-long.jrq', content: () => `ImageId=${env.image.id}\nCopies=2\nCDTextTrackTitle1=${'t'.repeat(101)}\n`, reason: /CD-TEXT: track 1 title: at most 100 characters/ },
+  { name: 'cdtext-unicode.jrq', content: () => `ImageId=${env.image.id}\nCopies=2\nCDTextDiscPerformer=Σ\n`, reason: /disc performer: only printable ISO 8859-1/ },
   { name: 'copies-word.jrq', content: () => `ImageId=${env.image.id}\nCopies=many\n`, reason: /Copies: a whole number 1\.\.10000/ },
   { name: 'verify-maybe.jrq', content: () => `ImageId=${env.image.id}\nCopies=2\nVerifyDisc=MAYBE\n`, reason: /VerifyDisc: YES or NO/ },
   { name: 'twice.jrq', content: () => `ImageId=${env.image.id}\nCopies=2\ncopies=3\n`, reason: /copies given twice/ },
@@ -139,9 +159,25 @@ const jobCases: JobCase[] = [
   { name: 'bad-media.jrq', content: () => `ImageId=${env.image.id}\nCopies=1\nMedia=floppy\n`, reason: /Media: one of cd, dvd/ },
 ];
 
+/** A folder inside the import root for a `Data=` job, made by `fill`. */
+function dataFolder(name: string, fill: (dir: string) => void): string {
+  const dir = path.join(env.importRoot, `data-${name}`);
+  mkdirSync(dir, { recursive: true });
+  fill(dir);
+  return dir;
+}
+
+/** A sparse file of `bytes` (no disc space taken). */
+function sparse(file: string, bytes: number): void {
+  const fd = openSync(file, 'w');
+  ftruncateSync(fd, bytes);
+  closeSync(fd);
+}
+
 describe('hot-folder job files: bad input lands in the error folder with its reason', () => {
   it.each(jobCases)('$name', async (k) => {
     const runs = (await env.runStore.listRunIds()).sort();
+    const images = env.library.list().length;
     const content = k.content();
     writeFileSync(path.join(hot.dir, k.name), typeof content === 'string' ? content.replaceAll(IMAGE, env.image.id) : content);
     const reasonFile = path.join(hot.errorDir, `${k.name}.reason`);
@@ -151,6 +187,7 @@ describe('hot-folder job files: bad input lands in the error folder with its rea
     expect(existsSync(path.join(hot.dir, k.name))).toBe(false);
     expect(existsSync(path.join(hot.dir, `${k.name}.status`))).toBe(false);
     expect((await env.runStore.listRunIds()).sort()).toEqual(runs);
+    expect(env.library.list()).toHaveLength(images);
   });
 });
 

@@ -57,11 +57,11 @@ export class JrqLists {
       const order = this.#order.get(kind);
       let n: number;
       if (track[2] === '') {
-        if (order === 'numbered') throw new JobFileError(`line ${line}: ${key}: give every track's ${kind} numbered (CDTextTrack…<n>) or every one in order, not both`);
+        if (order === 'numbered') throw mixed(key, kind, line);
         n = (order ?? 0) + 1;
         this.#order.set(kind, n);
       } else {
-        if (typeof order === 'number') throw new JobFileError(`line ${line}: ${key}: give every track's ${kind} numbered or every one in order, not both`);
+        if (typeof order === 'number') throw mixed(key, kind, line);
         n = Number(track[2]);
         this.#order.set(kind, 'numbered');
       }
@@ -110,6 +110,10 @@ function discPathOf(dest: string, line: number): string {
     if (p === '..' || /[=*?]/.test(p) || [...p].some((c) => c.charCodeAt(0) < 0x20) || p.length > 255) throw new JobFileError(`line ${line}: Data: '${dest.slice(0, 80)}' is not a path on the disc (no '..', '=', '*', '?' or control characters)`);
   }
   return parts.join('/');
+}
+
+function mixed(key: string, kind: Kind, line: number): JobFileError {
+  return new JobFileError(`line ${line}: ${key}: give every track's ${kind} numbered or every one in order, not both (in order: track 1 first, as PTBurn reads them)`);
 }
 
 function cdText(key: string, value: string, line: number): string {
