@@ -35,6 +35,8 @@ export interface TocTrackContent {
   readonly frames?: number;
   /** Files the track reads, in order. */
   readonly files: readonly string[];
+  /** An audio file read with `SWAP` (little-endian samples). */
+  readonly swap?: boolean;
 }
 
 /** The disc a TOC file describes. */
@@ -123,6 +125,7 @@ interface TrackDraft {
   frames: number | null;
   start: number | null;
   files: string[];
+  swap?: boolean;
 }
 
 /**
@@ -190,6 +193,10 @@ export function readTocContent(text: string): TocContent {
         if (!track || !next?.quoted) throw imageProblem('cue-structure', `TOC file: ${t.text} without a quoted file name inside a TRACK`);
         if (!track.files.includes(next.text)) track.files.push(next.text);
         let k = i + 2;
+        if (tokens[k]?.text === 'SWAP' && !tokens[k]?.quoted) {
+          track.swap = true;
+          k++;
+        }
         if (tokens[k]?.text.startsWith('#') && !tokens[k]?.quoted) k++;
         const times: (TocToken | undefined)[] = [];
         while (times.length < (t.text === 'DATAFILE' ? 1 : 2) && isTime(tokens[k])) times.push(tokens[k++]);
@@ -237,6 +244,7 @@ export function readTocContent(text: string): TocContent {
       pregapFrames: d.start ?? 0,
       ...(d.frames === null ? {} : { frames: d.frames }),
       files: d.files,
+      ...(d.swap === true ? { swap: true } : {}),
     })),
   };
 }

@@ -75,8 +75,13 @@ export function checkTocFileName(name: string): void {
   if (outside) throw imageProblem('container-path-traversal', `TOC file names a file outside its folder (or standard input): ${name}`);
 }
 
-/** Parse a TOC file's tracks and file references. Throws `ImageReadError` (`cue-structure`, `container-path-traversal`). */
-export function parseTocFile(text: string): TocFile {
+/**
+ * Parse a TOC file's tracks and file references. Throws `ImageReadError`
+ * (`cue-structure`, `container-path-traversal`). `refuseSwap`: refuse a
+ * `SWAP` audio file (little-endian samples), which toc2cue's sheet would
+ * misname; cdrdao itself burns one as it should.
+ */
+export function parseTocFile(text: string, options: { readonly refuseSwap?: boolean } = {}): TocFile {
   const tokens = tokenizeToc(text);
   const trackModes: string[] = [];
   const files: string[] = [];
@@ -95,7 +100,7 @@ export function parseTocFile(text: string): TocFile {
       if (!files.includes(name.text)) files.push(name.text);
     } else if (t.text === 'FIFO') {
       throw imageProblem('container-path-traversal', 'TOC file reads a FIFO; only files beside it are imported');
-    } else if (t.text === 'SWAP') {
+    } else if (t.text === 'SWAP' && options.refuseSwap === true) {
       throw imageProblem('cue-structure', 'TOC file swaps the byte order of its audio file (SWAP): not supported, convert the file first');
     } else if (t.text === 'CD_TEXT' || t.text === 'ISRC' || t.text === 'CATALOG') {
       hasCdText = true;
@@ -147,7 +152,7 @@ export interface TocConversion {
 export async function convertTocFile(tocPath: string, cuePath: string, signal?: AbortSignal): Promise<TocConversion> {
   const bytes = await readFile(tocPath);
   if (bytes.length > MAX_TOC_BYTES) throw imageProblem('cue-structure', `TOC file is ${bytes.length} bytes, more than ${MAX_TOC_BYTES}`);
-  const toc = parseTocFile(bytes.toString('latin1'));
+  const toc = parseTocFile(bytes.toString('latin1'), { refuseSwap: true });
   const discFrames = await showTocFrames(tocPath, toc.trackModes.length, signal);
   const command = ['toc2cue', tocPath, cuePath];
   const run = await runTool({ program: 'toc2cue', args: command.slice(1), cwd: path.dirname(tocPath), ...(signal ? { signal } : {}) });

@@ -32,6 +32,8 @@ export interface TocTrackSpec {
   readonly copy?: boolean;
   readonly preEmphasis?: boolean;
   readonly fourChannel?: boolean;
+  /** AUDIO: the file's samples are little-endian (a CUE sheet's BINARY), read with `SWAP`; cdrdao's raw default is big-endian. */
+  readonly swap?: boolean;
 }
 
 /** A disc to write. */
@@ -109,7 +111,7 @@ export function writeTocFile(disc: TocDiscSpec): string {
     if (anyText) lines.push(...(cdTextBlock(t.cdText, '', `track ${i + 1}`).length > 0 ? cdTextBlock(t.cdText, '', `track ${i + 1}`) : ['CD_TEXT {', '  LANGUAGE 0 {', '  }', '}']));
     const name = quote(t.file, `track ${i + 1} file`);
     lines.push(t.mode === 'AUDIO'
-      ? `FILE ${name} ${tocMsf(t.offsetBytes / frameBytes)} ${tocMsf(t.frames)}`
+      ? `FILE ${name}${t.swap === true ? ' SWAP' : ''} ${tocMsf(t.offsetBytes / frameBytes)} ${tocMsf(t.frames)}`
       : `DATAFILE ${name} #${t.offsetBytes} ${tocMsf(t.frames)}`);
     if (t.pregapFrames > 0) lines.push(`START ${tocMsf(t.pregapFrames)}`);
     lines.push('');

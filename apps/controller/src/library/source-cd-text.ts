@@ -58,7 +58,8 @@ function tocTracks(staged: StagedImage, text: CdTextBlock, what: string): TocTra
     const bin = bins[i] as StagedFile;
     if (mode === undefined) throw new ImageConversionError(`${what}: track ${t.number} is ${t.mode}, which a TOC file cannot carry`);
     const cdText = t.number >= text.firstTrack && t.number <= text.lastTrack ? text.tracks[t.number - text.firstTrack] : undefined;
-    return { mode, file: bin.finalName, offsetBytes: 0, frames: bin.bytes / t.frameBytes, pregapFrames: t.pregapFrames, ...(cdText ? { cdText } : {}) };
+    // A CUE sheet's BINARY audio is little-endian; cdrdao reads raw audio as big-endian unless told SWAP.
+    return { mode, file: bin.finalName, offsetBytes: 0, frames: bin.bytes / t.frameBytes, pregapFrames: t.pregapFrames, ...(mode === 'AUDIO' ? { swap: true } : {}), ...(cdText ? { cdText } : {}) };
   });
 }
 
@@ -88,6 +89,7 @@ export async function addCdTextToc(staging: Staging, id: string, staged: StagedI
   const modesBack = content.tracks.map((t) => TOC_MODES[t.mode]);
   const modes = staged.validated.tracks.map((t) => t.mode);
   if (modesBack.join() !== modes.join()) throw new ImageConversionError(`${what}: the TOC file reads back with tracks ${modesBack.join(', ')}, the CUE image has ${modes.join(', ')}`);
+  if (content.tracks.some((t) => (t.swap === true) !== (t.mode === 'AUDIO'))) throw new ImageConversionError(`${what}: the TOC file does not read its audio tracks as little-endian (SWAP)`);
   if (canonical(content.cdText) !== canonical(text.disc)) throw new ImageConversionError(`${what}: the TOC file's disc CD-TEXT reads back otherwise than decoded`);
   const differs = content.tracks.findIndex((t, i) => canonical(t.cdText) !== canonical(tracks[i]?.cdText ?? {}));
   if (differs >= 0) throw new ImageConversionError(`${what}: the TOC file's CD-TEXT of track ${differs + 1} reads back otherwise than decoded`);
@@ -102,7 +104,7 @@ export async function addCdTextToc(staging: Staging, id: string, staged: StagedI
   const file: StagedFile = { staged: dest, finalName, role: 'toc', bytes: hash.bytes, sha256: hash.sha256 };
   const withText = tracks.filter((t) => t.cdText !== undefined && canonical(t.cdText) !== '[]').length;
   const proof = `CD-TEXT: ${text.packs} pack(s) of block 0 (language ${text.language}, ${text.charset}, tracks ${text.firstTrack} to ${text.lastTrack}) decoded with their sequence and size packs checked; `
-    + `the TOC file ${path.basename(dest)} written with the disc's and ${withText} track(s)' CD-TEXT reads back with the same CD-TEXT and the CUE image's track modes, `
+    + `the TOC file ${path.basename(dest)} written with the disc's and ${withText} track(s)' CD-TEXT reads back with the same CD-TEXT and the CUE image's track modes (audio read with SWAP: the BINs' samples are little-endian), `
     + `and cdrdao show-toc reads it against the BINs as ${frames} frames, the CUE image's length; burns go through cdrdao from it`;
   return { staged: { ...staged, files: [...staged.files, file], validated: withTocFacts(staged.validated, content) }, proof };
 }

@@ -46,7 +46,7 @@ export async function stageToc(staging: Staging, id: string, source: string, bin
   // Every file the TOC names is checked before toc2cue opens any of them.
   const toc = (() => {
     try {
-      return parseTocFile(readFileSync(source).toString('latin1'));
+      return parseTocFile(readFileSync(source).toString('latin1'), { refuseSwap: true });
     } catch (err) {
       throw fromImageReadError(err);
     }

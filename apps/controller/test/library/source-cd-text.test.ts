@@ -90,6 +90,11 @@ describe('CD-TEXT of a source image kept as a TOC file beside its BIN/CUE', () =
     expect(content.tracks.map((t) => t.cdText)).toEqual(TEXT.tracks);
     expect(content.tracks.map((t) => t.pregapFrames)).toEqual([0, 150]);
     expect(content.cdTextLanguage).toBe('EN');
+    // cdrdao reads the BIN's little-endian samples as they are (SWAP), not byte-swapped into noise.
+    expect(content.tracks.map((t) => t.swap)).toEqual([true, true]);
+    const data = spawnSync('cdrdao', ['show-data', path.join(library.dir, `${record.id}.toc`)], { cwd: library.dir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const samples = data.stdout.split('\n').slice(0, 200).map((l) => l.trim().split(/:?\s+/).slice(1).map(Number));
+    expect(samples).toEqual(Array.from({ length: 200 }, (_, i) => [audio.readInt16LE(i * 4), audio.readInt16LE(i * 4 + 2)]));
     expect(record.cue?.cdText).toMatchObject(TEXT.disc);
     expect(toImageView(record, false)).toMatchObject({ burnFile: `${record.id}.cue`, tocFile: `${record.id}.toc`, cdText: { title: TEXT.disc.TITLE, performer: TEXT.disc.PERFORMER } });
     expect(record.tracks.map((t) => [t.title, t.performer, t.cdText?.COMPOSER])).toEqual([['Opening', 'The Tower Ensemble', 'Anna Björk'], ['Second Piece', undefined, undefined]]);
