@@ -41,6 +41,7 @@ import { jobKey } from './job-claims.js';
 import type { JobRequest } from './job-file.js';
 import { JobFileError, MAX_JOB_FILE_BYTES, parseJobFile } from './job-file.js';
 import { buildingStatus, statusPath, writeJobStatus } from './job-status.js';
+import { setJobBody } from './set-job.js';
 import { buildDataImage } from './data-job.js';
 
 /** The name runs of hot-folder jobs are created by (and audited as). */
@@ -227,6 +228,9 @@ export class HotFolder {
     }
     if (settings.copies === undefined) throw new JobFileError('copies: required');
     if ('imageId' in source) return { ...settings, copies: settings.copies, imageId: source.imageId };
+    if ('set' in source) {
+      return setJobBody(this.deps.services.deps.library, source.set, settings, settings.copies, (from, id) => this.deps.log.info(`hot folder ${this.spec.dir}: imported ${from} as image ${id}`));
+    }
     if ('data' in source) {
       const { copies } = settings;
       let last = -1;

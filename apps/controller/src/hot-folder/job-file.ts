@@ -16,6 +16,7 @@ import { TemplateName } from '../shared/template-schemas.js';
 import { checkedJob, JobFileError } from './job-request.js';
 import type { JobRequest } from './job-request.js';
 import { parseJrq } from './jrq-format.js';
+import { checkedSet, MAX_JOB_SET_DISCS } from './set-job.js';
 
 export { checkedJob, JobFileError };
 export type { JobRequest };
@@ -25,9 +26,10 @@ export const MAX_JOB_FILE_BYTES = 64 * 1024;
 
 /**
  * A `.json` job: exactly one of `imageId`, `imagePath` (inside the library's
- * import roots; imported into the library first) or `template`; `copies`
- * (required unless a template gives it) and the other settings as in
- * `POST /api/runs`.
+ * import roots; imported into the library first), `template` or `set` (a
+ * collated set run: `{ "imageIds": [...] }` or `{ "imagePaths": [...] }`, the
+ * discs in order; set-job.ts); `copies` (required unless a template gives
+ * it; of a set: complete sets) and the other settings as in `POST /api/runs`.
  */
 export const HotFolderJob = Type.Object({
   imageId: Type.Optional(ImageId),
@@ -35,6 +37,11 @@ export const HotFolderJob = Type.Object({
   template: Type.Optional(TemplateName),
   copies: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
   ...RUN_SETTINGS,
+  /** A collated set run (instead of imageId/imagePath/template): its discs in order, as library ids or as paths to import; `copies` counts sets. */
+  set: Type.Optional(Type.Object({
+    imageIds: Type.Optional(Type.Array(ImageId, { minItems: 1, maxItems: MAX_JOB_SET_DISCS })),
+    imagePaths: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), { minItems: 1, maxItems: MAX_JOB_SET_DISCS })),
+  }, { additionalProperties: false })),
 }, { additionalProperties: false });
 
 /** The job formats, by extension (lower case). */
@@ -72,6 +79,6 @@ export function parseJsonJob(text: string): JobRequest {
     const where = first.instancePath === '' ? '(top level)' : first.instancePath.slice(1).replaceAll('/', '.');
     throw new JobFileError(field in UNION_WORDS ? `${field}: must be ${UNION_WORDS[field]}` : `${where}: ${first.message}`);
   }
-  const { imageId, imagePath, template, ...settings } = raw as Static<typeof HotFolderJob>;
-  return checkedJob({ imageId, imagePath, template }, settings, []);
+  const { imageId, imagePath, template, set, ...settings } = raw as Static<typeof HotFolderJob>;
+  return checkedJob({ imageId, imagePath, template, set: set === undefined ? undefined : checkedSet(set) }, settings, []);
 }

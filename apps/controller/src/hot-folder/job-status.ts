@@ -14,7 +14,8 @@
  * job is built (then `build` says how far: `{ "percent": 40,
  * "estimatedBytes": … }`, the counts are 0), `final` true once it is completed,
  * cancelled or failed (the file is then not written again); `errors` the
- * last 20 failed attempts, oldest first; `notes` what of the job file was
+ * last 20 failed attempts, oldest first; `set` of a set run `{ "sets": 4,
+ * "setsDone": 1, "discs": 3 }`; `notes` what of the job file was
  * read but not acted on. Written atomically (a temp file renamed into
  * place), so a reader never sees half of one.
  */
@@ -33,6 +34,8 @@ export interface JobStatus {
   readonly final: boolean;
   /** While a `Data=` job's image is built: how far. */
   readonly build?: { readonly percent: number; readonly estimatedBytes: number };
+  /** A collated set run's: complete sets wanted and done, discs per set (`copies` then counts discs). */
+  readonly set?: { readonly sets: number; readonly setsDone: number; readonly discs: number };
   readonly copies: number;
   readonly passed: number;
   readonly failed: number;
@@ -63,6 +66,7 @@ export function jobStatus(job: string, run: RunView, attempts: readonly AttemptV
     runId: run.id,
     state: run.status,
     final: run.status === 'completed' || run.status === 'cancelled' || run.status === 'failed',
+    ...(run.set === undefined ? {} : { set: { sets: run.set.sets, setsDone: run.set.setsDone, discs: run.set.discs } }),
     copies: run.copies,
     passed: run.passed,
     failed: run.failed,

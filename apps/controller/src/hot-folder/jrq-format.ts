@@ -8,6 +8,8 @@
  * | `ImageFile`    | the image's path, inside the library's import roots (imported) |
  * | `ImageId`      | a library image's id (instead of ImageFile)                    |
  * | `Template`     | a saved template's name (instead of ImageFile/ImageId)         |
+ * | `SetImageId`   | repeatable, in disc order: a collated set run's discs by library id (instead of ImageFile/ImageId/Template; Copies counts sets) |
+ * | `SetImageFile` | repeatable, in disc order: the set's discs by path inside the import roots (imported), instead of SetImageId |
  * | `Copies`       | good copies wanted, 1..10000                                   |
  * | `BurnSpeed`    | write speed in x, 1..100; 0 or `MAX`: each drive's maximum     |
  * | `VerifyDisc`   | `YES` (every copy read back and compared) or `NO`              |
@@ -29,6 +31,7 @@
 import type { JobRequest } from './job-request.js';
 import { checkedJob, JobFileError } from './job-request.js';
 import { JrqLists } from './jrq-lists.js';
+import { jrqSet } from './set-job.js';
 
 type Settings = { -readonly [K in keyof JobRequest['settings']]: JobRequest['settings'][K] };
 
@@ -39,6 +42,8 @@ export function parseJrq(text: string): JobRequest {
   const seen = new Map<string, string>();
   const notes: string[] = [];
   const lists = new JrqLists();
+  const setIds: string[] = [];
+  const setFiles: string[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();
     if (line === '' || line.startsWith('#') || line.startsWith(';')) return;
@@ -48,6 +53,10 @@ export function parseJrq(text: string): JobRequest {
     const value = line.slice(eq + 1).trim();
     const lower = key.toLowerCase();
     if (lists.take(key, value, i + 1)) return;
+    if (lower === 'setimageid' || lower === 'setimagefile') {
+      (lower === 'setimageid' ? setIds : setFiles).push(value);
+      return;
+    }
     if (lower.startsWith('merge')) throw new JobFileError(`line ${i + 1}: ${key}: not a PTBurn key this tower honours (MergeField= lines fill the label's {{merge.1}}, {{merge.2}}…)`);
     if (!KEYS.has(lower)) throw new JobFileError(`line ${i + 1}: unknown key '${key}' (honoured: ${[...KEYS.values()].join(', ')})`);
     if (seen.has(lower)) throw new JobFileError(`line ${i + 1}: ${key} given twice`);
@@ -95,11 +104,11 @@ export function parseJrq(text: string): JobRequest {
   if (volumeName !== undefined && (volumeName === '' || volumeName.length > 32)) throw new JobFileError('VolumeName: 1..32 characters');
   const data = lists.data.length === 0 ? undefined : { sources: [...lists.data], volumeName: volumeName ?? label ?? 'NewDisc' };
   try {
-    return checkedJob({ imageId, imagePath, template, data }, settings, notes);
+    return checkedJob({ imageId, imagePath, template, data, set: jrqSet(setIds, setFiles) }, settings, notes);
   } catch (err) {
     // The JSON words, in the JRQ's keys.
     throw new JobFileError((err as Error).message.replace('imageId, imagePath or template', 'ImageFile, ImageId, Template or Data')
-      .replace(/\b(imageId|imagePath|template|data)\b/g, (k) => JSON_TO_JRQ[k] ?? k).replace(/^copies:/, 'Copies:'));
+      .replace(/\b(imageId|imagePath|template|data|set)\b/g, (k) => JSON_TO_JRQ[k] ?? k).replace(/^copies:/, 'Copies:'));
   }
 }
 
@@ -111,7 +120,7 @@ const KEYS = new Map([
 ]);
 
 /** The JSON job's source names as the JRQ keys, for the messages of `checkedJob`. */
-const JSON_TO_JRQ: Record<string, string> = { imageId: 'ImageId', imagePath: 'ImageFile', template: 'Template', data: 'Data' };
+const JSON_TO_JRQ: Record<string, string> = { imageId: 'ImageId', imagePath: 'ImageFile', template: 'Template', data: 'Data', set: 'SetImageId/SetImageFile' };
 
 function intIn(key: string, value: string, min: number, max: number): number {
   if (!/^\d{1,6}$/.test(value) || Number(value) < min || Number(value) > max) throw new JobFileError(`${key}: a whole number ${min}..${max}, got '${value.slice(0, 40)}'`);
