@@ -4,18 +4,20 @@
  * ((s-1) mod M)+1, burns that disc's image and carries merge row ⌈s/M⌉
  * (serial k, or CSV row k). The same mapping holds for a slot's replacement
  * job (built from the stored run and `slotMergeOf`), so a failed disc of
- * set k is burned again with row k. Rows ≠ sets is refused.
+ * set k is burned again with row k: shown on simulated drives too, with a
+ * disc failed and its slot given a replacement job. Rows ≠ sets is refused.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeIso } from '../../drivers/test/support/test-images.js';
 import {
   mergeRowCount, mergeRowOf, mergeSummary, RedisSchema, RunValidationError, slotJob, slotMergeOf, validateRun, writeMergeRows,
 } from '../src/index.js';
 import type { CreateRunInput } from '../src/index.js';
-import { startRedisEnv } from './support/tower-harness.js';
-import type { RedisEnv } from './support/tower-harness.js';
+import { startRedisEnv, startTower, waitFor } from './support/tower-harness.js';
+import type { RedisEnv, Tower } from './support/tower-harness.js';
 
 let env: RedisEnv;
 let discs: CreateRunInput['image'][];
@@ -29,6 +31,12 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => env?.stop());
+let tower: Tower | null = null;
+afterEach(async () => {
+  expect(tower?.errors ?? []).toEqual([]);
+  await tower?.stop({ cancelInFlight: true });
+  tower = null;
+});
 
 describe('set runs with merge: slot → (set, disc, row)', () => {
   it('2-disc sets × 3 with serials: every disc of set k carries serial k, and disc j burns image j', () => {
@@ -78,5 +86,36 @@ describe('set runs with merge: slot → (set, disc, row)', () => {
     expect(bad({ serials: { first: 1, last: 6 } })).toMatchObject({ field: 'merge.serials.last', message: 'serials 1-6 are not one per set (3 sets)' });
     const rows = [{ files: [{ discPath: '/A.TXT', text: 'a' }] }];
     expect(bad({ rows })).toMatchObject({ field: 'merge.rows', message: '1 rows are not one per set (3 sets)' });
+  });
+
+  it('a run of 3 sets of 2 discs with CSV rows: every disc of set k carries row k, the failed disc\'s replacement job too', async () => {
+    await env.client.flushall();
+    tower = await startTower(env.server.url, 2, { worker: { autoLoader: true, stagingDir: path.join(env.dir, 'staging-sets') } });
+    // The first drive's next burn fails halfway; with one attempt per copy its slot gets a replacement job (copy-slot-upkeep.ts).
+    tower.drives[0]!.setFaults({ writeError: { atPercent: 50 } });
+    const names = ['Ada', 'Alan', 'Grace'];
+    const rows = names.map((name) => ({ fields: { name }, files: [{ discPath: '/NAME.TXT', text: `${name}\n` }] }));
+    const run = await tower.planner.createRun({ image: discs[0]!, copies: 3, set: { images: discs }, merge: { rows }, maxAttemptsPerCopy: 1 });
+    expect(run.copies).toBe(6);
+    await waitFor(async () => (await tower!.planner.store.getRun(run.id))?.status === 'completed', 60_000, 'the set run completed');
+
+    const attempts = await tower.planner.store.listAttempts(run.id);
+    const counted = attempts.filter((a) => a.counted === true);
+    expect(counted.map((a) => a.copy).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);
+    for (const a of attempts) {
+      const set = Math.ceil(a.copy / 2);
+      expect(a.set).toEqual({ set, disc: ((a.copy - 1) % 2) + 1, discs: 2 });
+      expect(a.merge).toEqual({ row: set, label: `row ${set} · ${names[set - 1]}` });
+    }
+    // Each disc verified against its own image: six images, none a set disc's own.
+    expect(counted.every((a) => a.verifyResult === 'passed' && a.discSha256 === a.imageSha256)).toBe(true);
+    expect(new Set(counted.map((a) => a.imageSha256)).size).toBe(6);
+    expect(counted.some((a) => discs.some((d) => d.sha256 === a.imageSha256))).toBe(false);
+    // The failed disc was burned again by another job of its slot, with its set's row.
+    const failed = attempts.filter((a) => a.outcome === 'failed');
+    expect(failed).toHaveLength(1);
+    const redo = counted.find((a) => a.copy === failed[0]!.copy)!;
+    expect(redo.jobId).not.toBe(failed[0]!.jobId);
+    expect(redo.merge).toEqual(failed[0]!.merge);
   });
 });
