@@ -90,7 +90,7 @@ export class StdioOutputBin implements DiscLoader {
     return this.stock();
   }
 
-  /** Keep the drive's disc as `verdict` (a drive file without data is no disc: nothing is kept). */
+  /** Keep the drive's disc as `verdict` (a drive file without data is no disc: it is removed, nothing is kept). */
   async afterDisc(verdict: DiscVerdict, _signal?: AbortSignal, disc?: LeavingDisc): Promise<LoaderStock> {
     await mkdir(this.#rejectsDir, { recursive: true });
     // An interrupted attempt's disc may already be kept as passed (the agent died before recording it passed).
@@ -106,7 +106,12 @@ export class StdioOutputBin implements DiscLoader {
       if (err.code === 'ENOENT') return null;
       throw err;
     });
-    if (info === null || !info.isFile() || info.size === 0) return;
+    if (info === null || !info.isFile()) return;
+    // No disc (nothing was written), but a writer still holding it (a killed agent's burner) must not share it with the next burn.
+    if (info.size === 0) {
+      await unlink(this.#target).catch(() => undefined);
+      return;
+    }
     // Killed between link and unlink: the disc is kept already, the drive's name is a second one.
     if (info.nlink > 1) {
       await unlink(this.#target);

@@ -63,14 +63,15 @@ describe('the output bin of a stdio: pseudo drive', () => {
     expect(readFileSync(path.join(out, 'run-r-7_copy-0003_dddddddd_passed~2.iso'), 'utf8')).toBe('second');
   });
 
-  it('keeps nothing for a drive file that holds no disc (missing or empty: nothing was burned)', async () => {
+  it('keeps nothing for a drive file that holds no disc (missing or empty: nothing was burned), and removes an empty one', async () => {
     const { bin, target, out, burn } = setup();
     expect(await bin.afterDisc('failed', undefined, disc(1, 'eeeeeeee'))).toMatchObject({ passed: 0, rejected: 0 });
     burn('');
     await bin.afterDisc('failed', undefined, disc(1, 'eeeeeeee'));
     expect(files(out)).toEqual([]);
     expect(files(path.join(out, 'rejects'))).toEqual([]);
-    expect(existsSync(target)).toBe(true);
+    // The empty file is gone all the same: the next burn starts a new one.
+    expect(existsSync(target)).toBe(false);
   });
 
   it('moves a disc kept as passed to the rejects when its attempt turns out interrupted', async () => {
