@@ -20,7 +20,7 @@ export function toCsv(header: readonly string[], rows: readonly (readonly (strin
 export const ATTEMPT_CSV_HEADER = [
   'attemptId', 'runId', 'runLabel', 'copy', 'driveId', 'driveLabel', 'agentId', 'mediaType', 'imageSha256', 'startedAt', 'endedAt', 'durationSeconds',
   'bytes', 'averageSpeedX', 'verifyPolicy', 'verifyResult', 'outcome', 'counted', 'surplus', 'errorCode', 'errorMessage', 'errorOutput',
-  'mergeRow', 'mergeLabel',
+  'mergeRow', 'mergeLabel', 'setNumber', 'setDisc',
 ] as const;
 
 const iso = (ms: number | null): string => (ms === null ? '' : new Date(ms).toISOString());
@@ -33,5 +33,7 @@ export function attemptsCsv(attempts: readonly AttemptView[]): string {
     a.bytes, a.averageSpeedX, a.verifyPolicy, a.verifyResult, a.outcome, a.counted, a.surplus,
     a.error?.code, a.error?.message, a.error?.output,
     a.merge?.row, a.merge?.label,
+    // A set run's disc: its set and its place in the set (with merge, the set's row is mergeRow).
+    a.set?.set, a.set?.disc,
   ]));
 }

@@ -82,7 +82,7 @@ describe('runs', () => {
     const csv = await call(env, 'GET', `/api/runs/${runId}/report?format=csv`, { token: VIEWER });
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
     const lines = csv.text.split('\r\n');
-    expect(lines[0]).toBe('attemptId,runId,runLabel,copy,driveId,driveLabel,agentId,mediaType,imageSha256,startedAt,endedAt,durationSeconds,bytes,averageSpeedX,verifyPolicy,verifyResult,outcome,counted,surplus,errorCode,errorMessage,errorOutput,mergeRow,mergeLabel');
+    expect(lines[0]).toBe('attemptId,runId,runLabel,copy,driveId,driveLabel,agentId,mediaType,imageSha256,startedAt,endedAt,durationSeconds,bytes,averageSpeedX,verifyPolicy,verifyResult,outcome,counted,surplus,errorCode,errorMessage,errorOutput,mergeRow,mergeLabel,setNumber,setDisc');
     expect(csv.text).toContain('"write failed at 42%, ""medium error"", sector 8000"');
     expect(csv.text).toContain(`"${LONG_OUTPUT.replace(/"/g, '""')}"`);
     expect(csv.text.endsWith('\r\n')).toBe(true);

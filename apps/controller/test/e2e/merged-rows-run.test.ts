@@ -115,7 +115,7 @@ describe('a run of CSV rows on stdio: pseudo drives', () => {
     // The history's CSV says which row each disc carries, beside its image's SHA-256.
     const csv = await (await fetch(`${api.url}/api/runs/${run.id}/report?format=csv`, { headers: { authorization: `Bearer ${api.token}` } })).text();
     const [header, ...lines] = csv.trim().split('\r\n');
-    expect(header).toMatch(/,imageSha256,.*,mergeRow,mergeLabel$/);
+    expect(header).toMatch(/,imageSha256,.*,mergeRow,mergeLabel,setNumber,setDisc$/);
     expect(lines.filter((l) => l.includes(',row 1 · Ada Lovelace'))).not.toEqual([]);
   });
 });

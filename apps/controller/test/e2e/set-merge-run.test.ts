@@ -104,6 +104,13 @@ describe('a set run with serials on stdio: pseudo drives and simulated drives', 
       expect(fileOn(disc, '/payload.bin', path.join(tmp.dir, `${drive}-payload.bin`)).length).toBe(payloads[last.set!.disc - 1]);
     }
 
+    // The history's CSV gives each disc's row and serial beside its set and place in the set.
+    const csv = await (await fetch(`${api.url}/api/runs/${run.id}/report?format=csv`, { headers: { authorization: `Bearer ${api.token}` } })).text();
+    const [header, ...lines] = csv.trim().split('\r\n');
+    expect(header).toMatch(/,mergeRow,mergeLabel,setNumber,setDisc$/);
+    expect(lines).toHaveLength(history.length);
+    for (const line of lines) expect(line).toMatch(/,([1-3]),serial 0\1,\1,[12]$/);
+
     // The CLI refuses a range that is not one serial per set, with one line; nothing is created.
     const bad = cli('run', '--set', images.map((i) => i.id).join(','), '--serials', '1-5', '--sets', '3');
     expect(bad.status).not.toBe(0);
