@@ -20,7 +20,7 @@ import type { StagedFile, StagedImage, Staging } from './image-intake.js';
 import { finalNames } from './image-intake.js';
 import type { ConversionProof } from './image-record.js';
 import { validateImageFile } from './image-validator.js';
-import { stageCcdTracks } from './ccd-tracks-import.js';
+import { scanSub, stageCcdTracks, subProof } from './ccd-tracks-import.js';
 
 function isInside(parent: string, child: string): boolean {
   const rel = path.relative(parent, child);
@@ -65,9 +65,7 @@ export async function stageCcd(staging: Staging, id: string, source: string, bin
   const check = await checkRawMode1(img, imgBytes, Math.floor(options.limitBytes / 2048)).catch((err: unknown) => {
     throw fromImageReadError(err);
   });
-  if (sub && (await stat(sub)).size !== check.sectors * 96) {
-    throw new ImageConversionError(`CloneCD subchannel ${path.basename(sub)} is not ${check.sectors} records of 96 bytes`);
-  }
+  const scan = sub ? await scanSub(sub, check.sectors) : undefined;
   const names = finalNames(id);
   const dest = staging.file(names.iso);
   const run = await runTool({ program: 'ccd2iso', args: [img, dest], keepChars: 4096, ...(options.signal ? { signal: options.signal } : {}) });
@@ -81,15 +79,18 @@ export async function stageCcd(staging: Staging, id: string, source: string, bin
   const stem = names.iso.replace(/\.iso$/, '');
   const kept = options.keepOriginal
     ? [await keepSource(staging, source, `${stem}.ccd`, false), await keepSource(staging, img, `${stem}.img`, false), ...(sub ? [await keepSource(staging, sub, `${stem}.sub`, false)] : [])]
-    : [];
+    : sub && scan && scan.rwSectors > 0
+      ? [await keepSource(staging, source, `${stem}.ccd`, false), await keepSource(staging, sub, `${stem}.sub`, false)]
+      : [];
   const control = kept[0] ?? (await hashFile(source));
   const conversion: ConversionProof = {
     from: 'ccd',
     sourceSha256: control.sha256,
     sourceBytes: control.bytes,
     command: ['ccd2iso', path.basename(img), names.iso],
-    proof: `CloneCD v${ccd.version}, ${ccd.tracks.length} Mode 1 track(s): all ${check.sectors} raw sectors of ${path.basename(img)} (${imgBytes} bytes, ${RAW_SECTOR} each) have their sync, address and mode; ccd2iso's ISO hashes to their user data; then the image read and validated`,
+    proof: `CloneCD v${ccd.version}, ${ccd.tracks.length} Mode 1 track(s): all ${check.sectors} raw sectors of ${path.basename(img)} (${imgBytes} bytes, ${RAW_SECTOR} each) have their sync, address and mode; ccd2iso's ISO hashes to their user data; then the image read and validated${scan ? `; ${subProof(scan)}` : ''}`,
     ...(kept[0] ? { keptSource: kept.map((k) => k.finalName).join(', ') } : {}),
+    ...(scan && kept.length > 0 ? { subchannel: { file: `${stem}.sub`, sectors: scan.sectors, rwSectors: scan.rwSectors, burned: false } } : {}),
   };
   const file: StagedFile = { staged: dest, finalName: names.iso, role: 'iso', bytes: iso.bytes, sha256: iso.sha256 };
   return { files: [file, ...kept], imageFile: names.iso, validated, sha256: iso.sha256, conversion };

@@ -3,17 +3,17 @@
  * into the library as a CUE image: the `.img`'s raw 2352-byte sectors split
  * at the control file's INDEX 1 (and INDEX 0, a track's pregap) into one BIN
  * per track (track-plan-import.ts), whose proof goes into the provenance.
- * A CUE sheet cannot carry the `.sub` subchannel: when there is one, the
- * control file and the `.sub` are kept beside the image (role `source`,
- * never burned) whatever the caller asked, and the provenance says so.
+ * A CUE sheet cannot carry the `.sub` subchannel: when there is one, it is
+ * scanned (one record per sector, R-W data counted), the control file and
+ * the `.sub` are kept beside the image (role `source`, never burned)
+ * whatever the caller asked, and the provenance says what it holds.
  * A `[CDText]` section is decoded and written into a cdrdao TOC file
  * beside the BIN/CUE (source-cd-text.ts), which burns then use.
  */
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { CcdFile, PlannedTrack } from 'node-cdrecord-wrapper';
-import { RAW_SECTOR } from 'node-cdrecord-wrapper';
-import { ImageConversionError } from './errors.js';
+import type { CcdFile, PlannedTrack, SubchannelScan } from 'node-cdrecord-wrapper';
+import { RAW_SECTOR, scanCloneCdSub } from 'node-cdrecord-wrapper';
+import { fromImageReadError, ImageConversionError } from './errors.js';
 import { hashFile } from './hashing-copy.js';
 import type { ConversionOptions } from './conversion-source.js';
 import { keepSource } from './conversion-source.js';
@@ -24,6 +24,20 @@ import { addCdTextToc, decodeSourceCdText } from './source-cd-text.js';
 import { stagePlannedCue } from './track-plan-import.js';
 
 const CUE_MODE: Readonly<Record<number, string>> = { 0: 'AUDIO', 1: 'MODE1/2352', 2: 'MODE2/2352' };
+
+/** Scan a `.sub` (exactly one 96-byte record per sector, else refused); the drivers' refusals as library errors. */
+export async function scanSub(sub: string, sectors: number): Promise<SubchannelScan> {
+  return scanCloneCdSub(sub, sectors).catch((err: unknown) => {
+    throw fromImageReadError(err);
+  });
+}
+
+/** The provenance's words for a scanned `.sub`. */
+export function subProof(scan: SubchannelScan): string {
+  return scan.rwSectors === 0
+    ? `the .sub's ${scan.sectors} records hold P and Q only (no R-W data), which every burner writes again from the sheet`
+    : `the .sub holds R-W subchannel data (CD+G, CD-TEXT in the program area or the like) in ${scan.rwSectors} of ${scan.sectors} sectors (the first at ${scan.firstRwSector ?? 0}): kept, not burned`;
+}
 
 /** The files of a CloneCD image, resolved inside its folder and the import roots. */
 export interface CcdFiles {
@@ -56,9 +70,7 @@ export async function stageCcdTracks(staging: Staging, id: string, files: CcdFil
   const tracks = ccdPlan(ccd, files.img, files.imgBytes);
   const sourceName = options.sourceName ?? path.basename(files.source);
   const text = ccd.cdText ? decodeSourceCdText(ccd.cdText, tracks.length) : undefined;
-  if (files.sub && (await stat(files.sub)).size !== (files.imgBytes / RAW_SECTOR) * 96) {
-    throw new ImageConversionError(`CloneCD subchannel ${path.basename(files.sub)} is not ${files.imgBytes / RAW_SECTOR} records of 96 bytes`);
-  }
+  const scan = files.sub ? await scanSub(files.sub, files.imgBytes / RAW_SECTOR) : undefined;
   const planned = await stagePlannedCue(staging, id, `CloneCD image ${sourceName}`, tracks, options);
   const withText = text ? await addCdTextToc(staging, id, planned.staged, text, `CloneCD image ${sourceName}`, options.signal) : undefined;
   const staged = withText?.staged ?? planned.staged;
@@ -74,8 +86,9 @@ export async function stageCcdTracks(staging: Staging, id: string, files: CcdFil
     sourceSha256: control.sha256,
     sourceBytes: control.bytes,
     command: ['copy', path.basename(files.img), `${tracks.length} track(s)`],
-    proof: `CloneCD v${ccd.version}: ${proof}${files.sub ? '; a CUE sheet carries no subchannel, so the control file and the .sub are kept beside the image' : ''}`,
+    proof: `CloneCD v${ccd.version}: ${proof}${scan ? `; ${subProof(scan)}; a CUE sheet carries no subchannel, so the control file and the .sub are kept beside the image` : ''}`,
     ...(kept[0] ? { keptSource: kept.map((k) => k.finalName).join(', ') } : {}),
+    ...(scan ? { subchannel: { file: `${stem}.sub`, sectors: scan.sectors, rwSectors: scan.rwSectors, burned: false } } : {}),
   };
   return { ...staged, files: [...staged.files, ...kept], conversion };
 }

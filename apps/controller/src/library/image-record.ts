@@ -49,6 +49,13 @@ export interface ConversionProof {
   readonly checksum?: string;
   /** The source kept in the library beside the converted image (never burned), when asked for. */
   readonly keptSource?: string;
+  /**
+   * The source's subchannel (a CloneCD `.sub`): the kept file, its sectors and
+   * how many carry R-W data (CD+G, CD-TEXT in the program area...). P and Q are
+   * written again by every burner from the CUE sheet or TOC; R-W data is kept
+   * in the file and not burned (`burned` false).
+   */
+  readonly subchannel?: { readonly file: string; readonly sectors: number; readonly rwSectors: number; readonly burned: boolean };
 }
 
 /** How an image built from a folder was made. */

@@ -121,7 +121,32 @@ describe('CD-TEXT of a source image kept as a TOC file beside its BIN/CUE', () =
     expect(record.provenance.conversion?.proof).toMatch(/CDTX chunk's CD-TEXT: .*\(each pack's CRC checked\)$/);
   });
 
+  it('CloneCD .sub: P/Q-only records and R-W data told apart, the .sub kept and named in the provenance, never burned', async () => {
+    put('pq.img', Buffer.concat([audio, audio]));
+    const pq = Buffer.alloc(640 * 96);
+    for (let s = 0; s < 640; s++) pq.fill(0xff, s * 96, s * 96 + 12).writeUInt8(0x41, s * 96 + 12);
+    put('pq.sub', pq);
+    const plain = await library.importFromPath(put('pq.ccd', ccdControl([{ mode: 0, index1: 0 }, { mode: 0, index1: 320 }], '')));
+    expect(plain.provenance.conversion?.subchannel).toEqual({ file: `${plain.id}.sub`, sectors: 640, rwSectors: 0, burned: false });
+    expect(plain.provenance.conversion?.proof).toMatch(/the \.sub's 640 records hold P and Q only \(no R-W data\)/);
+    put('cdg.img', Buffer.concat([audio, audio]));
+    const cdg = Buffer.from(pq);
+    for (const s of [330, 331, 639]) cdg.fill(0x09, s * 96 + 24, s * 96 + 48);
+    put('cdg.sub', cdg);
+    const graphics = await library.importFromPath(put('cdg.ccd', ccdControl([{ mode: 0, index1: 0 }, { mode: 0, index1: 320 }], ccdCdTextSection(encodeCdText(TEXT, false)))));
+    expect(graphics.provenance.conversion?.subchannel).toEqual({ file: `${graphics.id}.sub`, sectors: 640, rwSectors: 3, burned: false });
+    expect(graphics.provenance.conversion?.proof).toMatch(/R-W subchannel data .* in 3 of 640 sectors \(the first at 330\): kept, not burned/);
+    expect(readFileSync(path.join(library.dir, `${graphics.id}.sub`)).equals(cdg)).toBe(true);
+    expect(graphics.files.find((f) => f.role === 'toc')).toBeDefined();
+    expect(readFileSync(path.join(library.dir, `${graphics.id}.toc`), 'latin1')).not.toMatch(/\.sub|RW/);
+  });
+
   it.each([
+    ['a CloneCD .sub shorter than its .img', (): string => {
+      put('short.img', Buffer.concat([audio, audio]));
+      put('short.sub', Buffer.alloc(639 * 96));
+      return put('short.ccd', ccdControl([{ mode: 0, index1: 0 }, { mode: 0, index1: 320 }], ccdCdTextSection(encodeCdText(TEXT, false))));
+    }, /CloneCD subchannel \(61344 bytes\) is not 640 records of 96 bytes/],
     ['an NRG CDTX pack with a bad CRC', (): string => {
       const packs = encodeCdText(TEXT, true);
       packs.writeUInt8((packs[18 + 5] ?? 0) ^ 1, 18 + 5);
