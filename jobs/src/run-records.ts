@@ -6,6 +6,7 @@ import type { MediaClass, MediaType } from 'node-cdrecord-wrapper';
 import { isMediaRefusal } from './copy-suitability.js';
 import type { VerifyPolicy } from './job-types.js';
 import type { RunImage, StoredImage } from './run-image.js';
+import { storedImageProblem } from './run-image.js';
 import { parseVerifyPolicy } from './job-types.js';
 import type { RunMerge } from './disc-merge.js';
 import { parseRunSet } from './disc-set.js';
@@ -311,7 +312,7 @@ function trackModesOf(text: string | undefined): { trackModes?: readonly string[
 /** The `stored` form of a stored run image (absent for a plain image and for runs of earlier versions). */
 function storedOf(text: string | undefined): { stored?: StoredImage } {
   const v = parseJson<StoredImage>(text);
-  return v !== undefined && typeof v.path === 'string' && v.compression === 'zstd' && typeof v.bytes === 'number' ? { stored: v } : {};
+  return v !== undefined && typeof v === 'object' && v !== null && (v.compression === 'zstd' || v.compression === 'chd') && storedImageProblem(v, v.compression === 'chd' ? 'cue' : 'iso') === null ? { stored: v } : {};
 }
 
 function parseJson<T>(text: string | undefined): T | undefined {

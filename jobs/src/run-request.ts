@@ -13,6 +13,7 @@ import type { RunSet, SetRequest } from './disc-set.js';
 import type { CopyJob, VerifyPolicy } from './job-types.js';
 import type { NewRun } from './run-records.js';
 import type { RunImage } from './run-image.js';
+import { storedImageProblem } from './run-image.js';
 import { mergeRowOf } from './set-merge.js';
 
 /** Largest run the planner accepts. */
@@ -120,9 +121,8 @@ export function validateRun(input: CreateRunInput): PlannedRun {
     bad('image.tocPath', 'tocPath is the absolute path of a CUE image\'s cdrdao TOC file (.toc)');
   }
   const stored = image.stored;
-  if (stored !== undefined && (typeof stored.path !== 'string' || stored.path === '' || stored.compression !== 'zstd' || !Number.isSafeInteger(stored.bytes) || stored.bytes <= 0)) {
-    bad('image.stored', 'a stored image is the path, compression (zstd) and size of its compressed file');
-  }
+  const storedProblem = stored === undefined ? null : storedImageProblem(stored, format);
+  if (storedProblem !== null) bad('image.stored', storedProblem);
   const fits: MediaClass[] = format === 'iso'
     ? mediaClassesFor({ format: 'iso', sizeBytes: sectors * 2048 })
     : (MEDIA_SIZES.some((m) => m.mediaClass === 'cd' && sectors <= m.sectors) ? ['cd'] : []);
@@ -169,7 +169,7 @@ export function validateRun(input: CreateRunInput): PlannedRun {
       ...(typeof image.identity === 'string' && image.identity !== '' ? { identity: image.identity } : {}),
       ...(modes === undefined ? {} : { trackModes: [...modes] }),
       ...(toc === undefined ? {} : { tocPath: toc }),
-      ...(stored === undefined ? {} : { stored: { path: stored.path, compression: stored.compression, bytes: stored.bytes } }),
+      ...(stored === undefined ? {} : { stored: { path: stored.path, compression: stored.compression, bytes: stored.bytes, ...(stored.bins === undefined ? {} : { bins: stored.bins.map((b) => ({ name: b.name, bytes: b.bytes, sha256: b.sha256 })) }) } }),
     },
     mediaClass: mediaClass as MediaClass,
     copies: slots,

@@ -2,7 +2,8 @@
  * The agent's staging cache: images the library stores compressed, each
  * decompressed once into a local folder (a local SSD, or RAM when the folder
  * is a tmpdfs), keyed by the image's SHA-256, and burned and verified by every
- * drive of the agent from there.
+ * drive of the agent from there: an ISO stored as zstd frames, or a CUE image
+ * stored as a CHD (extracted by chdman into a folder of its BINs and sheet).
  *
  * The first copy that needs an image stages it; copies that need it
  * meanwhile wait for that one staging (never a second decompression). The
@@ -16,7 +17,8 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { CancelledError, ImageError } from 'node-cdrecord-wrapper';
 import type { RunImage } from '../run-image.js';
-import type { StagedFile } from './stage-stored-image.js';
+import type { StoredImage } from '../run-image.js';
+import { stageChdImage } from './stage-chd-image.js';
 import { stageStoredImage } from './stage-stored-image.js';
 
 /** Where the cache lives and how much it may hold. */
@@ -27,6 +29,15 @@ export interface ImageStagingOptions {
   readonly maxBytes: number;
   /** Clock in ms, for the least-recently-used order; default `Date.now`. */
   readonly now?: () => number;
+  /** A chdman run that prints nothing this long is taken for hung on a corrupt CHD (chd-extract.ts); default 60 s. */
+  readonly chdmanStallMs?: number;
+}
+
+/** A staged image: the file to burn (the ISO, or the CUE sheet in the image's folder) and what goes with it. */
+interface Staged {
+  readonly path: string;
+  readonly identity?: string;
+  readonly tocPath?: string;
 }
 
 /** A run image ready to burn from a local file, held until `release` is called (once). */
@@ -46,17 +57,19 @@ interface Entry {
   lastUsed: number;
   /** Counted against the cap: its room was made. */
   reserved: boolean;
-  file: Promise<StagedFile>;
+  file: Promise<Staged>;
   done: boolean;
 }
 
-const STAGED_NAME = /^[0-9a-f]{64}\.staged\.iso(\.part)?$/;
+/** An ISO decompressed from zstd frames is a file, a CUE image extracted from a CHD a folder (stage-chd-image.ts). */
+const STAGED_NAME = /^[0-9a-f]{64}\.staged\.(iso|cd)(\.part)?$/;
 
 /** The cache. One per agent, shared by all its drive workers. */
 export class ImageStagingCache {
   readonly dir: string;
   readonly maxBytes: number;
   readonly #now: () => number;
+  readonly #stallMs: number | undefined;
   readonly #entries = new Map<string, Entry>();
   readonly #stop = new AbortController();
   #ready: Promise<void> | null = null;
@@ -67,6 +80,7 @@ export class ImageStagingCache {
     this.dir = path.resolve(options.dir);
     this.maxBytes = options.maxBytes;
     this.#now = options.now ?? Date.now;
+    this.#stallMs = options.chdmanStallMs;
   }
 
   /** How many images this cache has decompressed since it was made. */
@@ -104,13 +118,13 @@ export class ImageStagingCache {
     let staged = false;
     if (entry === undefined) {
       const fresh: Entry = {
-        sha256: image.sha256, path: path.join(this.dir, `${image.sha256}.staged.iso`), bytes: image.sizeBytes,
+        sha256: image.sha256, path: path.join(this.dir, `${image.sha256}.staged.${stored.compression === 'chd' ? 'cd' : 'iso'}`), bytes: image.sizeBytes,
         // `file` is set right below, once the entry exists for `#makeRoom` to reserve.
-        users: 0, lastUsed: this.#now(), reserved: false, file: new Promise<StagedFile>(() => undefined), done: false,
+        users: 0, lastUsed: this.#now(), reserved: false, file: new Promise<Staged>(() => undefined), done: false,
       };
       fresh.file = this.#makeRoom(fresh).then(() => {
         this.#stagings++;
-        return stageStoredImage(image, stored, fresh.path, this.#stop.signal);
+        return this.#stage(image, stored, fresh.path);
       });
       fresh.file.then(() => { fresh.done = true; }, () => this.#drop(fresh));
       this.#entries.set(image.sha256, fresh);
@@ -119,7 +133,7 @@ export class ImageStagingCache {
     }
     entry.users++;
     const held = entry;
-    let file: StagedFile;
+    let file: Staged;
     try {
       file = await untilAborted(held.file, signal);
     } catch (err) {
@@ -127,10 +141,10 @@ export class ImageStagingCache {
       throw err;
     }
     held.lastUsed = this.#now();
-    const { stored: _stored, ...plain } = image;
+    const { stored: _stored, identity: _identity, tocPath: _toc, ...plain } = image;
     let released = false;
     return {
-      image: { ...plain, path: file.path, identity: file.identity },
+      image: { ...plain, path: file.path, ...(file.identity === undefined ? {} : { identity: file.identity }), ...(file.tocPath === undefined ? {} : { tocPath: file.tocPath }) },
       staged,
       release: () => {
         if (released) return;
@@ -144,6 +158,12 @@ export class ImageStagingCache {
   close(): void {
     this.#stop.abort();
     this.#wake();
+  }
+
+  async #stage(image: RunImage, stored: StoredImage, dest: string): Promise<Staged> {
+    if (stored.compression !== 'chd') return stageStoredImage(image, stored, dest, this.#stop.signal);
+    const cd = await stageChdImage(image, stored, dest, { signal: this.#stop.signal, ...(this.#stallMs === undefined ? {} : { stallMs: this.#stallMs }) });
+    return { path: cd.cuePath, ...(cd.tocPath === undefined ? {} : { tocPath: cd.tocPath }) };
   }
 
   #let(entry: Entry): void {
@@ -179,7 +199,7 @@ export class ImageStagingCache {
         if (victim.users > 0 || this.#entries.get(victim.sha256) !== victim) continue;
         this.#entries.delete(victim.sha256);
         victim.reserved = false;
-        await rm(victim.path, { force: true });
+        await rm(victim.path, { recursive: true, force: true });
       }
       if (this.usedBytes + entry.bytes <= this.maxBytes) {
         entry.reserved = true;
@@ -191,7 +211,7 @@ export class ImageStagingCache {
 
   async #clearLeftovers(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    for (const name of await readdir(this.dir)) if (STAGED_NAME.test(name)) await rm(path.join(this.dir, name), { force: true });
+    for (const name of await readdir(this.dir)) if (STAGED_NAME.test(name)) await rm(path.join(this.dir, name), { recursive: true, force: true });
   }
 }
 
