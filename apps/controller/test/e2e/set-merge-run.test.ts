@@ -6,7 +6,9 @@
  * Every disc of set k carries serial k (disc j = image j plus SERIAL.TXT),
  * each of the 6 slots is counted once, each disc verified against its own
  * image, the failed disc redone with its set's serial; the history records
- * each disc's set position and serial.
+ * each disc's set position and serial. The same sets saved as a template
+ * with `tower template save --set --serials` start with `tower run
+ * --template`.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -116,5 +118,25 @@ describe('a set run with serials on stdio: pseudo drives and simulated drives', 
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/serials 1-5 are not one per set \(3 sets\)/);
     expect((await api.runs()).map((r) => r.id)).toEqual([run.id]);
+
+    // The same numbered sets as a template: saved and started with the CLI, the run has the saved set and serials.
+    const ids = images.map((i) => i.id).join(',');
+    const save = cli('template', 'save', 'boxes', '--set', ids, '--copies', '3', '--serials', '01-03', '--verify', 'off');
+    expect(save.stderr).toBe('');
+    expect(save.status).toBe(0);
+    expect(save.stdout).toMatch(/template boxes: 3 sets of 2 discs/);
+    expect(save.stdout).toMatch(/serials from 1 to 3, one per set/);
+    const started = cli('run', '--template', 'boxes', '--json');
+    expect(started.status, started.stderr).toBe(0);
+    const fromTemplate = JSON.parse(started.stdout) as RunView;
+    expect(fromTemplate).toMatchObject({ copies: 6, verify: 'off', merge: 'serials 01 to 03 in /SERIAL.TXT', set: { discs: 2, sets: 3, imageIds: images.map((i) => i.id) } });
+    await waitForRun(api, fromTemplate.id, 'completed', 100_000);
+    const again = await api.history(fromTemplate.id);
+    expect(countedSlots(again)).toEqual([1, 2, 3, 4, 5, 6]);
+    for (const a of again) expect(a.merge?.row).toBe(a.set?.set);
+    // Serials that are not one per set are refused when the template is saved.
+    const badSave = cli('template', 'save', 'bad', '--set', ids, '--copies', '3', '--serials', '1-6');
+    expect(badSave.status).not.toBe(0);
+    expect(badSave.stderr).toMatch(/serials 1-6 are not one per set \(3 sets\)/);
   });
 });
