@@ -3,10 +3,11 @@
  * library first (library/folder-image-builder.ts: the folder checked inside
  * the import roots, links out and special files refused, measured against
  * the media, written by xorriso with Joliet and Rock Ridge, compared with
- * the folder after), then starts the run from it. This slice builds one
- * `Data=` folder whose contents go to the disc's root; several lines, a
- * single file, or a path on the disc (`>\…`) are refused with the reason.
- * While it builds, the job's status file says `building` with the percent.
+ * the sources after), then starts the run from it. Every `Data=` line is a
+ * graft: a folder's contents at the disc's root (or in the folder named
+ * after `>`), a file at the root under its name (or the name after `>`);
+ * two lines putting something at one place are refused. While it builds,
+ * the job's status file says `building` with the percent.
  */
 import type { MediaClass } from 'node-cdrecord-wrapper/media';
 import type { ImageLibrary, ImageRecord } from '../library/index.js';
@@ -26,15 +27,13 @@ export interface DataBuild {
 
 /** Build a data job's image into `library`; `onProgress` with the percent as the tool prints it. Throws the builder's refusals. */
 export async function buildDataImage(library: ImageLibrary, job: DataBuild, onProgress: (percent: number, estimatedBytes: number) => void, signal?: AbortSignal): Promise<ImageRecord> {
-  const [first, ...more] = job.sources;
+  const [first] = job.sources;
   if (first === undefined) throw new JobFileError('Data: no file or folder given');
-  if (more.length > 0) throw new JobFileError(`Data: ${job.sources.length} lines: this tower builds one Data= folder per job so far`);
-  if (first.discPath !== '') throw new JobFileError('Data: a path on the disc (>\\…) is not supported yet: the folder\'s contents go to the disc\'s root');
   const builder = new FolderImageBuilder(library);
-  const prepared = await builder.prepare({ folder: first.source, name: job.volumeName, joliet: true, rockRidge: true, by: job.by, ...(job.media === undefined ? {} : { media: job.media }) }, signal)
-    .catch((err: unknown) => {
-      throw /not a folder/.test((err as Error).message) ? new JobFileError(`Data: ${first.source} is a file: this tower builds from one folder so far`) : err;
-    });
+  const prepared = await builder.prepare({
+    folder: first.source, sources: job.sources.map((d) => ({ path: d.source, discPath: d.discPath })),
+    name: job.volumeName, joliet: true, rockRidge: true, by: job.by, ...(job.media === undefined ? {} : { media: job.media }),
+  }, signal);
   const estimatedBytes = prepared.sectors * 2048;
   onProgress(0, estimatedBytes);
   return builder.build(prepared, { onProgress: (p) => onProgress(p, estimatedBytes), ...(signal === undefined ? {} : { signal }) });

@@ -9,16 +9,17 @@
  * `FolderChangedError`. Only then does the library take the file, validated
  * and hashed like a mastered image; on any failure nothing is kept.
  */
-import { rm, stat } from 'node:fs/promises';
+import { lstat, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { MEDIA_SIZES } from 'node-cdrecord-wrapper/media';
 import type { MediaClass } from 'node-cdrecord-wrapper/media';
 import { tempPath } from './atomic-file.js';
 import { BuildFolderError, BuildOptionsError, BuildToolError, BuildTooLargeForMediaError, FolderChangedError } from './build-errors.js';
 import { ImportPathError } from './errors.js';
-import type { ImageToolOptions } from './folder-image-tool.js';
+import type { Graft, ImageToolOptions } from './folder-image-tool.js';
 import { estimateSectors, imageToolCommand, runImageTool, volumeIdOf } from './folder-image-tool.js';
 import type { TreeSnapshot } from './folder-tree.js';
-import { snapshotTree, treeChanges } from './folder-tree.js';
+import { snapshotGrafts, snapshotTree, treeChanges } from './folder-tree.js';
 import type { ImageLibrary } from './image-library.js';
 import type { ImageRecord } from './image-record.js';
 import { checkImageName } from './image-record.js';
@@ -32,8 +33,14 @@ export const MAX_JOLIET_NAME = 103;
 
 /** What to build. */
 export interface FolderBuildRequest {
-  /** The folder, absolute or relative to the first import root. */
+  /** The folder, absolute or relative to the first import root (with `sources`: only for messages). */
   readonly folder: string;
+  /**
+   * Instead of `folder`: files and folders inside the import roots, each at
+   * its path on the disc (`''`: a folder's contents at the root, a file
+   * under its own name). Not with `boot`; two sources at one place refused.
+   */
+  readonly sources?: readonly { readonly path: string; readonly discPath: string }[];
   readonly name: string;
   readonly joliet?: boolean;
   readonly rockRidge?: boolean;
@@ -49,8 +56,10 @@ export interface FolderBuildRequest {
 /** A request checked and measured, ready to build. */
 export interface PreparedBuild {
   readonly request: FolderBuildRequest;
-  /** Real path of the folder. */
+  /** Real path of the folder (with sources: the real paths, comma-separated). */
   readonly folder: string;
+  /** With `sources`: each real path and where it goes on the disc. */
+  readonly grafts?: readonly Graft[];
   readonly tool: ImageToolOptions;
   readonly snapshot: TreeSnapshot;
   /** The image's size in 2048-byte sectors, as the tool estimated it. */
@@ -77,9 +86,10 @@ export class FolderImageBuilder {
   async prepare(request: FolderBuildRequest, signal?: AbortSignal): Promise<PreparedBuild> {
     const name = checkImageName(request.name);
     if (!name.ok) throw new InvalidImageNameError(`bad name: ${name.reason}`);
-    const folder = await this.resolveFolder(request.folder);
     const roots = await this.library.roots.realRoots();
-    const snapshot = await snapshotTree(folder, roots, request.folder);
+    const grafts = request.sources === undefined ? undefined : await this.resolveSources(request.sources, request.boot);
+    const folder = grafts === undefined ? await this.resolveFolder(request.folder) : grafts.map((g) => g.real).join(', ');
+    const snapshot = grafts === undefined ? await snapshotTree(folder, roots, request.folder) : await snapshotGrafts(grafts, roots);
     if (snapshot.files === 0) throw new BuildFolderError(request.folder, 'the folder holds no files');
     const tool: ImageToolOptions = {
       joliet: request.joliet ?? false, rockRidge: request.rockRidge ?? false, udf: request.udf ?? false,
@@ -92,24 +102,24 @@ export class FolderImageBuilder {
         + 'build without --udf: ISO 9660 level 3 stores it whole, in several extents',
       );
     }
-    const sectors = await estimateSectors(folder, tool, signal);
+    const sectors = await estimateSectors(grafts ?? folder, tool, signal);
     const media = request.media ?? 'bd-dl';
     if (sectors > capacityOf(media)) throw new BuildTooLargeForMediaError(sectors, capacityOf(media), media);
-    return { request: { ...request, name: name.name }, folder, tool, snapshot, sectors };
+    return { request: { ...request, name: name.name }, folder, ...(grafts === undefined ? {} : { grafts }), tool, snapshot, sectors };
   }
 
   /** Build a prepared image into the library. Refusals: `FolderChangedError`, `BuildToolError`, the library's own. */
   async build(prepared: PreparedBuild, hooks: BuildHooks = {}): Promise<ImageRecord> {
     const output = tempPath(await this.library.realDir(), '.iso');
     try {
-      const command = imageToolCommand(prepared.folder, output, prepared.tool);
+      const command = imageToolCommand(prepared.grafts ?? prepared.folder, output, prepared.tool);
       // A failed tool is reported after the folder is compared: a change is the better reason.
       const result = await runImageTool(command, hooks).catch((err: unknown) => {
         if (err instanceof BuildToolError) return err;
         throw err;
       });
       const roots = await this.library.roots.realRoots();
-      const after = await snapshotTree(prepared.folder, roots, prepared.request.folder).catch((err: unknown) => {
+      const after = await (prepared.grafts === undefined ? snapshotTree(prepared.folder, roots, prepared.request.folder) : snapshotGrafts(prepared.grafts, roots)).catch((err: unknown) => {
         if (err instanceof BuildFolderError || (err as NodeJS.ErrnoException).code === 'ENOENT') throw new FolderChangedError([(err as Error).message]);
         throw err;
       });
@@ -129,6 +139,25 @@ export class FolderImageBuilder {
     } finally {
       await rm(output, { force: true });
     }
+  }
+
+  private async resolveSources(sources: NonNullable<FolderBuildRequest['sources']>, boot: string | undefined): Promise<Graft[]> {
+    if (boot !== undefined) throw new BuildOptionsError('--boot goes only with one folder, not with several sources');
+    if (sources.length === 0) throw new BuildOptionsError('no file or folder to build from');
+    const libraryDir = await this.library.realDir();
+    const grafts: Graft[] = [];
+    for (const s of sources) {
+      if (s.discPath.split('/').some((p) => p === '..' || p === '.' || p === '') && s.discPath !== '') throw new BuildOptionsError(`'${s.discPath}' is not a path on the disc`);
+      const real = await this.library.roots.resolve(s.path).catch((err: unknown) => {
+        throw err instanceof ImportPathError ? new BuildFolderError(s.path, err.message.replace(/^cannot import [^:]*: /, '')) : err;
+      });
+      const info = await lstat(real);
+      if (!info.isDirectory() && !info.isFile()) throw new BuildFolderError(s.path, 'not a file or folder');
+      if (isInside(real, libraryDir) || isInside(libraryDir, real)) throw new BuildFolderError(s.path, "it holds the image library's folder or lies in it");
+      // A file at the root goes under its own name.
+      grafts.push({ real, discPath: info.isFile() && s.discPath === '' ? path.basename(real) : s.discPath });
+    }
+    return grafts;
   }
 
   private async resolveFolder(requested: string): Promise<string> {

@@ -11,6 +11,8 @@
  *   `udf` (folder-image-builder.ts).
  * - `boot`: an El Torito no-emulation boot entry (BIOS, 4 sectors loaded)
  *   for a file in the folder; the tools add a boot catalog `/boot.catalog`.
+ * - Several sources (files and folders, each at its path on the disc): graft
+ *   points, `/<disc path>=<real path>` with `\` and `=` escaped.
  *
  * Both run as argument arrays, never through a shell.
  */
@@ -29,16 +31,36 @@ export interface ImageToolOptions {
   readonly volumeId: string;
 }
 
-/** Program and arguments that write the image of `folder` to `output` (null: print its size in sectors instead). */
-export function imageToolCommand(folder: string, output: string | null, o: ImageToolOptions): { program: string; args: string[] } {
+/** One source of an image built from several: a real path (file or folder) and where it goes on the disc. */
+export interface Graft {
+  /** Real, absolute path. */
+  readonly real: string;
+  /** `/`-separated path on the disc, relative (`''`: a folder's contents at the root). */
+  readonly discPath: string;
+}
+
+/** A graft point `/disc/path=/real/path` (mkisofs syntax: `\` and `=` escaped with `\`). */
+export function graftPoint(g: Graft): string {
+  const esc = (p: string): string => p.replace(/[\\=]/g, (c) => `\\${c}`);
+  return `/${esc(g.discPath)}=${esc(g.real)}`;
+}
+
+/**
+ * Program and arguments that write the image of `folder`, or of several
+ * sources each grafted at its path on the disc (`-graft-points`), to
+ * `output` (null: print its size in sectors instead).
+ */
+export function imageToolCommand(folder: string | readonly Graft[], output: string | null, o: ImageToolOptions): { program: string; args: string[] } {
   const target = output === null ? ['-print-size'] : ['-o', output];
   const names = [...(o.joliet ? ['-J', '-joliet-long'] : []), ...(o.rockRidge ? ['-R'] : [])];
   const boot = o.boot === undefined ? [] : ['-b', o.boot, '-no-emul-boot', '-boot-load-size', '4'];
+  // Graft points start with '/', so never an option; a folder is absolute.
+  const sources = typeof folder === 'string' ? [folder] : ['-graft-points', ...folder.map(graftPoint)];
   if (o.udf) {
-    return { program: 'genisoimage', args: [...target, '-input-charset', 'utf-8', '-udf', '-V', o.volumeId, ...names, ...boot, '--', folder] };
+    return { program: 'genisoimage', args: [...target, '-input-charset', 'utf-8', '-udf', '-V', o.volumeId, ...names, ...boot, ...(typeof folder === 'string' ? ['--'] : []), ...sources] };
   }
-  // No `--` for xorriso: it would end the mkisofs emulation's arguments. `folder` is absolute, so never an option.
-  return { program: 'xorriso', args: ['-as', 'mkisofs', ...target, '-iso-level', '3', '-V', o.volumeId, ...names, ...boot, folder] };
+  // No `--` for xorriso: it would end the mkisofs emulation's arguments.
+  return { program: 'xorriso', args: ['-as', 'mkisofs', ...target, '-iso-level', '3', '-V', o.volumeId, ...names, ...boot, ...sources] };
 }
 
 /** A volume identifier from an image name: ISO 9660 d-characters (A-Z, 0-9, _), at most 32. */
@@ -99,8 +121,8 @@ export function runImageTool(command: { program: string; args: string[] }, hooks
   });
 }
 
-/** Sectors (2048 bytes) the image of `folder` will take, asked of the tool itself (`-print-size`). */
-export async function estimateSectors(folder: string, options: ImageToolOptions, signal?: AbortSignal): Promise<number> {
+/** Sectors (2048 bytes) the image of `folder` (or of grafted sources) will take, asked of the tool itself (`-print-size`). */
+export async function estimateSectors(folder: string | readonly Graft[], options: ImageToolOptions, signal?: AbortSignal): Promise<number> {
   const result = await runImageTool(imageToolCommand(folder, null, options), signal ? { signal } : {});
   const sectors = printedSectors(result.stdout);
   if (sectors === null) throw new BuildToolError('the image tool printed no size for -print-size');

@@ -7,7 +7,7 @@
  */
 import { lstat, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { BuildFolderError } from './build-errors.js';
+import { BuildFolderError, BuildOptionsError } from './build-errors.js';
 import { isInside } from './paths.js';
 
 /** One entry of a tree, by its path relative to the tree's top (`/`-separated). */
@@ -79,4 +79,46 @@ export function treeChanges(before: TreeSnapshot, after: TreeSnapshot): string[]
   }
   for (const rel of after.entries.keys()) if (!before.entries.has(rel)) changes.push(`${rel} was added`);
   return changes;
+}
+
+/**
+ * One snapshot of several sources, each at its path on the disc (a folder's
+ * entries under it, a file as it): what `snapshotTree` checks, per source,
+ * and two sources putting something at the same place (or a file where
+ * another puts a folder) refused with `BuildOptionsError`.
+ */
+export async function snapshotGrafts(grafts: readonly { readonly real: string; readonly discPath: string }[], roots: readonly string[]): Promise<TreeSnapshot> {
+  const entries = new Map<string, TreeEntry>();
+  let files = 0;
+  let totalBytes = 0;
+  let largest: TreeSnapshot['largest'] = null;
+  const put = (key: string, entry: TreeEntry, from: string): void => {
+    const parts = key.split('/');
+    for (let i = 1; i <= parts.length; i++) {
+      const at = parts.slice(0, i).join('/');
+      const there = entries.get(at);
+      const dirHere = i < parts.length || entry.kind === 'dir';
+      if (there !== undefined && !(there.kind === 'dir' && dirHere)) throw new BuildOptionsError(`two sources put something at /${at} on the disc (${from})`);
+    }
+    entries.set(key, entry);
+  };
+  for (const g of grafts) {
+    const info = await lstat(g.real, { bigint: true });
+    if (info.isFile()) {
+      put(g.discPath, { kind: 'file', bytes: info.size, mtimeNs: info.mtimeNs, ctimeNs: info.ctimeNs }, g.real);
+      files++;
+      totalBytes += Number(info.size);
+      if (largest === null || Number(info.size) > largest.bytes) largest = { path: g.discPath, bytes: Number(info.size) };
+      continue;
+    }
+    const tree = await snapshotTree(g.real, roots, g.real);
+    if (g.discPath !== '') put(g.discPath, { kind: 'dir', bytes: 0n, mtimeNs: info.mtimeNs, ctimeNs: info.ctimeNs }, g.real);
+    for (const [rel, entry] of tree.entries) put(g.discPath === '' ? rel : `${g.discPath}/${rel}`, entry, g.real);
+    files += tree.files;
+    totalBytes += tree.totalBytes;
+    if (tree.largest !== null && (largest === null || tree.largest.bytes > largest.bytes)) {
+      largest = { path: g.discPath === '' ? tree.largest.path : `${g.discPath}/${tree.largest.path}`, bytes: tree.largest.bytes };
+    }
+  }
+  return { entries, files, totalBytes, largest };
 }

@@ -7,6 +7,7 @@
  * starts a second run, and its status keeps being updated after the restart.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHotFolders } from '../../src/hot-folder/hot-folders.js';
@@ -99,20 +100,27 @@ describe('hot folders', () => {
     mkdirSync(path.join(src, 'docs'), { recursive: true });
     writeFileSync(path.join(src, 'README.TXT'), 'read me\n');
     writeFileSync(path.join(src, 'docs', 'a.txt'), 'x'.repeat(100_000));
-    writeFileSync(path.join(hot.dir, 'data.jrq'), `Data=${src}\nVolumeName=Press Data\nCopies=2\nJobID=data-job\nMergeField=Ada & Co\nMergeField=Order 17\n`);
+    const extra = path.join(env.importRoot, 'press-extra');
+    mkdirSync(extra, { recursive: true });
+    writeFileSync(path.join(extra, 'price=list.txt'), 'prices\n');
+    const data = [`Data=${src}`, `Data=${extra}/price=list.txt>\\Lists\\PRICES.TXT`, `Data=${extra}>\\Extra`, `Data=${src}/README.TXT>/Copy of README.TXT`];
+    writeFileSync(path.join(hot.dir, 'data.jrq'), `${data.join('\n')}\nVolumeName=Press Data\nCopies=2\nJobID=data-job\nMergeField=Ada & Co\nMergeField=Order 17\n`);
     writeFileSync(path.join(hot.dir, 'outside.jrq'), 'Data=/etc\nCopies=1\n');
-    writeFileSync(path.join(hot.dir, 'two.jrq'), `Data=${src}\nData=${src}/docs\nCopies=1\n`);
+    writeFileSync(path.join(hot.dir, 'two.jrq'), `Data=${src}\nData=${src}/README.TXT\nCopies=1\n`);
     const status = await waitFor(() => (readStatus(hot.dir, 'data.jrq')?.state === 'queued' ? readStatus(hot.dir, 'data.jrq') : null), 30_000, 'the run\'s status');
     const [run] = await hotRuns('data-job');
     expect(run?.id).toBe(status.runId);
     const image = env.library.get(run?.imageId ?? '');
     expect(image).toMatchObject({ name: 'Press Data', format: 'iso', provenance: { kind: 'built' } });
-    expect(status.notes).toEqual([`built image ${image?.id ?? ''} 'Press Data' from ${src}`]);
+    expect(status.notes).toEqual([`built image ${image?.id ?? ''} 'Press Data' from ${[src, `${extra}/price=list.txt`, extra, `${src}/README.TXT`].join(', ')}`]);
+    // What is on the disc, as xorriso reads the image back.
+    const listed = spawnSync('xorriso', ['-indev', path.join(env.library.dir, image?.imageFile ?? ''), '-find', '/', '-type', 'f'], { encoding: 'utf8' }).stdout;
+    expect(listed.trim().split('\n').map((l) => l.replace(/^'|'$/g, '')).sort()).toEqual(['/Copy of README.TXT', '/Extra/price=list.txt', '/Lists/PRICES.TXT', '/README.TXT', '/docs/a.txt']);
     const meta = await env.redis.hget(env.app.services.keys.runMeta(status.runId), 'labelMerge');
     expect(JSON.parse(meta ?? 'null')).toEqual(['Ada & Co', 'Order 17']);
     await waitFor(() => ['outside.jrq', 'two.jrq'].every((n) => existsSync(path.join(hot.errorDir, n))), 30_000, 'the refused jobs');
     expect(readFileSync(path.join(hot.errorDir, 'outside.jrq.reason'), 'utf8')).toMatch(/BUILD_FOLDER_REFUSED: .*\/etc.*import root/);
-    expect(readFileSync(path.join(hot.errorDir, 'two.jrq.reason'), 'utf8')).toMatch(/Data: 2 lines: this tower builds one Data= folder per job so far/);
+    expect(readFileSync(path.join(hot.errorDir, 'two.jrq.reason'), 'utf8')).toMatch(/BUILD_OPTIONS_REFUSED: two sources put something at \/README\.TXT on the disc/);
     expect(existsSync(path.join(hot.dir, 'outside.jrq.status'))).toBe(false);
   });
 
