@@ -53,7 +53,7 @@ export interface RunOptions extends ConnectionOptions {
 export function createRunRequest(imageId: string, opts: RunOptions, csv?: MergeCsvFile): CreateRunRequest {
   if (csv !== undefined && opts.serials !== undefined) throw new UsageError('give --serials or --merge-csv, not both');
   if (csv !== undefined && opts.copies !== undefined && opts.copies !== csv.rows) {
-    throw new UsageError(`--merge-csv has ${csv.rows} rows, one per disc, but --copies is ${opts.copies}`);
+    throw new UsageError(opts.set === undefined ? `--merge-csv has ${csv.rows} rows, one per disc, but --copies is ${opts.copies}` : `--merge-csv has ${csv.rows} rows, one per set, but --sets is ${opts.copies}`);
   }
   const copies = opts.copies ?? (opts.serials === undefined ? csv?.rows : copiesOfSerials(opts.serials));
   if (copies === undefined) throw new UsageError("required option '--copies <n>' not specified (or give --template NAME, --serials FIRST-LAST or --merge-csv FILE)");
