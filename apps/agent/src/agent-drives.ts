@@ -33,11 +33,10 @@ export async function openAgentDrives(source: DriveSource): Promise<AgentDrive[]
     const raw = openDrive(spec.device);
     if (raw instanceof SimulatedDrive && raw.autoLoader !== null) return { spec, id: spec.id, drive: raw, loader: new SimDiscLoader(raw) };
     if (spec.stdioMedia === undefined) return { spec, id: spec.id, drive: raw };
-    const drive = new StdioBlankDrive(raw, spec.stdioMedia);
-    if (spec.stdioOutputDir === undefined) return { spec, id: spec.id, drive, masterDrive: raw };
-    // Its output bin keeps each disc, as an auto-loader's bins do.
+    if (spec.stdioOutputDir === undefined) return { spec, id: spec.id, drive: new StdioBlankDrive(raw, spec.stdioMedia), masterDrive: raw };
+    // Its output bin keeps each disc, as an auto-loader's bins do; a disc it could not move yet is no blank.
     const loader = new StdioOutputBin({ drive: raw.address, target: path.resolve(spec.device.slice('stdio:'.length)), outputDir: spec.stdioOutputDir });
-    return { spec, id: spec.id, drive, masterDrive: raw, loader };
+    return { spec, id: spec.id, drive: new StdioBlankDrive(raw, spec.stdioMedia, () => loader.holding), masterDrive: raw, loader };
   });
 }
 

@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { DriveStatePublisher, setLabel } from '@tower/jobs';
 import type { RedisSchema } from '@tower/jobs';
 import type { AttemptRecord } from '@tower/jobs';
-import type { DiscLoader, Drive, LeavingDisc } from 'node-cdrecord-wrapper';
+import type { DiscLoader, Drive, LeavingDisc, LoaderStock } from 'node-cdrecord-wrapper';
 
 /** Options of {@link holdCoaster}. */
 export interface CoasterHoldOptions {
@@ -33,14 +33,16 @@ export async function holdCoaster(o: CoasterHoldOptions): Promise<void> {
   const base = { state: 'failed' as const, mediaType: o.attempt.mediaType, runId: o.attempt.runId, copy: o.attempt.copy, attemptId: o.attempt.id };
   publisher.update({ ...base, message: what });
   try {
+    let stock: LoaderStock | null = null;
     if (o.loader === undefined) await o.drive.eject(o.signal).catch(() => undefined);
-    else await o.loader.afterDisc('failed', o.signal, leavingDisc(o.attempt)).catch(() => undefined);
+    else stock = await o.loader.afterDisc('failed', o.signal, leavingDisc(o.attempt)).catch(() => null);
     while (!o.signal.aborted) {
       const media = await o.drive.media(o.signal).catch(() => null);
       if (media?.status === 'blank') break;
       if (media?.status === 'none') publisher.update({ ...base, message: `${what} and insert a blank disc` });
-      // A person may have put blanks into the loader's input meanwhile.
-      if (media?.status === 'none' && o.loader !== undefined) await o.loader.fill(o.signal).catch(() => undefined);
+      // A person may have put blanks into the loader's input, or made room for the coaster it holds, meanwhile.
+      const held = stock?.needsPerson === 'reject-full' || stock?.needsPerson === 'output-full';
+      if ((media?.status === 'none' || held) && o.loader !== undefined) stock = await o.loader.fill(o.signal).catch(() => stock);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, o.pollIntervalMs);
         o.signal.addEventListener('abort', () => {

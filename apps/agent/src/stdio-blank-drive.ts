@@ -18,10 +18,13 @@ export class StdioBlankDrive implements Drive {
   readonly #inner: Drive;
   readonly #media: MediaType;
   readonly #nominalSectors: number;
+  readonly #holding: () => boolean;
 
-  constructor(inner: Drive, media: MediaType) {
+  /** `holding`: the drive's output bin could not move the last disc out yet (`StdioOutputBin.holding`): the file is then a written disc. */
+  constructor(inner: Drive, media: MediaType, holding: () => boolean = () => false) {
     this.#inner = inner;
     this.#media = media;
+    this.#holding = holding;
     this.address = inner.address;
     this.kind = inner.kind;
     const cls = mediaClassOf(media);
@@ -38,11 +41,12 @@ export class StdioBlankDrive implements Drive {
     return this.#inner.info(signal);
   }
 
-  /** A blank `media` disc; errors of the target (its folder gone) pass through. */
+  /** A blank `media` disc (a written one while its output bin holds it); errors of the target (its folder gone) pass through. */
   async media(signal?: AbortSignal): Promise<MediaStatus> {
     const real = await this.#inner.media(signal);
     // A written target's capacity is the free space of its filesystem plus its own size: it is overwritten.
     const sectors = Math.min(real.capacitySectors, this.#nominalSectors);
+    if (this.#holding()) return { status: 'complete', type: this.#media, rewritable: true, capacitySectors: sectors, usedSectors: sectors, freeSectors: 0 };
     return { status: 'blank', type: this.#media, rewritable: true, capacitySectors: sectors, usedSectors: 0, freeSectors: sectors };
   }
 

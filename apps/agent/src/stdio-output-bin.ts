@@ -16,7 +16,10 @@
  * unlinked from the drive only; a drive file with data nobody sorted is kept
  * as a reject (`unsorted`); a disc already kept as passed whose attempt was
  * then closed interrupted is moved to the rejects. A disc is never kept as
- * passed unless its drive's worker said so.
+ * passed unless its drive's worker said so. A disc the folder will not take
+ * (removed, replaced, read-only) stays in the drive file, which the pseudo
+ * drive then shows as written so no burn overwrites it, and the stock says
+ * the bin is full until a later `fill()` (the worker asks at each look) moves it.
  *
  * It implements the disc loader contract, so the drive's worker and the
  * coaster hold call it as they call a robot; its stock counts the files.
@@ -51,6 +54,8 @@ export class StdioOutputBin implements DiscLoader {
   readonly #rejectsDir: string;
   readonly #now: () => Date;
   #tidied = false;
+  /** A disc that could not be moved (its folder gone or not writable): it stays in the drive file until a later `fill()` moves it. */
+  #held: { readonly verdict: DiscVerdict | 'unsorted'; readonly disc: LeavingDisc | undefined } | null = null;
 
   /**
    * `target` is the drive file (the path of `stdio:<path>`), `outputDir` the
@@ -70,6 +75,11 @@ export class StdioOutputBin implements DiscLoader {
     return this.#outputDir;
   }
 
+  /** The drive file holds a disc that could not be moved yet: no burn may overwrite it (the drive shows it as written). */
+  get holding(): boolean {
+    return this.#held !== null;
+  }
+
   /**
    * Discs kept so far (files in the output and rejects folders). The drive
    * always holds a disc: its file, or the blank a burn makes. The first call
@@ -79,25 +89,38 @@ export class StdioOutputBin implements DiscLoader {
     await this.#tidy();
     const count = async (dir: string): Promise<number> =>
       (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isFile() && e.name.endsWith('.iso')).length;
+    const held = this.#held === null ? null : this.#held.verdict === 'passed' ? 'output-full' : 'reject-full';
     return {
       blanks: null, driveLoaded: true, passed: await count(this.#outputDir), rejected: await count(this.#rejectsDir),
-      outputFree: null, rejectFree: null, needsPerson: null,
+      outputFree: held === 'output-full' ? 0 : null, rejectFree: held === 'reject-full' ? 0 : null, needsPerson: held,
     };
   }
 
-  /** The stock (tidied once): the next blank is the drive file the next burn makes. */
-  fill(): Promise<LoaderStock> {
+  /** Move a held disc (once its folder is back), then the stock (tidied once): the next blank is the drive file the next burn makes. */
+  async fill(): Promise<LoaderStock> {
+    const held = this.#held;
+    if (held !== null) await this.#sort(held.verdict, held.disc);
     return this.stock();
   }
 
   /** Keep the drive's disc as `verdict` (a drive file without data is no disc: it is removed, nothing is kept). */
   async afterDisc(verdict: DiscVerdict, _signal?: AbortSignal, disc?: LeavingDisc): Promise<LoaderStock> {
-    await mkdir(this.#rejectsDir, { recursive: true });
-    // An interrupted attempt's disc may already be kept as passed (the agent died before recording it passed).
-    if (verdict === 'failed' && disc !== undefined) await this.#demote(disc);
-    await this.#keep(verdict, disc);
     this.#tidied = true;
+    await this.#sort(verdict, disc);
     return this.stock();
+  }
+
+  /** Keep the disc, or hold it in the drive file when the folder will not take it (the stock then says so). */
+  async #sort(verdict: DiscVerdict | 'unsorted', disc: LeavingDisc | undefined): Promise<void> {
+    try {
+      await mkdir(this.#rejectsDir, { recursive: true });
+      // An interrupted attempt's disc may already be kept as passed (the agent died before recording it passed).
+      if (verdict === 'failed' && disc !== undefined) await this.#demote(disc);
+      await this.#keep(verdict, disc);
+      this.#held = null;
+    } catch {
+      this.#held = { verdict, disc };
+    }
   }
 
   /** Move the drive file's disc into the bin, when it holds one. */
@@ -137,9 +160,8 @@ export class StdioOutputBin implements DiscLoader {
   /** Once, before the drive's first disc: what a process that stopped without sorting left in the drive file. */
   async #tidy(): Promise<void> {
     if (this.#tidied) return;
-    await mkdir(this.#rejectsDir, { recursive: true });
-    await this.#keep('unsorted', undefined);
     this.#tidied = true;
+    await this.#sort('unsorted', undefined);
   }
 }
 

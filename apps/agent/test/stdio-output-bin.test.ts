@@ -6,13 +6,17 @@
  * file without data keeps nothing; and what a crash leaves is tidied: a disc
  * kept as passed whose attempt was interrupted goes to the rejects, a drive
  * file that is a kept disc's second name is only unlinked, and an unsorted
- * disc found at start is kept as a reject.
+ * disc found at start is kept as a reject. A disc the folder will not take
+ * stays in the drive file, which the pseudo drive then shows as written
+ * (no burn overwrites it), until the folder takes it.
  */
-import { existsSync, linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openDrive } from 'node-cdrecord-wrapper';
 import type { LeavingDisc } from 'node-cdrecord-wrapper';
+import { StdioBlankDrive } from '../src/stdio-blank-drive.js';
 import { keptDiscName, StdioOutputBin } from '../src/stdio-output-bin.js';
 
 let dirs: string[] = [];
@@ -110,6 +114,25 @@ describe('the output bin of a stdio: pseudo drive', () => {
     burn('a disc being burned');
     await bin.stock();
     expect(existsSync(target)).toBe(true);
+  });
+
+  it('holds a disc its folder will not take, the drive showing it written, and moves it once the folder is back', async () => {
+    const { bin, target, out, burn } = setup();
+    const drive = new StdioBlankDrive(openDrive(`stdio:${target}`), 'CD-R', () => bin.holding);
+    burn('a good disc');
+    // The output folder replaced by a file: nothing can be moved into it.
+    writeFileSync(out, 'not a folder');
+    expect(await bin.afterDisc('passed', undefined, disc(6, '66666666'))).toMatchObject({ needsPerson: 'output-full', outputFree: 0 });
+    expect(bin.holding).toBe(true);
+    expect(readFileSync(target, 'utf8')).toBe('a good disc');
+    // No burn may overwrite it: the pseudo drive is no blank now.
+    expect((await drive.media()).status).toBe('complete');
+    expect(await bin.fill()).toMatchObject({ needsPerson: 'output-full' });
+    rmSync(out);
+    mkdirSync(out);
+    expect(await bin.fill()).toMatchObject({ needsPerson: null, passed: 1, outputFree: null });
+    expect(files(out)).toEqual(['run-r-7_copy-0006_66666666_passed.iso']);
+    expect((await drive.media()).status).toBe('blank');
   });
 
   it('names a disc with only safe characters', () => {
