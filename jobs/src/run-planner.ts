@@ -62,6 +62,12 @@ export interface RunPlannerOptions {
 export interface RunPlannerEvents {
   /** A run changed (created, completed, failed, paused, resumed, cancelled). */
   'run:update': [run: RunRecord];
+  /**
+   * A worker's run event, as it arrives and before the planner handles it
+   * (its `run:update` of a completed run comes after the run's queued jobs
+   * are removed): the run store had recorded it when it was published.
+   */
+  'run:event': [event: RunEvent];
   /** A replacement copy job was added. */
   'copy:replaced': [info: { readonly runId: string; readonly copy: number; readonly jobId: string }];
   error: [error: Error];
@@ -131,7 +137,9 @@ export class RunPlanner extends TypedEmitter<RunPlannerEvents> {
     this.#sub.on('message', (channel: string, text: string) => {
       if (channel !== this.store.keys.runEvents()) return;
       const event = parseMessage<RunEvent>(text, 'kind');
-      if (event !== null) void this.handleRunEvent(event);
+      if (event === null) return;
+      this.emit('run:event', event);
+      void this.handleRunEvent(event);
     });
     await this.#sub.subscribe(this.store.keys.runEvents());
     await this.reconcile().catch((err: unknown) => {

@@ -6,15 +6,20 @@
  * --wait` learns of a run's end when the controller does, instead of at
  * its next poll.
  *
- * What wakes a waiter: the planner's `run:update` of the run (created,
- * completed, failed, paused, resumed, cancelled: it handles the agents' run
- * events in this process), whose record ends the hold when it is final, and
- * the API's own `run-changed` (a finishing cancel settled), after which the
- * run's status is read (one HGET); so it is every `RECHECK_MS`, so a change
- * no event announced is not missed for longer. One listener on each source
- * serves every held request.
+ * What wakes a waiter: a drive worker's run event as the planner receives
+ * it (`run:event`): the attempt that made the run reach N ends the hold at
+ * once (the run store recorded the run completed before the event was
+ * published), without waiting for the planner to remove the run's queued
+ * jobs first (seconds, under load, of the run's end that `tower run --wait`
+ * would pay); a copy that failed for the last time has the status read.
+ * Then the planner's `run:update` of the run (created, completed, failed,
+ * paused, resumed, cancelled), whose record ends the hold when it is final,
+ * and the API's own `run-changed` (a finishing cancel settled), after which
+ * the run's status is read (one HGET); so it is every `RECHECK_MS`, so a
+ * change no event announced is not missed for longer. One listener on each
+ * source serves every held request.
  */
-import type { RunRecord } from '@tower/jobs';
+import type { RunEvent, RunRecord } from '@tower/jobs';
 import type { RunStatusName } from '../shared/api-types.js';
 import type { ApiServices } from './api-services.js';
 
@@ -101,6 +106,14 @@ export class RunFinalWaits {
     if (FINAL_STATUSES.has(run.status)) for (const w of [...(this.#byRun.get(run.id) ?? [])]) w.wake();
   };
 
+  /** A worker's event: the run's last good copy ends its holds; a copy given up has the status read. */
+  readonly #onRunEvent = (event: RunEvent): void => {
+    const waiters = this.#byRun.get(event.runId);
+    if (waiters === undefined) return;
+    if (event.kind === 'attempt-end' && event.runCompleted) for (const w of [...waiters]) w.wake();
+    else if (event.kind === 'copy-exhausted') for (const w of waiters) w.look();
+  };
+
   readonly #onRunChanged = (runId: string): void => {
     for (const w of this.#byRun.get(runId) ?? []) w.look();
   };
@@ -116,6 +129,7 @@ export class RunFinalWaits {
     if (!this.#listening) {
       this.#listening = true;
       this.#s.deps.planner.on('run:update', this.#onPlannerRun);
+      this.#s.deps.planner.on('run:event', this.#onRunEvent);
       this.#s.events.on('run-changed', this.#onRunChanged);
     }
   }
@@ -128,6 +142,7 @@ export class RunFinalWaits {
     if (this.#listening && this.#all.size === 0) {
       this.#listening = false;
       this.#s.deps.planner.off('run:update', this.#onPlannerRun);
+      this.#s.deps.planner.off('run:event', this.#onRunEvent);
       this.#s.events.off('run-changed', this.#onRunChanged);
     }
   }

@@ -78,6 +78,21 @@ describe('GET /api/runs/:id?waitFor=final', () => {
     expect(at - endedAt).toBeLessThan(ANSWERED_WITHIN_MS);
   });
 
+  it('ends the hold at the completing attempt\'s event itself, not at the planner\'s later run:update', async () => {
+    // An event that says the run completed, which the store does not say (nothing was recorded): only the event can end
+    // this hold (the planner's run:update after it carries the run still queued, the status reads say queued too), and
+    // the run is then sent as the store has it. Without the event the hold would last its 30 s.
+    const runId = await createRun(2);
+    const held = hold(runId, 30_000);
+    await sleep(300);
+    expect(held.settled()).toBe(false);
+    const event: AttemptEndEvent = { kind: 'attempt-end', runId, copy: 1, attemptId: `${runId}-att-x`, driveId: 'sim:0', outcome: 'passed', counted: true, surplus: false, runCompleted: true };
+    await env.redis.publish(SCHEMA.runEvents(), JSON.stringify(event));
+    const { res } = await held.answer;
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: runId, status: 'queued', passed: 0 });
+  }, 15_000);
+
   it('sends the run as soon as it is cancelled', async () => {
     const runId = await createRun(3);
     const held = hold(runId, 30_000);
