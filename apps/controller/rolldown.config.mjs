@@ -69,11 +69,28 @@ const pruneStaleChunks = {
   },
 };
 
+/**
+ * commander requires node:child_process at load, for its executable
+ * subcommands (`program.command(name, description)`), which `tower` has none
+ * of: loading it (with net, dgram and their kin, Node's own modules compiled
+ * at each start) is 30-60 ms of every command's start in the rig's QEMU
+ * guest. The require is made when commander first spawns, if ever.
+ */
+const COMMANDER_CHILD_PROCESS = "const childProcess = require('node:child_process');";
+const lazyCommanderChildProcess = {
+  name: 'lazy-commander-child-process',
+  transform(code, id) {
+    if (!/[\\/]node_modules[\\/]commander[\\/]lib[\\/]command\.js$/.test(id)) return null;
+    if (!code.includes(COMMANDER_CHILD_PROCESS)) throw new Error(`${id}: commander no longer requires node:child_process as this build expects`);
+    return code.replace(COMMANDER_CHILD_PROCESS, "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };");
+  },
+};
+
 export default defineConfig({
   input: { tower: 'dist/cli/tower.js' },
   platform: 'node',
   external,
-  plugins: [pruneStaleChunks],
+  plugins: [pruneStaleChunks, lazyCommanderChildProcess],
   output: {
     dir: 'dist/bundle',
     format: 'esm',

@@ -12,7 +12,6 @@
  * key, after 1 s and then 2 s: the controller carries it out once and
  * replays its answer. An upload (its body is a stream) is not sent again.
  */
-import { randomUUID } from 'node:crypto';
 import { CancelledError } from 'node-cdrecord-wrapper/errors';
 import type {
   AttemptView, CancelRunRequest, CreateRunRequest, DriveDetail, DriveStats, DriveView, ImageView, ImportRequest,
@@ -25,6 +24,7 @@ import type { AlertDelivery, AlertsOverviewView } from '../shared/alert-schemas.
 import { ApiCallError, errorFromResponse } from './api-call-error.js';
 import type { ApiClient, HistoryFilter, RunWait, UploadBody } from './api-client.js';
 import { parseBaseUrl } from './controller-url.js';
+import { newRequestKey } from './request-key.js';
 import { nodeHttpFetch } from './node-http-fetch.js';
 import type { HttpFetch, HttpFetchInit, HttpFetchResponse } from './node-http-fetch.js';
 
@@ -89,7 +89,7 @@ export class HttpApiClient implements ApiClient {
    * parsed body or rejects with `ApiCallError`/`CancelledError`.
    */
   protected async request<T>(method: string, path: string, spec: RequestSpec): Promise<T> {
-    const key = CHANGING.has(method) ? randomUUID() : undefined;
+    const key = CHANGING.has(method) ? newRequestKey() : undefined;
     const delays = spec.upload ? [] : (this.options.retryDelaysMs ?? [1000, 2000]);
     for (let attempt = 0; ; attempt++) {
       try {
@@ -231,8 +231,8 @@ export class HttpApiClient implements ApiClient {
     return this.request('POST', `/images/${segment(id)}/scan`, { expect: 'json' });
   }
 
-  changeImageStorage(id: string, action: 'compress' | 'decompress'): Promise<ImageView> {
-    return this.request('POST', `/images/${segment(id)}/${action}`, { expect: 'json' });
+  changeImageStorage(id: string, action: 'compress' | 'decompress', as?: 'zstd' | 'chd'): Promise<ImageView> {
+    return this.request('POST', `/images/${segment(id)}/${action}`, { expect: 'json', ...(as === undefined ? {} : { query: { as } }) });
   }
 
   createMaster(request: MasterRequest): Promise<MasterView> {

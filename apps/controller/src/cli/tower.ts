@@ -10,7 +10,9 @@ import { registerCommands } from './command-registry.js';
 import { checkSubcommand, usageLine } from './usage-errors.js';
 
 /** This package's version (`tower --version`). */
-const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+function packageVersion(): string {
+  return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+}
 
 async function main(argv: readonly string[]): Promise<number> {
   const controller = new AbortController();
@@ -28,7 +30,8 @@ async function main(argv: readonly string[]): Promise<number> {
       outputError: () => undefined,
     })
     .showSuggestionAfterError(true)
-    .version(VERSION, '-V, --version', 'print the version');
+    // Read only when asked for: the other commands need no package.json (a file, and Node's CommonJS loader, at each start).
+    .version(argv.includes('-V') || argv.includes('--version') ? packageVersion() : '', '-V, --version', 'print the version');
   const context = { stdout: process.stdout, stderr: process.stderr, signal: controller.signal };
 
   try {

@@ -69,6 +69,31 @@ describe.skipIf(!existsSync(BUNDLE))('the bundled tower CLI', () => {
     }
   });
 
+  it('`tower run` loads none of Node\'s crypto or child_process modules (compiled at each start: slow in the rig\'s guest)', async () => {
+    const list = path.join(temp.dir, 'builtins.txt');
+    const probe = path.join(temp.dir, 'builtins.mjs');
+    await writeFile(probe, `process.on('exit', () => process.getBuiltinModule('node:fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')));\n`);
+    const code = await new Promise<number>((resolve) => {
+      execFile(process.execPath, ['--import', probe, BIN, 'run', 'img-0123456789abcdef', '--copies', '2', '--wait', '--url', 'http://127.0.0.1:9', '--json'], { env: { ...process.env, TOWER_TOKEN: 'bundle-test' } }, (err) => {
+        resolve(err === null ? 0 : typeof err.code === 'number' ? err.code : -1);
+      });
+    });
+    expect(code).toBe(1);
+    const loaded = readFileSync(list, 'utf8').split('\n');
+    expect(loaded).toContain('NativeModule http');
+    expect(loaded.filter((m) => /^NativeModule (?:crypto|child_process|internal\/crypto\/.*)$/.test(m))).toEqual([]);
+  });
+
+  it('`tower --version` and `-V` print the package\'s version', async () => {
+    const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const out = await new Promise<string>((resolve, reject) => {
+        execFile(process.execPath, [BIN, flag], (err, stdout) => (err === null ? resolve(stdout) : reject(err)));
+      });
+      expect(out, flag).toBe(`${version}\n`);
+    }
+  });
+
   it('`tower --help` loads every command module and still lists every command', async () => {
     const { code, files, stdout } = await filesLoaded(['--help']);
     expect(code).toBe(0);
