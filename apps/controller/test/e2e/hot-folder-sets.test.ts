@@ -5,6 +5,7 @@
  * with serials one per set, and a `.jrq` naming a set by `SetImageId=`
  * lines, each create a set run; their status files end final with the sets
  * done, every slot counted once with its disc's image (and its set's serial).
+ * A job naming a template that holds a set starts that set run.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -75,5 +76,17 @@ describe('set runs from hot-folder job files', () => {
     expect(again).toMatchObject({ imageId: second, label: 'e2e-reverse', set: { imageIds: [second, first] } });
     const byImage = new Map(images.map((i) => [i.id, i.sha256]));
     for (const a of await api.history(again.id)) expect(a.imageSha256).toBe(byImage.get(a.set!.disc === 1 ? second! : first!));
+
+    // A job file naming a template that holds a set (and serials) starts that set run.
+    const put = await fetch(`${api.url}/api/templates/hot-boxes`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ imageId: first, copies: 5, set: { imageIds: [first, second] }, merge: { serials: { first: 1 } }, verify: 'off' }),
+    });
+    expect(put.status, await put.text()).toBe(201);
+    writeFileSync(path.join(hot, 'from-template.json'), JSON.stringify({ template: 'hot-boxes', copies: 2, label: 'e2e-template' }));
+    const templated = await finalStatus(hot, 'from-template.json', 60_000);
+    expect(templated).toMatchObject({ state: 'completed', copies: 4, passed: 4, set: { sets: 2, setsDone: 2, discs: 2 } });
+    expect(await api.run(templated.runId)).toMatchObject({ label: 'e2e-template', verify: 'off', merge: 'serials 1 to 2 in /SERIAL.TXT', set: { imageIds: [first, second] } });
   });
 });
