@@ -3,19 +3,22 @@
  * with real parts: the library compresses an ISO into zstd frames, the run
  * image carries the stored file, and two cdrskin `stdio:` pseudo drives burn
  * it from one staging in the agents' cache, each disc verified against the
- * staged bytes (the image's SHA-256).
+ * staged bytes (the image's SHA-256). And a data+audio CD image the library
+ * stores as a CHD, burned on simulated drives (stdio: drives burn no audio)
+ * from one chdman extraction per agent.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CdrecordDrive } from 'node-cdrecord-wrapper';
-import { compressStored, ImageLibrary, runImageOf } from '../apps/controller/src/library/index.js';
+import { CdrecordDrive, SimulatedDrive } from 'node-cdrecord-wrapper';
+import { compressStored, ImageLibrary, runImageOf, storeAsChd } from '../apps/controller/src/library/index.js';
 import { StdioBlankDrive } from '../apps/agent/src/stdio-blank-drive.js';
 import { DriveWorker, ImageStagingCache, RunPlanner } from '../jobs/src/index.js';
 import { startRedisEnv, waitFor } from '../jobs/test/support/tower-harness.js';
 import type { RedisEnv } from '../jobs/test/support/tower-harness.js';
 import { cdrskinEnv, makeCdrskinHome, makeIso } from '../drivers/test/support/test-images.js';
+import { twoTrackDisc } from '../jobs/test/support/stored-chd.js';
 
 /** SHA-256 of the first `bytes` bytes of `file` (a stdio: drive's file holds the disc, maybe padded). */
 function sha256Head(file: string, bytes: number): string {
@@ -73,6 +76,46 @@ describe('a run from a compressed library image on cdrskin stdio drives', () => 
     } finally {
       await Promise.all(workers.map((w) => w.close({ cancelInFlight: true })));
       await planner.close();
+    }
+  });
+});
+
+describe('a run from a CHD-stored CD image on simulated drives', () => {
+  it('extracts the CHD once and burns and verifies every disc from the staged BINs', async () => {
+    const incoming = path.join(env.dir, 'incoming-cd');
+    const disc = twoTrackDisc(incoming, 'mixed');
+    const library = await ImageLibrary.open({ dir: path.join(env.dir, 'library-cd'), importRoots: [incoming] });
+    const plain = await library.importFromPath(disc.cue);
+    const record = await library.changeStorage(plain.id, storeAsChd);
+    expect(record.storage?.compression).toBe('chd');
+    const image = runImageOf(record, library.imagePath(record.id));
+    expect(image.stored?.bins).toHaveLength(2);
+    expect(existsSync(path.join(library.dir, image.stored!.bins![0]!.name))).toBe(false);
+
+    const cache = new ImageStagingCache({ dir: path.join(env.dir, 'staging-cd'), maxBytes: 64 * 1024 * 1024 });
+    const planner = new RunPlanner({ redisUrl: env.server.url, retryBackoffMs: 30 });
+    await planner.start();
+    const drives = [0, 1].map((index) => new SimulatedDrive({ index, timeScale: 0.0005, progressIntervalMs: 5, autoLoader: { media: 'CD-R' } }));
+    const workers = drives.map((drive) => new DriveWorker({
+      drive, agentId: 'agent-sim', redisUrl: env.server.url, pollIntervalMs: 20, sameDriveRetryDelayMs: 100, putBackDelayMs: 30, lockDurationMs: 10_000,
+      imageStaging: cache,
+    }));
+    const errors: Error[] = [];
+    for (const w of workers) w.on('error', (e) => errors.push(e));
+    try {
+      await Promise.all(workers.map((w) => w.start()));
+      const run = await planner.createRun({ image, copies: 4, verify: { mode: 'all' } });
+      await waitFor(async () => (await planner.store.getRun(run.id))?.status === 'completed', 120_000, 'the run completed');
+      const counted = (await planner.store.listAttempts(run.id)).filter((a) => a.counted === true);
+      expect(counted).toHaveLength(4);
+      expect(counted.every((a) => a.outcome === 'passed' && a.verifyResult === 'passed' && a.discSha256 === record.sha256)).toBe(true);
+      expect(new Set(counted.map((a) => a.driveId)).size).toBe(2);
+      expect(cache.stagings).toBe(1);
+      expect(errors).toEqual([]);
+    } finally {
+      await Promise.all(workers.map((w) => w.close({ cancelInFlight: true })));
+      await planner.close();
+      for (const d of drives) d.dispose();
     }
   });
 });

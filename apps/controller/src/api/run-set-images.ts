@@ -56,7 +56,7 @@ export function refuseSetMerge(set: SetImages): void {
 
 /** A CUE disc of the set whose verify no drive can do: refused as for a plain run. */
 export async function refuseImpossibleSetVerify(set: SetImages, library: ImageLibrary, driveIds: readonly string[]): Promise<void> {
-  for (const r of set.records) if (r.format === 'cue') await refuseImpossibleVerify(r.id, library.imagePath(r.id), driveIds);
+  for (const r of set.records) if (r.format === 'cue') await refuseImpossibleVerify(r.id, library.imagePath(r.id), driveIds, r.storage === undefined ? undefined : r.tracks);
 }
 
 /** Whether every disc's image is still in the library and on disk. */

@@ -7,16 +7,19 @@
  * burn the image at all (a `stdio:` target given a multi-track or non
  * MODE1/2048 sheet) is never offered its copies, so it is not asked.
  */
-import { cueBurnableOn, cueVerifyRefusal, driveKindOfStableId, ImageError, readImage } from 'node-cdrecord-wrapper';
-import type { DriveKind } from 'node-cdrecord-wrapper';
+import { cueBurnableOn, cueVerifyProblem, cueVerifyRefusal, driveKindOfStableId, ImageError, readImage } from 'node-cdrecord-wrapper';
+import type { CueTrackInfo, DriveKind } from 'node-cdrecord-wrapper';
 import { ApiError } from './api-error.js';
 
-/** Throw `ApiError` 422 `VERIFY_IMPOSSIBLE` when a drive among `driveIds` cannot verify the CUE image at `imagePath`. */
-export async function refuseImpossibleVerify(imageId: string, imagePath: string, driveIds: readonly string[]): Promise<void> {
-  let tracks: readonly { readonly mode: string }[];
+/**
+ * Throw `ApiError` 422 `VERIFY_IMPOSSIBLE` when a drive among `driveIds` cannot verify the CUE image at `imagePath`.
+ * `storedTracks`: the record's tracks of an image stored as a CHD (its BINs are not in the library to read): checked by
+ * track mode only; its Mode 2 Form 2 sectors are found by each agent on the staged BINs, before anything is burned.
+ */
+export async function refuseImpossibleVerify(imageId: string, imagePath: string, driveIds: readonly string[], storedTracks?: readonly CueTrackInfo[]): Promise<void> {
+  let tracks: readonly Pick<CueTrackInfo, 'number' | 'mode'>[];
   try {
-    const info = await readImage(imagePath, { expectFormat: 'cue' });
-    tracks = info.tracks;
+    tracks = storedTracks ?? (await readImage(imagePath, { expectFormat: 'cue' })).tracks;
   } catch (err) {
     throw new ApiError(422, 'IMAGE_ERROR', `image ${imageId} cannot be read: ${(err as Error).message}`, 'imageId');
   }
@@ -28,7 +31,7 @@ export async function refuseImpossibleVerify(imageId: string, imagePath: string,
   for (const [kind, drive] of byKind) {
     let problem: string | null;
     try {
-      problem = await cueVerifyRefusal(imagePath, kind);
+      problem = storedTracks === undefined ? await cueVerifyRefusal(imagePath, kind) : cueVerifyProblem(tracks, kind);
     } catch (err) {
       if (!(err instanceof ImageError)) throw err;
       throw new ApiError(422, 'IMAGE_ERROR', `image ${imageId} cannot be read: ${err.message}`, 'imageId');

@@ -65,7 +65,8 @@ export interface ApiClient {
   /** Scan an image for malware now; the image with its new scan. */
   scanImage(id: string): Promise<ImageView>;
   /** Store an image compressed, or plain again; the image as it is then stored. */
-  changeImageStorage(id: string, action: 'compress' | 'decompress'): Promise<ImageView>;
+  /** Compress (`as`: zstd, the default, for an ISO; chd for a CUE image) or decompress an image's stored form. */
+  changeImageStorage(id: string, action: 'compress' | 'decompress', as?: 'zstd' | 'chd'): Promise<ImageView>;
   createMaster(request: MasterRequest): Promise<MasterView>;
   getMaster(id: string): Promise<MasterView>;
   listRuns(): Promise<RunView[]>;

@@ -108,12 +108,16 @@ export function registerImageCommands(program: Command, ctx: ControllerCliContex
       printResult(ctx, opts, image, `image ${image.id} '${image.name}': ${malwareScanText(image)}`);
     });
 
-  for (const [action, what] of [['compress', 'store an ISO image compressed with zstd, proven by decompressing it'], ['decompress', 'store a compressed image plain again']] as const) {
-    withConnectionOptions(images.command(`${action} <imageId>`).description(`${what}; refused while an unfinished run uses it (operator)`))
-      .action(async (imageId: string, opts: ConnectionOptions) => {
-        const image = await clientFor(ctx, opts).changeImageStorage(requireId('image', imageId), action);
-        printResult(ctx, opts, image, `image ${image.id} '${image.name}' stored ${imageStorageText(image)}`);
-      });
+  for (const [action, what] of [
+    ['compress', 'store an image compressed, proven before the plain files go: an ISO with zstd, a CD (BIN/CUE) image as a CHD with --as chd'],
+    ['decompress', 'store a compressed image plain again'],
+  ] as const) {
+    const command = withConnectionOptions(images.command(`${action} <imageId>`).description(`${what}; refused while an unfinished run uses it (operator)`));
+    if (action === 'compress') command.option('--as <form>', 'zstd (default; ISO images) or chd (CD images: chdman createcd)', parseStorageForm);
+    command.action(async (imageId: string, opts: ConnectionOptions & { as?: 'zstd' | 'chd' }) => {
+      const image = await clientFor(ctx, opts).changeImageStorage(requireId('image', imageId), action, opts.as);
+      printResult(ctx, opts, image, `image ${image.id} '${image.name}' stored ${imageStorageText(image)}`);
+    });
   }
 
   withConnectionOptions(images.command('rename <imageId> <name>').description('rename an image (operator)'))
@@ -129,6 +133,12 @@ export function registerImageCommands(program: Command, ctx: ControllerCliContex
       await clientFor(ctx, opts).deleteImage(id);
       printResult(ctx, opts, { ok: true, deleted: id }, `deleted image ${id}`);
     });
+}
+
+/** The `--as` of `tower images compress`: zstd or chd. */
+function parseStorageForm(value: string): 'zstd' | 'chd' {
+  if (value === 'zstd' || value === 'chd') return value;
+  throw new UsageError(`--as must be zstd or chd, got '${value}'`);
 }
 
 /** Say on stderr when the library already held the image just added (the same SHA-256), and what to do (with --json: `sameContentAs`). */

@@ -113,6 +113,8 @@ export const ConfigFileSchema = Type.Object({
     malwareScan: Type.Optional(MalwareScanConfigSchema),
     /** How new ISO images are kept: `plain` (default) or `zstd` (compressed, staged by each agent before its burns). */
     storage: Type.Optional(Type.Union([Type.Literal('plain'), Type.Literal('zstd')])),
+    /** How new CUE (CD) images are kept: `plain` (default) or `chd` (a MAME CHD made by chdman createcd, proven before the BINs go). */
+    cdStorage: Type.Optional(Type.Union([Type.Literal('plain'), Type.Literal('chd')])),
   }, Strict)),
   tokens: Type.Optional(Type.Array(TokenSchema)),
   /** Where alerts go: webhooks, email, the screen (alerts-config.ts). */

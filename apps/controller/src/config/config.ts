@@ -125,6 +125,7 @@ export function resolveConfig(
       keepOriginals: file.library?.keepOriginals ?? false,
       malwareScan: resolveMalwareScan(file.library?.malwareScan, fileDir),
       storage: file.library?.storage ?? 'plain',
+      cdStorage: file.library?.cdStorage ?? 'plain',
     },
     alerts: resolveAlerts(file.alerts),
     printing: resolvePrinting(file.printing),

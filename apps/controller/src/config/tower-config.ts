@@ -45,6 +45,8 @@ export interface TowerConfig {
     readonly malwareScan: MalwareScanSettings;
     /** How new ISO images are kept (`library.storage`): plain, or compressed with zstd. Default plain. */
     readonly storage?: 'plain' | 'zstd';
+    /** How new CUE (CD) images are kept (`library.cdStorage`): plain, or as a CHD. Default plain. */
+    readonly cdStorage?: 'plain' | 'chd';
   };
   /** Where alerts go (`alerts`); absent: the screen only. */
   readonly alerts?: AlertsConfig;

@@ -28,7 +28,8 @@ import { Staging, stageFromPath, stageMastered, stageUpload } from './image-inta
 import { keepMasteredToc } from './mastered-toc.js';
 import { commitStagedImage, writeSidecar } from './image-commit.js';
 import type { StorageChange } from './image-storage.js';
-import { compressStored } from './image-storage.js';
+import { keptAsChosen } from './storage-choice.js';
+import type { StorageChoice } from './storage-choice.js';
 import { conversionOptionsOf } from './conversion-source.js';
 import { detectConvertible, stageConverted } from './image-conversion.js';
 import type { ImageFormat, ValidatedImage } from './image-validator.js';
@@ -55,7 +56,7 @@ export class ImageLibrary {
   private readonly claimForDelete: (imageId: string) => Promise<() => Promise<void>>;
   private readonly clock: () => Date;
   private readonly keepOriginals: boolean;
-  private readonly storage: ImageLibraryOptions['storage'];
+  private readonly storage: StorageChoice;
   /** Its malware scanner, with the library's policy (`scanner.settings.policy`). */
   readonly scanner: MalwareScanner;
   private index = new Map<string, ImageRecord>();
@@ -69,7 +70,7 @@ export class ImageLibrary {
     this.claimForDelete = options.claimForDelete ?? (() => Promise.resolve(() => Promise.resolve()));
     this.clock = options.now ?? (() => new Date());
     this.keepOriginals = options.keepOriginals ?? false;
-    this.storage = options.storage;
+    this.storage = { iso: options.storage, cd: options.cdStorage };
     this.scanner = new MalwareScanner(options.malwareScan ?? DEFAULT_MALWARE_SCAN, { now: this.clock });
   }
 
@@ -261,7 +262,7 @@ export class ImageLibrary {
   }
 
   /**
-   * Store an image another way (image-storage.ts: `compressStored`, `decompressStored`), refused with
+   * Store an image another way (image-storage.ts: `compressStored`, `decompressStored`; chd-storage.ts: `storeAsChd`), refused with
    * `ImageInUseError` while an unfinished run uses it: the new record is written, then the files it no longer has go.
    */
   changeStorage(id: string, change: (dir: string, record: ImageRecord, at: string) => Promise<StorageChange>): Promise<ImageRecord> {
@@ -299,8 +300,7 @@ export class ImageLibrary {
     }
     try {
       const record = await this.addStaged(stage, provenance, options, fallbackName);
-      // Kept compressed by the library's choice; one that cannot be stays plain (`tower images compress` says why).
-      return this.storage === 'zstd' && record.format === 'iso' ? await this.changeStorage(record.id, compressStored).catch(() => record) : record;
+      return await keptAsChosen(this.storage, record, (change) => this.changeStorage(record.id, change));
     } catch (err) {
       if (!isNoSpaceError(err)) throw err;
       const fs = await statfs(this.dir).catch(() => null);

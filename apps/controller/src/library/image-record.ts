@@ -85,8 +85,10 @@ export type Provenance = (
  * (also among `files`, role `stored`) instead of the ISO. The record's
  * `sha256`, `sizeBytes` and `imageFile` stay the image's own.
  */
-export interface ImageStorage {
-  /** Independent zstd frames, one per `frameBytes` of the image (the last shorter), each with its XXH64 checksum. */
+export type ImageStorage = ZstdStorage | ChdStorage;
+
+/** An ISO as independent zstd frames, one per `frameBytes` of the image (the last shorter), each with its XXH64 checksum. */
+export interface ZstdStorage {
   readonly compression: 'zstd';
   /** The compressed file, relative to the library folder. */
   readonly file: string;
@@ -97,11 +99,33 @@ export interface ImageStorage {
   readonly at: string;
 }
 
+/**
+ * A CUE image as a MAME CHD (chd-storage.ts): the CHD instead of its BIN
+ * files (`bins`, as they were among `files`, restored by a decompress); the
+ * CUE sheet and TOC stay in the library beside it.
+ */
+export interface ChdStorage {
+  readonly compression: 'chd';
+  readonly file: string;
+  readonly bytes: number;
+  /** The CHD's SHA-1 of data and metadata, and of the raw data (`chdman info`, confirmed by `chdman verify`). */
+  readonly sha1: string;
+  readonly dataSha1: string;
+  /** The BIN files it holds, in sheet order. */
+  readonly bins: readonly ImageFile[];
+  /** The command that made it (argument array, names relative to the library folder). */
+  readonly command: readonly string[];
+  readonly at: string;
+}
+
 /** One file of an image, relative to the library folder. */
 export interface ImageFile {
   readonly path: string;
-  /** `source`: a converted image's original, kept beside it and never burned; `stored`: the compressed image (`ImageRecord.storage`); `toc`: see `tocOf`. */
-  readonly role: 'iso' | 'cue' | 'bin' | 'source' | 'stored' | 'toc';
+  /**
+   * `source`: a converted image's original, kept beside it and never burned; `stored`: the compressed image (`ImageRecord.storage`); `toc`: see `tocOf`;
+   * `subchannel`: a track with its R-W subchannel (2448-byte frames) that the TOC names instead of its BIN.
+   */
+  readonly role: 'iso' | 'cue' | 'bin' | 'source' | 'stored' | 'toc' | 'subchannel';
   readonly bytes: number;
   readonly sha256: string;
 }

@@ -11,7 +11,7 @@
  * frame of its own and appended: `zstd -d` reads them as one stream, and
  * byte `n` of the image is in frame `floor(n / frameBytes)`, which a reader
  * reaches by walking frame headers without decompressing what comes before.
- * CUE images are not stored with zstd (nothing built stores a CD image as CHD yet).
+ * CUE images are not stored with zstd: a CD image is stored as a CHD (chd-storage.ts).
  */
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
@@ -22,18 +22,16 @@ import { syncDir, tempPath } from './atomic-file.js';
 import { ImageConversionError, LibraryRequestError } from './errors.js';
 import { copyAndHash } from './hashing-copy.js';
 import type { ImageFile, ImageRecord, ImageStorage } from './image-record.js';
+import { chdToPlain } from './chd-storage.js';
+import type { StorageChange } from './chd-storage.js';
+
+export type { StorageChange } from './chd-storage.js';
 
 /** Default bytes of image per zstd frame. */
 export const DEFAULT_FRAME_BYTES = 64 * 1024 * 1024;
 
 /** The zstd command each frame is made with (the frame's bytes on stdin, the frame on stdout). */
 export const ZSTD_FRAME_COMMAND: readonly string[] = ['zstd', '-q', '-c', '-3', '--check'];
-
-/** A change of an image's files: the record to write, and the files to remove once it is written. */
-export interface StorageChange {
-  readonly record: ImageRecord;
-  readonly obsolete: readonly string[];
-}
 
 /** Compress `length` bytes of `file` from `start` as one zstd frame appended to the open file `out`. */
 function compressFrame(file: string, start: number, length: number, out: number): Promise<void> {
@@ -61,7 +59,7 @@ async function unzstd(source: string, dest: string): Promise<{ sha256: string; b
 /** Store the plain ISO image `record` of library folder `dir` as zstd frames of `frameBytes`. */
 export async function compressStored(dir: string, record: ImageRecord, at: string, frameBytes = DEFAULT_FRAME_BYTES): Promise<StorageChange> {
   if (record.storage !== undefined) throw new LibraryRequestError(`image ${record.id} is already stored compressed (${record.storage.compression})`);
-  if (record.format !== 'iso') throw new LibraryRequestError(`image ${record.id} is a CUE image: only ISO images are stored compressed with zstd`);
+  if (record.format !== 'iso') throw new LibraryRequestError(`image ${record.id} is a CUE image: only ISO images are stored compressed with zstd; a CD image is stored as a CHD (--as chd)`);
   const plain = path.join(dir, record.imageFile);
   const file = `${record.imageFile}.zst`;
   const temp = tempPath(dir, '.zst');
@@ -98,6 +96,7 @@ export async function compressStored(dir: string, record: ImageRecord, at: strin
 export async function decompressStored(dir: string, record: ImageRecord, at: string): Promise<StorageChange> {
   const storage = record.storage;
   if (storage === undefined) throw new LibraryRequestError(`image ${record.id} is stored plain already`);
+  if (storage.compression === 'chd') return chdToPlain(dir, record, at);
   const temp = tempPath(dir, '.iso');
   try {
     const back = await unzstd(path.join(dir, storage.file), temp).catch((err: unknown) => {

@@ -18,6 +18,7 @@ export type { ImageFormat, ValidatedImage } from './image-validator.js';
 export { validateImageFile, sniffImageFormat, parseCueSheet } from './image-validator.js';
 export { runImageOf } from './run-image.js';
 export { compressStored, decompressStored } from './image-storage.js';
+export { chdToPlain, storeAsChd } from './chd-storage.js';
 export type { StorageChange } from './image-storage.js';
 export * from './build-errors.js';
 export { FolderImageBuilder, capacityOf } from './folder-image-builder.js';

@@ -30,6 +30,8 @@ export interface ImageLibraryOptions {
   readonly malwareScan?: MalwareScanSettings;
   /** How new ISO images are kept: `plain` (default), or `zstd` (compressed after they are added; image-storage.ts). */
   readonly storage?: 'plain' | 'zstd';
+  /** How new CUE (CD) images are kept: `plain` (default), or `chd` (a MAME CHD, proven before the BINs go; chd-storage.ts). */
+  readonly cdStorage?: 'plain' | 'chd';
   /** Clock, for tests. */
   readonly now?: () => Date;
 }

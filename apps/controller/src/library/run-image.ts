@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { RunImage } from '@tower/jobs';
 import type { ImageRecord } from './image-record.js';
 import { tocPathOf } from './image-record.js';
+import { storedBins } from './chd-storage.js';
 
 /**
  * The run image of `record`, whose file (the ISO or the CUE sheet) is at
@@ -21,6 +22,12 @@ export function runImageOf(record: ImageRecord, file: string): RunImage {
     // Its copies go only to drives that burn every track mode (a stdio: drive burns no audio).
     ...(record.format === 'cue' ? { trackModes: record.tracks.map((t) => t.mode) } : {}),
     ...tocPathOf(record, file),
-    ...(storage === undefined ? {} : { stored: { path: path.join(path.dirname(file), storage.file), compression: storage.compression, bytes: storage.bytes } }),
+    ...(storage === undefined ? {} : {
+      stored: {
+        path: path.join(path.dirname(file), storage.file), compression: storage.compression, bytes: storage.bytes,
+        // A CHD holds the BIN files; the CUE sheet (and TOC) stay beside it, and the agent stages them together.
+        ...(storage.compression === 'chd' ? { bins: storedBins(storage.bins) } : {}),
+      },
+    }),
   };
 }

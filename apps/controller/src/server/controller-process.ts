@@ -89,6 +89,7 @@ export async function startController(o: ControllerStartOptions): Promise<Runnin
       malwareScan: config.library.malwareScan,
       ...(config.library.keepOriginals === undefined ? {} : { keepOriginals: config.library.keepOriginals }),
       ...(config.library.storage === undefined ? {} : { storage: config.library.storage }),
+      ...(config.library.cdStorage === undefined ? {} : { cdStorage: config.library.cdStorage }),
       isInUse: imageInUse(runStore, redis),
       claimForDelete: claimImageForDelete(runStore),
     });

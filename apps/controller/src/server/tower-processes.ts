@@ -82,6 +82,7 @@ export async function runAgent(config: TowerConfig, io: ProcessIo): Promise<void
     const library = await ImageLibrary.open({
       dir: config.library.dir, importRoots: config.library.importRoots, malwareScan: config.library.malwareScan,
       ...(config.library.storage === undefined ? {} : { storage: config.library.storage }),
+      ...(config.library.cdStorage === undefined ? {} : { cdStorage: config.library.cdStorage }),
     });
     const agent = await startAgent(config, config.redisUrl, drives, library, io);
     if (agent === null) return;

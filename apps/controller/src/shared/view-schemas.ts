@@ -179,11 +179,11 @@ export const ImageView = Type.Object({
   /** What the image was converted from (nrg, ccd, mds, cdi, chd, toc, gzip...) and the proof of the conversion; null when it was not converted. */
   conversion: Type.Optional(Nullable(Type.Object({ from: Type.String(), proof: Type.String() }))),
   /**
-   * How the library keeps it: `plain`, or `zstd` (compressed; each agent stages it before its burns). `storedBytes`: the
+   * How the library keeps it: `plain`, `zstd` (an ISO compressed) or `chd` (a CD image as a MAME CHD); each agent stages a compressed one before its burns. `storedBytes`: the
    * bytes it takes in the library; `savedBytes`: `sizeBytes - storedBytes` (0 when plain).
    */
   storage: Type.Object({
-    compression: Type.Union([Type.Literal('plain'), Type.Literal('zstd')]), storedBytes: Type.Number(), savedBytes: Type.Number(),
+    compression: Type.Union([Type.Literal('plain'), Type.Literal('zstd'), Type.Literal('chd')]), storedBytes: Type.Number(), savedBytes: Type.Number(),
   }),
 }, { title: 'ImageView' });
 

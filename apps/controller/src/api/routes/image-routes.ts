@@ -5,7 +5,7 @@
 import { PassThrough } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { Type } from '@fastify/type-provider-typebox';
-import { compressStored, decompressStored, UploadTooLargeError } from '../../library/index.js';
+import { compressStored, decompressStored, LibraryRequestError, storeAsChd, UploadTooLargeError } from '../../library/index.js';
 import type { ImageView } from '../../shared/api-types.js';
 import { notFound } from '../api-error.js';
 import type { ApiServices, TypedApp } from '../api-services.js';
@@ -110,16 +110,22 @@ export function registerImageRoutes(app: TypedApp, s: ApiServices): void {
     return toImageView(record, (await inUse()).has(record.id));
   });
 
-  for (const [action, change, summary] of [
-    ['compress', compressStored, 'Store an ISO image compressed (zstd frames, proven by decompressing them) instead of plain; 409 while an unfinished run uses it'],
-    ['decompress', decompressStored, 'Store a compressed image plain again (its SHA-256 checked); 409 while an unfinished run uses it'],
+  const StorageQuery = Type.Object({
+    as: Type.Optional(Type.Union([Type.Literal('zstd'), Type.Literal('chd')], { description: 'compress only: zstd (default; ISO images) or chd (CUE images, chdman createcd)' })),
+  });
+  for (const [action, summary] of [
+    ['compress', 'Store an image compressed instead of plain, proven before the plain files go: an ISO as zstd frames (?as=zstd, the default), a CUE (CD) image as a CHD (?as=chd: chdman verify, its SHA-1 and an extractcd round trip to the SHA-256); 400 for CHD of an ISO; 409 while an unfinished run uses it; 422 when the proof fails (the image stays plain)'],
+    ['decompress', 'Store a compressed image plain again (its SHA-256 checked); 409 while an unfinished run uses it'],
   ] as const) {
     app.post(`/api/images/:id/${action}`, {
-      schema: { tags: ['images'], summary, params, response: doc({ 200: ImageSchema }, 400, 401, 403, 404, 409, 422, 507) },
+      schema: { tags: ['images'], summary, params, querystring: StorageQuery, response: doc({ 200: ImageSchema }, 400, 401, 403, 404, 409, 422, 507) },
     }, async (request): Promise<ImageView> => {
       const who = principalOf(request);
       if (library.get(request.params.id) === undefined) throw notFound('image', request.params.id, 'id');
-      const record = await library.changeStorage(request.params.id, change);
+      const as = request.query.as;
+      if (action === 'decompress' && as !== undefined) throw new LibraryRequestError('as= names the form to compress into; decompress takes none');
+      const change = action === 'decompress' ? decompressStored : as === 'chd' ? storeAsChd : compressStored;
+      const record = await library.changeStorage(request.params.id, (dir, r, at) => change(dir, r, at));
       await s.audit.append(who, `image.${action}`, record.id, { storedBytes: record.storage?.bytes ?? record.sizeBytes, sha256: record.sha256 });
       return toImageView(record, false);
     });

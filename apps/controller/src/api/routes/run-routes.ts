@@ -236,7 +236,7 @@ export async function createRun(s: ApiServices, body: Static<typeof CreateRunReq
     allowedDrives = [...ids].sort();
   }
   if (image.format === 'cue' && toVerifyPolicy(body.verify).mode !== 'off') {
-    await refuseImpossibleVerify(image.id, imagePath, allowedDrives ?? (await s.drives.list()).map((d) => d.id));
+    await refuseImpossibleVerify(image.id, imagePath, allowedDrives ?? (await s.drives.list()).map((d) => d.id), image.storage === undefined ? undefined : image.tracks);
   }
   if (set !== undefined && toVerifyPolicy(body.verify).mode !== 'off') {
     await refuseImpossibleSetVerify(set, library, allowedDrives ?? (await s.drives.list()).map((d) => d.id));

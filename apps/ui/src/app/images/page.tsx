@@ -25,7 +25,7 @@ function malwareScanText(scan: ImageView['malwareScan']): string {
 /** How the library keeps the image: plain, or compressed with the space it saves. */
 function storageText(image: ImageView): string {
   const s = image.storage;
-  if (s.compression === 'plain') return 'plain (tower images compress stores it compressed)';
+  if (s.compression === 'plain') return image.format === 'cue' ? 'plain (tower images compress --as chd stores it as a CHD)' : 'plain (tower images compress stores it compressed)';
   const pct = image.sizeBytes > 0 ? Math.round((s.savedBytes / image.sizeBytes) * 100) : 0;
   return `${s.compression}: ${formatBytes(s.storedBytes)} in the library, ${formatBytes(s.savedBytes)} saved (${pct}%)`;
 }

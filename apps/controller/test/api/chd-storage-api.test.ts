@@ -1,0 +1,52 @@
+/**
+ * Issue 14, CD images stored as a CHD, through the API: `POST
+ * /api/images/:id/compress?as=chd` (a CUE image; an ISO refused with 400),
+ * the space saved in the view, a run carrying the CHD and the image's BIN
+ * list for the agents, and `/decompress` back. Real chdman, real Redis.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { twoTrackDisc } from '../../../../jobs/test/support/stored-chd.js';
+import { call, startEnv } from './support.js';
+import type { Env } from './support.js';
+
+let env: Env;
+beforeAll(async () => {
+  env = await startEnv();
+});
+afterAll(async () => env?.stop());
+
+describe('store a CD image as a CHD', () => {
+  it('stores it as a CHD, runs it from the CHD, makes it plain again; refuses CHD for an ISO and bad forms', async () => {
+    const disc = twoTrackDisc(path.join(env.importRoot, 'chd-api'), 'mixed');
+    const imported = await call(env, 'POST', '/api/images/import', { body: { path: disc.cue } });
+    expect(imported.status, imported.text).toBe(201);
+    const id = imported.body.id as string;
+    const packed = await call(env, 'POST', `/api/images/${id}/compress?as=chd`);
+    expect(packed.status, packed.text).toBe(200);
+    expect(packed.body).toMatchObject({ id, format: 'cue', sha256: imported.body.sha256, storage: { compression: 'chd' } });
+    expect(packed.body.storage.storedBytes + packed.body.storage.savedBytes).toBe(imported.body.sizeBytes);
+    expect(packed.body.storage.savedBytes).toBeGreaterThan(0);
+    expect(existsSync(path.join(env.library.dir, `${id}.chd`))).toBe(true);
+
+    const made = await call(env, 'POST', '/api/runs', { body: { imageId: id, copies: 1 } });
+    expect(made.status, made.text).toBe(201);
+    const run = await env.runStore.getRun(made.body.id as string);
+    expect(run?.image).toMatchObject({ format: 'cue', path: env.library.imagePath(id), stored: { compression: 'chd', path: path.join(env.library.dir, `${id}.chd`) } });
+    expect(run?.image.stored?.bins?.map((b) => b.name)).toEqual([`${id}-01.bin`, `${id}-02.bin`]);
+    expect((await call(env, 'POST', `/api/runs/${made.body.id as string}/cancel`, { body: {} })).status).toBe(200);
+
+    const isoRefused = await call(env, 'POST', `/api/images/${env.image.id}/compress?as=chd`);
+    expect(isoRefused.status, isoRefused.text).toBe(400);
+    expect(isoRefused.body.error.message).toMatch(/is an ISO image: CHD stores CD images \(BIN\/CUE\) only; store an ISO compressed with zstd/);
+    expect((await call(env, 'POST', `/api/images/${env.image.id}/compress?as=rar`)).status).toBe(400);
+    expect((await call(env, 'POST', `/api/images/${id}/decompress?as=chd`)).status).toBe(400);
+
+    const plain = await call(env, 'POST', `/api/images/${id}/decompress`);
+    expect(plain.status, plain.text).toBe(200);
+    expect(plain.body.storage).toEqual({ compression: 'plain', storedBytes: imported.body.sizeBytes, savedBytes: 0 });
+    expect(existsSync(path.join(env.library.dir, `${id}-02.bin`))).toBe(true);
+    expect(existsSync(path.join(env.library.dir, `${id}.chd`))).toBe(false);
+  });
+});
