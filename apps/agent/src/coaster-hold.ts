@@ -58,7 +58,7 @@ export async function holdCoaster(o: CoasterHoldOptions): Promise<void> {
 }
 
 /** The interrupted attempt's disc, for the loader keeping it as a reject. */
-function leavingDisc(a: AttemptRecord): LeavingDisc {
+export function leavingDisc(a: AttemptRecord): LeavingDisc {
   const label = a.set !== undefined ? setLabel(a.set) : a.merge?.label;
   return { runId: a.runId, copy: a.copy, attemptId: a.id, ...(label === undefined || label === '' ? {} : { label }) };
 }

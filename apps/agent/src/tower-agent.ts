@@ -32,6 +32,7 @@ import { AgentHeartbeatLoop } from './agent-heartbeat.js';
 import { AgentMergeStaging } from './agent-merge-staging.js';
 import type { MergeStagingSettings } from './agent-merge-staging.js';
 import { holdCoaster } from './coaster-hold.js';
+import { sortInterruptedDisc } from './stdio-bin-recovery.js';
 import type { MasterLibrary } from './master-library.js';
 
 /** Options of a {@link TowerAgent}. */
@@ -211,6 +212,7 @@ export class TowerAgent {
     for (const slot of this.#slots) {
       const attempt = interrupted.get(slot.d.id);
       if (attempt === undefined) {
+        await step(sortInterruptedDisc(this.#redis, this.#store, id, slot.d), `sorting the last disc of ${slot.d.id}`);
         await step(this.#startWorker(slot), `starting ${slot.d.id}`);
         continue;
       }
