@@ -4,12 +4,14 @@
 //     image (zstd frames of 64 MiB, SHA-256 proven while writing) against
 //     `zstd -d` of the same file to a file, rounds alternating which goes first;
 //     for reference, `zstd -d -c | sha256sum` (the same proof by the CLI tools, nothing written).
+//     With --chd-mb N: a CD image of N MB (one MODE1/2048 track) stored as a CHD (`chdman createcd`), staged by the
+//     cache (`chdman extractcd`, the BIN proven by SHA-256, the sheet rewritten) against `chdman extractcd` alone.
 //  2. Tower throughput: a verified run on simulated drives (real speed models,
 //     auto-loaders, real BullMQ workers and redis-server) from the image stored
 //     compressed (staged once, in the run's time) against the same run from it plain.
 //
 //   npm run build --workspace node-cdrecord-wrapper --workspace @tower/jobs
-//   node bench/staging-throughput.mjs [--mb 256] [--rounds 3] [--drives 4] [--copies 8] [--run-mb 64] [--time-scale 1] [--runs 1]
+//   node bench/staging-throughput.mjs [--mb 256] [--rounds 3] [--drives 4] [--copies 8] [--run-mb 64] [--time-scale 1] [--runs 1] [--chd-mb 0]
 //   (--runs 0: the staging part only)
 //
 // Targets: staging ≥ 0.9× `zstd -d`'s throughput; the compressed run ≥ 98 % of the plain run's throughput.
@@ -17,7 +19,7 @@
 // weighs 1/scale times what it would in a real tower.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { SimulatedDrive } from '../drivers/dist/index.js';
@@ -32,6 +34,7 @@ const copies = Number(args.get('--copies') ?? 8);
 const runMegabytes = Number(args.get('--run-mb') ?? 64);
 const timeScale = Number(args.get('--time-scale') ?? 1);
 const withRuns = Number(args.get('--runs') ?? 1) !== 0;
+const chdMegabytes = Number(args.get('--chd-mb') ?? 0);
 const FRAME_BYTES = 64 * 1024 * 1024;
 const LOAD_DELAY_MS = 6_000;
 
@@ -120,6 +123,57 @@ const mbps = (ms) => facts.sizeBytes / 1e6 / (ms / 1000);
 const zstdMs = median(zstdTimes);
 const stagingMs = median(stagingTimes);
 
+/** 1b. A CD image stored as a CHD: the cache's staging against `chdman extractcd` of the same file, alternating. */
+async function chdRow(mb) {
+  const cdDir = path.join(dir, 'cd');
+  const cd = makeIso(cdDir, Math.min(mb, 650));
+  const bin = path.join(cdDir, 'disc-01.bin');
+  renameSync(cd.path, bin);
+  const cue = path.join(cdDir, 'disc.cue');
+  writeFileSync(cue, 'FILE "disc-01.bin" BINARY\n  TRACK 01 MODE1/2048\n    INDEX 01 00:00:00\n');
+  const chd = path.join(dir, 'disc.chd');
+  const made = spawnSync('chdman', ['createcd', '-i', cue, '-o', chd]);
+  if (made.status !== 0) throw new Error(`chdman createcd failed: ${made.stderr}`);
+  const sizeBytes = statSync(bin).size;
+  const sha256 = createHash('sha256').update(readFileSync(bin)).digest('hex');
+  rmSync(bin);
+  const cdImage = {
+    path: cue, format: 'cue', sha256, sizeBytes, sectors: sizeBytes / 2048, trackModes: ['MODE1/2048'],
+    stored: { path: chd, compression: 'chd', bytes: statSync(chd).size, bins: [{ name: 'disc-01.bin', bytes: sizeBytes, sha256 }] },
+  };
+  const extractTimes = [];
+  const chdStagingTimes = [];
+  const extract = () => {
+    const t = performance.now();
+    const r = spawnSync('chdman', ['extractcd', '-i', chd, '-o', path.join(dir, 'x.cue'), '-ob', path.join(dir, 'x.bin')]);
+    extractTimes.push(performance.now() - t);
+    if (r.status !== 0) throw new Error(`chdman extractcd failed: ${r.stderr}`);
+    rmSync(path.join(dir, 'x.cue'));
+    rmSync(path.join(dir, 'x.bin'));
+  };
+  const stage = async () => {
+    const cacheDir = path.join(dir, 'cache-cd');
+    const cache = new ImageStagingCache({ dir: cacheDir, maxBytes: 4 * sizeBytes });
+    const t = performance.now();
+    const lease = await cache.acquire(cdImage);
+    chdStagingTimes.push(performance.now() - t);
+    lease.release();
+    rmSync(cacheDir, { recursive: true, force: true });
+  };
+  for (let round = 0; round < rounds; round++) {
+    if (round % 2 === 0) {
+      extract();
+      await stage();
+    } else {
+      await stage();
+      extract();
+    }
+  }
+  const rate = (ms) => sizeBytes / 1e6 / (ms / 1000);
+  return { sizeBytes, storedBytes: cdImage.stored.bytes, extractMBps: rate(median(extractTimes)), stagingMBps: rate(median(chdStagingTimes)), ratio: median(extractTimes) / median(chdStagingTimes) };
+}
+const chd = chdMegabytes > 0 ? await chdRow(chdMegabytes) : null;
+
 // 2. The tower's throughput on a run from the compressed image against the same run from the plain one.
 const runDir = path.join(dir, 'run');
 const runIso = makeIso(runDir, runMegabytes);
@@ -180,6 +234,10 @@ console.log([
   (facts.sizeBytes / 1e6).toFixed(0), (facts.storedBytes / 1e6).toFixed(0), rounds, mbps(zstdMs).toFixed(0), mbps(median(hashedTimes)).toFixed(0),
   mbps(stagingMs).toFixed(0), (zstdMs / stagingMs).toFixed(3),
 ].join('\t'));
+if (chd !== null) {
+  console.log('cd_image_MB\tchd_MB\trounds\tchdman_extractcd_MBps\tstaging_MBps\tratio_to_extractcd');
+  console.log([(chd.sizeBytes / 1e6).toFixed(0), (chd.storedBytes / 1e6).toFixed(0), rounds, chd.extractMBps.toFixed(0), chd.stagingMBps.toFixed(0), chd.ratio.toFixed(3)].join('\t'));
+}
 if (plainRun === null || storedRun === null) process.exit(0);
 console.log('drives\tcopies\trun_image_MB\ttime_scale\tplain_makespan_s\tzstd_makespan_s\tstagings\tthroughput_ratio');
 console.log([

@@ -1,5 +1,5 @@
 /**
- * `library.storage` and `agent.staging` in tower.json (issue 14): plain
+ * `library.storage`, `library.cdStorage` and `agent.staging` in tower.json (issue 14): plain
  * storage and a staging cache under the data folder by default, paths taken
  * relative to the file, bad values refused naming their field.
  */
@@ -14,17 +14,20 @@ describe('compressed library and staging configuration', () => {
   it('stores images plain and stages under the data folder by default', () => {
     const c = resolve({ dataDir: '/srv/tower' });
     expect(c.library.storage).toBe('plain');
+    expect(c.library.cdStorage).toBe('plain');
     expect(c.agent.staging).toEqual({ dir: path.join('/srv/tower', 'staging', 'images'), maxBytes: 60_000_000_000 });
   });
 
   it('takes the storage, the staging folder (relative to the file) and its cap from the file', () => {
-    const c = resolve({ library: { storage: 'zstd' }, agent: { staging: { dir: 'ram-staging', maxBytes: 8_000_000_000 } } });
+    const c = resolve({ library: { storage: 'zstd', cdStorage: 'chd' }, agent: { staging: { dir: 'ram-staging', maxBytes: 8_000_000_000 } } });
     expect(c.library.storage).toBe('zstd');
+    expect(c.library.cdStorage).toBe('chd');
     expect(c.agent.staging).toEqual({ dir: '/etc/tower/ram-staging', maxBytes: 8_000_000_000 });
   });
 
   it.each([
     [{ library: { storage: 'chd' } }, /library\.storage/],
+    [{ library: { cdStorage: 'zstd' } }, /library\.cdStorage/],
     [{ agent: { staging: { maxBytes: 0 } } }, /agent\.staging\.maxBytes/],
     [{ agent: { staging: { dir: '' } } }, /agent\.staging\.dir/],
     [{ agent: { staging: { size: 5 } } }, /agent\.staging/],
