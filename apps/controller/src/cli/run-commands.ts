@@ -12,12 +12,12 @@ import type { ConnectionOptions, ControllerCliContext } from './controller-conte
 import { clientFor, printResult, withConnectionOptions } from './controller-context.js';
 import { assertRunSucceeded, followRun } from './follow-run.js';
 import { runSpeedWarning, stdioDrivesOfRun } from './stdio-speed-warning.js';
-import { parseTemplateName, runSettings } from './template-commands.js';
 import type { MergeCsvFile } from './merge-csv-option.js';
 import { copiesOfSerials, parseSerials } from './serial-range.js';
 import { parseSetImages, withSetRun } from './set-run-text.js';
 import type { SerialsInput } from './serial-range.js';
 import { renderRun, renderRuns, runLine } from './views.js';
+import { MAX_LABEL_MERGE_CHARS, MAX_LABEL_MERGE_FIELDS } from '../shared/run-text-limits.js';
 
 /** Options of `tower run`. */
 export interface RunOptions extends ConnectionOptions {
@@ -43,6 +43,8 @@ export interface RunOptions extends ConnectionOptions {
   readonly mergeCsv?: string;
   /** Print a label for each good disc with this label template. */
   readonly printLabels?: string;
+  /** `{{merge.1}}`, `{{merge.2}}`… on the labels, in the order given (`--merge-field`, repeatable). */
+  readonly mergeField?: string[];
   /** A collated set run: the discs' image ids in order (`--set a,b,c`); the count is then of sets (`--sets`). */
   readonly set?: string[];
   readonly sets?: number;
@@ -74,6 +76,7 @@ export function createRunRequest(imageId: string, opts: RunOptions, csv?: MergeC
     ...(opts.serials === undefined ? {} : { merge: { serials: { ...opts.serials, ...(opts.serialFile === undefined ? {} : { file: opts.serialFile }) } } }),
     ...(csv === undefined ? {} : { merge: { csv: csv.text } }),
     ...(opts.printLabels === undefined ? {} : { printLabels: true, labelTemplate: parseLabelName(opts.printLabels) }),
+    ...labelMergeOf(opts),
     ...(opts.set === undefined ? {} : { set: { imageIds: opts.set.map((id) => requireId('image', id)) } }),
   };
 }
@@ -87,9 +90,11 @@ async function runCommand(ctx: ControllerCliContext, givenImageId: string | unde
   // Loaded when given: `tower run` reads no more of the CLI than it needs (cli-bundle.test.ts).
   const csv = opts.mergeCsv === undefined ? undefined : await (await import('./merge-csv-option.js')).readMergeCsv(opts.mergeCsv);
   const client = clientFor(ctx, opts);
-  const run = opts.template === undefined
+  // Loaded when given, as the CSV's reader: `tower run IMAGE` reads no template module (a file, compiled, at each start).
+  const templates = opts.template === undefined ? undefined : await import('./template-commands.js');
+  const run = templates === undefined || opts.template === undefined
     ? await client.createRun(createRunRequest(imageId ?? '', opts, csv))
-    : await client.runTemplate(parseTemplateName(opts.template), runSettings(opts));
+    : await client.runTemplate(templates.parseTemplateName(opts.template), { ...templates.runSettings(opts), ...labelMergeOf(opts) });
   // A run no drive in service can serve is created, and waits: say so at once (with --json it is the run's statusReason).
   if (!opts.json && run.statusReason !== null && run.statusReason.startsWith('needs a person')) ctx.stderr.write(`warning: ${run.statusReason}\n`);
   // Blank stock that cannot cover the run (the API's `warnings`; with --json they are in the run printed).
@@ -111,6 +116,19 @@ async function warnStdioSpeed(ctx: ControllerCliContext, client: ApiClient, name
   const drives = await client.listDrives().catch(() => []);
   const stdio = stdioDrivesOfRun(drives, names);
   if (stdio.length > 0) ctx.stderr.write(`${runSpeedWarning(stdio)}\n`);
+}
+
+/** `labelMerge` of `--merge-field` values, or nothing. */
+function labelMergeOf(opts: RunOptions): { labelMerge?: string[] } {
+  return opts.mergeField === undefined ? {} : { labelMerge: opts.mergeField };
+}
+
+/** `--merge-field`, repeatable: the values in order, each checked. */
+export function collectMergeField(value: string, previous: string[] | undefined): string[] {
+  const all = [...(previous ?? []), value];
+  if (value.length > MAX_LABEL_MERGE_CHARS) throw new UsageError(`--merge-field: at most ${MAX_LABEL_MERGE_CHARS} characters, got ${value.length}`);
+  if (all.length > MAX_LABEL_MERGE_FIELDS) throw new UsageError(`--merge-field: at most ${MAX_LABEL_MERGE_FIELDS} values`);
+  return all;
 }
 
 type RunAction = 'pause' | 'resume' | 'cancel';
@@ -148,6 +166,7 @@ export function registerRunCommands(program: Command, ctx: ControllerCliContext)
       .option('--order <number>', 'customer order number for the certificate (1..100 characters)', textOf('--order', 1, 100))
       .option('--media <class>', 'blank media: cd, dvd, dvd-dl, bd or bd-dl (default: the smallest the image fits that the drives hold)', parseMediaClass)
       .option('--print-labels <template>', 'print a label for each good disc with this label template (tower label list)')
+      .option('--merge-field <text>', 'fills the label\'s {{merge.1}}, {{merge.2}}… in the order given (repeatable; up to 99 of 200 characters)', collectMergeField)
       .option('--serials <range>', 'a serial number on each disc, one per copy: FIRST-LAST, zero-padded as written, an optional prefix (SN-00001-00500)', parseSerials)
       .option('--serial-file <path>', 'where the serial goes on each disc (default /SERIAL.TXT)')
       .option('--set <ids>', 'a collated set run: the discs\' image ids in order, comma-separated (no image id then)', parseSetImages)

@@ -8,16 +8,11 @@
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
 
-const obj = { additionalProperties: false } as const;
+import { MAX_CD_TEXT_CHARS, MAX_CD_TEXT_TOTAL, MAX_LABEL_MERGE_CHARS, MAX_LABEL_MERGE_FIELDS } from './run-text-limits.js';
 
-/** Most numbered label merge fields. */
-export const MAX_LABEL_MERGE_FIELDS = 99;
-/** Longest label merge value, characters. */
-export const MAX_LABEL_MERGE_CHARS = 200;
-/** Longest CD-TEXT value, characters (PTBurn's limit). */
-export const MAX_CD_TEXT_CHARS = 100;
-/** Most characters of one CD-TEXT kind (title, performer, composer) over the disc and all its tracks. */
-export const MAX_CD_TEXT_TOTAL = 2000;
+export { MAX_CD_TEXT_CHARS, MAX_CD_TEXT_TOTAL, MAX_LABEL_MERGE_CHARS, MAX_LABEL_MERGE_FIELDS };
+
+const obj = { additionalProperties: false } as const;
 
 /** `{{merge.1}}`..`{{merge.N}}` of the run's labels, in order. */
 export const LabelMergeInput = Type.Array(Type.String({ maxLength: MAX_LABEL_MERGE_CHARS }), {
