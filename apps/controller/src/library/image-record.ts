@@ -214,6 +214,11 @@ export function sidecarProblem(value: unknown, expectedId: string): string | nul
     if (!file || !isRelativeSafe(file.path) || typeof file.bytes !== 'number') return 'bad file entry';
   }
   if (r.storage !== undefined && !isRelativeSafe((r.storage as { file?: unknown } | null)?.file)) return 'bad storage file';
+  if ((r.storage as { compression?: unknown } | undefined)?.compression === 'chd') {
+    const bins = (r.storage as { bins?: unknown }).bins;
+    // The BINs a decompress writes back: plain names in the library folder, nothing else.
+    if (!Array.isArray(bins) || bins.length === 0 || !bins.every((b: { path?: unknown } | null) => isRelativeSafe(b?.path) && !/[/\\]/.test(b.path))) return 'bad CHD BIN list';
+  }
   const kept = (r.storage as { file?: unknown } | undefined)?.file ?? r.imageFile;
   if (!(r.files as { path: string }[]).some((f) => f.path === kept)) return r.storage === undefined ? 'imageFile is not among files' : 'the stored file is not among files';
   if (typeof r.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(r.sha256)) return 'bad sha256';

@@ -103,6 +103,19 @@ describe('CD images stored as a CHD', () => {
     expect(entries(library.dir)).toEqual(before);
   });
 
+  it('does not index a sidecar whose CHD BIN list names a file outside the library folder', async () => {
+    const library = await open();
+    const cd = await library.importFromPath(cue);
+    await library.changeStorage(cd.id, storeAsChd);
+    const sidecar = path.join(library.dir, `${cd.id}.image.json`);
+    const record = JSON.parse(readFileSync(sidecar, 'utf8')) as { storage: { bins: { path: string }[] } };
+    record.storage.bins[0]!.path = '../outside.bin';
+    writeFileSync(sidecar, JSON.stringify(record));
+    const report = await library.rebuild();
+    expect(library.get(cd.id)).toBeUndefined();
+    expect(report.invalidSidecars).toEqual([{ file: `${cd.id}.image.json`, reason: expect.stringMatching(/bad CHD BIN list/) }]);
+  });
+
   it('refuses to make a damaged CHD plain, keeping the image stored as it was', async () => {
     const library = await open();
     const cd = await library.importFromPath(cue);
