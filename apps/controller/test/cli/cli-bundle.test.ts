@@ -66,6 +66,8 @@ describe.skipIf(!existsSync(BUNDLE))('the bundled tower CLI', () => {
       expect(files[0]).toBe(BIN);
       expect(files.slice(1).every((f) => f.startsWith(path.join(ROOT, 'dist', 'bundle') + path.sep)), files.join('\n')).toBe(true);
       expect(files.length, files.join('\n')).toBeLessThanOrEqual(MOST_FILES);
+      // `tower run IMAGE` loads the template commands only for --template.
+      expect(files.filter((f) => path.basename(f).startsWith('template-commands-')), files.join('\n')).toEqual([]);
     }
   });
 
