@@ -7,7 +7,7 @@
  * verifies every copy from the one staging. Real chdman, real Redis.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ImageError, parseCueSheet } from 'node-cdrecord-wrapper';
@@ -73,6 +73,18 @@ describe('staging a CHD-stored CD image', () => {
     expect(readdirSync(small.dir)).toEqual([path.basename(path.dirname(second.image.path))]);
     second.release();
     expect(small.stagings).toBe(2);
+  });
+
+  it('stages the image\'s cdrdao TOC beside its BINs, the run image naming the staged one', async () => {
+    const image = storedChd(path.join(env.dir, 'lib-toc'), 'disc');
+    const toc = path.join(path.dirname(image.path), 'disc.toc');
+    const tocText = 'CD_DA\nTRACK MODE1\nDATAFILE "disc-01.bin"\nTRACK AUDIO\nFILE "disc-02.bin" 0\n';
+    writeFileSync(toc, tocText);
+    const cache = new ImageStagingCache({ dir: freshDir(), maxBytes: 50 * 1024 * 1024 });
+    const lease = await cache.acquire({ ...image, tocPath: toc });
+    expect(lease.image.tocPath).toBe(path.join(path.dirname(lease.image.path), 'disc.toc'));
+    expect(readFileSync(lease.image.tocPath!, 'latin1')).toBe(tocText);
+    lease.release();
   });
 
   it('refuses a CHD that does not hold the image (SHA-256), leaving nothing behind', async () => {

@@ -35,6 +35,9 @@ export async function runCdTextToc(
 ): Promise<{ tocPath?: string }> {
   if (cdText === undefined) return {};
   if (setRun) throw invalidInput('cdText', 'cdText: not with a set run (each disc of a set has its own image)');
+  if (image.storage !== undefined) {
+    throw new ApiError(422, 'CD_TEXT_NEEDS_TOC', `cdText: image ${image.id} is stored as a ${image.storage.compression.toUpperCase()}: a run's own CD-TEXT is checked against its BIN files in the library; decompress it first (tower images decompress ${image.id})`, 'cdText');
+  }
   const toc = tocPathOf(image, imagePath).tocPath;
   if (image.format !== 'cue' || toc === undefined) {
     throw new ApiError(422, 'CD_TEXT_NEEDS_TOC', `cdText: image ${image.id} is ${image.format === 'cue' ? 'a CUE image without a cdrdao TOC file' : `an ${image.format.toUpperCase()} image`}; CD-TEXT is burned only from an audio (CUE) image with a TOC file`, 'cdText');

@@ -30,6 +30,9 @@ describe('store a CD image as a CHD', () => {
     expect(packed.body.storage.savedBytes).toBeGreaterThan(0);
     expect(existsSync(path.join(env.library.dir, `${id}.chd`))).toBe(true);
 
+    const withCdText = await call(env, 'POST', '/api/runs', { body: { imageId: id, copies: 1, cdText: { disc: { title: 'T' } } } });
+    expect(withCdText.status, withCdText.text).toBe(422);
+    expect(withCdText.body.error.message).toMatch(/is stored as a CHD: a run's own CD-TEXT .* decompress it first/);
     const made = await call(env, 'POST', '/api/runs', { body: { imageId: id, copies: 1 } });
     expect(made.status, made.text).toBe(201);
     const run = await env.runStore.getRun(made.body.id as string);
