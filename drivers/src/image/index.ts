@@ -33,6 +33,8 @@ export type { CdTextBlock } from './cd-text-packs.js';
 export { CD_TEXT_PACK, CD_TEXT_PACK_NO_CRC, cdTextCrc, decodeCdTextPacks } from './cd-text-packs.js';
 export type { SubchannelScan } from './ccd-subchannel.js';
 export { scanCloneCdSub, SUB_RECORD } from './ccd-subchannel.js';
+export type { RwTrackSource } from './rw-subchannel.js';
+export { checkRwTrack, interleaveRw, RW_RAW_FRAME, writeRwTrack } from './rw-subchannel.js';
 export type { CcdFile, RawMode1Check } from './ccd-image.js';
 export { checkRawMode1, looksLikeCcd, parseCcd, RAW_SECTOR } from './ccd-image.js';
 export type { MdsFile, MdsTrack } from './mds-image.js';

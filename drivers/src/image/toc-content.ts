@@ -37,6 +37,8 @@ export interface TocTrackContent {
   readonly files: readonly string[];
   /** An audio file read with `SWAP` (little-endian samples). */
   readonly swap?: boolean;
+  /** Subchannel mode after the track mode (`RW`, `RW_RAW`): the data file's frames carry 96 more bytes. */
+  readonly subchannel?: string;
 }
 
 /** The disc a TOC file describes. */
@@ -126,6 +128,7 @@ interface TrackDraft {
   start: number | null;
   files: string[];
   swap?: boolean;
+  subchannel?: string;
 }
 
 /**
@@ -153,8 +156,9 @@ export function readTocContent(text: string): TocContent {
       case 'TRACK': {
         const mode = next?.text ?? '';
         if (TOC_MODES[mode] === undefined) throw imageProblem('cue-structure', `TOC file: unknown track mode '${mode.slice(0, 40)}'`);
-        tracks.push({ mode, cdText: {}, frames: 0, start: null, files: [] });
-        i += 2;
+        const sub = tokens[i + 2]?.quoted === false && /^RW(_RAW)?$/.test(tokens[i + 2]?.text ?? '') ? tokens[i + 2]?.text : undefined;
+        tracks.push({ mode, cdText: {}, frames: 0, start: null, files: [], ...(sub ? { subchannel: sub } : {}) });
+        i += sub ? 3 : 2;
         continue;
       }
       case 'CATALOG':
@@ -245,6 +249,7 @@ export function readTocContent(text: string): TocContent {
       ...(d.frames === null ? {} : { frames: d.frames }),
       files: d.files,
       ...(d.swap === true ? { swap: true } : {}),
+      ...(d.subchannel ? { subchannel: d.subchannel } : {}),
     })),
   };
 }

@@ -34,6 +34,8 @@ export interface TocTrackSpec {
   readonly fourChannel?: boolean;
   /** AUDIO: the file's samples are little-endian (a CUE sheet's BINARY), read with `SWAP`; cdrdao's raw default is big-endian. */
   readonly swap?: boolean;
+  /** `RW_RAW`: each frame in the file is followed by 96 bytes of raw R-W subchannel (read as DATAFILE, audio big-endian). */
+  readonly subchannel?: 'RW_RAW';
 }
 
 /** A disc to write. */
@@ -69,7 +71,7 @@ function cdTextBlock(fields: Partial<Record<CdTextField, string>> | undefined, i
 }
 
 function checkTrack(t: TocTrackSpec, n: number): number {
-  const frameBytes = TOC_MODE_BYTES[t.mode];
+  const frameBytes = TOC_MODE_BYTES[t.mode] === undefined ? undefined : (TOC_MODE_BYTES[t.mode] ?? 0) + (t.subchannel === 'RW_RAW' ? 96 : 0);
   if (frameBytes === undefined || TOC_MODES[t.mode] === undefined) throw new RangeError(`track ${n}: unknown TOC mode ${t.mode}`);
   checkTocFileName(t.file);
   const whole = (v: number): boolean => Number.isSafeInteger(v) && v >= 0;
@@ -103,14 +105,15 @@ export function writeTocFile(disc: TocDiscSpec): string {
   }
   disc.tracks.forEach((t, i) => {
     const frameBytes = checkTrack(t, i + 1);
-    lines.push(`// Track ${i + 1}`, `TRACK ${t.mode}`, t.copy === true ? 'COPY' : 'NO COPY');
+    lines.push(`// Track ${i + 1}`, `TRACK ${t.mode}${t.subchannel === 'RW_RAW' ? ' RW_RAW' : ''}`, t.copy === true ? 'COPY' : 'NO COPY');
     if (t.mode === 'AUDIO') {
       lines.push(t.preEmphasis === true ? 'PRE_EMPHASIS' : 'NO PRE_EMPHASIS', t.fourChannel === true ? 'FOUR_CHANNEL_AUDIO' : 'TWO_CHANNEL_AUDIO');
     }
     if (t.isrc !== undefined) lines.push(`ISRC "${t.isrc}"`);
     if (anyText) lines.push(...(cdTextBlock(t.cdText, '', `track ${i + 1}`).length > 0 ? cdTextBlock(t.cdText, '', `track ${i + 1}`) : ['CD_TEXT {', '  LANGUAGE 0 {', '  }', '}']));
     const name = quote(t.file, `track ${i + 1} file`);
-    lines.push(t.mode === 'AUDIO'
+    // cdrdao takes FILE only for audio without subchannel.
+    lines.push(t.mode === 'AUDIO' && t.subchannel === undefined
       ? `FILE ${name}${t.swap === true ? ' SWAP' : ''} ${tocMsf(t.offsetBytes / frameBytes)} ${tocMsf(t.frames)}`
       : `DATAFILE ${name} #${t.offsetBytes} ${tocMsf(t.frames)}`);
     if (t.pregapFrames > 0) lines.push(`START ${tocMsf(t.pregapFrames)}`);

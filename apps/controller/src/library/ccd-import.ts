@@ -61,7 +61,9 @@ export async function stageCcd(staging: Staging, id: string, source: string, bin
   const sub = await companion(source, 'sub', binRoots);
   const imgBytes = (await stat(img)).size;
   // CD-TEXT needs a TOC file beside a BIN/CUE, so such an image is converted track by track even when all Mode 1.
-  if (ccd.tracks.some((t) => t.mode !== 1) || ccd.cdText) return stageCcdTracks(staging, id, { source, img, imgBytes, ...(sub ? { sub } : {}) }, ccd, options);
+  // R-W subchannel, like CD-TEXT, is burned only from a TOC beside a BIN/CUE (a .sub of the wrong size is refused here or below).
+  const rwData = sub !== null && imgBytes % RAW_SECTOR === 0 && (await scanSub(sub, imgBytes / RAW_SECTOR).catch(() => null))?.rwSectors;
+  if (ccd.tracks.some((t) => t.mode !== 1) || ccd.cdText || (typeof rwData === 'number' && rwData > 0)) return stageCcdTracks(staging, id, { source, img, imgBytes, ...(sub ? { sub } : {}) }, ccd, options);
   const check = await checkRawMode1(img, imgBytes, Math.floor(options.limitBytes / 2048)).catch((err: unknown) => {
     throw fromImageReadError(err);
   });
@@ -88,7 +90,7 @@ export async function stageCcd(staging: Staging, id: string, source: string, bin
     sourceSha256: control.sha256,
     sourceBytes: control.bytes,
     command: ['ccd2iso', path.basename(img), names.iso],
-    proof: `CloneCD v${ccd.version}, ${ccd.tracks.length} Mode 1 track(s): all ${check.sectors} raw sectors of ${path.basename(img)} (${imgBytes} bytes, ${RAW_SECTOR} each) have their sync, address and mode; ccd2iso's ISO hashes to their user data; then the image read and validated${scan ? `; ${subProof(scan)}` : ''}`,
+    proof: `CloneCD v${ccd.version}, ${ccd.tracks.length} Mode 1 track(s): all ${check.sectors} raw sectors of ${path.basename(img)} (${imgBytes} bytes, ${RAW_SECTOR} each) have their sync, address and mode; ccd2iso's ISO hashes to their user data; then the image read and validated${scan ? `; ${subProof(scan, false)}` : ''}`,
     ...(kept[0] ? { keptSource: kept.map((k) => k.finalName).join(', ') } : {}),
     ...(scan && kept.length > 0 ? { subchannel: { file: `${stem}.sub`, sectors: scan.sectors, rwSectors: scan.rwSectors, burned: false } } : {}),
   };

@@ -6,7 +6,8 @@
  * A CUE sheet cannot carry the `.sub` subchannel: when there is one, it is
  * scanned (one record per sector, R-W data counted), the control file and
  * the `.sub` are kept beside the image (role `source`, never burned)
- * whatever the caller asked, and the provenance says what it holds.
+ * whatever the caller asked, and the provenance says what it holds; R-W
+ * data in it goes into RW_RAW files for the TOC (ccd-rw-tracks.ts).
  * A `[CDText]` section is decoded and written into a cdrdao TOC file
  * beside the BIN/CUE (source-cd-text.ts), which burns then use.
  */
@@ -20,6 +21,7 @@ import { keepSource } from './conversion-source.js';
 import type { StagedFile, StagedImage, Staging } from './image-intake.js';
 import { finalNames } from './image-intake.js';
 import type { ConversionProof } from './image-record.js';
+import { stageRwTracks } from './ccd-rw-tracks.js';
 import { addCdTextToc, decodeSourceCdText } from './source-cd-text.js';
 import { stagePlannedCue } from './track-plan-import.js';
 
@@ -33,10 +35,10 @@ export async function scanSub(sub: string, sectors: number): Promise<SubchannelS
 }
 
 /** The provenance's words for a scanned `.sub`. */
-export function subProof(scan: SubchannelScan): string {
+export function subProof(scan: SubchannelScan, burned: boolean): string {
   return scan.rwSectors === 0
     ? `the .sub's ${scan.sectors} records hold P and Q only (no R-W data), which every burner writes again from the sheet`
-    : `the .sub holds R-W subchannel data (CD+G, CD-TEXT in the program area or the like) in ${scan.rwSectors} of ${scan.sectors} sectors (the first at ${scan.firstRwSector ?? 0}): kept, not burned`;
+    : `the .sub holds R-W subchannel data (CD+G, CD-TEXT in the program area or the like) in ${scan.rwSectors} of ${scan.sectors} sectors (the first at ${scan.firstRwSector ?? 0}): ${burned ? 'burned by cdrdao from the TOC\'s RW_RAW files; other burners write the BIN/CUE without it' : 'kept, not burned'}`;
 }
 
 /** The files of a CloneCD image, resolved inside its folder and the import roots. */
@@ -72,8 +74,9 @@ export async function stageCcdTracks(staging: Staging, id: string, files: CcdFil
   const text = ccd.cdText ? decodeSourceCdText(ccd.cdText, tracks.length) : undefined;
   const scan = files.sub ? await scanSub(files.sub, files.imgBytes / RAW_SECTOR) : undefined;
   const planned = await stagePlannedCue(staging, id, `CloneCD image ${sourceName}`, tracks, options);
-  const withText = text ? await addCdTextToc(staging, id, planned.staged, text, `CloneCD image ${sourceName}`, options.signal) : undefined;
-  const staged = withText?.staged ?? planned.staged;
+  const rw = files.sub && scan && scan.rwSectors > 0 ? await stageRwTracks(staging, id, tracks, files.img, files.sub, options.limitBytes) : undefined;
+  const withText = text || rw ? await addCdTextToc(staging, id, planned.staged, text, `CloneCD image ${sourceName}`, options.signal, rw) : undefined;
+  const staged = withText ? { ...withText.staged, files: [...withText.staged.files, ...(rw ?? [])] } : planned.staged;
   const proof = withText ? `${planned.proof}; ${withText.proof}` : planned.proof;
   const stem = finalNames(id).cue.replace(/\.cue$/, '');
   const kept: StagedFile[] = [];
@@ -86,9 +89,9 @@ export async function stageCcdTracks(staging: Staging, id: string, files: CcdFil
     sourceSha256: control.sha256,
     sourceBytes: control.bytes,
     command: ['copy', path.basename(files.img), `${tracks.length} track(s)`],
-    proof: `CloneCD v${ccd.version}: ${proof}${scan ? `; ${subProof(scan)}; a CUE sheet carries no subchannel, so the control file and the .sub are kept beside the image` : ''}`,
+    proof: `CloneCD v${ccd.version}: ${proof}${scan ? `; ${subProof(scan, rw !== undefined)}; a CUE sheet carries no subchannel, so the control file and the .sub are kept beside the image` : ''}`,
     ...(kept[0] ? { keptSource: kept.map((k) => k.finalName).join(', ') } : {}),
-    ...(scan ? { subchannel: { file: `${stem}.sub`, sectors: scan.sectors, rwSectors: scan.rwSectors, burned: false } } : {}),
+    ...(scan ? { subchannel: { file: `${stem}.sub`, sectors: scan.sectors, rwSectors: scan.rwSectors, burned: rw !== undefined } } : {}),
   };
   return { ...staged, files: [...staged.files, ...kept], conversion };
 }

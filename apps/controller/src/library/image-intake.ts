@@ -24,7 +24,7 @@ import type { ConversionProof } from './image-record.js';
 export interface StagedFile {
   readonly staged: string;
   readonly finalName: string;
-  readonly role: 'iso' | 'cue' | 'bin' | 'source' | 'toc';
+  readonly role: 'iso' | 'cue' | 'bin' | 'source' | 'toc' | 'subchannel';
   readonly bytes: number;
   readonly sha256: string;
 }

@@ -56,14 +56,14 @@ describe('CD-TEXT of a source image kept as a TOC file beside its BIN/CUE', () =
   afterAll(() => work.cleanup());
 
   /** The record's TOC file: role toc, hashed, naming its BINs; cdrdao and toc2cue read it. */
-  function checkToc(record: Awaited<ReturnType<ImageLibrary['importFromPath']>>, modes: readonly string[]): ReturnType<typeof readTocContent> {
+  function checkToc(record: Awaited<ReturnType<ImageLibrary['importFromPath']>>, modes: readonly string[], dataFiles?: readonly string[]): ReturnType<typeof readTocContent> {
     const entry = record.files.find((f) => f.role === 'toc');
     expect(entry?.path).toBe(`${record.id}.toc`);
     const tocPath = path.join(library.dir, `${record.id}.toc`);
     const bytes = readFileSync(tocPath);
     expect(entry).toMatchObject({ bytes: bytes.length, sha256: sha256(bytes) });
     const text = bytes.toString('latin1');
-    expect(parseTocFile(text).files).toEqual(record.files.filter((f) => f.role === 'bin').map((f) => f.path));
+    expect(parseTocFile(text).files).toEqual(dataFiles ?? record.files.filter((f) => f.role === 'bin').map((f) => f.path));
     const content = readTocContent(text);
     expect(content.tracks.map((t) => t.mode)).toEqual(modes);
     const info = spawnSync('cdrdao', ['toc-info', tocPath], { cwd: library.dir, encoding: 'utf8' });
@@ -98,7 +98,7 @@ describe('CD-TEXT of a source image kept as a TOC file beside its BIN/CUE', () =
     expect(record.cue?.cdText).toMatchObject(TEXT.disc);
     expect(toImageView(record, false)).toMatchObject({ burnFile: `${record.id}.cue`, tocFile: `${record.id}.toc`, cdText: { title: TEXT.disc.TITLE, performer: TEXT.disc.PERFORMER } });
     expect(record.tracks.map((t) => [t.title, t.performer, t.cdText?.COMPOSER])).toEqual([['Opening', 'The Tower Ensemble', 'Anna Björk'], ['Second Piece', undefined, undefined]]);
-    expect(record.provenance.conversion?.proof).toMatch(/CD-TEXT: \d+ pack\(s\) of block 0 \(language EN, ISO-8859-1, tracks 1 to 2\).* cdrdao show-toc reads it against the BINs as 960 frames/);
+    expect(record.provenance.conversion?.proof).toMatch(/CD-TEXT: \d+ pack\(s\) of block 0 \(language EN, ISO-8859-1, tracks 1 to 2\).* cdrdao show-toc reads it as 960 frames/);
   });
 
   it('CloneCD of one Mode 1 track with CD-TEXT: a BIN/CUE with a MODE1_RAW TOC instead of an ISO', async () => {
@@ -121,7 +121,7 @@ describe('CD-TEXT of a source image kept as a TOC file beside its BIN/CUE', () =
     expect(record.provenance.conversion?.proof).toMatch(/CDTX chunk's CD-TEXT: .*\(each pack's CRC checked\)$/);
   });
 
-  it('CloneCD .sub: P/Q-only records and R-W data told apart, the .sub kept and named in the provenance, never burned', async () => {
+  it('CloneCD .sub: P/Q-only records and R-W data told apart, the .sub kept and named in the provenance, R-W data burned from RW_RAW files', async () => {
     put('pq.img', Buffer.concat([audio, audio]));
     const pq = Buffer.alloc(640 * 96);
     for (let s = 0; s < 640; s++) pq.fill(0xff, s * 96, s * 96 + 12).writeUInt8(0x41, s * 96 + 12);
@@ -132,13 +132,30 @@ describe('CD-TEXT of a source image kept as a TOC file beside its BIN/CUE', () =
     put('cdg.img', Buffer.concat([audio, audio]));
     const cdg = Buffer.from(pq);
     for (const s of [330, 331, 639]) cdg.fill(0x09, s * 96 + 24, s * 96 + 48);
+    cdg.writeUInt8(0x80, 330 * 96 + 24);
+    cdg.writeUInt8(0x01, 330 * 96 + 95);
     put('cdg.sub', cdg);
     const graphics = await library.importFromPath(put('cdg.ccd', ccdControl([{ mode: 0, index1: 0 }, { mode: 0, index1: 320 }], ccdCdTextSection(encodeCdText(TEXT, false)))));
-    expect(graphics.provenance.conversion?.subchannel).toEqual({ file: `${graphics.id}.sub`, sectors: 640, rwSectors: 3, burned: false });
-    expect(graphics.provenance.conversion?.proof).toMatch(/R-W subchannel data .* in 3 of 640 sectors \(the first at 330\): kept, not burned/);
+    expect(graphics.provenance.conversion?.subchannel).toEqual({ file: `${graphics.id}.sub`, sectors: 640, rwSectors: 3, burned: true });
+    expect(graphics.provenance.conversion?.proof).toMatch(/R-W subchannel data .* in 3 of 640 sectors \(the first at 330\): burned by cdrdao from the TOC's RW_RAW files/);
     expect(readFileSync(path.join(library.dir, `${graphics.id}.sub`)).equals(cdg)).toBe(true);
-    expect(graphics.files.find((f) => f.role === 'toc')).toBeDefined();
-    expect(readFileSync(path.join(library.dir, `${graphics.id}.toc`), 'latin1')).not.toMatch(/\.sub|RW/);
+    // The BIN/CUE is as before; the TOC reads RW_RAW files of 2448-byte frames: the sector (audio big-endian) and the R-W symbols.
+    const rw = graphics.files.filter((f) => f.role === 'subchannel').map((f) => f.path);
+    expect(rw).toEqual([`${graphics.id}-01.rw`, `${graphics.id}-02.rw`]);
+    const content = checkToc(graphics, ['AUDIO', 'AUDIO'], rw);
+    expect(content.tracks.map((t) => [t.subchannel, t.swap, t.cdText.TITLE])).toEqual([['RW_RAW', undefined, 'Opening'], ['RW_RAW', undefined, 'Second Piece']]);
+    const second = readFileSync(path.join(library.dir, rw[1] ?? ''));
+    expect(second.length).toBe(320 * 2448);
+    const frame = second.subarray(10 * 2448, 11 * 2448);
+    expect(frame.subarray(0, 2352).equals(Buffer.from(audio.subarray(10 * 2352, 11 * 2352)).swap16())).toBe(true);
+    // Sector 330 is frame 10 of track 2: R's first bit is symbol 0's bit 5, W's last bit symbol 95's bit 0; P and Q bits stay clear.
+    const symbols = frame.subarray(2352);
+    // R and S bytes are 0x09 (bits 3 and 0 of each), R byte 0 is 0x80, W byte 11 is 0x01: symbol 0 = R only, symbol 95 = R, S and W.
+    expect([symbols[0], symbols[95], symbols.every((b) => b <= 0x3f)]).toEqual([0x20, 0x20 | 0x10 | 0x01, true]);
+    expect(second.subarray(0, 2352).equals(Buffer.from(audio.subarray(0, 2352)).swap16())).toBe(true);
+    const data = spawnSync('cdrdao', ['show-data', path.join(library.dir, `${graphics.id}.toc`)], { cwd: library.dir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const samples = data.stdout.split('\n').slice(0, 100).map((l) => l.trim().split(/:?\s+/).slice(1).map(Number));
+    expect(samples).toEqual(Array.from({ length: 100 }, (_, i) => [audio.readInt16LE(i * 4), audio.readInt16LE(i * 4 + 2)]));
   });
 
   it.each([
