@@ -5,9 +5,11 @@
  * mutated (bytes changed, cut, dropped, tracks beyond the disc) decode or
  * are refused with a typed `ImageReadError`, and with CRCs every changed
  * byte is caught; and the library end to end on CloneCD images with mutated
- * [CDText] sections: each import gives a CUE image whose TOC reads back
- * with exactly the decoded CD-TEXT, or is refused with a LibraryError, and
- * (the image deleted again) leaves the library folder as it was.
+ * [CDText] sections, and with .sub files of random R-W bytes or cut short:
+ * each import gives a CUE image whose TOC reads back with exactly the
+ * decoded CD-TEXT (and RW_RAW files for R-W data), or is refused with a
+ * LibraryError, and (the image deleted again) leaves the library folder as
+ * it was.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -119,5 +121,32 @@ describe('fuzz: CloneCD images with mutated [CDText] into the library', () => {
       }
       expect(listing()).toEqual(empty);
     }), { seed: SEED + 2, numRuns: 25, endOnFailure: true });
+  });
+
+  it('CloneCD .sub files with random R-W bytes (or cut short): RW_RAW files that read back, or a typed refusal (15 runs)', async () => {
+    let n = 0;
+    await fc.assert(fc.asyncProperty(fc.array(fc.tuple(fc.nat(599), fc.nat(71), fc.integer({ min: 1, max: 255 })), { maxLength: 6 }), fc.constantFrom(0, 0, 0, 96, 1), async (pokes, cut) => {
+      const name = `s${++n}`;
+      writeFileSync(path.join(root, `${name}.img`), readFileSync(path.join(root, 'disc.img')));
+      const sub = Buffer.alloc(600 * 96);
+      for (const [sector, at, value] of pokes) sub.writeUInt8(value, sector * 96 + 24 + at);
+      writeFileSync(path.join(root, `${name}.sub`), sub.subarray(0, sub.length - cut));
+      const control = ['[CloneCD]', 'Version=3', '[Disc]', 'TocEntries=5', 'Sessions=1', '[TRACK 1]', 'MODE=0', 'INDEX 1=0', '[TRACK 2]', 'MODE=0', 'INDEX 1=300', ''].join('\r\n');
+      const file = path.join(root, `${name}.ccd`);
+      writeFileSync(file, control);
+      const outcome = await library.importFromPath(file).then((r) => r, (err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+      if (outcome instanceof Error) {
+        expect(outcome).toBeInstanceOf(LibraryError);
+        expect(cut).toBeGreaterThan(0);
+      } else {
+        expect(cut).toBe(0);
+        const rw = outcome.files.filter((f) => f.role === 'subchannel');
+        expect(rw.length).toBe(pokes.length > 0 ? 2 : 0);
+        expect(outcome.provenance.conversion?.subchannel).toMatchObject({ rwSectors: new Set(pokes.map(([s]) => s)).size, burned: pokes.length > 0 });
+        for (const f of rw) expect(readFileSync(path.join(library.dir, f.path)).length).toBe(300 * 2448);
+        await library.delete(outcome.id);
+      }
+      expect(listing()).toEqual(empty);
+    }), { seed: SEED + 3, numRuns: 15, endOnFailure: true });
   });
 });
