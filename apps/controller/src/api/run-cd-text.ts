@@ -68,5 +68,7 @@ export async function runCdTextToc(
     await rm(dir, { recursive: true, force: true });
     throw new ApiError(422, 'CD_TEXT_NEEDS_TOC', `cdText: the run's TOC file is refused: ${(err as Error).message}`, 'cdText');
   }
+  // Kept beside the run's meta (written next), for the run's view.
+  await s.deps.redis.hset(s.keys.runMeta(runId), 'cdText', JSON.stringify(cdText));
   return { tocPath: out };
 }

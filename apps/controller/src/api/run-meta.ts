@@ -1,12 +1,14 @@
 /**
  * What the controller keeps beside a run in `tower:run:{id}:meta` (hash):
- * `imageId`, `imageName`, `label`, `createdBy`, `customer` (JSON). (A cancel waiting for its
+ * `imageId`, `imageName`, `label`, `createdBy`, `customer` (JSON); beside
+ * them `labelMerge` and `cdText` (JSON) of a run that has them. (A cancel waiting for its
  * burns in flight is the run's own state now, in the run hash: see the run
  * control of @tower/jobs; a `finishing` field an earlier version wrote here is
  * ignored.)
  */
 import type { Redis } from 'ioredis';
 import type { RedisSchema } from '@tower/jobs';
+import type { RunCdText } from '../shared/run-text-schemas.js';
 
 /** Who a run is made for (`RunCustomerInput`). */
 export interface RunCustomer {
@@ -23,6 +25,10 @@ export interface RunMeta {
   /** The API token's name that started the run. */
   readonly createdBy: string;
   readonly customer?: RunCustomer;
+  /** `{{merge.1}}`.. of the run's labels (written beside the meta by labels/run-labels.ts). */
+  readonly labelMerge?: readonly string[];
+  /** The run's own CD-TEXT (written beside the meta by run-cd-text.ts). */
+  readonly cdText?: RunCdText;
 }
 
 /** Reads and writes run meta hashes. */
@@ -70,7 +76,20 @@ function metaFromHash(h: Record<string, string>): RunMeta {
     label: h.label ?? null,
     createdBy: h.createdBy ?? '',
     ...(customer === undefined ? {} : { customer }),
+    ...jsonField('labelMerge', h.labelMerge, (v): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string')),
+    ...jsonField('cdText', h.cdText, (v): v is RunCdText => typeof v === 'object' && v !== null && !Array.isArray(v)),
   };
+}
+
+/** `{ [name]: value }` of a JSON field that reads as `ok` says, else nothing (a damaged field is none). */
+function jsonField<K extends string, T>(name: K, text: string | undefined, ok: (v: unknown) => v is T): { [P in K]?: T } {
+  if (text === undefined) return {};
+  try {
+    const v: unknown = JSON.parse(text);
+    return ok(v) ? { [name]: v } as { [P in K]?: T } : {};
+  } catch {
+    return {};
+  }
 }
 
 /** The stored customer fields, strings only; a damaged field is none. */

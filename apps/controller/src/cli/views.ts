@@ -84,6 +84,12 @@ export function renderRuns(runs: readonly RunView[], empty = 'No runs.'): string
   );
 }
 
+/** A run's own CD-TEXT in words: the disc's fields, then each track's. */
+function cdTextWords(t: NonNullable<RunView['cdText']>): string {
+  const fields = (f: { title?: string; performer?: string; composer?: string }): string => [f.title, f.performer, f.composer].filter((v) => v !== undefined).join(' / ');
+  return [...(t.disc === undefined ? [] : [`disc ${fields(t.disc)}`]), ...(t.tracks ?? []).map((k) => `track ${k.track} ${fields(k)}`)].join('; ');
+}
+
 /** The detail block of `tower runs show`. */
 export function renderRun(r: RunView): string {
   return renderFields([
@@ -92,6 +98,8 @@ export function renderRun(r: RunView): string {
     ['Failed', r.failed], ['In progress', r.inProgress], ['Remaining', r.remaining], ['Surplus', r.surplus],
     ['Cancelled', r.cancelled], ['Interrupted', r.interrupted], ['Verify', r.verify], ['Priority', r.priority],
     ...(r.merge === undefined ? [] : [['Per disc', r.merge] as const]),
+    ...(r.labelMerge === undefined ? [] : [['Label merge', r.labelMerge.map((v, i) => `{{merge.${i + 1}}} ${v}`).join(' · ')] as const]),
+    ...(r.cdText === undefined ? [] : [['CD-TEXT', cdTextWords(r.cdText)] as const]),
     ['Speed', r.speed === undefined ? 'each drive’s maximum' : formatSpeedX(r.speed)],
     ['Discs/hour', r.discsPerHour === null ? null : formatRate(r.discsPerHour, true)], ['ETA', r.etaSeconds === null ? null : formatDuration(r.etaSeconds)],
     ['Created', `${formatDateTime(r.createdAt, { zone: true })} by ${r.createdBy}`], ['Completed', r.completedAt === null ? null : formatDateTime(r.completedAt, { zone: true })],

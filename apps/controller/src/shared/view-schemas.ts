@@ -8,6 +8,7 @@
 import { Type } from 'typebox';
 import type { TSchema } from 'typebox';
 import { AttemptOutcomeName, RunCustomerInput } from './request-schemas.js';
+import { RunCdTextInput } from './run-text-schemas.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -216,6 +217,10 @@ export const RunView = Type.Object({
   warnings: Type.Optional(Type.Array(Type.String())),
   /** A merged run: what its discs carry of their own, in words (`serials SN-01001 to SN-01100 in /SERIAL.TXT`, `12 CSV rows (name, file:/RECIPIENT/letter.pdf)`). */
   merge: Type.Optional(Type.String()),
+  /** `{{merge.1}}`, `{{merge.2}}`… of the run's labels, in order (a JRQ job's MergeField lines). */
+  labelMerge: Type.Optional(Type.Array(Type.String())),
+  /** The run's own CD-TEXT, burned instead of the image's (through the run's TOC file). */
+  cdText: Type.Optional(RunCdTextInput),
   /**
    * A collated set run (`copies` is then sets × discs, `passed` discs): its discs' images, the sets wanted and done
    * (all their discs passed), and each disc that failed at least once (`redone`: it has passed since).

@@ -67,6 +67,8 @@ describe('a run\'s own CD-TEXT', () => {
     const [bin] = parseTocFile(text).files;
     expect(realpathSync(path.join(path.dirname(toc), bin ?? ''))).toBe(realpathSync(path.join(env.library.dir, audio.files.find((f) => f.role === 'bin')?.path ?? '')));
     expect(await showTocFrames(toc, 2)).toBe(FRAMES);
+    // The run's view says what its discs get.
+    expect((await call(env, 'GET', `/api/runs/${runId}`)).body.cdText).toEqual(CD_TEXT);
     // The library's own TOC is as it was.
     expect(readTocContent(readFileSync(path.join(env.library.dir, `${audio.id}.toc`), 'latin1')).cdText.TITLE).toBe('Night "Songs"');
   });

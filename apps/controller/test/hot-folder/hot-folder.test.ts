@@ -118,6 +118,7 @@ describe('hot folders', () => {
     expect(listed.trim().split('\n').map((l) => l.replace(/^'|'$/g, '')).sort()).toEqual(['/Copy of README.TXT', '/Extra/price=list.txt', '/Lists/PRICES.TXT', '/README.TXT', '/docs/a.txt']);
     const meta = await env.redis.hget(env.app.services.keys.runMeta(status.runId), 'labelMerge');
     expect(JSON.parse(meta ?? 'null')).toEqual(['Ada & Co', 'Order 17']);
+    expect(run?.labelMerge).toEqual(['Ada & Co', 'Order 17']);
     await waitFor(() => ['outside.jrq', 'two.jrq'].every((n) => existsSync(path.join(hot.errorDir, n))), 30_000, 'the refused jobs');
     expect(readFileSync(path.join(hot.errorDir, 'outside.jrq.reason'), 'utf8')).toMatch(/BUILD_FOLDER_REFUSED: .*\/etc.*import root/);
     expect(readFileSync(path.join(hot.errorDir, 'two.jrq.reason'), 'utf8')).toMatch(/BUILD_OPTIONS_REFUSED: two sources put something at \/README\.TXT on the disc/);

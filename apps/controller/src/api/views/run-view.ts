@@ -54,6 +54,8 @@ export function toRunView(run: RunRecord, meta: RunMeta, now: number, imageName?
     createdBy: meta.createdBy,
     ...(meta.customer === undefined ? {} : { customer: meta.customer }),
     ...(run.merge === undefined ? {} : { merge: mergeSummary(run.merge, mergeRowCount(run)) }),
+    ...(meta.labelMerge === undefined ? {} : { labelMerge: [...meta.labelMerge] }),
+    ...(meta.cdText === undefined ? {} : { cdText: meta.cdText }),
   };
 }
 
