@@ -273,6 +273,8 @@ export interface DriveFeatures {
    * other modes with `WrongMediaError`, before anything is written.
    */
   readonly cueTrackModes?: readonly string[];
+  /** Configured as writing CD-TEXT (nothing detects it); without it a TOC with CD-TEXT is refused before writing (`CdTextNotDeclaredError`). */
+  readonly writesCdText?: boolean;
 }
 
 /** A change a backend reports through `watch()`: the disc or tray changed; `media` is what is in the drive now. */

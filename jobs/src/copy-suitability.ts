@@ -12,7 +12,7 @@
  *   person, from its creation on.
  *
  * A copy refused for its media or the drive's capabilities
- * (`WRONG_MEDIA`, `MEDIA_TOO_SMALL`: the burn refused before writing) is
+ * (`WRONG_MEDIA`, `MEDIA_TOO_SMALL`, `CD_TEXT_NOT_DECLARED`: the burn refused before writing) is
  * never a drive fault: it counts neither toward quarantine nor as the
  * drive's failed disc ({@link isMediaRefusal}).
  */
@@ -56,8 +56,12 @@ export function driveTakes(caps: DriveCapabilities, needs: CopyNeeds): boolean {
   return whyDriveCannotTake(caps, needs) === null;
 }
 
-/** The error codes of a copy refused before anything was written, for its media or the drive's capabilities. */
-export const MEDIA_REFUSAL_CODES: ReadonlySet<string> = new Set(['WRONG_MEDIA', 'MEDIA_TOO_SMALL']);
+/**
+ * The error codes of a copy refused before anything was written, for its
+ * media or the drive's capabilities (`CD_TEXT_NOT_DECLARED`: a TOC with
+ * CD-TEXT on a drive not configured as writing it; another drive takes it).
+ */
+export const MEDIA_REFUSAL_CODES: ReadonlySet<string> = new Set(['WRONG_MEDIA', 'MEDIA_TOO_SMALL', 'CD_TEXT_NOT_DECLARED']);
 
 /** Whether an attempt's error is a refusal of the copy for its media (never a drive fault, never the drive's failed disc). */
 export function isMediaRefusal(error: { readonly code: string } | null | undefined): boolean {

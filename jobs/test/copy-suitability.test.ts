@@ -33,13 +33,16 @@ describe('whyDriveCannotTake', () => {
     expect(whyDriveCannotTake({}, { mediaClass: 'bd', format: 'cue', trackModes: ['AUDIO'] })).toBeNull();
   });
 
-  it('calls WRONG_MEDIA and MEDIA_TOO_SMALL refusals, nothing else; the attempt record marks them for the drive counts', () => {
+  it('calls WRONG_MEDIA, MEDIA_TOO_SMALL and CD_TEXT_NOT_DECLARED refusals, nothing else; the attempt record marks them for the drive counts', () => {
     expect(isMediaRefusal({ code: 'WRONG_MEDIA' })).toBe(true);
     expect(isMediaRefusal({ code: 'MEDIA_TOO_SMALL' })).toBe(true);
+    // A TOC with CD-TEXT on a drive not declared to write it: refused before writing, another drive takes the copy.
+    expect(isMediaRefusal({ code: 'CD_TEXT_NOT_DECLARED' })).toBe(true);
     expect(isMediaRefusal({ code: 'WRITE_ERROR' })).toBe(false);
     expect(isMediaRefusal(undefined)).toBe(false);
     const error = { code: 'WRONG_MEDIA', message: 'no audio here', retryable: true, driveFault: false, needsOperator: true };
     expect(attemptEndToFields({ outcome: 'failed', endedAt: 1, error })).toContain('refusal');
+    expect(attemptEndToFields({ outcome: 'failed', endedAt: 1, error: { ...error, code: 'CD_TEXT_NOT_DECLARED', needsOperator: false } })).toContain('refusal');
     expect(attemptEndToFields({ outcome: 'failed', endedAt: 1, error: { ...error, code: 'WRITE_ERROR', driveFault: true } })).not.toContain('refusal');
   });
 });

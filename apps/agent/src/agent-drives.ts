@@ -30,7 +30,7 @@ export interface AgentDrive {
 export async function openAgentDrives(source: DriveSource): Promise<AgentDrive[]> {
   const specs = source.kind === 'list' ? source.drives : [...(await discoveredSpecs()), ...source.extra];
   return specs.map((spec) => {
-    const raw = openDrive(spec.device);
+    const raw = openDrive(spec.device, { cdrecord: cdrecordOptionsOf(spec) });
     if (raw instanceof SimulatedDrive && raw.autoLoader !== null) return { spec, id: spec.id, drive: raw, loader: new SimDiscLoader(raw) };
     if (spec.stdioMedia === undefined) return { spec, id: spec.id, drive: raw };
     if (spec.stdioOutputDir === undefined) return { spec, id: spec.id, drive: new StdioBlankDrive(raw, spec.stdioMedia), masterDrive: raw };
@@ -38,6 +38,14 @@ export async function openAgentDrives(source: DriveSource): Promise<AgentDrive[]
     const loader = new StdioOutputBin({ drive: raw.address, target: path.resolve(spec.device.slice('stdio:'.length)), outputDir: spec.stdioOutputDir });
     return { spec, id: spec.id, drive: new StdioBlankDrive(raw, spec.stdioMedia, () => loader.holding), masterDrive: raw, loader };
   });
+}
+
+/** What a drive's spec tells the cdrecord backend (real drives: CD-TEXT, the cdrdao driver). */
+function cdrecordOptionsOf(spec: DriveSpec): { cdText?: boolean; cdrdaoDriver?: string } {
+  return {
+    ...(spec.cdText === true ? { cdText: true } : {}),
+    ...(spec.cdrdaoDriver === undefined ? {} : { cdrdaoDriver: spec.cdrdaoDriver }),
+  };
 }
 
 /** Real drives of this host as drive specs (by-path ids, labels from vendor and model). */

@@ -18,6 +18,10 @@ export interface DriveSpec {
   readonly stdioMedia?: MediaType;
   /** For `stdio:` pseudo drives: the folder each burned disc is kept in (`StdioOutputBin`); absent: the next burn overwrites the file. */
   readonly stdioOutputDir?: string;
+  /** Real drives: the recorder writes CD-TEXT (`CdrecordDriveOptions.cdText`). */
+  readonly cdText?: boolean;
+  /** Real drives: the cdrdao driver, `NAME[:0xHEX]` (`CdrecordDriveOptions.cdrdaoDriver`). */
+  readonly cdrdaoDriver?: string;
   readonly simulated: boolean;
 }
 

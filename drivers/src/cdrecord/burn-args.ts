@@ -53,11 +53,13 @@ export function burnerBurnCommand(program: BurnerProgram, address: string, sourc
 /**
  * cdrdao burn of a CUE sheet or a TOC file (`sheetPath`) on a real drive;
  * cwd = the sheet's folder, where the TOC's relative data file names lie.
+ * `driver`: the `--driver` value (cdrdao-driver.ts `cdrdaoDriverArg`), absent: cdrdao chooses.
  */
-export function cdrdaoWriteCommand(device: string, sheetPath: string, options: BurnOptions): ToolCommand {
+export function cdrdaoWriteCommand(device: string, sheetPath: string, options: BurnOptions, driver?: string): ToolCommand {
   const cue = path.resolve(sheetPath);
   // -n: skip cdrdao's 10 s "hit CTRL-C to abort" pause.
   const args = ['write', '--device', device, '-n'];
+  if (driver !== undefined) args.push('--driver', driver);
   if (options.speed !== undefined) args.push('--speed', String(options.speed));
   if (options.dummy) args.push('--simulate');
   if (options.eject) args.push('--eject');

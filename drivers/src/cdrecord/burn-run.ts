@@ -13,6 +13,8 @@ import { classifyBurnFailure } from '../parse/burn-failure.js';
 import { summarizeBurnOutput } from '../parse/burn-progress.js';
 import type { ToolRun } from '../tool-process.js';
 import { burnerBurnCommand, cdrdaoWriteCommand } from './burn-args.js';
+import { CdTextNotDeclaredError } from './cd-text-not-declared-error.js';
+import { cdrdaoDriverArg } from './cdrdao-driver.js';
 import type { ToolCommand } from './burn-args.js';
 import { assertCdrdaoBinBeside, assertImageReadable, assertStdioCueModes, assertTocBurnable, cueTrackModes } from './image-checks.js';
 import { BurnProgressReporter } from './progress-reporter.js';
@@ -39,6 +41,10 @@ export interface BurnRunContext {
    * next mode. Without it a refusal is thrown as `WriteModeRefusedError`.
    */
   readonly writeModes?: WriteModeMemory;
+  /** The drive is declared to write CD-TEXT (`CdrecordDriveOptions.cdText`): a TOC's CD-TEXT is burned, else refused. */
+  readonly cdText?: boolean;
+  /** cdrdao driver to name (`CdrecordDriveOptions.cdrdaoDriver`); absent: cdrdao chooses, or `generic-mmc` for CD-TEXT. */
+  readonly cdrdaoDriver?: string;
 }
 
 /**
@@ -85,6 +91,19 @@ const NO_TEST_WRITE: ReadonlySet<string> = new Set(['DVD+R', 'DVD+RW', 'DVD+R DL
 export function oneXFor(kind: DriveKind, media: MediaStatus): number {
   if (kind === 'stdio' || media.type === null) return kind === 'stdio' ? ONE_X_BYTES_PER_SECOND.dvd : ONE_X_BYTES_PER_SECOND.cd;
   return ONE_X_BYTES_PER_SECOND[mediaClassOf(media.type) ?? 'dvd'];
+}
+
+/**
+ * cdrdao's generic-mmc driver writes CD-TEXT only when told (cdrdao-driver.ts),
+ * and a recorder without CD-TEXT writing can spoil the disc: a TOC with
+ * CD-TEXT burns only on a drive declared to write it, else nothing is written.
+ */
+export function assertCdTextDeclared(ctx: Pick<BurnRunContext, 'cdText'>, device: string): void {
+  if (ctx.cdText === true) return;
+  throw new CdTextNotDeclaredError(
+    `${device}: the image's TOC has CD-TEXT and this drive is not declared to write it: after checking the recorder writes CD-TEXT, set "cdText": true on this drive in tower.json (agent.drives), or burn on a drive that has it`,
+    { device },
+  );
 }
 
 /** Build the burn result from a successful run's summary lines. */
@@ -137,8 +156,10 @@ async function burnOnce(ctx: BurnRunContext): Promise<BurnResult> {
   const useCdrdao = image.format === 'cue' && kind === 'optical';
   // A TOC beside the sheet (a mastered disc's): cdrdao burns from it, CD-TEXT, ISRC and catalog included.
   const toc = useCdrdao && image.tocPath !== undefined ? image.tocPath : undefined;
-  if (toc !== undefined) await assertTocBurnable(toc, image.path, device);
-  else if (useCdrdao) await assertCdrdaoBinBeside(image.path, device);
+  const tocCdText = toc === undefined ? false : (await assertTocBurnable(toc, image.path, device)).cdText;
+  if (toc === undefined && useCdrdao) await assertCdrdaoBinBeside(image.path, device);
+  if (tocCdText) assertCdTextDeclared(ctx, device);
+  const driver = useCdrdao ? cdrdaoDriverArg(ctx.cdrdaoDriver, tocCdText) : undefined;
 
   // CUE images are written SAO (cuefile= and cdrdao know no other mode).
   const requested: WriteMode = image.format === 'cue' ? 'sao' : (options.mode ?? 'sao');
@@ -155,7 +176,7 @@ async function burnOnce(ctx: BurnRunContext): Promise<BurnResult> {
   reporter.start();
   for (let attempt = 1; ; attempt++) {
     const command = useCdrdao
-      ? cdrdaoWriteCommand(ctx.toolAddress, toc ?? image.path, options)
+      ? cdrdaoWriteCommand(ctx.toolAddress, toc ?? image.path, options, driver)
       : burnerBurnCommand(ctx.program, ctx.toolAddress, image, { ...options, mode });
     let run: ToolRun;
     try {

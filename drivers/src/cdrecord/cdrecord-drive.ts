@@ -6,19 +6,8 @@
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type {
-  BurnImage,
-  BurnOptions,
-  BurnResult,
-  CapabilitySource,
-  DeviceAddress,
-  Drive,
-  DriveFeatures,
-  DriveInfo,
-  DriveKind,
-  MediaStatus,
-  MediaType,
-  ReadOptions,
-  WriteModeState,
+  BurnImage, BurnOptions, BurnResult, CapabilitySource, DeviceAddress, Drive, DriveFeatures, DriveInfo, DriveKind, MediaStatus, MediaType,
+  ReadOptions, WriteModeState,
 } from '../drive-contract.js';
 import { runTrayCommand } from './tray-command.js';
 import { CancelledError, DriveBusyError, DriveError, DriveGoneError, InvalidDeviceError, ToolError } from '../errors.js';
@@ -45,6 +34,7 @@ import { findOnPath, pickBurner } from './tool-locator.js';
 import { probeDriveGone } from './unit-presence.js';
 import type { BurnerProgram } from './tool-locator.js';
 import { WriteModeMemory } from './write-mode-memory.js';
+import { assertCdrdaoDriver } from './cdrdao-driver.js';
 
 export interface CdrecordDriveOptions {
   /** `/dev/srN` (or another device path) or `stdio:/path/to/file`. */
@@ -67,6 +57,10 @@ export interface CdrecordDriveOptions {
   readonly mediaReuseMs?: number;
   /** Real drives: past `mediaReuseMs`, a disc answer is kept while the kernel's media change count stays (media-recheck.ts). */
   readonly mediaRecheck?: MediaRecheckOptions;
+  /** Real drives: the recorder writes CD-TEXT (tower.json `"cdText": true`): a TOC's CD-TEXT is burned (cdrdao driver option 0x10), else refused. */
+  readonly cdText?: boolean;
+  /** Real drives: the cdrdao driver, `NAME[:0xHEX]` (cdrdao-driver.ts); default cdrdao's choice (`generic-mmc` for CD-TEXT). */
+  readonly cdrdaoDriver?: string;
 }
 
 // Real drives lock themselves (EBUSY) across processes; within one process two callers would still race.
@@ -95,11 +89,12 @@ export class CdrecordDrive implements Drive {
     } else {
       throw new InvalidDeviceError(`${options.address}: not a device path (/dev/srN) or stdio:/path`, { device: options.address });
     }
+    if (options.cdrdaoDriver !== undefined) assertCdrdaoDriver(options.cdrdaoDriver, options.address);
     this.mediaMemory = new MediaMemory(options.mediaReuseMs ?? DEFAULT_MEDIA_REUSE_MS, Date.now, options.mediaRecheck?.withinMs ?? DEFAULT_MEDIA_RECHECK_MS);
   }
 
   /** No auto-loader, no media events; a `stdio:` target burns only MODE1/2048 CUE tracks (cdrskin writes no audio there). */
-  get features(): DriveFeatures { return cdrecordFeatures(this.kind); }
+  get features(): DriveFeatures { return cdrecordFeatures(this.kind, this.kind === 'optical' && this.options.cdText === true); }
 
   /**
    * What this drive object has learnt about write modes: SAO burns run in
@@ -298,7 +293,8 @@ export class CdrecordDrive implements Drive {
           options,
           media: () => this.media(signal),
           run: (command, io) => this.run(command, signal, io),
-          ...(this.kind === 'optical' ? { writeModes: this.writeModes } : {}),
+          ...(this.kind === 'optical' ? { writeModes: this.writeModes, cdText: this.options.cdText === true } : {}),
+          ...(this.options.cdrdaoDriver === undefined ? {} : { cdrdaoDriver: this.options.cdrdaoDriver }),
           ...(signal === undefined ? {} : { signal }),
         });
       } finally {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { BurnImage } from '../drive-contract.js';
 import { ImageError, WrongMediaError } from '../errors.js';
 import { probeImage } from '../image/image-probe.js';
-import { MAX_TOC_BYTES, parseTocFile, TOC_MODES } from '../image/toc-file.js';
+import { MAX_TOC_BYTES, parseTocFile, TOC_MODES, tokenizeToc } from '../image/toc-file.js';
 import { STDIO_CUE_TRACK_MODES } from './stdio-target.js';
 
 /** Throw `ImageError` unless the image (ISO, or CUE sheet) is a readable regular file. */
@@ -68,9 +68,10 @@ export async function assertCdrdaoBinBeside(cuePath: string, device: string): Pr
 /**
  * A CUE image's TOC file fit for `cdrdao write`: a readable TOC file whose
  * data files exist beside it and whose tracks have the sheet's modes (a TOC
- * of another disc is refused, not burned). Throws `ImageError`.
+ * of another disc is refused, not burned). Throws `ImageError`. Says
+ * whether it has CD-TEXT blocks.
  */
-export async function assertTocBurnable(tocPath: string, cuePath: string, device: string): Promise<void> {
+export async function assertTocBurnable(tocPath: string, cuePath: string, device: string): Promise<{ readonly cdText: boolean }> {
   const toc = path.resolve(tocPath);
   const bytes = await readFile(toc).catch((err: NodeJS.ErrnoException) => {
     throw new ImageError(`${device}: cannot burn from the TOC file ${toc}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`, { device, cause: err });
@@ -91,4 +92,6 @@ export async function assertTocBurnable(tocPath: string, cuePath: string, device
   if (modes.length !== tocModes.length || modes.some((m, i) => m !== tocModes[i])) {
     throw new ImageError(`${device}: the TOC file has tracks ${tocModes.join(', ')}, the CUE sheet ${modes.join(', ')}: not the same disc`, { device });
   }
+  // CD-TEXT blocks only: ISRC and CATALOG (also in `hasCdText`) go in the Q subchannel, which every driver writes.
+  return { cdText: parsed.hasCdText && tokenizeToc(bytes.toString('latin1')).some((t) => !t.quoted && t.text === 'CD_TEXT') };
 }

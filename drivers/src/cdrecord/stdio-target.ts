@@ -17,8 +17,12 @@ import { SECTOR_BYTES } from '../media.js';
 export const STDIO_CUE_TRACK_MODES: readonly string[] = ['MODE1/2048'];
 
 /** What a cdrecord-family drive declares: no auto-loader, no media events; a `stdio:` target burns only {@link STDIO_CUE_TRACK_MODES}. */
-export function cdrecordFeatures(kind: DriveKind): DriveFeatures {
-  return { autoLoader: false, watchesMedia: false, ...(kind === 'stdio' ? { cueTrackModes: STDIO_CUE_TRACK_MODES } : {}) };
+export function cdrecordFeatures(kind: DriveKind, writesCdText = false): DriveFeatures {
+  return {
+    autoLoader: false, watchesMedia: false,
+    ...(kind === 'stdio' ? { cueTrackModes: STDIO_CUE_TRACK_MODES } : {}),
+    ...(writesCdText ? { writesCdText: true } : {}),
+  };
 }
 
 const STDIO_PREFIX = 'stdio:';

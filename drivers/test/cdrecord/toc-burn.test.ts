@@ -11,7 +11,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CdrecordDrive } from '../../src/cdrecord/cdrecord-drive.js';
 import type { BurnImage } from '../../src/drive-contract.js';
-import { DriveGoneError, ImageError, WriteError, WrongMediaError } from '../../src/errors.js';
+import { CdTextNotDeclaredError } from '../../src/cdrecord/cd-text-not-declared-error.js';
+import { DriveGoneError, ImageError, InvalidDeviceError, WriteError, WrongMediaError } from '../../src/errors.js';
 import { readTocContent } from '../../src/image/toc-content.js';
 import { showTocFrames } from '../../src/image/toc-file.js';
 import { fakeSpawner } from '../support/fake-spawner.js';
@@ -54,9 +55,10 @@ beforeAll(() => {
 });
 afterAll(() => work.cleanup());
 
-function opticalDrive(burn: (call: FakeCall) => FakeReply) {
+/** A real drive, declared to write CD-TEXT unless `declared` says otherwise (the mastered TOC has CD-TEXT). */
+function opticalDrive(burn: (call: FakeCall) => FakeReply, declared: { cdText?: boolean; cdrdaoDriver?: string } = { cdText: true }) {
   const fake = fakeSpawner((call) => (call.args.includes('-minfo') ? { stdout: BLANK_CDR_MINFO } : burn(call)));
-  const drive = new CdrecordDrive({ address: '/dev/sr0', burner: 'cdrskin', spawner: fake.spawner, env: { PATH: '/usr/bin:/bin', HOME: work.dir } });
+  const drive = new CdrecordDrive({ address: '/dev/sr0', burner: 'cdrskin', spawner: fake.spawner, env: { PATH: '/usr/bin:/bin', HOME: work.dir }, ...declared });
   return { drive, calls: fake.calls };
 }
 
@@ -69,7 +71,7 @@ describe('burning a CUE image with its TOC file', () => {
     });
     const result = await drive.burn(image, { speed: 8 });
     const cdrdao = calls.find((c) => c.program === 'cdrdao');
-    expect(cdrdao?.args).toEqual(['write', '--device', '/dev/sr0', '-n', '--speed', '8', image.tocPath]);
+    expect(cdrdao?.args).toEqual(['write', '--device', '/dev/sr0', '-n', '--driver', 'generic-mmc:0x10', '--speed', '8', image.tocPath]);
     expect(cdrdao?.request.cwd).toBe(work.dir);
     expect(calls.some((c) => c.program === 'cdrskin' && c.args.some((a) => a.startsWith('cuefile=')))).toBe(false);
     expect(result.bytesWritten).toBeGreaterThan(0);
@@ -82,7 +84,7 @@ describe('burning a CUE image with its TOC file', () => {
   it('a test burn is cdrdao --simulate on the TOC', async () => {
     const { drive, calls } = opticalDrive(() => ({ stderr: sample('readme/cdrdao-write-real.txt') }));
     await drive.burn(image, { dummy: true, eject: true });
-    expect(calls.find((c) => c.program === 'cdrdao')?.args).toEqual(['write', '--device', '/dev/sr0', '-n', '--simulate', '--eject', image.tocPath]);
+    expect(calls.find((c) => c.program === 'cdrdao')?.args).toEqual(['write', '--device', '/dev/sr0', '-n', '--driver', 'generic-mmc:0x10', '--simulate', '--eject', image.tocPath]);
   });
 
   it('types cdrdao failures from recorded output: no drive, a written disc, a write error', async () => {
@@ -104,10 +106,48 @@ describe('burning a CUE image with its TOC file', () => {
     }
   });
 
-  it('without a TOC the CUE burn is unchanged: cdrdao on the CUE sheet', async () => {
+  it('without a TOC the CUE burn is unchanged: cdrdao on the CUE sheet, no --driver', async () => {
     const { drive, calls } = opticalDrive(() => ({ stderr: sample('readme/cdrdao-write-real.txt') }));
     const plain: BurnImage = { format: 'cue', path: image.path, sizeBytes: image.sizeBytes, sectors: image.sectors };
     await drive.burn(plain, {});
-    expect(calls.find((c) => c.program === 'cdrdao')?.args.at(-1)).toBe(image.path);
+    expect(calls.find((c) => c.program === 'cdrdao')?.args).toEqual(['write', '--device', '/dev/sr0', '-n', image.path]);
+  });
+});
+
+describe('a TOC with CD-TEXT and the drive\'s CD-TEXT declaration', () => {
+  it('refuses the burn before spawning cdrdao on a drive not declared to write CD-TEXT, saying what to set', async () => {
+    const { drive, calls } = opticalDrive(() => ({ stderr: sample('readme/cdrdao-write-real.txt') }), {});
+    const refused = await drive.burn(image, {}).then(() => null, (err: unknown) => err);
+    expect(refused).toBeInstanceOf(CdTextNotDeclaredError);
+    expect(refused).toMatchObject({ code: 'CD_TEXT_NOT_DECLARED', driveFault: false, retryable: true, device: '/dev/sr0' });
+    expect((refused as Error).message).toMatch(/TOC has CD-TEXT .* set "cdText": true on this drive in tower\.json/);
+    expect(calls.some((c) => c.program === 'cdrdao')).toBe(false);
+    expect(drive.features.writesCdText).toBeUndefined();
+    const declared = opticalDrive(() => ({ stderr: sample('readme/cdrdao-write-real.txt') }));
+    expect(declared.drive.features.writesCdText).toBe(true);
+  });
+
+  it('burns a TOC without CD-TEXT blocks (ISRC and catalog only) on an undeclared drive with no --driver', async () => {
+    const bare = MASTERED_TOC.replace(/CD_TEXT \{[\s\S]*?\n\}\n/, '').replace(/CD_TEXT \{\n {2}LANGUAGE 0 \{[\s\S]*?\n {2}\}\n\}\n/g, '');
+    expect(bare).not.toContain('CD_TEXT');
+    expect(bare).toContain('ISRC');
+    writeFileSync(path.join(work.dir, 'bare.toc'), bare, 'latin1');
+    const { drive, calls } = opticalDrive(() => ({ stderr: sample('readme/cdrdao-write-real.txt') }), {});
+    await drive.burn({ ...image, tocPath: path.join(work.dir, 'bare.toc') }, {});
+    expect(calls.find((c) => c.program === 'cdrdao')?.args).toEqual(['write', '--device', '/dev/sr0', '-n', path.join(work.dir, 'bare.toc')]);
+  });
+
+  it('names a configured driver, with 0x10 ORed in for CD-TEXT only', async () => {
+    const raw = { cdText: true, cdrdaoDriver: 'generic-mmc-raw:0x1' };
+    const withText = opticalDrive(() => ({ stderr: sample('readme/cdrdao-write-real.txt') }), raw);
+    await withText.drive.burn(image, {});
+    expect(withText.calls.find((c) => c.program === 'cdrdao')?.args.slice(4, 6)).toEqual(['--driver', 'generic-mmc-raw:0x11']);
+    const plain = opticalDrive(() => ({ stderr: sample('readme/cdrdao-write-real.txt') }), raw);
+    await plain.drive.burn({ format: 'cue', path: image.path, sizeBytes: image.sizeBytes, sectors: image.sectors }, {});
+    expect(plain.calls.find((c) => c.program === 'cdrdao')?.args.slice(4, 6)).toEqual(['--driver', 'generic-mmc-raw:0x1']);
+  });
+
+  it('refuses to open a drive with a driver cdrdao does not have', () => {
+    expect(() => new CdrecordDrive({ address: '/dev/sr0', cdrdaoDriver: 'generic-mmc;reboot' })).toThrow(InvalidDeviceError);
   });
 });

@@ -35,6 +35,14 @@ export const DriveEntrySchema = Type.Object({
    * overwrites the drive file.
    */
   outputDir: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+  /**
+   * For real drives: the recorder writes CD-TEXT (check it first: nothing can
+   * detect it). A TOC with CD-TEXT is burned with cdrdao's CD-TEXT option on
+   * such a drive only; another drive refuses the copy before writing.
+   */
+  cdText: Type.Optional(Type.Boolean()),
+  /** For real drives: the cdrdao driver, `NAME` or `NAME:0xHEX` (e.g. `generic-mmc-raw`); default cdrdao's choice. */
+  cdrdaoDriver: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
 }, Strict);
 
 /** Slot numbers of a changer, as `mtx status` numbers them (from 1). */

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { checkedOutputDir } from './stdio-output-dir.js';
-import { InvalidDeviceError, MEDIA_TYPES, mediaClassOf, normaliseDeviceAddress, parseSimAddress } from 'node-cdrecord-wrapper';
+import { InvalidDeviceError, MEDIA_TYPES, mediaClassOf, normaliseDeviceAddress, parseCdrdaoDriver, parseSimAddress } from 'node-cdrecord-wrapper';
 import type { MediaType } from 'node-cdrecord-wrapper';
 import type { ConfigFile } from './config-schema.js';
 import { ConfigError } from './tower-config.js';
@@ -53,6 +53,16 @@ function listedDrive(entry: NonNullable<Exclude<AgentSection['drives'], 'auto'>>
   if (entry.outputDir !== undefined && kind !== 'stdio') {
     throw new ConfigError(`${field}.outputDir`, 'is only for stdio: pseudo drives (a real drive\'s discs are taken out by hand or by its changer)');
   }
+  for (const key of ['cdText', 'cdrdaoDriver'] as const) {
+    if (entry[key] !== undefined && kind !== 'dev') throw new ConfigError(`${field}.${key}`, 'is only for real drives (/dev/srN): cdrdao burns CD-TEXT only there');
+  }
+  if (entry.cdrdaoDriver !== undefined) {
+    try {
+      parseCdrdaoDriver(entry.cdrdaoDriver);
+    } catch (err) {
+      throw new ConfigError(`${field}.cdrdaoDriver`, (err as Error).message, { cause: err });
+    }
+  }
   const id = kind === 'sim' ? parseSimAddress(device).stableId : kind === 'stdio' ? device.slice('stdio:'.length) : device;
   const outputDir = entry.outputDir === undefined ? undefined : checkedOutputDir(path.resolve(baseDir, entry.outputDir), id, `${field}.outputDir`);
   return {
@@ -63,6 +73,8 @@ function listedDrive(entry: NonNullable<Exclude<AgentSection['drives'], 'auto'>>
     ...(entry.group === undefined ? {} : { group: entry.group }),
     ...(kind === 'stdio' ? { stdioMedia: blankMediaType(entry.media ?? 'CD-R', `${field}.media`) } : {}),
     ...(outputDir === undefined ? {} : { stdioOutputDir: outputDir }),
+    ...(entry.cdText === true ? { cdText: true } : {}),
+    ...(entry.cdrdaoDriver === undefined ? {} : { cdrdaoDriver: entry.cdrdaoDriver }),
     simulated: kind === 'sim',
   };
 }
