@@ -112,6 +112,8 @@ try {
 
   // Every publication of the agent, with the time this script got it (a message is one status or an array of them).
   const pubs = new Map();
+  // When this script's subscriber got each publication, by drive and updatedAt: the controller's own share of a delta's latency.
+  const pubAt = new Map();
   let pubCount = 0;
   let messageCount = 0;
   sub = new Redis(redisUrl);
@@ -131,6 +133,7 @@ try {
       let list = pubs.get(s.driveId);
       if (!list) pubs.set(s.driveId, (list = []));
       list.push({ state: s.state, pct: formatPercent(s.percent), updatedAt: s.updatedAt, at });
+      pubAt.set(`${s.driveId}@${s.updatedAt}`, at);
     }
   });
 
@@ -139,7 +142,7 @@ try {
   feedClient = ioClient(url, { path: '/socket.io', auth: { token: VIEWER_TOKEN }, transports: ['websocket'] });
   feedClient.on('drive:updates', (ds) => {
     const now = Date.now();
-    for (const d of ds) nodeArrivals.push([now, d.updatedAt ?? null, d.state !== undefined]);
+    for (const d of ds) nodeArrivals.push([now, d.updatedAt ?? null, d.state !== undefined, d.id]);
   });
   await new Promise((resolve, reject) => {
     feedClient.once('snapshot', resolve);
@@ -259,6 +262,11 @@ try {
   }
   const feedHop = arrivals.filter(([t, , u]) => t >= from && t <= to && typeof u === 'number').map(([t, , u]) => t - u).sort((a, b) => a - b);
   const nodeHop = (stateOnly) => nodeArrivals.filter(([t, u, st]) => (!stateOnly || st) && t >= from && t <= to && typeof u === 'number').map(([t, u]) => t - u).sort((a, b) => a - b);
+  // Per delta: its arrival at the Node client minus the same publication's arrival at this script's Redis subscriber.
+  const controllerHop = (stateOnly) => nodeArrivals.filter(([t, u, st]) => (!stateOnly || st) && t >= from && t <= to && typeof u === 'number')
+    .map(([t, u, , id]) => t - (pubAt.get(`${id}@${u}`) ?? NaN)).filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  const pageHop = (stateOnly) => arrivals.filter(([t, , u, st]) => (!stateOnly || st) && t >= from && t <= to && typeof u === 'number')
+    .map(([t, id, u]) => t - (pubAt.get(`${id}@${u}`) ?? NaN)).filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   const hops = (list) => (list.length > 0 ? `${percentile(list, 50)}/${percentile(list, 95)}` : '-');
   const stateFeedHop = arrivals.filter(([t, , u, st]) => st && t >= from && t <= to && typeof u === 'number').map(([t, , u]) => t - u).sort((a, b) => a - b);
   latencies.sort((a, b) => a - b);
@@ -285,7 +293,7 @@ try {
   console.log([driveCount, (pubsInWindow / seconds).toFixed(0), (pubsInWindow / seconds / driveCount).toFixed(2), (visiblePubs / seconds / driveCount).toFixed(2), (messagesInWindow / seconds).toFixed(0),
     observed, latencies.length, unmatched,
     percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99), latencies.at(-1),
-    stateLatencies.length, stateLatencies.length > 0 ? `${percentile(stateLatencies, 95)} (redis sub ${hops(stateRedisHop)}, node ws ${hops(nodeHop(true))}, page ws ${hops(stateFeedHop)})` : '-',
+    stateLatencies.length, stateLatencies.length > 0 ? `${percentile(stateLatencies, 95)} (redis sub ${hops(stateRedisHop)}, node ws ${hops(nodeHop(true))}, page ws ${hops(stateFeedHop)}, redis sub to node ws ${hops(controllerHop(true))}, to page ws ${hops(pageHop(true))})` : '-',
     hops(redisHop), hops(nodeHop(false)), hops(feedHop)].join('\t'));
   console.log(`# load average at the end: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
   if (m) console.log(`# ${split ? 'tower serve' : 'tower start'} process in the window: lag p99 ${m.lagP99Ms.toFixed(1)} ms (median second ${m.lagP50OfP99Ms.toFixed(1)}), max ${m.lagMaxMs.toFixed(1)} ms, RSS max ${m.rssMaxMB.toFixed(0)} MB, CPU ${m.cpuPercent.toFixed(1)}% of a core`);
