@@ -57,7 +57,7 @@ describe('operator UI in a browser', () => {
       const form = page.getByRole('form', { name: 'New run' });
       await form.getByLabel('Image').selectOption({ index: 0 });
       await form.getByLabel('Good copies').fill('3');
-      await form.getByLabel('Label').fill('UI e2e run');
+      await form.getByLabel('Label', { exact: true }).fill('UI e2e run');
       await form.getByLabel('All drives').uncheck();
       await form.getByLabel('Sim 0').check();
       await form.getByLabel('Sim 1').check();

@@ -40,14 +40,14 @@ describe('run form, run card and favicon', () => {
       await form.getByLabel('Image').selectOption({ index: 0 });
       await form.getByLabel('Good copies').fill('30');
       await form.getByLabel('Speed (×)').fill('8');
-      await form.getByLabel('Label').fill('Speed 8 run');
+      await form.getByLabel('Label', { exact: true }).fill('Speed 8 run');
       await form.getByRole('button', { name: 'Create run' }).click();
       await page.getByRole('status').filter({ hasText: 'Run “Speed 8 run” created' }).waitFor();
 
       // The form is blank again: a second click does not make the same run twice.
       expect(await form.getByLabel('Good copies').inputValue()).toBe('10');
       expect(await form.getByLabel('Speed (×)').inputValue()).toBe('');
-      expect(await form.getByLabel('Label').inputValue()).toBe('');
+      expect(await form.getByLabel('Label', { exact: true }).inputValue()).toBe('');
 
       const card = page.locator('article.run-card', { hasText: 'Speed 8 run' });
       expect(await card.getByTestId('run-speed').textContent()).toBe('speed 8×');

@@ -21,7 +21,7 @@ describe('templates and run again', () => {
       await form.getByLabel('Good copies').fill('25');
       await form.getByLabel('Speed (×)').fill('4');
       await form.getByLabel('Priority').fill('7');
-      await form.getByLabel('Label').fill('Tpl order');
+      await form.getByLabel('Label', { exact: true }).fill('Tpl order');
       await form.getByLabel('Template name').fill('ui-std');
       await form.getByRole('button', { name: 'Save as template' }).click();
       await page.getByRole('status').filter({ hasText: 'Saved as template “ui-std”' }).waitFor();

@@ -86,6 +86,7 @@ export function RunCard({ run, controls }: { readonly run: RunView; readonly con
       </p>
       {run.statusReason ? <p className="run-reason">{run.statusReason}</p> : null}
       {run.merge ? <p className="run-meta" data-testid="run-merge">Per disc: {run.merge}</p> : null}
+      <RunText run={run} />
       <RunProgress run={run} />
       <RunCounts run={run} />
       <SetFailures run={run} />
@@ -121,6 +122,25 @@ export function RunCard({ run, controls }: { readonly run: RunView; readonly con
       {controls && isOperator && finished ? <RunAgain run={run} /> : null}
       <ErrorBox error={error} onDismiss={() => setError(null)} />
     </article>
+  );
+}
+
+/** A run's label merge values (`{{merge.1}}`…) and its own CD-TEXT title and performer, when it has them. */
+export function RunText({ run }: { readonly run: Pick<RunView, 'labelMerge' | 'cdText'> }): ReactNode {
+  const disc = run.cdText?.disc;
+  const tracks = run.cdText?.tracks?.length ?? 0;
+  return (
+    <>
+      {run.labelMerge && run.labelMerge.length > 0 ? (
+        <p className="run-meta" data-testid="run-label-merge">Label merge: {run.labelMerge.map((v, i) => `${i + 1}. ${v}`).join(' · ')}</p>
+      ) : null}
+      {run.cdText ? (
+        <p className="run-meta" data-testid="run-cd-text">
+          CD-TEXT: {disc?.title ?? 'no title'}{disc?.performer !== undefined ? ` — ${disc.performer}` : ''}
+          {tracks > 0 ? ` · ${tracks} track${tracks === 1 ? '' : 's'} named` : ''}
+        </p>
+      ) : null}
+    </>
   );
 }
 

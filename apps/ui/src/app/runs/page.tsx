@@ -1,7 +1,10 @@
 'use client';
 import type { FormEvent, ReactNode } from 'react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCdTextPart } from '../../components/CdTextFields';
 import { ErrorBox } from '../../components/ErrorBox';
+import { LabelFields, NO_LABELS, labelRequestOf } from '../../components/LabelFields';
+import type { LabelChoice } from '../../components/LabelFields';
 import { MergeFields, mergeRequestOf } from '../../components/MergeFields';
 import type { MergeChoice } from '../../components/MergeFields';
 import { RunCard } from '../../components/RunCard';
@@ -45,6 +48,8 @@ function CreateRunForm({ images, imagesError, onTemplateSaved }: {
   const [merge, setMerge] = useState<MergeChoice>({ kind: 'none' });
   /** Bumped to start the per-disc data fields again empty. */
   const [mergeKey, setMergeKey] = useState(0);
+  const [labels, setLabels] = useState<LabelChoice>(NO_LABELS);
+  const cdText = useCdTextPart(usable.find((i) => i.id === imageId));
   /** Back to a blank form after a run is created, so the same run is not created twice by accident. */
   const reset = (): void => {
     setImageId('');
@@ -62,6 +67,8 @@ function CreateRunForm({ images, imagesError, onTemplateSaved }: {
     setSetDiscs([]);
     setMerge({ kind: 'none' });
     setMergeKey((k) => k + 1);
+    setLabels(NO_LABELS);
+    cdText.reset();
   };
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -72,6 +79,8 @@ function CreateRunForm({ images, imagesError, onTemplateSaved }: {
   }, [imageId, usable]);
 
   const [templateName, setTemplateName] = useState('');
+  /** What is wrong with the form's labels or CD-TEXT, or undefined. */
+  const textProblem = (): string | undefined => labelRequestOf(labels).problem ?? cdText.result.problem;
   /** The form's run settings as the API takes them. */
   const settings = (): CreateRunRequest => {
     const verifyInput: VerifyPolicyInput = verify === 'every-nth' ? { everyNth: Number(nth) } : verify;
@@ -89,6 +98,8 @@ function CreateRunForm({ images, imagesError, onTemplateSaved }: {
       ...(allDrives ? {} : { drives: [...picked] }),
       ...(setDiscs.length === 0 ? {} : { set: { imageIds: [imageId, ...setDiscs] } }),
       ...(mergeRequestOf(merge).merge === undefined ? {} : { merge: mergeRequestOf(merge).merge }),
+      ...labelRequestOf(labels).request,
+      ...(cdText.result.cdText === undefined ? {} : { cdText: cdText.result.cdText }),
     };
     return body;
   };
@@ -97,6 +108,11 @@ function CreateRunForm({ images, imagesError, onTemplateSaved }: {
     setDone(null);
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(templateName)) {
       setError('A template name is a letter or digit, then up to 63 letters, digits, “.”, “_” or “-”.');
+      return;
+    }
+    const problem = textProblem();
+    if (problem !== undefined) {
+      setError(problem);
       return;
     }
     setBusy(true);
@@ -123,6 +139,11 @@ function CreateRunForm({ images, imagesError, onTemplateSaved }: {
     const mergeProblem = mergeRequestOf(merge).problem;
     if (mergeProblem !== undefined) {
       setError(mergeProblem);
+      return;
+    }
+    const textError = textProblem();
+    if (textError !== undefined) {
+      setError(textError);
       return;
     }
     setBusy(true);
@@ -162,6 +183,10 @@ function CreateRunForm({ images, imagesError, onTemplateSaved }: {
           setMerge(choice);
           if (rows !== undefined) setCopies(String(rows));
         }} />
+
+        <LabelFields choice={labels} onChange={setLabels} />
+
+        {cdText.part}
 
         <label htmlFor="run-verify">Verify</label>
         <div className="row">
