@@ -13,11 +13,20 @@ import { CHROMIUM, CHROMIUM_ARGS, TowerProcess, VIEWER_TOKEN, launchBrowser, mis
 
 const missing = missingPrerequisite();
 
-/** Desktop Chromium's autoplay rule for Web Audio, in the page: suspended until the user has touched it. */
+/**
+ * Desktop Chromium's autoplay rule for Web Audio, in the page: suspended until the user has touched it. The
+ * context is suspended again whenever it starts running without that touch: headless Chromium starts its audio
+ * a moment after the constructor, and on a loaded host that start could come after a single early suspend().
+ */
 const DESKTOP_AUTOPLAY_POLICY = `(() => {
   const Real = window.AudioContext;
   window.AudioContext = class extends Real {
-    constructor(...args) { super(...args); if (!navigator.userActivation.hasBeenActive) void Real.prototype.suspend.call(this); }
+    constructor(...args) {
+      super(...args);
+      const hold = () => { if (!navigator.userActivation.hasBeenActive && this.state === 'running') void Real.prototype.suspend.call(this); };
+      hold();
+      this.addEventListener('statechange', hold);
+    }
     resume() { return navigator.userActivation.hasBeenActive ? Real.prototype.resume.call(this) : Promise.resolve(); }
   };
 })();`;
