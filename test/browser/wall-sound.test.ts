@@ -14,20 +14,32 @@ import { CHROMIUM, CHROMIUM_ARGS, TowerProcess, VIEWER_TOKEN, launchBrowser, mis
 const missing = missingPrerequisite();
 
 /**
- * Desktop Chromium's autoplay rule for Web Audio, in the page: suspended until the user has touched it. The
- * context is suspended again whenever it starts running without that touch: headless Chromium starts its audio
- * a moment after the constructor, and on a loaded host that start could come after a single early suspend().
+ * Desktop Chromium's autoplay rule for Web Audio, in the page: an audio context reads `suspended` until someone
+ * has touched the page (a trusted pointer or key event), and its `resume()` works only after that (then
+ * `statechange` says it runs). Emulated on the context's own state and on the page's own events: headless
+ * Chromium starts its audio by itself a moment after the constructor (under load that start undid an early
+ * `suspend()`), and in the full suite `navigator.userActivation` sometimes already read active on a page nobody
+ * had touched.
  */
 const DESKTOP_AUTOPLAY_POLICY = `(() => {
   const Real = window.AudioContext;
+  const held = new WeakSet();
+  const state = Object.getOwnPropertyDescriptor(BaseAudioContext.prototype, 'state').get;
+  let touched = false;
+  const touch = (e) => { if (e.isTrusted) touched = true; };
+  window.addEventListener('pointerdown', touch, true);
+  window.addEventListener('keydown', touch, true);
   window.AudioContext = class extends Real {
     constructor(...args) {
       super(...args);
-      const hold = () => { if (!navigator.userActivation.hasBeenActive && this.state === 'running') void Real.prototype.suspend.call(this); };
-      hold();
-      this.addEventListener('statechange', hold);
+      if (!touched) held.add(this);
     }
-    resume() { return navigator.userActivation.hasBeenActive ? Real.prototype.resume.call(this) : Promise.resolve(); }
+    get state() { return held.has(this) ? 'suspended' : state.call(this); }
+    resume() {
+      if (!touched) return Promise.resolve();
+      const was = held.delete(this);
+      return Real.prototype.resume.call(this).then(() => { if (was) this.dispatchEvent(new Event('statechange')); });
+    }
   };
 })();`;
 
