@@ -35,6 +35,8 @@ export type { SubchannelScan } from './ccd-subchannel.js';
 export { scanCloneCdSub, SUB_RECORD } from './ccd-subchannel.js';
 export type { RwTrackSource } from './rw-subchannel.js';
 export { checkRwTrack, interleaveRw, RW_RAW_FRAME, writeRwTrack } from './rw-subchannel.js';
+export type { NrgMainChannel, NrgSubRange } from './nrg-subchannel.js';
+export { checkNrgRwTrack, NRG_SUB_SECTOR, NRG_SUBCHANNEL_MODES, nrgMainChannelSha256, writeNrgMainChannel, writeNrgRwTrack } from './nrg-subchannel.js';
 export type { CcdFile, RawMode1Check } from './ccd-image.js';
 export { checkRawMode1, looksLikeCcd, parseCcd, RAW_SECTOR } from './ccd-image.js';
 export type { MdsFile, MdsTrack } from './mds-image.js';

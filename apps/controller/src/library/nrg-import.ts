@@ -6,7 +6,8 @@
  * and held against iat's own conversion of the same file: the two must have
  * the same SHA-256, or the image is refused. Images with audio, raw or
  * several tracks, or with CD-TEXT, become a CUE image (track-plan-import.ts);
- * tracks with subchannel data are refused, saying so.
+ * tracks of 2448-byte sectors (with subchannel) are split into main channel
+ * and R-W subchannel (nrg-subchannel-tracks.ts).
  */
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
@@ -22,6 +23,7 @@ import { finalNames } from './image-intake.js';
 import type { ConversionProof } from './image-record.js';
 import { confirmWithIat } from './iat-proof.js';
 import { validateImageFile } from './image-validator.js';
+import { hasNrgSubchannel, stageNrgSubchannelTracks } from './nrg-subchannel-tracks.js';
 import { addCdTextToc, decodeSourceCdText } from './source-cd-text.js';
 import { stagePlannedCue } from './track-plan-import.js';
 
@@ -31,19 +33,28 @@ const chunkOf = (nrg: NrgImage): string => (nrg.writing === 'dao' ? (nrg.version
  * Several tracks, audio or raw sectors: a CUE image of one BIN per track
  * (track-plan-import.ts). Track 1's pregap is the disc's lead-in and is not
  * copied; a later track's pregap (DAO `pregapOffset` to `start`) is its
- * INDEX 00. Tracks with subchannel data (+SUB modes) are refused. A CDTX
- * chunk's CD-TEXT goes into a cdrdao TOC file beside the BIN/CUE
- * (source-cd-text.ts).
+ * INDEX 00. Tracks of 2448-byte sectors go through nrg-subchannel-tracks.ts;
+ * unknown modes are refused. A CDTX chunk's CD-TEXT goes into a cdrdao TOC
+ * file beside the BIN/CUE (source-cd-text.ts).
  */
 async function stageNrgTracks(staging: Staging, id: string, source: string, nrg: NrgImage, sourceName: string, options: ConversionOptions): Promise<StagedImage> {
-  const sub = nrg.tracks.find((t) => t.sectorBytes === 2448 || t.mode.startsWith('unknown'));
-  if (sub) throw new ImageConversionError(`NRG image ${sourceName}: track ${sub.number} is ${sub.mode}; tracks with subchannel data or unknown modes are not converted`);
+  const what = `NRG image ${sourceName}`;
+  const withSub = hasNrgSubchannel(nrg);
+  const unknown = nrg.tracks.find((t) => !withSub && t.mode.startsWith('unknown'));
+  if (unknown) throw new ImageConversionError(`${what}: track ${unknown.number} is ${unknown.mode}; tracks of unknown modes are not converted`);
   const tracks: PlannedTrack[] = nrg.tracks.map((t, i) => ({ number: i + 1, mode: t.mode, source, pregapOffset: i === 0 ? t.start : t.pregapOffset, start: t.start, end: t.end }));
   const text = nrg.cdText ? decodeSourceCdText({ packs: nrg.cdText, packBytes: CD_TEXT_PACK }, tracks.length) : undefined;
-  const planned = await stagePlannedCue(staging, id, `NRG image ${sourceName}`, tracks, options);
-  const withText = text ? await addCdTextToc(staging, id, planned.staged, text, `NRG image ${sourceName}`, options.signal) : undefined;
-  const staged = withText?.staged ?? planned.staged;
-  const proof = withText ? `${planned.proof}; CDTX chunk's ${withText.proof} (each pack's CRC checked)` : planned.proof;
+  let staged: StagedImage;
+  let proof: string;
+  if (withSub) {
+    ({ staged, proof } = await stageNrgSubchannelTracks(staging, id, source, nrg, what, options, text));
+    if (text) proof += ' (each CDTX pack\'s CRC checked)';
+  } else {
+    const planned = await stagePlannedCue(staging, id, what, tracks, options);
+    const withText = text ? await addCdTextToc(staging, id, planned.staged, text, what, options.signal) : undefined;
+    staged = withText?.staged ?? planned.staged;
+    proof = withText ? `${planned.proof}; CDTX chunk's ${withText.proof} (each pack's CRC checked)` : planned.proof;
+  }
   const kept = options.keepOriginal ? await keepSource(staging, source, `${finalNames(id).cue.replace(/\.cue$/, '')}.nrg`, options.movable === true) : undefined;
   const whole = kept ?? (await hashFile(source));
   const conversion: ConversionProof = {

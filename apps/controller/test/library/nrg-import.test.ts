@@ -56,7 +56,7 @@ describe('NRG images in the library', () => {
 
   const audio = Buffer.alloc(2352 * 100, 1);
   it.each([
-    ['an audio track with subchannel data', () => makeNrg([{ data: Buffer.alloc(2448 * 10), modeCode: 0x10, sectorBytes: 2448 }], { version: 2, writing: 'dao' }), /track 1 is AUDIO\+SUB; tracks with subchannel data or unknown modes are not converted/],
+    ['an audio track of 2448-byte sectors under a mode code without subchannel', () => makeNrg([{ data: Buffer.alloc(2448 * 10), modeCode: 0x07, sectorBytes: 2448 }], { version: 2, writing: 'dao' }), /track 1 has 2448-byte sectors under mode code 0x07, whose subchannel layout is not known/],
     ['two tracks, the second of an unknown mode', () => makeNrg([{ data: iso }, { data: audio, modeCode: 0x42, sectorBytes: 2352 }], { version: 2, writing: 'dao' }), /track 2 is unknown-0x42/],
     ['a footer pointing past the end', () => { const b = makeNrg([{ data: iso }], { version: 2, writing: 'dao' }); b.writeBigUInt64BE(1n << 40n, b.length - 8); return b; }, /its footer points at byte 1099511627776, past the end/],
     ['a v1 footer pointing into itself', () => { const b = makeNrg([{ data: iso }], { version: 1, writing: 'dao' }); b.writeUInt32BE(b.length - 8, b.length - 4); return b; }, /past the end/],
