@@ -273,7 +273,13 @@ export interface DriveFeatures {
    * other modes with `WrongMediaError`, before anything is written.
    */
   readonly cueTrackModes?: readonly string[];
-  /** Configured as writing CD-TEXT (nothing detects it); without it a TOC with CD-TEXT is refused before writing (`CdTextNotDeclaredError`). */
+  /**
+   * CD-TEXT of a CUE image's TOC file (`BurnImage.tocPath`): `true`, the
+   * drive is configured as writing it (nothing detects it); `false`, a TOC
+   * with CD-TEXT is refused before writing (`CdTextNotDeclaredError`), so a
+   * scheduler offers it no such image; absent, the backend burns no TOC (a
+   * `stdio:` or plain simulated drive burns the BIN: no CD-TEXT, no refusal).
+   */
   readonly writesCdText?: boolean;
 }
 

@@ -6,7 +6,7 @@
  * - Allowed drives: a run may be restricted to some drives (`allowedDrives`);
  *   a drive outside them never burns its copies.
  * - Capabilities: a drive that cannot take a copy (a CUE track mode it does
- *   not burn, see copy-suitability.ts), or that refused one of the run's
+ *   not burn, CD-TEXT it is not declared to write: see copy-suitability.ts), or that refused one of the run's
  *   copies for its media already, never attempts it: the copy goes on to a
  *   drive that can. Such a refusal is never the drive's fault.
  * - Retry steering: a retry fetched by the very drive its slot last failed
@@ -101,6 +101,8 @@ export interface RoutedCopy {
   /** The image's format and, for CUE, its track modes (see `CopyJob`). */
   readonly imageFormat?: 'iso' | 'cue';
   readonly trackModes?: readonly string[];
+  /** The image's TOC file carries CD-TEXT: only drives declared to write it take the copy. */
+  readonly cdText?: boolean;
   /** A set run's disc: its set and disc. */
   readonly set?: SetPosition;
 }
@@ -113,6 +115,7 @@ export function routedCopyOf(job: { readonly id?: string | undefined; readonly a
     ...(d.allowedDrives === undefined ? {} : { allowedDrives: d.allowedDrives }),
     imageFormat: d.image.format,
     ...(d.image.trackModes === undefined ? {} : { trackModes: d.image.trackModes }),
+    ...(d.image.cdText === true ? { cdText: true } : {}),
     ...(d.set === undefined ? {} : { set: d.set }),
   };
 }
@@ -159,7 +162,7 @@ export class CopyRouting {
   readonly #collates: boolean;
 
   /**
-   * `caps`: what the drive declares it takes (its CUE track modes; its classes are the queues it reads).
+   * `caps`: what the drive declares it takes (its CUE track modes, CD-TEXT; its classes are the queues it reads).
    * `collates`: the drive has an auto-loader, so it claims sets of set runs.
    */
   constructor(driveId: string, delays: PutBackDelays, caps: DriveCapabilities = {}, collates = false) {
@@ -170,11 +173,12 @@ export class CopyRouting {
   }
 
   /** Whether this drive may take a copy as far as the copy's needs go (its capabilities, the runs it refused); allowed drives aside. */
-  takes(copy: Pick<RoutedCopy, 'runId' | 'imageFormat' | 'trackModes'>): boolean {
+  takes(copy: Pick<RoutedCopy, 'runId' | 'imageFormat' | 'trackModes' | 'cdText'>): boolean {
     if (this.#refusedRuns.has(copy.runId)) return false;
     return driveTakes(this.#caps, {
       ...(copy.imageFormat === undefined ? {} : { format: copy.imageFormat }),
       ...(copy.trackModes === undefined ? {} : { trackModes: copy.trackModes }),
+      ...(copy.cdText === true ? { cdText: true } : {}),
     });
   }
 

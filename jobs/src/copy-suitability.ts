@@ -2,7 +2,7 @@
  * Whether a drive can take a run's copies: what the drive declares (the
  * media classes it takes copies for, the CUE track modes it burns) against
  * what a copy needs (its media class, its image's format and CUE track
- * modes). One rule, read in two places:
+ * modes, whether its TOC file carries CD-TEXT). One rule, read in two places:
  *
  * - a drive worker, before it burns a copy it fetched or was handed: a drive
  *   that cannot take it never attempts it, the copy goes on to a drive that
@@ -24,6 +24,12 @@ export interface DriveCapabilities {
   readonly classes?: readonly MediaClass[];
   /** The CUE track modes it burns (`DriveFeatures.cueTrackModes`: a `stdio:` drive burns `MODE1/2048` only). */
   readonly cueTrackModes?: readonly string[];
+  /**
+   * CD-TEXT (`DriveFeatures.writesCdText`): `true`, declared to write it; `false`, a real drive not declared
+   * to (it would refuse a TOC with CD-TEXT before writing: `CD_TEXT_NOT_DECLARED`, the last guard); absent,
+   * the drive burns no TOC (a `stdio:` or plain simulated drive).
+   */
+  readonly writesCdText?: boolean;
 }
 
 /** What a copy needs of a drive. An absent field is not known: not checked. */
@@ -32,6 +38,8 @@ export interface CopyNeeds {
   readonly format?: 'iso' | 'cue';
   /** The CUE sheet's track modes (`AUDIO`, `MODE1/2048`...). */
   readonly trackModes?: readonly string[];
+  /** The image's TOC file has CD-TEXT blocks (`RunImage.cdText`). */
+  readonly cdText?: boolean;
 }
 
 /**
@@ -48,6 +56,7 @@ export function whyDriveCannotTake(caps: DriveCapabilities, needs: CopyNeeds): s
     const missing = [...new Set(needs.trackModes.filter((m) => !writable.includes(m)))];
     if (missing.length > 0) return `it cannot burn ${missing.join(', ')} CUE tracks (it burns ${writable.join(', ') || 'none'})`;
   }
+  if (needs.cdText === true && caps.writesCdText === false) return 'it is not declared to write CD-TEXT ("cdText": true in tower.json)';
   return null;
 }
 

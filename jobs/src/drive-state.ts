@@ -41,6 +41,8 @@ export interface DriveStatePublisherOptions {
   readonly classes?: readonly MediaClass[];
   /** The CUE track modes the drive burns (`DriveFeatures.cueTrackModes`), published with every status; absent: every mode. */
   readonly cueTrackModes?: readonly string[];
+  /** Whether the drive writes CD-TEXT (`DriveFeatures.writesCdText`), published with every status; absent: not said. */
+  readonly writesCdText?: boolean;
   /** Minimum ms between two progress-only publications. Default 250 (4/s). */
   readonly minIntervalMs?: number;
   /** Receives every published status, in order, at once (not delayed by the outbox). */
@@ -90,7 +92,8 @@ export class DriveStatePublisher {
     const now = this.#now();
     const status: DriveStatus = {
       ...update, driveId: this.#o.driveId, agentId: this.#o.agentId, ...(this.#o.classes === undefined ? {} : { classes: this.#o.classes }),
-      ...(this.#o.cueTrackModes === undefined ? {} : { cueTrackModes: this.#o.cueTrackModes }), updatedAt: this.#wall(),
+      ...(this.#o.cueTrackModes === undefined ? {} : { cueTrackModes: this.#o.cueTrackModes }),
+      ...(this.#o.writesCdText === undefined ? {} : { writesCdText: this.#o.writesCdText }), updatedAt: this.#wall(),
     };
     const base = this.#pending ?? this.#last;
     if (base !== null && sameExcept(base, status, PROGRESS_FIELDS)) {

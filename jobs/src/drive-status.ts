@@ -67,6 +67,8 @@ export interface DriveStatus {
   readonly classes?: readonly MediaClass[];
   /** The CUE track modes the drive burns (absent: every mode); with `classes`, what the drive takes (copy-suitability.ts). */
   readonly cueTrackModes?: readonly string[];
+  /** CD-TEXT (`DriveFeatures.writesCdText`): true, declared to write it; false, not (offered no copy with CD-TEXT); absent: burns no TOC. */
+  readonly writesCdText?: boolean;
   /** When the publisher published it, epoch ms of the publisher's clock: for display, never for ordering. */
   readonly updatedAt: number;
   /**
@@ -78,7 +80,7 @@ export interface DriveStatus {
 }
 
 /** The fields a worker sets; ids and time are filled in. */
-export type DriveStatusUpdate = Omit<DriveStatus, 'driveId' | 'agentId' | 'updatedAt' | 'seq' | 'classes' | 'cueTrackModes'>;
+export type DriveStatusUpdate = Omit<DriveStatus, 'driveId' | 'agentId' | 'updatedAt' | 'seq' | 'classes' | 'cueTrackModes' | 'writesCdText'>;
 
 /** Fields whose change alone makes a status a progress update. */
 export const PROGRESS_FIELDS: ReadonlySet<string> = new Set(['percent', 'speedX', 'speedMBps', 'etaSeconds', 'phaseSeconds', 'updatedAt', 'seq']);
@@ -120,6 +122,7 @@ export function toDriveStatus(v: unknown): DriveStatus | null {
   if (!optNumber(r.etaSeconds) || !optNumber(r.phaseSeconds) || !(r.phase === undefined || r.phase === null || PHASE_SET.has(r.phase as string))) return null;
   if (!optString(r.runId) || !optString(r.discLabel) || !optString(r.message) || !optString(r.mediaType) || !optString(r.agentId)) return null;
   if (!optStrings(r.classes) || !optStrings(r.cueTrackModes)) return null;
+  if (!(r.writesCdText === undefined || r.writesCdText === null || typeof r.writesCdText === 'boolean')) return null;
   if (r.loader !== undefined && r.loader !== null && (typeof r.loader !== 'object' || Array.isArray(r.loader))) return null;
   for (const k of Object.keys(r)) if (r[k] === null) delete r[k];
   if (typeof r.agentId !== 'string') r.agentId = '';

@@ -178,17 +178,19 @@ export class DriveWorker extends TypedEmitter<DriveWorkerEvents> {
     const pool = this.#pool;
     // What the drive declares it burns: copies it cannot take never reach it (copy-suitability.ts).
     const cueTrackModes = o.drive.features?.cueTrackModes;
+    const writesCdText = o.drive.features?.writesCdText;
+    const declared = { ...(cueTrackModes === undefined ? {} : { cueTrackModes }), ...(writesCdText === undefined ? {} : { writesCdText }) };
     const publisher = new DriveStatePublisher({
       driveId,
       agentId: o.agentId,
       outbox: pool.outbox,
       minIntervalMs: o.progressIntervalMs,
       classes: o.classes,
-      ...(cueTrackModes === undefined ? {} : { cueTrackModes }),
+      ...declared,
       onStatus: (s) => this.emit('state', s),
       onError: (e) => this.#error(e),
     });
-    const routing = new CopyRouting(driveId, o, { classes: o.classes, ...(cueTrackModes === undefined ? {} : { cueTrackModes }) }, o.autoLoader);
+    const routing = new CopyRouting(driveId, o, { classes: o.classes, ...declared }, o.autoLoader);
     const loader = o.loader === undefined ? null : new LoaderLink(o.loader, (e) => this.#error(e));
     const ctx: DriveContext = {
       driveId,

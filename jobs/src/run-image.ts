@@ -46,6 +46,11 @@ export interface RunImage {
   readonly trackModes?: readonly string[];
   /** A CUE image's cdrdao TOC file beside it (CD-TEXT, ISRC, catalog, pregaps): real drives burn from it with cdrdao. */
   readonly tocPath?: string;
+  /**
+   * The TOC file has CD-TEXT blocks: only a drive declared to write CD-TEXT is offered the copies
+   * (copy-suitability.ts); a drive declared not to would refuse the burn before writing.
+   */
+  readonly cdText?: boolean;
   /** Set when the library stores the image compressed: `path` is then not there to burn, the staged file is. Absent: a plain image. */
   readonly stored?: StoredImage;
 }

@@ -163,6 +163,7 @@ export function runToHash(run: NewRun, now: number): Hash {
   if (run.image.identity !== undefined) h.imageIdentity = run.image.identity;
   if (run.image.trackModes !== undefined) h.imageTrackModes = JSON.stringify(run.image.trackModes);
   if (run.image.tocPath !== undefined) h.imageTocPath = run.image.tocPath;
+  if (run.image.cdText === true) h.imageCdText = '1';
   if (run.image.stored !== undefined) h.imageStored = JSON.stringify(run.image.stored);
   if (run.speed !== undefined) h.speed = String(run.speed);
   if (run.allowedDrives !== undefined) h.allowedDrives = JSON.stringify(run.allowedDrives);
@@ -188,6 +189,7 @@ export function runFromHash(h: Hash): RunRecord | null {
       ...(h.imageIdentity === undefined ? {} : { identity: h.imageIdentity }),
       ...trackModesOf(h.imageTrackModes),
       ...(h.imageTocPath === undefined || h.imageFormat !== 'cue' ? {} : { tocPath: h.imageTocPath }),
+      ...(h.imageCdText === '1' && h.imageTocPath !== undefined && h.imageFormat === 'cue' ? { cdText: true } : {}),
       ...storedOf(h.imageStored),
     },
     mediaClass: (h.mediaClass ?? 'cd') as MediaClass,

@@ -120,6 +120,7 @@ export function validateRun(input: CreateRunInput): PlannedRun {
   if (toc !== undefined && (format !== 'cue' || typeof toc !== 'string' || !toc.startsWith('/') || !toc.endsWith('.toc') || toc.includes('\0'))) {
     bad('image.tocPath', 'tocPath is the absolute path of a CUE image\'s cdrdao TOC file (.toc)');
   }
+  if (image.cdText !== undefined && (image.cdText !== true || toc === undefined)) bad('image.cdText', 'cdText is true for a CUE image whose TOC file has CD-TEXT, else absent');
   const stored = image.stored;
   const storedProblem = stored === undefined ? null : storedImageProblem(stored, format);
   if (storedProblem !== null) bad('image.stored', storedProblem);
@@ -169,6 +170,7 @@ export function validateRun(input: CreateRunInput): PlannedRun {
       ...(typeof image.identity === 'string' && image.identity !== '' ? { identity: image.identity } : {}),
       ...(modes === undefined ? {} : { trackModes: [...modes] }),
       ...(toc === undefined ? {} : { tocPath: toc }),
+      ...(image.cdText === true ? { cdText: true } : {}),
       ...(stored === undefined ? {} : { stored: { path: stored.path, compression: stored.compression, bytes: stored.bytes, ...(stored.bins === undefined ? {} : { bins: stored.bins.map((b) => ({ name: b.name, bytes: b.bytes, sha256: b.sha256 })) }) } }),
     },
     mediaClass: mediaClass as MediaClass,

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { BurnImage } from '../drive-contract.js';
 import { ImageError, WrongMediaError } from '../errors.js';
 import { probeImage } from '../image/image-probe.js';
-import { MAX_TOC_BYTES, parseTocFile, TOC_MODES, tokenizeToc } from '../image/toc-file.js';
+import { MAX_TOC_BYTES, parseTocFile, TOC_MODES, tocHasCdTextBlocks } from '../image/toc-file.js';
 import { STDIO_CUE_TRACK_MODES } from './stdio-target.js';
 
 /** Throw `ImageError` unless the image (ISO, or CUE sheet) is a readable regular file. */
@@ -92,6 +92,5 @@ export async function assertTocBurnable(tocPath: string, cuePath: string, device
   if (modes.length !== tocModes.length || modes.some((m, i) => m !== tocModes[i])) {
     throw new ImageError(`${device}: the TOC file has tracks ${tocModes.join(', ')}, the CUE sheet ${modes.join(', ')}: not the same disc`, { device });
   }
-  // CD-TEXT blocks only: ISRC and CATALOG (also in `hasCdText`) go in the Q subchannel, which every driver writes.
-  return { cdText: parsed.hasCdText && tokenizeToc(bytes.toString('latin1')).some((t) => !t.quoted && t.text === 'CD_TEXT') };
+  return { cdText: parsed.hasCdText && tocHasCdTextBlocks(bytes.toString('latin1')) };
 }

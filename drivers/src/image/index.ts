@@ -22,7 +22,7 @@ export { analyseUdf } from './udf-volume.js';
 export type { Compression, CompressionInfo, Decompression, StreamChecksum } from './compressed-image.js';
 export { decompressImage, detectCompression } from './compressed-image.js';
 export type { TocConversion, TocFile } from './toc-file.js';
-export { checkTocFileName, convertTocFile, looksLikeToc, MAX_TOC_BYTES, parseTocFile, showTocFrames, TOC_MODES } from './toc-file.js';
+export { checkTocFileName, convertTocFile, looksLikeToc, MAX_TOC_BYTES, parseTocFile, showTocFrames, TOC_MODES, tocHasCdTextBlocks } from './toc-file.js';
 export type { TocContent, TocTrackContent } from './toc-content.js';
 export { readTocContent } from './toc-content.js';
 export type { TocDiscSpec, TocTrackSpec } from './toc-writer.js';

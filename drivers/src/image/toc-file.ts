@@ -113,6 +113,15 @@ export function parseTocFile(text: string, options: { readonly refuseSwap?: bool
 }
 
 /**
+ * Whether a TOC file's text has CD-TEXT blocks (`CD_TEXT { … }`, quoted text
+ * aside): what only a drive declared to write CD-TEXT burns. ISRC and CATALOG
+ * (also in `TocFile.hasCdText`) go in the Q subchannel, which every driver writes.
+ */
+export function tocHasCdTextBlocks(text: string): boolean {
+  return tokenizeToc(text).some((t) => !t.quoted && t.text === 'CD_TEXT');
+}
+
+/**
  * cdrdao's own reading of a TOC file (`cdrdao show-toc`, which checks every
  * track against its data file): the disc's length in frames. cdrdao exits 0
  * even for a TOC it calls inconsistent, so its ERROR lines are what count.

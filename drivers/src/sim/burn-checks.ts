@@ -3,10 +3,12 @@
  * disc or the image cannot take it.
  */
 import { constants as fsConstants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { access, readFile, stat } from 'node:fs/promises';
 import { assertCueModesWritable, cueTrackModes } from '../cdrecord/image-checks.js';
-import type { BurnImage } from '../drive-contract.js';
+import { CdTextNotDeclaredError } from '../cdrecord/cd-text-not-declared-error.js';
+import type { BurnImage, DriveFeatures } from '../drive-contract.js';
 import { ImageError, MediaTooSmallError, WrongMediaError } from '../errors.js';
+import { tocHasCdTextBlocks } from '../image/toc-file.js';
 import { isRewritable, mediaClassOf, SECTOR_BYTES } from '../media.js';
 import type { MediaClass } from '../media.js';
 import { isOverwritable, isRomType } from './sim-disc.js';
@@ -59,8 +61,19 @@ export async function checkImage(image: BurnImage, device: string): Promise<void
   }
 }
 
-/** For a drive that burns only some CUE track modes (`writable`): WrongMediaError when the sheet has others. */
-export async function checkCueModes(image: BurnImage, writable: readonly string[] | undefined, device: string): Promise<void> {
-  if (image.format !== 'cue' || writable === undefined) return;
-  assertCueModesWritable(await cueTrackModes(image.path, device), writable, device, 'this drive');
+/**
+ * What the drive declares against the image, as a real drive checks it: a drive that burns only some CUE track
+ * modes refuses a sheet with others (WrongMediaError); one declared not to write CD-TEXT (`writesCdText: false`)
+ * refuses a TOC file with CD-TEXT blocks (CdTextNotDeclaredError). Nothing is written either way.
+ */
+export async function checkDeclaredFeatures(image: BurnImage, features: Pick<DriveFeatures, 'cueTrackModes' | 'writesCdText'>, device: string): Promise<void> {
+  if (image.format !== 'cue') return;
+  if (features.cueTrackModes !== undefined) assertCueModesWritable(await cueTrackModes(image.path, device), features.cueTrackModes, device, 'this drive');
+  if (features.writesCdText !== false || image.tocPath === undefined) return;
+  const text = await readFile(image.tocPath, 'latin1').catch((err: Error) => {
+    throw new ImageError(`cannot read the TOC file ${image.tocPath}: ${err.message}`, { device, cause: err });
+  });
+  if (tocHasCdTextBlocks(text)) {
+    throw new CdTextNotDeclaredError(`${device}: the image's TOC has CD-TEXT and this drive is not declared to write it`, { device });
+  }
 }

@@ -25,6 +25,13 @@ export interface SimulatedDriveOptions {
    */
   readonly cueTrackModes?: readonly string[];
   /**
+   * CD-TEXT of a TOC file beside the sheet (`DriveFeatures.writesCdText`):
+   * `true` declares it written; `false` plays a real drive not declared to
+   * write it (a TOC with CD-TEXT is refused with `CdTextNotDeclaredError`
+   * before anything is written). Default: not said, the TOC is ignored.
+   */
+  readonly cdText?: boolean;
+  /**
    * The drive's audio read offset in samples (`readAudio`: read-back sample
    * i is the disc's sample i + offset), within ±5000. Default +6, a common
    * offset of real drives.

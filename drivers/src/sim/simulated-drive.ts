@@ -14,7 +14,7 @@ import { DriveGoneError, NoMediaError, WriteError, WrongMediaError } from '../er
 import { isRewritable, mediaClassOf } from '../media.js';
 import type { MediaClass } from '../media.js';
 import { AutoLoader } from './auto-loader.js';
-import { checkCueModes, checkImage, checkWritable } from './burn-checks.js';
+import { checkDeclaredFeatures, checkImage, checkWritable } from './burn-checks.js';
 import { runBurn } from './burn-run.js';
 import { DiscBay } from './disc-bay.js';
 import { createAudioReadStream } from './cue-disc-reader.js';
@@ -73,7 +73,8 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
     this.autoLoader = options.autoLoader === undefined ? null : new AutoLoader(options.autoLoader);
     this.audioReadOffsetSamples = options.audioReadOffsetSamples ?? 6;
     const modes = options.cueTrackModes;
-    this.features = { autoLoader: this.autoLoader !== null, watchesMedia: true, ...(modes === undefined ? {} : { cueTrackModes: [...modes] }) };
+    this.features = { autoLoader: this.autoLoader !== null, watchesMedia: true, ...(modes === undefined ? {} : { cueTrackModes: [...modes] }),
+      ...(options.cdText === undefined ? {} : { writesCdText: options.cdText }) };
     const initial = options.media !== undefined ? options.media : (this.autoLoader?.takeBlank() ?? null);
     this.#bay = new DiscBay(this.autoLoader, initial === null ? null : createDisc(initial), {
       wallMs: (ms) => this.#clock.wallMs(ms),
@@ -129,7 +130,7 @@ export class SimulatedDrive extends TypedEmitter<SimulatedDriveEvents> implement
       const disc = this.#requireDisc();
       const mediaClass = checkWritable(disc, image, this.writer, this.address);
       await checkImage(image, this.address);
-      await checkCueModes(image, this.features.cueTrackModes, this.address);
+      await checkDeclaredFeatures(image, this.features, this.address);
       if (op.controller.signal.aborted) throw abortReason(op.controller.signal);
       const dummy = options.dummy === true;
       const startSector = disc.status === 'appendable' ? disc.usedSectors : 0;

@@ -122,7 +122,8 @@ describe('a TOC with CD-TEXT and the drive\'s CD-TEXT declaration', () => {
     expect(refused).toMatchObject({ code: 'CD_TEXT_NOT_DECLARED', driveFault: false, retryable: true, device: '/dev/sr0' });
     expect((refused as Error).message).toMatch(/TOC has CD-TEXT .* set "cdText": true on this drive in tower\.json/);
     expect(calls.some((c) => c.program === 'cdrdao')).toBe(false);
-    expect(drive.features.writesCdText).toBeUndefined();
+    // Published as false, so routing offers it no copy with CD-TEXT (jobs' copy-suitability.ts).
+    expect(drive.features.writesCdText).toBe(false);
     const declared = opticalDrive(() => ({ stderr: sample('readme/cdrdao-write-real.txt') }));
     expect(declared.drive.features.writesCdText).toBe(true);
   });

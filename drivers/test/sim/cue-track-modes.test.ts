@@ -37,11 +37,11 @@ function sim(cueTrackModes?: readonly string[]): SimulatedDrive {
 }
 
 describe('CUE track modes a drive burns', () => {
-  it('a stdio: pseudo drive declares MODE1/2048 only; a real drive declares no limit', () => {
+  it('a stdio: pseudo drive declares MODE1/2048 only; a real drive declares no limit (and, undeclared, no CD-TEXT)', () => {
     expect(new CdrecordDrive({ address: `stdio:${path.join(tmp.dir, 'target.iso')}` }).features).toEqual({
       autoLoader: false, watchesMedia: false, cueTrackModes: ['MODE1/2048'],
     });
-    expect(new CdrecordDrive({ address: '/dev/sr9' }).features).toEqual({ autoLoader: false, watchesMedia: false });
+    expect(new CdrecordDrive({ address: '/dev/sr9' }).features).toEqual({ autoLoader: false, watchesMedia: false, writesCdText: false });
   });
 
   it('a simulated drive given MODE1/2048 only declares it, refuses an audio sheet before writing, and burns a data sheet', async () => {
