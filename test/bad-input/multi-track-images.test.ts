@@ -2,7 +2,8 @@
  * Bad input to the multi-track, audio and mixed-mode conversions (NRG, CDI,
  * CloneCD, MDS into CUE images), through ImageLibrary.importFromPath: files
  * cut short, tracks pointing past the end or into each other, huge track
- * counts, subchannel tracks, several sessions, MDS data files named outside
+ * counts, subchannel tracks (NRG 2448-byte sectors cut, ending inside a
+ * sector, of an unknown mode code, over the limit), several sessions, MDS data files named outside
  * their folder (.., absolute, a drive letter, a symlink out) on a later
  * track, a CloneCD .sub of the wrong size, CD-TEXT packs (CloneCD
  * [CDText], NRG CDTX) with a bad CRC, cut short, out of sequence or naming
@@ -87,6 +88,7 @@ const textCcd = (name: string, section: string): string => {
   put(`${name}.img`, Buffer.concat([audio, audio]));
   return put(`${name}.ccd`, ccd(`${section}\r\n[TRACK 1]\r\nMODE=0\r\nINDEX 1=0\r\n[TRACK 2]\r\nMODE=0\r\nINDEX 1=60\r\n`));
 };
+const subNrg = (): Buffer => makeNrg([{ data: Buffer.alloc(2448 * 100, 0x41), modeCode: 0x10, sectorBytes: 2448 }, { data: Buffer.alloc(2448 * 100, 0x42), modeCode: 0x10, sectorBytes: 2448 }], { version: 2, writing: 'dao' });
 const textNrg = (name: string, packs: Buffer): string => put(name, makeNrg([{ data: audio, modeCode: 0x07, sectorBytes: 2352 }, { data: audio, modeCode: 0x07, sectorBytes: 2352 }], { version: 2, writing: 'dao', cdText: packs }));
 
 const cases: Case[] = [
@@ -105,6 +107,12 @@ const cases: Case[] = [
   { name: 'NRG mixed, track 2 pregap after its start', file: () => { const b = mixedNrg(); b.writeBigUInt64BE(BigInt(b.readBigUInt64BE(daoEntry(b, 2) + 26)) + 2352n, daoEntry(b, 2) + 18); return put('gap.nrg', b); }, error: ImageConversionError, message: /track 2 lies at bytes/ },
   { name: 'NRG mixed, DAO chunk claiming 99 tracks', file: () => { const b = mixedNrg(); b[b.lastIndexOf('DAOX', undefined, 'latin1') + 8 + 21] = 99; return put('many.nrg', b); }, error: ImageConversionError, message: /cannot hold 99 tracks/ },
   { name: 'NRG with a Mode 1 track of raw sectors plus subchannel', file: () => put('sub.nrg', makeNrg([{ data: iso }, { data: Buffer.alloc(2448 * 20), modeCode: 0x0f, sectorBytes: 2448 }], { version: 1, writing: 'dao' })), error: ImageConversionError, message: /track 1 is MODE1\/2048 beside track 2, MODE1\/2352\+SUB with subchannel data/ },
+  { name: 'NRG audio with subchannel, over the 2 MiB limit', file: () => put('subbomb.nrg', makeNrg([{ data: Buffer.alloc(2448 * 900, 0x40), modeCode: 0x10, sectorBytes: 2448 }], { version: 2, writing: 'dao' })), error: ConversionTooLargeError, message: /main channel, more than the library's limit/ },
+  { name: 'NRG audio with subchannel, track 2 ending inside a sector', file: () => { const b = subNrg(); b.writeBigUInt64BE(b.readBigUInt64BE(daoEntry(b, 2) + 34) - 100n, daoEntry(b, 2) + 34); return put('subpart.nrg', b); }, error: ImageConversionError, message: /not a whole number of 2448-byte sectors/ },
+  { name: 'NRG audio with subchannel, track 2 ending past the image data', file: () => { const b = subNrg(); b.writeBigUInt64BE(1n << 50n, daoEntry(b, 2) + 34); return put('subpast.nrg', b); }, error: ImageConversionError, message: /outside the image data/ },
+  { name: 'NRG audio with subchannel, cut before its tracks end', file: () => { const b = subNrg(); return put('subcut.nrg', Buffer.concat([b.subarray(0, 2448 * 200), b.subarray(-12)])); }, error: ImageConversionError, message: /past the end/ },
+  { name: 'NRG audio with subchannel, track 2 of mode 0x12 (no known layout)', file: () => { const b = subNrg(); b[daoEntry(b, 2) + 14] = 0x12; return put('submode.nrg', b); }, error: ImageConversionError, message: /mode code 0x12, whose subchannel layout is not known/ },
+  { name: 'NRG Mode 2 with subchannel under a 2352-byte DAO entry', file: () => { const b = subNrg(); b.writeUInt16BE(2352, daoEntry(b, 1) + 12); return put('subsize.nrg', b); }, error: ImageConversionError },
   { name: 'NRG mixed, over the 2 MiB limit (a bomb of audio tracks)', file: () => put('bomb.nrg', makeNrg([{ data: iso }, ...Array.from({ length: 20 }, () => ({ data: Buffer.alloc(2352 * 75), modeCode: 0x07, sectorBytes: 2352 }))], { version: 2, writing: 'tao' })), error: ConversionTooLargeError },
   { name: 'CDI audio + data in two sessions', file: () => put('two.cdi', makeCdi([{ data: audio, mode: 0, sectorBytes: 2352 }, { data: iso, session: 2 }])), error: ImageConversionError, message: /one session/ },
   { name: 'CDI audio + data cut short', file: () => { const b = makeCdi([{ data: audio, mode: 0, sectorBytes: 2352 }, { data: iso }]); return put('cut.cdi', Buffer.concat([b.subarray(0, 1000), b.subarray(b.length - b.readUInt32LE(b.length - 4))])); }, error: ImageConversionError },

@@ -6,7 +6,7 @@
  * INDEX 0/1 tables: refused with ImageConversionError, or contiguous tracks
  * that cover the .img), chdman's TOC reading (`chdTocPlan` on mutated
  * TOC files: a typed refusal or a plan), and the library end to end on mutated mixed NRG
- * track tables and multi-track MDS descriptors: each import either gives a
+ * track tables (also of tracks with subchannel, 2448-byte sectors) and multi-track MDS descriptors: each import either gives a
  * CUE (or ISO) image whose BINs are the container's bytes, or is refused
  * with a LibraryError, and (the image deleted again) leaves the library
  * folder as it was: no staging file behind.
@@ -158,6 +158,46 @@ describe('fuzz: mixed containers into the library', () => {
         await importOrRefuse(file, b);
       },
     ), params(150));
+  });
+
+  it('NRG tracks with subchannel (2448-byte sectors) with mutated track tables (100 runs)', { timeout: 300_000 }, async () => {
+    // Sectors of 2352 bytes of main channel and 96 of interleaved P-W (libmirage's layout for modes 0x0F/0x10/0x11), R-W bits in some.
+    const sub = (main: Buffer): Buffer => Buffer.concat(Array.from({ length: main.length / 2352 }, (_, s) => Buffer.concat([main.subarray(s * 2352, (s + 1) * 2352), Buffer.alloc(96, s % 3 === 0 ? 0x55 : 0x40)])));
+    const bases = [
+      makeNrg([{ data: sub(audio), modeCode: 0x10, sectorBytes: 2448 }, { data: sub(audio.subarray(2352 * 5)), modeCode: 0x10, sectorBytes: 2448, pregap: sub(audio.subarray(0, 2352 * 5)) }], { version: 2, writing: 'dao' }),
+      makeNrg([{ data: sub(audio), modeCode: 0x11, sectorBytes: 2448 }], { version: 1, writing: 'dao' }),
+      makeNrg([{ data: sub(audio), modeCode: 0x10 }, { data: sub(audio), modeCode: 0x0f }], { version: 2, writing: 'tao' }),
+    ];
+    let n = 0;
+    await fc.assert(fc.asyncProperty(
+      fc.nat(bases.length - 1),
+      fc.array(fc.tuple(fc.nat(220), fc.constantFrom(0, 1, 0x07, 0x0f, 0x10, 0x11, 0x09, 0x90, 0xff)), { maxLength: 6 }),
+      async (which, flips) => {
+        const b = Buffer.from(bases[which] ?? Buffer.alloc(0));
+        for (const [back, v] of flips) b[Math.max(0, b.length - 13 - back)] = v;
+        const file = path.join(root, `nrg-sub-${n++ % 3}.nrg`);
+        writeFileSync(file, b);
+        const record = await library.importFromPath(file).catch((err: unknown) => {
+          expect(err).toBeInstanceOf(LibraryError);
+          return undefined;
+        });
+        if (record) {
+          // Whatever was converted is main channel (every BIN's first sector a sector of the source) and RW_RAW frames of it.
+          for (const role of ['bin', 'subchannel'] as const) {
+            for (const [i, f] of record.files.filter((x) => x.role === role).entries()) {
+              const bytes = readFileSync(path.join(library.dir, f.path));
+              expect(bytes.length % (role === 'bin' ? 2352 : 2448)).toBe(0);
+              const first = Buffer.from(bytes.subarray(0, 2352));
+              if (role === 'subchannel' && record.tracks[i]?.mode === 'AUDIO') first.swap16();
+              if (bytes.length > 0) expect(b.includes(first)).toBe(true);
+              if (role === 'subchannel') expect(bytes.subarray(2352, 2448).every((x) => x <= 0x3f)).toBe(true);
+            }
+          }
+          await library.delete(record.id);
+        }
+        expect(listing()).toEqual(empty);
+      },
+    ), params(100));
   });
 
   it('multi-track MDS with mutated offsets, counts and pregaps (150 runs)', { timeout: 300_000 }, async () => {
