@@ -14,7 +14,11 @@
  *
  * Flushes are at most `windowMs` apart (default 20 ms). After a quiet spell a
  * status goes out on the next turn of the event loop; in a busy spell the
- * statuses queued during one window go out together at its end.
+ * statuses queued during one window go out together at its end. A queue
+ * whose window has ended goes out at the next `enqueue` even when the timer
+ * has not fired: in a burst (hundreds of drives ending their burns at once)
+ * the event loop runs their job moves back to back for tens of
+ * milliseconds, and the timer would wait for all of them.
  *
  * Merging: a progress update (a status that differs from the drive's
  * previous one only in percent, speeds and time) replaces the drive's last
@@ -96,6 +100,8 @@ export class DriveStateOutbox {
   readonly #announced = new Set<string>();
   #timer: NodeJS.Timeout | null = null;
   #lastFlushAt = -Infinity;
+  /** When the oldest status of the queue was queued. */
+  #firstQueuedAt = 0;
   #inFlight: Promise<void> = Promise.resolve();
   readonly #announceOnce: boolean;
   readonly #onReady = (): void => this.#announced.clear();
@@ -116,6 +122,7 @@ export class DriveStateOutbox {
 
   /** Queue a drive's status for the next flush. */
   enqueue(status: DriveStatus): void {
+    if (this.#queue.length === 0) this.#firstQueuedAt = this.#now();
     const previous = this.#previous.get(status.driveId);
     const progress = previous !== undefined && sameExcept(previous, status, PROGRESS_FIELDS);
     // Redis gives the sequence number (a status read back from Redis carries its old one).
@@ -138,6 +145,7 @@ export class DriveStateOutbox {
    * its heartbeats could not get through), and the keys must show the truth.
    */
   republishAll(): void {
+    if (this.#queue.length === 0) this.#firstQueuedAt = this.#now();
     const now = Date.now();
     for (const previous of this.#previous.values()) {
       const status: DriveStatus = { ...previous, updatedAt: now };
@@ -165,8 +173,16 @@ export class DriveStateOutbox {
   }
 
   #schedule(): void {
-    if (this.#timer !== null) return;
-    const wait = Math.max(0, this.#lastFlushAt + this.#windowMs - this.#now());
+    const now = this.#now();
+    if (this.#timer !== null) {
+      // The timer is overdue: the loop is busy. Send now what has waited a whole window.
+      if (now - this.#firstQueuedAt >= this.#windowMs && now - this.#lastFlushAt >= this.#windowMs) {
+        this.#clearTimer();
+        this.#send();
+      }
+      return;
+    }
+    const wait = Math.max(0, this.#lastFlushAt + this.#windowMs - now);
     this.#timer = setTimeout(() => {
       this.#timer = null;
       this.#send();

@@ -136,6 +136,36 @@ describe('DriveStateOutbox', () => {
     await outbox.close();
   });
 
+  it('sends what waited a window at the next update while the event loop is too busy for its timer', async () => {
+    const windowMs = 20;
+    const outbox = new DriveStateOutbox({ redis: env.client, keys, windowMs });
+    const pubs = publishers(outbox, 8);
+    // One synchronous stretch, as a burst of job moves is: no timer can fire inside it.
+    const sends: number[] = [];
+    const start = performance.now();
+    let n = 0;
+    while (sends.length < 4 && performance.now() - start < 10_000) {
+      const before = outbox.pending;
+      // Each update a change (its own message), so the queue only ever shrinks by a send.
+      pubs[n % 8]!.update({ state: 'blank', mediaType: 'CD-R', message: `update ${n}` });
+      n++;
+      if (outbox.pending <= before) sends.push(performance.now());
+      const until = performance.now() + 1;
+      while (performance.now() < until) { /* busy, like a loop running other drives' work */ }
+    }
+    expect(sends).toHaveLength(4);
+    // At most one send per window, even inside the stretch.
+    for (let i = 1; i < sends.length; i++) expect(sends[i]! - sends[i - 1]!).toBeGreaterThanOrEqual(windowMs);
+    await outbox.flush();
+    await waitFor(() => messages.flatMap((m) => m.statuses).length >= n, 3_000, 'every status');
+    // Each send of the stretch was its own PUBLISH, and nothing was lost or reordered.
+    expect(messages.length).toBeGreaterThanOrEqual(4);
+    const seen = messages.flatMap((m) => m.statuses);
+    expect(seen).toHaveLength(n);
+    expect(seen.map((s) => s.message)).toEqual(Array.from({ length: n }, (_, i) => `update ${i}`));
+    await outbox.close();
+  });
+
   it('merges only progress into progress: a state change then progress ticks in one window reach the subscriber as the change and the last tick', async () => {
     const outbox = new DriveStateOutbox({ redis: env.client, keys, windowMs: 20 });
     const status = (state: DriveStatus['state'], percent?: number, message?: string): DriveStatus => ({

@@ -25,6 +25,8 @@ import { systemClock } from './feed-clock.js';
 import type { FeedClock } from './feed-clock.js';
 import { FeedCoalescer } from './feed-coalescer.js';
 
+type AttemptEndEvent = Extract<RunEvent, { kind: 'attempt-end' }>;
+
 /** Longest stretch, ms, of drive events handled without letting other I/O in. */
 const DRAIN_SLICE_MS = 8;
 
@@ -57,6 +59,8 @@ export class FeedRelay {
   #refreshAllTimer: NodeJS.Timeout | null = null;
   /** Drive event messages received and not handled yet (see #queueStatuses). */
   readonly #pending: string[] = [];
+  /** Attempt ends of this turn, not handled yet (see #queueAttemptEnd). */
+  #attemptEnds: AttemptEndEvent[] = [];
   /** Drive deltas of this turn, not sent yet (see #sendDelta). */
   #deltas: DriveDelta[] = [];
   #closed = false;
@@ -92,7 +96,9 @@ export class FeedRelay {
     await subscriber.on(s.keys.driveEvents(), (text) => this.#queueStatuses(text));
     await subscriber.on(s.keys.runEvents(), (text) => {
       const event = parseMessage<RunEvent>(text, 'kind');
-      if (event !== null) this.#task(() => this.#onRunEvent(event));
+      if (event === null) return;
+      if (event.kind === 'attempt-end') this.#queueAttemptEnd(event);
+      else this.#scheduleRun(event.runId);
     });
     await subscriber.on(s.keys.masterEvents(), (text) => {
       const event = parseMasterEvent(text);
@@ -205,24 +211,43 @@ export class FeedRelay {
     else entry.timer = this.#clock.setTimeout(fire, wait);
   }
 
-  async #onRunEvent(event: RunEvent): Promise<void> {
+  /**
+   * Attempt ends are handled together, those of one turn of the event loop
+   * in one batch: a burst (every drive ending its burn at once) is then one
+   * read of the drives' counts, the attempts read in one go and one settle
+   * per run, instead of three round trips and their continuations per
+   * attempt holding up the drive events behind them.
+   */
+  #queueAttemptEnd(event: AttemptEndEvent): void {
+    this.#attemptEnds.push(event);
+    if (this.#attemptEnds.length > 1) return;
+    setImmediate(() => {
+      const batch = this.#attemptEnds;
+      this.#attemptEnds = [];
+      this.#task(() => this.#onAttemptEnds(batch));
+    });
+  }
+
+  async #onAttemptEnds(events: readonly AttemptEndEvent[]): Promise<void> {
     const s = this.#o.services;
-    if (event.kind === 'attempt-end') {
-      // The drive's views keep the old counts until the new ones are read, then it is shown again.
-      const recount = s.drives.recountDrive(event.driveId).then(() => true, (err: unknown) => {
-        this.#error(err as Error);
-        return false;
-      });
-      const attempt = await s.deps.runStore.getAttempt(event.attemptId);
-      if (attempt !== null) this.#o.broadcast('attempt:end', toAttemptView(attempt));
-      await s.runControl.settle(event.runId);
-      if (await recount) {
-        const last = this.#last.get(event.driveId);
+    const driveIds = [...new Set(events.map((e) => e.driveId))];
+    const runIds = [...new Set(events.map((e) => e.runId))];
+    // The drives' views keep the old counts until the new ones are read, then they are shown again.
+    const recount = s.drives.recountDrives(driveIds).then(() => true, (err: unknown) => {
+      this.#error(err as Error);
+      return false;
+    });
+    const attempts = await Promise.all(events.map((e) => s.deps.runStore.getAttempt(e.attemptId)));
+    for (const attempt of attempts) if (attempt !== null) this.#o.broadcast('attempt:end', toAttemptView(attempt));
+    await Promise.all(runIds.map((id) => s.runControl.settle(id)));
+    if (await recount) {
+      for (const id of driveIds) {
+        const last = this.#last.get(id);
         if (last !== undefined) this.#onStatus(last);
-        else this.#refreshDrive(event.driveId);
+        else this.#refreshDrive(id);
       }
     }
-    this.#scheduleRun(event.runId);
+    for (const id of runIds) this.#scheduleRun(id);
   }
 
   async #emitRun(runId: string): Promise<void> {

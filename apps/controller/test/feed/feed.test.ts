@@ -166,6 +166,54 @@ describe('live feed', () => {
     expect(m.data).toMatchObject({ id: 'm-1', status: 'reading', bytesRead: 5 });
   });
 
+  it('handles a burst of attempt ends together: each relayed as attempt:end, the run settled and the counts read once per batch, not per attempt', async () => {
+    const { events } = await client();
+    const n = 24;
+    const created = await call(env, 'POST', '/api/runs', { token: OPERATOR, body: { imageId: env.image.id, copies: n } });
+    const runId = created.body.id as string;
+    const ends: AttemptEndEvent[] = [];
+    for (let i = 1; i <= n; i++) {
+      const driveId = i % 2 === 0 ? 'sim:0' : 'sim:1';
+      const start = { runId, jobId: `${runId}/${i}`, agentId: 'agent-a', mediaType: 'CD-R' as const, imageSha256: env.image.sha256, verifyPolicy: 'all', dummyFirst: false };
+      await env.runStore.beginAttempt({ ...start, id: `burst-${i}`, copy: i, driveId, startedAt: Date.now() });
+      const end = await env.runStore.endAttempt(`burst-${i}`, { outcome: 'passed', endedAt: Date.now(), bytes: 10, verifyResult: 'passed' });
+      ends.push({ kind: 'attempt-end', runId, copy: i, attemptId: `burst-${i}`, driveId, outcome: 'passed', counted: end.counted, surplus: end.surplus, runCompleted: end.runCompleted });
+    }
+    // Count what the relay asks of the run store and the planner (the real ones, only counted).
+    let settles = 0;
+    let countReads = 0;
+    const settleRun = env.planner.settleRun.bind(env.planner);
+    const driveCounts = env.runStore.driveCounts.bind(env.runStore);
+    env.planner.settleRun = async (id: string) => {
+      if (id === runId) settles++;
+      return settleRun(id);
+    };
+    env.runStore.driveCounts = async (ids) => {
+      countReads++;
+      return driveCounts(ids);
+    };
+    try {
+      // One pipeline: the events reach the controller together, as a burst's do.
+      const pipe = env.redis.pipeline();
+      for (const e of ends) pipe.publish(SCHEMA.runEvents(), JSON.stringify(e));
+      await pipe.exec();
+      await waitFor(() => events.filter((e) => e.name === 'attempt:end' && e.data.runId === runId).length >= n, 5000, 'every attempt:end');
+      const relayed = events.filter((e) => e.name === 'attempt:end' && e.data.runId === runId).map((e) => e.data.id);
+      expect(relayed).toEqual(ends.map((e) => e.attemptId));
+      await waitFor(() => driveUpdates(events, 'sim:0').find((d) => (d.passed as number) >= n / 2), 3000, 'sim:0 counts');
+      await waitFor(() => driveUpdates(events, 'sim:1').find((d) => (d.passed as number) >= n / 2), 3000, 'sim:1 counts');
+      // One per attempt before. A burst split over a few reads of the socket makes a few batches;
+      // the drive list's own refresh (a second after a run changes) reads counts too.
+      expect(settles).toBeGreaterThanOrEqual(1);
+      expect(settles).toBeLessThanOrEqual(n / 4);
+      expect(countReads).toBeLessThanOrEqual(n / 4);
+    } finally {
+      env.planner.settleRun = settleRun;
+      env.runStore.driveCounts = driveCounts;
+    }
+    await call(env, 'POST', `/api/runs/${runId}/cancel`, { token: OPERATOR });
+  });
+
   it('sends a burst of burn starts and ends as one run:update at once and the last change, not one per change', async () => {
     const { events } = await client();
     const created = await call(env, 'POST', '/api/runs', { token: OPERATOR, body: { imageId: env.image.id, copies: 3 } });

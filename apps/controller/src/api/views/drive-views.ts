@@ -91,8 +91,13 @@ export class DriveViews {
    * of attempt ends never makes the feed wait for Redis.
    */
   async recountDrive(driveId: string): Promise<void> {
-    this.#countsGen.set(driveId, (this.#countsGen.get(driveId) ?? 0) + 1);
-    await this.#readCounts([driveId]);
+    await this.recountDrives([driveId]);
+  }
+
+  /** {@link recountDrive} for the drives of a burst of attempt ends, in one read. */
+  async recountDrives(driveIds: readonly string[]): Promise<void> {
+    for (const id of driveIds) this.#countsGen.set(id, (this.#countsGen.get(id) ?? 0) + 1);
+    await this.#readCounts(driveIds);
   }
 
   /**
