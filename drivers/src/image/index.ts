@@ -41,6 +41,8 @@ export type { CcdFile, RawMode1Check } from './ccd-image.js';
 export { checkRawMode1, looksLikeCcd, parseCcd, RAW_SECTOR } from './ccd-image.js';
 export type { MdsFile, MdsTrack } from './mds-image.js';
 export { checkMdsFileName, isMds, MAX_MDS_BYTES, parseMds } from './mds-image.js';
+export type { InterleavedRange } from './mds-subchannel.js';
+export { checkInterleavedRw, deinterleavePw, MDS_PW_INTERLEAVED, MDS_SUB_FRAME, splitInterleaved } from './mds-subchannel.js';
 export type { ChdContent, ChdHeader } from './chd-image.js';
 export { chdContent, isChd, readChdHeader, verifyChd } from './chd-image.js';
 export type { DmgImage, DmgPartition } from './dmg-image.js';

@@ -1,8 +1,8 @@
 /**
  * An Alcohol 120% image (`.mds` descriptor + `.mdf` data) into the library:
- * the descriptor parsed by the drivers' `parseMds` (one session, no
- * subchannel; several tracks or audio become a CUE image in
- * mds-tracks-import.ts), the data file found
+ * the descriptor parsed by the drivers' `parseMds` (one session; several
+ * tracks or audio become a CUE image in mds-tracks-import.ts, tracks with
+ * interleaved subchannel one in mds-subchannel-import.ts), the data file found
  * beside it (`*.mdf`: the descriptor's base name; never outside its folder
  * or the import roots). A 2048-byte track is copied out by its extent (its
  * bytes are the ISO: mdf2iso calls such a file ISO 9660 already); a
@@ -23,6 +23,7 @@ import type { StagedFile, StagedImage, Staging } from './image-intake.js';
 import { finalNames } from './image-intake.js';
 import type { ConversionProof } from './image-record.js';
 import { validateImageFile } from './image-validator.js';
+import { stageMdsSubchannelTracks } from './mds-subchannel-import.js';
 import { stageMdsTracks } from './mds-tracks-import.js';
 
 function isInside(parent: string, child: string): boolean {
@@ -54,9 +55,8 @@ export async function stageMds(staging: Staging, id: string, source: string, bin
   const track = mds.tracks[0];
   if (mds.sessions !== 1 || mds.tracks.length !== 1 || !track || !['MODE1', 'DVD'].includes(track.mode) || track.subchannel !== 0 || ![2048, 2352].includes(track.sectorBytes)) {
     const list = mds.tracks.map((t) => `${t.number} ${t.mode}/${t.sectorBytes}${t.subchannel ? '+sub' : ''}`).join(', ');
-    if (mds.sessions !== 1 || mds.tracks.some((t) => t.subchannel !== 0)) {
-      throw new ImageConversionError(`MDS image with ${mds.sessions} session(s), tracks ${list}: only one session without subchannel data is converted`);
-    }
+    if (mds.sessions !== 1) throw new ImageConversionError(`MDS image with ${mds.sessions} session(s), tracks ${list}: only one session is converted`);
+    if (mds.tracks.some((t) => t.subchannel !== 0)) return stageMdsSubchannelTracks(staging, id, source, mds, (t) => mdsDataFile(source, t, binRoots), options);
     return stageMdsTracks(staging, id, source, mds, (t) => mdsDataFile(source, t, binRoots), options);
   }
   const { name, info, mdf } = await mdsDataFile(source, track, binRoots);

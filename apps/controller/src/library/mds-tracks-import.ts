@@ -29,15 +29,21 @@ const CUE_MODE: Readonly<Record<string, string>> = {
   'MODE2_FORM1/2048': 'MODE2/2048', 'MODE2_FORM1/2352': 'MODE2/2352', 'MODE2_FORM2/2352': 'MODE2/2352',
 };
 
-/** The plan of `mds`'s tracks, with the data files they name (deduplicated, in order). */
-async function mdsPlan(mds: MdsFile, dataFile: MdsDataFile): Promise<{ tracks: PlannedTrack[]; files: { name: string; mdf: string }[] }> {
+/**
+ * The plan of `mds`'s tracks, with the data files they name (deduplicated,
+ * in order). Offsets are bytes of the data files; a track with interleaved
+ * subchannel (2448-byte sectors) is named by the mode of its 2352-byte main
+ * channel (mds-subchannel-import.ts splits it).
+ */
+export async function mdsPlan(mds: MdsFile, dataFile: MdsDataFile): Promise<{ tracks: PlannedTrack[]; files: { name: string; mdf: string }[] }> {
   const tracks: PlannedTrack[] = [];
   const files: { name: string; mdf: string }[] = [];
   let previous: { mdf: string; end: number } | undefined;
   for (const [i, t] of mds.tracks.entries()) {
     const { name, info, mdf } = await dataFile(t);
     if (!files.some((f) => f.mdf === mdf)) files.push({ name, mdf });
-    const mode = CUE_MODE[`${t.mode}/${t.sectorBytes}`] ?? `${t.mode}/${t.sectorBytes}`;
+    const mainBytes = t.subchannel === 0 ? t.sectorBytes : t.sectorBytes - 96;
+    const mode = CUE_MODE[`${t.mode}/${mainBytes}`] ?? `${t.mode}/${mainBytes}`;
     const end = t.startOffset + t.sectors * t.sectorBytes;
     if (t.sectors === 0 || end > info.size) throw new ImageConversionError(`MDS track ${t.number} (${t.sectors} sectors of ${t.sectorBytes} bytes from byte ${t.startOffset}) runs past the end of ${name} (${info.size} bytes)`);
     const before = previous?.mdf === mdf ? previous.end : 0;

@@ -65,7 +65,7 @@ describe('MDS/MDF images in the library', () => {
     ['a data file that is a symlink out', () => makeMds({ sectors: 60, fileName: 'link.mdf' }), ContainerPathTraversalError, /resolves outside its folder/],
     ['a missing data file', () => makeMds({ sectors: 60, fileName: 'gone.mdf' }), ImageConversionError, /names a missing data file: gone\.mdf/],
     ['a track longer than its data file', () => makeMds({ sectors: 1_000_000, fileName: 'cd.mdf' }), ImageConversionError, /runs past the end of cd\.mdf/],
-    ['a track with subchannel', () => makeMds({ sectors: 60, subchannel: 8, fileName: 'cd.mdf' }), ImageConversionError, /\+sub/],
+    ['a track with subchannel in 2048-byte sectors', () => makeMds({ sectors: 60, subchannel: 8, fileName: 'cd.mdf' }), ImageConversionError, /has subchannel data with 2048-byte sectors/],
     ['sessions pointing past the end', () => { const b = makeMds({ sectors: 60 }); b.writeUInt32LE(0x7fffffff, 80); return b; }, ImageConversionError, /session blocks at byte 2147483647 run past its end/],
     ['255 track blocks', () => { const b = makeMds({ sectors: 60 }); b[98] = 255; return b; }, ImageConversionError, /255 track blocks/],
     ['a footer past the end', () => { const b = makeMds({ sectors: 60 }); b.writeUInt32LE(1 << 30, 112 + 240 + 52); return b; }, ImageConversionError, /footer at byte/],
