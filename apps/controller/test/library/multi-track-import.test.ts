@@ -126,7 +126,7 @@ describe('multi-track and audio containers in the library', () => {
 
   const mdsOf = (tracks: Parameters<typeof makeMdsTracks>[0]): Buffer => makeMdsTracks(tracks);
   it.each([
-    ['NRG: a track of subchannel data', () => put('sub.nrg', makeNrg([{ data: iso }, { data: Buffer.alloc(2448 * 10), modeCode: 0x10, sectorBytes: 2448 }], { version: 2, writing: 'dao' })), ImageConversionError, /track 2 is AUDIO\+SUB/],
+    ['NRG: a data track beside a track of subchannel data', () => put('sub.nrg', makeNrg([{ data: iso }, { data: Buffer.alloc(2448 * 10), modeCode: 0x10, sectorBytes: 2448 }], { version: 2, writing: 'dao' })), ImageConversionError, /track 1 is MODE1\/2048 beside track 2, AUDIO\+SUB with subchannel data/],
     ['NRG: an audio track not whole frames', () => put('cut.nrg', makeNrg([{ data: iso }, { data: audio.subarray(0, 2352 * 3 + 100), modeCode: 0x07, sectorBytes: 2352 }], { version: 2, writing: 'tao' })), ImageConversionError, /not a whole number of 2352-byte sectors/],
     ['CDI: two sessions', () => put('two.cdi', makeCdi([{ data: audio, mode: 0, sectorBytes: 2352 }, { data: iso, session: 2 }])), ImageConversionError, /a CUE sheet holds one session/],
     ['CloneCD: a .sub of the wrong size', () => { put('badsub.img', Buffer.concat([audio, audio])); put('badsub.sub', Buffer.alloc(100)); return put('badsub.ccd', ccdText([{ mode: 0, index1: 0 }, { mode: 0, index1: 120 }])); }, ImageConversionError, /is not 240 records of 96 bytes/],
