@@ -24,7 +24,8 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { udfCrc } from '../../drivers/src/image/udf-volume.js';
 import { makeIso, makeTempDir } from '../../drivers/test/support/test-images.js';
-import { makeCdi } from '../../drivers/test/support/cdi-images.js';
+import { makeCdi, makeCdiWithCdText } from '../../drivers/test/support/cdi-images.js';
+import { encodeCdText } from '../../drivers/test/support/cd-text-packs.js';
 import { makeDmg } from '../../drivers/test/support/dmg-images.js';
 import { makeMds } from '../../drivers/test/support/mds-images.js';
 import { makeNrg } from '../../drivers/test/support/nrg-images.js';
@@ -271,6 +272,12 @@ describe('importFromPath refuses bad DMG images with a typed error and changes n
 });
 
 const cdi = (): Buffer => makeCdi([{ data: iso }], '3.5');
+const cdiPacks = (): Buffer => encodeCdText({ disc: { TITLE: 'Disc' }, tracks: [{ TITLE: 'Data' }] }, true);
+/** A CDI with CD-TEXT (libmirage's v3.5 layout) and where its track 1 CD-TEXT block count and disc block pack length lie. */
+const textCdi = (): { b: Buffer; blocks: number; packLength: number } => {
+  const b = makeCdiWithCdText([{ data: iso }], cdiPacks(), [[['Data']]]);
+  return { b, blocks: cdiDescriptor(b) + 1 + 15 + 16 + 1 + 'track1.wav'.length + 31 + 2 + 8, packLength: b.length - 16 - cdiPacks().length - 4 };
+};
 const cdiDescriptor = (b: Buffer): number => b.length - b.readUInt32LE(b.length - 4);
 const cdiCases: Case[] = [
   { name: 'CDI footer alone', bytes: () => cdi().subarray(-8), error: ImageConversionError, message: /its footer points at byte/ },
@@ -279,6 +286,11 @@ const cdiCases: Case[] = [
   { name: 'CDI with 60000 tracks', bytes: () => { const b = cdi(); b.writeUInt16LE(60000, cdiDescriptor(b) + 2); return b; }, error: ImageConversionError, message: /60000 tracks/ },
   { name: 'CDI without a track start mark', bytes: () => { const b = cdi(); b.fill(0x41, cdiDescriptor(b) + 8, cdiDescriptor(b) + 28); return b; }, error: ImageConversionError, message: /no track start mark/ },
   { name: 'CDI track of 2^31 sectors', bytes: () => { const b = cdi(); const at = cdiDescriptor(b) + 4 + 68; b.writeUInt32LE(0x7fffffff, at); b.writeUInt32LE(0xffffffff, at + 30); return b; }, error: ImageConversionError, message: /runs into the descriptor/ },
+  { name: 'CDI with a track claiming 200 CD-TEXT blocks', bytes: () => { const { b, blocks } = textCdi(); b.writeUInt32LE(200, blocks); return b; }, error: ImageConversionError, message: /track 1 claims 200 CD-TEXT blocks, more than 8/ },
+  { name: 'CDI with a CD-TEXT string running past its descriptor', bytes: () => { const { b, blocks } = textCdi(); b.writeUInt32LE(8, blocks); return b; }, error: ImageConversionError, message: /CDI image: / },
+  { name: 'CDI with a disc block claiming 4 GiB of CD-TEXT packs', bytes: () => { const { b, packLength } = textCdi(); b.writeUInt32LE(0xffffffff, packLength); return b; }, error: ImageConversionError, message: /holds 4294967295 bytes of CD-TEXT packs/ },
+  { name: 'CDI with CD-TEXT packs cut short in its disc block', bytes: () => { const { b, packLength } = textCdi(); b.writeUInt32LE(cdiPacks().length - 5, packLength); return b; }, error: ImageConversionError, message: /ends 13 bytes before the descriptor does/ },
+  { name: 'CDI with CD-TEXT in a v3 footer (a layout libmirage does not read)', bytes: () => { const { b } = textCdi(); b.writeUInt32LE(0x80000005, b.length - 8); b.writeUInt32LE(cdiDescriptor(b), b.length - 4); return b; }, error: ImageConversionError, message: /CD-TEXT in a v3 layout, whose disc block libmirage does not read/ },
   { name: 'CDI with its data cut off (descriptor and footer only)', bytes: () => cdi().subarray(cdiDescriptor(cdi())), error: ImageConversionError, message: /runs into the descriptor at byte 0/ },
 ];
 

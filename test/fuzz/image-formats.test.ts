@@ -30,7 +30,8 @@ import { readDmg, runDmg2img } from '../../drivers/src/image/dmg-image.js';
 import { checkTocFileName, looksLikeToc, parseTocFile } from '../../drivers/src/image/toc-file.js';
 import { analyseUdf, udfCrc } from '../../drivers/src/image/udf-volume.js';
 import { makeIso, makeTempDir } from '../../drivers/test/support/test-images.js';
-import { makeCdi } from '../../drivers/test/support/cdi-images.js';
+import { makeCdi, makeCdiWithCdText } from '../../drivers/test/support/cdi-images.js';
+import { encodeCdText } from '../../drivers/test/support/cd-text-packs.js';
 import { makeDmg } from '../../drivers/test/support/dmg-images.js';
 import { makeMds } from '../../drivers/test/support/mds-images.js';
 import { makeNrg } from '../../drivers/test/support/nrg-images.js';
@@ -409,7 +410,10 @@ describe('fuzz: DMG trailers and block tables', () => {
 describe('fuzz: CDI footers and descriptors', () => {
   it('readCdi + readImage on mutated descriptors and footers of v2/v3/v3.5 images (1500 runs)', { timeout: 120_000 }, async () => {
     const user = Buffer.alloc(2048 * 20, 9);
-    const bases = [makeCdi([{ data: user }], '3.5'), makeCdi([{ data: user, sectorBytes: 2352 }], '3'), makeCdi([{ data: user, mode: 2, sectorBytes: 2336 }], '2'), makeCdi([{ data: Buffer.alloc(2352 * 10, 1), mode: 0, sectorBytes: 2352 }, { data: user, mode: 2, sectorBytes: 2352, session: 2 }], '3.5')];
+    const bases = [makeCdi([{ data: user }], '3.5'), makeCdi([{ data: user, sectorBytes: 2352 }], '3'), makeCdi([{ data: user, mode: 2, sectorBytes: 2336 }], '2'), makeCdi([{ data: Buffer.alloc(2352 * 10, 1), mode: 0, sectorBytes: 2352 }, { data: user, mode: 2, sectorBytes: 2352, session: 2 }], '3.5'),
+      // CD-TEXT in libmirage's v3.5 layout: per-track blocks of 18 strings and the disc block's raw packs.
+      makeCdiWithCdText([{ data: Buffer.alloc(2352 * 10, 1), mode: 0, sectorBytes: 2352 }, { data: Buffer.alloc(2352 * 5, 2), mode: 0, sectorBytes: 2352, pregapSectors: 2 }],
+        encodeCdText({ disc: { TITLE: 'Fuzz' }, tracks: [{ TITLE: 'One' }, { PERFORMER: 'Two' }] }, true), [[['One']], [['', 'Two'], ['x']]])];
     const fields = [0, 2, 4, 8, 28, 48, 64, 68, 78, 94, 98, 118, 160, 164];
     let n = 0;
     await fc.assert(fc.asyncProperty(
@@ -425,13 +429,14 @@ describe('fuzz: CDI footers and descriptors', () => {
         for (const [at, v] of writes) if (descriptor + at + 4 <= b.length) b.writeUInt32LE(v >>> 0, descriptor + at);
         if (footer) { b.writeUInt32LE(footer[0] >>> 0, b.length - 8); b.writeUInt32LE(footer[1] >>> 0, b.length - 4); }
         if (cut !== null) b = b.subarray(cut % (b.length + 1));
-        const file = path.join(tmp.dir, `cdi-${n++ % 4}.cdi`);
+        const file = path.join(tmp.dir, `cdi-${n++ % bases.length}.cdi`);
         writeFileSync(file, b);
         try {
           const cdi = await readCdi(file);
           expect(cdi.tracks.length).toBeGreaterThan(0);
           expect(cdi.tracks.length).toBeLessThanOrEqual(99);
           for (const t of cdi.tracks) expect(t.dataStart + t.sectors * t.sectorBytes).toBeLessThanOrEqual(cdi.descriptorOffset);
+          if (cdi.cdText) expect([cdi.version, cdi.cdText.length > 0 && cdi.cdText.length <= 8 * 256 * 18]).toEqual(['3.5', true]);
         } catch (err) {
           typedRefusal(err);
         }

@@ -102,3 +102,70 @@ export function makeCdi(tracks: readonly CdiTrackSpec[], version: keyof typeof V
   footer.writeUInt32LE(version === '3.5' ? total - body.length : body.length, 4);
   return Buffer.concat([body, descriptor, footer]);
 }
+
+/** A track's CD-TEXT block: 18 strings, a length byte before each (libmirage does not say which is which). */
+export type CdiTrackCdText = readonly string[];
+
+/**
+ * A one-session DiscJuggler v3.5 image with CD-TEXT, written by the layout
+ * libmirage's CDI parser documents (cdemu `images/image-cdi/parser.c`; no
+ * real sample is at hand): a session count byte; the session descriptor (15
+ * bytes, its track count in byte 1); each track block (header, name, the
+ * 0x80000000 mark and disc capacity, medium type, two index lengths, the
+ * CD-TEXT blocks, mode, session and track index, start, length, read mode,
+ * CTL, ISRC, and the 99-byte tail, which says whether it is the session's
+ * last track); an empty session descriptor; the disc block (header, name,
+ * disc length, volume id, MCN, the raw CD-TEXT packs and 12 bytes whose
+ * last 4 are the version); then the descriptor's length. `blocks[i]` are
+ * track i's CD-TEXT blocks (default none).
+ */
+export function makeCdiWithCdText(tracks: readonly CdiTrackSpec[], packs: Buffer, blocks: readonly (readonly CdiTrackCdText[])[] = []): Buffer {
+  const data: Buffer[] = [];
+  const u8 = (v: number): Buffer => Buffer.from([v]);
+  const u16 = (v: number): Buffer => { const b = Buffer.alloc(2); b.writeUInt16LE(v); return b; };
+  const u32 = (v: number): Buffer => { const b = Buffer.alloc(4); b.writeUInt32LE(v >>> 0); return b; };
+  const header = (name: string): Buffer => {
+    const h = Buffer.from([0xff, 0xff, 0, 0, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, tracks.length]);
+    const after = Buffer.alloc(29);
+    after[22] = 0x80;
+    after.writeUInt32LE(333000, 23);
+    return Buffer.concat([h, u8(name.length), Buffer.from(name, 'latin1'), after, u16(0x98)]);
+  };
+  const session = (count: number): Buffer => { const s = Buffer.alloc(15); s[1] = count; s[9] = 1; s[13] = 0xff; s[14] = 0xff; return s; };
+  const parts: Buffer[] = [u8(1), session(tracks.length)];
+  let lba = 0;
+  for (const [i, spec] of tracks.entries()) {
+    const size = spec.sectorBytes ?? 2048;
+    const pregap = spec.pregapSectors ?? 150;
+    const sectors = spec.data.length / ((spec.mode ?? 1) === 0 ? 2352 : 2048);
+    data.push(Buffer.alloc(pregap * size), sectorsOf(spec, lba + pregap));
+    const text = (blocks[i] ?? []).map((fields) => Buffer.concat(Array.from({ length: 18 }, (_, k) => {
+      const s = Buffer.from(fields[k] ?? '', 'latin1');
+      return Buffer.concat([u8(s.length), s]);
+    })));
+    const tail = Buffer.alloc(99);
+    tail.fill(0xff, 1, 9);
+    tail[9] = 1;
+    tail[13] = 0x80;
+    const last = i === tracks.length - 1;
+    tail[93] = last ? 0 : 1;
+    if (last) tail.writeUInt32LE(lba + pregap + sectors, 95);
+    else tail.set([0, 0, 0xff, 0xff], 95);
+    parts.push(
+      header(`track${i + 1}.wav`), u16(2), u32(pregap), u32(sectors), u32(text.length), ...text, Buffer.alloc(2),
+      u32(spec.mode ?? 1), Buffer.alloc(4), u32(0), u32(i), u32(lba + pregap), u32(pregap + sectors), Buffer.alloc(16),
+      u32(SIZE_CODE[spec.sectorBytes ?? 2048]), u32(spec.mode === 0 ? 0 : 4), Buffer.alloc(9), Buffer.alloc(12), u32(0), tail,
+    );
+    lba += pregap + sectors;
+  }
+  const trailer = Buffer.alloc(12);
+  trailer.writeUInt32LE(VERSION['3.5'], 8);
+  parts.push(session(0), header('disc.cdi'), u32(lba), u8(0), Buffer.alloc(9), Buffer.alloc(13), u32(0), u32(packs.length), packs, trailer);
+  // The last 12 bytes of the disc block end with the footer's version; the descriptor's length follows it.
+  const descriptor = Buffer.concat(parts).subarray(0, -4);
+  const body = Buffer.concat(data);
+  const footer = Buffer.alloc(8);
+  footer.writeUInt32LE(VERSION['3.5'], 0);
+  footer.writeUInt32LE(descriptor.length + 8, 4);
+  return Buffer.concat([body, descriptor, footer]);
+}

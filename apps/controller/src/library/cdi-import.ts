@@ -7,15 +7,18 @@
  * limit, validated as an ISO (or pure UDF) image, and held against iat's
  * own conversion of the same file: the two must have the same SHA-256, or
  * the image is refused. A single session with audio or several tracks
- * becomes a CUE image (track-plan-import.ts); several sessions (a
- * Dreamcast's audio session and data session) are refused, saying so.
+ * becomes a CUE image (track-plan-import.ts), and so does an image with
+ * CD-TEXT, whose disc block's packs (v3.5, libmirage's layout: the drivers'
+ * cdi-image.ts) go into a cdrdao TOC file beside the BIN/CUE
+ * (source-cd-text.ts); several sessions (a Dreamcast's audio session and
+ * data session) are refused, saying so.
  */
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { CdiImage, CdiTrack, PlannedTrack } from 'node-cdrecord-wrapper';
-import { cdiUserDataOffset, readCdi } from 'node-cdrecord-wrapper';
+import { CD_TEXT_PACK, cdiUserDataOffset, readCdi } from 'node-cdrecord-wrapper';
 import { ConversionTooLargeError, fromImageReadError, ImageConversionError } from './errors.js';
 import type { ByteBudget } from './hashing-copy.js';
 import { copyAndHash, hashFile } from './hashing-copy.js';
@@ -26,6 +29,7 @@ import { finalNames } from './image-intake.js';
 import type { ConversionProof } from './image-record.js';
 import { confirmWithIat } from './iat-proof.js';
 import { validateImageFile } from './image-validator.js';
+import { addCdTextToc, decodeSourceCdText } from './source-cd-text.js';
 import { stagePlannedCue } from './track-plan-import.js';
 
 const CUE_MODE: Readonly<Record<string, string>> = { '0/2352': 'AUDIO', '1/2048': 'MODE1/2048', '1/2352': 'MODE1/2352', '2/2048': 'MODE2/2048', '2/2336': 'MODE2/2336', '2/2352': 'MODE2/2352' };
@@ -44,7 +48,12 @@ async function stageCdiTracks(staging: Staging, id: string, source: string, cdi:
     start: t.dataStart,
     end: t.dataStart + t.sectors * t.sectorBytes,
   }));
-  const { staged, proof } = await stagePlannedCue(staging, id, `CDI image ${sourceName}`, tracks, options);
+  const what = `CDI image ${sourceName}`;
+  const text = cdi.cdText ? decodeSourceCdText({ packs: cdi.cdText, packBytes: CD_TEXT_PACK }, tracks.length) : undefined;
+  const planned = await stagePlannedCue(staging, id, what, tracks, options);
+  const withText = text ? await addCdTextToc(staging, id, planned.staged, text, what, options.signal) : undefined;
+  const staged = withText?.staged ?? planned.staged;
+  const proof = withText ? `${planned.proof}; the disc block's ${withText.proof} (each pack's CRC checked)` : planned.proof;
   const kept = options.keepOriginal ? await keepSource(staging, source, `${finalNames(id).cue.replace(/\.cue$/, '')}.cdi`, options.movable === true) : undefined;
   const whole = kept ?? (await hashFile(source));
   const conversion: ConversionProof = {
@@ -93,7 +102,7 @@ export async function stageCdi(staging: Staging, id: string, source: string, opt
   const track = cdi.tracks[0];
   const skip = track ? cdiUserDataOffset(track) : null;
   const sourceName = options.sourceName ?? path.basename(source);
-  if (cdi.tracks.length !== 1 || !track || skip === null || track.sectors === 0) {
+  if (cdi.cdText || cdi.tracks.length !== 1 || !track || skip === null || track.sectors === 0) {
     const list = cdi.tracks.map((t) => `${t.number} ${t.mode === 0 ? 'audio' : `Mode ${t.mode}`}/${t.sectorBytes} (session ${t.session})`).join(', ');
     if (cdi.sessions !== 1 || cdi.tracks.some((t) => t.sectors === 0)) {
       throw new ImageConversionError(`CDI image with ${cdi.sessions} session(s), track(s) ${list}: a CUE sheet holds one session, so only single-session images (one data track, or several tracks) are converted`);
