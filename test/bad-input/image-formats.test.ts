@@ -13,7 +13,9 @@
  * past the end, claim 2^40 sectors or a million chunks, hold chunks out of
  * order, a zlib bomb, a checksum that does not hold, an HFS+ volume alone;
  * CDI images whose footer points past either end, claiming 65535 sessions
- * or 60000 tracks, with no start mark or a cut descriptor. Each is refused with a typed LibraryError
+ * or 60000 tracks, with no start mark or a cut descriptor, with CD-TEXT
+ * blocks counted in the hundreds, running past the descriptor, disc-block
+ * packs of 4 GiB or cut short, or in a v3 layout. Each is refused with a typed LibraryError
  * (the class named), and the library folder (hidden staging files too) and
  * index are left as they were.
  */

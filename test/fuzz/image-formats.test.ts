@@ -8,7 +8,8 @@
  * streams with a tight output cap; the DMG reader (dmg-image.ts) on mutated
  * trailers, block tables and plists, and dmg2img on mutated data forks and
  * a zlib bomb with a tight cap; the CDI reader (cdi-image.ts) on mutated
- * descriptors and footers. Each may succeed or throw its documented
+ * descriptors and footers (also of an image with CD-TEXT blocks and disc
+ * packs). Each may succeed or throw its documented
  * typed error (ImageReadError, mapped by the library to a LibraryError with
  * the same message); nothing else, and never hang or leave output behind.
  */
