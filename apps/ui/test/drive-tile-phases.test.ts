@@ -51,3 +51,14 @@ describe('a drive tile through the phases of a copy', () => {
     expect(t).toMatch(/Verifying.*50%.*31×.*ETA 0:17/);
   });
 });
+
+describe('a drive tile and CD-TEXT', () => {
+  const html = (d: DriveView): string => renderToStaticMarkup(createElement(DriveTile, { drive: d, stale: false, runName: null }));
+
+  it('shows a CD-TEXT badge ("writes CD-TEXT") on a drive declared to write it, and none otherwise', () => {
+    const declared = html(drive({ id: '/dev/sr1', writesCdText: true }));
+    expect(declared).toMatch(/<span class="tile-cd-text" title="writes CD-TEXT" aria-label="writes CD-TEXT">CD-TEXT<\/span>/);
+    expect(html(drive({ id: '/dev/sr0', writesCdText: false }))).not.toContain('CD-TEXT');
+    expect(html(drive({ id: 'sim:0' }))).not.toContain('CD-TEXT');
+  });
+});

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { parseTocFile, readTocContent, showTocFrames } from 'node-cdrecord-wrapper';
 import type { ImageRecord } from '../library/index.js';
 import { tocPathOf } from '../library/image-record.js';
+import { tocWithText } from '../library/run-image.js';
 import { tocWithCdText } from '../library/toc-cd-text.js';
 import type { RunCdText } from '../shared/run-text-schemas.js';
 import { cdTextProblem } from '../shared/run-text-schemas.js';
@@ -28,11 +29,12 @@ export function cdTextRunsDir(s: ApiServices): string {
 
 /**
  * Check `cdText` against the run's image (at `imagePath`) and write the
- * run's TOC; `{ tocPath }` for the run's image, `{}` without `cdText`.
+ * run's TOC; `{ tocPath, cdText }` for the run's image (its copies go only to drives that write CD-TEXT),
+ * `{}` without `cdText`.
  */
 export async function runCdTextToc(
   s: ApiServices, runId: string, image: ImageRecord, imagePath: string, cdText: RunCdText | undefined, setRun = false,
-): Promise<{ tocPath?: string }> {
+): Promise<{ tocPath?: string; cdText?: true }> {
   if (cdText === undefined) return {};
   if (setRun) throw invalidInput('cdText', 'cdText: not with a set run (each disc of a set has its own image)');
   if (image.storage !== undefined) {
@@ -70,5 +72,5 @@ export async function runCdTextToc(
   }
   // Kept beside the run's meta (written next), for the run's view.
   await s.deps.redis.hset(s.keys.runMeta(runId), 'cdText', JSON.stringify(cdText));
-  return { tocPath: out };
+  return tocWithText(out);
 }

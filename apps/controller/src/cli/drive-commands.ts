@@ -16,6 +16,7 @@ import type * as DriveLayer from 'node-cdrecord-wrapper';
 import { RECORDABLE_MEDIA_TYPES, SECTOR_BYTES, mediaSizesFor } from 'node-cdrecord-wrapper/media';
 import { formatBytes, formatBytesPerSecond, formatDuration, formatMBps, formatSpeedX } from '../shared/units.js';
 import type { InsertDiscRequest } from '../shared/api-types.js';
+import { cdTextWriting } from '../shared/cd-text-writing.js';
 import { requireId } from './cli-arguments.js';
 import { positiveNumber, UsageError } from './cli-output.js';
 import type { ConnectionOptions } from './controller-context.js';
@@ -72,8 +73,10 @@ async function infoCommand(ctx: CliContext, device: string, opts: { json?: boole
     `Writes:    ${info.writes.join(', ') || '-'}`,
     `Media:     ${media.status === 'none' ? 'no disc' : `${media.type ?? 'unknown'}, ${media.status}`}`,
     `Capacity:  ${media.capacitySectors} sectors (${formatBytes(media.capacitySectors * SECTOR_BYTES)}), ${media.freeSectors} free`,
+    // Direct mode reads no tower.json: a real drive here is not declared to write CD-TEXT (`tower drives` shows the tower's).
+    `CD-TEXT:   ${cdTextWriting(drive.features?.writesCdText)}`,
   ].join('\n');
-  print(ctx, opts.json === true, { info, media }, text);
+  print(ctx, opts.json === true, { info, media, ...(drive.features === undefined ? {} : { features: drive.features }) }, text);
 }
 
 interface BurnCommandOptions {

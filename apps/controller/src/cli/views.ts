@@ -40,7 +40,7 @@ export function driveName(d: DriveView): string {
 /** The drives table of `tower drives`. */
 export function renderDrives(drives: readonly DriveView[]): string {
   return renderTable(
-    ['DRIVE', 'AGENT', 'STATE', 'MEDIA', { header: 'PROGRESS', align: 'right' }, { header: 'SPEED', align: 'right' }, 'RUN/COPY', { header: 'PASS/FAIL', align: 'right' }, 'NOTE'],
+    ['DRIVE', 'AGENT', 'STATE', 'MEDIA', { header: 'PROGRESS', align: 'right' }, { header: 'SPEED', align: 'right' }, 'RUN/COPY', { header: 'PASS/FAIL', align: 'right' }, 'CD-TEXT', 'NOTE'],
     sortDrives(drives).map((d) => [
       driveName(d),
       d.agentId,
@@ -50,6 +50,8 @@ export function renderDrives(drives: readonly DriveView[]): string {
       d.speedX === null ? null : formatSpeedX(d.speedX),
       runCopy(d),
       `${d.passed}/${d.failed}`,
+      // Declared CD-TEXT writing: `writes`, `no` (offered no copy with CD-TEXT), `-` (burns no TOC file).
+      d.writesCdText === undefined ? null : d.writesCdText ? 'writes' : 'no',
       driveNote(d),
     ]),
     'No drives. Is an agent running? (tower start)',

@@ -3,8 +3,10 @@
  * `RunImage` that goes, unchanged, into the run, each copy job, the burn and
  * the verify.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RunImage } from '@tower/jobs';
+import { MAX_TOC_BYTES, tocHasCdTextBlocks } from 'node-cdrecord-wrapper';
 import type { ImageRecord } from './image-record.js';
 import { tocPathOf } from './image-record.js';
 import { storedBins } from './chd-storage.js';
@@ -21,7 +23,7 @@ export function runImageOf(record: ImageRecord, file: string): RunImage {
     ...(record.fileIdentity === undefined ? {} : { identity: record.fileIdentity }),
     // Its copies go only to drives that burn every track mode (a stdio: drive burns no audio).
     ...(record.format === 'cue' ? { trackModes: record.tracks.map((t) => t.mode) } : {}),
-    ...tocPathOf(record, file),
+    ...tocWithText(tocPathOf(record, file).tocPath),
     ...(storage === undefined ? {} : {
       stored: {
         path: path.join(path.dirname(file), storage.file), compression: storage.compression, bytes: storage.bytes,
@@ -30,4 +32,22 @@ export function runImageOf(record: ImageRecord, file: string): RunImage {
       },
     }),
   };
+}
+
+/**
+ * `{ tocPath }` of a TOC file, with `cdText: true` when it has CD-TEXT blocks: its copies then go only to
+ * drives declared to write CD-TEXT (the drive's own rule, read from the file here once). A TOC that cannot
+ * be read says nothing: the drive refuses it at the burn.
+ */
+export function tocWithText(tocPath: string | undefined): { tocPath?: string; cdText?: true } {
+  if (tocPath === undefined) return {};
+  let text: string;
+  try {
+    const bytes = readFileSync(tocPath);
+    if (bytes.length > MAX_TOC_BYTES) return { tocPath };
+    text = bytes.toString('latin1');
+  } catch {
+    return { tocPath };
+  }
+  return tocHasCdTextBlocks(text) ? { tocPath, cdText: true } : { tocPath };
 }

@@ -86,6 +86,12 @@ const driveViewProps = {
     /** The loader's last failure (code and words), while it lasts. */
     error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
   })),
+  /**
+   * CD-TEXT as the drive declares it (tower.json `"cdText": true`; nothing detects it): `true`, it writes a
+   * TOC file's CD-TEXT and takes copies that carry it; `false`, a real drive not declared to: it is offered
+   * no copy with CD-TEXT; absent, the drive burns no TOC file (a `stdio:` or simulated drive).
+   */
+  writesCdText: Type.Optional(Type.Boolean()),
   /** A simulated drive (`sim:N`): an operator can put a disc into it (`POST /api/drives/:id/insert`). */
   simulated: Type.Optional(Type.Boolean()),
   /** It can be mastered from now: a readable disc with data, idle, not quarantined. */

@@ -78,14 +78,20 @@ describe('tower history', () => {
 describe('drive commands', () => {
   it('lists drives in tower order with what needs attention', async () => {
     const { fetch } = fakeFetch(() => json(200, [
-      makeDrive({ id: 'sim:1', label: 'sim:1', position: 1, state: 'burning', percent: 42.4, speedX: 24, runId: 'run-1', copy: 3, passed: 5, failed: 1 }),
+      makeDrive({ id: 'sim:1', label: 'sim:1', position: 1, state: 'burning', percent: 42.4, speedX: 24, runId: 'run-1', copy: 3, passed: 5, failed: 1, writesCdText: true }),
       makeDrive({ id: 'sim:0', position: 0, state: 'wrong-media', needsAttention: true, message: 'Remove the DVD-R; this run needs CD-R' }),
+      makeDrive({ id: 'sim:2', label: 'sim:2', position: 2, state: 'blank', writesCdText: false }),
     ]));
     const result = await runCli(['drives'], { fetch });
     const lines = result.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^DRIVE\s+AGENT\s+STATE\s+MEDIA\s+PROGRESS\s+SPEED\s+RUN\/COPY\s+PASS\/FAIL\s+NOTE$/);
-    expect(lines[1]).toMatch(/^Top left \(sim:0\)\s+host-a\s+wrong-media\s+CD-R\s+-\s+-\s+-\s+0\/0\s+! Remove the DVD-R; this run needs CD-R$/);
-    expect(lines[2]).toMatch(/^sim:1\s+host-a\s+burning\s+CD-R\s+42%\s+24×\s+run-1 #3\s+5\/1\s+-$/);
+    expect(result.stderr).toBe('');
+    expect(lines[0]).toMatch(/^DRIVE\s+AGENT\s+STATE\s+MEDIA\s+PROGRESS\s+SPEED\s+RUN\/COPY\s+PASS\/FAIL\s+CD-TEXT\s+NOTE$/);
+    expect(lines[1]).toMatch(/^Top left \(sim:0\)\s+host-a\s+wrong-media\s+CD-R\s+-\s+-\s+-\s+0\/0\s+-\s+! Remove the DVD-R; this run needs CD-R$/);
+    expect(lines[2]).toMatch(/^sim:1\s+host-a\s+burning\s+CD-R\s+42%\s+24×\s+run-1 #3\s+5\/1\s+writes\s+-$/);
+    // Declared CD-TEXT writing: `writes`, `no` (a real drive offered no copy with CD-TEXT), `-` (not said).
+    expect(lines[3]).toMatch(/^sim:2\s+host-a\s+blank\s+CD-R\s+-\s+-\s+-\s+0\/0\s+no\s+-$/);
+    const listed = JSON.parse((await runCli(['drives', '--json'], { fetch })).stdout) as Array<{ id: string; writesCdText?: boolean }>;
+    expect(listed.map((d) => [d.id, d.writesCdText])).toEqual([['sim:1', true], ['sim:0', undefined], ['sim:2', false]]);
   });
 
   it('quarantines with a reason, and requires one', async () => {

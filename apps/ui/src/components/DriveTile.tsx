@@ -15,6 +15,7 @@ import type { DriveView } from '../lib/contract';
 import { useFitText } from '../lib/fit-text';
 import { clampPercent, formatDuration, formatEta, formatPercent, formatSpeedX } from '../lib/units';
 import { errorCodeIn, instructionFor, isActive, isTimedPhase, needsPerson, presentState, tileLabel } from '../lib/states';
+import { cdTextWriting } from '../../../controller/src/shared/cd-text-writing';
 import { Icon } from './Icon';
 
 export interface DriveTileProps {
@@ -52,6 +53,8 @@ function TileBody({ drive: d, runName, attention }: { readonly drive: DriveView;
         <span ref={nameRef} className="tile-label" data-fit-wrap="16">{d.label}</span>
         <span className="tile-media" title="Media in the drive">{media}</span>
       </div>
+      {/* Declared in tower.json ("cdText": true): copies whose TOC carries CD-TEXT go only to such drives. */}
+      {d.writesCdText === true ? <span className="tile-cd-text" title={cdTextWriting(true)} aria-label={cdTextWriting(true)}>CD-TEXT</span> : null}
       <div className="tile-state">
         <Icon name={p.icon} className="tile-icon" />
         <span ref={wordRef} className={word} data-fit-wrap="16">{label}</span>

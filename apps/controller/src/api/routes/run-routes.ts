@@ -20,6 +20,7 @@ import { malwareWarning, refuseUnsafeImage } from '../run-malware-check.js';
 import { attemptsCsv } from '../csv.js';
 import { runImageOf } from '../../library/index.js';
 import { runCdTextToc } from '../run-cd-text.js';
+import { checkCdTextDrives } from '../run-cd-text-drives.js';
 import { checkRunLabels, saveRunLabels } from '../../labels/run-labels.js';
 import { dropRunMerge, runMergeOf } from '../run-merge-csv.js';
 import {
@@ -59,7 +60,7 @@ export function registerRunRoutes(app: TypedApp, s: ApiServices): void {
     await s.audit.append(who, 'run.create', view.id, { imageId: view.imageId, copies: view.copies, verify: view.verify, priority: view.priority, label: view.label });
     // A run the blank stock cannot cover is made all the same, with a warning (stock-store.ts); so is an unsafe image's under the malware policy warn.
     const short = await s.stock.coverageWarning(view.mediaClass, view.copies);
-    const warnings = [malwareWarning(s.deps.library.get(view.imageId), s.deps.library.scanner.settings.policy), short].filter((w): w is string => w !== null);
+    const warnings = [...(view.warnings ?? []), malwareWarning(s.deps.library.get(view.imageId), s.deps.library.scanner.settings.policy), short].filter((w): w is string => w !== null);
     return reply.status(201).send(warnings.length === 0 ? view : { ...view, warnings });
   });
 
@@ -241,6 +242,8 @@ export async function createRun(s: ApiServices, body: Static<typeof CreateRunReq
   if (set !== undefined && toVerifyPolicy(body.verify).mode !== 'off') {
     await refuseImpossibleSetVerify(set, library, allowedDrives ?? (await s.drives.list()).map((d) => d.id));
   }
+  // Copies with CD-TEXT go only to drives declared to write it: refused on named drives that do not, else a warning.
+  const cdTextWarning = await checkCdTextDrives(s, set?.images ?? [runImageOf(image, imagePath)], body.cdText !== undefined, mediaClass, allowedDrives);
   const labels = await checkRunLabels(s.deps.redis, s.keys, s.deps.printing, body);
   // Checked (and a CSV's files copied into the run's folder) before anything of the run is written.
   // A set run's rows are one per set (set k carries row k on every disc): each must fit with the set's largest disc.
@@ -268,7 +271,8 @@ export async function createRun(s: ApiServices, body: Static<typeof CreateRunReq
       ...(merge === undefined ? {} : { merge }),
       ...(set === undefined ? {} : { set: { images: set.images, imageIds: set.imageIds } }),
     }, { imageStillThere: async () => (await imageStillThere()) && (set === undefined || (await setImagesStillThere(set, library))) });
-    return await s.runs.view(run);
+    const view = await s.runs.view(run);
+    return cdTextWarning === null ? view : { ...view, warnings: [cdTextWarning] };
   } catch (err) {
     if (isRedisUnavailableError(err)) {
       abandonRun(s, id, err);

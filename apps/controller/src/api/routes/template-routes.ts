@@ -112,7 +112,8 @@ async function startRun(s: ApiServices, who: Principal, body: Parameters<typeof 
   await s.audit.append(who, 'run.create', view.id, { imageId: view.imageId, copies: view.copies, verify: view.verify, priority: view.priority, label: view.label, ...from });
   // An infected or unscanned image's run under the malware policy warn is made with a warning, as POST /api/runs makes it.
   const warning = malwareWarning(s.deps.library.get(view.imageId), s.deps.library.scanner.settings.policy);
-  return warning === null ? view : { ...view, warnings: [warning] };
+  const warnings = [...(view.warnings ?? []), ...(warning === null ? [] : [warning])];
+  return warnings.length === 0 ? view : { ...view, warnings };
 }
 
 async function requireTemplate(store: TemplateStore, name: string): Promise<RunTemplate> {

@@ -312,6 +312,7 @@ export class DriveViews {
       quarantine: q === null ? null : { reason: q.reason, at: q.at, by: q.by ?? 'system' },
       ...(s.loader === undefined ? {} : { loader: loaderView(s.loader) }),
       simulated: isSimulatedDrive(s.driveId),
+      ...(s.writesCdText === undefined ? {} : { writesCdText: s.writesCdText }),
       ...masterReadiness(state, s),
       updatedAt: s.updatedAt,
     };

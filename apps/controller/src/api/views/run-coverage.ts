@@ -1,7 +1,8 @@
 /**
  * Whether any drive in service can serve a run: a drive of an online agent,
  * among the run's allowed drives, that takes copies of the run's media
- * class and burns its CUE track modes (its agent publishes both with the
+ * class, burns its CUE track modes and, for an image whose TOC carries
+ * CD-TEXT, is declared to write CD-TEXT (its agent publishes these with the
  * drive's state; the rule is the drive workers' own, `driveTakes`). A run no
  * drive serves would wait in silence; its view says so instead ("needs a
  * person"), from creation for as long as it lasts. Drives whose agents do
@@ -11,6 +12,7 @@ import { driveTakes, readAllDriveStatuses } from '@tower/jobs';
 import type { CopyNeeds, DriveStatus, RedisSchema, RunRecord } from '@tower/jobs';
 import type { Redis } from 'ioredis';
 import type { AgentView } from '../../shared/api-types.js';
+import { CD_TEXT_HOW } from '../run-cd-text-drives.js';
 import { CLASS_NAMES } from './drive-words.js';
 
 /** What a coverage check reads: the published drive states and the agents (with liveness). */
@@ -38,7 +40,7 @@ export class RunCoverage {
   }
 
   /** Why nobody can serve `run` now, in words, or null when some drive can (or the run is over). */
-  async unservedReason(run: Pick<RunRecord, 'status' | 'mediaClass' | 'allowedDrives' | 'copies' | 'counters'> & { readonly image?: Pick<RunRecord['image'], 'format' | 'trackModes'> }): Promise<string | null> {
+  async unservedReason(run: Pick<RunRecord, 'status' | 'mediaClass' | 'allowedDrives' | 'copies' | 'counters'> & { readonly image?: Pick<RunRecord['image'], 'format' | 'trackModes' | 'cdText'> }): Promise<string | null> {
     if (!(run.status === 'queued' || run.status === 'running') || run.copies - run.counters.passed <= 0) return null;
     const { drives } = await this.#read();
     const allowed = run.allowedDrives === undefined ? null : new Set(run.allowedDrives);
@@ -46,10 +48,14 @@ export class RunCoverage {
     const cls = CLASS_NAMES[run.mediaClass] ?? run.mediaClass;
     const where = allowed === null ? 'no drive in service' : `none of its drives (${[...allowed].join(', ')})`;
     if (candidates.length === 0) return `needs a person: ${where} can burn it: bring a drive that takes ${cls} discs into service`;
-    const needs: CopyNeeds = { mediaClass: run.mediaClass, ...(run.image === undefined ? {} : { format: run.image.format, trackModes: run.image.trackModes }) };
+    const text = run.image?.cdText === true ? { cdText: true } : {};
+    const needs: CopyNeeds = { mediaClass: run.mediaClass, ...(run.image === undefined ? {} : { format: run.image.format, trackModes: run.image.trackModes, ...text }) };
     if (candidates.some((d) => driveTakes(d, needs))) return null;
     const other = allowed === null ? '' : ' or choose other drives';
     if (!candidates.some((d) => driveTakes(d, { mediaClass: run.mediaClass }))) return `needs a person: ${where} takes ${cls} discs: add a ${cls} writer${other}`;
+    if (needs.cdText === true && candidates.some((d) => driveTakes(d, { ...needs, cdText: false }))) {
+      return `needs a person: ${where} is declared to write CD-TEXT, which its TOC file carries: ${CD_TEXT_HOW}${other}`;
+    }
     const modes = [...new Set(needs.trackModes ?? [])].join(', ');
     return `needs a person: ${where} can burn its ${modes} CUE tracks (a stdio: drive burns MODE1/2048 only): bring a ${cls} writer into service${other}`;
   }

@@ -3,6 +3,7 @@ import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
 import type { FormEvent, ReactNode } from 'react';
 import { Suspense, useState } from 'react';
+import { cdTextWriting } from '../../../../controller/src/shared/cd-text-writing';
 import { DriveTile } from '../../components/DriveTile';
 import { ErrorBox } from '../../components/ErrorBox';
 import { InsertDisc } from '../../components/InsertDisc';
@@ -96,6 +97,7 @@ function DriveInner(): ReactNode {
         <dl className="kv">
           <dt>Agent</dt><dd>{live.agents[view.agentId]?.host ?? view.agentId} (position {view.position})</dd>
           <dt>Media</dt><dd>{view.mediaType ?? '—'}</dd>
+          <dt>CD-TEXT</dt><dd data-testid="drive-cd-text">{cdTextWriting(view.writesCdText)}</dd>
           <dt>Speed</dt><dd>{formatSpeedX(view.speedX)} ({formatMBps(view.speedMBps)})</dd>
           <dt>Run</dt><dd>{view.runId ? <Link href="/runs/">{run?.label ?? run?.imageName ?? view.runId}</Link> : '—'}{view.copy !== null ? `, copy ${view.copy}` : ''}</dd>
           <dt>Quarantine</dt><dd>{view.quarantine ? `${view.quarantine.reason} — by ${view.quarantine.by}, ${formatDateTime(view.quarantine.at)}` : 'no'}</dd>
