@@ -6,10 +6,12 @@
  * now (every published drive state, online or not) that would take the copy
  * but for CD-TEXT:
  *
- * - none writes it, and the run names its drives (`drives`): 422
- *   `CD_TEXT_NOT_DECLARED` on `drives`, before anything is written (the
- *   operator chose drives that cannot burn it, as `VERIFY_IMPOSSIBLE`);
- * - none writes it, and any drive may burn the run: the run is made with a
+ * - none writes it, and the run names its drives (`drives`), each of them
+ *   known with its declaration: 422 `CD_TEXT_NOT_DECLARED` on `drives`,
+ *   before anything is written (the operator chose drives that cannot burn
+ *   it, as `VERIFY_IMPOSSIBLE`);
+ * - none writes it, and any drive may burn the run (or one it names has not
+ *   said what it writes yet): the run is made with a
  *   warning (a declared drive may come into service later, as a run the
  *   blank stock cannot cover is made with one), and its view says it needs
  *   a person for as long as no drive in service writes CD-TEXT (run-coverage.ts).
@@ -37,7 +39,7 @@ export function cdTextDriveWarning(statuses: readonly DriveStatus[], needs: Copy
   const { cdText: _text, ...rest } = needs;
   const blocked = candidates.filter((d) => driveTakes(d, rest)).map((d) => d.driveId).sort();
   if (blocked.length === 0) return null;
-  if (allowed !== undefined) {
+  if (allowed !== undefined && allowed.every((id) => statuses.some((d) => d.driveId === id))) {
     throw new ApiError(422, 'CD_TEXT_NOT_DECLARED',
       `the image's TOC file carries CD-TEXT and none of the run's drives (${blocked.join(', ')}) is declared to write it: ${CD_TEXT_HOW}, or choose drives that write it`, 'drives');
   }

@@ -30,7 +30,8 @@ const CUE = [
 let env: Env;
 let audio: ImageRecord;
 beforeAll(async () => {
-  env = await startEnv({ deps: { driveLayout: {} } });
+  // `later-1`: a drive the layout names that has published no state yet.
+  env = await startEnv({ deps: { driveLayout: { 'later-1': { label: 'Later' } } } });
   const dir = path.join(env.library.dir, '.mastering', 'm1');
   mkdirSync(dir, { recursive: true });
   const fd = openSync(path.join(dir, 'master.bin'), 'w');
@@ -83,6 +84,13 @@ describe('runs with CD-TEXT and the drives that write it', () => {
     expect(job?.image).toMatchObject({ format: 'cue', cdText: true });
     expect(job?.image.tocPath).toMatch(/\.toc$/);
 
+    // A named drive that has not said what it writes yet (no published state): a warning, not a refusal.
+    await heartbeat(env, 'agent-t', ['plain-1', 'plain-2', 'later-1']);
+    const pending = await call(env, 'POST', '/api/runs', { body: { imageId: audio.id, copies: 1, verify: 'off', drives: ['plain-1', 'later-1'] } });
+    expect(pending.status, pending.text).toBe(201);
+    expect(pending.body.warnings).toEqual([expect.stringMatching(/carries CD-TEXT and no known drive is declared to write it \(plain-1 is not\)/)]);
+    await call(env, 'POST', `/api/runs/${pending.body.id}/cancel`);
+    await heartbeat(env, 'agent-t', ['plain-1', 'plain-2']);
     const runsBefore = (await call(env, 'GET', '/api/runs')).body.length;
     const queuedBefore = await queuedCopies(env);
     const named = await call(env, 'POST', '/api/runs', { body: { imageId: audio.id, copies: 1, verify: 'off', drives: ['plain-1'] } });
