@@ -38,7 +38,9 @@ export const DriveEntrySchema = Type.Object({
   /**
    * For real drives: the recorder writes CD-TEXT (check it first: nothing can
    * detect it). A TOC with CD-TEXT is burned with cdrdao's CD-TEXT option on
-   * such a drive only; another drive refuses the copy before writing.
+   * such a drive only: copies that carry CD-TEXT are offered only to such
+   * drives (the drive publishes it as `writesCdText`), and another drive
+   * still refuses such a copy before writing.
    */
   cdText: Type.Optional(Type.Boolean()),
   /** For real drives: the cdrdao driver, `NAME` or `NAME:0xHEX` (e.g. `generic-mmc-raw`); default cdrdao's choice. */
