@@ -94,8 +94,10 @@ export default defineConfig({
   output: {
     dir: 'dist/bundle',
     format: 'esm',
-    entryFileNames: '[name].js',
-    chunkFileNames: '[name]-[hash].js',
+    // .mjs: a module's format is known from its name, so loading one looks up no package.json
+    // (dist/bundle/ and dist/ have none: two failed lookups, each a round trip on the rig guest's 9p root).
+    entryFileNames: '[name].mjs',
+    chunkFileNames: '[name]-[hash].mjs',
     codeSplitting: { groups: [{ name: 'cli-common', test: cliCommon }] },
   },
 });

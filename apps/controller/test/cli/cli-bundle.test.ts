@@ -5,7 +5,8 @@
  * and no package from node_modules until a command needs one. Counted by a
  * module hook in the CLI's process that writes every file it loads: so
  * counted, the unbundled dist/cli/tower.js loads 26 for `tower runs`,
- * commander's among them.
+ * commander's among them. The bundle's files are .mjs, so that none of
+ * them has a package.json looked up for its module format.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,7 +18,7 @@ import { makeTempDir } from '../../../../drivers/test/support/test-images.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin', 'tower.js');
-const BUNDLE = path.join(ROOT, 'dist', 'bundle', 'tower.js');
+const BUNDLE = path.join(ROOT, 'dist', 'bundle', 'tower.mjs');
 
 /** Most files a controller command may load: the launcher, the entry, the commands' common chunk and its own. */
 const MOST_FILES = 5;
@@ -66,6 +67,8 @@ describe.skipIf(!existsSync(BUNDLE))('the bundled tower CLI', () => {
       expect(files[0]).toBe(BIN);
       expect(files.slice(1).every((f) => f.startsWith(path.join(ROOT, 'dist', 'bundle') + path.sep)), files.join('\n')).toBe(true);
       expect(files.length, files.join('\n')).toBeLessThanOrEqual(MOST_FILES);
+      // .mjs: Node knows each module's format from its name and looks for no package.json beside it (a failed lookup per folder).
+      expect(files.slice(1).filter((f) => !f.endsWith('.mjs')), files.join('\n')).toEqual([]);
       // `tower run IMAGE` loads the template commands only for --template.
       expect(files.filter((f) => path.basename(f).startsWith('template-commands-')), files.join('\n')).toEqual([]);
     }
