@@ -59,7 +59,7 @@ describe('evalScript', () => {
       await env.client.config('RESETSTAT');
       // A reconnection: the connection sends the script whole again, no NOSCRIPT.
       const ready = new Promise((resolve) => redis.once('ready', resolve));
-      await env.client.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+      await env.client.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
       await ready;
       expect(Number(await evalScript(redis, INCR, ['n'], ['4']))).toBe(9);
       expect(await stats('evalsha')).toEqual({ calls: 0, failed: 0 });
