@@ -161,7 +161,7 @@ export class ImageStagingCache {
   }
 
   async #stage(image: RunImage, stored: StoredImage, dest: string): Promise<Staged> {
-    if (stored.compression !== 'chd') return stageStoredImage(image, stored, dest, this.#stop.signal);
+    if (stored.compression !== 'chd') return stageStoredImage(image, stored, dest, { signal: this.#stop.signal });
     const cd = await stageChdImage(image, stored, dest, { signal: this.#stop.signal, ...(this.#stallMs === undefined ? {} : { stallMs: this.#stallMs }) });
     return { path: cd.cuePath, ...(cd.tocPath === undefined ? {} : { tocPath: cd.tocPath }) };
   }
