@@ -11,7 +11,7 @@
  *
  * The bytes go through tools, not JavaScript: `zstd -d -c | tee <part> |
  * openssl dgst -sha256 -r`, three processes on the cores at once (Node's
- * SHA-256 here is 4-5 times slower than openssl's, and was the bound).
+ * SHA-256 here is 4 to 6 times slower than openssl's, and was the bound).
  * Without `tee` or `openssl` the image is staged as before: zstd's output
  * hashed by Node while Node writes it.
  */
