@@ -34,13 +34,13 @@ export function registerAlertCommands(program: Command, ctx: ControllerCliContex
   withConnectionOptions(alerts.command('list', { isDefault: true }).description('the conditions that hold now and the latest alerts (default)'))
     .action(async (opts: ConnectionOptions) => {
       const overview = await clientFor(ctx, opts).alerts();
-      printResult(ctx, opts, overview, renderAlerts(overview));
+      printResult(ctx, opts, overview, () => renderAlerts(overview));
     });
   withConnectionOptions(
     alerts.command('deliveries').description('the delivery log: each try by webhook or email, newest first')
       .option('--limit <n>', 'tries shown, 1..1000 (default 100)', integerIn('--limit', 1, 1000)),
   ).action(async (opts: ConnectionOptions & { limit?: number }) => {
     const list = await clientFor(ctx, opts).alertDeliveries(opts.limit);
-    printResult(ctx, opts, list, renderDeliveries(list));
+    printResult(ctx, opts, list, () => renderDeliveries(list));
   });
 }

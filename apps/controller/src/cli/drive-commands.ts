@@ -197,7 +197,7 @@ async function insertCommand(ctx: CliContext, driveId: string, opts: InsertOptio
   const request = insertRequest(opts);
   const drive = await clientFor(ctx, opts).insertDisc(requireId('drive', driveId), request);
   const what = request.kind === 'blank' ? `a blank ${request.mediaType}` : `a pressed disc of image ${request.imageId}`;
-  printResult(ctx, opts, drive, `put ${what} into ${drive.label} (now ${drive.state}${drive.canMaster === true ? ', ready to master' : ''})`);
+  printResult(ctx, opts, drive, () => `put ${what} into ${drive.label} (now ${drive.state}${drive.canMaster === true ? ', ready to master' : ''})`);
 }
 
 /** Register `tower drive …` on the program. */

@@ -60,7 +60,7 @@ async function buildCommand(ctx: ControllerCliContext, folder: string, opts: Bui
     throw new WorkFailedError(`build ${build.id} failed: ${build.error?.message ?? 'no reason given'}`, build.error?.code ?? 'IMAGE_BUILD_FAILED');
   }
   const image = await clientFor(ctx, opts).getImage(build.imageId);
-  printResult(ctx, opts, image, `built image ${image.id} '${image.name}' (${formatBytes(image.sizeBytes)}, ${image.filesystems.join(', ')}, fits ${image.mediaClass ?? '-'}, sha256 ${image.sha256})`);
+  printResult(ctx, opts, image, () => `built image ${image.id} '${image.name}' (${formatBytes(image.sizeBytes)}, ${image.filesystems.join(', ')}, fits ${image.mediaClass ?? '-'}, sha256 ${image.sha256})`);
 }
 
 /** Register `tower images build` under `tower images`. */

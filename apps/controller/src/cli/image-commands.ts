@@ -51,7 +51,7 @@ async function uploadCommand(ctx: ControllerCliContext, file: string, opts: Name
   try {
     const image = await client.uploadImage({ data: counted(stream, sizeBytes, bar), sizeBytes, name });
     bar?.done(`uploaded ${formatBytes(sizeBytes)}`);
-    printResult(ctx, opts, image, `added image ${image.id} '${image.name}' (${image.format}, ${formatBytes(image.sizeBytes)}, sha256 ${image.sha256})`);
+    printResult(ctx, opts, image, () => `added image ${image.id} '${image.name}' (${image.format}, ${formatBytes(image.sizeBytes)}, sha256 ${image.sha256})`);
     if (!opts.json) noteSameContent(ctx, image);
   } catch (err) {
     bar?.done();
@@ -68,13 +68,13 @@ export function registerImageCommands(program: Command, ctx: ControllerCliContex
   withConnectionOptions(images.command('list', { isDefault: true }).description('list the images (default)'))
     .action(async (opts: ConnectionOptions) => {
       const list = await clientFor(ctx, opts).listImages();
-      printResult(ctx, opts, list, renderImages(list));
+      printResult(ctx, opts, list, () => renderImages(list));
     });
 
   withConnectionOptions(images.command('show <imageId>').description('one image in detail'))
     .action(async (imageId: string, opts: ConnectionOptions) => {
       const image = await clientFor(ctx, opts).getImage(requireId('image', imageId));
-      printResult(ctx, opts, image, renderImage(image));
+      printResult(ctx, opts, image, () => renderImage(image));
     });
 
   withConnectionOptions(
@@ -89,7 +89,7 @@ export function registerImageCommands(program: Command, ctx: ControllerCliContex
     const keep = opts.keepOriginal === undefined ? {} : { keepOriginal: opts.keepOriginal };
     const image = await clientFor(ctx, opts).importImage({ path: checked, ...(opts.name === undefined ? {} : { name: opts.name }), ...keep });
     const burns = image.conversion ? `; converted from ${image.conversion.from}, burns ${image.burnFile ?? image.id}${(image.keptOriginals ?? []).length > 0 ? `, original kept as ${(image.keptOriginals ?? []).join(', ')}` : ''}` : '';
-    printResult(ctx, opts, image, `added image ${image.id} '${image.name}' (${image.format}, ${formatBytes(image.sizeBytes)}, sha256 ${image.sha256})${burns}`);
+    printResult(ctx, opts, image, () => `added image ${image.id} '${image.name}' (${image.format}, ${formatBytes(image.sizeBytes)}, sha256 ${image.sha256})${burns}`);
     if (!opts.json) noteSameContent(ctx, image);
   });
 
@@ -105,7 +105,7 @@ export function registerImageCommands(program: Command, ctx: ControllerCliContex
   withConnectionOptions(images.command('scan <imageId>').description('scan an image for malware now, with the controller\'s clamscan (operator)'))
     .action(async (imageId: string, opts: ConnectionOptions) => {
       const image = await clientFor(ctx, opts).scanImage(requireId('image', imageId));
-      printResult(ctx, opts, image, `image ${image.id} '${image.name}': ${malwareScanText(image)}`);
+      printResult(ctx, opts, image, () => `image ${image.id} '${image.name}': ${malwareScanText(image)}`);
     });
 
   for (const [action, what] of [
@@ -116,7 +116,7 @@ export function registerImageCommands(program: Command, ctx: ControllerCliContex
     if (action === 'compress') command.option('--as <form>', 'zstd (default; ISO images) or chd (CD images: chdman createcd)', parseStorageForm);
     command.action(async (imageId: string, opts: ConnectionOptions & { as?: 'zstd' | 'chd' }) => {
       const image = await clientFor(ctx, opts).changeImageStorage(requireId('image', imageId), action, opts.as);
-      printResult(ctx, opts, image, `image ${image.id} '${image.name}' stored ${imageStorageText(image)}`);
+      printResult(ctx, opts, image, () => `image ${image.id} '${image.name}' stored ${imageStorageText(image)}`);
     });
   }
 
@@ -124,14 +124,14 @@ export function registerImageCommands(program: Command, ctx: ControllerCliContex
     .action(async (imageId: string, name: string, opts: ConnectionOptions) => {
       const id = requireId('image', imageId);
       const image = await clientFor(ctx, opts).renameImage(id, parseImageName(name));
-      printResult(ctx, opts, image, `renamed ${image.id} to '${image.name}'`);
+      printResult(ctx, opts, image, () => `renamed ${image.id} to '${image.name}'`);
     });
 
   withConnectionOptions(images.command('delete <imageId>').description('remove an image that no run uses (operator)'))
     .action(async (imageId: string, opts: ConnectionOptions) => {
       const id = requireId('image', imageId);
       await clientFor(ctx, opts).deleteImage(id);
-      printResult(ctx, opts, { ok: true, deleted: id }, `deleted image ${id}`);
+      printResult(ctx, opts, { ok: true, deleted: id }, () => `deleted image ${id}`);
     });
 }
 

@@ -66,23 +66,23 @@ export function registerLabelCommands(program: Command, ctx: ControllerCliContex
     if (opts.description !== undefined && opts.description.length > 200) throw new UsageError('--description is at most 200 characters');
     const svg = await readSvg(file);
     const saved = await labelClientFor(ctx, opts).saveLabelTemplate(checked, { svg, ...(opts.description === undefined ? {} : { description: opts.description }) });
-    printResult(ctx, opts, saved, `saved label template ${saved.name}: fields ${saved.fields.map((f) => `{{${f}}}`).join(' ') || '(none)'}`);
+    printResult(ctx, opts, saved, () => `saved label template ${saved.name}: fields ${saved.fields.map((f) => `{{${f}}}`).join(' ') || '(none)'}`);
   });
   withConnectionOptions(label.command('list', { isDefault: true }).description('list the label templates (default)'))
     .action(async (opts: ConnectionOptions) => {
       const list = await labelClientFor(ctx, opts).listLabelTemplates();
-      printResult(ctx, opts, list, renderLabelTemplates(list));
+      printResult(ctx, opts, list, () => renderLabelTemplates(list));
     });
   withConnectionOptions(label.command('show <name>').description('one label template and its SVG'))
     .action(async (name: string, opts: ConnectionOptions) => {
       const t = await labelClientFor(ctx, opts).getLabelTemplate(parseLabelName(name));
-      printResult(ctx, opts, t, renderLabelTemplate(t));
+      printResult(ctx, opts, t, () => renderLabelTemplate(t));
     });
   withConnectionOptions(label.command('delete <name>').description('delete a label template (operator)'))
     .action(async (name: string, opts: ConnectionOptions) => {
       const checked = parseLabelName(name);
       await labelClientFor(ctx, opts).deleteLabelTemplate(checked);
-      printResult(ctx, opts, { deleted: checked }, `deleted label template ${checked}`);
+      printResult(ctx, opts, { deleted: checked }, () => `deleted label template ${checked}`);
     });
   withConnectionOptions(
     label.command('prints').description('the label print log: each try, newest first')
@@ -92,6 +92,6 @@ export function registerLabelCommands(program: Command, ctx: ControllerCliContex
     const list = await labelClientFor(ctx, opts).labelPrints({
       ...(opts.run === undefined ? {} : { runId: requireId('run', opts.run) }), ...(opts.limit === undefined ? {} : { limit: opts.limit }),
     });
-    printResult(ctx, opts, list, renderLabelPrints(list));
+    printResult(ctx, opts, list, () => renderLabelPrints(list));
   });
 }

@@ -35,12 +35,12 @@ async function masterCommand(ctx: ControllerCliContext, driveId: string, opts: M
   const client = clientFor(ctx, opts);
   const master = await client.createMaster(request);
   if (!opts.wait) {
-    printResult(ctx, opts, master, `${masterLine(master)}\nfollow it with: tower watch`);
+    printResult(ctx, opts, master, () => `${masterLine(master)}\nfollow it with: tower watch`);
     return;
   }
   const final = await followMaster(ctx, client, master.id, opts.json ? null : ctx.stderr);
   assertMasterSucceeded(final);
-  printResult(ctx, opts, final, `${masterSummary(final)}\n${masterLine(final)}`);
+  printResult(ctx, opts, final, () => `${masterSummary(final)}\n${masterLine(final)}`);
 }
 
 /** Register `tower master`. */

@@ -102,7 +102,7 @@ async function runCommand(ctx: ControllerCliContext, givenImageId: string | unde
   if (!opts.json && opts.speed !== undefined) await warnStdioSpeed(ctx, client, opts.drives);
   const what = run.set === undefined ? `${run.copies} copies of '${run.imageName}'` : `${run.set.sets} sets of ${run.set.discs} discs (${run.set.imageIds.join(', ')})`;
   if (!opts.wait) {
-    printResult(ctx, opts, run, `created run ${run.id}: ${what} (${run.mediaClass}, verify ${run.verify}, priority ${run.priority})\nfollow it with: tower runs show ${run.id}  or  tower watch`);
+    printResult(ctx, opts, run, () => `created run ${run.id}: ${what} (${run.mediaClass}, verify ${run.verify}, priority ${run.priority})\nfollow it with: tower runs show ${run.id}  or  tower watch`);
     return;
   }
   if (!opts.json) ctx.stderr.write(`created run ${run.id}: ${what}; waiting (Ctrl-C stops waiting, the run goes on)\n`);
@@ -140,7 +140,7 @@ async function controlRun(ctx: ControllerCliContext, action: RunAction, runId: s
   if (action === 'pause') run = await client.pauseRun(id);
   else if (action === 'resume') run = await client.resumeRun(id);
   else run = await client.cancelRun(id, opts.inFlight === undefined ? {} : { inFlight: opts.inFlight });
-  printResult(ctx, opts, run, runLine(run));
+  printResult(ctx, opts, run, () => runLine(run));
 }
 
 function parseInFlight(value: string): 'cancel' | 'finish' {
@@ -179,17 +179,17 @@ export function registerRunCommands(program: Command, ctx: ControllerCliContext)
   withConnectionOptions(runs.command('list', { isDefault: true }).description('list the runs (default)'))
     .action(async (opts: ConnectionOptions) => {
       const list = await clientFor(ctx, opts).listRuns();
-      printResult(ctx, opts, list, renderRuns(list, 'No runs. Start one with: tower run <imageId> --copies N'));
+      printResult(ctx, opts, list, () => renderRuns(list, 'No runs. Start one with: tower run <imageId> --copies N'));
     });
   withConnectionOptions(runs.command('show <runId>').description('one run in detail'))
     .action(async (runId: string, opts: ConnectionOptions) => {
       const run = await clientFor(ctx, opts).getRun(requireId('run', runId));
-      printResult(ctx, opts, run, renderRun(run));
+      printResult(ctx, opts, run, () => renderRun(run));
     });
   withConnectionOptions(runs.command('again <runId>').description('run a finished run again: a new run with its settings (operator)'))
     .action(async (runId: string, opts: ConnectionOptions) => {
       const run = await clientFor(ctx, opts).runAgain(requireId('run', runId));
-      printResult(ctx, opts, run, `created run ${run.id}: ${run.copies} copies of '${run.imageName}' again (${run.mediaClass}, verify ${run.verify}, priority ${run.priority})\nfollow it with: tower runs show ${run.id}  or  tower watch`);
+      printResult(ctx, opts, run, () => `created run ${run.id}: ${run.copies} copies of '${run.imageName}' again (${run.mediaClass}, verify ${run.verify}, priority ${run.priority})\nfollow it with: tower runs show ${run.id}  or  tower watch`);
     });
   withConnectionOptions(runs.command('pause <runId>').description('stop starting new copies; burns in flight finish (operator)'))
     .action((runId: string, opts: ConnectionOptions) => controlRun(ctx, 'pause', runId, opts));

@@ -53,7 +53,7 @@ export function registerScreenCommands(program: Command, ctx: ControllerCliConte
   withConnectionOptions(screens.command('list', { isDefault: true }).description('list the wall screens, paired and pending (default)'))
     .action(async (opts: ConnectionOptions) => {
       const list = await clientFor(ctx, opts).listScreens();
-      printResult(ctx, opts, list, renderScreens(list));
+      printResult(ctx, opts, list, () => renderScreens(list));
     });
 
   withConnectionOptions(
@@ -64,13 +64,13 @@ export function registerScreenCommands(program: Command, ctx: ControllerCliConte
   ).action(async (opts: ConnectionOptions & { name: string }) => {
     const { url } = resolveConnection(ctx, opts);
     const pairing = await clientFor(ctx, opts).pairScreen(opts.name);
-    printResult(ctx, opts, pairing, renderPairing(pairing, url));
+    printResult(ctx, opts, pairing, () => renderPairing(pairing, url));
   });
 
   withConnectionOptions(screens.command('revoke <screenId>').description('revoke a wall screen at once (or cancel its pairing code)'))
     .action(async (screenId: string, opts: ConnectionOptions) => {
       const id = requireId('screen', screenId);
       await clientFor(ctx, opts).revokeScreen(id);
-      printResult(ctx, opts, { ok: true, revoked: id }, `revoked screen ${id}: its token no longer works and its live view is closed`);
+      printResult(ctx, opts, { ok: true, revoked: id }, () => `revoked screen ${id}: its token no longer works and its live view is closed`);
     });
 }

@@ -50,7 +50,7 @@ export function registerStockCommands(program: Command, ctx: ControllerCliContex
   withConnectionOptions(stock.command('list', { isDefault: true }).description('the blank stock per media type (default)'))
     .action(async (opts: ConnectionOptions) => {
       const levels = await clientFor(ctx, opts).stock();
-      printResult(ctx, opts, levels, renderStock(levels));
+      printResult(ctx, opts, levels, () => renderStock(levels));
     });
 
   withConnectionOptions(
@@ -59,7 +59,7 @@ export function registerStockCommands(program: Command, ctx: ControllerCliContex
   ).action(async (type: string, count: string, opts: ConnectionOptions & { note?: string }) => {
     const body = { mediaType: parseStockType(type), count: parseCount(count), ...(opts.note === undefined || opts.note === '' ? {} : { note: opts.note }) };
     const level = await clientFor(ctx, opts).changeStock('received', body);
-    printResult(ctx, opts, level, levelLine(level));
+    printResult(ctx, opts, level, () => levelLine(level));
   });
 
   withConnectionOptions(
@@ -69,13 +69,13 @@ export function registerStockCommands(program: Command, ctx: ControllerCliContex
   ).action(async (type: string, opts: ConnectionOptions & { by: number; reason: string }) => {
     const body = { mediaType: parseStockType(type), delta: opts.by, reason: opts.reason };
     const level = await clientFor(ctx, opts).changeStock('adjust', body);
-    printResult(ctx, opts, level, levelLine(level));
+    printResult(ctx, opts, level, () => levelLine(level));
   });
 
   withConnectionOptions(stock.command('threshold <type> <level>').description("set the level at which the stock-low alert fires, or 'off' (operator)"))
     .action(async (type: string, level: string, opts: ConnectionOptions) => {
       const body = { mediaType: parseStockType(type), threshold: parseThreshold(level) };
       const got = await clientFor(ctx, opts).changeStock('threshold', body);
-      printResult(ctx, opts, got, `${got.mediaType}: ${got.threshold === null ? 'no low-stock alert' : `low-stock alert at ${got.threshold}`}; ${levelLine(got)}`);
+      printResult(ctx, opts, got, () => `${got.mediaType}: ${got.threshold === null ? 'no low-stock alert' : `low-stock alert at ${got.threshold}`}; ${levelLine(got)}`);
     });
 }

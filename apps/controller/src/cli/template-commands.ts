@@ -131,22 +131,22 @@ export function registerTemplateCommands(program: Command, ctx: ControllerCliCon
   ).action(async (name: string, opts: SaveOptions) => {
     const request = saveRequest(opts);
     const saved = await clientFor(ctx, opts).saveTemplate(parseTemplateName(name), request);
-    printResult(ctx, opts, saved, `saved ${renderTemplate(saved)}\nstart it with: tower run --template ${saved.name}`);
+    printResult(ctx, opts, saved, () => `saved ${renderTemplate(saved)}\nstart it with: tower run --template ${saved.name}`);
   });
   withConnectionOptions(template.command('list', { isDefault: true }).description('list the templates (default)'))
     .action(async (opts: ConnectionOptions) => {
       const list = await clientFor(ctx, opts).listTemplates();
-      printResult(ctx, opts, list, renderTemplates(list));
+      printResult(ctx, opts, list, () => renderTemplates(list));
     });
   withConnectionOptions(template.command('show <name>').description('one template\'s settings'))
     .action(async (name: string, opts: ConnectionOptions) => {
       const t = await clientFor(ctx, opts).getTemplate(parseTemplateName(name));
-      printResult(ctx, opts, t, renderTemplate(t));
+      printResult(ctx, opts, t, () => renderTemplate(t));
     });
   withConnectionOptions(template.command('delete <name>').description('delete a template; runs started from it are not touched (operator)'))
     .action(async (name: string, opts: ConnectionOptions) => {
       const checked = parseTemplateName(name);
       await clientFor(ctx, opts).deleteTemplate(checked);
-      printResult(ctx, opts, { deleted: checked }, `deleted template ${checked}`);
+      printResult(ctx, opts, { deleted: checked }, () => `deleted template ${checked}`);
     });
 }
