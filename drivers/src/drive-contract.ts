@@ -273,13 +273,8 @@ export interface DriveFeatures {
    * other modes with `WrongMediaError`, before anything is written.
    */
   readonly cueTrackModes?: readonly string[];
-  /**
-   * CD-TEXT of a CUE image's TOC file (`BurnImage.tocPath`): `true`, the
-   * drive is configured as writing it (nothing detects it); `false`, a TOC
-   * with CD-TEXT is refused before writing (`CdTextNotDeclaredError`), so a
-   * scheduler offers it no such image; absent, the backend burns no TOC (a
-   * `stdio:` or plain simulated drive burns the BIN: no CD-TEXT, no refusal).
-   */
+  /** CD-TEXT of a TOC (`BurnImage.tocPath`): `true` written (as configured; nothing detects it), `false` refused before
+   * writing (`CdTextNotDeclaredError`), absent: no TOC is burned (`stdio:`, plain simulated drives). */
   readonly writesCdText?: boolean;
 }
 
