@@ -34,7 +34,9 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ['drives', 'eject', 'quarantine', 'release', 'load-blanks', 'empty-rejects', 'stats'], load: async () => (await import('./fleet-commands.js')).registerFleetCommands },
   { names: ['images'], load: async () => (await import('./image-commands.js')).registerImageCommands },
   { names: ['master'], load: async () => (await import('./master-command.js')).registerMasterCommand },
-  { names: ['run', 'runs'], load: async () => (await import('./run-commands.js')).registerRunCommands },
+  // One module, two groups: `tower run` builds none of the `runs` subcommands' options (commander's work at each start).
+  { names: ['run'], load: async () => (await import('./run-commands.js')).registerRunCommand },
+  { names: ['runs'], load: async () => (await import('./run-commands.js')).registerRunsCommands },
   { names: ['template'], load: async () => (await import('./template-commands.js')).registerTemplateCommands },
   { names: ['watch'], load: async () => (await import('./watch-command.js')).registerWatchCommand },
   { names: ['history'], load: async () => (await import('./history-command.js')).registerHistoryCommand },

@@ -150,6 +150,12 @@ function parseInFlight(value: string): 'cancel' | 'finish' {
 
 /** Register `tower run` and `tower runs …`. */
 export function registerRunCommands(program: Command, ctx: ControllerCliContext): void {
+  registerRunCommand(program, ctx);
+  registerRunsCommands(program, ctx);
+}
+
+/** Register `tower run` alone (what `tower run …` needs: the registry registers no `runs` subcommand for it). */
+export function registerRunCommand(program: Command, ctx: ControllerCliContext): void {
   withConnectionOptions(
     program
       .command('run [imageId]')
@@ -174,7 +180,10 @@ export function registerRunCommands(program: Command, ctx: ControllerCliContext)
       .option('--merge-csv <file>', 'a CSV of one row per disc (header: file:/PATH with source paths inside the controller\'s import roots, text:/PATH, field names); its rows give the copies')
       .option('--wait', 'follow the run live; exit 0 only when exactly N copies passed'),
   ).action((imageId: string | undefined, opts: RunOptions) => runCommand(ctx, imageId, opts));
+}
 
+/** Register `tower runs …`: list, show, again, pause, resume, cancel, certificate. */
+export function registerRunsCommands(program: Command, ctx: ControllerCliContext): void {
   const runs = program.command('runs').description('duplication runs: list, show, again, pause, resume, cancel');
   withConnectionOptions(runs.command('list', { isDefault: true }).description('list the runs (default)'))
     .action(async (opts: ConnectionOptions) => {

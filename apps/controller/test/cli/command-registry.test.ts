@@ -39,17 +39,21 @@ describe('command registry', () => {
 
   it('a command given first loads its own group only; anything else loads them all', () => {
     const only = (argv: string[]): string[] => groupsFor(argv).flatMap((g) => g.names);
-    expect(only(['run', 'img', '--copies', '2', '--wait'])).toEqual(['run', 'runs']);
-    expect(only(['runs', '--json'])).toEqual(['run', 'runs']);
+    expect(only(['run', 'img', '--copies', '2', '--wait'])).toEqual(['run']);
+    expect(only(['runs', '--json'])).toEqual(['runs']);
     expect(only(['release', 'd1'])).toEqual(['drives', 'eject', 'quarantine', 'release', 'load-blanks', 'empty-rejects', 'stats']);
     expect(only(['start', '--config', 'x'])).toEqual(['start', 'serve', 'agent']);
     const all = COMMAND_GROUPS.flatMap((g) => g.names);
     for (const argv of [[], ['--help'], ['-h'], ['help', 'run'], ['rnu'], ['--json', 'runs'], ['list']]) expect(only(argv), argv.join(' ')).toEqual(all);
   });
 
-  it('tower run loads none of the other command modules', async () => {
+  it('tower run loads none of the other command modules, and registers no `runs` subcommand', async () => {
     const program = new Command('tower');
     await registerCommands(program, ctx, ['run', 'img', '--copies', '1']);
-    expect(names(program)).toEqual(['run', 'runs']);
+    expect(names(program)).toEqual(['run']);
+    const runs = new Command('tower');
+    await registerCommands(runs, ctx, ['runs', 'show', 'r1']);
+    expect(names(runs)).toEqual(['runs']);
+    expect(runs.commands[0]?.commands.map((c) => c.name())).toEqual(['list', 'show', 'again', 'pause', 'resume', 'cancel', 'certificate']);
   });
 });
