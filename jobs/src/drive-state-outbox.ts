@@ -31,7 +31,6 @@
 import type { Redis } from 'ioredis';
 import { PROGRESS_FIELDS, sameExcept } from './drive-status.js';
 import type { DriveStatus } from './drive-status.js';
-import { evalScript } from './redis-script.js';
 import type { RedisSchema } from './protocol/redis-schema.js';
 
 /**
@@ -205,17 +204,18 @@ export class DriveStateOutbox {
     if (this.#announceOnce) for (const id of fresh) this.#announced.add(id);
     const stateKeys = batch.map((e) => keys.driveState(e.status.driveId));
     const args = [keys.driveEvents(), String(fresh.length), ...fresh, ...batch.flatMap((e) => [e.status.driveId, e.json])];
-    // One flush at a time, so a retry after NOSCRIPT (a restarted Redis)
-    // cannot let a later flush take lower sequence numbers. Not ioredis's
-    // defineCommand: on an auto-pipelined connection a command defined after
-    // that tick's pipeline opened has no method there, and ioredis throws out
-    // of its reply handler, which kills the process.
-    const previous = this.#inFlight;
-    this.#inFlight = previous.then(() =>
-      evalScript(redis, PUBLISH_SCRIPT, [keys.drives(), keys.driveSeqs(), ...stateKeys], args).then(
-        () => undefined,
-        (err: unknown) => this.#fail(err, fresh),
-      ),
+    // Whole (EVAL), never by SHA-1, and without waiting for the previous
+    // flush's reply: a busy agent reads replies late, and flushes chained on
+    // them queued behind each other in a burst. One connection's commands run
+    // in order, so sequence numbers follow the queue; an EVALSHA answered
+    // NOSCRIPT and sent again could be overtaken by a later flush. Not
+    // ioredis's defineCommand: on an auto-pipelined connection a command
+    // defined after that tick's pipeline opened has no method there, and
+    // ioredis throws out of its reply handler, which kills the process.
+    const keysOf = [keys.drives(), keys.driveSeqs(), ...stateKeys];
+    this.#inFlight = redis.eval(PUBLISH_SCRIPT, String(keysOf.length), ...keysOf, ...args).then(
+      () => undefined,
+      (err: unknown) => this.#fail(err, fresh),
     );
   }
 

@@ -4,6 +4,7 @@
  * set written once, flush() waiting for Redis, and nothing merged away but
  * progress.
  */
+import { spawnSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DriveStatePublisher, isNotOlder, readAllDriveStatuses, readDriveStatus } from '../src/drive-state.js';
@@ -42,6 +43,15 @@ async function commandCalls(name: string): Promise<number> {
   // Calls that ran through: an EVALSHA Redis answered NOSCRIPT is a failed call.
   const m = new RegExp(`cmdstat_${name}:calls=(\\d+),.*failed_calls=(\\d+)`).exec(info);
   return m === null ? 0 : Number(m[1]) - Number(m[2]);
+}
+
+/** EVAL calls Redis carried out, asked by another process (redis-cli): true even while this one's event loop is busy. */
+function evalCallsNow(): number {
+  const url = new URL(env.server.url);
+  const auth = url.password === '' ? [] : ['--no-auth-warning', '-a', decodeURIComponent(url.password)];
+  const out = spawnSync('redis-cli', ['-h', url.hostname, '-p', url.port, ...auth, 'INFO', 'commandstats'], { encoding: 'utf8' });
+  const m = /cmdstat_eval:calls=(\d+)/.exec(out.stdout);
+  return m === null ? 0 : Number(m[1]);
 }
 
 function publishers(outbox: DriveStateOutbox, n: number): DriveStatePublisher[] {
@@ -141,6 +151,7 @@ describe('DriveStateOutbox', () => {
     const outbox = new DriveStateOutbox({ redis: env.client, keys, windowMs });
     const pubs = publishers(outbox, 8);
     // One synchronous stretch, as a burst of job moves is: no timer can fire inside it.
+    const evalsBefore = evalCallsNow();
     const sends: number[] = [];
     const start = performance.now();
     let n = 0;
@@ -156,6 +167,8 @@ describe('DriveStateOutbox', () => {
     expect(sends).toHaveLength(4);
     // At most one send per window, even inside the stretch.
     for (let i = 1; i < sends.length; i++) expect(sends[i]! - sends[i - 1]!).toBeGreaterThanOrEqual(windowMs);
+    // Still inside the stretch (this process has read no reply): every send reached Redis, none waited for the one before.
+    expect(evalCallsNow() - evalsBefore).toBeGreaterThanOrEqual(4);
     await outbox.flush();
     await waitFor(() => messages.flatMap((m) => m.statuses).length >= n, 3_000, 'every status');
     // Each send of the stretch was its own PUBLISH, and nothing was lost or reordered.
