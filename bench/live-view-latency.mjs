@@ -200,18 +200,20 @@ try {
     }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'], characterData: true });
   });
 
-  const run = await api.post('/api/runs', { imageId, copies: 10_000, verify, label: 'live view bench' });
-  await sleep(warmup * 1000);
   // The page's main thread over the window (Chrome's Performance domain): busy time, script, style, layout.
+  // Enabled before the run: enabling it stalls the page for a moment, and at the window's start that fell on the
+  // drives' first burst (their first burns end about then at --time-scale 0.1), delaying its tiles by 100+ ms.
   const cdp = await context.newCDPSession(page);
   await cdp.send('Performance.enable');
   const perf = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((x) => [x.name, x.value]));
-  const perfBefore = await perf();
   if (cpuProfile) {
     await cdp.send('Profiler.enable');
     await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
-    await cdp.send('Profiler.start');
   }
+  const run = await api.post('/api/runs', { imageId, copies: 10_000, verify, label: 'live view bench' });
+  await sleep(warmup * 1000);
+  const perfBefore = await perf();
+  if (cpuProfile) await cdp.send('Profiler.start');
   const from = Date.now();
   const pubsBefore = pubCount;
   const messagesBefore = messageCount;
@@ -231,6 +233,7 @@ try {
   const redisHop = [];
   const stateLatencies = [];
   const stateRedisHop = [];
+  const stateTimes = [];
   let unmatched = 0;
   let observed = 0;
   const lastState = new Map();
@@ -255,6 +258,7 @@ try {
     while (i > 0 && matches(list[i - 1])) i--;
     latencies.push(t - list[i].updatedAt);
     if (stateChanged) {
+      stateTimes.push(t - from);
       stateLatencies.push(t - list[i].updatedAt);
       stateRedisHop.push(list[i].at - list[i].updatedAt);
     }
@@ -296,6 +300,7 @@ try {
     stateLatencies.length, stateLatencies.length > 0 ? `${percentile(stateLatencies, 95)} (redis sub ${hops(stateRedisHop)}, node ws ${hops(nodeHop(true))}, page ws ${hops(stateFeedHop)}, redis sub to node ws ${hops(controllerHop(true))}, to page ws ${hops(pageHop(true))})` : '-',
     hops(redisHop), hops(nodeHop(false)), hops(feedHop)].join('\t'));
   console.log(`# load average at the end: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+  if (stateTimes.length > 0) console.log(`# state changes on the page from ${(Math.min(...stateTimes) / 1000).toFixed(1)} s to ${(Math.max(...stateTimes) / 1000).toFixed(1)} s into the window`);
   if (m) console.log(`# ${split ? 'tower serve' : 'tower start'} process in the window: lag p99 ${m.lagP99Ms.toFixed(1)} ms (median second ${m.lagP50OfP99Ms.toFixed(1)}), max ${m.lagMaxMs.toFixed(1)} ms, RSS max ${m.rssMaxMB.toFixed(0)} MB, CPU ${m.cpuPercent.toFixed(1)}% of a core`);
   console.log(`# page main thread in the window: busy ${busy('TaskDuration').toFixed(0)}% (script ${busy('ScriptDuration').toFixed(0)}%, style ${busy('RecalcStyleDuration').toFixed(0)}%, layout ${busy('LayoutDuration').toFixed(0)}%); ${((perfAfter.LayoutCount - perfBefore.LayoutCount) / seconds).toFixed(0)} layouts/s`);
   if (am) console.log(`# tower agent process in the window: lag p99 ${am.lagP99Ms.toFixed(1)} ms (median second ${am.lagP50OfP99Ms.toFixed(1)}), max ${am.lagMaxMs.toFixed(1)} ms, RSS max ${am.rssMaxMB.toFixed(0)} MB, CPU ${am.cpuPercent.toFixed(1)}% of a core`);
