@@ -5,10 +5,12 @@
  * it from one staging in the agents' cache, each disc verified against the
  * staged bytes (the image's SHA-256). And a data+audio CD image the library
  * stores as a CHD, burned on simulated drives (stdio: drives burn no audio)
- * from one chdman extraction per agent.
+ * from one chdman extraction per agent. And a plain library image staged by
+ * copying (`plainImages: 'stage'`, a slow library volume): the same stdio:
+ * drives burn from the one copy, and go on once the library file is gone.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CdrecordDrive, SimulatedDrive } from 'node-cdrecord-wrapper';
@@ -68,6 +70,53 @@ describe('a run from a compressed library image on cdrskin stdio drives', () => 
       expect(counted).toHaveLength(4);
       expect(counted.every((a) => a.outcome === 'passed' && a.verifyResult === 'passed' && a.discSha256 === record.sha256)).toBe(true);
       // One decompression for all the discs; each drive's file holds the image's bytes.
+      expect(cache.stagings).toBe(1);
+      const burned = targets.filter((f) => existsSync(f));
+      expect(burned.length).toBeGreaterThan(0);
+      for (const t of burned) expect(sha256Head(t, record.sizeBytes)).toBe(record.sha256);
+      expect(errors).toEqual([]);
+    } finally {
+      await Promise.all(workers.map((w) => w.close({ cancelInFlight: true })));
+      await planner.close();
+    }
+  });
+});
+
+describe('a run from a plain library image staged by copying, on cdrskin stdio drives', () => {
+  it('copies the image once and burns and verifies every disc from the copy, also after the library file is gone', async () => {
+    const incoming = path.join(env.dir, 'incoming-plain');
+    const iso = makeIso(incoming, { name: 'plain.iso', payloadBytes: 1536 * 1024, label: 'COPIED' });
+    const library = await ImageLibrary.open({ dir: path.join(env.dir, 'library-plain'), importRoots: [incoming] });
+    const record = await library.importFromPath(iso);
+    const image = runImageOf(record, library.imagePath(record.id));
+    expect(image.stored).toBeUndefined();
+
+    const cdrskin = cdrskinEnv(makeCdrskinHome(env.dir));
+    const targets = [0, 1].map((i) => path.join(env.dir, `stdio-plain-${i}.disc`));
+    const cache = new ImageStagingCache({ dir: path.join(env.dir, 'staging-plain'), maxBytes: 64 * 1024 * 1024, plainImages: 'stage' });
+    const planner = new RunPlanner({ redisUrl: env.server.url, retryBackoffMs: 30 });
+    await planner.start();
+    const workers = targets.map((target) => new DriveWorker({
+      drive: new StdioBlankDrive(new CdrecordDrive({ address: `stdio:${target}`, env: cdrskin }), 'CD-R'),
+      agentId: 'agent-stdio-plain', redisUrl: env.server.url, pollIntervalMs: 20, sameDriveRetryDelayMs: 100, putBackDelayMs: 30, lockDurationMs: 10_000,
+      imageStaging: cache,
+    }));
+    const errors: Error[] = [];
+    for (const w of workers) w.on('error', (e) => errors.push(e));
+    const passedDiscs = async (runId: string, copies: number): Promise<void> => {
+      await waitFor(async () => (await planner.store.getRun(runId))?.status === 'completed', 120_000, 'the run completed');
+      const counted = (await planner.store.listAttempts(runId)).filter((a) => a.counted === true);
+      expect(counted).toHaveLength(copies);
+      expect(counted.every((a) => a.outcome === 'passed' && a.verifyResult === 'passed' && a.discSha256 === record.sha256)).toBe(true);
+    };
+    try {
+      await Promise.all(workers.map((w) => w.start()));
+      await passedDiscs((await planner.createRun({ image, copies: 3, verify: { mode: 'all' } })).id, 3);
+      expect(cache.stagings).toBe(1);
+      // cdrskin and verify read the staged copy: the library file gone, the next run passes all the same.
+      renameSync(image.path, `${image.path}.gone`);
+      for (const t of targets) rmSync(t, { force: true });
+      await passedDiscs((await planner.createRun({ image, copies: 2, verify: { mode: 'all' } })).id, 2);
       expect(cache.stagings).toBe(1);
       const burned = targets.filter((f) => existsSync(f));
       expect(burned.length).toBeGreaterThan(0);

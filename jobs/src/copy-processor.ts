@@ -73,7 +73,7 @@ export interface CopyContext {
   readonly discImages?: DiscImageSource;
   /** Where a merged copy's disc image is built; default the system's temporary directory. */
   readonly stagingDir?: string;
-  /** The agent's staging cache: where an image the library stores compressed is decompressed once for all drives. */
+  /** The agent's staging cache: where an image the library stores compressed is decompressed (a plain one copied, if so set) once for all drives. */
   readonly imageStaging?: ImageStagingCache;
 }
 
@@ -152,7 +152,9 @@ export function checkMediaFits(job: CopyJob, media: MediaStatus, expectedClass: 
  */
 export async function processCopy(job: CopyJob, drive: Drive, ctx: CopyContext): Promise<CopyOutcome> {
   // Before anything else, a stored (compressed) image becomes its staged local file: burn, verify and a merge all read that.
-  if (job.image.stored === undefined) return processLocalCopy(job, drive, ctx);
+  // So does a plain one when the agent stages plain images, except a merged copy's master: its disc images are built ahead from the library.
+  const stagePlain = ctx.imageStaging?.stagesPlainImages === true && job.merge === undefined;
+  if (job.image.stored === undefined && !stagePlain) return processLocalCopy(job, drive, ctx);
   let lease: StagedLease;
   try {
     if (ctx.imageStaging === undefined) throw new ImageError('the image is stored compressed and this agent has no staging cache');

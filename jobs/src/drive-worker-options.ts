@@ -122,7 +122,8 @@ export interface DriveWorkerOptions {
   readonly mergeStaging?: DiscImageSource;
   /**
    * The agent's staging cache (shared by its workers): images the library
-   * stores compressed are decompressed there once, then burned from it.
+   * stores compressed are decompressed there once, then burned from it (and
+   * plain ones copied there once, when it stages plain images).
    * @defaultValue none: a copy of a stored image fails as an image error
    */
   readonly imageStaging?: ImageStagingCache;

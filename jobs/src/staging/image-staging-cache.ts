@@ -3,15 +3,18 @@
  * decompressed once into a local folder (a local SSD, or RAM when the folder
  * is a tmpdfs), keyed by the image's SHA-256, and burned and verified by every
  * drive of the agent from there: an ISO stored as zstd frames, or a CUE image
- * stored as a CHD (extracted by chdman into a folder of its BINs and sheet).
+ * stored as a CHD (extracted by chdman into a folder of its BINs and sheet),
+ * and, when the agent is told so, a plain image copied from a slow library.
  *
  * The first copy that needs an image stages it; copies that need it
  * meanwhile wait for that one staging (never a second decompression). The
  * folder holds at most `maxBytes`: room for a new image is made by removing
  * the least recently used images no copy holds; while the images held leave
  * no room, the staging waits for a copy to let one go. An image larger than
- * the cap is refused (`ImageError`). Plain images are not staged: their run
- * image is handed back as it is.
+ * the cap is refused (`ImageError`). Plain images are handed back as they
+ * are, unless `plainImages` is `stage` (a library on a slow volume): then a
+ * plain image is copied once into the cache the same way (stage-plain-image.ts),
+ * under the same cap, eviction and waiting, and the drives read the copy.
  */
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -19,6 +22,7 @@ import { CancelledError, ImageError } from 'node-cdrecord-wrapper';
 import type { RunImage } from '../run-image.js';
 import type { StoredImage } from '../run-image.js';
 import { stageChdImage } from './stage-chd-image.js';
+import { stagePlainCue, stagePlainIso } from './stage-plain-image.js';
 import { stageStoredImage } from './stage-stored-image.js';
 
 /** Where the cache lives and how much it may hold. */
@@ -31,6 +35,8 @@ export interface ImageStagingOptions {
   readonly now?: () => number;
   /** A chdman run that prints nothing this long is taken for hung on a corrupt CHD (chd-extract.ts); default 60 s. */
   readonly chdmanStallMs?: number;
+  /** Plain (uncompressed) images: `direct` (default), read by the drives from the library; `stage`, copied once into the cache. */
+  readonly plainImages?: 'direct' | 'stage';
 }
 
 /** A staged image: the file to burn (the ISO, or the CUE sheet in the image's folder) and what goes with it. */
@@ -44,7 +50,7 @@ interface Staged {
 export interface StagedLease {
   /** The run image to burn and verify: the staged file's, or the plain image as it was. */
   readonly image: RunImage;
-  /** True when this call decompressed the image (false: it was staged already, or another copy staged it). */
+  /** True when this call staged the image (false: it was staged already, another copy staged it, or it is used in place). */
   readonly staged: boolean;
   release(): void;
 }
@@ -70,6 +76,7 @@ export class ImageStagingCache {
   readonly maxBytes: number;
   readonly #now: () => number;
   readonly #stallMs: number | undefined;
+  readonly #stagePlain: boolean;
   readonly #entries = new Map<string, Entry>();
   readonly #stop = new AbortController();
   #ready: Promise<void> | null = null;
@@ -81,9 +88,15 @@ export class ImageStagingCache {
     this.maxBytes = options.maxBytes;
     this.#now = options.now ?? Date.now;
     this.#stallMs = options.chdmanStallMs;
+    this.#stagePlain = options.plainImages === 'stage';
   }
 
-  /** How many images this cache has decompressed since it was made. */
+  /** True when plain images are copied into the cache too (`plainImages: 'stage'`). */
+  get stagesPlainImages(): boolean {
+    return this.#stagePlain;
+  }
+
+  /** How many images this cache has staged (decompressed, or copied) since it was made. */
   get stagings(): number {
     return this.#stagings;
   }
@@ -101,14 +114,15 @@ export class ImageStagingCache {
   }
 
   /**
-   * The local run image of `image`: a plain image as it is; a stored one
-   * staged (by this call, or by the copy that staged it first). Rejects with
+   * The local run image of `image`: a stored one (and a plain one when
+   * `plainImages` is `stage`) staged, by this call or by the copy that staged
+   * it first; otherwise the plain image as it is. Rejects with
    * `ImageError` when it cannot be staged, `CancelledError` when `signal`
    * aborts the wait.
    */
   async acquire(image: RunImage, signal?: AbortSignal): Promise<StagedLease> {
     const stored = image.stored;
-    if (stored === undefined) return { image, staged: false, release: () => undefined };
+    if (stored === undefined && !this.#stagePlain) return { image, staged: false, release: () => undefined };
     this.#ready ??= this.#clearLeftovers().catch((err: unknown) => {
       this.#ready = null;
       throw new ImageError(`the staging folder ${this.dir} cannot be used: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
@@ -118,7 +132,7 @@ export class ImageStagingCache {
     let staged = false;
     if (entry === undefined) {
       const fresh: Entry = {
-        sha256: image.sha256, path: path.join(this.dir, `${image.sha256}.staged.${stored.compression === 'chd' ? 'cd' : 'iso'}`), bytes: image.sizeBytes,
+        sha256: image.sha256, path: path.join(this.dir, `${image.sha256}.staged.${image.format === 'cue' ? 'cd' : 'iso'}`), bytes: image.sizeBytes,
         // `file` is set right below, once the entry exists for `#makeRoom` to reserve.
         users: 0, lastUsed: this.#now(), reserved: false, file: new Promise<Staged>(() => undefined), done: false,
       };
@@ -160,7 +174,13 @@ export class ImageStagingCache {
     this.#wake();
   }
 
-  async #stage(image: RunImage, stored: StoredImage, dest: string): Promise<Staged> {
+  async #stage(image: RunImage, stored: StoredImage | undefined, dest: string): Promise<Staged> {
+    const signal = this.#stop.signal;
+    if (stored === undefined && image.format === 'cue') {
+      const cd = await stagePlainCue(image, dest, { signal });
+      return { path: cd.cuePath, ...(cd.tocPath === undefined ? {} : { tocPath: cd.tocPath }) };
+    }
+    if (stored === undefined) return stagePlainIso(image, dest, { signal });
     if (stored.compression !== 'chd') return stageStoredImage(image, stored, dest, { signal: this.#stop.signal });
     const cd = await stageChdImage(image, stored, dest, { signal: this.#stop.signal, ...(this.#stallMs === undefined ? {} : { stallMs: this.#stallMs }) });
     return { path: cd.cuePath, ...(cd.tocPath === undefined ? {} : { tocPath: cd.tocPath }) };

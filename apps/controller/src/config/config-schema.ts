@@ -172,6 +172,8 @@ export const ConfigFileSchema = Type.Object({
     staging: Type.Optional(Type.Object({
       dir: Type.Optional(Type.String({ minLength: 1 })),
       maxBytes: Type.Optional(Type.Integer({ minimum: 1 })),
+      /** Plain images: `direct` (default), read by the drives from the library; `stage`, copied once into the cache (a slow library volume). */
+      plainImages: Type.Optional(Type.Union([Type.Literal('direct'), Type.Literal('stage')])),
     }, Strict)),
     /** Merged discs (per-disc serials): where their images are built, how many ahead of the drives, and their bytes at most. */
     mergeStaging: Type.Optional(Type.Object({

@@ -73,7 +73,7 @@ export function parseConfigText(text: string, where = 'the configuration'): Conf
     const first = deepest(found);
     const field = fieldOf(first.path);
     const value = JSON.stringify(first.value);
-    throw new ConfigError(field === '' ? '(top level)' : field, `${first.message}${value === undefined ? '' : ` (got ${value.slice(0, 80)})`}`);
+    throw new ConfigError(field === '' ? '(top level)' : field, `${messageOf(first)}${value === undefined ? '' : ` (got ${value.slice(0, 80)})`}`);
   }
   return raw as ConfigFile;
 }
@@ -157,6 +157,7 @@ export function resolveConfig(
       staging: {
         dir: fromFile(file.agent?.staging?.dir) ?? path.join(dataDir, 'staging', 'images'),
         maxBytes: file.agent?.staging?.maxBytes ?? DEFAULT_STAGING_BYTES,
+        plainImages: file.agent?.staging?.plainImages ?? 'direct',
       },
     },
   };
@@ -221,6 +222,13 @@ function deepest(err: ValueError): ValueError {
     if (d.path.length > best.path.length) best = d;
   }
   return best;
+}
+
+/** A union of literals reads as its choices (`expected one of "direct", "stage"`), not TypeBox's "Expected union value". */
+function messageOf(err: ValueError): string {
+  const choices = (err.schema as { anyOf?: readonly Record<string, unknown>[] }).anyOf;
+  if (choices === undefined || choices.length === 0 || !choices.every((c) => 'const' in c)) return err.message;
+  return `expected one of ${choices.map((c) => JSON.stringify(c.const)).join(', ')}`;
 }
 
 /** JSON pointer (`/agent/drives/2/device`) → `agent.drives[2].device`. */

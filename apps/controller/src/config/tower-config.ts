@@ -83,8 +83,11 @@ export interface TowerConfig {
      * up to `window` ahead of the drives (default the agent's drive count), at most `maxBytes` (default 8 GiB).
      */
     readonly mergeStaging?: { readonly dir: string; readonly window?: number; readonly maxBytes?: number };
-    /** The staging cache of images stored compressed (`agent.staging`): default `<dataDir>/staging/images`, at most 60 GB. */
-    readonly staging?: { readonly dir: string; readonly maxBytes: number };
+    /**
+     * The staging cache of images stored compressed (`agent.staging`): default `<dataDir>/staging/images`, at most 60 GB;
+     * plain images read from the library (`direct`, the default) or copied into it once too (`stage`).
+     */
+    readonly staging?: { readonly dir: string; readonly maxBytes: number; readonly plainImages: 'direct' | 'stage' };
   };
 }
 
