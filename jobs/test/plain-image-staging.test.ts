@@ -8,6 +8,7 @@
  * image error with nothing left in the cache. With `direct` (the default) the
  * drives read the library file as before. Real tools, real Redis, simulated drives.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -107,6 +108,21 @@ describe('the staging cache with plainImages: stage', () => {
     expect(readdirSync(dir)).toEqual([]);
     expect(cache.usedBytes).toBe(0);
     expect(cache.held()).toEqual([]);
+  });
+
+  it('refuses a library file that is gone or is not a regular file as an image error, leaving nothing behind', async () => {
+    const image = plainIso('gone.iso');
+    const dir = freshDir();
+    const cache = new ImageStagingCache({ dir, maxBytes: 50 * 1024 * 1024, plainImages: 'stage' });
+    renameSync(image.path, `${image.path}.moved`);
+    const err = await cache.acquire(image).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImageError);
+    expect((err as Error).message).toMatch(/could not be staged: ENOENT/);
+    const made = spawnSync('mkfifo', [image.path]);
+    expect(made.status).toBe(0);
+    await expect(cache.acquire(image)).rejects.toThrow(/not a regular file/);
+    expect(readdirSync(dir)).toEqual([]);
+    expect(cache.usedBytes).toBe(0);
   });
 
   it('copies through Node when tee or openssl is missing, with the same proof', async () => {

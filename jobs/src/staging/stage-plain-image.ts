@@ -8,8 +8,8 @@
  * image problem, never a drive fault) and nothing is left behind.
  *
  * An ISO goes through tools, not Node, as a zstd-stored one does:
- * `cat -- <iso> | tee -- <part> | openssl dgst -sha256 -r` (the bytes never
- * enter JavaScript); without `tee` or `openssl` Node hashes them as it copies.
+ * `tee -- <part> < <iso> | openssl dgst -sha256 -r` (the bytes never enter
+ * JavaScript); without `tee` or `openssl` Node hashes them as it copies.
  * A CUE image becomes a folder: its BIN files copied by Node (one SHA-256 over
  * all of them in sheet order, the library's digest of a CUE image: no tool
  * prints that), the sheet rewritten to name them, its cdrdao TOC beside them.
@@ -41,9 +41,9 @@ export interface StagedPlainCd {
   readonly tocPath?: string;
 }
 
-/** The pipeline that copies the ISO `source` into `part` and prints the SHA-256 of what it wrote. */
-export function plainCopyPipeline(source: string, part: string, tools: StagingTools = { tee: 'tee', openssl: 'openssl' }): PipedCommand[] {
-  return [{ program: 'cat', args: ['--', source] }, { program: tools.tee, args: ['--', part] }, { program: tools.openssl, args: ['dgst', '-sha256', '-r'] }];
+/** The pipeline that copies its stdin (the ISO) into `part` and prints the SHA-256 of what it wrote. */
+export function plainCopyPipeline(part: string, tools: StagingTools = { tee: 'tee', openssl: 'openssl' }): PipedCommand[] {
+  return [{ program: tools.tee, args: ['--', part] }, { program: tools.openssl, args: ['dgst', '-sha256', '-r'] }];
 }
 
 function said(exit: PipedExit): string {
@@ -55,13 +55,12 @@ function refusal(source: string, image: RunImage, bytes: number, sha256: string 
   return new ImageError(`the library image ${source} holds ${what}, not the image's ${image.sizeBytes} bytes with SHA-256 ${image.sha256} (changed since it was imported?): refused`);
 }
 
-/** cat | tee | openssl: the SHA-256 of the bytes copied into `part`. */
+/** tee < source | openssl: the SHA-256 of the bytes copied into `part`. */
 async function copyByTools(source: string, part: string, options: StagePlainOptions): Promise<string> {
-  const run = await runPipeline(plainCopyPipeline(source, part, options.tools), { killGraceMs: 500, ...(options.signal === undefined ? {} : { signal: options.signal }) });
+  const run = await runPipeline(plainCopyPipeline(part, options.tools), { input: source, killGraceMs: 500, ...(options.signal === undefined ? {} : { signal: options.signal }) });
   const failed = run.failed ?? run.exits.find((e) => e.exitCode !== 0 || e.signal !== null);
   if (failed !== undefined && failed !== null) {
     const how = failed.signal === null ? `exit ${failed.exitCode}` : `killed by ${failed.signal}`;
-    if (failed === run.exits[0] && failed.signal === null) throw new ImageError(`the library image ${source} could not be read (cat ${how}): ${said(failed)}`);
     throw new ImageError(`the library image ${source} could not be staged: ${failed.program} ${how} (${said(failed)})`);
   }
   const sha256 = /^([0-9a-f]{64}) /.exec(run.stdout)?.[1];
@@ -88,14 +87,15 @@ export async function stagePlainIso(image: RunImage, dest: string, options: Stag
   const source = image.path;
   try {
     await rm(part, { force: true });
-    // A file of the wrong size is refused before a byte is copied.
-    const size = (await stat(source)).size;
-    if (size !== image.sizeBytes) throw refusal(source, image, size, null);
+    // A file of the wrong size is refused before a byte is copied; so is anything but a file (a FIFO would block the open).
+    const found = await stat(source);
+    if (!found.isFile()) throw new ImageError(`the library image ${source} is not a regular file: refused`);
+    if (found.size !== image.sizeBytes) throw refusal(source, image, found.size, null);
     let sha256: string;
     try {
       sha256 = await copyByTools(source, part, options);
     } catch (err) {
-      if (!(err instanceof ToolMissingError) || err.program === 'cat') throw err;
+      if (!(err instanceof ToolMissingError)) throw err;
       await rm(part, { force: true });
       const hash = createHash('sha256');
       await copyHashing(source, part, hash, options.signal);

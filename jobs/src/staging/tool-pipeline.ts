@@ -16,6 +16,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { CancelledError, DEBIAN_PACKAGE, ToolMissingError } from 'node-cdrecord-wrapper';
 
 /** One program of the pipeline, as an argument array. */
@@ -49,6 +50,8 @@ export interface PipelineOptions {
   readonly killGraceMs?: number;
   /** Characters kept of each stderr and of the last stdout; default 8 KiB. */
   readonly keepChars?: number;
+  /** A file the first program reads as its stdin (default: none, stdin closed). Rejects with the open's error when it cannot be read. */
+  readonly input?: string;
 }
 
 /** Packages of the programs the staging pipes that the drivers' table does not name. */
@@ -72,6 +75,12 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 export function runPipeline(commands: readonly PipedCommand[], options: PipelineOptions = {}): Promise<PipelineRun> {
   if (commands.length === 0) return Promise.reject(new Error('an empty pipeline'));
   if (options.signal?.aborted === true) return Promise.reject(new CancelledError(`${commands[0]!.program} cancelled before start`));
+  let input: number | undefined;
+  try {
+    if (options.input !== undefined) input = openSync(options.input, 'r');
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
   const keep = options.keepChars ?? 8192;
   const tail = (s: string, chunk: string): string => (s.length + chunk.length > keep ? (s + chunk).slice(-keep) : s + chunk);
   return new Promise<PipelineRun>((resolve, reject) => {
@@ -116,12 +125,15 @@ export function runPipeline(commands: readonly PipedCommand[], options: Pipeline
       try {
         child = spawn(command.program, [...command.args], {
           detached: true, shell: false,
-          stdio: [previous?.stdout ?? 'ignore', 'pipe', 'pipe'],
+          stdio: [previous?.stdout ?? input ?? 'ignore', 'pipe', 'pipe'],
         });
       } catch (err) {
         startError = err instanceof Error ? err : new Error(String(err));
         stopAll();
         return;
+      } finally {
+        // The first program holds its own copy of the input's descriptor.
+        if (i === 0 && input !== undefined) closeSync(input);
       }
       previous?.stdout?.destroy();
       children.push(child);
