@@ -263,14 +263,12 @@ export interface ReadOptions {
 export interface DriveFeatures {
   /** The drive has an auto-loader: it takes discs out and puts blanks in by itself. */
   readonly autoLoader: boolean;
-  /** `watch()` reports media and tray changes as they happen (else callers poll `media()`). */
+  /** `watch()` reports media changes as they happen, at least a disc coming into an empty drive (all a real drive reports). */
   readonly watchesMedia: boolean;
   /**
-   * The CUE track modes (as a sheet writes them: `AUDIO`, `MODE1/2048`...)
-   * this backend can burn; absent: every mode the CUE reader accepts. A
-   * `stdio:` pseudo drive takes `MODE1/2048` only (cdrskin writes no audio
-   * there); a scheduler offers it no other CUE image. Its `burn` refuses
-   * other modes with `WrongMediaError`, before anything is written.
+   * The CUE track modes (as a sheet writes them: `AUDIO`, `MODE1/2048`...) this backend can burn; absent: every mode
+   * the CUE reader accepts. A `stdio:` pseudo drive takes `MODE1/2048` only (cdrskin writes no audio there); a
+   * scheduler offers it no other CUE image. Its `burn` refuses other modes with `WrongMediaError`, before writing.
    */
   readonly cueTrackModes?: readonly string[];
   /** CD-TEXT of a TOC (`BurnImage.tocPath`): `true` written (as configured; nothing detects it), `false` refused before
@@ -278,10 +276,11 @@ export interface DriveFeatures {
   readonly writesCdText?: boolean;
 }
 
-/** A change a backend reports through `watch()`: the disc or tray changed; `media` is what is in the drive now. */
+/** A change a backend reports through `watch()`: the disc or tray changed. */
 export interface DriveEvent {
   readonly kind: 'media-change';
-  readonly media: MediaStatus;
+  /** What is in the drive now, when the backend knows without asking the drive (simulated drives); else ask `media()`. */
+  readonly media?: MediaStatus;
 }
 
 /**

@@ -6,8 +6,8 @@
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type {
-  BurnImage, BurnOptions, BurnResult, CapabilitySource, DeviceAddress, Drive, DriveFeatures, DriveInfo, DriveKind, MediaStatus, MediaType,
-  ReadOptions, WriteModeState,
+  BurnImage, BurnOptions, BurnResult, CapabilitySource, DeviceAddress, Drive, DriveEvent, DriveFeatures, DriveInfo, DriveKind, MediaStatus,
+  MediaType, ReadOptions, WriteModeState,
 } from '../drive-contract.js';
 import { runTrayCommand } from './tray-command.js';
 import { CancelledError, DriveBusyError, DriveError, DriveGoneError, InvalidDeviceError, ToolError } from '../errors.js';
@@ -15,7 +15,7 @@ import { classifyBurnFailure } from '../parse/burn-failure.js';
 import { parseDriveInquiry, parsePrcap } from '../parse/cdrskin-drive-info.js';
 import { capabilitiesFromProfiles } from '../parse/mmc-profiles.js';
 import { runTool } from '../tool-process.js';
-import type { Spawner, ToolRun } from '../tool-process.js';
+import type { ToolRun } from '../tool-process.js';
 import { createBlockReadStream } from './block-read-stream.js';
 import { createDiscReadStream } from './disc-read-stream.js';
 import { burnerBlankCommand, burnerQueryCommand, trayCommand } from './burn-args.js';
@@ -24,8 +24,9 @@ import { runBurn } from './burn-run.js';
 import { toolEnvironment } from './config.js';
 import { queryDriveProfiles } from './drive-profiles.js';
 import { DEFAULT_MEDIA_RECHECK_MS, DEFAULT_MEDIA_REUSE_MS, MediaMemory } from './media-memory.js';
+import { KernelMediaWatch } from './kernel-media-watch.js';
 import { deviceRecheck } from './media-recheck.js';
-import type { MediaRecheckOptions } from './media-recheck.js';
+import type { CdrecordDriveOptions } from './cdrecord-drive-options.js';
 import { procCapabilities, sysfsDriveFacts } from './real-drive-facts.js';
 import { queryRealMedia } from './real-media.js';
 import { cdrecordFeatures, isStdioAddress, stdioMediaStatus, stdioTargetPath } from './stdio-target.js';
@@ -36,32 +37,7 @@ import type { BurnerProgram } from './tool-locator.js';
 import { WriteModeMemory } from './write-mode-memory.js';
 import { assertCdrdaoDriver } from './cdrdao-driver.js';
 
-export interface CdrecordDriveOptions {
-  /** `/dev/srN` (or another device path) or `stdio:/path/to/file`. */
-  readonly address: string;
-  /** Burner for real drives; default the first of cdrskin, wodim, cdrecord on PATH. `stdio:` always uses cdrskin. */
-  readonly burner?: BurnerProgram;
-  /** Process starter, for tests. */
-  readonly spawner?: Spawner;
-  /** Environment for the tools (PATH lookup too). Default: this process's. */
-  readonly env?: NodeJS.ProcessEnv;
-  /** SIGTERM-to-SIGKILL grace when a run is cancelled. */
-  readonly killGraceMs?: number;
-  /**
-   * Real drives: how long a media answer is reused (ms) before the drive is
-   * asked again; default 2000. A drive worker's look, the copy's check and
-   * the burn's own check then cost one `-minfo` run. Burning, blanking,
-   * ejecting or loading through this object forgets the answer at once. 0
-   * asks the drive every time. `stdio:` targets are always looked at afresh.
-   */
-  readonly mediaReuseMs?: number;
-  /** Real drives: past `mediaReuseMs`, a disc answer is kept while the kernel's media change count stays (media-recheck.ts). */
-  readonly mediaRecheck?: MediaRecheckOptions;
-  /** Real drives: the recorder writes CD-TEXT (tower.json `"cdText": true`): a TOC's CD-TEXT is burned (cdrdao driver option 0x10), else refused. */
-  readonly cdText?: boolean;
-  /** Real drives: the cdrdao driver, `NAME[:0xHEX]` (cdrdao-driver.ts); default cdrdao's choice (`generic-mmc` for CD-TEXT). */
-  readonly cdrdaoDriver?: string;
-}
+export type { CdrecordDriveOptions } from './cdrecord-drive-options.js';
 
 // Real drives lock themselves (EBUSY) across processes; within one process two callers would still race.
 const busyDevices = new Set<string>();
@@ -77,6 +53,8 @@ export class CdrecordDrive implements Drive {
   private readonly writeModes = new WriteModeMemory();
   /** The last media answer of a real drive, shared for a moment (see `CdrecordDriveOptions.mediaReuseMs`). */
   private readonly mediaMemory: MediaMemory;
+  /** Real drives: the kernel's media change count, watched while the drive waits for a disc. */
+  private readonly mediaWatch: KernelMediaWatch | null;
 
   constructor(private readonly options: CdrecordDriveOptions) {
     this.address = options.address;
@@ -91,10 +69,17 @@ export class CdrecordDrive implements Drive {
     }
     if (options.cdrdaoDriver !== undefined) assertCdrdaoDriver(options.cdrdaoDriver, options.address);
     this.mediaMemory = new MediaMemory(options.mediaReuseMs ?? DEFAULT_MEDIA_REUSE_MS, Date.now, options.mediaRecheck?.withinMs ?? DEFAULT_MEDIA_RECHECK_MS);
+    const key = path.resolve(this.target);
+    this.mediaWatch = this.kind === 'optical' ? new KernelMediaWatch(this.target, () => busyDevices.has(key), options.mediaWatch) : null;
   }
 
-  /** No auto-loader, no media events; a `stdio:` target burns only MODE1/2048 CUE tracks (cdrskin writes no audio there). */
+  /** No auto-loader; a real drive reports discs coming in (`watch`); a `stdio:` target burns only MODE1/2048 CUE tracks. */
   get features(): DriveFeatures { return cdrecordFeatures(this.kind, this.kind === 'optical' && this.options.cdText === true); }
+
+  /** Real drives: a disc coming into the empty drive, without its media (ask `media()`); a `stdio:` target reports nothing. */
+  watch(onEvent: (event: DriveEvent) => void): () => void {
+    return this.mediaWatch?.watch(() => onEvent({ kind: 'media-change' })) ?? (() => undefined);
+  }
 
   /**
    * What this drive object has learnt about write modes: SAO burns run in
@@ -241,7 +226,9 @@ export class CdrecordDrive implements Drive {
       // libburn's -minfo is the best media report; use it when cdrskin is installed whatever burns.
       const inspector = program !== 'cdrskin' && (await findOnPath('cdrskin', this.env)) ? 'cdrskin' : program;
       try {
-        return await queryRealMedia(inspector, this.target, (command) => this.run(command, signal));
+        const media = await queryRealMedia(inspector, this.target, (command) => this.run(command, signal));
+        await this.mediaWatch?.noteAnswer(media);
+        return media;
       } catch (err) {
         throw await this.unanswered(err, signal);
       }

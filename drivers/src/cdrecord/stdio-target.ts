@@ -17,12 +17,13 @@ import { SECTOR_BYTES } from '../media.js';
 export const STDIO_CUE_TRACK_MODES: readonly string[] = ['MODE1/2048'];
 
 /**
- * What a cdrecord-family drive declares: no auto-loader, no media events; a `stdio:` target burns only
+ * What a cdrecord-family drive declares: no auto-loader; a real drive watches for discs coming in
+ * (kernel-media-watch.ts), a `stdio:` target reports no media events and burns only
  * {@link STDIO_CUE_TRACK_MODES}; a real drive burns a TOC's CD-TEXT when configured to (`writesCdText`), else refuses it.
  */
 export function cdrecordFeatures(kind: DriveKind, writesCdText = false): DriveFeatures {
   return {
-    autoLoader: false, watchesMedia: false,
+    autoLoader: false, watchesMedia: kind === 'optical',
     ...(kind === 'stdio' ? { cueTrackModes: STDIO_CUE_TRACK_MODES } : {}),
     ...(kind === 'optical' ? { writesCdText } : {}),
   };

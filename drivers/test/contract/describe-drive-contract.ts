@@ -7,7 +7,7 @@ import { statSync, truncateSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { BurnImage, BurnPhase, BurnProgress, Drive, DriveKind } from '../../src/drive-contract.js';
+import type { BurnImage, BurnPhase, BurnProgress, Drive, DriveEvent, DriveKind } from '../../src/drive-contract.js';
 import {
   CancelledError,
   DriveBusyError,
@@ -42,6 +42,13 @@ export interface DriveContractHarness {
    * takes the ejected disc closes empty. Ignored unless `ejectRemovesDisc`.
    */
   readonly loadReturnsDisc?: boolean;
+  /**
+   * How a disc comes into the empty drive for the `watch()` test: `reloadBlank` puts one in, `waits` waits for a
+   * person or loader (a real drive) up to `discWaitMs`. Absent: the backend declares no media events.
+   */
+  readonly discArrives?: 'reloadBlank' | 'waits';
+  /** How long the `watch()` test waits for the disc's event (ms); default 10000. */
+  readonly discWaitMs?: number;
   /** Whether a burn may corrupt data in flight and verification be forced to fail (fault injection). */
   readonly corruptNextBurn?: (drive: Drive, sector: number) => void;
 }
@@ -226,6 +233,56 @@ export function describeDriveContract(name: string, harness: DriveContractHarnes
         expect(after.type).toBe(before.type);
       }
     });
+
+    it('declares media events exactly when it reports them through watch()', async () => {
+      const drive = await open();
+      expect(drive.features?.watchesMedia === true).toBe(harness.discArrives !== undefined);
+      if (drive.features?.watchesMedia === true) expect(typeof drive.watch).toBe('function');
+    });
+
+    if (harness.discArrives !== undefined) {
+      const arrives = harness.discArrives;
+      it('watch() reports a disc coming into the empty drive', async () => {
+        const drive = await open();
+        const watch = drive.watch?.bind(drive);
+        if (watch === undefined) throw new Error('the drive declares media events but has no watch()');
+        await drive.eject();
+        expect((await drive.media()).status).toBe('none');
+        const events: DriveEvent[] = [];
+        let wake: () => void = () => undefined;
+        const stop = watch((event) => {
+          events.push(event);
+          wake();
+        });
+        try {
+          if (arrives === 'reloadBlank') await (current as ContractDrive).reloadBlank();
+          // Each event is followed by a look at the drive (a backend may report a change without the media);
+          // the test passes once an event led to the blank. No event at all fails it at the bound.
+          const deadline = Date.now() + (harness.discWaitMs ?? 10_000);
+          let seen = 0;
+          let blank = false;
+          while (!blank && Date.now() < deadline) {
+            if (events.length === seen) {
+              await new Promise<void>((resolve) => {
+                const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+                wake = () => {
+                  clearTimeout(timer);
+                  resolve();
+                };
+              });
+              continue;
+            }
+            seen = events.length;
+            expect(events.at(-1)?.kind).toBe('media-change');
+            blank = (await drive.media()).status === 'blank';
+          }
+          expect(events.length, 'no media-change event').toBeGreaterThan(0);
+          expect(blank, 'the events did not lead to a blank disc').toBe(true);
+        } finally {
+          stop();
+        }
+      });
+    }
 
     if (harness.corruptNextBurn) {
       const corrupt = harness.corruptNextBurn;

@@ -47,5 +47,8 @@ describe.skipIf(device === '')('real drive (needs TEST_DRIVE=/dev/srN with a bla
     slowBurn: { speed: 1 },
     ejectRemovesDisc: true,
     loadReturnsDisc: true,
+    // A person or loader puts the blank in (the rig's host loader within seconds of the eject).
+    discArrives: 'waits',
+    discWaitMs: blankWaitMs,
   });
 });

@@ -41,7 +41,7 @@ describe('CUE track modes a drive burns', () => {
     expect(new CdrecordDrive({ address: `stdio:${path.join(tmp.dir, 'target.iso')}` }).features).toEqual({
       autoLoader: false, watchesMedia: false, cueTrackModes: ['MODE1/2048'],
     });
-    expect(new CdrecordDrive({ address: '/dev/sr9' }).features).toEqual({ autoLoader: false, watchesMedia: false, writesCdText: false });
+    expect(new CdrecordDrive({ address: '/dev/sr9' }).features).toEqual({ autoLoader: false, watchesMedia: true, writesCdText: false });
   });
 
   it('a simulated drive given MODE1/2048 only declares it, refuses an audio sheet before writing, and burns a data sheet', async () => {

@@ -78,7 +78,7 @@ describe('the contract\'s optional members', () => {
     const d = drive({ timeScale: 0.001 });
     expect(d.features).toEqual({ autoLoader: false, watchesMedia: true });
     const events: Array<string | null> = [];
-    const stop = d.watch((e) => events.push(`${e.kind}:${e.media.status}`));
+    const stop = d.watch((e) => events.push(`${e.kind}:${e.media?.status}`));
     d.insertDisc('CD-R');
     await d.eject();
     expect(events).toEqual(['media-change:blank', 'media-change:none']);
