@@ -47,8 +47,7 @@ describe.skipIf(device === '')('real drive (needs TEST_DRIVE=/dev/srN with a bla
     slowBurn: { speed: 1 },
     ejectRemovesDisc: true,
     loadReturnsDisc: true,
-    // A person or loader puts the blank in (the rig's host loader within seconds of the eject).
-    discArrives: 'waits',
-    discWaitMs: blankWaitMs,
+    // The kernel's media change count, watched while the drive is empty (kernel-media-watch.ts).
+    watchesMedia: true,
   });
 });

@@ -22,7 +22,7 @@ describeDriveContract('simulated drive', {
   ejectRemovesDisc: true,
   // Without an auto-loader the ejected disc waits on the open tray, and closing it brings the disc back.
   loadReturnsDisc: true,
-  discArrives: 'reloadBlank',
+  watchesMedia: true,
   corruptNextBurn: (drive: Drive, sector: number) =>
     (drive as SimulatedDrive).setFaults({ verifyMismatch: { sector } }),
 });
