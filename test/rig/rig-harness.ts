@@ -101,7 +101,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
       changer = await TgtChanger.create(tgt, { lun: options.recorders + 1, driveLuns, dir: path.join(tgtDir, 'changer'), spec: options.changer });
     }
     await writeFile(path.join(shareDir, 'plan.json'), JSON.stringify({ env: { TOWER_URL: 'http://127.0.0.1:8080', TOWER_TOKEN: RIG_TOKEN } }));
-    vm = TestVm.start({
+    const booted = await TestVm.boot({
       kernel: guest.kernel,
       initrd: guest.initrd,
       runDir,
@@ -114,8 +114,9 @@ export async function startRig(options: RigOptions): Promise<Rig> {
       maxRuntimeMs: options.maxRuntimeMs,
       atapiDrive: false,
       extraArgs: [...tgt.qemuArgs(), ...(changer?.qemuArgs() ?? [])],
-    });
-    const ready = await vm.waitFor('shell-ready', BOOT_TIMEOUT_MS);
+    }, 'shell-ready', BOOT_TIMEOUT_MS, log);
+    vm = booted.vm;
+    const ready = booted.ready;
     log(`guest shell ready after ${Date.now() - vm.startedAt} ms (guest clock ${ready.t} ms)`);
     loader = new DiscLoader(tgt, {
       outDir: path.join(runDir, 'kept'),

@@ -135,7 +135,7 @@ describe.skipIf(!SELECTED)('read path in a QEMU guest (TCG) with an emulated ATA
       }),
     );
 
-    vm = TestVm.start({
+    const started = await TestVm.boot({
       kernel: guest.kernel,
       initrd: guest.initrd,
       runDir,
@@ -146,8 +146,9 @@ describe.skipIf(!SELECTED)('read path in a QEMU guest (TCG) with an emulated ATA
       memoryMb: 1024,
       cpus: 2,
       maxRuntimeMs: VM_MAX_RUNTIME_MS,
-    });
-    const booted = await vm.waitFor('discovered', BOOT_TIMEOUT_MS);
+    }, 'discovered', BOOT_TIMEOUT_MS, log);
+    vm = started.vm;
+    const booted = started.ready;
     log(`guest booted and ran discovery after ${Date.now() - vm.startedAt} ms (guest node clock ${booted.t} ms)`);
   }, BUILD_TIMEOUT_MS + BOOT_TIMEOUT_MS + 60_000);
 

@@ -161,6 +161,26 @@ export class TestVm {
     return new TestVm(child, options, Date.now());
   }
 
+  /**
+   * Start the guest and wait for `event`, booting it again (up to `tries` boots) when its kernel died before
+   * the guest's init ran: under TCG with two vCPUs the kernel now and then takes an int3 Oops while it patches
+   * its own code early in the boot (seen 2026-12-04: `Oops: int3` in sched_clock_cpu, QEMU gone at 1.8 s). A
+   * guest that reached its init (`init-done`) is never booted again: what failed then is the test's to report.
+   */
+  static async boot(options: VmOptions, event: string, timeoutMs: number, onRetry: (why: string) => void, tries = 3): Promise<{ vm: TestVm; ready: GuestEvent }> {
+    for (let boot = 1; ; boot++) {
+      const vm = TestVm.start(options);
+      try {
+        return { vm, ready: await vm.waitFor(event, timeoutMs) };
+      } catch (err) {
+        const diedBeforeInit = vm.exit !== undefined && !vm.events.some((e) => e.event === 'init-done');
+        await vm.stop();
+        if (!diedBeforeInit || boot >= tries) throw err;
+        onRetry(`the guest died before its init ran (boot ${boot} of ${tries}), booting again: ${(err as Error).message.split('\n')[0] ?? ''}; ${/Oops[^\n]*|Kernel panic[^\n]*/.exec(vm.tail())?.[0] ?? 'no Oops on the console'}`);
+      }
+    }
+  }
+
   get pid(): number | undefined {
     return this.child.pid;
   }
