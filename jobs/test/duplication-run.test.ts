@@ -55,7 +55,8 @@ describe('duplication runs on simulated drives', () => {
     const states: DriveStatus[] = [];
     for (const w of tower.workers) w.on('state', (s) => states.push(s));
     const created = await tower.planner.createRun(runInput(env.image, { copies: 6, verify: { mode: 'all' } }));
-    expect(created.status).toBe('queued');
+    // createRun reads the run back after its copies are queued and the drives told: a drive may have begun one by then.
+    expect(['queued', 'running']).toContain(created.status);
     expect(created.mediaClass).toBe('cd');
     const run = await waitForStatus(tower, created.id, 'completed');
     const attempts = await settledAttempts(tower, run.id);
