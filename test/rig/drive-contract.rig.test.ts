@@ -44,6 +44,8 @@ describe.skipIf(!SELECTED)('the drive contract on a real kernel recorder (/dev/s
     expect(json.numFailedTests, titles.join('\n')).toBe(0);
     expect(json.numPassedTests).toBe(json.numTotalTests);
     expect(titles).toContain('passed ejects and loads: the disc is gone while the tray is open, and back after');
+    // The kernel's media change count reported the disc coming back (kernel-media-watch.ts).
+    expect(titles).toContain('passed watch() reports a disc coming into the empty drive as the tray closes on it');
     expect(json.numTotalTests).toBeGreaterThanOrEqual(9);
     // The loader swapped the discs the suite burned for blanks, and saw the tray opened on a blank.
     expect(rig.loader.kept.length).toBeGreaterThan(0);
