@@ -19,13 +19,12 @@ import type { Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { identityText, ImageError, imageFileIdentity, readImage, rewriteCueSheet, ToolMissingError } from 'node-cdrecord-wrapper';
 import type { RunImage } from '../run-image.js';
-import type { StagedFile, StagingTools } from './stage-stored-image.js';
-import { runPipeline } from './tool-pipeline.js';
-import type { PipedCommand, PipedExit } from './tool-pipeline.js';
+import { digestOfPipeline, hashingTransform, lastLines, teeAndHash } from './hashed-copy.js';
+import type { StagingTools } from './hashed-copy.js';
+import type { StagedFile } from './stage-stored-image.js';
 
 /** How a plain image is staged. */
 export interface StagePlainOptions {
@@ -41,41 +40,20 @@ export interface StagedPlainCd {
   readonly tocPath?: string;
 }
 
-/** The pipeline that copies its stdin (the ISO) into `part` and prints the SHA-256 of what it wrote. */
-export function plainCopyPipeline(part: string, tools: StagingTools = { tee: 'tee', openssl: 'openssl' }): PipedCommand[] {
-  return [{ program: tools.tee, args: ['--', part] }, { program: tools.openssl, args: ['dgst', '-sha256', '-r'] }];
-}
-
-function said(exit: PipedExit): string {
-  return exit.stderr.split(/\r|\n/).map((l) => l.trim()).filter((l) => l !== '').slice(-3).join(' ') || 'no message';
-}
-
 function refusal(source: string, image: RunImage, bytes: number, sha256: string | null): ImageError {
   const what = sha256 === null ? `${bytes} bytes` : `${bytes} bytes with SHA-256 ${sha256}`;
   return new ImageError(`the library image ${source} holds ${what}, not the image's ${image.sizeBytes} bytes with SHA-256 ${image.sha256} (changed since it was imported?): refused`);
 }
 
 /** tee < source | openssl: the SHA-256 of the bytes copied into `part`. */
-async function copyByTools(source: string, part: string, options: StagePlainOptions): Promise<string> {
-  const run = await runPipeline(plainCopyPipeline(part, options.tools), { input: source, killGraceMs: 500, ...(options.signal === undefined ? {} : { signal: options.signal }) });
-  const failed = run.failed ?? run.exits.find((e) => e.exitCode !== 0 || e.signal !== null);
-  if (failed !== undefined && failed !== null) {
-    const how = failed.signal === null ? `exit ${failed.exitCode}` : `killed by ${failed.signal}`;
-    throw new ImageError(`the library image ${source} could not be staged: ${failed.program} ${how} (${said(failed)})`);
-  }
-  const sha256 = /^([0-9a-f]{64}) /.exec(run.stdout)?.[1];
-  if (sha256 === undefined) throw new ImageError(`openssl dgst printed no SHA-256 for the staged image: ${run.stdout.trim() || 'nothing'}`);
-  return sha256;
+function copyByTools(source: string, part: string, options: StagePlainOptions): Promise<string> {
+  return digestOfPipeline(teeAndHash(part, options.tools), { input: source, ...(options.signal === undefined ? {} : { signal: options.signal }) }, (failed, how) =>
+    new ImageError(`the library image ${source} could not be staged: ${failed.program} ${how} (${lastLines(failed)})`));
 }
 
 /** Copy `source` to the new file `dest`, feeding `hash` with every byte. */
 async function copyHashing(source: string, dest: string, hash: Hash, signal: AbortSignal | undefined): Promise<void> {
-  const hashing = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      hash.update(chunk);
-      done(null, chunk);
-    },
-  });
+  const hashing = hashingTransform(hash);
   const from = createReadStream(source, { highWaterMark: 1 << 20 });
   const to = createWriteStream(dest, { flags: 'wx', highWaterMark: 1 << 20 });
   await (signal === undefined ? pipeline(from, hashing, to) : pipeline(from, hashing, to, { signal }));

@@ -18,25 +18,19 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
-import { Transform } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { identityText, ImageError, imageFileIdentity, runTool, ToolMissingError, toolFailure } from 'node-cdrecord-wrapper';
 import type { RunImage, StoredImage } from '../run-image.js';
-import { runPipeline } from './tool-pipeline.js';
-import type { PipedCommand, PipedExit } from './tool-pipeline.js';
+import { digestOfPipeline, hashingTransform, lastLines, teeAndHash } from './hashed-copy.js';
+import type { StagingTools } from './hashed-copy.js';
+import type { PipedCommand } from './tool-pipeline.js';
 
 /** A stored image staged: the local file, its size and identity (so verify trusts its digest without hashing it again). */
 export interface StagedFile {
   readonly path: string;
   readonly bytes: number;
   readonly identity: string;
-}
-
-/** The programs that copy and hash zstd's output. */
-export interface StagingTools {
-  readonly tee: string;
-  readonly openssl: string;
 }
 
 /** How a stored image is staged. */
@@ -58,28 +52,17 @@ export function decompressCommand(stored: StoredImage): string[] {
 }
 
 /** The pipeline that stages `stored` into `part` and prints the SHA-256 of what it wrote. */
-export function stagingPipeline(stored: StoredImage, part: string, tools: StagingTools = { tee: 'tee', openssl: 'openssl' }): PipedCommand[] {
+export function stagingPipeline(stored: StoredImage, part: string, tools?: StagingTools): PipedCommand[] {
   const [program = 'zstd', ...args] = decompressCommand(stored);
-  return [{ program, args }, { program: tools.tee, args: ['--', part] }, { program: tools.openssl, args: ['dgst', '-sha256', '-r'] }];
-}
-
-function said(exit: PipedExit): string {
-  return exit.stderr.split(/\r|\n/).map((l) => l.trim()).filter((l) => l !== '').slice(-3).join(' ') || 'no message';
+  return [{ program, args }, ...teeAndHash(part, tools)];
 }
 
 /** zstd | tee | openssl into `part`: the bytes written and their SHA-256. */
 async function stageByTools(stored: StoredImage, part: string, options: StageStoredOptions): Promise<Hashed> {
-  const run = await runPipeline(stagingPipeline(stored, part, options.tools), { killGraceMs: 500, ...(options.signal === undefined ? {} : { signal: options.signal }) });
-  const failed = run.failed ?? run.exits.find((e) => e.exitCode !== 0 || e.signal !== null);
-  if (failed !== undefined && failed !== null) {
-    const how = failed.signal === null ? `exit ${failed.exitCode}` : `killed by ${failed.signal}`;
-    if (failed === run.exits[0] && failed.signal === null) {
-      throw new ImageError(`the stored image ${stored.path} could not be decompressed (zstd ${how}): ${said(failed)}`);
-    }
-    throw new ImageError(`the stored image ${stored.path} could not be staged: ${failed.program} ${how} (${said(failed)})`);
-  }
-  const sha256 = /^([0-9a-f]{64}) /.exec(run.stdout)?.[1];
-  if (sha256 === undefined) throw new ImageError(`openssl dgst printed no SHA-256 for the staged image: ${run.stdout.trim() || 'nothing'}`);
+  const sha256 = await digestOfPipeline(stagingPipeline(stored, part, options.tools), options.signal === undefined ? {} : { signal: options.signal }, (failed, how, index) =>
+    index === 0 && failed.signal === null
+      ? new ImageError(`the stored image ${stored.path} could not be decompressed (zstd ${how}): ${lastLines(failed)}`)
+      : new ImageError(`the stored image ${stored.path} could not be staged: ${failed.program} ${how} (${lastLines(failed)})`));
   return { bytes: (await stat(part)).size, sha256 };
 }
 
@@ -87,13 +70,7 @@ async function stageByTools(stored: StoredImage, part: string, options: StageSto
 async function stageByNode(stored: StoredImage, part: string, signal: AbortSignal | undefined): Promise<Hashed> {
   const hash = createHash('sha256');
   let bytes = 0;
-  const hashing = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      done(null, chunk);
-    },
-  });
+  const hashing = hashingTransform(hash, (n) => (bytes += n));
   const [program = 'zstd', ...args] = decompressCommand(stored);
   let written: Promise<void> | undefined;
   const run = await runTool({
