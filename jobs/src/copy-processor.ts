@@ -163,14 +163,15 @@ export async function processCopy(job: CopyJob, drive: Drive, ctx: CopyContext):
     throw new CopyFailedError(err, null, attemptErrorOf(err));
   }
   try {
-    return await processLocalCopy({ ...job, image: lease.image }, drive, ctx);
+    return await processLocalCopy({ ...job, image: lease.image }, drive, ctx, lease.proven);
   } finally {
     lease.release();
   }
 }
 
-async function processLocalCopy(job: CopyJob, drive: Drive, ctx: CopyContext): Promise<CopyOutcome> {
-  if (job.merge === undefined) return processImageCopy(job, drive, ctx);
+/** `proven`: a staged image's SHA-256 proof, which may still be under way (resolves with the staged file's identity). */
+async function processLocalCopy(job: CopyJob, drive: Drive, ctx: CopyContext, proven?: Promise<string | undefined>): Promise<CopyOutcome> {
+  if (job.merge === undefined) return processImageCopy(job, drive, ctx, proven);
   // A merged copy: its disc's own image (the run's plus its row's files), built first, gone when the disc is done.
   let image: RunImage;
   try {
@@ -179,15 +180,20 @@ async function processLocalCopy(job: CopyJob, drive: Drive, ctx: CopyContext): P
     throw new CopyFailedError(err, null, attemptErrorOf(err));
   }
   try {
-    return await processImageCopy({ ...job, image }, drive, ctx);
+    return await processImageCopy({ ...job, image }, drive, ctx, proven);
   } finally {
     await rm(image.path, { force: true });
   }
 }
 
-async function processImageCopy(job: CopyJob, drive: Drive, ctx: CopyContext): Promise<CopyOutcome> {
+async function processImageCopy(job: CopyJob, drive: Drive, ctx: CopyContext, proven?: Promise<string | undefined>): Promise<CopyOutcome> {
   const now = ctx.now ?? Date.now;
   const signal = ctx.signal;
+  // A staged image's bytes are proven beside the first burns: a proof that fails stops the burn or verify at once
+  // (the attempt fails with the proof's IMAGE_ERROR), and no disc counts before the proof holds.
+  const disproved = new AbortController();
+  proven?.catch((err: unknown) => disproved.abort(err));
+  const work = proven === undefined ? signal : signal === undefined ? disproved.signal : AbortSignal.any([signal, disproved.signal]);
   const media = ctx.media ?? await drive.media(signal);
   try {
     checkMediaFits(job, media, ctx.mediaClass ?? null, drive.address);
@@ -221,16 +227,21 @@ async function processImageCopy(job: CopyJob, drive: Drive, ctx: CopyContext): P
   ctx.onAttemptBegin?.(attempt);
 
   // The run's image as it is: a BurnImage and a VerifyImage both.
-  const image = job.image;
+  let image = job.image;
   const verify = shouldVerify(job.verify, begun.driveOrdinal);
   let verifyResult: VerifyResultKind = verify ? 'not-reached' : 'skipped';
   let burned: { bytes: number; durationMs: number; averageSpeedX: number } | null = null;
   try {
     if (job.dummyFirst === true) {
-      await drive.burn(image, { dummy: true, ...speedOf(job), onProgress: burnProgress(ctx, 'test-burning') }, signal);
+      await drive.burn(image, { dummy: true, ...speedOf(job), onProgress: burnProgress(ctx, 'test-burning') }, work);
     }
-    const result = await drive.burn(image, { ...speedOf(job), onProgress: burnProgress(ctx, 'burning') }, signal);
+    const result = await drive.burn(image, { ...speedOf(job), onProgress: burnProgress(ctx, 'burning') }, work);
     burned = { bytes: result.bytesWritten, durationMs: result.durationMs, averageSpeedX: result.averageSpeedX };
+    if (proven !== undefined) {
+      // Proven: verify may trust the staged file's digest, as for a file proven before the burn.
+      const identity = await proven;
+      if (identity !== undefined) image = { ...image, identity };
+    }
     let discSha256: string | undefined;
     let audioReadOffsetSamples: number | undefined;
     let verifyDurationMs: number | undefined;
@@ -241,7 +252,7 @@ async function processImageCopy(job: CopyJob, drive: Drive, ctx: CopyContext): P
       const checked = await verifyDisc(
         drive,
         image,
-        signal === undefined ? { onProgress } : { onProgress, signal },
+        work === undefined ? { onProgress } : { onProgress, signal: work },
       );
       verifyResult = 'passed';
       verifyDurationMs = Math.round(performance.now() - verifyStart);
@@ -260,7 +271,8 @@ async function processImageCopy(job: CopyJob, drive: Drive, ctx: CopyContext): P
       ...(audioReadOffsetSamples === undefined ? {} : { audioReadOffsetSamples }),
     });
     return { kind: 'passed', attempt, end, verified: verify };
-  } catch (err) {
+  } catch (thrown) {
+    const err: unknown = disproved.signal.aborted && signal?.aborted !== true ? disproved.signal.reason : thrown;
     const cancelled = err instanceof CancelledError || signal?.aborted === true;
     const error = cancelled && !(err instanceof CancelledError)
       ? attemptErrorOf(new CancelledError(`cancelled: ${attemptErrorOf(err).message}`, { device: drive.address, cause: err }))

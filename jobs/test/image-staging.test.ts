@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ImageError } from 'node-cdrecord-wrapper';
 import { ImageStagingCache } from '../src/index.js';
-import type { RunImage } from '../src/index.js';
+import type { RunImage, StagedLease } from '../src/index.js';
 import { runInput, startRedisEnv, startTower, waitFor } from './support/tower-harness.js';
 import type { RedisEnv, Tower } from './support/tower-harness.js';
 import { sha256Of, storedIso, writeZstdFrames } from './support/stored-images.js';
@@ -47,13 +47,17 @@ describe('the staging cache', () => {
     for (const l of leases) expect(l.image.path).toBe(staged.path);
     expect(path.dirname(staged.path)).toBe(cache.dir);
     expect(staged.stored).toBeUndefined();
-    expect(staged.identity).toEqual(expect.any(String));
+    // Handed over when zstd is done; its identity (verify's trust in the digest) comes with the proof.
+    const identity = await leases[0]!.proven;
+    expect(identity).toEqual(expect.any(String));
+    for (const l of leases) expect(await l.proven).toBe(identity);
     expect(sha256Of(staged.path)).toBe(image.sha256);
     expect({ ...staged, path: image.path, identity: undefined }).toEqual({ ...image, stored: undefined, identity: undefined });
     for (const l of leases) l.release();
     // Staged already: the next copy burns from it without decompressing again.
     const again = await cache.acquire(image);
     expect(again.staged).toBe(false);
+    expect(again.image.identity).toBe(identity);
     expect(cache.stagings).toBe(1);
     again.release();
   });
@@ -111,7 +115,12 @@ describe('the staging cache', () => {
     const dir = freshDir();
     const cache = new ImageStagingCache({ dir, maxBytes: 50 * 1024 * 1024 });
     const wrong: RunImage = { ...image, stored: other.stored! };
-    await expect(cache.acquire(wrong)).rejects.toThrow(/SHA-256 .* not the image's/);
+    // Valid frames of another image of the same size: handed over, and its proof fails; the file goes, and so does its room.
+    const lease = await cache.acquire(wrong);
+    await expect(lease.proven).rejects.toThrow(/SHA-256 .* not the image's/);
+    await waitFor(() => readdirSync(dir).length === 0 && cache.usedBytes === 0, 10_000, 'the disproved file removed');
+    expect(cache.held()).toEqual([]);
+    lease.release();
     const bytes = readFileSync(image.stored!.path);
     bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
     writeFileSync(image.stored!.path, bytes);
@@ -140,6 +149,24 @@ describe('a run from a stored image', () => {
 
   it('fails the run as an image error, not the drives, when the stored file is corrupt', async () => {
     const image = storedIso(env.dir, 'bad-run.iso', 512 * 1024);
+    const bytes = readFileSync(image.stored!.path);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+    writeFileSync(image.stored!.path, bytes);
+    const cache = new ImageStagingCache({ dir: freshDir(), maxBytes: 50 * 1024 * 1024 });
+    tower = await startTower(env.server.url, 2, { worker: { imageStaging: cache } });
+    const run = await tower.planner.createRun({ ...runInput(env.image, { copies: 2 }), image });
+    const failed = await waitFor(async () => {
+      const r = await tower!.planner.store.getRun(run.id);
+      return r?.status === 'failed' ? r : null;
+    }, 20_000, 'the run failed');
+    expect(failed.statusReason).toMatch(/IMAGE_ERROR/);
+    // zstd's frame checksum fails it before anything is handed over: no disc was begun.
+    expect(await tower.planner.store.listAttempts(run.id)).toEqual([]);
+    for (const w of tower.workers) expect(w.consecutiveFailures).toBe(0);
+  });
+
+  it('fails the run as an image error when the stored file decompresses to other bytes: the burns stop, no disc counts', async () => {
+    const image = storedIso(env.dir, 'other-run.iso', 512 * 1024);
     writeZstdFrames(Buffer.alloc(image.sizeBytes, 1), image.stored!.path, 128 * 1024);
     const cache = new ImageStagingCache({ dir: freshDir(), maxBytes: 50 * 1024 * 1024 });
     tower = await startTower(env.server.url, 2, { worker: { imageStaging: cache } });
@@ -149,7 +176,41 @@ describe('a run from a stored image', () => {
       return r?.status === 'failed' ? r : null;
     }, 20_000, 'the run failed');
     expect(failed.statusReason).toMatch(/IMAGE_ERROR/);
-    expect(await tower.planner.store.listAttempts(run.id)).toEqual([]);
+    const attempts = await tower.planner.store.listAttempts(run.id);
+    expect(attempts.length).toBeGreaterThan(0);
+    for (const a of attempts) {
+      expect(a.counted).not.toBe(true);
+      expect(a.outcome).toBe('failed');
+      expect(a.error?.code).toBe('IMAGE_ERROR');
+    }
     for (const w of tower.workers) expect(w.consecutiveFailures).toBe(0);
+  });
+
+  it('counts no disc before the staged bytes are proven, and counts them once they are', async () => {
+    const image = storedIso(env.dir, 'gated.iso', 512 * 1024);
+    // The real cache, its proof held back by the test until the discs are burned.
+    let open = (): void => undefined;
+    const gate = new Promise<void>((resolve) => { open = resolve; });
+    class GatedCache extends ImageStagingCache {
+      override async acquire(img: RunImage, signal?: AbortSignal): Promise<StagedLease> {
+        const lease = await super.acquire(img, signal);
+        return { ...lease, proven: gate.then(() => lease.proven), release: () => lease.release() };
+      }
+    }
+    const gated = new GatedCache({ dir: freshDir(), maxBytes: 50 * 1024 * 1024 });
+    tower = await startTower(env.server.url, 2, { worker: { imageStaging: gated } });
+    const run = await tower.planner.createRun({ ...runInput(env.image, { copies: 2 }), image });
+    const burned = (): boolean => tower!.drives.every((d) => d.disc?.content !== null && d.disc?.content !== undefined);
+    const counted = async (): Promise<number> => (await tower!.planner.store.listAttempts(run.id)).filter((a) => a.counted === true).length;
+    await waitFor(async () => burned() || await counted() > 0, 20_000, 'both discs burned');
+    // Unproven, a burned disc waits: 500 ms is many times a verify and a count at this time scale.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await counted()).toBe(0);
+    expect((await tower.planner.store.getRun(run.id))?.status).not.toBe('completed');
+    open();
+    await waitFor(async () => (await tower!.planner.store.getRun(run.id))?.status === 'completed', 20_000, 'the run completed');
+    const passed = (await tower.planner.store.listAttempts(run.id)).filter((a) => a.counted === true);
+    expect(passed).toHaveLength(2);
+    expect(passed.every((a) => a.verifyResult === 'passed' && a.discSha256 === image.sha256)).toBe(true);
   });
 });

@@ -7,7 +7,10 @@
  * and, when the agent is told so, a plain image copied from a slow library.
  *
  * The first copy that needs an image stages it; copies that need it
- * meanwhile wait for that one staging (never a second decompression). The
+ * meanwhile wait for that one staging (never a second decompression). An
+ * image decompressed from zstd frames is handed over as soon as zstd is done
+ * and its SHA-256 is proven beside the first burns (the lease's `proven`);
+ * one whose proof fails is removed, and every lease of it learns so. The
  * folder holds at most `maxBytes`: room for a new image is made by removing
  * the least recently used images no copy holds; while the images held leave
  * no room, the staging waits for a copy to let one go. An image larger than
@@ -44,6 +47,8 @@ interface Staged {
   readonly path: string;
   readonly identity?: string;
   readonly tocPath?: string;
+  /** The SHA-256 proof still under way when the file was handed over: resolves with its identity. */
+  readonly proof?: Promise<string>;
 }
 
 /** A run image ready to burn from a local file, held until `release` is called (once). */
@@ -52,6 +57,13 @@ export interface StagedLease {
   readonly image: RunImage;
   /** True when this call staged the image (false: it was staged already, another copy staged it, or it is used in place). */
   readonly staged: boolean;
+  /**
+   * Resolves once the staged bytes are proven against the image's SHA-256,
+   * with the staged file's identity (undefined: nothing was staged); rejects
+   * with `ImageError` when they are not. No disc burned from the lease may
+   * count before it resolves.
+   */
+  readonly proven: Promise<string | undefined>;
   release(): void;
 }
 
@@ -65,6 +77,10 @@ interface Entry {
   reserved: boolean;
   file: Promise<Staged>;
   done: boolean;
+  /** The staged file's identity once proven (undefined until then, or when it was staged in place). */
+  proof: Promise<string | undefined>;
+  proven: boolean;
+  identity: string | undefined;
 }
 
 /** An ISO decompressed from zstd frames is a file, a CUE image extracted from a CHD a folder (stage-chd-image.ts). */
@@ -122,7 +138,7 @@ export class ImageStagingCache {
    */
   async acquire(image: RunImage, signal?: AbortSignal): Promise<StagedLease> {
     const stored = image.stored;
-    if (stored === undefined && !this.#stagePlain) return { image, staged: false, release: () => undefined };
+    if (stored === undefined && !this.#stagePlain) return { image, staged: false, proven: Promise.resolve(undefined), release: () => undefined };
     this.#ready ??= this.#clearLeftovers().catch((err: unknown) => {
       this.#ready = null;
       throw new ImageError(`the staging folder ${this.dir} cannot be used: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
@@ -135,12 +151,15 @@ export class ImageStagingCache {
         sha256: image.sha256, path: path.join(this.dir, `${image.sha256}.staged.${image.format === 'cue' ? 'cd' : 'iso'}`), bytes: image.sizeBytes,
         // `file` is set right below, once the entry exists for `#makeRoom` to reserve.
         users: 0, lastUsed: this.#now(), reserved: false, file: new Promise<Staged>(() => undefined), done: false,
+        proof: Promise.resolve(undefined), proven: false, identity: undefined,
       };
       fresh.file = this.#makeRoom(fresh).then(() => {
         this.#stagings++;
         return this.#stage(image, stored, fresh.path);
       });
+      fresh.proof = fresh.file.then((f) => f.proof ?? f.identity);
       fresh.file.then(() => { fresh.done = true; }, () => this.#drop(fresh));
+      fresh.proof.then((identity) => this.#proven(fresh, identity), () => { if (fresh.done) this.#refuse(fresh); });
       this.#entries.set(image.sha256, fresh);
       entry = fresh;
       staged = true;
@@ -156,10 +175,12 @@ export class ImageStagingCache {
     }
     held.lastUsed = this.#now();
     const { stored: _stored, identity: _identity, tocPath: _toc, ...plain } = image;
+    const identity = file.identity ?? held.identity;
     let released = false;
     return {
-      image: { ...plain, path: file.path, ...(file.identity === undefined ? {} : { identity: file.identity }), ...(file.tocPath === undefined ? {} : { tocPath: file.tocPath }) },
+      image: { ...plain, path: file.path, ...(identity === undefined ? {} : { identity }), ...(file.tocPath === undefined ? {} : { tocPath: file.tocPath }) },
       staged,
+      proven: held.proof,
       release: () => {
         if (released) return;
         released = true;
@@ -181,7 +202,10 @@ export class ImageStagingCache {
       return { path: cd.cuePath, ...(cd.tocPath === undefined ? {} : { tocPath: cd.tocPath }) };
     }
     if (stored === undefined) return stagePlainIso(image, dest, { signal });
-    if (stored.compression !== 'chd') return stageStoredImage(image, stored, dest, { signal: this.#stop.signal });
+    if (stored.compression !== 'chd') {
+      const file = await stageStoredImage(image, stored, dest, { signal });
+      return { path: file.path, proof: file.proof };
+    }
     const cd = await stageChdImage(image, stored, dest, { signal: this.#stop.signal, ...(this.#stallMs === undefined ? {} : { stallMs: this.#stallMs }) });
     return { path: cd.cuePath, ...(cd.tocPath === undefined ? {} : { tocPath: cd.tocPath }) };
   }
@@ -190,6 +214,17 @@ export class ImageStagingCache {
     entry.users--;
     entry.lastUsed = this.#now();
     this.#wake();
+  }
+
+  #proven(entry: Entry, identity: string | undefined): void {
+    entry.identity = identity;
+    entry.proven = true;
+    this.#wake();
+  }
+
+  /** A staged file whose proof failed: removed (before the entry goes, so no new staging of the image can be writing there). */
+  #refuse(entry: Entry): void {
+    void rm(entry.path, { recursive: true, force: true }).catch(() => undefined).finally(() => this.#drop(entry));
   }
 
   #drop(entry: Entry): void {
@@ -212,7 +247,7 @@ export class ImageStagingCache {
     }
     for (;;) {
       if (this.#stop.signal.aborted) throw new CancelledError('the agent is stopping');
-      const evictable = [...this.#entries.values()].filter((e) => e !== entry && e.reserved && e.done && e.users === 0).sort((a, b) => a.lastUsed - b.lastUsed);
+      const evictable = [...this.#entries.values()].filter((e) => e !== entry && e.reserved && e.done && e.proven && e.users === 0).sort((a, b) => a.lastUsed - b.lastUsed);
       while (this.usedBytes + entry.bytes > this.maxBytes && evictable.length > 0) {
         const victim = evictable.shift()!;
         // Taken again by a copy while an earlier file was removed: not evicted.

@@ -1,14 +1,15 @@
 /**
- * Staging a stored image through real tools (issue 14): `zstd -d -c | tee
- * <part> | openssl dgst -sha256 -r`, three processes joined by pipes, the
- * bytes never through Node. A stored file that is corrupt or is not the image,
- * a tool killed mid-stage and a staging aborted mid-stage each end in a typed
- * error with nothing left in the staging folder and no tool left running.
- * Where a test must catch the tools mid-stage, the stored file is a FIFO:
+ * Staging a stored image through real tools (issue 14): `zstd -d -o <part>`
+ * writes the staged file itself (the bytes never through Node), the file is
+ * handed over as soon as zstd is done, and `openssl dgst -sha256 -r` proves
+ * it after. A stored file that is corrupt, of the wrong length or not the
+ * image, zstd killed mid-stage and a staging aborted mid-stage each end in a
+ * typed error with nothing left in the staging folder and no tool left
+ * running. Where a test must catch zstd mid-stage, the stored file is a FIFO:
  * zstd waits on it for bytes the test has not written yet.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,7 +26,6 @@ import { sha256Of, storedIso, writeZstdFrames } from './support/stored-images.js
 const root = mkdtempSync(path.join(tmpdir(), 'tower-staging-pipeline-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
-const PIPELINE = ['zstd', 'tee', 'openssl'] as const;
 
 function freshDir(): string {
   const dir = path.join(root, `staging-${++n}`);
@@ -70,42 +70,50 @@ async function fifoWriter(fifo: string): Promise<FileHandle> {
   return handle;
 }
 
-/** zstd | tee | openssl of a staging started by this process, once all three run and the part file exists. */
-async function runningPipeline(fifo: string, dir: string): Promise<ProcChild[]> {
-  return until('zstd | tee | openssl running', () => {
-    const chain = runningChildren(PIPELINE);
-    return chain !== null && chain[0]!.argv.includes(fifo) && readdirSync(dir).some((f) => f.endsWith('.part')) ? chain : null;
+/** The zstd of a staging started by this process, once it runs and its part file exists. */
+async function runningZstd(fifo: string, dir: string): Promise<ProcChild> {
+  return until('zstd running', () => {
+    const zstd = runningChildren(['zstd'])?.[0];
+    return zstd !== undefined && zstd.argv.includes(fifo) && readdirSync(dir).some((f) => f.endsWith('.part')) ? zstd : null;
   });
 }
 
-describe('staging through zstd | tee | openssl', () => {
-  it('joins the three tools by pipes, the bytes never through Node, and proves the staged file', async () => {
+/** What the process `pid` holds open for writing (`/proc/<pid>/fd` targets opened O_WRONLY or O_RDWR). */
+function writtenBy(pid: number): string[] {
+  const out: string[] = [];
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    const flags = Number.parseInt(/flags:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'latin1'))?.[1] ?? '0', 8);
+    if ((flags & 3) !== 0) out.push(readlinkSync(`/proc/${pid}/fd/${fd}`));
+  }
+  return out;
+}
+
+describe('staging a stored image through zstd -d -o, proven by openssl dgst', () => {
+  it('has zstd write the staged file itself, hands it over when zstd is done, and proves its SHA-256 after', async () => {
     const { image, bytes, fifo } = viaFifo('joined.iso');
     const dir = freshDir();
     const dest = path.join(dir, `${image.sha256}.staged.iso`);
     const staging = stageStoredImage(image, image.stored!, dest);
     const writer = await fifoWriter(fifo);
-    const [zstd, tee, openssl] = await runningPipeline(fifo, dir);
-    // zstd writes a socket pair tee reads (Node's pipes are socket pairs); tee writes the part file and one openssl reads.
-    // This process holds none of those ends: the bytes go from tool to tool, none through Node.
-    expect(tee!.argv).toEqual(['tee', '--', `${dest}.part`]);
-    expect(openssl!.argv).toEqual(['openssl', 'dgst', '-sha256', '-r']);
-    const ends = [zstd!.stdout, tee!.stdin, tee!.stdout, openssl!.stdin];
-    for (const end of ends) expect(end).toMatch(/^(socket|pipe):\[\d+\]$/);
-    expect(new Set(ends).size).toBe(4);
-    const own = ownDescriptors();
-    for (const end of ends) expect(own.has(end!)).toBe(false);
+    const zstd = await runningZstd(fifo, dir);
+    expect(zstd.argv).toEqual(['zstd', '-d', '-q', '-f', '-o', `${dest}.part`, '--', fifo]);
+    // zstd itself holds the part file for writing; this process never does: the bytes go from the tool to the file.
+    expect(writtenBy(zstd.pid)).toContain(`${dest}.part`);
+    expect([...ownDescriptors()].some((d) => d.startsWith(`${dest}.part`))).toBe(false);
     await writer.write(bytes);
     await writer.close();
     const staged = await staging;
     expect(staged.path).toBe(dest);
     expect(staged.bytes).toBe(image.sizeBytes);
+    expect(staged.identity).toBeUndefined();
+    const identity = await staged.proof;
+    expect(identity).toEqual(expect.any(String));
     expect(sha256Of(dest)).toBe(image.sha256);
     expect(readdirSync(dir)).toEqual([path.basename(dest)]);
-    for (const c of [zstd!, tee!, openssl!]) expect(alive(c.pid)).toBe(false);
+    expect(alive(zstd.pid)).toBe(false);
   });
 
-  it('refuses a corrupt stored file (zstd frame checksum) and one that decompresses to other bytes, leaving nothing', async () => {
+  it('refuses a corrupt stored file (zstd frame checksum) and one of the wrong length before handing it over, leaving nothing', async () => {
     const image = storedIso(root, 'corrupt.iso', 512 * 1024);
     const dir = freshDir();
     const dest = path.join(dir, `${image.sha256}.staged.iso`);
@@ -117,47 +125,53 @@ describe('staging through zstd | tee | openssl', () => {
     expect(corrupt).toBeInstanceOf(ImageError);
     expect((corrupt as Error).message).toMatch(/could not be decompressed \(zstd exit 1\)/);
     expect(readdirSync(dir)).toEqual([]);
-    // Valid zstd frames of bytes that are not the image's: only the SHA-256 tells.
     const plain = spawnSync('zstd', ['-d', '-c', '-q'], { input: good, maxBuffer: 1 << 26 }).stdout;
-    plain[100_000]! ^= 0x01;
-    writeZstdFrames(plain, image.stored!.path, 128 * 1024);
-    await expect(stageStoredImage(image, image.stored!, dest)).rejects.toThrow(/decompresses to \d+ bytes with SHA-256 [0-9a-f]{64}, not the image's/);
-    expect(readdirSync(dir)).toEqual([]);
     writeZstdFrames(plain.subarray(0, plain.length - 2048), image.stored!.path, 128 * 1024);
-    await expect(stageStoredImage(image, image.stored!, dest)).rejects.toThrow(new RegExp(`decompresses to ${image.sizeBytes - 2048} bytes`));
+    await expect(stageStoredImage(image, image.stored!, dest)).rejects.toThrow(new RegExp(`decompresses to ${image.sizeBytes - 2048} bytes, not the image's ${image.sizeBytes}`));
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  for (const [index, program] of PIPELINE.entries()) {
-    it(`fails as an image error, leaving nothing and no tool running, when ${program} is killed mid-stage`, async () => {
-      const { image, bytes, fifo } = viaFifo(`killed-${program}.iso`);
-      const dir = freshDir();
-      const staging = stageStoredImage(image, image.stored!, path.join(dir, `${image.sha256}.staged.iso`)).catch((e: unknown) => e);
-      const writer = await fifoWriter(fifo);
-      await writer.write(bytes.subarray(0, 4096));
-      const chain = await runningPipeline(fifo, dir);
-      process.kill(chain[index]!.pid, 'SIGKILL');
-      const err = await staging;
-      expect(err).toBeInstanceOf(ImageError);
-      expect((err as Error).message).toContain(`${program} killed by SIGKILL`);
-      expect(readdirSync(dir)).toEqual([]);
-      for (const c of chain) expect(alive(c.pid)).toBe(false);
-      await writer.close();
-    });
-  }
+  it("hands over valid zstd frames of other bytes, and its proof refuses them (only the SHA-256 tells)", async () => {
+    const image = storedIso(root, 'other-bytes.iso', 512 * 1024);
+    const dir = freshDir();
+    const dest = path.join(dir, `${image.sha256}.staged.iso`);
+    const plain = spawnSync('zstd', ['-d', '-c', '-q'], { input: readFileSync(image.stored!.path), maxBuffer: 1 << 26 }).stdout;
+    plain[100_000]! ^= 0x01;
+    writeZstdFrames(plain, image.stored!.path, 128 * 1024);
+    const staged = await stageStoredImage(image, image.stored!, dest);
+    const refused = await staged.proof.catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ImageError);
+    expect((refused as Error).message).toMatch(new RegExp(`holds ${image.sizeBytes} bytes with SHA-256 [0-9a-f]{64}, not the image's ${image.sizeBytes} bytes with SHA-256 ${image.sha256}: refused`));
+  });
 
-  it('stops every tool and leaves nothing when the staging is aborted, and when the agent stops the cache mid-stage', async () => {
+  it('fails as an image error, leaving nothing and no tool running, when zstd is killed mid-stage', async () => {
+    const { image, bytes, fifo } = viaFifo('killed-zstd.iso');
+    const dir = freshDir();
+    const staging = stageStoredImage(image, image.stored!, path.join(dir, `${image.sha256}.staged.iso`)).catch((e: unknown) => e);
+    const writer = await fifoWriter(fifo);
+    await writer.write(bytes.subarray(0, 4096));
+    const zstd = await runningZstd(fifo, dir);
+    process.kill(zstd.pid, 'SIGKILL');
+    const err = await staging;
+    expect(err).toBeInstanceOf(ImageError);
+    expect((err as Error).message).toContain('zstd killed by SIGKILL');
+    expect(readdirSync(dir)).toEqual([]);
+    expect(alive(zstd.pid)).toBe(false);
+    await writer.close();
+  });
+
+  it('stops zstd and leaves nothing when the staging is aborted, and when the agent stops the cache mid-stage', async () => {
     const { image, bytes, fifo } = viaFifo('aborted.iso');
     const dir = freshDir();
     const abort = new AbortController();
     const staging = stageStoredImage(image, image.stored!, path.join(dir, `${image.sha256}.staged.iso`), { signal: abort.signal }).catch((e: unknown) => e);
     const writer = await fifoWriter(fifo);
     await writer.write(bytes.subarray(0, 4096));
-    const chain = await runningPipeline(fifo, dir);
+    const zstd = await runningZstd(fifo, dir);
     abort.abort();
     expect(await staging).toBeInstanceOf(CancelledError);
     expect(readdirSync(dir)).toEqual([]);
-    for (const c of chain) expect(alive(c.pid)).toBe(false);
+    expect(alive(zstd.pid)).toBe(false);
     await writer.close();
 
     const second = viaFifo('stopped.iso');
@@ -165,27 +179,25 @@ describe('staging through zstd | tee | openssl', () => {
     const cache = new ImageStagingCache({ dir: cacheDir, maxBytes: 50 * 1024 * 1024 });
     const lease = cache.acquire(second.image).catch((e: unknown) => e);
     const feed = await fifoWriter(second.fifo);
-    const running = await runningPipeline(second.fifo, cacheDir);
+    const running = await runningZstd(second.fifo, cacheDir);
     cache.close();
     expect(await lease).toBeInstanceOf(CancelledError);
     expect(readdirSync(cacheDir)).toEqual([]);
     expect(cache.usedBytes).toBe(0);
-    for (const c of running) expect(alive(c.pid)).toBe(false);
+    expect(alive(running.pid)).toBe(false);
     await feed.close();
   });
 
-  it("hashes in Node as before when openssl (or tee) is not installed, with the same proof", async () => {
+  it('proves the staged file in Node when openssl is not installed, with the same refusal', async () => {
     const image = storedIso(root, 'fallback.iso', 512 * 1024);
     const dir = freshDir();
     const dest = path.join(dir, `${image.sha256}.staged.iso`);
-    const tools = { tee: 'tee', openssl: 'openssl-not-installed-here' };
-    const staged = await stageStoredImage(image, image.stored!, dest, { tools });
-    expect(staged.bytes).toBe(image.sizeBytes);
+    const staged = await stageStoredImage(image, image.stored!, dest, { openssl: 'openssl-not-installed-here' });
+    expect(await staged.proof).toEqual(expect.any(String));
     expect(sha256Of(dest)).toBe(image.sha256);
     rmSync(dest);
     const other = storedIso(root, 'fallback-other.iso', 512 * 1024);
-    await expect(stageStoredImage(image, other.stored!, dest, { tools: { tee: 'tee-not-installed-here', openssl: 'openssl' } }))
-      .rejects.toThrow(/SHA-256 [0-9a-f]{64}, not the image's/);
-    expect(readdirSync(dir)).toEqual([]);
+    const wrong = await stageStoredImage(image, other.stored!, dest, { openssl: 'openssl-not-installed-here' });
+    await expect(wrong.proof).rejects.toThrow(/SHA-256 [0-9a-f]{64}, not the image's/);
   });
 });
