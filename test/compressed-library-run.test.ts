@@ -5,7 +5,8 @@
  * it from one staging in the agents' cache, each disc verified against the
  * staged bytes (the image's SHA-256). And a data+audio CD image the library
  * stores as a CHD, burned on simulated drives (stdio: drives burn no audio)
- * from one chdman extraction per agent. And a plain library image staged by
+ * from one chdman extraction per agent, and an ISO the library stores as a
+ * CHD, burned as an ISO by the stdio: drives. And a plain library image staged by
  * copying (`plainImages: 'stage'`, a slow library volume): the same stdio:
  * drives burn from the one copy, and go on once the library file is gone.
  */
@@ -70,6 +71,48 @@ describe('a run from a compressed library image on cdrskin stdio drives', () => 
       expect(counted).toHaveLength(4);
       expect(counted.every((a) => a.outcome === 'passed' && a.verifyResult === 'passed' && a.discSha256 === record.sha256)).toBe(true);
       // One decompression for all the discs; each drive's file holds the image's bytes.
+      expect(cache.stagings).toBe(1);
+      const burned = targets.filter((f) => existsSync(f));
+      expect(burned.length).toBeGreaterThan(0);
+      for (const t of burned) expect(sha256Head(t, record.sizeBytes)).toBe(record.sha256);
+      expect(errors).toEqual([]);
+    } finally {
+      await Promise.all(workers.map((w) => w.close({ cancelInFlight: true })));
+      await planner.close();
+    }
+  });
+});
+
+describe('a run from an ISO the library stores as a CHD, on cdrskin stdio drives', () => {
+  it('extracts the CHD once and burns and verifies every disc as an ISO from the extracted file', async () => {
+    const incoming = path.join(env.dir, 'incoming-chd-iso');
+    const iso = makeIso(incoming, { name: 'chd.iso', payloadBytes: 1024 * 1024, label: 'CHDISO' });
+    const library = await ImageLibrary.open({ dir: path.join(env.dir, 'library-chd-iso'), importRoots: [incoming] });
+    const plain = await library.importFromPath(iso);
+    const record = await library.changeStorage(plain.id, storeAsChd);
+    const image = runImageOf(record, library.imagePath(record.id));
+    expect(image).toMatchObject({ format: 'iso', stored: { compression: 'chd', bins: [{ name: plain.imageFile, sha256: plain.sha256 }] } });
+    expect(existsSync(image.path)).toBe(false);
+
+    const cdrskin = cdrskinEnv(makeCdrskinHome(env.dir));
+    const targets = [0, 1].map((i) => path.join(env.dir, `stdio-chd-iso-${i}.disc`));
+    const cache = new ImageStagingCache({ dir: path.join(env.dir, 'staging-chd-iso'), maxBytes: 64 * 1024 * 1024 });
+    const planner = new RunPlanner({ redisUrl: env.server.url, retryBackoffMs: 30 });
+    await planner.start();
+    const workers = targets.map((target) => new DriveWorker({
+      drive: new StdioBlankDrive(new CdrecordDrive({ address: `stdio:${target}`, env: cdrskin }), 'CD-R'),
+      agentId: 'agent-stdio-chd-iso', redisUrl: env.server.url, pollIntervalMs: 20, sameDriveRetryDelayMs: 100, putBackDelayMs: 30, lockDurationMs: 10_000,
+      imageStaging: cache,
+    }));
+    const errors: Error[] = [];
+    for (const w of workers) w.on('error', (e) => errors.push(e));
+    try {
+      await Promise.all(workers.map((w) => w.start()));
+      const run = await planner.createRun({ image, copies: 3, verify: { mode: 'all' } });
+      await waitFor(async () => (await planner.store.getRun(run.id))?.status === 'completed', 120_000, 'the run completed');
+      const counted = (await planner.store.listAttempts(run.id)).filter((a) => a.counted === true);
+      expect(counted).toHaveLength(3);
+      expect(counted.every((a) => a.outcome === 'passed' && a.verifyResult === 'passed' && a.discSha256 === record.sha256)).toBe(true);
       expect(cache.stagings).toBe(1);
       const burned = targets.filter((f) => existsSync(f));
       expect(burned.length).toBeGreaterThan(0);

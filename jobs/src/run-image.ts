@@ -20,12 +20,16 @@ export interface StoredImage {
   readonly path: string;
   /**
    * `zstd`: an ISO as independent zstd frames (each with its checksum), one after the other;
-   * `chd`: a CUE image as a MAME CHD (`chdman createcd`), its CUE sheet (and TOC) left in the library beside it.
+   * `chd`: a CUE image as a MAME CHD (`chdman createcd`), its CUE sheet (and TOC) left in the library beside it;
+   * or a CD-sized ISO as a CHD of one MODE1/2048 track (the ISO is that track's bytes).
    */
   readonly compression: 'zstd' | 'chd';
   /** Size of the compressed file. */
   readonly bytes: number;
-  /** `chd`: the image's BIN files in sheet order, cut again from the one BIN `chdman extractcd` writes. */
+  /**
+   * `chd`: the image's BIN files in sheet order, cut again from the one BIN `chdman extractcd` writes;
+   * for an ISO, the one file it is (its name, the image's size and SHA-256).
+   */
   readonly bins?: readonly StoredBin[];
 }
 
@@ -59,7 +63,8 @@ const BIN_NAME = /^[^/\\\0]{1,255}$/;
 
 /**
  * Why `stored` cannot be the stored form of an image of `format` (null: it can): a `zstd` file holds an ISO,
- * a `chd` a CUE image whose BIN files (plain names beside the sheet, at least one, at most 99) are listed.
+ * a `chd` a CUE image whose BIN files (plain names beside the sheet, at least one, at most 99) are listed,
+ * or an ISO listed as its one file.
  */
 export function storedImageProblem(stored: StoredImage, format: 'iso' | 'cue'): string | null {
   if (typeof stored.path !== 'string' || stored.path === '' || !Number.isSafeInteger(stored.bytes) || stored.bytes <= 0) {
@@ -67,8 +72,8 @@ export function storedImageProblem(stored: StoredImage, format: 'iso' | 'cue'): 
   }
   if (stored.compression === 'zstd') return format === 'iso' && stored.bins === undefined ? null : 'zstd stores an ISO image (no BIN files)';
   if (stored.compression !== 'chd') return 'a stored image is compressed with zstd or chd';
-  if (format !== 'cue') return 'a CHD stores a CUE image (BIN/CUE), not an ISO';
   const bins = stored.bins;
+  if (format !== 'cue' && (!Array.isArray(bins) || bins.length !== 1)) return 'a CHD stores a CUE image (BIN/CUE) or an ISO listed as its one file';
   if (!Array.isArray(bins) || bins.length === 0 || bins.length > 99) return 'a CHD-stored image lists its BIN files (1..99)';
   const ok = bins.every((b) => typeof b === 'object' && b !== null && typeof b.name === 'string' && BIN_NAME.test(b.name) && b.name !== '.' && b.name !== '..'
     && Number.isSafeInteger(b.bytes) && b.bytes > 0 && typeof b.sha256 === 'string' && /^[0-9a-f]{64}$/.test(b.sha256));

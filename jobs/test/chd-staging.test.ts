@@ -126,7 +126,7 @@ describe('staging a CHD-stored CD image', () => {
     expect(cache.usedBytes).toBe(0);
   });
 
-  it('is refused by the planner when its BIN list is missing or it is not a CUE image', () => {
+  it('is refused by the planner when its BIN list is missing, or for an ISO listing more than one file', () => {
     const image = storedChd(path.join(env.dir, 'lib-4'), 'disc');
     const { bins: _b, ...noBins } = image.stored!;
     expect(() => validateRun({ image: { ...image, stored: noBins }, copies: 1 })).toThrow(/lists its BIN files/);

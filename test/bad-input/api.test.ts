@@ -22,9 +22,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, queuedCopies, startEnv, VIEWER } from '../../apps/controller/test/api/support.js';
 import type { Env } from '../../apps/controller/test/api/support.js';
+import { adoptIsoLargerThanCd } from '../../apps/controller/test/support/larger-than-cd-iso.js';
+import { storeAsChd } from '../../apps/controller/src/library/chd-storage.js';
 
 let env: Env;
 let outside = '';
+/** An ISO one sector larger than any CD (sparse, adopted), and an ISO stored as a CHD. */
+let overCd = '';
+let chdIso = '';
 /** Pairing codes that must not work, and a paired screen's token (a viewer). */
 const codes = { used: '', expired: '', revoked: '' };
 let screenToken = '';
@@ -55,6 +60,8 @@ beforeAll(async () => {
   mkdirSync(path.join(env.importRoot, 'build-big'));
   writeFileSync(path.join(env.importRoot, 'build-big', 'big.bin'), '');
   truncateSync(path.join(env.importRoot, 'build-big', 'big.bin'), 900 * 1000 ** 2);
+  overCd = (await adoptIsoLargerThanCd(env.library)).id;
+  chdIso = (await env.library.changeStorage((await env.library.importFromPath(env.isoBig)).id, storeAsChd)).id;
   // A paired screen (its code used), a code whose screen was revoked, and an expired code.
   const pair = async (name: string): Promise<{ code: string; screen: { id: string } }> => (await call(env, 'POST', '/api/screens/pairing', { body: { name } })).body;
   const used = await pair('wall-used');
@@ -323,7 +330,10 @@ const unknownCases: Case[] = [
   { name: 'decompress an unknown image', method: 'POST', route: () => '/api/images/img-000000000000/decompress', status: 404, code: 'NOT_FOUND' },
   { name: 'compress an image by a traversal id', method: 'POST', route: () => `/api/images/${enc('../../etc/passwd')}/compress`, status: 400, code: /INVALID_INPUT|NOT_FOUND/ },
   { name: 'decompress an image stored plain', method: 'POST', route: () => `/api/images/${env.image.id}/decompress`, status: 400, code: 'LIBRARY_BAD_REQUEST', message: /stored plain already/ },
-  { name: 'compress an ISO as a CHD', method: 'POST', route: () => `/api/images/${env.image.id}/compress?as=chd`, status: 400, code: 'LIBRARY_BAD_REQUEST', message: /CHD stores CD images \(BIN\/CUE\) only/ },
+  { name: 'compress an ISO larger than any CD as a CHD', method: 'POST', route: () => `/api/images/${overCd}/compress?as=chd`, status: 400, code: 'LIBRARY_BAD_REQUEST', message: /is an ISO of 829442048 bytes \(405001 sectors\), more than a CD holds \(CD 800 MB \(90 min\): 829440000 bytes, 405000 sectors\): CHD stores CD images only/ },
+  { name: 'compress an ISO stored as a CHD as a CHD again', method: 'POST', route: () => `/api/images/${chdIso}/compress?as=chd`, status: 400, code: 'LIBRARY_BAD_REQUEST', message: /already stored compressed \(chd\): decompress it first/ },
+  { name: 'compress an ISO stored as a CHD with zstd', method: 'POST', route: () => `/api/images/${chdIso}/compress`, status: 400, code: 'LIBRARY_BAD_REQUEST', message: /already stored compressed \(chd\)/ },
+  { name: 'scan an ISO stored as a CHD', method: 'POST', route: () => `/api/images/${chdIso}/scan`, status: 400, code: 'LIBRARY_BAD_REQUEST', message: /stored compressed, which clamscan does not read inside/ },
   { name: 'compress as an unknown form', method: 'POST', route: () => `/api/images/${env.image.id}/compress?as=rar`, status: 400, code: 'INVALID_INPUT' },
   { name: 'compress as an empty form', method: 'POST', route: () => `/api/images/${env.image.id}/compress?as=`, status: 400, code: 'INVALID_INPUT' },
   { name: 'decompress as a form', method: 'POST', route: () => `/api/images/${env.image.id}/decompress?as=chd`, status: 400, code: 'LIBRARY_BAD_REQUEST', message: /decompress takes none/ },
@@ -483,6 +493,6 @@ describe('API bad input: a clear 4xx, nothing changed', () => {
   it('still serves the library as it was', async () => {
     const res = await call(env, 'GET', '/api/images');
     expect(res.status).toBe(200);
-    expect(res.body.map((i: { id: string }) => i.id)).toEqual([env.image.id]);
+    expect(res.body.map((i: { id: string }) => i.id).sort()).toEqual([env.image.id, overCd, chdIso].sort());
   });
 });

@@ -13,6 +13,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR, queuedCopies, startEnv, VIEWER } from '../../apps/controller/test/api/support.js';
 import type { Env } from '../../apps/controller/test/api/support.js';
+import { adoptIsoLargerThanCd } from '../../apps/controller/test/support/larger-than-cd-iso.js';
+import { storeAsChd } from '../../apps/controller/src/library/chd-storage.js';
 import { REPO_ROOT, TOWER_CLI } from '../support/repo-paths.js';
 
 const SAMPLE = path.join(REPO_ROOT, 'apps', 'controller', 'assets', 'sample-image.iso');
@@ -23,6 +25,9 @@ const TRUNCATED = `image is truncated: its ISO 9660 volume needs ${SAMPLE_BYTES}
 
 let env: Env;
 let work = '';
+/** An ISO one sector larger than any CD (sparse, adopted), and an ISO stored as a CHD. */
+let overCd = '';
+let chdIso = '';
 beforeAll(async () => {
   env = await startEnv();
   work = path.join(env.dir, 'cwd');
@@ -36,6 +41,8 @@ beforeAll(async () => {
   truncatedIso = path.join(env.importRoot, 'truncated.iso');
   copyFileSync(SAMPLE, truncatedIso);
   truncateSync(truncatedIso, SAMPLE_BYTES - 10 * 2048);
+  overCd = (await adoptIsoLargerThanCd(env.library)).id;
+  chdIso = (await env.library.changeStorage((await env.library.importFromPath(env.isoBig)).id, storeAsChd)).id;
 });
 afterAll(async () => env?.stop());
 
@@ -128,7 +135,8 @@ const cases: Case[] = [
   c('images decompress an image stored plain', () => ['images', 'decompress', env.image.id], 1, /stored plain already/),
   c('images compress without an id', () => ['images', 'compress'], 2, /missing required argument 'imageId'/),
   c('images compress --as an unknown form', () => ['images', 'compress', env.image.id, '--as', 'rar'], 2, /--as must be zstd or chd, got 'rar'/),
-  c('images compress an ISO --as chd', () => ['images', 'compress', env.image.id, '--as', 'chd'], 1, /CHD stores CD images \(BIN\/CUE\) only/),
+  c('images compress an ISO larger than any CD --as chd', () => ['images', 'compress', overCd, '--as', 'chd'], 1, /is an ISO of 829442048 bytes \(405001 sectors\), more than a CD holds .*CHD stores CD images only/),
+  c('images compress an ISO stored as a CHD --as chd', () => ['images', 'compress', chdIso, '--as', 'chd'], 1, /already stored compressed \(chd\): decompress it first/),
   c('images decompress --as chd', () => ['images', 'decompress', env.image.id, '--as', 'chd'], 2, /unknown option '--as'/),
   c("eject '$(reboot)'", () => ['eject', '$(reboot)'], 1, /not allowed|no drive/),
   c("quarantine 'sim:0;reboot'", () => ['quarantine', 'sim:0;reboot', '--reason', 'x'], 1, /not allowed|no drive/),

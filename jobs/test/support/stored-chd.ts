@@ -1,12 +1,14 @@
 /**
  * A CD image stored as the library stores it as a CHD: a 2-track BIN/CUE
  * (MODE1/2048 data, then audio with a 2-second pregap in its BIN) made in the
- * test, turned into a CHD by the real `chdman createcd`, its BINs removed.
+ * test, turned into a CHD by the real `chdman createcd`, its BINs removed;
+ * and an ISO stored as a CHD of one MODE1/2048 track.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { makeIso } from '../../../drivers/test/support/test-images.js';
 import type { RunImage } from '../../src/run-image.js';
 
 /** Deterministic bytes that do not compress to nothing. */
@@ -60,6 +62,29 @@ export function storedChd(dir: string, name: string, seed = 7, random = false): 
       path: chd, compression: 'chd', bytes: statSync(chd).size,
       bins: bins.map((b) => ({ name: b.name, bytes: b.data.length, sha256: createHash('sha256').update(b.data).digest('hex') })),
     },
+  };
+}
+
+/**
+ * An ISO made by genisoimage (`payloadBytes` of random files, so the CHD keeps its hunks as they are) stored as
+ * `<name>.chd` the way the library stores a CD-sized ISO: `chdman createcd` from a one-track MODE1/2048 CUE sheet,
+ * the ISO listed as the one file; the plain ISO and the sheet removed. As a run image.
+ */
+export function storedChdIso(dir: string, name: string, payloadBytes = 600 * 1024): RunImage {
+  mkdirSync(dir, { recursive: true });
+  const iso = makeIso(dir, { name: `${name}.iso`, payloadBytes, label: 'CHDISO' });
+  const data = readFileSync(iso);
+  const cue = path.join(dir, `${name}.sheet.cue`);
+  writeFileSync(cue, `FILE "${name}.iso" BINARY\n  TRACK 01 MODE1/2048\n    INDEX 01 00:00:00\n`);
+  const chd = path.join(dir, `${name}.chd`);
+  rmSync(chd, { force: true });
+  execFileSync('chdman', ['createcd', '-i', cue, '-o', chd], { stdio: 'ignore' });
+  rmSync(cue);
+  rmSync(iso);
+  const sha256 = createHash('sha256').update(data).digest('hex');
+  return {
+    path: iso, format: 'iso', sha256, sizeBytes: data.length, sectors: data.length / 2048,
+    stored: { path: chd, compression: 'chd', bytes: statSync(chd).size, bins: [{ name: `${name}.iso`, bytes: data.length, sha256 }] },
   };
 }
 

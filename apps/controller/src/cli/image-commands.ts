@@ -109,11 +109,11 @@ export function registerImageCommands(program: Command, ctx: ControllerCliContex
     });
 
   for (const [action, what] of [
-    ['compress', 'store an image compressed, proven before the plain files go: an ISO with zstd, a CD (BIN/CUE) image as a CHD with --as chd'],
+    ['compress', 'store an image compressed, proven before the plain files go: an ISO with zstd, a CD (BIN/CUE) image or an ISO that fits a CD as a CHD with --as chd'],
     ['decompress', 'store a compressed image plain again'],
   ] as const) {
     const command = withConnectionOptions(images.command(`${action} <imageId>`).description(`${what}; refused while an unfinished run uses it (operator)`));
-    if (action === 'compress') command.option('--as <form>', 'zstd (default; ISO images) or chd (CD images: chdman createcd)', parseStorageForm);
+    if (action === 'compress') command.option('--as <form>', 'zstd (default; ISO images) or chd (CD images and ISOs that fit a CD: chdman createcd)', parseStorageForm);
     command.action(async (imageId: string, opts: ConnectionOptions & { as?: 'zstd' | 'chd' }) => {
       const image = await clientFor(ctx, opts).changeImageStorage(requireId('image', imageId), action, opts.as);
       printResult(ctx, opts, image, () => `image ${image.id} '${image.name}' stored ${imageStorageText(image)}`);

@@ -102,7 +102,8 @@ export interface ZstdStorage {
 /**
  * A CUE image as a MAME CHD (chd-storage.ts): the CHD instead of its BIN
  * files (`bins`, as they were among `files`, restored by a decompress); the
- * CUE sheet and TOC stay in the library beside it.
+ * CUE sheet and TOC stay in the library beside it. Or a CD-sized ISO as a
+ * CHD of one MODE1/2048 track: `bins` is then the ISO's one file entry.
  */
 export interface ChdStorage {
   readonly compression: 'chd';
@@ -111,10 +112,12 @@ export interface ChdStorage {
   /** The CHD's SHA-1 of data and metadata, and of the raw data (`chdman info`, confirmed by `chdman verify`). */
   readonly sha1: string;
   readonly dataSha1: string;
-  /** The BIN files it holds, in sheet order. */
+  /** The BIN files it holds, in sheet order (an ISO: the ISO). */
   readonly bins: readonly ImageFile[];
   /** The command that made it (argument array, names relative to the library folder). */
   readonly command: readonly string[];
+  /** An ISO's: the one-track sheet `image.cue` of the command, written in a temp folder beside a link `image.iso` to the ISO, both gone since. */
+  readonly sheet?: string;
   readonly at: string;
 }
 

@@ -2,7 +2,9 @@
  * How the library keeps the images added to it, by the operator's choice
  * (`library.storage` for ISO images, `library.cdStorage` for CUE images): an
  * image that cannot be stored that way (its proof fails) stays plain, and
- * `tower images compress` says why.
+ * `tower images compress` says why. An ISO follows `storage` alone, even one
+ * that fits a CD: it is stored as a CHD only when asked (`tower images
+ * compress <id> --as chd`), so one key says how each format is kept.
  */
 import { storeAsChd } from './chd-storage.js';
 import type { StorageChange } from './chd-storage.js';

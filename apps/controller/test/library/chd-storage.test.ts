@@ -3,8 +3,9 @@
  * with its pregap in the BIN) made in the test, stored by the real
  * `chdman createcd` and proven (verify, the SHA-1 `chdman info` reads, an
  * extractcd round trip hashing each BIN) before its BINs go, and back; the
- * library's `cdStorage: 'chd'` choice; the refusals (an ISO, twice, a proof
- * that fails, a damaged CHD) leaving the library as it was.
+ * library's `cdStorage: 'chd'` choice; the refusals (twice, zstd for a CUE
+ * image, a proof that fails, a damaged CHD) leaving the library as it was.
+ * ISOs stored as a CHD: chd-iso-storage.test.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -77,16 +78,14 @@ describe('CD images stored as a CHD', () => {
     expect((await both.importFromPath(iso)).storage?.compression).toBe('zstd');
   });
 
-  it('refuses an ISO, a second compression, zstd for a CUE image and chd from plain, leaving the library as it was', async () => {
+  it('refuses a second compression, zstd for a CUE image and chd from plain, leaving the library as it was', async () => {
     const library = await open();
-    const data = await library.importFromPath(iso);
-    const before = entries(library.dir);
-    const isoRefusal = await library.changeStorage(data.id, storeAsChd).catch((e: unknown) => e);
-    expect(isoRefusal).toBeInstanceOf(LibraryRequestError);
-    expect((isoRefusal as Error).message).toMatch(/is an ISO image: CHD stores CD images \(BIN\/CUE\) only; store an ISO compressed with zstd/);
-    expect(entries(library.dir)).toEqual(before);
     const cd = await library.importFromPath(cue);
-    await expect(library.changeStorage(cd.id, compressStored)).rejects.toThrow(/a CD image is stored as a CHD \(--as chd\)/);
+    const before = entries(library.dir);
+    const zstdRefusal = await library.changeStorage(cd.id, compressStored).catch((e: unknown) => e);
+    expect(zstdRefusal).toBeInstanceOf(LibraryRequestError);
+    expect((zstdRefusal as Error).message).toMatch(/a CD image is stored as a CHD \(--as chd\)/);
+    expect(entries(library.dir)).toEqual(before);
     await expect(library.changeStorage(cd.id, chdToPlain)).rejects.toThrow(/is not stored as a CHD/);
     await library.changeStorage(cd.id, storeAsChd);
     await expect(library.changeStorage(cd.id, storeAsChd)).rejects.toThrow(/already stored compressed \(chd\)/);

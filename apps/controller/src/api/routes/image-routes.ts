@@ -111,10 +111,10 @@ export function registerImageRoutes(app: TypedApp, s: ApiServices): void {
   });
 
   const StorageQuery = Type.Object({
-    as: Type.Optional(Type.Union([Type.Literal('zstd'), Type.Literal('chd')], { description: 'compress only: zstd (default; ISO images) or chd (CUE images, chdman createcd)' })),
+    as: Type.Optional(Type.Union([Type.Literal('zstd'), Type.Literal('chd')], { description: 'compress only: zstd (default; ISO images) or chd (CUE images, and ISOs that fit a CD; chdman createcd)' })),
   });
   for (const [action, summary] of [
-    ['compress', 'Store an image compressed instead of plain, proven before the plain files go: an ISO as zstd frames (?as=zstd, the default), a CUE (CD) image as a CHD (?as=chd: chdman verify, its SHA-1 and an extractcd round trip to the SHA-256); 400 for CHD of an ISO; 409 while an unfinished run uses it; 422 when the proof fails (the image stays plain)'],
+    ['compress', 'Store an image compressed instead of plain, proven before the plain files go: an ISO as zstd frames (?as=zstd, the default), a CUE (CD) image or an ISO that fits a CD as a CHD (?as=chd: chdman verify, its SHA-1 and an extractcd round trip to the SHA-256); 400 for CHD of an ISO larger than a CD; 409 while an unfinished run uses it; 422 when the proof fails (the image stays plain)'],
     ['decompress', 'Store a compressed image plain again (its SHA-256 checked); 409 while an unfinished run uses it'],
   ] as const) {
     app.post(`/api/images/:id/${action}`, {
