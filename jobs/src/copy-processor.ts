@@ -152,8 +152,8 @@ export function checkMediaFits(job: CopyJob, media: MediaStatus, expectedClass: 
  */
 export async function processCopy(job: CopyJob, drive: Drive, ctx: CopyContext): Promise<CopyOutcome> {
   // Before anything else, a stored (compressed) image becomes its staged local file: burn, verify and a merge all read that.
-  // So does a plain one when the agent stages plain images, except a merged copy's master: its disc images are built ahead from the library.
-  const stagePlain = ctx.imageStaging?.stagesPlainImages === true && job.merge === undefined;
+  // So does a plain one when the agent stages plain images (a merged copy's master too: its disc images are built from the staged copy).
+  const stagePlain = ctx.imageStaging?.stagesPlainImages === true;
   if (job.image.stored === undefined && !stagePlain) return processLocalCopy(job, drive, ctx);
   let lease: StagedLease;
   try {

@@ -13,6 +13,10 @@
  *   builds of one slot at once (except a job BullMQ delivers twice at once:
  *   the second delivery builds a file of its own).
  * - The image a drive takes is the drive's: it removes it once the disc is done.
+ * - A master the agent stages (`masters`: stored compressed, or plain when
+ *   plain images are staged) is built from its staged copy, staged once by
+ *   the first build or drive that needs it; so a compressed master is built
+ *   ahead too.
  * - Ahead: at most `window` images ready or being built, one build at a time,
  *   within `maxBytes`, and only when the staging folder's free space allows
  *   (checked before every build, the drive's own too).
@@ -29,6 +33,7 @@ import type { MediaClass } from 'node-cdrecord-wrapper';
 import type { CopyJob } from './job-types.js';
 import { buildDiscImage, STAGED_IMAGE_NAME } from './merged-disc-image.js';
 import type { RunImage } from './run-image.js';
+import type { ImageStagingCache } from './staging/image-staging-cache.js';
 
 /** Where a merged copy's drive gets its disc's image (`CopyContext.discImages`). */
 export interface DiscImageSource {
@@ -50,6 +55,8 @@ export interface MergeStagingOptions {
   readonly sweepMs?: number;
   /** A build ahead failed, or the queue could not be read (the drives then build their own). */
   readonly onError?: (err: Error) => void;
+  /** The agent's staging cache: masters it stages are built from their staged copy. None: built from the library file. */
+  readonly masters?: Pick<ImageStagingCache, 'acquire' | 'stagesPlainImages'>;
 }
 
 /** The staging folder has not the room for a disc's image: the copy fails and is retried. */
@@ -134,7 +141,7 @@ export class MergeStaging implements DiscImageSource {
       // The same slot delivered twice at once: this delivery builds its own file, outside the cache.
       await this.#checkSpace(estimateOf(job), null);
       this.counts.builtByDrive += 1;
-      return buildDiscImage(job, this.#o.dir, signal);
+      return this.#build(job, signal);
     }
     if (e !== undefined && e.fingerprint !== fingerprint) {
       void this.#discard(e);
@@ -207,7 +214,7 @@ export class MergeStaging implements DiscImageSource {
     this.#sweep(cls, jobs);
     const ahead = [...this.#entries.values()].filter((x) => !x.claimed);
     if (ahead.length >= window) return false;
-    const next = jobs.find((j) => j.merge !== undefined && !isStored(j) && !this.#entries.has(slotKey(j)) && !this.#failed.has(fingerprintOf(j)));
+    const next = jobs.find((j) => j.merge !== undefined && (this.#o.masters !== undefined || !isStored(j)) && !this.#entries.has(slotKey(j)) && !this.#failed.has(fingerprintOf(j)));
     if (next === undefined) return false;
     const estimate = estimateOf(next);
     if (ahead.reduce((sum, x) => sum + (x.image?.sizeBytes ?? x.estimate), 0) + estimate > (this.#o.maxBytes ?? DEFAULT_MAX_BYTES)) return false;
@@ -255,7 +262,7 @@ export class MergeStaging implements DiscImageSource {
     };
     e.build = (async () => {
       if (!ahead) await this.#checkSpace(e.estimate, e);
-      const image = await buildDiscImage(job, this.#o.dir, abort.signal);
+      const image = await this.#build(job, abort.signal);
       if (this.#entries.get(e.key) !== e && !e.claimed) {
         await rm(image.path, { force: true });
         throw new CancelledError('the disc\'s image is no longer wanted');
@@ -266,6 +273,18 @@ export class MergeStaging implements DiscImageSource {
     e.build.catch(() => undefined);
     this.#entries.set(e.key, e);
     return e;
+  }
+
+  /** Build `job`'s image, from its master's staged copy when the agent stages that master (held while the build reads it). */
+  async #build(job: CopyJob, signal: AbortSignal | undefined): Promise<RunImage> {
+    const masters = this.#o.masters;
+    if (masters === undefined || !(isStored(job) || masters.stagesPlainImages)) return buildDiscImage(job, this.#o.dir, signal);
+    const lease = await masters.acquire(job.image, signal);
+    try {
+      return await buildDiscImage({ ...job, image: lease.image }, this.#o.dir, signal);
+    } finally {
+      lease.release();
+    }
   }
 
   /** Before a build: room for it beside the builds in flight, else images not taken make way; else it fails. */
@@ -298,9 +317,9 @@ function slotKey(job: CopyJob): string {
   return `${job.runId}/${job.copy}`;
 }
 
-/** Master and row: an image built for another master or row is never handed out for this slot. */
+/** Master and row: an image built for another master or row is never handed out for this slot (the master by its bytes: the library file and its staged copy are one). */
 function fingerprintOf(job: CopyJob): string {
-  return createHash('sha256').update(JSON.stringify([job.image.path, job.image.sha256, job.merge])).digest('hex');
+  return createHash('sha256').update(JSON.stringify([job.image.sha256, job.merge])).digest('hex');
 }
 
 function estimateOf(job: CopyJob): number {
@@ -308,7 +327,7 @@ function estimateOf(job: CopyJob): number {
   return job.image.sizeBytes + files + 1024 * 1024;
 }
 
-/** A master the library keeps compressed: it is staged (decompressed) by the drive first, so it is not built ahead. */
+/** A master the library keeps compressed: built ahead only by a staging with `masters` (it must be decompressed first). */
 function isStored(job: CopyJob): boolean {
   return (job.image as { readonly stored?: unknown }).stored !== undefined;
 }

@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { CopyQueuePeek, MergeStaging } from '@tower/jobs';
-import type { AgentConnections, Logger } from '@tower/jobs';
+import type { AgentConnections, ImageStagingCache, Logger } from '@tower/jobs';
 
 /** Where and how much an agent builds ahead (`agent.mergeStaging` in tower.json). */
 export interface MergeStagingSettings {
@@ -24,7 +24,8 @@ export class AgentMergeStaging {
   readonly staging: MergeStaging;
   readonly #peek: CopyQueuePeek;
 
-  constructor(settings: MergeStagingSettings, pool: AgentConnections, agentId: string, driveCount: number, log: Logger) {
+  /** `masters`: the agent's image staging cache, which masters it stages are built from. */
+  constructor(settings: MergeStagingSettings, pool: AgentConnections, agentId: string, driveCount: number, log: Logger, masters?: ImageStagingCache) {
     let last = '';
     const onError = (e: Error): void => {
       // One line per new reason, not one per slot.
@@ -38,6 +39,7 @@ export class AgentMergeStaging {
       ...(settings.maxBytes === undefined ? {} : { maxBytes: settings.maxBytes }),
       upcoming: (cls, count) => this.#peek.upcoming(cls, count),
       onError,
+      ...(masters === undefined ? {} : { masters }),
     });
   }
 

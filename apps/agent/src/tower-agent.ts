@@ -131,7 +131,7 @@ export class TowerAgent {
       },
     });
     this.#redis = this.#pool.redis;
-    this.#merge = options.mergeStaging === undefined ? null : new AgentMergeStaging(options.mergeStaging, this.#pool, options.agentId, options.drives.length, this.#logger);
+    this.#merge = options.mergeStaging === undefined ? null : new AgentMergeStaging(options.mergeStaging, this.#pool, options.agentId, options.drives.length, this.#logger, this.#staging ?? undefined);
     this.#store = new RunStore(this.#redis, { prefix: this.#pool.keys.prefix });
     this.#slots = options.drives.map((d) => ({ d, worker: null, busy: null }));
     this.#commands = new AgentCommandHandler({
