@@ -2,7 +2,7 @@
  * FeedRelay: what agents publish in Redis, and what the API changes, as feed
  * events. Drive events become coalesced drive deltas, sent together as
  * `drive:updates` once per turn of the event loop; attempt ends
- * become `attempt:end` plus `run:update`; the planner's run changes become
+ * become `attempt:ends` (one event per batch) plus `run:update`; the planner's run changes become
  * `run:update`; master events `master:update`; heartbeats `agent:update`.
  *
  * A message on the drive events channel is one DriveStatus or a JSON array
@@ -238,7 +238,8 @@ export class FeedRelay {
       return false;
     });
     const attempts = await Promise.all(events.map((e) => s.deps.runStore.getAttempt(e.attemptId)));
-    for (const attempt of attempts) if (attempt !== null) this.#o.broadcast('attempt:end', toAttemptView(attempt));
+    const ended = attempts.filter((a) => a !== null).map(toAttemptView);
+    if (ended.length > 0) this.#o.broadcast('attempt:ends', ended);
     await Promise.all(runIds.map((id) => s.runControl.settle(id)));
     if (await recount) {
       for (const id of driveIds) {

@@ -181,7 +181,13 @@ export interface ServerToClientEvents {
   snapshot: (snapshot: FeedSnapshot) => void;
   'drive:updates': (deltas: DriveDelta[]) => void;
   'run:update': (run: RunView) => void;
-  'attempt:end': (attempt: AttemptView) => void;
+  /**
+   * Attempts that ended, in the order they ended: those the controller
+   * learned of in one turn of its event loop go out as one event (one
+   * WebSocket frame), as drive deltas do; a burst of drives ending their
+   * discs at once is one frame, not one per disc.
+   */
+  'attempt:ends': (attempts: AttemptView[]) => void;
   'agent:update': (agent: AgentView) => void;
   'master:update': (master: MasterView) => void;
   /** The controller closes this connection next, for this reason. */

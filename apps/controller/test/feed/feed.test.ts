@@ -45,6 +45,10 @@ async function client(token = VIEWER): Promise<{ socket: Client; snapshot: FeedS
   return { socket, snapshot, events };
 }
 
+/** The attempts relayed, flattened from their batches (`attempt:ends`). */
+const attemptEnds = (events: { name: string; data: Json }[]): Json[] =>
+  events.filter((e) => e.name === 'attempt:ends').flatMap((e) => e.data as Json[]);
+
 const driveUpdates = (events: { name: string; data: Json }[], id: string): DriveDelta[] =>
   events.filter((e) => e.name === 'drive:updates').flatMap((e) => e.data as DriveDelta[]).filter((d) => d.id === id);
 
@@ -143,7 +147,7 @@ describe('live feed', () => {
     expect(driveUpdates(events, 'sim:1').some((d) => (d.state as string) === 'nonsense')).toBe(false);
   });
 
-  it('relays run:update, attempt:end and master:update', async () => {
+  it('relays run:update, attempt:ends and master:update', async () => {
     const { events } = await client();
     const created = await call(env, 'POST', '/api/runs', { token: OPERATOR, body: { imageId: env.image.id, copies: 2 } });
     const runId = created.body.id as string;
@@ -153,8 +157,8 @@ describe('live feed', () => {
     const end = await env.runStore.endAttempt('feed-att', { outcome: 'passed', endedAt: Date.now(), bytes: 10, verifyResult: 'passed' });
     const event: AttemptEndEvent = { kind: 'attempt-end', runId, copy: 1, attemptId: 'feed-att', driveId: 'sim:0', outcome: 'passed', counted: end.counted, surplus: end.surplus, runCompleted: end.runCompleted };
     await env.redis.publish(SCHEMA.runEvents(), JSON.stringify(event));
-    const att = await waitFor(() => events.find((e) => e.name === 'attempt:end'), 3000, 'attempt:end');
-    expect(att.data).toMatchObject({ id: 'feed-att', runId, outcome: 'passed', counted: true });
+    const att = await waitFor(() => attemptEnds(events).find((a) => a.id === 'feed-att'), 3000, 'attempt:ends');
+    expect(att).toMatchObject({ id: 'feed-att', runId, outcome: 'passed', counted: true });
     await waitFor(() => events.find((e) => e.name === 'run:update' && e.data.id === runId && e.data.passed === 1), 3000, 'run passed 1');
     await waitFor(() => driveUpdates(events, 'sim:0').find((d) => d.passed === 1), 3000, 'drive passed count');
     await call(env, 'POST', `/api/runs/${runId}/cancel`, { token: OPERATOR });
@@ -166,7 +170,7 @@ describe('live feed', () => {
     expect(m.data).toMatchObject({ id: 'm-1', status: 'reading', bytesRead: 5 });
   });
 
-  it('handles a burst of attempt ends together: each relayed as attempt:end, the run settled and the counts read once per batch, not per attempt', async () => {
+  it('handles a burst of attempt ends together: relayed in batches (attempt:ends), the run settled and the counts read once per batch, not per attempt', async () => {
     const { events } = await client();
     const n = 24;
     const created = await call(env, 'POST', '/api/runs', { token: OPERATOR, body: { imageId: env.image.id, copies: n } });
@@ -197,9 +201,13 @@ describe('live feed', () => {
       const pipe = env.redis.pipeline();
       for (const e of ends) pipe.publish(SCHEMA.runEvents(), JSON.stringify(e));
       await pipe.exec();
-      await waitFor(() => events.filter((e) => e.name === 'attempt:end' && e.data.runId === runId).length >= n, 5000, 'every attempt:end');
-      const relayed = events.filter((e) => e.name === 'attempt:end' && e.data.runId === runId).map((e) => e.data.id);
+      await waitFor(() => attemptEnds(events).filter((a) => a.runId === runId).length >= n, 5000, 'every attempt relayed');
+      const relayed = attemptEnds(events).filter((a) => a.runId === runId).map((a) => a.id);
       expect(relayed).toEqual(ends.map((e) => e.attemptId));
+      // A frame per batch, not per attempt: the burst came in one pipeline.
+      const frames = events.filter((e) => e.name === 'attempt:ends' && (e.data as Json[]).some((a) => a.runId === runId)).length;
+      expect(frames).toBeLessThanOrEqual(n / 4);
+      expect(events.some((e) => e.name === 'attempt:end')).toBe(false);
       await waitFor(() => driveUpdates(events, 'sim:0').find((d) => (d.passed as number) >= n / 2), 3000, 'sim:0 counts');
       await waitFor(() => driveUpdates(events, 'sim:1').find((d) => (d.passed as number) >= n / 2), 3000, 'sim:1 counts');
       // One per attempt before. A burst split over a few reads of the socket makes a few batches;

@@ -166,7 +166,10 @@ export function LiveProvider({ token, onAuthRefused, children }: {
       for (const delta of deltas) push({ type: 'drive', delta, receivedAt });
     });
     socket.on('run:update', (run) => push({ type: 'run', run, receivedAt: Date.now() }));
-    socket.on('attempt:end', (attempt) => push({ type: 'attempt', attempt, receivedAt: Date.now() }));
+    socket.on('attempt:ends', (attempts) => {
+      const receivedAt = Date.now();
+      for (const attempt of attempts) push({ type: 'attempt', attempt, receivedAt });
+    });
     socket.on('agent:update', (agent) => push({ type: 'agent', agent, receivedAt: Date.now() }));
     socket.on('master:update', (master) => push({ type: 'master', master, receivedAt: Date.now() }));
     // The controller says why just before it closes the feed (e.g. RATE_LIMITED): the disconnect shows it.
