@@ -41,6 +41,45 @@ beforeAll(async () => {
 });
 afterAll(async () => env?.stop());
 
+/** Two cdrskin `stdio:` pseudo drives burning from `cache`, their workers started, and a planner. */
+async function stdioTower(name: string, cache: ImageStagingCache): Promise<{ planner: RunPlanner; targets: string[]; errors: Error[]; close(): Promise<void> }> {
+  const cdrskin = cdrskinEnv(makeCdrskinHome(env.dir));
+  const targets = [0, 1].map((i) => path.join(env.dir, `stdio-${name}-${i}.disc`));
+  const planner = new RunPlanner({ redisUrl: env.server.url, retryBackoffMs: 30 });
+  await planner.start();
+  const workers = targets.map((target) => new DriveWorker({
+    drive: new StdioBlankDrive(new CdrecordDrive({ address: `stdio:${target}`, env: cdrskin }), 'CD-R'),
+    agentId: `agent-stdio-${name}`, redisUrl: env.server.url, pollIntervalMs: 20, sameDriveRetryDelayMs: 100, putBackDelayMs: 30, lockDurationMs: 10_000,
+    imageStaging: cache,
+  }));
+  const errors: Error[] = [];
+  for (const w of workers) w.on('error', (e) => errors.push(e));
+  const close = async (): Promise<void> => {
+    await Promise.all(workers.map((w) => w.close({ cancelInFlight: true })));
+    await planner.close();
+  };
+  await Promise.all(workers.map((w) => w.start())).catch(async (err: unknown) => {
+    await close();
+    throw err;
+  });
+  return { planner, targets, errors, close };
+}
+
+/** The run completed with exactly `copies` counted discs, each passed and verified as the image. */
+async function expectVerifiedDiscs(planner: RunPlanner, runId: string, copies: number, sha256: string): Promise<void> {
+  await waitFor(async () => (await planner.store.getRun(runId))?.status === 'completed', 120_000, 'the run completed');
+  const counted = (await planner.store.listAttempts(runId)).filter((a) => a.counted === true);
+  expect(counted).toHaveLength(copies);
+  expect(counted.every((a) => a.outcome === 'passed' && a.verifyResult === 'passed' && a.discSha256 === sha256)).toBe(true);
+}
+
+/** Each pseudo drive's file that was written holds the image's bytes (and at least one was). */
+function expectBurnedFiles(targets: readonly string[], image: { readonly sizeBytes: number; readonly sha256: string }): void {
+  const burned = targets.filter((f) => existsSync(f));
+  expect(burned.length).toBeGreaterThan(0);
+  for (const t of burned) expect(sha256Head(t, image.sizeBytes)).toBe(image.sha256);
+}
+
 describe('a run from a compressed library image on cdrskin stdio drives', () => {
   it('stages the image once and burns and verifies every disc from the staged bytes', async () => {
     const incoming = path.join(env.dir, 'incoming');
@@ -51,34 +90,17 @@ describe('a run from a compressed library image on cdrskin stdio drives', () => 
     const image = runImageOf(record, library.imagePath(record.id));
     expect(image.stored?.compression).toBe('zstd');
 
-    const cdrskin = cdrskinEnv(makeCdrskinHome(env.dir));
-    const targets = [0, 1].map((i) => path.join(env.dir, `stdio-${i}.disc`));
     const cache = new ImageStagingCache({ dir: path.join(env.dir, 'staging'), maxBytes: 64 * 1024 * 1024 });
-    const planner = new RunPlanner({ redisUrl: env.server.url, retryBackoffMs: 30 });
-    await planner.start();
-    const workers = targets.map((target) => new DriveWorker({
-      drive: new StdioBlankDrive(new CdrecordDrive({ address: `stdio:${target}`, env: cdrskin }), 'CD-R'),
-      agentId: 'agent-stdio', redisUrl: env.server.url, pollIntervalMs: 20, sameDriveRetryDelayMs: 100, putBackDelayMs: 30, lockDurationMs: 10_000,
-      imageStaging: cache,
-    }));
-    const errors: Error[] = [];
-    for (const w of workers) w.on('error', (e) => errors.push(e));
+    const tower = await stdioTower('zstd', cache);
     try {
-      await Promise.all(workers.map((w) => w.start()));
-      const run = await planner.createRun({ image, copies: 4, verify: { mode: 'all' } });
-      await waitFor(async () => (await planner.store.getRun(run.id))?.status === 'completed', 120_000, 'the run completed');
-      const counted = (await planner.store.listAttempts(run.id)).filter((a) => a.counted === true);
-      expect(counted).toHaveLength(4);
-      expect(counted.every((a) => a.outcome === 'passed' && a.verifyResult === 'passed' && a.discSha256 === record.sha256)).toBe(true);
+      const run = await tower.planner.createRun({ image, copies: 4, verify: { mode: 'all' } });
+      await expectVerifiedDiscs(tower.planner, run.id, 4, record.sha256);
       // One decompression for all the discs; each drive's file holds the image's bytes.
       expect(cache.stagings).toBe(1);
-      const burned = targets.filter((f) => existsSync(f));
-      expect(burned.length).toBeGreaterThan(0);
-      for (const t of burned) expect(sha256Head(t, record.sizeBytes)).toBe(record.sha256);
-      expect(errors).toEqual([]);
+      expectBurnedFiles(tower.targets, record);
+      expect(tower.errors).toEqual([]);
     } finally {
-      await Promise.all(workers.map((w) => w.close({ cancelInFlight: true })));
-      await planner.close();
+      await tower.close();
     }
   });
 });
@@ -94,33 +116,16 @@ describe('a run from an ISO the library stores as a CHD, on cdrskin stdio drives
     expect(image).toMatchObject({ format: 'iso', stored: { compression: 'chd', bins: [{ name: plain.imageFile, sha256: plain.sha256 }] } });
     expect(existsSync(image.path)).toBe(false);
 
-    const cdrskin = cdrskinEnv(makeCdrskinHome(env.dir));
-    const targets = [0, 1].map((i) => path.join(env.dir, `stdio-chd-iso-${i}.disc`));
     const cache = new ImageStagingCache({ dir: path.join(env.dir, 'staging-chd-iso'), maxBytes: 64 * 1024 * 1024 });
-    const planner = new RunPlanner({ redisUrl: env.server.url, retryBackoffMs: 30 });
-    await planner.start();
-    const workers = targets.map((target) => new DriveWorker({
-      drive: new StdioBlankDrive(new CdrecordDrive({ address: `stdio:${target}`, env: cdrskin }), 'CD-R'),
-      agentId: 'agent-stdio-chd-iso', redisUrl: env.server.url, pollIntervalMs: 20, sameDriveRetryDelayMs: 100, putBackDelayMs: 30, lockDurationMs: 10_000,
-      imageStaging: cache,
-    }));
-    const errors: Error[] = [];
-    for (const w of workers) w.on('error', (e) => errors.push(e));
+    const tower = await stdioTower('chd-iso', cache);
     try {
-      await Promise.all(workers.map((w) => w.start()));
-      const run = await planner.createRun({ image, copies: 3, verify: { mode: 'all' } });
-      await waitFor(async () => (await planner.store.getRun(run.id))?.status === 'completed', 120_000, 'the run completed');
-      const counted = (await planner.store.listAttempts(run.id)).filter((a) => a.counted === true);
-      expect(counted).toHaveLength(3);
-      expect(counted.every((a) => a.outcome === 'passed' && a.verifyResult === 'passed' && a.discSha256 === record.sha256)).toBe(true);
+      const run = await tower.planner.createRun({ image, copies: 3, verify: { mode: 'all' } });
+      await expectVerifiedDiscs(tower.planner, run.id, 3, record.sha256);
       expect(cache.stagings).toBe(1);
-      const burned = targets.filter((f) => existsSync(f));
-      expect(burned.length).toBeGreaterThan(0);
-      for (const t of burned) expect(sha256Head(t, record.sizeBytes)).toBe(record.sha256);
-      expect(errors).toEqual([]);
+      expectBurnedFiles(tower.targets, record);
+      expect(tower.errors).toEqual([]);
     } finally {
-      await Promise.all(workers.map((w) => w.close({ cancelInFlight: true })));
-      await planner.close();
+      await tower.close();
     }
   });
 });
@@ -134,40 +139,20 @@ describe('a run from a plain library image staged by copying, on cdrskin stdio d
     const image = runImageOf(record, library.imagePath(record.id));
     expect(image.stored).toBeUndefined();
 
-    const cdrskin = cdrskinEnv(makeCdrskinHome(env.dir));
-    const targets = [0, 1].map((i) => path.join(env.dir, `stdio-plain-${i}.disc`));
     const cache = new ImageStagingCache({ dir: path.join(env.dir, 'staging-plain'), maxBytes: 64 * 1024 * 1024, plainImages: 'stage' });
-    const planner = new RunPlanner({ redisUrl: env.server.url, retryBackoffMs: 30 });
-    await planner.start();
-    const workers = targets.map((target) => new DriveWorker({
-      drive: new StdioBlankDrive(new CdrecordDrive({ address: `stdio:${target}`, env: cdrskin }), 'CD-R'),
-      agentId: 'agent-stdio-plain', redisUrl: env.server.url, pollIntervalMs: 20, sameDriveRetryDelayMs: 100, putBackDelayMs: 30, lockDurationMs: 10_000,
-      imageStaging: cache,
-    }));
-    const errors: Error[] = [];
-    for (const w of workers) w.on('error', (e) => errors.push(e));
-    const passedDiscs = async (runId: string, copies: number): Promise<void> => {
-      await waitFor(async () => (await planner.store.getRun(runId))?.status === 'completed', 120_000, 'the run completed');
-      const counted = (await planner.store.listAttempts(runId)).filter((a) => a.counted === true);
-      expect(counted).toHaveLength(copies);
-      expect(counted.every((a) => a.outcome === 'passed' && a.verifyResult === 'passed' && a.discSha256 === record.sha256)).toBe(true);
-    };
+    const tower = await stdioTower('plain', cache);
     try {
-      await Promise.all(workers.map((w) => w.start()));
-      await passedDiscs((await planner.createRun({ image, copies: 3, verify: { mode: 'all' } })).id, 3);
+      await expectVerifiedDiscs(tower.planner, (await tower.planner.createRun({ image, copies: 3, verify: { mode: 'all' } })).id, 3, record.sha256);
       expect(cache.stagings).toBe(1);
       // cdrskin and verify read the staged copy: the library file gone, the next run passes all the same.
       renameSync(image.path, `${image.path}.gone`);
-      for (const t of targets) rmSync(t, { force: true });
-      await passedDiscs((await planner.createRun({ image, copies: 2, verify: { mode: 'all' } })).id, 2);
+      for (const t of tower.targets) rmSync(t, { force: true });
+      await expectVerifiedDiscs(tower.planner, (await tower.planner.createRun({ image, copies: 2, verify: { mode: 'all' } })).id, 2, record.sha256);
       expect(cache.stagings).toBe(1);
-      const burned = targets.filter((f) => existsSync(f));
-      expect(burned.length).toBeGreaterThan(0);
-      for (const t of burned) expect(sha256Head(t, record.sizeBytes)).toBe(record.sha256);
-      expect(errors).toEqual([]);
+      expectBurnedFiles(tower.targets, record);
+      expect(tower.errors).toEqual([]);
     } finally {
-      await Promise.all(workers.map((w) => w.close({ cancelInFlight: true })));
-      await planner.close();
+      await tower.close();
     }
   });
 });
