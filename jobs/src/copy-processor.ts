@@ -198,6 +198,7 @@ async function processImageCopy(job: CopyJob, drive: Drive, ctx: CopyContext, pr
   try {
     checkMediaFits(job, media, ctx.mediaClass ?? null, drive.address);
     await checkVerifiable(job, drive);
+    if (disproved.signal.aborted) throw disproved.signal.reason; // disproved already: refused before a disc is begun
   } catch (err) {
     throw new CopyFailedError(err, null, attemptErrorOf(err));
   }

@@ -186,6 +186,28 @@ describe('a run from a stored image', () => {
     for (const w of tower.workers) expect(w.consecutiveFailures).toBe(0);
   });
 
+  it('begins no disc from a staged image already disproved: the copy is refused as an image error with no attempt', async () => {
+    const image = storedIso(env.dir, 'disproved.iso', 512 * 1024);
+    // The real cache, its proof reported failed, as a drive that comes to the image after another drive's copy learned it.
+    class DisprovedCache extends ImageStagingCache {
+      override async acquire(img: RunImage, signal?: AbortSignal): Promise<StagedLease> {
+        const lease = await super.acquire(img, signal);
+        const proven = Promise.reject(new ImageError('the staged image holds other bytes: refused'));
+        proven.catch(() => undefined);
+        return { ...lease, proven, release: () => lease.release() };
+      }
+    }
+    tower = await startTower(env.server.url, 2, { worker: { imageStaging: new DisprovedCache({ dir: freshDir(), maxBytes: 50 * 1024 * 1024 }) } });
+    const run = await tower.planner.createRun({ ...runInput(env.image, { copies: 2 }), image });
+    const failed = await waitFor(async () => {
+      const r = await tower!.planner.store.getRun(run.id);
+      return r?.status === 'failed' ? r : null;
+    }, 20_000, 'the run failed');
+    expect(failed.statusReason).toMatch(/IMAGE_ERROR.*the staged image holds other bytes/);
+    expect(await tower.planner.store.listAttempts(run.id)).toEqual([]);
+    for (const d of tower.drives) expect(d.disc?.content ?? null).toBeNull();
+  });
+
   it('counts no disc before the staged bytes are proven, and counts them once they are', async () => {
     const image = storedIso(env.dir, 'gated.iso', 512 * 1024);
     // The real cache, its proof held back by the test until the discs are burned.
