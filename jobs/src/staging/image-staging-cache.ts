@@ -77,8 +77,9 @@ interface Entry {
   reserved: boolean;
   file: Promise<Staged>;
   done: boolean;
-  /** The staged file's identity once proven (undefined until then, or when it was staged in place). */
+  /** Resolves once the staged bytes are proven, with the file's identity (undefined: none was taken); rejects when they are not. */
   proof: Promise<string | undefined>;
+  /** The proof held: the file may be evicted, and new leases carry its identity. */
   proven: boolean;
   identity: string | undefined;
 }
