@@ -30,8 +30,8 @@ export function lastLines(exit: PipedExit): string {
 }
 
 /**
- * Run a pipeline that ends in {@link teeAndHash}: the SHA-256 openssl printed
- * (hex). The first program that failed becomes `failure(exit, how, index)`,
+ * Run a pipeline that ends in `openssl dgst -sha256 -r` (after
+ * {@link teeAndHash}, or alone on a file): the SHA-256 openssl printed (hex). The first program that failed becomes `failure(exit, how, index)`,
  * `how` its exit code or signal in words and `index` its place in the pipeline.
  */
 export async function digestOfPipeline(

@@ -11,10 +11,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
 import { CancelledError, identityText, ImageError, imageFileIdentity, sameIdentity, ToolMissingError } from 'node-cdrecord-wrapper';
 import type { RunImage } from '../run-image.js';
-import { digestOfPipeline, hashingTransform, lastLines } from './hashed-copy.js';
+import { digestOfPipeline, lastLines } from './hashed-copy.js';
 
 /** How a staged file is proven. */
 export interface ProofOptions {
@@ -27,10 +26,7 @@ export interface ProofOptions {
 
 async function sha256ByNode(file: string, signal: AbortSignal | undefined): Promise<string> {
   const hash = createHash('sha256');
-  const read = createReadStream(file, { highWaterMark: 1 << 20 });
-  const sink = hashingTransform(hash);
-  sink.resume();
-  await (signal === undefined ? pipeline(read, sink) : pipeline(read, sink, { signal }));
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20, ...(signal === undefined ? {} : { signal }) })) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
