@@ -46,7 +46,7 @@ export function AttentionSummary({ links = true }: { readonly links?: boolean })
         {list.map((d) =>
           d ? (
             <li key={d.id}>
-              {links ? <Link href={`/drive/?id=${encodeURIComponent(d.id)}`}>{d.label}</Link> : <span>{d.label}</span>}
+              {links ? <Link href={`/drive/?id=${encodeURIComponent(d.id)}`} prefetch={false}>{d.label}</Link> : <span>{d.label}</span>}
               {' — '}
               {instructionFor(d)}
             </li>

@@ -95,8 +95,9 @@ function DriveTileInner({ drive, stale, runName, href }: DriveTileProps): ReactN
   const aria = `${drive.label}: ${tileLabel(drive)}${attention ? `, needs a person: ${instructionFor(drive) ?? ''}` : ''}`;
   const body = <TileBody drive={drive} runName={runName} attention={attention} />;
   if (href) {
+    // Not prefetched: each tile's own query string made Next fetch the same static page once per tile on screen.
     return (
-      <Link href={href} className={cls} data-drive-id={drive.id} data-state={drive.state} data-attention={attention} aria-label={aria}>
+      <Link href={href} prefetch={false} className={cls} data-drive-id={drive.id} data-state={drive.state} data-attention={attention} aria-label={aria}>
         {body}
       </Link>
     );

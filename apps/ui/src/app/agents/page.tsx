@@ -62,7 +62,7 @@ function AgentCard({ agent, receivedAt, now }: { readonly agent: AgentView; read
                 const d = live.drives[id];
                 return (
                   <li key={id}>
-                    <Link href={`/drive/?id=${encodeURIComponent(id)}`}>{d?.label ?? id}</Link>
+                    <Link href={`/drive/?id=${encodeURIComponent(id)}`} prefetch={false}>{d?.label ?? id}</Link>
                     {d && d.label !== id ? <span className="muted"> {id}</span> : null}
                     {d ? <span className="muted"> · {presentState(d.state).label}</span> : null}
                   </li>

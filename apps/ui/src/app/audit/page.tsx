@@ -174,7 +174,7 @@ export default function AuditPage(): ReactNode {
                     <td>{formatDateTime(e.at)}</td>
                     <td>{e.who} <span className={`role role-${e.role}`}>{e.role}</span></td>
                     <td>{e.action}</td>
-                    <td>{href ? <Link href={href}>{e.target}</Link> : e.target}</td>
+                    <td>{href ? <Link href={href} prefetch={false}>{e.target}</Link> : e.target}</td>
                     <td className="audit-detail">{detailWords(e.detail)}</td>
                   </tr>
                 );

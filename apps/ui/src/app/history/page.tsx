@@ -135,7 +135,7 @@ function HistoryInner(): ReactNode {
           <tbody>
             {(stats.data ?? []).map((s) => (
               <tr key={s.driveId}>
-                <td><Link href={`/drive/?id=${encodeURIComponent(s.driveId)}`}>{label(s.driveId)}</Link></td>
+                <td><Link href={`/drive/?id=${encodeURIComponent(s.driveId)}`} prefetch={false}>{label(s.driveId)}</Link></td>
                 <td>{s.discs}</td><td>{s.passed}</td><td>{s.failed}</td>
                 <td>{formatRatioPercent(s.failureRate)}</td>
                 <td>{formatBytes(s.totalBytes)}</td>
