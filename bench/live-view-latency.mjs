@@ -27,6 +27,9 @@
 //   npm run build && node bench/live-view-latency.mjs [--drives 256] [--seconds 30] [--time-scale 0.25] [--warmup 8]
 //       [--verify all|off] [--split 1] [--image-mb 600 (0: the small sample image)]
 //       [--cpu-profile page.cpuprofile (diagnostics: the page's JavaScript over the window, for DevTools)]
+//       [--trace page-trace.json (diagnostics: Chrome's trace of the page over the window, for DevTools' Performance panel)]
+//       [--pin 1 (diagnostics: the tower's processes on CPU 0, Chromium's on CPU 1, so each side's share of the
+//        latency shows without the other's CPU in the way; this script itself stays on every CPU)]
 /* global document, window, MutationObserver, Node -- the page-side code runs in Chromium */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -36,7 +39,7 @@ import { chromium } from 'playwright-core';
 import { Redis } from 'ioredis';
 import { io as ioClient } from 'socket.io-client';
 import { RedisSchema } from '../jobs/dist/index.js';
-import { Api, OPERATOR_TOKEN, TOKENS, TowerChild, VIEWER_TOKEN, machineLine, parseArgs, percentile, readMetrics, sleep, summarizeMetrics, towerCli } from './lib/tower.mjs';
+import { Api, OPERATOR_TOKEN, TOKENS, TowerChild, VIEWER_TOKEN, machineLine, parseArgs, percentile, pinSelf, readMetrics, sleep, summarizeMetrics, towerCli } from './lib/tower.mjs';
 
 const args = parseArgs();
 const driveCount = Number(args.get('--drives') ?? 256);
@@ -49,6 +52,8 @@ const verify = args.get('--verify') ?? 'all';
 const split = args.get('--split') === '1';
 const imageMb = Number(args.get('--image-mb') ?? 600);
 const cpuProfile = args.get('--cpu-profile') ?? null;
+const traceFile = args.get('--trace') ?? null;
+const pin = args.get('--pin') === '1';
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -84,7 +89,8 @@ writeFileSync(agentConfigFile, JSON.stringify({ dataDir: 'data', library: { dir:
 
 const formatPercent = (p) => (typeof p === 'number' && Number.isFinite(p) ? `${Math.floor(Math.min(100, Math.max(0, p)))}%` : '—');
 
-const tower = new TowerChild([split ? 'serve' : 'start', '--config', configFile], { TOWER_METRICS_FILE: metricsFile }, { cwd: dir });
+const towerCpus = pin ? { cpus: '0' } : {};
+const tower = new TowerChild([split ? 'serve' : 'start', '--config', configFile], { TOWER_METRICS_FILE: metricsFile }, { cwd: dir, ...towerCpus });
 let agentChild = null;
 let browser = null;
 let sub = null;
@@ -95,7 +101,7 @@ try {
   const redisLine = await tower.waitFor(/embedded Redis at redis:\/\/(\S+) .*password in (\S+), mode/);
   // The banner leaves the password out; agents read it from the 0600 file beside the data.
   const redisUrl = `redis://:${encodeURIComponent(readFileSync(redisLine[2], 'utf8').trim())}@${redisLine[1]}`;
-  if (split) agentChild = new TowerChild(['agent', '--config', agentConfigFile], { REDIS_URL: redisUrl, TOWER_METRICS_FILE: agentMetricsFile }, { cwd: dir });
+  if (split) agentChild = new TowerChild(['agent', '--config', agentConfigFile], { REDIS_URL: redisUrl, TOWER_METRICS_FILE: agentMetricsFile }, { cwd: dir, ...towerCpus });
   else await tower.waitFor(/press Ctrl-C to stop/);
   const api = new Api(url);
   const home = await fetch(`${url}/`);
@@ -149,7 +155,10 @@ try {
     feedClient.once('connect_error', reject);
   });
 
+  // Pinned: Chromium's processes inherit CPU 1 from this one while it starts them.
+  const cpusBefore = pin ? pinSelf('1') : null;
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  if (cpusBefore !== null) pinSelf(cpusBefore);
   const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
   const page = await context.newPage();
   // The feed's arrival in the page (before the app's own handler): splits the latency into server side and browser side.
@@ -214,6 +223,7 @@ try {
   await sleep(warmup * 1000);
   const perfBefore = await perf();
   if (cpuProfile) await cdp.send('Profiler.start');
+  if (traceFile) await browser.startTracing(page, { path: traceFile, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink', 'cc', 'toplevel'] });
   const from = Date.now();
   const pubsBefore = pubCount;
   const messagesBefore = messageCount;
@@ -223,6 +233,7 @@ try {
   const messagesInWindow = messageCount - messagesBefore;
   const perfAfter = await perf();
   if (cpuProfile) writeFileSync(cpuProfile, JSON.stringify((await cdp.send('Profiler.stop')).profile));
+  if (traceFile) await browser.stopTracing();
   const busy = (k) => (100 * ((perfAfter[k] ?? 0) - (perfBefore[k] ?? 0))) / ((to - from) / 1000);
   const seen = await page.evaluate(() => window.__towerBench.slice());
   const arrivals = await page.evaluate(() => window.__towerWs.slice());
@@ -292,7 +303,7 @@ try {
 
   console.log(machineLine());
   const imageWords = image ? `a ${(image.bytes / 1048576).toFixed(0)} MiB image` : 'the sample image';
-  console.log(`# ${split ? 'tower serve + tower agent (two processes)' : 'tower start'}, ${driveCount} simulated CD-R drives (progress every ${progressMs} ms, time scale ${timeScale}), ${imageWords}, verify ${verify}, tower page in headless Chromium ${browser.version()}; window ${seconds} s after ${warmup} s of warm-up`);
+  console.log(`# ${split ? 'tower serve + tower agent (two processes)' : 'tower start'}, ${driveCount} simulated CD-R drives (progress every ${progressMs} ms, time scale ${timeScale}), ${imageWords}, verify ${verify}, tower page in headless Chromium ${browser.version()}${pin ? ' (pinned: the tower on CPU 0, Chromium on CPU 1)' : ''}; window ${seconds} s after ${warmup} s of warm-up`);
   console.log('drives\tpublications_per_s\tper_drive_per_s\tvisible_per_drive_per_s\tredis_messages_per_s\tdom_changes\tmatched\tunmatched\tp50_ms\tp95_ms\tp99_ms\tmax_ms\tstate_changes\tstate_p95_ms\tpublish_to_redis_sub_p50/p95_ms\tpublish_to_node_ws_p50/p95_ms\tpublish_to_page_ws_p50/p95_ms');
   console.log([driveCount, (pubsInWindow / seconds).toFixed(0), (pubsInWindow / seconds / driveCount).toFixed(2), (visiblePubs / seconds / driveCount).toFixed(2), (messagesInWindow / seconds).toFixed(0),
     observed, latencies.length, unmatched,

@@ -20,6 +20,17 @@ export const TOKENS = [
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** `--name value` pairs into a Map. */
+/**
+ * Run this process (every thread) on the CPUs of a taskset list; children started afterwards inherit them.
+ * Returns the list it ran on before, to restore.
+ */
+export function pinSelf(cpus) {
+  const before = /: (\S+)\s*$/.exec(spawnSync('taskset', ['-c', '-p', String(process.pid)], { encoding: 'utf8' }).stdout ?? '')?.[1];
+  const r = spawnSync('taskset', ['-a', '-c', '-p', cpus, String(process.pid)], { encoding: 'utf8' });
+  if (r.status !== 0 || before === undefined) throw new Error(`taskset failed: ${r.stderr}`);
+  return before;
+}
+
 export function parseArgs(argv = process.argv) {
   const args = new Map();
   for (let i = 2; i < argv.length; i += 2) args.set(argv[i], argv[i + 1]);
@@ -55,12 +66,16 @@ export function cleanEnv(extra = {}) {
 
 /** One long-running `tower` child process (start, serve or agent). */
 export class TowerChild {
-  constructor(args, env = {}, { cwd } = {}) {
+  /** `cpus` (a taskset list, e.g. "0"): the process and every process it starts run on those CPUs only. */
+  constructor(args, env = {}, { cwd, cpus } = {}) {
     this.stdout = '';
     this.stderr = '';
     // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the tower processes.
     const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    this.child = spawn(process.execPath, [...nodeArgs, TOWER_BIN, ...args], { env: cleanEnv(env), cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const command = [process.execPath, ...nodeArgs, TOWER_BIN, ...args];
+    // taskset execs the command: the child's pid is the tower's.
+    const [file, ...rest] = cpus === undefined ? command : ['taskset', '-c', cpus, ...command];
+    this.child = spawn(file, rest, { env: cleanEnv(env), cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout.on('data', (b) => (this.stdout += b));
     this.child.stderr.on('data', (b) => {
       this.stderr += b;
