@@ -3,7 +3,7 @@
  * disc or the image cannot take it.
  */
 import { constants as fsConstants } from 'node:fs';
-import { access, readFile, stat } from 'node:fs/promises';
+import fsp from 'node:fs/promises';
 import { assertCueModesWritable, cueTrackModes } from '../cdrecord/image-checks.js';
 import { CdTextNotDeclaredError } from '../cdrecord/cd-text-not-declared-error.js';
 import type { BurnImage, DriveFeatures } from '../drive-contract.js';
@@ -36,6 +36,37 @@ export function checkWritable(disc: SimDisc, image: BurnImage, writer: WriterCla
   return cls;
 }
 
+/** Raised inside a shared look: the path is there but is not a regular file. */
+class NotAFileError extends Error {}
+
+/** Looks at image files in progress, by path. */
+const looking = new Map<string, Promise<number>>();
+
+/**
+ * The size of the image file at `path` once it is known to be a readable
+ * regular file (one stat, one access). Drives that look at the same path at
+ * the same time share one look: a tower's drives start their next copies of
+ * one image together, and a look per drive was hundreds of file-system calls
+ * in one turn. Nothing is remembered once the look ends.
+ */
+function lookAtImage(path: string): Promise<number> {
+  let look = looking.get(path);
+  if (look === undefined) {
+    look = (async () => {
+      const st = await fsp.stat(path);
+      if (!st.isFile()) throw new NotAFileError();
+      await fsp.access(path, fsConstants.R_OK);
+      return st.size;
+    })();
+    looking.set(path, look);
+    look.then(
+      () => looking.delete(path),
+      () => looking.delete(path),
+    );
+  }
+  return look;
+}
+
 /** ImageError unless the image is a readable regular file of at least its stated size. */
 export async function checkImage(image: BurnImage, device: string): Promise<void> {
   if (!(Number.isSafeInteger(image.sectors) && image.sectors > 0 && image.sizeBytes > 0)) {
@@ -43,12 +74,9 @@ export async function checkImage(image: BurnImage, device: string): Promise<void
   }
   let size: number;
   try {
-    const st = await stat(image.path);
-    if (!st.isFile()) throw new ImageError(`image ${image.path} is not a regular file`, { device });
-    await access(image.path, fsConstants.R_OK);
-    size = st.size;
+    size = await lookAtImage(image.path);
   } catch (err) {
-    if (err instanceof ImageError) throw err;
+    if (err instanceof NotAFileError) throw new ImageError(`image ${image.path} is not a regular file`, { device });
     throw new ImageError(`cannot read image ${image.path}: ${(err as Error).message}`, { device, cause: err });
   }
   if (image.format === 'iso') {
@@ -70,7 +98,7 @@ export async function checkDeclaredFeatures(image: BurnImage, features: Pick<Dri
   if (image.format !== 'cue') return;
   if (features.cueTrackModes !== undefined) assertCueModesWritable(await cueTrackModes(image.path, device), features.cueTrackModes, device, 'this drive');
   if (features.writesCdText !== false || image.tocPath === undefined) return;
-  const text = await readFile(image.tocPath, 'latin1').catch((err: Error) => {
+  const text = await fsp.readFile(image.tocPath, 'latin1').catch((err: Error) => {
     throw new ImageError(`cannot read the TOC file ${image.tocPath}: ${err.message}`, { device, cause: err });
   });
   if (tocHasCdTextBlocks(text)) {
