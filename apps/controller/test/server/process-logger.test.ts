@@ -5,7 +5,9 @@
  * simulated drive, every request as one line without its tokens, and every
  * line a drive worker writes carrying its agent and drive.
  */
+import { spawnSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TowerAgent } from '@tower/agent';
 import { SimulatedDrive } from 'node-cdrecord-wrapper';
@@ -71,6 +73,38 @@ describe('createProcessLogger', () => {
     verbose.debug('a detail');
     await flushed();
     expect(debug.lines().map((l) => [l.level, l.msg])).toEqual([[20, 'a detail']]);
+  });
+
+  it('writes the JSON lines of one turn of the event loop in one write, in order', async () => {
+    const out = capture(false);
+    let writes = 0;
+    const write = out.stream.write.bind(out.stream);
+    out.stream.write = ((...args: Parameters<typeof write>) => {
+      writes += 1;
+      return write(...args);
+    }) as typeof out.stream.write;
+    const logger = createProcessLogger({ level: 'info', stream: out.stream });
+    // A tower's drives ending their discs together: a line each.
+    for (let i = 1; i <= 100; i++) logger.info({ copy: i }, `copy ${i} passed`);
+    await flushed();
+    expect(out.lines().map((l) => l.copy)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(writes).toBe(1);
+    logger.warn('later');
+    await flushed();
+    expect(writes).toBe(2);
+    expect(out.lines().at(-1)?.msg).toBe('later');
+  });
+
+  it('writes a line logged just before the process exits', () => {
+    // The built module, in a process of its own that exits in the same turn it logs.
+    const built = fileURLToPath(new URL('../../dist/server/process-logger.js', import.meta.url));
+    const script = `import { createProcessLogger } from ${JSON.stringify(built)};
+      createProcessLogger({ level: 'info', stream: process.stderr }).error({ code: 'X' }, 'last words');
+      process.exit(3);`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.status, r.stderr).toBe(3);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toEqual([expect.objectContaining({ level: 50, code: 'X', msg: 'last words' })]);
   });
 
   it('censors authorization and cookie headers and token fields in any line', async () => {
