@@ -5,8 +5,21 @@
  * observers on a big tower, run in every frame of a burst of state changes)
  * to fetch what one click fetches anyway.
  */
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { OPERATOR_TOKEN, signedInPage, useSimTower } from './harness.js';
+
+/** The page's requests for anything of the drive page, as they are made. */
+function drivePageFetches(page: Page): string[] {
+  const urls: string[] = [];
+  page.on('request', (req) => {
+    if (new URL(req.url()).pathname.startsWith('/drive')) urls.push(req.url());
+  });
+  return urls;
+}
+
+/** Next prefetches the links in the viewport when the page is idle: give it time to. */
+const IDLE_A_WHILE = 'new Promise((resolve) => requestIdleCallback(() => setTimeout(resolve, 1500)))';
 
 describe('drive tile links', () => {
   const sim = useSimTower({ drives: 8 });
@@ -14,21 +27,17 @@ describe('drive tile links', () => {
   it('fetch nothing of the drive page until one is clicked, then open it', async () => {
     const { context, page } = await signedInPage(sim.browser, sim.origin.url, OPERATOR_TOKEN, '/');
     try {
-      const drivePageFetches: string[] = [];
-      page.on('request', (req) => {
-        if (new URL(req.url()).pathname.startsWith('/drive')) drivePageFetches.push(req.url());
-      });
+      const fetches = drivePageFetches(page);
       await page.locator('[data-drive-id]').nth(7).waitFor({ timeout: 30_000 });
-      // Next prefetches the links in the viewport when the page is idle: give it time to.
-      await page.evaluate('new Promise((resolve) => requestIdleCallback(() => setTimeout(resolve, 1500)))');
-      expect(drivePageFetches).toEqual([]);
+      await page.evaluate(IDLE_A_WHILE);
+      expect(fetches).toEqual([]);
       const tile = page.locator('[data-drive-id="sim:3"]');
       const label = ((await tile.locator('.tile-label').textContent()) ?? '').trim();
       expect(label).not.toBe('');
       await tile.click();
       await page.waitForURL(/\/drive\/\?id=sim%3A3$/);
       await expect.poll(async () => page.locator('h1').first().textContent(), { timeout: 15_000 }).toContain(label);
-      expect(drivePageFetches.length).toBeGreaterThan(0);
+      expect(fetches.length).toBeGreaterThan(0);
     } finally {
       await context.close();
     }
@@ -37,13 +46,10 @@ describe('drive tile links', () => {
   it('on the agents page, list every drive without fetching the drive page', async () => {
     const { context, page } = await signedInPage(sim.browser, sim.origin.url, OPERATOR_TOKEN, '/agents/');
     try {
-      const drivePageFetches: string[] = [];
-      page.on('request', (req) => {
-        if (new URL(req.url()).pathname.startsWith('/drive')) drivePageFetches.push(req.url());
-      });
+      const fetches = drivePageFetches(page);
       await expect.poll(async () => page.locator('a[href^="/drive/?id="]').count(), { timeout: 30_000 }).toBe(8);
-      await page.evaluate('new Promise((resolve) => requestIdleCallback(() => setTimeout(resolve, 1500)))');
-      expect(drivePageFetches).toEqual([]);
+      await page.evaluate(IDLE_A_WHILE);
+      expect(fetches).toEqual([]);
     } finally {
       await context.close();
     }
