@@ -19,7 +19,6 @@ export const TOKENS = [
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** `--name value` pairs into a Map. */
 /**
  * Run this process (every thread) on the CPUs of a taskset list; children started afterwards inherit them.
  * Returns the list it ran on before, to restore.
@@ -31,6 +30,7 @@ export function pinSelf(cpus) {
   return before;
 }
 
+/** `--name value` pairs into a Map. */
 export function parseArgs(argv = process.argv) {
   const args = new Map();
   for (let i = 2; i < argv.length; i += 2) args.set(argv[i], argv[i + 1]);
