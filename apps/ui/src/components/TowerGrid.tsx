@@ -2,11 +2,12 @@
 /** The tower: every drive as a tile, grouped by agent host, in physical order. */
 import type React from 'react';
 import type { ReactNode } from 'react';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { refitAll } from '../lib/fit-text';
 import { bestColumns } from '../lib/layout';
 import { useFreshness, useLive } from '../lib/live';
 import { groupByAgent } from '../lib/live-store';
+import { tileUnitPx } from '../lib/tile-unit';
 import { DriveTile } from './DriveTile';
 
 /** Measures an element (ResizeObserver): the wall grid picks its columns from the room it has. */
@@ -44,6 +45,14 @@ export function TowerGrid({ wall = false }: { readonly wall?: boolean }): ReactN
   // The tiles' room changed: their words and instructions are fitted again (only the wall's tiles take their height from the grid).
   const roomHeight = wall ? size.height : 0;
   useEffect(() => refitAll(), [size.width, roomHeight, cols]);
+  // The tower page's tiles take their text unit from here, not from being containers (lib/tile-unit.ts).
+  const [unit, setUnit] = useState<number | null>(null);
+  const hasTiles = total > 0;
+  useLayoutEffect(() => {
+    const tile = wall || !hasTiles ? null : ref.current?.querySelector<HTMLElement>('.tile');
+    const next = tile ? tileUnitPx(tile) : null;
+    setUnit((old) => (old !== null && next !== null && Math.abs(old - next) < 0.001 ? old : next));
+  }, [ref, wall, hasTiles, size.width]);
   if (total === 0) {
     return (
       <div ref={ref} className={wall ? 'tower tower-wall' : 'tower'}>
@@ -54,7 +63,12 @@ export function TowerGrid({ wall = false }: { readonly wall?: boolean }): ReactN
     );
   }
   return (
-    <div ref={ref} className={wall ? 'tower tower-wall' : 'tower'} style={wall ? { ['--cols' as string]: cols } : undefined}>
+    <div
+      ref={ref}
+      className={wall ? 'tower tower-wall' : 'tower'}
+      style={wall ? { ['--cols' as string]: cols } : unit !== null ? { ['--cq' as string]: `${unit}px` } : undefined}
+      data-tile-unit={unit !== null ? '' : undefined}
+    >
       {groups.map((g) => (
         <section
           key={g.agentId}
