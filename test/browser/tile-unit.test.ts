@@ -12,31 +12,44 @@ import { OPERATOR_TOKEN, signedInPage, useSimTower } from './harness.js';
 /** Sizes of a tile's parts that the stylesheet sets in the tile's unit (and fit-text never touches). */
 const SIZED = ['.tile-media', '.tile-icon', '.tile-foot'] as const;
 
-/** The tower's unit and each tile's sizes as shown, then as they are with every tile its own container. */
-async function asShownAndAsContainers(page: Page): Promise<{ containerTypes: string[]; unit: string | null; shown: number[][]; containers: number[][] }> {
-  return page.evaluate((sized) => {
-    const tower = document.querySelector<HTMLElement>('.tower');
-    if (!tower) throw new Error('no tower on the page');
-    const tiles = [...document.querySelectorAll<HTMLElement>('[data-drive-id]')];
-    const sizes = (): number[][] => tiles.map((t) => sized.flatMap((sel) => {
-      const el = t.querySelector(sel);
-      if (!el) return [];
-      const cs = getComputedStyle(el);
-      return [Number.parseFloat(cs.fontSize), Number.parseFloat(cs.width)];
-    }));
-    const containerTypes = tiles.map((t) => getComputedStyle(t).containerType);
-    const unit = tower.hasAttribute('data-tile-unit') ? tower.style.getPropertyValue('--cq') : null;
-    const shown = sizes();
-    // The same tiles as containers: without the tower's unit, `--cq` is the stylesheet's `1cqi`.
-    tower.removeAttribute('data-tile-unit');
-    tower.style.removeProperty('--cq');
-    const containers = sizes();
-    if (unit !== null) {
-      tower.setAttribute('data-tile-unit', '');
-      tower.style.setProperty('--cq', unit);
-    }
-    return { containerTypes, unit, shown, containers };
-  }, [...SIZED]);
+/**
+ * The tower's unit and each tile's sizes as shown, then as they are with
+ * every tile its own container (without the tower's unit, `--cq` is the
+ * stylesheet's `1cqi`). A script string, as the other browser tests' page
+ * scripts: the test project has no DOM types.
+ */
+const SIZES_BOTH_WAYS = `((sized) => {
+  const tower = document.querySelector('.tower');
+  if (!tower) throw new Error('no tower on the page');
+  const tiles = [...document.querySelectorAll('[data-drive-id]')];
+  const sizes = () => tiles.map((t) => sized.flatMap((sel) => {
+    const el = t.querySelector(sel);
+    if (!el) return [];
+    const cs = getComputedStyle(el);
+    return [Number.parseFloat(cs.fontSize), Number.parseFloat(cs.width)];
+  }));
+  const containerTypes = tiles.map((t) => getComputedStyle(t).containerType);
+  const unit = tower.hasAttribute('data-tile-unit') ? tower.style.getPropertyValue('--cq') : null;
+  const shown = sizes();
+  tower.removeAttribute('data-tile-unit');
+  tower.style.removeProperty('--cq');
+  const containers = sizes();
+  if (unit !== null) {
+    tower.setAttribute('data-tile-unit', '');
+    tower.style.setProperty('--cq', unit);
+  }
+  return { containerTypes, unit, shown, containers };
+})(${JSON.stringify(SIZED)})`;
+
+interface SizesBothWays {
+  readonly containerTypes: string[];
+  readonly unit: string | null;
+  readonly shown: number[][];
+  readonly containers: number[][];
+}
+
+async function asShownAndAsContainers(page: Page): Promise<SizesBothWays> {
+  return (await page.evaluate(SIZES_BOTH_WAYS)) as SizesBothWays;
 }
 
 function expectSameSizes(shown: number[][], containers: number[][]): void {
@@ -77,7 +90,7 @@ describe('tile text unit', () => {
       const narrow = await asShownAndAsContainers(page);
       expect(narrow.unit).toBeNull();
       expect(new Set(narrow.containerTypes)).toEqual(new Set(['inline-size']));
-      const runs = await page.locator('[data-drive-id] .tile-run').evaluateAll((els) => els.map((el) => getComputedStyle(el).visibility));
+      const runs = (await page.evaluate(`[...document.querySelectorAll('[data-drive-id] .tile-run')].map((el) => getComputedStyle(el).visibility)`)) as string[];
       expect(runs.length).toBe(8);
       expect(new Set(runs)).toEqual(new Set(['hidden']));
     } finally {
@@ -88,9 +101,8 @@ describe('tile text unit', () => {
   it('the drive page keeps its big tile a container', async () => {
     const { context, page } = await signedInPage(sim.browser, sim.origin.url, OPERATOR_TOKEN, '/drive/?id=sim%3A2');
     try {
-      const tile = page.locator('.drive-tile-big [data-drive-id]');
-      await tile.waitFor({ timeout: 30_000 });
-      expect(await tile.evaluate((el) => getComputedStyle(el).containerType)).toBe('inline-size');
+      await page.locator('.drive-tile-big [data-drive-id]').waitFor({ timeout: 30_000 });
+      expect(await page.evaluate(`getComputedStyle(document.querySelector('.drive-tile-big [data-drive-id]')).containerType`)).toBe('inline-size');
     } finally {
       await context.close();
     }
