@@ -12,13 +12,18 @@
  * so a status the controller wrote and one the agent wrote are ordered by
  * when Redis took them, never by the two hosts' clocks.
  *
- * Flushes are at most `windowMs` apart (default 20 ms). After a quiet spell a
- * status goes out on the next turn of the event loop; in a busy spell the
- * statuses queued during one window go out together at its end. A queue
- * whose window has ended goes out at the next `enqueue` even when the timer
- * has not fired: in a burst (hundreds of drives ending their burns at once)
- * the event loop runs their job moves back to back for tens of
- * milliseconds, and the timer would wait for all of them.
+ * Progress waits for a window: flushes of progress alone are at most
+ * `windowMs` apart (default 20 ms). After a quiet spell a status goes out on
+ * the next turn of the event loop; in a busy spell the progress queued
+ * during one window goes out together at its end. A change (anything but
+ * progress: a new state, message, run...) does not wait for the window: the
+ * queue goes out on the next turn of the event loop, with every status
+ * queued in this one. In a burst (hundreds of drives ending their burns at
+ * once) the changes of one turn still go out together, and none waits up to
+ * a window for the operator to see it. A queue whose window has ended goes
+ * out at the next `enqueue` even when neither the timer nor the next turn
+ * has come: the event loop runs a burst's job moves back to back for tens
+ * of milliseconds, and both would wait for all of them.
  *
  * Merging: a progress update (a status that differs from the drive's
  * previous one only in percent, speeds and time) replaces the drive's last
@@ -98,6 +103,8 @@ export class DriveStateOutbox {
   /** Drives already added to the drives set by this outbox (cleared when the connection comes back). */
   readonly #announced = new Set<string>();
   #timer: NodeJS.Timeout | null = null;
+  /** The send on the next turn of the event loop, for a queue holding a change. */
+  #immediate: NodeJS.Immediate | null = null;
   #lastFlushAt = -Infinity;
   /** When the oldest status of the queue was queued. */
   #firstQueuedAt = 0;
@@ -135,7 +142,7 @@ export class DriveStateOutbox {
       this.#lastIndex.set(status.driveId, this.#queue.length);
       this.#queue.push(entry);
     }
-    this.#schedule();
+    this.#schedule(!progress);
   }
 
   /**
@@ -152,7 +159,7 @@ export class DriveStateOutbox {
       this.#lastIndex.set(status.driveId, this.#queue.length);
       this.#queue.push({ status, json: JSON.stringify({ ...status, seq: undefined }), progress: false });
     }
-    this.#schedule();
+    this.#schedule(true);
   }
 
   /** Send what is queued now (without waiting for the window) and wait until everything queued so far reached Redis. */
@@ -171,14 +178,21 @@ export class DriveStateOutbox {
     if (this.#announceOnce) this.#o.redis.off('ready', this.#onReady);
   }
 
-  #schedule(): void {
+  /** Plan the next send: `change`, the status just queued is a change (not progress only). */
+  #schedule(change: boolean): void {
     const now = this.#now();
-    if (this.#timer !== null) {
-      // The timer is overdue: the loop is busy. Send now what has waited a whole window.
+    if (this.#timer !== null || this.#immediate !== null) {
+      // Neither the timer nor the next turn came yet: the loop is busy. Send now what has waited a whole window.
       if (now - this.#firstQueuedAt >= this.#windowMs && now - this.#lastFlushAt >= this.#windowMs) {
         this.#clearTimer();
         this.#send();
+      } else if (change && this.#immediate === null) {
+        this.#sendNextTurn();
       }
+      return;
+    }
+    if (change) {
+      this.#sendNextTurn();
       return;
     }
     const wait = Math.max(0, this.#lastFlushAt + this.#windowMs - now);
@@ -188,9 +202,19 @@ export class DriveStateOutbox {
     }, wait);
   }
 
+  #sendNextTurn(): void {
+    this.#clearTimer();
+    this.#immediate = setImmediate(() => {
+      this.#immediate = null;
+      this.#send();
+    });
+  }
+
   #clearTimer(): void {
     if (this.#timer !== null) clearTimeout(this.#timer);
+    if (this.#immediate !== null) clearImmediate(this.#immediate);
     this.#timer = null;
+    this.#immediate = null;
   }
 
   #send(): void {

@@ -125,24 +125,34 @@ describe('DriveStateOutbox', () => {
     await monitor.close();
   });
 
-  it('flushes by itself at most once per window, the first update after a quiet spell at once', async () => {
+  it('flushes progress at most once per window, but a change on the next turn with what is queued', async () => {
     // A window long enough that waiting for it cannot pass for this machine's slowness.
     const windowMs = 1000;
     const outbox = new DriveStateOutbox({ redis: env.client, keys, windowMs });
-    const [a, b] = publishers(outbox, 2);
+    const status = (driveId: string, state: DriveStatus['state'], percent: number): DriveStatus => ({
+      driveId, agentId: 'a', state, mediaType: 'CD-R', percent, updatedAt: Date.now(),
+    });
     const t0 = Date.now();
-    a!.update({ state: 'blank', mediaType: 'CD-R' });
+    outbox.enqueue(status('sim:0', 'burning', 10));
+    outbox.enqueue(status('sim:1', 'burning', 20));
     await waitFor(() => messages.length >= 1, 2_000, 'first message');
     expect(messages[0]!.at - t0).toBeLessThan(windowMs / 2);
-    // Two updates 5 ms apart, right after a flush: they wait for the window and go out together.
-    b!.update({ state: 'blank', mediaType: 'CD-R' });
+    // Progress ticks 5 ms apart, right after a flush: they wait for the window and go out together.
+    outbox.enqueue(status('sim:0', 'burning', 11));
     await new Promise((r) => setTimeout(r, 5));
-    a!.update({ state: 'burning', mediaType: 'CD-R', percent: 0 });
+    outbox.enqueue(status('sim:1', 'burning', 21));
     await waitFor(() => messages.length >= 2, 3_000, 'second message');
-    await new Promise((r) => setTimeout(r, 100));
-    expect(messages).toHaveLength(2);
-    expect(messages[1]!.statuses.map((s) => `${s.driveId} ${s.state}`)).toEqual(['sim:1 blank', 'sim:0 burning']);
+    expect(messages[1]!.statuses.map((s) => `${s.driveId} ${s.percent}`)).toEqual(['sim:0 11', 'sim:1 21']);
     expect(messages[1]!.at - messages[0]!.at).toBeGreaterThanOrEqual(windowMs - 20);
+    // Right after that flush, a tick then a change: the change does not wait for the window, and takes the tick along.
+    const t2 = Date.now();
+    outbox.enqueue(status('sim:1', 'burning', 22));
+    outbox.enqueue(status('sim:0', 'verifying', 0));
+    await waitFor(() => messages.length >= 3, 2_000, 'third message');
+    expect(messages[2]!.at - t2).toBeLessThan(windowMs / 2);
+    expect(messages[2]!.statuses.map((s) => `${s.driveId} ${s.state} ${s.percent}`)).toEqual(['sim:1 burning 22', 'sim:0 verifying 0']);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(messages).toHaveLength(3);
     await outbox.close();
   });
 
