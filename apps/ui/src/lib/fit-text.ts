@@ -5,7 +5,12 @@
  * or ended with "…". The stylesheet gives the largest size; this shrinks
  * from it in steps. Every element waiting for a fit is done together, a
  * round at a time (all measured, then all resized), so a tower of 256 tiles
- * costs one layout a round, not one per tile. Runs before the next paint.
+ * costs one layout a round, not one per tile. Runs in a microtask after the
+ * change that asked for it (a React commit's layout effects all ask before
+ * it runs): in the same frame, before its paint. An animation frame
+ * callback asked from inside the live store's own (which applies the feed)
+ * would run a frame later: a frame shown with the texts unfitted, and the
+ * fit's layout in the next frame ahead of the deltas that frame applies.
  *
  * An element is fitted when it is mounted or its text changes, and again
  * when the room changes: the window resizes or the tower's grid asks
@@ -35,7 +40,7 @@ const live = new Set<HTMLElement>();
 const pending = new Set<HTMLElement>();
 /** Texts waiting for their box to come on screen. */
 const offscreen = new Set<HTMLElement>();
-let frame = 0;
+let scheduled = false;
 let listening = false;
 
 function overflows(el: HTMLElement): boolean {
@@ -79,7 +84,7 @@ interface Fitting {
  * then may wrap at spaces instead.
  */
 export function fitPending(): void {
-  frame = 0;
+  scheduled = false;
   const els: HTMLElement[] = [];
   for (const el of pending) {
     if (!el.isConnected) continue;
@@ -132,7 +137,9 @@ export function fitPending(): void {
 }
 
 function schedule(): void {
-  if (frame === 0) frame = window.requestAnimationFrame(fitPending);
+  if (scheduled) return;
+  scheduled = true;
+  queueMicrotask(fitPending);
 }
 
 /** Fit `el` before the next paint (or when its box comes on screen). */
