@@ -3,7 +3,9 @@
  * Chromium against a real `tower start`: every tile links to the same static
  * page, and a prefetching link watches the viewport for its own tile (256
  * observers on a big tower, run in every frame of a burst of state changes)
- * to fetch what one click fetches anyway.
+ * to fetch what one click fetches anyway. The tower's tiles are plain links
+ * whose grid follows a plain click in the app (TowerGrid.tsx); a click with
+ * a modifier stays the browser's.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -34,9 +36,19 @@ describe('drive tile links', () => {
       const tile = page.locator('[data-drive-id="sim:3"]');
       const label = ((await tile.locator('.tile-label').textContent()) ?? '').trim();
       expect(label).not.toBe('');
+      // A click with a modifier is the browser's (a new tab here), not the app's.
+      const opened = context.waitForEvent('page');
+      await tile.click({ modifiers: ['Control'] });
+      const tab = await opened;
+      expect(tab.url()).toMatch(/\/drive\/\?id=sim%3A3$/);
+      await tab.close();
+      expect(page.url()).not.toContain('/drive/');
+      // A plain click navigates in the app: the page is not loaded again (what it holds in memory stays).
+      await page.evaluate('window.__stillHere = true');
       await tile.click();
       await page.waitForURL(/\/drive\/\?id=sim%3A3$/);
       await expect.poll(async () => page.locator('h1').first().textContent(), { timeout: 15_000 }).toContain(label);
+      expect(await page.evaluate('window.__stillHere === true')).toBe(true);
       expect(fetches.length).toBeGreaterThan(0);
     } finally {
       await context.close();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activeRuns, groupByAgent, initialLiveState, liveReducer } from '../src/lib/live-store';
+import { activeRuns, groupByAgent, initialLiveState, liveReducer, runNameOf, sameGroups } from '../src/lib/live-store';
 import type { LiveAction, LiveState } from '../src/lib/live-store';
 import { drive, run, snapshot } from './fixtures';
 
@@ -27,6 +27,24 @@ describe('live store reducer', () => {
       ['host-a', ['sim:1', 'sim:2']],
       ['agent-b', ['b:0']],
     ]);
+  });
+
+  it('gives the same grouping for a progress delta, and a new one when a drive moves to another agent', () => {
+    const s0 = apply(initialLiveState, { type: 'snapshot', snapshot: snap, receivedAt: 10 });
+    const s1 = apply(s0, { type: 'drive', delta: { id: 'sim:1', state: 'burning', percent: 40, updatedAt: 1100 }, receivedAt: 20 });
+    expect(sameGroups(groupByAgent(s0), groupByAgent(s1))).toBe(true);
+    const s2 = apply(s1, { type: 'drive', delta: { id: 'sim:2', agentId: 'agent-b', updatedAt: 1200 }, receivedAt: 30 });
+    expect(sameGroups(groupByAgent(s1), groupByAgent(s2))).toBe(false);
+    const s3 = apply(s1, { type: 'agent', agent: { id: 'agent-a', host: 'host-a', online: false, lastHeartbeat: 1, driveIds: ['sim:1', 'sim:2'], state: 'serving', heartbeatAgeMs: 0 }, receivedAt: 40 });
+    expect(sameGroups(groupByAgent(s1), groupByAgent(s3))).toBe(false);
+  });
+
+  it('names a tile\'s run by its label, else its image; nothing without a run or before the run is known', () => {
+    const s0 = apply(initialLiveState, { type: 'snapshot', snapshot: snapshot({ runs: [run({ id: 'r1' }), run({ id: 'r2', label: 'Install disc' })] }), receivedAt: 10 });
+    expect(runNameOf(s0, 'r1')).toBe('sample.iso');
+    expect(runNameOf(s0, 'r2')).toBe('Install disc');
+    expect(runNameOf(s0, 'r3')).toBeNull();
+    expect(runNameOf(s0, null)).toBeNull();
   });
 
   it('applies a delta with only the changed fields and keeps other drives identical', () => {

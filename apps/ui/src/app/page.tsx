@@ -6,12 +6,16 @@ import { RunProgress } from '../components/RunCard';
 import { StockPanel } from '../components/StockPanel';
 import { TowerGrid } from '../components/TowerGrid';
 import { formatEta, formatRate } from '../lib/units';
-import { useLive } from '../lib/live';
+import { useLiveSelect } from '../lib/live';
 import { activeRuns } from '../lib/live-store';
+import type { LiveState } from '../lib/live-store';
 import { RUN_STATUS_LABEL } from '../lib/states';
 
+const selectRuns = (s: LiveState): LiveState['runs'] => s.runs;
+
 function ActiveRunsStrip(): ReactNode {
-  const { runs } = useLive();
+  // Re-rendered when a run changes, not with every drive's progress.
+  const runs = useLiveSelect(selectRuns);
   const list = activeRuns(runs);
   if (list.length === 0) {
     return (

@@ -1,14 +1,17 @@
 'use client';
 /** Beeps when a drive starts needing a person, and every 30 s while any does, if the sound is on. */
 import type { ReactNode } from 'react';
-import { useEffect, useMemo, useRef } from 'react';
-import { useLive } from '../lib/live';
+import { useEffect, useRef } from 'react';
+import { useLiveSelect } from '../lib/live';
+import type { LiveState } from '../lib/live-store';
 import { beep } from '../lib/sound';
 import { needsPerson } from '../lib/states';
 
+/** The ids of the drives that need a person, sorted, one a line (a string: re-rendered only when it changes). */
+const selectNeedingPersonKey = (s: LiveState): string => Object.values(s.drives).filter(needsPerson).map((d) => d.id).sort().join('\n');
+
 export function AttentionSound({ enabled }: { readonly enabled: boolean }): ReactNode {
-  const { drives } = useLive();
-  const key = useMemo(() => Object.values(drives).filter(needsPerson).map((d) => d.id).sort().join('\n'), [drives]);
+  const key = useLiveSelect(selectNeedingPersonKey);
   const prev = useRef<ReadonlySet<string>>(new Set());
 
   useEffect(() => {

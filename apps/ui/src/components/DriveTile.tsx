@@ -8,7 +8,6 @@
  * laid out inside its box only, not the tile, its row and the grid, which is
  * what keeps 256 tiles at 4 updates a second each cheap for the browser.
  */
-import Link from 'next/link';
 import { memo } from 'react';
 import type { ReactNode } from 'react';
 import type { DriveView } from '../lib/contract';
@@ -23,7 +22,7 @@ export interface DriveTileProps {
   readonly stale: boolean;
   /** Run name for the disc's run (label or image name). */
   readonly runName: string | null;
-  /** Link to the drive's page (not on the wall screen). */
+  /** Link to the drive's page (not on the wall screen). A plain link: its grid makes a click on it navigate in the app. */
   readonly href?: string;
 }
 
@@ -95,11 +94,11 @@ function DriveTileInner({ drive, stale, runName, href }: DriveTileProps): ReactN
   const aria = `${drive.label}: ${tileLabel(drive)}${attention ? `, needs a person: ${instructionFor(drive) ?? ''}` : ''}`;
   const body = <TileBody drive={drive} runName={runName} attention={attention} />;
   if (href) {
-    // Not prefetched: each tile's own query string made Next fetch the same static page once per tile on screen.
+    // A plain link: the tower's grid follows a click in the app (TowerGrid.tsx), and nothing is prefetched.
     return (
-      <Link href={href} prefetch={false} className={cls} data-drive-id={drive.id} data-state={drive.state} data-attention={attention} aria-label={aria}>
+      <a href={href} className={cls} data-drive-id={drive.id} data-state={drive.state} data-attention={attention} aria-label={aria}>
         {body}
-      </Link>
+      </a>
     );
   }
   return (

@@ -3,11 +3,13 @@
 import type { ReactNode } from 'react';
 import { useEffect, useState } from 'react';
 import { formatAgo } from '../lib/units';
-import { useFreshness, useLive } from '../lib/live';
+import { useFreshness, useLiveSelect } from '../lib/live';
+import type { LiveState } from '../lib/live-store';
 
 export function StaleBanner(): ReactNode {
   const fresh = useFreshness();
-  const { connectionError, connects } = useLive();
+  const connectionError = useLiveSelect(selectConnectionError);
+  const connects = useLiveSelect(selectConnects);
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     if (!fresh.stale) return;
@@ -34,3 +36,6 @@ export function StaleBanner(): ReactNode {
     </div>
   );
 }
+
+const selectConnectionError = (s: LiveState): string | null => s.connectionError;
+const selectConnects = (s: LiveState): number => s.connects;

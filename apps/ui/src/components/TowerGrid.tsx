@@ -1,12 +1,22 @@
 'use client';
-/** The tower: every drive as a tile, grouped by agent host, in physical order. */
+/**
+ * The tower: every drive as a tile, grouped by agent host, in physical order.
+ *
+ * The grid renders when the tower's shape changes (drives, agents, the
+ * room), not with the feed: each tile reads its own drive from the live
+ * store ({@link LiveDriveTile}), so a frame renders only the tiles whose
+ * drive changed. A tile is a plain link; the grid follows a click on one in
+ * the app (one handler, not a router link in each of 256 tiles).
+ */
 import type React from 'react';
 import type { ReactNode } from 'react';
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useRouter } from 'next/navigation';
 import { refitAll } from '../lib/fit-text';
 import { bestColumns } from '../lib/layout';
-import { useFreshness, useLive } from '../lib/live';
-import { groupByAgent } from '../lib/live-store';
+import { useFreshness, useLiveSelect } from '../lib/live';
+import { groupByAgent, runNameOf, sameGroups } from '../lib/live-store';
+import type { LiveState } from '../lib/live-store';
 import { tileUnitPx } from '../lib/tile-unit';
 import { DriveTile } from './DriveTile';
 
@@ -27,19 +37,30 @@ function useSize(): [React.RefObject<HTMLDivElement | null>, { width: number; he
   return [ref, size];
 }
 
-export function TowerGrid({ wall = false }: { readonly wall?: boolean }): ReactNode {
-  const live = useLive();
-  const fresh = useFreshness();
-  const { drives, driveOrder, agents } = live;
-  const groups = useMemo(() => groupByAgent({ drives, driveOrder, agents }), [drives, driveOrder, agents]);
-  const [ref, size] = useSize();
-  const runNames = useMemo(() => {
-    const m = new Map<string, string>();
-    for (const r of Object.values(live.runs)) m.set(r.id, r.label ?? r.imageName);
-    return m;
-  }, [live.runs]);
+/** One drive's tile, re-rendered when that drive (or its run's name) changes. */
+const LiveDriveTile = memo(function LiveDriveTile({ id, stale, href }: { readonly id: string; readonly stale: boolean; readonly href?: string }): ReactNode {
+  const drive = useLiveSelect(useCallback((s: LiveState) => s.drives[id], [id]));
+  const runId = drive?.runId ?? null;
+  const runName = useLiveSelect(useCallback((s: LiveState) => runNameOf(s, runId), [runId]));
+  if (drive === undefined) return null;
+  return <DriveTile drive={drive} stale={stale} runName={runName} {...(href === undefined ? {} : { href })} />;
+});
 
-  const total = live.driveOrder.length;
+/** A plain left click on a tile's link (no modifier: those open a tab or a window as usual). */
+function tileLinkOf(e: React.MouseEvent): string | null {
+  if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return null;
+  const link = e.target instanceof Element ? e.target.closest<HTMLAnchorElement>('a.tile') : null;
+  return link?.getAttribute('href') ?? null;
+}
+
+export function TowerGrid({ wall = false }: { readonly wall?: boolean }): ReactNode {
+  const fresh = useFreshness();
+  const groups = useLiveSelect(groupByAgent, sameGroups);
+  const total = useLiveSelect(selectTotal);
+  const snapshotAt = useLiveSelect(selectSnapshotAt);
+  const router = useRouter();
+  const [ref, size] = useSize();
+
   // Agent headings take a line each on the wall.
   const cols = wall && total > 0 ? bestColumns(total, size.width, size.height - groups.length * 34) : 0;
   // The tiles' room changed: their words and instructions are fitted again (only the wall's tiles take their height from the grid).
@@ -53,11 +74,17 @@ export function TowerGrid({ wall = false }: { readonly wall?: boolean }): ReactN
     const next = tile ? tileUnitPx(tile) : null;
     setUnit((old) => (old !== null && next !== null && Math.abs(old - next) < 0.001 ? old : next));
   }, [ref, wall, hasTiles, size.width]);
+  const onClick = (e: React.MouseEvent): void => {
+    const href = tileLinkOf(e);
+    if (href === null) return;
+    e.preventDefault();
+    router.push(href);
+  };
   if (total === 0) {
     return (
       <div ref={ref} className={wall ? 'tower tower-wall' : 'tower'}>
         <p className="empty-note">
-          {live.snapshotAt === null ? 'Waiting for the controller’s first snapshot…' : 'No drives reported by any agent.'}
+          {snapshotAt === null ? 'Waiting for the controller’s first snapshot…' : 'No drives reported by any agent.'}
         </p>
       </div>
     );
@@ -68,6 +95,7 @@ export function TowerGrid({ wall = false }: { readonly wall?: boolean }): ReactN
       className={wall ? 'tower tower-wall' : 'tower'}
       style={wall ? { ['--cols' as string]: cols } : unit !== null ? { ['--cq' as string]: `${unit}px` } : undefined}
       data-tile-unit={unit !== null ? '' : undefined}
+      onClick={wall ? undefined : onClick}
     >
       {groups.map((g) => (
         <section
@@ -83,22 +111,15 @@ export function TowerGrid({ wall = false }: { readonly wall?: boolean }): ReactN
             {g.online === false ? <span className="badge badge-bad">agent offline</span> : null}
           </h2>
           <div className="tile-grid">
-            {g.driveIds.map((id) => {
-              const d = live.drives[id];
-              if (!d) return null;
-              return (
-                <DriveTile
-                  key={id}
-                  drive={d}
-                  stale={fresh.stale}
-                  runName={d.runId ? runNames.get(d.runId) ?? null : null}
-                  href={wall ? undefined : `/drive/?id=${encodeURIComponent(id)}`}
-                />
-              );
-            })}
+            {g.driveIds.map((id) => (
+              <LiveDriveTile key={id} id={id} stale={fresh.stale} {...(wall ? {} : { href: `/drive/?id=${encodeURIComponent(id)}` })} />
+            ))}
           </div>
         </section>
       ))}
     </div>
   );
 }
+
+const selectTotal = (s: LiveState): number => s.driveOrder.length;
+const selectSnapshotAt = (s: LiveState): number | null => s.snapshotAt;

@@ -307,6 +307,21 @@ export function groupByAgent(state: Pick<LiveState, 'drives' | 'driveOrder' | 'a
   return groups;
 }
 
+/** Two groupings are the same (agents, hosts, online flags and drive ids, in order). */
+export function sameGroups(a: readonly AgentGroup[], b: readonly AgentGroup[]): boolean {
+  return a.length === b.length && a.every((g, i) => {
+    const h = b[i];
+    return h !== undefined && g.agentId === h.agentId && g.host === h.host && g.online === h.online && sameOrder(g.driveIds, h.driveIds);
+  });
+}
+
+/** The name a tile shows for a run (its label, else its image's name); null without a run or before the run is known. */
+export function runNameOf(state: Pick<LiveState, 'runs'>, runId: string | null | undefined): string | null {
+  if (runId === null || runId === undefined) return null;
+  const run = state.runs[runId];
+  return run === undefined ? null : run.label ?? run.imageName;
+}
+
 /** Runs that are not finished, by priority then age. */
 export function activeRuns(runs: Readonly<Record<string, RunView>>): RunView[] {
   return Object.values(runs)

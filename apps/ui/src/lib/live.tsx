@@ -226,6 +226,27 @@ export function useLive(): LiveState {
   return useSyncExternalStore(store.subscribe, store.getSnapshot, getServerSnapshot);
 }
 
+/**
+ * One part of the live state: the component re-renders only when that part
+ * changes (`equal`, default `Object.is`), not with every frame of the feed.
+ * The tower's tiles each read their own drive this way, so a frame that
+ * changes 30 drives renders 30 tiles and not the grid of 256 around them.
+ */
+export function useLiveSelect<T>(select: (state: LiveState) => T, equal: (a: T, b: T) => boolean = Object.is): T {
+  const store = useContext(StoreCtx);
+  const last = useRef<{ readonly state: LiveState; readonly select: (state: LiveState) => T; readonly value: T } | null>(null);
+  const read = (state: LiveState): T => {
+    const prev = last.current;
+    if (prev !== null && prev.state === state && prev.select === select) return prev.value;
+    const fresh = select(state);
+    // An equal value keeps the one given before: useSyncExternalStore compares by identity.
+    const value = prev !== null && equal(prev.value, fresh) ? prev.value : fresh;
+    last.current = { state, select, value };
+    return value;
+  };
+  return useSyncExternalStore(store.subscribe, () => read(store.state), () => read(initialLiveState));
+}
+
 export function useFreshness(): Freshness {
   return useContext(FreshCtx);
 }

@@ -1,0 +1,91 @@
+/**
+ * What React renders on the tower screen as the feed comes in, in Debian's
+ * Chromium against a real `tower start`: a frame of the feed renders the
+ * tiles whose drive changed and nothing around them. The grid of tiles
+ * renders when the tower's shape changes, not with every progress tick: in
+ * a tower of 256 drives, re-rendering it each frame cost a pass over 256
+ * tiles per frame.
+ *
+ * React reports each commit to a DevTools hook, if the page has one before
+ * React loads (production builds too: it is how DevTools inspects a live
+ * site). A function component that rendered in a commit has a new hook
+ * list; one that did not keeps the one it had (its fiber is reused or not
+ * visited at all).
+ */
+import { describe, expect, it } from 'vitest';
+import { OPERATOR_TOKEN, useSimTower } from './harness.js';
+
+/** The DevTools hook: before React loads, so React finds it. Each commit counts who rendered. */
+const RENDER_COUNTER = `(() => {
+  const stats = window.__renders = { commits: 0, gridRenders: 0, tileRenders: 0, counting: false };
+  const seen = new WeakMap();
+  // The first host element a fiber renders (a component's own box).
+  const hostOf = (fiber) => {
+    for (let f = fiber.child; f !== null; f = f.child) if (f.tag === 5) return f.stateNode;
+    return null;
+  };
+  // A component rendered in this commit if its hook list is not the one it had at the last commit.
+  const rendered = (fiber, el) => {
+    const before = seen.get(el);
+    seen.set(el, fiber.memoizedState);
+    return before !== undefined && before !== fiber.memoizedState;
+  };
+  const visit = (fiber) => {
+    for (let f = fiber; f !== null; f = f.sibling) {
+      // 0: a function component; 15: a memo of one.
+      if ((f.tag === 0 || f.tag === 15) && f.memoizedState !== null) {
+        const el = hostOf(f);
+        if (el instanceof HTMLElement && el.classList.contains('tower') && rendered(f, el) && stats.counting) stats.gridRenders++;
+        if (el instanceof HTMLElement && el.classList.contains('tile') && rendered(f, el) && stats.counting) stats.tileRenders++;
+      }
+      if (f.child !== null) visit(f.child);
+    }
+  };
+  let id = 0;
+  window.__REACT_DEVTOOLS_GLOBAL_HOOK__ = {
+    supportsFiber: true,
+    isDisabled: false,
+    renderers: new Map(),
+    inject(renderer) { id += 1; this.renderers.set(id, renderer); return id; },
+    onCommitFiberRoot(_id, root) {
+      if (stats.counting) stats.commits++;
+      visit(root.current);
+    },
+    onCommitFiberUnmount() {},
+    onPostCommitFiberRoot() {},
+    checkDCE() {},
+  };
+})()`;
+
+interface RenderStats { commits: number; gridRenders: number; tileRenders: number }
+
+describe('renders on the tower screen', () => {
+  const sim = useSimTower({ drives: 6, timeScale: 0.5 });
+
+  it('a frame of progress renders the tiles whose drive changed, not the grid around them', async () => {
+    const context = await sim.browser.newContext({ viewport: { width: 1600, height: 1000 } });
+    await context.addInitScript(RENDER_COUNTER);
+    const page = await context.newPage();
+    try {
+      await page.goto(`${sim.origin.url}/?token=${encodeURIComponent(OPERATOR_TOKEN)}`);
+      await page.locator('[data-drive-id="sim:5"]').waitFor({ timeout: 30_000 });
+      const image = (await sim.tower.api<{ id: string }[]>('/images'))[0];
+      if (!image) throw new Error('no sample image');
+      await sim.tower.api('/runs', { method: 'POST', body: { imageId: image.id, copies: 60, verify: 'off', label: 'renders' } });
+      // Burning, with progress coming in.
+      await expect.poll(async () => page.locator('[data-state="burning"]').count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
+      await page.evaluate('window.__renders.counting = true');
+      await expect.poll(async () => ((await page.evaluate('window.__renders')) as RenderStats).tileRenders, { timeout: 30_000 }).toBeGreaterThanOrEqual(20);
+      const stats = (await page.evaluate('window.__renders')) as RenderStats;
+      expect(stats.commits).toBeGreaterThan(0);
+      // The counter sees the grid: it is the tiles' parent, and it rendered once it had tiles (before counting).
+      expect(await page.evaluate("!!window.__REACT_DEVTOOLS_GLOBAL_HOOK__.renderers.size")).toBe(true);
+      expect(stats.gridRenders, JSON.stringify(stats)).toBe(0);
+      // Resizing the window changes the grid's room: it renders then (the counter does see it).
+      await page.setViewportSize({ width: 1200, height: 900 });
+      await expect.poll(async () => ((await page.evaluate('window.__renders')) as RenderStats).gridRenders, { timeout: 10_000 }).toBeGreaterThan(0);
+    } finally {
+      await context.close();
+    }
+  }, 180_000);
+});
