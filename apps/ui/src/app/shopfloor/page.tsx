@@ -12,8 +12,9 @@ import type { ReactNode } from 'react';
 import { useEffect, useState } from 'react';
 import { RunCounts, RunProgress } from '../../components/RunCard';
 import { TowerGrid } from '../../components/TowerGrid';
-import { useFreshness, useLive } from '../../lib/live';
+import { useFreshness, useLiveSelect } from '../../lib/live';
 import { activeRuns } from '../../lib/live-store';
+import type { LiveState } from '../../lib/live-store';
 import { RUN_STATUS_LABEL, needsPerson } from '../../lib/states';
 import { formatClock } from '../../lib/units';
 
@@ -27,12 +28,15 @@ function Clock(): ReactNode {
   return <span className="wall-clock">{now ? formatClock(now) : ''}</span>;
 }
 
+const selectAttention = (s: LiveState): number => Object.values(s.drives).filter(needsPerson).length;
+const selectWorking = (s: LiveState): number => Object.values(s.drives).filter((d) => d.state === 'burning' || d.state === 'verifying').length;
+const selectRuns = (s: LiveState): LiveState['runs'] => s.runs;
+
+/** Re-rendered when its counts change, not with every frame of the feed. */
 function WallHeader(): ReactNode {
-  const { drives } = useLive();
+  const attention = useLiveSelect(selectAttention);
+  const working = useLiveSelect(selectWorking);
   const fresh = useFreshness();
-  const all = Object.values(drives);
-  const attention = all.filter(needsPerson).length;
-  const working = all.filter((d) => d.state === 'burning' || d.state === 'verifying').length;
   return (
     <header className="wall-head">
       <span className="wall-title">Duplication tower</span>
@@ -50,7 +54,7 @@ function WallHeader(): ReactNode {
 }
 
 function WallRuns(): ReactNode {
-  const { runs } = useLive();
+  const runs = useLiveSelect(selectRuns);
   const list = activeRuns(runs).slice(0, 4);
   if (list.length === 0) return <p className="wall-noruns">No active runs</p>;
   return (
