@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activeRuns, groupByAgent, initialLiveState, liveReducer, runNameOf, sameGroups } from '../src/lib/live-store';
+import { activeRuns, drivesNeedingPerson, groupByAgent, initialLiveState, liveReducer, runNameOf, sameGroups } from '../src/lib/live-store';
 import type { LiveAction, LiveState } from '../src/lib/live-store';
 import { drive, run, snapshot } from './fixtures';
 
@@ -37,6 +37,14 @@ describe('live store reducer', () => {
     expect(sameGroups(groupByAgent(s1), groupByAgent(s2))).toBe(false);
     const s3 = apply(s1, { type: 'agent', agent: { id: 'agent-a', host: 'host-a', online: false, lastHeartbeat: 1, driveIds: ['sim:1', 'sim:2'], state: 'serving', heartbeatAgeMs: 0 }, receivedAt: 40 });
     expect(sameGroups(groupByAgent(s1), groupByAgent(s3))).toBe(false);
+  });
+
+  it('lists the drives that need a person in tower order', () => {
+    const s0 = apply(initialLiveState, { type: 'snapshot', snapshot: snap, receivedAt: 10 });
+    expect(drivesNeedingPerson(s0)).toEqual([]);
+    const s1 = apply(s0, { type: 'drive', delta: { id: 'b:0', state: 'wrong-media', updatedAt: 1100 }, receivedAt: 20 });
+    const s2 = apply(s1, { type: 'drive', delta: { id: 'sim:2', needsAttention: true, updatedAt: 1100 }, receivedAt: 30 });
+    expect(drivesNeedingPerson(s2).map((d) => d.id)).toEqual(['sim:2', 'b:0']);
   });
 
   it('names a tile\'s run by its label, else its image; nothing without a run or before the run is known', () => {

@@ -3,12 +3,12 @@
 import type { ReactNode } from 'react';
 import { useEffect, useRef } from 'react';
 import { useLiveSelect } from '../lib/live';
+import { drivesNeedingPerson } from '../lib/live-store';
 import type { LiveState } from '../lib/live-store';
 import { beep } from '../lib/sound';
-import { needsPerson } from '../lib/states';
 
 /** The ids of the drives that need a person, sorted, one a line (a string: re-rendered only when it changes). */
-const selectNeedingPersonKey = (s: LiveState): string => Object.values(s.drives).filter(needsPerson).map((d) => d.id).sort().join('\n');
+const selectNeedingPersonKey = (s: LiveState): string => drivesNeedingPerson(s).map((d) => d.id).sort().join('\n');
 
 export function AttentionSound({ enabled }: { readonly enabled: boolean }): ReactNode {
   const key = useLiveSelect(selectNeedingPersonKey);

@@ -6,30 +6,15 @@
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { useLiveSelect } from '../lib/live';
-import type { LiveState } from '../lib/live-store';
-import type { DriveView } from '../lib/contract';
-import { instructionFor, needsPerson } from '../lib/states';
-
-/** Drives that need a person, in tower order. */
-function selectNeedingPerson(s: LiveState): DriveView[] {
-  const out: DriveView[] = [];
-  for (const id of s.driveOrder) {
-    const d = s.drives[id];
-    if (d !== undefined && needsPerson(d)) out.push(d);
-  }
-  return out;
-}
-
-function sameDrives(a: readonly DriveView[], b: readonly DriveView[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
+import { drivesNeedingPerson, sameItems } from '../lib/live-store';
+import { instructionFor } from '../lib/states';
 
 /** Above this many drives, the list is grouped by instruction. */
 const MAX_LISTED = 8;
 
 export function AttentionSummary({ links = true }: { readonly links?: boolean }): ReactNode {
   // Re-rendered when the drives that need a person change, not with every frame of the feed.
-  const list = useLiveSelect(selectNeedingPerson, sameDrives);
+  const list = useLiveSelect(drivesNeedingPerson, sameItems);
   if (list.length === 0) return null;
   if (list.length > MAX_LISTED) {
     const groups = new Map<string, string[]>();

@@ -6,7 +6,7 @@
  * memoised tiles skip re-rendering. Tested in test/live-store.test.ts.
  */
 import type { AgentView, AttemptView, DriveDelta, DriveView, FeedSnapshot, MasterView, RunView } from './contract';
-import { isRunFinished } from './states';
+import { isRunFinished, needsPerson } from './states';
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected';
 
@@ -90,7 +90,8 @@ export function orderDrives(drives: Readonly<Record<string, DriveView>>): string
     .map((d) => d.id);
 }
 
-function sameOrder(a: readonly string[], b: readonly string[]): boolean {
+/** The same items in the same order (by identity). */
+export function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
@@ -161,7 +162,7 @@ function reduceOne(state: LiveState, action: LiveAction): LiveState {
       return {
         ...state,
         drives,
-        driveOrder: sameOrder(order, state.driveOrder) ? state.driveOrder : order,
+        driveOrder: sameItems(order, state.driveOrder) ? state.driveOrder : order,
         runs,
         olderRuns: s.olderRuns ?? 0,
         agents: byId(s.agents),
@@ -311,8 +312,18 @@ export function groupByAgent(state: Pick<LiveState, 'drives' | 'driveOrder' | 'a
 export function sameGroups(a: readonly AgentGroup[], b: readonly AgentGroup[]): boolean {
   return a.length === b.length && a.every((g, i) => {
     const h = b[i];
-    return h !== undefined && g.agentId === h.agentId && g.host === h.host && g.online === h.online && sameOrder(g.driveIds, h.driveIds);
+    return h !== undefined && g.agentId === h.agentId && g.host === h.host && g.online === h.online && sameItems(g.driveIds, h.driveIds);
   });
+}
+
+/** The drives that need a person, in tower order. */
+export function drivesNeedingPerson(state: Pick<LiveState, 'drives' | 'driveOrder'>): DriveView[] {
+  const out: DriveView[] = [];
+  for (const id of state.driveOrder) {
+    const d = state.drives[id];
+    if (d !== undefined && needsPerson(d)) out.push(d);
+  }
+  return out;
 }
 
 /** The name a tile shows for a run (its label, else its image's name); null without a run or before the run is known. */

@@ -13,9 +13,9 @@ import { useEffect, useState } from 'react';
 import { RunCounts, RunProgress } from '../../components/RunCard';
 import { TowerGrid } from '../../components/TowerGrid';
 import { useFreshness, useLiveSelect } from '../../lib/live';
-import { activeRuns } from '../../lib/live-store';
+import { activeRuns, drivesNeedingPerson } from '../../lib/live-store';
 import type { LiveState } from '../../lib/live-store';
-import { RUN_STATUS_LABEL, needsPerson } from '../../lib/states';
+import { RUN_STATUS_LABEL } from '../../lib/states';
 import { formatClock } from '../../lib/units';
 
 function Clock(): ReactNode {
@@ -28,7 +28,7 @@ function Clock(): ReactNode {
   return <span className="wall-clock">{now ? formatClock(now) : ''}</span>;
 }
 
-const selectAttention = (s: LiveState): number => Object.values(s.drives).filter(needsPerson).length;
+const selectAttention = (s: LiveState): number => drivesNeedingPerson(s).length;
 const selectWorking = (s: LiveState): number => Object.values(s.drives).filter((d) => d.state === 'burning' || d.state === 'verifying').length;
 const selectRuns = (s: LiveState): LiveState['runs'] => s.runs;
 
