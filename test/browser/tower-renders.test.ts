@@ -11,6 +11,9 @@
  * site). A function component that rendered in a commit has a new hook
  * list; one that did not keeps the one it had (its fiber is reused or not
  * visited at all).
+ *
+ * And what the screen animates: nothing, as the drives burn and the run
+ * counts up, but a tile waiting for a person.
  */
 import { describe, expect, it } from 'vitest';
 import { OPERATOR_TOKEN, useSimTower } from './harness.js';
@@ -84,6 +87,52 @@ describe('renders on the tower screen', () => {
       // Resizing the window changes the grid's room: it renders then (the counter does see it).
       await page.setViewportSize({ width: 1200, height: 900 });
       await expect.poll(async () => ((await page.evaluate('window.__renders')) as RenderStats).gridRenders, { timeout: 10_000 }).toBeGreaterThan(0);
+    } finally {
+      await context.close();
+    }
+  }, 180_000);
+
+  it('nothing on the tower screen animates as the drives burn and the run counts up, unless a tile waits for a person', async () => {
+    // A running CSS animation or transition makes Chromium render a frame every 16 ms on the page's main thread,
+    // the thread that applies the feed: a width transition on the run's bar, restarted by every disc, did that
+    // through each burst of a 256-drive tower.
+    const context = await sim.browser.newContext({ viewport: { width: 1600, height: 1000 } });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${sim.origin.url}/?token=${encodeURIComponent(OPERATOR_TOKEN)}`);
+      await page.locator('[data-drive-id="sim:5"]').waitFor({ timeout: 30_000 });
+      const image = (await sim.tower.api<{ id: string }[]>('/images'))[0];
+      if (!image) throw new Error('no sample image');
+      await sim.tower.api('/runs', { method: 'POST', body: { imageId: image.id, copies: 60, verify: 'off', label: 'motion' } });
+      await page.locator('.run-bar').waitFor({ timeout: 30_000 });
+      /** Samples the page's running animations (by their element's classes) while the run's bar changes `changes` times. */
+      const sampleWhileCounting = async (changes: number): Promise<{ animated: string[]; barChanges: number }> =>
+        (await page.evaluate(`new Promise((resolve) => {
+          const animated = new Set();
+          let barChanges = 0;
+          const bar = document.querySelector('.run-bar');
+          new MutationObserver(() => { barChanges++; }).observe(bar, { subtree: true, attributes: true, attributeFilter: ['style'] });
+          const look = () => {
+            for (const a of document.getAnimations()) {
+              const el = a.effect && a.effect.target;
+              if (el && !el.closest('.tile.attn')) animated.add(el.className || el.tagName);
+            }
+            if (barChanges >= ${changes}) resolve({ animated: [...animated], barChanges });
+            else setTimeout(look, 20);
+          };
+          look();
+        })`)) as { animated: string[]; barChanges: number };
+      const quiet = await sampleWhileCounting(3);
+      expect(quiet.barChanges).toBeGreaterThanOrEqual(3);
+      expect(quiet.animated).toEqual([]);
+      // The sampler does see an animation when there is one: give the bar back a transition.
+      await page.evaluate(`(() => {
+        const sheet = new CSSStyleSheet();
+        sheet.replaceSync('.seg { transition: width 2s linear; }');
+        document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+      })()`);
+      const moving = await sampleWhileCounting(1);
+      expect(moving.animated.some((c) => c.includes('seg'))).toBe(true);
     } finally {
       await context.close();
     }
