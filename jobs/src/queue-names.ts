@@ -15,3 +15,8 @@ export const MEDIA_CLASSES: readonly MediaClass[] = ['cd', 'dvd', 'dvd-dl', 'bd'
 export function copyJobId(runId: string, copy: number, replacement = 0): string {
   return replacement > 0 ? `${runId}/${copy}/r${replacement}` : `${runId}/${copy}`;
 }
+
+/** What every copy job id of a run starts with ({@link copyJobId}). */
+export function copyJobIdPrefix(runId: string): string {
+  return `${runId}/`;
+}

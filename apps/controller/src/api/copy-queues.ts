@@ -1,12 +1,12 @@
 /**
- * The BullMQ copy queues, for removing a run's queued jobs (the planner owns
- * adding them). They share the app's connection, and so fail rather than
+ * The BullMQ copy queues, for their depth (the planner owns adding and
+ * removing jobs). They share the app's connection, and so fail rather than
  * wait when Redis is away.
  */
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { RedisUnavailableError } from '@tower/jobs';
-import type { CopyJob, RedisSchema } from '@tower/jobs';
+import type { RedisSchema } from '@tower/jobs';
 import type { MediaClass } from 'node-cdrecord-wrapper';
 
 /** Lazily opened copy queues. */
@@ -18,17 +18,6 @@ export class CopyQueues {
     /** Names of the queues. */
     private readonly schema: RedisSchema,
   ) {}
-
-  /** Remove a run's jobs no drive holds (waiting, prioritized, delayed). Returns how many. */
-  async removeQueued(runId: string, mediaClass: MediaClass): Promise<number> {
-    const jobs = await this.#queue(mediaClass).getJobs(['waiting', 'prioritized', 'delayed']);
-    let removed = 0;
-    for (const job of jobs) {
-      if ((job.data as Partial<CopyJob> | undefined)?.runId !== runId) continue;
-      await job.remove().then(() => removed++, () => undefined);
-    }
-    return removed;
-  }
 
   /**
    * A media class's copy jobs: `queued` waits for a drive (waiting,
