@@ -15,6 +15,7 @@
  * And what the screen animates: nothing, as the drives burn and the run
  * counts up, but a tile waiting for a person.
  */
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { OPERATOR_TOKEN, useSimTower } from './harness.js';
 
@@ -65,16 +66,21 @@ interface RenderStats { commits: number; gridRenders: number; tileRenders: numbe
 describe('renders on the tower screen', () => {
   const sim = useSimTower({ drives: 6, timeScale: 0.5 });
 
+  /** The tower screen with all six tiles, and a run of 60 copies of the sample image started. */
+  async function openTowerWithRun(page: Page, label: string): Promise<void> {
+    await page.goto(`${sim.origin.url}/?token=${encodeURIComponent(OPERATOR_TOKEN)}`);
+    await page.locator('[data-drive-id="sim:5"]').waitFor({ timeout: 30_000 });
+    const image = (await sim.tower.api<{ id: string }[]>('/images'))[0];
+    if (!image) throw new Error('no sample image');
+    await sim.tower.api('/runs', { method: 'POST', body: { imageId: image.id, copies: 60, verify: 'off', label } });
+  }
+
   it('a frame of progress renders the tiles whose drive changed, not the grid around them', async () => {
     const context = await sim.browser.newContext({ viewport: { width: 1600, height: 1000 } });
     await context.addInitScript(RENDER_COUNTER);
     const page = await context.newPage();
     try {
-      await page.goto(`${sim.origin.url}/?token=${encodeURIComponent(OPERATOR_TOKEN)}`);
-      await page.locator('[data-drive-id="sim:5"]').waitFor({ timeout: 30_000 });
-      const image = (await sim.tower.api<{ id: string }[]>('/images'))[0];
-      if (!image) throw new Error('no sample image');
-      await sim.tower.api('/runs', { method: 'POST', body: { imageId: image.id, copies: 60, verify: 'off', label: 'renders' } });
+      await openTowerWithRun(page, 'renders');
       // Burning, with progress coming in.
       await expect.poll(async () => page.locator('[data-state="burning"]').count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
       await page.evaluate('window.__renders.counting = true');
@@ -99,19 +105,16 @@ describe('renders on the tower screen', () => {
     const context = await sim.browser.newContext({ viewport: { width: 1600, height: 1000 } });
     const page = await context.newPage();
     try {
-      await page.goto(`${sim.origin.url}/?token=${encodeURIComponent(OPERATOR_TOKEN)}`);
-      await page.locator('[data-drive-id="sim:5"]').waitFor({ timeout: 30_000 });
-      const image = (await sim.tower.api<{ id: string }[]>('/images'))[0];
-      if (!image) throw new Error('no sample image');
-      await sim.tower.api('/runs', { method: 'POST', body: { imageId: image.id, copies: 60, verify: 'off', label: 'motion' } });
-      await page.locator('.run-bar').waitFor({ timeout: 30_000 });
-      /** Samples the page's running animations (by their element's classes) while the run's bar changes `changes` times. */
+      await openTowerWithRun(page, 'motion');
+      await page.locator('.run-bar').first().waitFor({ timeout: 30_000 });
+      /** Samples the page's running animations (by their element's classes) while the runs' bars change `changes` times. */
       const sampleWhileCounting = async (changes: number): Promise<{ animated: string[]; barChanges: number }> =>
         (await page.evaluate(`new Promise((resolve) => {
           const animated = new Set();
           let barChanges = 0;
-          const bar = document.querySelector('.run-bar');
-          new MutationObserver(() => { barChanges++; }).observe(bar, { subtree: true, attributes: true, attributeFilter: ['style'] });
+          // Every run's bar (the first test's run may end meanwhile, and this test's start).
+          const strip = document.querySelector('.run-strip');
+          new MutationObserver(() => { barChanges++; }).observe(strip, { subtree: true, attributes: true, attributeFilter: ['style'] });
           const look = () => {
             for (const a of document.getAnimations()) {
               const el = a.effect && a.effect.target;
