@@ -7,11 +7,9 @@ import { StockPanel } from '../components/StockPanel';
 import { TowerGrid } from '../components/TowerGrid';
 import { formatEta, formatRate } from '../lib/units';
 import { useLiveSelect } from '../lib/live';
-import { activeRuns } from '../lib/live-store';
-import type { LiveState } from '../lib/live-store';
+import { activeRuns, selectRuns } from '../lib/live-store';
 import { RUN_STATUS_LABEL } from '../lib/states';
 
-const selectRuns = (s: LiveState): LiveState['runs'] => s.runs;
 
 function ActiveRunsStrip(): ReactNode {
   // Re-rendered when a run changes, not with every drive's progress.

@@ -333,6 +333,9 @@ export function runNameOf(state: Pick<LiveState, 'runs'>, runId: string | null |
   return run === undefined ? null : run.label ?? run.imageName;
 }
 
+/** The runs the feed holds, by id: a selector for `useLiveSelect` (a new map only when a run changes). */
+export const selectRuns = (state: Pick<LiveState, 'runs'>): LiveState['runs'] => state.runs;
+
 /** Runs that are not finished, by priority then age. */
 export function activeRuns(runs: Readonly<Record<string, RunView>>): RunView[] {
   return Object.values(runs)

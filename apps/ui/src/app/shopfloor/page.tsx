@@ -13,7 +13,7 @@ import { useEffect, useState } from 'react';
 import { RunCounts, RunProgress } from '../../components/RunCard';
 import { TowerGrid } from '../../components/TowerGrid';
 import { useFreshness, useLiveSelect } from '../../lib/live';
-import { activeRuns, drivesNeedingPerson } from '../../lib/live-store';
+import { activeRuns, drivesNeedingPerson, selectRuns } from '../../lib/live-store';
 import type { LiveState } from '../../lib/live-store';
 import { RUN_STATUS_LABEL } from '../../lib/states';
 import { formatClock } from '../../lib/units';
@@ -30,7 +30,6 @@ function Clock(): ReactNode {
 
 const selectAttention = (s: LiveState): number => drivesNeedingPerson(s).length;
 const selectWorking = (s: LiveState): number => Object.values(s.drives).filter((d) => d.state === 'burning' || d.state === 'verifying').length;
-const selectRuns = (s: LiveState): LiveState['runs'] => s.runs;
 
 /** Re-rendered when its counts change, not with every frame of the feed. */
 function WallHeader(): ReactNode {
