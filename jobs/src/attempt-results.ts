@@ -31,6 +31,8 @@ export interface EndResult {
   readonly runCompleted: boolean;
   /** The run's passed count after this attempt. */
   readonly passed: number;
+  /** The drive's counts after this attempt; null while they are not kept yet (see `RunStore.driveCounts`). */
+  readonly driveCounts: DriveCounts | null;
 }
 
 /** The attempt was already closed (attempts are append-only) or never begun. */

@@ -22,7 +22,8 @@
 import { UnrecoverableError } from 'bullmq';
 import type { Job } from 'bullmq';
 import type { MediaClass, MediaStatus } from 'node-cdrecord-wrapper';
-import { CopyFailedError, processCopy } from './copy-processor.js';
+import { processCopy } from './copy-processor.js';
+import { CopyFailedError } from './copy-failed-error.js';
 import type { CopyOutcome, CopyProgress } from './copy-processor.js';
 import { routedCopyOf } from './copy-routing.js';
 import type { CopyRoute, CopyRouting, RoutingFacts } from './copy-routing.js';
@@ -39,6 +40,7 @@ import { PhaseReporter } from './phase-progress.js';
 import type { PhaseFigures } from './phase-progress.js';
 import type { RunEvent } from './run-events.js';
 import type { AttemptRecord } from './run-records.js';
+import type { DriveCounts } from './attempt-results.js';
 import type { RunStore } from './run-store.js';
 
 /** Options of a {@link CopyHandler}. */
@@ -173,7 +175,7 @@ export class CopyHandler {
     const { attempt, end } = outcome;
     ctx.set({
       state: 'done', mediaType: attempt.mediaType, runId: attempt.runId, copy: attempt.copy, attemptId: attempt.id, ...discLabelOf(attempt),
-      message: end.counted ? 'good disc: take it out' : 'good disc beyond the run\'s count (surplus): take it out',
+      message: end.counted ? 'good disc: take it out' : 'good disc beyond the run\'s count (surplus): take it out', ...countsOf(end.driveCounts),
     });
     await this.#announce({
       kind: 'attempt-end', runId: data.runId, copy: data.copy, attemptId: attempt.id, driveId: ctx.driveId,
@@ -208,7 +210,7 @@ export class CopyHandler {
       await ctx.putBack(job, token, 'media-refused');
       return;
     }
-    const base = { runId: data.runId, copy: data.copy, attemptId: attempt.id, mediaType: attempt.mediaType, ...discLabelOf(attempt) };
+    const base = { runId: data.runId, copy: data.copy, attemptId: attempt.id, mediaType: attempt.mediaType, ...discLabelOf(attempt), ...countsOf(failure.driveCounts) };
     await this.#announce({
       kind: 'attempt-end', runId: data.runId, copy: data.copy, attemptId: attempt.id, driveId: ctx.driveId,
       outcome: failure.cancelled ? 'cancelled' : 'failed', counted: false, surplus: false, runCompleted: false, errorCode: error.code,
@@ -316,4 +318,9 @@ function stageMessage(p: CopyProgress): string | undefined {
 function discLabelOf(a: AttemptRecord): { discLabel?: string } {
   if (a.set !== undefined) return { discLabel: setLabel(a.set) };
   return a.merge === undefined ? {} : { discLabel: a.merge.label };
+}
+
+/** The drive's counts for the status that closes an attempt (see `DriveStatus.counts`). */
+function countsOf(counts: DriveCounts | null): { counts?: DriveCounts } {
+  return counts === null ? {} : { counts };
 }

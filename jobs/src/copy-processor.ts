@@ -22,6 +22,7 @@ import type { RunImage } from './run-image.js';
 import type { ImageStagingCache, StagedLease } from './staging/image-staging-cache.js';
 import type { AttemptError, AttemptRecord, VerifyResultKind } from './run-records.js';
 import type { BeginRefusal, EndResult, RunStore } from './run-store.js';
+import { CopyFailedError } from './copy-failed-error.js';
 
 /** What the processor reports while it works (the drive worker turns it into drive state). */
 export interface CopyProgress {
@@ -87,26 +88,6 @@ export type CopyOutcome =
     }
   /** Nothing was burned: the run or the slot no longer needs this copy. */
   | { readonly kind: 'skipped'; readonly reason: BeginRefusal };
-
-/**
- * The error a failed copy throws: the drive's typed error (or an internal
- * one), with the attempt it was recorded under.
- */
-export class CopyFailedError extends Error {
-  constructor(
-    cause: unknown,
-    /** The recorded attempt; null when the copy failed before one was begun (media refused). */
-    readonly attempt: AttemptRecord | null,
-    readonly error: AttemptError,
-  ) {
-    super(error.message, { cause });
-    this.name = 'CopyFailedError';
-  }
-  /** The failure was a cancellation (the attempt is recorded `cancelled`). */
-  get cancelled(): boolean {
-    return this.error.code === 'CANCELLED';
-  }
-}
 
 /** Turn anything thrown into the attempt's error record (never truncated). */
 export function attemptErrorOf(err: unknown): AttemptError {
@@ -280,14 +261,14 @@ async function processImageCopy(job: CopyJob, drive: Drive, ctx: CopyContext, pr
       : attemptErrorOf(err);
     if (verify && burned !== null && error.code === 'VERIFY_MISMATCH') verifyResult = 'failed';
     await releaseDisc(drive, ctx, 'failed', undefined, leavingDiscOf(attempt));
-    await ctx.store.endAttempt(attempt.id, {
+    const end = await ctx.store.endAttempt(attempt.id, {
       outcome: cancelled ? 'cancelled' : 'failed',
       endedAt: endedAt(),
       ...(burned ?? {}),
       verifyResult,
       error,
     });
-    throw new CopyFailedError(err, attempt, error);
+    throw new CopyFailedError(err, attempt, error, end.driveCounts);
   }
 }
 

@@ -10,6 +10,7 @@
  * state and words an operator reads.
  */
 import type { MediaClass, MediaType } from 'node-cdrecord-wrapper';
+import type { DriveCounts } from './attempt-results.js';
 import type { LoaderFacts } from './loader-link.js';
 
 /** Every state a drive status can have, in the order the UI lists them. */
@@ -69,6 +70,13 @@ export interface DriveStatus {
   readonly cueTrackModes?: readonly string[];
   /** CD-TEXT (`DriveFeatures.writesCdText`): true, declared to write it; false, not (offered no copy with CD-TEXT); absent: burns no TOC. */
   readonly writesCdText?: boolean;
+  /**
+   * The drive's passed and failed attempts, on the status that closes one
+   * (`done`, `failed`), as the script that closed it left them: the
+   * controller shows them with this state instead of reading them back.
+   * Absent on other statuses, and while the drive's counts are not kept yet.
+   */
+  readonly counts?: DriveCounts;
   /** When the publisher published it, epoch ms of the publisher's clock: for display, never for ordering. */
   readonly updatedAt: number;
   /**
@@ -105,6 +113,8 @@ export function isNotOlder(last: Pick<DriveStatus, 'seq'> | undefined, next: Pic
   return last?.seq === undefined || next.seq === undefined || next.seq >= last.seq;
 }
 
+const count = (x: unknown): boolean => Number.isSafeInteger(x) && (x as number) >= 0;
+const isDriveCounts = (x: unknown): boolean => typeof x === 'object' && x !== null && count((x as DriveCounts).passed) && count((x as DriveCounts).failed);
 const optNumber = (x: unknown): boolean => x === undefined || x === null || (typeof x === 'number' && Number.isFinite(x));
 const optString = (x: unknown): boolean => x === undefined || x === null || typeof x === 'string';
 const optStrings = (x: unknown): boolean => x === undefined || x === null || (Array.isArray(x) && x.every((c) => typeof c === 'string'));
@@ -124,6 +134,7 @@ export function toDriveStatus(v: unknown): DriveStatus | null {
   if (!optStrings(r.classes) || !optStrings(r.cueTrackModes)) return null;
   if (!(r.writesCdText === undefined || r.writesCdText === null || typeof r.writesCdText === 'boolean')) return null;
   if (r.loader !== undefined && r.loader !== null && (typeof r.loader !== 'object' || Array.isArray(r.loader))) return null;
+  if (!(r.counts === undefined || r.counts === null || isDriveCounts(r.counts))) return null;
   for (const k of Object.keys(r)) if (r[k] === null) delete r[k];
   if (typeof r.agentId !== 'string') r.agentId = '';
   if (typeof r.updatedAt !== 'number') r.updatedAt = 0;

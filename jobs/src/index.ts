@@ -18,6 +18,7 @@ export { RUN_TRANSITIONS } from './run-control.js';
 export type { RunControlAction, RunControlResult, RunControlState } from './run-control.js';
 export * from './run-events.js';
 export * from './copy-processor.js';
+export * from './copy-failed-error.js';
 export * from './copy-suitability.js';
 export * from './drive-state.js';
 export * from './loader-link.js';

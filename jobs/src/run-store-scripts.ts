@@ -111,8 +111,9 @@ return {'ok', ordinal}
  * attempt is closed once, so each disc is counted once, across retries and
  * restarts alike).
  * ARGV: outcome, endedAt, then extra attempt field/value pairs.
- * Returns {status, counted, surplus, runCompleted, passed}; status is
- * 'ok', 'missing' or 'closed'.
+ * Returns {status, counted, surplus, runCompleted, passed, drivePassed,
+ * driveFailed}; status is 'ok', 'missing' or 'closed'; the drive's counts
+ * after this attempt are -1 while the hash has no pair for it.
  */
 const END_ATTEMPT_BODY = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing', 0, 0, 0, 0} end
@@ -158,11 +159,14 @@ redis.call('HSET', KEYS[1], 'endedAt', endedAt, 'outcome', outcome, 'counted', c
 if last > 2 then redis.call('HSET', KEYS[1], unpack(ARGV, 3, last)) end
 redis.call('SREM', KEYS[4], id)
 local driveId = redis.call('HGET', KEYS[1], 'driveId') or ''
+local drivePassed, driveFailed = -1, -1
 if redis.call('HEXISTS', KEYS[6], 'passed:' .. driveId) == 1 then
   if outcome == 'passed' then redis.call('HINCRBY', KEYS[6], 'passed:' .. driveId, 1)
   elseif (outcome == 'failed' and redis.call('HGET', KEYS[1], 'refusal') ~= '1') or outcome == 'interrupted' then
     redis.call('HINCRBY', KEYS[6], 'failed:' .. driveId, 1)
   end
+  local c = redis.call('HMGET', KEYS[6], 'passed:' .. driveId, 'failed:' .. driveId)
+  drivePassed, driveFailed = tonumber(c[1]) or -1, tonumber(c[2]) or -1
 end
 -- Blank stock: every attempt that wrote a disc used one blank of its type, a coaster (not passed) is wasted too.
 local mediaType = redis.call('HGET', KEYS[1], 'mediaType') or ''
@@ -174,7 +178,7 @@ if redis.call('EXISTS', KEYS[2]) == 1 then
   redis.call('HINCRBY', KEYS[2], 'open', -1)
   redis.call('HSET', KEYS[2], 'updatedAt', endedAt)
 end
-return {'ok', counted, surplus, completed, n}
+return {'ok', counted, surplus, completed, n, drivePassed, driveFailed}
 `;
 
 export const END_ATTEMPT = `

@@ -196,10 +196,11 @@ export class RunStore {
     const reply = (await this.#eval(END_ATTEMPT, [
       k.attempt(attemptId), k.run(runId), k.runPassed(runId), k.agentOpenAttempts(agentId), k.runLastFailure(runId), k.driveCounts(),
       k.blankStock(),
-    ], [end.outcome, String(end.endedAt), ...attemptEndToFields(end)])) as [string, number, number, number, number];
-    const [status, counted, surplus, completed, passed] = reply;
+    ], [end.outcome, String(end.endedAt), ...attemptEndToFields(end)])) as [string, number, number, number, number, number, number];
+    const [status, counted, surplus, completed, passed, drivePassed, driveFailed] = reply;
     if (status !== 'ok') throw new AttemptClosedError(attemptId, status === 'closed' ? 'closed' : 'missing');
-    return { counted: counted === 1, surplus: surplus === 1, runCompleted: completed === 1, passed };
+    const driveCounts = drivePassed >= 0 && driveFailed >= 0 ? { passed: drivePassed, failed: driveFailed } : null;
+    return { counted: counted === 1, surplus: surplus === 1, runCompleted: completed === 1, passed, driveCounts };
   }
 
   /**

@@ -84,6 +84,26 @@ describe('a drive worker with a disc loader', () => {
     await waitFor(() => states.at(-1)?.loader?.needsPerson === 'input-empty', 5_000, 'the input to run out');
     expect(drive?.autoLoader?.bins).toEqual({ passed: 2, failed: 1, unsorted: 0 });
     expect(states.at(-1)?.loader).toMatchObject({ passed: 2, rejected: 1, blanks: 0 });
+    // Nobody read the drive's counts, so they are not kept yet: no status carries them.
+    expect(states.some((s) => s.counts !== undefined)).toBe(false);
+  });
+
+  it('the status that closes an attempt carries the drive\'s counts as the closing script left them; the others carry none', async () => {
+    const { states, planner: p } = await start(3);
+    // A controller reads a drive's counts when it first lists it: from then on every attempt end keeps them.
+    expect((await p.store.driveCounts(['sim:0'])).get('sim:0')).toEqual({ passed: 0, failed: 0 });
+    drive?.setFaults({ writeError: { atPercent: 30 } });
+    const run = await p.createRun(runInput(env.image, { copies: 2, verify: { mode: 'all' } }));
+    await waitFor(async () => (await p.store.getRun(run.id))?.status === 'completed', 20_000, 'the run to complete');
+    const closing = states.filter((s) => (s.state === 'done' || s.state === 'failed') && s.counts !== undefined);
+    expect(closing.map((s) => [s.state, s.counts])).toEqual([
+      ['failed', { passed: 0, failed: 1 }],
+      ['done', { passed: 1, failed: 1 }],
+      ['done', { passed: 2, failed: 1 }],
+    ]);
+    expect(new Set(closing.map((s) => s.attemptId)).size).toBe(3);
+    expect(states.filter((s) => s.state === 'burning' || s.state === 'blank' || s.state === 'empty').some((s) => s.counts !== undefined)).toBe(false);
+    expect((await p.store.driveCounts(['sim:0'])).get('sim:0')).toEqual({ passed: 2, failed: 1 });
   });
 
   it('a good disc with the output full stays in the drive, shown as such, and goes on once a person makes room', async () => {

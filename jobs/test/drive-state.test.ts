@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DriveStatePublisher } from '../src/drive-state.js';
+import { parseDriveStatuses } from '../src/drive-status.js';
 import type { DriveStatus } from '../src/drive-state.js';
 
 /** A publisher on fake timers and clock, recording what its listeners get and when. */
@@ -101,5 +102,22 @@ describe('DriveStatePublisher', () => {
     const states = ['blank', 'burning', 'verifying', 'done', 'empty', 'blank'] as const;
     for (const state of states) pub.update({ state, mediaType: 'CD-R' });
     expect(seen.map((s) => s.state)).toEqual([...states]);
+  });
+});
+
+describe('parseDriveStatuses', () => {
+  it('keeps the counts a status that closes an attempt carries, and refuses a status whose counts are not whole counts', () => {
+    const base = { driveId: 'sim:0', agentId: 'a', state: 'done', updatedAt: 1 };
+    const text = JSON.stringify([
+      { ...base, counts: { passed: 7, failed: 2 } },
+      { ...base, driveId: 'sim:1', counts: { passed: -1, failed: 0 } },
+      { ...base, driveId: 'sim:2', counts: { passed: 1.5, failed: 0 } },
+      { ...base, driveId: 'sim:3', counts: { passed: '3', failed: 0 } },
+      { ...base, driveId: 'sim:4', counts: [3, 0] },
+      { ...base, driveId: 'sim:5', counts: null },
+      { ...base, driveId: 'sim:6' },
+    ]);
+    const parsed = parseDriveStatuses(text);
+    expect(parsed.map((s) => [s.driveId, s.counts])).toEqual([['sim:0', { passed: 7, failed: 2 }], ['sim:5', undefined], ['sim:6', undefined]]);
   });
 });

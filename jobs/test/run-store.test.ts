@@ -65,8 +65,8 @@ describe('RunStore', () => {
     const second = await begin(run.id, 1, { driveId: 'sim:1' });
     const e1 = await store.endAttempt(first, { outcome: 'passed', endedAt: Date.now() });
     const e2 = await store.endAttempt(second, { outcome: 'passed', endedAt: Date.now() });
-    expect(e1).toEqual({ counted: true, surplus: false, runCompleted: false, passed: 1 });
-    expect(e2).toEqual({ counted: false, surplus: true, runCompleted: false, passed: 1 });
+    expect(e1).toEqual({ counted: true, surplus: false, runCompleted: false, passed: 1, driveCounts: null });
+    expect(e2).toEqual({ counted: false, surplus: true, runCompleted: false, passed: 1, driveCounts: null });
     expect(await store.passedSlots(run.id)).toEqual([1]);
     const r = await store.getRun(run.id);
     expect(r?.counters).toMatchObject({ passed: 1, surplus: 1, open: 0 });
@@ -174,8 +174,8 @@ describe('RunStore drive counts', () => {
   it('counts a drive from its history the first time, then keeps the count with every attempt end', async () => {
     const run = newRun(10);
     await store.createRun(run);
-    // History written before the drive had counts (an older version, or never read yet).
-    await end(await begin(run.id, 1, { driveId: 'sim:0' }), 'passed');
+    // History written before the drive had counts (an older version, or never read yet): an end cannot say them.
+    expect((await store.endAttempt(await begin(run.id, 1, { driveId: 'sim:0' }), { outcome: 'passed', endedAt: Date.now() })).driveCounts).toBeNull();
     await end(await begin(run.id, 2, { driveId: 'sim:0' }), 'failed');
     await end(await begin(run.id, 3, { driveId: 'sim:0' }), 'interrupted');
     await end(await begin(run.id, 4, { driveId: 'sim:0' }), 'cancelled');
@@ -184,9 +184,11 @@ describe('RunStore drive counts', () => {
     const first = await store.driveCounts(['sim:0', 'sim:1', 'sim:9']);
     expect(Object.fromEntries(first)).toEqual({ 'sim:0': { passed: 1, failed: 2 }, 'sim:1': { passed: 1, failed: 0 }, 'sim:9': { passed: 0, failed: 0 } });
 
-    // From now on the attempt ends keep them, and the history is not read again.
-    await end(await begin(run.id, 6, { driveId: 'sim:0' }), 'passed');
-    await end(await begin(run.id, 7, { driveId: 'sim:0' }), 'failed');
+    // From now on the attempt ends keep them, say them, and the history is not read again.
+    expect((await store.endAttempt(await begin(run.id, 6, { driveId: 'sim:0' }), { outcome: 'passed', endedAt: Date.now() })).driveCounts)
+      .toEqual({ passed: 2, failed: 2 });
+    expect((await store.endAttempt(await begin(run.id, 7, { driveId: 'sim:0' }), { outcome: 'failed', endedAt: Date.now() })).driveCounts)
+      .toEqual({ passed: 2, failed: 3 });
     const open = await begin(run.id, 8, { driveId: 'sim:1' });
     await env.client.del('tower:drive:sim:0:attempts');
     expect(Object.fromEntries(await store.driveCounts(['sim:0', 'sim:1']))).toEqual({ 'sim:0': { passed: 2, failed: 3 }, 'sim:1': { passed: 1, failed: 0 } });

@@ -168,6 +168,8 @@ export class FeedRelay {
     // Two publishers (the agent, the controller's monitor) may reach Redis in one order and the channel in another.
     if (!isNotOlder(this.#last.get(status.driveId), status)) return;
     this.#last.set(status.driveId, status);
+    // The status that closes an attempt carries the drive's counts: shown with it, not a read and a render later.
+    if (status.counts !== undefined) s.drives.noteCounts(status.driveId, status.counts);
     // A worker quarantined its drive: the cached quarantine list predates it.
     if (status.state === 'quarantined' && this.#coalescer.sent(status.driveId)?.state !== 'quarantined') s.drives.invalidate();
     if (!this.#chains.has(status.driveId)) {

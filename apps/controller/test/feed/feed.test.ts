@@ -244,6 +244,23 @@ describe('live feed', () => {
     await call(env, 'POST', `/api/runs/${runId}/cancel`, { token: OPERATOR });
   });
 
+  it('shows the counts a status closing an attempt carries in the same delta as its state, not after a read of them', async () => {
+    const { events } = await client();
+    const before = (await env.runStore.driveCounts(['sim:0'])).get('sim:0') ?? { passed: 0, failed: 0 };
+    // What the attempt's closing script does, then the status the agent publishes with what it left.
+    await env.redis.hincrby(SCHEMA.driveCounts(), 'passed:sim:0', 1);
+    const counts = { passed: before.passed + 1, failed: before.failed };
+    await publishState(env, 'sim:0', { state: 'done', mediaType: 'CD-R', runId: 'run-c', copy: 1, counts });
+    const done = await waitFor(() => driveUpdates(events, 'sim:0').find((d) => d.state === 'done'), 3000, 'done');
+    expect(done).toMatchObject({ state: 'done', passed: counts.passed });
+    // A later status without counts, and a stale one with fewer, leave them as they are.
+    await publishState(env, 'sim:0', { state: 'blank', mediaType: 'CD-R' });
+    await publishState(env, 'sim:0', { state: 'done', mediaType: 'CD-R', runId: 'run-c', copy: 1, counts: before });
+    await waitFor(() => driveUpdates(events, 'sim:0').filter((d) => d.state === 'done').length === 2, 3000, 'done again');
+    expect(driveUpdates(events, 'sim:0').filter((d) => 'passed' in d).map((d) => d.passed)).toEqual([counts.passed]);
+    await publishState(env, 'sim:0', { state: 'blank', mediaType: 'CD-R' });
+  });
+
   it('relays a quarantine made through the API at once', async () => {
     const { events } = await client();
     await call(env, 'POST', '/api/drives/sim:0/quarantine', { token: OPERATOR, body: { reason: 'test' } });

@@ -94,6 +94,18 @@ export class DriveViews {
     await this.recountDrives([driveId]);
   }
 
+  /**
+   * A drive's counts as the status closing an attempt carried them: its view
+   * shows them at once, no read. Counts only grow: fewer than the cache's are
+   * dropped, and a read started before this does not replace them.
+   */
+  noteCounts(driveId: string, counts: { readonly passed: number; readonly failed: number }): void {
+    const cached = this.#counts.get(driveId);
+    if (cached !== undefined && cached.passed + cached.failed > counts.passed + counts.failed) return;
+    this.#countsGen.set(driveId, (this.#countsGen.get(driveId) ?? 0) + 1);
+    this.#counts.set(driveId, { at: this.#now(), passed: counts.passed, failed: counts.failed });
+  }
+
   /** {@link recountDrive} for the drives of a burst of attempt ends, in one read. */
   async recountDrives(driveIds: readonly string[]): Promise<void> {
     for (const id of driveIds) this.#countsGen.set(id, (this.#countsGen.get(id) ?? 0) + 1);
