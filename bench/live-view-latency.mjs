@@ -13,9 +13,10 @@
 // This script subscribes to the agents' Redis channel to get every
 // publication (a message is one status or an array of them) and reports how
 // many a drive made per second in the window; the page records every change
-// of a tile's `data-state` or percent text. A DOM change is matched to the
-// first publication of the drive showing that state and percent (the one that
-// caused it; later ones with the same text change nothing on screen).
+// of a tile's `data-state` or percent text (the time in the phase, for a
+// phase that moves no data). A DOM change is matched to the first
+// publication of the drive showing that state and text (the one that caused
+// it; later ones with the same text change nothing on screen).
 // Hops: the publication as this script's Redis subscriber, a Node socket.io
 // client of its own (the controller's share) and the page's WebSocket (before
 // the app's handler) got it; state changes are also reported on their own.
@@ -88,6 +89,15 @@ writeFileSync(configFile, JSON.stringify({
 writeFileSync(agentConfigFile, JSON.stringify({ dataDir: 'data', library: { dir: 'data/library' }, agent: agentSection }, null, 2));
 
 const formatPercent = (p) => (typeof p === 'number' && Number.isFinite(p) ? `${Math.floor(Math.min(100, Math.max(0, p)))}%` : '—');
+// A phase that moves no data (preparing, fixating) shows its time in the phase where others show a percent (units.ts formatDuration).
+const formatPhaseTime = (sec) => {
+  if (typeof sec !== 'number' || !Number.isFinite(sec) || sec < 0) return '—';
+  const t = Math.round(sec);
+  const h = Math.floor(t / 3600);
+  const m = Math.floor((t % 3600) / 60);
+  const rest = String(t % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${rest}` : `${m}:${rest}`;
+};
 
 const towerCpus = pin ? { cpus: '0' } : {};
 const tower = new TowerChild([split ? 'serve' : 'start', '--config', configFile], { TOWER_METRICS_FILE: metricsFile }, { cwd: dir, ...towerCpus });
@@ -138,7 +148,9 @@ try {
       pubCount++;
       let list = pubs.get(s.driveId);
       if (!list) pubs.set(s.driveId, (list = []));
-      list.push({ state: s.state, pct: formatPercent(s.percent), updatedAt: s.updatedAt, at });
+      // What the tile's percent box shows: the time in a phase that moves no data (states.ts isTimedPhase), else the percent.
+      const timed = s.phase === 'preparing' || s.phase === 'fixating';
+      list.push({ state: s.state, pct: timed ? formatPhaseTime(s.phaseSeconds) : formatPercent(s.percent), updatedAt: s.updatedAt, at });
       pubAt.set(`${s.driveId}@${s.updatedAt}`, at);
     }
   });
