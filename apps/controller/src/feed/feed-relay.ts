@@ -232,10 +232,15 @@ export class FeedRelay {
 
   async #onAttemptEnds(events: readonly AttemptEndEvent[]): Promise<void> {
     const s = this.#o.services;
-    const driveIds = [...new Set(events.map((e) => e.driveId))];
+    // A drive whose status closing the attempt came with its counts shows them already: no read, no view again.
+    const shown = (e: AttemptEndEvent): boolean => {
+      const last = this.#last.get(e.driveId);
+      return last?.counts !== undefined && last.attemptId === e.attemptId;
+    };
+    const driveIds = [...new Set(events.filter((e) => !shown(e)).map((e) => e.driveId))];
     const runIds = [...new Set(events.map((e) => e.runId))];
-    // The drives' views keep the old counts until the new ones are read, then they are shown again.
-    const recount = s.drives.recountDrives(driveIds).then(() => true, (err: unknown) => {
+    // The other drives' views keep the old counts until the new ones are read, then they are shown again.
+    const recount = (driveIds.length === 0 ? Promise.resolve() : s.drives.recountDrives(driveIds)).then(() => true, (err: unknown) => {
       this.#error(err as Error);
       return false;
     });

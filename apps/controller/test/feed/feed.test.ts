@@ -1,12 +1,13 @@
 import { Redis } from 'ioredis';
 import { io as connect } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AttemptEndEvent } from '@tower/jobs';
 import type { ClientToServerEvents, DriveDelta, FeedSnapshot, ServerToClientEvents } from '../../src/shared/api-types.js';
 import { call, heartbeat, OPERATOR, publisher, publishState, startEnv, VIEWER, waitFor } from '../api/support.js';
 import type { Env, Json } from '../api/support.js';
 import { RedisSchema } from '@tower/jobs';
+import { DriveViews } from '../../src/api/views/drive-views.js';
 
 /** Names of the default tower's keys, channels and queues. */
 const SCHEMA = new RedisSchema();
@@ -259,6 +260,37 @@ describe('live feed', () => {
     await waitFor(() => driveUpdates(events, 'sim:0').filter((d) => d.state === 'done').length === 2, 3000, 'done again');
     expect(driveUpdates(events, 'sim:0').filter((d) => 'passed' in d).map((d) => d.passed)).toEqual([counts.passed]);
     await publishState(env, 'sim:0', { state: 'blank', mediaType: 'CD-R' });
+  });
+
+  it('reads no counts for an attempt end whose closing status carried them, and reads them for one whose status did not', async () => {
+    const { events } = await client();
+    const runId = (await call(env, 'POST', '/api/runs', { token: OPERATOR, body: { imageId: env.image.id, copies: 2 } })).body.id as string;
+    const start = { runId, agentId: 'agent-a', mediaType: 'CD-R' as const, imageSha256: env.image.sha256, verifyPolicy: 'all', dummyFirst: false };
+    await env.runStore.driveCounts(['sim:0', 'sim:1']);
+    const ends: AttemptEndEvent[] = [];
+    for (const [copy, driveId] of [[1, 'sim:0'], [2, 'sim:1']] as const) {
+      const attemptId = `carried-${copy}`;
+      await env.runStore.beginAttempt({ ...start, jobId: `${runId}/${copy}`, id: attemptId, copy, driveId, startedAt: Date.now() });
+      const end = await env.runStore.endAttempt(attemptId, { outcome: 'passed', endedAt: Date.now(), bytes: 10, verifyResult: 'passed' });
+      expect(end.driveCounts).not.toBeNull();
+      // sim:0's agent says its counts with the state (this version), sim:1's does not (an older one).
+      await publishState(env, driveId, { state: 'done', mediaType: 'CD-R', runId, copy, attemptId, ...(driveId === 'sim:0' && end.driveCounts !== null ? { counts: end.driveCounts } : {}) });
+      ends.push({ kind: 'attempt-end', runId, copy, attemptId, driveId, outcome: 'passed', counted: end.counted, surplus: end.surplus, runCompleted: end.runCompleted });
+    }
+    await waitFor(() => driveUpdates(events, 'sim:1').find((d) => d.runId === runId), 3000, 'both done');
+    const recounts = vi.spyOn(DriveViews.prototype, 'recountDrives');
+    try {
+      const pipe = env.redis.pipeline();
+      for (const e of ends) pipe.publish(SCHEMA.runEvents(), JSON.stringify(e));
+      await pipe.exec();
+      // The recount is asked for before the attempts are read, so before they are relayed.
+      await waitFor(() => attemptEnds(events).filter((a) => a.runId === runId).length === 2, 3000, 'both attempts relayed');
+      expect(recounts.mock.calls.flatMap(([ids]) => ids)).toEqual(['sim:1']);
+    } finally {
+      recounts.mockRestore();
+    }
+    await publishState(env, 'sim:0', { state: 'blank', mediaType: 'CD-R' });
+    await publishState(env, 'sim:1', { state: 'empty' });
   });
 
   it('relays a quarantine made through the API at once', async () => {
