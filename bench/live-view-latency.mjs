@@ -40,6 +40,8 @@ import { chromium } from 'playwright-core';
 import { Redis } from 'ioredis';
 import { io as ioClient } from 'socket.io-client';
 import { RedisSchema } from '../jobs/dist/index.js';
+// The tile's own units: the bench reads a publication as the tile shows it.
+import { formatDuration, formatPercent } from '../apps/controller/dist/shared/units.js';
 import { Api, OPERATOR_TOKEN, TOKENS, TowerChild, VIEWER_TOKEN, machineLine, parseArgs, percentile, pinSelf, readMetrics, sleep, summarizeMetrics, towerCli } from './lib/tower.mjs';
 
 const args = parseArgs();
@@ -88,16 +90,6 @@ writeFileSync(configFile, JSON.stringify({
 }, null, 2));
 writeFileSync(agentConfigFile, JSON.stringify({ dataDir: 'data', library: { dir: 'data/library' }, agent: agentSection }, null, 2));
 
-const formatPercent = (p) => (typeof p === 'number' && Number.isFinite(p) ? `${Math.floor(Math.min(100, Math.max(0, p)))}%` : '—');
-// A phase that moves no data (preparing, fixating) shows its time in the phase where others show a percent (units.ts formatDuration).
-const formatPhaseTime = (sec) => {
-  if (typeof sec !== 'number' || !Number.isFinite(sec) || sec < 0) return '—';
-  const t = Math.round(sec);
-  const h = Math.floor(t / 3600);
-  const m = Math.floor((t % 3600) / 60);
-  const rest = String(t % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${rest}` : `${m}:${rest}`;
-};
 
 const towerCpus = pin ? { cpus: '0' } : {};
 const tower = new TowerChild([split ? 'serve' : 'start', '--config', configFile], { TOWER_METRICS_FILE: metricsFile }, { cwd: dir, ...towerCpus });
@@ -150,7 +142,7 @@ try {
       if (!list) pubs.set(s.driveId, (list = []));
       // What the tile's percent box shows: the time in a phase that moves no data (states.ts isTimedPhase), else the percent.
       const timed = s.phase === 'preparing' || s.phase === 'fixating';
-      list.push({ state: s.state, pct: timed ? formatPhaseTime(s.phaseSeconds) : formatPercent(s.percent), updatedAt: s.updatedAt, at });
+      list.push({ state: s.state, pct: timed ? formatDuration(s.phaseSeconds) : formatPercent(s.percent), updatedAt: s.updatedAt, at });
       pubAt.set(`${s.driveId}@${s.updatedAt}`, at);
     }
   });

@@ -10,7 +10,6 @@ import { useLiveSelect } from '../lib/live';
 import { activeRuns, selectRuns } from '../lib/live-store';
 import { RUN_STATUS_LABEL } from '../lib/states';
 
-
 function ActiveRunsStrip(): ReactNode {
   // Re-rendered when a run changes, not with every drive's progress.
   const runs = useLiveSelect(selectRuns);
