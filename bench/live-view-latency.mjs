@@ -118,42 +118,22 @@ try {
     imageId = (await api.get('/api/images'))[0].id;
   }
 
-  // Every publication of the agent, with the time this script got it (a message is one status or an array of them).
-  const pubs = new Map();
-  // When this script's subscriber got each publication, by drive and updatedAt: the controller's own share of a delta's latency.
-  const pubAt = new Map();
-  let pubCount = 0;
-  let messageCount = 0;
+  // The benchmark's own clients only record what arrives (the time and the message as received) and read it after the
+  // window: parsing and keeping tens of thousands of objects as they came made this script's own CPU and garbage
+  // collection (about a tenth of a burst's CPU) compete with the tower and Chromium on the same cores.
+  // Every publication of the agent (a message is one status or an array of them), flat: time, text.
+  const rawPubs = [];
   sub = new Redis(redisUrl);
   await sub.subscribe(new RedisSchema().driveEvents());
-  sub.on('message', (_channel, text) => {
-    const at = Date.now();
-    let v;
-    try {
-      v = JSON.parse(text);
-    } catch {
-      return;
-    }
-    messageCount++;
-    for (const s of Array.isArray(v) ? v : [v]) {
-      if (!s || typeof s.driveId !== 'string') continue;
-      pubCount++;
-      let list = pubs.get(s.driveId);
-      if (!list) pubs.set(s.driveId, (list = []));
-      // What the tile's percent box shows: the time in a phase that moves no data (states.ts isTimedPhase), else the percent.
-      const timed = s.phase === 'preparing' || s.phase === 'fixating';
-      list.push({ state: s.state, pct: timed ? formatDuration(s.phaseSeconds) : formatPercent(s.percent), updatedAt: s.updatedAt, at });
-      pubAt.set(`${s.driveId}@${s.updatedAt}`, at);
-    }
-  });
+  sub.on('message', (_channel, text) => rawPubs.push(Date.now(), text));
 
-  // The feed as a Node client sees it (no browser): splits the controller's part from the page's.
-  const nodeArrivals = [];
+  // The feed as a Node client sees it (no browser): splits the controller's part from the page's. Its frames are
+  // recorded as engine.io delivers them (before socket.io decodes them), flat: time, text.
+  const rawFrames = [];
   feedClient = ioClient(url, { path: '/socket.io', auth: { token: VIEWER_TOKEN }, transports: ['websocket'] });
-  feedClient.on('drive:updates', (ds) => {
-    const now = Date.now();
-    for (const d of ds) nodeArrivals.push([now, d.updatedAt ?? null, d.state !== undefined, d.id]);
-  });
+  feedClient.io.on('open', () => feedClient.io.engine.on('packet', (packet) => {
+    if (packet.type === 'message' && typeof packet.data === 'string' && packet.data.startsWith('2["drive:updates"')) rawFrames.push(Date.now(), packet.data);
+  }));
   await new Promise((resolve, reject) => {
     feedClient.once('snapshot', resolve);
     feedClient.once('connect_error', reject);
@@ -173,14 +153,9 @@ try {
     window.WebSocket = class extends Native {
       constructor(...a) {
         super(...a);
+        // Recorded as it came (time, text), read after the window: no parsing on the page's main thread before the app's.
         this.addEventListener('message', (e) => {
-          if (typeof e.data !== 'string' || !e.data.startsWith('42["drive:updates"')) return;
-          const now = Date.now();
-          try {
-            for (const d of JSON.parse(e.data.slice(2))[1]) arrivals.push([now, d.id, d.updatedAt ?? null, d.state !== undefined]);
-          } catch {
-            // not a frame of ours
-          }
+          if (typeof e.data === 'string' && e.data.startsWith('42["drive:updates"')) arrivals.push(Date.now(), e.data);
         });
       }
     };
@@ -189,6 +164,7 @@ try {
   await page.waitForFunction((n) => document.querySelectorAll('[data-drive-id]').length >= n, driveCount, { timeout: 60_000 });
   await page.evaluate(() => {
     const last = new Map();
+    // Flat (id, state, text, time per change): one array in the page's heap, not one per change.
     const seen = [];
     window.__towerBench = seen;
     const look = (tile) => {
@@ -198,7 +174,7 @@ try {
       const key = `${state}|${pct}`;
       if (last.get(id) === key) return;
       last.set(id, key);
-      seen.push([id, state, pct, Date.now()]);
+      seen.push(id, state, pct, Date.now());
     };
     for (const tile of document.querySelectorAll('[data-drive-id]')) look(tile);
     new MutationObserver((records) => {
@@ -229,19 +205,60 @@ try {
   if (cpuProfile) await cdp.send('Profiler.start');
   if (traceFile) await browser.startTracing(page, { path: traceFile, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink', 'cc', 'toplevel'] });
   const from = Date.now();
-  const pubsBefore = pubCount;
-  const messagesBefore = messageCount;
+  const messagesBefore = rawPubs.length / 2;
   await sleep(seconds * 1000);
   const to = Date.now();
-  const pubsInWindow = pubCount - pubsBefore;
-  const messagesInWindow = messageCount - messagesBefore;
+  const messagesAfter = rawPubs.length / 2;
+  const messagesInWindow = messagesAfter - messagesBefore;
   const perfAfter = await perf();
   if (cpuProfile) writeFileSync(cpuProfile, JSON.stringify((await cdp.send('Profiler.stop')).profile));
   if (traceFile) await browser.stopTracing();
   const busy = (k) => (100 * ((perfAfter[k] ?? 0) - (perfBefore[k] ?? 0))) / ((to - from) / 1000);
-  const seen = await page.evaluate(() => window.__towerBench.slice());
-  const arrivals = await page.evaluate(() => window.__towerWs.slice());
+  const seenFlat = await page.evaluate(() => window.__towerBench.slice());
+  const pageFrames = await page.evaluate(() => window.__towerWs.slice());
   await api.post(`/api/runs/${run.id}/cancel`, {}).catch(() => undefined);
+
+  // What the clients recorded, read now.
+  const seen = [];
+  for (let k = 0; k < seenFlat.length; k += 4) seen.push(seenFlat.slice(k, k + 4));
+  // Every publication with the time this script got it, by drive; and that time by drive and updatedAt.
+  const pubs = new Map();
+  const pubAt = new Map();
+  let pubsInWindow = 0;
+  for (let k = 0; k < rawPubs.length; k += 2) {
+    const at = rawPubs[k];
+    let v;
+    try {
+      v = JSON.parse(rawPubs[k + 1]);
+    } catch {
+      continue;
+    }
+    for (const s of Array.isArray(v) ? v : [v]) {
+      if (!s || typeof s.driveId !== 'string') continue;
+      if (k / 2 >= messagesBefore && k / 2 < messagesAfter) pubsInWindow++;
+      let list = pubs.get(s.driveId);
+      if (!list) pubs.set(s.driveId, (list = []));
+      // What the tile's percent box shows: the time in a phase that moves no data (states.ts isTimedPhase), else the percent.
+      const timed = s.phase === 'preparing' || s.phase === 'fixating';
+      list.push({ state: s.state, pct: timed ? formatDuration(s.phaseSeconds) : formatPercent(s.percent), updatedAt: s.updatedAt, at });
+      pubAt.set(`${s.driveId}@${s.updatedAt}`, at);
+    }
+  }
+  /** Deltas of recorded `drive:updates` frames (flat: time, socket.io packet text) as [time, delta]. */
+  const deltasOf = (frames) => {
+    const out = [];
+    for (let k = 0; k < frames.length; k += 2) {
+      const text = frames[k + 1];
+      try {
+        for (const d of JSON.parse(text.slice(text.indexOf('[')))[1]) out.push([frames[k], d]);
+      } catch {
+        // not a frame of ours
+      }
+    }
+    return out;
+  };
+  const nodeArrivals = deltasOf(rawFrames).map(([t, d]) => [t, d.updatedAt ?? null, d.state !== undefined, d.id]);
+  const arrivals = deltasOf(pageFrames).map(([t, d]) => [t, d.id, d.updatedAt ?? null, d.state !== undefined]);
 
   // Match every DOM change in the window to the publication that caused it.
   const latencies = [];
