@@ -129,6 +129,18 @@ describe('AgentConnections', () => {
       await env.client.hset('tower:quarantine', 'sim:2', 'by hand');
       pool.invalidateQuarantine();
       expect(await pool.quarantineOf('sim:2', 10_000)).toMatchObject({ reason: 'by hand', failures: 0 });
+      // Every drive looking at once (a burst of burns ending together), the reading stale: one read serves them all.
+      await new Promise((r) => setTimeout(r, 60));
+      const before = await reads();
+      const burst = await Promise.all(Array.from({ length: 50 }, (_, i) => pool.quarantineOf(`sim:${i}`, 50)));
+      expect(burst.filter((q) => q !== null).map((q) => q?.reason)).toEqual(['by hand']);
+      expect(await reads()).toBe(before + 1);
+      // A change made here while a reading is under way: the next look sends its own, it does not wait for that one.
+      const beforeChange = await reads();
+      const under = pool.quarantineOf('sim:3', 0);
+      pool.invalidateQuarantine();
+      await Promise.all([under, pool.quarantineOf('sim:3', 10_000)]);
+      expect(await reads()).toBe(beforeChange + 2);
     } finally {
       await pool.close();
     }
