@@ -3,7 +3,10 @@
  * `LockManager` for one job: while the copy runs (a real burn takes long),
  * the job's lock is extended every half lock duration, and at each renewal
  * the run's status is read, so a cancel that the drive did not hear on
- * pub/sub still aborts its burn. The lease also carries the abort signal
+ * pub/sub still aborts its burn. The first renewal comes at a random point
+ * of the second half of that interval: the leases of drives that took their
+ * copies together (a tower starting a run) would otherwise renew together,
+ * every interval, for as long as their burns last. The lease also carries the abort signal
  * of the copy's burn: a cancelled run or a stopping worker aborts it.
  */
 import type { Job } from 'bullmq';
@@ -34,16 +37,25 @@ export class JobLease {
   readonly token: string;
   readonly #o: JobLeaseOptions;
   readonly #controller = new AbortController();
-  readonly #timer: NodeJS.Timeout;
+  #timer: NodeJS.Timeout;
+  #ended = false;
 
-  /** Take the lease: renewal starts now. End it with `end()`. */
-  constructor(options: JobLeaseOptions) {
+  /**
+   * Take the lease: renewal starts now. End it with `end()`.
+   * @param random - Source of the first renewal's place in its interval (tests); default `Math.random`.
+   */
+  constructor(options: JobLeaseOptions, random: () => number = Math.random) {
     this.#o = options;
     this.job = options.job;
     this.data = copyJobOf(options.job.data);
     this.token = options.token;
     const lockMs = options.lockDurationMs;
-    this.#timer = setInterval(() => void this.#renew(lockMs), Math.max(50, lockMs / 2));
+    const every = Math.max(50, lockMs / 2);
+    this.#timer = setTimeout(() => {
+      if (this.#ended) return;
+      this.#timer = setInterval(() => void this.#renew(lockMs), every);
+      void this.#renew(lockMs);
+    }, every * (0.5 + 0.5 * random()));
   }
 
   /** The job's id ('' when BullMQ gave none). */
@@ -70,6 +82,8 @@ export class JobLease {
 
   /** Stop renewing: the job was completed, failed or given back. */
   end(): void {
+    this.#ended = true;
+    clearTimeout(this.#timer);
     clearInterval(this.#timer);
   }
 
