@@ -20,11 +20,10 @@
  * queue goes out on the next turn of the event loop, with every status
  * queued in this one. In a burst (hundreds of drives ending their burns at
  * once) the changes of one turn still go out together, and none waits up to
- * a window for the operator to see it. A queue whose window has ended, or
- * whose oldest change has waited `changeWaitMs` (default 4), goes out at the
- * next `enqueue` even when neither the timer nor the next turn has come: the
- * event loop runs a burst's job moves back to back for tens of
- * milliseconds, and both would wait for all of them.
+ * a window for the operator to see it. A queue whose window has ended goes
+ * out at the next `enqueue` even when neither the timer nor the next turn
+ * has come: the event loop runs a burst's job moves back to back for tens
+ * of milliseconds, and both would wait for all of them.
  *
  * Merging: a progress update (a status that differs from the drive's
  * previous one only in percent, speeds and time) replaces the drive's last
@@ -78,12 +77,6 @@ export interface DriveStateOutboxOptions {
    * to a shared connection.
    */
   readonly announceOnce?: boolean;
-  /**
-   * Longest ms a change waits in a busy event loop: a queue holding a change
-   * queued this long ago goes out at the next `enqueue`, before its turn of
-   * the loop or its window. Default 4.
-   */
-  readonly changeWaitMs?: number;
   /** Receives Redis errors (queueing and flushing never throw). */
   readonly onError?: (err: Error) => void;
   /** Monotonic clock in ms; default `performance.now`. */
@@ -115,9 +108,6 @@ export class DriveStateOutbox {
   #lastFlushAt = -Infinity;
   /** When the oldest status of the queue was queued. */
   #firstQueuedAt = 0;
-  /** When the oldest change of the queue was queued (null: the queue holds progress only). */
-  #firstChangeAt: number | null = null;
-  readonly #changeWaitMs: number;
   #inFlight: Promise<void> = Promise.resolve();
   readonly #announceOnce: boolean;
   readonly #onReady = (): void => this.#announced.clear();
@@ -125,7 +115,6 @@ export class DriveStateOutbox {
   constructor(options: DriveStateOutboxOptions) {
     this.#o = options;
     this.#windowMs = Math.max(0, options.windowMs ?? 20);
-    this.#changeWaitMs = Math.max(0, options.changeWaitMs ?? 4);
     this.#now = options.now ?? (() => performance.now());
     this.#announceOnce = options.announceOnce ?? true;
     // A Redis that restarted may have lost the drives set: announce every drive again.
@@ -192,12 +181,9 @@ export class DriveStateOutbox {
   /** Plan the next send: `change`, the status just queued is a change (not progress only). */
   #schedule(change: boolean): void {
     const now = this.#now();
-    if (change && this.#firstChangeAt === null) this.#firstChangeAt = now;
     if (this.#timer !== null || this.#immediate !== null) {
-      // Neither the timer nor the next turn came yet: the loop is busy. Send now a change that has waited its
-      // while, or a queue that has waited a whole window.
-      const changeDue = this.#firstChangeAt !== null && now - this.#firstChangeAt >= this.#changeWaitMs;
-      if (changeDue || (now - this.#firstQueuedAt >= this.#windowMs && now - this.#lastFlushAt >= this.#windowMs)) {
+      // Neither the timer nor the next turn came yet: the loop is busy. Send now what has waited a whole window.
+      if (now - this.#firstQueuedAt >= this.#windowMs && now - this.#lastFlushAt >= this.#windowMs) {
         this.#clearTimer();
         this.#send();
       } else if (change && this.#immediate === null) {
@@ -236,7 +222,6 @@ export class DriveStateOutbox {
     if (batch.length === 0) return;
     this.#queue = [];
     this.#lastIndex.clear();
-    this.#firstChangeAt = null;
     this.#lastFlushAt = this.#now();
     const { redis, keys } = this.#o;
     const fresh = [...new Set(batch.map((e) => e.status.driveId))].filter((id) => !this.#announced.has(id));
