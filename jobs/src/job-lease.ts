@@ -6,8 +6,9 @@
  * pub/sub still aborts its burn. The first renewal comes at a random point
  * of the second half of that interval: the leases of drives that took their
  * copies together (a tower starting a run) would otherwise renew together,
- * every interval, for as long as their burns last. The lease also carries the abort signal
- * of the copy's burn: a cancelled run or a stopping worker aborts it.
+ * every interval, for as long as their burns last. The lease also carries
+ * the abort signal of the copy's burn: a cancelled run or a stopping worker
+ * aborts it.
  */
 import type { Job } from 'bullmq';
 import { CancelledError } from 'node-cdrecord-wrapper';
