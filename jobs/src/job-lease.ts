@@ -39,7 +39,6 @@ export class JobLease {
   readonly #o: JobLeaseOptions;
   readonly #controller = new AbortController();
   #timer: NodeJS.Timeout;
-  #ended = false;
 
   /**
    * Take the lease: renewal starts now. End it with `end()`.
@@ -53,7 +52,6 @@ export class JobLease {
     const lockMs = options.lockDurationMs;
     const every = Math.max(50, lockMs / 2);
     this.#timer = setTimeout(() => {
-      if (this.#ended) return;
       this.#timer = setInterval(() => void this.#renew(lockMs), every);
       void this.#renew(lockMs);
     }, every * (0.5 + 0.5 * random()));
@@ -83,7 +81,7 @@ export class JobLease {
 
   /** Stop renewing: the job was completed, failed or given back. */
   end(): void {
-    this.#ended = true;
+    // Before the first renewal the timer is that timeout, after it the interval.
     clearTimeout(this.#timer);
     clearInterval(this.#timer);
   }
