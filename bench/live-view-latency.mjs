@@ -23,7 +23,9 @@
 // The page's main thread (busy, script, style, layout) comes from Chrome's
 // Performance domain. At --time-scale 0.25 a 600 MiB disc takes ~35 s, so a
 // 15 s window is all progress; --time-scale 0.1 puts the drives' burn end,
-// reload and next burn start (together: they started together) in the window.
+// reload and next burn start (together: they started together) in the window,
+// one burst of state changes about every 15 s: a window of 60 s holds three or
+// four, each reported on its own (its p95) besides the window's whole p95.
 //
 //   npm run build && node bench/live-view-latency.mjs [--drives 256] [--seconds 30] [--time-scale 0.25] [--warmup 8]
 //       [--verify all|off] [--split 1] [--image-mb 600 (0: the small sample image)]
@@ -68,6 +70,26 @@ const agentSection = { id: 'bench-live', simulated: { count: driveCount, media: 
 const agentConfigFile = path.join(dir, 'agent.json');
 const srcDir = path.join(dir, 'src');
 /** An ISO of `megabytes` MiB of zeros from a sparse file: quick to make, nothing to read but holes. */
+/**
+ * The window's state changes grouped into bursts: runs of changes with no gap of 2 s or more, of at
+ * least a quarter of the drives (a burst is all of them changing together; a lone change is not one).
+ * `times` (ms into the window, in DOM order) and `latencies` are parallel arrays.
+ */
+function burstsOf(times, latencies) {
+  const order = times.map((t, i) => i).sort((a, b) => times[a] - times[b]);
+  const groups = [];
+  for (const i of order) {
+    const last = groups.at(-1);
+    if (last !== undefined && times[i] - last.end < 2000) {
+      last.end = times[i];
+      last.latencies.push(latencies[i]);
+    } else groups.push({ at: times[i], end: times[i], latencies: [latencies[i]] });
+  }
+  const bursts = groups.filter((g) => g.latencies.length >= driveCount / 4);
+  for (const b of bursts) b.latencies.sort((x, y) => x - y);
+  return bursts;
+}
+
 function makeSparseIso(megabytes) {
   const content = path.join(srcDir, 'content');
   mkdirSync(content, { recursive: true });
@@ -266,6 +288,8 @@ try {
   const stateLatencies = [];
   const stateRedisHop = [];
   const stateTimes = [];
+  // The latency of each entry of stateTimes (stateLatencies is sorted later).
+  const stateTimesLatency = [];
   let unmatched = 0;
   let observed = 0;
   const lastState = new Map();
@@ -291,6 +315,7 @@ try {
     latencies.push(t - list[i].updatedAt);
     if (stateChanged) {
       stateTimes.push(t - from);
+      stateTimesLatency.push(t - list[i].updatedAt);
       stateLatencies.push(t - list[i].updatedAt);
       stateRedisHop.push(list[i].at - list[i].updatedAt);
     }
@@ -333,6 +358,8 @@ try {
     hops(redisHop), hops(nodeHop(false)), hops(feedHop)].join('\t'));
   console.log(`# load average at the end: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
   if (stateTimes.length > 0) console.log(`# state changes on the page from ${(Math.min(...stateTimes) / 1000).toFixed(1)} s to ${(Math.max(...stateTimes) / 1000).toFixed(1)} s into the window`);
+  const bursts = burstsOf(stateTimes, stateTimesLatency);
+  if (bursts.length > 0) console.log(`# bursts of state changes: ${bursts.length}; p95 per burst ${bursts.map((b) => `${percentile(b.latencies, 95)} ms (${b.latencies.length} at ${(b.at / 1000).toFixed(1)} s)`).join(', ')}`);
   if (m) console.log(`# ${split ? 'tower serve' : 'tower start'} process in the window: lag p99 ${m.lagP99Ms.toFixed(1)} ms (median second ${m.lagP50OfP99Ms.toFixed(1)}), max ${m.lagMaxMs.toFixed(1)} ms, RSS max ${m.rssMaxMB.toFixed(0)} MB, CPU ${m.cpuPercent.toFixed(1)}% of a core`);
   console.log(`# page main thread in the window: busy ${busy('TaskDuration').toFixed(0)}% (script ${busy('ScriptDuration').toFixed(0)}%, style ${busy('RecalcStyleDuration').toFixed(0)}%, layout ${busy('LayoutDuration').toFixed(0)}%); ${((perfAfter.LayoutCount - perfBefore.LayoutCount) / seconds).toFixed(0)} layouts/s`);
   if (am) console.log(`# tower agent process in the window: lag p99 ${am.lagP99Ms.toFixed(1)} ms (median second ${am.lagP50OfP99Ms.toFixed(1)}), max ${am.lagMaxMs.toFixed(1)} ms, RSS max ${am.rssMaxMB.toFixed(0)} MB, CPU ${am.cpuPercent.toFixed(1)}% of a core`);
