@@ -73,9 +73,10 @@ const srcDir = path.join(dir, 'src');
 /**
  * The window's state changes grouped into bursts: runs of changes with no gap of 2 s or more, of at
  * least a quarter of the drives (a burst is all of them changing together; a lone change is not one).
- * `times` (ms into the window, in DOM order) and `latencies` are parallel arrays.
+ * `times` (ms into the window, in DOM order), `latencies` and `redisHops` (publish to this script's
+ * Redis subscriber) are parallel arrays.
  */
-function burstsOf(times, latencies) {
+function burstsOf(times, latencies, redisHops) {
   const order = times.map((t, i) => i).sort((a, b) => times[a] - times[b]);
   const groups = [];
   for (const i of order) {
@@ -83,10 +84,14 @@ function burstsOf(times, latencies) {
     if (last !== undefined && times[i] - last.end < 2000) {
       last.end = times[i];
       last.latencies.push(latencies[i]);
-    } else groups.push({ at: times[i], end: times[i], latencies: [latencies[i]] });
+      last.redisHops.push(redisHops[i]);
+    } else groups.push({ at: times[i], end: times[i], latencies: [latencies[i]], redisHops: [redisHops[i]] });
   }
   const bursts = groups.filter((g) => g.latencies.length >= driveCount / 4);
-  for (const b of bursts) b.latencies.sort((x, y) => x - y);
+  for (const b of bursts) {
+    b.latencies.sort((x, y) => x - y);
+    b.redisHops.sort((x, y) => x - y);
+  }
   return bursts;
 }
 
@@ -290,6 +295,7 @@ try {
   const stateTimes = [];
   // The latency of each entry of stateTimes (stateLatencies is sorted later).
   const stateTimesLatency = [];
+  const stateTimesRedisHop = [];
   let unmatched = 0;
   let observed = 0;
   const lastState = new Map();
@@ -316,6 +322,7 @@ try {
     if (stateChanged) {
       stateTimes.push(t - from);
       stateTimesLatency.push(t - list[i].updatedAt);
+      stateTimesRedisHop.push(list[i].at - list[i].updatedAt);
       stateLatencies.push(t - list[i].updatedAt);
       stateRedisHop.push(list[i].at - list[i].updatedAt);
     }
@@ -358,8 +365,12 @@ try {
     hops(redisHop), hops(nodeHop(false)), hops(feedHop)].join('\t'));
   console.log(`# load average at the end: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
   if (stateTimes.length > 0) console.log(`# state changes on the page from ${(Math.min(...stateTimes) / 1000).toFixed(1)} s to ${(Math.max(...stateTimes) / 1000).toFixed(1)} s into the window`);
-  const bursts = burstsOf(stateTimes, stateTimesLatency);
-  if (bursts.length > 0) console.log(`# bursts of state changes: ${bursts.length}; p95 per burst ${bursts.map((b) => `${percentile(b.latencies, 95)} ms (${b.latencies.length} at ${(b.at / 1000).toFixed(1)} s)`).join(', ')}`);
+  // Per burst, the hops of its state changes: at the Redis subscriber (matched to the DOM change), and the
+  // state deltas the Node client and the page's WebSocket got within 1 s of the burst's first and last change.
+  const deltasIn = (list, b) => list.filter(([t, u]) => t - from >= b.at - 1000 && t - from <= b.end + 1000 && typeof u === 'number').map(([t, u]) => t - u).sort((x, y) => x - y);
+  const burstHops = (b) => `redis sub ${percentile(b.redisHops, 95)}, node ws ${percentile(deltasIn(nodeArrivals.filter((a) => a[2]), b), 95)}, page ws ${percentile(deltasIn(arrivals.filter((a) => a[3]).map(([t, , u]) => [t, u]), b), 95)}`;
+  const bursts = burstsOf(stateTimes, stateTimesLatency, stateTimesRedisHop);
+  if (bursts.length > 0) console.log(`# bursts of state changes: ${bursts.length}; p95 per burst ${bursts.map((b) => `${percentile(b.latencies, 95)} ms (${b.latencies.length} at ${(b.at / 1000).toFixed(1)} s; ${burstHops(b)})`).join(', ')}`);
   if (m) console.log(`# ${split ? 'tower serve' : 'tower start'} process in the window: lag p99 ${m.lagP99Ms.toFixed(1)} ms (median second ${m.lagP50OfP99Ms.toFixed(1)}), max ${m.lagMaxMs.toFixed(1)} ms, RSS max ${m.rssMaxMB.toFixed(0)} MB, CPU ${m.cpuPercent.toFixed(1)}% of a core`);
   console.log(`# page main thread in the window: busy ${busy('TaskDuration').toFixed(0)}% (script ${busy('ScriptDuration').toFixed(0)}%, style ${busy('RecalcStyleDuration').toFixed(0)}%, layout ${busy('LayoutDuration').toFixed(0)}%); ${((perfAfter.LayoutCount - perfBefore.LayoutCount) / seconds).toFixed(0)} layouts/s`);
   if (am) console.log(`# tower agent process in the window: lag p99 ${am.lagP99Ms.toFixed(1)} ms (median second ${am.lagP50OfP99Ms.toFixed(1)}), max ${am.lagMaxMs.toFixed(1)} ms, RSS max ${am.rssMaxMB.toFixed(0)} MB, CPU ${am.cpuPercent.toFixed(1)}% of a core`);
