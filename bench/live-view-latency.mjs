@@ -25,7 +25,8 @@
 // 15 s window is all progress; --time-scale 0.1 puts the drives' burn end,
 // reload and next burn start (together: they started together) in the window,
 // one burst of state changes about every 15 s: a window of 60 s holds three or
-// four, each reported on its own (its p95) besides the window's whole p95.
+// four, each reported on its own (its p95 and its hops' p95s) besides the
+// window's whole p95.
 //
 //   npm run build && node bench/live-view-latency.mjs [--drives 256] [--seconds 30] [--time-scale 0.25] [--warmup 8]
 //       [--verify all|off] [--split 1] [--image-mb 600 (0: the small sample image)]
