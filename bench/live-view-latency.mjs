@@ -70,7 +70,6 @@ const configFile = path.join(dir, 'tower.json');
 const agentSection = { id: 'bench-live', simulated: { count: driveCount, media: 'CD-R', timeScale, progressMs, autoLoader: true } };
 const agentConfigFile = path.join(dir, 'agent.json');
 const srcDir = path.join(dir, 'src');
-/** An ISO of `megabytes` MiB of zeros from a sparse file: quick to make, nothing to read but holes. */
 /**
  * The window's state changes grouped into bursts: runs of changes with no gap of 2 s or more, of at
  * least a quarter of the drives (a burst is all of them changing together; a lone change is not one).
@@ -96,6 +95,7 @@ function burstsOf(times, latencies, redisHops) {
   return bursts;
 }
 
+/** An ISO of `megabytes` MiB of zeros from a sparse file: quick to make, nothing to read but holes. */
 function makeSparseIso(megabytes) {
   const content = path.join(srcDir, 'content');
   mkdirSync(content, { recursive: true });
@@ -294,9 +294,6 @@ try {
   const stateLatencies = [];
   const stateRedisHop = [];
   const stateTimes = [];
-  // The latency of each entry of stateTimes (stateLatencies is sorted later).
-  const stateTimesLatency = [];
-  const stateTimesRedisHop = [];
   let unmatched = 0;
   let observed = 0;
   const lastState = new Map();
@@ -322,8 +319,6 @@ try {
     latencies.push(t - list[i].updatedAt);
     if (stateChanged) {
       stateTimes.push(t - from);
-      stateTimesLatency.push(t - list[i].updatedAt);
-      stateTimesRedisHop.push(list[i].at - list[i].updatedAt);
       stateLatencies.push(t - list[i].updatedAt);
       stateRedisHop.push(list[i].at - list[i].updatedAt);
     }
@@ -338,6 +333,8 @@ try {
     .map(([t, id, u]) => t - (pubAt.get(`${id}@${u}`) ?? NaN)).filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   const hops = (list) => (list.length > 0 ? `${percentile(list, 50)}/${percentile(list, 95)}` : '-');
   const stateFeedHop = arrivals.filter(([t, , u, st]) => st && t >= from && t <= to && typeof u === 'number').map(([t, , u]) => t - u).sort((a, b) => a - b);
+  // Here, before the sorts below, stateTimes, stateLatencies and stateRedisHop are still parallel.
+  const bursts = burstsOf(stateTimes, stateLatencies, stateRedisHop);
   latencies.sort((a, b) => a - b);
   stateLatencies.sort((a, b) => a - b);
   redisHop.sort((a, b) => a - b);
@@ -370,7 +367,6 @@ try {
   // state deltas the Node client and the page's WebSocket got within 1 s of the burst's first and last change.
   const deltasIn = (list, b) => list.filter(([t, u]) => t - from >= b.at - 1000 && t - from <= b.end + 1000 && typeof u === 'number').map(([t, u]) => t - u).sort((x, y) => x - y);
   const burstHops = (b) => `redis sub ${percentile(b.redisHops, 95)}, node ws ${percentile(deltasIn(nodeArrivals.filter((a) => a[2]), b), 95)}, page ws ${percentile(deltasIn(arrivals.filter((a) => a[3]).map(([t, , u]) => [t, u]), b), 95)}`;
-  const bursts = burstsOf(stateTimes, stateTimesLatency, stateTimesRedisHop);
   if (bursts.length > 0) console.log(`# bursts of state changes: ${bursts.length}; p95 per burst ${bursts.map((b) => `${percentile(b.latencies, 95)} ms (${b.latencies.length} at ${(b.at / 1000).toFixed(1)} s; ${burstHops(b)})`).join(', ')}`);
   if (m) console.log(`# ${split ? 'tower serve' : 'tower start'} process in the window: lag p99 ${m.lagP99Ms.toFixed(1)} ms (median second ${m.lagP50OfP99Ms.toFixed(1)}), max ${m.lagMaxMs.toFixed(1)} ms, RSS max ${m.rssMaxMB.toFixed(0)} MB, CPU ${m.cpuPercent.toFixed(1)}% of a core`);
   console.log(`# page main thread in the window: busy ${busy('TaskDuration').toFixed(0)}% (script ${busy('ScriptDuration').toFixed(0)}%, style ${busy('RecalcStyleDuration').toFixed(0)}%, layout ${busy('LayoutDuration').toFixed(0)}%); ${((perfAfter.LayoutCount - perfBefore.LayoutCount) / seconds).toFixed(0)} layouts/s`);
