@@ -285,8 +285,9 @@ try {
     }
     return out;
   };
+  // [time, updatedAt, is a state change, drive id] per delta, as the Node client and the page's WebSocket got them.
   const nodeArrivals = deltasOf(rawFrames).map(([t, d]) => [t, d.updatedAt ?? null, d.state !== undefined, d.id]);
-  const arrivals = deltasOf(pageFrames).map(([t, d]) => [t, d.id, d.updatedAt ?? null, d.state !== undefined]);
+  const arrivals = deltasOf(pageFrames).map(([t, d]) => [t, d.updatedAt ?? null, d.state !== undefined, d.id]);
 
   // Match every DOM change in the window to the publication that caused it.
   const latencies = [];
@@ -324,15 +325,17 @@ try {
     }
     redisHop.push(list[i].at - list[i].updatedAt);
   }
-  const feedHop = arrivals.filter(([t, , u]) => t >= from && t <= to && typeof u === 'number').map(([t, , u]) => t - u).sort((a, b) => a - b);
-  const nodeHop = (stateOnly) => nodeArrivals.filter(([t, u, st]) => (!stateOnly || st) && t >= from && t <= to && typeof u === 'number').map(([t, u]) => t - u).sort((a, b) => a - b);
-  // Per delta: its arrival at the Node client minus the same publication's arrival at this script's Redis subscriber.
-  const controllerHop = (stateOnly) => nodeArrivals.filter(([t, u, st]) => (!stateOnly || st) && t >= from && t <= to && typeof u === 'number')
-    .map(([t, u, , id]) => t - (pubAt.get(`${id}@${u}`) ?? NaN)).filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  const pageHop = (stateOnly) => arrivals.filter(([t, , u, st]) => (!stateOnly || st) && t >= from && t <= to && typeof u === 'number')
-    .map(([t, id, u]) => t - (pubAt.get(`${id}@${u}`) ?? NaN)).filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  /**
+   * Sorted latencies of the deltas of `list` (an arrivals array) that came between `lo` and `hi` (the window by
+   * default): from their publication, or (`sinceRedis`) from the same publication's arrival at this script's
+   * Redis subscriber, which leaves the controller's and the page's share.
+   */
+  const hopOf = (list, { stateOnly = false, sinceRedis = false, lo = from, hi = to } = {}) => list
+    .filter(([t, u, st]) => (!stateOnly || st) && t >= lo && t <= hi && typeof u === 'number')
+    .map(([t, u, , id]) => t - (sinceRedis ? pubAt.get(`${id}@${u}`) ?? NaN : u))
+    .filter((x) => Number.isFinite(x))
+    .sort((a, b) => a - b);
   const hops = (list) => (list.length > 0 ? `${percentile(list, 50)}/${percentile(list, 95)}` : '-');
-  const stateFeedHop = arrivals.filter(([t, , u, st]) => st && t >= from && t <= to && typeof u === 'number').map(([t, , u]) => t - u).sort((a, b) => a - b);
   // Here, before the sorts below, stateTimes, stateLatencies and stateRedisHop are still parallel.
   const bursts = burstsOf(stateTimes, stateLatencies, stateRedisHop);
   latencies.sort((a, b) => a - b);
@@ -359,14 +362,16 @@ try {
   console.log([driveCount, (pubsInWindow / seconds).toFixed(0), (pubsInWindow / seconds / driveCount).toFixed(2), (visiblePubs / seconds / driveCount).toFixed(2), (messagesInWindow / seconds).toFixed(0),
     observed, latencies.length, unmatched,
     percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99), latencies.at(-1),
-    stateLatencies.length, stateLatencies.length > 0 ? `${percentile(stateLatencies, 95)} (redis sub ${hops(stateRedisHop)}, node ws ${hops(nodeHop(true))}, page ws ${hops(stateFeedHop)}, redis sub to node ws ${hops(controllerHop(true))}, to page ws ${hops(pageHop(true))})` : '-',
-    hops(redisHop), hops(nodeHop(false)), hops(feedHop)].join('\t'));
+    stateLatencies.length, stateLatencies.length > 0 ? `${percentile(stateLatencies, 95)} (redis sub ${hops(stateRedisHop)}, node ws ${hops(hopOf(nodeArrivals, { stateOnly: true }))}, page ws ${hops(hopOf(arrivals, { stateOnly: true }))}, redis sub to node ws ${hops(hopOf(nodeArrivals, { stateOnly: true, sinceRedis: true }))}, to page ws ${hops(hopOf(arrivals, { stateOnly: true, sinceRedis: true }))})` : '-',
+    hops(redisHop), hops(hopOf(nodeArrivals)), hops(hopOf(arrivals))].join('\t'));
   console.log(`# load average at the end: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
   if (stateTimes.length > 0) console.log(`# state changes on the page from ${(Math.min(...stateTimes) / 1000).toFixed(1)} s to ${(Math.max(...stateTimes) / 1000).toFixed(1)} s into the window`);
   // Per burst, the hops of its state changes: at the Redis subscriber (matched to the DOM change), and the
   // state deltas the Node client and the page's WebSocket got within 1 s of the burst's first and last change.
-  const deltasIn = (list, b) => list.filter(([t, u]) => t - from >= b.at - 1000 && t - from <= b.end + 1000 && typeof u === 'number').map(([t, u]) => t - u).sort((x, y) => x - y);
-  const burstHops = (b) => `redis sub ${percentile(b.redisHops, 95)}, node ws ${percentile(deltasIn(nodeArrivals.filter((a) => a[2]), b), 95)}, page ws ${percentile(deltasIn(arrivals.filter((a) => a[3]).map(([t, , u]) => [t, u]), b), 95)}`;
+  const burstHops = (b) => {
+    const span = { stateOnly: true, lo: from + b.at - 1000, hi: from + b.end + 1000 };
+    return `redis sub ${percentile(b.redisHops, 95)}, node ws ${percentile(hopOf(nodeArrivals, span), 95)}, page ws ${percentile(hopOf(arrivals, span), 95)}`;
+  };
   if (bursts.length > 0) console.log(`# bursts of state changes: ${bursts.length}; p95 per burst ${bursts.map((b) => `${percentile(b.latencies, 95)} ms (${b.latencies.length} at ${(b.at / 1000).toFixed(1)} s; ${burstHops(b)})`).join(', ')}`);
   if (m) console.log(`# ${split ? 'tower serve' : 'tower start'} process in the window: lag p99 ${m.lagP99Ms.toFixed(1)} ms (median second ${m.lagP50OfP99Ms.toFixed(1)}), max ${m.lagMaxMs.toFixed(1)} ms, RSS max ${m.rssMaxMB.toFixed(0)} MB, CPU ${m.cpuPercent.toFixed(1)}% of a core`);
   console.log(`# page main thread in the window: busy ${busy('TaskDuration').toFixed(0)}% (script ${busy('ScriptDuration').toFixed(0)}%, style ${busy('RecalcStyleDuration').toFixed(0)}%, layout ${busy('LayoutDuration').toFixed(0)}%); ${((perfAfter.LayoutCount - perfBefore.LayoutCount) / seconds).toFixed(0)} layouts/s`);
